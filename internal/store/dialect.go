@@ -1,0 +1,102 @@
+package store
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect is what differs between SQLite and PostgreSQL. Queries are written
+// once, with ? placeholders, and the dialect adapts them.
+type Dialect interface {
+	// Name is "sqlite" or "postgres"; it is also the migrations folder.
+	Name() string
+	// Rebind turns ? placeholders into the dialect's own.
+	Rebind(query string) string
+	// IsUniqueViolation reports whether err is a unique-constraint violation.
+	IsUniqueViolation(err error) bool
+	// arg converts a Go value into what the driver stores with the right meaning.
+	arg(v any) any
+}
+
+// Dialect names, as accepted by Open and shown in logs.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) Name() string              { return SQLite }
+func (sqliteDialect) Rebind(query string) string { return query }
+
+func (sqliteDialect) IsUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// sqliteTimeLayout is fixed-width UTC, so that times compare correctly as text in
+// SQL (SQLite has no time type) and modernc's driver parses them back into
+// time.Time for columns declared TIMESTAMP.
+const sqliteTimeLayout = "2006-01-02 15:04:05.000000-07:00"
+
+func (sqliteDialect) arg(v any) any {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC().Format(sqliteTimeLayout)
+	case *time.Time:
+		if t == nil {
+			return nil
+		}
+		return t.UTC().Format(sqliteTimeLayout)
+	}
+	return v
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) Name() string { return Postgres }
+
+var rebound sync.Map // query → PostgreSQL form; queries are constants, so this stays small
+
+func (postgresDialect) Rebind(query string) string {
+	if q, ok := rebound.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	rebound.Store(query, b.String())
+	return b.String()
+}
+
+func (postgresDialect) IsUniqueViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+func (postgresDialect) arg(v any) any { return v }
+
+func convertArgs(d Dialect, args []any) []any {
+	for i, a := range args {
+		args[i] = d.arg(a)
+	}
+	return args
+}

@@ -1,0 +1,232 @@
+// Package store opens Patchbay's database, SQLite or PostgreSQL, migrates it, and
+// runs transactions. Capability packages own their tables and queries; they
+// write each query once with ? placeholders and run it through DB or Tx, which
+// adapt it to the dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Options say which database to open.
+type Options struct {
+	// DatabaseURL selects PostgreSQL when it starts with postgres:// or
+	// postgresql://. Empty means SQLite in DataDir.
+	DatabaseURL string
+	// DataDir holds the SQLite file, patchbay.db; it is created if missing.
+	DataDir string
+	// MaxConns caps PostgreSQL connections per node. Zero means MaxConnsDefault.
+	MaxConns int
+}
+
+// MaxConnsDefault is the PostgreSQL pool size per node.
+const MaxConnsDefault = 20
+
+// DB is an open Patchbay database.
+type DB struct {
+	dialect Dialect
+	// write runs every transaction. On SQLite it is one connection, since SQLite
+	// has one writer at a time and a pool would only queue on its lock.
+	write *sql.DB
+	// read serves reads outside transactions. On SQLite it is a pool of
+	// query-only connections that WAL lets run beside the writer; on PostgreSQL
+	// it is the same pool as write.
+	read *sql.DB
+	// location names the database for logs without any credentials.
+	location string
+	// NowFunc is the clock behind Tx.Now. Tests may replace it.
+	NowFunc func() time.Time
+}
+
+// IsPostgresURL reports whether a database URL selects PostgreSQL.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// Open opens the database that opts name and checks that it answers. It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	var db *DB
+	var err error
+	switch {
+	case opts.DatabaseURL == "":
+		db, err = openSQLite(opts.DataDir)
+	case IsPostgresURL(opts.DatabaseURL):
+		db, err = openPostgres(opts.DatabaseURL, opts.MaxConns)
+	default:
+		return nil, fmt.Errorf("database URL must start with postgres:// or postgresql://")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.location, err)
+	}
+	return db, nil
+}
+
+func openSQLite(dataDir string) (*DB, error) {
+	if dataDir == "" {
+		return nil, errors.New("no data directory for SQLite")
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dataDir, "patchbay.db")
+	// synchronous(FULL): a commit is on disk before Patchbay acknowledges it.
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	write, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	// Open the writer first so the WAL is set up before readers attach.
+	if err := write.Ping(); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(readers)
+	read.SetMaxIdleConns(readers)
+	return &DB{dialect: sqliteDialect{}, write: write, read: read, location: path, NowFunc: time.Now}, nil
+}
+
+func openPostgres(databaseURL string, maxConns int) (*DB, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return nil, errors.New("database URL is not a valid URL")
+	}
+	pool, err := sql.Open("pgx", databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL: %w", err)
+	}
+	if maxConns <= 0 {
+		maxConns = MaxConnsDefault
+	}
+	pool.SetMaxOpenConns(maxConns)
+	pool.SetMaxIdleConns(maxConns)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	location := "postgres://" + u.Host + u.Path // no user or password
+	return &DB{dialect: postgresDialect{}, write: pool, read: pool, location: location, NowFunc: time.Now}, nil
+}
+
+// Dialect is the database's dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Location names the database for logs; it never contains a password.
+func (db *DB) Location() string { return db.location }
+
+// SQL is the pool that transactions run on. River's driver takes it, so that a
+// job inserted with InsertTx(ctx, tx.Tx, …) commits with the data it belongs to.
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// Ping checks that the database answers, through both pools.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.read.PingContext(ctx)
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	if db.read == db.write {
+		return db.write.Close()
+	}
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// QueryRow runs a read outside any transaction.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.dialect.Rebind(query), convertArgs(db.dialect, args)...)
+}
+
+// Query runs a read outside any transaction.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.dialect.Rebind(query), convertArgs(db.dialect, args)...)
+}
+
+// Exec runs one statement in a transaction of its own.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.write.ExecContext(ctx, db.dialect.Rebind(query), convertArgs(db.dialect, args)...)
+}
+
+// Tx is a database transaction with a fixed time: every row it stamps gets the
+// same Now.
+type Tx struct {
+	// Tx is the underlying transaction, for River's InsertTx.
+	Tx      *sql.Tx
+	dialect Dialect
+	now     time.Time
+}
+
+// Now is the transaction's time, in UTC, truncated to microseconds (what both
+// databases keep).
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Dialect is the transaction's dialect.
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// Exec runs a statement in the transaction.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(ctx, tx.dialect.Rebind(query), convertArgs(tx.dialect, args)...)
+}
+
+// Query runs a query in the transaction.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(ctx, tx.dialect.Rebind(query), convertArgs(tx.dialect, args)...)
+}
+
+// QueryRow runs a single-row query in the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(ctx, tx.dialect.Rebind(query), convertArgs(tx.dialect, args)...)
+}
+
+// WithTx runs fn in a transaction and commits if fn returns nil. On SQLite the
+// transaction takes the write lock at BEGIN (_txlock=immediate), so two writers
+// never deadlock on a lock upgrade.
+func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback() //nolint:errcheck // a no-op after Commit
+	tx := &Tx{Tx: sqlTx, dialect: db.dialect, now: db.NowFunc().UTC().Truncate(time.Microsecond)}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// WithTxValue is WithTx for a function that returns a value.
+func WithTxValue[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
+	var v T
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	return v, err
+}

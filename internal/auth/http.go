@@ -1,0 +1,218 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/id"
+)
+
+// RequireKey rejects requests without a valid admin API key with 401 and a
+// WWW-Authenticate challenge (RFC 6750), and puts the key in the context.
+func RequireKey(keys *Keys) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			token, ok := bearer(r)
+			if !ok {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay"`)
+				httpapi.Error(w, r, apperr.Errorf(apperr.Unauthorized, "send an admin API key as Authorization: Bearer pbk_…"))
+				return
+			}
+			key, err := keys.Authenticate(r.Context(), token)
+			if err != nil {
+				if apperr.CodeOf(err) == apperr.Unauthorized {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="invalid_token"`)
+				}
+				httpapi.Error(w, r, err)
+				return
+			}
+			if info := httpapi.InfoFrom(r.Context()); info != nil {
+				info.APIKeyID = key.ID
+			}
+			next.ServeHTTP(w, r.WithContext(WithKey(r.Context(), key)))
+		})
+	}
+}
+
+func bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+type createKeyRequest struct {
+	Name string `json:"name"`
+	// RateLimit overrides the default requests per window for this key.
+	RateLimit *int64 `json:"rate_limit,omitempty"`
+}
+
+func (req createKeyRequest) Valid(context.Context) map[string]string {
+	problems := map[string]string{}
+	if msg := validName(req.Name); msg != "" {
+		problems["name"] = msg
+	}
+	if req.RateLimit != nil && *req.RateLimit < 1 {
+		problems["rate_limit"] = "must be at least 1"
+	}
+	return problems
+}
+
+func validName(name string) string {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return "is required"
+	case len(name) > 200:
+		return "must be at most 200 bytes"
+	}
+	return ""
+}
+
+// CreatedKey is a new key with its secret, which is shown only this once.
+type CreatedKey struct {
+	Key
+	Secret string `json:"key"`
+}
+
+// HandleCreate creates an API key.
+func HandleCreate(keys *Keys) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Create an admin API key; the response holds the key, shown only once",
+		Request: createKeyRequest{}, Response: CreatedKey{}, Status: http.StatusCreated,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := httpapi.Decode[createKeyRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			key, secret, err := keys.Create(r.Context(), req.Name, req.RateLimit)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			httpapi.Encode(w, http.StatusCreated, CreatedKey{Key: key, Secret: secret})
+		}),
+	}
+}
+
+// HandleList lists API keys.
+func HandleList(keys *Keys) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "List admin API keys, revoked ones included",
+		Response: httpapi.List[Key]{}, Query: httpapi.PageParams,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			page, err := httpapi.ParsePage(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			list, err := keys.List(r.Context(), page)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(k Key) string { return k.ID }))
+		}),
+	}
+}
+
+// keyID reads and checks the {key_id} path parameter.
+func keyID(r *http.Request) (string, error) {
+	v := r.PathValue("key_id")
+	if !id.Valid("key", v) {
+		return "", apperr.InvalidFields(map[string]string{"key_id": "must be an API key ID (key_…)"})
+	}
+	return v, nil
+}
+
+// HandleGet returns one API key.
+func HandleGet(keys *Keys) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get an admin API key", Response: Key{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			kid, err := keyID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			key, err := keys.Key(r.Context(), kid)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, key)
+		}),
+	}
+}
+
+type updateKeyRequest struct {
+	Name *string `json:"name,omitempty"`
+	// RateLimit of 0 returns the key to the installation's default.
+	RateLimit *int64 `json:"rate_limit,omitempty"`
+}
+
+func (req updateKeyRequest) Valid(context.Context) map[string]string {
+	problems := map[string]string{}
+	if req.Name != nil {
+		if msg := validName(*req.Name); msg != "" {
+			problems["name"] = msg
+		}
+	}
+	if req.RateLimit != nil && *req.RateLimit < 0 {
+		problems["rate_limit"] = "must be 0 (the default) or more"
+	}
+	return problems
+}
+
+// HandleUpdate renames a key or sets its rate limit.
+func HandleUpdate(keys *Keys) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Rename an admin API key or set its own rate limit (0 restores the default)",
+		Request: updateKeyRequest{}, Response: Key{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			kid, err := keyID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			req, err := httpapi.Decode[updateKeyRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			key, err := keys.Update(r.Context(), kid, req.Name, req.RateLimit)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, key)
+		}),
+	}
+}
+
+// HandleRevoke revokes a key.
+func HandleRevoke(keys *Keys) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Revoke an admin API key; it stops working at once on this node and within seconds on others",
+		Response: Key{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			kid, err := keyID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			key, err := keys.Revoke(r.Context(), kid)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, key)
+		}),
+	}
+}

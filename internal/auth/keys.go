@@ -1,0 +1,238 @@
+// Package auth authenticates callers of the admin API with API keys: "pbk_"
+// followed by 256 random bits, shown once and stored only as a SHA-256 hash.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// TokenPrefix starts every admin API key, so secret scanners and people can
+// recognise one.
+const TokenPrefix = "pbk_"
+
+// Key is an admin API key as shown to people: never the key itself.
+type Key struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Hint is the start of the key, enough to tell keys apart.
+	Hint string `json:"hint"`
+	// RateLimit overrides the installation's requests per window for this key.
+	RateLimit *int64     `json:"rate_limit"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at"`
+}
+
+// cacheTTL bounds how long another node may keep accepting a revoked key.
+// Revoking on a node takes effect there at once.
+const cacheTTL = 5 * time.Second
+
+// Keys creates, lists, revokes and checks API keys.
+type Keys struct {
+	db *store.DB
+
+	mu    sync.Mutex
+	cache map[[sha256.Size]byte]cachedKey
+}
+
+type cachedKey struct {
+	key     Key
+	fetched time.Time
+}
+
+// NewKeys returns the API key service.
+func NewKeys(db *store.DB) *Keys {
+	return &Keys{db: db, cache: map[[sha256.Size]byte]cachedKey{}}
+}
+
+// Create makes a key and returns it with its secret, which is not kept.
+func (k *Keys) Create(ctx context.Context, name string, rateLimit *int64) (Key, string, error) {
+	var raw [32]byte
+	rand.Read(raw[:])
+	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	hash := sha256.Sum256([]byte(token))
+	key := Key{ID: id.New("key"), Name: name, Hint: token[:len(TokenPrefix)+6] + "…", RateLimit: rateLimit}
+	err := k.db.WithTx(ctx, func(tx *store.Tx) error {
+		key.CreatedAt = tx.Now()
+		_, err := tx.Exec(ctx, "INSERT INTO api_keys (id, name, token_hash, token_hint, rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			key.ID, key.Name, hash[:], key.Hint, rateLimit, key.CreatedAt)
+		return err
+	})
+	if err != nil {
+		return Key{}, "", fmt.Errorf("create API key: %w", err)
+	}
+	return key, token, nil
+}
+
+const keyColumns = "id, name, token_hint, rate_limit, created_at, revoked_at"
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanKey(s scanner) (Key, error) {
+	var key Key
+	var limit sql.NullInt64
+	err := s.Scan(&key.ID, &key.Name, &key.Hint, &limit, &key.CreatedAt, &key.RevokedAt)
+	if limit.Valid {
+		key.RateLimit = &limit.Int64
+	}
+	return key, err
+}
+
+// Key returns one key by ID.
+func (k *Keys) Key(ctx context.Context, keyID string) (Key, error) {
+	key, err := scanKey(k.db.QueryRow(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id = ?", keyID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Key{}, apperr.Errorf(apperr.NotFound, "API key %s not found", keyID)
+	}
+	return key, err
+}
+
+// List returns a page of keys, revoked ones included, oldest first.
+func (k *Keys) List(ctx context.Context, page httpapi.Page) ([]Key, error) {
+	rows, err := k.db.Query(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id > ? ORDER BY id LIMIT ?", page.After, page.Limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("list API keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []Key
+	for rows.Next() {
+		key, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, rows.Err()
+}
+
+// Update changes a key's name or rate limit; nil leaves a value as it is, and a
+// rate limit of 0 returns the key to the installation's default.
+func (k *Keys) Update(ctx context.Context, keyID string, name *string, rateLimit *int64) (Key, error) {
+	key, err := store.WithTxValue(ctx, k.db, func(tx *store.Tx) (Key, error) {
+		key, err := scanKey(tx.QueryRow(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id = ?", keyID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return Key{}, apperr.Errorf(apperr.NotFound, "API key %s not found", keyID)
+		} else if err != nil {
+			return Key{}, err
+		}
+		if name != nil {
+			key.Name = *name
+		}
+		if rateLimit != nil {
+			key.RateLimit = rateLimit
+			if *rateLimit == 0 {
+				key.RateLimit = nil
+			}
+		}
+		_, err = tx.Exec(ctx, "UPDATE api_keys SET name = ?, rate_limit = ? WHERE id = ?", key.Name, key.RateLimit, keyID)
+		return key, err
+	})
+	k.forget(keyID)
+	return key, err
+}
+
+// Revoke makes a key unusable. Revoking a revoked key changes nothing.
+func (k *Keys) Revoke(ctx context.Context, keyID string) (Key, error) {
+	key, err := store.WithTxValue(ctx, k.db, func(tx *store.Tx) (Key, error) {
+		if _, err := tx.Exec(ctx, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), keyID); err != nil {
+			return Key{}, err
+		}
+		key, err := scanKey(tx.QueryRow(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id = ?", keyID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return Key{}, apperr.Errorf(apperr.NotFound, "API key %s not found", keyID)
+		}
+		return key, err
+	})
+	k.forget(keyID)
+	return key, err
+}
+
+// Count returns how many keys exist, revoked ones included.
+func (k *Keys) Count(ctx context.Context) (int, error) {
+	var n int
+	err := k.db.QueryRow(ctx, "SELECT count(*) FROM api_keys").Scan(&n)
+	return n, err
+}
+
+// errBadToken is deliberately vague: a caller learns nothing about which keys exist.
+var errBadToken = apperr.Errorf(apperr.Unauthorized, "the API key is not valid")
+
+// Authenticate returns the live key that token is. Keys are found by the hash
+// of the token, so the lookup reveals nothing about the secret; the hash is
+// still compared in constant time. Valid keys are cached for cacheTTL, which
+// keeps the database out of the hot path of every request.
+func (k *Keys) Authenticate(ctx context.Context, token string) (Key, error) {
+	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 128 {
+		return Key{}, errBadToken
+	}
+	hash := sha256.Sum256([]byte(token))
+	now := time.Now()
+	k.mu.Lock()
+	c, ok := k.cache[hash]
+	k.mu.Unlock()
+	if ok && now.Sub(c.fetched) < cacheTTL {
+		return c.key, nil
+	}
+
+	var stored []byte
+	var key Key
+	var limit sql.NullInt64
+	err := k.db.QueryRow(ctx, "SELECT "+keyColumns+", token_hash FROM api_keys WHERE token_hash = ?", hash[:]).
+		Scan(&key.ID, &key.Name, &key.Hint, &limit, &key.CreatedAt, &key.RevokedAt, &stored)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Key{}, errBadToken
+	case err != nil:
+		return Key{}, fmt.Errorf("look up API key: %w", err)
+	case subtle.ConstantTimeCompare(stored, hash[:]) != 1 || key.RevokedAt != nil:
+		return Key{}, errBadToken
+	}
+	if limit.Valid {
+		key.RateLimit = &limit.Int64
+	}
+	k.mu.Lock()
+	if len(k.cache) > 10_000 { // bound memory; live keys refill it at once
+		clear(k.cache)
+	}
+	k.cache[hash] = cachedKey{key: key, fetched: now}
+	k.mu.Unlock()
+	return key, nil
+}
+
+// forget drops a key from this node's cache after a change.
+func (k *Keys) forget(keyID string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for h, c := range k.cache {
+		if c.key.ID == keyID {
+			delete(k.cache, h)
+		}
+	}
+}
+
+type keyCtx struct{}
+
+// WithKey returns a context carrying the authenticated key.
+func WithKey(ctx context.Context, key Key) context.Context {
+	return context.WithValue(ctx, keyCtx{}, key)
+}
+
+// KeyFrom returns the authenticated key, if any.
+func KeyFrom(ctx context.Context) (Key, bool) {
+	key, ok := ctx.Value(keyCtx{}).(Key)
+	return key, ok
+}

@@ -1,0 +1,308 @@
+// Package config reads Patchbay's configuration from, in rising precedence, an
+// optional YAML file, PATCHBAY_* environment variables, and command-line flags.
+// One table of settings drives all three, so a setting has the same name
+// everywhere: flag --database-url, environment PATCHBAY_DATABASE_URL, file key
+// database_url.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Role says which parts of Patchbay a node runs.
+type Role string
+
+const (
+	RoleAll    Role = "all"    // HTTP API and job workers
+	RoleAPI    Role = "api"    // HTTP API only; jobs are enqueued for worker nodes
+	RoleWorker Role = "worker" // job workers, with health and metrics over HTTP
+)
+
+// Config is a node's whole configuration.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	Role            Role
+	Dev             bool
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	AutoMigrate     bool
+	DBMaxConns      int
+	BodyLimit       int64
+	IdempotencyTTL  time.Duration
+	// RateLimit is how many requests an API key may make per RateLimitWindow,
+	// unless the key has its own limit. Zero turns rate limiting off.
+	RateLimit       int64
+	RateLimitWindow time.Duration
+	// RateLimitStore is "memory" (token buckets per node) or "database"
+	// (counters shared by every node). Empty picks database on PostgreSQL and
+	// memory on SQLite.
+	RateLimitStore string
+}
+
+// Store returns the store options the configuration names.
+func (c Config) Store() store.Options {
+	return store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, MaxConns: c.DBMaxConns}
+}
+
+// setting is one configuration value with its three names.
+type setting struct {
+	name  string // the flag; the file key and variable are derived from it
+	def   string
+	usage string
+	bool  bool
+	set   func(c *Config, v string) error
+}
+
+// EnvName is the environment variable for a setting.
+func EnvName(flagName string) string {
+	return "PATCHBAY_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func fileKey(flagName string) string { return strings.ReplaceAll(flagName, "-", "_") }
+
+var settings = []setting{
+	{name: "addr", def: "127.0.0.1:8080", usage: "address to listen on (host:port)", set: func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return errors.New("must be host:port, for example 127.0.0.1:8080")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{name: "data", def: "./patchbay-data", usage: "directory for the SQLite database (used when no database URL is set)", set: func(c *Config, v string) error {
+		if v == "" {
+			return errors.New("must not be empty")
+		}
+		c.DataDir = v
+		return nil
+	}},
+	{name: "database-url", usage: "PostgreSQL URL (postgres://…); empty means SQLite in the data directory", set: func(c *Config, v string) error {
+		if v != "" && !store.IsPostgresURL(v) {
+			return errors.New("must start with postgres:// or postgresql://")
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{name: "role", def: "all", usage: "what this node runs: api, worker or all", set: func(c *Config, v string) error {
+		switch r := Role(v); r {
+		case RoleAll, RoleAPI, RoleWorker:
+			c.Role = r
+			return nil
+		}
+		return fmt.Errorf("must be api, worker or all (got %q)", v)
+	}},
+	{name: "dev", def: "false", bool: true, usage: "friendly local defaults: debug logs, and an admin API key created and printed on first start", set: func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.Dev = b
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		return nil
+	}},
+	{name: "shutdown-timeout", def: "30s", usage: "how long SIGTERM waits for HTTP requests and running jobs to finish", set: durationSetter(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{name: "log-level", def: "info", usage: "debug, info, warn or error", set: func(c *Config, v string) error {
+		switch v {
+		case "debug", "info", "warn", "error":
+			c.LogLevel = v
+			return nil
+		}
+		return fmt.Errorf("must be debug, info, warn or error (got %q)", v)
+	}},
+	{name: "auto-migrate", def: "true", usage: "apply database migrations when serve starts", set: func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.AutoMigrate = b
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		return nil
+	}},
+	{name: "db-max-conns", def: strconv.Itoa(store.MaxConnsDefault), usage: "PostgreSQL connections per node", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errors.New("must be a positive integer")
+		}
+		c.DBMaxConns = n
+		return nil
+	}},
+	{name: "body-limit", def: "1048576", usage: "largest request body accepted, in bytes (413 beyond)", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			return errors.New("must be an integer of at least 1024 (bytes)")
+		}
+		c.BodyLimit = n
+		return nil
+	}},
+	{name: "idempotency-ttl", def: "24h", usage: "how long an Idempotency-Key and its stored response are kept", set: durationSetter(func(c *Config) *time.Duration { return &c.IdempotencyTTL })},
+	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return errors.New("must be a non-negative integer")
+		}
+		c.RateLimit = n
+		return nil
+	}},
+	{name: "rate-limit-window", def: "1s", usage: "the window the rate limit counts over", set: durationSetter(func(c *Config) *time.Duration { return &c.RateLimitWindow })},
+	{name: "rate-limit-store", usage: "memory (per node) or database (shared by all nodes); empty picks database on PostgreSQL, memory on SQLite", set: func(c *Config, v string) error {
+		switch v {
+		case "", "memory", "database":
+			c.RateLimitStore = v
+			return nil
+		}
+		return fmt.Errorf("must be memory or database (got %q)", v)
+	}},
+}
+
+func durationSetter(field func(c *Config) *time.Duration) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("must be a positive duration such as 30s or 24h (got %q)", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// StoreSettings are the settings that only locate the database, for commands
+// such as migrate and keys.
+var StoreSettings = []string{"data", "database-url", "db-max-conns"}
+
+// flagValue records whether a flag was given, so only given flags override.
+type flagValue struct {
+	s     *setting
+	value string
+	given bool
+}
+
+func (f *flagValue) String() string {
+	if f == nil || f.s == nil {
+		return ""
+	}
+	return f.value
+}
+func (f *flagValue) Set(v string) error { f.value, f.given = v, true; return nil }
+func (f *flagValue) IsBoolFlag() bool   { return f.s.bool }
+
+// Loader registers settings as flags on a flag set and, after parsing, builds
+// the Config.
+type Loader struct {
+	flags  map[string]*flagValue
+	config *string
+}
+
+// Register adds the named settings (all when names is empty) and --config to fs.
+func Register(fs *flag.FlagSet, names ...string) *Loader {
+	l := &Loader{flags: map[string]*flagValue{}}
+	for i := range settings {
+		s := &settings[i]
+		if len(names) > 0 && !contains(names, s.name) {
+			continue
+		}
+		v := &flagValue{s: s, value: s.def}
+		l.flags[s.name] = v
+		usage := s.usage + " (env " + EnvName(s.name) + ")"
+		fs.Var(v, s.name, usage)
+	}
+	l.config = fs.String("config", "", "optional YAML configuration file (env PATCHBAY_CONFIG)")
+	return l
+}
+
+func contains(names []string, name string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Load builds the configuration: defaults, then the file, then the
+// environment, then the flags that were given. The error names the setting
+// and where it came from, in one line.
+func (l *Loader) Load(getenv func(string) string) (Config, error) {
+	var c Config
+	for i := range settings {
+		if err := settings[i].set(&c, settings[i].def); err != nil {
+			panic("config: bad default for " + settings[i].name) // caught by tests
+		}
+	}
+	path := *l.config
+	if path == "" {
+		path = getenv("PATCHBAY_CONFIG")
+	}
+	if path != "" {
+		if err := loadFile(&c, path); err != nil {
+			return c, err
+		}
+	}
+	for i := range settings {
+		s := &settings[i]
+		if v := getenv(EnvName(s.name)); v != "" {
+			if err := s.set(&c, v); err != nil {
+				return c, fmt.Errorf("%s: %w", EnvName(s.name), err)
+			}
+		}
+	}
+	for name, f := range l.flags {
+		if f.given {
+			if err := f.s.set(&c, f.value); err != nil {
+				return c, fmt.Errorf("--%s: %w", name, err)
+			}
+		}
+	}
+	if c.Dev && !givenAnywhere(l, getenv, "log-level") {
+		c.LogLevel = "debug"
+	}
+	return c, nil
+}
+
+// givenAnywhere reports whether a setting was given by flag or environment;
+// --dev changes only defaults the operator did not set.
+func givenAnywhere(l *Loader, getenv func(string) string, name string) bool {
+	if f, ok := l.flags[name]; ok && f.given {
+		return true
+	}
+	return getenv(EnvName(name)) != ""
+}
+
+func loadFile(c *Config, path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(raw, &values); err != nil {
+		return fmt.Errorf("config file %s: not valid YAML: %w", path, err)
+	}
+	for key, value := range values {
+		s := settingByFileKey(key)
+		if s == nil {
+			return fmt.Errorf("config file %s: unknown setting %q", path, key)
+		}
+		if err := s.set(c, fmt.Sprint(value)); err != nil {
+			return fmt.Errorf("config file %s: %s: %w", path, key, err)
+		}
+	}
+	return nil
+}
+
+func settingByFileKey(key string) *setting {
+	for i := range settings {
+		if fileKey(settings[i].name) == key {
+			return &settings[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,31 @@
+package httpapi
+
+import "net/http"
+
+// Endpoint is a handler with the facts the OpenAPI document needs. Handler
+// makers return one, so a route's documentation sits beside its code and
+// routes.go stays the single list of routes.
+type Endpoint struct {
+	http.Handler
+	// Summary is one line for the API reference.
+	Summary string
+	// Request is a zero value of the JSON body type, or nil for no body.
+	Request any
+	// Response is a zero value of the success body type, or nil for no body.
+	Response any
+	// Status is the success status; zero means 200.
+	Status int
+	// Query lists the query parameters the endpoint reads.
+	Query []Param
+}
+
+// Param documents a query parameter.
+type Param struct {
+	Name, Description string
+}
+
+// PageParams are the query parameters of every list endpoint.
+var PageParams = []Param{
+	{Name: "limit", Description: "page size, 1 to 100 (default 20)"},
+	{Name: "cursor", Description: "next_cursor from the previous page"},
+}

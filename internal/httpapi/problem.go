@@ -1,0 +1,105 @@
+// Package httpapi holds what every Patchbay HTTP handler shares: the one
+// problem+json writer, JSON decoding with field errors, cursor pagination, and
+// the per-request record that logs and metrics read.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+)
+
+// ProblemTypeBase prefixes every problem type; the slug after it names the kind
+// of problem, for example ProblemTypeBase + "quota-exceeded".
+const ProblemTypeBase = "https://patchbay.dev/problems/"
+
+// Problem is an RFC 9457 problem details document.
+type Problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Errors    []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem says what is wrong with one request field.
+type FieldProblem struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+type problemKind struct {
+	status int
+	slug   string
+	title  string
+}
+
+// problemKinds maps each application error code to its HTTP meaning: the one
+// table the whole API answers errors from.
+var problemKinds = map[apperr.Code]problemKind{
+	apperr.Invalid:          {http.StatusBadRequest, "invalid-request", "Invalid request"},
+	apperr.Unauthorized:     {http.StatusUnauthorized, "unauthorized", "Unauthorized"},
+	apperr.Forbidden:        {http.StatusForbidden, "forbidden", "Forbidden"},
+	apperr.NotFound:         {http.StatusNotFound, "not-found", "Not found"},
+	apperr.MethodNotAllowed: {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
+	apperr.Conflict:         {http.StatusConflict, "conflict", "Conflict"},
+	apperr.TooLarge:         {http.StatusRequestEntityTooLarge, "payload-too-large", "Payload too large"},
+	apperr.Unprocessable:    {http.StatusUnprocessableEntity, "unprocessable", "Unprocessable request"},
+	apperr.QuotaExceeded:    {http.StatusTooManyRequests, "quota-exceeded", "Quota exceeded"},
+	apperr.Unavailable:      {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+	apperr.Internal:         {http.StatusInternalServerError, "internal", "Internal server error"},
+}
+
+// StatusOf is the HTTP status that answers err.
+func StatusOf(err error) int { return problemKinds[apperr.CodeOf(err)].status }
+
+// ProblemFor builds the problem document that answers err. Internal errors get
+// a generic detail: their text may hold anything.
+func ProblemFor(r *http.Request, err error) Problem {
+	code := apperr.CodeOf(err)
+	kind := problemKinds[code]
+	p := Problem{
+		Type:      ProblemTypeBase + kind.slug,
+		Title:     kind.title,
+		Status:    kind.status,
+		Instance:  r.URL.Path,
+		RequestID: RequestID(r.Context()),
+	}
+	var e *apperr.Error
+	if code != apperr.Internal && errors.As(err, &e) {
+		p.Detail = e.Message
+		for field, detail := range e.Fields {
+			p.Errors = append(p.Errors, FieldProblem{Field: field, Detail: detail})
+		}
+		sort.Slice(p.Errors, func(i, j int) bool { return p.Errors[i].Field < p.Errors[j].Field })
+	} else {
+		p.Detail = "the server failed to handle the request; it has been logged with the request ID"
+	}
+	return p
+}
+
+// Error answers a request with the problem document for err and records err
+// for the request log.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	if info := infoFrom(r.Context()); info != nil {
+		info.Err = err
+	}
+	WriteProblem(w, ProblemFor(r, err))
+}
+
+// WriteProblem writes p as application/problem+json.
+func WriteProblem(w http.ResponseWriter, p Problem) {
+	body, _ := json.Marshal(p) // a Problem always marshals
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	w.Write(append(body, '\n')) //nolint:errcheck // the client may be gone; nothing to do
+}

@@ -1,0 +1,152 @@
+package tenants
+
+import (
+	"context"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+)
+
+// Metadata limits, so a tenant record stays small.
+const (
+	metadataMaxKeys     = 50
+	metadataMaxKeyLen   = 40
+	metadataMaxValueLen = 500
+)
+
+// ValidID reports what is wrong with a tenant ID, or "". IDs are the SaaS's
+// own: 1 to 128 letters, digits and . _ - : @
+func ValidID(s string) string {
+	if s == "" || len(s) > 128 {
+		return "must be 1 to 128 characters"
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-' || c == ':' || c == '@') {
+			return "may contain only letters, digits and . _ - : @"
+		}
+	}
+	return ""
+}
+
+// PathID reads and checks the {tenant_id} path parameter.
+func PathID(r *http.Request) (string, error) {
+	v := r.PathValue("tenant_id")
+	if msg := ValidID(v); msg != "" {
+		return "", apperr.InvalidFields(map[string]string{"tenant_id": msg})
+	}
+	return v, nil
+}
+
+type putRequest struct {
+	Name     string            `json:"name"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+func (req putRequest) Valid(context.Context) map[string]string {
+	problems := map[string]string{}
+	if len(req.Name) > 200 || !utf8.ValidString(req.Name) {
+		problems["name"] = "must be valid UTF-8 of at most 200 bytes"
+	}
+	if len(req.Metadata) > metadataMaxKeys {
+		problems["metadata"] = "may have at most 50 keys"
+	}
+	for k, v := range req.Metadata {
+		if k == "" || len(k) > metadataMaxKeyLen || len(v) > metadataMaxValueLen {
+			problems["metadata"] = "keys must be 1 to 40 bytes and values at most 500 bytes"
+		}
+	}
+	return problems
+}
+
+// HandlePut creates or updates a tenant.
+func HandlePut(svc *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Create or update a tenant under the SaaS's own ID for it (201 when created, 200 when updated)",
+		Request: putRequest{}, Response: Tenant{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			req, err := httpapi.Decode[putRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			t, created, err := svc.Put(r.Context(), Tenant{ID: tenantID, Name: req.Name, Metadata: req.Metadata})
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			status := http.StatusOK
+			if created {
+				status = http.StatusCreated
+			}
+			httpapi.Encode(w, status, t)
+		}),
+	}
+}
+
+// HandleGet returns a tenant.
+func HandleGet(svc *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get a tenant", Response: Tenant{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			t, err := svc.Tenant(r.Context(), tenantID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, t)
+		}),
+	}
+}
+
+// HandleList lists tenants.
+func HandleList(svc *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "List tenants ordered by ID", Response: httpapi.List[Tenant]{}, Query: httpapi.PageParams,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			page, err := httpapi.ParsePage(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			list, err := svc.List(r.Context(), page)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(t Tenant) string { return t.ID }))
+		}),
+	}
+}
+
+// HandleDelete deletes a tenant and, in the background, its data.
+func HandleDelete(svc *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Delete a tenant; it disappears at once and its data is purged in the background",
+		Status:  http.StatusNoContent,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			if err := svc.Delete(r.Context(), tenantID); err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}),
+	}
+}

@@ -104,7 +104,7 @@ func HandleCreate(keys *Keys) httpapi.Endpoint {
 // HandleList lists API keys.
 func HandleList(keys *Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "List admin API keys, revoked ones included",
+		Summary:  "List admin API keys, revoked ones included",
 		Response: httpapi.List[Key]{}, Query: httpapi.PageParams,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			page, err := httpapi.ParsePage(r)
@@ -199,7 +199,7 @@ func HandleUpdate(keys *Keys) httpapi.Endpoint {
 // HandleRevoke revokes a key.
 func HandleRevoke(keys *Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Revoke an admin API key; it stops working at once on this node and within seconds on others",
+		Summary:  "Revoke an admin API key; it stops working at once on this node and within seconds on others",
 		Response: Key{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			kid, err := keyID(r)

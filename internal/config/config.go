@@ -42,6 +42,9 @@ type Config struct {
 	DBMaxConns      int
 	BodyLimit       int64
 	IdempotencyTTL  time.Duration
+	// JobRescueAfter is how long a job may stay running before it counts as
+	// abandoned by a dead node and is run again.
+	JobRescueAfter time.Duration
 	// RateLimit is how many requests an API key may make per RateLimitWindow,
 	// unless the key has its own limit. Zero turns rate limiting off.
 	RateLimit       int64
@@ -145,6 +148,14 @@ var settings = []setting{
 		return nil
 	}},
 	{name: "idempotency-ttl", def: "24h", usage: "how long an Idempotency-Key and its stored response are kept", set: durationSetter(func(c *Config) *time.Duration { return &c.IdempotencyTTL })},
+	{name: "job-rescue-after", def: "5m", usage: "how long a job may run before it counts as abandoned by a dead node and runs again", set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 2*time.Second {
+			return fmt.Errorf("must be a duration of at least 2s (got %q)", v)
+		}
+		c.JobRescueAfter = d
+		return nil
+	}},
 	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {

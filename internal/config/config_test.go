@@ -91,3 +91,18 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEDocumentsEverySetting keeps the configuration reference true.
+func TestREADMEDocumentsEverySetting(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		row := "| `--" + s.name + "` | `" + EnvName(s.name) + "` | `" + fileKey(s.name) + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no configuration row starting %q", row)
+		}
+	}
+}

@@ -65,10 +65,19 @@ func Decode[T any](r *http.Request) (T, error) {
 }
 
 func decodeStrict(body []byte, v any) error {
+	// One JSON value and nothing after it.
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var value json.RawMessage
+	if err := dec.Decode(&value); err != nil {
+		return syntaxProblem(err)
+	}
+	if dec.More() {
+		return apperr.Errorf(apperr.Invalid, "the request body has data after its JSON value")
+	}
 	if fields := knownFields(reflect.TypeOf(v).Elem()); fields != nil {
 		var top map[string]json.RawMessage
-		if err := json.Unmarshal(body, &top); err != nil {
-			return syntaxProblem(body, err)
+		if err := json.Unmarshal(value, &top); err != nil {
+			return syntaxProblem(err)
 		}
 		unknown := map[string]string{}
 		for name := range top {
@@ -82,18 +91,15 @@ func decodeStrict(body []byte, v any) error {
 			return e
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return syntaxProblem(body, err)
-	}
-	if dec.More() {
-		return apperr.Errorf(apperr.Invalid, "the request body has data after its JSON value")
+	strict := json.NewDecoder(bytes.NewReader(value))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(v); err != nil {
+		return syntaxProblem(err)
 	}
 	return nil
 }
 
-func syntaxProblem(body []byte, err error) error {
+func syntaxProblem(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {

@@ -33,7 +33,7 @@ const (
 
 type sqliteDialect struct{}
 
-func (sqliteDialect) Name() string              { return SQLite }
+func (sqliteDialect) Name() string               { return SQLite }
 func (sqliteDialect) Rebind(query string) string { return query }
 
 func (sqliteDialect) IsUniqueViolation(err error) bool {

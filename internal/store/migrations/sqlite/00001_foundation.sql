@@ -40,9 +40,9 @@ CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);
 
 CREATE TABLE rate_limit_windows (
     bucket        TEXT NOT NULL,
-    window_start  BIGINT NOT NULL, -- Unix seconds
+    window_end    BIGINT NOT NULL, -- Unix milliseconds; the key of one fixed window
     used          BIGINT NOT NULL,
-    PRIMARY KEY (bucket, window_start)
+    PRIMARY KEY (bucket, window_end)
 );
 
 -- +goose Down

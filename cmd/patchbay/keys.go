@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// openStore opens and migrates the configured store, for commands that work
+// on it directly. Migrating is safe beside a running server: it is locked and
+// does nothing when the schema is current.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.Store())
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, logger); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{errors.New("keys needs a subcommand: create, list or revoke")}
+	}
+	sub, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("patchbay keys "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	loader := config.Register(fs, config.StoreSettings...)
+	name := fs.String("name", "", "the key's name (create)")
+	rateLimit := fs.Int64("rate-limit", 0, "the key's own requests per window; 0 uses the default (create)")
+	positional, err := parseInterspersed(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return usageError{err}
+	}
+	cfg, err := loader.Load(getenv)
+	if err != nil {
+		return usageError{fmt.Errorf("invalid configuration: %w", err)}
+	}
+
+	var act func(keys *auth.Keys) error
+	switch sub {
+	case "create":
+		if *name == "" {
+			return usageError{errors.New("keys create needs --name")}
+		}
+		if *rateLimit < 0 {
+			return usageError{errors.New("--rate-limit must be 0 or more")}
+		}
+		act = func(keys *auth.Keys) error {
+			var limit *int64
+			if *rateLimit > 0 {
+				limit = rateLimit
+			}
+			key, secret, err := keys.Create(ctx, *name, limit)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Created API key %s (%s). It is shown only this once:\n%s\n", key.ID, key.Name, secret)
+			return nil
+		}
+	case "list":
+		act = func(keys *auth.Keys) error { return listKeys(ctx, keys, stdout) }
+	case "revoke":
+		if len(positional) != 1 {
+			return usageError{errors.New("keys revoke needs one key ID (key_…)")}
+		}
+		act = func(keys *auth.Keys) error {
+			key, err := keys.Revoke(ctx, positional[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Revoked API key %s (%s)\n", key.ID, key.Name)
+			return nil
+		}
+	default:
+		return usageError{fmt.Errorf("unknown keys subcommand %q: use create, list or revoke", sub)}
+	}
+
+	db, err := openStore(ctx, cfg, newLogger(stderr, "warn"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return act(auth.NewKeys(db))
+}
+
+func listKeys(ctx context.Context, keys *auth.Keys, stdout io.Writer) error {
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tHINT\tRATE LIMIT\tCREATED\tREVOKED")
+	page := httpapi.Page{Limit: httpapi.PageLimitMax}
+	for {
+		list, err := keys.List(ctx, page)
+		if err != nil {
+			return err
+		}
+		more := len(list) > page.Limit
+		if more {
+			list = list[:page.Limit]
+		}
+		for _, k := range list {
+			limit, revoked := "default", "-"
+			if k.RateLimit != nil {
+				limit = strconv.FormatInt(*k.RateLimit, 10)
+			}
+			if k.RevokedAt != nil {
+				revoked = k.RevokedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Hint, limit, k.CreatedAt.Format(time.RFC3339), revoked)
+		}
+		if !more {
+			break
+		}
+		page.After = list[len(list)-1].ID
+	}
+	return tw.Flush()
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("keys revoke key_… --data dir"), and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/config"
+)
+
+// parseFlags parses a subcommand's flags into the configuration; any problem
+// is a usageError of one line.
+func parseFlags(name string, args []string, getenv func(string) string, stderr io.Writer, settings ...string) (config.Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet("patchbay "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	loader := config.Register(fs, settings...)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config.Config{}, nil, err
+		}
+		return config.Config{}, nil, usageError{err}
+	}
+	cfg, err := loader.Load(getenv)
+	if err != nil {
+		return cfg, nil, usageError{fmt.Errorf("invalid configuration: %w", err)}
+	}
+	return cfg, fs, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level)) //nolint:errcheck // config validated the level
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, fs, err := parseFlags("serve", args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("serve takes no arguments (got %q)", fs.Args())}
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	if cfg.Dev {
+		logger.Warn("dev mode: debug logs, and an admin API key is created and printed on first start; do not use in production",
+			"data", cfg.DataDir, "addr", cfg.Addr)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	a, err := app.New(ctx, cfg, logger, buildVersion())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if cfg.Dev {
+		if err := createDevKey(ctx, a, ln.Addr().String(), stdout); err != nil {
+			return err
+		}
+	}
+	return a.Run(ctx, ln)
+}
+
+// createDevKey gives a new local installation its first admin API key, so the
+// quick start works without another command. It prints to stdout, never to the
+// log: a key is a secret.
+func createDevKey(ctx context.Context, a *app.App, addr string, stdout io.Writer) error {
+	n, err := a.Keys.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	_, secret, err := a.Keys.Create(ctx, "dev", nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nPatchbay dev mode created an admin API key. It is shown only this once:\n\n    %s\n\nTry it:\n    curl -H 'Authorization: Bearer %s' http://%s/v1/tenants\n\n", secret, secret, addr)
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, _, err := parseFlags("migrate", args, getenv, stderr, config.StoreSettings...)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, newLogger(stderr, "info"))
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}

@@ -1,0 +1,31 @@
+package app
+
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/patchbay/patchbay/internal/idempotency"
+	"github.com/patchbay/patchbay/internal/ratelimit"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+// registry is the one place where every job's worker and every periodic job
+// is registered.
+func registry(db *store.DB) (*river.Workers, []*river.PeriodicJob) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
+	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
+	river.AddWorker(workers, &ratelimit.CleanupWorker{DB: db})
+
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return idempotency.CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return ratelimit.CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+	return workers, periodic
+}

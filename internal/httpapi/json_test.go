@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+)
+
+type sample struct {
+	Name  string            `json:"name"`
+	Count int               `json:"count,omitempty"`
+	Tags  map[string]string `json:"tags,omitempty"`
+	Inner *struct {
+		On bool `json:"on"`
+	} `json:"inner,omitempty"`
+}
+
+func (s sample) Valid(context.Context) map[string]string {
+	if s.Name == "" {
+		return map[string]string{"name": "is required"}
+	}
+	return nil
+}
+
+func decodeString(body string, limit int64) (sample, error) {
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Body = http.MaxBytesReader(httptest.NewRecorder(), r.Body, limit)
+	return Decode[sample](r)
+}
+
+func TestDecode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		body   string
+		code   apperr.Code
+		fields map[string]string
+	}{
+		{body: `{"name":"a","count":2}`},
+		{body: `{"name":"a","colour":1,"size":2}`, code: apperr.Invalid, fields: map[string]string{"colour": "unknown field", "size": "unknown field"}},
+		{body: `{"name":"a","inner":{"on":true,"off":1}}`, code: apperr.Invalid, fields: map[string]string{"off": "unknown field"}},
+		{body: `{"name":7}`, code: apperr.Invalid, fields: map[string]string{"name": "must be a string"}},
+		{body: `{"name":"a","count":"2"}`, code: apperr.Invalid, fields: map[string]string{"count": "must be an integer"}},
+		{body: `{}`, code: apperr.Invalid, fields: map[string]string{"name": "is required"}},
+		{body: `{"name":`, code: apperr.Invalid},
+		{body: `null`, code: apperr.Invalid, fields: map[string]string{"name": "is required"}},
+		{body: `"text"`, code: apperr.Invalid},
+		{body: `{"name":"a"}{"name":"b"}`, code: apperr.Invalid},
+		{body: ``, code: apperr.Invalid},
+		{body: `{"name":"` + strings.Repeat("x", 100) + `"}`, code: apperr.TooLarge},
+	} {
+		_, err := decodeString(tc.body, 64)
+		if got := apperr.CodeOf(err); got != tc.code {
+			t.Errorf("Decode(%.40q) code %q (%v), want %q", tc.body, got, err, tc.code)
+			continue
+		}
+		if tc.fields != nil {
+			var e *apperr.Error
+			if !asAppErr(err, &e) {
+				t.Fatalf("not an *apperr.Error: %v", err)
+			}
+			if diff := cmp.Diff(tc.fields, e.Fields); diff != "" {
+				t.Errorf("Decode(%q) fields (-want +got):\n%s", tc.body, diff)
+			}
+		}
+	}
+}
+
+func asAppErr(err error, target **apperr.Error) bool {
+	e, ok := err.(*apperr.Error)
+	*target = e
+	return ok
+}
+
+// FuzzDecode: no body makes Decode panic or fail with anything but a client
+// error.
+func FuzzDecode(f *testing.F) {
+	for _, seed := range []string{`{"name":"a"}`, `{"name":"a","x":1}`, `[`, `{"inner":{"on":"x"}}`, `{"tags":{"a":1}}`, "\x00", `1e999`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		_, err := decodeString(body, 1<<10)
+		if err != nil && StatusOf(err) >= 500 {
+			t.Errorf("Decode(%q) = %v, a server error", body, err)
+		}
+	})
+}
+
+func TestParsePage(t *testing.T) {
+	t.Parallel()
+	first := NewList(Page{Limit: 2}, []string{"a", "b", "c"}, func(s string) string { return s })
+	if len(first.Data) != 2 || first.NextCursor == "" {
+		t.Fatalf("NewList = %+v", first)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/?limit=2&cursor="+first.NextCursor, nil)
+	p, err := ParsePage(r)
+	if err != nil || p.After != "b" || p.Limit != 2 {
+		t.Errorf("ParsePage(next cursor) = %+v, %v; want after b, limit 2", p, err)
+	}
+	last := NewList(Page{Limit: 2}, []string{"c"}, func(s string) string { return s })
+	if last.NextCursor != "" {
+		t.Errorf("last page has a next cursor")
+	}
+	if empty := NewList(Page{Limit: 2}, []string(nil), func(s string) string { return s }); empty.Data == nil {
+		t.Error("an empty page's data is null, want []")
+	}
+}
+
+func FuzzParsePage(f *testing.F) {
+	f.Add("20", "djE6YQ")
+	f.Add("-1", "%%%")
+	f.Fuzz(func(t *testing.T, limit, cursor string) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		q := r.URL.Query()
+		q.Set("limit", limit)
+		q.Set("cursor", cursor)
+		r.URL.RawQuery = q.Encode()
+		p, err := ParsePage(r)
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.Invalid {
+				t.Errorf("ParsePage error %v is not Invalid", err)
+			}
+			return
+		}
+		if p.Limit < 1 || p.Limit > PageLimitMax {
+			t.Errorf("ParsePage accepted limit %d", p.Limit)
+		}
+	})
+}

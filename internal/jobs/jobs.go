@@ -1,0 +1,69 @@
+// Package jobs builds Patchbay's River client on the store's database, SQLite
+// or PostgreSQL, and reports job counts to Prometheus. Which workers and
+// periodic jobs exist is decided in one registry, internal/app/workers.go.
+package jobs
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Client is River's client on database/sql: a job insert takes the *sql.Tx of
+// the store transaction it belongs to.
+type Client = river.Client[*sql.Tx]
+
+// Config says what a node's River client does.
+type Config struct {
+	// Work starts queues and periodic jobs. A node with the api role only
+	// inserts jobs; worker nodes work them.
+	Work     bool
+	Workers  *river.Workers
+	Periodic []*river.PeriodicJob
+	// MaxWorkers is the number of jobs worked at once on this node. Zero means
+	// MaxWorkersDefault.
+	MaxWorkers int
+	// RescueAfter: a job running this long is taken for abandoned by a dead
+	// node and run again. Jobs are written to be safe to run twice.
+	RescueAfter time.Duration
+	Logger      *slog.Logger
+}
+
+// MaxWorkersDefault is the default concurrency of the default queue.
+const MaxWorkersDefault = 20
+
+// NewClient returns a River client for db.
+func NewClient(db *store.DB, cfg Config) (*Client, error) {
+	rc := &river.Config{
+		Logger:  cfg.Logger,
+		Workers: cfg.Workers,
+		// Neither driver can LISTEN through database/sql, so River polls; a
+		// short interval keeps a freshly enqueued job's wait small.
+		PollOnly:             true,
+		FetchPollInterval:    100 * time.Millisecond,
+		FetchCooldown:        20 * time.Millisecond,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		// River requires a job's timeout to be shorter than the rescue delay.
+		JobTimeout: min(time.Minute, cfg.RescueAfter/2),
+	}
+	if cfg.Work {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.MaxWorkers, MaxWorkersDefault)}}
+		rc.PeriodicJobs = cfg.Periodic
+	}
+	return river.NewClient(db.RiverDriver(), rc)
+}
+
+// Start starts the client when it has queues to work; an insert-only client
+// needs no start.
+func Start(ctx context.Context, c *Client, cfg Config) error {
+	if !cfg.Work {
+		return nil
+	}
+	return c.Start(ctx)
+}

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Health is the body of /healthz and /readyz.
+type Health struct {
+	Status  string `json:"status"`
+	Version string `json:"version,omitempty"`
+}
+
+// handleHealthz says the process is up; it touches nothing else, so a slow
+// database never gets a live node restarted.
+func handleHealthz(version string) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Liveness: the process is serving", Response: Health{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpapi.Encode(w, http.StatusOK, Health{Status: "ok", Version: version})
+		}),
+	}
+}
+
+// handleReadyz says the node can do work: its database answers.
+func handleReadyz(db *store.DB) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Readiness: the database answers (503 when it does not)", Response: Health{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := db.Ping(ctx); err != nil {
+				httpapi.Error(w, r, &apperr.Error{Code: apperr.Unavailable, Message: "the database does not answer", Err: err})
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, Health{Status: "ready"})
+		}),
+	}
+}
+
+func handleMetrics(reg *prometheus.Registry) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Prometheus metrics: HTTP requests and latencies by route, jobs by kind and state",
+		Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+	}
+}

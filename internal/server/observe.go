@@ -1,0 +1,127 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+)
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "patchbay_http_requests_total", Help: "HTTP requests by route and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "patchbay_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// observe is the outermost middleware: it gives each request an ID and an
+// Info record, caps the body, turns panics into 500 problems, and when the
+// response is done writes one log line and the metrics.
+func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := &httpapi.Info{ID: httpapi.NewRequestID(r), Start: time.Now()}
+		w.Header().Set(httpapi.RequestIDHeader, info.ID)
+		r = r.WithContext(httpapi.WithInfo(r.Context(), info))
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				err := fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+				if !sw.wrote {
+					httpapi.Error(sw, r, err)
+				} else {
+					info.Err = err
+				}
+			}
+			finish(logger, m, r, info, sw)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func finish(logger *slog.Logger, m *httpMetrics, r *http.Request, info *httpapi.Info, sw *statusWriter) {
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	elapsed := time.Since(info.Start)
+	routeLabel := info.Route
+	if routeLabel == "" {
+		routeLabel = "unmatched"
+	}
+	m.requests.WithLabelValues(routeLabel, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(routeLabel).Observe(elapsed.Seconds())
+
+	level := slog.LevelInfo
+	attrs := []slog.Attr{
+		slog.String("request_id", info.ID),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), // never the query: it may carry secrets
+		slog.String("route", info.Route),
+		slog.Int("status", status),
+		slog.Int64("bytes", sw.bytes),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+	}
+	if info.APIKeyID != "" {
+		attrs = append(attrs, slog.String("api_key_id", info.APIKeyID))
+	}
+	if info.Err != nil {
+		var appErr *apperr.Error
+		if apperr.CodeOf(info.Err) == apperr.Internal {
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("error", info.Err.Error()))
+		} else if errors.As(info.Err, &appErr) {
+			attrs = append(attrs, slog.String("problem", appErr.Message))
+		}
+	}
+	logger.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// statusWriter remembers the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (s *statusWriter) WriteHeader(status int) {
+	if !s.wrote {
+		s.status, s.wrote = status, true
+	}
+	s.ResponseWriter.WriteHeader(status)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	s.wrote = true
+	n, err := s.ResponseWriter.Write(p)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,0 +1,225 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/patchbay/patchbay/internal/httpapi"
+)
+
+// handleOpenAPI serves an OpenAPI 3.1 document built from the router's routes
+// and the Go types of their bodies, so it cannot fall behind the code.
+func handleOpenAPI(rt *router) httpapi.Endpoint {
+	var once sync.Once
+	var doc []byte
+	return httpapi.Endpoint{
+		Summary: "This API's OpenAPI 3.1 document",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			once.Do(func() {
+				var err error
+				doc, err = json.Marshal(buildOpenAPI(rt.routes))
+				if err != nil {
+					panic("openapi: " + err.Error())
+				}
+			})
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(doc) //nolint:errcheck // the client may be gone; nothing to do
+		}),
+	}
+}
+
+type object = map[string]any
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+func buildOpenAPI(routes []route) object {
+	schemas := &schemaSet{defs: object{}}
+	problem := schemas.ref(reflect.TypeFor[httpapi.Problem]())
+	paths := object{}
+	for _, rt := range routes {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		op := object{
+			"operationId": operationID(method, path),
+			"summary":     rt.endpoint.Summary,
+		}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
+			params = append(params, object{"name": m[1], "in": "path", "required": true, "schema": object{"type": "string"}})
+		}
+		for _, q := range rt.endpoint.Query {
+			params = append(params, object{"name": q.Name, "in": "query", "description": q.Description, "schema": object{"type": "string"}})
+		}
+		if rt.admin && method != http.MethodGet {
+			params = append(params, object{"name": "Idempotency-Key", "in": "header",
+				"description": "makes the request safe to retry: a retry gets the first response", "schema": object{"type": "string", "maxLength": 255}})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.endpoint.Request != nil {
+			op["requestBody"] = object{"required": true, "content": object{
+				"application/json": object{"schema": schemas.ref(reflect.TypeOf(rt.endpoint.Request))}}}
+		}
+		status := rt.endpoint.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		success := object{"description": http.StatusText(status)}
+		switch {
+		case rt.endpoint.Response != nil:
+			success["content"] = object{"application/json": object{"schema": schemas.ref(reflect.TypeOf(rt.endpoint.Response))}}
+		case path == "/metrics":
+			success["content"] = object{"text/plain": object{"schema": object{"type": "string"}}}
+		case path == "/openapi.json":
+			success["content"] = object{"application/json": object{"schema": object{"type": "object"}}}
+		}
+		problemResponse := func(desc string) object {
+			return object{"description": desc, "content": object{"application/problem+json": object{"schema": problem}}}
+		}
+		responses := object{strconv.Itoa(status): success, "default": problemResponse("An error, as RFC 9457 problem details")}
+		if rt.admin {
+			responses["401"] = problemResponse("Missing or invalid API key")
+			responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
+			op["security"] = []any{object{"bearer": []any{}}}
+		}
+		op["responses"] = responses
+		item, _ := paths[path].(object)
+		if item == nil {
+			item = object{}
+			paths[path] = item
+		}
+		item[strings.ToLower(method)] = op
+	}
+	return object{
+		"openapi": "3.1.0",
+		"info": object{
+			"title":       "Patchbay admin API",
+			"version":     "1",
+			"description": "The SaaS's integration backbone. Admin calls carry Authorization: Bearer pbk_…",
+		},
+		"paths": paths,
+		"components": object{
+			"schemas":         schemas.defs,
+			"securitySchemes": object{"bearer": object{"type": "http", "scheme": "bearer", "description": "An admin API key (pbk_…)"}},
+		},
+	}
+}
+
+func operationID(method, path string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(method))
+	for _, part := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '-' || r == '_' || r == '.' }) {
+		part = strings.Trim(part, "{}")
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+// schemaSet turns Go types into JSON Schemas, named struct types into
+// components shared by reference.
+type schemaSet struct {
+	defs object
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+var rawType = reflect.TypeFor[json.RawMessage]()
+
+func (s *schemaSet) ref(t reflect.Type) object {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType {
+		return s.schema(t)
+	}
+	name := schemaName(t)
+	if _, ok := s.defs[name]; !ok {
+		s.defs[name] = object{} // placeholder: stops recursion
+		s.defs[name] = s.structSchema(t)
+	}
+	return object{"$ref": "#/components/schemas/" + name}
+}
+
+func (s *schemaSet) schema(t reflect.Type) object {
+	switch {
+	case t == timeType:
+		return object{"type": "string", "format": "date-time"}
+	case t == rawType:
+		return object{}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		inner := s.ref(t.Elem())
+		return object{"oneOf": []any{inner, object{"type": "null"}}}
+	case reflect.String:
+		return object{"type": "string"}
+	case reflect.Bool:
+		return object{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return object{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return object{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return object{"type": "array", "items": s.ref(t.Elem())}
+	case reflect.Map:
+		return object{"type": "object", "additionalProperties": s.ref(t.Elem())}
+	case reflect.Struct:
+		return s.ref(t)
+	}
+	return object{}
+}
+
+func (s *schemaSet) structSchema(t reflect.Type) object {
+	props := object{}
+	var required []string
+	s.addFields(t, props, &required)
+	schema := object{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		schema["required"] = required
+	}
+	return schema
+}
+
+func (s *schemaSet) addFields(t reflect.Type, props object, required *[]string) {
+	for f := range t.Fields() {
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			s.addFields(f.Type, props, required) // embedded fields are promoted in JSON
+			continue
+		}
+		name, ok := httpapi.JSONName(f)
+		if !ok {
+			continue
+		}
+		props[name] = s.schema(f.Type)
+		if !strings.Contains(f.Tag.Get("json"), "omitempty") {
+			*required = append(*required, name)
+		}
+	}
+}
+
+// schemaName names a type by its package and name: tenants.putRequest →
+// TenantsPutRequest, httpapi.List[…/tenants.Tenant] → HttpapiListTenantsTenant.
+func schemaName(t reflect.Type) string {
+	full := t.Name()
+	if pkg := t.PkgPath(); pkg != "" {
+		full = pkg[strings.LastIndex(pkg, "/")+1:] + "." + full
+	}
+	full = importPath.ReplaceAllString(full, "") // generic arguments' import paths
+	var b strings.Builder
+	for _, part := range strings.FieldsFunc(full, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+var importPath = regexp.MustCompile(`[^\[\],]*/`)

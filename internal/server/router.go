@@ -1,0 +1,103 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/idempotency"
+	"github.com/patchbay/patchbay/internal/ratelimit"
+)
+
+// route is a registered route and its documentation.
+type route struct {
+	pattern  string // "GET /v1/tenants/{tenant_id}"
+	endpoint httpapi.Endpoint
+	admin    bool // needs an admin API key
+}
+
+// router is a ServeMux that remembers its routes for the OpenAPI document and
+// answers unknown paths and methods with problem+json.
+type router struct {
+	mux    *http.ServeMux
+	routes []route
+	// adminChain wraps every admin route: authenticate, rate-limit, then apply
+	// idempotency keys, in that order (keys are scoped per API key, and a
+	// request refused by the rate limit must not claim a key).
+	adminChain func(http.Handler) http.Handler
+}
+
+func newRouter(d Deps) *router {
+	requireKey := auth.RequireKey(d.Keys)
+	limit := ratelimit.Middleware(d.Limiter, d.RateLimit, d.Logger)
+	idem := idempotency.Middleware(d.Idempotency)
+	return &router{
+		mux:        http.NewServeMux(),
+		adminChain: func(h http.Handler) http.Handler { return requireKey(limit(idem(h))) },
+	}
+}
+
+// public registers a route anyone may call.
+func (rt *router) public(pattern string, e httpapi.Endpoint) {
+	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e})
+	rt.mux.Handle(pattern, named(pattern, e))
+}
+
+// admin registers a route that needs an admin API key.
+func (rt *router) admin(pattern string, e httpapi.Endpoint) {
+	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true})
+	rt.mux.Handle(pattern, named(pattern, rt.adminChain(e)))
+}
+
+// finish adds the OpenAPI document, which describes every other route and
+// itself.
+func (rt *router) finish() {
+	rt.public("GET /openapi.json", handleOpenAPI(rt))
+}
+
+// named records the matched route for logs and metrics.
+func named(pattern string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := httpapi.InfoFrom(r.Context()); info != nil {
+			info.Route = pattern
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt.mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w, r: r}, r)
+}
+
+// unmatchedWriter turns the ServeMux's plain-text 404 and 405 answers for
+// requests no route matched into problem+json, keeping its Allow header.
+type unmatchedWriter struct {
+	http.ResponseWriter
+	r         *http.Request
+	swallowed bool
+}
+
+func (u *unmatchedWriter) WriteHeader(status int) {
+	info := httpapi.InfoFrom(u.r.Context())
+	if info == nil || info.Route != "" || (status != http.StatusNotFound && status != http.StatusMethodNotAllowed) {
+		u.ResponseWriter.WriteHeader(status)
+		return
+	}
+	u.swallowed = true
+	u.Header().Del("X-Content-Type-Options")
+	if status == http.StatusNotFound {
+		httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.NotFound, "no route matches %s %s", u.r.Method, u.r.URL.Path))
+		return
+	}
+	httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.MethodNotAllowed, "%s is not allowed on %s; see the Allow header", u.r.Method, u.r.URL.Path))
+}
+
+func (u *unmatchedWriter) Write(p []byte) (int, error) {
+	if u.swallowed {
+		return len(p), nil
+	}
+	return u.ResponseWriter.Write(p)
+}
+
+func (u *unmatchedWriter) Unwrap() http.ResponseWriter { return u.ResponseWriter }

@@ -1,0 +1,45 @@
+// Package server assembles Patchbay's HTTP API: every route in routes.go, the
+// middleware every request passes through, the health and metrics endpoints,
+// and the OpenAPI document generated from the routes themselves.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/idempotency"
+	"github.com/patchbay/patchbay/internal/ratelimit"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+// Deps are everything the HTTP API calls into.
+type Deps struct {
+	Logger      *slog.Logger
+	DB          *store.DB
+	Keys        *auth.Keys
+	Tenants     *tenants.Service
+	Idempotency *idempotency.Keys
+	Limiter     ratelimit.Limiter
+	RateLimit   ratelimit.Policy
+	// Metrics is the node's registry; the server adds its HTTP metrics to it
+	// and serves it at /metrics.
+	Metrics *prometheus.Registry
+	// BodyLimit caps request bodies, in bytes (413 beyond).
+	BodyLimit int64
+	// AdminAPI serves /v1; off on worker-only nodes, which answer only health,
+	// readiness and metrics.
+	AdminAPI bool
+	Version  string
+}
+
+// NewServer returns the HTTP handler for a node.
+func NewServer(d Deps) http.Handler {
+	rt := newRouter(d)
+	addRoutes(rt, d)
+	rt.finish()
+	return observe(d.Logger, newHTTPMetrics(d.Metrics), d.BodyLimit, rt)
+}

@@ -77,8 +77,24 @@ type stored struct {
 // stored response when the request already ran, or an *apperr.Error when the
 // key is busy (409) or belongs to another request (422). A nil response and
 // nil error mean the caller owns the key and must finish it.
+//
+// Claims are conditional writes, so of any number of concurrent requests on
+// any number of nodes exactly one owns the key: the insert on a conflict waits
+// for the other transaction and then inserts nothing, and a takeover only
+// succeeds against the lock time it read.
 func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*stored, error) {
 	return store.WithTxValue(ctx, k.db, func(tx *store.Tx) (*stored, error) {
+		now := tx.Now()
+		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (api_key_id, key, fingerprint, locked_at, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (api_key_id, key) DO NOTHING`,
+			apiKeyID, key, fingerprint, now, now, now.Add(k.TTL))
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil, nil
+		}
+
 		var (
 			gotFingerprint string
 			lockedAt       time.Time
@@ -87,32 +103,24 @@ func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*s
 			headers        []byte
 			body           []byte
 		)
-		err := tx.QueryRow(ctx, `SELECT fingerprint, locked_at, expires_at, response_status, response_headers, response_body
+		err = tx.QueryRow(ctx, `SELECT fingerprint, locked_at, expires_at, response_status, response_headers, response_body
 			FROM idempotency_keys WHERE api_key_id = ? AND key = ?`, apiKeyID, key).
 			Scan(&gotFingerprint, &lockedAt, &expiresAt, &status, &headers, &body)
-		now := tx.Now()
+		if err != nil {
+			return nil, err // the row was there a moment ago; a cleanup race is worth a retry by the client
+		}
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.Exec(ctx, `INSERT INTO idempotency_keys (api_key_id, key, fingerprint, locked_at, created_at, expires_at)
-				VALUES (?, ?, ?, ?, ?, ?)`, apiKeyID, key, fingerprint, now, now, now.Add(k.TTL))
-			return nil, err
-		case err != nil:
-			return nil, err
 		case !expiresAt.After(now):
 			// An expired key is free again, as if it had never been used.
-			_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET fingerprint = ?, locked_at = ?, created_at = ?, expires_at = ?,
-				response_status = NULL, response_headers = NULL, response_body = NULL WHERE api_key_id = ? AND key = ?`,
-				fingerprint, now, now, now.Add(k.TTL), apiKeyID, key)
-			return nil, err
+			return nil, k.takeOver(ctx, tx, apiKeyID, key, fingerprint, lockedAt, now.Add(k.TTL))
 		case gotFingerprint != fingerprint:
 			return nil, apperr.Errorf(apperr.Unprocessable,
 				"the Idempotency-Key was already used for a different request (method, path or body differ); use a new key for a new request")
 		case !status.Valid && now.Sub(lockedAt) < k.LockTimeout:
-			return nil, apperr.Errorf(apperr.Conflict, "a request with this Idempotency-Key is still being processed; retry once it has finished")
+			return nil, errInProgress
 		case !status.Valid:
 			// The first request's node died mid-request: this retry takes over.
-			_, err = tx.Exec(ctx, "UPDATE idempotency_keys SET locked_at = ? WHERE api_key_id = ? AND key = ?", now, apiKeyID, key)
-			return nil, err
+			return nil, k.takeOver(ctx, tx, apiKeyID, key, fingerprint, lockedAt, expiresAt)
 		}
 		s := &stored{status: int(status.Int64), body: body}
 		if err := json.Unmarshal(headers, &s.headers); err != nil {
@@ -120,6 +128,24 @@ func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*s
 		}
 		return s, nil
 	})
+}
+
+var errInProgress = apperr.Errorf(apperr.Conflict, "a request with this Idempotency-Key is still being processed; retry once it has finished")
+
+// takeOver claims a key whose lock time is still lockedAt, starting it afresh.
+// When another request took it over first, the key is in progress.
+func (k *Keys) takeOver(ctx context.Context, tx *store.Tx, apiKeyID, key, fingerprint string, lockedAt, expiresAt time.Time) error {
+	res, err := tx.Exec(ctx, `UPDATE idempotency_keys SET fingerprint = ?, locked_at = ?, expires_at = ?,
+		response_status = NULL, response_headers = NULL, response_body = NULL
+		WHERE api_key_id = ? AND key = ? AND locked_at = ?`,
+		fingerprint, tx.Now(), expiresAt, apiKeyID, key, lockedAt)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errInProgress
+	}
+	return nil
 }
 
 // finish stores the response of the request that owns key.

@@ -20,7 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/tenants"
 )
 
-func testDeps(t *testing.T) Deps {
+func testDeps(t testing.TB) Deps {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
 	return Deps{

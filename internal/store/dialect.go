@@ -45,9 +45,9 @@ func (sqliteDialect) IsUniqueViolation(err error) bool {
 }
 
 // sqliteTimeLayout is fixed-width UTC, so that times compare correctly as text in
-// SQL (SQLite has no time type) and modernc's driver parses them back into
-// time.Time for columns declared TIMESTAMP.
-const sqliteTimeLayout = "2006-01-02 15:04:05.000000-07:00"
+// SQL (SQLite has no time type), and it is the layout modernc's driver tries
+// first when it parses a TIMESTAMP column back into time.Time.
+const sqliteTimeLayout = "2006-01-02 15:04:05.000000 -0700 MST"
 
 func (sqliteDialect) arg(v any) any {
 	switch t := v.(type) {

@@ -165,8 +165,12 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
-// QueryRow runs a read outside any transaction.
+// QueryRow runs a read of one row outside any transaction. The read is not
+// cancelled with ctx: a one-row read is over in microseconds, and a
+// cancellable context makes the SQLite driver start a watcher goroutine for
+// every query, which cost more than the query.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	stmt, err := db.readStmt(ctx, query)
 	if err != nil {
 		// Let the query fail the same way through the pool, with its error in Scan.

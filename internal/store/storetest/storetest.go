@@ -25,11 +25,11 @@ const EnvDatabaseURL = "PATCHBAY_TEST_DATABASE_URL"
 type Dialect struct {
 	Name string
 	// Open returns a fresh migrated database, closed when the test ends.
-	Open func(t *testing.T) *store.DB
+	Open func(t testing.TB) *store.DB
 	// Options returns fresh store options (a new SQLite directory or a new
 	// PostgreSQL database) for a test that opens the store itself, such as
 	// one that starts the binary.
-	Options func(t *testing.T) store.Options
+	Options func(t testing.TB) store.Options
 }
 
 // Dialects returns SQLite, and PostgreSQL when EnvDatabaseURL is set.
@@ -56,13 +56,13 @@ func Each(t *testing.T, fn func(t *testing.T, d Dialect)) {
 }
 
 // SQLiteOptions returns options for a new SQLite database under t.TempDir().
-func SQLiteOptions(t *testing.T) store.Options {
+func SQLiteOptions(t testing.TB) store.Options {
 	return store.Options{DataDir: t.TempDir()}
 }
 
 // PostgresOptions creates an empty PostgreSQL database for the test, dropped
 // when it ends, and returns options naming it.
-func PostgresOptions(t *testing.T) store.Options {
+func PostgresOptions(t testing.TB) store.Options {
 	t.Helper()
 	base := os.Getenv(EnvDatabaseURL)
 	if base == "" {
@@ -95,12 +95,12 @@ func PostgresOptions(t *testing.T) store.Options {
 }
 
 // OpenSQLite returns a fresh migrated SQLite database.
-func OpenSQLite(t *testing.T) *store.DB { return open(t, SQLiteOptions(t)) }
+func OpenSQLite(t testing.TB) *store.DB { return open(t, SQLiteOptions(t)) }
 
 // OpenPostgres returns a fresh migrated PostgreSQL database.
-func OpenPostgres(t *testing.T) *store.DB { return open(t, PostgresOptions(t)) }
+func OpenPostgres(t testing.TB) *store.DB { return open(t, PostgresOptions(t)) }
 
-func open(t *testing.T, opts store.Options) *store.DB {
+func open(t testing.TB, opts store.Options) *store.DB {
 	t.Helper()
 	db, err := store.Open(t.Context(), opts)
 	if err != nil {

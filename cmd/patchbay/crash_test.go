@@ -39,7 +39,7 @@ type proc struct {
 
 func startProc(t *testing.T, bin string, opts store.Options, extra ...string) *proc {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, storeArgs(opts)...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, serveArgs(opts)...)
 	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), "PATCHBAY_LOG_LEVEL=info")
 	stderr, err := cmd.StderrPipe()

@@ -44,6 +44,18 @@ func storeArgs(opts store.Options) []string {
 	return []string{"--data", opts.DataDir}
 }
 
+// testEncryptionKey is the key every test node shares on PostgreSQL, as nodes
+// of one installation must.
+const testEncryptionKey = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMDAwMDA="
+
+// serveArgs are the flags that point `serve` at a store.
+func serveArgs(opts store.Options) []string {
+	if opts.DatabaseURL != "" {
+		return append(storeArgs(opts), "--encryption-key", testEncryptionKey)
+	}
+	return storeArgs(opts)
+}
+
 // node is a `patchbay serve` running in the test process through run, the
 // same code path as the binary.
 type node struct {
@@ -60,7 +72,7 @@ func startNode(t *testing.T, opts store.Options, extra ...string) *node {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &node{Stdout: &syncBuffer{}, Logs: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
-	args := append([]string{"patchbay", "serve", "--addr", "127.0.0.1:0"}, storeArgs(opts)...)
+	args := append([]string{"patchbay", "serve", "--addr", "127.0.0.1:0"}, serveArgs(opts)...)
 	args = append(args, extra...)
 	go func() { n.done <- run(ctx, args, noEnv, strings.NewReader(""), n.Stdout, n.Logs) }()
 	t.Cleanup(func() { n.Stop(t) })

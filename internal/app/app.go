@@ -4,35 +4,46 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/ratelimit"
+	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/server"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/vault"
+	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // App is one Patchbay node.
 type App struct {
-	cfg     config.Config
-	logger  *slog.Logger
-	DB      *store.DB
-	Keys    *auth.Keys
-	jobs    *jobs.Client
-	jobsCfg jobs.Config
-	handler http.Handler
+	cfg      config.Config
+	logger   *slog.Logger
+	DB       *store.DB
+	Keys     *auth.Keys
+	jobs     *jobs.Client
+	jobsCfg  jobs.Config
+	handler  http.Handler
+	webhooks *webhooks.Service
 }
 
 // New opens the store, migrates it when configured to, and builds the node.
@@ -55,7 +66,27 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 			return nil, err
 		}
 	}
-	workers, periodic := registry(db)
+	v, err := openVault(cfg, db)
+	if err != nil {
+		return nil, err
+	}
+	eventTypes := webhooks.NewEventTypes(db)
+	inserter := &lateInserter{}
+	hooks := webhooks.NewService(db, v, eventTypes, safehttp.Options{Allow: cfg.OutboundAllow}, inserter, webhooks.Config{
+		RetrySchedule:        cfg.WebhookRetrySchedule,
+		Timeout:              cfg.WebhookTimeout,
+		RetryAfterMax:        cfg.WebhookRetryAfterMax,
+		TooManyRequestsFloor: cfg.Webhook429Floor,
+		DisableAfter:         cfg.EndpointDisableAfter,
+		SecretOverlap:        cfg.SecretRotationOverlap,
+		AllowHTTP:            cfg.WebhookAllowHTTP,
+		Retention:            cfg.WebhookRetention,
+		Node:                 nodeName(),
+		OperationalURL:       cfg.OperationalWebhookURL,
+		OperationalSecret:    cfg.OperationalWebhookSecret,
+	})
+
+	workers, periodic := registry(db, hooks)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -67,6 +98,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	if err != nil {
 		return nil, fmt.Errorf("job client: %w", err)
 	}
+	inserter.client = jobClient
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -78,6 +110,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		DB:          db,
 		Keys:        keys,
 		Tenants:     tenants.NewService(db, jobClient),
+		Webhooks:    hooks,
+		EventTypes:  eventTypes,
 		Idempotency: idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
 		Limiter:     newLimiter(cfg, db),
 		RateLimit:   ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
@@ -86,7 +120,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		AdminAPI:    cfg.Role != config.RoleWorker,
 		Version:     version,
 	})
-	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler}, nil
+	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks}, nil
 }
 
 // newLimiter picks where rate-limit counts live: shared in the database when
@@ -105,6 +139,41 @@ func newLimiter(cfg config.Config, db *store.DB) ratelimit.Limiter {
 	return ratelimit.NewMemory()
 }
 
+// openVault opens the encryption key: the configured one, or on SQLite a key
+// file beside the database. Several PostgreSQL nodes must share one key, so
+// there it must be configured.
+func openVault(cfg config.Config, db *store.DB) (*vault.Vault, error) {
+	if cfg.EncryptionKey != "" {
+		key, err := vault.ParseKey(cfg.EncryptionKey)
+		if err != nil {
+			return nil, err
+		}
+		return vault.New(key)
+	}
+	if db.Dialect().Name() != store.SQLite {
+		return nil, fmt.Errorf("PostgreSQL needs --encryption-key (PATCHBAY_ENCRYPTION_KEY), the same on every node; make one with: openssl rand -base64 32")
+	}
+	key, err := vault.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "encryption.key"))
+	if err != nil {
+		return nil, fmt.Errorf("encryption key file: %w", err)
+	}
+	return vault.New(key)
+}
+
+// nodeName identifies this process in leases and attempt records.
+func nodeName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), id.New("n")[len("n_")+20:])
+}
+
+// lateInserter lets services built before the River client (whose workers
+// need those services) insert jobs through it once it exists.
+type lateInserter struct{ client *jobs.Client }
+
+func (l *lateInserter) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return l.client.InsertTx(ctx, tx, args, opts)
+}
+
 // Handler is the node's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }
 
@@ -115,6 +184,16 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	if err := jobs.Start(ctx, a.jobs, a.jobsCfg); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
+	// The dispatcher outlives the HTTP server's drain, so requests that
+	// publish during the drain are still delivered by this node.
+	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		if a.cfg.Role != config.RoleAPI {
+			a.webhooks.NewDispatcher(a.logger.With("component", "dispatcher")).Run(dispatchCtx)
+		}
+	}()
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -135,6 +214,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	drainCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	httpErr := srv.Shutdown(drainCtx)
+	stopDispatch()
+	select {
+	case <-dispatched:
+	case <-drainCtx.Done():
+	}
 	jobsErr := a.stopJobs(drainCtx)
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil

@@ -9,15 +9,17 @@ import (
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // registry is the one place where every job's worker and every periodic job
 // is registered.
-func registry(db *store.DB) (*river.Workers, []*river.PeriodicJob) {
+func registry(db *store.DB, hooks *webhooks.Service) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
 	river.AddWorker(workers, &ratelimit.CleanupWorker{DB: db})
+	river.AddWorker(workers, &webhooks.OperationalEventWorker{Service: hooks})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

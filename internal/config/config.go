@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // Role says which parts of Patchbay a node runs.
@@ -53,6 +55,25 @@ type Config struct {
 	// (counters shared by every node). Empty picks database on PostgreSQL and
 	// memory on SQLite.
 	RateLimitStore string
+
+	// EncryptionKey (base64, 32 bytes) encrypts stored secrets. Empty on
+	// SQLite means a key file in the data directory; PostgreSQL requires it,
+	// since every node must share it.
+	EncryptionKey string
+	// OutboundAllow lists special-purpose networks outbound calls may reach
+	// (the SSRF guard refuses them otherwise). --dev allows loopback.
+	OutboundAllow []netip.Prefix
+	// WebhookAllowHTTP accepts http:// endpoint URLs; --dev turns it on.
+	WebhookAllowHTTP         bool
+	WebhookTimeout           time.Duration
+	WebhookRetrySchedule     []time.Duration
+	WebhookRetryAfterMax     time.Duration
+	Webhook429Floor          time.Duration
+	EndpointDisableAfter     time.Duration
+	SecretRotationOverlap    time.Duration
+	WebhookRetention         time.Duration
+	OperationalWebhookURL    string
+	OperationalWebhookSecret string
 }
 
 // Store returns the store options the configuration names.
@@ -106,14 +127,7 @@ var settings = []setting{
 		}
 		return fmt.Errorf("must be api, worker or all (got %q)", v)
 	}},
-	{name: "dev", def: "false", bool: true, usage: "friendly local defaults: debug logs, and an admin API key created and printed on first start", set: func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		c.Dev = b
-		if err != nil {
-			return errors.New("must be true or false")
-		}
-		return nil
-	}},
+	{name: "dev", def: "false", bool: true, usage: "friendly local defaults: debug logs, http and loopback webhook URLs, an admin API key created and printed on first start", set: boolSetter(func(c *Config) *bool { return &c.Dev })},
 	{name: "shutdown-timeout", def: "30s", usage: "how long SIGTERM waits for HTTP requests and running jobs to finish", set: durationSetter(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	{name: "log-level", def: "info", usage: "debug, info, warn or error", set: func(c *Config, v string) error {
 		switch v {
@@ -123,14 +137,7 @@ var settings = []setting{
 		}
 		return fmt.Errorf("must be debug, info, warn or error (got %q)", v)
 	}},
-	{name: "auto-migrate", def: "true", usage: "apply database migrations when serve starts", set: func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		c.AutoMigrate = b
-		if err != nil {
-			return errors.New("must be true or false")
-		}
-		return nil
-	}},
+	{name: "auto-migrate", def: "true", usage: "apply database migrations when serve starts", set: boolSetter(func(c *Config) *bool { return &c.AutoMigrate })},
 	{name: "db-max-conns", def: strconv.Itoa(store.MaxConnsDefault), usage: "PostgreSQL connections per node", set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -156,6 +163,58 @@ var settings = []setting{
 		c.JobRescueAfter = d
 		return nil
 	}},
+	{name: "encryption-key", usage: "base64 32-byte key that encrypts stored secrets; required with PostgreSQL (empty on SQLite: a key file in the data directory)", set: func(c *Config, v string) error {
+		if v != "" {
+			if _, err := vault.ParseKey(v); err != nil {
+				return err
+			}
+		}
+		c.EncryptionKey = v
+		return nil
+	}},
+	{name: "outbound-allow", usage: "comma-separated networks (CIDR) outbound calls may reach although the SSRF guard refuses special-purpose addresses, e.g. 10.0.0.0/8", set: func(c *Config, v string) error {
+		c.OutboundAllow = nil
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return fmt.Errorf("%q is not a CIDR prefix such as 10.0.0.0/8", part)
+			}
+			c.OutboundAllow = append(c.OutboundAllow, p.Masked())
+		}
+		return nil
+	}},
+	{name: "webhook-allow-http", def: "false", bool: true, usage: "accept http:// endpoint URLs, not only https:// (on with --dev)", set: boolSetter(func(c *Config) *bool { return &c.WebhookAllowHTTP })},
+	{name: "webhook-timeout", def: "15s", usage: "how long one delivery attempt may take", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookTimeout })},
+	{name: "webhook-retry-schedule", def: "5s,5m,30m,2h,5h,10h,10h", usage: "comma-separated delays before each retry (each ±20% jitter)", set: func(c *Config, v string) error {
+		c.WebhookRetrySchedule = nil
+		for _, part := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil || d <= 0 {
+				return fmt.Errorf("must be comma-separated positive durations such as 5s,5m,30m (got %q)", part)
+			}
+			c.WebhookRetrySchedule = append(c.WebhookRetrySchedule, d)
+		}
+		if len(c.WebhookRetrySchedule) > 30 {
+			return errors.New("may have at most 30 retries")
+		}
+		return nil
+	}},
+	{name: "webhook-retry-after-max", def: "1h", usage: "the longest a receiver's Retry-After may postpone a delivery", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookRetryAfterMax })},
+	{name: "webhook-429-floor", def: "30s", usage: "the least wait before retrying after a 429", set: durationSetter(func(c *Config) *time.Duration { return &c.Webhook429Floor })},
+	{name: "endpoint-disable-after", def: "120h", usage: "disable an endpoint that has failed without any success for this long", set: durationSetter(func(c *Config) *time.Duration { return &c.EndpointDisableAfter })},
+	{name: "secret-rotation-overlap", def: "24h", usage: "how long a rotated-out endpoint secret keeps signing beside the new one", set: durationSetter(func(c *Config) *time.Duration { return &c.SecretRotationOverlap })},
+	{name: "webhook-retention", def: "720h", usage: "how long message payloads and response bodies are kept (the counts stay)", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookRetention })},
+	{name: "operational-webhook-url", usage: "URL that receives operational events such as endpoint.disabled", set: func(c *Config, v string) error {
+		c.OperationalWebhookURL = v
+		return nil
+	}},
+	{name: "operational-webhook-secret", usage: "whsec_ secret that signs operational events", set: func(c *Config, v string) error {
+		c.OperationalWebhookSecret = v
+		return nil
+	}},
 	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
@@ -173,6 +232,17 @@ var settings = []setting{
 		}
 		return fmt.Errorf("must be memory or database (got %q)", v)
 	}},
+}
+
+func boolSetter(field func(c *Config) *bool) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		*field(c) = b
+		return nil
+	}
 }
 
 func durationSetter(field func(c *Config) *time.Duration) func(c *Config, v string) error {
@@ -273,8 +343,14 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
-	if c.Dev && !givenAnywhere(l, getenv, "log-level") {
-		c.LogLevel = "debug"
+	if c.Dev {
+		if !givenAnywhere(l, getenv, "log-level") {
+			c.LogLevel = "debug"
+		}
+		if !givenAnywhere(l, getenv, "webhook-allow-http") {
+			c.WebhookAllowHTTP = true
+		}
+		c.OutboundAllow = append(c.OutboundAllow, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
 	}
 	return c, nil
 }

@@ -152,14 +152,22 @@ func knownFields(t reflect.Type) map[string]bool {
 	var fields map[string]bool
 	if t.Kind() == reflect.Struct {
 		fields = map[string]bool{}
-		for f := range t.Fields() {
-			if name, ok := JSONName(f); ok {
-				fields[name] = true
-			}
-		}
+		addKnownFields(t, fields)
 	}
 	knownFieldCache.Store(t, fields)
 	return fields
+}
+
+func addKnownFields(t reflect.Type, fields map[string]bool) {
+	for f := range t.Fields() {
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			addKnownFields(f.Type, fields) // encoding/json promotes an embedded struct's fields
+			continue
+		}
+		if name, ok := JSONName(f); ok {
+			fields[name] = true
+		}
+	}
 }
 
 // JSONName is the name encoding/json gives a struct field, and false for

@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // addRoutes is the list of every route Patchbay serves.
@@ -24,4 +25,26 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/tenants", tenants.HandleList(d.Tenants))
 	rt.admin("GET /v1/tenants/{tenant_id}", tenants.HandleGet(d.Tenants))
 	rt.admin("DELETE /v1/tenants/{tenant_id}", tenants.HandleDelete(d.Tenants))
+
+	rt.admin("POST /v1/event-types", webhooks.HandleEventTypeCreate(d.EventTypes))
+	rt.admin("GET /v1/event-types", webhooks.HandleEventTypeList(d.EventTypes))
+	rt.admin("GET /v1/event-types/{event_type}", webhooks.HandleEventTypeGet(d.EventTypes))
+	rt.admin("PATCH /v1/event-types/{event_type}", webhooks.HandleEventTypeUpdate(d.EventTypes))
+	rt.admin("DELETE /v1/event-types/{event_type}", webhooks.HandleEventTypeArchive(d.EventTypes))
+
+	rt.admin("POST /v1/tenants/{tenant_id}/endpoints", webhooks.HandleEndpointCreate(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/endpoints", webhooks.HandleEndpointList(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}", webhooks.HandleEndpointGet(d.Webhooks))
+	rt.admin("PATCH /v1/tenants/{tenant_id}/endpoints/{endpoint_id}", webhooks.HandleEndpointUpdate(d.Webhooks))
+	rt.admin("DELETE /v1/tenants/{tenant_id}/endpoints/{endpoint_id}", webhooks.HandleEndpointDelete(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/secret", webhooks.HandleEndpointSecret(d.Webhooks))
+	rt.admin("POST /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/secret/rotate", webhooks.HandleEndpointRotateSecret(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/deliveries", webhooks.HandleEndpointDeliveries(d.Webhooks))
+
+	rt.admin("POST /v1/tenants/{tenant_id}/messages", webhooks.HandlePublish(d.Webhooks))
+	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", webhooks.HandlePublishBatch(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/messages", webhooks.HandleMessageList(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/messages/{message_id}", webhooks.HandleMessageGet(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/deliveries/{delivery_id}", webhooks.HandleDeliveryGet(d.Webhooks))
+	rt.admin("POST /v1/tenants/{tenant_id}/deliveries/{delivery_id}/resend", webhooks.HandleDeliveryResend(d.Webhooks))
 }

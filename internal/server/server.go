@@ -14,6 +14,7 @@ import (
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // Deps are everything the HTTP API calls into.
@@ -22,6 +23,8 @@ type Deps struct {
 	DB          *store.DB
 	Keys        *auth.Keys
 	Tenants     *tenants.Service
+	Webhooks    *webhooks.Service
+	EventTypes  *webhooks.EventTypes
 	Idempotency *idempotency.Keys
 	Limiter     ratelimit.Limiter
 	RateLimit   ratelimit.Policy

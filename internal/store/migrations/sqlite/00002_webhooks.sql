@@ -70,6 +70,7 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, status, seq);
 CREATE INDEX deliveries_message ON deliveries (message_id);
+CREATE INDEX deliveries_endpoint_id ON deliveries (endpoint_id, id);
 
 CREATE TABLE attempts (
     id             TEXT PRIMARY KEY,

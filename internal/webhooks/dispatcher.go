@@ -1,0 +1,530 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/safehttp"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/webhook"
+)
+
+// Delivery statuses.
+const (
+	StatusPending   = "pending"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+)
+
+// Dispatcher tuning.
+const (
+	pollInterval      = 100 * time.Millisecond
+	leaseTTL          = 30 * time.Second
+	batchSize         = 100
+	responseBodyLimit = 64 << 10
+	// breakerThreshold consecutive failures open an endpoint's circuit: its due
+	// deliveries are postponed, without spending attempts, for a cooldown that
+	// doubles each time it opens again, up to breakerMaxCooldown.
+	breakerThreshold   = 5
+	breakerCooldown    = 30 * time.Second
+	breakerMaxCooldown = 10 * time.Minute
+)
+
+// Dispatcher delivers due deliveries. Every worker node runs one. Work is
+// divided per endpoint: a node leases an endpoint (a row lock with an expiry
+// in the endpoints table) and alone sends its deliveries, which gives each
+// endpoint its own concurrency, rate limit, circuit breaker and FIFO order,
+// and means each attempt is made by exactly one node. The schedule itself is
+// the deliveries table (next_attempt_at), so nothing is lost with a node: its
+// leases expire and another node carries on.
+type Dispatcher struct {
+	s      *Service
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	active  map[string]bool
+	backoff map[string]time.Duration // current breaker cooldown per endpoint
+	wg      sync.WaitGroup
+}
+
+// NewDispatcher returns the dispatcher for s.
+func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
+	return &Dispatcher{s: s, logger: logger, active: map[string]bool{}, backoff: map[string]time.Duration{}}
+}
+
+// Run dispatches until ctx is done, then waits for the attempts in flight to
+// finish and be recorded (each bounded by the delivery timeout).
+func (d *Dispatcher) Run(ctx context.Context) {
+	defer d.wg.Wait()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-d.s.wakeCh:
+		}
+		if err := d.startDue(ctx); err != nil && ctx.Err() == nil {
+			d.logger.Warn("find due deliveries", "error", err)
+		}
+		timer.Reset(pollInterval)
+	}
+}
+
+// startDue leases the endpoints that have due deliveries and no owner, and
+// starts a worker for each.
+func (d *Dispatcher) startDue(ctx context.Context) error {
+	now := time.Now()
+	rows, err := d.s.db.Query(ctx, `SELECT DISTINCT d.endpoint_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+		WHERE d.status = ? AND d.next_attempt_at <= ? AND e.disabled = ?
+		AND (e.lease_owner IS NULL OR e.lease_until < ? OR e.lease_owner = ?) LIMIT 1000`,
+		StatusPending, now, false, now, d.s.cfg.Node)
+	if err != nil {
+		return err
+	}
+	var due []string
+	for rows.Next() {
+		var epID string
+		if err := rows.Scan(&epID); err != nil {
+			rows.Close()
+			return err
+		}
+		due = append(due, epID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, epID := range due {
+		d.mu.Lock()
+		busy := d.active[epID]
+		d.mu.Unlock()
+		if busy {
+			continue
+		}
+		ok, err := d.lease(ctx, epID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		d.mu.Lock()
+		d.active[epID] = true
+		d.mu.Unlock()
+		d.wg.Go(func() {
+			defer func() {
+				d.release(epID)
+				d.mu.Lock()
+				delete(d.active, epID)
+				d.mu.Unlock()
+			}()
+			if err := d.work(ctx, epID); err != nil && ctx.Err() == nil {
+				d.logger.Warn("deliver to endpoint", "endpoint_id", epID, "error", err)
+			}
+		})
+	}
+	return nil
+}
+
+// lease takes or renews this node's lease on an endpoint.
+func (d *Dispatcher) lease(ctx context.Context, epID string) (bool, error) {
+	var n int64
+	err := d.s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE endpoints SET lease_owner = ?, lease_until = ?
+			WHERE id = ? AND disabled = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)`,
+			d.s.cfg.Node, tx.Now().Add(leaseTTL), epID, false, tx.Now(), d.s.cfg.Node)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
+}
+
+func (d *Dispatcher) release(epID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := d.s.db.Exec(ctx, "UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?", epID, d.s.cfg.Node)
+	if err != nil {
+		d.logger.Warn("release endpoint lease", "endpoint_id", epID, "error", err)
+	}
+}
+
+// target is what a worker needs to know about its endpoint.
+type target struct {
+	Endpoint
+	keys         [][]byte
+	failingSince *time.Time
+}
+
+func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error) {
+	var t target
+	var err error
+	t.Endpoint, err = scanEndpoint(d.s.db.QueryRow(ctx, "SELECT "+endpointColumns+", failing_since FROM endpoints WHERE id = ?", epID), &t.failingSince)
+	if err != nil {
+		return t, err
+	}
+	sec, err := d.s.secrets(ctx, d.s.db, epID)
+	if err != nil {
+		return t, err
+	}
+	key, err := webhook.ParseSecret(sec.current)
+	if err != nil {
+		return t, fmt.Errorf("endpoint %s secret: %w", epID, err)
+	}
+	t.keys = [][]byte{key}
+	if sec.previous != "" && sec.previousUntil != nil && time.Now().Before(*sec.previousUntil) {
+		if prev, err := webhook.ParseSecret(sec.previous); err == nil {
+			t.keys = append(t.keys, prev)
+		}
+	}
+	return t, nil
+}
+
+// due is one delivery to send.
+type due struct {
+	id        string
+	messageID string
+	attempts  int
+	nextAt    time.Time
+	payload   []byte
+}
+
+// result is the outcome of one attempt.
+type result struct {
+	due
+	at         time.Time
+	duration   time.Duration
+	status     int // 0 when no response came
+	body       []byte
+	errText    string
+	retryAfter time.Duration
+}
+
+func (r result) ok() bool { return r.status >= 200 && r.status < 300 }
+
+// work sends an endpoint's due deliveries, batch by batch, until none is
+// due, the circuit opens, the endpoint is disabled, or ctx ends.
+func (d *Dispatcher) work(ctx context.Context, epID string) error {
+	t, err := d.loadTarget(ctx, epID)
+	if err != nil {
+		return err
+	}
+	if t.Disabled {
+		return nil
+	}
+	concurrency := d.s.cfg.MaxConcurrency
+	if t.MaxConcurrency != nil {
+		concurrency = *t.MaxConcurrency
+	}
+	limit := 1
+	if t.DeliveryOrder == OrderFIFO {
+		concurrency = 1
+	} else {
+		limit = batchSize
+	}
+	if t.failingSince != nil {
+		limit = 1 // half-open: one probe before a full batch
+	}
+	var limiter *rate.Limiter
+	if t.RateLimit != nil {
+		limiter = rate.NewLimiter(rate.Limit(*t.RateLimit), max(1, *t.RateLimit))
+	}
+	leasedAt := time.Now()
+	consecutiveFailures := 0
+	for ctx.Err() == nil {
+		if time.Since(leasedAt) > leaseTTL/3 {
+			ok, err := d.lease(ctx, epID)
+			if err != nil || !ok {
+				return err // another node took over, or the endpoint was disabled
+			}
+			leasedAt = time.Now()
+		}
+		batch, err := d.claim(ctx, epID, t.DeliveryOrder == OrderFIFO, limit)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		results := d.sendAll(ctx, t, batch, concurrency, limiter)
+		for _, r := range results {
+			switch {
+			case r.ok():
+				consecutiveFailures = 0
+			case r.status != http.StatusTooManyRequests:
+				consecutiveFailures++
+			}
+		}
+		stop, err := d.record(ctx, t, results, consecutiveFailures >= breakerThreshold)
+		if err != nil || stop {
+			return err
+		}
+		if consecutiveFailures == 0 {
+			d.mu.Lock()
+			delete(d.backoff, epID)
+			d.mu.Unlock()
+		}
+		limit = batchSize
+		if t.DeliveryOrder == OrderFIFO {
+			limit = 1
+		}
+	}
+	return nil
+}
+
+// claim reads the next deliveries to send. FIFO endpoints take only the oldest
+// pending delivery, and only once it is due: later ones wait behind it.
+func (d *Dispatcher) claim(ctx context.Context, epID string, fifo bool, limit int) ([]due, error) {
+	now := time.Now()
+	query := `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload FROM deliveries d JOIN messages m ON m.id = d.message_id
+		WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?`
+	args := []any{epID, StatusPending, now, limit}
+	if fifo {
+		query = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload FROM deliveries d JOIN messages m ON m.id = d.message_id
+			WHERE d.endpoint_id = ? AND d.status = ? ORDER BY d.seq LIMIT 1`
+		args = []any{epID, StatusPending}
+	}
+	rows, err := d.s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var batch []due
+	for rows.Next() {
+		var x due
+		var payload sql.NullString
+		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload); err != nil {
+			return nil, err
+		}
+		if fifo && x.nextAt.After(now) {
+			break
+		}
+		x.payload = []byte(payload.String)
+		if !payload.Valid {
+			x.payload = []byte("null") // retention removed it; the receiver still learns of the event
+		}
+		batch = append(batch, x)
+	}
+	return batch, rows.Err()
+}
+
+// sendAll sends a batch within the endpoint's concurrency and rate limit.
+func (d *Dispatcher) sendAll(ctx context.Context, t target, batch []due, concurrency int, limiter *rate.Limiter) []result {
+	results := make([]result, len(batch))
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, x := range batch {
+		if limiter != nil {
+			if err := limiter.Wait(ctx); err != nil {
+				results = results[:i]
+				break
+			}
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			results[i] = d.send(ctx, t, x)
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// send makes one attempt.
+func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
+	r := result{due: x, at: time.Now()}
+	// An attempt in flight finishes even when the node is shutting down: its
+	// own timeout bounds it, and its result is recorded.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.s.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(x.payload))
+	if err != nil {
+		r.errText = "invalid request: " + err.Error()
+		return r
+	}
+	for k, v := range t.Headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Patchbay-Webhooks/1")
+	req.Header.Set(webhook.HeaderID, x.messageID)
+	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))
+	req.Header.Set(webhook.HeaderSignature, webhook.SignatureHeader(t.keys, x.messageID, r.at, x.payload))
+	resp, err := d.s.client.Do(req)
+	if err != nil {
+		r.duration = time.Since(r.at)
+		r.errText = describe(err, d.s.cfg.Timeout)
+		return r
+	}
+	r.body, _, err = safehttp.ReadBody(resp.Body, responseBodyLimit)
+	resp.Body.Close()
+	r.duration = time.Since(r.at)
+	r.status = resp.StatusCode
+	if err != nil && r.ok() {
+		r.errText = "reading the response: " + err.Error()
+	}
+	if r.status == http.StatusTooManyRequests || r.status == http.StatusServiceUnavailable {
+		r.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), r.at)
+	}
+	return r
+}
+
+// describe says why an attempt got no response, without the URL (which may
+// hold credentials in its query).
+func describe(err error, timeout time.Duration) string {
+	var refused *safehttp.RefusedError
+	var urlErr *url.Error
+	var netErr net.Error
+	switch {
+	case errors.As(err, &refused):
+		return "refused by the SSRF guard: " + refused.Error()
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "no response within " + timeout.String()
+	case errors.As(err, &urlErr):
+		return urlErr.Err.Error()
+	}
+	return err.Error()
+}
+
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// nextDelay is when a failed delivery is tried again, or false when its
+// schedule is exhausted.
+func (d *Dispatcher) nextDelay(t target, r result, attempts int) (time.Duration, bool) {
+	schedule := d.s.cfg.RetrySchedule
+	if t.RetrySchedule != nil {
+		schedule = make([]time.Duration, len(t.RetrySchedule))
+		for i, s := range t.RetrySchedule {
+			schedule[i] = time.Duration(s) * time.Second
+		}
+	}
+	if attempts > len(schedule) {
+		return 0, false
+	}
+	base := schedule[attempts-1]
+	jitter := d.s.cfg.Jitter
+	delay := time.Duration(float64(base) * (1 - jitter + 2*jitter*rand.Float64()))
+	if r.retryAfter > 0 {
+		delay = min(r.retryAfter, d.s.cfg.RetryAfterMax)
+	}
+	if r.status == http.StatusTooManyRequests {
+		delay = max(delay, d.s.cfg.TooManyRequestsFloor)
+	}
+	return delay, true
+}
+
+// record writes a batch's attempts and outcomes in one transaction, updates
+// the endpoint's health, and opens the circuit when asked. It reports whether
+// the worker should stop.
+func (d *Dispatcher) record(ctx context.Context, t target, results []result, openCircuit bool) (bool, error) {
+	stop := false
+	err := d.s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		now := tx.Now()
+		anyOK, gone := false, false
+		var postponeUntil time.Time
+		for _, r := range results {
+			attempts := r.attempts + 1
+			status, next := StatusSucceeded, (*time.Time)(nil)
+			if !r.ok() {
+				if delay, ok := d.nextDelay(t, r, attempts); ok {
+					at := now.Add(delay)
+					status, next = StatusPending, &at
+				} else {
+					status = StatusFailed
+				}
+				if r.status == http.StatusTooManyRequests && next != nil && next.After(postponeUntil) {
+					postponeUntil = *next // the receiver asked the whole endpoint to slow down
+				}
+				gone = gone || r.status == http.StatusGone
+			}
+			anyOK = anyOK || r.ok()
+			var code any
+			if r.status != 0 {
+				code = r.status
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error, response_body, node)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id.New("att"), r.id, t.ID, r.at.UTC(), r.duration.Milliseconds(), code, r.ok(),
+				nullString(r.errText), r.body, d.s.cfg.Node); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
+				last_status_code = ?, updated_at = ? WHERE id = ?`, status, attempts, next, r.at.UTC(), code, now, r.id); err != nil {
+				return err
+			}
+		}
+
+		switch {
+		case anyOK:
+			if _, err := tx.Exec(ctx, "UPDATE endpoints SET last_success_at = ?, failing_since = NULL WHERE id = ?", now, t.ID); err != nil {
+				return err
+			}
+			t.failingSince = nil
+		case len(results) > 0:
+			if t.failingSince == nil {
+				t.failingSince = &now
+				if _, err := tx.Exec(ctx, "UPDATE endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL", now, t.ID); err != nil {
+					return err
+				}
+			}
+		}
+		switch {
+		case gone:
+			stop = true
+			return d.s.disable(ctx, tx, t.Endpoint, "the endpoint answered 410 Gone")
+		case t.failingSince != nil && now.Sub(*t.failingSince) >= d.s.cfg.DisableAfter:
+			stop = true
+			return d.s.disable(ctx, tx, t.Endpoint, fmt.Sprintf("no successful delivery since %s", t.failingSince.Format(time.RFC3339)))
+		case openCircuit:
+			stop = true
+			postponeUntil = now.Add(d.cooldown(t.ID))
+		}
+		if !postponeUntil.IsZero() {
+			stop = true
+			_, err := tx.Exec(ctx, "UPDATE deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND status = ? AND next_attempt_at < ?",
+				postponeUntil, t.ID, StatusPending, postponeUntil)
+			return err
+		}
+		return nil
+	})
+	return stop, err
+}
+
+// cooldown is how long an endpoint's circuit stays open this time.
+func (d *Dispatcher) cooldown(epID string) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.backoff[epID]
+	if c == 0 {
+		c = breakerCooldown
+	} else {
+		c = min(2*c, breakerMaxCooldown)
+	}
+	d.backoff[epID] = c
+	return c
+}

@@ -1,0 +1,383 @@
+package webhooks
+
+import (
+	"context"
+	"net/http"
+	"net/textproto"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/webhook"
+)
+
+// reservedHeaders are set by Patchbay on every delivery; custom headers may
+// not replace them.
+var reservedHeaders = map[string]bool{
+	"Content-Type": true, "Content-Length": true, "Host": true, "User-Agent": true, "Transfer-Encoding": true, "Connection": true,
+	textproto.CanonicalMIMEHeaderKey(webhook.HeaderID): true, textproto.CanonicalMIMEHeaderKey(webhook.HeaderTimestamp): true,
+	textproto.CanonicalMIMEHeaderKey(webhook.HeaderSignature): true,
+}
+
+// endpointFields are the writable fields of an endpoint, shared by create and
+// update; nil means "not given".
+type endpointFields struct {
+	URL            *string            `json:"url,omitempty"`
+	Description    *string            `json:"description,omitempty"`
+	EventTypes     *[]string          `json:"event_types,omitempty"`
+	Channels       *[]string          `json:"channels,omitempty"`
+	Headers        *map[string]string `json:"headers,omitempty"`
+	Metadata       *map[string]string `json:"metadata,omitempty"`
+	DeliveryOrder  *string            `json:"delivery_order,omitempty"`
+	RateLimit      *int               `json:"rate_limit,omitempty"`
+	MaxConcurrency *int               `json:"max_concurrency,omitempty"`
+	RetrySchedule  *[]int             `json:"retry_schedule,omitempty"`
+	Disabled       *bool              `json:"disabled,omitempty"`
+}
+
+func (f endpointFields) problems(s *Service) map[string]string {
+	p := map[string]string{}
+	if f.URL != nil {
+		if err := s.urlOptions.CheckURL(*f.URL, s.cfg.AllowHTTP); err != nil {
+			p["url"] = err.Error()
+		}
+	}
+	if f.Description != nil && len(*f.Description) > 1000 {
+		p["description"] = "must be at most 1000 bytes"
+	}
+	if f.EventTypes != nil && len(*f.EventTypes) > 200 {
+		p["event_types"] = "may list at most 200 event types"
+	}
+	if f.Channels != nil {
+		for _, c := range *f.Channels {
+			if c == "" || len(c) > 128 {
+				p["channels"] = "each channel must be 1 to 128 bytes"
+			}
+		}
+	}
+	if f.Headers != nil {
+		for k, v := range *f.Headers {
+			switch {
+			case !validHeaderName(k):
+				p["headers"] = "header names must be HTTP tokens"
+			case reservedHeaders[textproto.CanonicalMIMEHeaderKey(k)]:
+				p["headers"] = k + " is set by Patchbay and cannot be overridden"
+			case strings.ContainsAny(v, "\r\n") || len(v) > 4096:
+				p["headers"] = "header values must be one line of at most 4096 bytes"
+			}
+		}
+	}
+	if f.Metadata != nil && len(*f.Metadata) > 50 {
+		p["metadata"] = "may have at most 50 keys"
+	}
+	if f.DeliveryOrder != nil && *f.DeliveryOrder != OrderUnordered && *f.DeliveryOrder != OrderFIFO {
+		p["delivery_order"] = "must be unordered or fifo"
+	}
+	if f.RateLimit != nil && (*f.RateLimit < 1 || *f.RateLimit > 100000) {
+		p["rate_limit"] = "must be 1 to 100000 deliveries per second"
+	}
+	if f.MaxConcurrency != nil && (*f.MaxConcurrency < 1 || *f.MaxConcurrency > 256) {
+		p["max_concurrency"] = "must be 1 to 256"
+	}
+	if f.RetrySchedule != nil {
+		if len(*f.RetrySchedule) > 30 {
+			p["retry_schedule"] = "may have at most 30 retries"
+		}
+		for _, sec := range *f.RetrySchedule {
+			if sec < 1 || sec > 7*24*3600 {
+				p["retry_schedule"] = "each delay must be 1 second to 7 days"
+			}
+		}
+	}
+	return p
+}
+
+func validHeaderName(k string) bool {
+	if k == "" || len(k) > 256 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func (f endpointFields) apply(e *Endpoint) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&e.URL, f.URL)
+	set(&e.Description, f.Description)
+	set(&e.DeliveryOrder, f.DeliveryOrder)
+	if f.EventTypes != nil {
+		e.EventTypes = *f.EventTypes
+	}
+	if f.Channels != nil {
+		e.Channels = *f.Channels
+	}
+	if f.Headers != nil {
+		e.Headers = *f.Headers
+	}
+	if f.Metadata != nil {
+		e.Metadata = *f.Metadata
+	}
+	if f.RateLimit != nil {
+		e.RateLimit = f.RateLimit
+	}
+	if f.MaxConcurrency != nil {
+		e.MaxConcurrency = f.MaxConcurrency
+	}
+	if f.RetrySchedule != nil {
+		e.RetrySchedule = *f.RetrySchedule
+	}
+	if f.Disabled != nil {
+		e.Disabled = *f.Disabled
+	}
+}
+
+type createEndpointRequest struct {
+	endpointFields
+	// Secret is the signing secret (whsec_…); empty makes a new one.
+	Secret string `json:"secret,omitempty"`
+}
+
+// EndpointCreated is a new endpoint with its signing secret.
+type EndpointCreated struct {
+	Endpoint
+	Secret string `json:"secret"`
+}
+
+// endpointPath reads and checks {tenant_id} and {endpoint_id}.
+func endpointPath(r *http.Request) (tenantID, endpointID string, err error) {
+	tenantID, err = tenants.PathID(r)
+	if err != nil {
+		return "", "", err
+	}
+	endpointID = r.PathValue("endpoint_id")
+	if !id.Valid("ep", endpointID) {
+		return "", "", apperr.InvalidFields(map[string]string{"endpoint_id": "must be an endpoint ID (ep_…)"})
+	}
+	return tenantID, endpointID, nil
+}
+
+// HandleEndpointCreate adds an endpoint.
+func HandleEndpointCreate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Add an endpoint to a tenant; the response includes its signing secret",
+		Request: createEndpointRequest{}, Response: EndpointCreated{}, Status: http.StatusCreated,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := tenants.PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			req, err := httpapi.Decode[createEndpointRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			problems := req.problems(s)
+			if req.URL == nil {
+				problems["url"] = "is required"
+			}
+			if req.Secret != "" {
+				if _, err := webhook.ParseSecret(req.Secret); err != nil {
+					problems["secret"] = err.Error()
+				}
+			}
+			if len(problems) > 0 {
+				httpapi.Error(w, r, apperr.InvalidFields(problems))
+				return
+			}
+			e := Endpoint{TenantID: tenantID}
+			req.apply(&e)
+			secret := req.Secret
+			if secret == "" {
+				secret = webhook.NewSecret()
+			}
+			created, err := s.CreateEndpoint(r.Context(), e, secret)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			httpapi.Encode(w, http.StatusCreated, EndpointCreated{Endpoint: created, Secret: secret})
+		}),
+	}
+}
+
+// HandleEndpointList lists a tenant's endpoints.
+func HandleEndpointList(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "List a tenant's endpoints", Response: httpapi.List[Endpoint]{}, Query: httpapi.PageParams,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := tenants.PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			page, err := httpapi.ParsePage(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			list, err := s.Endpoints(r.Context(), tenantID, page)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(e Endpoint) string { return e.ID }))
+		}),
+	}
+}
+
+// HandleEndpointGet returns an endpoint.
+func HandleEndpointGet(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get an endpoint", Response: Endpoint{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			e, err := s.Endpoint(r.Context(), tenantID, endpointID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, e)
+		}),
+	}
+}
+
+type updateEndpointRequest struct{ endpointFields }
+
+// Valid implements httpapi.Validator.
+func (updateEndpointRequest) Valid(context.Context) map[string]string { return nil }
+
+// HandleEndpointUpdate changes an endpoint; "disabled": false re-enables it.
+func HandleEndpointUpdate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Change an endpoint; set disabled to false to re-enable it and resume its deliveries",
+		Request: updateEndpointRequest{}, Response: Endpoint{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			req, err := httpapi.Decode[updateEndpointRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			if p := req.problems(s); len(p) > 0 {
+				httpapi.Error(w, r, apperr.InvalidFields(p))
+				return
+			}
+			e, err := s.UpdateEndpoint(r.Context(), tenantID, endpointID, req.apply)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, e)
+		}),
+	}
+}
+
+// HandleEndpointDelete removes an endpoint.
+func HandleEndpointDelete(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Delete an endpoint with its delivery log", Status: http.StatusNoContent,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			if err := s.DeleteEndpoint(r.Context(), tenantID, endpointID); err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}),
+	}
+}
+
+// EndpointSecret is an endpoint's signing secret.
+type EndpointSecret struct {
+	Secret string `json:"secret"`
+}
+
+// HandleEndpointSecret shows an endpoint's current secret.
+func HandleEndpointSecret(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get an endpoint's current signing secret", Response: EndpointSecret{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			secret, err := s.Secret(r.Context(), tenantID, endpointID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			httpapi.Encode(w, http.StatusOK, EndpointSecret{Secret: secret})
+		}),
+	}
+}
+
+type rotateSecretRequest struct {
+	// Secret is the new secret (whsec_…); empty makes one.
+	Secret string `json:"secret,omitempty"`
+}
+
+func (req rotateSecretRequest) Valid(context.Context) map[string]string {
+	if req.Secret != "" {
+		if _, err := webhook.ParseSecret(req.Secret); err != nil {
+			return map[string]string{"secret": err.Error()}
+		}
+	}
+	return nil
+}
+
+// HandleEndpointRotateSecret starts a new secret; the old one keeps signing
+// alongside it for the configured overlap.
+func HandleEndpointRotateSecret(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Rotate an endpoint's secret; the old one keeps signing beside the new one for the overlap (default 24 h)",
+		Request: rotateSecretRequest{}, Response: EndpointSecret{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			req := rotateSecretRequest{}
+			if r.ContentLength != 0 {
+				if req, err = httpapi.Decode[rotateSecretRequest](r); err != nil {
+					httpapi.Error(w, r, err)
+					return
+				}
+			}
+			secret, err := s.RotateSecret(r.Context(), tenantID, endpointID, req.Secret, s.cfg.SecretOverlap)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			httpapi.Encode(w, http.StatusOK, EndpointSecret{Secret: secret})
+		}),
+	}
+}

@@ -1,0 +1,276 @@
+package webhooks
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// MessageIn is an event the SaaS publishes for a tenant.
+type MessageIn struct {
+	EventType string          `json:"event_type"`
+	Payload   json.RawMessage `json:"payload"`
+	// EventID deduplicates: publishing the same event_id for a tenant again
+	// returns the original message and sends nothing.
+	EventID  string   `json:"event_id,omitempty"`
+	Channels []string `json:"channels,omitempty"`
+}
+
+// Message is a published event.
+type Message struct {
+	ID        string          `json:"id"`
+	TenantID  string          `json:"tenant_id"`
+	EventType string          `json:"event_type"`
+	EventID   string          `json:"event_id,omitempty"`
+	Channels  []string        `json:"channels"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Publish commits messages and one delivery per matching endpoint, and
+// returns once they are durable. Concurrent calls share a transaction (group
+// commit): a burst of publishes costs one commit, not one each.
+func (s *Service) Publish(ctx context.Context, tenantID string, in []MessageIn) ([]Message, error) {
+	for i, m := range in {
+		if err := s.eventTypes.Check(ctx, m.EventType, m.Payload); err != nil {
+			if len(in) > 1 {
+				return nil, prefixFields(err, fmt.Sprintf("messages/%d/", i))
+			}
+			return nil, err
+		}
+	}
+	req := &publishReq{tenantID: tenantID, in: in, done: make(chan struct{})}
+	s.publish.submit(ctx, req)
+	if req.err == nil {
+		s.wake()
+	}
+	return req.out, req.err
+}
+
+// prefixFields points a validation error's fields into a batch item.
+func prefixFields(err error, prefix string) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	fields := make(map[string]string, len(e.Fields))
+	for f, msg := range e.Fields {
+		fields[prefix+f] = msg
+	}
+	return &apperr.Error{Code: e.Code, Message: e.Message, Fields: fields, Err: e.Err}
+}
+
+type publishReq struct {
+	tenantID string
+	in       []MessageIn
+	out      []Message
+	err      error
+	done     chan struct{}
+}
+
+// batcher commits publish requests in groups. No goroutine of its own: the
+// first request to arrive while none is committing becomes the leader and
+// commits everything that queued up by the time it holds the commit lock.
+type batcher struct {
+	mu       sync.Mutex
+	queue    []*publishReq
+	leader   bool
+	commitMu sync.Mutex
+	commit   func(ctx context.Context, reqs []*publishReq) error
+}
+
+// maxGroup bounds one group commit, in messages.
+const maxGroup = 1000
+
+func (b *batcher) submit(ctx context.Context, req *publishReq) {
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	lead := !b.leader
+	b.leader = true
+	b.mu.Unlock()
+	if !lead {
+		<-req.done
+		return
+	}
+	for {
+		b.commitMu.Lock()
+		b.mu.Lock()
+		group, n := b.queue, 0
+		for i, r := range group {
+			n += len(r.in)
+			if n > maxGroup && i > 0 {
+				group = group[:i]
+				break
+			}
+		}
+		b.queue = b.queue[len(group):]
+		more := len(b.queue) > 0
+		if !more {
+			b.leader = false
+		}
+		b.mu.Unlock()
+
+		// The group's transaction must not die with the leader's request:
+		// others are waiting on it.
+		b.run(context.WithoutCancel(ctx), group)
+		b.commitMu.Unlock()
+		if !more {
+			return
+		}
+	}
+}
+
+// run commits a group; if the shared transaction fails, each request is
+// retried alone so one bad request cannot fail the others.
+func (b *batcher) run(ctx context.Context, group []*publishReq) {
+	err := b.commit(ctx, group)
+	for _, r := range group {
+		if err != nil && len(group) > 1 {
+			err := b.commit(ctx, []*publishReq{r})
+			if err != nil {
+				r.out, r.err = nil, err
+			}
+		} else if err != nil {
+			r.out, r.err = nil, err
+		}
+		close(r.done)
+	}
+}
+
+type endpointFilter struct {
+	id         string
+	eventTypes []string
+	channels   []string
+}
+
+func (f endpointFilter) matches(m MessageIn) bool {
+	if len(f.eventTypes) > 0 && !slices.Contains(f.eventTypes, m.EventType) {
+		return false
+	}
+	// An endpoint without channels takes every message; one with channels
+	// takes only messages that share one of them.
+	if len(f.channels) == 0 {
+		return true
+	}
+	for _, c := range m.Channels {
+		if slices.Contains(f.channels, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// commitPublish writes a group of publish requests in one transaction.
+func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		filters := map[string][]endpointFilter{}
+		for _, r := range group {
+			r.out, r.err = nil, nil
+			eps, ok := filters[r.tenantID]
+			if !ok {
+				if err := tenantExists(ctx, tx, r.tenantID); err != nil {
+					if apperr.CodeOf(err) != apperr.NotFound {
+						return err
+					}
+					r.err = err
+					continue
+				}
+				var err error
+				if eps, err = activeEndpoints(ctx, tx, r.tenantID); err != nil {
+					return err
+				}
+				filters[r.tenantID] = eps
+			}
+			for _, m := range r.in {
+				msg, err := s.insertMessage(ctx, tx, r.tenantID, m, eps)
+				if err != nil {
+					return err
+				}
+				r.out = append(r.out, msg)
+			}
+		}
+		return nil
+	})
+}
+
+func activeEndpoints(ctx context.Context, tx *store.Tx, tenantID string) ([]endpointFilter, error) {
+	rows, err := tx.Query(ctx, "SELECT id, event_types, channels FROM endpoints WHERE tenant_id = ? AND disabled = ? ORDER BY id", tenantID, false)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var eps []endpointFilter
+	for rows.Next() {
+		var f endpointFilter
+		var types, channels []byte
+		if err := rows.Scan(&f.id, &types, &channels); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(types, &f.eventTypes); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(channels, &f.channels); err != nil {
+			return nil, err
+		}
+		eps = append(eps, f)
+	}
+	return eps, rows.Err()
+}
+
+func (s *Service) insertMessage(ctx context.Context, tx *store.Tx, tenantID string, in MessageIn, eps []endpointFilter) (Message, error) {
+	if in.EventID != "" {
+		existing, err := scanMessage(tx.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE tenant_id = ? AND event_id = ?", tenantID, in.EventID))
+		if err == nil {
+			existing.Payload = nil
+			return existing, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return Message{}, err
+		}
+	}
+	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: tx.Now()}
+	_, err := tx.Exec(ctx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		m.ID, tenantID, m.EventType, nullString(m.EventID), mustJSON(m.Channels), string(in.Payload), m.CreatedAt)
+	if err != nil {
+		return Message{}, fmt.Errorf("insert message: %w", err)
+	}
+	for _, ep := range eps {
+		if !ep.matches(in) {
+			continue
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id.New("dlv"), ep.id, m.ID, tenantID, StatusPending, m.CreatedAt, m.CreatedAt, m.CreatedAt)
+		if err != nil {
+			return Message{}, fmt.Errorf("insert delivery: %w", err)
+		}
+	}
+	return m, nil
+}
+
+const messageColumns = "id, tenant_id, event_type, event_id, channels, payload, created_at"
+
+func scanMessage(s scanner) (Message, error) {
+	var m Message
+	var eventID sql.NullString
+	var channels []byte
+	var payload sql.NullString
+	if err := s.Scan(&m.ID, &m.TenantID, &m.EventType, &eventID, &channels, &payload, &m.CreatedAt); err != nil {
+		return Message{}, err
+	}
+	m.EventID = eventID.String
+	if payload.Valid {
+		m.Payload = json.RawMessage(payload.String)
+	}
+	if err := json.Unmarshal(channels, &m.Channels); err != nil {
+		return Message{}, err
+	}
+	return m, nil
+}

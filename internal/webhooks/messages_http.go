@@ -1,0 +1,284 @@
+package webhooks
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+// maxBatch is the most messages one batch publish may carry.
+const maxBatch = 100
+
+func (m MessageIn) problems(prefix string) map[string]string {
+	p := map[string]string{}
+	if m.EventType == "" {
+		p[prefix+"event_type"] = "is required"
+	}
+	if len(m.Payload) == 0 || string(m.Payload) == "null" {
+		p[prefix+"payload"] = "is required: any JSON value but null"
+	}
+	if len(m.EventID) > 256 {
+		p[prefix+"event_id"] = "must be at most 256 bytes"
+	}
+	if len(m.Channels) > 10 {
+		p[prefix+"channels"] = "may list at most 10 channels"
+	}
+	for _, c := range m.Channels {
+		if c == "" || len(c) > 128 {
+			p[prefix+"channels"] = "each channel must be 1 to 128 bytes"
+		}
+	}
+	return p
+}
+
+// Valid implements httpapi.Validator.
+func (m MessageIn) Valid(context.Context) map[string]string { return m.problems("") }
+
+type batchRequest struct {
+	Messages []MessageIn `json:"messages"`
+}
+
+func (b batchRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if len(b.Messages) == 0 || len(b.Messages) > maxBatch {
+		p["messages"] = "must hold 1 to 100 messages"
+	}
+	for i, m := range b.Messages {
+		for k, v := range m.problems("messages/" + strconv.Itoa(i) + "/") {
+			p[k] = v
+		}
+	}
+	return p
+}
+
+// HandlePublish publishes one message.
+func HandlePublish(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Publish a message to a tenant's endpoints; 202 once it and its deliveries are committed",
+		Request: MessageIn{}, Response: Message{}, Status: http.StatusAccepted,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := tenants.PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			in, err := httpapi.Decode[MessageIn](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			out, err := s.Publish(r.Context(), tenantID, []MessageIn{in})
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusAccepted, out[0])
+		}),
+	}
+}
+
+// BatchPublished is the result of a batch publish, in request order.
+type BatchPublished struct {
+	Data []Message `json:"data"`
+}
+
+// HandlePublishBatch publishes up to 100 messages at once.
+func HandlePublishBatch(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Publish up to 100 messages in one call; all are committed, or none",
+		Request: batchRequest{}, Response: BatchPublished{}, Status: http.StatusAccepted,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := tenants.PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			req, err := httpapi.Decode[batchRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			out, err := s.Publish(r.Context(), tenantID, req.Messages)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusAccepted, BatchPublished{Data: out})
+		}),
+	}
+}
+
+func parseTimeParam(r *http.Request, name string, fields map[string]string) time.Time {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		fields[name] = "must be an RFC 3339 time such as 2026-11-28T12:00:00Z"
+	}
+	return t
+}
+
+func parseStatusParam(r *http.Request, fields map[string]string) string {
+	v := r.URL.Query().Get("status")
+	switch v {
+	case "", StatusPending, StatusSucceeded, StatusFailed:
+		return v
+	}
+	fields["status"] = "must be pending, succeeded or failed"
+	return ""
+}
+
+// HandleMessageList lists a tenant's messages.
+func HandleMessageList(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "List a tenant's messages, newest first", Response: httpapi.List[Message]{},
+		Query: append([]httpapi.Param{
+			{Name: "event_type", Description: "only this event type"},
+			{Name: "since", Description: "only messages created at or after this RFC 3339 time"},
+			{Name: "until", Description: "only messages created before this RFC 3339 time"},
+			{Name: "status", Description: "only messages with a delivery in this status: pending, succeeded or failed"},
+		}, httpapi.PageParams...),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := tenants.PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			page, err := httpapi.ParsePage(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			fields := map[string]string{}
+			f := MessageFilter{EventType: r.URL.Query().Get("event_type"), Since: parseTimeParam(r, "since", fields),
+				Until: parseTimeParam(r, "until", fields), Status: parseStatusParam(r, fields)}
+			if len(fields) > 0 {
+				httpapi.Error(w, r, apperr.InvalidFields(fields))
+				return
+			}
+			list, err := s.Messages(r.Context(), tenantID, f, page)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(m Message) string { return m.ID }))
+		}),
+	}
+}
+
+// HandleMessageGet returns a message with its deliveries.
+func HandleMessageGet(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get a message with its payload and deliveries", Response: MessageDetail{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, err := tenants.PathID(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			msgID := r.PathValue("message_id")
+			if !id.Valid("msg", msgID) {
+				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"message_id": "must be a message ID (msg_…)"}))
+				return
+			}
+			m, err := s.Message(r.Context(), tenantID, msgID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, m)
+		}),
+	}
+}
+
+// HandleEndpointDeliveries lists an endpoint's deliveries.
+func HandleEndpointDeliveries(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "List an endpoint's deliveries, newest first", Response: httpapi.List[Delivery]{},
+		Query: append([]httpapi.Param{{Name: "status", Description: "pending, succeeded or failed"}}, httpapi.PageParams...),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			page, err := httpapi.ParsePage(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			fields := map[string]string{}
+			status := parseStatusParam(r, fields)
+			if len(fields) > 0 {
+				httpapi.Error(w, r, apperr.InvalidFields(fields))
+				return
+			}
+			list, err := s.EndpointDeliveries(r.Context(), tenantID, endpointID, status, page)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(d Delivery) string { return d.ID }))
+		}),
+	}
+}
+
+func deliveryPath(r *http.Request) (tenantID, deliveryID string, err error) {
+	tenantID, err = tenants.PathID(r)
+	if err != nil {
+		return "", "", err
+	}
+	deliveryID = r.PathValue("delivery_id")
+	if !id.Valid("dlv", deliveryID) {
+		return "", "", apperr.InvalidFields(map[string]string{"delivery_id": "must be a delivery ID (dlv_…)"})
+	}
+	return tenantID, deliveryID, nil
+}
+
+// HandleDeliveryGet returns a delivery with its attempts.
+func HandleDeliveryGet(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get a delivery with every attempt: status, time taken, and the start of each response", Response: DeliveryDetail{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, deliveryID, err := deliveryPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			d, err := s.Delivery(r.Context(), tenantID, deliveryID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, d)
+		}),
+	}
+}
+
+// HandleDeliveryResend sends a delivery again now.
+func HandleDeliveryResend(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Send a delivery again now, whatever its status", Response: Delivery{}, Status: http.StatusAccepted,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, deliveryID, err := deliveryPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			d, err := s.Resend(r.Context(), tenantID, deliveryID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusAccepted, d)
+		}),
+	}
+}

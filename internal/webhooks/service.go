@@ -1,0 +1,110 @@
+package webhooks
+
+import (
+	"cmp"
+	"net/http"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/safehttp"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
+)
+
+// Config tunes delivery. Zero values mean the defaults below.
+type Config struct {
+	// RetrySchedule is the delay before each retry after the first attempt.
+	RetrySchedule []time.Duration
+	// Jitter spreads each delay by up to this fraction either way.
+	Jitter float64
+	// Timeout bounds one delivery attempt.
+	Timeout time.Duration
+	// RetryAfterMax bounds how long a receiver's Retry-After may postpone a
+	// delivery.
+	RetryAfterMax time.Duration
+	// TooManyRequestsFloor is the least wait after a 429, Retry-After or not.
+	TooManyRequestsFloor time.Duration
+	// DisableAfter disables an endpoint that has failed without a success
+	// for this long.
+	DisableAfter time.Duration
+	// SecretOverlap is how long a rotated-out secret keeps signing.
+	SecretOverlap time.Duration
+	// MaxConcurrency is the default number of deliveries in flight per endpoint.
+	MaxConcurrency int
+	// AllowHTTP accepts http:// endpoint URLs, not only https://.
+	AllowHTTP bool
+	// Retention is how long message payloads and response bodies are kept.
+	Retention time.Duration
+	// Node names this process in attempt records and endpoint leases.
+	Node string
+	// OperationalURL receives operational events such as endpoint.disabled;
+	// empty sends none.
+	OperationalURL string
+	// OperationalSecret (whsec_…) signs operational events when set.
+	OperationalSecret string
+}
+
+// Defaults.
+var (
+	RetryScheduleDefault = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+)
+
+const (
+	JitterDefault               = 0.2
+	TimeoutDefault              = 15 * time.Second
+	RetryAfterMaxDefault        = time.Hour
+	TooManyRequestsFloorDefault = 30 * time.Second
+	DisableAfterDefault         = 5 * 24 * time.Hour
+	SecretOverlapDefault        = 24 * time.Hour
+	MaxConcurrencyDefault       = 16
+	RetentionDefault            = 30 * 24 * time.Hour
+)
+
+func (c Config) withDefaults() Config {
+	if len(c.RetrySchedule) == 0 {
+		c.RetrySchedule = RetryScheduleDefault
+	}
+	if c.Jitter == 0 {
+		c.Jitter = JitterDefault
+	}
+	c.Timeout = cmp.Or(c.Timeout, TimeoutDefault)
+	c.RetryAfterMax = cmp.Or(c.RetryAfterMax, RetryAfterMaxDefault)
+	c.TooManyRequestsFloor = cmp.Or(c.TooManyRequestsFloor, TooManyRequestsFloorDefault)
+	c.DisableAfter = cmp.Or(c.DisableAfter, DisableAfterDefault)
+	c.SecretOverlap = cmp.Or(c.SecretOverlap, SecretOverlapDefault)
+	c.MaxConcurrency = cmp.Or(c.MaxConcurrency, MaxConcurrencyDefault)
+	c.Retention = cmp.Or(c.Retention, RetentionDefault)
+	return c
+}
+
+// Service is the outgoing webhooks capability.
+type Service struct {
+	db         *store.DB
+	vault      *vault.Vault
+	cfg        Config
+	client     *http.Client
+	urlOptions safehttp.Options
+	eventTypes *EventTypes
+	jobs       jobInserter
+	publish    batcher
+
+	wakeCh chan struct{}
+}
+
+// NewService returns the webhooks service. Deliveries go out through the
+// SSRF-guarded client that outbound describes, with the delivery timeout.
+func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound safehttp.Options, jobs jobInserter, cfg Config) *Service {
+	cfg = cfg.withDefaults()
+	outbound.Timeout = cfg.Timeout
+	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,
+		wakeCh: make(chan struct{}, 1)}
+	s.publish.commit = s.commitPublish
+	return s
+}
+
+// wake tells this node's dispatcher that deliveries may be due now.
+func (s *Service) wake() {
+	select {
+	case s.wakeCh <- struct{}{}:
+	default:
+	}
+}

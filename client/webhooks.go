@@ -259,3 +259,54 @@ func (c *Client) ResendDelivery(ctx context.Context, tenantID, deliveryID string
 	_, err := c.do(ctx, http.MethodPost, tenantPath(tenantID)+"/deliveries/"+url.PathEscape(deliveryID)+"/resend", nil, nil, &out, opts)
 	return &out, err
 }
+
+// Recovery re-sends an endpoint's failed deliveries in the background.
+type Recovery struct {
+	ID         string     `json:"id"`
+	EndpointID string     `json:"endpoint_id"`
+	Since      time.Time  `json:"since"`
+	Status     string     `json:"status"`
+	Resent     int        `json:"resent"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+}
+
+// RecoverEndpoint starts re-sending every failed delivery of an endpoint
+// created since a time.
+func (c *Client) RecoverEndpoint(ctx context.Context, tenantID, endpointID string, since time.Time, opts ...RequestOption) (*Recovery, error) {
+	var out Recovery
+	_, err := c.do(ctx, http.MethodPost, endpointsPath(tenantID)+"/"+url.PathEscape(endpointID)+"/recover", nil,
+		map[string]any{"since": since}, &out, opts)
+	return &out, err
+}
+
+// Recovery returns a recovery's progress.
+func (c *Client) Recovery(ctx context.Context, tenantID, endpointID, recoveryID string) (*Recovery, error) {
+	var out Recovery
+	_, err := c.do(ctx, http.MethodGet, endpointsPath(tenantID)+"/"+url.PathEscape(endpointID)+"/recoveries/"+url.PathEscape(recoveryID), nil, nil, &out, nil)
+	return &out, err
+}
+
+// EndpointStats summarises an endpoint's recent attempts.
+type EndpointStats struct {
+	Window      string  `json:"window"`
+	Attempts    int     `json:"attempts"`
+	Successes   int     `json:"successes"`
+	Failures    int     `json:"failures"`
+	SuccessRate float64 `json:"success_rate"`
+	LatencyMS   struct {
+		P50, P90, P99, Max int64
+	} `json:"latency_ms"`
+	Deliveries map[string]int `json:"deliveries"`
+}
+
+// EndpointStats returns an endpoint's statistics over a window (zero means 24h).
+func (c *Client) EndpointStats(ctx context.Context, tenantID, endpointID string, window time.Duration) (*EndpointStats, error) {
+	q := url.Values{}
+	if window > 0 {
+		q.Set("window", window.String())
+	}
+	var out EndpointStats
+	_, err := c.do(ctx, http.MethodGet, endpointsPath(tenantID)+"/"+url.PathEscape(endpointID)+"/stats", q, nil, &out, nil)
+	return &out, err
+}

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -173,4 +175,92 @@ func openRaw(t *testing.T, opts store.Options) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db.SQL()
+}
+
+// TestWebhookCrashDeliversEveryAcceptedMessage kills the server with SIGKILL
+// during a burst of 10,000 messages, restarts it, and checks that every
+// message it accepted (answered 202) reaches the receiver at least once,
+// counted by webhook-id.
+func TestWebhookCrashDeliversEveryAcceptedMessage(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		opts := d.Options(t)
+		key := createKey(t, opts)
+		rc := newReceiver(t, nil)
+		first := startProc(t, bin, opts, webhookArgs...)
+		c := client.New(first.url, key)
+		ctx := t.Context()
+		if _, _, err := c.PutTenant(ctx, "acme", client.TenantParams{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateEventType(ctx, client.EventType{Name: "invoice.paid"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateEndpoint(ctx, "acme", client.EndpointParams{URL: client.Ptr(rc.URL)}); err != nil {
+			t.Fatal(err)
+		}
+
+		const total, batchSize, publishers = 10_000, 100, 4
+		var mu sync.Mutex
+		accepted := map[string]bool{}
+		var sent atomic.Int64
+		killed := make(chan struct{})
+		var wg sync.WaitGroup
+		for range publishers {
+			wg.Go(func() {
+				for sent.Add(batchSize) <= total {
+					batch := make([]client.MessageParams, batchSize)
+					for i := range batch {
+						batch[i] = client.MessageParams{EventType: "invoice.paid", Payload: map[string]int{"i": i}}
+					}
+					msgs, err := c.PublishBatch(ctx, "acme", batch)
+					if err != nil {
+						select {
+						case <-killed:
+							return // the server died mid-request: not accepted
+						default:
+							t.Errorf("publish before the kill: %v", err)
+							return
+						}
+					}
+					mu.Lock()
+					for _, m := range msgs {
+						accepted[m.ID] = true
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		waitFor(t, 60*time.Second, "half the burst accepted", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(accepted) >= total/2
+		})
+		close(killed)
+		first.cmd.Process.Signal(syscall.SIGKILL)
+		first.cmd.Wait()
+		wg.Wait()
+		mu.Lock()
+		n := len(accepted)
+		mu.Unlock()
+		t.Logf("%d messages accepted before SIGKILL; %d delivered before it", n, len(rc.requests()))
+
+		// The dead node's endpoint lease runs out (30 s) and the new node
+		// carries on.
+		startProc(t, bin, opts, webhookArgs...)
+		waitFor(t, 120*time.Second, "every accepted message delivered", func() bool {
+			got := map[string]bool{}
+			for _, r := range rc.requests() {
+				got[r.Header.Get("webhook-id")] = true
+			}
+			for id := range accepted {
+				if !got[id] {
+					return false
+				}
+			}
+			return true
+		})
+		t.Logf("all %d accepted messages delivered after the restart (%d requests in all)", n, len(rc.requests()))
+	})
 }

@@ -44,6 +44,7 @@ Usage:
   patchbay keys list                  list admin API keys
   patchbay keys revoke KEY_ID         revoke an admin API key
   patchbay bench [flags]              measure a running server's request rate
+  patchbay bench webhooks [flags]     measure outgoing webhook delivery on loopback (own node and receivers)
   patchbay version                    print the version
 
 Run "patchbay COMMAND -h" for a command's flags.
@@ -63,6 +64,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "keys":
 		return runKeys(ctx, rest, getenv, stdout, stderr)
 	case "bench":
+		if len(rest) > 0 && rest[0] == "webhooks" {
+			return runBenchWebhooks(ctx, rest[1:], getenv, stdout, stderr)
+		}
 		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "patchbay", buildVersion())

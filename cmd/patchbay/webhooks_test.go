@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -448,6 +449,168 @@ func TestWebhookPublishValidation(t *testing.T) {
 		list, err := e.client.ListMessages(ctx, "acme", client.MessageListParams{EventType: "invoice.paid"})
 		if err != nil || len(list.Data) != 1 {
 			t.Errorf("list messages: %d, %v", len(list.Data), err)
+		}
+	})
+}
+
+func TestWebhookRecoverAndStats(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d)
+		ctx := t.Context()
+		down := true
+		rc := newReceiver(t, func(int, *http.Request) (int, http.Header) {
+			if down {
+				return http.StatusInternalServerError, nil
+			}
+			return http.StatusOK, nil
+		})
+		// No retries, and concurrency for the whole burst, so all 30 fail at
+		// once before the circuit breaker could hold any back.
+		ep := mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(rc.URL), RetrySchedule: &[]int{}, MaxConcurrency: client.Ptr(64)})
+		since := time.Now().Add(-time.Minute)
+		batch := make([]client.MessageParams, 30)
+		for i := range batch {
+			batch[i] = client.MessageParams{EventType: "invoice.paid", Payload: map[string]int{"n": i}}
+		}
+		if _, err := e.client.PublishBatch(ctx, "acme", batch); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 15*time.Second, "30 failed deliveries", func() bool {
+			l, err := e.client.EndpointDeliveries(ctx, "acme", ep.ID, "failed", client.ListParams{Limit: 100})
+			return err == nil && len(l.Data) == 30
+		})
+		st, err := e.client.EndpointStats(ctx, "acme", ep.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Attempts < 30 || st.Successes != 0 || st.SuccessRate != 0 || st.Deliveries["failed"] != 30 {
+			t.Errorf("stats while down: %+v", st)
+		}
+
+		down = false
+		rec, err := e.client.RecoverEndpoint(ctx, "acme", ep.ID, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 20*time.Second, "recovery to finish and deliver", func() bool {
+			r, err := e.client.Recovery(ctx, "acme", ep.ID, rec.ID)
+			if err != nil || r.Status != "completed" || r.Resent != 30 {
+				return false
+			}
+			l, err := e.client.EndpointDeliveries(ctx, "acme", ep.ID, "succeeded", client.ListParams{Limit: 100})
+			return err == nil && len(l.Data) == 30
+		})
+		st, err = e.client.EndpointStats(ctx, "acme", ep.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Successes != 30 || st.Deliveries["succeeded"] != 30 || st.Deliveries["failed"] != 0 {
+			t.Errorf("stats after recovery: %+v", st)
+		}
+	})
+}
+
+func TestWebhookAutoDisable(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d, "--endpoint-disable-after", "1s")
+		ctx := t.Context()
+		rc := newReceiver(t, func(int, *http.Request) (int, http.Header) { return http.StatusInternalServerError, nil })
+		ep := mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(rc.URL), RetrySchedule: &[]int{1, 1, 1, 1}})
+		if _, err := e.client.Publish(ctx, "acme", client.MessageParams{EventType: "invoice.paid", Payload: 1}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 15*time.Second, "auto-disable", func() bool {
+			got, err := e.client.Endpoint(ctx, "acme", ep.ID)
+			return err == nil && got.Disabled && strings.Contains(got.DisabledReason, "no successful delivery since")
+		})
+	})
+}
+
+// TestWebhookMultiNode runs two nodes on one PostgreSQL: they share the
+// endpoints, and every attempt is made by exactly one of them.
+func TestWebhookMultiNode(t *testing.T) {
+	t.Parallel()
+	opts := storetest.PostgresOptions(t)
+	key := createKey(t, opts)
+	args := append([]string{"--rate-limit-store", "memory"}, webhookArgs...)
+	a, b := startNode(t, opts, args...), startNode(t, opts, args...)
+	ca, cb := client.New(a.URL, key), client.New(b.URL, key)
+	ctx := t.Context()
+	if _, _, err := ca.PutTenant(ctx, "acme", client.TenantParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ca.CreateEventType(ctx, client.EventType{Name: "invoice.paid"}); err != nil {
+		t.Fatal(err)
+	}
+	rc := newReceiver(t, nil)
+	const endpoints, messages = 8, 200
+	for i := range endpoints {
+		if _, err := ca.CreateEndpoint(ctx, "acme", client.EndpointParams{URL: client.Ptr(rc.URL + "/" + strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range messages {
+		c := ca
+		if i%2 == 1 {
+			c = cb
+		}
+		if _, err := c.Publish(ctx, "acme", client.MessageParams{EventType: "invoice.paid", Payload: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 30*time.Second, "all deliveries", func() bool { return len(rc.requests()) >= endpoints*messages })
+	time.Sleep(500 * time.Millisecond)
+	if got := len(rc.requests()); got != endpoints*messages {
+		t.Errorf("receiver got %d requests, want exactly %d (one per delivery)", got, endpoints*messages)
+	}
+	db := openRaw(t, opts)
+	var attempts, nodes int
+	if err := db.QueryRow("SELECT count(*), count(DISTINCT node) FROM attempts").Scan(&attempts, &nodes); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != endpoints*messages {
+		t.Errorf("%d attempts recorded, want %d", attempts, endpoints*messages)
+	}
+	if nodes != 2 {
+		t.Errorf("attempts were made by %d nodes, want both", nodes)
+	}
+}
+
+func TestWebhookCircuitBreaker(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d)
+		ctx := t.Context()
+		rc := newReceiver(t, func(int, *http.Request) (int, http.Header) { return http.StatusInternalServerError, nil })
+		ep := mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(rc.URL), MaxConcurrency: client.Ptr(1), RetrySchedule: &[]int{3600}})
+		batch := make([]client.MessageParams, 50)
+		for i := range batch {
+			batch[i] = client.MessageParams{EventType: "invoice.paid", Payload: i}
+		}
+		if _, err := e.client.PublishBatch(ctx, "acme", batch); err != nil {
+			t.Fatal(err)
+		}
+		// Five failures in a row open the circuit: the other 45 deliveries
+		// are postponed with no attempt spent.
+		var untouched int
+		waitFor(t, 10*time.Second, "the circuit to open", func() bool {
+			l, err := e.client.EndpointDeliveries(ctx, "acme", ep.ID, "pending", client.ListParams{Limit: 100})
+			if err != nil {
+				return false
+			}
+			untouched = 0
+			for _, dl := range l.Data {
+				if dl.Attempts == 0 && dl.NextAttemptAt != nil && time.Until(*dl.NextAttemptAt) > 20*time.Second {
+					untouched++
+				}
+			}
+			return untouched == 45
+		})
+		time.Sleep(300 * time.Millisecond)
+		if n := len(rc.requests()); n != 5 {
+			t.Errorf("the failing endpoint got %d requests, want 5 before the circuit opened", n)
 		}
 	})
 }

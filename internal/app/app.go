@@ -22,6 +22,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/jobs"
@@ -105,6 +106,10 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		jobs.NewCollector(db, logger))
 
 	keys := auth.NewKeys(db)
+	var inbox *devinbox.Inboxes
+	if cfg.Dev {
+		inbox = devinbox.New(hooks)
+	}
 	handler := server.NewServer(server.Deps{
 		Logger:      logger,
 		DB:          db,
@@ -118,6 +123,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Metrics:     reg,
 		BodyLimit:   cfg.BodyLimit,
 		AdminAPI:    cfg.Role != config.RoleWorker,
+		Dev:         cfg.Dev,
+		DevInbox:    inbox,
 		Version:     version,
 	})
 	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks}, nil

@@ -20,6 +20,8 @@ func registry(db *store.DB, hooks *webhooks.Service) (*river.Workers, []*river.P
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
 	river.AddWorker(workers, &ratelimit.CleanupWorker{DB: db})
 	river.AddWorker(workers, &webhooks.OperationalEventWorker{Service: hooks})
+	river.AddWorker(workers, &webhooks.RecoverWorker{Service: hooks})
+	river.AddWorker(workers, &webhooks.RetentionWorker{Service: hooks})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -27,6 +29,9 @@ func registry(db *store.DB, hooks *webhooks.Service) (*river.Workers, []*river.P
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return ratelimit.CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return webhooks.RetentionArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
@@ -40,6 +41,9 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/secret", webhooks.HandleEndpointSecret(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/secret/rotate", webhooks.HandleEndpointRotateSecret(d.Webhooks))
 	rt.admin("GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/deliveries", webhooks.HandleEndpointDeliveries(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/stats", webhooks.HandleEndpointStats(d.Webhooks))
+	rt.admin("POST /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/recover", webhooks.HandleEndpointRecover(d.Webhooks))
+	rt.admin("GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/recoveries/{recovery_id}", webhooks.HandleRecoveryGet(d.Webhooks))
 
 	rt.admin("POST /v1/tenants/{tenant_id}/messages", webhooks.HandlePublish(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", webhooks.HandlePublishBatch(d.Webhooks))
@@ -47,4 +51,11 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/tenants/{tenant_id}/messages/{message_id}", webhooks.HandleMessageGet(d.Webhooks))
 	rt.admin("GET /v1/tenants/{tenant_id}/deliveries/{delivery_id}", webhooks.HandleDeliveryGet(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/deliveries/{delivery_id}/resend", webhooks.HandleDeliveryResend(d.Webhooks))
+
+	// Development only: no API key, and it reads every endpoint's secret.
+	if d.Dev {
+		rt.public("POST /dev/inbox/{name}", devinbox.HandleReceive(d.DevInbox))
+		rt.public("GET /dev/inbox/{name}", devinbox.HandleShow(d.DevInbox))
+		rt.public("DELETE /dev/inbox/{name}", devinbox.HandleClear(d.DevInbox))
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
@@ -36,6 +37,10 @@ type Deps struct {
 	// AdminAPI serves /v1; off on worker-only nodes, which answer only health,
 	// readiness and metrics.
 	AdminAPI bool
+	// Dev serves the development-only routes, such as the dev inbox.
+	Dev bool
+	// DevInbox is the webhook receiver at /dev/inbox/{name}; needed with Dev.
+	DevInbox *devinbox.Inboxes
 	Version  string
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -170,14 +171,16 @@ func (d *Dispatcher) release(epID string) {
 // target is what a worker needs to know about its endpoint.
 type target struct {
 	Endpoint
-	keys         [][]byte
-	failingSince *time.Time
+	keys                [][]byte
+	failingSince        *time.Time
+	consecutiveFailures int
 }
 
 func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error) {
 	var t target
 	var err error
-	t.Endpoint, err = scanEndpoint(d.s.db.QueryRow(ctx, "SELECT "+endpointColumns+", failing_since FROM endpoints WHERE id = ?", epID), &t.failingSince)
+	t.Endpoint, err = scanEndpoint(d.s.db.QueryRow(ctx, "SELECT "+endpointColumns+", failing_since, consecutive_failures FROM endpoints WHERE id = ?", epID),
+		&t.failingSince, &t.consecutiveFailures)
 	if err != nil {
 		return t, err
 	}
@@ -240,41 +243,29 @@ func (d *Dispatcher) work(ctx context.Context, epID string) error {
 	} else {
 		limit = batchSize
 	}
-	if t.failingSince != nil {
+	if t.consecutiveFailures >= breakerThreshold {
 		limit = 1 // half-open: one probe before a full batch
 	}
 	var limiter *rate.Limiter
 	if t.RateLimit != nil {
 		limiter = rate.NewLimiter(rate.Limit(*t.RateLimit), max(1, *t.RateLimit))
 	}
-	leasedAt := time.Now()
-	consecutiveFailures := 0
+	// The lease is renewed in the background, so slow attempts never let it
+	// lapse; if it is lost, no new batch starts.
+	ctx, lost := context.WithCancel(ctx)
+	defer lost()
+	go d.keepLease(ctx, epID, lost)
 	for ctx.Err() == nil {
-		if time.Since(leasedAt) > leaseTTL/3 {
-			ok, err := d.lease(ctx, epID)
-			if err != nil || !ok {
-				return err // another node took over, or the endpoint was disabled
-			}
-			leasedAt = time.Now()
-		}
 		batch, err := d.claim(ctx, epID, t.DeliveryOrder == OrderFIFO, limit)
 		if err != nil || len(batch) == 0 {
 			return err
 		}
-		results := d.sendAll(ctx, t, batch, concurrency, limiter)
-		for _, r := range results {
-			switch {
-			case r.ok():
-				consecutiveFailures = 0
-			case r.status != http.StatusTooManyRequests:
-				consecutiveFailures++
-			}
-		}
-		stop, err := d.record(ctx, t, results, consecutiveFailures >= breakerThreshold)
+		results := d.sendAll(ctx, t, batch, concurrency, limiter, t.consecutiveFailures)
+		stop, err := d.record(ctx, &t, results)
 		if err != nil || stop {
 			return err
 		}
-		if consecutiveFailures == 0 {
+		if t.consecutiveFailures == 0 {
 			d.mu.Lock()
 			delete(d.backoff, epID)
 			d.mu.Unlock()
@@ -285,6 +276,24 @@ func (d *Dispatcher) work(ctx context.Context, epID string) error {
 		}
 	}
 	return nil
+}
+
+// keepLease renews an endpoint's lease until ctx ends, and calls lost when it
+// cannot.
+func (d *Dispatcher) keepLease(ctx context.Context, epID string, lost context.CancelFunc) {
+	tick := time.NewTicker(leaseTTL / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if ok, err := d.lease(ctx, epID); err != nil || !ok {
+				lost()
+				return
+			}
+		}
+	}
 }
 
 // claim reads the next deliveries to send. FIFO endpoints take only the oldest
@@ -323,26 +332,40 @@ func (d *Dispatcher) claim(ctx context.Context, epID string, fifo bool, limit in
 	return batch, rows.Err()
 }
 
-// sendAll sends a batch within the endpoint's concurrency and rate limit.
-func (d *Dispatcher) sendAll(ctx context.Context, t target, batch []due, concurrency int, limiter *rate.Limiter) []result {
+// sendAll sends a batch within the endpoint's concurrency and rate limit. It
+// stops starting attempts once failures in a row reach the breaker threshold,
+// so the rest of the batch stays pending with its attempts unspent.
+func (d *Dispatcher) sendAll(ctx context.Context, t target, batch []due, concurrency int, limiter *rate.Limiter, failures int) []result {
 	results := make([]result, len(batch))
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
+	var streak atomic.Int64
+	streak.Store(int64(min(failures, breakerThreshold-1))) // a half-open probe always goes out
+	sent := 0
 	for i, x := range batch {
-		if limiter != nil {
-			if err := limiter.Wait(ctx); err != nil {
-				results = results[:i]
-				break
-			}
+		if limiter != nil && limiter.Wait(ctx) != nil {
+			break // shutting down: the rest stay pending
 		}
 		sem <- struct{}{}
+		if streak.Load() >= breakerThreshold {
+			<-sem
+			break
+		}
+		sent++
 		wg.Go(func() {
 			defer func() { <-sem }()
-			results[i] = d.send(ctx, t, x)
+			r := d.send(ctx, t, x)
+			results[i] = r
+			switch {
+			case r.ok():
+				streak.Store(0)
+			case r.status != http.StatusTooManyRequests:
+				streak.Add(1)
+			}
 		})
 	}
 	wg.Wait()
-	return results
+	return results[:sent]
 }
 
 // send makes one attempt.
@@ -440,10 +463,22 @@ func (d *Dispatcher) nextDelay(t target, r result, attempts int) (time.Duration,
 }
 
 // record writes a batch's attempts and outcomes in one transaction, updates
-// the endpoint's health, and opens the circuit when asked. It reports whether
-// the worker should stop.
-func (d *Dispatcher) record(ctx context.Context, t target, results []result, openCircuit bool) (bool, error) {
+// the endpoint's health (kept in t too), and opens the circuit after
+// breakerThreshold consecutive failures (429s, which ask for patience rather
+// than report a fault, do not count). It reports whether the worker should
+// stop.
+func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (bool, error) {
 	stop := false
+	failures := t.consecutiveFailures
+	for _, r := range results {
+		switch {
+		case r.ok():
+			failures = 0
+		case r.status != http.StatusTooManyRequests:
+			failures++
+		}
+	}
+	openCircuit := failures >= breakerThreshold
 	err := d.s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		now := tx.Now()
 		anyOK, gone := false, false
@@ -452,7 +487,7 @@ func (d *Dispatcher) record(ctx context.Context, t target, results []result, ope
 			attempts := r.attempts + 1
 			status, next := StatusSucceeded, (*time.Time)(nil)
 			if !r.ok() {
-				if delay, ok := d.nextDelay(t, r, attempts); ok {
+				if delay, ok := d.nextDelay(*t, r, attempts); ok {
 					at := now.Add(delay)
 					status, next = StatusPending, &at
 				} else {
@@ -481,18 +516,21 @@ func (d *Dispatcher) record(ctx context.Context, t target, results []result, ope
 
 		switch {
 		case anyOK:
-			if _, err := tx.Exec(ctx, "UPDATE endpoints SET last_success_at = ?, failing_since = NULL WHERE id = ?", now, t.ID); err != nil {
+			t.failingSince = nil
+			if _, err := tx.Exec(ctx, "UPDATE endpoints SET last_success_at = ?, failing_since = NULL, consecutive_failures = ? WHERE id = ?",
+				now, failures, t.ID); err != nil {
 				return err
 			}
-			t.failingSince = nil
 		case len(results) > 0:
 			if t.failingSince == nil {
 				t.failingSince = &now
-				if _, err := tx.Exec(ctx, "UPDATE endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL", now, t.ID); err != nil {
-					return err
-				}
+			}
+			if _, err := tx.Exec(ctx, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?), consecutive_failures = ? WHERE id = ?",
+				now, failures, t.ID); err != nil {
+				return err
 			}
 		}
+		t.consecutiveFailures = failures
 		switch {
 		case gone:
 			stop = true

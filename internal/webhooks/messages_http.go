@@ -282,3 +282,96 @@ func HandleDeliveryResend(s *Service) httpapi.Endpoint {
 		}),
 	}
 }
+
+type recoverRequest struct {
+	// Since re-sends failed deliveries created at or after this time.
+	Since time.Time `json:"since"`
+}
+
+func (req recoverRequest) Valid(context.Context) map[string]string {
+	if req.Since.IsZero() {
+		return map[string]string{"since": "is required: an RFC 3339 time"}
+	}
+	return nil
+}
+
+// HandleEndpointRecover starts re-sending an endpoint's failed deliveries.
+func HandleEndpointRecover(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Re-send every failed delivery of an endpoint since a time, as a background job; poll the recovery for progress",
+		Request: recoverRequest{}, Response: Recovery{}, Status: http.StatusAccepted,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			req, err := httpapi.Decode[recoverRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			rec, err := s.Recover(r.Context(), tenantID, endpointID, req.Since)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusAccepted, rec)
+		}),
+	}
+}
+
+// HandleRecoveryGet reports a recovery's progress.
+func HandleRecoveryGet(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get a recovery's progress", Response: Recovery{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			recID := r.PathValue("recovery_id")
+			if !id.Valid("rcv", recID) {
+				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"recovery_id": "must be a recovery ID (rcv_…)"}))
+				return
+			}
+			rec, err := s.Recovery(r.Context(), tenantID, endpointID, recID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, rec)
+		}),
+	}
+}
+
+// HandleEndpointStats reports an endpoint's recent delivery statistics.
+func HandleEndpointStats(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary:  "An endpoint's success rate, attempts and latency percentiles over a window (default 24h), and its deliveries by status",
+		Response: EndpointStats{}, Query: []httpapi.Param{{Name: "window", Description: "a duration such as 1h or 24h (at most 720h)"}},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenantID, endpointID, err := endpointPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			window := 24 * time.Hour
+			if v := r.URL.Query().Get("window"); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 || d > 720*time.Hour {
+					httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"window": "must be a duration from 1s to 720h, such as 24h"}))
+					return
+				}
+				window = d
+			}
+			st, err := s.Stats(r.Context(), tenantID, endpointID, window)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, st)
+		}),
+	}
+}

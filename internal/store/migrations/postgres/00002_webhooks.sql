@@ -32,6 +32,7 @@ CREATE TABLE endpoints (
     -- health: failures since the last success start the auto-disable clock
     last_success_at       TIMESTAMPTZ,
     failing_since         TIMESTAMPTZ,
+    consecutive_failures  INTEGER NOT NULL DEFAULT 0,  -- the circuit breaker opens at a threshold
     -- the node working this endpoint's deliveries, and until when
     lease_owner           TEXT,
     lease_until           TIMESTAMPTZ,
@@ -51,6 +52,7 @@ CREATE TABLE messages (
 );
 CREATE UNIQUE INDEX messages_event_id ON messages (tenant_id, event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX messages_tenant ON messages (tenant_id, id);
+CREATE INDEX messages_created ON messages (created_at);
 
 CREATE TABLE deliveries (
     -- seq orders deliveries as they were published: FIFO endpoints follow it
@@ -86,6 +88,7 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_delivery ON attempts (delivery_id, attempted_at);
 CREATE INDEX attempts_endpoint ON attempts (endpoint_id, attempted_at);
+CREATE INDEX attempts_time ON attempts (attempted_at);
 
 CREATE TABLE endpoint_events (
     id           TEXT PRIMARY KEY,

@@ -1,0 +1,84 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// EndpointStats summarises an endpoint's recent attempts.
+type EndpointStats struct {
+	Window      string  `json:"window"`
+	Attempts    int     `json:"attempts"`
+	Successes   int     `json:"successes"`
+	Failures    int     `json:"failures"`
+	SuccessRate float64 `json:"success_rate"`
+	// Latency of attempts in the window, in milliseconds; over the most
+	// recent statsSample attempts when there are more.
+	LatencyMS LatencyStats `json:"latency_ms"`
+	// Deliveries counts the endpoint's deliveries by status, all time.
+	Deliveries map[string]int `json:"deliveries"`
+}
+
+// LatencyStats are latency percentiles in milliseconds.
+type LatencyStats struct {
+	P50 int64 `json:"p50"`
+	P90 int64 `json:"p90"`
+	P99 int64 `json:"p99"`
+	Max int64 `json:"max"`
+}
+
+// statsSample bounds the attempts read to compute percentiles.
+const statsSample = 50_000
+
+// Stats returns an endpoint's attempt statistics over a window ending now.
+func (s *Service) Stats(ctx context.Context, tenantID, endpointID string, window time.Duration) (EndpointStats, error) {
+	if _, err := s.Endpoint(ctx, tenantID, endpointID); err != nil {
+		return EndpointStats{}, err
+	}
+	st := EndpointStats{Window: window.String(), Deliveries: map[string]int{StatusPending: 0, StatusSucceeded: 0, StatusFailed: 0}}
+	err := s.db.QueryRow(ctx, `SELECT count(*), COALESCE(sum(CASE WHEN success THEN 1 ELSE 0 END), 0) FROM attempts
+		WHERE endpoint_id = ? AND attempted_at >= ?`, endpointID, time.Now().Add(-window)).Scan(&st.Attempts, &st.Successes)
+	if err != nil {
+		return st, fmt.Errorf("endpoint stats: %w", err)
+	}
+	st.Failures = st.Attempts - st.Successes
+	if st.Attempts > 0 {
+		st.SuccessRate = float64(st.Successes) / float64(st.Attempts)
+	}
+	rows, err := s.db.Query(ctx, `SELECT duration_ms FROM attempts WHERE endpoint_id = ? AND attempted_at >= ?
+		ORDER BY attempted_at DESC LIMIT ?`, endpointID, time.Now().Add(-window), statsSample)
+	if err != nil {
+		return st, err
+	}
+	var ds []int64
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return st, err
+		}
+		ds = append(ds, d)
+	}
+	rows.Close()
+	if len(ds) > 0 {
+		slices.Sort(ds)
+		at := func(p float64) int64 { return ds[min(len(ds)-1, int(float64(len(ds))*p))] }
+		st.LatencyMS = LatencyStats{P50: at(.5), P90: at(.9), P99: at(.99), Max: ds[len(ds)-1]}
+	}
+	counts, err := s.db.Query(ctx, "SELECT status, count(*) FROM deliveries WHERE endpoint_id = ? GROUP BY status", endpointID)
+	if err != nil {
+		return st, err
+	}
+	defer counts.Close()
+	for counts.Next() {
+		var status string
+		var n int
+		if err := counts.Scan(&status, &n); err != nil {
+			return st, err
+		}
+		st.Deliveries[status] = n
+	}
+	return st, counts.Err()
+}

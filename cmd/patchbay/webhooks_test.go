@@ -614,3 +614,31 @@ func TestWebhookCircuitBreaker(t *testing.T) {
 		}
 	})
 }
+
+func TestWebhookEndpointRateLimit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d)
+		ctx := t.Context()
+		limited, free := newReceiver(t, nil), newReceiver(t, nil)
+		mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(limited.URL), RateLimit: client.Ptr(20)})
+		mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(free.URL)})
+		batch := make([]client.MessageParams, 60)
+		for i := range batch {
+			batch[i] = client.MessageParams{EventType: "invoice.paid", Payload: i}
+		}
+		if _, err := e.client.PublishBatch(ctx, "acme", batch); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "the unlimited endpoint", func() bool { return len(free.requests()) == 60 })
+		waitFor(t, 15*time.Second, "the limited endpoint", func() bool { return len(limited.requests()) == 60 })
+		reqs := limited.requests()
+		// A burst of 20, then 20 a second: the last 40 take about 2 s.
+		if span := reqs[59].At.Sub(reqs[0].At); span < 1800*time.Millisecond {
+			t.Errorf("60 deliveries at 20/s took %s, want about 2s", span)
+		}
+		if span := free.requests()[59].At.Sub(free.requests()[0].At); span > time.Second {
+			t.Errorf("the unlimited endpoint took %s for 60 deliveries", span)
+		}
+	})
+}

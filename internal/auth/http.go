@@ -7,7 +7,6 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
-	"github.com/patchbay/patchbay/internal/id"
 )
 
 // RequireKey rejects requests without a valid admin API key with 401 and a
@@ -123,13 +122,7 @@ func HandleList(keys *Keys) httpapi.Endpoint {
 }
 
 // keyID reads and checks the {key_id} path parameter.
-func keyID(r *http.Request) (string, error) {
-	v := r.PathValue("key_id")
-	if !id.Valid("key", v) {
-		return "", apperr.InvalidFields(map[string]string{"key_id": "must be an API key ID (key_…)"})
-	}
-	return v, nil
-}
+func keyID(r *http.Request) (string, error) { return httpapi.PathID(r, "key_id", "key") }
 
 // HandleGet returns one API key.
 func HandleGet(keys *Keys) httpapi.Endpoint {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/id"
 )
 
@@ -65,4 +66,14 @@ func plain(s string) bool {
 		}
 	}
 	return true
+}
+
+// PathID reads a prefixed ID from a path parameter, answering a malformed one
+// with a 400 that names the parameter instead of looking it up.
+func PathID(r *http.Request, param, prefix string) (string, error) {
+	v := r.PathValue(param)
+	if !id.Valid(prefix, v) {
+		return "", apperr.InvalidFields(map[string]string{param: "must be an ID of the form " + prefix + "_…"})
+	}
+	return v, nil
 }

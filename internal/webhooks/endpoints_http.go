@@ -8,7 +8,6 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
-	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/webhook"
 )
@@ -160,11 +159,8 @@ func endpointPath(r *http.Request) (tenantID, endpointID string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	endpointID = r.PathValue("endpoint_id")
-	if !id.Valid("ep", endpointID) {
-		return "", "", apperr.InvalidFields(map[string]string{"endpoint_id": "must be an endpoint ID (ep_…)"})
-	}
-	return tenantID, endpointID, nil
+	endpointID, err = httpapi.PathID(r, "endpoint_id", "ep")
+	return tenantID, endpointID, err
 }
 
 // HandleEndpointCreate adds an endpoint.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
-	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/tenants"
 )
 
@@ -184,9 +183,9 @@ func HandleMessageGet(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			msgID := r.PathValue("message_id")
-			if !id.Valid("msg", msgID) {
-				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"message_id": "must be a message ID (msg_…)"}))
+			msgID, err := httpapi.PathID(r, "message_id", "msg")
+			if err != nil {
+				httpapi.Error(w, r, err)
 				return
 			}
 			m, err := s.Message(r.Context(), tenantID, msgID)
@@ -236,11 +235,8 @@ func deliveryPath(r *http.Request) (tenantID, deliveryID string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	deliveryID = r.PathValue("delivery_id")
-	if !id.Valid("dlv", deliveryID) {
-		return "", "", apperr.InvalidFields(map[string]string{"delivery_id": "must be a delivery ID (dlv_…)"})
-	}
-	return tenantID, deliveryID, nil
+	deliveryID, err = httpapi.PathID(r, "delivery_id", "dlv")
+	return tenantID, deliveryID, err
 }
 
 // HandleDeliveryGet returns a delivery with its attempts.
@@ -331,9 +327,9 @@ func HandleRecoveryGet(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			recID := r.PathValue("recovery_id")
-			if !id.Valid("rcv", recID) {
-				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"recovery_id": "must be a recovery ID (rcv_…)"}))
+			recID, err := httpapi.PathID(r, "recovery_id", "rcv")
+			if err != nil {
+				httpapi.Error(w, r, err)
 				return
 			}
 			rec, err := s.Recovery(r.Context(), tenantID, endpointID, recID)

@@ -324,7 +324,7 @@ func TestWebhookIsolation(t *testing.T) {
 func TestWebhookSecretRotation(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
-		e := setupWebhooks(t, d)
+		e := setupWebhooks(t, d, "--secret-rotation-overlap", "1s")
 		ctx := t.Context()
 		rc := newReceiver(t, nil)
 		ep := mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(rc.URL)})
@@ -348,6 +348,23 @@ func TestWebhookSecretRotation(t *testing.T) {
 			if err := webhook.Verify(secret, r.Header, r.Body); err != nil {
 				t.Errorf("verify with one of the two secrets: %v", err)
 			}
+		}
+
+		// After the overlap only the new secret signs.
+		time.Sleep(1100 * time.Millisecond)
+		if _, err := e.client.Publish(ctx, "acme", client.MessageParams{EventType: "invoice.paid", Payload: 2}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "delivery after the overlap", func() bool { return len(rc.requests()) == 2 })
+		r = rc.requests()[1]
+		if n := len(strings.Fields(r.Header.Get("webhook-signature"))); n != 1 {
+			t.Errorf("%d signatures after the overlap, want 1", n)
+		}
+		if err := webhook.Verify(fresh, r.Header, r.Body); err != nil {
+			t.Errorf("verify with the new secret: %v", err)
+		}
+		if err := webhook.Verify(old, r.Header, r.Body); err == nil {
+			t.Error("the old secret still verifies after the overlap")
 		}
 	})
 }

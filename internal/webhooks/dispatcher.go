@@ -91,10 +91,12 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // starts a worker for each.
 func (d *Dispatcher) startDue(ctx context.Context) error {
 	now := time.Now()
-	rows, err := d.s.db.Query(ctx, `SELECT DISTINCT d.endpoint_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-		WHERE d.status = ? AND d.next_attempt_at <= ? AND e.disabled = ?
-		AND (e.lease_owner IS NULL OR e.lease_until < ? OR e.lease_owner = ?) LIMIT 1000`,
-		StatusPending, now, false, now, d.s.cfg.Node)
+	// Asked per endpoint, with the status as a literal so the partial index
+	// deliveries_due serves it: the cost follows pending work, not history.
+	rows, err := d.s.db.Query(ctx, `SELECT e.id FROM endpoints e WHERE e.disabled = ?
+		AND (e.lease_owner IS NULL OR e.lease_until < ? OR e.lease_owner = ?)
+		AND EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
+		LIMIT 1000`, false, now, d.s.cfg.Node, now)
 	if err != nil {
 		return err
 	}
@@ -479,7 +481,10 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		}
 	}
 	openCircuit := failures >= breakerThreshold
-	err := d.s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	// Attempts already made are recorded even if the node is stopping or the
+	// lease was just lost: otherwise they would be sent again.
+	ctx = context.WithoutCancel(ctx)
+	err := d.s.db.WithTx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
 		anyOK, gone := false, false
 		var postponeUntil time.Time

@@ -80,9 +80,7 @@ func (k *Keys) Create(ctx context.Context, name string, rateLimit *int64) (Key, 
 
 const keyColumns = "id, name, token_hint, rate_limit, created_at, revoked_at"
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanKey(s scanner) (Key, error) {
+func scanKey(s store.Scanner) (Key, error) {
 	var key Key
 	var limit sql.NullInt64
 	err := s.Scan(&key.ID, &key.Name, &key.Hint, &limit, &key.CreatedAt, &key.RevokedAt)

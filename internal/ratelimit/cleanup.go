@@ -9,10 +9,6 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// CleanupInterval is how often CleanupPeriodicJob runs. Rows are tiny, one per
-// active bucket per window, so a few minutes keeps the table small.
-const CleanupInterval = 5 * time.Minute
-
 // cleanupGrace is how long a window's row outlives the window, so that a node
 // whose clock runs a little behind never finds its current row deleted.
 const cleanupGrace = time.Minute
@@ -34,15 +30,4 @@ type CleanupWorker struct {
 func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
 	_, err := deleteBefore(ctx, w.DB, time.Now().Add(-cleanupGrace))
 	return err
-}
-
-// CleanupPeriodicJob schedules CleanupArgs every CleanupInterval, and once at
-// start. River runs periodic jobs on the elected leader only, so one node
-// cleans up however many share the database.
-func CleanupPeriodicJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(
-		river.PeriodicInterval(CleanupInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true},
-	)
 }

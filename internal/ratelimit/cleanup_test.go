@@ -61,7 +61,4 @@ func TestCleanupArgsKind(t *testing.T) {
 	if got := (CleanupArgs{}).Kind(); got != "rate_limit_cleanup" {
 		t.Errorf("Kind() = %q, want rate_limit_cleanup", got)
 	}
-	if CleanupPeriodicJob() == nil {
-		t.Error("CleanupPeriodicJob() = nil")
-	}
 }

@@ -208,6 +208,10 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return db.write.ExecContext(ctx, db.dialect.Rebind(query), convertArgs(db.dialect, args)...)
 }
 
+// Scanner is a row to scan: *sql.Row or *sql.Rows, so one scan function
+// serves single reads and lists.
+type Scanner interface{ Scan(dest ...any) error }
+
 // Tx is a database transaction with a fixed time: every row it stamps gets the
 // same Now.
 type Tx struct {

@@ -83,9 +83,7 @@ func (s *Service) Put(ctx context.Context, t Tenant) (Tenant, bool, error) {
 
 const columns = "id, name, metadata, created_at, updated_at"
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scan(s scanner) (Tenant, error) {
+func scan(s store.Scanner) (Tenant, error) {
 	var t Tenant
 	var meta []byte
 	if err := s.Scan(&t.ID, &t.Name, &meta, &t.CreatedAt, &t.UpdatedAt); err != nil {

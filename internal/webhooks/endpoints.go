@@ -65,9 +65,7 @@ func secretAAD(endpointID string, which string) string {
 const endpointColumns = `id, tenant_id, url, description, event_types, channels, headers, metadata, delivery_order,
 	rate_limit, max_concurrency, retry_schedule, disabled, disabled_reason, disabled_at, created_at, updated_at`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanEndpoint(s scanner, extra ...any) (Endpoint, error) {
+func scanEndpoint(s store.Scanner, extra ...any) (Endpoint, error) {
 	var (
 		e                                       Endpoint
 		eventTypes, channels, headers, metadata []byte

@@ -146,7 +146,7 @@ func (s *EventTypes) Create(ctx context.Context, et EventType) (EventType, error
 
 const eventTypeColumns = "name, description, schema, example, archived, created_at, updated_at"
 
-func scanEventType(row interface{ Scan(dest ...any) error }) (EventType, error) {
+func scanEventType(row store.Scanner) (EventType, error) {
 	var et EventType
 	var schema, example []byte
 	if err := row.Scan(&et.Name, &et.Description, &schema, &example, &et.Archived, &et.CreatedAt, &et.UpdatedAt); err != nil {

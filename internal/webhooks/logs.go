@@ -104,7 +104,7 @@ func (s *Service) Message(ctx context.Context, tenantID, messageID string) (Mess
 
 const deliveryColumns = "id, endpoint_id, message_id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, created_at"
 
-func scanDelivery(s scanner) (Delivery, error) {
+func scanDelivery(s store.Scanner) (Delivery, error) {
 	var d Delivery
 	var code sql.NullInt64
 	if err := s.Scan(&d.ID, &d.EndpointID, &d.MessageID, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastAttemptAt, &code, &d.CreatedAt); err != nil {

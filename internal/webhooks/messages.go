@@ -257,7 +257,7 @@ func (s *Service) insertMessage(ctx context.Context, tx *store.Tx, tenantID stri
 
 const messageColumns = "id, tenant_id, event_type, event_id, channels, payload, created_at"
 
-func scanMessage(s scanner) (Message, error) {
+func scanMessage(s store.Scanner) (Message, error) {
 	var m Message
 	var eventID sql.NullString
 	var channels []byte

@@ -26,6 +26,7 @@ import (
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/jobs"
+	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/server"
@@ -87,7 +88,21 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		OperationalSecret:    cfg.OperationalWebhookSecret,
 	})
 
-	workers, periodic := registry(db, hooks)
+	limiter := newLimiter(cfg, db)
+	provider := oauth.NewService(db, limiter, logger.With("component", "oauth"), oauth.Config{
+		Issuer:            cfg.PublicURL,
+		LoginURL:          cfg.OAuthLoginURL,
+		ConsentURL:        cfg.OAuthConsentURL,
+		Dev:               cfg.Dev,
+		AccessTokenTTL:    cfg.OAuthAccessTokenTTL,
+		RefreshTokenTTL:   cfg.OAuthRefreshTokenTTL,
+		RefreshReuseGrace: cfg.OAuthRefreshReuseGrace,
+		SecretGrace:       cfg.OAuthSecretGrace,
+		Retention:         cfg.OAuthRetention,
+		TokenRateLimit:    ratelimit.Policy{Limit: cfg.OAuthTokenRateLimit, Window: time.Second},
+	})
+
+	workers, periodic := registry(db, hooks, provider)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -118,7 +133,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Webhooks:    hooks,
 		EventTypes:  eventTypes,
 		Idempotency: idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
-		Limiter:     newLimiter(cfg, db),
+		OAuth:       provider,
+		Limiter:     limiter,
 		RateLimit:   ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Metrics:     reg,
 		BodyLimit:   cfg.BodyLimit,

@@ -6,6 +6,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/patchbay/patchbay/internal/idempotency"
+	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
@@ -14,7 +15,7 @@ import (
 
 // registry is the one place where every job's worker and every periodic job
 // is registered.
-func registry(db *store.DB, hooks *webhooks.Service) (*river.Workers, []*river.PeriodicJob) {
+func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -22,6 +23,7 @@ func registry(db *store.DB, hooks *webhooks.Service) (*river.Workers, []*river.P
 	river.AddWorker(workers, &webhooks.OperationalEventWorker{Service: hooks})
 	river.AddWorker(workers, &webhooks.RecoverWorker{Service: hooks})
 	river.AddWorker(workers, &webhooks.RetentionWorker{Service: hooks})
+	river.AddWorker(workers, &oauth.CleanupWorker{Service: provider})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -32,6 +34,9 @@ func registry(db *store.DB, hooks *webhooks.Service) (*river.Workers, []*river.P
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return webhooks.RetentionArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return oauth.CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

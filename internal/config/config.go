@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -74,6 +75,18 @@ type Config struct {
 	WebhookRetention         time.Duration
 	OperationalWebhookURL    string
 	OperationalWebhookSecret string
+
+	// PublicURL is where browsers and apps reach this installation; it is
+	// the OAuth issuer. Empty means http:// and the listening address.
+	PublicURL              string
+	OAuthLoginURL          string
+	OAuthConsentURL        string
+	OAuthAccessTokenTTL    time.Duration
+	OAuthRefreshTokenTTL   time.Duration
+	OAuthRefreshReuseGrace time.Duration
+	OAuthSecretGrace       time.Duration
+	OAuthRetention         time.Duration
+	OAuthTokenRateLimit    int64
 }
 
 // Store returns the store options the configuration names.
@@ -215,6 +228,32 @@ var settings = []setting{
 		c.OperationalWebhookSecret = v
 		return nil
 	}},
+	{name: "public-url", usage: "the URL browsers and apps reach Patchbay at, such as https://auth.example.com; the OAuth issuer (empty: http:// and the listening address)", set: func(c *Config, v string) error {
+		if v == "" {
+			c.PublicURL = ""
+			return nil
+		}
+		if err := checkAbsURL(v, false); err != nil {
+			return err
+		}
+		c.PublicURL = strings.TrimSuffix(v, "/")
+		return nil
+	}},
+	{name: "oauth-login-url", usage: "the SaaS's sign-in page; the OAuth flow sends browsers there with ?login_challenge= (empty with --dev: a built-in page)", set: urlSetter(func(c *Config) *string { return &c.OAuthLoginURL })},
+	{name: "oauth-consent-url", usage: "the SaaS's own consent page, sent ?consent_challenge= (empty: Patchbay's consent screen)", set: urlSetter(func(c *Config) *string { return &c.OAuthConsentURL })},
+	{name: "oauth-access-token-ttl", def: "1h", usage: "how long an OAuth access token is valid", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthAccessTokenTTL })},
+	{name: "oauth-refresh-token-ttl", def: "720h", usage: "how long an unused OAuth refresh token is valid", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthRefreshTokenTTL })},
+	{name: "oauth-refresh-reuse-grace", def: "10s", usage: "how long a rotated refresh token still works, for concurrent refreshes; a later reuse revokes its token family", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthRefreshReuseGrace })},
+	{name: "oauth-secret-grace", def: "24h", usage: "how long an app's rotated-out client secret keeps working", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthSecretGrace })},
+	{name: "oauth-retention", def: "168h", usage: "how long expired and revoked OAuth codes and tokens are kept (to recognise their reuse) before cleanup", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthRetention })},
+	{name: "oauth-token-rate-limit", def: "50", usage: "token endpoint requests per second per OAuth client; 0 turns limiting off", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return errors.New("must be a non-negative integer")
+		}
+		c.OAuthTokenRateLimit = n
+		return nil
+	}},
 	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
@@ -241,6 +280,31 @@ func boolSetter(field func(c *Config) *bool) func(c *Config, v string) error {
 			return errors.New("must be true or false")
 		}
 		*field(c) = b
+		return nil
+	}
+}
+
+// checkAbsURL accepts an absolute http or https URL without a fragment, and
+// with a query only if allowQuery.
+func checkAbsURL(v string, allowQuery bool) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || (u.RawQuery != "" && !allowQuery) {
+		if allowQuery {
+			return fmt.Errorf("must be an absolute http:// or https:// URL without a fragment (got %q)", v)
+		}
+		return fmt.Errorf("must be an absolute http:// or https:// URL without query or fragment (got %q)", v)
+	}
+	return nil
+}
+
+func urlSetter(field func(c *Config) *string) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		if v != "" {
+			if err := checkAbsURL(v, true); err != nil {
+				return err
+			}
+		}
+		*field(c) = v
 		return nil
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/devinbox"
+	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
@@ -15,6 +16,15 @@ func addRoutes(rt *router, d Deps) {
 	if !d.AdminAPI {
 		return
 	}
+
+	// The OAuth provider's protocol endpoints and pages, for apps and browsers.
+	rt.public("GET /.well-known/oauth-authorization-server", oauth.HandleMetadata(d.OAuth))
+	rt.public("GET /oauth/authorize", oauth.HandleAuthorize(d.OAuth))
+	rt.public("GET /oauth/consent", oauth.HandleConsent(d.OAuth))
+	rt.public("POST /oauth/consent", oauth.HandleConsentDecision(d.OAuth))
+	rt.public("POST /oauth/token", oauth.HandleToken(d.OAuth))
+	rt.public("POST /oauth/revoke", oauth.HandleRevoke(d.OAuth))
+	rt.public("POST /oauth/introspect", oauth.HandleIntrospect(d.OAuth, d.Keys))
 
 	rt.admin("POST /v1/api-keys", auth.HandleCreate(d.Keys))
 	rt.admin("GET /v1/api-keys", auth.HandleList(d.Keys))
@@ -45,6 +55,30 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("POST /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/recover", webhooks.HandleEndpointRecover(d.Webhooks))
 	rt.admin("GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/recoveries/{recovery_id}", webhooks.HandleRecoveryGet(d.Webhooks))
 
+	rt.admin("POST /v1/oauth/scopes", oauth.HandleScopeCreate(d.OAuth))
+	rt.admin("GET /v1/oauth/scopes", oauth.HandleScopeList(d.OAuth))
+	rt.admin("GET /v1/oauth/scopes/{scope}", oauth.HandleScopeGet(d.OAuth))
+	rt.admin("PATCH /v1/oauth/scopes/{scope}", oauth.HandleScopeUpdate(d.OAuth))
+	rt.admin("DELETE /v1/oauth/scopes/{scope}", oauth.HandleScopeDelete(d.OAuth))
+
+	rt.admin("POST /v1/oauth/apps", oauth.HandleAppCreate(d.OAuth))
+	rt.admin("GET /v1/oauth/apps", oauth.HandleAppList(d.OAuth))
+	rt.admin("GET /v1/oauth/apps/{app_id}", oauth.HandleAppGet(d.OAuth))
+	rt.admin("PATCH /v1/oauth/apps/{app_id}", oauth.HandleAppUpdate(d.OAuth))
+	rt.admin("DELETE /v1/oauth/apps/{app_id}", oauth.HandleAppDelete(d.OAuth))
+	rt.admin("POST /v1/oauth/apps/{app_id}/secret/rotate", oauth.HandleAppRotateSecret(d.OAuth))
+	rt.admin("POST /v1/oauth/apps/{app_id}/revoke", oauth.HandleAppRevoke(d.OAuth))
+
+	rt.admin("GET /v1/oauth/login-requests/{challenge}", oauth.HandleLoginRequestGet(d.OAuth))
+	rt.admin("POST /v1/oauth/login-requests/{challenge}/accept", oauth.HandleLoginAccept(d.OAuth))
+	rt.admin("POST /v1/oauth/login-requests/{challenge}/reject", oauth.HandleLoginReject(d.OAuth))
+	rt.admin("GET /v1/oauth/consent-requests/{challenge}", oauth.HandleConsentRequestGet(d.OAuth))
+	rt.admin("POST /v1/oauth/consent-requests/{challenge}/accept", oauth.HandleConsentAccept(d.OAuth))
+	rt.admin("POST /v1/oauth/consent-requests/{challenge}/reject", oauth.HandleConsentReject(d.OAuth))
+
+	rt.admin("GET /v1/oauth/authorizations", oauth.HandleAuthorizationList(d.OAuth))
+	rt.admin("DELETE /v1/oauth/authorizations/{authorization_id}", oauth.HandleAuthorizationRevoke(d.OAuth))
+
 	rt.admin("POST /v1/tenants/{tenant_id}/messages", webhooks.HandlePublish(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", webhooks.HandlePublishBatch(d.Webhooks))
 	rt.admin("GET /v1/tenants/{tenant_id}/messages", webhooks.HandleMessageList(d.Webhooks))
@@ -57,5 +91,7 @@ func addRoutes(rt *router, d Deps) {
 		rt.public("POST /dev/inbox/{name}", devinbox.HandleReceive(d.DevInbox))
 		rt.public("GET /dev/inbox/{name}", devinbox.HandleShow(d.DevInbox))
 		rt.public("DELETE /dev/inbox/{name}", devinbox.HandleClear(d.DevInbox))
+		rt.public("GET /oauth/dev/login", oauth.HandleDevLogin(d.OAuth))
+		rt.public("POST /oauth/dev/login", oauth.HandleDevLoginSubmit(d.OAuth))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/idempotency"
+	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
@@ -26,6 +27,7 @@ type Deps struct {
 	Tenants     *tenants.Service
 	Webhooks    *webhooks.Service
 	EventTypes  *webhooks.EventTypes
+	OAuth       *oauth.Service
 	Idempotency *idempotency.Keys
 	Limiter     ratelimit.Limiter
 	RateLimit   ratelimit.Policy

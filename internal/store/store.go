@@ -212,6 +212,11 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // serves single reads and lists.
 type Scanner interface{ Scan(dest ...any) error }
 
+// Querier reads one row, in or out of a transaction: *DB and *Tx are both.
+type Querier interface {
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // Tx is a database transaction with a fixed time: every row it stamps gets the
 // same Now.
 type Tx struct {

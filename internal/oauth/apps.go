@@ -1,0 +1,370 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Client types (RFC 6749 §2.1).
+const (
+	Confidential = "confidential" // a server that keeps a client secret
+	Public       = "public"       // a native or browser app: no secret, PKCE required
+)
+
+// App is a third-party application registered by a developer's team.
+type App struct {
+	ID          string `json:"id"`
+	TeamID      string `json:"team_id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	ClientID    string `json:"client_id"`
+	ClientType  string `json:"client_type"`
+	// RedirectURIs are matched exactly; only the port of an http loopback
+	// URI may differ (RFC 8252 §7.3).
+	RedirectURIs []string `json:"redirect_uris"`
+	// Scopes are those the app may ask for; each is in the catalog.
+	Scopes      []string  `json:"scopes"`
+	LogoURL     string    `json:"logo_url"`
+	HomepageURL string    `json:"homepage_url"`
+	IsPublished bool      `json:"is_published"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	// PreviousSecretExpiresAt is when the secret replaced by the last
+	// rotation stops working.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+
+	secret         []byte
+	previousSecret []byte
+}
+
+// AppWithSecret is an app as created or rotated: the only time its client
+// secret is shown.
+type AppWithSecret struct {
+	App
+	ClientSecret string `json:"client_secret,omitempty"`
+}
+
+// appFields are an app's writable fields, shared by create and update; nil
+// means "not given".
+type appFields struct {
+	Name         *string   `json:"name,omitempty"`
+	Description  *string   `json:"description,omitempty"`
+	RedirectURIs *[]string `json:"redirect_uris,omitempty"`
+	Scopes       *[]string `json:"scopes,omitempty"`
+	LogoURL      *string   `json:"logo_url,omitempty"`
+	HomepageURL  *string   `json:"homepage_url,omitempty"`
+	IsPublished  *bool     `json:"is_published,omitempty"`
+}
+
+func (f appFields) problems() map[string]string {
+	p := map[string]string{}
+	if f.Name != nil && (*f.Name == "" || len(*f.Name) > 100) {
+		p["name"] = "must be 1 to 100 bytes"
+	}
+	if f.Description != nil && len(*f.Description) > 1000 {
+		p["description"] = "must be at most 1000 bytes"
+	}
+	if f.RedirectURIs != nil {
+		if len(*f.RedirectURIs) == 0 || len(*f.RedirectURIs) > 20 {
+			p["redirect_uris"] = "must list 1 to 20 URIs"
+		}
+		for _, u := range *f.RedirectURIs {
+			if msg := checkRedirectURI(u); msg != "" {
+				p["redirect_uris"] = fmt.Sprintf("%q %s", u, msg)
+			}
+		}
+	}
+	if f.Scopes != nil {
+		for _, sc := range *f.Scopes {
+			if msg := validScopeName(sc); msg != "" {
+				p["scopes"] = fmt.Sprintf("%q %s", sc, msg)
+			}
+		}
+	}
+	for field, v := range map[string]*string{"logo_url": f.LogoURL, "homepage_url": f.HomepageURL} {
+		if v != nil && *v != "" {
+			if u, err := url.Parse(*v); err != nil || u.Scheme != "https" || u.Host == "" || len(*v) > 2000 {
+				p[field] = "must be an https URL of at most 2000 bytes"
+			}
+		}
+	}
+	return p
+}
+
+// checkRedirectURI reports what is wrong with a redirect URI to register, or
+// "". RFC 9700 §4.1: absolute, no fragment, https unless it is a loopback IP
+// literal for a native app (RFC 8252 §7.3; "localhost" is not accepted, as
+// §8.3 advises).
+func checkRedirectURI(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || len(raw) > 2000:
+		return "must be an absolute URL of at most 2000 bytes"
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return "must not contain a fragment"
+	case u.User != nil:
+		return "must not contain user information"
+	case u.Scheme == "https":
+		return ""
+	case u.Scheme == "http" && isLoopbackIP(u.Hostname()):
+		return ""
+	case u.Scheme == "http" && u.Hostname() == "localhost":
+		return "must use the loopback IP literal 127.0.0.1 or [::1] instead of localhost"
+	}
+	return "must be https, or http on a loopback IP such as http://127.0.0.1/callback"
+}
+
+func isLoopbackIP(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// matchRedirectURI returns the registered URI that given matches: the same
+// string, or for an http loopback URI the same but for the port.
+func matchRedirectURI(registered []string, given string) (string, bool) {
+	if slices.Contains(registered, given) {
+		return given, true
+	}
+	g, err := url.Parse(given)
+	if err != nil || g.Scheme != "http" || !isLoopbackIP(g.Hostname()) {
+		return "", false
+	}
+	for _, r := range registered {
+		u, err := url.Parse(r)
+		if err != nil || u.Scheme != "http" || !isLoopbackIP(u.Hostname()) {
+			continue
+		}
+		if u.Hostname() == g.Hostname() && u.EscapedPath() == g.EscapedPath() && u.RawQuery == g.RawQuery &&
+			u.User == nil && g.User == nil && !strings.Contains(given, "#") {
+			return given, true
+		}
+	}
+	return "", false
+}
+
+// checkAppScopes refuses scopes that are not in the catalog.
+func (s *Service) checkAppScopes(ctx context.Context, scopes []string) error {
+	_, unknown, err := s.describeScopes(ctx, scopes)
+	if err != nil {
+		return err
+	}
+	if len(unknown) > 0 {
+		return apperr.InvalidFields(map[string]string{"scopes": "not in the scope catalog: " + strings.Join(unknown, ", ")})
+	}
+	return nil
+}
+
+// CreateApp registers an app. A confidential app gets a client secret, shown
+// only in the answer.
+func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error) {
+	if err := s.checkAppScopes(ctx, app.Scopes); err != nil {
+		return AppWithSecret{}, err
+	}
+	var raw [16]byte
+	rand.Read(raw[:])
+	app.ID = id.New("app")
+	app.ClientID = "pbc_" + base64.RawURLEncoding.EncodeToString(raw[:])
+	var secret string
+	if app.ClientType == Confidential {
+		secret = newSecret(prefixClientSecret)
+		app.secret = hash(secret)
+	}
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		app.CreatedAt, app.UpdatedAt = tx.Now(), tx.Now()
+		_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
+			redirect_uris, scopes, logo_url, homepage_url, is_published, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
+			marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.CreatedAt, app.UpdatedAt)
+		return err
+	})
+	if err != nil {
+		return AppWithSecret{}, fmt.Errorf("create app: %w", err)
+	}
+	return AppWithSecret{App: app, ClientSecret: secret}, nil
+}
+
+// appColumns are read from oauth_apps as "a".
+const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
+	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at`
+
+// appScan receives appColumns from a row, alone or after other columns.
+type appScan struct {
+	app               App
+	redirects, scopes string
+}
+
+func (as *appScan) dest() []any {
+	a := &as.app
+	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
+		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt}
+}
+
+func (as *appScan) finish() (App, error) {
+	var err error
+	if as.app.RedirectURIs, err = unmarshalList(as.redirects); err != nil {
+		return App{}, err
+	}
+	as.app.Scopes, err = unmarshalList(as.scopes)
+	return as.app, err
+}
+
+func scanApp(sc store.Scanner) (App, error) {
+	var as appScan
+	if err := sc.Scan(as.dest()...); err != nil {
+		return App{}, err
+	}
+	return as.finish()
+}
+
+// App returns an app by ID.
+func (s *Service) App(ctx context.Context, appID string) (App, error) {
+	return appFromRow(s.db.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
+}
+
+// appByClientID returns the app a client_id names.
+func (s *Service) appByClientID(ctx context.Context, clientID string) (App, error) {
+	return appFromRow(s.db.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE client_id = ?", clientID), clientID)
+}
+
+func appFromRow(row *sql.Row, what string) (App, error) {
+	a, err := scanApp(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return App{}, apperr.Errorf(apperr.NotFound, "app %s not found", what)
+	}
+	return a, err
+}
+
+// ListApps returns a page of apps, all or one team's, ordered by ID.
+func (s *Service) ListApps(ctx context.Context, teamID string, page httpapi.Page) ([]App, error) {
+	query, args := "SELECT "+appColumns+" FROM oauth_apps a WHERE id > ? ORDER BY id LIMIT ?", []any{page.After, page.Limit + 1}
+	if teamID != "" {
+		query, args = "SELECT "+appColumns+" FROM oauth_apps a WHERE team_id = ? AND id > ? ORDER BY id LIMIT ?", []any{teamID, page.After, page.Limit + 1}
+	}
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list apps: %w", err)
+	}
+	defer rows.Close()
+	var list []App
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, a)
+	}
+	return list, rows.Err()
+}
+
+// UpdateApp changes an app's writable fields.
+func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App, error) {
+	if f.Scopes != nil {
+		if err := s.checkAppScopes(ctx, *f.Scopes); err != nil {
+			return App{}, err
+		}
+	}
+	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (App, error) {
+		a, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
+		if err != nil {
+			return App{}, err
+		}
+		setIf(&a.Name, f.Name)
+		setIf(&a.Description, f.Description)
+		setIf(&a.RedirectURIs, f.RedirectURIs)
+		setIf(&a.Scopes, f.Scopes)
+		setIf(&a.LogoURL, f.LogoURL)
+		setIf(&a.HomepageURL, f.HomepageURL)
+		setIf(&a.IsPublished, f.IsPublished)
+		a.UpdatedAt = tx.Now()
+		_, err = tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, description = ?, redirect_uris = ?, scopes = ?, logo_url = ?,
+			homepage_url = ?, is_published = ?, updated_at = ? WHERE id = ?`,
+			a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished, a.UpdatedAt, a.ID)
+		return a, err
+	})
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// DeleteApp removes an app and, with it, every authorization, code and token
+// issued to it.
+func (s *Service) DeleteApp(ctx context.Context, appID string) error {
+	res, err := s.db.Exec(ctx, "DELETE FROM oauth_apps WHERE id = ?", appID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
+	}
+	return nil
+}
+
+// RevokeApp revokes every authorization and token of an app at once; the
+// app stays registered, and users may authorize it again.
+func (s *Service) RevokeApp(ctx context.Context, appID string) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if _, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL", tx.Now(), appID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL", tx.Now(), appID)
+		return err
+	})
+}
+
+// RotateSecret gives a confidential app a new client secret. The old one
+// keeps working for the configured grace period, so the developer can roll
+// the new one out without downtime; a secret older than that is dropped.
+func (s *Service) RotateSecret(ctx context.Context, appID string) (AppWithSecret, error) {
+	secret := newSecret(prefixClientSecret)
+	app, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (App, error) {
+		a, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
+		if err != nil {
+			return App{}, err
+		}
+		if a.ClientType != Confidential {
+			return App{}, apperr.Errorf(apperr.Conflict, "app %s is a public client and has no secret", appID)
+		}
+		until := tx.Now().Add(s.cfg.SecretGrace)
+		a.previousSecret, a.PreviousSecretExpiresAt, a.secret, a.UpdatedAt = a.secret, &until, hash(secret), tx.Now()
+		_, err = tx.Exec(ctx, `UPDATE oauth_apps SET client_secret = ?, previous_client_secret = ?, previous_secret_expires_at = ?,
+			updated_at = ? WHERE id = ?`, a.secret, a.previousSecret, until, a.UpdatedAt, a.ID)
+		return a, err
+	})
+	if err != nil {
+		return AppWithSecret{}, err
+	}
+	return AppWithSecret{App: app, ClientSecret: secret}, nil
+}
+
+// secretMatches checks a presented client secret against the current one and,
+// within its grace period, the previous one, in constant time.
+func (a App) secretMatches(secret string, now time.Time) bool {
+	h := hash(secret)
+	ok := a.secret != nil && subtle.ConstantTimeCompare(h, a.secret) == 1
+	if a.previousSecret != nil && a.PreviousSecretExpiresAt != nil && now.Before(*a.PreviousSecretExpiresAt) {
+		ok = subtle.ConstantTimeCompare(h, a.previousSecret) == 1 || ok
+	}
+	return ok
+}

@@ -1,0 +1,267 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/httpapi"
+)
+
+// browserCookie binds an authorization request to the browser that started
+// it, so that a leaked consent link cannot be completed elsewhere.
+const browserCookie = "patchbay_oauth"
+
+// browserID returns the browser's flow cookie, setting a new one if it has
+// none.
+func (s *Service) browserID(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(browserCookie); err == nil && strings.HasPrefix(c.Value, prefixChallenge) && len(c.Value) < 100 {
+		return c.Value
+	}
+	v := newSecret(prefixChallenge)
+	http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: v, Path: "/oauth", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: strings.HasPrefix(s.cfg.Issuer, "https://")})
+	return v
+}
+
+// flowCookie is the browser's flow cookie, or "" (which matches nothing).
+func flowCookie(r *http.Request) string {
+	if c, err := r.Cookie(browserCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// answerFlow sends the browser on, or shows it what went wrong.
+func (s *Service) answerFlow(w http.ResponseWriter, r *http.Request, step consentStep, err error) {
+	var fe *flowError
+	switch {
+	case errors.As(err, &fe) && fe.RedirectURI != "":
+		http.Redirect(w, r, errorRedirect(fe, s.cfg.Issuer), http.StatusSeeOther)
+	case errors.As(err, &fe):
+		renderPage(w, http.StatusBadRequest, "error", map[string]string{"Title": "Cannot continue", "Code": fe.Code, "Description": fe.Description})
+	case err != nil:
+		s.logger.ErrorContext(r.Context(), "authorization flow failed", "err", err)
+		renderPage(w, http.StatusInternalServerError, "error", map[string]string{"Title": "Cannot continue", "Code": "server_error",
+			"Description": "Something went wrong on our side. Start again from the app."})
+	case step.Screen != nil:
+		renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow " + step.Screen.App.Name + "?", "Screen": step.Screen})
+	default:
+		http.Redirect(w, r, step.RedirectTo, http.StatusSeeOther)
+	}
+}
+
+// HandleAuthorize is the authorization endpoint (RFC 6749 §3.1).
+func HandleAuthorize(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "OAuth 2 authorization endpoint: response_type=code with PKCE (S256); sends the browser to the SaaS's login page",
+		Status:  http.StatusSeeOther,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			to, err := s.StartAuthorization(r.Context(), r.URL.Query(), s.browserID(w, r))
+			s.answerFlow(w, r, consentStep{RedirectTo: to}, err)
+		}),
+	}
+}
+
+// HandleConsent is where the browser comes back after signing in.
+func HandleConsent(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Consent step: shows the consent screen, or sends the browser back to the app when nothing new is asked",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			step, err := s.consentStep(r.Context(), r.URL.Query().Get("consent_challenge"), flowCookie(r))
+			s.answerFlow(w, r, step, err)
+		}),
+	}
+}
+
+// HandleConsentDecision takes the answer from the consent screen.
+func HandleConsentDecision(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "The consent screen's Allow or Deny (a form with a CSRF token)",
+		Status:  http.StatusSeeOther,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := r.ParseForm(); err != nil {
+				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))
+				return
+			}
+			step, err := s.decide(r.Context(), r.PostForm.Get("consent_challenge"), flowCookie(r), r.PostForm.Get("csrf_token"),
+				r.PostForm.Get("decision") == "approve")
+			s.answerFlow(w, r, step, err)
+		}),
+	}
+}
+
+// HandleDevLogin shows the development sign-in page.
+func HandleDevLogin(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Development only: a plain sign-in page standing in for the SaaS's login",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			challenge := r.URL.Query().Get("login_challenge")
+			req, err := s.LoginRequest(r.Context(), challenge)
+			if err != nil {
+				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app"))
+				return
+			}
+			renderPage(w, http.StatusOK, "dev-login", map[string]any{"Title": "Sign in", "App": req.App, "Scopes": req.Scopes, "Challenge": challenge})
+		}),
+	}
+}
+
+// HandleDevLoginSubmit signs the development user in.
+func HandleDevLoginSubmit(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Development only: accept the sign-in form",
+		Status:  http.StatusSeeOther,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := r.ParseForm(); err != nil {
+				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))
+				return
+			}
+			to, err := s.devLogin(r.Context(), r.PostForm.Get("login_challenge"), flowCookie(r), r.PostForm.Get("user_id"), r.PostForm.Get("team_id"))
+			s.answerFlow(w, r, consentStep{RedirectTo: to}, err)
+		}),
+	}
+}
+
+// writeTokenJSON writes a token endpoint answer, which must never be cached
+// (RFC 6749 §5.1).
+func writeTokenJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	httpapi.Encode(w, status, v)
+}
+
+// writeTokenError answers with an RFC 6749 §5.2 error.
+func (s *Service) writeTokenError(w http.ResponseWriter, r *http.Request, err error) {
+	var te *tokenError
+	if !errors.As(err, &te) {
+		s.logger.ErrorContext(r.Context(), "oauth endpoint failed", "err", err)
+		te = &tokenError{Status: http.StatusInternalServerError, Code: "server_error", Description: "something went wrong on our side; retry"}
+	}
+	if te.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="patchbay", charset="UTF-8"`)
+	}
+	if te.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((te.RetryAfter+999_999_999)/1_000_000_000), 10))
+	}
+	writeTokenJSON(w, te.Status, map[string]string{"error": te.Code, "error_description": te.Description})
+}
+
+// HandleToken is the token endpoint (RFC 6749 §3.2).
+func HandleToken(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary:  "OAuth 2 token endpoint: authorization_code, refresh_token and client_credentials grants (form-encoded)",
+		Response: TokenResponse{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			resp, err := s.Token(r.Context(), r)
+			if err != nil {
+				s.writeTokenError(w, r, err)
+				return
+			}
+			writeTokenJSON(w, http.StatusOK, resp)
+		}),
+	}
+}
+
+// HandleRevoke is the revocation endpoint (RFC 7009).
+func HandleRevoke(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "OAuth 2 token revocation (RFC 7009); unknown tokens answer 200 too",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := s.Revoke(r.Context(), r); err != nil {
+				s.writeTokenError(w, r, err)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+		}),
+	}
+}
+
+// HandleIntrospect is the introspection endpoint (RFC 7662). The SaaS's
+// resource servers call it with an admin API key; an app may call it with
+// its client credentials about its own tokens.
+func HandleIntrospect(s *Service, keys *auth.Keys) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary:  "OAuth 2 token introspection (RFC 7662): authenticate with an API key (Bearer) or client credentials",
+		Response: Introspection{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var onlyApp string
+			scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+			if strings.EqualFold(scheme, "Bearer") {
+				if _, err := readForm(r); err != nil {
+					s.writeTokenError(w, r, err)
+					return
+				}
+				if _, err := keys.Authenticate(r.Context(), strings.TrimSpace(token)); err != nil {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="invalid_token"`)
+					writeTokenJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "the API key is not valid"})
+					return
+				}
+			} else {
+				appID, err := s.introspectionCaller(r.Context(), r)
+				if err != nil {
+					s.writeTokenError(w, r, err)
+					return
+				}
+				onlyApp = appID
+			}
+			out, err := s.Introspect(r.Context(), r.PostForm.Get("token"), r.PostForm.Get("token_type_hint"), onlyApp)
+			if err != nil {
+				s.writeTokenError(w, r, err)
+				return
+			}
+			writeTokenJSON(w, http.StatusOK, out)
+		}),
+	}
+}
+
+// Metadata is the authorization server's metadata (RFC 8414).
+type Metadata struct {
+	Issuer                                    string   `json:"issuer"`
+	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
+	TokenEndpoint                             string   `json:"token_endpoint"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
+	ResponseTypesSupported                    []string `json:"response_types_supported"`
+	ResponseModesSupported                    []string `json:"response_modes_supported"`
+	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported"`
+	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	ScopesSupported                           []string `json:"scopes_supported"`
+	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported"`
+}
+
+// HandleMetadata serves /.well-known/oauth-authorization-server.
+func HandleMetadata(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary:  "OAuth 2 authorization server metadata (RFC 8414)",
+		Response: Metadata{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			scopes, err := s.allScopeNames(r.Context())
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			iss := s.cfg.Issuer
+			clientAuth := []string{"client_secret_basic", "client_secret_post", "none"}
+			md := Metadata{
+				Issuer: iss, AuthorizationEndpoint: iss + "/oauth/authorize", TokenEndpoint: iss + "/oauth/token",
+				RevocationEndpoint: iss + "/oauth/revoke", IntrospectionEndpoint: iss + "/oauth/introspect",
+				ResponseTypesSupported: []string{"code"}, ResponseModesSupported: []string{"query"},
+				GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials"},
+				CodeChallengeMethodsSupported:     []string{"S256"},
+				TokenEndpointAuthMethodsSupported: clientAuth, RevocationEndpointAuthMethodsSupported: clientAuth,
+				IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "bearer"},
+				ScopesSupported: scopes, AuthorizationResponseISSParameter: true,
+			}
+			w.Header().Set("Cache-Control", "public, max-age=300")
+			httpapi.Encode(w, http.StatusOK, md)
+		}),
+	}
+}

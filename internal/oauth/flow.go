@@ -1,0 +1,497 @@
+package oauth
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+// Request statuses, from /oauth/authorize to the code.
+const (
+	statusLogin    = "login"    // waiting for the SaaS to sign the user in
+	statusConsent  = "consent"  // signed in; waiting for the user's decision
+	statusApproved = "approved" // consent given through the SaaS's own page
+	statusDenied   = "denied"   // login or consent refused
+	statusDone     = "done"     // the browser was sent back to the app
+)
+
+// authRequest is one authorization attempt, as stored.
+type authRequest struct {
+	ID            string
+	App           App
+	Status        string
+	RedirectURI   string
+	Scopes        []string
+	GrantedScopes []string
+	State         string
+	CodeChallenge string
+	UserID        string
+	TeamID        string
+	DenyError     string
+	DenyDesc      string
+	browser       []byte
+	csrf          []byte
+	ExpiresAt     time.Time
+}
+
+// StartAuthorization checks an authorization request and records it. It
+// returns where to send the browser: the SaaS's login page with a login
+// challenge. browser is the flow cookie the request is bound to.
+func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser string) (string, error) {
+	req, ferr := parseAuthorize(q)
+	if ferr != nil {
+		return "", ferr
+	}
+	app, err := s.appByClientID(ctx, req.ClientID)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return "", pageError("invalid_client", "no app has this client_id")
+	} else if err != nil {
+		return "", err
+	}
+	if _, ok := matchRedirectURI(app.RedirectURIs, req.RedirectURI); !ok {
+		return "", pageError("invalid_request", "redirect_uri is not one of the app's registered redirect URIs (they must match exactly)")
+	}
+	if req, ferr = parseAuthorizeRest(q, req, app); ferr != nil {
+		return "", ferr
+	}
+	if _, unknown, err := s.describeScopes(ctx, req.Scopes); err != nil {
+		return "", err
+	} else if len(unknown) > 0 {
+		return "", &flowError{Code: "invalid_scope", Description: "unknown scope " + unknown[0], RedirectURI: req.RedirectURI, State: req.State}
+	}
+	loginURL := s.cfg.LoginURL
+	if loginURL == "" {
+		if !s.cfg.Dev {
+			return "", &flowError{Code: "server_error", Description: "no login URL is configured (--oauth-login-url)", RedirectURI: req.RedirectURI, State: req.State}
+		}
+		loginURL = s.cfg.Issuer + "/oauth/dev/login"
+	}
+	challenge := newSecret(prefixChallenge)
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
+			state, code_challenge, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id.New("oreq"), app.ID, hash(challenge), hash(browser), statusLogin, req.RedirectURI, marshalList(req.Scopes),
+			req.State, req.CodeChallenge, tx.Now(), tx.Now().Add(requestTTL))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("record authorization request: %w", err)
+	}
+	return withQuery(loginURL, url.Values{"login_challenge": {challenge}}), nil
+}
+
+const requestColumns = `r.id, r.status, r.redirect_uri, r.scopes, r.granted_scopes, r.state, r.code_challenge, r.user_id,
+	r.team_id, r.deny_error, r.deny_description, r.browser, r.csrf, r.expires_at, ` + appColumns + `
+	FROM oauth_requests r JOIN oauth_apps a ON a.id = r.app_id`
+
+// requestBy loads a live request by one of its challenges.
+func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challenge string) (authRequest, error) {
+	var r authRequest
+	var scopes string
+	var granted, userID, teamID, denyErr, denyDesc sql.NullString
+	var as appScan
+	err := q.QueryRow(ctx, "SELECT "+requestColumns+" WHERE r."+column+" = ?", hash(challenge)).Scan(append([]any{
+		&r.ID, &r.Status, &r.RedirectURI, &scopes, &granted, &r.State, &r.CodeChallenge, &userID, &teamID, &denyErr, &denyDesc,
+		&r.browser, &r.csrf, &r.ExpiresAt}, as.dest()...)...)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Now().After(r.ExpiresAt) {
+		return r, apperr.Errorf(apperr.NotFound, "no pending authorization request has this challenge; it may have expired (they last %s)", requestTTL)
+	} else if err != nil {
+		return r, err
+	}
+	if r.App, err = as.finish(); err != nil {
+		return r, err
+	}
+	r.UserID, r.TeamID, r.DenyError, r.DenyDesc = userID.String, teamID.String, denyErr.String, denyDesc.String
+	if r.Scopes, err = unmarshalList(scopes); err != nil {
+		return r, err
+	}
+	if granted.Valid {
+		if r.GrantedScopes, err = unmarshalList(granted.String); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// LoginRequest is what the SaaS's login page learns about a login challenge.
+type LoginRequest struct {
+	App       PublicApp `json:"app"`
+	Scopes    []string  `json:"scopes"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// PublicApp is what users and the SaaS's pages may see of an app.
+type PublicApp struct {
+	ID          string `json:"id"`
+	ClientID    string `json:"client_id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	LogoURL     string `json:"logo_url"`
+	HomepageURL string `json:"homepage_url"`
+	TeamID      string `json:"team_id"`
+}
+
+func (a App) public() PublicApp {
+	return PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: a.LogoURL, HomepageURL: a.HomepageURL, TeamID: a.TeamID}
+}
+
+// LoginRequest returns a pending login challenge's request.
+func (s *Service) LoginRequest(ctx context.Context, challenge string) (LoginRequest, error) {
+	r, err := s.pending(ctx, s.db, "login_challenge", challenge, statusLogin)
+	if err != nil {
+		return LoginRequest{}, err
+	}
+	return LoginRequest{App: r.App.public(), Scopes: r.Scopes, ExpiresAt: r.ExpiresAt}, nil
+}
+
+// pending loads a request that must be in status want.
+func (s *Service) pending(ctx context.Context, q store.Querier, column, challenge, want string) (authRequest, error) {
+	r, err := s.requestBy(ctx, q, column, challenge)
+	if err != nil {
+		return r, err
+	}
+	if r.Status != want {
+		return r, apperr.Errorf(apperr.Conflict, "this authorization request has already been answered")
+	}
+	return r, nil
+}
+
+// Redirect is where the SaaS sends the browser next.
+type Redirect struct {
+	RedirectTo string `json:"redirect_to"`
+}
+
+// AcceptLogin records who signed in, and returns where the browser goes
+// next: Patchbay's consent step.
+func (s *Service) AcceptLogin(ctx context.Context, challenge, userID, teamID string) (Redirect, error) {
+	consent := newSecret(prefixChallenge)
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := s.pending(ctx, tx, "login_challenge", challenge, statusLogin)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, consent_challenge = ? WHERE id = ? AND status = ?",
+			statusConsent, userID, teamID, hash(consent), r.ID, statusLogin)
+		return err
+	})
+	if err != nil {
+		return Redirect{}, err
+	}
+	return Redirect{RedirectTo: s.consentURL(consent)}, nil
+}
+
+// RejectLogin ends a request whose user did not or could not sign in; the
+// app receives errorCode (access_denied unless given).
+func (s *Service) RejectLogin(ctx context.Context, challenge, errorCode, description string) (Redirect, error) {
+	return s.reject(ctx, "login_challenge", challenge, statusLogin, errorCode, description)
+}
+
+// RejectConsent ends a request whose user declined.
+func (s *Service) RejectConsent(ctx context.Context, challenge, errorCode, description string) (Redirect, error) {
+	return s.reject(ctx, "consent_challenge", challenge, statusConsent, errorCode, description)
+}
+
+func (s *Service) reject(ctx context.Context, column, challenge, want, errorCode, description string) (Redirect, error) {
+	if errorCode == "" {
+		errorCode, description = "access_denied", "the user or the service declined the request"
+	}
+	consent := newSecret(prefixChallenge)
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := s.pending(ctx, tx, column, challenge, want)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE oauth_requests SET status = ?, deny_error = ?, deny_description = ?, consent_challenge = ?
+			WHERE id = ? AND status = ?`, statusDenied, errorCode, description, hash(consent), r.ID, want)
+		return err
+	})
+	if err != nil {
+		return Redirect{}, err
+	}
+	return Redirect{RedirectTo: s.consentURL(consent)}, nil
+}
+
+func (s *Service) consentURL(challenge string) string {
+	return s.cfg.Issuer + "/oauth/consent?consent_challenge=" + url.QueryEscape(challenge)
+}
+
+// ConsentRequest is what a consent page shows.
+type ConsentRequest struct {
+	App    PublicApp `json:"app"`
+	UserID string    `json:"user_id"`
+	TeamID string    `json:"team_id"`
+	// Scopes are those requested, with their descriptions.
+	Scopes []Scope `json:"scopes"`
+	// GrantedScopes are those the user already granted this app.
+	GrantedScopes []string  `json:"granted_scopes"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// ConsentRequest returns a pending consent challenge's request.
+func (s *Service) ConsentRequest(ctx context.Context, challenge string) (ConsentRequest, error) {
+	r, err := s.pending(ctx, s.db, "consent_challenge", challenge, statusConsent)
+	if err != nil {
+		return ConsentRequest{}, err
+	}
+	return s.describeConsent(ctx, r)
+}
+
+func (s *Service) describeConsent(ctx context.Context, r authRequest) (ConsentRequest, error) {
+	scopes, _, err := s.describeScopes(ctx, r.Scopes)
+	if err != nil {
+		return ConsentRequest{}, err
+	}
+	granted, err := s.grantedScopes(ctx, s.db, r.App.ID, r.UserID, r.TeamID)
+	if err != nil {
+		return ConsentRequest{}, err
+	}
+	return ConsentRequest{App: r.App.public(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted, ExpiresAt: r.ExpiresAt}, nil
+}
+
+// grantedScopes returns the scopes of a live authorization, or none.
+func (s *Service) grantedScopes(ctx context.Context, q store.Querier, appID, userID, teamID string) ([]string, error) {
+	var scopes string
+	err := q.QueryRow(ctx, "SELECT scopes FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ? AND revoked_at IS NULL",
+		appID, userID, teamID).Scan(&scopes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return []string{}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return unmarshalList(scopes)
+}
+
+// AcceptConsent records the SaaS's consent page's approval. grant narrows the
+// scopes granted; empty grants all that were requested.
+func (s *Service) AcceptConsent(ctx context.Context, challenge string, grant []string) (Redirect, error) {
+	consent := newSecret(prefixChallenge)
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := s.pending(ctx, tx, "consent_challenge", challenge, statusConsent)
+		if err != nil {
+			return err
+		}
+		if len(grant) == 0 {
+			grant = r.Scopes
+		}
+		for _, sc := range grant {
+			if !slices.Contains(r.Scopes, sc) {
+				return apperr.InvalidFields(map[string]string{"grant_scopes": sc + " was not requested"})
+			}
+		}
+		_, err = tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, granted_scopes = ?, consent_challenge = ? WHERE id = ? AND status = ?",
+			statusApproved, marshalList(grant), hash(consent), r.ID, statusConsent)
+		return err
+	})
+	if err != nil {
+		return Redirect{}, err
+	}
+	return Redirect{RedirectTo: s.consentURL(consent)}, nil
+}
+
+// consentStep is what the browser at /oauth/consent gets: a redirect, or
+// the consent screen to render.
+type consentStep struct {
+	RedirectTo string
+	Screen     *consentScreen
+}
+
+type consentScreen struct {
+	ConsentRequest
+	Challenge string
+	CSRF      string
+	NewScopes []Scope
+}
+
+// ConsentStep moves a request on when the browser arrives at the consent
+// step: to the app when the user already granted every scope or a decision
+// was made elsewhere, to the SaaS's consent page if it has one, or to
+// Patchbay's consent screen.
+func (s *Service) consentStep(ctx context.Context, challenge, browser string) (consentStep, error) {
+	r, err := s.requestBy(ctx, s.db, "consent_challenge", challenge)
+	if err != nil {
+		return consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
+	}
+	if subtle.ConstantTimeCompare(hash(browser), r.browser) != 1 {
+		return consentStep{}, pageError("access_denied", "this sign-in was started in another browser; start again from the app")
+	}
+	switch r.Status {
+	case statusApproved:
+		return s.finish(ctx, r, r.GrantedScopes)
+	case statusDenied:
+		return s.finishDenied(ctx, r, r.DenyError, r.DenyDesc)
+	case statusConsent:
+	default:
+		return consentStep{}, pageError("invalid_request", "this sign-in link has already been used; start again from the app")
+	}
+	granted, err := s.grantedScopes(ctx, s.db, r.App.ID, r.UserID, r.TeamID)
+	if err != nil {
+		return consentStep{}, err
+	}
+	if containsAll(granted, r.Scopes) {
+		return s.finish(ctx, r, r.Scopes)
+	}
+	if s.cfg.ConsentURL != "" {
+		return consentStep{RedirectTo: withQuery(s.cfg.ConsentURL, url.Values{"consent_challenge": {challenge}})}, nil
+	}
+	described, err := s.describeConsent(ctx, r)
+	if err != nil {
+		return consentStep{}, err
+	}
+	csrf := newSecret("")
+	if _, err := s.db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", hash(csrf), r.ID); err != nil {
+		return consentStep{}, err
+	}
+	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf}
+	for _, sc := range described.Scopes {
+		if !slices.Contains(granted, sc.Name) {
+			screen.NewScopes = append(screen.NewScopes, sc)
+		}
+	}
+	return consentStep{Screen: screen}, nil
+}
+
+// decide applies the user's answer on Patchbay's consent screen.
+func (s *Service) decide(ctx context.Context, challenge, browser, csrf string, approve bool) (consentStep, error) {
+	r, err := s.requestBy(ctx, s.db, "consent_challenge", challenge)
+	if err != nil {
+		return consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
+	}
+	if subtle.ConstantTimeCompare(hash(browser), r.browser) != 1 || r.csrf == nil || subtle.ConstantTimeCompare(hash(csrf), r.csrf) != 1 {
+		return consentStep{}, pageError("access_denied", "the form could not be verified (CSRF check failed); start again from the app")
+	}
+	if r.Status != statusConsent {
+		return consentStep{}, pageError("invalid_request", "this sign-in link has already been used; start again from the app")
+	}
+	if !approve {
+		return s.finishDenied(ctx, r, "access_denied", "the user denied the request")
+	}
+	return s.finish(ctx, r, r.Scopes)
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// finish grants scopes and sends the browser back to the app with a code.
+// The status update is conditional, so a request yields at most one code.
+func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (consentStep, error) {
+	code := newSecret(prefixCode)
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.markDone(ctx, tx, r); err != nil {
+			return err
+		}
+		authID, err := s.grant(ctx, tx, r.App.ID, r.UserID, r.TeamID, scopes)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO oauth_codes (code, app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge,
+			created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hash(code), r.App.ID, authID, id.New("tfam"), r.RedirectURI, marshalList(scopes), r.CodeChallenge, tx.Now(), tx.Now().Add(codeTTL))
+		return err
+	})
+	if err != nil {
+		return consentStep{}, err
+	}
+	return consentStep{RedirectTo: withQuery(r.RedirectURI, url.Values{"code": {code}, "state": {r.State}, "iss": {s.cfg.Issuer}})}, nil
+}
+
+func (s *Service) finishDenied(ctx context.Context, r authRequest, code, description string) (consentStep, error) {
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error { return s.markDone(ctx, tx, r) })
+	if err != nil {
+		return consentStep{}, err
+	}
+	return consentStep{RedirectTo: errorRedirect(&flowError{Code: code, Description: description, RedirectURI: r.RedirectURI, State: r.State}, s.cfg.Issuer)}, nil
+}
+
+func (s *Service) markDone(ctx context.Context, tx *store.Tx, r authRequest) error {
+	res, err := tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, csrf = NULL WHERE id = ? AND status = ?", statusDone, r.ID, r.Status)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return pageError("invalid_request", "this sign-in link has already been used; start again from the app")
+	}
+	return nil
+}
+
+// grant records that a user granted scopes to an app for a team: the union
+// with what a live authorization already has, or anew after a revocation.
+func (s *Service) grant(ctx context.Context, tx *store.Tx, appID, userID, teamID string, scopes []string) (string, error) {
+	var authID, stored string
+	var revokedAt *time.Time
+	err := tx.QueryRow(ctx, "SELECT id, scopes, revoked_at FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ?",
+		appID, userID, teamID).Scan(&authID, &stored, &revokedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		authID = id.New("oauthz")
+		_, err = tx.Exec(ctx, `INSERT INTO oauth_authorizations (id, app_id, user_id, team_id, scopes, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, authID, appID, userID, teamID, marshalList(scopes), tx.Now(), tx.Now())
+		return authID, err
+	} else if err != nil {
+		return "", err
+	}
+	union := scopes
+	if revokedAt == nil {
+		had, err := unmarshalList(stored)
+		if err != nil {
+			return "", err
+		}
+		union = had
+		for _, sc := range scopes {
+			if !slices.Contains(union, sc) {
+				union = append(union, sc)
+			}
+		}
+	}
+	_, err = tx.Exec(ctx, "UPDATE oauth_authorizations SET scopes = ?, revoked_at = NULL, updated_at = ? WHERE id = ?", marshalList(union), tx.Now(), authID)
+	return authID, err
+}
+
+// errorRedirect is the app's redirect URI with an authorization error.
+func errorRedirect(e *flowError, issuer string) string {
+	return withQuery(e.RedirectURI, url.Values{"error": {e.Code}, "error_description": {e.Description}, "state": {e.State}, "iss": {issuer}})
+}
+
+// describeError is a person-readable summary of a flow error for logs.
+func describeError(err error) string {
+	var fe *flowError
+	if errors.As(err, &fe) {
+		return strings.TrimSpace(fe.Code + " " + fe.Description)
+	}
+	return err.Error()
+}
+
+// devLogin is the development sign-in page's accept: like AcceptLogin, but
+// called by the browser, so it must be the browser that started the request.
+func (s *Service) devLogin(ctx context.Context, challenge, browser, userID, teamID string) (string, error) {
+	if !s.cfg.Dev {
+		return "", pageError("invalid_request", "the development sign-in page is only served with --dev")
+	}
+	r, err := s.requestBy(ctx, s.db, "login_challenge", challenge)
+	if err != nil {
+		return "", pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
+	}
+	if subtle.ConstantTimeCompare(hash(browser), r.browser) != 1 {
+		return "", pageError("access_denied", "this sign-in was started in another browser; start again from the app")
+	}
+	if tenants.ValidID(userID) != "" || tenants.ValidID(teamID) != "" {
+		return "", pageError("invalid_request", "user and team IDs must be 1 to 128 letters, digits and . _ - : @")
+	}
+	redirect, err := s.AcceptLogin(ctx, challenge, userID, teamID)
+	return redirect.RedirectTo, err
+}

@@ -1,0 +1,164 @@
+package oauth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Introspection is the answer of the introspection endpoint (RFC 7662 §2.2).
+// An inactive token is exactly {"active":false}.
+type Introspection struct {
+	Active    bool   `json:"active"`
+	TokenType string `json:"token_type,omitempty"` // access_token or refresh_token
+	Scope     string `json:"scope,omitempty"`
+	ClientID  string `json:"client_id,omitempty"`
+	AppID     string `json:"app_id,omitempty"`
+	// Subject is the user for tokens a user granted, and the client_id for
+	// the app's own client_credentials tokens.
+	Subject   string `json:"sub,omitempty"`
+	TeamID    string `json:"team_id,omitempty"`
+	ExpiresAt int64  `json:"exp,omitempty"`
+	IssuedAt  int64  `json:"iat,omitempty"`
+	Issuer    string `json:"iss,omitempty"`
+}
+
+// storedToken is a token row found by one of its hashes.
+type storedToken struct {
+	id, appID, clientID, familyID, scopes string
+	userID, teamID                        *string
+	accessExpires, createdAt              time.Time
+	refreshExpires, rotatedAt, revokedAt  *time.Time
+	refresh                               bool // found by its refresh token
+}
+
+// findToken looks a presented token up as an access token, then as a refresh
+// token, or the other way round when the hint says so (RFC 7009 §2.1).
+func (s *Service) findToken(ctx context.Context, q store.Querier, token, hint string) (storedToken, error) {
+	columns := []string{"access_token", "refresh_token"}
+	if hint == "refresh_token" {
+		columns[0], columns[1] = columns[1], columns[0]
+	}
+	h := hash(token)
+	for _, column := range columns {
+		var t storedToken
+		err := q.QueryRow(ctx, `SELECT t.id, t.app_id, a.client_id, t.family_id, t.scopes, t.user_id, t.team_id, t.access_expires_at,
+			t.created_at, t.refresh_expires_at, t.rotated_at, t.revoked_at
+			FROM oauth_tokens t JOIN oauth_apps a ON a.id = t.app_id WHERE t.`+column+` = ?`, h).
+			Scan(&t.id, &t.appID, &t.clientID, &t.familyID, &t.scopes, &t.userID, &t.teamID, &t.accessExpires, &t.createdAt,
+				&t.refreshExpires, &t.rotatedAt, &t.revokedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		t.refresh = column == "refresh_token"
+		return t, err
+	}
+	return storedToken{}, sql.ErrNoRows
+}
+
+// Introspect describes a token (RFC 7662). onlyApp, when set, limits the
+// answer to that app's own tokens: an app may introspect what it was issued,
+// not other apps' tokens.
+func (s *Service) Introspect(ctx context.Context, token, hint, onlyApp string) (Introspection, error) {
+	inactive := Introspection{}
+	if token == "" || len(token) > maxFormValue {
+		return inactive, nil
+	}
+	t, err := s.findToken(ctx, s.db, token, hint)
+	if errors.Is(err, sql.ErrNoRows) {
+		return inactive, nil
+	} else if err != nil {
+		return inactive, err
+	}
+	now := time.Now()
+	if t.revokedAt != nil || onlyApp != "" && t.appID != onlyApp {
+		return inactive, nil
+	}
+	out := Introspection{Active: true, TokenType: "access_token", ClientID: t.clientID, AppID: t.appID,
+		Subject: t.clientID, IssuedAt: t.createdAt.Unix(), Issuer: s.cfg.Issuer, ExpiresAt: t.accessExpires.Unix()}
+	if t.refresh {
+		if t.refreshExpires == nil || !now.Before(*t.refreshExpires) || t.rotatedAt != nil {
+			return inactive, nil
+		}
+		out.TokenType, out.ExpiresAt = "refresh_token", t.refreshExpires.Unix()
+	} else if !now.Before(t.accessExpires) {
+		return inactive, nil
+	}
+	scopes, err := unmarshalList(t.scopes)
+	if err != nil {
+		return inactive, err
+	}
+	out.Scope = strings.Join(scopes, " ")
+	if t.userID != nil {
+		out.Subject = *t.userID
+	}
+	if t.teamID != nil {
+		out.TeamID = *t.teamID
+	}
+	return out, nil
+}
+
+// Revoke is the revocation endpoint (RFC 7009): revoking a refresh token
+// revokes its whole family, access tokens included; revoking an access token
+// revokes it and the refresh token issued with it. Unknown tokens, and other
+// apps' tokens, are answered the same as a success, so nothing is revealed.
+func (s *Service) Revoke(ctx context.Context, r *http.Request) error {
+	form, terr := readForm(r)
+	if terr != nil {
+		return terr
+	}
+	creds, terr := parseClientCredentials(r, form)
+	if terr != nil {
+		return terr
+	}
+	app, err := s.authenticateClient(ctx, creds)
+	if err != nil {
+		return err
+	}
+	token := form.Get("token")
+	if token == "" {
+		return invalidRequest("token is missing")
+	}
+	if hint := form.Get("token_type_hint"); hint != "" && hint != "access_token" && hint != "refresh_token" {
+		return &tokenError{Status: http.StatusBadRequest, Code: "unsupported_token_type", Description: "token_type_hint must be access_token or refresh_token"}
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		t, err := s.findToken(ctx, tx, token, form.Get("token_type_hint"))
+		if errors.Is(err, sql.ErrNoRows) || err == nil && t.appID != app.ID {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if t.refresh {
+			return revokeFamily(ctx, tx, t.familyID)
+		}
+		_, err = tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), t.id)
+		return err
+	})
+}
+
+// introspectionCaller authenticates a caller of the introspection endpoint
+// by client credentials and returns its app's ID.
+func (s *Service) introspectionCaller(ctx context.Context, r *http.Request) (string, error) {
+	form, terr := readForm(r)
+	if terr != nil {
+		return "", terr
+	}
+	creds, terr := parseClientCredentials(r, form)
+	if terr != nil {
+		return "", terr
+	}
+	app, err := s.authenticateClient(ctx, creds)
+	if err != nil {
+		return "", err
+	}
+	if app.ClientType != Confidential {
+		return "", &tokenError{Status: http.StatusUnauthorized, Code: "invalid_client", Description: "public clients cannot introspect tokens"}
+	}
+	return app.ID, nil
+}

@@ -1,0 +1,165 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+func challengeFromPath(r *http.Request) string { return r.PathValue("challenge") }
+
+// HandleLoginRequestGet tells the SaaS's login page what is being asked.
+func HandleLoginRequestGet(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "What a login challenge asks for: the app and the scopes", Response: LoginRequest{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := s.LoginRequest(r.Context(), challengeFromPath(r))
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, req)
+		}),
+	}
+}
+
+type acceptLoginRequest struct {
+	UserID string `json:"user_id"`
+	TeamID string `json:"team_id"`
+}
+
+func (req acceptLoginRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if msg := tenants.ValidID(req.UserID); msg != "" {
+		p["user_id"] = msg
+	}
+	if msg := tenants.ValidID(req.TeamID); msg != "" {
+		p["team_id"] = msg
+	}
+	return p
+}
+
+// HandleLoginAccept records who signed in.
+func HandleLoginAccept(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "The SaaS signed the user in: record the user and team, and get where to send the browser next",
+		Request: acceptLoginRequest{}, Response: Redirect{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := httpapi.Decode[acceptLoginRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			to, err := s.AcceptLogin(r.Context(), challengeFromPath(r), req.UserID, req.TeamID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, to)
+		}),
+	}
+}
+
+// rejectRequest is how the SaaS refuses a login or a consent; the app
+// receives the error.
+type rejectRequest struct {
+	Error            string `json:"error,omitempty"`
+	ErrorDescription string `json:"error_description,omitempty"`
+}
+
+// rejectErrors are the errors an app may be sent when the SaaS refuses.
+var rejectErrors = []string{"access_denied", "login_required", "consent_required", "interaction_required", "temporarily_unavailable"}
+
+func (req rejectRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if req.Error != "" && !slices.Contains(rejectErrors, req.Error) {
+		p["error"] = "must be access_denied (the default), login_required, consent_required, interaction_required or temporarily_unavailable"
+	}
+	if len(req.ErrorDescription) > 500 {
+		p["error_description"] = "must be at most 500 bytes"
+	}
+	for _, c := range []byte(req.ErrorDescription) { // RFC 6749 §4.1.2.1
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			p["error_description"] = "may contain only printable ASCII without \" or \\"
+			break
+		}
+	}
+	return p
+}
+
+// HandleLoginReject refuses a login.
+func HandleLoginReject(s *Service) httpapi.Endpoint {
+	return handleReject("The user could not or would not sign in: the app receives error (access_denied unless given)", s.RejectLogin)
+}
+
+// HandleConsentReject refuses consent.
+func HandleConsentReject(s *Service) httpapi.Endpoint {
+	return handleReject("The user declined on the SaaS's consent page: the app receives error (access_denied unless given)", s.RejectConsent)
+}
+
+func handleReject(summary string, reject func(ctx context.Context, challenge, code, description string) (Redirect, error)) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: summary, Request: rejectRequest{}, Response: Redirect{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := httpapi.Decode[rejectRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			to, err := reject(r.Context(), challengeFromPath(r), req.Error, req.ErrorDescription)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, to)
+		}),
+	}
+}
+
+// HandleConsentRequestGet tells the SaaS's consent page what to show.
+func HandleConsentRequestGet(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary:  "What a consent challenge asks for: the app, the user and team, each scope with its description, and what is already granted",
+		Response: ConsentRequest{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := s.ConsentRequest(r.Context(), challengeFromPath(r))
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, req)
+		}),
+	}
+}
+
+type acceptConsentRequest struct {
+	// GrantScopes narrows what is granted; empty grants everything requested.
+	GrantScopes []string `json:"grant_scopes,omitempty"`
+}
+
+// HandleConsentAccept records the user's approval on the SaaS's page.
+func HandleConsentAccept(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "The user approved on the SaaS's consent page: grant the scopes and get where to send the browser next",
+		Request: acceptConsentRequest{}, Response: Redirect{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var req acceptConsentRequest
+			if r.ContentLength != 0 { // the body is optional
+				var err error
+				if req, err = httpapi.Decode[acceptConsentRequest](r); err != nil {
+					httpapi.Error(w, r, err)
+					return
+				}
+			}
+			to, err := s.AcceptConsent(r.Context(), challengeFromPath(r), req.GrantScopes)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, to)
+		}),
+	}
+}

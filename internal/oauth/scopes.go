@@ -1,0 +1,155 @@
+package oauth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Scope is a permission apps may ask for, such as read:projects. Its
+// description is what the consent screen shows the user.
+type Scope struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// validScopeName reports what is wrong with a scope name, or "". RFC 6749
+// §3.3 allows any printable ASCII but space, quote and backslash; a narrower
+// set keeps names readable and safe in every context they appear in.
+func validScopeName(s string) string {
+	if s == "" || len(s) > 100 {
+		return "must be 1 to 100 characters"
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == ':' || c == '.' || c == '_' || c == '-' || c == '/') {
+			return "may contain only letters, digits and : . _ - /"
+		}
+	}
+	return ""
+}
+
+// CreateScope adds a scope to the catalog.
+func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		sc.CreatedAt, sc.UpdatedAt = tx.Now(), tx.Now()
+		_, err := tx.Exec(ctx, "INSERT INTO oauth_scopes (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)",
+			sc.Name, sc.Description, sc.CreatedAt, sc.UpdatedAt)
+		if s.db.Dialect().IsUniqueViolation(err) {
+			return apperr.Errorf(apperr.Conflict, "scope %s already exists", sc.Name)
+		}
+		return err
+	})
+	return sc, err
+}
+
+const scopeColumns = "name, description, created_at, updated_at"
+
+func scanScope(sc store.Scanner) (Scope, error) {
+	var v Scope
+	err := sc.Scan(&v.Name, &v.Description, &v.CreatedAt, &v.UpdatedAt)
+	return v, err
+}
+
+// Scope returns one scope.
+func (s *Service) Scope(ctx context.Context, name string) (Scope, error) {
+	sc, err := scanScope(s.db.QueryRow(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes WHERE name = ?", name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Scope{}, apperr.Errorf(apperr.NotFound, "scope %s not found", name)
+	}
+	return sc, err
+}
+
+// ListScopes returns a page of the catalog ordered by name.
+func (s *Service) ListScopes(ctx context.Context, page httpapi.Page) ([]Scope, error) {
+	return s.scopes(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes WHERE name > ? ORDER BY name LIMIT ?", page.After, page.Limit+1)
+}
+
+func (s *Service) scopes(ctx context.Context, query string, args ...any) ([]Scope, error) {
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list scopes: %w", err)
+	}
+	defer rows.Close()
+	var list []Scope
+	for rows.Next() {
+		sc, err := scanScope(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, sc)
+	}
+	return list, rows.Err()
+}
+
+// UpdateScope changes a scope's description.
+func (s *Service) UpdateScope(ctx context.Context, name, description string) (Scope, error) {
+	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Scope, error) {
+		res, err := tx.Exec(ctx, "UPDATE oauth_scopes SET description = ?, updated_at = ? WHERE name = ?", description, tx.Now(), name)
+		if err != nil {
+			return Scope{}, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return Scope{}, apperr.Errorf(apperr.NotFound, "scope %s not found", name)
+		}
+		return scanScope(tx.QueryRow(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes WHERE name = ?", name))
+	})
+}
+
+// DeleteScope removes a scope from the catalog. Apps that list it can no
+// longer ask for it; grants already made keep it until revoked.
+func (s *Service) DeleteScope(ctx context.Context, name string) error {
+	res, err := s.db.Exec(ctx, "DELETE FROM oauth_scopes WHERE name = ?", name)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.Errorf(apperr.NotFound, "scope %s not found", name)
+	}
+	return nil
+}
+
+// describeScopes returns the catalog entries for names, in their order, and
+// the names the catalog does not have.
+func (s *Service) describeScopes(ctx context.Context, names []string) ([]Scope, []string, error) {
+	var found []Scope
+	var unknown []string
+	for _, n := range names {
+		sc, err := s.Scope(ctx, n)
+		switch {
+		case apperr.CodeOf(err) == apperr.NotFound:
+			unknown = append(unknown, n)
+		case err != nil:
+			return nil, nil, err
+		default:
+			found = append(found, sc)
+		}
+	}
+	return found, unknown, nil
+}
+
+// allScopeNames lists the catalog for the server metadata.
+func (s *Service) allScopeNames(ctx context.Context) ([]string, error) {
+	rows, err := s.db.Query(ctx, "SELECT name FROM oauth_scopes ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names := []string{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}

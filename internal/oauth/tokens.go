@@ -1,0 +1,279 @@
+package oauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// TokenResponse is the token endpoint's answer (RFC 6749 §5.1).
+type TokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope"`
+}
+
+// issued is a token row to create.
+type issued struct {
+	appID           string
+	authorizationID *string // nil for client_credentials
+	familyID        string
+	scopes          []string
+	userID, teamID  *string
+	refresh         bool
+}
+
+// issue creates an access token, and a refresh token when asked, and
+// returns them; only their hashes are stored.
+func (s *Service) issue(ctx context.Context, tx *store.Tx, t issued) (TokenResponse, error) {
+	resp := TokenResponse{AccessToken: newSecret(prefixAccess), TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL / time.Second),
+		Scope: strings.Join(t.scopes, " ")}
+	var refreshHash []byte
+	var refreshExpires *time.Time
+	if t.refresh {
+		resp.RefreshToken = newSecret(prefixRefresh)
+		refreshHash = hash(resp.RefreshToken)
+		exp := tx.Now().Add(s.cfg.RefreshTokenTTL)
+		refreshExpires = &exp
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO oauth_tokens (id, app_id, authorization_id, family_id, access_token, refresh_token, scopes,
+		user_id, team_id, access_expires_at, refresh_expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id.New("tok"), t.appID, t.authorizationID, t.familyID, hash(resp.AccessToken), refreshHash, marshalList(t.scopes),
+		t.userID, t.teamID, tx.Now().Add(s.cfg.AccessTokenTTL), refreshExpires, tx.Now())
+	return resp, err
+}
+
+// revokeFamily revokes every token descended from one code.
+func revokeFamily(ctx context.Context, tx *store.Tx, familyID string) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL", tx.Now(), familyID)
+	return err
+}
+
+// codeVerifierRE is RFC 7636 §4.1.
+var codeVerifierRE = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+
+// verifyPKCE checks a code verifier against the S256 challenge stored with
+// the code. RFC 9700 §2.1.1: a verifier without a challenge is refused too,
+// so an attacker cannot strip PKCE from the authorization request.
+func verifyPKCE(challenge, verifier string) *tokenError {
+	switch {
+	case challenge == "" && verifier == "":
+		return nil
+	case challenge == "":
+		return invalidGrant("code_verifier was sent but the authorization request had no code_challenge")
+	case verifier == "":
+		return invalidGrant("code_verifier is required: the authorization request had a code_challenge")
+	case !codeVerifierRE.MatchString(verifier):
+		return invalidGrant("code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~")
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) != 1 {
+		return invalidGrant("code_verifier does not match the code_challenge")
+	}
+	return nil
+}
+
+// exchangeCode is the authorization_code grant (RFC 6749 §4.1.3). A code
+// works once: presenting it again revokes what it was exchanged for, since
+// the second party is either a thief or the victim of one (RFC 6749 §4.1.2).
+func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (TokenResponse, error) {
+	code, redirectURI := form.Get("code"), form.Get("redirect_uri")
+	if code == "" {
+		return TokenResponse{}, invalidRequest("code is missing")
+	}
+	if redirectURI == "" {
+		return TokenResponse{}, invalidRequest("redirect_uri is missing: send the one used in the authorization request")
+	}
+	var reused bool
+	resp, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (TokenResponse, error) {
+		var appID, authID, familyID, storedRedirect, scopes, challenge string
+		var expiresAt time.Time
+		var usedAt *time.Time
+		err := tx.QueryRow(ctx, `SELECT app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge, expires_at, used_at
+			FROM oauth_codes WHERE code = ?`, hash(code)).Scan(&appID, &authID, &familyID, &storedRedirect, &scopes, &challenge, &expiresAt, &usedAt)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && appID != app.ID {
+			return TokenResponse{}, invalidGrant("the code is unknown, expired or issued to another client")
+		} else if err != nil {
+			return TokenResponse{}, err
+		}
+		if usedAt != nil {
+			reused = true
+			return TokenResponse{}, revokeFamily(ctx, tx, familyID)
+		}
+		if tx.Now().After(expiresAt) {
+			return TokenResponse{}, invalidGrant("the code is unknown, expired or issued to another client")
+		}
+		if redirectURI != storedRedirect {
+			return TokenResponse{}, invalidGrant("redirect_uri differs from the one in the authorization request")
+		}
+		if terr := verifyPKCE(challenge, form.Get("code_verifier")); terr != nil {
+			return TokenResponse{}, terr
+		}
+		res, err := tx.Exec(ctx, "UPDATE oauth_codes SET used_at = ? WHERE code = ? AND used_at IS NULL", tx.Now(), hash(code))
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 { // a concurrent exchange won
+			reused = true
+			return TokenResponse{}, revokeFamily(ctx, tx, familyID)
+		}
+		var userID, teamID string
+		var revokedAt *time.Time
+		if err := tx.QueryRow(ctx, "SELECT user_id, team_id, revoked_at FROM oauth_authorizations WHERE id = ?", authID).Scan(&userID, &teamID, &revokedAt); err != nil {
+			return TokenResponse{}, err
+		}
+		if revokedAt != nil {
+			return TokenResponse{}, invalidGrant("the user has revoked this app's authorization")
+		}
+		granted, err := unmarshalList(scopes)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: &authID, familyID: familyID, scopes: granted,
+			userID: &userID, teamID: &teamID, refresh: true})
+	})
+	if reused && err == nil {
+		return TokenResponse{}, invalidGrant("the code was already used; the tokens issued for it are now revoked")
+	}
+	return resp, err
+}
+
+// refresh is the refresh_token grant (RFC 6749 §6) with rotation: every use
+// returns a new refresh token and retires the old one. A retired token used
+// again after the grace period means two parties hold it, so the whole family
+// is revoked (RFC 9700 §4.14.2).
+func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenResponse, error) {
+	presented := form.Get("refresh_token")
+	if presented == "" {
+		return TokenResponse{}, invalidRequest("refresh_token is missing")
+	}
+	requested := parseScope(form.Get("scope"))
+	var reused bool
+	resp, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (TokenResponse, error) {
+		var tokenID, appID, familyID, scopes string
+		var authID, userID, teamID *string
+		var refreshExpires, rotatedAt, revokedAt, authRevokedAt *time.Time
+		err := tx.QueryRow(ctx, `SELECT t.id, t.app_id, t.authorization_id, t.family_id, t.scopes, t.user_id, t.team_id,
+			t.refresh_expires_at, t.rotated_at, t.revoked_at, z.revoked_at
+			FROM oauth_tokens t LEFT JOIN oauth_authorizations z ON z.id = t.authorization_id WHERE t.refresh_token = ?`, hash(presented)).
+			Scan(&tokenID, &appID, &authID, &familyID, &scopes, &userID, &teamID, &refreshExpires, &rotatedAt, &revokedAt, &authRevokedAt)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && (appID != app.ID || revokedAt != nil || refreshExpires == nil || tx.Now().After(*refreshExpires)) {
+			return TokenResponse{}, invalidGrant("the refresh token is unknown, expired, revoked or issued to another client")
+		} else if err != nil {
+			return TokenResponse{}, err
+		}
+		if authRevokedAt != nil {
+			return TokenResponse{}, invalidGrant("the user has revoked this app's authorization")
+		}
+		if rotatedAt != nil && tx.Now().Sub(*rotatedAt) > s.cfg.RefreshReuseGrace {
+			reused = true
+			return TokenResponse{}, revokeFamily(ctx, tx, familyID)
+		}
+		granted, err := unmarshalList(scopes)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		if len(requested) > 0 {
+			if !containsAll(granted, requested) {
+				return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "scope asks for more than was granted: " + strings.Join(granted, " ")}
+			}
+			granted = requested
+		}
+		if _, err := tx.Exec(ctx, "UPDATE oauth_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL", tx.Now(), tokenID); err != nil {
+			return TokenResponse{}, err
+		}
+		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: authID, familyID: familyID, scopes: granted,
+			userID: userID, teamID: teamID, refresh: true})
+	})
+	if reused && err == nil {
+		return TokenResponse{}, invalidGrant("the refresh token was already used; every token of its family is now revoked")
+	}
+	return resp, err
+}
+
+// clientCredentials is the client_credentials grant (RFC 6749 §4.4): a token
+// for the app itself, within its allowed scopes, with no refresh token.
+func (s *Service) clientCredentials(ctx context.Context, app App, form url.Values) (TokenResponse, error) {
+	if app.ClientType != Confidential {
+		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "public clients cannot use client_credentials"}
+	}
+	scopes := parseScope(form.Get("scope"))
+	if len(scopes) == 0 {
+		scopes = app.Scopes
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(app.Scopes, sc) {
+			return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "the app may not ask for the scope " + sc}
+		}
+	}
+	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (TokenResponse, error) {
+		return s.issue(ctx, tx, issued{appID: app.ID, familyID: id.New("tfam"), scopes: scopes})
+	})
+}
+
+// Token answers a token request: authenticate the client, rate-limit it,
+// and run the grant.
+func (s *Service) Token(ctx context.Context, r *http.Request) (TokenResponse, error) {
+	form, terr := readForm(r)
+	if terr != nil {
+		return TokenResponse{}, terr
+	}
+	creds, terr := parseClientCredentials(r, form)
+	if terr != nil {
+		return TokenResponse{}, terr
+	}
+	app, err := s.authenticateClient(ctx, creds)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	// After authentication, so that nobody can spend another client's quota.
+	if terr := s.limit(ctx, app.ClientID); terr != nil {
+		return TokenResponse{}, terr
+	}
+	switch gt := form.Get("grant_type"); gt {
+	case "authorization_code":
+		return s.exchangeCode(ctx, app, form)
+	case "refresh_token":
+		return s.refresh(ctx, app, form)
+	case "client_credentials":
+		return s.clientCredentials(ctx, app, form)
+	case "":
+		return TokenResponse{}, invalidRequest("grant_type is missing")
+	default:
+		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unsupported_grant_type",
+			Description: "grant_type must be authorization_code, refresh_token or client_credentials"}
+	}
+}
+
+// limit applies the per-client rate limit of the token endpoint. Like the
+// API's limiter it fails open: an outage of the limiter is logged, not
+// turned into refused logins.
+func (s *Service) limit(ctx context.Context, clientID string) *tokenError {
+	if s.cfg.TokenRateLimit.Limit <= 0 {
+		return nil
+	}
+	d, err := s.limiter.Allow(ctx, "oauth-client:"+clientID, s.cfg.TokenRateLimit)
+	if err != nil {
+		s.logger.WarnContext(ctx, "token rate limit not applied; request allowed", "err", err)
+		return nil
+	}
+	if !d.Allowed {
+		return &tokenError{Status: http.StatusTooManyRequests, Code: "temporarily_unavailable",
+			Description: "this client is making too many token requests; retry later", RetryAfter: d.RetryAfter}
+	}
+	return nil
+}

@@ -390,3 +390,347 @@ func assertNoPlaintextSecrets(t *testing.T, e *env, secrets []string) {
 		t.Errorf("only %d rows in the OAuth tables; the check looked at nothing", rowsSeen)
 	}
 }
+
+// tokenCall posts a form to the token endpoint as given, with optional
+// Basic credentials, and returns the status, headers and decoded JSON.
+func (o *oauthEnv) tokenCall(t *testing.T, path string, form url.Values, basicID, basicSecret string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", o.node.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if basicID != "" {
+		req.SetBasicAuth(url.QueryEscape(basicID), url.QueryEscape(basicSecret))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := map[string]any{}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatalf("%s answered %d with non-JSON %q", path, resp.StatusCode, body)
+		}
+	}
+	return resp.StatusCode, resp.Header, m
+}
+
+// codeFor runs a consented flow and returns a fresh code and its verifier.
+func (o *oauthEnv) codeFor(t *testing.T, b *browser, conf *oauth2.Config) (code, verifier string) {
+	t.Helper()
+	verifier = oauth2.GenerateVerifier()
+	s := b.visit(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+	if s.Callback == nil {
+		f := consentForm(t, s.Page)
+		f.Set("decision", "approve")
+		s = b.post(o.node.URL+"/oauth/consent", f)
+	}
+	if s.Callback == nil || s.Callback.Query().Get("code") == "" {
+		t.Fatalf("no code: %+v", s)
+	}
+	return s.Callback.Query().Get("code"), verifier
+}
+
+func TestOAuthRefusals(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d)
+		ctx := t.Context()
+		app := o.createApp(t, `{"team_id":"devteam","name":"Timely","redirect_uris":["`+registeredCallback+`","https://timely.example/cb?x=1"],
+			"scopes":["read:projects","write:projects"]}`)
+		public := o.createApp(t, `{"team_id":"devteam","name":"CLI","client_type":"public","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+		if public.ClientSecret != "" {
+			t.Fatal("a public app got a secret")
+		}
+		conf := o.config(app, "read:projects")
+		b := newBrowser(t)
+
+		authURL := func(client string, params ...string) string {
+			q := url.Values{"response_type": {"code"}, "client_id": {client}, "redirect_uri": {callbackURI}, "scope": {"read:projects"},
+				"state": {"xyz"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
+			for i := 0; i+1 < len(params); i += 2 {
+				if params[i+1] == "" {
+					q.Del(params[i])
+				} else {
+					q.Set(params[i], params[i+1])
+				}
+			}
+			return o.node.URL + "/oauth/authorize?" + q.Encode()
+		}
+
+		t.Run("redirect URI mismatches get an error page, never a redirect", func(t *testing.T) {
+			for _, uri := range []string{"http://127.0.0.1/callback/", "http://127.0.0.1:45678/callback?extra=1", "http://127.0.0.2/callback",
+				"https://evil.example/callback", "https://timely.example/cb", "https://timely.example/cb?x=1&y=2", "http://localhost/callback", ""} {
+				s := b.visit(authURL(app.ClientID, "redirect_uri", uri))
+				if s.Callback != nil || s.Status != 400 || !strings.Contains(s.Page, "Cannot continue") {
+					t.Errorf("redirect_uri %q: got callback %v status %d", uri, s.Callback, s.Status)
+				}
+			}
+			if s := b.visit(authURL("pbc_unknown")); s.Callback != nil || s.Status != 400 {
+				t.Errorf("unknown client: %+v", s)
+			}
+			if s := b.visit(authURL(app.ClientID) + "&client_id=" + app.ClientID); s.Callback != nil || s.Status != 400 {
+				t.Errorf("repeated client_id: %+v", s)
+			}
+		})
+
+		t.Run("other errors go back to the app with error, state and iss", func(t *testing.T) {
+			for _, c := range []struct {
+				name   string
+				client string
+				params []string
+				want   string
+			}{
+				{"unknown scope", app.ClientID, []string{"scope", "read:projects nope"}, "invalid_scope"},
+				{"scope the app may not ask for", app.ClientID, []string{"scope", "admin"}, "invalid_scope"},
+				{"no scope", app.ClientID, []string{"scope", ""}, "invalid_scope"},
+				{"token response type", app.ClientID, []string{"response_type", "token"}, "unsupported_response_type"},
+				{"PKCE downgrade to plain", app.ClientID, []string{"code_challenge_method", "plain"}, "invalid_request"},
+				{"PKCE method missing", app.ClientID, []string{"code_challenge_method", ""}, "invalid_request"},
+				{"public client without PKCE", public.ClientID, []string{"code_challenge", "", "code_challenge_method", ""}, "invalid_request"},
+			} {
+				s := b.visit(authURL(c.client, c.params...))
+				if s.Callback == nil {
+					t.Errorf("%s: no redirect (status %d)", c.name, s.Status)
+					continue
+				}
+				q := s.Callback.Query()
+				if q.Get("error") != c.want || q.Get("state") != "xyz" || q.Get("iss") != o.node.URL || q.Get("code") != "" {
+					t.Errorf("%s: callback %s, want error=%s with state and iss", c.name, s.Callback, c.want)
+				}
+			}
+		})
+
+		t.Run("consent needs the same browser and a valid CSRF token", func(t *testing.T) {
+			s := b.visit(conf.AuthCodeURL("c", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+			f := consentForm(t, s.Page)
+			f.Set("decision", "approve")
+			bad := url.Values{"consent_challenge": {f.Get("consent_challenge")}, "csrf_token": {"forged"}, "decision": {"approve"}}
+			if s := b.post(o.node.URL+"/oauth/consent", bad); s.Callback != nil || s.Status != 400 {
+				t.Errorf("forged CSRF token: %+v", s)
+			}
+			if s := newBrowser(t).post(o.node.URL+"/oauth/consent", f); s.Callback != nil || s.Status != 400 {
+				t.Errorf("another browser (no flow cookie): %+v", s)
+			}
+			// Deny: the app hears access_denied.
+			f.Set("decision", "deny")
+			s = b.post(o.node.URL+"/oauth/consent", f)
+			if s.Callback == nil || s.Callback.Query().Get("error") != "access_denied" || s.Callback.Query().Get("state") != "c" {
+				t.Fatalf("deny: %+v", s)
+			}
+			// The request is used up.
+			if s := b.post(o.node.URL+"/oauth/consent", f); s.Callback != nil || s.Status != 400 {
+				t.Errorf("second decision: %+v", s)
+			}
+		})
+
+		t.Run("code rules", func(t *testing.T) {
+			code, verifier := o.codeFor(t, b, conf)
+			if _, err := conf.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier())); !isOAuthError(err, "invalid_grant") {
+				t.Errorf("wrong verifier: %v", err)
+			}
+			if _, err := conf.Exchange(ctx, code); !isOAuthError(err, "invalid_grant") {
+				t.Errorf("no verifier: %v", err)
+			}
+			other := *conf
+			other.RedirectURL = "http://127.0.0.1:1/callback"
+			if _, err := other.Exchange(ctx, code, oauth2.VerifierOption(verifier)); !isOAuthError(err, "invalid_grant") {
+				t.Errorf("other redirect_uri: %v", err)
+			}
+			tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Reuse fails and revokes what the code gave.
+			if _, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier)); !isOAuthError(err, "invalid_grant") {
+				t.Errorf("code reuse: %v", err)
+			}
+			if o.introspect(t, tok.AccessToken)["active"] != false || o.introspect(t, tok.RefreshToken)["active"] != false {
+				t.Error("tokens from a reused code are still active")
+			}
+			// A code is bound to its client.
+			code, verifier = o.codeFor(t, b, conf)
+			other2 := o.createApp(t, `{"team_id":"devteam","name":"Other","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+			if _, err := o.config(other2).Exchange(ctx, code, oauth2.VerifierOption(verifier)); !isOAuthError(err, "invalid_grant") {
+				t.Errorf("another client's code: %v", err)
+			}
+		})
+
+		t.Run("refresh rules", func(t *testing.T) {
+			code, verifier := o.codeFor(t, b, conf)
+			tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _, m := o.tokenCall(t, "/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
+				"scope": {"read:projects write:projects"}}, app.ClientID, app.ClientSecret)
+			if st != 400 || m["error"] != "invalid_scope" {
+				t.Errorf("wider scope on refresh: %d %v", st, m)
+			}
+			// Two refreshes within the grace period both work (concurrent clients)...
+			r1, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err != nil {
+				t.Errorf("second refresh within the grace period: %v", err)
+			}
+			// ...but after it, a reuse revokes the whole family.
+			time.Sleep(300 * time.Millisecond)
+			if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); !isOAuthError(err, "invalid_grant") {
+				t.Errorf("refresh token reuse: %v", err)
+			}
+			if o.introspect(t, r1.AccessToken)["active"] != false || o.introspect(t, r1.RefreshToken)["active"] != false {
+				t.Error("the family survived refresh token reuse")
+			}
+		})
+
+		t.Run("client authentication", func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}}
+			st, h, m := o.tokenCall(t, "/oauth/token", form, app.ClientID, "pbo_wrong")
+			if st != 401 || m["error"] != "invalid_client" || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Basic") {
+				t.Errorf("wrong secret: %d %v %q", st, m, h.Get("WWW-Authenticate"))
+			}
+			both := url.Values{"grant_type": {"client_credentials"}, "client_secret": {app.ClientSecret}}
+			if st, _, m := o.tokenCall(t, "/oauth/token", both, app.ClientID, app.ClientSecret); st != 400 || m["error"] != "invalid_request" {
+				t.Errorf("basic and post at once: %d %v", st, m)
+			}
+			if st, _, m := o.tokenCall(t, "/oauth/token?client_secret="+app.ClientSecret, form, app.ClientID, app.ClientSecret); st != 400 || m["error"] != "invalid_request" {
+				t.Errorf("secret in the query string: %d %v", st, m)
+			}
+			post := url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "scope": {"read:projects"}}
+			st, h, m = o.tokenCall(t, "/oauth/token", post, "", "")
+			if st != 200 || m["refresh_token"] != nil || m["scope"] != "read:projects" || h.Get("Cache-Control") != "no-store" {
+				t.Fatalf("client_secret_post client_credentials: %d %v %v", st, m, h)
+			}
+			if info := o.introspect(t, m["access_token"].(string)); info["sub"] != app.ClientID || info["team_id"] != nil {
+				t.Errorf("client_credentials token introspection %v", info)
+			}
+			if st, _, m := o.tokenCall(t, "/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"admin"}}, app.ClientID, app.ClientSecret); st != 400 || m["error"] != "invalid_scope" {
+				t.Errorf("client_credentials beyond the app's scopes: %d %v", st, m)
+			}
+			if st, _, m := o.tokenCall(t, "/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {public.ClientID}}, "", ""); st != 400 || m["error"] != "unauthorized_client" {
+				t.Errorf("public client_credentials: %d %v", st, m)
+			}
+			if st, _, m := o.tokenCall(t, "/oauth/token", url.Values{"grant_type": {"password"}}, app.ClientID, app.ClientSecret); st != 400 || m["error"] != "unsupported_grant_type" {
+				t.Errorf("password grant: %d %v", st, m)
+			}
+			// A rotated secret keeps working during its grace period.
+			resp, body := o.do(t, "POST", "/v1/oauth/apps/"+app.ID+"/secret/rotate", "")
+			var rotated struct {
+				ClientSecret string `json:"client_secret"`
+			}
+			if json.Unmarshal(body, &rotated); resp.StatusCode != 200 || rotated.ClientSecret == "" || rotated.ClientSecret == app.ClientSecret {
+				t.Fatalf("rotate: %d %s", resp.StatusCode, body)
+			}
+			for _, secret := range []string{app.ClientSecret, rotated.ClientSecret} {
+				if st, _, m := o.tokenCall(t, "/oauth/token", form, app.ClientID, secret); st != 200 {
+					t.Errorf("secret during the grace period: %d %v", st, m)
+				}
+			}
+		})
+
+		t.Run("revocation and introspection", func(t *testing.T) {
+			code, verifier := o.codeFor(t, b, conf)
+			tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Unknown tokens answer 200.
+			if st, _, _ := o.tokenCall(t, "/oauth/revoke", url.Values{"token": {"pbat_unknown"}}, app.ClientID, app.ClientSecret); st != 200 {
+				t.Errorf("revoking an unknown token: %d", st)
+			}
+			// Revoking the refresh token kills the access token too.
+			if st, _, m := o.tokenCall(t, "/oauth/revoke", url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}, app.ClientID, app.ClientSecret); st != 200 {
+				t.Fatalf("revoke: %d %v", st, m)
+			}
+			if o.introspect(t, tok.AccessToken)["active"] != false {
+				t.Error("access token alive after its refresh token was revoked")
+			}
+			for _, dead := range []string{"", "pbat_nope", tok.RefreshToken} {
+				if o.introspect(t, dead)["active"] != false {
+					t.Errorf("introspecting %.10q", dead)
+				}
+			}
+			if st, _, m := o.tokenCall(t, "/oauth/introspect", url.Values{"token": {strings.Repeat("x", 5000)}}, app.ClientID, app.ClientSecret); st != 400 || m["error"] != "invalid_request" {
+				t.Errorf("oversized token: %d %v", st, m)
+			}
+			// Introspection needs credentials.
+			st, _, m := o.tokenCall(t, "/oauth/introspect", url.Values{"token": {tok.AccessToken}}, "", "")
+			if st != 401 {
+				t.Errorf("introspection without credentials: %d %v", st, m)
+			}
+			// An app may introspect its own tokens only.
+			cc := url.Values{"grant_type": {"client_credentials"}}
+			_, _, mine := o.tokenCall(t, "/oauth/token", cc, app.ClientID, app.ClientSecret)
+			st, _, m = o.tokenCall(t, "/oauth/introspect", url.Values{"token": {mine["access_token"].(string)}}, app.ClientID, app.ClientSecret)
+			if st != 200 || m["active"] != true {
+				t.Errorf("own token: %d %v", st, m)
+			}
+			other := o.createApp(t, `{"team_id":"devteam","name":"Nosy","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+			if st, _, m := o.tokenCall(t, "/oauth/introspect", url.Values{"token": {mine["access_token"].(string)}}, other.ClientID, other.ClientSecret); st != 200 || m["active"] != false {
+				t.Errorf("another app's token: %d %v", st, m)
+			}
+		})
+
+		t.Run("deleting or revoking an app kills its tokens", func(t *testing.T) {
+			victim := o.createApp(t, `{"team_id":"devteam","name":"Doomed","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+			cc := url.Values{"grant_type": {"client_credentials"}}
+			_, _, m1 := o.tokenCall(t, "/oauth/token", cc, victim.ClientID, victim.ClientSecret)
+			if resp, body := o.do(t, "POST", "/v1/oauth/apps/"+victim.ID+"/revoke", ""); resp.StatusCode != 204 {
+				t.Fatalf("revoke app: %d %s", resp.StatusCode, body)
+			}
+			if o.introspect(t, m1["access_token"].(string))["active"] != false {
+				t.Error("token alive after its app was revoked")
+			}
+			_, _, m2 := o.tokenCall(t, "/oauth/token", cc, victim.ClientID, victim.ClientSecret)
+			if resp, body := o.do(t, "DELETE", "/v1/oauth/apps/"+victim.ID, ""); resp.StatusCode != 204 {
+				t.Fatalf("delete app: %d %s", resp.StatusCode, body)
+			}
+			if o.introspect(t, m2["access_token"].(string))["active"] != false {
+				t.Error("token alive after its app was deleted")
+			}
+		})
+
+		t.Run("metadata", func(t *testing.T) {
+			resp, body := o.do(t, "GET", "/.well-known/oauth-authorization-server", "")
+			var md map[string]any
+			if err := json.Unmarshal(body, &md); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+			if md["issuer"] != o.node.URL || md["token_endpoint"] != o.node.URL+"/oauth/token" || md["authorization_response_iss_parameter_supported"] != true {
+				t.Errorf("metadata %s", body)
+			}
+			if got, _ := json.Marshal(md["code_challenge_methods_supported"]); string(got) != `["S256"]` {
+				t.Errorf("code_challenge_methods_supported %s", got)
+			}
+			if got, _ := json.Marshal(md["response_types_supported"]); string(got) != `["code"]` {
+				t.Errorf("response_types_supported %s", got)
+			}
+		})
+
+		t.Run("admin API input", func(t *testing.T) {
+			for _, c := range []struct{ body, field string }{
+				{`{"team_id":"t","name":"x","redirect_uris":["http://example.com/cb"]}`, "redirect_uris"},
+				{`{"team_id":"t","name":"x","redirect_uris":["https://example.com/cb#frag"]}`, "redirect_uris"},
+				{`{"team_id":"t","name":"x","redirect_uris":["https://example.com/cb"],"scopes":["unknown"]}`, "scopes"},
+				{`{"team_id":"t","name":"x","redirect_uris":["https://example.com/cb"],"client_type":"spa"}`, "client_type"},
+				{`{"team_id":"t","redirect_uris":["https://example.com/cb"]}`, "name"},
+				{`{"team_id":"t","name":"x","redirect_uris":["https://example.com/cb"],"logo_url":"http://x"}`, "logo_url"},
+			} {
+				resp, body := o.do(t, "POST", "/v1/oauth/apps", c.body)
+				p := problem(t, resp, body)
+				if resp.StatusCode != 400 || !strings.Contains(string(body), `"`+c.field+`"`) {
+					t.Errorf("%s: %d %+v, want 400 naming %s", c.body, resp.StatusCode, p, c.field)
+				}
+			}
+			resp, body := o.do(t, "POST", "/v1/oauth/login-requests/pbch_nope/accept", `{"user_id":"u","team_id":"t"}`)
+			if resp.StatusCode != 404 {
+				t.Errorf("unknown login challenge: %d %s", resp.StatusCode, body)
+			}
+		})
+	})
+}

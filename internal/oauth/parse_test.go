@@ -1,0 +1,121 @@
+package oauth
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+)
+
+func TestMatchRedirectURI(t *testing.T) {
+	registered := []string{"https://app.example/cb", "http://127.0.0.1/callback", "http://[::1]:8000/cb?x=1"}
+	for uri, want := range map[string]bool{
+		"https://app.example/cb":             true,
+		"https://app.example/cb/":            false,
+		"https://app.example/cb?x=1":         false,
+		"https://APP.example/cb":             false,
+		"http://app.example/cb":              false,
+		"https://app.example:443/cb":         false,
+		"http://127.0.0.1/callback":          true,
+		"http://127.0.0.1:5555/callback":     true, // RFC 8252 §7.3: any port
+		"http://127.0.0.1:5555/callback/x":   false,
+		"http://127.0.0.1:5555/callback?a=b": false,
+		"http://127.0.0.1:5555/callback#f":   false,
+		"http://localhost:5555/callback":     false,
+		"http://u@127.0.0.1:5555/callback":   false,
+		"http://[::1]:9/cb?x=1":              true,
+		"http://[::1]:9/cb":                  false,
+	} {
+		if _, got := matchRedirectURI(registered, uri); got != want {
+			t.Errorf("matchRedirectURI(%q) = %v, want %v", uri, got, want)
+		}
+	}
+}
+
+func TestVerifyPKCE(t *testing.T) {
+	// The client library computes the challenge, as apps will.
+	verifier := oauth2.GenerateVerifier()
+	challenge := oauth2.S256ChallengeFromVerifier(verifier)
+	if err := verifyPKCE(challenge, verifier); err != nil {
+		t.Errorf("golang.org/x/oauth2's S256 challenge: %v", err)
+	}
+	for _, c := range [][2]string{{challenge, ""}, {challenge, verifier[:42]}, {challenge, strings.Replace(verifier, "d", "e", 1)}, {"", verifier}} {
+		if verifyPKCE(c[0], c[1]) == nil {
+			t.Errorf("verifyPKCE(%q, %q) accepted", c[0], c[1])
+		}
+	}
+}
+
+// FuzzAuthorizeRequest: whatever the query, parsing never panics, and any
+// error it lets go back to the app carries the redirect URI the app
+// registered, never one taken unchecked from the request.
+func FuzzAuthorizeRequest(f *testing.F) {
+	f.Add("response_type=code&client_id=c&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&scope=read&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+	f.Add("client_id=c&client_id=d")
+	f.Add("client_id=c&redirect_uri=x&scope=%20%20a%20a&code_challenge_method=plain")
+	f.Add("%zz=1&;=")
+	app := App{ClientType: Public, Scopes: []string{"read", "write"}, RedirectURIs: []string{"http://127.0.0.1/cb"}}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		req, ferr := parseAuthorize(q)
+		if ferr != nil {
+			if ferr.RedirectURI != "" {
+				t.Fatalf("parseAuthorize would redirect before the client is checked: %+v", ferr)
+			}
+			return
+		}
+		if _, ok := matchRedirectURI(app.RedirectURIs, req.RedirectURI); !ok {
+			return
+		}
+		req, ferr = parseAuthorizeRest(q, req, app)
+		if ferr != nil {
+			if _, ok := matchRedirectURI(app.RedirectURIs, ferr.RedirectURI); !ok {
+				t.Fatalf("error redirect to unregistered %q", ferr.RedirectURI)
+			}
+			return
+		}
+		if len(req.Scopes) == 0 || req.CodeChallenge == "" {
+			t.Fatalf("accepted a public client's request without scope or PKCE: %+v", req)
+		}
+	})
+}
+
+// FuzzTokenRequest: any body and Authorization header is either parsed into
+// credentials or refused with an RFC 6749 error, never a panic.
+func FuzzTokenRequest(f *testing.F) {
+	f.Add("grant_type=client_credentials&client_id=a&client_secret=b", "")
+	f.Add("grant_type=refresh_token&refresh_token=x", "Basic YTpi")
+	f.Add("client_id=a&client_id=b", "Basic !!!")
+	f.Add("client_secret=b", "Basic YSUyMDpi")
+	f.Add("a=%zz", "Bearer x")
+	f.Fuzz(func(t *testing.T, body, authz string) {
+		r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if authz != "" {
+			r.Header.Set("Authorization", authz)
+		}
+		form, terr := readForm(r)
+		if terr != nil {
+			if terr.Code == "" || terr.Status < 400 {
+				t.Fatalf("malformed error %+v", terr)
+			}
+			return
+		}
+		creds, terr := parseClientCredentials(r, form)
+		if terr != nil {
+			if terr.Code != "invalid_client" && terr.Code != "invalid_request" {
+				t.Fatalf("unexpected error %+v", terr)
+			}
+			return
+		}
+		if creds.ID == "" {
+			t.Fatalf("credentials without a client_id: %+v", creds)
+		}
+	})
+}

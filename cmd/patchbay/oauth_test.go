@@ -113,6 +113,7 @@ func newBrowser(t *testing.T) *browser {
 // stop is where a browser walk ended: at the app's callback (Callback set) or
 // at a page.
 type stop struct {
+	URL      *url.URL // the last URL visited
 	Callback *url.URL
 	Status   int
 	Page     string
@@ -135,7 +136,7 @@ func (b *browser) walk(req *http.Request) stop {
 			b.t.Fatal(err)
 		}
 		if resp.StatusCode < 300 || resp.StatusCode >= 400 {
-			return stop{Status: resp.StatusCode, Page: string(body), Header: resp.Header}
+			return stop{URL: req.URL, Status: resp.StatusCode, Page: string(body), Header: resp.Header}
 		}
 		next, err := req.URL.Parse(resp.Header.Get("Location"))
 		if err != nil {
@@ -732,5 +733,95 @@ func TestOAuthRefusals(t *testing.T) {
 				t.Errorf("unknown login challenge: %d %s", resp.StatusCode, body)
 			}
 		})
+	})
+}
+
+// TestOAuthDevLoginAndSaaSConsent: in --dev mode with no login URL the
+// built-in sign-in page stands in for the SaaS; with a consent URL the SaaS
+// renders consent itself through the consent-request API.
+func TestOAuthDevLoginAndSaaSConsent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		consentPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(299) // the test reads the challenge from this URL
+		}))
+		t.Cleanup(consentPage.Close)
+		e := setup(t, d, "--dev", "--rate-limit", "0", "--oauth-consent-url", consentPage.URL+"/consent?brand=acme")
+		o := &oauthEnv{env: e}
+		if resp, body := o.do(t, "POST", "/v1/oauth/scopes", `{"name":"read:projects","description":"Read your projects"}`); resp.StatusCode != 201 {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+		app := o.createApp(t, `{"team_id":"devteam","name":"Timely","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+		conf := o.config(app, "read:projects")
+		b := newBrowser(t)
+
+		verifier := oauth2.GenerateVerifier()
+		s := b.visit(conf.AuthCodeURL("dev", oauth2.S256ChallengeOption(verifier)))
+		if s.Status != 200 || !strings.Contains(s.Page, "Development sign-in") {
+			t.Fatalf("dev login page: %d\n%s", s.Status, s.Page)
+		}
+		m := regexp.MustCompile(`name="login_challenge" value="([^"]+)"`).FindStringSubmatch(s.Page)
+		if m == nil {
+			t.Fatalf("no login challenge in:\n%s", s.Page)
+		}
+		// The sign-in form only works in the browser that started the flow.
+		form := url.Values{"login_challenge": {html.UnescapeString(m[1])}, "user_id": {"ada"}, "team_id": {"eng"}}
+		if s := newBrowser(t).post(e.node.URL+"/oauth/dev/login", form); s.Status != 400 {
+			t.Errorf("dev login from another browser: %+v", s)
+		}
+		s = b.post(e.node.URL+"/oauth/dev/login", form)
+		if s.Status != 299 {
+			t.Fatalf("expected the SaaS's consent page; got %d\n%s", s.Status, s.Page)
+		}
+		// The walk stopped at the SaaS's consent page, which got the challenge.
+		if s.URL.Query().Get("brand") != "acme" {
+			t.Errorf("consent URL lost its own query: %s", s.URL)
+		}
+		challenge := s.URL.Query().Get("consent_challenge")
+		resp, body := o.do(t, "GET", "/v1/oauth/consent-requests/"+url.PathEscape(challenge), "")
+		var cr struct {
+			App    struct{ Name string } `json:"app"`
+			UserID string                `json:"user_id"`
+			TeamID string                `json:"team_id"`
+			Scopes []struct {
+				Name, Description string
+			} `json:"scopes"`
+		}
+		if err := json.Unmarshal(body, &cr); err != nil || resp.StatusCode != 200 || cr.App.Name != "Timely" || cr.UserID != "ada" ||
+			cr.TeamID != "eng" || len(cr.Scopes) != 1 || cr.Scopes[0].Description != "Read your projects" {
+			t.Fatalf("consent request: %d %s", resp.StatusCode, body)
+		}
+		resp, body = o.do(t, "POST", "/v1/oauth/consent-requests/"+url.PathEscape(challenge)+"/accept", "")
+		var to struct {
+			RedirectTo string `json:"redirect_to"`
+		}
+		if err := json.Unmarshal(body, &to); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("accept consent: %d %s", resp.StatusCode, body)
+		}
+		s = b.visit(to.RedirectTo)
+		if s.Callback == nil || s.Callback.Query().Get("state") != "dev" {
+			t.Fatalf("after consent: %+v", s)
+		}
+		tok, err := conf.Exchange(t.Context(), s.Callback.Query().Get("code"), oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info := o.introspect(t, tok.AccessToken); info["sub"] != "ada" || info["team_id"] != "eng" {
+			t.Errorf("introspection %v", info)
+		}
+
+		// The SaaS may refuse the login; the app hears why.
+		s = b.visit(conf.AuthCodeURL("no", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		m = regexp.MustCompile(`name="login_challenge" value="([^"]+)"`).FindStringSubmatch(s.Page)
+		resp, body = o.do(t, "POST", "/v1/oauth/login-requests/"+url.PathEscape(html.UnescapeString(m[1]))+"/reject",
+			`{"error":"login_required","error_description":"account locked"}`)
+		if err := json.Unmarshal(body, &to); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("reject login: %d %s", resp.StatusCode, body)
+		}
+		s = b.visit(to.RedirectTo)
+		if s.Callback == nil || s.Callback.Query().Get("error") != "login_required" || s.Callback.Query().Get("error_description") != "account locked" ||
+			s.Callback.Query().Get("state") != "no" {
+			t.Fatalf("after a refused login: %+v", s)
+		}
 	})
 }

@@ -21,22 +21,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	target := fs.String("url", "", "URL to GET, for example http://127.0.0.1:8080/v1/tenants/acme (required)")
 	key := fs.String("key", "", "admin API key sent as a bearer token")
-	concurrency := fs.Int("concurrency", 64, "requests in flight at once")
-	duration := fs.Duration("duration", 10*time.Second, "how long to run (at most 5m)")
-	maxRequests := fs.Int64("requests", 5_000_000, "stop after this many requests")
+	lim := loadFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return usageError{err}
 	}
-	switch {
-	case *target == "":
+	if *target == "" {
 		return usageError{errors.New("bench needs --url")}
-	case *concurrency < 1 || *concurrency > 4096:
-		return usageError{errors.New("--concurrency must be from 1 to 4096")}
-	case *duration <= 0 || *duration > 5*time.Minute:
-		return usageError{errors.New("--duration must be positive and at most 5m")}
+	}
+	if err := lim.validate(); err != nil {
+		return err
 	}
 	req, err := http.NewRequest(http.MethodGet, *target, nil)
 	if err != nil {
@@ -45,65 +41,115 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *key != "" {
 		req.Header.Set("Authorization", "Bearer "+*key)
 	}
-	client := &http.Client{
-		Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency, MaxConnsPerHost: *concurrency, DisableCompression: true},
+	client := lim.client()
+	res := lim.run(ctx, func(ctx context.Context, _ int) (string, error) {
+		resp, err := client.Do(req.WithContext(ctx))
+		if err != nil {
+			return "", err
+		}
+		io.Copy(io.Discard, resp.Body) //nolint:errcheck // draining to reuse the connection
+		resp.Body.Close()
+		return resp.Status, nil
+	})
+	res.report(stdout, "GET "+*target)
+	return nil
+}
+
+// loadLimits bound a load run: requests in flight, how long, how many.
+type loadLimits struct {
+	concurrency *int
+	duration    *time.Duration
+	requests    *int64
+}
+
+func loadFlags(fs *flag.FlagSet) loadLimits {
+	return loadLimits{
+		concurrency: fs.Int("concurrency", 64, "requests in flight at once"),
+		duration:    fs.Duration("duration", 10*time.Second, "how long to run (at most 5m)"),
+		requests:    fs.Int64("requests", 5_000_000, "stop after this many requests"),
+	}
+}
+
+func (l loadLimits) validate() error {
+	switch {
+	case *l.concurrency < 1 || *l.concurrency > 4096:
+		return usageError{errors.New("--concurrency must be from 1 to 4096")}
+	case *l.duration <= 0 || *l.duration > 5*time.Minute:
+		return usageError{errors.New("--duration must be positive and at most 5m")}
+	case *l.requests < 1:
+		return usageError{errors.New("--requests must be positive")}
+	}
+	return nil
+}
+
+// client is a keep-alive client with a connection per worker.
+func (l loadLimits) client() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{MaxIdleConnsPerHost: *l.concurrency, MaxConnsPerHost: *l.concurrency, DisableCompression: true},
 		Timeout:   10 * time.Second,
 	}
+}
 
-	ctx, cancel := context.WithTimeout(ctx, *duration)
+// loadResult is what one run saw.
+type loadResult struct {
+	concurrency int
+	elapsed     time.Duration
+	statuses    map[string]int64
+	latencies   []time.Duration // sorted
+}
+
+// run calls do from concurrency workers until the duration or the request
+// count is reached. do returns the response's status line; worker is the
+// calling worker's number, for loads that keep state per worker.
+func (l loadLimits) run(ctx context.Context, do func(ctx context.Context, worker int) (string, error)) loadResult {
+	ctx, cancel := context.WithTimeout(ctx, *l.duration)
 	defer cancel()
+	res := loadResult{concurrency: *l.concurrency, statuses: map[string]int64{}}
 	var issued atomic.Int64
 	var mu sync.Mutex
-	statuses := map[string]int64{}
-	var latencies []time.Duration
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range *concurrency {
+	for worker := range *l.concurrency {
 		wg.Go(func() {
 			local := map[string]int64{}
 			var lat []time.Duration
-			for ctx.Err() == nil && issued.Add(1) <= *maxRequests {
+			for ctx.Err() == nil && issued.Add(1) <= *l.requests {
 				t0 := time.Now()
-				resp, err := client.Do(req.WithContext(ctx))
+				status, err := do(ctx, worker)
 				if err != nil {
 					if ctx.Err() == nil {
-						local["error"]++
+						local["error: "+err.Error()]++
 					}
 					continue
 				}
-				io.Copy(io.Discard, resp.Body) //nolint:errcheck // draining to reuse the connection
-				resp.Body.Close()
 				lat = append(lat, time.Since(t0))
-				local[resp.Status]++
+				local[status]++
 			}
 			mu.Lock()
 			for s, n := range local {
-				statuses[s] += n
+				res.statuses[s] += n
 			}
-			latencies = append(latencies, lat...)
+			res.latencies = append(res.latencies, lat...)
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	res.elapsed = time.Since(start)
+	slices.Sort(res.latencies)
+	return res
+}
 
-	slices.Sort(latencies)
-	pct := func(p float64) time.Duration {
-		if len(latencies) == 0 {
-			return 0
-		}
-		return latencies[min(len(latencies)-1, int(float64(len(latencies))*p))]
-	}
-	fmt.Fprintf(stdout, "GET %s\nconcurrency %d, %s\n", *target, *concurrency, elapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "requests %d, %.0f req/s\n", len(latencies), float64(len(latencies))/elapsed.Seconds())
-	fmt.Fprintf(stdout, "latency p50 %s, p90 %s, p99 %s, max %s\n", pct(.5), pct(.9), pct(.99), pct(1))
-	keys := make([]string, 0, len(statuses))
-	for s := range statuses {
+func (r loadResult) report(w io.Writer, what string) {
+	fmt.Fprintf(w, "%s\nconcurrency %d, %s\n", what, r.concurrency, r.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "requests %d, %.0f req/s\n", len(r.latencies), float64(len(r.latencies))/r.elapsed.Seconds())
+	fmt.Fprintf(w, "latency p50 %s, p90 %s, p99 %s, max %s\n",
+		percentile(r.latencies, .5), percentile(r.latencies, .9), percentile(r.latencies, .99), percentile(r.latencies, 1))
+	keys := make([]string, 0, len(r.statuses))
+	for s := range r.statuses {
 		keys = append(keys, s)
 	}
 	slices.Sort(keys)
 	for _, s := range keys {
-		fmt.Fprintf(stdout, "  %s: %d\n", s, statuses[s])
+		fmt.Fprintf(w, "  %s: %d\n", s, r.statuses[s])
 	}
-	return nil
 }

@@ -45,6 +45,7 @@ Usage:
   patchbay keys revoke KEY_ID         revoke an admin API key
   patchbay bench [flags]              measure a running server's request rate
   patchbay bench webhooks [flags]     measure outgoing webhook delivery on loopback (own node and receivers)
+  patchbay bench oauth [flags]        measure a running server's OAuth token and introspection rates
   patchbay version                    print the version
 
 Run "patchbay COMMAND -h" for a command's flags.
@@ -66,6 +67,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "bench":
 		if len(rest) > 0 && rest[0] == "webhooks" {
 			return runBenchWebhooks(ctx, rest[1:], getenv, stdout, stderr)
+		}
+		if len(rest) > 0 && rest[0] == "oauth" {
+			return runBenchOAuth(ctx, rest[1:], stdout, stderr)
 		}
 		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":

@@ -99,7 +99,8 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 		return TokenResponse{}, invalidRequest("redirect_uri is missing: send the one used in the authorization request")
 	}
 	var reused bool
-	resp, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (TokenResponse, error) {
+	resp, err := s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
+		reused = false
 		var appID, authID, familyID, storedRedirect, scopes, challenge string
 		var expiresAt time.Time
 		var usedAt *time.Time
@@ -163,7 +164,8 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 	}
 	requested := parseScope(form.Get("scope"))
 	var reused bool
-	resp, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (TokenResponse, error) {
+	resp, err := s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
+		reused = false
 		var tokenID, appID, familyID, scopes string
 		var authID, userID, teamID *string
 		var refreshExpires, rotatedAt, revokedAt, authRevokedAt *time.Time
@@ -220,9 +222,21 @@ func (s *Service) clientCredentials(ctx context.Context, app App, form url.Value
 			return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "the app may not ask for the scope " + sc}
 		}
 	}
-	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (TokenResponse, error) {
+	return s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
 		return s.issue(ctx, tx, issued{appID: app.ID, familyID: id.New("tfam"), scopes: scopes})
 	})
+}
+
+// grouped runs a grant's transaction, sharing its commit with concurrent
+// grants (store.WithGroupTx): token requests are many small writes.
+func (s *Service) grouped(ctx context.Context, fn func(ctx context.Context, tx *store.Tx) (TokenResponse, error)) (TokenResponse, error) {
+	var resp TokenResponse
+	err := s.db.WithGroupTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		resp, err = fn(ctx, tx)
+		return err
+	})
+	return resp, err
 }
 
 // Token answers a token request: authenticate the client, rate-limit it,

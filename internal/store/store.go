@@ -54,6 +54,8 @@ type DB struct {
 	// it stays small, and SQLite is spared parsing each query on every call,
 	// which was a fifth of a simple GET's CPU time.
 	readStmts sync.Map // string → *sql.Stmt
+
+	group groupCommit
 }
 
 // IsPostgresURL reports whether a database URL selects PostgreSQL.

@@ -825,3 +825,37 @@ func TestOAuthDevLoginAndSaaSConsent(t *testing.T) {
 		}
 	})
 }
+
+func TestOAuthTokenRateLimitPerClient(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d, "--oauth-token-rate-limit", "3")
+		a := o.createApp(t, `{"team_id":"devteam","name":"Busy","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+		b := o.createApp(t, `{"team_id":"devteam","name":"Calm","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+		form := url.Values{"grant_type": {"client_credentials"}}
+		var limited int
+		for range 6 {
+			st, h, m := o.tokenCall(t, "/oauth/token", form, a.ClientID, a.ClientSecret)
+			if st == 429 {
+				limited++
+				if h.Get("Retry-After") == "" || m["error"] == nil {
+					t.Errorf("429 without Retry-After or error: %v %v", h, m)
+				}
+			}
+		}
+		if limited < 2 {
+			t.Errorf("%d of 6 quick requests were limited at 3/s", limited)
+		}
+		// Another client has its own quota.
+		if st, _, m := o.tokenCall(t, "/oauth/token", form, b.ClientID, b.ClientSecret); st != 200 {
+			t.Errorf("another client: %d %v", st, m)
+		}
+		// A stranger cannot spend a client's quota with bad secrets.
+		for range 5 {
+			o.tokenCall(t, "/oauth/token", form, b.ClientID, "pbo_wrong")
+		}
+		if st, _, m := o.tokenCall(t, "/oauth/token", form, b.ClientID, b.ClientSecret); st != 200 {
+			t.Errorf("after a stranger's failed attempts: %d %v", st, m)
+		}
+	})
+}

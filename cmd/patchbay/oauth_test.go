@@ -552,6 +552,23 @@ func TestOAuthRefusals(t *testing.T) {
 			if o.introspect(t, tok.AccessToken)["active"] != false || o.introspect(t, tok.RefreshToken)["active"] != false {
 				t.Error("tokens from a reused code are still active")
 			}
+			// Two exchanges racing: one wins, the other revokes what it got.
+			code, verifier = o.codeFor(t, b, conf)
+			var wg sync.WaitGroup
+			results := make([]*oauth2.Token, 2)
+			errs := make([]error, 2)
+			for i := range 2 {
+				wg.Go(func() { results[i], errs[i] = conf.Exchange(ctx, code, oauth2.VerifierOption(verifier)) })
+			}
+			wg.Wait()
+			if (errs[0] == nil) == (errs[1] == nil) {
+				t.Fatalf("racing exchanges: %v and %v, want exactly one success", errs[0], errs[1])
+			}
+			for i := range 2 {
+				if errs[i] == nil && o.introspect(t, results[i].AccessToken)["active"] != false {
+					t.Error("the racing winner's token is still active after the second use of its code")
+				}
+			}
 			// A code is bound to its client.
 			code, verifier = o.codeFor(t, b, conf)
 			other2 := o.createApp(t, `{"team_id":"devteam","name":"Other","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)

@@ -30,12 +30,6 @@ type oauthEnv struct {
 	challenges []string // every login challenge the login page saw
 }
 
-func (o *oauthEnv) signInAs(user, team string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.user, o.team = user, team
-}
-
 func setupOAuth(t *testing.T, d storetest.Dialect, extra ...string) *oauthEnv {
 	t.Helper()
 	o := &oauthEnv{user: "user_1", team: "team_1"}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -465,15 +464,6 @@ func (s *Service) grant(ctx context.Context, tx *store.Tx, appID, userID, teamID
 // errorRedirect is the app's redirect URI with an authorization error.
 func errorRedirect(e *flowError, issuer string) string {
 	return withQuery(e.RedirectURI, url.Values{"error": {e.Code}, "error_description": {e.Description}, "state": {e.State}, "iss": {issuer}})
-}
-
-// describeError is a person-readable summary of a flow error for logs.
-func describeError(err error) string {
-	var fe *flowError
-	if errors.As(err, &fe) {
-		return strings.TrimSpace(fe.Code + " " + fe.Description)
-	}
-	return err.Error()
 }
 
 // devLogin is the development sign-in page's accept: like AcceptLogin, but

@@ -19,7 +19,7 @@ func ExampleGuard_Require() {
 			io.WriteString(w, `{"active":false}`)
 			return
 		}
-		io.WriteString(w, `{"active":true,"token_type":"access_token","scope":"read:projects",`+
+		io.WriteString(w, `{"active":true,"token_type":"Bearer","token_use":"access_token","scope":"read:projects",`+
 			`"client_id":"cl_1","app_id":"app_1","sub":"usr_7","team_id":"team_3","exp":4102444800}`)
 	}))
 	defer patchbay.Close()

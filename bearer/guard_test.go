@@ -81,9 +81,8 @@ func TestCheck(t *testing.T) {
 			tok.ExpiresAt, tok.IssuedAt = time.Time{}, time.Time{}
 			return tok
 		}(), wantCalls: 1},
-		"refresh token":       {answer: func(a map[string]any) { a["token_type"] = "refresh_token" }, wantErr: bearer.ErrInvalidToken, wantCalls: 1},
-		"no token type":       {answer: func(a map[string]any) { delete(a, "token_type") }, wantErr: bearer.ErrInvalidToken, wantCalls: 1},
-		"RFC 7662 token type": {answer: func(a map[string]any) { a["token_type"] = "Bearer" }, wantErr: bearer.ErrInvalidToken, wantCalls: 1},
+		"refresh token": {answer: func(a map[string]any) { a["token_use"] = "refresh_token" }, wantErr: bearer.ErrInvalidToken, wantCalls: 1},
+		"no token use":  {answer: func(a map[string]any) { delete(a, "token_use") }, wantErr: bearer.ErrInvalidToken, wantCalls: 1},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -198,9 +197,9 @@ func TestCheckUnavailable(t *testing.T) {
 		"404":                {handler: answer(http.StatusNotFound, "not found"), wantMsg: "answered 404"},
 		"429":                {handler: answer(http.StatusTooManyRequests, ""), wantMsg: "answered 429"},
 		"not JSON":           {handler: answer(http.StatusOK, "<html>hello</html>"), wantMsg: "not the expected JSON"},
-		"no active member":   {handler: answer(http.StatusOK, `{"token_type":"access_token"}`), wantMsg: `no "active" member`},
+		"no active member":   {handler: answer(http.StatusOK, `{"token_type":"Bearer","token_use":"access_token"}`), wantMsg: `no "active" member`},
 		"active is a string": {handler: answer(http.StatusOK, `{"active":"true"}`), wantMsg: "not the expected JSON"},
-		"exp is a string":    {handler: answer(http.StatusOK, `{"active":true,"token_type":"access_token","exp":"soon"}`), wantMsg: "not the expected JSON"},
+		"exp is a string":    {handler: answer(http.StatusOK, `{"active":true,"token_type":"Bearer","token_use":"access_token","exp":"soon"}`), wantMsg: "not the expected JSON"},
 		"too long":           {handler: answer(http.StatusOK, `{"active":false,"x":"`+strings.Repeat("x", 64<<10)+`"}`), wantMsg: "exceeds 65536 bytes"},
 		"redirect": {handler: func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
@@ -369,7 +368,7 @@ func TestCheckDedup(t *testing.T) {
 	f.answerWith(func(w http.ResponseWriter, r *http.Request) {
 		<-release
 		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"active":true,"token_type":"access_token","sub":"usr_7"}`))
+		w.Write([]byte(`{"active":true,"token_type":"Bearer","token_use":"access_token","sub":"usr_7"}`))
 	})
 	g, _ := newTestGuard(t, f, func(c *bearer.Config) { c.CacheTTL = -1 })
 

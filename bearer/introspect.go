@@ -61,15 +61,15 @@ func (g *Guard) introspect(ctx context.Context, token string) (Token, error) {
 	}
 
 	var answer struct {
-		Active    *bool  `json:"active"`
-		TokenType string `json:"token_type"`
-		Scope     string `json:"scope"`
-		ClientID  string `json:"client_id"`
-		AppID     string `json:"app_id"`
-		Subject   string `json:"sub"`
-		TeamID    string `json:"team_id"`
-		Exp       int64  `json:"exp"`
-		Iat       int64  `json:"iat"`
+		Active   *bool  `json:"active"`
+		TokenUse string `json:"token_use"`
+		Scope    string `json:"scope"`
+		ClientID string `json:"client_id"`
+		AppID    string `json:"app_id"`
+		Subject  string `json:"sub"`
+		TeamID   string `json:"team_id"`
+		Exp      int64  `json:"exp"`
+		Iat      int64  `json:"iat"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil {
 		return Token{}, fmt.Errorf("bearer: %w: introspection answer is not the expected JSON: %w", ErrUnavailable, err)
@@ -79,10 +79,10 @@ func (g *Guard) introspect(ctx context.Context, token string) (Token, error) {
 		return Token{}, fmt.Errorf(`bearer: %w: introspection answer has no "active" member`, ErrUnavailable)
 	case !*answer.Active:
 		return Token{}, fmt.Errorf("bearer: token is not active: %w", ErrInvalidToken)
-	case answer.TokenType != "access_token":
+	case answer.TokenUse != "access_token":
 		// Most likely a refresh token, which must never stand in for an access
-		// token; an absent token_type is refused for the same reason.
-		return Token{}, fmt.Errorf("bearer: token type %.40q is not access_token: %w", answer.TokenType, ErrInvalidToken)
+		// token; an absent token_use is refused for the same reason.
+		return Token{}, fmt.Errorf("bearer: token use %.40q is not access_token: %w", answer.TokenUse, ErrInvalidToken)
 	}
 	return Token{
 		Subject:   answer.Subject,

@@ -133,7 +133,7 @@ func TestRequire(t *testing.T) {
 			f.issue(readOnly, func(a map[string]any) { a["scope"] = "read:projects" })
 			f.issue("pbat_revoked", nil)
 			f.revoke("pbat_revoked")
-			f.issue(refreshToken, func(a map[string]any) { a["token_type"] = "refresh_token" })
+			f.issue(refreshToken, func(a map[string]any) { a["token_use"] = "refresh_token" })
 			g, _ := newTestGuard(t, f, nil)
 
 			var got result

@@ -153,7 +153,8 @@ var (
 func activeAnswer() map[string]any {
 	return map[string]any{
 		"active":     true,
-		"token_type": "access_token",
+		"token_type": "Bearer",
+		"token_use":  "access_token",
 		"scope":      "read:projects write:projects",
 		"client_id":  testClientID,
 		"app_id":     "app_2KWPBgLlAfxdpx2AI54pPJ85f4W",

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/patchbay/patchbay/bearer"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
@@ -261,7 +262,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		}
 		info := o.introspect(t, tok.AccessToken)
 		if info["sub"] != "user_1" || info["team_id"] != "team_1" || info["scope"] != "read:projects" || info["client_id"] != app.ClientID ||
-			info["token_type"] != "access_token" || info["iss"] != o.node.URL {
+			info["token_type"] != "Bearer" || info["token_use"] != "access_token" || info["iss"] != o.node.URL {
 			t.Errorf("introspection %v", info)
 		}
 
@@ -867,6 +868,82 @@ func TestOAuthTokenRateLimitPerClient(t *testing.T) {
 		}
 		if st, _, m := o.tokenCall(t, "/oauth/token", form, b.ClientID, b.ClientSecret); st != 200 {
 			t.Errorf("after a stranger's failed attempts: %d %v", st, m)
+		}
+	})
+}
+
+// TestBearerAgainstPatchbay protects an API with the bearer package and
+// tokens from a real node: scopes, RFC 6750 answers, and revocation taking
+// effect within the guard's stated cache bound.
+func TestBearerAgainstPatchbay(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d)
+		app := o.createApp(t, `{"team_id":"devteam","name":"Timely","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects","write:projects"]}`)
+		const ttl = 300 * time.Millisecond
+		guard, err := bearer.New(bearer.Config{IntrospectionURL: o.node.URL + "/oauth/introspect", APIKey: o.key, CacheTTL: ttl, Realm: "api.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		whoami := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok, _ := bearer.TokenFrom(r.Context())
+			io.WriteString(w, tok.Subject+" "+tok.TeamID+" "+strings.Join(tok.Scopes, ","))
+		})
+		mux.Handle("GET /projects", guard.Require("read:projects")(whoami))
+		mux.Handle("POST /projects", guard.Require("write:projects")(whoami))
+		api := httptest.NewServer(mux)
+		t.Cleanup(api.Close)
+		call := func(method, path, token string) (int, http.Header, string) {
+			req, _ := http.NewRequestWithContext(t.Context(), method, api.URL+path, nil)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, resp.Header, string(body)
+		}
+
+		// A user's token from the real flow.
+		conf := o.config(app, "read:projects")
+		code, verifier := o.codeFor(t, newBrowser(t), conf)
+		tok, err := conf.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, _, body := call("GET", "/projects", tok.AccessToken); st != 200 || body != "user_1 team_1 read:projects" {
+			t.Fatalf("valid token: %d %q", st, body)
+		}
+		st, h, _ := call("POST", "/projects", tok.AccessToken)
+		if st != 403 || !strings.Contains(h.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
+			t.Errorf("missing scope: %d %q", st, h.Get("WWW-Authenticate"))
+		}
+		if st, h, _ := call("GET", "/projects", ""); st != 401 || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("no token: %d %q", st, h.Get("WWW-Authenticate"))
+		}
+		if st, _, _ := call("GET", "/projects?access_token="+url.QueryEscape(tok.AccessToken), ""); st != 400 {
+			t.Errorf("token in the query string: %d", st)
+		}
+		// The refresh token is not an access token.
+		if st, h, _ := call("GET", "/projects", tok.RefreshToken); st != 401 || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Errorf("refresh token as access token: %d %q", st, h.Get("WWW-Authenticate"))
+		}
+
+		// Revoked in Patchbay: refused once the guard's cache bound has passed.
+		if st, _, m := o.tokenCall(t, "/oauth/revoke", url.Values{"token": {tok.AccessToken}}, app.ClientID, app.ClientSecret); st != 200 {
+			t.Fatalf("revoke: %d %v", st, m)
+		}
+		revoked := time.Now()
+		waitFor(t, 5*time.Second, "the revoked token to be refused", func() bool {
+			st, h, _ := call("GET", "/projects", tok.AccessToken)
+			return st == 401 && strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`)
+		})
+		if took := time.Since(revoked); took > ttl+time.Second {
+			t.Errorf("the revoked token was accepted for %s, beyond the %s cache bound", took, ttl)
 		}
 	})
 }

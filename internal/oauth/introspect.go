@@ -14,8 +14,11 @@ import (
 // Introspection is the answer of the introspection endpoint (RFC 7662 §2.2).
 // An inactive token is exactly {"active":false}.
 type Introspection struct {
-	Active    bool   `json:"active"`
-	TokenType string `json:"token_type,omitempty"` // access_token or refresh_token
+	Active bool `json:"active"`
+	// TokenType is Bearer for access tokens (RFC 7662 §2.2 uses RFC 6749's
+	// token types); TokenUse says which kind of token was presented.
+	TokenType string `json:"token_type,omitempty"`
+	TokenUse  string `json:"token_use,omitempty"` // access_token or refresh_token
 	Scope     string `json:"scope,omitempty"`
 	ClientID  string `json:"client_id,omitempty"`
 	AppID     string `json:"app_id,omitempty"`
@@ -79,13 +82,13 @@ func (s *Service) Introspect(ctx context.Context, token, hint, onlyApp string) (
 	if t.revokedAt != nil || onlyApp != "" && t.appID != onlyApp {
 		return inactive, nil
 	}
-	out := Introspection{Active: true, TokenType: "access_token", ClientID: t.clientID, AppID: t.appID,
+	out := Introspection{Active: true, TokenType: "Bearer", TokenUse: "access_token", ClientID: t.clientID, AppID: t.appID,
 		Subject: t.clientID, IssuedAt: t.createdAt.Unix(), Issuer: s.cfg.Issuer, ExpiresAt: t.accessExpires.Unix()}
 	if t.refresh {
 		if t.refreshExpires == nil || !now.Before(*t.refreshExpires) || t.rotatedAt != nil {
 			return inactive, nil
 		}
-		out.TokenType, out.ExpiresAt = "refresh_token", t.refreshExpires.Unix()
+		out.TokenType, out.TokenUse, out.ExpiresAt = "", "refresh_token", t.refreshExpires.Unix()
 	} else if !now.Before(t.accessExpires) {
 		return inactive, nil
 	}

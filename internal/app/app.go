@@ -25,6 +25,7 @@ import (
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/idempotency"
+	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -102,6 +103,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		TokenRateLimit:    ratelimit.Policy{Limit: cfg.OAuthTokenRateLimit, Window: time.Second},
 	})
 
+	reg := prometheus.NewRegistry()
+	incoming := inbound.NewService(db, v, cfg.PublicURL, reg)
+
 	workers, periodic := registry(db, hooks, provider)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
@@ -116,7 +120,6 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	inserter.client = jobClient
 
-	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		jobs.NewCollector(db, logger))
 
@@ -134,6 +137,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		EventTypes:  eventTypes,
 		Idempotency: idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
 		OAuth:       provider,
+		Inbound:     incoming,
 		Limiter:     limiter,
 		RateLimit:   ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Metrics:     reg,

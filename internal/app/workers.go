@@ -6,6 +6,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/patchbay/patchbay/internal/idempotency"
+	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
@@ -24,6 +25,7 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service) (*
 	river.AddWorker(workers, &webhooks.RecoverWorker{Service: hooks})
 	river.AddWorker(workers, &webhooks.RetentionWorker{Service: hooks})
 	river.AddWorker(workers, &oauth.CleanupWorker{Service: provider})
+	river.AddWorker(workers, &inbound.DedupeCleanupWorker{DB: db})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -37,6 +39,9 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service) (*
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return oauth.CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return inbound.DedupeCleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/devinbox"
+	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -25,6 +26,9 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("POST /oauth/token", oauth.HandleToken(d.OAuth))
 	rt.public("POST /oauth/revoke", oauth.HandleRevoke(d.OAuth))
 	rt.public("POST /oauth/introspect", oauth.HandleIntrospect(d.OAuth, d.Keys))
+
+	// Incoming webhooks: providers authenticate by their signatures, not API keys.
+	rt.public("POST /in/{source_id}", inbound.HandleIngest(d.Inbound))
 
 	rt.admin("POST /v1/api-keys", auth.HandleCreate(d.Keys))
 	rt.admin("GET /v1/api-keys", auth.HandleList(d.Keys))
@@ -78,6 +82,14 @@ func addRoutes(rt *router, d Deps) {
 
 	rt.admin("GET /v1/oauth/authorizations", oauth.HandleAuthorizationList(d.OAuth))
 	rt.admin("DELETE /v1/oauth/authorizations/{authorization_id}", oauth.HandleAuthorizationRevoke(d.OAuth))
+
+	rt.admin("POST /v1/sources", inbound.HandleSourceCreate(d.Inbound))
+	rt.admin("GET /v1/sources", inbound.HandleSourceList(d.Inbound))
+	rt.admin("GET /v1/sources/{source_id}", inbound.HandleSourceGet(d.Inbound))
+	rt.admin("PATCH /v1/sources/{source_id}", inbound.HandleSourceUpdate(d.Inbound))
+	rt.admin("DELETE /v1/sources/{source_id}", inbound.HandleSourceDelete(d.Inbound))
+	rt.admin("GET /v1/sources/{source_id}/events", inbound.HandleEventList(d.Inbound))
+	rt.admin("GET /v1/sources/{source_id}/events/{event_id}", inbound.HandleEventGet(d.Inbound))
 
 	rt.admin("POST /v1/tenants/{tenant_id}/messages", webhooks.HandlePublish(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", webhooks.HandlePublishBatch(d.Webhooks))

@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/idempotency"
+	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
@@ -28,6 +29,7 @@ type Deps struct {
 	Webhooks    *webhooks.Service
 	EventTypes  *webhooks.EventTypes
 	OAuth       *oauth.Service
+	Inbound     *inbound.Service
 	Idempotency *idempotency.Keys
 	Limiter     ratelimit.Limiter
 	RateLimit   ratelimit.Policy

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
+
+	"github.com/patchbay/patchbay/internal/store/storetest"
+)
+
+type testSource struct {
+	ID        string `json:"id"`
+	IngestURL string `json:"ingest_url"`
+}
+
+func (e *env) createSource(t *testing.T, body string) testSource {
+	t.Helper()
+	resp, b := e.do(t, "POST", "/v1/sources", body)
+	if resp.StatusCode != 201 {
+		t.Fatalf("create source: %d %s", resp.StatusCode, b)
+	}
+	var src testSource
+	if err := json.Unmarshal(b, &src); err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// post sends a provider's request to an ingest URL, without the env's key.
+func post(t *testing.T, u string, body []byte, headers ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", u, strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func TestInboundIngest(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setup(t, d, "--rate-limit", "0")
+		const secret = "whsec_test_4eC39HqLyjWDarjtT1zdp7dc"
+		src := e.createSource(t, `{"name":"Stripe","verifier":{"scheme":"stripe","secrets":["`+secret+`"]}}`)
+		if !strings.HasSuffix(src.IngestURL, "/in/"+src.ID) || !strings.HasPrefix(src.IngestURL, e.node.URL) {
+			t.Fatalf("ingest_url %q", src.IngestURL)
+		}
+		resp, body := e.do(t, "GET", "/v1/sources/"+src.ID, "")
+		if resp.StatusCode != 200 || strings.Contains(string(body), secret) || !strings.Contains(string(body), `"secret_count":1`) {
+			t.Fatalf("source shows its secret or no count: %s", body)
+		}
+
+		event := []byte(`{"id":"evt_1","object":"event","type":"invoice.paid","data":{"object":{"amount":42}}}`)
+		signed := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: event, Secret: secret, Timestamp: time.Now()})
+		st, h, got := post(t, src.IngestURL, event, "Stripe-Signature", signed.Header)
+		if st != 200 || got != `{"ok":true}` || h.Get("Content-Type") != "application/json" {
+			t.Fatalf("valid event: %d %q %q", st, got, h.Get("Content-Type"))
+		}
+		// The provider retries: acknowledged, recorded, marked duplicate.
+		if st, _, _ := post(t, src.IngestURL, event, "Stripe-Signature", signed.Header); st != 200 {
+			t.Fatalf("duplicate: %d", st)
+		}
+		// Tampered, wrongly signed, stale or unsigned: 401 problems that echo nothing.
+		tampered := []byte(strings.Replace(string(event), "42", "4200", 1))
+		other := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: event, Secret: "whsec_other", Timestamp: time.Now()})
+		stale := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: event, Secret: secret, Timestamp: time.Now().Add(-time.Hour)})
+		for name, c := range map[string]struct {
+			body   []byte
+			header string
+			reason string
+		}{
+			"tampered":     {tampered, signed.Header, "bad_signature"},
+			"wrong secret": {event, other.Header, "bad_signature"},
+			"stale":        {event, stale.Header, "timestamp_expired"},
+			"unsigned":     {event, "", "missing_header"},
+		} {
+			var headers []string
+			if c.header != "" {
+				headers = []string{"Stripe-Signature", c.header}
+			}
+			st, h, got := post(t, src.IngestURL, c.body, headers...)
+			if st != 401 || h.Get("Content-Type") != "application/problem+json" || !strings.Contains(got, c.reason) ||
+				strings.Contains(got, "4200") || strings.Contains(got, "v1=") {
+				t.Errorf("%s: %d %s", name, st, got)
+			}
+		}
+
+		resp, body = e.do(t, "GET", "/v1/sources/"+src.ID+"/events", "")
+		var list struct {
+			Data []struct {
+				ID          string          `json:"id"`
+				EventID     string          `json:"event_id"`
+				DuplicateOf *string         `json:"duplicate_of"`
+				Status      string          `json:"status"`
+				Body        json.RawMessage `json:"body"`
+				Headers     map[string]string
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 || len(list.Data) != 2 {
+			t.Fatalf("events: %d %s", resp.StatusCode, body)
+		}
+		first, dup := list.Data[0], list.Data[1]
+		if first.Status != "received" || first.EventID != "evt_1" || string(first.Body) != string(event) ||
+			first.Headers["Stripe-Signature"] == "" || dup.Status != "duplicate" || dup.DuplicateOf == nil || *dup.DuplicateOf != first.ID {
+			t.Errorf("events %+v", list.Data)
+		}
+		resp, body = e.do(t, "GET", "/v1/sources/"+src.ID+"/events?status=duplicate", "")
+		if !strings.Contains(string(body), dup.ID) || strings.Contains(string(body), `"id":"`+first.ID+`"`) || resp.StatusCode != 200 {
+			t.Errorf("status filter: %s", body)
+		}
+
+		resp, body = e.do(t, "GET", "/metrics", "")
+		for _, want := range []string{
+			`patchbay_inbound_events_total{outcome="new",source="` + src.ID + `"} 1`,
+			`patchbay_inbound_events_total{outcome="duplicate",source="` + src.ID + `"} 1`,
+			`patchbay_inbound_rejected_total{reason="bad_signature",source="` + src.ID + `"} 2`,
+		} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+	})
+}
+
+func TestInboundSourcesAndSlackChallenge(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setup(t, d, "--rate-limit", "0")
+		for _, c := range []struct{ body, field string }{
+			{`{"name":"x","verifier":{"scheme":"stripe"}}`, "verifier.secrets"},
+			{`{"name":"x","verifier":{"scheme":"carrier-pigeon","secrets":["a"]}}`, "verifier.scheme"},
+			{`{"name":"x"}`, "verifier"},
+			{`{"name":"x","verifier":{"scheme":"none"},"response":{"status":500,"body":"","content_type":"text/plain"}}`, "response.status"},
+			{`{"name":"x","verifier":{"scheme":"none"},"dedupe_window_seconds":5}`, "dedupe_window_seconds"},
+			{`{"name":"x","verifier":{"scheme":"none"},"tenant_id":"nobody"}`, "tenant_id"},
+		} {
+			resp, body := e.do(t, "POST", "/v1/sources", c.body)
+			problem(t, resp, body)
+			if resp.StatusCode != 400 || !strings.Contains(string(body), `"`+c.field+`"`) {
+				t.Errorf("%s: %d %s, want 400 naming %s", c.body, resp.StatusCode, body, c.field)
+			}
+		}
+
+		src := e.createSource(t, `{"name":"Slack","verifier":{"scheme":"none"},"response":{"status":202,"body":"thanks","content_type":"text/plain"}}`)
+		if st, h, got := post(t, src.IngestURL, []byte(`{"type":"event_callback","event_id":"Ev1"}`)); st != 202 || got != "thanks" || h.Get("Content-Type") != "text/plain" {
+			t.Errorf("configured response: %d %q %q", st, got, h.Get("Content-Type"))
+		}
+		// Slack's url_verification is answered with its challenge.
+		slack := e.createSource(t, `{"name":"Slack events","verifier":{"scheme":"slack","secrets":["8f742231b10e8888abcd99yyyzzz85a5"]}}`)
+		challenge := []byte(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		mac := hmac.New(sha256.New, []byte("8f742231b10e8888abcd99yyyzzz85a5"))
+		mac.Write([]byte("v0:" + ts + ":" + string(challenge)))
+		st, _, got := post(t, slack.IngestURL, challenge, "X-Slack-Request-Timestamp", ts, "X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+		if st != 200 || got != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+			t.Errorf("url_verification: %d %q", st, got)
+		}
+
+		// Unknown sources are 404 problems.
+		if st, _, _ := post(t, e.node.URL+"/in/src_01JDOESNOTEXIST0000000000", []byte(`{}`)); st != 404 {
+			t.Errorf("unknown source: %d", st)
+		}
+		// A changed source takes effect at once on the node that changed it.
+		resp, body := e.do(t, "PATCH", "/v1/sources/"+src.ID, `{"verifier":{"scheme":"api_key","header":"X-Key","secrets":["k1"]}}`)
+		if resp.StatusCode != 200 {
+			t.Fatalf("update: %d %s", resp.StatusCode, body)
+		}
+		if st, _, _ := post(t, src.IngestURL, []byte(`{}`)); st != 401 {
+			t.Errorf("after requiring a key, a keyless request: %d", st)
+		}
+		if st, _, _ := post(t, src.IngestURL, []byte(`{}`), "X-Key", "k1"); st != 202 {
+			t.Errorf("with the key: %d", st)
+		}
+		resp, body = e.do(t, "GET", "/v1/sources/"+src.ID+"/events?status=received", "")
+		if strings.Contains(string(body), `"X-Key"`) || resp.StatusCode != 200 {
+			t.Errorf("the api_key header was stored: %s", body)
+		}
+		if resp, _ := e.do(t, "DELETE", "/v1/sources/"+src.ID, ""); resp.StatusCode != 204 {
+			t.Errorf("delete: %d", resp.StatusCode)
+		}
+		if st, _, _ := post(t, src.IngestURL, []byte(`{}`), "X-Key", "k1"); st != 404 {
+			t.Errorf("deleted source: %d", st)
+		}
+	})
+}

@@ -1,0 +1,208 @@
+package inbound
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Event is one request a provider sent to a source, as received.
+type Event struct {
+	ID       string `json:"id"`
+	SourceID string `json:"source_id"`
+	// EventID is the provider's identity of the event, the dedupe key.
+	EventID     *string           `json:"event_id"`
+	DuplicateOf *string           `json:"duplicate_of"`
+	Status      string            `json:"status"`
+	Method      string            `json:"method"`
+	Headers     map[string]string `json:"headers"`
+	// Body is the raw body: JSON as it came, or a string for anything else.
+	Body       json.RawMessage `json:"body"`
+	SignedAt   *time.Time      `json:"signed_at"`
+	ReceivedAt time.Time       `json:"received_at"`
+}
+
+// EventFilter narrows a list of events; zero values do not filter.
+type EventFilter struct {
+	Status  string
+	EventID string
+	Since   time.Time
+	Until   time.Time
+}
+
+const eventColumns = "id, source_id, event_id, duplicate_of, status, method, headers, body, signed_at, received_at"
+
+func scanEvent(sc store.Scanner) (Event, error) {
+	var e Event
+	var headers string
+	var body []byte
+	if err := sc.Scan(&e.ID, &e.SourceID, &e.EventID, &e.DuplicateOf, &e.Status, &e.Method, &headers, &body, &e.SignedAt, &e.ReceivedAt); err != nil {
+		return Event{}, err
+	}
+	if err := json.Unmarshal([]byte(headers), &e.Headers); err != nil {
+		return Event{}, fmt.Errorf("event %s headers: %w", e.ID, err)
+	}
+	e.Body = rawBody(body)
+	return e, nil
+}
+
+// rawBody shows a body that is JSON as it is, and anything else (form
+// posts, say) as a JSON string.
+func rawBody(body []byte) json.RawMessage {
+	if json.Valid(body) {
+		return body
+	}
+	quoted, _ := json.Marshal(string(body))
+	return quoted
+}
+
+// Events returns a page of a source's events, newest last.
+func (s *Service) Events(ctx context.Context, sourceID string, f EventFilter, page httpapi.Page) ([]Event, error) {
+	if _, err := s.Source(ctx, sourceID); err != nil {
+		return nil, err
+	}
+	where := []string{"source_id = ?", "id > ?"}
+	args := []any{sourceID, page.After}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.EventID != "" {
+		where, args = append(where, "event_id = ?"), append(args, f.EventID)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "received_at >= ?"), append(args, f.Since)
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "received_at < ?"), append(args, f.Until)
+	}
+	rows, err := s.db.Query(ctx, "SELECT "+eventColumns+" FROM inbound_events WHERE "+strings.Join(where, " AND ")+" ORDER BY id LIMIT ?",
+		append(args, page.Limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var list []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+// Event returns one event of a source.
+func (s *Service) Event(ctx context.Context, sourceID, eventID string) (Event, error) {
+	e, err := scanEvent(s.db.QueryRow(ctx, "SELECT "+eventColumns+" FROM inbound_events WHERE source_id = ? AND id = ?", sourceID, eventID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Event{}, apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
+	}
+	return e, err
+}
+
+var eventStatuses = []string{StatusReceived, StatusDuplicate, StatusForwarded, StatusFailed}
+
+// HandleEventList lists a source's events.
+func HandleEventList(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "List a source's events, oldest first", Response: httpapi.List[Event]{},
+		Query: append([]httpapi.Param{
+			{Name: "status", Description: "received, duplicate, forwarded or failed"},
+			{Name: "event_id", Description: "the provider's event identity (the dedupe key)"},
+			{Name: "since", Description: "received at or after this RFC 3339 time"},
+			{Name: "until", Description: "received before this RFC 3339 time"},
+		}, httpapi.PageParams...),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourceID, err := sourceFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			page, err := httpapi.ParsePage(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			q := r.URL.Query()
+			f := EventFilter{Status: q.Get("status"), EventID: q.Get("event_id")}
+			problems := map[string]string{}
+			if f.Status != "" && !slices.Contains(eventStatuses, f.Status) {
+				problems["status"] = "must be received, duplicate, forwarded or failed"
+			}
+			for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+				if v := q.Get(name); v != "" {
+					t, err := time.Parse(time.RFC3339Nano, v)
+					if err != nil {
+						problems[name] = "must be an RFC 3339 time such as 2026-11-28T10:00:00Z"
+					}
+					*dst = t
+				}
+			}
+			if len(problems) > 0 {
+				httpapi.Error(w, r, apperr.InvalidFields(problems))
+				return
+			}
+			list, err := s.Events(r.Context(), sourceID, f, page)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(e Event) string { return e.ID }))
+		}),
+	}
+}
+
+// HandleEventGet returns one event.
+func HandleEventGet(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get one event of a source, with its headers and raw body", Response: Event{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourceID, err := sourceFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			eventID, err := httpapi.PathID(r, "event_id", "ievt")
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			e, err := s.Event(r.Context(), sourceID, eventID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, e)
+		}),
+	}
+}
+
+// DedupeCleanupArgs is the periodic job that forgets event identities whose
+// window has passed.
+type DedupeCleanupArgs struct{}
+
+func (DedupeCleanupArgs) Kind() string { return "inbound_dedupe_cleanup" }
+
+// DedupeCleanupWorker removes expired identity claims; the events stay.
+type DedupeCleanupWorker struct {
+	river.WorkerDefaults[DedupeCleanupArgs]
+	DB *store.DB
+}
+
+func (w *DedupeCleanupWorker) Work(ctx context.Context, _ *river.Job[DedupeCleanupArgs]) error {
+	_, err := w.DB.Exec(ctx, "DELETE FROM inbound_dedupe WHERE expires_at < ?", time.Now())
+	return err
+}

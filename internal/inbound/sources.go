@@ -1,0 +1,293 @@
+// Package inbound receives webhooks that providers such as Stripe, GitHub,
+// Shopify and Slack send to the SaaS: each source has an ingest URL; every
+// request to it is verified over its raw bytes, deduplicated by the
+// provider's event identity, and committed before it is acknowledged.
+package inbound
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
+	"github.com/patchbay/patchbay/verify"
+)
+
+// DedupeWindowDefault is how long an event identity is remembered unless a
+// source says otherwise.
+const DedupeWindowDefault = 7 * 24 * time.Hour
+
+// sourceCacheTTL bounds how long another node may keep using a source's
+// previous settings (a rotated-out secret, say) after a change; the node
+// that makes the change drops its copy at once.
+const sourceCacheTTL = 5 * time.Second
+
+// Response is what a source answers the provider once an event is stored.
+type Response struct {
+	Status      int    `json:"status"`
+	Body        string `json:"body"`
+	ContentType string `json:"content_type"`
+}
+
+// Source is where one provider sends its webhooks.
+type Source struct {
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	TenantID *string `json:"tenant_id"`
+	// IngestURL is the URL to give the provider.
+	IngestURL string `json:"ingest_url"`
+	// Verifier is how requests are verified, without its secrets.
+	Verifier    verify.Config `json:"verifier"`
+	SecretCount int           `json:"secret_count"`
+	// DedupeWindowSeconds is how long an event identity is remembered.
+	DedupeWindowSeconds int `json:"dedupe_window_seconds"`
+	// DestinationURL receives each new event; nil keeps events only.
+	DestinationURL *string `json:"destination_url"`
+	// ForwardHeaderPrefix, when set, forwards the provider's headers under
+	// this prefix.
+	ForwardHeaderPrefix string    `json:"forward_header_prefix"`
+	Response            Response  `json:"response"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+
+	verifier verify.Config // with its secrets
+}
+
+// Service manages sources and ingests their events.
+type Service struct {
+	db        *store.DB
+	vault     *vault.Vault
+	publicURL string
+	metrics   *metrics
+
+	mu    sync.Mutex
+	cache map[string]cachedSource
+}
+
+type cachedSource struct {
+	src      Source
+	verifier *verify.Verifier
+	fetched  time.Time
+}
+
+type metrics struct {
+	events   *prometheus.CounterVec
+	rejected *prometheus.CounterVec
+}
+
+// NewService returns the inbound service. publicURL is the base of ingest
+// URLs; the metrics are registered on reg.
+func NewService(db *store.DB, v *vault.Vault, publicURL string, reg prometheus.Registerer) *Service {
+	m := &metrics{
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "patchbay_inbound_events_total", Help: "Verified incoming webhook requests by source and outcome (new, duplicate, challenge).",
+		}, []string{"source", "outcome"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "patchbay_inbound_rejected_total", Help: "Incoming webhook requests that failed verification, by source and reason.",
+		}, []string{"source", "reason"}),
+	}
+	reg.MustRegister(m.events, m.rejected)
+	return &Service{db: db, vault: v, publicURL: publicURL, metrics: m, cache: map[string]cachedSource{}}
+}
+
+func sealAAD(sourceID string) string { return "sources/" + sourceID + "/verifier" }
+
+func (s *Service) seal(src Source) ([]byte, error) {
+	plain, err := json.Marshal(src.verifier)
+	if err != nil {
+		return nil, err
+	}
+	return s.vault.Seal(plain, sealAAD(src.ID)), nil
+}
+
+// CreateSource adds a source.
+func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) {
+	src.ID = id.New("src")
+	sealed, err := s.seal(src)
+	if err != nil {
+		return Source{}, err
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		src.CreatedAt, src.UpdatedAt = tx.Now(), tx.Now()
+		if src.TenantID != nil {
+			if err := tenantExists(ctx, tx, *src.TenantID); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO sources (id, name, tenant_id, scheme, verifier, dedupe_window_seconds, destination_url,
+			forward_header_prefix, response_status, response_body, response_content_type, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			src.ID, src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
+			src.ForwardHeaderPrefix, src.Response.Status, src.Response.Body, src.Response.ContentType, src.CreatedAt, src.UpdatedAt)
+		return err
+	})
+	if err != nil {
+		return Source{}, err
+	}
+	return s.present(src), nil
+}
+
+func tenantExists(ctx context.Context, tx *store.Tx, tenantID string) error {
+	var n int
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM tenants WHERE id = ? AND deleted_at IS NULL", tenantID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return apperr.InvalidFields(map[string]string{"tenant_id": "no tenant " + tenantID})
+	}
+	return nil
+}
+
+// present fills in what a source shows and hides its secrets.
+func (s *Service) present(src Source) Source {
+	src.IngestURL = s.publicURL + "/in/" + src.ID
+	src.Verifier = src.verifier
+	src.Verifier.Secrets = nil
+	src.SecretCount = len(src.verifier.Secrets)
+	return src
+}
+
+const sourceColumns = `id, name, tenant_id, verifier, dedupe_window_seconds, destination_url, forward_header_prefix,
+	response_status, response_body, response_content_type, created_at, updated_at`
+
+func (s *Service) scanSource(sc store.Scanner) (Source, error) {
+	var src Source
+	var sealed []byte
+	err := sc.Scan(&src.ID, &src.Name, &src.TenantID, &sealed, &src.DedupeWindowSeconds, &src.DestinationURL, &src.ForwardHeaderPrefix,
+		&src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.CreatedAt, &src.UpdatedAt)
+	if err != nil {
+		return Source{}, err
+	}
+	plain, err := s.vault.Open(sealed, sealAAD(src.ID))
+	if err != nil {
+		return Source{}, fmt.Errorf("source %s verifier: %w", src.ID, err)
+	}
+	if err := json.Unmarshal(plain, &src.verifier); err != nil {
+		return Source{}, fmt.Errorf("source %s verifier: %w", src.ID, err)
+	}
+	return src, nil
+}
+
+func (s *Service) source(ctx context.Context, q store.Querier, sourceID string) (Source, error) {
+	src, err := s.scanSource(q.QueryRow(ctx, "SELECT "+sourceColumns+" FROM sources WHERE id = ?", sourceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Source{}, apperr.Errorf(apperr.NotFound, "source %s not found", sourceID)
+	}
+	return src, err
+}
+
+// Source returns a source without its secrets.
+func (s *Service) Source(ctx context.Context, sourceID string) (Source, error) {
+	src, err := s.source(ctx, s.db, sourceID)
+	if err != nil {
+		return Source{}, err
+	}
+	return s.present(src), nil
+}
+
+// ListSources returns a page of sources ordered by ID.
+func (s *Service) ListSources(ctx context.Context, page httpapi.Page) ([]Source, error) {
+	rows, err := s.db.Query(ctx, "SELECT "+sourceColumns+" FROM sources WHERE id > ? ORDER BY id LIMIT ?", page.After, page.Limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	defer rows.Close()
+	var list []Source
+	for rows.Next() {
+		src, err := s.scanSource(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, s.present(src))
+	}
+	return list, rows.Err()
+}
+
+// UpdateSource changes the given fields of a source.
+func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFields) (Source, error) {
+	defer s.forget(sourceID)
+	src, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Source, error) {
+		src, err := s.source(ctx, tx, sourceID)
+		if err != nil {
+			return Source{}, err
+		}
+		f.apply(&src)
+		if src.TenantID != nil {
+			if err := tenantExists(ctx, tx, *src.TenantID); err != nil {
+				return Source{}, err
+			}
+		}
+		sealed, err := s.seal(src)
+		if err != nil {
+			return Source{}, err
+		}
+		src.UpdatedAt = tx.Now()
+		_, err = tx.Exec(ctx, `UPDATE sources SET name = ?, tenant_id = ?, scheme = ?, verifier = ?, dedupe_window_seconds = ?,
+			destination_url = ?, forward_header_prefix = ?, response_status = ?, response_body = ?, response_content_type = ?,
+			updated_at = ? WHERE id = ?`,
+			src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
+			src.ForwardHeaderPrefix, src.Response.Status, src.Response.Body, src.Response.ContentType, src.UpdatedAt, src.ID)
+		return src, err
+	})
+	if err != nil {
+		return Source{}, err
+	}
+	return s.present(src), nil
+}
+
+// DeleteSource removes a source and its events; its ingest URL stops
+// accepting at once on this node, and within seconds on the others.
+func (s *Service) DeleteSource(ctx context.Context, sourceID string) error {
+	defer s.forget(sourceID)
+	res, err := s.db.Exec(ctx, "DELETE FROM sources WHERE id = ?", sourceID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.Errorf(apperr.NotFound, "source %s not found", sourceID)
+	}
+	return nil
+}
+
+func (s *Service) forget(sourceID string) {
+	s.mu.Lock()
+	delete(s.cache, sourceID)
+	s.mu.Unlock()
+}
+
+// ingestSource returns a source and its verifier for the ingest path, from
+// a short cache: the database and the decryption stay out of the hot path.
+func (s *Service) ingestSource(ctx context.Context, sourceID string) (Source, *verify.Verifier, error) {
+	now := time.Now()
+	s.mu.Lock()
+	c, ok := s.cache[sourceID]
+	s.mu.Unlock()
+	if ok && now.Sub(c.fetched) < sourceCacheTTL {
+		return c.src, c.verifier, nil
+	}
+	src, err := s.source(ctx, s.db, sourceID)
+	if err != nil {
+		return Source{}, nil, err
+	}
+	v, err := verify.New(src.verifier)
+	if err != nil {
+		return Source{}, nil, fmt.Errorf("source %s verifier: %w", sourceID, err)
+	}
+	s.mu.Lock()
+	if len(s.cache) > 10_000 { // bound memory; live sources refill it at once
+		clear(s.cache)
+	}
+	s.cache[sourceID] = cachedSource{src: src, verifier: v, fetched: now}
+	s.mu.Unlock()
+	return src, v, nil
+}

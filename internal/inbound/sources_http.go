@@ -1,0 +1,230 @@
+package inbound
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/verify"
+)
+
+// sourceFields are a source's writable fields, shared by create and update;
+// nil means "not given". An empty string clears tenant_id and
+// destination_url.
+type sourceFields struct {
+	Name                *string        `json:"name,omitempty"`
+	TenantID            *string        `json:"tenant_id,omitempty"`
+	Verifier            *verify.Config `json:"verifier,omitempty"`
+	DedupeWindowSeconds *int           `json:"dedupe_window_seconds,omitempty"`
+	DestinationURL      *string        `json:"destination_url,omitempty"`
+	ForwardHeaderPrefix *string        `json:"forward_header_prefix,omitempty"`
+	Response            *Response      `json:"response,omitempty"`
+}
+
+func (f sourceFields) problems() map[string]string {
+	p := map[string]string{}
+	if f.Name != nil && (*f.Name == "" || len(*f.Name) > 200) {
+		p["name"] = "must be 1 to 200 bytes"
+	}
+	if f.TenantID != nil && *f.TenantID != "" {
+		if msg := tenants.ValidID(*f.TenantID); msg != "" {
+			p["tenant_id"] = msg
+		}
+	}
+	if f.Verifier != nil {
+		var ce *verify.ConfigError
+		if err := f.Verifier.Validate(); errors.As(err, &ce) {
+			for field, msg := range ce.Fields {
+				p["verifier."+field] = msg
+			}
+		} else if err != nil {
+			p["verifier"] = err.Error()
+		}
+	}
+	if f.DedupeWindowSeconds != nil && (*f.DedupeWindowSeconds < 60 || *f.DedupeWindowSeconds > 90*24*3600) {
+		p["dedupe_window_seconds"] = "must be from 60 (a minute) to 7776000 (90 days)"
+	}
+	if f.DestinationURL != nil && *f.DestinationURL != "" {
+		if u, err := url.Parse(*f.DestinationURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			p["destination_url"] = "must be an absolute http(s) URL"
+		}
+	}
+	if f.ForwardHeaderPrefix != nil && (len(*f.ForwardHeaderPrefix) > 40 || strings.ContainsAny(*f.ForwardHeaderPrefix, " :\r\n")) {
+		p["forward_header_prefix"] = "must be at most 40 bytes of header-name characters, such as X-Original-"
+	}
+	if r := f.Response; r != nil {
+		switch {
+		case r.Status < 200 || r.Status > 299:
+			p["response.status"] = "must be a 2xx status: anything else makes providers retry"
+		case len(r.Body) > 4096:
+			p["response.body"] = "must be at most 4096 bytes"
+		case r.ContentType == "" || len(r.ContentType) > 100 || strings.ContainsAny(r.ContentType, "\r\n"):
+			p["response.content_type"] = "must be a media type such as application/json"
+		}
+	}
+	return p
+}
+
+// apply sets the given fields on src.
+func (f sourceFields) apply(src *Source) {
+	if f.Name != nil {
+		src.Name = *f.Name
+	}
+	if f.TenantID != nil {
+		src.TenantID = f.TenantID
+		if *f.TenantID == "" {
+			src.TenantID = nil
+		}
+	}
+	if f.Verifier != nil {
+		src.verifier = *f.Verifier
+	}
+	if f.DedupeWindowSeconds != nil {
+		src.DedupeWindowSeconds = *f.DedupeWindowSeconds
+	}
+	if f.DestinationURL != nil {
+		src.DestinationURL = f.DestinationURL
+		if *f.DestinationURL == "" {
+			src.DestinationURL = nil
+		}
+	}
+	if f.ForwardHeaderPrefix != nil {
+		src.ForwardHeaderPrefix = *f.ForwardHeaderPrefix
+	}
+	if f.Response != nil {
+		src.Response = *f.Response
+	}
+}
+
+type createSourceRequest struct{ sourceFields }
+
+func (req createSourceRequest) Valid(context.Context) map[string]string {
+	p := req.problems()
+	if req.Name == nil {
+		p["name"] = "is required"
+	}
+	if req.Verifier == nil {
+		p["verifier"] = `is required: {"scheme": "stripe", "secrets": ["whsec_…"]}, or {"scheme": "none"} to accept anything`
+	}
+	return p
+}
+
+type updateSourceRequest struct{ sourceFields }
+
+func (req updateSourceRequest) Valid(context.Context) map[string]string { return req.problems() }
+
+func sourceFromPath(r *http.Request) (string, error) { return httpapi.PathID(r, "source_id", "src") }
+
+// HandleSourceCreate adds a source.
+func HandleSourceCreate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Add a source of incoming webhooks: how its requests are verified, deduplicated, answered and forwarded; the answer has its ingest_url",
+		Request: createSourceRequest{}, Response: Source{}, Status: http.StatusCreated,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := httpapi.Decode[createSourceRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			src := Source{DedupeWindowSeconds: int(DedupeWindowDefault.Seconds()),
+				Response: Response{Status: http.StatusOK, Body: `{"ok":true}`, ContentType: "application/json"}}
+			req.apply(&src)
+			created, err := s.CreateSource(r.Context(), src)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusCreated, created)
+		}),
+	}
+}
+
+// HandleSourceList lists sources.
+func HandleSourceList(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "List sources ordered by ID (never their secrets)", Response: httpapi.List[Source]{}, Query: httpapi.PageParams,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			page, err := httpapi.ParsePage(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			list, err := s.ListSources(r.Context(), page)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(src Source) string { return src.ID }))
+		}),
+	}
+}
+
+// HandleSourceGet returns a source.
+func HandleSourceGet(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Get a source (never its secrets)", Response: Source{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourceID, err := sourceFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			src, err := s.Source(r.Context(), sourceID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, src)
+		}),
+	}
+}
+
+// HandleSourceUpdate changes a source.
+func HandleSourceUpdate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Change a source; a verifier given replaces the old one whole (list old and new secrets to rotate)",
+		Request: updateSourceRequest{}, Response: Source{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourceID, err := sourceFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			req, err := httpapi.Decode[updateSourceRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			src, err := s.UpdateSource(r.Context(), sourceID, req.sourceFields)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, src)
+		}),
+	}
+}
+
+// HandleSourceDelete deletes a source.
+func HandleSourceDelete(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Delete a source and its events", Status: http.StatusNoContent,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourceID, err := sourceFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			if err := s.DeleteSource(r.Context(), sourceID); err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}),
+	}
+}
+

@@ -227,4 +227,3 @@ func HandleSourceDelete(s *Service) httpapi.Endpoint {
 		}),
 	}
 }
-

@@ -55,11 +55,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// loadLimits bound a load run: requests in flight, how long, how many.
+// loadLimits bound a load run: requests in flight, how long, how many, and
+// optionally at what rate.
 type loadLimits struct {
 	concurrency *int
 	duration    *time.Duration
 	requests    *int64
+	rate        *float64
 }
 
 func loadFlags(fs *flag.FlagSet) loadLimits {
@@ -67,6 +69,8 @@ func loadFlags(fs *flag.FlagSet) loadLimits {
 		concurrency: fs.Int("concurrency", 64, "requests in flight at once"),
 		duration:    fs.Duration("duration", 10*time.Second, "how long to run (at most 5m)"),
 		requests:    fs.Int64("requests", 5_000_000, "stop after this many requests"),
+		rate: fs.Float64("rate", 0, "requests per second to start, on a fixed schedule (latency then counts from the scheduled time, "+
+			"so a server that falls behind shows it); 0 means as fast as the workers go"),
 	}
 }
 
@@ -78,6 +82,8 @@ func (l loadLimits) validate() error {
 		return usageError{errors.New("--duration must be positive and at most 5m")}
 	case *l.requests < 1:
 		return usageError{errors.New("--requests must be positive")}
+	case *l.rate < 0:
+		return usageError{errors.New("--rate must not be negative")}
 	}
 	return nil
 }
@@ -109,12 +115,19 @@ func (l loadLimits) run(ctx context.Context, do func(ctx context.Context, worker
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := time.Now()
+	schedule := l.schedule(ctx, start)
 	for worker := range *l.concurrency {
 		wg.Go(func() {
 			local := map[string]int64{}
 			var lat []time.Duration
 			for ctx.Err() == nil && issued.Add(1) <= *l.requests {
 				t0 := time.Now()
+				if schedule != nil {
+					var ok bool
+					if t0, ok = <-schedule; !ok {
+						break
+					}
+				}
 				status, err := do(ctx, worker)
 				if err != nil {
 					if ctx.Err() == nil {
@@ -137,6 +150,34 @@ func (l loadLimits) run(ctx context.Context, do func(ctx context.Context, worker
 	res.elapsed = time.Since(start)
 	slices.Sort(res.latencies)
 	return res
+}
+
+// schedule feeds the start times of a --rate run, or is nil without one.
+func (l loadLimits) schedule(ctx context.Context, start time.Time) <-chan time.Time {
+	if *l.rate <= 0 {
+		return nil
+	}
+	ch := make(chan time.Time, 1)
+	interval := time.Duration(float64(time.Second) / *l.rate)
+	go func() {
+		defer close(ch)
+		for i := int64(0); i < *l.requests; i++ {
+			at := start.Add(time.Duration(i) * interval)
+			if d := time.Until(at); d > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(d):
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case ch <- at:
+			}
+		}
+	}()
+	return ch
 }
 
 func (r loadResult) report(w io.Writer, what string) {

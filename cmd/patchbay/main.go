@@ -46,6 +46,7 @@ Usage:
   patchbay bench [flags]              measure a running server's request rate
   patchbay bench webhooks [flags]     measure outgoing webhook delivery on loopback (own node and receivers)
   patchbay bench oauth [flags]        measure a running server's OAuth token and introspection rates
+  patchbay bench inbound [flags]      measure a running server's incoming-webhook ingest rate and latency
   patchbay version                    print the version
 
 Run "patchbay COMMAND -h" for a command's flags.
@@ -70,6 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		if len(rest) > 0 && rest[0] == "oauth" {
 			return runBenchOAuth(ctx, rest[1:], stdout, stderr)
+		}
+		if len(rest) > 0 && rest[0] == "inbound" {
+			return runBenchInbound(ctx, rest[1:], stdout, stderr)
 		}
 		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":

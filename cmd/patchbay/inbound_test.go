@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,10 +129,29 @@ func TestInboundIngest(t *testing.T) {
 			t.Errorf("status filter: %s", body)
 		}
 
+		// Concurrent copies of one event: exactly one original.
+		burst := []byte(`{"id":"evt_burst","object":"event"}`)
+		burstSig := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: burst, Secret: secret, Timestamp: time.Now()})
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				if st, _, got := post(t, src.IngestURL, burst, "Stripe-Signature", burstSig.Header); st != 200 {
+					t.Errorf("burst copy: %d %s", st, got)
+				}
+			})
+		}
+		wg.Wait()
+		for status, want := range map[string]int{"received": 1, "duplicate": 19} {
+			_, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/events?event_id=evt_burst&status="+status, "")
+			if got := strings.Count(string(body), `"event_id":"evt_burst"`); got != want {
+				t.Errorf("%d %s copies of a concurrent burst, want %d", got, status, want)
+			}
+		}
+
 		resp, body = e.do(t, "GET", "/metrics", "")
 		for _, want := range []string{
-			`patchbay_inbound_events_total{outcome="new",source="` + src.ID + `"} 1`,
-			`patchbay_inbound_events_total{outcome="duplicate",source="` + src.ID + `"} 1`,
+			`patchbay_inbound_events_total{outcome="new",source="` + src.ID + `"} 2`,
+			`patchbay_inbound_events_total{outcome="duplicate",source="` + src.ID + `"} 20`,
 			`patchbay_inbound_rejected_total{reason="bad_signature",source="` + src.ID + `"} 2`,
 		} {
 			if !strings.Contains(string(body), want) {

@@ -133,6 +133,9 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 	if res.EventID != "" {
 		eventID = &res.EventID
 	}
+	if s.db.Dialect().Name() == store.Postgres {
+		return s.storePostgres(ctx, src, method, string(headerJSON), body, eventID, signedAt)
+	}
 	var duplicate bool
 	err = s.db.WithGroupTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		duplicate = false
@@ -156,20 +159,43 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 	return duplicate, err
 }
 
+// storePostgres is store in one statement, so one round trip. The upsert
+// always returns the identity's first event: the row lock it takes orders
+// concurrent copies of one event, and the losers see the winner's row.
+func (s *Service) storePostgres(ctx context.Context, src Source, method, headers string, body []byte, eventID *string, signedAt *time.Time) (bool, error) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var duplicateOf *string
+	err := s.db.QueryRow(ctx, `WITH claim AS (
+			INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at) SELECT $2, $3, $1, $9 WHERE $3::text IS NOT NULL
+			ON CONFLICT (source_id, event_id) DO UPDATE SET `+claimSet("$8")+`
+			RETURNING first_id
+		)
+		INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at, received_at, status)
+		SELECT $1, $2, $3, NULLIF(c.first_id, $1), $4, $5, $6, $7, $8,
+			CASE WHEN c.first_id IS NULL OR c.first_id = $1 THEN '`+StatusReceived+`' ELSE '`+StatusDuplicate+`' END
+		FROM (SELECT 1) one LEFT JOIN claim c ON true
+		RETURNING duplicate_of`,
+		id.New("ievt"), src.ID, eventID, method, headers, body, signedAt, now, now.Add(time.Duration(src.DedupeWindowSeconds)*time.Second)).
+		Scan(&duplicateOf)
+	return duplicateOf != nil, err
+}
+
+// claimSet is the upsert's update: an identity's claim is renewed, with this
+// event as the first, only once its window has passed at now (a
+// placeholder). Both databases evaluate SET against the old row.
+func claimSet(now string) string {
+	expired := "inbound_dedupe.expires_at <= " + now
+	return "first_id = CASE WHEN " + expired + " THEN excluded.first_id ELSE inbound_dedupe.first_id END, " +
+		"expires_at = CASE WHEN " + expired + " THEN excluded.expires_at ELSE inbound_dedupe.expires_at END"
+}
+
 // claimIdentity records evtID as the first event with this identity, unless
-// a live claim exists; it returns the first event's ID either way.
+// a live claim exists, and returns the first event's ID either way.
 func claimIdentity(ctx context.Context, tx *store.Tx, src Source, eventID, evtID string) (string, error) {
 	window := time.Duration(src.DedupeWindowSeconds) * time.Second
-	res, err := tx.Exec(ctx, `INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (source_id, event_id) DO UPDATE SET first_id = excluded.first_id, expires_at = excluded.expires_at
-		WHERE inbound_dedupe.expires_at <= ?`, src.ID, eventID, evtID, tx.Now().Add(window), tx.Now())
-	if err != nil {
-		return "", err
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return evtID, nil
-	}
 	var first string
-	err = tx.QueryRow(ctx, "SELECT first_id FROM inbound_dedupe WHERE source_id = ? AND event_id = ?", src.ID, eventID).Scan(&first)
+	err := tx.QueryRow(ctx, `INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (source_id, event_id) DO UPDATE SET `+claimSet("?")+` RETURNING first_id`,
+		src.ID, eventID, evtID, tx.Now().Add(window), tx.Now(), tx.Now()).Scan(&first)
 	return first, err
 }

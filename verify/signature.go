@@ -41,12 +41,21 @@ func checkTimestamp(name, text string, now time.Time, tolerance time.Duration) (
 	sent := time.Unix(ts, 0)
 	// Both differences saturate rather than overflow for absurd timestamps.
 	if age := now.Sub(sent); age > tolerance {
-		return time.Time{}, fail(ReasonTimestampExpired, fmt.Sprintf("%s timestamp %d is %v old, beyond tolerance %v", name, ts, age.Round(time.Second), tolerance))
+		return time.Time{}, fail(ReasonTimestampExpired, fmt.Sprintf("%s timestamp is %s old, beyond tolerance %v", name, roughly(age), tolerance))
 	}
 	if ahead := sent.Sub(now); ahead > tolerance {
-		return time.Time{}, fail(ReasonTimestampExpired, fmt.Sprintf("%s timestamp %d is %v in the future, beyond tolerance %v", name, ts, ahead.Round(time.Second), tolerance))
+		return time.Time{}, fail(ReasonTimestampExpired, fmt.Sprintf("%s timestamp is %s in the future, beyond tolerance %v", name, roughly(ahead), tolerance))
 	}
 	return sent, nil
+}
+
+// roughly formats a clock difference for a message; a timestamp in
+// milliseconds or zero is years off, and the exact figure would only confuse.
+func roughly(d time.Duration) string {
+	if d > 366*24*time.Hour {
+		return "over a year"
+	}
+	return d.Round(time.Second).String()
 }
 
 // parseUnix accepts only canonical decimal ("1700000000": no sign, no leading

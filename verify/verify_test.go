@@ -96,9 +96,9 @@ func fixtures() map[string]fixture {
 			signsBody: true, wantEventID: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
 		},
 		"slack": {
-			cfg:       verify.Config{Scheme: verify.SchemeSlack},
-			newSecret: randomSecret(""),
-			sign:      slackRequest,
+			cfg:        verify.Config{Scheme: verify.SchemeSlack},
+			newSecret:  randomSecret(""),
+			sign:       slackRequest,
 			authHeader: "X-Slack-Signature", missingReason: verify.ReasonMissingHeader, wrongReason: verify.ReasonBadSignature,
 			signsBody: true, timestamped: true, wantEventID: "Ev08MFMKH6",
 		},

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -295,7 +296,11 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 		plain
 		ToleranceSeconds int64 `json:"tolerance_seconds,omitempty"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
+	// Unknown keys are refused, as a misspelt field would otherwise be
+	// silently ignored and the source verified other than meant.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
 		return err
 	}
 	const maxSeconds = int64(1<<63-1) / int64(time.Second)

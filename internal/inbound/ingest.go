@@ -2,6 +2,8 @@ package inbound
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,6 +26,10 @@ const (
 	StatusForwarded = "forwarded"
 	StatusFailed    = "failed"
 )
+
+// maxEventIDLen bounds a stored event identity; longer ones are stored as
+// their hash, which deduplicates as well.
+const maxEventIDLen = 200
 
 // droppedHeaders are never stored: they carry credentials, or describe the
 // connection rather than the event.
@@ -131,7 +137,12 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 	}
 	var eventID *string
 	if res.EventID != "" {
-		eventID = &res.EventID
+		id := res.EventID
+		if len(id) > maxEventIDLen { // keep the key small without refusing a genuine event
+			sum := sha256.Sum256([]byte(id))
+			id = "sha256:" + hex.EncodeToString(sum[:])
+		}
+		eventID = &id
 	}
 	if s.db.Dialect().Name() == store.Postgres {
 		return s.storePostgres(ctx, src, method, string(headerJSON), body, eventID, signedAt)

@@ -137,12 +137,12 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 	}
 	var eventID *string
 	if res.EventID != "" {
-		id := res.EventID
-		if len(id) > maxEventIDLen { // keep the key small without refusing a genuine event
-			sum := sha256.Sum256([]byte(id))
-			id = "sha256:" + hex.EncodeToString(sum[:])
+		key := res.EventID
+		if len(key) > maxEventIDLen { // keep the key small without refusing a genuine event
+			sum := sha256.Sum256([]byte(key))
+			key = "sha256:" + hex.EncodeToString(sum[:])
 		}
-		eventID = &id
+		eventID = &key
 	}
 	if s.db.Dialect().Name() == store.Postgres {
 		return s.storePostgres(ctx, src, method, string(headerJSON), body, eventID, signedAt)

@@ -2,8 +2,10 @@ package verify
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,4 +112,16 @@ func lookupPointer(body []byte, tokens []string) string {
 		return n.String()
 	}
 	return ""
+}
+
+// LookupPointer returns the string, or the text of the number, at an RFC 6901
+// JSON pointer such as "/data/object/customer" in a JSON body; "" if the
+// body is not JSON or the value is missing or of another type. It is how
+// EventIDPointer is read, offered for routing on other fields the same way.
+func LookupPointer(body []byte, pointer string) (string, error) {
+	tokens, err := parsePointer(pointer)
+	if err != nil || tokens == nil {
+		return "", fmt.Errorf("verify: JSON pointer %q: %w", pointer, cmp.Or(err, errors.New("must name a member, not the whole document")))
+	}
+	return lookupPointer(body, tokens), nil
 }

@@ -15,6 +15,7 @@ import (
 
 	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
 
+	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
@@ -219,6 +220,38 @@ func TestInboundSourcesAndSlackChallenge(t *testing.T) {
 		}
 		if st, _, _ := post(t, src.IngestURL, []byte(`{}`), "X-Key", "k1"); st != 404 {
 			t.Errorf("deleted source: %d", st)
+		}
+	})
+}
+
+// TestInboundRoutesToTenants: a source that routes re-emits each new event
+// as an outgoing message to the tenant named in its body, once.
+func TestInboundRoutesToTenants(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d)
+		rc := newReceiver(t, nil)
+		mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(rc.URL), EventTypes: &[]string{"invoice.paid"}})
+		for _, bad := range []string{`{"event_type":"invoice.paid"}`, `{"event_type":"invoice.paid","tenant_id":"a","tenant_pointer":"/t"}`,
+			`{"event_type":"invoice.paid","tenant_pointer":"t"}`, `{"tenant_id":"acme"}`} {
+			resp, body := e.do(t, "POST", "/v1/sources", `{"name":"x","verifier":{"scheme":"none"},"route":`+bad+`}`)
+			if resp.StatusCode != 400 || !strings.Contains(string(body), `"route"`) {
+				t.Errorf("route %s: %d %s", bad, resp.StatusCode, body)
+			}
+		}
+		src := e.createSource(t, `{"name":"Billing","verifier":{"scheme":"none","event_id_pointer":"/id"},
+			"route":{"event_type":"invoice.paid","tenant_pointer":"/data/object/tenant"}}`)
+		event := []byte(`{"id":"evt_r1","data":{"object":{"tenant":"acme","amount":42}}}`)
+		for range 2 { // the second is a duplicate and is not routed again
+			if st, _, got := post(t, src.IngestURL, event); st != 200 {
+				t.Fatalf("ingest: %d %s", st, got)
+			}
+		}
+		waitFor(t, 10*time.Second, "the routed message", func() bool { return len(rc.requests()) > 0 })
+		time.Sleep(300 * time.Millisecond) // room for a wrong second delivery to show
+		got := rc.requests()
+		if len(got) != 1 || string(got[0].Body) != string(event) {
+			t.Fatalf("receiver got %d requests, first %q; want the event once", len(got), got[0].Body)
 		}
 	})
 }

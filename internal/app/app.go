@@ -104,9 +104,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	})
 
 	reg := prometheus.NewRegistry()
-	incoming := inbound.NewService(db, v, cfg.PublicURL, reg)
+	incoming := inbound.NewService(db, v, inserter, cfg.PublicURL, reg)
 
-	workers, periodic := registry(db, hooks, provider)
+	workers, periodic := registry(db, hooks, provider, incoming)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,

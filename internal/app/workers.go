@@ -16,7 +16,7 @@ import (
 
 // registry is the one place where every job's worker and every periodic job
 // is registered.
-func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service) (*river.Workers, []*river.PeriodicJob) {
+func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -26,6 +26,7 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service) (*
 	river.AddWorker(workers, &webhooks.RetentionWorker{Service: hooks})
 	river.AddWorker(workers, &oauth.CleanupWorker{Service: provider})
 	river.AddWorker(workers, &inbound.DedupeCleanupWorker{DB: db})
+	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

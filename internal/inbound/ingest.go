@@ -144,7 +144,7 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 		}
 		eventID = &key
 	}
-	if s.db.Dialect().Name() == store.Postgres {
+	if s.db.Dialect().Name() == store.Postgres && src.Route == nil {
 		return s.storePostgres(ctx, src, method, string(headerJSON), body, eventID, signedAt)
 	}
 	var duplicate bool
@@ -165,6 +165,10 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 		_, err := tx.Exec(ctx, `INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at,
 			received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			evtID, src.ID, eventID, duplicateOf, method, string(headerJSON), body, signedAt, tx.Now(), status)
+		if err != nil || duplicate || src.Route == nil {
+			return err
+		}
+		_, err = s.jobs.InsertTx(ctx, tx.Tx, RouteArgs{SourceID: src.ID, EventID: evtID}, nil)
 		return err
 	})
 	return duplicate, err

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
@@ -55,18 +57,31 @@ type Source struct {
 	DestinationURL *string `json:"destination_url"`
 	// ForwardHeaderPrefix, when set, forwards the provider's headers under
 	// this prefix.
-	ForwardHeaderPrefix string    `json:"forward_header_prefix"`
-	Response            Response  `json:"response"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	ForwardHeaderPrefix string `json:"forward_header_prefix"`
+	// Route, when set, re-emits each new event as an outgoing message.
+	Route     *Route    `json:"route"`
+	Response  Response  `json:"response"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 
 	verifier verify.Config // with its secrets
+}
+
+// Route sends a source's new events on to a tenant's endpoints as outgoing
+// messages: the event's body is the payload, its ID the message's event_id.
+type Route struct {
+	EventType string `json:"event_type"`
+	// TenantID is the tenant every event goes to; or else TenantPointer, an
+	// RFC 6901 JSON pointer to the tenant's ID in the event's body.
+	TenantID      string `json:"tenant_id,omitempty"`
+	TenantPointer string `json:"tenant_pointer,omitempty"`
 }
 
 // Service manages sources and ingests their events.
 type Service struct {
 	db        *store.DB
 	vault     *vault.Vault
+	jobs      jobInserter
 	publicURL string
 	metrics   *metrics
 
@@ -85,9 +100,14 @@ type metrics struct {
 	rejected *prometheus.CounterVec
 }
 
+// jobInserter is the part of the River client the service uses.
+type jobInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
 // NewService returns the inbound service. publicURL is the base of ingest
 // URLs; the metrics are registered on reg.
-func NewService(db *store.DB, v *vault.Vault, publicURL string, reg prometheus.Registerer) *Service {
+func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, publicURL string, reg prometheus.Registerer) *Service {
 	m := &metrics{
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "patchbay_inbound_events_total", Help: "Verified incoming webhook requests by source and outcome (new, duplicate, challenge).",
@@ -97,7 +117,7 @@ func NewService(db *store.DB, v *vault.Vault, publicURL string, reg prometheus.R
 		}, []string{"source", "reason"}),
 	}
 	reg.MustRegister(m.events, m.rejected)
-	return &Service{db: db, vault: v, publicURL: publicURL, metrics: m, cache: map[string]cachedSource{}}
+	return &Service{db: db, vault: v, jobs: jobs, publicURL: publicURL, metrics: m, cache: map[string]cachedSource{}}
 }
 
 func sealAAD(sourceID string) string { return "sources/" + sourceID + "/verifier" }
@@ -124,17 +144,33 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 				return err
 			}
 		}
+		eventType, routeTenant, routePointer := src.Route.columns()
 		_, err := tx.Exec(ctx, `INSERT INTO sources (id, name, tenant_id, scheme, verifier, dedupe_window_seconds, destination_url,
-			forward_header_prefix, response_status, response_body, response_content_type, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			forward_header_prefix, route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body,
+			response_content_type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			src.ID, src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
-			src.ForwardHeaderPrefix, src.Response.Status, src.Response.Body, src.Response.ContentType, src.CreatedAt, src.UpdatedAt)
+			src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
+			src.Response.ContentType, src.CreatedAt, src.UpdatedAt)
 		return err
 	})
 	if err != nil {
 		return Source{}, err
 	}
 	return s.present(src), nil
+}
+
+// columns are a route as stored: all NULL without one.
+func (r *Route) columns() (eventType, tenantID, pointer *string) {
+	if r == nil {
+		return nil, nil, nil
+	}
+	nonEmpty := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return &r.EventType, nonEmpty(r.TenantID), nonEmpty(r.TenantPointer)
 }
 
 func tenantExists(ctx context.Context, tx *store.Tx, tenantID string) error {
@@ -158,15 +194,19 @@ func (s *Service) present(src Source) Source {
 }
 
 const sourceColumns = `id, name, tenant_id, verifier, dedupe_window_seconds, destination_url, forward_header_prefix,
-	response_status, response_body, response_content_type, created_at, updated_at`
+	route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body, response_content_type, created_at, updated_at`
 
 func (s *Service) scanSource(sc store.Scanner) (Source, error) {
 	var src Source
 	var sealed []byte
+	var eventType, routeTenant, routePointer sql.NullString
 	err := sc.Scan(&src.ID, &src.Name, &src.TenantID, &sealed, &src.DedupeWindowSeconds, &src.DestinationURL, &src.ForwardHeaderPrefix,
-		&src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.CreatedAt, &src.UpdatedAt)
+		&eventType, &routeTenant, &routePointer, &src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.CreatedAt, &src.UpdatedAt)
 	if err != nil {
 		return Source{}, err
+	}
+	if eventType.Valid {
+		src.Route = &Route{EventType: eventType.String, TenantID: routeTenant.String, TenantPointer: routePointer.String}
 	}
 	plain, err := s.vault.Open(sealed, sealAAD(src.ID))
 	if err != nil {
@@ -232,11 +272,13 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 			return Source{}, err
 		}
 		src.UpdatedAt = tx.Now()
+		eventType, routeTenant, routePointer := src.Route.columns()
 		_, err = tx.Exec(ctx, `UPDATE sources SET name = ?, tenant_id = ?, scheme = ?, verifier = ?, dedupe_window_seconds = ?,
-			destination_url = ?, forward_header_prefix = ?, response_status = ?, response_body = ?, response_content_type = ?,
-			updated_at = ? WHERE id = ?`,
+			destination_url = ?, forward_header_prefix = ?, route_event_type = ?, route_tenant_id = ?, route_tenant_pointer = ?,
+			response_status = ?, response_body = ?, response_content_type = ?, updated_at = ? WHERE id = ?`,
 			src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
-			src.ForwardHeaderPrefix, src.Response.Status, src.Response.Body, src.Response.ContentType, src.UpdatedAt, src.ID)
+			src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
+			src.Response.ContentType, src.UpdatedAt, src.ID)
 		return src, err
 	})
 	if err != nil {

@@ -1,7 +1,9 @@
 package inbound
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -22,7 +24,9 @@ type sourceFields struct {
 	DedupeWindowSeconds *int           `json:"dedupe_window_seconds,omitempty"`
 	DestinationURL      *string        `json:"destination_url,omitempty"`
 	ForwardHeaderPrefix *string        `json:"forward_header_prefix,omitempty"`
-	Response            *Response      `json:"response,omitempty"`
+	// Route given as null removes it.
+	Route    json.RawMessage `json:"route,omitempty"`
+	Response *Response       `json:"response,omitempty"`
 }
 
 func (f sourceFields) problems() map[string]string {
@@ -55,6 +59,9 @@ func (f sourceFields) problems() map[string]string {
 	}
 	if f.ForwardHeaderPrefix != nil && (len(*f.ForwardHeaderPrefix) > 40 || strings.ContainsAny(*f.ForwardHeaderPrefix, " :\r\n")) {
 		p["forward_header_prefix"] = "must be at most 40 bytes of header-name characters, such as X-Original-"
+	}
+	if _, err := f.route(); err != nil {
+		p["route"] = err.Error()
 	}
 	if r := f.Response; r != nil {
 		switch {
@@ -98,6 +105,36 @@ func (f sourceFields) apply(src *Source) {
 	if f.Response != nil {
 		src.Response = *f.Response
 	}
+	if f.Route != nil {
+		src.Route, _ = f.route() // checked by problems
+	}
+}
+
+// route decodes and checks the route field; null means none.
+func (f sourceFields) route() (*Route, error) {
+	if f.Route == nil || string(f.Route) == "null" {
+		return nil, nil
+	}
+	var r Route
+	dec := json.NewDecoder(bytes.NewReader(f.Route))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, errors.New(`must be {"event_type": "…", "tenant_id": "…"} or {"event_type": "…", "tenant_pointer": "/…"}`)
+	}
+	switch {
+	case r.EventType == "" || len(r.EventType) > 128:
+		return nil, errors.New("event_type must name an event type")
+	case (r.TenantID == "") == (r.TenantPointer == ""):
+		return nil, errors.New("give tenant_id or tenant_pointer, one of them")
+	case r.TenantID != "" && tenants.ValidID(r.TenantID) != "":
+		return nil, errors.New("tenant_id " + tenants.ValidID(r.TenantID))
+	}
+	if r.TenantPointer != "" {
+		if _, err := verify.LookupPointer(nil, r.TenantPointer); err != nil {
+			return nil, errors.New("tenant_pointer must be an RFC 6901 JSON pointer such as /data/object/tenant")
+		}
+	}
+	return &r, nil
 }
 
 type createSourceRequest struct{ sourceFields }

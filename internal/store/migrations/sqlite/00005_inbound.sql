@@ -10,6 +10,11 @@ CREATE TABLE sources (
     dedupe_window_seconds INTEGER NOT NULL,
     destination_url       TEXT,            -- where events are forwarded; NULL keeps them only
     forward_header_prefix TEXT NOT NULL DEFAULT '',
+    -- re-emit each new event as an outgoing message of this type, to a fixed
+    -- tenant or one read from the body at a JSON pointer
+    route_event_type      TEXT,
+    route_tenant_id       TEXT,
+    route_tenant_pointer  TEXT,
     response_status       INTEGER NOT NULL,
     response_body         TEXT NOT NULL,
     response_content_type TEXT NOT NULL,

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/patchbay/patchbay/providers"
 )
 
 // minimal is the smallest valid definition; tests change one thing in it.
@@ -208,6 +211,14 @@ func TestParseTooLarge(t *testing.T) {
 // API request would: it must not panic, must fail only with a
 // *DefinitionError, and what it accepts must have the defaults filled in.
 func FuzzParse(f *testing.F) {
+	names, _ := fs.Glob(providers.FS, "*.yaml")
+	for _, name := range names {
+		data, err := fs.ReadFile(providers.FS, name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Add([]byte(minimal))
 	f.Add([]byte(minimal + "fields: [{name: s, label: S, type: text, required: true}]\n"))
 	f.Add([]byte("a: &a [*a]"))

@@ -1,0 +1,117 @@
+// Package catalog is the provider catalog: declarative definitions of the
+// third-party APIs Patchbay connects to (how users authorize them, what they
+// must supply, how the proxy calls them), read from YAML files and checked
+// against an embedded JSON Schema.
+//
+// Patchbay ships definitions in the providers directory at the repository
+// root; operators add their own, from a directory of files or through the
+// API, and the same schema and rules apply to both.
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Catalog is a set of providers by ID. It is read-only once loaded, and safe
+// for concurrent use.
+type Catalog struct {
+	providers map[string]*Provider
+}
+
+// Load reads the provider definitions (*.yaml and *.yml files) at the top of
+// each source. Later sources win: a definition replaces one with the same ID
+// from an earlier source, so pass the built-in set first and the operator's
+// directory after it, and an operator can correct or replace a shipped
+// provider without waiting for a release. Within one source, two
+// definitions with the same ID are an error, since neither can be meant.
+//
+// Files whose names start with a dot are skipped, as are directories, so a
+// Kubernetes ConfigMap mount (with its ..data links) can be a source. Load
+// reports every bad file, not only the first.
+func Load(sources ...fs.FS) (*Catalog, error) {
+	c := &Catalog{providers: map[string]*Provider{}}
+	var errs []error
+	for _, fsys := range sources {
+		entries, err := fs.ReadDir(fsys, ".")
+		if err != nil {
+			return nil, fmt.Errorf("read provider definitions: %w", err)
+		}
+		defined := map[string]string{} // ID → file, within this source
+		for _, e := range entries {
+			name := e.Name()
+			if ext := path.Ext(name); strings.HasPrefix(name, ".") || ext != ".yaml" && ext != ".yml" {
+				continue
+			}
+			data, err := readDefinition(fsys, name)
+			if errors.Is(err, errDirectory) {
+				continue
+			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			p, err := Parse(name, data)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if first, dup := defined[p.ID]; dup {
+				errs = append(errs, fmt.Errorf("%s: provider %s is also defined in %s", name, p.ID, first))
+				continue
+			}
+			defined[p.ID] = name
+			c.providers[p.ID] = p
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var errDirectory = errors.New("is a directory")
+
+// readDefinition reads one file, following links, and at most a byte more
+// than a definition may hold so that Parse can refuse it.
+func readDefinition(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		return nil, errDirectory
+	}
+	data, err := io.ReadAll(io.LimitReader(f, definitionMax+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return data, nil
+}
+
+// Get returns the provider with the given ID. The caller must not modify it.
+func (c *Catalog) Get(id string) (*Provider, bool) {
+	p, ok := c.providers[id]
+	return p, ok
+}
+
+// List returns every provider, ordered by ID. The caller must not modify them.
+func (c *Catalog) List() []*Provider {
+	ids := slices.Sorted(maps.Keys(c.providers))
+	list := make([]*Provider, len(ids))
+	for i, id := range ids {
+		list[i] = c.providers[id]
+	}
+	return list
+}

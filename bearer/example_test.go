@@ -26,8 +26,7 @@ func ExampleGuard_Require() {
 
 	guard, err := bearer.New(bearer.Config{
 		IntrospectionURL: patchbay.URL + "/oauth/introspect",
-		ClientID:         "cl_1", // the SaaS's own Patchbay app
-		ClientSecret:     "secret",
+		APIKey:           "pbk_example", // an admin API key: Patchbay answers it about every app's tokens
 		Realm:            "api.example.com",
 	})
 	if err != nil {

@@ -38,14 +38,16 @@ type Config struct {
 	IntrospectionURL string
 
 	// APIKey is a Patchbay admin API key ("pbk_…") the Guard authenticates
-	// with. Set either APIKey, or ClientID and ClientSecret, not both. An admin
-	// key can do far more than introspect tokens, so keep it on the servers
-	// that need it.
+	// with: what an API that third-party apps call needs, since Patchbay
+	// answers about every app's tokens only to an admin key. Set either
+	// APIKey, or ClientID and ClientSecret, not both. An admin key can do far
+	// more than introspect tokens, so keep it on the servers that need it.
 	APIKey string
 	// ClientID and ClientSecret are the credentials of a Patchbay app, sent
-	// with HTTP Basic authentication (RFC 6749 §2.3.1). Introspection servers
-	// may let an app check only tokens issued to it (RFC 7662 §4), so use an
-	// APIKey if the API accepts tokens of other apps.
+	// with HTTP Basic authentication (RFC 6749 §2.3.1). Patchbay answers an
+	// app only about the tokens issued to that app (RFC 7662 §4 allows this),
+	// so they suit an API that only one app's tokens may call; any other
+	// app's token is refused as invalid.
 	ClientID, ClientSecret string
 
 	// CacheTTL is how long an answer from Patchbay is reused, and therefore how

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/idempotency"
@@ -35,6 +37,7 @@ import (
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
+	"github.com/patchbay/patchbay/providers"
 )
 
 // App is one Patchbay node.
@@ -89,6 +92,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		OperationalSecret:    cfg.OperationalWebhookSecret,
 	})
 
+	if cfg.OAuthLoginURL == "" && !cfg.Dev {
+		logger.Info("the OAuth provider has no --oauth-login-url: authorization requests fail until one is set (tokens, introspection and the admin API work)")
+	}
 	limiter := newLimiter(cfg, db)
 	provider := oauth.NewService(db, limiter, logger.With("component", "oauth"), oauth.Config{
 		Issuer:            cfg.PublicURL,
@@ -103,6 +109,10 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		TokenRateLimit:    ratelimit.Policy{Limit: cfg.OAuthTokenRateLimit, Window: time.Second},
 	})
 
+	providers, err := loadCatalog(cfg.ProvidersDir)
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	incoming := inbound.NewService(db, v, inserter, cfg.PublicURL, reg)
 
@@ -138,6 +148,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Idempotency: idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
 		OAuth:       provider,
 		Inbound:     incoming,
+		Providers:   providers,
 		Limiter:     limiter,
 		RateLimit:   ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Metrics:     reg,
@@ -148,6 +159,22 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Version:     version,
 	})
 	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks}, nil
+}
+
+// loadCatalog reads the built-in provider definitions and the operator's.
+func loadCatalog(dir string) (*catalog.Catalog, error) {
+	sources := []fs.FS{providers.FS}
+	if dir != "" {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("--providers-dir: %w", err)
+		}
+		sources = append(sources, os.DirFS(dir))
+	}
+	c, err := catalog.Load(sources...)
+	if err != nil {
+		return nil, fmt.Errorf("provider catalog: %w", err)
+	}
+	return c, nil
 }
 
 // newLimiter picks where rate-limit counts live: shared in the database when

@@ -87,6 +87,10 @@ type Config struct {
 	OAuthSecretGrace       time.Duration
 	OAuthRetention         time.Duration
 	OAuthTokenRateLimit    int64
+
+	// ProvidersDir holds the operator's own provider definitions, which
+	// replace built-in ones with the same ID.
+	ProvidersDir string
 }
 
 // Store returns the store options the configuration names.
@@ -252,6 +256,10 @@ var settings = []setting{
 			return errors.New("must be a non-negative integer")
 		}
 		c.OAuthTokenRateLimit = n
+		return nil
+	}},
+	{name: "providers-dir", usage: "directory of the operator's own provider definitions (*.yaml), added to the built-in catalog; one with a built-in's id replaces it", set: func(c *Config, v string) error {
+		c.ProvidersDir = v
 		return nil
 	}},
 	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {

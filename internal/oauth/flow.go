@@ -72,6 +72,7 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser 
 	loginURL := s.cfg.LoginURL
 	if loginURL == "" {
 		if !s.cfg.Dev {
+			s.logger.ErrorContext(ctx, "an authorization request failed: no --oauth-login-url is set, so users cannot sign in", "client_id", app.ClientID)
 			return "", &flowError{Code: "server_error", Description: "no login URL is configured (--oauth-login-url)", RedirectURI: req.RedirectURI, State: req.State}
 		}
 		loginURL = s.cfg.Issuer + "/oauth/dev/login"

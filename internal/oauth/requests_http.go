@@ -104,7 +104,7 @@ func handleReject(summary string, reject func(ctx context.Context, challenge, co
 	return httpapi.Endpoint{
 		Summary: summary, Request: rejectRequest{}, Response: Redirect{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[rejectRequest](r)
+			req, err := decodeOptional[rejectRequest](r)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -146,13 +146,10 @@ func HandleConsentAccept(s *Service) httpapi.Endpoint {
 		Summary: "The user approved on the SaaS's consent page: grant the scopes and get where to send the browser next",
 		Request: acceptConsentRequest{}, Response: Redirect{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var req acceptConsentRequest
-			if r.ContentLength != 0 { // the body is optional
-				var err error
-				if req, err = httpapi.Decode[acceptConsentRequest](r); err != nil {
-					httpapi.Error(w, r, err)
-					return
-				}
+			req, err := decodeOptional[acceptConsentRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
 			}
 			to, err := s.AcceptConsent(r.Context(), challengeFromPath(r), req.GrantScopes)
 			if err != nil {
@@ -162,4 +159,14 @@ func HandleConsentAccept(s *Service) httpapi.Endpoint {
 			httpapi.Encode(w, http.StatusOK, to)
 		}),
 	}
+}
+
+// decodeOptional decodes a body whose every field is optional: no body at all
+// means the zero value.
+func decodeOptional[T any](r *http.Request) (T, error) {
+	if r.ContentLength == 0 {
+		var zero T
+		return zero, nil
+	}
+	return httpapi.Decode[T](r)
 }

@@ -217,6 +217,9 @@ func (s *Service) clientCredentials(ctx context.Context, app App, form url.Value
 	if len(scopes) == 0 {
 		scopes = app.Scopes
 	}
+	if len(scopes) == 0 {
+		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "the app has no scopes to ask for"}
+	}
 	for _, sc := range scopes {
 		if !slices.Contains(app.Scopes, sc) {
 			return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "the app may not ask for the scope " + sc}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
@@ -90,6 +91,9 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("DELETE /v1/sources/{source_id}", inbound.HandleSourceDelete(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/events", inbound.HandleEventList(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/events/{event_id}", inbound.HandleEventGet(d.Inbound))
+
+	rt.admin("GET /v1/providers", catalog.HandleList(d.Providers))
+	rt.admin("GET /v1/providers/{provider_id}", catalog.HandleGet(d.Providers))
 
 	rt.admin("POST /v1/tenants/{tenant_id}/messages", webhooks.HandlePublish(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", webhooks.HandlePublishBatch(d.Webhooks))

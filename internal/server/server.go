@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
@@ -30,6 +31,7 @@ type Deps struct {
 	EventTypes  *webhooks.EventTypes
 	OAuth       *oauth.Service
 	Inbound     *inbound.Service
+	Providers   *catalog.Catalog
 	Idempotency *idempotency.Keys
 	Limiter     ratelimit.Limiter
 	RateLimit   ratelimit.Policy

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/id"
@@ -115,6 +117,10 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	reg := prometheus.NewRegistry()
 	incoming := inbound.NewService(db, v, inserter, cfg.PublicURL, reg)
+	connections, err := newConnect(cfg, logger, db, v, providers, hooks)
+	if err != nil {
+		return nil, err
+	}
 
 	workers, periodic := registry(db, hooks, provider, incoming)
 	jobsCfg := jobs.Config{
@@ -149,6 +155,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		OAuth:       provider,
 		Inbound:     incoming,
 		Providers:   providers,
+		Connect:     connections,
 		Limiter:     limiter,
 		RateLimit:   ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Metrics:     reg,
@@ -175,6 +182,28 @@ func loadCatalog(dir string) (*catalog.Catalog, error) {
 		return nil, fmt.Errorf("provider catalog: %w", err)
 	}
 	return c, nil
+}
+
+// newConnect builds the connect service. Its data keys are wrapped by the
+// configured encryption key, which is the key-encryption key.
+func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service) (*connect.Service, error) {
+	outbound := safehttp.Options{Allow: cfg.OutboundAllow}
+	if cfg.ConnectCAFile != "" {
+		pem, err := os.ReadFile(cfg.ConnectCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--connect-ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--connect-ca-file: %s holds no PEM certificate", cfg.ConnectCAFile)
+		}
+		outbound.RootCAs = pool
+	}
+	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, logger.With("component", "connect"),
+		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName()}), nil
 }
 
 // newLimiter picks where rate-limit counts live: shared in the database when

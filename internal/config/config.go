@@ -91,6 +91,9 @@ type Config struct {
 	// ProvidersDir holds the operator's own provider definitions, which
 	// replace built-in ones with the same ID.
 	ProvidersDir string
+	// ConnectCAFile is a PEM file of certificate authorities trusted, beside
+	// the system's, for calls to providers (token, verification, revocation).
+	ConnectCAFile string
 }
 
 // Store returns the store options the configuration names.
@@ -260,6 +263,10 @@ var settings = []setting{
 	}},
 	{name: "providers-dir", usage: "directory of the operator's own provider definitions (*.yaml), added to the built-in catalog; one with a built-in's id replaces it", set: func(c *Config, v string) error {
 		c.ProvidersDir = v
+		return nil
+	}},
+	{name: "connect-ca-file", usage: "PEM file of certificate authorities trusted, beside the system's, for calls to providers (for a provider behind a private CA)", set: func(c *Config, v string) error {
+		c.ConnectCAFile = v
 		return nil
 	}},
 	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {

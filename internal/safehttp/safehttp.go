@@ -14,6 +14,7 @@ package safehttp
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -63,6 +64,10 @@ type Options struct {
 	// MaxIdleConns bounds idle connections across all hosts. Zero means
 	// MaxIdleConnsDefault.
 	MaxIdleConns int
+	// RootCAs are the certificate authorities trusted for TLS; nil means the
+	// system's. Operators set it for providers behind a private CA, and tests
+	// for their own loopback servers.
+	RootCAs *x509.CertPool
 }
 
 func (o Options) withDefaults() Options {
@@ -107,7 +112,7 @@ func (o Options) Client() *http.Client {
 		Proxy:                  nil,
 		DialContext:            dialer.DialContext,
 		ForceAttemptHTTP2:      true, // we set DialContext, which would otherwise turn HTTP/2 off
-		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: o.RootCAs},
 		TLSHandshakeTimeout:    min(tlsHandshakeTimeout, o.Timeout),
 		ResponseHeaderTimeout:  o.Timeout,
 		ExpectContinueTimeout:  time.Second,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/inbound"
@@ -27,6 +28,12 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("POST /oauth/token", oauth.HandleToken(d.OAuth))
 	rt.public("POST /oauth/revoke", oauth.HandleRevoke(d.OAuth))
 	rt.public("POST /oauth/introspect", oauth.HandleIntrospect(d.OAuth, d.Keys))
+
+	// The connect flow's pages, for end users' browsers; a session's single-use
+	// token is the credential.
+	rt.public("GET /connect/{token}", connect.HandleConnectPage(d.Connect))
+	rt.public("POST /connect/sessions/{session_id}", connect.HandleConnectSubmit(d.Connect))
+	rt.public("GET /connect/callback", connect.HandleCallback(d.Connect))
 
 	// Incoming webhooks: providers authenticate by their signatures, not API keys.
 	rt.public("POST /in/{source_id}", inbound.HandleIngest(d.Inbound))
@@ -94,6 +101,17 @@ func addRoutes(rt *router, d Deps) {
 
 	rt.admin("GET /v1/providers", catalog.HandleList(d.Providers))
 	rt.admin("GET /v1/providers/{provider_id}", catalog.HandleGet(d.Providers))
+
+	rt.admin("POST /v1/integrations", connect.HandleIntegrationCreate(d.Connect))
+	rt.admin("GET /v1/integrations", connect.HandleIntegrationList(d.Connect))
+	rt.admin("GET /v1/integrations/{integration_id}", connect.HandleIntegrationGet(d.Connect))
+	rt.admin("PATCH /v1/integrations/{integration_id}", connect.HandleIntegrationUpdate(d.Connect))
+	rt.admin("DELETE /v1/integrations/{integration_id}", connect.HandleIntegrationDelete(d.Connect))
+	rt.admin("POST /v1/connect/sessions", connect.HandleSessionCreate(d.Connect))
+	rt.admin("GET /v1/connections", connect.HandleConnectionList(d.Connect))
+	rt.admin("GET /v1/connections/{connection_id}", connect.HandleConnectionGet(d.Connect))
+	rt.admin("DELETE /v1/connections/{connection_id}", connect.HandleConnectionDelete(d.Connect))
+	rt.admin("GET /v1/connections/{connection_id}/credentials", connect.HandleConnectionCredentials(d.Connect))
 
 	rt.admin("POST /v1/tenants/{tenant_id}/messages", webhooks.HandlePublish(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", webhooks.HandlePublishBatch(d.Webhooks))

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/idempotency"
@@ -32,6 +33,7 @@ type Deps struct {
 	OAuth       *oauth.Service
 	Inbound     *inbound.Service
 	Providers   *catalog.Catalog
+	Connect     *connect.Service
 	Idempotency *idempotency.Keys
 	Limiter     ratelimit.Limiter
 	RateLimit   ratelimit.Policy

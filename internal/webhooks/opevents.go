@@ -54,6 +54,13 @@ func (s *Service) emit(ctx context.Context, tx *store.Tx, eventType string, data
 	return err
 }
 
+// EmitOperational enqueues an operational event in tx, for events that other
+// packages raise (connection.created, connection.needs_reauth …), so every
+// operational event goes out through one webhook, signed the same way.
+func (s *Service) EmitOperational(ctx context.Context, tx *store.Tx, eventType string, data map[string]any) error {
+	return s.emit(ctx, tx, eventType, data)
+}
+
 // OperationalEventArgs sends one operational event to the installation's
 // operational webhook URL.
 type OperationalEventArgs struct {

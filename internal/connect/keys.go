@@ -1,0 +1,160 @@
+package connect
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
+)
+
+// installationKey is the data key for what belongs to no tenant: the
+// integrations' client secrets.
+const installationKey = "installation"
+
+func tenantKey(tenantID string) string { return "tenant:" + tenantID }
+
+func dataKeyAAD(keyID string) string { return "data_keys/" + keyID }
+
+// Keyring is envelope encryption for credentials. Each tenant has a data key
+// (32 random bytes) of its own, stored in data_keys wrapped by the key-
+// encryption key (KEK) from the configuration. Credentials are sealed with the
+// data key, bound by associated data to their table, row and column, so a
+// ciphertext copied elsewhere does not open. Rotating the KEK rewraps the
+// data keys only (RewrapDataKeys), never the credentials.
+//
+// Unwrapped data keys are cached for the life of the process: a data key
+// never changes, only its wrapping does.
+type Keyring struct {
+	db  *store.DB
+	kek *vault.Vault
+
+	mu    sync.Mutex
+	cache map[string]*vault.Vault
+}
+
+// NewKeyring returns a keyring whose data keys are wrapped by kek.
+func NewKeyring(db *store.DB, kek *vault.Vault) *Keyring {
+	return &Keyring{db: db, kek: kek, cache: map[string]*vault.Vault{}}
+}
+
+// dataKey returns the vault of a data key, creating the key on first use.
+// It runs its own statements, so call it before opening a transaction: on
+// SQLite a second writer inside a transaction would wait for itself.
+func (k *Keyring) dataKey(ctx context.Context, keyID, tenantID string) (*vault.Vault, error) {
+	k.mu.Lock()
+	v := k.cache[keyID]
+	k.mu.Unlock()
+	if v != nil {
+		return v, nil
+	}
+	wrapped, err := k.wrapped(ctx, keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		fresh := make([]byte, vault.KeySize)
+		rand.Read(fresh)
+		var tenant *string
+		if tenantID != "" {
+			tenant = &tenantID
+		}
+		// Two nodes may race to create it: the first insert wins and both
+		// read the winner's key back.
+		err = k.db.WithTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO data_keys (id, tenant_id, wrapped_key, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				keyID, tenant, k.kek.Seal(fresh, dataKeyAAD(keyID)), tx.Now(), tx.Now())
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("create data key %s: %w", keyID, err)
+		}
+		wrapped, err = k.wrapped(ctx, keyID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read data key %s: %w", keyID, err)
+	}
+	plain, err := k.kek.Open(wrapped, dataKeyAAD(keyID))
+	if err != nil {
+		return nil, fmt.Errorf("unwrap data key %s (is the encryption key the one it was wrapped with?): %w", keyID, err)
+	}
+	v, err = vault.New(plain)
+	clear(plain)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	k.cache[keyID] = v
+	k.mu.Unlock()
+	return v, nil
+}
+
+func (k *Keyring) wrapped(ctx context.Context, keyID string) ([]byte, error) {
+	var wrapped []byte
+	err := k.db.QueryRow(ctx, "SELECT wrapped_key FROM data_keys WHERE id = ?", keyID).Scan(&wrapped)
+	return wrapped, err
+}
+
+// Tenant returns the vault of a tenant's data key.
+func (k *Keyring) Tenant(ctx context.Context, tenantID string) (*vault.Vault, error) {
+	return k.dataKey(ctx, tenantKey(tenantID), tenantID)
+}
+
+// Installation returns the vault of the installation's data key.
+func (k *Keyring) Installation(ctx context.Context) (*vault.Vault, error) {
+	return k.dataKey(ctx, installationKey, "")
+}
+
+// RewrapDataKeys re-wraps every data key from oldKEK to newKEK, each in a
+// transaction of its own, and returns how many it rewrapped. Keys already
+// wrapped by newKEK are skipped, so an interrupted run can simply be run
+// again. Nothing sealed with a data key changes, so it is fast however many
+// credentials there are.
+func RewrapDataKeys(ctx context.Context, db *store.DB, oldKEK, newKEK *vault.Vault) (int, error) {
+	rows, err := db.Query(ctx, "SELECT id FROM data_keys ORDER BY id")
+	if err != nil {
+		return 0, fmt.Errorf("list data keys: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, keyID := range ids {
+		err := db.WithTx(ctx, func(tx *store.Tx) error {
+			var wrapped []byte
+			if err := tx.QueryRow(ctx, "SELECT wrapped_key FROM data_keys WHERE id = ?", keyID).Scan(&wrapped); err != nil {
+				return err
+			}
+			if _, err := newKEK.Open(wrapped, dataKeyAAD(keyID)); err == nil {
+				return nil // done by an earlier run
+			}
+			plain, err := oldKEK.Open(wrapped, dataKeyAAD(keyID))
+			if err != nil {
+				return fmt.Errorf("data key %s opens with neither key: %w", keyID, err)
+			}
+			defer clear(plain)
+			if _, err := tx.Exec(ctx, "UPDATE data_keys SET wrapped_key = ?, updated_at = ? WHERE id = ?",
+				newKEK.Seal(plain, dataKeyAAD(keyID)), tx.Now(), keyID); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("rewrap data key %s: %w", keyID, err)
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,250 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// refreshTimeout bounds one refresh, however many callers wait for it. It is
+// shorter than LeaseTTLDefault, so a lease outlives the refresh it guards.
+const refreshTimeout = 20 * time.Second
+
+// leasePoll is how often a caller waiting for another node's refresh looks
+// again.
+const leasePoll = 50 * time.Millisecond
+
+// Credentials returns a connection's usable credentials, refreshing its
+// access token first when it expires within the provider's refresh margin.
+//
+// One refresh runs per connection at a time: callers in this process share
+// one (flight), and across nodes the one holding the connection's database
+// lease refreshes while the others wait for its result. This matters most
+// for providers that rotate refresh tokens, where a second refresh with the
+// old token fails and may revoke the whole grant.
+func (s *Service) Credentials(ctx context.Context, connectionID string) (Credentials, error) {
+	c, err := s.connection(ctx, s.db, connectionID)
+	if err != nil {
+		return Credentials{}, err
+	}
+	if c.Status != StatusActive {
+		return Credentials{}, needsReauth(c.ID)
+	}
+	if !s.due(c, time.Now()) {
+		sec, err := s.open(ctx, c)
+		if err != nil {
+			return Credentials{}, err
+		}
+		return credentials(c, sec), nil
+	}
+	return s.flight.do(connectionID, func() (Credentials, error) {
+		// Callers share this refresh, so it must not end with the first
+		// caller's request.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		return s.refresh(ctx, connectionID)
+	})
+}
+
+func needsReauth(connectionID string) error {
+	return apperr.Errorf(apperr.Conflict, "connection %s needs the user to connect again (status needs_reauth)", connectionID)
+}
+
+// due reports whether c's access token should be refreshed before use.
+func (s *Service) due(c Connection, now time.Time) bool {
+	p, ok := s.catalog.Get(c.Provider.ID)
+	if !ok || !p.Auth.Mode.OAuth() || c.ExpiresAt == nil {
+		return false
+	}
+	return !now.Add(time.Duration(p.Auth.Refresh.Margin)).Before(*c.ExpiresAt)
+}
+
+// refresh takes the connection's refresh lease (or waits for the node that
+// holds it), refreshes, and stores the new tokens.
+func (s *Service) refresh(ctx context.Context, connectionID string) (Credentials, error) {
+	owner := randomToken(s.cfg.Node + ":")
+	for {
+		c, err := s.connection(ctx, s.db, connectionID)
+		if err != nil {
+			return Credentials{}, err
+		}
+		if c.Status != StatusActive {
+			return Credentials{}, needsReauth(c.ID)
+		}
+		if !s.due(c, time.Now()) { // refreshed meanwhile, by another node
+			sec, err := s.open(ctx, c)
+			if err != nil {
+				return Credentials{}, err
+			}
+			return credentials(c, sec), nil
+		}
+		leased, err := s.lease(ctx, connectionID, owner)
+		if err != nil {
+			return Credentials{}, err
+		}
+		if leased {
+			return s.refreshLeased(ctx, connectionID, owner)
+		}
+		select {
+		case <-ctx.Done():
+			return s.fallback(ctx, c, errors.New("another node's refresh did not finish in time"))
+		case <-time.After(leasePoll):
+		}
+	}
+}
+
+// lease takes the connection's refresh lease if no live one is held.
+func (s *Service) lease(ctx context.Context, connectionID, owner string) (bool, error) {
+	var leased bool
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE connections SET refresh_lease_owner = ?, refresh_lease_until = ?
+			WHERE id = ? AND (refresh_lease_until IS NULL OR refresh_lease_until < ?)`,
+			owner, tx.Now().Add(s.cfg.LeaseTTL), connectionID, tx.Now())
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		leased = n == 1
+		return err
+	})
+	return leased, err
+}
+
+func (s *Service) release(ctx context.Context, connectionID, owner string) {
+	_, err := s.db.Exec(ctx, "UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_until = NULL WHERE id = ? AND refresh_lease_owner = ?",
+		connectionID, owner)
+	if err != nil {
+		s.logger.Warn("releasing a refresh lease failed; it lapses by itself", "connection_id", connectionID, "error", err)
+	}
+}
+
+// refreshLeased refreshes a connection whose lease this call holds.
+func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string) (Credentials, error) {
+	// Read again under the lease: another node may have refreshed between
+	// our read and our lease.
+	c, err := s.connection(ctx, s.db, connectionID)
+	if err != nil {
+		s.release(ctx, connectionID, owner)
+		return Credentials{}, err
+	}
+	sec, err := s.open(ctx, c)
+	if err != nil {
+		s.release(ctx, connectionID, owner)
+		return Credentials{}, err
+	}
+	if c.Status != StatusActive || !s.due(c, time.Now()) || sec.RefreshToken == "" {
+		s.release(ctx, connectionID, owner)
+		if c.Status != StatusActive {
+			return Credentials{}, needsReauth(c.ID)
+		}
+		return credentials(c, sec), nil
+	}
+	p, err := s.provider(c.Provider.ID)
+	if err != nil {
+		s.release(ctx, connectionID, owner)
+		return Credentials{}, err
+	}
+	in, err := s.integrationWithSecret(ctx, c.IntegrationID)
+	if err != nil {
+		s.release(ctx, connectionID, owner)
+		return Credentials{}, err
+	}
+	tr, err := s.tokenRequest(ctx, p, in, c.Config, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {sec.RefreshToken}})
+	var pe *ProviderError
+	if errors.As(err, &pe) && pe.Code == "invalid_grant" {
+		return Credentials{}, s.markNeedsReauth(ctx, c, owner)
+	}
+	if err != nil {
+		s.release(ctx, connectionID, owner)
+		return s.fallback(ctx, c, err)
+	}
+	return s.storeRefreshed(ctx, c, sec, tr)
+}
+
+// storeRefreshed writes the new access token together with the rotated
+// refresh token, in one statement, and releases the lease. The write does
+// not depend on still holding the lease: these tokens are now the only ones
+// that work, and losing them would strand the connection.
+func (s *Service) storeRefreshed(ctx context.Context, c Connection, sec secrets, tr tokenResponse) (Credentials, error) {
+	sec.AccessToken = tr.AccessToken
+	if tr.TokenType != "" {
+		sec.TokenType = tr.TokenType
+	}
+	if tr.RefreshToken != "" {
+		sec.RefreshToken = tr.RefreshToken
+	}
+	sealed, err := s.seal(ctx, c.TenantID, c.ID, sec)
+	if err != nil {
+		return Credentials{}, err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	c.ExpiresAt = nil
+	if exp := tr.expiry(now); !exp.IsZero() {
+		c.ExpiresAt = &exp
+	}
+	var lost bool
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE connections SET credentials = ?, expires_at = ?, refreshed_at = ?, updated_at = ?,
+			refresh_lease_owner = NULL, refresh_lease_until = NULL WHERE id = ?`,
+			sealed, c.ExpiresAt, tx.Now(), tx.Now(), c.ID)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		lost = n == 0
+		c.RefreshedAt, c.UpdatedAt = new(tx.Now()), tx.Now()
+		return nil
+	})
+	if err != nil {
+		return Credentials{}, err
+	}
+	if lost {
+		// Deleted while refreshing: the new tokens belong to nothing.
+		return Credentials{}, apperr.Errorf(apperr.NotFound, "connection %s not found", c.ID)
+	}
+	return credentials(c, sec), nil
+}
+
+// markNeedsReauth records that the provider refused the refresh token and
+// emits connection.needs_reauth.
+func (s *Service) markNeedsReauth(ctx context.Context, c Connection, owner string) error {
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE connections SET status = ?, refresh_lease_owner = NULL, refresh_lease_until = NULL, updated_at = ?
+			WHERE id = ? AND status = ?`, StatusNeedsReauth, tx.Now(), c.ID, StatusActive)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return s.emit(ctx, tx, "connection.needs_reauth", map[string]any{
+			"connection_id": c.ID, "tenant_id": c.TenantID, "end_user_id": c.EndUserID, "provider_id": c.Provider.ID,
+			"reason": "invalid_grant",
+		})
+	})
+	if err != nil {
+		s.release(ctx, c.ID, owner)
+		return err
+	}
+	s.logger.Info("a provider refused a connection's refresh token; it needs the user to connect again", "connection_id", c.ID, "provider_id", c.Provider.ID)
+	return needsReauth(c.ID)
+}
+
+// fallback answers when a refresh could not be made: the current token while
+// it has not yet expired (it is only within the margin), 503 otherwise.
+func (s *Service) fallback(ctx context.Context, c Connection, cause error) (Credentials, error) {
+	if c.ExpiresAt != nil && time.Now().Before(*c.ExpiresAt) {
+		s.logger.Warn("refreshing a connection's token failed; returning the current one, which has not expired yet",
+			"connection_id", c.ID, "error", cause)
+		sec, err := s.open(ctx, c)
+		if err != nil {
+			return Credentials{}, err
+		}
+		return credentials(c, sec), nil
+	}
+	return Credentials{}, &apperr.Error{Code: apperr.Unavailable, Message: "the provider could not refresh the connection's token; try again later", Err: cause}
+}

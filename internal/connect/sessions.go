@@ -1,0 +1,485 @@
+package connect
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Connect session statuses. A session moves forward only, each step a
+// conditional update, so its token, its state and its code are each used
+// once.
+const (
+	sessionPending     = "pending"     // created; its URL not yet opened
+	sessionOpened      = "opened"      // opened by a browser, which it is now bound to
+	sessionAuthorizing = "authorizing" // the browser went to the provider
+	sessionCompleted   = "completed"
+	sessionFailed      = "failed"
+)
+
+// Session is a connect session: one end user's way through the connect flow.
+type Session struct {
+	ID            string    `json:"id"`
+	TenantID      string    `json:"tenant_id"`
+	EndUserID     string    `json:"end_user_id"`
+	IntegrationID string    `json:"integration_id"`
+	Scopes        []string  `json:"scopes"`
+	ReturnURL     string    `json:"return_url"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	CreatedAt     time.Time `json:"created_at"`
+
+	providerID   string
+	status       string
+	browserHash  []byte
+	codeVerifier []byte // sealed
+	config       map[string]string
+}
+
+// NewSession is what the SaaS asks for when it creates a session.
+type NewSession struct {
+	TenantID, EndUserID, IntegrationID string
+	// Scopes replace the integration's for this connection when given.
+	Scopes    []string
+	ReturnURL string
+}
+
+// CreatedSession is a new session with its single-use token and URL, which
+// the SaaS sends its user's browser to.
+type CreatedSession struct {
+	Session
+	Token string `json:"token"`
+	URL   string `json:"url"`
+}
+
+// CreateSession starts a connect flow. The token is shown only now and
+// stored as its SHA-256.
+func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSession, error) {
+	in, err := s.Integration(ctx, ns.IntegrationID)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return CreatedSession{}, apperr.InvalidFields(map[string]string{"integration_id": "no integration " + ns.IntegrationID})
+	} else if err != nil {
+		return CreatedSession{}, err
+	}
+	p, err := s.provider(in.ProviderID)
+	if err != nil {
+		return CreatedSession{}, err
+	}
+	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
+		return CreatedSession{}, apperr.InvalidFields(map[string]string{"integration_id": "its provider uses client credentials, which need no user to connect"})
+	}
+	token := randomToken("pbcs_")
+	cs := CreatedSession{Session: Session{
+		ID: id.New("cs"), TenantID: ns.TenantID, EndUserID: ns.EndUserID, IntegrationID: in.ID, Scopes: nonNil(ns.Scopes),
+		ReturnURL: ns.ReturnURL,
+	}, Token: token, URL: s.cfg.PublicURL + "/connect/" + token}
+	scopes, _ := json.Marshal(cs.Scopes)
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tenantExists(ctx, tx, ns.TenantID); err != nil {
+			return err
+		}
+		cs.CreatedAt, cs.ExpiresAt = tx.Now(), tx.Now().Add(s.cfg.SessionTTL)
+		_, err := tx.Exec(ctx, `INSERT INTO connect_sessions (id, token_hash, tenant_id, end_user_id, integration_id, scopes, return_url,
+			status, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			cs.ID, hash(token), cs.TenantID, cs.EndUserID, cs.IntegrationID, string(scopes), cs.ReturnURL, sessionPending,
+			cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt)
+		return err
+	})
+	if err != nil {
+		return CreatedSession{}, err
+	}
+	return cs, nil
+}
+
+const sessionColumns = `cs.id, cs.tenant_id, cs.end_user_id, cs.integration_id, cs.scopes, cs.return_url, cs.expires_at, cs.created_at,
+	i.provider_id, cs.status, cs.browser_hash, cs.code_verifier, cs.config`
+
+func scanSession(sc store.Scanner) (Session, error) {
+	var ss Session
+	var scopes, config string
+	err := sc.Scan(&ss.ID, &ss.TenantID, &ss.EndUserID, &ss.IntegrationID, &scopes, &ss.ReturnURL, &ss.ExpiresAt, &ss.CreatedAt,
+		&ss.providerID, &ss.status, &ss.browserHash, &ss.codeVerifier, &config)
+	if err != nil {
+		return Session{}, err
+	}
+	if err := json.Unmarshal([]byte(scopes), &ss.Scopes); err != nil {
+		return Session{}, err
+	}
+	if err := json.Unmarshal([]byte(config), &ss.config); err != nil {
+		return Session{}, err
+	}
+	return ss, nil
+}
+
+func (s *Service) sessionWhere(ctx context.Context, q store.Querier, where string, arg any) (Session, error) {
+	ss, err := scanSession(q.QueryRow(ctx, "SELECT "+sessionColumns+
+		" FROM connect_sessions cs JOIN integrations i ON i.id = cs.integration_id WHERE "+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, errFlow("unknown_session", "This link is not valid. Start connecting again from the application.")
+	}
+	return ss, err
+}
+
+// FlowError is a problem in the browser flow, shown to the user on
+// Patchbay's page or sent to the SaaS's return URL as error=Code.
+type FlowError struct {
+	Code    string
+	Message string // for the end user
+}
+
+func (e *FlowError) Error() string { return e.Code + ": " + e.Message }
+
+func errFlow(code, msg string) *FlowError { return &FlowError{Code: code, Message: msg} }
+
+// browserCheck derives what a browser's cookie proves: the cookie's hash is
+// kept on the session, and the form carries a CSRF token derived from it.
+func browserCheck(secret string) (hashed []byte, csrf string) {
+	c := sha256.Sum256([]byte("csrf:" + secret))
+	return hash(secret), base64.RawURLEncoding.EncodeToString(c[:])
+}
+
+// page is what the connect page shows.
+type page struct {
+	Session     Session
+	Provider    *catalog.Provider
+	Integration Integration
+	Scopes      []string
+	Fields      []catalog.Field
+	Values      map[string]string
+	Problems    map[string]string
+	Message     string
+	CSRF        string
+	Action      string
+	OAuth       bool
+}
+
+// OpenSession opens a session's URL: the first browser to open it binds it
+// (by the cookie secret it is given), and the token cannot be opened again
+// by anyone else. The same browser may reload the page.
+func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) (page, string, error) {
+	ss, err := s.sessionWhere(ctx, s.db, "cs.token_hash = ?", hash(token))
+	if err != nil {
+		return page{}, "", err
+	}
+	if time.Now().After(ss.ExpiresAt) {
+		return page{}, "", errFlow("expired", "This link has expired. Start connecting again from the application.")
+	}
+	switch {
+	case ss.status == sessionPending:
+		if browserSecret == "" {
+			browserSecret = randomToken("pbcb_")
+		}
+		bh, _ := browserCheck(browserSecret)
+		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			res, err := tx.Exec(ctx, "UPDATE connect_sessions SET status = ?, browser_hash = ?, updated_at = ? WHERE id = ? AND status = ?",
+				sessionOpened, bh, tx.Now(), ss.ID, sessionPending)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return errFlow("used", "This link was already opened. Start connecting again from the application.")
+			}
+			return nil
+		})
+		if err != nil {
+			return page{}, "", err
+		}
+	case ss.status == sessionOpened && s.sameBrowser(ss, browserSecret):
+	default:
+		return page{}, "", errFlow("used", "This link was already used. Start connecting again from the application.")
+	}
+	pg, err := s.page(ctx, ss, browserSecret)
+	return pg, browserSecret, err
+}
+
+func (s *Service) sameBrowser(ss Session, browserSecret string) bool {
+	if browserSecret == "" || ss.browserHash == nil {
+		return false
+	}
+	bh, _ := browserCheck(browserSecret)
+	return subtle.ConstantTimeCompare(bh, ss.browserHash) == 1
+}
+
+func (s *Service) page(ctx context.Context, ss Session, browserSecret string) (page, error) {
+	in, err := s.Integration(ctx, ss.IntegrationID)
+	if err != nil {
+		return page{}, err
+	}
+	p, err := s.provider(in.ProviderID)
+	if err != nil {
+		return page{}, err
+	}
+	_, csrf := browserCheck(browserSecret)
+	pg := page{Session: ss, Provider: p, Integration: in, Scopes: s.scopes(p, in, ss), CSRF: csrf,
+		Action: "/connect/sessions/" + ss.ID, OAuth: p.Auth.Mode.OAuth(), Values: map[string]string{}}
+	for _, f := range p.Fields {
+		// OAuth providers ask only for the values their URLs need; the
+		// credentials come from the provider.
+		if pg.OAuth && f.Secret {
+			continue
+		}
+		pg.Fields = append(pg.Fields, f)
+	}
+	return pg, nil
+}
+
+// scopes are what the user is asked for: the session's, else the
+// integration's, else the provider's defaults.
+func (s *Service) scopes(p *catalog.Provider, in Integration, ss Session) []string {
+	switch {
+	case len(ss.Scopes) > 0:
+		return ss.Scopes
+	case len(in.Scopes) > 0:
+		return in.Scopes
+	}
+	return p.Auth.Scopes
+}
+
+// Submission is what the connect page's form posted.
+type Submission struct {
+	SessionID, BrowserSecret, CSRF string
+	Cancel                         bool
+	Values                         map[string]string
+}
+
+// Outcome is where a step of the flow sends the browser: a redirect, or the
+// page again with problems.
+type Outcome struct {
+	Redirect string
+	Page     *page
+}
+
+// Submit handles the connect page's form. For OAuth providers it sends the
+// browser to the provider with state and PKCE; for API-key and basic
+// providers it checks the values with the verification request and stores
+// the connection.
+func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
+	ss, err := s.sessionWhere(ctx, s.db, "cs.id = ?", sub.SessionID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	_, csrf := browserCheck(sub.BrowserSecret)
+	if !s.sameBrowser(ss, sub.BrowserSecret) || subtle.ConstantTimeCompare([]byte(csrf), []byte(sub.CSRF)) != 1 {
+		return Outcome{}, errFlow("wrong_browser", "This page was opened in another browser or has expired. Start connecting again from the application.")
+	}
+	if ss.status != sessionOpened {
+		return Outcome{}, errFlow("used", "This link was already used. Start connecting again from the application.")
+	}
+	if time.Now().After(ss.ExpiresAt) {
+		return Outcome{}, errFlow("expired", "This link has expired. Start connecting again from the application.")
+	}
+	if sub.Cancel {
+		return Outcome{Redirect: s.fail(ctx, ss, sessionOpened, "access_denied")}, nil
+	}
+	pg, err := s.page(ctx, ss, sub.BrowserSecret)
+	if err != nil {
+		return Outcome{}, err
+	}
+	input := map[string]string{}
+	for _, f := range pg.Fields {
+		if v, ok := sub.Values[f.Name]; ok {
+			input[f.Name] = strings.TrimSpace(v)
+		}
+	}
+	values, err := pg.Provider.Values(input)
+	if err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Fields != nil {
+			pg.Problems = ae.Fields
+			for _, f := range pg.Fields {
+				if !f.Secret {
+					pg.Values[f.Name] = input[f.Name]
+				}
+			}
+			return Outcome{Page: &pg}, nil
+		}
+		return Outcome{}, err
+	}
+	if pg.OAuth {
+		u, err := s.authorizeURL(ctx, ss, pg, values.Config)
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Redirect: u}, nil
+	}
+	if err := s.verify(ctx, pg.Provider, values); err != nil {
+		s.logger.Info("a connect form's credentials failed verification", "session_id", ss.ID, "provider_id", pg.Provider.ID, "error", err)
+		pg.Message = pg.Provider.DisplayName + " did not accept these credentials. Check them and try again."
+		for _, f := range pg.Fields {
+			if !f.Secret {
+				pg.Values[f.Name] = input[f.Name]
+			}
+		}
+		return Outcome{Page: &pg}, nil
+	}
+	c, err := s.storeConnection(ctx, newConnection{session: ss, scopes: pg.Scopes, config: values.Config,
+		secrets: secrets{Fields: values.Secrets}}, sessionOpened)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Redirect: returnURL(ss.ReturnURL, map[string]string{"session_id": ss.ID, "connection_id": c.ID, "status": "connected"})}, nil
+}
+
+// authorizeURL records the state and PKCE verifier on the session and
+// returns the provider's authorization URL.
+func (s *Service) authorizeURL(ctx context.Context, ss Session, pg page, config map[string]string) (string, error) {
+	p := pg.Provider
+	base, err := catalog.ExpandURL(p.Auth.AuthorizationURL, config)
+	if err != nil {
+		return "", fmt.Errorf("authorization URL: %w", err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	v, err := s.keys.Tenant(ctx, ss.TenantID)
+	if err != nil {
+		return "", err
+	}
+	state := randomToken("")
+	q := u.Query()
+	for k, val := range p.Auth.AuthorizationParams {
+		q.Set(k, val)
+	}
+	q.Set("response_type", "code")
+	q.Set("client_id", pg.Integration.ClientID)
+	q.Set("redirect_uri", s.CallbackURL())
+	q.Set("state", state)
+	if len(pg.Scopes) > 0 {
+		q.Set("scope", strings.Join(pg.Scopes, p.Auth.ScopeSeparator))
+	}
+	var sealedVerifier []byte
+	if p.Auth.PKCE {
+		verifier := randomToken("")
+		challenge := sha256.Sum256([]byte(verifier))
+		q.Set("code_challenge", base64.RawURLEncoding.EncodeToString(challenge[:]))
+		q.Set("code_challenge_method", "S256")
+		sealedVerifier = v.Seal([]byte(verifier), "connect_sessions/"+ss.ID+"/code_verifier")
+	}
+	u.RawQuery = q.Encode()
+	configJSON, _ := json.Marshal(config)
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE connect_sessions SET status = ?, state_hash = ?, code_verifier = ?, config = ?, updated_at = ?
+			WHERE id = ? AND status = ?`, sessionAuthorizing, hash(state), sealedVerifier, string(configJSON), tx.Now(), ss.ID, sessionOpened)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errFlow("used", "This link was already used. Start connecting again from the application.")
+		}
+		return nil
+	})
+	return u.String(), err
+}
+
+// Callback finishes the OAuth flow when the provider sends the browser back:
+// it exchanges the code, runs the verification request, stores the
+// connection and returns the SaaS's return URL with the outcome.
+func (s *Service) Callback(ctx context.Context, query url.Values, browserSecret string) (string, error) {
+	state := query.Get("state")
+	if state == "" {
+		return "", errFlow("invalid_request", "The provider sent the browser back without the state of the request.")
+	}
+	ss, err := s.sessionWhere(ctx, s.db, "cs.state_hash = ?", hash(state))
+	if err != nil {
+		return "", err
+	}
+	if !s.sameBrowser(ss, browserSecret) {
+		return "", errFlow("wrong_browser", "This sign-in was started in another browser. Start connecting again from the application.")
+	}
+	if ss.status != sessionAuthorizing {
+		return "", errFlow("used", "This link was already used. Start connecting again from the application.")
+	}
+	if time.Now().After(ss.ExpiresAt) {
+		return s.fail(ctx, ss, sessionAuthorizing, "expired"), nil
+	}
+	if e := query.Get("error"); e != "" {
+		code := "provider_error"
+		if e == "access_denied" {
+			code = "access_denied"
+		}
+		return s.fail(ctx, ss, sessionAuthorizing, code), nil
+	}
+	code := query.Get("code")
+	if code == "" {
+		return s.fail(ctx, ss, sessionAuthorizing, "invalid_request"), nil
+	}
+	in, err := s.integrationWithSecret(ctx, ss.IntegrationID)
+	if err != nil {
+		return "", err
+	}
+	p, err := s.provider(in.ProviderID)
+	if err != nil {
+		return "", err
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {s.CallbackURL()}}
+	if ss.codeVerifier != nil {
+		v, err := s.keys.Tenant(ctx, ss.TenantID)
+		if err != nil {
+			return "", err
+		}
+		verifier, err := v.Open(ss.codeVerifier, "connect_sessions/"+ss.ID+"/code_verifier")
+		if err != nil {
+			return "", fmt.Errorf("session %s code verifier: %w", ss.ID, err)
+		}
+		form.Set("code_verifier", string(verifier))
+	}
+	now := time.Now()
+	tr, err := s.tokenRequest(ctx, p, in, ss.config, form)
+	if err != nil {
+		s.logger.Info("a connect flow's code exchange failed", "session_id", ss.ID, "provider_id", p.ID, "error", err)
+		return s.fail(ctx, ss, sessionAuthorizing, "token_exchange_failed"), nil
+	}
+	values := catalog.Values{Config: ss.config, Secrets: map[string]string{"access_token": tr.AccessToken}}
+	if err := s.verify(ctx, p, values); err != nil {
+		s.logger.Info("a new connection failed its verification request", "session_id", ss.ID, "provider_id", p.ID, "error", err)
+		return s.fail(ctx, ss, sessionAuthorizing, "verification_failed"), nil
+	}
+	scopes := s.scopes(p, in, ss)
+	if tr.Scope != "" {
+		scopes = strings.FieldsFunc(tr.Scope, func(r rune) bool { return r == ' ' || r == ',' })
+	}
+	c, err := s.storeConnection(ctx, newConnection{session: ss, scopes: scopes, config: ss.config,
+		secrets:   secrets{AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken, TokenType: tr.TokenType},
+		expiresAt: tr.expiry(now)}, sessionAuthorizing)
+	if err != nil {
+		return "", err
+	}
+	return returnURL(ss.ReturnURL, map[string]string{"session_id": ss.ID, "connection_id": c.ID, "status": "connected"}), nil
+}
+
+// fail ends a session as failed, emits connection.failed, and returns the
+// SaaS's return URL with the error. If the session moved on meanwhile, the
+// error still goes back, but nothing is recorded twice.
+func (s *Service) fail(ctx context.Context, ss Session, from, code string) string {
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, "UPDATE connect_sessions SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+			sessionFailed, tx.Now(), ss.ID, from)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return s.emit(ctx, tx, "connection.failed", map[string]any{
+			"session_id": ss.ID, "tenant_id": ss.TenantID, "end_user_id": ss.EndUserID, "integration_id": ss.IntegrationID,
+			"provider_id": ss.providerID, "error": code,
+		})
+	})
+	if err != nil {
+		s.logger.Error("recording a failed connect session", "session_id", ss.ID, "error", err)
+	}
+	return returnURL(ss.ReturnURL, map[string]string{"session_id": ss.ID, "status": "failed", "error": code})
+}

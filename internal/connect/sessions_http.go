@@ -1,0 +1,160 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+// browserCookie binds a connect flow to the browser that opened its URL.
+const browserCookie = "patchbay_connect"
+
+type createSessionRequest struct {
+	TenantID      string   `json:"tenant_id"`
+	EndUserID     string   `json:"end_user_id"`
+	IntegrationID string   `json:"integration_id"`
+	Scopes        []string `json:"scopes,omitempty"`
+	// ReturnURL receives the browser when the flow ends, with session_id,
+	// status (connected or failed), and connection_id or error.
+	ReturnURL string `json:"return_url"`
+}
+
+func (req createSessionRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if msg := tenants.ValidID(req.TenantID); msg != "" {
+		p["tenant_id"] = msg
+	}
+	if req.EndUserID == "" || len(req.EndUserID) > 200 || hasControl(req.EndUserID) {
+		p["end_user_id"] = "must be 1 to 200 bytes without control characters: the SaaS's own ID for the user"
+	}
+	if req.IntegrationID == "" {
+		p["integration_id"] = "is required"
+	}
+	if msg := scopesProblem(req.Scopes); msg != "" {
+		p["scopes"] = msg
+	}
+	if u, err := url.Parse(req.ReturnURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" || len(req.ReturnURL) > 2000 {
+		p["return_url"] = "must be an absolute http(s) URL without a fragment, at most 2000 bytes"
+	}
+	return p
+}
+
+// HandleSessionCreate starts a connect flow for one end user.
+func HandleSessionCreate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Create a connect session: a short-lived, single-use url to send the end user's browser to; the outcome comes back to return_url and as an operational event",
+		Request: createSessionRequest{}, Response: CreatedSession{}, Status: http.StatusCreated,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := httpapi.Decode[createSessionRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			cs, err := s.CreateSession(r.Context(), NewSession{TenantID: req.TenantID, EndUserID: req.EndUserID,
+				IntegrationID: req.IntegrationID, Scopes: req.Scopes, ReturnURL: req.ReturnURL})
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusCreated, cs)
+		}),
+	}
+}
+
+func browserSecret(r *http.Request) string {
+	if c, err := r.Cookie(browserCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// flowError shows a flow problem to the end user; anything else is internal.
+func (s *Service) flowError(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *FlowError
+	if !errors.As(err, &fe) {
+		s.logger.Error("connect flow", "request_id", httpapi.RequestID(r.Context()), "error", err)
+		fe = errFlow("server_error", "Something went wrong on our side. Try again in a moment.")
+		renderPage(w, http.StatusInternalServerError, "error", struct{ Title, Message, Code string }{"Cannot connect", fe.Message, fe.Code})
+		return
+	}
+	renderPage(w, http.StatusBadRequest, "error", struct{ Title, Message, Code string }{"Cannot connect", fe.Message, fe.Code})
+}
+
+// HandleConnectPage shows the connect page for a session's URL.
+func HandleConnectPage(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "The connect page a session's url opens (HTML): the provider, what will be shared, and a form",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			token := r.PathValue("token")
+			if !strings.HasPrefix(token, "pbcs_") || len(token) > 100 {
+				s.flowError(w, r, errFlow("unknown_session", "This link is not valid. Start connecting again from the application."))
+				return
+			}
+			pg, secret, err := s.OpenSession(r.Context(), token, browserSecret(r))
+			if err != nil {
+				s.flowError(w, r, err)
+				return
+			}
+			http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: secret, Path: "/connect", HttpOnly: true,
+				Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour.Seconds())})
+			renderPage(w, http.StatusOK, "connect", struct {
+				Title string
+				Page  page
+			}{"Connect " + pg.Provider.DisplayName, pg})
+		}),
+	}
+}
+
+// HandleConnectSubmit takes the connect page's form.
+func HandleConnectSubmit(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "The connect page's form: to the provider for OAuth, or checks and stores API-key and basic credentials",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := r.ParseForm(); err != nil {
+				s.flowError(w, r, errFlow("invalid_request", "The form could not be read."))
+				return
+			}
+			values := map[string]string{}
+			for k, v := range r.PostForm {
+				if k != "csrf_token" && k != "decision" && len(v) > 0 {
+					values[k] = v[0]
+				}
+			}
+			out, err := s.Submit(r.Context(), Submission{SessionID: r.PathValue("session_id"), BrowserSecret: browserSecret(r),
+				CSRF: r.PostForm.Get("csrf_token"), Cancel: r.PostForm.Get("decision") == "cancel", Values: values})
+			if err != nil {
+				s.flowError(w, r, err)
+				return
+			}
+			if out.Page != nil {
+				renderPage(w, http.StatusBadRequest, "connect", struct {
+					Title string
+					Page  page
+				}{"Connect " + out.Page.Provider.DisplayName, *out.Page})
+				return
+			}
+			http.Redirect(w, r, out.Redirect, http.StatusSeeOther)
+		}),
+	}
+}
+
+// HandleCallback is the OAuth redirect URI integrations register.
+func HandleCallback(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "The OAuth redirect URI: exchanges the code, verifies and stores the connection, and returns the browser to the SaaS",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, err := s.Callback(r.Context(), r.URL.Query(), browserSecret(r))
+			if err != nil {
+				s.flowError(w, r, err)
+				return
+			}
+			http.Redirect(w, r, u, http.StatusSeeOther)
+		}),
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -48,8 +47,10 @@ func (s *Service) Publish(ctx context.Context, tenantID string, in []MessageIn) 
 			return nil, err
 		}
 	}
-	req := &publishReq{tenantID: tenantID, in: in, done: make(chan struct{})}
-	s.publish.submit(ctx, req)
+	req := &publishReq{tenantID: tenantID, in: in}
+	if err := s.publish.submit(ctx, req); err != nil {
+		return nil, err
+	}
 	if req.err == nil {
 		s.wake()
 	}
@@ -73,78 +74,11 @@ type publishReq struct {
 	tenantID string
 	in       []MessageIn
 	out      []Message
-	err      error
-	done     chan struct{}
+	err      error // the request's own failure, such as an unknown tenant
 }
 
-// batcher commits publish requests in groups. No goroutine of its own: the
-// first request to arrive while none is committing becomes the leader and
-// commits everything that queued up by the time it holds the commit lock.
-type batcher struct {
-	mu       sync.Mutex
-	queue    []*publishReq
-	leader   bool
-	commitMu sync.Mutex
-	commit   func(ctx context.Context, reqs []*publishReq) error
-}
-
-// maxGroup bounds one group commit, in messages.
-const maxGroup = 1000
-
-func (b *batcher) submit(ctx context.Context, req *publishReq) {
-	b.mu.Lock()
-	b.queue = append(b.queue, req)
-	lead := !b.leader
-	b.leader = true
-	b.mu.Unlock()
-	if !lead {
-		<-req.done
-		return
-	}
-	for {
-		b.commitMu.Lock()
-		b.mu.Lock()
-		group, n := b.queue, 0
-		for i, r := range group {
-			n += len(r.in)
-			if n > maxGroup && i > 0 {
-				group = group[:i]
-				break
-			}
-		}
-		b.queue = b.queue[len(group):]
-		more := len(b.queue) > 0
-		if !more {
-			b.leader = false
-		}
-		b.mu.Unlock()
-
-		// The group's transaction must not die with the leader's request:
-		// others are waiting on it.
-		b.run(context.WithoutCancel(ctx), group)
-		b.commitMu.Unlock()
-		if !more {
-			return
-		}
-	}
-}
-
-// run commits a group; if the shared transaction fails, each request is
-// retried alone so one bad request cannot fail the others.
-func (b *batcher) run(ctx context.Context, group []*publishReq) {
-	err := b.commit(ctx, group)
-	for _, r := range group {
-		if err != nil && len(group) > 1 {
-			err := b.commit(ctx, []*publishReq{r})
-			if err != nil {
-				r.out, r.err = nil, err
-			}
-		} else if err != nil {
-			r.out, r.err = nil, err
-		}
-		close(r.done)
-	}
-}
+// maxPublishGroup bounds one publish transaction, in messages.
+const maxPublishGroup = 1000
 
 type endpointFilter struct {
 	id         string

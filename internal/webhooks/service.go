@@ -85,7 +85,7 @@ type Service struct {
 	urlOptions safehttp.Options
 	eventTypes *EventTypes
 	jobs       jobInserter
-	publish    batcher
+	publish    groupCommit[*publishReq]
 
 	wakeCh chan struct{}
 }
@@ -97,7 +97,8 @@ func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound s
 	outbound.Timeout = cfg.Timeout
 	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,
 		wakeCh: make(chan struct{}, 1)}
-	s.publish.commit = s.commitPublish
+	s.publish = groupCommit[*publishReq]{commit: s.commitPublish, max: maxPublishGroup,
+		weight: func(r *publishReq) int { return len(r.in) }}
 	return s
 }
 

@@ -103,9 +103,11 @@ func (f endpointFilter) matches(m MessageIn) bool {
 	return false
 }
 
-// commitPublish writes a group of publish requests in one transaction.
+// commitPublish writes a group of publish requests in one transaction, with
+// multi-row INSERTs rather than a statement per row.
 func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		var rows publishRows
 		filters := map[string][]endpointFilter{}
 		for _, r := range group {
 			r.out, r.err = nil, nil
@@ -124,16 +126,55 @@ func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error 
 				}
 				filters[r.tenantID] = eps
 			}
-			for _, m := range r.in {
-				msg, err := s.insertMessage(ctx, tx, r.tenantID, m, eps)
-				if err != nil {
-					return err
+			for _, in := range r.in {
+				if in.EventID != "" {
+					// The duplicate check must see every message before this one.
+					if err := rows.flush(ctx, tx); err != nil {
+						return err
+					}
+					existing, err := scanMessage(tx.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE tenant_id = ? AND event_id = ?", r.tenantID, in.EventID))
+					if err == nil {
+						existing.Payload = nil
+						r.out = append(r.out, existing)
+						continue
+					} else if !errors.Is(err, sql.ErrNoRows) {
+						return err
+					}
 				}
-				r.out = append(r.out, msg)
+				r.out = append(r.out, rows.add(tx.Now(), r.tenantID, in, eps))
 			}
 		}
-		return nil
+		return rows.flush(ctx, tx)
 	})
+}
+
+// publishRows collects the message and delivery rows of a group, in publish
+// order, which the deliveries' seq (and so FIFO order) follows.
+type publishRows struct {
+	messages   []any
+	deliveries []any
+}
+
+func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []endpointFilter) Message {
+	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: now}
+	p.messages = append(p.messages, m.ID, tenantID, m.EventType, nullString(m.EventID), mustJSON(m.Channels), string(in.Payload), now)
+	for _, ep := range eps {
+		if ep.matches(in) {
+			p.deliveries = append(p.deliveries, id.New("dlv"), ep.id, m.ID, tenantID, StatusPending, now, now, now)
+		}
+	}
+	return m
+}
+
+func (p *publishRows) flush(ctx context.Context, tx *store.Tx) error {
+	if err := insertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at)", 7, p.messages); err != nil {
+		return fmt.Errorf("insert messages: %w", err)
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)", 8, p.deliveries); err != nil {
+		return fmt.Errorf("insert deliveries: %w", err)
+	}
+	p.messages, p.deliveries = p.messages[:0], p.deliveries[:0]
+	return nil
 }
 
 func activeEndpoints(ctx context.Context, tx *store.Tx, tenantID string) ([]endpointFilter, error) {
@@ -158,35 +199,6 @@ func activeEndpoints(ctx context.Context, tx *store.Tx, tenantID string) ([]endp
 		eps = append(eps, f)
 	}
 	return eps, rows.Err()
-}
-
-func (s *Service) insertMessage(ctx context.Context, tx *store.Tx, tenantID string, in MessageIn, eps []endpointFilter) (Message, error) {
-	if in.EventID != "" {
-		existing, err := scanMessage(tx.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE tenant_id = ? AND event_id = ?", tenantID, in.EventID))
-		if err == nil {
-			existing.Payload = nil
-			return existing, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return Message{}, err
-		}
-	}
-	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: tx.Now()}
-	_, err := tx.Exec(ctx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		m.ID, tenantID, m.EventType, nullString(m.EventID), mustJSON(m.Channels), string(in.Payload), m.CreatedAt)
-	if err != nil {
-		return Message{}, fmt.Errorf("insert message: %w", err)
-	}
-	for _, ep := range eps {
-		if !ep.matches(in) {
-			continue
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id.New("dlv"), ep.id, m.ID, tenantID, StatusPending, m.CreatedAt, m.CreatedAt, m.CreatedAt)
-		if err != nil {
-			return Message{}, fmt.Errorf("insert delivery: %w", err)
-		}
-	}
-	return m, nil
 }
 
 const messageColumns = "id, tenant_id, event_type, event_id, channels, payload, created_at"

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -486,37 +489,9 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 	ctx = context.WithoutCancel(ctx)
 	err := d.s.db.WithTx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
-		anyOK, gone := false, false
-		var postponeUntil time.Time
-		for _, r := range results {
-			attempts := r.attempts + 1
-			status, next := StatusSucceeded, (*time.Time)(nil)
-			if !r.ok() {
-				if delay, ok := d.nextDelay(*t, r, attempts); ok {
-					at := now.Add(delay)
-					status, next = StatusPending, &at
-				} else {
-					status = StatusFailed
-				}
-				if r.status == http.StatusTooManyRequests && next != nil && next.After(postponeUntil) {
-					postponeUntil = *next // the receiver asked the whole endpoint to slow down
-				}
-				gone = gone || r.status == http.StatusGone
-			}
-			anyOK = anyOK || r.ok()
-			var code any
-			if r.status != 0 {
-				code = r.status
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error, response_body, node)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id.New("att"), r.id, t.ID, r.at.UTC(), r.duration.Milliseconds(), code, r.ok(),
-				nullString(r.errText), r.body, d.s.cfg.Node); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
-				last_status_code = ?, updated_at = ? WHERE id = ?`, status, attempts, next, r.at.UTC(), code, now, r.id); err != nil {
-				return err
-			}
+		anyOK, gone, postponeUntil, err := d.writeResults(ctx, tx, *t, results)
+		if err != nil {
+			return err
 		}
 
 		switch {
@@ -556,6 +531,68 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		return nil
 	})
 	return stop, err
+}
+
+// writeResults records a batch's attempts and updates its deliveries: one
+// INSERT for all attempts, one UPDATE per status code for the successes, and
+// one UPDATE per failure, since each has its own next attempt time. It reports
+// whether any attempt succeeded, whether the endpoint answered 410 Gone, and
+// until when a 429 asks the whole endpoint to wait.
+func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, results []result) (anyOK, gone bool, postponeUntil time.Time, err error) {
+	now := tx.Now()
+	attempts := make([]any, 0, 10*len(results))
+	succeeded := map[int][]result{}
+	for _, r := range results {
+		var code any
+		if r.status != 0 {
+			code = r.status
+		}
+		attempts = append(attempts, id.New("att"), r.id, t.ID, r.at.UTC(), r.duration.Milliseconds(), code, r.ok(),
+			nullString(r.errText), r.body, d.s.cfg.Node)
+		if r.ok() {
+			anyOK = true
+			succeeded[r.status] = append(succeeded[r.status], r)
+			continue
+		}
+		tries := r.attempts + 1
+		status, next := StatusFailed, (*time.Time)(nil)
+		if delay, ok := d.nextDelay(t, r, tries); ok {
+			at := now.Add(delay)
+			status, next = StatusPending, &at
+		}
+		if r.status == http.StatusTooManyRequests && next != nil && next.After(postponeUntil) {
+			postponeUntil = *next // the receiver asked the whole endpoint to slow down
+		}
+		gone = gone || r.status == http.StatusGone
+		if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
+			last_status_code = ?, updated_at = ? WHERE id = ?`, status, tries, next, r.at.UTC(), code, now, r.id); err != nil {
+			return false, false, time.Time{}, err
+		}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error,
+		response_body, node)`, 10, attempts); err != nil {
+		return false, false, time.Time{}, err
+	}
+	for _, code := range slices.Sorted(maps.Keys(succeeded)) {
+		// Each delivery keeps its own attempt time; the ELSE gives the
+		// placeholders their type on PostgreSQL.
+		rs := padPow2(succeeded[code])
+		args := make([]any, 0, 3*len(rs)+3)
+		args = append(args, StatusSucceeded)
+		for _, r := range rs {
+			args = append(args, r.id, r.at.UTC())
+		}
+		args = append(args, code, now)
+		for _, r := range rs {
+			args = append(args, r.id)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = NULL, last_attempt_at = CASE id"+
+			strings.Repeat(" WHEN ? THEN ?", len(rs))+" ELSE last_attempt_at END, last_status_code = ?, updated_at = ? WHERE id IN ("+
+			placeholders(len(rs))+")", args...); err != nil {
+			return false, false, time.Time{}, err
+		}
+	}
+	return anyOK, gone, postponeUntil, nil
 }
 
 // cooldown is how long an endpoint's circuit stays open this time.

@@ -52,3 +52,19 @@ func valuesList(rows, cols int) string {
 	valuesLists.Store(key, b.String())
 	return b.String()
 }
+
+// padPow2 pads a list to a power of two by repeating its last element, for
+// statements where a repeated value is harmless (an IN list), so that few
+// distinct query texts exist.
+func padPow2[T any](list []T) []T {
+	n := 1 << bits.Len(uint(len(list)-1))
+	for len(list) < n {
+		list = append(list, list[len(list)-1])
+	}
+	return list
+}
+
+// placeholders is "?, ?, ?" for n values.
+func placeholders(n int) string {
+	return strings.Repeat("?, ", n-1) + "?"
+}

@@ -1,0 +1,144 @@
+package webhooks
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/storetest"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+type dispatcherBundle struct {
+	db *store.DB
+	s  *Service
+	d  *Dispatcher
+}
+
+func setupDispatcher(t *testing.T, d storetest.Dialect) *dispatcherBundle {
+	t.Helper()
+	db := d.Open(t)
+	s := newTestService(t, db, Config{Node: "node-a"})
+	if _, _, err := tenants.NewService(db, nil).Put(t.Context(), tenants.Tenant{ID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.eventTypes.Create(t.Context(), EventType{Name: "invoice.paid"}); err != nil {
+		t.Fatal(err)
+	}
+	return &dispatcherBundle{db: db, s: s, d: s.NewDispatcher(slog.New(slog.NewTextHandler(io.Discard, nil)))}
+}
+
+// pending publishes n messages to a new endpoint and claims its deliveries.
+func (b *dispatcherBundle) pending(t *testing.T, n int, schedule []int) (target, []due) {
+	t.Helper()
+	ctx := t.Context()
+	ep, err := b.s.CreateEndpoint(ctx, Endpoint{TenantID: "acme", URL: "https://example.com/hook", RetrySchedule: schedule}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []MessageIn
+	for i := range n {
+		in = append(in, MessageIn{EventType: "invoice.paid", Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
+	}
+	if _, err := b.s.Publish(ctx, "acme", in); err != nil {
+		t.Fatal(err)
+	}
+	tg, err := b.d.loadTarget(ctx, ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := b.d.claim(ctx, ep.ID, false, batchSize)
+	if err != nil || len(batch) != n {
+		t.Fatalf("claimed %d deliveries, %v; want %d", len(batch), err, n)
+	}
+	return tg, batch
+}
+
+type deliveryRow struct {
+	status       string
+	attempts     int
+	hasNext      bool
+	lastAttempt  time.Time
+	lastCode     sql.NullInt64
+	attemptRows  int
+	attemptCode  sql.NullInt64
+	attemptOK    int // 1 for a success
+	attemptError sql.NullString
+}
+
+func (b *dispatcherBundle) delivery(t *testing.T, id string) deliveryRow {
+	t.Helper()
+	var r deliveryRow
+	var next *time.Time
+	if err := b.db.QueryRow(t.Context(), "SELECT status, attempts, next_attempt_at, last_attempt_at, last_status_code FROM deliveries WHERE id = ?", id).
+		Scan(&r.status, &r.attempts, &next, &r.lastAttempt, &r.lastCode); err != nil {
+		t.Fatal(err)
+	}
+	r.hasNext = next != nil
+	if err := b.db.QueryRow(t.Context(), "SELECT COUNT(*), MIN(status_code), MIN(CASE WHEN success THEN 1 ELSE 0 END), MIN(error) FROM attempts WHERE delivery_id = ? AND node = ?", id, "node-a").
+		Scan(&r.attemptRows, &r.attemptCode, &r.attemptOK, &r.attemptError); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestRecordMixedStatuses records one batch with successes of two status
+// codes, failures that retry, one whose schedule is exhausted, and one without
+// a response, and checks each delivery's row and its one attempt row.
+func TestRecordMixedStatuses(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		b := setupDispatcher(t, d)
+		tg, batch := b.pending(t, 7, []int{60})
+		batch[5].attempts = 1 // its one retry is spent: this attempt is the last
+		base := time.Now().UTC().Truncate(time.Microsecond)
+		statuses := []int{200, 204, 200, 500, 0, 503, 200}
+		var results []result
+		for i, x := range batch {
+			r := result{due: x, at: base.Add(time.Duration(i) * time.Millisecond), duration: time.Millisecond, status: statuses[i]}
+			if r.status == 0 {
+				r.errText = "connection refused"
+			}
+			results = append(results, r)
+		}
+		stop, err := b.d.record(t.Context(), &tg, results)
+		if err != nil || stop {
+			t.Fatalf("record = %v, %v; want no stop and no error", stop, err)
+		}
+		for i, r := range results {
+			got := b.delivery(t, r.id)
+			want := deliveryRow{status: StatusPending, attempts: 1, hasNext: true, lastAttempt: r.at, attemptRows: 1}
+			if r.ok() {
+				want.attemptOK = 1
+			}
+			switch {
+			case r.ok():
+				want.status, want.hasNext = StatusSucceeded, false
+			case i == 5:
+				want.status, want.attempts, want.hasNext = StatusFailed, 2, false
+			}
+			if r.status != 0 {
+				want.lastCode = sql.NullInt64{Int64: int64(r.status), Valid: true}
+				want.attemptCode = want.lastCode
+			} else {
+				want.attemptError = sql.NullString{String: r.errText, Valid: true}
+			}
+			if !got.lastAttempt.Equal(want.lastAttempt) {
+				t.Errorf("delivery %d: last attempt at %v, want %v", i, got.lastAttempt, want.lastAttempt)
+			}
+			got.lastAttempt = want.lastAttempt
+			if got != want {
+				t.Errorf("delivery %d (status %d):\n got %+v\nwant %+v", i, r.status, got, want)
+			}
+		}
+		var failures int
+		if err := b.db.QueryRow(t.Context(), "SELECT consecutive_failures FROM endpoints WHERE id = ?", tg.ID).Scan(&failures); err != nil || failures != 0 {
+			t.Errorf("consecutive failures %d, %v; want 0 after the last success", failures, err)
+		}
+	})
+}

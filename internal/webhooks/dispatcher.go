@@ -63,11 +63,15 @@ type Dispatcher struct {
 	active  map[string]bool
 	backoff map[string]time.Duration // current breaker cooldown per endpoint
 	wg      sync.WaitGroup
+
+	records groupCommit[recordBody]
 }
 
 // NewDispatcher returns the dispatcher for s.
 func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
-	return &Dispatcher{s: s, logger: logger, active: map[string]bool{}, backoff: map[string]time.Duration{}}
+	d := &Dispatcher{s: s, logger: logger, active: map[string]bool{}, backoff: map[string]time.Duration{}}
+	d.records = groupCommit[recordBody]{commit: d.commitRecords, max: maxRecordGroup, weight: func(recordBody) int { return 1 }}
+	return d
 }
 
 // Run dispatches until ctx is done, then waits for the attempts in flight to
@@ -467,13 +471,12 @@ func (d *Dispatcher) nextDelay(t target, r result, attempts int) (time.Duration,
 	return delay, true
 }
 
-// record writes a batch's attempts and outcomes in one transaction, updates
-// the endpoint's health (kept in t too), and opens the circuit after
-// breakerThreshold consecutive failures (429s, which ask for patience rather
-// than report a fault, do not count). It reports whether the worker should
-// stop.
+// record writes a batch's attempts and outcomes, updates the endpoint's
+// health (kept in t too), and opens the circuit after breakerThreshold
+// consecutive failures (429s, which ask for patience rather than report a
+// fault, do not count). Batches of all endpoints are committed together. It
+// reports whether the worker should stop.
 func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (bool, error) {
-	stop := false
 	failures := t.consecutiveFailures
 	for _, r := range results {
 		switch {
@@ -484,43 +487,46 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		}
 	}
 	openCircuit := failures >= breakerThreshold
-	// Attempts already made are recorded even if the node is stopping or the
-	// lease was just lost: otherwise they would be sent again.
-	ctx = context.WithoutCancel(ctx)
-	err := d.s.db.WithTx(ctx, func(tx *store.Tx) error {
+	// The body runs again, alone, if the transaction it shares fails, so it
+	// sets these afresh and t and the cooldown change only after the commit.
+	var (
+		stop         bool
+		failingSince *time.Time
+		cooldown     time.Duration
+	)
+	body := func(ctx context.Context, tx *store.Tx) error {
 		now := tx.Now()
+		stop, failingSince, cooldown = false, t.failingSince, 0
 		anyOK, gone, postponeUntil, err := d.writeResults(ctx, tx, *t, results)
 		if err != nil {
 			return err
 		}
-
 		switch {
 		case anyOK:
-			t.failingSince = nil
+			failingSince = nil
 			if _, err := tx.Exec(ctx, "UPDATE endpoints SET last_success_at = ?, failing_since = NULL, consecutive_failures = ? WHERE id = ?",
 				now, failures, t.ID); err != nil {
 				return err
 			}
 		case len(results) > 0:
-			if t.failingSince == nil {
-				t.failingSince = &now
+			if failingSince == nil {
+				failingSince = &now
 			}
 			if _, err := tx.Exec(ctx, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?), consecutive_failures = ? WHERE id = ?",
 				now, failures, t.ID); err != nil {
 				return err
 			}
 		}
-		t.consecutiveFailures = failures
 		switch {
 		case gone:
 			stop = true
 			return d.s.disable(ctx, tx, t.Endpoint, "the endpoint answered 410 Gone")
-		case t.failingSince != nil && now.Sub(*t.failingSince) >= d.s.cfg.DisableAfter:
+		case failingSince != nil && now.Sub(*failingSince) >= d.s.cfg.DisableAfter:
 			stop = true
-			return d.s.disable(ctx, tx, t.Endpoint, fmt.Sprintf("no successful delivery since %s", t.failingSince.Format(time.RFC3339)))
+			return d.s.disable(ctx, tx, t.Endpoint, fmt.Sprintf("no successful delivery since %s", failingSince.Format(time.RFC3339)))
 		case openCircuit:
-			stop = true
-			postponeUntil = now.Add(d.cooldown(t.ID))
+			cooldown = d.cooldown(t.ID)
+			postponeUntil = now.Add(cooldown)
 		}
 		if !postponeUntil.IsZero() {
 			stop = true
@@ -529,8 +535,36 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 			return err
 		}
 		return nil
+	}
+	// Attempts already made are recorded even if the node is stopping or the
+	// lease was just lost: otherwise they would be sent again.
+	if err := d.records.submit(context.WithoutCancel(ctx), body); err != nil {
+		return false, err
+	}
+	t.failingSince, t.consecutiveFailures = failingSince, failures
+	if cooldown > 0 {
+		d.mu.Lock()
+		d.backoff[t.ID] = cooldown
+		d.mu.Unlock()
+	}
+	return stop, nil
+}
+
+// recordBody writes one worker's batch in a transaction shared with others.
+type recordBody func(ctx context.Context, tx *store.Tx) error
+
+// maxRecordGroup bounds the batches committed in one transaction.
+const maxRecordGroup = 64
+
+func (d *Dispatcher) commitRecords(ctx context.Context, bodies []recordBody) error {
+	return d.s.db.WithTx(ctx, func(tx *store.Tx) error {
+		for _, body := range bodies {
+			if err := body(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return stop, err
 }
 
 // writeResults records a batch's attempts and updates its deliveries: one
@@ -595,16 +629,13 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 	return anyOK, gone, postponeUntil, nil
 }
 
-// cooldown is how long an endpoint's circuit stays open this time.
+// cooldown is how long an endpoint's circuit stays open if it opens now:
+// breakerCooldown, doubled each time it opens again, up to breakerMaxCooldown.
 func (d *Dispatcher) cooldown(epID string) time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := d.backoff[epID]
-	if c == 0 {
-		c = breakerCooldown
-	} else {
-		c = min(2*c, breakerMaxCooldown)
+	if c := d.backoff[epID]; c > 0 {
+		return min(2*c, breakerMaxCooldown)
 	}
-	d.backoff[epID] = c
-	return c
+	return breakerCooldown
 }

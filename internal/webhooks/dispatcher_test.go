@@ -1,8 +1,10 @@
 package webhooks
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -139,6 +141,65 @@ func TestRecordMixedStatuses(t *testing.T) {
 		var failures int
 		if err := b.db.QueryRow(t.Context(), "SELECT consecutive_failures FROM endpoints WHERE id = ?", tg.ID).Scan(&failures); err != nil || failures != 0 {
 			t.Errorf("consecutive failures %d, %v; want 0 after the last success", failures, err)
+		}
+	})
+}
+
+// TestRecordGroupCommitFailure commits two endpoints' batches in the same
+// transaction as a third batch that fails: the two still commit, each attempt
+// recorded once, and the failure reaches only its own worker.
+func TestRecordGroupCommitFailure(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		b := setupDispatcher(t, d)
+		ctx := t.Context()
+		tgA, batchA := b.pending(t, 3, nil)
+		tgB, batchB := b.pending(t, 2, nil)
+		ok := func(batch []due) []result {
+			var rs []result
+			for _, x := range batch {
+				rs = append(rs, result{due: x, at: time.Now(), status: 200})
+			}
+			return rs
+		}
+
+		// Hold the committer with a first batch, so the others queue into one group.
+		release := make(chan struct{})
+		held := make(chan error, 1)
+		go func() {
+			held <- b.d.records.submit(ctx, func(context.Context, *store.Tx) error { <-release; return nil })
+		}()
+		waitFor(t, func() bool { b.d.records.mu.Lock(); defer b.d.records.mu.Unlock(); return b.d.records.leading })
+		errBad := errors.New("bad batch")
+		errs := make(chan error, 3)
+		queued := func(n int) func() bool {
+			return func() bool { b.d.records.mu.Lock(); defer b.d.records.mu.Unlock(); return len(b.d.records.queue) == n }
+		}
+		go func() { _, err := b.d.record(ctx, &tgA, ok(batchA)); errs <- err }()
+		waitFor(t, queued(1))
+		go func() { errs <- b.d.records.submit(ctx, func(context.Context, *store.Tx) error { return errBad }) }()
+		waitFor(t, queued(2))
+		go func() { _, err := b.d.record(ctx, &tgB, ok(batchB)); errs <- err }()
+		waitFor(t, queued(3))
+		close(release)
+		if err := <-held; err != nil {
+			t.Fatal(err)
+		}
+		var failed int
+		for range 3 {
+			if err := <-errs; errors.Is(err, errBad) {
+				failed++
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if failed != 1 {
+			t.Errorf("%d submissions failed, want only the bad one", failed)
+		}
+		for _, x := range append(batchA, batchB...) {
+			if got := b.delivery(t, x.id); got.status != StatusSucceeded || got.attempts != 1 || got.attemptRows != 1 {
+				t.Errorf("delivery %s: status %s, attempts %d, %d attempt rows; want succeeded, 1, 1", x.id, got.status, got.attempts, got.attemptRows)
+			}
 		}
 	})
 }

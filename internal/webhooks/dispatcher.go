@@ -36,7 +36,15 @@ const (
 
 // Dispatcher tuning.
 const (
-	pollInterval      = 100 * time.Millisecond
+	pollInterval = 100 * time.Millisecond
+	// sqliteLinger is how long a worker keeps its endpoint after its last
+	// batch on SQLite: it claims again whenever a publish kicks it, so a
+	// trickle of messages costs no lease, release and scan per batch, which
+	// are transactions on SQLite's one writer. On PostgreSQL, where nodes
+	// share the endpoints, a worker stops as soon as nothing is due: a
+	// lingering one would keep its endpoint on the node that leased it first
+	// for as long as messages come, and the other nodes idle.
+	sqliteLinger      = time.Second
 	leaseTTL          = 30 * time.Second
 	batchSize         = 100
 	responseBodyLimit = 64 << 10
@@ -59,8 +67,9 @@ type Dispatcher struct {
 	s      *Service
 	logger *slog.Logger
 
+	linger  time.Duration // how long an idle worker keeps its endpoint
 	mu      sync.Mutex
-	active  map[string]bool
+	active  map[string]chan struct{} // each running worker's kick
 	backoff map[string]time.Duration // current breaker cooldown per endpoint
 	wg      sync.WaitGroup
 
@@ -69,8 +78,12 @@ type Dispatcher struct {
 
 // NewDispatcher returns the dispatcher for s.
 func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
-	d := &Dispatcher{s: s, logger: logger, active: map[string]bool{}, backoff: map[string]time.Duration{}}
+	d := &Dispatcher{s: s, logger: logger, active: map[string]chan struct{}{}, backoff: map[string]time.Duration{}}
+	if s.db.Dialect().Name() == store.SQLite {
+		d.linger = sqliteLinger
+	}
 	d.records = groupCommit[recordBody]{commit: d.commitRecords, max: maxRecordGroup, weight: func(recordBody) int { return 1 }}
+	s.dispatcher.Store(d)
 	return d
 }
 
@@ -122,7 +135,7 @@ func (d *Dispatcher) startDue(ctx context.Context) error {
 	}
 	for _, epID := range due {
 		d.mu.Lock()
-		busy := d.active[epID]
+		_, busy := d.active[epID]
 		d.mu.Unlock()
 		if busy {
 			continue
@@ -134,22 +147,50 @@ func (d *Dispatcher) startDue(ctx context.Context) error {
 		if !ok {
 			continue
 		}
+		kick := make(chan struct{}, 1)
 		d.mu.Lock()
-		d.active[epID] = true
+		d.active[epID] = kick
 		d.mu.Unlock()
 		d.wg.Go(func() {
 			defer func() {
-				d.release(epID)
+				d.release(epID) // before another worker can start here
 				d.mu.Lock()
 				delete(d.active, epID)
 				d.mu.Unlock()
+				select {
+				case <-kick: // new deliveries since the last claim: the scan starts a worker
+					d.s.wake()
+				default:
+				}
 			}()
-			if err := d.work(ctx, epID); err != nil && ctx.Err() == nil {
+			if err := d.work(ctx, epID, kick); err != nil && ctx.Err() == nil {
 				d.logger.Warn("deliver to endpoint", "endpoint_id", epID, "error", err)
 			}
 		})
 	}
 	return nil
+}
+
+// kick tells the workers of endpoints that just got deliveries to claim them,
+// and wakes the scan if one of the endpoints has no worker on this node.
+func (d *Dispatcher) kick(endpointIDs []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	scan := false
+	for _, epID := range endpointIDs {
+		kick, ok := d.active[epID]
+		if !ok {
+			scan = true
+			continue
+		}
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	if scan {
+		d.s.wake()
+	}
 }
 
 // lease takes or renews this node's lease on an endpoint.
@@ -180,7 +221,8 @@ func (d *Dispatcher) release(epID string) {
 // target is what a worker needs to know about its endpoint.
 type target struct {
 	Endpoint
-	keys                [][]byte
+	keys                [][]byte // the current key, then the previous one until previousUntil
+	previousUntil       *time.Time
 	failingSince        *time.Time
 	consecutiveFailures int
 }
@@ -204,7 +246,7 @@ func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error
 	t.keys = [][]byte{key}
 	if sec.previous != "" && sec.previousUntil != nil && time.Now().Before(*sec.previousUntil) {
 		if prev, err := webhook.ParseSecret(sec.previous); err == nil {
-			t.keys = append(t.keys, prev)
+			t.keys, t.previousUntil = append(t.keys, prev), sec.previousUntil
 		}
 	}
 	return t, nil
@@ -232,42 +274,56 @@ type result struct {
 
 func (r result) ok() bool { return r.status >= 200 && r.status < 300 }
 
-// work sends an endpoint's due deliveries, batch by batch, until none is
-// due, the circuit opens, the endpoint is disabled, or ctx ends.
-func (d *Dispatcher) work(ctx context.Context, epID string) error {
+// work sends an endpoint's due deliveries, batch by batch, until none has
+// been due for d.linger, the circuit opens, the endpoint is disabled, or ctx
+// ends.
+func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}) error {
 	t, err := d.loadTarget(ctx, epID)
 	if err != nil {
 		return err
 	}
-	if t.Disabled {
-		return nil
-	}
-	concurrency := d.s.cfg.MaxConcurrency
-	if t.MaxConcurrency != nil {
-		concurrency = *t.MaxConcurrency
-	}
-	limit := 1
-	if t.DeliveryOrder == OrderFIFO {
-		concurrency = 1
-	} else {
-		limit = batchSize
-	}
-	if t.consecutiveFailures >= breakerThreshold {
-		limit = 1 // half-open: one probe before a full batch
-	}
-	var limiter *rate.Limiter
-	if t.RateLimit != nil {
-		limiter = rate.NewLimiter(rate.Limit(*t.RateLimit), max(1, *t.RateLimit))
-	}
+	limiter := t.limiter()
 	// The lease is renewed in the background, so slow attempts never let it
 	// lapse; if it is lost, no new batch starts.
 	ctx, lost := context.WithCancel(ctx)
 	defer lost()
 	go d.keepLease(ctx, epID, lost)
-	for ctx.Err() == nil {
-		batch, err := d.claim(ctx, epID, t.DeliveryOrder == OrderFIFO, limit)
-		if err != nil || len(batch) == 0 {
+	var idleSince time.Time
+	for ctx.Err() == nil && !t.Disabled {
+		fifo := t.DeliveryOrder == OrderFIFO
+		limit := batchSize
+		if fifo || t.consecutiveFailures >= breakerThreshold {
+			limit = 1 // FIFO: one at a time; half-open: one probe before a full batch
+		}
+		batch, changed, err := d.claim(ctx, t, limit)
+		if err != nil {
 			return err
+		}
+		if changed {
+			// The endpoint was changed, on this node or another, since it was
+			// loaded: send with its new settings, or not at all.
+			if t, err = d.loadTarget(ctx, epID); err != nil {
+				return err
+			}
+			limiter = t.limiter()
+			continue
+		}
+		if len(batch) == 0 {
+			if idleSince.IsZero() {
+				idleSince = time.Now()
+			}
+			if !d.wait(ctx, kick, idleSince.Add(d.linger)) {
+				return nil
+			}
+			continue
+		}
+		idleSince = time.Time{}
+		concurrency := d.s.cfg.MaxConcurrency
+		if t.MaxConcurrency != nil {
+			concurrency = *t.MaxConcurrency
+		}
+		if fifo {
+			concurrency = 1
 		}
 		results := d.sendAll(ctx, t, batch, concurrency, limiter, t.consecutiveFailures)
 		stop, err := d.record(ctx, &t, results)
@@ -279,12 +335,33 @@ func (d *Dispatcher) work(ctx context.Context, epID string) error {
 			delete(d.backoff, epID)
 			d.mu.Unlock()
 		}
-		limit = batchSize
-		if t.DeliveryOrder == OrderFIFO {
-			limit = 1
-		}
 	}
 	return nil
+}
+
+func (t target) limiter() *rate.Limiter {
+	if t.RateLimit == nil {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(*t.RateLimit), max(1, *t.RateLimit))
+}
+
+// wait waits, after a claim found nothing, for a kick or the next poll. It
+// reports whether to claim again: false after until, or when ctx ends.
+func (d *Dispatcher) wait(ctx context.Context, kick <-chan struct{}, until time.Time) bool {
+	wait := min(pollInterval, time.Until(until))
+	if wait <= 0 {
+		return false // a kick still pending makes the scan start a worker again
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-kick:
+	case <-timer.C:
+	}
+	return true
 }
 
 // keepLease renews an endpoint's lease until ctx ends, and calls lost when it
@@ -306,28 +383,34 @@ func (d *Dispatcher) keepLease(ctx context.Context, epID string, lost context.Ca
 }
 
 // claim reads the next deliveries to send. FIFO endpoints take only the oldest
-// pending delivery, and only once it is due: later ones wait behind it.
-func (d *Dispatcher) claim(ctx context.Context, epID string, fifo bool, limit int) ([]due, error) {
+// pending delivery, and only once it is due: later ones wait behind it. It
+// reports instead whether the endpoint changed since t was loaded.
+func (d *Dispatcher) claim(ctx context.Context, t target, limit int) ([]due, bool, error) {
 	now := time.Now()
-	query := `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload FROM deliveries d JOIN messages m ON m.id = d.message_id
-		WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?`
-	args := []any{epID, StatusPending, now, limit}
+	fifo := t.DeliveryOrder == OrderFIFO
+	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload, e.updated_at
+		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
+	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
+	args := []any{t.ID, StatusPending, now, limit}
 	if fifo {
-		query = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload FROM deliveries d JOIN messages m ON m.id = d.message_id
-			WHERE d.endpoint_id = ? AND d.status = ? ORDER BY d.seq LIMIT 1`
-		args = []any{epID, StatusPending}
+		query = columns + " WHERE d.endpoint_id = ? AND d.status = ? ORDER BY d.seq LIMIT 1"
+		args = []any{t.ID, StatusPending}
 	}
 	rows, err := d.s.db.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer rows.Close()
 	var batch []due
 	for rows.Next() {
 		var x due
 		var payload sql.NullString
-		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload); err != nil {
-			return nil, err
+		var updatedAt time.Time
+		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &updatedAt); err != nil {
+			return nil, false, err
+		}
+		if !updatedAt.Equal(t.UpdatedAt) {
+			return nil, true, nil
 		}
 		if fifo && x.nextAt.After(now) {
 			break
@@ -338,7 +421,7 @@ func (d *Dispatcher) claim(ctx context.Context, epID string, fifo bool, limit in
 		}
 		batch = append(batch, x)
 	}
-	return batch, rows.Err()
+	return batch, false, rows.Err()
 }
 
 // sendAll sends a batch within the endpoint's concurrency and rate limit. It
@@ -396,7 +479,11 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 	req.Header.Set("User-Agent", "Patchbay-Webhooks/1")
 	req.Header.Set(webhook.HeaderID, x.messageID)
 	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))
-	req.Header.Set(webhook.HeaderSignature, webhook.SignatureHeader(t.keys, x.messageID, r.at, x.payload))
+	keys := t.keys
+	if t.previousUntil != nil && !r.at.Before(*t.previousUntil) {
+		keys = keys[:1] // the worker outlived the previous secret's overlap
+	}
+	req.Header.Set(webhook.HeaderSignature, webhook.SignatureHeader(keys, x.messageID, r.at, x.payload))
 	resp, err := d.s.client.Do(req)
 	if err != nil {
 		r.duration = time.Since(r.at)

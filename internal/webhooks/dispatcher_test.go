@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -54,7 +56,7 @@ func (b *dispatcherBundle) pending(t *testing.T, n int, schedule []int) (target,
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch, err := b.d.claim(ctx, ep.ID, false, batchSize)
+	batch, _, err := b.d.claim(ctx, tg, batchSize)
 	if err != nil || len(batch) != n {
 		t.Fatalf("claimed %d deliveries, %v; want %d", len(batch), err, n)
 	}
@@ -202,4 +204,71 @@ func TestRecordGroupCommitFailure(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWorkerLingers checks, on SQLite, that a worker keeps its endpoint's
+// lease while messages keep coming, sends to the endpoint's new URL once it
+// is changed, and lets the lease go once nothing has come for the linger.
+func TestWorkerLingers(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t)
+	ctx := t.Context()
+	s := newTestService(t, db, Config{Node: "node-a", AllowHTTP: true})
+	if _, _, err := tenants.NewService(db, nil).Put(ctx, tenants.Tenant{ID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.eventTypes.Create(ctx, EventType{Name: "invoice.paid"}); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- r.URL.Path + " " + string(body)
+	}))
+	t.Cleanup(srv.Close)
+	ep, err := s.CreateEndpoint(ctx, Endpoint{TenantID: "acme", URL: srv.URL + "/old"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); s.NewDispatcher(slog.New(slog.NewTextHandler(io.Discard, nil))).Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	leaseUntil := func() *time.Time {
+		t.Helper()
+		var until *time.Time
+		if err := db.QueryRow(ctx, "SELECT lease_until FROM endpoints WHERE id = ?", ep.ID).Scan(&until); err != nil {
+			t.Fatal(err)
+		}
+		return until
+	}
+	publishAndReceive := func(n int, want string) {
+		t.Helper()
+		if _, err := s.Publish(ctx, "acme", []MessageIn{{EventType: "invoice.paid", Payload: json.RawMessage(fmt.Sprint(n))}}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case r := <-got:
+			if r != want {
+				t.Fatalf("received %q, want %q", r, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("message %d not received", n)
+		}
+	}
+	publishAndReceive(1, "/old 1")
+	first := leaseUntil()
+	if first == nil {
+		t.Fatal("endpoint not leased after a delivery")
+	}
+	publishAndReceive(2, "/old 2")
+	if again := leaseUntil(); again == nil || !again.Equal(*first) {
+		t.Errorf("lease until %v after the second message, want the first lease (%v) kept", again, first)
+	}
+	if _, err := s.UpdateEndpoint(ctx, "acme", ep.ID, func(e *Endpoint) { e.URL = srv.URL + "/new" }); err != nil {
+		t.Fatal(err)
+	}
+	publishAndReceive(3, "/new 3")
+	waitFor(t, func() bool { return leaseUntil() == nil })
 }

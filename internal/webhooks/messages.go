@@ -51,9 +51,7 @@ func (s *Service) Publish(ctx context.Context, tenantID string, in []MessageIn) 
 	if err := s.publish.submit(ctx, req); err != nil {
 		return nil, err
 	}
-	if req.err == nil {
-		s.wake()
-	}
+	s.delivered(req.endpoints)
 	return req.out, req.err
 }
 
@@ -75,6 +73,8 @@ type publishReq struct {
 	in       []MessageIn
 	out      []Message
 	err      error // the request's own failure, such as an unknown tenant
+	// endpoints got deliveries from this request.
+	endpoints []string
 }
 
 // maxPublishGroup bounds one publish transaction, in messages.
@@ -110,7 +110,7 @@ func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error 
 		var rows publishRows
 		filters := map[string][]endpointFilter{}
 		for _, r := range group {
-			r.out, r.err = nil, nil
+			r.out, r.err, r.endpoints = nil, nil, nil
 			eps, ok := filters[r.tenantID]
 			if !ok {
 				if err := tenantExists(ctx, tx, r.tenantID); err != nil {
@@ -126,6 +126,7 @@ func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error 
 				}
 				filters[r.tenantID] = eps
 			}
+			hit := make([]bool, len(eps))
 			for _, in := range r.in {
 				if in.EventID != "" {
 					// The duplicate check must see every message before this one.
@@ -141,7 +142,12 @@ func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error 
 						return err
 					}
 				}
-				r.out = append(r.out, rows.add(tx.Now(), r.tenantID, in, eps))
+				r.out = append(r.out, rows.add(tx.Now(), r.tenantID, in, eps, hit))
+			}
+			for i, ep := range eps {
+				if hit[i] {
+					r.endpoints = append(r.endpoints, ep.id)
+				}
 			}
 		}
 		return rows.flush(ctx, tx)
@@ -155,11 +161,13 @@ type publishRows struct {
 	deliveries []any
 }
 
-func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []endpointFilter) Message {
+// add collects a message's rows and marks in hit the endpoints it goes to.
+func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []endpointFilter, hit []bool) Message {
 	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: now}
 	p.messages = append(p.messages, m.ID, tenantID, m.EventType, nullString(m.EventID), mustJSON(m.Channels), string(in.Payload), now)
-	for _, ep := range eps {
+	for i, ep := range eps {
 		if ep.matches(in) {
+			hit[i] = true
 			p.deliveries = append(p.deliveries, id.New("dlv"), ep.id, m.ID, tenantID, StatusPending, now, now, now)
 		}
 	}

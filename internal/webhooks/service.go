@@ -3,6 +3,7 @@ package webhooks
 import (
 	"cmp"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/safehttp"
@@ -87,7 +88,8 @@ type Service struct {
 	jobs       jobInserter
 	publish    groupCommit[*publishReq]
 
-	wakeCh chan struct{}
+	wakeCh     chan struct{}
+	dispatcher atomic.Pointer[Dispatcher] // this node's, if it runs one
 }
 
 // NewService returns the webhooks service. Deliveries go out through the
@@ -100,6 +102,13 @@ func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound s
 	s.publish = groupCommit[*publishReq]{commit: s.commitPublish, max: maxPublishGroup,
 		weight: func(r *publishReq) int { return len(r.in) }}
 	return s
+}
+
+// delivered tells this node's dispatcher that endpoints have new deliveries.
+func (s *Service) delivered(endpointIDs []string) {
+	if d := s.dispatcher.Load(); d != nil {
+		d.kick(endpointIDs)
+	}
 }
 
 // wake tells this node's dispatcher that deliveries may be due now.

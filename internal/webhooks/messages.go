@@ -113,16 +113,13 @@ func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error 
 			r.out, r.err, r.endpoints = nil, nil, nil
 			eps, ok := filters[r.tenantID]
 			if !ok {
-				if err := tenantExists(ctx, tx, r.tenantID); err != nil {
+				var err error
+				if eps, err = activeEndpoints(ctx, tx, r.tenantID); err != nil {
 					if apperr.CodeOf(err) != apperr.NotFound {
 						return err
 					}
 					r.err = err
 					continue
-				}
-				var err error
-				if eps, err = activeEndpoints(ctx, tx, r.tenantID); err != nil {
-					return err
 				}
 				filters[r.tenantID] = eps
 			}
@@ -185,19 +182,29 @@ func (p *publishRows) flush(ctx context.Context, tx *store.Tx) error {
 	return nil
 }
 
+// activeEndpoints returns a tenant's enabled endpoints, or NotFound if the
+// tenant does not exist: one statement for both.
 func activeEndpoints(ctx context.Context, tx *store.Tx, tenantID string) ([]endpointFilter, error) {
-	rows, err := tx.Query(ctx, "SELECT id, event_types, channels FROM endpoints WHERE tenant_id = ? AND disabled = ? ORDER BY id", tenantID, false)
+	rows, err := tx.Query(ctx, `SELECT e.id, e.event_types, e.channels FROM tenants t
+		LEFT JOIN endpoints e ON e.tenant_id = t.id AND e.disabled = ?
+		WHERE t.id = ? AND t.deleted_at IS NULL ORDER BY e.id`, false, tenantID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	found := false
 	var eps []endpointFilter
 	for rows.Next() {
-		var f endpointFilter
+		found = true
+		var epID sql.NullString
 		var types, channels []byte
-		if err := rows.Scan(&f.id, &types, &channels); err != nil {
+		if err := rows.Scan(&epID, &types, &channels); err != nil {
 			return nil, err
 		}
+		if !epID.Valid {
+			continue // the tenant has no enabled endpoint
+		}
+		f := endpointFilter{id: epID.String}
 		if err := json.Unmarshal(types, &f.eventTypes); err != nil {
 			return nil, err
 		}
@@ -206,7 +213,13 @@ func activeEndpoints(ctx context.Context, tx *store.Tx, tenantID string) ([]endp
 		}
 		eps = append(eps, f)
 	}
-	return eps, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
+	}
+	return eps, nil
 }
 
 const messageColumns = "id, tenant_id, event_type, event_id, channels, payload, created_at"

@@ -41,13 +41,16 @@ const (
 	// batch on SQLite: it claims again whenever a publish kicks it, so a
 	// trickle of messages costs no lease, release and scan per batch, which
 	// are transactions on SQLite's one writer. On PostgreSQL, where nodes
-	// share the endpoints, a worker stops as soon as nothing is due: a
-	// lingering one would keep its endpoint on the node that leased it first
-	// for as long as messages come, and the other nodes idle.
-	sqliteLinger      = time.Second
-	leaseTTL          = 30 * time.Second
-	batchSize         = 100
-	responseBodyLimit = 64 << 10
+	// share the endpoints, a worker stops as soon as nothing is due, and
+	// yields its endpoint after postgresShareAfter even when busy: otherwise
+	// the node that leased a busy endpoint first would keep it, and the other
+	// nodes idle.
+	sqliteLinger       = time.Second
+	postgresShareAfter = 100 * time.Millisecond
+	leaseTTL           = 30 * time.Second
+	maxCachedTargets   = 10_000
+	batchSize          = 100
+	responseBodyLimit  = 64 << 10
 	// breakerThreshold consecutive failures open an endpoint's circuit: its due
 	// deliveries are postponed, without spending attempts, for a cooldown that
 	// doubles each time it opens again, up to breakerMaxCooldown.
@@ -67,9 +70,15 @@ type Dispatcher struct {
 	s      *Service
 	logger *slog.Logger
 
-	linger  time.Duration // how long an idle worker keeps its endpoint
-	mu      sync.Mutex
-	active  map[string]chan struct{} // each running worker's kick
+	linger     time.Duration // how long an idle worker keeps its endpoint
+	shareAfter time.Duration // when a busy worker yields its endpoint; 0 never
+	mu         sync.Mutex
+	active     map[string]chan struct{} // each running worker's kick
+	// targets keeps endpoints as their last workers left them, so a new
+	// worker need not read the endpoint and decrypt its secrets again. Its
+	// first claim tells whether the endpoint changed since, and brings the
+	// health fields up to date.
+	targets map[string]target
 	backoff map[string]time.Duration // current breaker cooldown per endpoint
 	wg      sync.WaitGroup
 
@@ -78,9 +87,11 @@ type Dispatcher struct {
 
 // NewDispatcher returns the dispatcher for s.
 func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
-	d := &Dispatcher{s: s, logger: logger, active: map[string]chan struct{}{}, backoff: map[string]time.Duration{}}
+	d := &Dispatcher{s: s, logger: logger, active: map[string]chan struct{}{}, targets: map[string]target{}, backoff: map[string]time.Duration{}}
 	if s.db.Dialect().Name() == store.SQLite {
 		d.linger = sqliteLinger
+	} else {
+		d.shareAfter = postgresShareAfter
 	}
 	d.records = groupCommit[recordBody]{commit: d.commitRecords, max: maxRecordGroup, weight: func(recordBody) int { return 1 }}
 	s.dispatcher.Store(d)
@@ -152,21 +163,26 @@ func (d *Dispatcher) startDue(ctx context.Context) error {
 		d.active[epID] = kick
 		d.mu.Unlock()
 		d.wg.Go(func() {
-			defer func() {
-				d.release(epID) // before another worker can start here
-				d.mu.Lock()
-				delete(d.active, epID)
-				d.mu.Unlock()
-				select {
-				case <-kick: // new deliveries since the last claim: the scan starts a worker
-					d.s.wake()
-				default:
-				}
-			}()
-			if err := d.work(ctx, epID, kick); err != nil && ctx.Err() == nil {
+			err := d.work(ctx, epID, kick)
+			if err != nil && !errors.Is(err, errYield) && ctx.Err() == nil {
 				d.logger.Warn("deliver to endpoint", "endpoint_id", epID, "error", err)
 			}
+			d.release(epID) // before another worker can start here
+			d.mu.Lock()
+			delete(d.active, epID)
+			d.mu.Unlock()
+			select {
+			case <-kick:
+				// New deliveries since the last claim: the scan starts a worker.
+				// Not after a yield, which leaves the endpoint to whichever
+				// node's scan comes first.
+				if !errors.Is(err, errYield) {
+					d.s.wake()
+				}
+			default:
+			}
 		})
+
 	}
 	return nil
 }
@@ -195,17 +211,16 @@ func (d *Dispatcher) kick(endpointIDs []string) {
 
 // lease takes or renews this node's lease on an endpoint.
 func (d *Dispatcher) lease(ctx context.Context, epID string) (bool, error) {
-	var n int64
-	err := d.s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE endpoints SET lease_owner = ?, lease_until = ?
-			WHERE id = ? AND disabled = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)`,
-			d.s.cfg.Node, tx.Now().Add(leaseTTL), epID, false, tx.Now(), d.s.cfg.Node)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	// One statement, committed on its own: a transaction around it would cost
+	// two more round trips on PostgreSQL.
+	res, err := d.s.db.Exec(ctx, `UPDATE endpoints SET lease_owner = ?, lease_until = ?
+		WHERE id = ? AND disabled = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)`,
+		d.s.cfg.Node, now.Add(leaseTTL), epID, false, now, d.s.cfg.Node)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
 	return n == 1, err
 }
 
@@ -278,11 +293,29 @@ func (r result) ok() bool { return r.status >= 200 && r.status < 300 }
 // been due for d.linger, the circuit opens, the endpoint is disabled, or ctx
 // ends.
 func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}) error {
-	t, err := d.loadTarget(ctx, epID)
-	if err != nil {
-		return err
+	d.mu.Lock()
+	t, ok := d.targets[epID]
+	d.mu.Unlock()
+	if !ok {
+		var err error
+		if t, err = d.loadTarget(ctx, epID); err != nil {
+			return err
+		}
 	}
+	defer func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		switch {
+		case t.Disabled: // a new worker must read the endpoint once it is enabled again
+			delete(d.targets, epID)
+			return
+		case len(d.targets) >= maxCachedTargets:
+			clear(d.targets) // endpoints deleted long ago are never looked up again
+		}
+		d.targets[epID] = t
+	}()
 	limiter := t.limiter()
+	started := time.Now()
 	// The lease is renewed in the background, so slow attempts never let it
 	// lapse; if it is lost, no new batch starts.
 	ctx, lost := context.WithCancel(ctx)
@@ -295,9 +328,12 @@ func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}
 		if fifo || t.consecutiveFailures >= breakerThreshold {
 			limit = 1 // FIFO: one at a time; half-open: one probe before a full batch
 		}
-		batch, changed, err := d.claim(ctx, t, limit)
+		batch, changed, err := d.claim(ctx, &t, limit)
 		if err != nil {
 			return err
+		}
+		if t.consecutiveFailures >= breakerThreshold && len(batch) > 1 {
+			batch = batch[:1] // another node opened the circuit since t was loaded
 		}
 		if changed {
 			// The endpoint was changed, on this node or another, since it was
@@ -335,9 +371,15 @@ func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}
 			delete(d.backoff, epID)
 			d.mu.Unlock()
 		}
+		if d.shareAfter > 0 && time.Since(started) >= d.shareAfter {
+			return errYield
+		}
 	}
 	return nil
 }
+
+// errYield ends a worker that gives its endpoint to the next scan of any node.
+var errYield = errors.New("endpoint yielded to other nodes")
 
 func (t target) limiter() *rate.Limiter {
 	if t.RateLimit == nil {
@@ -384,11 +426,13 @@ func (d *Dispatcher) keepLease(ctx context.Context, epID string, lost context.Ca
 
 // claim reads the next deliveries to send. FIFO endpoints take only the oldest
 // pending delivery, and only once it is due: later ones wait behind it. It
-// reports instead whether the endpoint changed since t was loaded.
-func (d *Dispatcher) claim(ctx context.Context, t target, limit int) ([]due, bool, error) {
+// reports instead whether the endpoint changed since t was loaded, and
+// otherwise brings t's health up to date.
+func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bool, error) {
 	now := time.Now()
 	fifo := t.DeliveryOrder == OrderFIFO
-	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload, e.updated_at
+	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload,
+		e.updated_at, e.failing_since, e.consecutive_failures
 		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
 	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
 	args := []any{t.ID, StatusPending, now, limit}
@@ -406,7 +450,7 @@ func (d *Dispatcher) claim(ctx context.Context, t target, limit int) ([]due, boo
 		var x due
 		var payload sql.NullString
 		var updatedAt time.Time
-		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &updatedAt); err != nil {
+		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &updatedAt, &t.failingSince, &t.consecutiveFailures); err != nil {
 			return nil, false, err
 		}
 		if !updatedAt.Equal(t.UpdatedAt) {

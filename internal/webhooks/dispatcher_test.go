@@ -56,7 +56,7 @@ func (b *dispatcherBundle) pending(t *testing.T, n int, schedule []int) (target,
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch, _, err := b.d.claim(ctx, tg, batchSize)
+	batch, _, err := b.d.claim(ctx, &tg, batchSize)
 	if err != nil || len(batch) != n {
 		t.Fatalf("claimed %d deliveries, %v; want %d", len(batch), err, n)
 	}

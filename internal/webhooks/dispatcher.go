@@ -42,11 +42,13 @@ const (
 	// trickle of messages costs no lease, release and scan per batch, which
 	// are transactions on SQLite's one writer. On PostgreSQL, where nodes
 	// share the endpoints, a worker stops as soon as nothing is due, and
-	// yields its endpoint after postgresShareAfter even when busy: otherwise
-	// the node that leased a busy endpoint first would keep it, and the other
-	// nodes idle.
+	// yields its endpoint after postgresShareAfter even when busy, and its
+	// node scans again only yieldGap later, so that another node's scan can
+	// take it: otherwise the node that leased a busy endpoint first would
+	// keep it, and the other nodes idle.
 	sqliteLinger       = time.Second
-	postgresShareAfter = 100 * time.Millisecond
+	postgresShareAfter = 250 * time.Millisecond
+	yieldGap           = 10 * time.Millisecond
 	leaseTTL           = 30 * time.Second
 	maxCachedTargets   = 10_000
 	batchSize          = 100
@@ -171,15 +173,11 @@ func (d *Dispatcher) startDue(ctx context.Context) error {
 			d.mu.Lock()
 			delete(d.active, epID)
 			d.mu.Unlock()
-			select {
-			case <-kick:
-				// New deliveries since the last claim: the scan starts a worker.
-				// Not after a yield, which leaves the endpoint to whichever
-				// node's scan comes first.
-				if !errors.Is(err, errYield) {
-					d.s.wake()
-				}
-			default:
+			switch {
+			case errors.Is(err, errYield):
+				time.AfterFunc(yieldGap, d.s.wake)
+			case len(kick) > 0: // new deliveries since the last claim
+				d.s.wake()
 			}
 		})
 
@@ -378,7 +376,7 @@ func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}
 	return nil
 }
 
-// errYield ends a worker that gives its endpoint to the next scan of any node.
+// errYield ends a worker that leaves its busy endpoint to other nodes' scans.
 var errYield = errors.New("endpoint yielded to other nodes")
 
 func (t target) limiter() *rate.Limiter {

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -55,8 +56,18 @@ type DB struct {
 	// which was a fifth of a simple GET's CPU time.
 	readStmts sync.Map // string → *sql.Stmt
 
+	// writeStmts caches, on SQLite, statements that transactions execute,
+	// prepared on the writer connection, for the same reason. Entries are nil
+	// while the statement is being prepared. writeStmtCount bounds the cache,
+	// in case some caller builds query texts without bound.
+	writeStmts     sync.Map // string → *sql.Stmt
+	writeStmtCount atomic.Int64
+
 	group groupCommit
 }
+
+// maxWriteStmts bounds the SQLite writer's statement cache.
+const maxWriteStmts = 1000
 
 // IsPostgresURL reports whether a database URL selects PostgreSQL.
 func IsPostgresURL(u string) bool {
@@ -157,10 +168,14 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	db.readStmts.Range(func(_, stmt any) bool {
-		stmt.(*sql.Stmt).Close()
-		return true
-	})
+	for _, stmts := range []*sync.Map{&db.readStmts, &db.writeStmts} {
+		stmts.Range(func(_, stmt any) bool {
+			if stmt := stmt.(*sql.Stmt); stmt != nil {
+				stmt.Close()
+			}
+			return true
+		})
+	}
 	if db.read == db.write {
 		return db.write.Close()
 	}
@@ -224,6 +239,7 @@ type Querier interface {
 type Tx struct {
 	// Tx is the underlying transaction, for River's InsertTx.
 	Tx      *sql.Tx
+	db      *DB
 	dialect Dialect
 	now     time.Time
 }
@@ -237,7 +253,41 @@ func (tx *Tx) Dialect() Dialect { return tx.dialect }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if stmt := tx.db.writeStmt(query); stmt != nil {
+		return tx.Tx.StmtContext(ctx, stmt).ExecContext(ctx, convertArgs(tx.dialect, args)...)
+	}
 	return tx.Tx.ExecContext(ctx, tx.dialect.Rebind(query), convertArgs(tx.dialect, args)...)
+}
+
+// writeStmt returns the statement prepared on the SQLite writer for query, or
+// nil. PostgreSQL's driver caches prepared statements per connection itself.
+// A statement new to the cache is prepared in the background: the writer is
+// the transaction's own connection, busy until it ends.
+func (db *DB) writeStmt(query string) *sql.Stmt {
+	if db.dialect.Name() != SQLite {
+		return nil
+	}
+	if stmt, ok := db.writeStmts.Load(query); ok {
+		return stmt.(*sql.Stmt)
+	}
+	if db.writeStmtCount.Add(1) > maxWriteStmts {
+		db.writeStmtCount.Add(-1)
+		return nil
+	}
+	if _, loaded := db.writeStmts.LoadOrStore(query, (*sql.Stmt)(nil)); loaded {
+		db.writeStmtCount.Add(-1)
+		return nil
+	}
+	go func() {
+		stmt, err := db.write.PrepareContext(context.Background(), query)
+		if err != nil { // the statement fails in its transaction too; try again next time
+			db.writeStmts.Delete(query)
+			db.writeStmtCount.Add(-1)
+			return
+		}
+		db.writeStmts.Store(query, stmt)
+	}()
+	return nil
 }
 
 // Query runs a query in the transaction.
@@ -259,7 +309,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback() //nolint:errcheck // a no-op after Commit
-	tx := &Tx{Tx: sqlTx, dialect: db.dialect, now: db.NowFunc().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{Tx: sqlTx, db: db, dialect: db.dialect, now: db.NowFunc().UTC().Truncate(time.Microsecond)}
 	if err := fn(tx); err != nil {
 		return err
 	}

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,10 +36,23 @@ const (
 
 // Dispatcher tuning.
 const (
-	pollInterval      = 100 * time.Millisecond
-	leaseTTL          = 30 * time.Second
-	batchSize         = 100
-	responseBodyLimit = 64 << 10
+	pollInterval = 100 * time.Millisecond
+	// sqliteLinger is how long a worker keeps its endpoint after its last
+	// batch on SQLite: it claims again whenever a publish kicks it, so a
+	// trickle of messages costs no lease, release and scan per batch, which
+	// are transactions on SQLite's one writer. On PostgreSQL, where nodes
+	// share the endpoints, a worker stops as soon as nothing is due, and
+	// yields its endpoint after postgresShareAfter even when busy, and its
+	// node scans again only yieldGap later, so that another node's scan can
+	// take it: otherwise the node that leased a busy endpoint first would
+	// keep it, and the other nodes idle.
+	sqliteLinger       = time.Second
+	postgresShareAfter = 250 * time.Millisecond
+	yieldGap           = 10 * time.Millisecond
+	leaseTTL           = 30 * time.Second
+	maxCachedTargets   = 10_000
+	batchSize          = 100
+	responseBodyLimit  = 64 << 10
 	// breakerThreshold consecutive failures open an endpoint's circuit: its due
 	// deliveries are postponed, without spending attempts, for a cooldown that
 	// doubles each time it opens again, up to breakerMaxCooldown.
@@ -56,15 +72,32 @@ type Dispatcher struct {
 	s      *Service
 	logger *slog.Logger
 
-	mu      sync.Mutex
-	active  map[string]bool
+	linger     time.Duration // how long an idle worker keeps its endpoint
+	shareAfter time.Duration // when a busy worker yields its endpoint; 0 never
+	mu         sync.Mutex
+	active     map[string]chan struct{} // each running worker's kick
+	// targets keeps endpoints as their last workers left them, so a new
+	// worker need not read the endpoint and decrypt its secrets again. Its
+	// first claim tells whether the endpoint changed since, and brings the
+	// health fields up to date.
+	targets map[string]target
 	backoff map[string]time.Duration // current breaker cooldown per endpoint
 	wg      sync.WaitGroup
+
+	records groupCommit[recordBody]
 }
 
 // NewDispatcher returns the dispatcher for s.
 func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
-	return &Dispatcher{s: s, logger: logger, active: map[string]bool{}, backoff: map[string]time.Duration{}}
+	d := &Dispatcher{s: s, logger: logger, active: map[string]chan struct{}{}, targets: map[string]target{}, backoff: map[string]time.Duration{}}
+	if s.db.Dialect().Name() == store.SQLite {
+		d.linger = sqliteLinger
+	} else {
+		d.shareAfter = postgresShareAfter
+	}
+	d.records = groupCommit[recordBody]{commit: d.commitRecords, max: maxRecordGroup, weight: func(recordBody) int { return 1 }}
+	s.dispatcher.Store(d)
+	return d
 }
 
 // Run dispatches until ctx is done, then waits for the attempts in flight to
@@ -115,7 +148,7 @@ func (d *Dispatcher) startDue(ctx context.Context) error {
 	}
 	for _, epID := range due {
 		d.mu.Lock()
-		busy := d.active[epID]
+		_, busy := d.active[epID]
 		d.mu.Unlock()
 		if busy {
 			continue
@@ -127,37 +160,65 @@ func (d *Dispatcher) startDue(ctx context.Context) error {
 		if !ok {
 			continue
 		}
+		kick := make(chan struct{}, 1)
 		d.mu.Lock()
-		d.active[epID] = true
+		d.active[epID] = kick
 		d.mu.Unlock()
 		d.wg.Go(func() {
-			defer func() {
-				d.release(epID)
-				d.mu.Lock()
-				delete(d.active, epID)
-				d.mu.Unlock()
-			}()
-			if err := d.work(ctx, epID); err != nil && ctx.Err() == nil {
+			err := d.work(ctx, epID, kick)
+			if err != nil && !errors.Is(err, errYield) && ctx.Err() == nil {
 				d.logger.Warn("deliver to endpoint", "endpoint_id", epID, "error", err)
 			}
+			d.release(epID) // before another worker can start here
+			d.mu.Lock()
+			delete(d.active, epID)
+			d.mu.Unlock()
+			switch {
+			case errors.Is(err, errYield):
+				time.AfterFunc(yieldGap, d.s.wake)
+			case len(kick) > 0: // new deliveries since the last claim
+				d.s.wake()
+			}
 		})
+
 	}
 	return nil
 }
 
+// kick tells the workers of endpoints that just got deliveries to claim them,
+// and wakes the scan if one of the endpoints has no worker on this node.
+func (d *Dispatcher) kick(endpointIDs []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	scan := false
+	for _, epID := range endpointIDs {
+		kick, ok := d.active[epID]
+		if !ok {
+			scan = true
+			continue
+		}
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	if scan {
+		d.s.wake()
+	}
+}
+
 // lease takes or renews this node's lease on an endpoint.
 func (d *Dispatcher) lease(ctx context.Context, epID string) (bool, error) {
-	var n int64
-	err := d.s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE endpoints SET lease_owner = ?, lease_until = ?
-			WHERE id = ? AND disabled = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)`,
-			d.s.cfg.Node, tx.Now().Add(leaseTTL), epID, false, tx.Now(), d.s.cfg.Node)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	// One statement, committed on its own: a transaction around it would cost
+	// two more round trips on PostgreSQL.
+	res, err := d.s.db.Exec(ctx, `UPDATE endpoints SET lease_owner = ?, lease_until = ?
+		WHERE id = ? AND disabled = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)`,
+		d.s.cfg.Node, now.Add(leaseTTL), epID, false, now, d.s.cfg.Node)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
 	return n == 1, err
 }
 
@@ -173,7 +234,8 @@ func (d *Dispatcher) release(epID string) {
 // target is what a worker needs to know about its endpoint.
 type target struct {
 	Endpoint
-	keys                [][]byte
+	keys                [][]byte // the current key, then the previous one until previousUntil
+	previousUntil       *time.Time
 	failingSince        *time.Time
 	consecutiveFailures int
 }
@@ -197,7 +259,7 @@ func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error
 	t.keys = [][]byte{key}
 	if sec.previous != "" && sec.previousUntil != nil && time.Now().Before(*sec.previousUntil) {
 		if prev, err := webhook.ParseSecret(sec.previous); err == nil {
-			t.keys = append(t.keys, prev)
+			t.keys, t.previousUntil = append(t.keys, prev), sec.previousUntil
 		}
 	}
 	return t, nil
@@ -225,42 +287,77 @@ type result struct {
 
 func (r result) ok() bool { return r.status >= 200 && r.status < 300 }
 
-// work sends an endpoint's due deliveries, batch by batch, until none is
-// due, the circuit opens, the endpoint is disabled, or ctx ends.
-func (d *Dispatcher) work(ctx context.Context, epID string) error {
-	t, err := d.loadTarget(ctx, epID)
-	if err != nil {
-		return err
+// work sends an endpoint's due deliveries, batch by batch, until none has
+// been due for d.linger, the circuit opens, the endpoint is disabled, or ctx
+// ends.
+func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}) error {
+	d.mu.Lock()
+	t, ok := d.targets[epID]
+	d.mu.Unlock()
+	if !ok {
+		var err error
+		if t, err = d.loadTarget(ctx, epID); err != nil {
+			return err
+		}
 	}
-	if t.Disabled {
-		return nil
-	}
-	concurrency := d.s.cfg.MaxConcurrency
-	if t.MaxConcurrency != nil {
-		concurrency = *t.MaxConcurrency
-	}
-	limit := 1
-	if t.DeliveryOrder == OrderFIFO {
-		concurrency = 1
-	} else {
-		limit = batchSize
-	}
-	if t.consecutiveFailures >= breakerThreshold {
-		limit = 1 // half-open: one probe before a full batch
-	}
-	var limiter *rate.Limiter
-	if t.RateLimit != nil {
-		limiter = rate.NewLimiter(rate.Limit(*t.RateLimit), max(1, *t.RateLimit))
-	}
+	defer func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		switch {
+		case t.Disabled: // a new worker must read the endpoint once it is enabled again
+			delete(d.targets, epID)
+			return
+		case len(d.targets) >= maxCachedTargets:
+			clear(d.targets) // endpoints deleted long ago are never looked up again
+		}
+		d.targets[epID] = t
+	}()
+	limiter := t.limiter()
+	started := time.Now()
 	// The lease is renewed in the background, so slow attempts never let it
 	// lapse; if it is lost, no new batch starts.
 	ctx, lost := context.WithCancel(ctx)
 	defer lost()
 	go d.keepLease(ctx, epID, lost)
-	for ctx.Err() == nil {
-		batch, err := d.claim(ctx, epID, t.DeliveryOrder == OrderFIFO, limit)
-		if err != nil || len(batch) == 0 {
+	var idleSince time.Time
+	for ctx.Err() == nil && !t.Disabled {
+		fifo := t.DeliveryOrder == OrderFIFO
+		limit := batchSize
+		if fifo || t.consecutiveFailures >= breakerThreshold {
+			limit = 1 // FIFO: one at a time; half-open: one probe before a full batch
+		}
+		batch, changed, err := d.claim(ctx, &t, limit)
+		if err != nil {
 			return err
+		}
+		if t.consecutiveFailures >= breakerThreshold && len(batch) > 1 {
+			batch = batch[:1] // another node opened the circuit since t was loaded
+		}
+		if changed {
+			// The endpoint was changed, on this node or another, since it was
+			// loaded: send with its new settings, or not at all.
+			if t, err = d.loadTarget(ctx, epID); err != nil {
+				return err
+			}
+			limiter = t.limiter()
+			continue
+		}
+		if len(batch) == 0 {
+			if idleSince.IsZero() {
+				idleSince = time.Now()
+			}
+			if !d.wait(ctx, kick, idleSince.Add(d.linger)) {
+				return nil
+			}
+			continue
+		}
+		idleSince = time.Time{}
+		concurrency := d.s.cfg.MaxConcurrency
+		if t.MaxConcurrency != nil {
+			concurrency = *t.MaxConcurrency
+		}
+		if fifo {
+			concurrency = 1
 		}
 		results := d.sendAll(ctx, t, batch, concurrency, limiter, t.consecutiveFailures)
 		stop, err := d.record(ctx, &t, results)
@@ -272,12 +369,39 @@ func (d *Dispatcher) work(ctx context.Context, epID string) error {
 			delete(d.backoff, epID)
 			d.mu.Unlock()
 		}
-		limit = batchSize
-		if t.DeliveryOrder == OrderFIFO {
-			limit = 1
+		if d.shareAfter > 0 && time.Since(started) >= d.shareAfter {
+			return errYield
 		}
 	}
 	return nil
+}
+
+// errYield ends a worker that leaves its busy endpoint to other nodes' scans.
+var errYield = errors.New("endpoint yielded to other nodes")
+
+func (t target) limiter() *rate.Limiter {
+	if t.RateLimit == nil {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(*t.RateLimit), max(1, *t.RateLimit))
+}
+
+// wait waits, after a claim found nothing, for a kick or the next poll. It
+// reports whether to claim again: false after until, or when ctx ends.
+func (d *Dispatcher) wait(ctx context.Context, kick <-chan struct{}, until time.Time) bool {
+	wait := min(pollInterval, time.Until(until))
+	if wait <= 0 {
+		return false // a kick still pending makes the scan start a worker again
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-kick:
+	case <-timer.C:
+	}
+	return true
 }
 
 // keepLease renews an endpoint's lease until ctx ends, and calls lost when it
@@ -299,28 +423,36 @@ func (d *Dispatcher) keepLease(ctx context.Context, epID string, lost context.Ca
 }
 
 // claim reads the next deliveries to send. FIFO endpoints take only the oldest
-// pending delivery, and only once it is due: later ones wait behind it.
-func (d *Dispatcher) claim(ctx context.Context, epID string, fifo bool, limit int) ([]due, error) {
+// pending delivery, and only once it is due: later ones wait behind it. It
+// reports instead whether the endpoint changed since t was loaded, and
+// otherwise brings t's health up to date.
+func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bool, error) {
 	now := time.Now()
-	query := `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload FROM deliveries d JOIN messages m ON m.id = d.message_id
-		WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?`
-	args := []any{epID, StatusPending, now, limit}
+	fifo := t.DeliveryOrder == OrderFIFO
+	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload,
+		e.updated_at, e.failing_since, e.consecutive_failures
+		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
+	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
+	args := []any{t.ID, StatusPending, now, limit}
 	if fifo {
-		query = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload FROM deliveries d JOIN messages m ON m.id = d.message_id
-			WHERE d.endpoint_id = ? AND d.status = ? ORDER BY d.seq LIMIT 1`
-		args = []any{epID, StatusPending}
+		query = columns + " WHERE d.endpoint_id = ? AND d.status = ? ORDER BY d.seq LIMIT 1"
+		args = []any{t.ID, StatusPending}
 	}
 	rows, err := d.s.db.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer rows.Close()
 	var batch []due
 	for rows.Next() {
 		var x due
 		var payload sql.NullString
-		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload); err != nil {
-			return nil, err
+		var updatedAt time.Time
+		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &updatedAt, &t.failingSince, &t.consecutiveFailures); err != nil {
+			return nil, false, err
+		}
+		if !updatedAt.Equal(t.UpdatedAt) {
+			return nil, true, nil
 		}
 		if fifo && x.nextAt.After(now) {
 			break
@@ -331,7 +463,7 @@ func (d *Dispatcher) claim(ctx context.Context, epID string, fifo bool, limit in
 		}
 		batch = append(batch, x)
 	}
-	return batch, rows.Err()
+	return batch, false, rows.Err()
 }
 
 // sendAll sends a batch within the endpoint's concurrency and rate limit. It
@@ -389,7 +521,11 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 	req.Header.Set("User-Agent", "Patchbay-Webhooks/1")
 	req.Header.Set(webhook.HeaderID, x.messageID)
 	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))
-	req.Header.Set(webhook.HeaderSignature, webhook.SignatureHeader(t.keys, x.messageID, r.at, x.payload))
+	keys := t.keys
+	if t.previousUntil != nil && !r.at.Before(*t.previousUntil) {
+		keys = keys[:1] // the worker outlived the previous secret's overlap
+	}
+	req.Header.Set(webhook.HeaderSignature, webhook.SignatureHeader(keys, x.messageID, r.at, x.payload))
 	resp, err := d.s.client.Do(req)
 	if err != nil {
 		r.duration = time.Since(r.at)
@@ -464,13 +600,12 @@ func (d *Dispatcher) nextDelay(t target, r result, attempts int) (time.Duration,
 	return delay, true
 }
 
-// record writes a batch's attempts and outcomes in one transaction, updates
-// the endpoint's health (kept in t too), and opens the circuit after
-// breakerThreshold consecutive failures (429s, which ask for patience rather
-// than report a fault, do not count). It reports whether the worker should
-// stop.
+// record writes a batch's attempts and outcomes, updates the endpoint's
+// health (kept in t too), and opens the circuit after breakerThreshold
+// consecutive failures (429s, which ask for patience rather than report a
+// fault, do not count). Batches of all endpoints are committed together. It
+// reports whether the worker should stop.
 func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (bool, error) {
-	stop := false
 	failures := t.consecutiveFailures
 	for _, r := range results {
 		switch {
@@ -481,71 +616,46 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		}
 	}
 	openCircuit := failures >= breakerThreshold
-	// Attempts already made are recorded even if the node is stopping or the
-	// lease was just lost: otherwise they would be sent again.
-	ctx = context.WithoutCancel(ctx)
-	err := d.s.db.WithTx(ctx, func(tx *store.Tx) error {
+	// The body runs again, alone, if the transaction it shares fails, so it
+	// sets these afresh and t and the cooldown change only after the commit.
+	var (
+		stop         bool
+		failingSince *time.Time
+		cooldown     time.Duration
+	)
+	body := func(ctx context.Context, tx *store.Tx) error {
 		now := tx.Now()
-		anyOK, gone := false, false
-		var postponeUntil time.Time
-		for _, r := range results {
-			attempts := r.attempts + 1
-			status, next := StatusSucceeded, (*time.Time)(nil)
-			if !r.ok() {
-				if delay, ok := d.nextDelay(*t, r, attempts); ok {
-					at := now.Add(delay)
-					status, next = StatusPending, &at
-				} else {
-					status = StatusFailed
-				}
-				if r.status == http.StatusTooManyRequests && next != nil && next.After(postponeUntil) {
-					postponeUntil = *next // the receiver asked the whole endpoint to slow down
-				}
-				gone = gone || r.status == http.StatusGone
-			}
-			anyOK = anyOK || r.ok()
-			var code any
-			if r.status != 0 {
-				code = r.status
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error, response_body, node)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id.New("att"), r.id, t.ID, r.at.UTC(), r.duration.Milliseconds(), code, r.ok(),
-				nullString(r.errText), r.body, d.s.cfg.Node); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
-				last_status_code = ?, updated_at = ? WHERE id = ?`, status, attempts, next, r.at.UTC(), code, now, r.id); err != nil {
-				return err
-			}
+		stop, failingSince, cooldown = false, t.failingSince, 0
+		anyOK, gone, postponeUntil, err := d.writeResults(ctx, tx, *t, results)
+		if err != nil {
+			return err
 		}
-
 		switch {
 		case anyOK:
-			t.failingSince = nil
+			failingSince = nil
 			if _, err := tx.Exec(ctx, "UPDATE endpoints SET last_success_at = ?, failing_since = NULL, consecutive_failures = ? WHERE id = ?",
 				now, failures, t.ID); err != nil {
 				return err
 			}
 		case len(results) > 0:
-			if t.failingSince == nil {
-				t.failingSince = &now
+			if failingSince == nil {
+				failingSince = &now
 			}
 			if _, err := tx.Exec(ctx, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?), consecutive_failures = ? WHERE id = ?",
 				now, failures, t.ID); err != nil {
 				return err
 			}
 		}
-		t.consecutiveFailures = failures
 		switch {
 		case gone:
 			stop = true
 			return d.s.disable(ctx, tx, t.Endpoint, "the endpoint answered 410 Gone")
-		case t.failingSince != nil && now.Sub(*t.failingSince) >= d.s.cfg.DisableAfter:
+		case failingSince != nil && now.Sub(*failingSince) >= d.s.cfg.DisableAfter:
 			stop = true
-			return d.s.disable(ctx, tx, t.Endpoint, fmt.Sprintf("no successful delivery since %s", t.failingSince.Format(time.RFC3339)))
+			return d.s.disable(ctx, tx, t.Endpoint, fmt.Sprintf("no successful delivery since %s", failingSince.Format(time.RFC3339)))
 		case openCircuit:
-			stop = true
-			postponeUntil = now.Add(d.cooldown(t.ID))
+			cooldown = d.cooldown(t.ID)
+			postponeUntil = now.Add(cooldown)
 		}
 		if !postponeUntil.IsZero() {
 			stop = true
@@ -554,20 +664,107 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 			return err
 		}
 		return nil
-	})
-	return stop, err
+	}
+	// Attempts already made are recorded even if the node is stopping or the
+	// lease was just lost: otherwise they would be sent again.
+	if err := d.records.submit(context.WithoutCancel(ctx), body); err != nil {
+		return false, err
+	}
+	t.failingSince, t.consecutiveFailures = failingSince, failures
+	if cooldown > 0 {
+		d.mu.Lock()
+		d.backoff[t.ID] = cooldown
+		d.mu.Unlock()
+	}
+	return stop, nil
 }
 
-// cooldown is how long an endpoint's circuit stays open this time.
+// recordBody writes one worker's batch in a transaction shared with others.
+type recordBody func(ctx context.Context, tx *store.Tx) error
+
+// maxRecordGroup bounds the batches committed in one transaction.
+const maxRecordGroup = 64
+
+func (d *Dispatcher) commitRecords(ctx context.Context, bodies []recordBody) error {
+	return d.s.db.WithTx(ctx, func(tx *store.Tx) error {
+		for _, body := range bodies {
+			if err := body(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writeResults records a batch's attempts and updates its deliveries: one
+// INSERT for all attempts, one UPDATE per status code for the successes, and
+// one UPDATE per failure, since each has its own next attempt time. It reports
+// whether any attempt succeeded, whether the endpoint answered 410 Gone, and
+// until when a 429 asks the whole endpoint to wait.
+func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, results []result) (anyOK, gone bool, postponeUntil time.Time, err error) {
+	now := tx.Now()
+	attempts := make([]any, 0, 10*len(results))
+	succeeded := map[int][]result{}
+	for _, r := range results {
+		var code any
+		if r.status != 0 {
+			code = r.status
+		}
+		attempts = append(attempts, id.New("att"), r.id, t.ID, r.at.UTC(), r.duration.Milliseconds(), code, r.ok(),
+			nullString(r.errText), r.body, d.s.cfg.Node)
+		if r.ok() {
+			anyOK = true
+			succeeded[r.status] = append(succeeded[r.status], r)
+			continue
+		}
+		tries := r.attempts + 1
+		status, next := StatusFailed, (*time.Time)(nil)
+		if delay, ok := d.nextDelay(t, r, tries); ok {
+			at := now.Add(delay)
+			status, next = StatusPending, &at
+		}
+		if r.status == http.StatusTooManyRequests && next != nil && next.After(postponeUntil) {
+			postponeUntil = *next // the receiver asked the whole endpoint to slow down
+		}
+		gone = gone || r.status == http.StatusGone
+		if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
+			last_status_code = ?, updated_at = ? WHERE id = ?`, status, tries, next, r.at.UTC(), code, now, r.id); err != nil {
+			return false, false, time.Time{}, err
+		}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error,
+		response_body, node)`, 10, attempts); err != nil {
+		return false, false, time.Time{}, err
+	}
+	for _, code := range slices.Sorted(maps.Keys(succeeded)) {
+		// Each delivery keeps its own attempt time; the ELSE gives the
+		// placeholders their type on PostgreSQL.
+		rs := padPow2(succeeded[code])
+		args := make([]any, 0, 3*len(rs)+3)
+		args = append(args, StatusSucceeded)
+		for _, r := range rs {
+			args = append(args, r.id, r.at.UTC())
+		}
+		args = append(args, code, now)
+		for _, r := range rs {
+			args = append(args, r.id)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = NULL, last_attempt_at = CASE id"+
+			strings.Repeat(" WHEN ? THEN ?", len(rs))+" ELSE last_attempt_at END, last_status_code = ?, updated_at = ? WHERE id IN ("+
+			placeholders(len(rs))+")", args...); err != nil {
+			return false, false, time.Time{}, err
+		}
+	}
+	return anyOK, gone, postponeUntil, nil
+}
+
+// cooldown is how long an endpoint's circuit stays open if it opens now:
+// breakerCooldown, doubled each time it opens again, up to breakerMaxCooldown.
 func (d *Dispatcher) cooldown(epID string) time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := d.backoff[epID]
-	if c == 0 {
-		c = breakerCooldown
-	} else {
-		c = min(2*c, breakerMaxCooldown)
+	if c := d.backoff[epID]; c > 0 {
+		return min(2*c, breakerMaxCooldown)
 	}
-	d.backoff[epID] = c
-	return c
+	return breakerCooldown
 }

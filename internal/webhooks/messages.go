@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -48,11 +47,11 @@ func (s *Service) Publish(ctx context.Context, tenantID string, in []MessageIn) 
 			return nil, err
 		}
 	}
-	req := &publishReq{tenantID: tenantID, in: in, done: make(chan struct{})}
-	s.publish.submit(ctx, req)
-	if req.err == nil {
-		s.wake()
+	req := &publishReq{tenantID: tenantID, in: in}
+	if err := s.publish.submit(ctx, req); err != nil {
+		return nil, err
 	}
+	s.delivered(req.endpoints)
 	return req.out, req.err
 }
 
@@ -73,78 +72,13 @@ type publishReq struct {
 	tenantID string
 	in       []MessageIn
 	out      []Message
-	err      error
-	done     chan struct{}
+	err      error // the request's own failure, such as an unknown tenant
+	// endpoints got deliveries from this request.
+	endpoints []string
 }
 
-// batcher commits publish requests in groups. No goroutine of its own: the
-// first request to arrive while none is committing becomes the leader and
-// commits everything that queued up by the time it holds the commit lock.
-type batcher struct {
-	mu       sync.Mutex
-	queue    []*publishReq
-	leader   bool
-	commitMu sync.Mutex
-	commit   func(ctx context.Context, reqs []*publishReq) error
-}
-
-// maxGroup bounds one group commit, in messages.
-const maxGroup = 1000
-
-func (b *batcher) submit(ctx context.Context, req *publishReq) {
-	b.mu.Lock()
-	b.queue = append(b.queue, req)
-	lead := !b.leader
-	b.leader = true
-	b.mu.Unlock()
-	if !lead {
-		<-req.done
-		return
-	}
-	for {
-		b.commitMu.Lock()
-		b.mu.Lock()
-		group, n := b.queue, 0
-		for i, r := range group {
-			n += len(r.in)
-			if n > maxGroup && i > 0 {
-				group = group[:i]
-				break
-			}
-		}
-		b.queue = b.queue[len(group):]
-		more := len(b.queue) > 0
-		if !more {
-			b.leader = false
-		}
-		b.mu.Unlock()
-
-		// The group's transaction must not die with the leader's request:
-		// others are waiting on it.
-		b.run(context.WithoutCancel(ctx), group)
-		b.commitMu.Unlock()
-		if !more {
-			return
-		}
-	}
-}
-
-// run commits a group; if the shared transaction fails, each request is
-// retried alone so one bad request cannot fail the others.
-func (b *batcher) run(ctx context.Context, group []*publishReq) {
-	err := b.commit(ctx, group)
-	for _, r := range group {
-		if err != nil && len(group) > 1 {
-			err := b.commit(ctx, []*publishReq{r})
-			if err != nil {
-				r.out, r.err = nil, err
-			}
-		} else if err != nil {
-			r.out, r.err = nil, err
-		}
-		close(r.done)
-	}
-}
+// maxPublishGroup bounds one publish transaction, in messages.
+const maxPublishGroup = 1000
 
 type endpointFilter struct {
 	id         string
@@ -169,52 +103,108 @@ func (f endpointFilter) matches(m MessageIn) bool {
 	return false
 }
 
-// commitPublish writes a group of publish requests in one transaction.
+// commitPublish writes a group of publish requests in one transaction, with
+// multi-row INSERTs rather than a statement per row.
 func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		var rows publishRows
 		filters := map[string][]endpointFilter{}
 		for _, r := range group {
-			r.out, r.err = nil, nil
+			r.out, r.err, r.endpoints = nil, nil, nil
 			eps, ok := filters[r.tenantID]
 			if !ok {
-				if err := tenantExists(ctx, tx, r.tenantID); err != nil {
+				var err error
+				if eps, err = activeEndpoints(ctx, tx, r.tenantID); err != nil {
 					if apperr.CodeOf(err) != apperr.NotFound {
 						return err
 					}
 					r.err = err
 					continue
 				}
-				var err error
-				if eps, err = activeEndpoints(ctx, tx, r.tenantID); err != nil {
-					return err
-				}
 				filters[r.tenantID] = eps
 			}
-			for _, m := range r.in {
-				msg, err := s.insertMessage(ctx, tx, r.tenantID, m, eps)
-				if err != nil {
-					return err
+			hit := make([]bool, len(eps))
+			for _, in := range r.in {
+				if in.EventID != "" {
+					// The duplicate check must see every message before this one.
+					if err := rows.flush(ctx, tx); err != nil {
+						return err
+					}
+					existing, err := scanMessage(tx.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE tenant_id = ? AND event_id = ?", r.tenantID, in.EventID))
+					if err == nil {
+						existing.Payload = nil
+						r.out = append(r.out, existing)
+						continue
+					} else if !errors.Is(err, sql.ErrNoRows) {
+						return err
+					}
 				}
-				r.out = append(r.out, msg)
+				r.out = append(r.out, rows.add(tx.Now(), r.tenantID, in, eps, hit))
+			}
+			for i, ep := range eps {
+				if hit[i] {
+					r.endpoints = append(r.endpoints, ep.id)
+				}
 			}
 		}
-		return nil
+		return rows.flush(ctx, tx)
 	})
 }
 
+// publishRows collects the message and delivery rows of a group, in publish
+// order, which the deliveries' seq (and so FIFO order) follows.
+type publishRows struct {
+	messages   []any
+	deliveries []any
+}
+
+// add collects a message's rows and marks in hit the endpoints it goes to.
+func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []endpointFilter, hit []bool) Message {
+	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: now}
+	p.messages = append(p.messages, m.ID, tenantID, m.EventType, nullString(m.EventID), mustJSON(m.Channels), string(in.Payload), now)
+	for i, ep := range eps {
+		if ep.matches(in) {
+			hit[i] = true
+			p.deliveries = append(p.deliveries, id.New("dlv"), ep.id, m.ID, tenantID, StatusPending, now, now, now)
+		}
+	}
+	return m
+}
+
+func (p *publishRows) flush(ctx context.Context, tx *store.Tx) error {
+	if err := insertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at)", 7, p.messages); err != nil {
+		return fmt.Errorf("insert messages: %w", err)
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)", 8, p.deliveries); err != nil {
+		return fmt.Errorf("insert deliveries: %w", err)
+	}
+	p.messages, p.deliveries = p.messages[:0], p.deliveries[:0]
+	return nil
+}
+
+// activeEndpoints returns a tenant's enabled endpoints, or NotFound if the
+// tenant does not exist: one statement for both.
 func activeEndpoints(ctx context.Context, tx *store.Tx, tenantID string) ([]endpointFilter, error) {
-	rows, err := tx.Query(ctx, "SELECT id, event_types, channels FROM endpoints WHERE tenant_id = ? AND disabled = ? ORDER BY id", tenantID, false)
+	rows, err := tx.Query(ctx, `SELECT e.id, e.event_types, e.channels FROM tenants t
+		LEFT JOIN endpoints e ON e.tenant_id = t.id AND e.disabled = ?
+		WHERE t.id = ? AND t.deleted_at IS NULL ORDER BY e.id`, false, tenantID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	found := false
 	var eps []endpointFilter
 	for rows.Next() {
-		var f endpointFilter
+		found = true
+		var epID sql.NullString
 		var types, channels []byte
-		if err := rows.Scan(&f.id, &types, &channels); err != nil {
+		if err := rows.Scan(&epID, &types, &channels); err != nil {
 			return nil, err
 		}
+		if !epID.Valid {
+			continue // the tenant has no enabled endpoint
+		}
+		f := endpointFilter{id: epID.String}
 		if err := json.Unmarshal(types, &f.eventTypes); err != nil {
 			return nil, err
 		}
@@ -223,36 +213,13 @@ func activeEndpoints(ctx context.Context, tx *store.Tx, tenantID string) ([]endp
 		}
 		eps = append(eps, f)
 	}
-	return eps, rows.Err()
-}
-
-func (s *Service) insertMessage(ctx context.Context, tx *store.Tx, tenantID string, in MessageIn, eps []endpointFilter) (Message, error) {
-	if in.EventID != "" {
-		existing, err := scanMessage(tx.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE tenant_id = ? AND event_id = ?", tenantID, in.EventID))
-		if err == nil {
-			existing.Payload = nil
-			return existing, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return Message{}, err
-		}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: tx.Now()}
-	_, err := tx.Exec(ctx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		m.ID, tenantID, m.EventType, nullString(m.EventID), mustJSON(m.Channels), string(in.Payload), m.CreatedAt)
-	if err != nil {
-		return Message{}, fmt.Errorf("insert message: %w", err)
+	if !found {
+		return nil, apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
 	}
-	for _, ep := range eps {
-		if !ep.matches(in) {
-			continue
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id.New("dlv"), ep.id, m.ID, tenantID, StatusPending, m.CreatedAt, m.CreatedAt, m.CreatedAt)
-		if err != nil {
-			return Message{}, fmt.Errorf("insert delivery: %w", err)
-		}
-	}
-	return m, nil
+	return eps, nil
 }
 
 const messageColumns = "id, tenant_id, event_type, event_id, channels, payload, created_at"

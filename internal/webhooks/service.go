@@ -3,6 +3,7 @@ package webhooks
 import (
 	"cmp"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/safehttp"
@@ -85,9 +86,10 @@ type Service struct {
 	urlOptions safehttp.Options
 	eventTypes *EventTypes
 	jobs       jobInserter
-	publish    batcher
+	publish    groupCommit[*publishReq]
 
-	wakeCh chan struct{}
+	wakeCh     chan struct{}
+	dispatcher atomic.Pointer[Dispatcher] // this node's, if it runs one
 }
 
 // NewService returns the webhooks service. Deliveries go out through the
@@ -97,8 +99,16 @@ func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound s
 	outbound.Timeout = cfg.Timeout
 	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,
 		wakeCh: make(chan struct{}, 1)}
-	s.publish.commit = s.commitPublish
+	s.publish = groupCommit[*publishReq]{commit: s.commitPublish, max: maxPublishGroup,
+		weight: func(r *publishReq) int { return len(r.in) }}
 	return s
+}
+
+// delivered tells this node's dispatcher that endpoints have new deliveries.
+func (s *Service) delivered(endpointIDs []string) {
+	if d := s.dispatcher.Load(); d != nil {
+		d.kick(endpointIDs)
+	}
 }
 
 // wake tells this node's dispatcher that deliveries may be due now.

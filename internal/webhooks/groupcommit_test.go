@@ -1,0 +1,79 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestGroupCommit checks that requests queued during a commit share the next
+// one, that the leader returns once its own request is committed, and that a
+// failing request does not fail the others in its group.
+func TestGroupCommit(t *testing.T) {
+	t.Parallel()
+	errBad := errors.New("bad request")
+	var mu sync.Mutex
+	var commits [][]string
+	started := make(chan []string, 10)
+	release := make(chan struct{}, 10)
+	g := groupCommit[string]{max: 10, weight: func(string) int { return 1 },
+		commit: func(_ context.Context, group []string) error {
+			started <- group
+			<-release
+			if slices.Contains(group, "bad") {
+				return errBad
+			}
+			mu.Lock()
+			commits = append(commits, group)
+			mu.Unlock()
+			return nil
+		}}
+
+	leader := make(chan error, 1)
+	go func() { leader <- g.submit(t.Context(), "a") }()
+	if got := <-started; !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("first group %v, want [a]", got)
+	}
+	// b, bad and c queue up behind the commit of a.
+	others := map[string]chan error{}
+	for _, r := range []string{"b", "bad", "c"} {
+		others[r] = make(chan error, 1)
+		go func() { others[r] <- g.submit(t.Context(), r) }()
+		waitFor(t, func() bool { g.mu.Lock(); defer g.mu.Unlock(); return len(g.queue) == len(others) })
+	}
+	release <- struct{}{}
+	if err := <-leader; err != nil {
+		t.Fatalf("leader: %v", err)
+	}
+	// The leader has returned although the next group is not committed yet.
+	if got := <-started; !slices.Equal(got, []string{"b", "bad", "c"}) {
+		t.Fatalf("second group %v, want [b bad c]", got)
+	}
+	for range 4 { // the shared transaction, then each request alone
+		release <- struct{}{}
+	}
+	for r, want := range map[string]error{"b": nil, "bad": errBad, "c": nil} {
+		if err := <-others[r]; !errors.Is(err, want) {
+			t.Errorf("submit(%s) = %v, want %v", r, err, want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := [][]string{{"a"}, {"b"}, {"c"}}; !slices.EqualFunc(commits, want, slices.Equal) {
+		t.Errorf("committed %v, want %v", commits, want)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

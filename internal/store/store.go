@@ -63,7 +63,8 @@ type DB struct {
 	writeStmts     sync.Map // string → *sql.Stmt
 	writeStmtCount atomic.Int64
 
-	group groupCommit
+	// bodies shares SQLite transactions between WithGroupTx callers.
+	bodies GroupCommit[*groupBody]
 }
 
 // maxWriteStmts bounds the SQLite writer's statement cache.
@@ -126,7 +127,9 @@ func openSQLite(dataDir string) (*DB, error) {
 	readers := max(4, 2*runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
-	return &DB{dialect: sqliteDialect{}, write: write, read: read, location: path, NowFunc: time.Now}, nil
+	db := &DB{dialect: sqliteDialect{}, write: write, read: read, location: path, NowFunc: time.Now}
+	db.bodies = GroupCommit[*groupBody]{Commit: db.commitBodies, Max: groupMax, Weight: func(*groupBody) int { return 1 }}
+	return db, nil
 }
 
 func openPostgres(databaseURL string, maxConns int) (*DB, error) {

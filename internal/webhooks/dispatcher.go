@@ -84,7 +84,7 @@ type Dispatcher struct {
 	backoff map[string]time.Duration // current breaker cooldown per endpoint
 	wg      sync.WaitGroup
 
-	records groupCommit[recordBody]
+	records store.GroupCommit[recordBody]
 }
 
 // NewDispatcher returns the dispatcher for s.
@@ -95,7 +95,7 @@ func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
 	} else {
 		d.shareAfter = postgresShareAfter
 	}
-	d.records = groupCommit[recordBody]{commit: d.commitRecords, max: maxRecordGroup, weight: func(recordBody) int { return 1 }}
+	d.records = store.GroupCommit[recordBody]{Commit: d.commitRecords, Max: maxRecordGroup, Weight: func(recordBody) int { return 1 }}
 	s.dispatcher.Store(d)
 	return d
 }
@@ -667,7 +667,7 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 	}
 	// Attempts already made are recorded even if the node is stopping or the
 	// lease was just lost: otherwise they would be sent again.
-	if err := d.records.submit(context.WithoutCancel(ctx), body); err != nil {
+	if err := d.records.Submit(context.WithoutCancel(ctx), body); err != nil {
 		return false, err
 	}
 	t.failingSince, t.consecutiveFailures = failingSince, failures

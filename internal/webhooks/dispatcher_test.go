@@ -169,17 +169,17 @@ func TestRecordGroupCommitFailure(t *testing.T) {
 		release := make(chan struct{})
 		held := make(chan error, 1)
 		go func() {
-			held <- b.d.records.submit(ctx, func(context.Context, *store.Tx) error { <-release; return nil })
+			held <- b.d.records.Submit(ctx, func(context.Context, *store.Tx) error { <-release; return nil })
 		}()
-		waitFor(t, func() bool { b.d.records.mu.Lock(); defer b.d.records.mu.Unlock(); return b.d.records.leading })
+		waitFor(t, func() bool { committing, _ := b.d.records.Pending(); return committing })
 		errBad := errors.New("bad batch")
 		errs := make(chan error, 3)
 		queued := func(n int) func() bool {
-			return func() bool { b.d.records.mu.Lock(); defer b.d.records.mu.Unlock(); return len(b.d.records.queue) == n }
+			return func() bool { _, queued := b.d.records.Pending(); return queued == n }
 		}
 		go func() { _, err := b.d.record(ctx, &tgA, ok(batchA)); errs <- err }()
 		waitFor(t, queued(1))
-		go func() { errs <- b.d.records.submit(ctx, func(context.Context, *store.Tx) error { return errBad }) }()
+		go func() { errs <- b.d.records.Submit(ctx, func(context.Context, *store.Tx) error { return errBad }) }()
 		waitFor(t, queued(2))
 		go func() { _, err := b.d.record(ctx, &tgB, ok(batchB)); errs <- err }()
 		waitFor(t, queued(3))
@@ -271,4 +271,16 @@ func TestWorkerLingers(t *testing.T) {
 	}
 	publishAndReceive(3, "/new 3")
 	waitFor(t, func() bool { return leaseUntil() == nil })
+}
+
+// waitFor polls cond until it holds, failing the test after 10 seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -48,7 +48,7 @@ func (s *Service) Publish(ctx context.Context, tenantID string, in []MessageIn) 
 		}
 	}
 	req := &publishReq{tenantID: tenantID, in: in}
-	if err := s.publish.submit(ctx, req); err != nil {
+	if err := s.publish.Submit(ctx, req); err != nil {
 		return nil, err
 	}
 	s.delivered(req.endpoints)

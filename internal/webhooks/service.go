@@ -86,7 +86,7 @@ type Service struct {
 	urlOptions safehttp.Options
 	eventTypes *EventTypes
 	jobs       jobInserter
-	publish    groupCommit[*publishReq]
+	publish    store.GroupCommit[*publishReq]
 
 	wakeCh     chan struct{}
 	dispatcher atomic.Pointer[Dispatcher] // this node's, if it runs one
@@ -99,8 +99,8 @@ func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound s
 	outbound.Timeout = cfg.Timeout
 	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,
 		wakeCh: make(chan struct{}, 1)}
-	s.publish = groupCommit[*publishReq]{commit: s.commitPublish, max: maxPublishGroup,
-		weight: func(r *publishReq) int { return len(r.in) }}
+	s.publish = store.GroupCommit[*publishReq]{Commit: s.commitPublish, Max: maxPublishGroup,
+		Weight: func(r *publishReq) int { return len(r.in) }}
 	return s
 }
 

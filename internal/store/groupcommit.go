@@ -1,25 +1,25 @@
-package webhooks
+package store
 
 import (
 	"context"
 	"sync"
 )
 
-// groupCommit commits requests in shared transactions: requests that arrive
+// GroupCommit commits requests in shared transactions: requests that arrive
 // while a commit is running share the next one, so a burst costs a few
 // commits instead of one each, and every caller returns only once its own
 // request is durable. It has no goroutine while idle: the first request to
 // find none committing leads and commits the queue, its own request first.
 // If more arrived meanwhile, a goroutine takes over, so the leader's caller
 // waits for one commit, not for the whole burst.
-type groupCommit[R any] struct {
-	// commit writes a group in one transaction. If it fails, each request is
+type GroupCommit[R any] struct {
+	// Commit writes a group in one transaction. If it fails, each request is
 	// committed again alone, so that one bad request cannot fail the others.
-	commit func(ctx context.Context, group []R) error
-	// weight is a request's share of max, the most one transaction takes (a
-	// first request heavier than max still goes alone).
-	weight func(R) int
-	max    int
+	Commit func(ctx context.Context, group []R) error
+	// Weight is a request's share of Max, the most one transaction takes (a
+	// first request heavier than Max still goes alone).
+	Weight func(R) int
+	Max    int
 
 	mu      sync.Mutex
 	queue   []*groupReq[R]
@@ -32,9 +32,9 @@ type groupReq[R any] struct {
 	done chan struct{}
 }
 
-// submit commits r, with whatever else is queued, and returns once it is
+// Submit commits r, with whatever else is queued, and returns once it is
 // committed, or failed.
-func (g *groupCommit[R]) submit(ctx context.Context, r R) error {
+func (g *GroupCommit[R]) Submit(ctx context.Context, r R) error {
 	req := &groupReq[R]{r: r, done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, req)
@@ -58,12 +58,12 @@ func (g *groupCommit[R]) submit(ctx context.Context, r R) error {
 
 // commitNext commits the next group from the queue and reports whether more
 // requests wait; when none does, leadership ends.
-func (g *groupCommit[R]) commitNext(ctx context.Context) bool {
+func (g *GroupCommit[R]) commitNext(ctx context.Context) bool {
 	g.mu.Lock()
 	group, n := g.queue, 0
 	for i, req := range group {
-		n += g.weight(req.r)
-		if n > g.max && i > 0 {
+		n += g.Weight(req.r)
+		if n > g.Max && i > 0 {
 			group = group[:i]
 			break
 		}
@@ -84,18 +84,26 @@ func (g *groupCommit[R]) commitNext(ctx context.Context) bool {
 
 // run commits a group, each request alone if the shared transaction fails,
 // and answers every request in it.
-func (g *groupCommit[R]) run(ctx context.Context, group []*groupReq[R]) {
+func (g *GroupCommit[R]) run(ctx context.Context, group []*groupReq[R]) {
 	rs := make([]R, len(group))
 	for i, req := range group {
 		rs[i] = req.r
 	}
-	err := g.commit(ctx, rs)
+	err := g.Commit(ctx, rs)
 	for _, req := range group {
 		if err != nil && len(group) > 1 {
-			req.err = g.commit(ctx, []R{req.r})
+			req.err = g.Commit(ctx, []R{req.r})
 		} else {
 			req.err = err
 		}
 		close(req.done)
 	}
+}
+
+// Pending reports whether a commit is running and how many requests wait for
+// the next one: what a test needs to arrange a group, or a metric to show.
+func (g *GroupCommit[R]) Pending() (committing bool, queued int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.leading, len(g.queue)
 }

@@ -1,4 +1,4 @@
-package webhooks
+package store
 
 import (
 	"context"
@@ -19,8 +19,8 @@ func TestGroupCommit(t *testing.T) {
 	var commits [][]string
 	started := make(chan []string, 10)
 	release := make(chan struct{}, 10)
-	g := groupCommit[string]{max: 10, weight: func(string) int { return 1 },
-		commit: func(_ context.Context, group []string) error {
+	g := GroupCommit[string]{Max: 10, Weight: func(string) int { return 1 },
+		Commit: func(_ context.Context, group []string) error {
 			started <- group
 			<-release
 			if slices.Contains(group, "bad") {
@@ -33,7 +33,7 @@ func TestGroupCommit(t *testing.T) {
 		}}
 
 	leader := make(chan error, 1)
-	go func() { leader <- g.submit(t.Context(), "a") }()
+	go func() { leader <- g.Submit(t.Context(), "a") }()
 	if got := <-started; !slices.Equal(got, []string{"a"}) {
 		t.Fatalf("first group %v, want [a]", got)
 	}
@@ -41,7 +41,7 @@ func TestGroupCommit(t *testing.T) {
 	others := map[string]chan error{}
 	for _, r := range []string{"b", "bad", "c"} {
 		others[r] = make(chan error, 1)
-		go func() { others[r] <- g.submit(t.Context(), r) }()
+		go func() { others[r] <- g.Submit(t.Context(), r) }()
 		waitFor(t, func() bool { g.mu.Lock(); defer g.mu.Unlock(); return len(g.queue) == len(others) })
 	}
 	release <- struct{}{}

@@ -279,7 +279,7 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 			return App{}, err
 		}
 	}
-	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (App, error) {
+	app, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (App, error) {
 		a, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
 		if err != nil {
 			return App{}, err
@@ -297,6 +297,8 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 			a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished, a.UpdatedAt, a.ID)
 		return a, err
 	})
+	s.clients.forget(app.ClientID)
+	return app, err
 }
 
 func setIf[T any](dst *T, v *T) {
@@ -308,6 +310,14 @@ func setIf[T any](dst *T, v *T) {
 // DeleteApp removes an app and, with it, every authorization, code and token
 // issued to it.
 func (s *Service) DeleteApp(ctx context.Context, appID string) error {
+	var clientID string
+	err := s.db.QueryRow(ctx, "SELECT client_id FROM oauth_apps WHERE id = ?", appID).Scan(&clientID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
+	} else if err != nil {
+		return err
+	}
+	defer s.clients.forget(clientID)
 	res, err := s.db.Exec(ctx, "DELETE FROM oauth_apps WHERE id = ?", appID)
 	if err != nil {
 		return err
@@ -355,6 +365,7 @@ func (s *Service) RotateSecret(ctx context.Context, appID string) (AppWithSecret
 	if err != nil {
 		return AppWithSecret{}, err
 	}
+	s.clients.forget(app.ClientID)
 	return AppWithSecret{App: app, ClientSecret: secret}, nil
 }
 

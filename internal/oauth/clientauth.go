@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -118,23 +119,84 @@ func parseClientCredentials(r *http.Request, form url.Values) (clientCredentials
 
 // authenticateClient identifies and authenticates the calling app. A
 // confidential app must present its secret; a public app has none and is
-// only identified.
+// only identified. Apps are read through a short cache (see clientCache); a
+// secret the cached copy does not know is checked against a fresh read, so a
+// secret just rotated on another node works at once.
 func (s *Service) authenticateClient(ctx context.Context, c clientCredentials) (App, error) {
-	app, err := s.appByClientID(ctx, c.ID)
+	app, cached, err := s.clients.get(ctx, s, c.ID)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return App{}, invalidClient
 	} else if err != nil {
 		return App{}, err
 	}
-	switch app.ClientType {
-	case Confidential:
-		if c.Secret == "" || !app.secretMatches(c.Secret, time.Now()) {
+	if cached && !app.authenticates(c.Secret) {
+		if app, err = s.clients.fetch(ctx, s, c.ID); apperr.CodeOf(err) == apperr.NotFound {
 			return App{}, invalidClient
-		}
-	case Public:
-		if c.Secret != "" {
-			return App{}, invalidClient
+		} else if err != nil {
+			return App{}, err
 		}
 	}
+	if !app.authenticates(c.Secret) {
+		return App{}, invalidClient
+	}
 	return app, nil
+}
+
+// authenticates reports whether secret is right for the app: its current or
+// previous secret for a confidential app, none for a public one.
+func (a App) authenticates(secret string) bool {
+	if a.ClientType == Public {
+		return secret == ""
+	}
+	return secret != "" && a.secretMatches(secret, time.Now())
+}
+
+// clientCacheTTL bounds how long another node may keep using an app's
+// previous settings after a change: a deleted or revoked app's secret, say.
+// The node that makes a change forgets the app at once.
+const clientCacheTTL = 5 * time.Second
+
+// clientCache keeps apps by client_id for the token, revocation and
+// introspection endpoints, which authenticate an app on every call.
+type clientCache struct {
+	mu   sync.Mutex
+	apps map[string]cachedClient
+}
+
+type cachedClient struct {
+	app     App
+	fetched time.Time
+}
+
+// get returns the app and whether it came from the cache.
+func (c *clientCache) get(ctx context.Context, s *Service, clientID string) (App, bool, error) {
+	c.mu.Lock()
+	e, ok := c.apps[clientID]
+	c.mu.Unlock()
+	if ok && time.Since(e.fetched) < clientCacheTTL {
+		return e.app, true, nil
+	}
+	app, err := c.fetch(ctx, s, clientID)
+	return app, false, err
+}
+
+func (c *clientCache) fetch(ctx context.Context, s *Service, clientID string) (App, error) {
+	app, err := s.appByClientID(ctx, clientID)
+	if err != nil {
+		c.forget(clientID)
+		return App{}, err
+	}
+	c.mu.Lock()
+	if c.apps == nil || len(c.apps) > 10_000 { // bound memory; live apps refill it at once
+		c.apps = map[string]cachedClient{}
+	}
+	c.apps[clientID] = cachedClient{app: app, fetched: time.Now()}
+	c.mu.Unlock()
+	return app, nil
+}
+
+func (c *clientCache) forget(clientID string) {
+	c.mu.Lock()
+	delete(c.apps, clientID)
+	c.mu.Unlock()
 }

@@ -75,6 +75,7 @@ type Service struct {
 	cfg     Config
 	limiter ratelimit.Limiter
 	logger  *slog.Logger
+	clients clientCache
 }
 
 // NewService returns the OAuth provider.

@@ -55,3 +55,16 @@ func (db *DB) commitBodies(ctx context.Context, group []*groupBody) error {
 		return nil
 	})
 }
+
+// ExecGrouped runs one statement as a transaction of its own: on SQLite in a
+// shared commit (WithGroupTx), on PostgreSQL alone, in one round trip.
+func (db *DB) ExecGrouped(ctx context.Context, query string, args ...any) error {
+	if db.dialect.Name() != SQLite {
+		_, err := db.Exec(ctx, query, args...)
+		return err
+	}
+	return db.WithGroupTx(ctx, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.Exec(ctx, query, args...)
+		return err
+	})
+}

@@ -303,6 +303,10 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return tx.Tx.QueryRowContext(ctx, tx.dialect.Rebind(query), convertArgs(tx.dialect, args)...)
 }
 
+// Now is the time a transaction starting now would stamp its rows with: UTC,
+// truncated to microseconds (what both databases keep).
+func (db *DB) Now() time.Time { return db.NowFunc().UTC().Truncate(time.Microsecond) }
+
 // WithTx runs fn in a transaction and commits if fn returns nil. On SQLite the
 // transaction takes the write lock at BEGIN (_txlock=immediate), so two writers
 // never deadlock on a lock upgrade.
@@ -312,7 +316,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback() //nolint:errcheck // a no-op after Commit
-	tx := &Tx{Tx: sqlTx, db: db, dialect: db.dialect, now: db.NowFunc().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{Tx: sqlTx, db: db, dialect: db.dialect, now: db.Now()}
 	if err := fn(tx); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,7 +109,7 @@ func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, res.Challenge) //nolint:errcheck // the provider may be gone
 		return
 	}
-	duplicate, err := s.store(ctx, src, r.Method, keptHeaders(r.Header, src.verifier), body, res, now)
+	duplicate, err := s.store(ctx, src, r.Method, keptHeaders(r.Header, src.verifier), body, res)
 	if err != nil {
 		httpapi.Error(w, r, err)
 		return
@@ -123,76 +125,143 @@ func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, src.Response.Body) //nolint:errcheck // the provider may be gone
 }
 
+// ingestReq is one event on its way into the database.
+type ingestReq struct {
+	src      Source
+	id       string
+	method   string
+	headers  string
+	body     []byte
+	eventID  *string
+	signedAt *time.Time
+	// duplicateOf is the commit's answer: the first event with this
+	// identity, when it is not this one.
+	duplicateOf *string
+}
+
+// maxIngestGroup bounds the events one transaction stores: 10 parameters
+// each stays far below either database's limit.
+const maxIngestGroup = 256
+
 // store commits an event, deciding in the same transaction whether its
-// identity was seen within the source's window. Concurrent copies of one
-// event race on the inbound_dedupe row, so exactly one is the original.
-func (s *Service) store(ctx context.Context, src Source, method string, headers map[string]string, body []byte, res verify.Result, now time.Time) (bool, error) {
+// identity was seen within the source's window. Events that arrive together
+// share a transaction (store.GroupCommit) and its multi-row statements.
+func (s *Service) store(ctx context.Context, src Source, method string, headers map[string]string, body []byte, res verify.Result) (bool, error) {
 	headerJSON, err := json.Marshal(headers)
 	if err != nil {
 		return false, err
 	}
-	var signedAt *time.Time
+	r := &ingestReq{src: src, id: id.New("ievt"), method: method, headers: string(headerJSON), body: body}
 	if !res.Timestamp.IsZero() {
-		signedAt = &res.Timestamp
+		r.signedAt = &res.Timestamp
 	}
-	var eventID *string
 	if res.EventID != "" {
 		key := res.EventID
 		if len(key) > maxEventIDLen { // keep the key small without refusing a genuine event
 			sum := sha256.Sum256([]byte(key))
 			key = "sha256:" + hex.EncodeToString(sum[:])
 		}
-		eventID = &key
+		r.eventID = &key
 	}
-	if s.db.Dialect().Name() == store.Postgres && src.Route == nil {
-		return s.storePostgres(ctx, src, method, string(headerJSON), body, eventID, signedAt)
+	if err := s.ingests.Submit(ctx, r); err != nil {
+		return false, err
 	}
-	var duplicate bool
-	err = s.db.WithGroupTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		duplicate = false
-		evtID := id.New("ievt")
-		var duplicateOf *string
-		status := StatusReceived
-		if eventID != nil {
-			first, err := claimIdentity(ctx, tx, src, *eventID, evtID)
-			if err != nil {
-				return err
-			}
-			if first != evtID {
-				duplicate, duplicateOf, status = true, &first, StatusDuplicate
-			}
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at,
-			received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			evtID, src.ID, eventID, duplicateOf, method, string(headerJSON), body, signedAt, tx.Now(), status)
-		if err != nil || duplicate || src.Route == nil {
-			return err
-		}
-		_, err = s.jobs.InsertTx(ctx, tx.Tx, RouteArgs{SourceID: src.ID, EventID: evtID}, nil)
-		return err
-	})
-	return duplicate, err
+	return r.duplicateOf != nil, nil
 }
 
-// storePostgres is store in one statement, so one round trip. The upsert
-// always returns the identity's first event: the row lock it takes orders
-// concurrent copies of one event, and the losers see the winner's row.
-func (s *Service) storePostgres(ctx context.Context, src Source, method, headers string, body []byte, eventID *string, signedAt *time.Time) (bool, error) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	var duplicateOf *string
-	err := s.db.QueryRow(ctx, `WITH claim AS (
-			INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at) SELECT $2, $3, $1, $9 WHERE $3::text IS NOT NULL
-			ON CONFLICT (source_id, event_id) DO UPDATE SET `+claimSet("$8")+`
-			RETURNING first_id
-		)
-		INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at, received_at, status)
-		SELECT $1, $2, $3, NULLIF(c.first_id, $1), $4, $5, $6, $7, $8,
-			CASE WHEN c.first_id IS NULL OR c.first_id = $1 THEN '`+StatusReceived+`' ELSE '`+StatusDuplicate+`' END
-		FROM (SELECT 1) one LEFT JOIN claim c ON true
-		RETURNING duplicate_of`,
-		id.New("ievt"), src.ID, eventID, method, headers, body, signedAt, now, now.Add(time.Duration(src.DedupeWindowSeconds)*time.Second)).
-		Scan(&duplicateOf)
-	return duplicateOf != nil, err
+type identity struct{ source, event string }
+
+// commitIngests stores a group of events in one transaction: one upsert
+// claims every identity in the group, one insert writes every event.
+func (s *Service) commitIngests(ctx context.Context, group []*ingestReq) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		first := map[identity]*ingestReq{}
+		var claims []*ingestReq
+		for _, r := range group {
+			r.duplicateOf = nil // a group that failed is committed again, request by request
+			if r.eventID == nil {
+				continue
+			}
+			if k := (identity{r.src.ID, *r.eventID}); first[k] == nil {
+				first[k] = r
+				claims = append(claims, r)
+			}
+		}
+		if err := claimIdentities(ctx, tx, claims); err != nil {
+			return err
+		}
+		for _, r := range group { // copies within the group follow their first
+			if r.eventID == nil {
+				continue
+			}
+			if f := first[identity{r.src.ID, *r.eventID}]; f != r {
+				r.duplicateOf = cmp.Or(f.duplicateOf, &f.id)
+			}
+		}
+		values := make([]string, len(group))
+		args := make([]any, 0, 10*len(group))
+		for i, r := range group {
+			status := StatusReceived
+			if r.duplicateOf != nil {
+				status = StatusDuplicate
+			}
+			values[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			args = append(args, r.id, r.src.ID, r.eventID, r.duplicateOf, r.method, r.headers, r.body, r.signedAt, tx.Now(), status)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at,
+			received_at, status) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			return err
+		}
+		for _, r := range group {
+			if r.duplicateOf == nil && r.src.Route != nil {
+				if _, err := s.jobs.InsertTx(ctx, tx.Tx, RouteArgs{SourceID: r.src.ID, EventID: r.id}, nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// claimIdentities records each request as the first event with its
+// identity, unless a live claim exists, in which case the request becomes a
+// duplicate of the claim's event. The claims are made in one order on every
+// node, so concurrent groups cannot deadlock on each other's rows; the row
+// lock orders concurrent copies of one event, and the losers see the
+// winner's row.
+func claimIdentities(ctx context.Context, tx *store.Tx, claims []*ingestReq) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	slices.SortFunc(claims, func(a, b *ingestReq) int {
+		return cmp.Or(strings.Compare(a.src.ID, b.src.ID), strings.Compare(*a.eventID, *b.eventID))
+	})
+	values := make([]string, len(claims))
+	args := make([]any, 0, 4*len(claims)+2)
+	byKey := make(map[identity]*ingestReq, len(claims))
+	for i, r := range claims {
+		values[i] = "(?, ?, ?, ?)"
+		args = append(args, r.src.ID, *r.eventID, r.id, tx.Now().Add(time.Duration(r.src.DedupeWindowSeconds)*time.Second))
+		byKey[identity{r.src.ID, *r.eventID}] = r
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at) VALUES `+strings.Join(values, ", ")+`
+		ON CONFLICT (source_id, event_id) DO UPDATE SET `+claimSet("?")+` RETURNING source_id, event_id, first_id`,
+		append(args, tx.Now(), tx.Now())...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k identity
+		var firstID string
+		if err := rows.Scan(&k.source, &k.event, &firstID); err != nil {
+			return err
+		}
+		if r := byKey[k]; r != nil && firstID != r.id {
+			r.duplicateOf = &firstID
+		}
+	}
+	return rows.Err()
 }
 
 // claimSet is the upsert's update: an identity's claim is renewed, with this
@@ -202,15 +271,4 @@ func claimSet(now string) string {
 	expired := "inbound_dedupe.expires_at <= " + now
 	return "first_id = CASE WHEN " + expired + " THEN excluded.first_id ELSE inbound_dedupe.first_id END, " +
 		"expires_at = CASE WHEN " + expired + " THEN excluded.expires_at ELSE inbound_dedupe.expires_at END"
-}
-
-// claimIdentity records evtID as the first event with this identity, unless
-// a live claim exists, and returns the first event's ID either way.
-func claimIdentity(ctx context.Context, tx *store.Tx, src Source, eventID, evtID string) (string, error) {
-	window := time.Duration(src.DedupeWindowSeconds) * time.Second
-	var first string
-	err := tx.QueryRow(ctx, `INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (source_id, event_id) DO UPDATE SET `+claimSet("?")+` RETURNING first_id`,
-		src.ID, eventID, evtID, tx.Now().Add(window), tx.Now(), tx.Now()).Scan(&first)
-	return first, err
 }

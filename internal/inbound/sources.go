@@ -85,6 +85,8 @@ type Service struct {
 	publicURL string
 	metrics   *metrics
 
+	ingests store.GroupCommit[*ingestReq]
+
 	mu    sync.Mutex
 	cache map[string]cachedSource
 }
@@ -117,7 +119,9 @@ func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, publicURL string
 		}, []string{"source", "reason"}),
 	}
 	reg.MustRegister(m.events, m.rejected)
-	return &Service{db: db, vault: v, jobs: jobs, publicURL: publicURL, metrics: m, cache: map[string]cachedSource{}}
+	s := &Service{db: db, vault: v, jobs: jobs, publicURL: publicURL, metrics: m, cache: map[string]cachedSource{}}
+	s.ingests = store.GroupCommit[*ingestReq]{Commit: s.commitIngests, Max: maxIngestGroup, Weight: func(*ingestReq) int { return 1 }}
+	return s
 }
 
 func sealAAD(sourceID string) string { return "sources/" + sourceID + "/verifier" }

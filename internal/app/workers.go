@@ -5,6 +5,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
@@ -27,6 +28,7 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 	river.AddWorker(workers, &oauth.CleanupWorker{Service: provider})
 	river.AddWorker(workers, &inbound.DedupeCleanupWorker{DB: db})
 	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks})
+	river.AddWorker(workers, &connect.SessionCleanupWorker{DB: db})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -43,6 +45,9 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return inbound.DedupeCleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return connect.SessionCleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/id"
@@ -482,4 +484,21 @@ func (s *Service) fail(ctx context.Context, ss Session, from, code string) strin
 		s.logger.Error("recording a failed connect session", "session_id", ss.ID, "error", err)
 	}
 	return returnURL(ss.ReturnURL, map[string]string{"session_id": ss.ID, "status": "failed", "error": code})
+}
+
+// SessionCleanupArgs is the periodic job that removes connect sessions a
+// day after they expired; the connections they made stay.
+type SessionCleanupArgs struct{}
+
+func (SessionCleanupArgs) Kind() string { return "connect_session_cleanup" }
+
+// SessionCleanupWorker works SessionCleanupArgs.
+type SessionCleanupWorker struct {
+	river.WorkerDefaults[SessionCleanupArgs]
+	DB *store.DB
+}
+
+func (w *SessionCleanupWorker) Work(ctx context.Context, _ *river.Job[SessionCleanupArgs]) error {
+	_, err := w.DB.Exec(ctx, "DELETE FROM connect_sessions WHERE expires_at < ?", time.Now().Add(-24*time.Hour))
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/store/storetest"
+	"github.com/patchbay/patchbay/webhook"
 )
 
 type testSource struct {
@@ -252,6 +254,119 @@ func TestInboundRoutesToTenants(t *testing.T) {
 		got := rc.requests()
 		if len(got) != 1 || string(got[0].Body) != string(event) {
 			t.Fatalf("receiver got %d requests, first %q; want the event once", len(got), got[0].Body)
+		}
+	})
+}
+
+// TestInboundForwarding: each new event goes to the source's destination,
+// signed by Patchbay, with its original headers under a prefix; while the
+// destination is down events wait and are retried, and from the
+// destination's view every event arrives once per webhook-id. Events whose
+// forward failed are replayed, one or all.
+func TestInboundForwarding(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d)
+		// The destination is down for its first two requests (fewer than open
+		// the circuit breaker, which would hold forwards for 30 s), and again
+		// whenever down is set.
+		var down atomic.Bool
+		dest := newReceiver(t, func(n int, _ *http.Request) (int, http.Header) {
+			if n < 2 || down.Load() {
+				return http.StatusServiceUnavailable, nil
+			}
+			return http.StatusOK, nil
+		})
+		src := e.createSource(t, `{"name":"Acme","verifier":{"scheme":"api_key","header":"X-Key","secrets":["k"],"event_id_header":"X-Event-Id"},
+			"destination_url":"`+dest.URL+`/hooks","forward_header_prefix":"X-Original-"}`)
+		resp, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/secret", "")
+		var secret struct{ Secret string }
+		if err := json.Unmarshal(body, &secret); err != nil || resp.StatusCode != 200 || !strings.HasPrefix(secret.Secret, "whsec_") {
+			t.Fatalf("secret: %d %s", resp.StatusCode, body)
+		}
+		if resp, body := e.do(t, "GET", "/v1/tenants", ""); strings.Contains(string(body), "!inbound") || resp.StatusCode != 200 {
+			t.Errorf("the forwarding tenant shows in the tenant list: %s", body)
+		}
+
+		// Five events, each sent twice.
+		sent := map[string]bool{}
+		for i := range 5 {
+			ev := []byte(`{"n":` + strconv.Itoa(i) + `}`)
+			sent[string(ev)] = true
+			for range 2 {
+				if st, _, got := post(t, src.IngestURL, ev, "X-Key", "k", "X-Event-Id", "e"+strconv.Itoa(i)); st != 200 {
+					t.Fatalf("ingest: %d %s", st, got)
+				}
+			}
+		}
+		waitFor(t, 20*time.Second, "every event forwarded", func() bool {
+			_, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/events?status=forwarded", "")
+			return strings.Count(string(body), `"status":"forwarded"`) == 5
+		})
+		byID := map[string]received{}
+		for _, r := range dest.requests() {
+			byID[r.Header.Get("Webhook-Id")] = r
+		}
+		if len(byID) != 5 {
+			t.Fatalf("the destination saw %d distinct webhook-ids, want 5", len(byID))
+		}
+		for _, r := range byID {
+			if !sent[string(r.Body)] {
+				t.Errorf("forwarded body %s was not sent", r.Body)
+			}
+			if err := webhook.Verify(secret.Secret, r.Header, r.Body); err != nil {
+				t.Errorf("forward signature: %v", err)
+			}
+			if r.Header.Get("X-Original-X-Event-Id") == "" || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Key") != "" ||
+				r.Header.Get("X-Original-X-Key") != "" {
+				t.Errorf("forward headers %v", r.Header)
+			}
+		}
+		if _, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/events?status=duplicate", ""); strings.Count(string(body), `"status":"duplicate"`) != 5 {
+			t.Errorf("duplicates: %s", body)
+		}
+
+		// A forward that exhausts its retries fails, and replays bring it back.
+		down.Store(true)
+		if st, _, _ := post(t, src.IngestURL, []byte(`{"n":"late"}`), "X-Key", "k", "X-Event-Id", "late"); st != 200 {
+			t.Fatal(st)
+		}
+		var failedID string
+		waitFor(t, 20*time.Second, "the forward to fail", func() bool {
+			_, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/events?status=failed", "")
+			var list struct{ Data []struct{ ID string } }
+			json.Unmarshal(body, &list) //nolint:errcheck // polled until it parses with one event
+			if len(list.Data) == 1 {
+				failedID = list.Data[0].ID
+			}
+			return failedID != ""
+		})
+		resp, body = e.do(t, "GET", "/v1/sources/"+src.ID+"/events/"+failedID, "")
+		if resp.StatusCode != 200 || strings.Count(string(body), `"status_code":503`) < 4 {
+			t.Errorf("a failed event's detail lacks its attempts: %s", body)
+		}
+		down.Store(false)
+		resp, body = e.do(t, "POST", "/v1/sources/"+src.ID+"/replay", `{"since":"2000-01-01T00:00:00Z"}`)
+		var rec struct{ ID string }
+		if err := json.Unmarshal(body, &rec); err != nil || resp.StatusCode != 202 {
+			t.Fatalf("replay failed: %d %s", resp.StatusCode, body)
+		}
+		waitFor(t, 20*time.Second, "the replay to forward it", func() bool {
+			_, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/events/"+failedID, "")
+			return strings.Contains(string(body), `"status":"forwarded"`)
+		})
+		if resp, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/replays/"+rec.ID, ""); resp.StatusCode != 200 || !strings.Contains(string(body), `"resent":1`) {
+			t.Errorf("replay progress: %d %s", resp.StatusCode, body)
+		}
+		// Replaying one event sends it again with the same webhook-id.
+		before := len(dest.requests())
+		if resp, body := e.do(t, "POST", "/v1/sources/"+src.ID+"/events/"+failedID+"/replay", ""); resp.StatusCode != 202 {
+			t.Fatalf("replay one: %d %s", resp.StatusCode, body)
+		}
+		waitFor(t, 10*time.Second, "the replayed forward", func() bool { return len(dest.requests()) > before })
+		last := dest.requests()[len(dest.requests())-1]
+		if string(last.Body) != `{"n":"late"}` {
+			t.Errorf("replayed body %s", last.Body)
 		}
 	})
 }

@@ -116,7 +116,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	incoming := inbound.NewService(db, v, inserter, cfg.PublicURL, reg)
+	incoming := inbound.NewService(db, v, inserter, hooks, cfg.PublicURL, reg)
 	connections, err := newConnect(cfg, logger, db, v, providers, hooks)
 	if err != nil {
 		return nil, err

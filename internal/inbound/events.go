@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // Event is one request a provider sent to a source, as received.
@@ -24,8 +25,12 @@ type Event struct {
 	SourceID string `json:"source_id"`
 	// EventID is the provider's identity of the event, the dedupe key.
 	EventID     *string           `json:"event_id"`
-	DuplicateOf *string           `json:"duplicate_of"`
-	Status      string            `json:"status"`
+	DuplicateOf *string `json:"duplicate_of"`
+	// Status is received (stored; being forwarded, or kept only), duplicate,
+	// forwarded (the destination took it) or failed (it gave up; replayable).
+	Status string `json:"status"`
+	// DeliveryID is the forward's delivery, when the source forwards.
+	DeliveryID  *string           `json:"delivery_id"`
 	Method      string            `json:"method"`
 	Headers     map[string]string `json:"headers"`
 	// Body is the raw body: JSON as it came, or a string for anything else.
@@ -42,13 +47,20 @@ type EventFilter struct {
 	Until   time.Time
 }
 
-const eventColumns = "id, source_id, event_id, duplicate_of, status, method, headers, body, signed_at, received_at"
+// eventStatus is an event's status: its own for a duplicate, else its
+// forward's.
+const eventStatus = `CASE WHEN e.status = '` + StatusDuplicate + `' THEN e.status WHEN d.status = 'succeeded' THEN '` + StatusForwarded +
+	`' WHEN d.status = 'failed' THEN '` + StatusFailed + `' ELSE '` + StatusReceived + `' END`
+
+const eventColumns = "e.id, e.source_id, e.event_id, e.duplicate_of, " + eventStatus + ", e.delivery_id, e.method, e.headers, e.body, e.signed_at, e.received_at"
+
+const eventFrom = " FROM inbound_events e LEFT JOIN deliveries d ON d.id = e.delivery_id"
 
 func scanEvent(sc store.Scanner) (Event, error) {
 	var e Event
 	var headers string
 	var body []byte
-	if err := sc.Scan(&e.ID, &e.SourceID, &e.EventID, &e.DuplicateOf, &e.Status, &e.Method, &headers, &body, &e.SignedAt, &e.ReceivedAt); err != nil {
+	if err := sc.Scan(&e.ID, &e.SourceID, &e.EventID, &e.DuplicateOf, &e.Status, &e.DeliveryID, &e.Method, &headers, &body, &e.SignedAt, &e.ReceivedAt); err != nil {
 		return Event{}, err
 	}
 	if err := json.Unmarshal([]byte(headers), &e.Headers); err != nil {
@@ -73,21 +85,21 @@ func (s *Service) Events(ctx context.Context, sourceID string, f EventFilter, pa
 	if _, err := s.Source(ctx, sourceID); err != nil {
 		return nil, err
 	}
-	where := []string{"source_id = ?", "id > ?"}
+	where := []string{"e.source_id = ?", "e.id > ?"}
 	args := []any{sourceID, page.After}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
+		where, args = append(where, eventStatus+" = ?"), append(args, f.Status)
 	}
 	if f.EventID != "" {
-		where, args = append(where, "event_id = ?"), append(args, f.EventID)
+		where, args = append(where, "e.event_id = ?"), append(args, f.EventID)
 	}
 	if !f.Since.IsZero() {
-		where, args = append(where, "received_at >= ?"), append(args, f.Since)
+		where, args = append(where, "e.received_at >= ?"), append(args, f.Since)
 	}
 	if !f.Until.IsZero() {
-		where, args = append(where, "received_at < ?"), append(args, f.Until)
+		where, args = append(where, "e.received_at < ?"), append(args, f.Until)
 	}
-	rows, err := s.db.Query(ctx, "SELECT "+eventColumns+" FROM inbound_events WHERE "+strings.Join(where, " AND ")+" ORDER BY id LIMIT ?",
+	rows, err := s.db.Query(ctx, "SELECT "+eventColumns+eventFrom+" WHERE "+strings.Join(where, " AND ")+" ORDER BY e.id LIMIT ?",
 		append(args, page.Limit+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
@@ -106,7 +118,7 @@ func (s *Service) Events(ctx context.Context, sourceID string, f EventFilter, pa
 
 // Event returns one event of a source.
 func (s *Service) Event(ctx context.Context, sourceID, eventID string) (Event, error) {
-	e, err := scanEvent(s.db.QueryRow(ctx, "SELECT "+eventColumns+" FROM inbound_events WHERE source_id = ? AND id = ?", sourceID, eventID))
+	e, err := scanEvent(s.db.QueryRow(ctx, "SELECT "+eventColumns+eventFrom+" WHERE e.source_id = ? AND e.id = ?", sourceID, eventID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Event{}, apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
 	}
@@ -165,22 +177,36 @@ func HandleEventList(s *Service) httpapi.Endpoint {
 	}
 }
 
+// EventDetail is an event with its forward's delivery and attempts.
+type EventDetail struct {
+	Event
+	Forward *webhooks.DeliveryDetail `json:"forward,omitempty"`
+}
+
+// EventDetail returns one event of a source with its forward.
+func (s *Service) EventDetail(ctx context.Context, sourceID, eventID string) (EventDetail, error) {
+	e, err := s.Event(ctx, sourceID, eventID)
+	if err != nil || e.DeliveryID == nil {
+		return EventDetail{Event: e}, err
+	}
+	d, err := s.hooks.Delivery(ctx, ForwardingTenant, *e.DeliveryID)
+	if apperr.CodeOf(err) == apperr.NotFound { // the destination was removed, with its log
+		return EventDetail{Event: e}, nil
+	}
+	return EventDetail{Event: e, Forward: &d}, err
+}
+
 // HandleEventGet returns one event.
 func HandleEventGet(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Get one event of a source, with its headers and raw body", Response: Event{},
+		Summary: "Get one event of a source, with its headers, raw body, and its forward's attempts", Response: EventDetail{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sourceID, err := sourceFromPath(r)
+			sourceID, eventID, err := eventFromPath(r)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
 			}
-			eventID, err := httpapi.PathID(r, "event_id", "ievt")
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			e, err := s.Event(r.Context(), sourceID, eventID)
+			e, err := s.EventDetail(r.Context(), sourceID, eventID)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -188,6 +214,14 @@ func HandleEventGet(s *Service) httpapi.Endpoint {
 			httpapi.Encode(w, http.StatusOK, e)
 		}),
 	}
+}
+
+func eventFromPath(r *http.Request) (sourceID, eventID string, err error) {
+	if sourceID, err = sourceFromPath(r); err != nil {
+		return "", "", err
+	}
+	eventID, err = httpapi.PathID(r, "event_id", "ievt")
+	return sourceID, eventID, err
 }
 
 // DedupeCleanupArgs is the periodic job that forgets event identities whose

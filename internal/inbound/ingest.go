@@ -13,11 +13,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/webhooks"
 	"github.com/patchbay/patchbay/verify"
 )
 
@@ -134,12 +136,15 @@ type ingestReq struct {
 	body     []byte
 	eventID  *string
 	signedAt *time.Time
+	// forward, when the source has a destination, is what goes to it.
+	forward *webhooks.Forward
 	// duplicateOf is the commit's answer: the first event with this
-	// identity, when it is not this one.
+	// identity, when it is not this one; deliveryID is the forward's.
 	duplicateOf *string
+	deliveryID  *string
 }
 
-// maxIngestGroup bounds the events one transaction stores: 10 parameters
+// maxIngestGroup bounds the events one transaction stores: 11 parameters
 // each stays far below either database's limit.
 const maxIngestGroup = 256
 
@@ -163,10 +168,33 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 		}
 		r.eventID = &key
 	}
+	if src.endpointID != "" && utf8.Valid(body) { // a message's body is text
+		r.forward = &webhooks.Forward{TenantID: ForwardingTenant, EndpointID: src.endpointID, EventType: "inbound." + string(src.verifier.Scheme),
+			Body: body, Headers: forwardHeaders(headers, src.ForwardHeaderPrefix)}
+	}
 	if err := s.ingests.Submit(ctx, r); err != nil {
 		return false, err
 	}
+	if r.deliveryID != nil {
+		s.hooks.Delivered([]string{src.endpointID})
+	}
 	return r.duplicateOf != nil, nil
+}
+
+// forwardHeaders are the headers a forwarded event carries: its original
+// Content-Type, and with a prefix every header it came with, renamed.
+func forwardHeaders(received map[string]string, prefix string) map[string]string {
+	out := map[string]string{}
+	if ct := received["Content-Type"]; ct != "" {
+		out["Content-Type"] = ct
+	}
+	if prefix == "" {
+		return out
+	}
+	for k, v := range received {
+		out[prefix+k] = v
+	}
+	return out
 }
 
 type identity struct{ source, event string }
@@ -178,7 +206,7 @@ func (s *Service) commitIngests(ctx context.Context, group []*ingestReq) error {
 		first := map[identity]*ingestReq{}
 		var claims []*ingestReq
 		for _, r := range group {
-			r.duplicateOf = nil // a group that failed is committed again, request by request
+			r.duplicateOf, r.deliveryID = nil, nil // a group that failed is committed again, request by request
 			if r.eventID == nil {
 				continue
 			}
@@ -198,18 +226,34 @@ func (s *Service) commitIngests(ctx context.Context, group []*ingestReq) error {
 				r.duplicateOf = cmp.Or(f.duplicateOf, &f.id)
 			}
 		}
+		var forwards []webhooks.Forward
+		var forwarded []*ingestReq
+		for _, r := range group {
+			if r.duplicateOf == nil && r.forward != nil {
+				forwards, forwarded = append(forwards, *r.forward), append(forwarded, r)
+			}
+		}
+		if len(forwards) > 0 {
+			deliveryIDs, err := s.hooks.EnqueueTx(ctx, tx, forwards)
+			if err != nil {
+				return err
+			}
+			for i, r := range forwarded {
+				r.deliveryID = &deliveryIDs[i]
+			}
+		}
 		values := make([]string, len(group))
-		args := make([]any, 0, 10*len(group))
+		args := make([]any, 0, 11*len(group))
 		for i, r := range group {
 			status := StatusReceived
 			if r.duplicateOf != nil {
 				status = StatusDuplicate
 			}
-			values[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-			args = append(args, r.id, r.src.ID, r.eventID, r.duplicateOf, r.method, r.headers, r.body, r.signedAt, tx.Now(), status)
+			values[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			args = append(args, r.id, r.src.ID, r.eventID, r.duplicateOf, r.method, r.headers, r.body, r.signedAt, tx.Now(), status, r.deliveryID)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at,
-			received_at, status) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			received_at, status, delivery_id) VALUES `+strings.Join(values, ", "), args...); err != nil {
 			return err
 		}
 		for _, r := range group {

@@ -22,6 +22,7 @@ import (
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/vault"
+	"github.com/patchbay/patchbay/internal/webhooks"
 	"github.com/patchbay/patchbay/verify"
 )
 
@@ -64,7 +65,8 @@ type Source struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 
-	verifier verify.Config // with its secrets
+	verifier   verify.Config // with its secrets
+	endpointID string        // the forwarding endpoint, when DestinationURL is set
 }
 
 // Route sends a source's new events on to a tenant's endpoints as outgoing
@@ -82,6 +84,7 @@ type Service struct {
 	db        *store.DB
 	vault     *vault.Vault
 	jobs      jobInserter
+	hooks     *webhooks.Service
 	publicURL string
 	metrics   *metrics
 
@@ -109,7 +112,7 @@ type jobInserter interface {
 
 // NewService returns the inbound service. publicURL is the base of ingest
 // URLs; the metrics are registered on reg.
-func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, publicURL string, reg prometheus.Registerer) *Service {
+func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, hooks *webhooks.Service, publicURL string, reg prometheus.Registerer) *Service {
 	m := &metrics{
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "patchbay_inbound_events_total", Help: "Verified incoming webhook requests by source and outcome (new, duplicate, challenge).",
@@ -119,7 +122,7 @@ func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, publicURL string
 		}, []string{"source", "reason"}),
 	}
 	reg.MustRegister(m.events, m.rejected)
-	s := &Service{db: db, vault: v, jobs: jobs, publicURL: publicURL, metrics: m, cache: map[string]cachedSource{}}
+	s := &Service{db: db, vault: v, jobs: jobs, hooks: hooks, publicURL: publicURL, metrics: m, cache: map[string]cachedSource{}}
 	s.ingests = store.GroupCommit[*ingestReq]{Commit: s.commitIngests, Max: maxIngestGroup, Weight: func(*ingestReq) int { return 1 }}
 	return s
 }
@@ -141,6 +144,9 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 	if err != nil {
 		return Source{}, err
 	}
+	if err := s.syncForwarding(ctx, &src); err != nil {
+		return Source{}, err
+	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		src.CreatedAt, src.UpdatedAt = tx.Now(), tx.Now()
 		if src.TenantID != nil {
@@ -150,14 +156,17 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 		}
 		eventType, routeTenant, routePointer := src.Route.columns()
 		_, err := tx.Exec(ctx, `INSERT INTO sources (id, name, tenant_id, scheme, verifier, dedupe_window_seconds, destination_url,
-			forward_header_prefix, route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body,
-			response_content_type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			endpoint_id, forward_header_prefix, route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body,
+			response_content_type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			src.ID, src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
-			src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
+			nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
 			src.Response.ContentType, src.CreatedAt, src.UpdatedAt)
 		return err
 	})
 	if err != nil {
+		if src.endpointID != "" {
+			s.hooks.DeleteEndpoint(context.WithoutCancel(ctx), ForwardingTenant, src.endpointID) //nolint:errcheck // best effort: the source was not made
+		}
 		return Source{}, err
 	}
 	return s.present(src), nil
@@ -197,18 +206,19 @@ func (s *Service) present(src Source) Source {
 	return src
 }
 
-const sourceColumns = `id, name, tenant_id, verifier, dedupe_window_seconds, destination_url, forward_header_prefix,
+const sourceColumns = `id, name, tenant_id, verifier, dedupe_window_seconds, destination_url, endpoint_id, forward_header_prefix,
 	route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body, response_content_type, created_at, updated_at`
 
 func (s *Service) scanSource(sc store.Scanner) (Source, error) {
 	var src Source
 	var sealed []byte
-	var eventType, routeTenant, routePointer sql.NullString
-	err := sc.Scan(&src.ID, &src.Name, &src.TenantID, &sealed, &src.DedupeWindowSeconds, &src.DestinationURL, &src.ForwardHeaderPrefix,
+	var eventType, routeTenant, routePointer, endpointID sql.NullString
+	err := sc.Scan(&src.ID, &src.Name, &src.TenantID, &sealed, &src.DedupeWindowSeconds, &src.DestinationURL, &endpointID, &src.ForwardHeaderPrefix,
 		&eventType, &routeTenant, &routePointer, &src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.CreatedAt, &src.UpdatedAt)
 	if err != nil {
 		return Source{}, err
 	}
+	src.endpointID = endpointID.String
 	if eventType.Valid {
 		src.Route = &Route{EventType: eventType.String, TenantID: routeTenant.String, TenantPointer: routePointer.String}
 	}
@@ -260,12 +270,18 @@ func (s *Service) ListSources(ctx context.Context, page httpapi.Page) ([]Source,
 // UpdateSource changes the given fields of a source.
 func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFields) (Source, error) {
 	defer s.forget(sourceID)
-	src, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Source, error) {
-		src, err := s.source(ctx, tx, sourceID)
-		if err != nil {
-			return Source{}, err
-		}
-		f.apply(&src)
+	src, err := s.source(ctx, s.db, sourceID)
+	if err != nil {
+		return Source{}, err
+	}
+	f.apply(&src)
+	// The forwarding endpoint is the webhooks service's; it changes first, in
+	// a transaction of its own, and the source row then records it.
+	oldEndpoint := src.endpointID
+	if err := s.syncForwarding(ctx, &src); err != nil {
+		return Source{}, err
+	}
+	src, err = store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Source, error) {
 		if src.TenantID != nil {
 			if err := tenantExists(ctx, tx, *src.TenantID); err != nil {
 				return Source{}, err
@@ -278,15 +294,21 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 		src.UpdatedAt = tx.Now()
 		eventType, routeTenant, routePointer := src.Route.columns()
 		_, err = tx.Exec(ctx, `UPDATE sources SET name = ?, tenant_id = ?, scheme = ?, verifier = ?, dedupe_window_seconds = ?,
-			destination_url = ?, forward_header_prefix = ?, route_event_type = ?, route_tenant_id = ?, route_tenant_pointer = ?,
+			destination_url = ?, endpoint_id = ?, forward_header_prefix = ?, route_event_type = ?, route_tenant_id = ?, route_tenant_pointer = ?,
 			response_status = ?, response_body = ?, response_content_type = ?, updated_at = ? WHERE id = ?`,
 			src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
-			src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
+			nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
 			src.Response.ContentType, src.UpdatedAt, src.ID)
 		return src, err
 	})
 	if err != nil {
 		return Source{}, err
+	}
+	if oldEndpoint != "" && src.endpointID == "" {
+		// Its deliveries go with it: nothing more is forwarded.
+		if err := s.hooks.DeleteEndpoint(ctx, ForwardingTenant, oldEndpoint); err != nil && apperr.CodeOf(err) != apperr.NotFound {
+			return Source{}, err
+		}
 	}
 	return s.present(src), nil
 }
@@ -295,14 +317,54 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 // accepting at once on this node, and within seconds on the others.
 func (s *Service) DeleteSource(ctx context.Context, sourceID string) error {
 	defer s.forget(sourceID)
-	res, err := s.db.Exec(ctx, "DELETE FROM sources WHERE id = ?", sourceID)
+	src, err := s.source(ctx, s.db, sourceID)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.Errorf(apperr.NotFound, "source %s not found", sourceID)
+	if _, err := s.db.Exec(ctx, "DELETE FROM sources WHERE id = ?", sourceID); err != nil {
+		return err
+	}
+	if src.endpointID != "" {
+		if err := s.hooks.DeleteEndpoint(ctx, ForwardingTenant, src.endpointID); err != nil && apperr.CodeOf(err) != apperr.NotFound {
+			return err
+		}
 	}
 	return nil
+}
+
+// ForwardingTenant owns the endpoints that forward sources' events. "!" is
+// not allowed in tenant IDs, so no API call can name it, and lists skip it.
+const ForwardingTenant = "!inbound"
+
+// syncForwarding makes the source's forwarding endpoint match its
+// destination: created, moved to a new URL, or (when the destination is
+// removed) left for the caller to delete once the source no longer names it.
+func (s *Service) syncForwarding(ctx context.Context, src *Source) error {
+	if src.DestinationURL == nil {
+		src.endpointID = ""
+		return nil
+	}
+	if err := s.hooks.CheckEndpointURL(*src.DestinationURL); err != nil {
+		return apperr.InvalidFields(map[string]string{"destination_url": err.Error()})
+	}
+	if src.endpointID == "" {
+		ep, err := s.hooks.CreateEndpoint(ctx, webhooks.Endpoint{TenantID: ForwardingTenant, URL: *src.DestinationURL,
+			Description: "forwards the events of source " + src.ID}, "")
+		if err != nil {
+			return err
+		}
+		src.endpointID = ep.ID
+		return nil
+	}
+	_, err := s.hooks.UpdateEndpoint(ctx, ForwardingTenant, src.endpointID, func(e *webhooks.Endpoint) { e.URL = *src.DestinationURL })
+	return err
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (s *Service) forget(sourceID string) {

@@ -106,7 +106,7 @@ func (s *Service) Tenant(ctx context.Context, tenantID string) (Tenant, error) {
 
 // List returns a page of live tenants ordered by ID.
 func (s *Service) List(ctx context.Context, page httpapi.Page) ([]Tenant, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+columns+" FROM tenants WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?", page.After, page.Limit+1)
+	rows, err := s.db.Query(ctx, "SELECT "+columns+" FROM tenants WHERE id > ? AND deleted_at IS NULL AND id NOT LIKE '!%' ORDER BY id LIMIT ?", page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -272,6 +273,7 @@ type due struct {
 	attempts  int
 	nextAt    time.Time
 	payload   []byte
+	headers   map[string]string // a forwarded message's own headers
 }
 
 // result is the outcome of one attempt.
@@ -429,7 +431,7 @@ func (d *Dispatcher) keepLease(ctx context.Context, epID string, lost context.Ca
 func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bool, error) {
 	now := time.Now()
 	fifo := t.DeliveryOrder == OrderFIFO
-	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload,
+	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload, m.headers,
 		e.updated_at, e.failing_since, e.consecutive_failures
 		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
 	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
@@ -446,10 +448,15 @@ func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bo
 	var batch []due
 	for rows.Next() {
 		var x due
-		var payload sql.NullString
+		var payload, headers sql.NullString
 		var updatedAt time.Time
-		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &updatedAt, &t.failingSince, &t.consecutiveFailures); err != nil {
+		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &headers, &updatedAt, &t.failingSince, &t.consecutiveFailures); err != nil {
 			return nil, false, err
+		}
+		if headers.Valid {
+			if err := json.Unmarshal([]byte(headers.String), &x.headers); err != nil {
+				return nil, false, fmt.Errorf("message %s headers: %w", x.messageID, err)
+			}
 		}
 		if !updatedAt.Equal(t.UpdatedAt) {
 			return nil, true, nil
@@ -514,10 +521,13 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 		r.errText = "invalid request: " + err.Error()
 		return r
 	}
+	req.Header.Set("Content-Type", "application/json")
 	for k, v := range t.Headers {
 		req.Header.Set(k, v)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	for k, v := range x.headers {
+		req.Header.Set(k, v)
+	}
 	req.Header.Set("User-Agent", "Patchbay-Webhooks/1")
 	req.Header.Set(webhook.HeaderID, x.messageID)
 	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))

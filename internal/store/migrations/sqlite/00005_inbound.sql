@@ -9,6 +9,7 @@ CREATE TABLE sources (
     verifier              BLOB NOT NULL,  -- encrypted verify.Config JSON: it holds the secrets
     dedupe_window_seconds INTEGER NOT NULL,
     destination_url       TEXT,            -- where events are forwarded; NULL keeps them only
+    endpoint_id           TEXT,            -- the forwarding endpoint, under the tenant !inbound
     forward_header_prefix TEXT NOT NULL DEFAULT '',
     -- re-emit each new event as an outgoing message of this type, to a fixed
     -- tenant or one read from the body at a JSON pointer
@@ -33,7 +34,8 @@ CREATE TABLE inbound_events (
     body         BLOB,          -- exactly as received
     signed_at    TIMESTAMP,
     received_at  TIMESTAMP NOT NULL,
-    status       TEXT NOT NULL   -- received, duplicate, forwarded, failed
+    status       TEXT NOT NULL,  -- received or duplicate; the delivery says the rest
+    delivery_id  TEXT            -- the forward, when there is one
 );
 CREATE INDEX inbound_events_source ON inbound_events (source_id, id);
 CREATE INDEX inbound_events_received ON inbound_events (received_at);
@@ -49,7 +51,17 @@ CREATE TABLE inbound_dedupe (
 );
 CREATE INDEX inbound_dedupe_expires ON inbound_dedupe (expires_at);
 
+-- A message may carry headers of its own: forwarded events keep theirs.
+ALTER TABLE messages ADD COLUMN headers TEXT;
+
+-- Forwarded events are deliveries to an endpoint of this tenant, which no
+-- API call can name ("!" is not allowed in tenant IDs) or list.
+INSERT INTO tenants (id, name, metadata, created_at, updated_at)
+VALUES ('!inbound', 'Incoming webhook forwarding', '{}', '2026-11-28 00:00:00.000000 +0000 UTC', '2026-11-28 00:00:00.000000 +0000 UTC');
+
 -- +goose Down
+DELETE FROM tenants WHERE id = '!inbound';
+ALTER TABLE messages DROP COLUMN headers;
 DROP TABLE inbound_dedupe;
 DROP TABLE inbound_events;
 DROP TABLE sources;

@@ -1,0 +1,62 @@
+package webhooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Forward is one message for exactly one endpoint, whatever its filters: how
+// other capabilities (incoming webhooks) hand a body to the delivery engine
+// and get its retries, isolation, signing and log.
+type Forward struct {
+	TenantID   string
+	EndpointID string
+	EventType  string
+	// Body is sent as it is: it need not be JSON.
+	Body []byte
+	// Headers are sent with it, after the endpoint's own; a Content-Type
+	// here replaces application/json.
+	Headers map[string]string
+}
+
+// EnqueueTx records forwards in the caller's transaction and returns their
+// delivery IDs. After the commit, call Delivered with the endpoint IDs so the
+// dispatcher starts at once.
+func (s *Service) EnqueueTx(ctx context.Context, tx *store.Tx, fs []Forward) ([]string, error) {
+	var messages, deliveries []any
+	deliveryIDs := make([]string, len(fs))
+	for i, f := range fs {
+		headers, err := json.Marshal(f.Headers)
+		if err != nil {
+			return nil, err
+		}
+		msgID := id.New("msg")
+		deliveryIDs[i] = id.New("dlv")
+		messages = append(messages, msgID, f.TenantID, f.EventType, nil, "[]", string(f.Body), string(headers), tx.Now())
+		deliveries = append(deliveries, deliveryIDs[i], f.EndpointID, msgID, f.TenantID, StatusPending, tx.Now(), tx.Now(), tx.Now())
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, headers, created_at)", 8, messages); err != nil {
+		return nil, fmt.Errorf("insert forwarded messages: %w", err)
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)", 8, deliveries); err != nil {
+		return nil, fmt.Errorf("insert forwarded deliveries: %w", err)
+	}
+	return deliveryIDs, nil
+}
+
+// Delivered tells this node's dispatcher that endpoints have new deliveries.
+func (s *Service) Delivered(endpointIDs []string) {
+	s.delivered(endpointIDs)
+	s.wake()
+}
+
+// CheckEndpointURL reports what is wrong with a URL as an endpoint's, by the
+// same rules as endpoints: https (or http where allowed), and not an address
+// the SSRF guard refuses.
+func (s *Service) CheckEndpointURL(u string) error {
+	return s.urlOptions.CheckURL(u, s.cfg.AllowHTTP)
+}

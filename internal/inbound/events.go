@@ -24,15 +24,15 @@ type Event struct {
 	ID       string `json:"id"`
 	SourceID string `json:"source_id"`
 	// EventID is the provider's identity of the event, the dedupe key.
-	EventID     *string           `json:"event_id"`
+	EventID     *string `json:"event_id"`
 	DuplicateOf *string `json:"duplicate_of"`
 	// Status is received (stored; being forwarded, or kept only), duplicate,
 	// forwarded (the destination took it) or failed (it gave up; replayable).
 	Status string `json:"status"`
 	// DeliveryID is the forward's delivery, when the source forwards.
-	DeliveryID  *string           `json:"delivery_id"`
-	Method      string            `json:"method"`
-	Headers     map[string]string `json:"headers"`
+	DeliveryID *string           `json:"delivery_id"`
+	Method     string            `json:"method"`
+	Headers    map[string]string `json:"headers"`
 	// Body is the raw body: JSON as it came, or a string for anything else.
 	Body       json.RawMessage `json:"body"`
 	SignedAt   *time.Time      `json:"signed_at"`

@@ -46,7 +46,7 @@ func (s *Service) Replay(ctx context.Context, sourceID, eventID string) (webhook
 // HandleReplay forwards one event again.
 func HandleReplay(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Forward one event again now, with the same webhook-id, whatever became of it before",
+		Summary:  "Forward one event again now, with the same webhook-id, whatever became of it before",
 		Response: webhooks.Delivery{}, Status: http.StatusAccepted,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			sourceID, eventID, err := eventFromPath(r)
@@ -144,7 +144,7 @@ type SigningSecret struct {
 // HandleSecret returns the secret forwards are signed with.
 func HandleSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "The whsec_ secret Patchbay signs this source's forwards with (Standard Webhooks), for the SaaS's handler to verify",
+		Summary:  "The whsec_ secret Patchbay signs this source's forwards with (Standard Webhooks), for the SaaS's handler to verify",
 		Response: SigningSecret{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			sourceID, err := sourceFromPath(r)

@@ -348,6 +348,13 @@ func (s *Service) syncForwarding(ctx context.Context, src *Source) error {
 		return apperr.InvalidFields(map[string]string{"destination_url": err.Error()})
 	}
 	if src.endpointID == "" {
+		// The tenant is made with the first forwarding source, so that an
+		// installation without one has no tenant it did not ask for.
+		now := s.db.Now()
+		if _, err := s.db.Exec(ctx, `INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)
+			ON CONFLICT (id) DO NOTHING`, ForwardingTenant, "Incoming webhook forwarding", now, now); err != nil {
+			return err
+		}
 		ep, err := s.hooks.CreateEndpoint(ctx, webhooks.Endpoint{TenantID: ForwardingTenant, URL: *src.DestinationURL,
 			Description: "forwards the events of source " + src.ID}, "")
 		if err != nil {

@@ -54,13 +54,7 @@ CREATE INDEX inbound_dedupe_expires ON inbound_dedupe (expires_at);
 -- A message may carry headers of its own: forwarded events keep theirs.
 ALTER TABLE messages ADD COLUMN headers TEXT;
 
--- Forwarded events are deliveries to an endpoint of this tenant, which no
--- API call can name ("!" is not allowed in tenant IDs) or list.
-INSERT INTO tenants (id, name, metadata, created_at, updated_at)
-VALUES ('!inbound', 'Incoming webhook forwarding', '{}', '2026-11-28 00:00:00.000000 +0000 UTC', '2026-11-28 00:00:00.000000 +0000 UTC');
-
 -- +goose Down
-DELETE FROM tenants WHERE id = '!inbound';
 ALTER TABLE messages DROP COLUMN headers;
 DROP TABLE inbound_dedupe;
 DROP TABLE inbound_events;

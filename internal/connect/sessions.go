@@ -152,8 +152,8 @@ func browserCheck(secret string) (hashed []byte, csrf string) {
 	return hash(secret), base64.RawURLEncoding.EncodeToString(c[:])
 }
 
-// page is what the connect page shows.
-type page struct {
+// connectPage is what the connect page shows.
+type connectPage struct {
 	Session     Session
 	Provider    *catalog.Provider
 	Integration Integration
@@ -170,13 +170,13 @@ type page struct {
 // OpenSession opens a session's URL: the first browser to open it binds it
 // (by the cookie secret it is given), and the token cannot be opened again
 // by anyone else. The same browser may reload the page.
-func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) (page, string, error) {
+func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) (connectPage, string, error) {
 	ss, err := s.sessionWhere(ctx, s.db, "cs.token_hash = ?", hash(token))
 	if err != nil {
-		return page{}, "", err
+		return connectPage{}, "", err
 	}
 	if time.Now().After(ss.ExpiresAt) {
-		return page{}, "", errFlow("expired", "This link has expired. Start connecting again from the application.")
+		return connectPage{}, "", errFlow("expired", "This link has expired. Start connecting again from the application.")
 	}
 	switch {
 	case ss.status == sessionPending:
@@ -196,11 +196,11 @@ func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) 
 			return nil
 		})
 		if err != nil {
-			return page{}, "", err
+			return connectPage{}, "", err
 		}
 	case ss.status == sessionOpened && s.sameBrowser(ss, browserSecret):
 	default:
-		return page{}, "", errFlow("used", "This link was already used. Start connecting again from the application.")
+		return connectPage{}, "", errFlow("used", "This link was already used. Start connecting again from the application.")
 	}
 	pg, err := s.page(ctx, ss, browserSecret)
 	return pg, browserSecret, err
@@ -214,17 +214,17 @@ func (s *Service) sameBrowser(ss Session, browserSecret string) bool {
 	return subtle.ConstantTimeCompare(bh, ss.browserHash) == 1
 }
 
-func (s *Service) page(ctx context.Context, ss Session, browserSecret string) (page, error) {
+func (s *Service) page(ctx context.Context, ss Session, browserSecret string) (connectPage, error) {
 	in, err := s.Integration(ctx, ss.IntegrationID)
 	if err != nil {
-		return page{}, err
+		return connectPage{}, err
 	}
 	p, err := s.provider(in.ProviderID)
 	if err != nil {
-		return page{}, err
+		return connectPage{}, err
 	}
 	_, csrf := browserCheck(browserSecret)
-	pg := page{Session: ss, Provider: p, Integration: in, Scopes: s.scopes(p, in, ss), CSRF: csrf,
+	pg := connectPage{Session: ss, Provider: p, Integration: in, Scopes: s.scopes(p, in, ss), CSRF: csrf,
 		Action: "/connect/sessions/" + ss.ID, OAuth: p.Auth.Mode.OAuth(), Values: map[string]string{}}
 	for _, f := range p.Fields {
 		// OAuth providers ask only for the values their URLs need; the
@@ -260,7 +260,7 @@ type Submission struct {
 // page again with problems.
 type Outcome struct {
 	Redirect string
-	Page     *page
+	Page     *connectPage
 }
 
 // Submit handles the connect page's form. For OAuth providers it sends the
@@ -336,7 +336,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 
 // authorizeURL records the state and PKCE verifier on the session and
 // returns the provider's authorization URL.
-func (s *Service) authorizeURL(ctx context.Context, ss Session, pg page, config map[string]string) (string, error) {
+func (s *Service) authorizeURL(ctx context.Context, ss Session, pg connectPage, config map[string]string) (string, error) {
 	p := pg.Provider
 	base, err := catalog.ExpandURL(p.Auth.AuthorizationURL, config)
 	if err != nil {

@@ -105,7 +105,7 @@ func HandleConnectPage(s *Service) httpapi.Endpoint {
 				Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour.Seconds())})
 			renderPage(w, http.StatusOK, "connect", struct {
 				Title string
-				Page  page
+				Page  connectPage
 			}{"Connect " + pg.Provider.DisplayName, pg})
 		}),
 	}
@@ -135,7 +135,7 @@ func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 			if out.Page != nil {
 				renderPage(w, http.StatusBadRequest, "connect", struct {
 					Title string
-					Page  page
+					Page  connectPage
 				}{"Connect " + out.Page.Provider.DisplayName, *out.Page})
 				return
 			}

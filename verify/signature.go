@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"hash"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/patchbay/patchbay/webhook"
 )
 
 // Limits on what is parsed keep the work of refusing a hostile request small
 // and fixed; legitimate headers are well under 200 bytes.
 const (
-	maxHeaderLen    = 4096 // bytes of a signature or credential header
-	maxSignatures   = 16   // signatures compared from one header; later ones are ignored
-	maxTimestampLen = 19   // digits in the largest int64
+	maxHeaderLen  = 4096 // bytes of a signature or credential header
+	maxSignatures = 16   // signatures compared from one header; later ones are ignored
 )
 
 // requireHeader returns the first value of the header name, refusing requests
@@ -34,7 +34,7 @@ func requireHeader(h http.Header, name string) (string, error) {
 // checks that it is within tolerance of now, in either direction: a replay is
 // old, and a timestamp far ahead lets a captured request be replayed later.
 func checkTimestamp(name, text string, now time.Time, tolerance time.Duration) (time.Time, error) {
-	ts, ok := parseUnix(text)
+	ts, ok := webhook.ParseTimestamp(text)
 	if !ok {
 		return time.Time{}, fail(ReasonMalformedHeader, fmt.Sprintf("%s timestamp is not decimal Unix seconds", name))
 	}
@@ -56,22 +56,6 @@ func roughly(d time.Duration) string {
 		return "over a year"
 	}
 	return d.Round(time.Second).String()
-}
-
-// parseUnix accepts only canonical decimal ("1700000000": no sign, no leading
-// zero), because the header text is what is signed: a lenient parse would let
-// the text that was signed and the time that is checked disagree.
-func parseUnix(s string) (int64, bool) {
-	if s == "" || len(s) > maxTimestampLen || (s[0] == '0' && len(s) > 1) {
-		return 0, false
-	}
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-	}
-	ts, err := strconv.ParseInt(s, 10, 64)
-	return ts, err == nil
 }
 
 // anyMAC reports whether any of the received MACs equals the HMAC of the

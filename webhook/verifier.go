@@ -121,7 +121,7 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 		}
 	}
 
-	ts, ok := parseTimestamp(tsText)
+	ts, ok := ParseTimestamp(tsText)
 	if !ok {
 		return fmt.Errorf("webhook: %s %q is not decimal Unix seconds: %w", HeaderTimestamp, clip(tsText), ErrInvalidTimestamp)
 	}
@@ -186,10 +186,11 @@ func Verify(secret string, h http.Header, body []byte) error {
 	return v.Verify(h, body)
 }
 
-// parseTimestamp accepts only the canonical decimal form that senders write
-// ("1674087231": digits, no sign, no leading zero), so that the text the
-// signature covers and the time that is checked cannot disagree.
-func parseTimestamp(s string) (int64, bool) {
+// ParseTimestamp reads a signed timestamp header as Unix seconds. It accepts
+// only the canonical decimal form that senders write ("1674087231": digits, no
+// sign, no leading zero), so that the text the signature covers and the time
+// that is checked cannot disagree.
+func ParseTimestamp(s string) (int64, bool) {
 	if s == "" || len(s) > maxTimestampLen || (s[0] == '0' && len(s) > 1) {
 		return 0, false
 	}

@@ -36,19 +36,29 @@ func Encode(w http.ResponseWriter, status int, v any) {
 	w.Write(append(body, '\n')) //nolint:errcheck // the client may be gone; nothing to do
 }
 
+// ReadBody reads a request body whole: a body over the server's limit is a
+// 413 problem, and one that cannot be read a 400.
+func ReadBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, apperr.Errorf(apperr.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
+		}
+		return nil, apperr.Errorf(apperr.Invalid, "could not read the request body")
+	}
+	return body, nil
+}
+
 // Decode reads a JSON request body into a T, rejecting malformed JSON, unknown
 // fields (all of them are named), values of the wrong type, and bodies over the
 // server's limit; then it runs T's Valid method if it has one. Every problem
 // comes back as an *apperr.Error a client can act on.
 func Decode[T any](r *http.Request) (T, error) {
 	var v T
-	body, err := io.ReadAll(r.Body)
+	body, err := ReadBody(r)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return v, apperr.Errorf(apperr.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit)
-		}
-		return v, apperr.Errorf(apperr.Invalid, "could not read the request body")
+		return v, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return v, apperr.Errorf(apperr.Invalid, "the request body is empty; it must be a JSON object")

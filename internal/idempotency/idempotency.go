@@ -12,7 +12,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -184,14 +183,9 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{Header: "must be 1 to 255 printable ASCII characters"}))
 				return
 			}
-			body, err := io.ReadAll(r.Body)
+			body, err := httpapi.ReadBody(r)
 			if err != nil {
-				var tooLarge *http.MaxBytesError
-				if errors.As(err, &tooLarge) {
-					httpapi.Error(w, r, apperr.Errorf(apperr.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit))
-					return
-				}
-				httpapi.Error(w, r, apperr.Errorf(apperr.Invalid, "could not read the request body"))
+				httpapi.Error(w, r, err)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))

@@ -84,14 +84,9 @@ func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, err)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := httpapi.ReadBody(r)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			httpapi.Error(w, r, apperr.Errorf(apperr.TooLarge, "the request body is larger than %d bytes", tooLarge.Limit))
-			return
-		}
-		httpapi.Error(w, r, apperr.Errorf(apperr.Invalid, "could not read the request body"))
+		httpapi.Error(w, r, err)
 		return
 	}
 	now := time.Now()

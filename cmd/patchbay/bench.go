@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -193,4 +196,62 @@ func (r loadResult) report(w io.Writer, what string) {
 	for _, s := range keys {
 		fmt.Fprintf(w, "  %s: %d\n", s, r.statuses[s])
 	}
+}
+
+// runHeader starts a benchmark report: the command that made it and the
+// machine it ran on.
+func runHeader(w io.Writer, args []string) {
+	fmt.Fprintf(w, "command: %s\n", commandLine(args))
+	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+// commandLine quotes args for a shell, so a report's command can be run
+// again as it stands, except that an API key given with --key is left out.
+func commandLine(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		switch {
+		case i > 0 && (args[i-1] == "--key" || args[i-1] == "-key"):
+			a = "$KEY"
+		case strings.HasPrefix(a, "--key=") || strings.HasPrefix(a, "-key="):
+			a = a[:strings.Index(a, "=")+1] + "$KEY"
+		case a == "" || strings.ContainsAny(a, " \t'\"$&;|<>*?()[]{}`\\!#~"):
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		quoted[i] = a
+	}
+	return strings.Join(quoted, " ")
+}
+
+// nodeAdmin calls a running node's admin API, for benchmarks that set up
+// their own data.
+type nodeAdmin struct {
+	base, key string
+	http      *http.Client
+}
+
+// admin calls the admin API and decodes the answer into out.
+func (n nodeAdmin) admin(ctx context.Context, method, path, body string, out any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, n.base+path, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+n.key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := n.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, raw)
+	}
+	if out != nil {
+		return resp.StatusCode, json.Unmarshal(raw, out)
+	}
+	return resp.StatusCode, nil
 }

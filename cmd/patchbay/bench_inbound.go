@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -44,9 +43,8 @@ func runBenchInbound(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := lim.validate(); err != nil {
 		return err
 	}
-	b := &oauthBench{base: strings.TrimSuffix(*base, "/"), key: *key, http: lim.client()}
-	fmt.Fprintf(stdout, "command: %s\n", commandLine(append([]string{"patchbay", "bench", "inbound"}, args...)))
-	fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	b := nodeAdmin{base: strings.TrimSuffix(*base, "/"), key: *key, http: lim.client()}
+	runHeader(stdout, append([]string{"patchbay", "bench", "inbound"}, args...))
 
 	var raw [24]byte
 	rand.Read(raw[:])

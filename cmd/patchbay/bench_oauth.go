@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 )
@@ -45,9 +44,8 @@ func runBenchOAuth(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	*base = strings.TrimSuffix(*base, "/")
-	b := &oauthBench{base: *base, key: *key, http: lim.client()}
-	fmt.Fprintf(stdout, "command: %s\n", commandLine(append([]string{"patchbay", "bench", "oauth"}, args...)))
-	fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	b := &oauthBench{nodeAdmin: nodeAdmin{base: *base, key: *key, http: lim.client()}}
+	runHeader(stdout, append([]string{"patchbay", "bench", "oauth"}, args...))
 	if err := b.setup(ctx); err != nil {
 		return err
 	}
@@ -114,36 +112,10 @@ func runBenchOAuth(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
+// oauthBench drives a node's OAuth provider as one registered app.
 type oauthBench struct {
-	base, key              string
-	http                   *http.Client
+	nodeAdmin
 	clientID, clientSecret string
-}
-
-// admin calls the admin API and decodes the answer into out.
-func (b *oauthBench) admin(ctx context.Context, method, path, body string, out any) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, method, b.base+path, strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+b.key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, raw)
-	}
-	if out != nil {
-		return resp.StatusCode, json.Unmarshal(raw, out)
-	}
-	return resp.StatusCode, nil
 }
 
 func (b *oauthBench) setup(ctx context.Context) error {

@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -90,8 +89,7 @@ func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) st
 	ctx, cancel := context.WithDeadline(ctx, start.Add(b.timeout))
 	defer cancel()
 
-	fmt.Fprintf(stdout, "command: %s\n", commandLine(append([]string{"patchbay", "bench", "webhooks"}, args...)))
-	fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	runHeader(stdout, append([]string{"patchbay", "bench", "webhooks"}, args...))
 	rateText := "as fast as possible"
 	if b.rate > 0 {
 		rateText = fmt.Sprintf("%g messages/s", b.rate)
@@ -157,18 +155,6 @@ func (b webhookBench) validate(fs *flag.FlagSet) error {
 		return errors.New("--receivers must be from 1 to 64")
 	}
 	return nil
-}
-
-// commandLine quotes args as a shell would need them.
-func commandLine(args []string) string {
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t'\"$&;|<>*?()[]{}`\\!#~") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		quoted[i] = a
-	}
-	return strings.Join(quoted, " ")
 }
 
 // tally is what the receivers saw in one phase of the run.

@@ -80,3 +80,12 @@ func TestBenchWebhooksFlags(t *testing.T) {
 		t.Errorf("bench without --url: error %v, want it to ask for --url", err)
 	}
 }
+
+// TestCommandLineHidesKey: a report shows its command, never the API key in it.
+func TestCommandLineHidesKey(t *testing.T) {
+	got := commandLine([]string{"patchbay", "bench", "oauth", "--key", "pbk_secret", "--key=pbk_secret2", "--url", "http://x/a b"})
+	want := `patchbay bench oauth --key $KEY --key=$KEY --url 'http://x/a b'`
+	if got != want {
+		t.Errorf("commandLine = %q, want %q", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -213,4 +214,67 @@ func apiError(t *testing.T, err error) *client.Error {
 		t.Fatalf("error %v is not a *client.Error", err)
 	}
 	return e
+}
+
+// scanForPlaintext reads every column of every table and fails if any value
+// holds one of the secrets. It returns how many rows each table had, so a
+// caller can check that what it meant to look at was there.
+func scanForPlaintext(t *testing.T, opts store.Options, secrets []string) map[string]int {
+	t.Helper()
+	db := openRaw(t, opts)
+	tablesQuery := "SELECT name FROM sqlite_master WHERE type = 'table'"
+	if opts.DatabaseURL != "" {
+		tablesQuery = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+	}
+	rows, err := db.QueryContext(t.Context(), tablesQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("found only tables %v", tables)
+	}
+	seen := map[string]int{}
+	for _, table := range tables {
+		rows, err := db.QueryContext(t.Context(), `SELECT * FROM "`+table+`"`)
+		if err != nil {
+			t.Fatalf("scan %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			seen[table]++
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range vals {
+				text := fmt.Sprint(v)
+				if b, ok := v.([]byte); ok {
+					text = string(b)
+				}
+				for _, secret := range secrets {
+					if secret != "" && strings.Contains(text, secret) {
+						t.Errorf("%s.%s holds a secret in plaintext", table, cols[i])
+					}
+				}
+			}
+		}
+		rows.Close()
+	}
+	if len(seen) == 0 {
+		t.Fatal("scanned no rows at all")
+	}
+	return seen
 }

@@ -12,13 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/ttlcache"
 )
 
 // TokenPrefix starts every admin API key, so secret scanners and people can
@@ -43,20 +43,13 @@ const cacheTTL = 5 * time.Second
 
 // Keys creates, lists, revokes and checks API keys.
 type Keys struct {
-	db *store.DB
-
-	mu    sync.Mutex
-	cache map[[sha256.Size]byte]cachedKey
-}
-
-type cachedKey struct {
-	key     Key
-	fetched time.Time
+	db    *store.DB
+	cache *ttlcache.Cache[[sha256.Size]byte, Key] // by the token's hash
 }
 
 // NewKeys returns the API key service.
 func NewKeys(db *store.DB) *Keys {
-	return &Keys{db: db, cache: map[[sha256.Size]byte]cachedKey{}}
+	return &Keys{db: db, cache: ttlcache.New[[sha256.Size]byte, Key](cacheTTL)}
 }
 
 // Create makes a key and returns it with its secret, which is not kept.
@@ -178,12 +171,8 @@ func (k *Keys) Authenticate(ctx context.Context, token string) (Key, error) {
 		return Key{}, errBadToken
 	}
 	hash := sha256.Sum256([]byte(token))
-	now := time.Now()
-	k.mu.Lock()
-	c, ok := k.cache[hash]
-	k.mu.Unlock()
-	if ok && now.Sub(c.fetched) < cacheTTL {
-		return c.key, nil
+	if key, ok := k.cache.Get(hash); ok {
+		return key, nil
 	}
 
 	var stored []byte
@@ -202,24 +191,13 @@ func (k *Keys) Authenticate(ctx context.Context, token string) (Key, error) {
 	if limit.Valid {
 		key.RateLimit = &limit.Int64
 	}
-	k.mu.Lock()
-	if len(k.cache) > 10_000 { // bound memory; live keys refill it at once
-		clear(k.cache)
-	}
-	k.cache[hash] = cachedKey{key: key, fetched: now}
-	k.mu.Unlock()
+	k.cache.Put(hash, key)
 	return key, nil
 }
 
 // forget drops a key from this node's cache after a change.
 func (k *Keys) forget(keyID string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for h, c := range k.cache {
-		if c.key.ID == keyID {
-			delete(k.cache, h)
-		}
-	}
+	k.cache.ForgetFunc(func(key Key) bool { return key.ID == keyID })
 }
 
 type keyCtx struct{}

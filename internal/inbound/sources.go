@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/ttlcache"
 	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
 	"github.com/patchbay/patchbay/verify"
@@ -90,14 +90,12 @@ type Service struct {
 
 	ingests store.GroupCommit[*ingestReq]
 
-	mu    sync.Mutex
-	cache map[string]cachedSource
+	cache *ttlcache.Cache[string, cachedSource]
 }
 
 type cachedSource struct {
 	src      Source
 	verifier *verify.Verifier
-	fetched  time.Time
 }
 
 type metrics struct {
@@ -122,7 +120,8 @@ func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, hooks *webhooks.
 		}, []string{"source", "reason"}),
 	}
 	reg.MustRegister(m.events, m.rejected)
-	s := &Service{db: db, vault: v, jobs: jobs, hooks: hooks, publicURL: publicURL, metrics: m, cache: map[string]cachedSource{}}
+	s := &Service{db: db, vault: v, jobs: jobs, hooks: hooks, publicURL: publicURL, metrics: m,
+		cache: ttlcache.New[string, cachedSource](sourceCacheTTL)}
 	s.ingests = store.GroupCommit[*ingestReq]{Commit: s.commitIngests, Max: maxIngestGroup, Weight: func(*ingestReq) int { return 1 }}
 	return s
 }
@@ -374,20 +373,12 @@ func nullable(s string) *string {
 	return &s
 }
 
-func (s *Service) forget(sourceID string) {
-	s.mu.Lock()
-	delete(s.cache, sourceID)
-	s.mu.Unlock()
-}
+func (s *Service) forget(sourceID string) { s.cache.Forget(sourceID) }
 
 // ingestSource returns a source and its verifier for the ingest path, from
 // a short cache: the database and the decryption stay out of the hot path.
 func (s *Service) ingestSource(ctx context.Context, sourceID string) (Source, *verify.Verifier, error) {
-	now := time.Now()
-	s.mu.Lock()
-	c, ok := s.cache[sourceID]
-	s.mu.Unlock()
-	if ok && now.Sub(c.fetched) < sourceCacheTTL {
+	if c, ok := s.cache.Get(sourceID); ok {
 		return c.src, c.verifier, nil
 	}
 	src, err := s.source(ctx, s.db, sourceID)
@@ -398,11 +389,6 @@ func (s *Service) ingestSource(ctx context.Context, sourceID string) (Source, *v
 	if err != nil {
 		return Source{}, nil, fmt.Errorf("source %s verifier: %w", sourceID, err)
 	}
-	s.mu.Lock()
-	if len(s.cache) > 10_000 { // bound memory; live sources refill it at once
-		clear(s.cache)
-	}
-	s.cache[sourceID] = cachedSource{src: src, verifier: v, fetched: now}
-	s.mu.Unlock()
+	s.cache.Put(sourceID, cachedSource{src: src, verifier: v})
 	return src, v, nil
 }

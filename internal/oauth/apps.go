@@ -297,7 +297,7 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 			a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished, a.UpdatedAt, a.ID)
 		return a, err
 	})
-	s.clients.forget(app.ClientID)
+	s.clients.Forget(app.ClientID)
 	return app, err
 }
 
@@ -317,7 +317,7 @@ func (s *Service) DeleteApp(ctx context.Context, appID string) error {
 	} else if err != nil {
 		return err
 	}
-	defer s.clients.forget(clientID)
+	defer s.clients.Forget(clientID)
 	res, err := s.db.Exec(ctx, "DELETE FROM oauth_apps WHERE id = ?", appID)
 	if err != nil {
 		return err
@@ -365,7 +365,7 @@ func (s *Service) RotateSecret(ctx context.Context, appID string) (AppWithSecret
 	if err != nil {
 		return AppWithSecret{}, err
 	}
-	s.clients.forget(app.ClientID)
+	s.clients.Forget(app.ClientID)
 	return AppWithSecret{App: app, ClientSecret: secret}, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -123,14 +122,10 @@ func parseClientCredentials(r *http.Request, form url.Values) (clientCredentials
 // secret the cached copy does not know is checked against a fresh read, so a
 // secret just rotated on another node works at once.
 func (s *Service) authenticateClient(ctx context.Context, c clientCredentials) (App, error) {
-	app, cached, err := s.clients.get(ctx, s, c.ID)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		return App{}, invalidClient
-	} else if err != nil {
-		return App{}, err
-	}
-	if cached && !app.authenticates(c.Secret) {
-		if app, err = s.clients.fetch(ctx, s, c.ID); apperr.CodeOf(err) == apperr.NotFound {
+	app, cached := s.clients.Get(c.ID)
+	if !cached || !app.authenticates(c.Secret) {
+		var err error
+		if app, err = s.fetchClient(ctx, c.ID); apperr.CodeOf(err) == apperr.NotFound {
 			return App{}, invalidClient
 		} else if err != nil {
 			return App{}, err
@@ -156,47 +151,13 @@ func (a App) authenticates(secret string) bool {
 // The node that makes a change forgets the app at once.
 const clientCacheTTL = 5 * time.Second
 
-// clientCache keeps apps by client_id for the token, revocation and
-// introspection endpoints, which authenticate an app on every call.
-type clientCache struct {
-	mu   sync.Mutex
-	apps map[string]cachedClient
-}
-
-type cachedClient struct {
-	app     App
-	fetched time.Time
-}
-
-// get returns the app and whether it came from the cache.
-func (c *clientCache) get(ctx context.Context, s *Service, clientID string) (App, bool, error) {
-	c.mu.Lock()
-	e, ok := c.apps[clientID]
-	c.mu.Unlock()
-	if ok && time.Since(e.fetched) < clientCacheTTL {
-		return e.app, true, nil
-	}
-	app, err := c.fetch(ctx, s, clientID)
-	return app, false, err
-}
-
-func (c *clientCache) fetch(ctx context.Context, s *Service, clientID string) (App, error) {
+// fetchClient reads an app by client_id and refreshes the client cache.
+func (s *Service) fetchClient(ctx context.Context, clientID string) (App, error) {
 	app, err := s.appByClientID(ctx, clientID)
 	if err != nil {
-		c.forget(clientID)
+		s.clients.Forget(clientID)
 		return App{}, err
 	}
-	c.mu.Lock()
-	if c.apps == nil || len(c.apps) > 10_000 { // bound memory; live apps refill it at once
-		c.apps = map[string]cachedClient{}
-	}
-	c.apps[clientID] = cachedClient{app: app, fetched: time.Now()}
-	c.mu.Unlock()
+	s.clients.Put(clientID, app)
 	return app, nil
-}
-
-func (c *clientCache) forget(clientID string) {
-	c.mu.Lock()
-	delete(c.apps, clientID)
-	c.mu.Unlock()
 }

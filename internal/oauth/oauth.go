@@ -21,6 +21,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/ttlcache"
 )
 
 // Prefixes of the secrets the provider hands out, so that people and secret
@@ -75,12 +76,15 @@ type Service struct {
 	cfg     Config
 	limiter ratelimit.Limiter
 	logger  *slog.Logger
-	clients clientCache
+	// clients keeps apps by client_id for the endpoints that authenticate
+	// an app on every call.
+	clients *ttlcache.Cache[string, App]
 }
 
 // NewService returns the OAuth provider.
 func NewService(db *store.DB, limiter ratelimit.Limiter, logger *slog.Logger, cfg Config) *Service {
-	return &Service{db: db, cfg: cfg, limiter: limiter, logger: logger}
+	return &Service{db: db, cfg: cfg, limiter: limiter, logger: logger,
+		clients: ttlcache.New[string, App](clientCacheTTL)}
 }
 
 // Issuer is the provider's issuer URL.

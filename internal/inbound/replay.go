@@ -10,6 +10,16 @@ import (
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
+// forwardingFromPath returns the forwarding endpoint of the source the path
+// names.
+func (s *Service) forwardingFromPath(r *http.Request) (string, error) {
+	sourceID, err := sourceFromPath(r)
+	if err != nil {
+		return "", err
+	}
+	return s.forwarding(r.Context(), sourceID)
+}
+
 // forwarding returns a source's forwarding endpoint, or a Conflict if it
 // forwards nothing.
 func (s *Service) forwarding(ctx context.Context, sourceID string) (string, error) {
@@ -81,17 +91,12 @@ func HandleReplayFailed(s *Service) httpapi.Endpoint {
 		Summary: "Forward again every event received since a time whose forward failed, as a background job (202); its progress is at …/replays/{replay_id}",
 		Request: replayFailedRequest{}, Response: webhooks.Recovery{}, Status: http.StatusAccepted,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sourceID, err := sourceFromPath(r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
 			req, err := httpapi.Decode[replayFailedRequest](r)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
 			}
-			endpointID, err := s.forwarding(r.Context(), sourceID)
+			endpointID, err := s.forwardingFromPath(r)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -111,17 +116,12 @@ func HandleReplayGet(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "A replay's progress: status and how many forwards it has sent again", Response: webhooks.Recovery{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sourceID, err := sourceFromPath(r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
 			replayID, err := httpapi.PathID(r, "replay_id", "rcv")
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
 			}
-			endpointID, err := s.forwarding(r.Context(), sourceID)
+			endpointID, err := s.forwardingFromPath(r)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -147,12 +147,7 @@ func HandleSecret(s *Service) httpapi.Endpoint {
 		Summary:  "The whsec_ secret Patchbay signs this source's forwards with (Standard Webhooks), for the SaaS's handler to verify",
 		Response: SigningSecret{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sourceID, err := sourceFromPath(r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			endpointID, err := s.forwarding(r.Context(), sourceID)
+			endpointID, err := s.forwardingFromPath(r)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return

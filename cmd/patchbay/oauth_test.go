@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/patchbay/patchbay/bearer"
+	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
@@ -232,8 +233,6 @@ func (o *oauthEnv) introspect(t *testing.T, token string) map[string]any {
 	return m
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
@@ -248,7 +247,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		b := newBrowser(t)
 
 		verifier := oauth2.GenerateVerifier()
-		cb := o.authorize(t, b, conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier)), ptr(true))
+		cb := o.authorize(t, b, conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier)), client.Ptr(true))
 		q := cb.Query()
 		if q.Get("state") != "st-1" || q.Get("iss") != o.node.URL || q.Get("code") == "" {
 			t.Fatalf("callback %s: want code, state st-1 and iss %s", cb, o.node.URL)
@@ -288,7 +287,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		// A new scope shows consent again, and the authorization becomes the union.
 		wider := o.config(app, "write:projects")
 		verifier3 := oauth2.GenerateVerifier()
-		cb = o.authorize(t, b, wider.AuthCodeURL("st-3", oauth2.S256ChallengeOption(verifier3)), ptr(true))
+		cb = o.authorize(t, b, wider.AuthCodeURL("st-3", oauth2.S256ChallengeOption(verifier3)), client.Ptr(true))
 		tok3, err := wider.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(verifier3))
 		if err != nil {
 			t.Fatal(err)
@@ -327,7 +326,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		}
 		// Authorizing again after a revocation asks for consent again.
 		verifier4 := oauth2.GenerateVerifier()
-		o.authorize(t, b, conf.AuthCodeURL("st-4", oauth2.S256ChallengeOption(verifier4)), ptr(true))
+		o.authorize(t, b, conf.AuthCodeURL("st-4", oauth2.S256ChallengeOption(verifier4)), client.Ptr(true))
 
 		o.mu.Lock()
 		secrets := append([]string{app.ClientSecret, tok.AccessToken, tok.RefreshToken, fresh.AccessToken, fresh.RefreshToken, q.Get("code")}, o.challenges...)

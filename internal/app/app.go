@@ -52,6 +52,7 @@ type App struct {
 	jobsCfg  jobs.Config
 	handler  http.Handler
 	webhooks *webhooks.Service
+	connect  *connect.Service
 }
 
 // New opens the store, migrates it when configured to, and builds the node.
@@ -121,6 +122,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	if err != nil {
 		return nil, err
 	}
+	if err := connections.LoadProviders(ctx); err != nil {
+		return nil, fmt.Errorf("provider definitions: %w", err)
+	}
 
 	workers, periodic := registry(db, hooks, provider, incoming)
 	jobsCfg := jobs.Config{
@@ -165,7 +169,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		DevInbox:    inbox,
 		Version:     version,
 	})
-	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks}, nil
+	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections}, nil
 }
 
 // loadCatalog reads the built-in provider definitions and the operator's.
@@ -277,6 +281,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 			a.webhooks.NewDispatcher(a.logger.With("component", "dispatcher")).Run(dispatchCtx)
 		}
 	}()
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go a.connect.WatchProviders(watchCtx)
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -105,6 +105,8 @@ func addRoutes(rt *router, d Deps) {
 
 	rt.admin("GET /v1/providers", catalog.HandleList(d.Providers))
 	rt.admin("GET /v1/providers/{provider_id}", catalog.HandleGet(d.Providers))
+	rt.admin("PUT /v1/providers/{provider_id}", connect.HandleProviderPut(d.Connect))
+	rt.admin("DELETE /v1/providers/{provider_id}", connect.HandleProviderDelete(d.Connect))
 
 	rt.admin("POST /v1/integrations", connect.HandleIntegrationCreate(d.Connect))
 	rt.admin("GET /v1/integrations", connect.HandleIntegrationList(d.Connect))

@@ -17,12 +17,23 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 )
 
-// Catalog is a set of providers by ID. It is read-only once loaded, and safe
-// for concurrent use.
+// Sources of a definition, as Provider.Source reports them.
+const (
+	SourceFile = "file" // shipped in the binary, or from the operator's directory
+	SourceAPI  = "api"  // added through the API, kept in the database
+)
+
+// Catalog is a set of providers by ID: the definitions from files, fixed once
+// loaded, overlaid by the operator's definitions added through the API. It is
+// safe for concurrent use.
 type Catalog struct {
-	providers map[string]*Provider
+	files map[string]*Provider
+
+	mu        sync.RWMutex
+	providers map[string]*Provider // files, then the API's
 }
 
 // Load reads the provider definitions (*.yaml and *.yml files) at the top of
@@ -36,7 +47,7 @@ type Catalog struct {
 // Kubernetes ConfigMap mount (with its ..data links) can be a source. Load
 // reports every bad file, not only the first.
 func Load(sources ...fs.FS) (*Catalog, error) {
-	c := &Catalog{providers: map[string]*Provider{}}
+	c := &Catalog{files: map[string]*Provider{}}
 	var errs []error
 	for _, fsys := range sources {
 		entries, err := fs.ReadDir(fsys, ".")
@@ -67,13 +78,35 @@ func Load(sources ...fs.FS) (*Catalog, error) {
 				continue
 			}
 			defined[p.ID] = name
-			c.providers[p.ID] = p
+			p.Source = SourceFile
+			c.files[p.ID] = p
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	c.providers = c.files
 	return c, nil
+}
+
+// SetAPIDefinitions replaces the definitions added through the API. One
+// replaces a file's definition with the same ID for as long as it exists.
+func (c *Catalog) SetAPIDefinitions(defs []*Provider) {
+	merged := maps.Clone(c.files)
+	for _, p := range defs {
+		p.Source = SourceAPI
+		merged[p.ID] = p
+	}
+	c.mu.Lock()
+	c.providers = merged
+	c.mu.Unlock()
+}
+
+// File returns the file definition with the given ID, which an API
+// definition may hide.
+func (c *Catalog) File(id string) (*Provider, bool) {
+	p, ok := c.files[id]
+	return p, ok
 }
 
 var errDirectory = errors.New("is a directory")
@@ -102,12 +135,16 @@ func readDefinition(fsys fs.FS, name string) ([]byte, error) {
 
 // Get returns the provider with the given ID. The caller must not modify it.
 func (c *Catalog) Get(id string) (*Provider, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	p, ok := c.providers[id]
 	return p, ok
 }
 
 // List returns every provider, ordered by ID. The caller must not modify them.
 func (c *Catalog) List() []*Provider {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	ids := slices.Sorted(maps.Keys(c.providers))
 	list := make([]*Provider, len(ids))
 	for i, id := range ids {

@@ -7,18 +7,32 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 )
 
+// View is a provider as the API shows it: its definition and where the
+// definition came from.
+type View struct {
+	Provider
+	Source string `json:"source"`
+}
+
+// NewView returns p as the API shows it.
+func NewView(p *Provider) View { return View{Provider: *p, Source: p.Source} }
+
 // ProviderList is the catalog as the API lists it: every provider, ordered
 // by ID.
 type ProviderList struct {
-	Data []*Provider `json:"data"`
+	Data []View `json:"data"`
 }
 
 // HandleList lists the catalog.
 func HandleList(c *Catalog) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "List the provider catalog: the built-in definitions and the operator's own, ordered by ID", Response: ProviderList{},
+		Summary: "List the provider catalog: the built-in definitions and the operator's own (source file or api), ordered by ID", Response: ProviderList{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			httpapi.Encode(w, http.StatusOK, ProviderList{Data: c.List()})
+			list := ProviderList{Data: []View{}}
+			for _, p := range c.List() {
+				list.Data = append(list.Data, NewView(p))
+			}
+			httpapi.Encode(w, http.StatusOK, list)
 		}),
 	}
 }
@@ -26,14 +40,14 @@ func HandleList(c *Catalog) httpapi.Endpoint {
 // HandleGet returns one provider's definition.
 func HandleGet(c *Catalog) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Get a provider's definition: how users authorize it, what they supply, how the proxy calls it", Response: Provider{},
+		Summary: "Get a provider's definition: how users authorize it, what they supply, how the proxy calls it", Response: View{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p, ok := c.Get(r.PathValue("provider_id"))
 			if !ok {
 				httpapi.Error(w, r, apperr.Errorf(apperr.NotFound, "no provider %q in the catalog", r.PathValue("provider_id")))
 				return
 			}
-			httpapi.Encode(w, http.StatusOK, p)
+			httpapi.Encode(w, http.StatusOK, NewView(p))
 		}),
 	}
 }

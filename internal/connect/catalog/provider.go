@@ -33,6 +33,9 @@ type Provider struct {
 	// RateLimit is nil when nothing is known beyond the standard Retry-After.
 	RateLimit  *RateLimit  `json:"rate_limit,omitempty"`
 	Pagination *Pagination `json:"pagination,omitempty"`
+
+	// Source is where the definition came from: SourceFile or SourceAPI.
+	Source string `json:"-"`
 }
 
 // AuthMode is how a connection obtains its credentials.
@@ -277,8 +280,19 @@ type Pagination struct {
 // Duration is a time.Duration written as a string such as "5m" or "1h".
 type Duration time.Duration
 
+// MarshalJSON writes the duration in the largest whole unit, the form a
+// definition takes, so that a definition read from the API can be sent back.
 func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Duration(d).String())
+	v := time.Duration(d)
+	for _, u := range []struct {
+		unit   time.Duration
+		suffix string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if v%u.unit == 0 {
+			return json.Marshal(fmt.Sprint(int64(v/u.unit), u.suffix))
+		}
+	}
+	return json.Marshal(fmt.Sprint(v.Milliseconds(), "ms"))
 }
 
 func (d *Duration) UnmarshalJSON(b []byte) error {

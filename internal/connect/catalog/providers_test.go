@@ -1,10 +1,14 @@
 package catalog
 
 import (
+	"encoding/json"
 	"io/fs"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/patchbay/patchbay/providers"
 )
@@ -133,5 +137,31 @@ func TestShippedCatalog(t *testing.T) {
 	}
 	if got, err := ExpandURL(microsoft.Auth.TokenURL, v.Config); err != nil || got != "https://login.microsoftonline.com/common/oauth2/v2.0/token" {
 		t.Errorf("Microsoft token URL with the default tenant = %q, %v", got, err)
+	}
+}
+
+// TestShippedProvidersRoundTrip: each shipped definition, as the API shows it
+// in JSON, parses back to the same provider, so an operator can fetch a
+// definition, change it and send it back.
+func TestShippedProvidersRoundTrip(t *testing.T) {
+	t.Parallel()
+	c, err := Load(providers.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.List() {
+		doc, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse("", doc)
+		if err != nil {
+			t.Errorf("%s: its JSON does not parse back: %v", p.ID, err)
+			continue
+		}
+		back.Source = p.Source
+		if diff := cmp.Diff(p, back, cmpopts.IgnoreUnexported(Field{})); diff != "" {
+			t.Errorf("%s: changed by the round trip (-before +after):\n%s", p.ID, diff)
+		}
 	}
 }

@@ -32,14 +32,15 @@ type fakeProvider struct {
 	*httptest.Server
 	caFile string
 
-	mu          sync.Mutex
-	codes       map[string]string // code → PKCE challenge
-	access      map[string]bool   // live access tokens
-	refresh     string            // the one live refresh token
-	refreshes   int
-	failRefresh bool // answer every refresh with invalid_grant
-	revoked     []string
-	issued      []string // every token handed out, for the plaintext scan
+	mu           sync.Mutex
+	codes        map[string]string // code → PKCE challenge
+	access       map[string]bool   // live access tokens
+	refresh      string            // the one live refresh token
+	refreshes    int
+	clientGrants int  // tokens issued for the client itself
+	failRefresh  bool // answer every refresh with invalid_grant
+	revoked      []string
+	issued       []string // every token handed out, for the plaintext scan
 }
 
 const (
@@ -93,6 +94,17 @@ func newFakeProvider(t *testing.T) *fakeProvider {
 				return
 			}
 			f.refreshes++
+		case "client_credentials":
+			if r.PostFormValue("scope") != "read write" {
+				oauthError(w, http.StatusBadRequest, "invalid_scope")
+				return
+			}
+			f.clientGrants++
+			access := f.tokenLocked("cc")
+			f.access[access] = true
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": 30})
+			return
 		default:
 			oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
 			return
@@ -196,7 +208,22 @@ proxy:
   base_url: URL/api
   credentials: {in: header, name: X-Api-Key, value: "${secret.api_key}"}
 `
-	for name, def := range map[string]string{"fakeoauth.yaml": oauthDef, "fakekey.yaml": keyDef} {
+	clientDef := `id: fakecc
+display_name: Fake Client Credentials
+categories: [testing]
+docs_url: https://example.com/docs
+auth:
+  mode: oauth2_client_credentials
+  token_url: URL/token
+  scopes: [read, write]
+  client_auth: client_secret_basic
+  refresh: {margin: 1m}
+verification:
+  path: /me
+proxy:
+  base_url: URL/api
+`
+	for name, def := range map[string]string{"fakeoauth.yaml": oauthDef, "fakekey.yaml": keyDef, "fakecc.yaml": clientDef} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(strings.ReplaceAll(def, "URL", f.URL)), 0o600); err != nil {
 			t.Fatal(err)
 		}

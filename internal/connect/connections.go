@@ -101,6 +101,22 @@ type newConnection struct {
 	expiresAt time.Time
 }
 
+// newConnectionRecord returns the new, active connection nc describes.
+func (s *Service) newConnectionRecord(nc newConnection) Connection {
+	c := Connection{
+		ID: id.New("conn"), TenantID: nc.session.TenantID, EndUserID: nc.session.EndUserID, IntegrationID: nc.session.IntegrationID,
+		Provider: s.providerInfo(nc.session.providerID), Status: StatusActive, Scopes: nonNil(nc.scopes), Config: nc.config,
+	}
+	if c.Config == nil {
+		c.Config = map[string]string{}
+	}
+	if !nc.expiresAt.IsZero() {
+		t := nc.expiresAt.UTC().Truncate(time.Microsecond)
+		c.ExpiresAt = &t
+	}
+	return c
+}
+
 // insertConnection stores a new connection with its credentials sealed by
 // the tenant's data key (sealed by the caller, who knows the ID).
 func insertConnection(ctx context.Context, tx *store.Tx, c Connection) error {
@@ -281,17 +297,7 @@ func returnURL(base string, params map[string]string) string {
 // session's conditional update makes the flow single-use: a second callback
 // for the same session stores nothing.
 func (s *Service) storeConnection(ctx context.Context, nc newConnection, fromStatus string) (Connection, error) {
-	c := Connection{
-		ID: id.New("conn"), TenantID: nc.session.TenantID, EndUserID: nc.session.EndUserID, IntegrationID: nc.session.IntegrationID,
-		Provider: s.providerInfo(nc.session.providerID), Status: StatusActive, Scopes: nonNil(nc.scopes), Config: nc.config,
-	}
-	if c.Config == nil {
-		c.Config = map[string]string{}
-	}
-	if !nc.expiresAt.IsZero() {
-		t := nc.expiresAt.UTC().Truncate(time.Microsecond)
-		c.ExpiresAt = &t
-	}
+	c := s.newConnectionRecord(nc)
 	sealed, err := s.seal(ctx, c.TenantID, c.ID, nc.secrets)
 	if err != nil {
 		return Connection{}, err

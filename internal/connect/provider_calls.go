@@ -40,6 +40,15 @@ func (t tokenResponse) expiry(now time.Time) time.Time {
 	return now.Add(time.Duration(n) * time.Second)
 }
 
+// granted returns the scopes the provider says it granted, or those asked
+// for when it does not say (RFC 6749 section 5.1: then they are the same).
+func (t tokenResponse) granted(asked []string) []string {
+	if t.Scope == "" {
+		return asked
+	}
+	return strings.FieldsFunc(t.Scope, func(r rune) bool { return r == ' ' || r == ',' })
+}
+
 // ProviderError is a provider's OAuth error response (RFC 6749 section 5.2),
 // or a failure to reach it. Its message holds no token.
 type ProviderError struct {

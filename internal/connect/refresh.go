@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -136,24 +137,30 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string)
 		s.release(ctx, connectionID, owner)
 		return Credentials{}, err
 	}
-	if c.Status != StatusActive || !s.due(c, time.Now()) || sec.RefreshToken == "" {
+	p, err := s.provider(c.Provider.ID)
+	if err != nil {
+		s.release(ctx, connectionID, owner)
+		return Credentials{}, err
+	}
+	// A client's own token is renewed by asking again; a user's, with its
+	// refresh token.
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {sec.RefreshToken}}
+	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
+		form = clientCredentialsForm(p, c.Scopes)
+	}
+	if c.Status != StatusActive || !s.due(c, time.Now()) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
 		s.release(ctx, connectionID, owner)
 		if c.Status != StatusActive {
 			return Credentials{}, needsReauth(c.ID)
 		}
 		return credentials(c, sec), nil
 	}
-	p, err := s.provider(c.Provider.ID)
-	if err != nil {
-		s.release(ctx, connectionID, owner)
-		return Credentials{}, err
-	}
 	in, err := s.integrationWithSecret(ctx, c.IntegrationID)
 	if err != nil {
 		s.release(ctx, connectionID, owner)
 		return Credentials{}, err
 	}
-	tr, err := s.tokenRequest(ctx, p, in, c.Config, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {sec.RefreshToken}})
+	tr, err := s.tokenRequest(ctx, p, in, c.Config, form)
 	var pe *ProviderError
 	if errors.As(err, &pe) && pe.Code == "invalid_grant" {
 		return Credentials{}, s.markNeedsReauth(ctx, c, owner)

@@ -224,7 +224,7 @@ func (s *Service) page(ctx context.Context, ss Session, browserSecret string) (c
 		return connectPage{}, err
 	}
 	_, csrf := browserCheck(browserSecret)
-	pg := connectPage{Session: ss, Provider: p, Integration: in, Scopes: s.scopes(p, in, ss), CSRF: csrf,
+	pg := connectPage{Session: ss, Provider: p, Integration: in, Scopes: scopes(p, in, ss.Scopes), CSRF: csrf,
 		Action: "/connect/sessions/" + ss.ID, OAuth: p.Auth.Mode.OAuth(), Values: map[string]string{}}
 	for _, f := range p.Fields {
 		// OAuth providers ask only for the values their URLs need; the
@@ -237,12 +237,12 @@ func (s *Service) page(ctx context.Context, ss Session, browserSecret string) (c
 	return pg, nil
 }
 
-// scopes are what the user is asked for: the session's, else the
-// integration's, else the provider's defaults.
-func (s *Service) scopes(p *catalog.Provider, in Integration, ss Session) []string {
+// scopes are what a connection asks for: those requested (by the session),
+// else the integration's, else the provider's defaults.
+func scopes(p *catalog.Provider, in Integration, requested []string) []string {
 	switch {
-	case len(ss.Scopes) > 0:
-		return ss.Scopes
+	case len(requested) > 0:
+		return requested
 	case len(in.Scopes) > 0:
 		return in.Scopes
 	}
@@ -449,11 +449,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browserSecret 
 		s.logger.Info("a new connection failed its verification request", "session_id", ss.ID, "provider_id", p.ID, "error", err)
 		return s.fail(ctx, ss, sessionAuthorizing, "verification_failed"), nil
 	}
-	scopes := s.scopes(p, in, ss)
-	if tr.Scope != "" {
-		scopes = strings.FieldsFunc(tr.Scope, func(r rune) bool { return r == ' ' || r == ',' })
-	}
-	c, err := s.storeConnection(ctx, newConnection{session: ss, scopes: scopes, config: ss.config,
+	c, err := s.storeConnection(ctx, newConnection{session: ss, scopes: tr.granted(scopes(p, in, ss.Scopes)), config: ss.config,
 		secrets:   secrets{AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken, TokenType: tr.TokenType},
 		expiresAt: tr.expiry(now)}, sessionAuthorizing)
 	if err != nil {

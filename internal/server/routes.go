@@ -114,6 +114,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("PATCH /v1/integrations/{integration_id}", connect.HandleIntegrationUpdate(d.Connect))
 	rt.admin("DELETE /v1/integrations/{integration_id}", connect.HandleIntegrationDelete(d.Connect))
 	rt.admin("POST /v1/connect/sessions", connect.HandleSessionCreate(d.Connect))
+	rt.admin("POST /v1/connections", connect.HandleConnectionCreate(d.Connect))
 	rt.admin("GET /v1/connections", connect.HandleConnectionList(d.Connect))
 	rt.admin("GET /v1/connections/{connection_id}", connect.HandleConnectionGet(d.Connect))
 	rt.admin("DELETE /v1/connections/{connection_id}", connect.HandleConnectionDelete(d.Connect))

@@ -1,0 +1,159 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+// DirectConnection is a connection the SaaS creates through the API, with no
+// end user's browser: for providers that use client credentials, and for
+// API-key and basic providers when the SaaS already holds the credentials.
+type DirectConnection struct {
+	TenantID, EndUserID, IntegrationID string
+	// Scopes replace the integration's for a client-credentials token.
+	Scopes []string
+	// Values are the provider's fields, secret ones included.
+	Values map[string]string
+}
+
+// CreateConnection checks a direct connection's credentials with the
+// provider (for client credentials, by getting a token) and stores it.
+func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Connection, error) {
+	in, err := s.integrationWithSecret(ctx, dc.IntegrationID)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return Connection{}, apperr.InvalidFields(map[string]string{"integration_id": "no integration " + dc.IntegrationID})
+	} else if err != nil {
+		return Connection{}, err
+	}
+	p, err := s.provider(in.ProviderID)
+	if err != nil {
+		return Connection{}, err
+	}
+	if p.Auth.Mode == catalog.AuthOAuth2 {
+		return Connection{}, apperr.InvalidFields(map[string]string{"integration_id": "its provider's users authorize in their browser: create a connect session instead"})
+	}
+	if err := tenantExists(ctx, s.db, dc.TenantID); err != nil {
+		return Connection{}, err
+	}
+	values, err := p.Values(dc.Values)
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Fields != nil {
+		fields := map[string]string{}
+		for name, msg := range ae.Fields {
+			fields["values."+name] = msg
+		}
+		return Connection{}, apperr.InvalidFields(fields)
+	} else if err != nil {
+		return Connection{}, err
+	}
+	nc := newConnection{session: Session{TenantID: dc.TenantID, EndUserID: dc.EndUserID, IntegrationID: in.ID, providerID: p.ID},
+		scopes: scopes(p, in, dc.Scopes), config: values.Config, secrets: secrets{Fields: values.Secrets}}
+	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
+		now := time.Now()
+		tr, err := s.tokenRequest(ctx, p, in, values.Config, clientCredentialsForm(p, nc.scopes))
+		if err != nil {
+			return Connection{}, refused(p, "the token endpoint", err)
+		}
+		nc.secrets.AccessToken, nc.secrets.TokenType, nc.scopes, nc.expiresAt = tr.AccessToken, tr.TokenType, tr.granted(nc.scopes), tr.expiry(now)
+		values.Secrets["access_token"] = tr.AccessToken
+	}
+	if err := s.verify(ctx, p, values); err != nil {
+		return Connection{}, refused(p, "the verification request", err)
+	}
+	c := s.newConnectionRecord(nc)
+	if c.sealed, err = s.seal(ctx, c.TenantID, c.ID, nc.secrets); err != nil {
+		return Connection{}, err
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
+		if err := insertConnection(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, "connection.created", map[string]any{
+			"connection_id": c.ID, "tenant_id": c.TenantID, "end_user_id": c.EndUserID, "integration_id": c.IntegrationID,
+			"provider_id": c.Provider.ID, "scopes": c.Scopes,
+		})
+	})
+	if err != nil {
+		return Connection{}, err
+	}
+	return c, nil
+}
+
+// clientCredentialsForm asks a token endpoint for a token for the client
+// itself (RFC 6749 section 4.4); it is also how such a token is renewed.
+func clientCredentialsForm(p *catalog.Provider, scopes []string) url.Values {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if len(scopes) > 0 {
+		form.Set("scope", strings.Join(scopes, p.Auth.ScopeSeparator))
+	}
+	return form
+}
+
+// refused says that the provider did not accept a direct connection's
+// credentials, with the provider's error code but nothing it sent back.
+func refused(p *catalog.Provider, step string, err error) error {
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return apperr.Errorf(apperr.Unprocessable, "%s refused the credentials at %s: %s", p.DisplayName, step, pe.Error())
+	}
+	return apperr.Errorf(apperr.Unprocessable, "%s could not check the credentials at %s: %v", p.DisplayName, step, err)
+}
+
+type createConnectionRequest struct {
+	TenantID      string            `json:"tenant_id"`
+	EndUserID     string            `json:"end_user_id"`
+	IntegrationID string            `json:"integration_id"`
+	Scopes        []string          `json:"scopes,omitempty"`
+	Values        map[string]string `json:"values,omitempty"`
+}
+
+func (req createConnectionRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if msg := tenants.ValidID(req.TenantID); msg != "" {
+		p["tenant_id"] = msg
+	}
+	if req.EndUserID == "" || len(req.EndUserID) > 200 || hasControl(req.EndUserID) {
+		p["end_user_id"] = "must be 1 to 200 bytes without control characters: the SaaS's own ID for the user (or for the tenant, for a client's own token)"
+	}
+	if req.IntegrationID == "" {
+		p["integration_id"] = "is required"
+	}
+	if msg := scopesProblem(req.Scopes); msg != "" {
+		p["scopes"] = msg
+	}
+	return p
+}
+
+// HandleConnectionCreate creates a connection without the browser flow.
+func HandleConnectionCreate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Create a connection without the browser flow: for client-credentials providers (Patchbay gets and renews the token), " +
+			"or API-key and basic providers whose credentials the SaaS already holds (values); checked with the provider's verification request",
+		Request: createConnectionRequest{}, Response: Connection{}, Status: http.StatusCreated,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := httpapi.Decode[createConnectionRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			c, err := s.CreateConnection(r.Context(), DirectConnection{TenantID: req.TenantID, EndUserID: req.EndUserID,
+				IntegrationID: req.IntegrationID, Scopes: req.Scopes, Values: req.Values})
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusCreated, c)
+		}),
+	}
+}

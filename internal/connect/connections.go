@@ -197,11 +197,7 @@ func (s *Service) ListConnections(ctx context.Context, f ConnectionFilter, page 
 
 // open decrypts a connection's secrets.
 func (s *Service) open(ctx context.Context, c Connection) (secrets, error) {
-	v, err := s.keys.Tenant(ctx, c.TenantID)
-	if err != nil {
-		return secrets{}, err
-	}
-	plain, err := v.Open(c.sealed, credentialsAAD(c.ID))
+	plain, err := s.keys.OpenTenant(ctx, c.TenantID, c.sealed, credentialsAAD(c.ID))
 	if err != nil {
 		return secrets{}, fmt.Errorf("connection %s credentials: %w", c.ID, err)
 	}
@@ -213,7 +209,7 @@ func (s *Service) open(ctx context.Context, c Connection) (secrets, error) {
 }
 
 func (s *Service) seal(ctx context.Context, tenantID, connectionID string, sec secrets) ([]byte, error) {
-	v, err := s.keys.Tenant(ctx, tenantID)
+	v, err := s.keys.TenantForSeal(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -27,8 +27,10 @@ func dataKeyAAD(keyID string) string { return "data_keys/" + keyID }
 // ciphertext copied elsewhere does not open. Rotating the KEK rewraps the
 // data keys only (RewrapDataKeys), never the credentials.
 //
-// Unwrapped data keys are cached for the life of the process: a data key
-// never changes, only its wrapping does.
+// Unwrapped data keys are cached: a data key never changes, only its
+// wrapping does. But a tenant deleted and created again gets a new one, so
+// sealing always reads the current key (TenantForSeal), and OpenTenant reads
+// it again when the cached one fails.
 type Keyring struct {
 	db  *store.DB
 	kek *vault.Vault
@@ -97,9 +99,42 @@ func (k *Keyring) wrapped(ctx context.Context, keyID string) ([]byte, error) {
 	return wrapped, err
 }
 
-// Tenant returns the vault of a tenant's data key.
+// Tenant returns the vault of a tenant's data key, for opening.
 func (k *Keyring) Tenant(ctx context.Context, tenantID string) (*vault.Vault, error) {
 	return k.dataKey(ctx, tenantKey(tenantID), tenantID)
+}
+
+// TenantForSeal returns the vault of a tenant's current data key, read from
+// the database rather than the cache, for sealing: a key cached before the
+// tenant was deleted and created again would seal what nothing can open.
+func (k *Keyring) TenantForSeal(ctx context.Context, tenantID string) (*vault.Vault, error) {
+	k.Forget(tenantID)
+	return k.Tenant(ctx, tenantID)
+}
+
+// OpenTenant opens what was sealed with a tenant's data key. When the cached
+// key does not open it, the tenant may have been created again since: it
+// tries once more with the current key.
+func (k *Keyring) OpenTenant(ctx context.Context, tenantID string, sealed []byte, aad string) ([]byte, error) {
+	v, err := k.Tenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := v.Open(sealed, aad)
+	if err == nil {
+		return plain, nil
+	}
+	if v, err = k.TenantForSeal(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	return v.Open(sealed, aad)
+}
+
+// Forget drops a tenant's cached data key.
+func (k *Keyring) Forget(tenantID string) {
+	k.mu.Lock()
+	delete(k.cache, tenantKey(tenantID))
+	k.mu.Unlock()
 }
 
 // Installation returns the vault of the installation's data key.

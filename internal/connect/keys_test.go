@@ -64,3 +64,52 @@ func TestKeyringRewrap(t *testing.T) {
 		}
 	})
 }
+
+// TestKeyringTenantRecreated: a tenant deleted and created again has a new
+// data key; nodes that cached the old one seal with the new one, and open
+// what another node sealed with it.
+func TestKeyringTenantRecreated(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		db := d.Open(t)
+		ctx := t.Context()
+		createTenant := func() {
+			t.Helper()
+			if _, err := db.Exec(ctx, "INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES ('acme', 'Acme', '{}', ?, ?)",
+				db.NowFunc(), db.NowFunc()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		createTenant()
+		kek := newKEK(t)
+		nodeA, nodeB := NewKeyring(db, kek), NewKeyring(db, kek)
+		for _, k := range []*Keyring{nodeA, nodeB} { // both cache the first key
+			if _, err := k.Tenant(ctx, "acme"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Exec(ctx, "DELETE FROM tenants WHERE id = 'acme'"); err != nil { // the purge
+			t.Fatal(err)
+		}
+		createTenant()
+
+		// Node A seals first: with the new key, which a restarted node opens.
+		sealedByA := mustSeal(t, nodeA, "acme", "from A")
+		if got, err := NewKeyring(db, kek).OpenTenant(ctx, "acme", sealedByA, "test"); err != nil || string(got) != "from A" {
+			t.Errorf("a restarted node opened %q, %v", got, err)
+		}
+		// Node B still caches the first key, and opens with the new one.
+		if got, err := nodeB.OpenTenant(ctx, "acme", sealedByA, "test"); err != nil || string(got) != "from A" {
+			t.Errorf("node B opened %q, %v", got, err)
+		}
+	})
+}
+
+func mustSeal(t *testing.T, k *Keyring, tenantID, plain string) []byte {
+	t.Helper()
+	v, err := k.TenantForSeal(t.Context(), tenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Seal([]byte(plain), "test")
+}

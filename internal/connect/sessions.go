@@ -346,7 +346,7 @@ func (s *Service) authorizeURL(ctx context.Context, ss Session, pg connectPage, 
 	if err != nil {
 		return "", err
 	}
-	v, err := s.keys.Tenant(ctx, ss.TenantID)
+	v, err := s.keys.TenantForSeal(ctx, ss.TenantID)
 	if err != nil {
 		return "", err
 	}
@@ -428,11 +428,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browserSecret 
 	}
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {s.CallbackURL()}}
 	if ss.codeVerifier != nil {
-		v, err := s.keys.Tenant(ctx, ss.TenantID)
-		if err != nil {
-			return "", err
-		}
-		verifier, err := v.Open(ss.codeVerifier, "connect_sessions/"+ss.ID+"/code_verifier")
+		verifier, err := s.keys.OpenTenant(ctx, ss.TenantID, ss.codeVerifier, "connect_sessions/"+ss.ID+"/code_verifier")
 		if err != nil {
 			return "", fmt.Errorf("session %s code verifier: %w", ss.ID, err)
 		}

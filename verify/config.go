@@ -121,6 +121,14 @@ type Config struct {
 	// string or number in a JSON body that is [Result.EventID], replacing the
 	// scheme's default.
 	EventIDPointer string `json:"event_id_pointer,omitempty"`
+
+	// Handshake is how the source answers a provider that checks the URL with
+	// a GET request before it sends events; empty for none. See
+	// [Verifier.Handshake].
+	Handshake Handshake `json:"handshake,omitempty"`
+	// VerifyToken is the token the provider must send (handshake "meta"): the
+	// "Verify token" typed into the provider's dashboard.
+	VerifyToken string `json:"verify_token,omitempty"`
 }
 
 // schemeFields lists, per scheme, the fields beyond "scheme" and the event ID
@@ -212,6 +220,7 @@ func (c Config) Validate() error {
 		}
 	}
 
+	c.validateHandshake(problems)
 	if c.EventIDHeader != "" && c.EventIDPointer != "" {
 		problems["event_id_pointer"] = "set event_id_header or event_id_pointer, not both"
 	} else if _, err := parsePointer(c.EventIDPointer); err != nil {

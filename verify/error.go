@@ -26,6 +26,9 @@ const (
 	// ReasonBadCredentials: a basic or api_key source got credentials that match
 	// none of the configured ones.
 	ReasonBadCredentials Reason = "bad_credentials"
+	// ReasonBadHandshake: a GET handshake lacked its parameters, carried a
+	// challenge that is not a plain token, or (meta) the wrong verify token.
+	ReasonBadHandshake Reason = "bad_handshake"
 )
 
 // Error is the error of [Verifier.Verify]. Its message names the header or

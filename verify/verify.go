@@ -62,6 +62,7 @@ type Verifier struct {
 	auth      authenticator
 	eventID   eventIDSource
 	challenge bool
+	handshake handshake
 }
 
 // authenticator is one scheme's check. It returns the signed time of the
@@ -75,7 +76,7 @@ func New(cfg Config) (*Verifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	v := &Verifier{eventID: newEventIDSource(cfg), challenge: cfg.Scheme == SchemeSlack}
+	v := &Verifier{eventID: newEventIDSource(cfg), challenge: cfg.Scheme == SchemeSlack, handshake: newHandshake(cfg)}
 	switch cfg.Scheme {
 	case SchemeStripe:
 		v.auth = newStripe(cfg)

@@ -198,6 +198,33 @@ func TestInboundSourcesAndSlackChallenge(t *testing.T) {
 			t.Errorf("url_verification: %d %q", st, got)
 		}
 
+		// GET handshakes: Meta's subscription check, and refusals.
+		meta := e.createSource(t, `{"name":"WhatsApp","verifier":{"scheme":"hmac","header":"X-Hub-Signature-256","prefix":"sha256=",`+
+			`"secrets":["app-secret"],"handshake":"meta","verify_token":"tok-4f1c"}}`)
+		get := func(u string) (int, http.Header, string) {
+			t.Helper()
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, resp.Header, string(b)
+		}
+		if st, h, got := get(meta.IngestURL + "?hub.mode=subscribe&hub.verify_token=tok-4f1c&hub.challenge=1158201444"); st != 200 ||
+			got != "1158201444" || h.Get("Content-Type") != "text/plain; charset=utf-8" || h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("meta handshake: %d %q %v", st, got, h)
+		}
+		if st, _, got := get(meta.IngestURL + "?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1"); st != 401 || !strings.Contains(got, "bad_handshake") {
+			t.Errorf("meta handshake with a wrong token: %d %s", st, got)
+		}
+		if st, h, got := get(src.IngestURL + "?challenge=x"); st != 405 || h.Get("Allow") != "POST" {
+			t.Errorf("GET on a source without a handshake: %d %v %s", st, h, got)
+		}
+		if _, body := e.do(t, "GET", "/v1/sources/"+meta.ID, ""); strings.Contains(string(body), "tok-4f1c") || !strings.Contains(string(body), `"handshake":"meta"`) {
+			t.Errorf("a source shows its verify token, or not its handshake: %s", body)
+		}
+
 		// Unknown sources are 404 problems.
 		if st, _, _ := post(t, e.node.URL+"/in/src_01JDOESNOTEXIST0000000000", []byte(`{}`)); st != 404 {
 			t.Errorf("unknown source: %d", st)

@@ -72,6 +72,46 @@ func HandleIngest(s *Service) httpapi.Endpoint {
 	}
 }
 
+// HandleHandshake answers a provider that checks a source's ingest URL with
+// a GET request before sending events (verifier.handshake).
+func HandleHandshake(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Ingest URL, GET: answers the provider's URL check (Meta's hub.challenge, Dropbox's challenge, X's crc_token) as the source's verifier.handshake says",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourceID, err := sourceFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, apperr.Errorf(apperr.NotFound, "no source at this URL"))
+				return
+			}
+			src, v, err := s.ingestSource(r.Context(), sourceID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			reply, err := v.Handshake(verify.Request{Header: r.Header, Query: r.URL.Query()})
+			var verr *verify.Error
+			switch {
+			case errors.Is(err, verify.ErrNoHandshake):
+				w.Header().Set("Allow", http.MethodPost)
+				httpapi.Error(w, r, apperr.Errorf(apperr.MethodNotAllowed,
+					"this source takes events by POST; set verifier.handshake for a provider that checks the URL with GET"))
+				return
+			case errors.As(err, &verr):
+				s.metrics.rejected.WithLabelValues(src.ID, string(verr.Reason)).Inc()
+				httpapi.Error(w, r, errVerification(verr))
+				return
+			case err != nil:
+				httpapi.Error(w, r, err)
+				return
+			}
+			s.metrics.events.WithLabelValues(src.ID, "challenge").Inc()
+			w.Header().Set("Content-Type", reply.ContentType)
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			io.WriteString(w, reply.Body) //nolint:errcheck // the provider may be gone
+		}),
+	}
+}
+
 func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sourceID, err := sourceFromPath(r)

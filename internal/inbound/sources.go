@@ -200,7 +200,7 @@ func tenantExists(ctx context.Context, tx *store.Tx, tenantID string) error {
 func (s *Service) present(src Source) Source {
 	src.IngestURL = s.publicURL + "/in/" + src.ID
 	src.Verifier = src.verifier
-	src.Verifier.Secrets = nil
+	src.Verifier.Secrets, src.Verifier.VerifyToken = nil, ""
 	src.SecretCount = len(src.verifier.Secrets)
 	return src
 }

@@ -37,6 +37,7 @@ func addRoutes(rt *router, d Deps) {
 
 	// Incoming webhooks: providers authenticate by their signatures, not API keys.
 	rt.public("POST /in/{source_id}", inbound.HandleIngest(d.Inbound))
+	rt.public("GET /in/{source_id}", inbound.HandleHandshake(d.Inbound))
 
 	rt.admin("POST /v1/api-keys", auth.HandleCreate(d.Keys))
 	rt.admin("GET /v1/api-keys", auth.HandleList(d.Keys))

@@ -126,7 +126,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, fmt.Errorf("provider definitions: %w", err)
 	}
 
-	workers, periodic := registry(db, hooks, provider, incoming)
+	workers, periodic := registry(cfg, db, hooks, provider, incoming)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,

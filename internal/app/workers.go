@@ -5,6 +5,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
@@ -17,7 +18,7 @@ import (
 
 // registry is the one place where every job's worker and every periodic job
 // is registered.
-func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service) (*river.Workers, []*river.PeriodicJob) {
+func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -27,6 +28,7 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 	river.AddWorker(workers, &webhooks.RetentionWorker{Service: hooks})
 	river.AddWorker(workers, &oauth.CleanupWorker{Service: provider})
 	river.AddWorker(workers, &inbound.DedupeCleanupWorker{DB: db})
+	river.AddWorker(workers, &inbound.RetentionWorker{DB: db, Retention: cfg.WebhookRetention})
 	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks})
 	river.AddWorker(workers, &connect.SessionCleanupWorker{DB: db})
 
@@ -45,6 +47,9 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return inbound.DedupeCleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return inbound.RetentionArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return connect.SessionCleanupArgs{}, nil },

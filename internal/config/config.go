@@ -226,7 +226,7 @@ var settings = []setting{
 	{name: "webhook-429-floor", def: "30s", usage: "the least wait before retrying after a 429", set: durationSetter(func(c *Config) *time.Duration { return &c.Webhook429Floor })},
 	{name: "endpoint-disable-after", def: "120h", usage: "disable an endpoint that has failed without any success for this long", set: durationSetter(func(c *Config) *time.Duration { return &c.EndpointDisableAfter })},
 	{name: "secret-rotation-overlap", def: "24h", usage: "how long a rotated-out endpoint secret keeps signing beside the new one", set: durationSetter(func(c *Config) *time.Duration { return &c.SecretRotationOverlap })},
-	{name: "webhook-retention", def: "720h", usage: "how long message payloads and response bodies are kept (the counts stay)", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookRetention })},
+	{name: "webhook-retention", def: "720h", usage: "how long message payloads, response bodies and incoming events' bodies are kept (the records and counts stay)", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookRetention })},
 	{name: "operational-webhook-url", usage: "URL that receives operational events such as endpoint.disabled", set: func(c *Config, v string) error {
 		c.OperationalWebhookURL = v
 		return nil

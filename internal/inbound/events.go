@@ -35,6 +35,9 @@ type Event struct {
 	Headers    map[string]string `json:"headers"`
 	// Body is the raw body: JSON as it came, or a string for anything else.
 	Body       json.RawMessage `json:"body"`
+	// BodyRemoved says the retention period has passed: the body and headers
+	// are gone, the record stays.
+	BodyRemoved bool `json:"body_removed,omitempty"`
 	SignedAt   *time.Time      `json:"signed_at"`
 	ReceivedAt time.Time       `json:"received_at"`
 }
@@ -59,14 +62,18 @@ const eventFrom = " FROM inbound_events e LEFT JOIN deliveries d ON d.id = e.del
 func scanEvent(sc store.Scanner) (Event, error) {
 	var e Event
 	var headers string
-	var body []byte
+	var body sql.Null[[]byte]
 	if err := sc.Scan(&e.ID, &e.SourceID, &e.EventID, &e.DuplicateOf, &e.Status, &e.DeliveryID, &e.Method, &headers, &body, &e.SignedAt, &e.ReceivedAt); err != nil {
 		return Event{}, err
 	}
 	if err := json.Unmarshal([]byte(headers), &e.Headers); err != nil {
 		return Event{}, fmt.Errorf("event %s headers: %w", e.ID, err)
 	}
-	e.Body = rawBody(body)
+	if body.Valid {
+		e.Body = rawBody(body.V)
+	} else {
+		e.Body, e.BodyRemoved = json.RawMessage("null"), true
+	}
 	return e, nil
 }
 
@@ -222,6 +229,30 @@ func eventFromPath(r *http.Request) (sourceID, eventID string, err error) {
 	}
 	eventID, err = httpapi.PathID(r, "event_id", "ievt")
 	return sourceID, eventID, err
+}
+
+// RetentionArgs is the periodic job that removes incoming events' bodies and
+// headers after the retention period (--webhook-retention, as for outgoing
+// payloads: a forward's payload goes at the same age).
+type RetentionArgs struct{}
+
+func (RetentionArgs) Kind() string { return "inbound_retention" }
+
+// RetentionWorker empties old events' bodies and headers. The events stay,
+// so the log keeps their identities, statuses and times.
+type RetentionWorker struct {
+	river.WorkerDefaults[RetentionArgs]
+	DB        *store.DB
+	Retention time.Duration
+}
+
+func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
+	err := w.DB.ExecBatched(ctx, webhooks.RetentionBatch, `UPDATE inbound_events SET body = NULL, headers = '{}' WHERE id IN
+		(SELECT id FROM inbound_events WHERE received_at < ? AND body IS NOT NULL LIMIT ?)`, time.Now().Add(-w.Retention))
+	if err != nil {
+		return fmt.Errorf("inbound retention: %w", err)
+	}
+	return nil
 }
 
 // DedupeCleanupArgs is the periodic job that forgets event identities whose

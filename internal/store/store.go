@@ -228,6 +228,24 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return db.write.ExecContext(ctx, db.dialect.Rebind(query), convertArgs(db.dialect, args)...)
 }
 
+// ExecBatched runs a statement that changes at most batch rows, such as an
+// UPDATE of the rows an "IN (SELECT … LIMIT ?)" picks, again and again until
+// a run changes fewer: long clean-ups proceed in short transactions that
+// never hold the writer long. The batch is bound as the last argument.
+func (db *DB) ExecBatched(ctx context.Context, batch int, query string, args ...any) error {
+	args = append(args, batch)
+	for {
+		res, err := db.Exec(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n < int64(batch) {
+			return err
+		}
+	}
+}
+
 // Scanner is a row to scan: *sql.Row or *sql.Rows, so one scan function
 // serves single reads and lists.
 type Scanner interface{ Scan(dest ...any) error }

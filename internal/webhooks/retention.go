@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-
-	"github.com/patchbay/patchbay/internal/store"
 )
 
 // RetentionArgs removes old payloads and response bodies.
@@ -24,7 +22,8 @@ type RetentionWorker struct {
 	Service *Service
 }
 
-const retentionBatch = 1000
+// RetentionBatch is how many rows one statement of a retention job changes.
+const RetentionBatch = 1000
 
 // Work clears everything past the retention period.
 func (w *RetentionWorker) Work(ctx context.Context, job *river.Job[RetentionArgs]) error {
@@ -35,22 +34,8 @@ func (w *RetentionWorker) Work(ctx context.Context, job *river.Job[RetentionArgs
 		`UPDATE attempts SET response_body = NULL WHERE id IN
 			(SELECT id FROM attempts WHERE attempted_at < ? AND response_body IS NOT NULL LIMIT ?)`,
 	} {
-		for {
-			var n int64
-			err := w.Service.db.WithTx(ctx, func(tx *store.Tx) error {
-				res, err := tx.Exec(ctx, q, cutoff, retentionBatch)
-				if err != nil {
-					return err
-				}
-				n, err = res.RowsAffected()
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("webhook retention: %w", err)
-			}
-			if n < retentionBatch {
-				break
-			}
+		if err := w.Service.db.ExecBatched(ctx, RetentionBatch, q, cutoff); err != nil {
+			return fmt.Errorf("webhook retention: %w", err)
 		}
 	}
 	return nil

@@ -34,12 +34,12 @@ type Event struct {
 	Method     string            `json:"method"`
 	Headers    map[string]string `json:"headers"`
 	// Body is the raw body: JSON as it came, or a string for anything else.
-	Body       json.RawMessage `json:"body"`
+	Body json.RawMessage `json:"body"`
 	// BodyRemoved says the retention period has passed: the body and headers
 	// are gone, the record stays.
-	BodyRemoved bool `json:"body_removed,omitempty"`
-	SignedAt   *time.Time      `json:"signed_at"`
-	ReceivedAt time.Time       `json:"received_at"`
+	BodyRemoved bool       `json:"body_removed,omitempty"`
+	SignedAt    *time.Time `json:"signed_at"`
+	ReceivedAt  time.Time  `json:"received_at"`
 }
 
 // EventFilter narrows a list of events; zero values do not filter.

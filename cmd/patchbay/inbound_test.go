@@ -229,8 +229,18 @@ func TestInboundSourcesAndSlackChallenge(t *testing.T) {
 		if st, _, _ := post(t, e.node.URL+"/in/src_01JDOESNOTEXIST0000000000", []byte(`{}`)); st != 404 {
 			t.Errorf("unknown source: %d", st)
 		}
+		// A refused change leaves no forwarding endpoint behind.
+		resp, body := e.do(t, "PATCH", "/v1/sources/"+src.ID, `{"destination_url":"https://saas.example/hooks","tenant_id":"nobody"}`)
+		if problem(t, resp, body); resp.StatusCode != 400 || !strings.Contains(string(body), `"tenant_id"`) {
+			t.Errorf("update naming an unknown tenant: %d %s", resp.StatusCode, body)
+		}
+		var endpoints int
+		if err := openRaw(t, e.opts).QueryRow("SELECT count(*) FROM endpoints").Scan(&endpoints); err != nil || endpoints != 0 {
+			t.Errorf("%d endpoints after a refused update (%v), want 0", endpoints, err)
+		}
+
 		// A changed source takes effect at once on the node that changed it.
-		resp, body := e.do(t, "PATCH", "/v1/sources/"+src.ID, `{"verifier":{"scheme":"api_key","header":"X-Key","secrets":["k1"]}}`)
+		resp, body = e.do(t, "PATCH", "/v1/sources/"+src.ID, `{"verifier":{"scheme":"api_key","header":"X-Key","secrets":["k1"]}}`)
 		if resp.StatusCode != 200 {
 			t.Fatalf("update: %d %s", resp.StatusCode, body)
 		}

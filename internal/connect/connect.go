@@ -105,14 +105,3 @@ func hash(s string) []byte {
 	h := sha256.Sum256([]byte(s))
 	return h[:]
 }
-
-func tenantExists(ctx context.Context, q store.Querier, tenantID string) error {
-	var n int
-	if err := q.QueryRow(ctx, "SELECT count(*) FROM tenants WHERE id = ? AND deleted_at IS NULL", tenantID).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return apperr.InvalidFields(map[string]string{"tenant_id": "no tenant " + tenantID})
-	}
-	return nil
-}

@@ -42,7 +42,7 @@ func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Co
 	if p.Auth.Mode == catalog.AuthOAuth2 {
 		return Connection{}, apperr.InvalidFields(map[string]string{"integration_id": "its provider's users authorize in their browser: create a connect session instead"})
 	}
-	if err := tenantExists(ctx, s.db, dc.TenantID); err != nil {
+	if err := tenants.MustExist(ctx, s.db, dc.TenantID); err != nil {
 		return Connection{}, err
 	}
 	values, err := p.Values(dc.Values)

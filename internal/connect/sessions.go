@@ -19,6 +19,7 @@ import (
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 )
 
 // Connect session statuses. A session moves forward only, each step a
@@ -89,7 +90,7 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 	}, Token: token, URL: s.cfg.PublicURL + "/connect/" + token}
 	scopes, _ := json.Marshal(cs.Scopes)
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if err := tenantExists(ctx, tx, ns.TenantID); err != nil {
+		if err := tenants.MustExist(ctx, tx, ns.TenantID); err != nil {
 			return err
 		}
 		cs.CreatedAt, cs.ExpiresAt = tx.Now(), tx.Now().Add(s.cfg.SessionTTL)

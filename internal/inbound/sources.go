@@ -20,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/ttlcache"
 	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -149,7 +150,7 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		src.CreatedAt, src.UpdatedAt = tx.Now(), tx.Now()
 		if src.TenantID != nil {
-			if err := tenantExists(ctx, tx, *src.TenantID); err != nil {
+			if err := tenants.MustExist(ctx, tx, *src.TenantID); err != nil {
 				return err
 			}
 		}
@@ -183,17 +184,6 @@ func (r *Route) columns() (eventType, tenantID, pointer *string) {
 		return &s
 	}
 	return &r.EventType, nonEmpty(r.TenantID), nonEmpty(r.TenantPointer)
-}
-
-func tenantExists(ctx context.Context, tx *store.Tx, tenantID string) error {
-	var n int
-	if err := tx.QueryRow(ctx, "SELECT count(*) FROM tenants WHERE id = ? AND deleted_at IS NULL", tenantID).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return apperr.InvalidFields(map[string]string{"tenant_id": "no tenant " + tenantID})
-	}
-	return nil
 }
 
 // present fills in what a source shows and hides its secrets.
@@ -274,15 +264,21 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 		return Source{}, err
 	}
 	f.apply(&src)
+	if src.TenantID != nil {
+		if err := tenants.MustExist(ctx, s.db, *src.TenantID); err != nil {
+			return Source{}, err
+		}
+	}
 	// The forwarding endpoint is the webhooks service's; it changes first, in
-	// a transaction of its own, and the source row then records it.
+	// a transaction of its own, and the source row then records it. An
+	// endpoint made for this update goes again if the update fails.
 	oldEndpoint := src.endpointID
 	if err := s.syncForwarding(ctx, &src); err != nil {
 		return Source{}, err
 	}
-	src, err = store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Source, error) {
+	updated, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Source, error) {
 		if src.TenantID != nil {
-			if err := tenantExists(ctx, tx, *src.TenantID); err != nil {
+			if err := tenants.MustExist(ctx, tx, *src.TenantID); err != nil {
 				return Source{}, err
 			}
 		}
@@ -301,8 +297,13 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 		return src, err
 	})
 	if err != nil {
+		if oldEndpoint == "" && src.endpointID != "" {
+			// Best effort: an endpoint no source names is never sent anything.
+			s.hooks.DeleteEndpoint(ctx, ForwardingTenant, src.endpointID) //nolint:errcheck
+		}
 		return Source{}, err
 	}
+	src = updated
 	if oldEndpoint != "" && src.endpointID == "" {
 		// Its deliveries go with it: nothing more is forwarded.
 		if err := s.hooks.DeleteEndpoint(ctx, ForwardingTenant, oldEndpoint); err != nil && apperr.CodeOf(err) != apperr.NotFound {

@@ -168,3 +168,16 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 		return err
 	})
 }
+
+// MustExist returns an invalid tenant_id error unless the tenant exists and
+// is not being deleted, for calls that create something under a tenant.
+func MustExist(ctx context.Context, q store.Querier, tenantID string) error {
+	var n int
+	if err := q.QueryRow(ctx, "SELECT count(*) FROM tenants WHERE id = ? AND deleted_at IS NULL", tenantID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return apperr.InvalidFields(map[string]string{"tenant_id": "no tenant " + tenantID})
+	}
+	return nil
+}

@@ -122,7 +122,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, err
 	}
 
-	workers, periodic := registry(db, hooks, provider, incoming)
+	workers, periodic := registry(db, hooks, provider, incoming, connections, cfg.ConnectRefreshInterval)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,

@@ -17,7 +17,8 @@ import (
 
 // registry is the one place where every job's worker and every periodic job
 // is registered.
-func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service) (*river.Workers, []*river.PeriodicJob) {
+func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service, connections *connect.Service,
+	refreshInterval time.Duration) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -29,6 +30,7 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 	river.AddWorker(workers, &inbound.DedupeCleanupWorker{DB: db})
 	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks})
 	river.AddWorker(workers, &connect.SessionCleanupWorker{DB: db})
+	river.AddWorker(workers, &connect.RefreshWorker{Service: connections, Interval: refreshInterval})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -48,6 +50,12 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return connect.SessionCleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Each run refreshes what would come due before the next, so the
+		// interval trades how early tokens are refreshed against how often
+		// the connections table is read.
+		river.NewPeriodicJob(river.PeriodicInterval(refreshInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return connect.RefreshArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

@@ -94,6 +94,9 @@ type Config struct {
 	// ConnectCAFile is a PEM file of certificate authorities trusted, beside
 	// the system's, for calls to providers (token, verification, revocation).
 	ConnectCAFile string
+	// ConnectRefreshInterval is how often the refresh job looks for
+	// connections whose access token expires before its next run.
+	ConnectRefreshInterval time.Duration
 }
 
 // Store returns the store options the configuration names.
@@ -267,6 +270,14 @@ var settings = []setting{
 	}},
 	{name: "connect-ca-file", usage: "PEM file of certificate authorities trusted, beside the system's, for calls to providers (for a provider behind a private CA)", set: func(c *Config, v string) error {
 		c.ConnectCAFile = v
+		return nil
+	}},
+	{name: "connect-refresh-interval", def: "30s", usage: "how often the refresh job refreshes access tokens that would expire (within their provider's margin) before its next run", set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			return fmt.Errorf("must be a duration from 1s to 1h (got %q)", v)
+		}
+		c.ConnectRefreshInterval = d
 		return nil
 	}},
 	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {

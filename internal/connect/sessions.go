@@ -34,12 +34,12 @@ const (
 
 // Session is a connect session: one end user's way through the connect flow.
 type Session struct {
-	ID            string    `json:"id"`
-	TenantID      string    `json:"tenant_id"`
-	EndUserID     string    `json:"end_user_id"`
-	IntegrationID string    `json:"integration_id"`
-	Scopes        []string  `json:"scopes"`
-	ReturnURL     string    `json:"return_url"`
+	ID            string   `json:"id"`
+	TenantID      string   `json:"tenant_id"`
+	EndUserID     string   `json:"end_user_id"`
+	IntegrationID string   `json:"integration_id"`
+	Scopes        []string `json:"scopes"`
+	ReturnURL     string   `json:"return_url"`
 	// ConnectionID names the connection this session repairs; empty for a
 	// session that makes a new connection.
 	ConnectionID string    `json:"connection_id,omitempty"`

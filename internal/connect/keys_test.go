@@ -9,7 +9,7 @@ import (
 	"github.com/patchbay/patchbay/internal/vault"
 )
 
-func newKEK(t *testing.T) *vault.Vault {
+func newKEK(t testing.TB) *vault.Vault {
 	t.Helper()
 	key, err := vault.ParseKey(vault.NewKey())
 	if err != nil {

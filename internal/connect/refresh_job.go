@@ -23,7 +23,9 @@ const (
 	refreshPerProvider = 8
 	// refreshProviderTrip is how many transient failures in a row make a run
 	// skip the rest of that provider's connections: they keep their tokens
-	// until they expire, and the next run tries again.
+	// until they expire, and the next run tries again. Until its first
+	// success in a run a provider gets one refresh at a time, so the trip
+	// comes after this many calls, not after a burst.
 	refreshProviderTrip = 3
 	// refreshRunBudget stops a run from reading more batches; what is left
 	// waits for the next run.
@@ -63,15 +65,38 @@ func (w *RefreshWorker) Timeout(*river.Job[RefreshArgs]) time.Duration {
 // Work refreshes every active connection due before the next run.
 func (w *RefreshWorker) Work(ctx context.Context, _ *river.Job[RefreshArgs]) error {
 	run, err := w.Service.refreshDue(ctx, w.Interval)
-	if run.refreshed+run.failed+run.skipped > 0 {
-		w.Service.logger.Info("refresh job run", "refreshed", run.refreshed, "failed", run.failed, "skipped", run.skipped)
+	if run != (refreshRun{}) {
+		w.Service.logger.Info("refresh job run", "refreshed", run.refreshed, "refused", run.refused, "failed", run.failed, "skipped", run.skipped)
 	}
 	return err
 }
 
 // refreshRun counts what one run did.
 type refreshRun struct {
-	refreshed, failed, skipped int
+	refreshed int
+	refused   int // moved to needs_reauth, or deleted meanwhile
+	failed    int // transient: retried after a backoff
+	skipped   int // their provider tripped in this run
+}
+
+// refreshResult is how one connection's refresh went.
+type refreshResult int
+
+const (
+	refreshed refreshResult = iota
+	refused
+	failed
+)
+
+func (r *refreshRun) add(res refreshResult) {
+	switch res {
+	case refreshed:
+		r.refreshed++
+	case refused:
+		r.refused++
+	case failed:
+		r.failed++
+	}
 }
 
 // providerRun is one provider's state within a run.
@@ -79,22 +104,23 @@ type providerRun struct {
 	slots chan struct{}
 
 	mu       sync.Mutex
-	failures int // transient failures in a row
+	proven   bool // it has answered once in this run
+	failures int  // transient failures in a row
 }
 
-func (p *providerRun) tripped() bool {
+func (p *providerRun) state() (proven, tripped bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.failures >= refreshProviderTrip
+	return p.proven, p.failures >= refreshProviderTrip
 }
 
-func (p *providerRun) record(ok bool) {
+func (p *providerRun) record(res refreshResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if ok {
-		p.failures = 0
-	} else {
+	if res == failed {
 		p.failures++
+	} else {
+		p.proven, p.failures = true, 0
 	}
 }
 
@@ -146,26 +172,29 @@ func (s *Service) refreshDue(ctx context.Context, ahead time.Duration) (refreshR
 			wg.Go(func() {
 				var pwg sync.WaitGroup
 				for _, c := range list {
-					if pr.tripped() || ctx.Err() != nil {
+					pr.slots <- struct{}{}
+					proven, tripped := pr.state()
+					if tripped || ctx.Err() != nil {
+						<-pr.slots
 						mu.Lock()
 						run.skipped++
 						mu.Unlock()
 						continue
 					}
-					pr.slots <- struct{}{}
 					slots <- struct{}{}
-					pwg.Go(func() {
+					one := func() {
 						defer func() { <-slots; <-pr.slots }()
-						ok := s.refreshOne(ctx, c, ahead)
-						pr.record(ok)
+						res := s.refreshOne(ctx, c, ahead)
+						pr.record(res)
 						mu.Lock()
-						if ok {
-							run.refreshed++
-						} else {
-							run.failed++
-						}
+						run.add(res)
 						mu.Unlock()
-					})
+					}
+					if proven {
+						pwg.Go(one)
+					} else {
+						one()
+					}
 				}
 				pwg.Wait()
 			})
@@ -178,10 +207,10 @@ func (s *Service) refreshDue(ctx context.Context, ahead time.Duration) (refreshR
 	return run, nil
 }
 
-// refreshOne refreshes one connection and reports whether it went well. An
-// invalid_grant (the connection moves to needs_reauth) or a connection
-// deleted meanwhile is not the provider failing.
-func (s *Service) refreshOne(ctx context.Context, c Connection, ahead time.Duration) bool {
+// refreshOne refreshes one connection. An invalid_grant (the connection
+// moves to needs_reauth) or a connection deleted meanwhile is not the
+// provider failing.
+func (s *Service) refreshOne(ctx context.Context, c Connection, ahead time.Duration) refreshResult {
 	creds, err := s.flight.do(c.ID, func() (Credentials, error) {
 		// Like the credentials call, never cut a refresh short: a provider
 		// that rotates refresh tokens may have rotated already.
@@ -189,18 +218,19 @@ func (s *Service) refreshOne(ctx context.Context, c Connection, ahead time.Durat
 		defer cancel()
 		return s.refresh(ctx, c.ID, ahead)
 	})
-	if err != nil {
-		code := apperr.CodeOf(err)
-		return code == apperr.Conflict || code == apperr.NotFound
+	if code := apperr.CodeOf(err); code == apperr.Conflict || code == apperr.NotFound {
+		return refused
+	} else if err != nil {
+		return failed
 	}
 	if creds.ExpiresAt != nil && !creds.ExpiresAt.After(time.Now().Add(ahead)) {
 		// Still due without an error: the provider failed while the old
 		// token is still valid (backoff recorded already), or there is no
 		// refresh token to use.
 		s.deferRefresh(ctx, c)
-		return false
+		return failed
 	}
-	return true
+	return refreshed
 }
 
 // deferRefresh keeps the job from picking a connection it cannot refresh

@@ -61,6 +61,10 @@ type Config struct {
 	// SQLite means a key file in the data directory; PostgreSQL requires it,
 	// since every node must share it.
 	EncryptionKey string
+	// EncryptionKeysPrevious are keys that sealed secrets before
+	// EncryptionKey: still used to open them, never to seal, while
+	// `patchbay keys rotate-kek` reseals everything under EncryptionKey.
+	EncryptionKeysPrevious []string
 	// OutboundAllow lists special-purpose networks outbound calls may reach
 	// (the SSRF guard refuses them otherwise). --dev allows loopback.
 	OutboundAllow []netip.Prefix
@@ -193,6 +197,19 @@ var settings = []setting{
 			}
 		}
 		c.EncryptionKey = v
+		return nil
+	}},
+	{name: "encryption-key-previous", usage: "comma-separated base64 keys that encrypted stored secrets before --encryption-key: still used to decrypt, never to encrypt, until `patchbay keys rotate-kek` has resealed everything", set: func(c *Config, v string) error {
+		c.EncryptionKeysPrevious = nil
+		for i, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			if _, err := vault.ParseKey(part); err != nil {
+				return fmt.Errorf("key %d: %w", i+1, err)
+			}
+			c.EncryptionKeysPrevious = append(c.EncryptionKeysPrevious, part)
+		}
 		return nil
 	}},
 	{name: "outbound-allow", usage: "comma-separated networks (CIDR) outbound calls may reach although the SSRF guard refuses special-purpose addresses, e.g. 10.0.0.0/8", set: func(c *Config, v string) error {

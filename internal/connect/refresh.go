@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net/url"
 	"time"
 
@@ -276,32 +275,6 @@ func (s *Service) markNeedsReauth(ctx context.Context, c Connection, owner strin
 	}
 	s.logger.Info("a provider refused a connection's refresh token; it needs the user to connect again", "connection_id", c.ID, "provider_id", c.Provider.ID)
 	return needsReauth(c.ID)
-}
-
-// recordFailure counts a transient refresh failure and releases the lease;
-// the refresh job then leaves the connection alone for refreshBackoff, so a
-// provider that is down is not called on every run.
-func (s *Service) recordFailure(ctx context.Context, c Connection, owner string, cause error) {
-	failures := c.refreshFailures + 1
-	if failures == 1 {
-		s.logger.Warn("refreshing a connection's token failed; retrying with backoff", "connection_id", c.ID, "provider_id", c.Provider.ID, "error", cause)
-	}
-	_, err := s.db.Exec(ctx, `UPDATE connections SET refresh_failures = ?, next_refresh_at = ?, refresh_lease_owner = NULL, refresh_lease_until = NULL
-		WHERE id = ? AND refresh_lease_owner = ?`, failures, time.Now().Add(refreshBackoff(failures)), c.ID, owner)
-	if err != nil {
-		s.logger.Warn("recording a failed refresh failed; its lease lapses by itself", "connection_id", c.ID, "error", err)
-	}
-}
-
-// refreshBackoff is how long the refresh job waits after the nth failure in
-// a row: a minute doubling up to an hour, with jitter so connections that
-// failed together do not all return together.
-func refreshBackoff(n int) time.Duration {
-	d := time.Hour
-	if n < 7 {
-		d = time.Minute << (n - 1)
-	}
-	return d/2 + rand.N(d/2)
 }
 
 // fallback answers when a refresh could not be made: the current token while

@@ -134,6 +134,10 @@ proxy:
 `)}
 		client = ts.Client() // every httptest TLS server has the same certificate
 	}
+	// Keep a connection per concurrent refresh, as the production client does.
+	tr := client.Transport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = refreshConcurrency
+	client = &http.Client{Transport: tr}
 	c, err := catalog.Load(defs)
 	if err != nil {
 		t.Fatal(err)

@@ -29,8 +29,9 @@ const (
 	// comes after this many calls, not after a burst.
 	refreshProviderTrip = 3
 	// refreshRunBudget stops a run from reading more batches; what is left
-	// waits for the next run.
-	refreshRunBudget = 5 * time.Minute
+	// waits for the next run. It keeps a run well inside the default
+	// --job-rescue-after (5m), so a live run is not taken for a dead one.
+	refreshRunBudget = 2 * time.Minute
 )
 
 // RefreshArgs is the periodic job that refreshes access tokens before they
@@ -60,7 +61,7 @@ type RefreshWorker struct {
 
 // Timeout lets a run use its budget and finish its last refreshes.
 func (w *RefreshWorker) Timeout(*river.Job[RefreshArgs]) time.Duration {
-	return refreshRunBudget + refreshTimeout + time.Minute
+	return refreshRunBudget + refreshTimeout + 30*time.Second
 }
 
 // Work refreshes every active connection due before the next run.

@@ -37,6 +37,7 @@ type fakeProvider struct {
 	access       map[string]bool   // live access tokens
 	refresh      string            // the one live refresh token
 	refreshes    int
+	attempts     int  // refresh requests, refused or not
 	clientGrants int  // tokens issued for the client itself
 	failRefresh  bool // answer every refresh with invalid_grant
 	revoked      []string
@@ -89,6 +90,7 @@ func newFakeProvider(t *testing.T) *fakeProvider {
 			f.mu.Unlock()
 			time.Sleep(150 * time.Millisecond)
 			f.mu.Lock()
+			f.attempts++
 			if f.failRefresh || r.PostFormValue("refresh_token") != f.refresh {
 				oauthError(w, http.StatusBadRequest, "invalid_grant")
 				return
@@ -255,12 +257,12 @@ type connectEnv struct {
 	ops  *receiver
 }
 
-func setupConnect(t *testing.T, d storetest.Dialect) *connectEnv {
+func setupConnect(t *testing.T, d storetest.Dialect, extra ...string) *connectEnv {
 	t.Helper()
 	fake := newFakeProvider(t)
 	ops := newReceiver(t, nil)
-	e := setup(t, d, "--rate-limit", "0", "--providers-dir", fake.providersDir(t), "--connect-ca-file", fake.caFile,
-		"--outbound-allow", "127.0.0.0/8", "--operational-webhook-url", ops.URL)
+	e := setup(t, d, append([]string{"--rate-limit", "0", "--providers-dir", fake.providersDir(t), "--connect-ca-file", fake.caFile,
+		"--outbound-allow", "127.0.0.0/8", "--operational-webhook-url", ops.URL}, extra...)...)
 	if resp, body := e.do(t, "PUT", "/v1/tenants/acme", `{"name":"Acme"}`); resp.StatusCode != 201 {
 		t.Fatalf("tenant: %d %s", resp.StatusCode, body)
 	}

@@ -7,14 +7,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // openStore opens and migrates the configured store, for commands that work
@@ -34,12 +39,16 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*st
 
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{errors.New("keys needs a subcommand: create, list or revoke")}
+		return usageError{errors.New("keys needs a subcommand: create, list, revoke or rotate-kek")}
 	}
 	sub, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("patchbay keys "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	loader := config.Register(fs, config.StoreSettings...)
+	settings := config.StoreSettings
+	if sub == "rotate-kek" {
+		settings = append(slices.Clone(settings), "encryption-key", "encryption-key-previous")
+	}
+	loader := config.Register(fs, settings...)
 	name := fs.String("name", "", "the key's name (create)")
 	rateLimit := fs.Int64("rate-limit", 0, "the key's own requests per window; 0 uses the default (create)")
 	positional, err := parseInterspersed(fs, rest)
@@ -53,7 +62,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return usageError{fmt.Errorf("invalid configuration: %w", err)}
 	}
 
-	var act func(keys *auth.Keys) error
+	var act func(db *store.DB) error
 	switch sub {
 	case "create":
 		if *name == "" {
@@ -62,12 +71,12 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if *rateLimit < 0 {
 			return usageError{errors.New("--rate-limit must be 0 or more")}
 		}
-		act = func(keys *auth.Keys) error {
+		act = func(db *store.DB) error {
 			var limit *int64
 			if *rateLimit > 0 {
 				limit = rateLimit
 			}
-			key, secret, err := keys.Create(ctx, *name, limit)
+			key, secret, err := auth.NewKeys(db).Create(ctx, *name, limit)
 			if err != nil {
 				return err
 			}
@@ -75,21 +84,27 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			return nil
 		}
 	case "list":
-		act = func(keys *auth.Keys) error { return listKeys(ctx, keys, stdout) }
+		act = func(db *store.DB) error { return listKeys(ctx, auth.NewKeys(db), stdout) }
 	case "revoke":
 		if len(positional) != 1 {
 			return usageError{errors.New("keys revoke needs one key ID (key_…)")}
 		}
-		act = func(keys *auth.Keys) error {
-			key, err := keys.Revoke(ctx, positional[0])
+		act = func(db *store.DB) error {
+			key, err := auth.NewKeys(db).Revoke(ctx, positional[0])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "Revoked API key %s (%s)\n", key.ID, key.Name)
 			return nil
 		}
+	case "rotate-kek":
+		if cfg.EncryptionKey == "" {
+			return usageError{errors.New("keys rotate-kek needs --encryption-key (the new key) and --encryption-key-previous (the old one; " +
+				"with a key file, its content), the same settings every node already runs with")}
+		}
+		act = func(db *store.DB) error { return rotateKEK(ctx, cfg, db, stdout) }
 	default:
-		return usageError{fmt.Errorf("unknown keys subcommand %q: use create, list or revoke", sub)}
+		return usageError{fmt.Errorf("unknown keys subcommand %q: use create, list, revoke or rotate-kek", sub)}
 	}
 
 	db, err := openStore(ctx, cfg, newLogger(stderr, "warn"))
@@ -97,7 +112,32 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.Close()
-	return act(auth.NewKeys(db))
+	return act(db)
+}
+
+// rotateKEK reseals everything the configured encryption key seals directly
+// (connect's data keys, endpoint secrets, source verifiers) under the current
+// key, row by row, each in a transaction of its own. Rows sealed under the
+// current key already are left alone, so an interrupted run is simply run
+// again. Nodes keep working throughout: they open with either key.
+func rotateKEK(ctx context.Context, cfg config.Config, db *store.DB, stdout io.Writer) error {
+	v, err := app.OpenVault(cfg, db)
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, col := range slices.Concat(connect.SealedColumns(), webhooks.SealedColumns(), inbound.SealedColumns()) {
+		n, err := db.RewriteColumn(ctx, col.Table, col.Column, func(id string, sealed []byte) ([]byte, error) {
+			return v.Reseal(sealed, col.AAD(id))
+		})
+		fmt.Fprintf(stdout, "%s.%s: %d resealed\n", col.Table, col.Column, n)
+		total += n
+		if err != nil {
+			return fmt.Errorf("reseal (run again once fixed; resealed rows are skipped): %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "Resealed %d values. Everything now opens with --encryption-key alone: remove --encryption-key-previous from every node.\n", total)
+	return nil
 }
 
 func listKeys(ctx context.Context, keys *auth.Keys, stdout io.Writer) error {

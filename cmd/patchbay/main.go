@@ -43,6 +43,7 @@ Usage:
   patchbay keys create --name NAME    create an admin API key (printed on the last line)
   patchbay keys list                  list admin API keys
   patchbay keys revoke KEY_ID         revoke an admin API key
+  patchbay keys rotate-kek            reseal stored secrets under --encryption-key (old key in --encryption-key-previous)
   patchbay bench [flags]              measure a running server's request rate
   patchbay bench webhooks [flags]     measure outgoing webhook delivery on loopback (own node and receivers)
   patchbay bench oauth [flags]        measure a running server's OAuth token and introspection rates

@@ -75,7 +75,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 			return nil, err
 		}
 	}
-	v, err := openVault(cfg, db)
+	v, err := OpenVault(cfg, db)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, fmt.Errorf("provider definitions: %w", err)
 	}
 
-	workers, periodic := registry(cfg, db, hooks, provider, incoming)
+	workers, periodic := registry(cfg, db, hooks, provider, incoming, connections)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -226,16 +226,28 @@ func newLimiter(cfg config.Config, db *store.DB) ratelimit.Limiter {
 	return ratelimit.NewMemory()
 }
 
-// openVault opens the encryption key: the configured one, or on SQLite a key
-// file beside the database. Several PostgreSQL nodes must share one key, so
-// there it must be configured.
-func openVault(cfg config.Config, db *store.DB) (*vault.Vault, error) {
+// OpenVault opens the encryption key: the configured one (with the previous
+// keys it replaces, for opening only), or on SQLite a key file beside the
+// database. Several PostgreSQL nodes must share one key, so there it must be
+// configured.
+func OpenVault(cfg config.Config, db *store.DB) (*vault.Vault, error) {
 	if cfg.EncryptionKey != "" {
 		key, err := vault.ParseKey(cfg.EncryptionKey)
 		if err != nil {
 			return nil, err
 		}
-		return vault.New(key)
+		var previous [][]byte
+		for _, p := range cfg.EncryptionKeysPrevious {
+			k, err := vault.ParseKey(p)
+			if err != nil {
+				return nil, fmt.Errorf("--encryption-key-previous: %w", err)
+			}
+			previous = append(previous, k)
+		}
+		return vault.New(key, previous...)
+	}
+	if len(cfg.EncryptionKeysPrevious) > 0 {
+		return nil, errors.New("--encryption-key-previous needs --encryption-key, the key that replaces them")
 	}
 	if db.Dialect().Name() != store.SQLite {
 		return nil, fmt.Errorf("PostgreSQL needs --encryption-key (PATCHBAY_ENCRYPTION_KEY), the same on every node; make one with: openssl rand -base64 32")

@@ -18,7 +18,8 @@ import (
 
 // registry is the one place where every job's worker and every periodic job
 // is registered.
-func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service) (*river.Workers, []*river.PeriodicJob) {
+func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service,
+	connections *connect.Service) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -31,6 +32,7 @@ func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider
 	river.AddWorker(workers, &inbound.RetentionWorker{DB: db, Retention: cfg.WebhookRetention})
 	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks})
 	river.AddWorker(workers, &connect.SessionCleanupWorker{DB: db})
+	river.AddWorker(workers, &connect.RefreshWorker{Service: connections, Interval: cfg.ConnectRefreshInterval})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -53,6 +55,12 @@ func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return connect.SessionCleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Each run refreshes what would come due before the next, so the
+		// interval trades how early tokens are refreshed against how often
+		// the connections table is read.
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.ConnectRefreshInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return connect.RefreshArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

@@ -61,6 +61,10 @@ type Config struct {
 	// SQLite means a key file in the data directory; PostgreSQL requires it,
 	// since every node must share it.
 	EncryptionKey string
+	// EncryptionKeysPrevious are keys that sealed secrets before
+	// EncryptionKey: still used to open them, never to seal, while
+	// `patchbay keys rotate-kek` reseals everything under EncryptionKey.
+	EncryptionKeysPrevious []string
 	// OutboundAllow lists special-purpose networks outbound calls may reach
 	// (the SSRF guard refuses them otherwise). --dev allows loopback.
 	OutboundAllow []netip.Prefix
@@ -94,6 +98,9 @@ type Config struct {
 	// ConnectCAFile is a PEM file of certificate authorities trusted, beside
 	// the system's, for calls to providers (token, verification, revocation).
 	ConnectCAFile string
+	// ConnectRefreshInterval is how often the refresh job looks for
+	// connections whose access token expires before its next run.
+	ConnectRefreshInterval time.Duration
 }
 
 // Store returns the store options the configuration names.
@@ -192,6 +199,19 @@ var settings = []setting{
 		c.EncryptionKey = v
 		return nil
 	}},
+	{name: "encryption-key-previous", usage: "comma-separated base64 keys that encrypted stored secrets before --encryption-key: still used to decrypt, never to encrypt, until `patchbay keys rotate-kek` has resealed everything", set: func(c *Config, v string) error {
+		c.EncryptionKeysPrevious = nil
+		for i, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			if _, err := vault.ParseKey(part); err != nil {
+				return fmt.Errorf("key %d: %w", i+1, err)
+			}
+			c.EncryptionKeysPrevious = append(c.EncryptionKeysPrevious, part)
+		}
+		return nil
+	}},
 	{name: "outbound-allow", usage: "comma-separated networks (CIDR) outbound calls may reach although the SSRF guard refuses special-purpose addresses, e.g. 10.0.0.0/8", set: func(c *Config, v string) error {
 		c.OutboundAllow = nil
 		for _, part := range strings.Split(v, ",") {
@@ -267,6 +287,14 @@ var settings = []setting{
 	}},
 	{name: "connect-ca-file", usage: "PEM file of certificate authorities trusted, beside the system's, for calls to providers (for a provider behind a private CA)", set: func(c *Config, v string) error {
 		c.ConnectCAFile = v
+		return nil
+	}},
+	{name: "connect-refresh-interval", def: "30s", usage: "how often the refresh job refreshes access tokens that would expire (within their provider's margin) before its next run", set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			return fmt.Errorf("must be a duration from 1s to 1h (got %q)", v)
+		}
+		c.ConnectRefreshInterval = d
 		return nil
 	}},
 	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -44,7 +45,8 @@ type Connection struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
 
-	sealed []byte
+	sealed          []byte
+	refreshFailures int // transient refresh failures in a row
 }
 
 // ProviderInfo is what a connection shows of its provider.
@@ -101,11 +103,13 @@ type newConnection struct {
 	expiresAt time.Time
 }
 
-// newConnectionRecord returns the new, active connection nc describes.
+// newConnectionRecord returns the active connection nc describes: a new one,
+// or the one its session repairs.
 func (s *Service) newConnectionRecord(nc newConnection) Connection {
 	c := Connection{
-		ID: id.New("conn"), TenantID: nc.session.TenantID, EndUserID: nc.session.EndUserID, IntegrationID: nc.session.IntegrationID,
-		Provider: s.providerInfo(nc.session.providerID), Status: StatusActive, Scopes: nonNil(nc.scopes), Config: nc.config,
+		ID: cmp.Or(nc.session.ConnectionID, id.New("conn")), TenantID: nc.session.TenantID, EndUserID: nc.session.EndUserID,
+		IntegrationID: nc.session.IntegrationID, Provider: s.providerInfo(nc.session.providerID), Status: StatusActive,
+		Scopes: nonNil(nc.scopes), Config: nc.config,
 	}
 	if c.Config == nil {
 		c.Config = map[string]string{}
@@ -130,14 +134,14 @@ func insertConnection(ctx context.Context, tx *store.Tx, c Connection) error {
 }
 
 const connectionColumns = `id, tenant_id, end_user_id, integration_id, provider_id, status, scopes, config, credentials,
-	expires_at, refreshed_at, created_at, updated_at`
+	expires_at, refreshed_at, created_at, updated_at, refresh_failures`
 
 func (s *Service) scanConnection(sc store.Scanner) (Connection, error) {
 	var c Connection
 	var scopes, config string
 	var expires, refreshed sql.NullTime
 	err := sc.Scan(&c.ID, &c.TenantID, &c.EndUserID, &c.IntegrationID, &c.Provider.ID, &c.Status, &scopes, &config, &c.sealed,
-		&expires, &refreshed, &c.CreatedAt, &c.UpdatedAt)
+		&expires, &refreshed, &c.CreatedAt, &c.UpdatedAt, &c.refreshFailures)
 	if err != nil {
 		return Connection{}, err
 	}
@@ -291,7 +295,9 @@ func returnURL(base string, params map[string]string) string {
 // storeConnection stores the connection a connect flow produced, completes
 // its session and emits connection.created, all in one transaction. The
 // session's conditional update makes the flow single-use: a second callback
-// for the same session stores nothing.
+// for the same session stores nothing. A session that repairs a connection
+// updates it in place instead (same ID, new credentials, active again) and
+// emits connection.repaired.
 func (s *Service) storeConnection(ctx context.Context, nc newConnection, fromStatus string) (Connection, error) {
 	c := s.newConnectionRecord(nc)
 	sealed, err := s.seal(ctx, c.TenantID, c.ID, nc.secrets)
@@ -309,16 +315,43 @@ func (s *Service) storeConnection(ctx context.Context, nc newConnection, fromSta
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.Errorf(apperr.Conflict, "this connect session was already used")
 		}
-		if err := insertConnection(ctx, tx, c); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, "connection.created", map[string]any{
+		event := map[string]any{
 			"connection_id": c.ID, "tenant_id": c.TenantID, "end_user_id": c.EndUserID, "integration_id": c.IntegrationID,
 			"provider_id": c.Provider.ID, "session_id": nc.session.ID, "scopes": c.Scopes,
-		})
+		}
+		if nc.session.ConnectionID == "" {
+			if err := insertConnection(ctx, tx, c); err != nil {
+				return err
+			}
+			return s.emit(ctx, tx, "connection.created", event)
+		}
+		var from string
+		if err := tx.QueryRow(ctx, "SELECT status, created_at FROM connections WHERE id = ?", c.ID).Scan(&from, &c.CreatedAt); errors.Is(err, sql.ErrNoRows) {
+			return apperr.Errorf(apperr.Conflict, "the connection this session repairs was deleted")
+		} else if err != nil {
+			return err
+		}
+		if err := repairConnection(ctx, tx, c); err != nil {
+			return err
+		}
+		event["previous_status"] = from
+		return s.emit(ctx, tx, "connection.repaired", event)
 	})
 	if err != nil {
 		return Connection{}, err
 	}
 	return c, nil
+}
+
+// repairConnection replaces a connection's credentials with those of a new
+// connect flow and makes it active again; its refresh history starts over.
+// The session was checked against the connection's tenant, end user and
+// integration when it was made, and those never change.
+func repairConnection(ctx context.Context, tx *store.Tx, c Connection) error {
+	scopes, _ := json.Marshal(nonNil(c.Scopes))
+	config, _ := json.Marshal(c.Config)
+	_, err := tx.Exec(ctx, `UPDATE connections SET status = ?, scopes = ?, config = ?, credentials = ?, expires_at = ?, updated_at = ?,
+		refresh_failures = 0, next_refresh_at = NULL, refresh_lease_owner = NULL, refresh_lease_until = NULL WHERE id = ?`,
+		c.Status, string(scopes), string(config), c.sealed, c.ExpiresAt, c.UpdatedAt, c.ID)
+	return err
 }

@@ -62,13 +62,13 @@ func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Co
 		now := time.Now()
 		tr, err := s.tokenRequest(ctx, p, in, values.Config, clientCredentialsForm(p, nc.scopes))
 		if err != nil {
-			return Connection{}, refused(p, "the token endpoint", err)
+			return Connection{}, credentialsRefused(p, "the token endpoint", err)
 		}
 		nc.secrets.AccessToken, nc.secrets.TokenType, nc.scopes, nc.expiresAt = tr.AccessToken, tr.TokenType, tr.granted(nc.scopes), tr.expiry(now)
 		values.Secrets["access_token"] = tr.AccessToken
 	}
 	if err := s.verify(ctx, p, values); err != nil {
-		return Connection{}, refused(p, "the verification request", err)
+		return Connection{}, credentialsRefused(p, "the verification request", err)
 	}
 	c := s.newConnectionRecord(nc)
 	if c.sealed, err = s.seal(ctx, c.TenantID, c.ID, nc.secrets); err != nil {
@@ -100,9 +100,9 @@ func clientCredentialsForm(p *catalog.Provider, scopes []string) url.Values {
 	return form
 }
 
-// refused says that the provider did not accept a direct connection's
+// credentialsRefused says that the provider did not accept a direct connection's
 // credentials, with the provider's error code but nothing it sent back.
-func refused(p *catalog.Provider, step string, err error) error {
+func credentialsRefused(p *catalog.Provider, step string, err error) error {
 	var pe *ProviderError
 	if errors.As(err, &pe) {
 		return apperr.Errorf(apperr.Unprocessable, "%s refused the credentials at %s: %s", p.DisplayName, step, pe.Error())

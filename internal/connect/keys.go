@@ -25,12 +25,13 @@ func dataKeyAAD(keyID string) string { return "data_keys/" + keyID }
 // encryption key (KEK) from the configuration. Credentials are sealed with the
 // data key, bound by associated data to their table, row and column, so a
 // ciphertext copied elsewhere does not open. Rotating the KEK rewraps the
-// data keys only (RewrapDataKeys), never the credentials.
+// data keys only (SealedColumns), never the credentials.
 //
 // Unwrapped data keys are cached: a data key never changes, only its
-// wrapping does. But a tenant deleted and created again gets a new one, so
-// sealing always reads the current key (TenantForSeal), and OpenTenant reads
-// it again when the cached one fails.
+// wrapping does, so the cache stays right across a KEK rotation. But a tenant
+// deleted and created again gets a new one, so sealing always reads the
+// current key (TenantForSeal), and OpenTenant reads it again when the cached
+// one fails.
 type Keyring struct {
 	db  *store.DB
 	kek *vault.Vault
@@ -142,54 +143,10 @@ func (k *Keyring) Installation(ctx context.Context) (*vault.Vault, error) {
 	return k.dataKey(ctx, installationKey, "")
 }
 
-// RewrapDataKeys re-wraps every data key from oldKEK to newKEK, each in a
-// transaction of its own, and returns how many it rewrapped. Keys already
-// wrapped by newKEK are skipped, so an interrupted run can simply be run
-// again. Nothing sealed with a data key changes, so it is fast however many
+// SealedColumns are the columns the key-encryption key seals directly: the
+// wrapped data keys. Rotating the KEK re-wraps these rows only; nothing
+// sealed with a data key changes, so rotation is fast however many
 // credentials there are.
-func RewrapDataKeys(ctx context.Context, db *store.DB, oldKEK, newKEK *vault.Vault) (int, error) {
-	rows, err := db.Query(ctx, "SELECT id FROM data_keys ORDER BY id")
-	if err != nil {
-		return 0, fmt.Errorf("list data keys: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, keyID := range ids {
-		err := db.WithTx(ctx, func(tx *store.Tx) error {
-			var wrapped []byte
-			if err := tx.QueryRow(ctx, "SELECT wrapped_key FROM data_keys WHERE id = ?", keyID).Scan(&wrapped); err != nil {
-				return err
-			}
-			if _, err := newKEK.Open(wrapped, dataKeyAAD(keyID)); err == nil {
-				return nil // done by an earlier run
-			}
-			plain, err := oldKEK.Open(wrapped, dataKeyAAD(keyID))
-			if err != nil {
-				return fmt.Errorf("data key %s opens with neither key: %w", keyID, err)
-			}
-			defer clear(plain)
-			if _, err := tx.Exec(ctx, "UPDATE data_keys SET wrapped_key = ?, updated_at = ? WHERE id = ?",
-				newKEK.Seal(plain, dataKeyAAD(keyID)), tx.Now(), keyID); err != nil {
-				return err
-			}
-			n++
-			return nil
-		})
-		if err != nil {
-			return n, fmt.Errorf("rewrap data key %s: %w", keyID, err)
-		}
-	}
-	return n, nil
+func SealedColumns() []vault.Column {
+	return []vault.Column{{Table: "data_keys", Column: "wrapped_key", AAD: dataKeyAAD}}
 }

@@ -9,12 +9,17 @@ import (
 	"github.com/patchbay/patchbay/internal/vault"
 )
 
-func newKEK(t *testing.T) *vault.Vault {
+func newKey(t testing.TB) []byte {
 	t.Helper()
 	key, err := vault.ParseKey(vault.NewKey())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return key
+}
+
+func kek(t testing.TB, key []byte) *vault.Vault {
+	t.Helper()
 	v, err := vault.New(key)
 	if err != nil {
 		t.Fatal(err)
@@ -22,8 +27,11 @@ func newKEK(t *testing.T) *vault.Vault {
 	return v
 }
 
+func newKEK(t testing.TB) *vault.Vault { return kek(t, newKey(t)) }
+
 // TestKeyringRewrap: data keys are created once, wrapped by the KEK, and a
-// KEK rotation rewraps them without changing what they seal.
+// KEK rotation (a vault with the old key as previous, resealing
+// SealedColumns) rewraps them without changing what they seal.
 func TestKeyringRewrap(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
@@ -33,7 +41,8 @@ func TestKeyringRewrap(t *testing.T) {
 			db.NowFunc(), db.NowFunc()); err != nil {
 			t.Fatal(err)
 		}
-		oldKEK, newKEK := newKEK(t), newKEK(t)
+		oldKey, newKey := newKey(t), newKey(t)
+		oldKEK, newKEK := kek(t, oldKey), kek(t, newKey)
 		ring := NewKeyring(db, oldKEK)
 		dek, err := ring.Tenant(ctx, "acme")
 		if err != nil {
@@ -44,12 +53,18 @@ func TestKeyringRewrap(t *testing.T) {
 			t.Errorf("a ciphertext opened under another row's binding: %v", err)
 		}
 
-		n, err := RewrapDataKeys(ctx, db, oldKEK, newKEK)
-		if err != nil || n != 1 {
-			t.Fatalf("RewrapDataKeys = %d, %v; want 1", n, err)
+		rotating, err := vault.New(newKey, oldKey)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if n, err := RewrapDataKeys(ctx, db, oldKEK, newKEK); err != nil || n != 0 {
-			t.Errorf("second RewrapDataKeys = %d, %v; want 0 (idempotent)", n, err)
+		col := SealedColumns()[0]
+		rewrap := func(id string, wrapped []byte) ([]byte, error) { return rotating.Reseal(wrapped, col.AAD(id)) }
+		n, err := db.RewriteColumn(ctx, col.Table, col.Column, rewrap)
+		if err != nil || n != 1 {
+			t.Fatalf("rewrap = %d, %v; want 1", n, err)
+		}
+		if n, err := db.RewriteColumn(ctx, col.Table, col.Column, rewrap); err != nil || n != 0 {
+			t.Errorf("second rewrap = %d, %v; want 0 (idempotent)", n, err)
 		}
 		// A fresh node with only the new KEK opens what was sealed before.
 		dek2, err := NewKeyring(db, newKEK).Tenant(ctx, "acme")

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/url"
@@ -47,7 +48,7 @@ func (s *Service) Credentials(ctx context.Context, connectionID string) (Credent
 		// caller's request.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
-		return s.refresh(ctx, connectionID)
+		return s.refresh(ctx, connectionID, 0)
 	})
 }
 
@@ -55,7 +56,8 @@ func needsReauth(connectionID string) error {
 	return apperr.Errorf(apperr.Conflict, "connection %s needs the user to connect again (status needs_reauth)", connectionID)
 }
 
-// due reports whether c's access token should be refreshed before use.
+// due reports whether c's access token should be refreshed before use at
+// now (the refresh job looks ahead to its next run).
 func (s *Service) due(c Connection, now time.Time) bool {
 	p, ok := s.catalog.Get(c.Provider.ID)
 	if !ok || !p.Auth.Mode.OAuth() || c.ExpiresAt == nil {
@@ -65,8 +67,9 @@ func (s *Service) due(c Connection, now time.Time) bool {
 }
 
 // refresh takes the connection's refresh lease (or waits for the node that
-// holds it), refreshes, and stores the new tokens.
-func (s *Service) refresh(ctx context.Context, connectionID string) (Credentials, error) {
+// holds it), refreshes, and stores the new tokens. It refreshes a token due
+// within ahead as well as one due now.
+func (s *Service) refresh(ctx context.Context, connectionID string, ahead time.Duration) (Credentials, error) {
 	owner := randomToken(s.cfg.Node + ":")
 	for {
 		c, err := s.connection(ctx, s.db, connectionID)
@@ -76,7 +79,7 @@ func (s *Service) refresh(ctx context.Context, connectionID string) (Credentials
 		if c.Status != StatusActive {
 			return Credentials{}, needsReauth(c.ID)
 		}
-		if !s.due(c, time.Now()) { // refreshed meanwhile, by another node
+		if !s.due(c, time.Now().Add(ahead)) { // refreshed meanwhile, by another node
 			sec, err := s.open(ctx, c)
 			if err != nil {
 				return Credentials{}, err
@@ -88,7 +91,7 @@ func (s *Service) refresh(ctx context.Context, connectionID string) (Credentials
 			return Credentials{}, err
 		}
 		if leased {
-			return s.refreshLeased(ctx, connectionID, owner)
+			return s.refreshLeased(ctx, connectionID, owner, ahead)
 		}
 		select {
 		case <-ctx.Done():
@@ -124,7 +127,7 @@ func (s *Service) release(ctx context.Context, connectionID, owner string) {
 }
 
 // refreshLeased refreshes a connection whose lease this call holds.
-func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string) (Credentials, error) {
+func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string, ahead time.Duration) (Credentials, error) {
 	// Read again under the lease: another node may have refreshed between
 	// our read and our lease.
 	c, err := s.connection(ctx, s.db, connectionID)
@@ -148,7 +151,7 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string)
 	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
 		form = clientCredentialsForm(p, c.Scopes)
 	}
-	if c.Status != StatusActive || !s.due(c, time.Now()) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
+	if c.Status != StatusActive || !s.due(c, time.Now().Add(ahead)) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
 		s.release(ctx, connectionID, owner)
 		if c.Status != StatusActive {
 			return Credentials{}, needsReauth(c.ID)
@@ -163,10 +166,10 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string)
 	tr, err := s.tokenRequest(ctx, p, in, c.Config, form)
 	var pe *ProviderError
 	if errors.As(err, &pe) && pe.Code == "invalid_grant" {
-		return Credentials{}, s.markNeedsReauth(ctx, c, owner)
+		return s.refused(ctx, c, sec, owner)
 	}
 	if err != nil {
-		s.release(ctx, connectionID, owner)
+		s.recordFailure(ctx, c, owner, err)
 		return s.fallback(ctx, c, err)
 	}
 	return s.storeRefreshed(ctx, c, sec, tr)
@@ -196,7 +199,7 @@ func (s *Service) storeRefreshed(ctx context.Context, c Connection, sec secrets,
 	var lost bool
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE connections SET credentials = ?, expires_at = ?, refreshed_at = ?, updated_at = ?,
-			refresh_lease_owner = NULL, refresh_lease_until = NULL WHERE id = ?`,
+			refresh_failures = 0, next_refresh_at = NULL, refresh_lease_owner = NULL, refresh_lease_until = NULL WHERE id = ?`,
 			sealed, c.ExpiresAt, tx.Now(), tx.Now(), c.ID)
 		if err != nil {
 			return err
@@ -216,26 +219,66 @@ func (s *Service) storeRefreshed(ctx context.Context, c Connection, sec secrets,
 	return credentials(c, sec), nil
 }
 
+// refused handles the provider's invalid_grant. A refresh that raced a
+// rotation (another node whose lease had lapsed, or a repairing connect
+// flow) sent a refresh token that was just replaced: the stored credentials
+// then differ from those read, and they are the answer. Otherwise the grant
+// is gone and the connection needs the user again.
+func (s *Service) refused(ctx context.Context, c Connection, sec secrets, owner string) (Credentials, error) {
+	now, err := s.connection(ctx, s.db, c.ID)
+	if err != nil {
+		s.release(ctx, c.ID, owner)
+		return Credentials{}, err
+	}
+	if !bytes.Equal(now.sealed, c.sealed) {
+		nowSec, err := s.open(ctx, now)
+		if err != nil {
+			s.release(ctx, c.ID, owner)
+			return Credentials{}, err
+		}
+		if now.Status != StatusActive {
+			s.release(ctx, c.ID, owner)
+			return Credentials{}, needsReauth(now.ID)
+		}
+		if nowSec.RefreshToken != sec.RefreshToken {
+			s.release(ctx, c.ID, owner)
+			return credentials(now, nowSec), nil
+		}
+		c = now // the same refresh token, so the refusal stands
+	}
+	return Credentials{}, s.markNeedsReauth(ctx, c, owner)
+}
+
 // markNeedsReauth records that the provider refused the refresh token and
-// emits connection.needs_reauth.
+// emits connection.needs_reauth. It changes nothing if the credentials
+// changed since c was read: they are newer than the refused token.
 func (s *Service) markNeedsReauth(ctx context.Context, c Connection, owner string) error {
+	var marked bool
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE connections SET status = ?, refresh_lease_owner = NULL, refresh_lease_until = NULL, updated_at = ?
-			WHERE id = ? AND status = ?`, StatusNeedsReauth, tx.Now(), c.ID, StatusActive)
+			WHERE id = ? AND status = ? AND credentials = ?`, StatusNeedsReauth, tx.Now(), c.ID, StatusActive, c.sealed)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
+		marked = true
 		return s.emit(ctx, tx, "connection.needs_reauth", map[string]any{
 			"connection_id": c.ID, "tenant_id": c.TenantID, "end_user_id": c.EndUserID, "provider_id": c.Provider.ID,
 			"reason": "invalid_grant",
 		})
 	})
-	if err != nil {
+	if err != nil || !marked {
 		s.release(ctx, c.ID, owner)
+	}
+	if err != nil {
 		return err
+	}
+	if !marked {
+		// Marked by another node, or repaired or refreshed just now: the
+		// caller's next call sees which.
+		return &apperr.Error{Code: apperr.Unavailable, Message: "the connection changed during its refresh; try again"}
 	}
 	s.logger.Info("a provider refused a connection's refresh token; it needs the user to connect again", "connection_id", c.ID, "provider_id", c.Provider.ID)
 	return needsReauth(c.ID)

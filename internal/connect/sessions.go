@@ -35,14 +35,17 @@ const (
 
 // Session is a connect session: one end user's way through the connect flow.
 type Session struct {
-	ID            string    `json:"id"`
-	TenantID      string    `json:"tenant_id"`
-	EndUserID     string    `json:"end_user_id"`
-	IntegrationID string    `json:"integration_id"`
-	Scopes        []string  `json:"scopes"`
-	ReturnURL     string    `json:"return_url"`
-	ExpiresAt     time.Time `json:"expires_at"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            string   `json:"id"`
+	TenantID      string   `json:"tenant_id"`
+	EndUserID     string   `json:"end_user_id"`
+	IntegrationID string   `json:"integration_id"`
+	Scopes        []string `json:"scopes"`
+	ReturnURL     string   `json:"return_url"`
+	// ConnectionID names the connection this session repairs; empty for a
+	// session that makes a new connection.
+	ConnectionID string    `json:"connection_id,omitempty"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	CreatedAt    time.Time `json:"created_at"`
 
 	providerID   string
 	status       string
@@ -57,6 +60,9 @@ type NewSession struct {
 	// Scopes replace the integration's for this connection when given.
 	Scopes    []string
 	ReturnURL string
+	// ConnectionID, when given, makes the session repair that connection
+	// (one in needs_reauth, say) in place instead of making a new one.
+	ConnectionID string
 }
 
 // CreatedSession is a new session with its single-use token and URL, which
@@ -83,10 +89,21 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
 		return CreatedSession{}, apperr.InvalidFields(map[string]string{"integration_id": "its provider uses client credentials, which need no user to connect"})
 	}
+	if ns.ConnectionID != "" {
+		c, err := s.connection(ctx, s.db, ns.ConnectionID)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return CreatedSession{}, repairProblem("no connection " + ns.ConnectionID)
+		} else if err != nil {
+			return CreatedSession{}, err
+		}
+		if c.TenantID != ns.TenantID || c.EndUserID != ns.EndUserID || c.IntegrationID != ns.IntegrationID {
+			return CreatedSession{}, repairProblem("belongs to another tenant, end user or integration than this session's")
+		}
+	}
 	token := randomToken("pbcs_")
 	cs := CreatedSession{Session: Session{
 		ID: id.New("cs"), TenantID: ns.TenantID, EndUserID: ns.EndUserID, IntegrationID: in.ID, Scopes: nonNil(ns.Scopes),
-		ReturnURL: ns.ReturnURL,
+		ReturnURL: ns.ReturnURL, ConnectionID: ns.ConnectionID,
 	}, Token: token, URL: s.cfg.PublicURL + "/connect/" + token}
 	scopes, _ := json.Marshal(cs.Scopes)
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
@@ -94,10 +111,14 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 			return err
 		}
 		cs.CreatedAt, cs.ExpiresAt = tx.Now(), tx.Now().Add(s.cfg.SessionTTL)
+		var repairs *string
+		if cs.ConnectionID != "" {
+			repairs = &cs.ConnectionID
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO connect_sessions (id, token_hash, tenant_id, end_user_id, integration_id, scopes, return_url,
-			status, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			status, connection_id, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			cs.ID, hash(token), cs.TenantID, cs.EndUserID, cs.IntegrationID, string(scopes), cs.ReturnURL, sessionPending,
-			cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt)
+			repairs, cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt)
 		return err
 	})
 	if err != nil {
@@ -106,17 +127,24 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 	return cs, nil
 }
 
+func repairProblem(msg string) error {
+	return &apperr.Error{Code: apperr.Unprocessable, Message: "the session cannot repair this connection",
+		Fields: map[string]string{"connection_id": msg}}
+}
+
 const sessionColumns = `cs.id, cs.tenant_id, cs.end_user_id, cs.integration_id, cs.scopes, cs.return_url, cs.expires_at, cs.created_at,
-	i.provider_id, cs.status, cs.browser_hash, cs.code_verifier, cs.config`
+	i.provider_id, cs.status, cs.browser_hash, cs.code_verifier, cs.config, cs.connection_id`
 
 func scanSession(sc store.Scanner) (Session, error) {
 	var ss Session
 	var scopes, config string
+	var connectionID sql.NullString
 	err := sc.Scan(&ss.ID, &ss.TenantID, &ss.EndUserID, &ss.IntegrationID, &scopes, &ss.ReturnURL, &ss.ExpiresAt, &ss.CreatedAt,
-		&ss.providerID, &ss.status, &ss.browserHash, &ss.codeVerifier, &config)
+		&ss.providerID, &ss.status, &ss.browserHash, &ss.codeVerifier, &config, &connectionID)
 	if err != nil {
 		return Session{}, err
 	}
+	ss.ConnectionID = connectionID.String
 	if err := json.Unmarshal([]byte(scopes), &ss.Scopes); err != nil {
 		return Session{}, err
 	}

@@ -23,6 +23,9 @@ type createSessionRequest struct {
 	// ReturnURL receives the browser when the flow ends, with session_id,
 	// status (connected or failed), and connection_id or error.
 	ReturnURL string `json:"return_url"`
+	// ConnectionID repairs that connection (of the same tenant, end user and
+	// integration) in place when the flow completes.
+	ConnectionID string `json:"connection_id,omitempty"`
 }
 
 func (req createSessionRequest) Valid(context.Context) map[string]string {
@@ -57,7 +60,7 @@ func HandleSessionCreate(s *Service) httpapi.Endpoint {
 				return
 			}
 			cs, err := s.CreateSession(r.Context(), NewSession{TenantID: req.TenantID, EndUserID: req.EndUserID,
-				IntegrationID: req.IntegrationID, Scopes: req.Scopes, ReturnURL: req.ReturnURL})
+				IntegrationID: req.IntegrationID, Scopes: req.Scopes, ReturnURL: req.ReturnURL, ConnectionID: req.ConnectionID})
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return

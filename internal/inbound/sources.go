@@ -129,6 +129,12 @@ func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, hooks *webhooks.
 
 func sealAAD(sourceID string) string { return "sources/" + sourceID + "/verifier" }
 
+// SealedColumns are the columns the configured encryption key seals: the
+// sources' verifier configurations, which rotating that key reseals.
+func SealedColumns() []vault.Column {
+	return []vault.Column{{Table: "sources", Column: "verifier", AAD: sealAAD}}
+}
+
 func (s *Service) seal(src Source) ([]byte, error) {
 	plain, err := json.Marshal(src.verifier)
 	if err != nil {

@@ -2,6 +2,9 @@
 // signing secrets, third-party credentials) with AES-256-GCM under a key from
 // the configuration. Each ciphertext is bound to where it is stored by
 // associated data, so a ciphertext copied to another row does not decrypt.
+//
+// A vault may also hold previous keys, which it opens with but never seals
+// with: that is how the key is rotated without downtime (Reseal).
 package vault
 
 import (
@@ -25,11 +28,29 @@ const version byte = 1
 
 // Vault seals and opens secrets.
 type Vault struct {
-	aead cipher.AEAD
+	aead     cipher.AEAD
+	previous []cipher.AEAD // open only, tried in order after aead
 }
 
-// New returns a vault for a 32-byte key.
-func New(key []byte) (*Vault, error) {
+// New returns a vault that seals with a 32-byte key and opens what that key
+// or any of the previous keys sealed.
+func New(key []byte, previous ...[]byte) (*Vault, error) {
+	aead, err := newAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	v := &Vault{aead: aead}
+	for i, p := range previous {
+		a, err := newAEAD(p)
+		if err != nil {
+			return nil, fmt.Errorf("previous key %d: %w", i+1, err)
+		}
+		v.previous = append(v.previous, a)
+	}
+	return v, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("encryption key must be %d bytes, got %d", KeySize, len(key))
 	}
@@ -37,11 +58,7 @@ func New(key []byte) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Vault{aead: aead}, nil
+	return cipher.NewGCM(block)
 }
 
 // ParseKey decodes a key given as base64 (standard or URL alphabet).
@@ -111,15 +128,50 @@ func (v *Vault) Seal(plaintext []byte, aad string) []byte {
 // binding, or tampering. It says nothing more, on purpose.
 var ErrOpen = errors.New("vault: cannot decrypt")
 
-// Open decrypts what Seal produced with the same aad.
+// Open decrypts what Seal produced with the same aad, under the current key
+// or a previous one.
 func (v *Vault) Open(ciphertext []byte, aad string) ([]byte, error) {
-	n := v.aead.NonceSize()
-	if len(ciphertext) < 1+n+v.aead.Overhead() || ciphertext[0] != version {
+	if plain, err := open(v.aead, ciphertext, aad); err == nil {
+		return plain, nil
+	}
+	for _, a := range v.previous {
+		if plain, err := open(a, ciphertext, aad); err == nil {
+			return plain, nil
+		}
+	}
+	return nil, ErrOpen
+}
+
+func open(aead cipher.AEAD, ciphertext []byte, aad string) ([]byte, error) {
+	n := aead.NonceSize()
+	if len(ciphertext) < 1+n+aead.Overhead() || ciphertext[0] != version {
 		return nil, ErrOpen
 	}
-	plain, err := v.aead.Open(nil, ciphertext[1:1+n], ciphertext[1+n:], []byte(aad))
+	plain, err := aead.Open(nil, ciphertext[1:1+n], ciphertext[1+n:], []byte(aad))
 	if err != nil {
 		return nil, ErrOpen
 	}
 	return plain, nil
+}
+
+// Reseal returns ciphertext sealed again under the current key, or nil when
+// the current key sealed it already, so rotating twice changes nothing. It
+// fails (ErrOpen) when no key of the vault opens it.
+func (v *Vault) Reseal(ciphertext []byte, aad string) ([]byte, error) {
+	if _, err := open(v.aead, ciphertext, aad); err == nil {
+		return nil, nil
+	}
+	plain, err := v.Open(ciphertext, aad)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	return v.Seal(plain, aad), nil
+}
+
+// Column is a database column whose values a vault sealed, each bound to its
+// row (by the table's id) through AAD. Packages list theirs for Reseal.
+type Column struct {
+	Table, Column string
+	AAD           func(rowID string) string
 }

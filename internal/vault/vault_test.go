@@ -61,3 +61,55 @@ func TestKeyFile(t *testing.T) {
 		t.Fatalf("second load: %v, equal %v", err, bytes.Equal(first, again))
 	}
 }
+
+// TestPreviousKeys: a vault opens what its previous keys sealed but seals
+// with its current key only, and Reseal moves a ciphertext to the current
+// key once.
+func TestPreviousKeys(t *testing.T) {
+	t.Parallel()
+	oldKey, _ := ParseKey(NewKey())
+	newKey, _ := ParseKey(NewKey())
+	const aad = "sources/src_1/verifier"
+	old, err := New(oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealedOld := old.Seal([]byte("secret"), aad)
+
+	rotating, err := New(newKey, oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := rotating.Open(sealedOld, aad); err != nil || string(got) != "secret" {
+		t.Fatalf("Open under a previous key = %q, %v", got, err)
+	}
+	if _, err := rotating.Open(sealedOld, "sources/src_2/verifier"); !errors.Is(err, ErrOpen) {
+		t.Errorf("Open under a previous key with another binding: %v, want ErrOpen", err)
+	}
+	sealedNew := rotating.Seal([]byte("secret"), aad)
+	if _, err := old.Open(sealedNew, aad); !errors.Is(err, ErrOpen) {
+		t.Error("Seal used a previous key")
+	}
+
+	resealed, err := rotating.Reseal(sealedOld, aad)
+	if err != nil || resealed == nil {
+		t.Fatalf("Reseal of an old ciphertext = %v, %v", resealed, err)
+	}
+	newOnly, _ := New(newKey)
+	if got, err := newOnly.Open(resealed, aad); err != nil || string(got) != "secret" {
+		t.Errorf("the new key alone opens the resealed ciphertext: %q, %v", got, err)
+	}
+	if _, err := old.Open(resealed, aad); !errors.Is(err, ErrOpen) {
+		t.Error("the old key still opens the resealed ciphertext")
+	}
+	if again, err := rotating.Reseal(resealed, aad); err != nil || again != nil {
+		t.Errorf("Reseal of a current ciphertext = %v, %v; want nil, nil", again, err)
+	}
+	stranger, _ := New(newKey)
+	if _, err := stranger.Reseal(sealedOld, aad); !errors.Is(err, ErrOpen) {
+		t.Errorf("Reseal without the key that sealed it: %v, want ErrOpen", err)
+	}
+	if _, err := New(newKey, []byte("short")); err == nil {
+		t.Error("New accepted a previous key of the wrong size")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/webhook"
 )
 
@@ -60,6 +61,15 @@ type endpointSecrets struct {
 
 func secretAAD(endpointID string, which string) string {
 	return "endpoint:" + endpointID + ":" + which
+}
+
+// SealedColumns are the columns the configured encryption key seals: the
+// endpoints' signing secrets, which rotating that key reseals.
+func SealedColumns() []vault.Column {
+	return []vault.Column{
+		{Table: "endpoints", Column: "secret", AAD: func(id string) string { return secretAAD(id, "secret") }},
+		{Table: "endpoints", Column: "previous_secret", AAD: func(id string) string { return secretAAD(id, "previous_secret") }},
+	}
 }
 
 const endpointColumns = `id, tenant_id, url, description, event_types, channels, headers, metadata, delivery_order,

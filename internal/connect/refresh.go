@@ -47,7 +47,20 @@ func (s *Service) Credentials(ctx context.Context, connectionID string) (Credent
 		// caller's request.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
-		return s.refresh(ctx, connectionID)
+		return s.refresh(ctx, connectionID, "")
+	})
+}
+
+// RefreshRejected refreshes a connection's access token after the provider
+// refused it (answered 401), even though it has not expired, unless the
+// stored token is no longer the rejected one: then another caller, here or
+// on another node, refreshed meanwhile, and its token is returned. It shares
+// Credentials' one-refresh-per-connection machinery (flight and lease).
+func (s *Service) RefreshRejected(ctx context.Context, connectionID, rejected string) (Credentials, error) {
+	return s.flight.do(connectionID, func() (Credentials, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		return s.refresh(ctx, connectionID, rejected)
 	})
 }
 
@@ -64,9 +77,16 @@ func (s *Service) due(c Connection, now time.Time) bool {
 	return !now.Add(time.Duration(p.Auth.Refresh.Margin)).Before(*c.ExpiresAt)
 }
 
+// stale reports whether c's access token must be refreshed before use: it
+// is due, or it is the token the provider rejected ("" when none was).
+func (s *Service) stale(c Connection, sec secrets, rejected string) bool {
+	return s.due(c, time.Now()) || (rejected != "" && sec.AccessToken == rejected)
+}
+
 // refresh takes the connection's refresh lease (or waits for the node that
-// holds it), refreshes, and stores the new tokens.
-func (s *Service) refresh(ctx context.Context, connectionID string) (Credentials, error) {
+// holds it), refreshes, and stores the new tokens. rejected is the access
+// token a provider refused, or "".
+func (s *Service) refresh(ctx context.Context, connectionID, rejected string) (Credentials, error) {
 	owner := randomToken(s.cfg.Node + ":")
 	for {
 		c, err := s.connection(ctx, s.db, connectionID)
@@ -76,11 +96,11 @@ func (s *Service) refresh(ctx context.Context, connectionID string) (Credentials
 		if c.Status != StatusActive {
 			return Credentials{}, needsReauth(c.ID)
 		}
-		if !s.due(c, time.Now()) { // refreshed meanwhile, by another node
-			sec, err := s.open(ctx, c)
-			if err != nil {
-				return Credentials{}, err
-			}
+		sec, err := s.open(ctx, c)
+		if err != nil {
+			return Credentials{}, err
+		}
+		if !s.stale(c, sec, rejected) { // refreshed meanwhile, by another node
 			return credentials(c, sec), nil
 		}
 		leased, err := s.lease(ctx, connectionID, owner)
@@ -88,7 +108,7 @@ func (s *Service) refresh(ctx context.Context, connectionID string) (Credentials
 			return Credentials{}, err
 		}
 		if leased {
-			return s.refreshLeased(ctx, connectionID, owner)
+			return s.refreshLeased(ctx, connectionID, owner, rejected)
 		}
 		select {
 		case <-ctx.Done():
@@ -124,7 +144,7 @@ func (s *Service) release(ctx context.Context, connectionID, owner string) {
 }
 
 // refreshLeased refreshes a connection whose lease this call holds.
-func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string) (Credentials, error) {
+func (s *Service) refreshLeased(ctx context.Context, connectionID, owner, rejected string) (Credentials, error) {
 	// Read again under the lease: another node may have refreshed between
 	// our read and our lease.
 	c, err := s.connection(ctx, s.db, connectionID)
@@ -148,7 +168,7 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string)
 	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
 		form = clientCredentialsForm(p, c.Scopes)
 	}
-	if c.Status != StatusActive || !s.due(c, time.Now()) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
+	if c.Status != StatusActive || !s.stale(c, sec, rejected) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
 		s.release(ctx, connectionID, owner)
 		if c.Status != StatusActive {
 			return Credentials{}, needsReauth(c.ID)

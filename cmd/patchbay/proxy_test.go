@@ -102,6 +102,12 @@ func newFakeAPI(t testing.TB) *fakeAPI {
 		f.record(r.PathValue("name"), r)
 		io.WriteString(w, `{"ok": true}`)
 	})
+	// static is a 1 KiB JSON body, unrecorded, for the benchmark.
+	static := []byte(`{"data": "` + strings.Repeat("x", 1024-14) + `"}`)
+	mux.HandleFunc("/v1/static", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(static)
+	})
 	// hang sends no headers until the client gives up.
 	mux.HandleFunc("/v1/hang", func(w http.ResponseWriter, r *http.Request) {
 		f.record("hang", r)

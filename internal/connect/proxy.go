@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -88,7 +89,8 @@ var errAttemptTimeout = errors.New("no response headers in time")
 // longer than ProxyQueueWait (or the context's deadline) fails at once with
 // QuotaExceeded, wrapping a *QueueTimeoutError.
 //
-// 429, 502, 503 and 504 responses and network errors are retried, at most
+// 429, 502, 503 and 504 responses and network errors (but not a refused
+// certificate, which a retry cannot fix) are retried, at most
 // ProxyMaxAttempts attempts in all and at most ProxyMaxWait spent waiting
 // between them: after what the provider's retry headers or Retry-After say,
 // or else an exponential backoff with full jitter. When the provider asks
@@ -101,10 +103,12 @@ var errAttemptTimeout = errors.New("no response headers in time")
 //
 // Errors are Patchbay's own and carry an apperr code: NotFound (no such
 // connection), Conflict (the connection needs the user to connect again),
-// Invalid (a bad path, query or method), QuotaExceeded (queue wait),
-// BadGateway (unreachable after the retries, or refused by the SSRF guard)
-// and GatewayTimeout (no response headers within ProxyTimeout). The
-// context's error is returned when ctx ends first.
+// Invalid (a bad path, query or method), Unprocessable (the provider left
+// the catalog, or the connection lacks a value its base URL needs),
+// Unavailable (a due refresh failed and the token has expired),
+// QuotaExceeded (queue wait), BadGateway (unreachable after the retries, or
+// refused by the SSRF guard) and GatewayTimeout (no response headers within
+// ProxyTimeout). The context's error is returned when ctx ends first.
 func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest) (*ProxyResponse, error) {
 	creds, err := s.Credentials(ctx, connectionID)
 	if err != nil {
@@ -149,8 +153,9 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 				return nil, &apperr.Error{Code: apperr.BadGateway, Err: err, Message: fmt.Sprintf(
 					"Patchbay refused to connect to the provider: %v; an operator may allow its network with --outbound-allow", refused)}
 			}
+			var badCert *tls.CertificateVerificationError
 			delay := backoff(out.Attempts)
-			if !retryable || !s.mayRetry(ctx, out.Attempts, waited, delay) {
+			if !retryable || errors.As(err, &badCert) || !s.mayRetry(ctx, out.Attempts, waited, delay) {
 				return nil, unreachable(err, out.Attempts, s.cfg.ProxyTimeout)
 			}
 			if err := sleep(ctx, delay); err != nil {

@@ -15,16 +15,14 @@ import (
 	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
-// proxyBenchConcurrency is the requests in flight in both phases.
-const proxyBenchConcurrency = 16
-
 // BenchmarkProxyOverhead measures what the proxy adds to a provider call:
 // b.N GETs of a 1 KiB JSON body from one loopback TLS upstream, first
 // directly and then through a node's proxy (an API-key connection on
 // SQLite, the full admin middleware chain and request log), at the same
-// concurrency. It reports each phase's p50 and p99 latency, the added p50,
-// and requests/s through the proxy. Load generator, node and upstream share
-// the machine's cores.
+// concurrency: 1 shows the cost of one request, 16 the throughput. It
+// reports each phase's p50 and p99 latency, the added p50, and requests/s
+// through the proxy. Load generator, node and upstream share the machine's
+// cores.
 func BenchmarkProxyOverhead(b *testing.B) {
 	api := newFakeAPI(b)
 	dir := b.TempDir()
@@ -39,7 +37,7 @@ func BenchmarkProxyOverhead(b *testing.B) {
 	conn := connectKey(b, e, "proxykey")
 
 	transport := api.Client().Transport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = proxyBenchConcurrency
+	transport.MaxIdleConnsPerHost = 16
 	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
 	get := func(url string, auth bool) func() error {
 		return func() error {
@@ -61,33 +59,36 @@ func BenchmarkProxyOverhead(b *testing.B) {
 	}
 	direct := get(api.URL+"/v1/static", false)
 	proxied := get(e.node.URL+"/v1/connections/"+conn+"/proxy/static", true)
-	// Warm both paths' connection pools, so neither phase pays handshakes.
-	loadPhase(b, 4*proxyBenchConcurrency, direct)
-	loadPhase(b, 4*proxyBenchConcurrency, proxied)
-
-	b.ResetTimer()
-	directLat, _ := loadPhase(b, b.N, direct)
-	proxyLat, proxyElapsed := loadPhase(b, b.N, proxied)
-	b.StopTimer()
-	b.ReportMetric(us(percentile(directLat, .50)), "direct-p50-µs")
-	b.ReportMetric(us(percentile(directLat, .99)), "direct-p99-µs")
-	b.ReportMetric(us(percentile(proxyLat, .50)), "proxy-p50-µs")
-	b.ReportMetric(us(percentile(proxyLat, .99)), "proxy-p99-µs")
-	b.ReportMetric(us(percentile(proxyLat, .50)-percentile(directLat, .50)), "added-p50-µs")
-	b.ReportMetric(float64(len(proxyLat))/proxyElapsed.Seconds(), "proxy-req/s")
+	for _, concurrency := range []int{1, 16} {
+		b.Run(fmt.Sprintf("concurrency=%d", concurrency), func(b *testing.B) {
+			// Warm both paths' connection pools, so neither phase pays handshakes.
+			loadPhase(b, 4*concurrency, concurrency, direct)
+			loadPhase(b, 4*concurrency, concurrency, proxied)
+			b.ResetTimer()
+			directLat, _ := loadPhase(b, b.N, concurrency, direct)
+			proxyLat, proxyElapsed := loadPhase(b, b.N, concurrency, proxied)
+			b.StopTimer()
+			b.ReportMetric(us(percentile(directLat, .50)), "direct-p50-µs")
+			b.ReportMetric(us(percentile(directLat, .99)), "direct-p99-µs")
+			b.ReportMetric(us(percentile(proxyLat, .50)), "proxy-p50-µs")
+			b.ReportMetric(us(percentile(proxyLat, .99)), "proxy-p99-µs")
+			b.ReportMetric(us(percentile(proxyLat, .50)-percentile(directLat, .50)), "added-p50-µs")
+			b.ReportMetric(float64(len(proxyLat))/proxyElapsed.Seconds(), "proxy-req/s")
+		})
+	}
 }
 
-// loadPhase makes n calls of do from proxyBenchConcurrency workers and
+// loadPhase makes n calls of do from concurrency workers and
 // returns the sorted latencies and the phase's duration. It stops at the
 // first error.
-func loadPhase(b *testing.B, n int, do func() error) ([]time.Duration, time.Duration) {
+func loadPhase(b *testing.B, n, concurrency int, do func() error) ([]time.Duration, time.Duration) {
 	var next atomic.Int64
 	var failed atomic.Bool
 	var mu sync.Mutex
 	var all []time.Duration
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range proxyBenchConcurrency {
+	for range concurrency {
 		wg.Go(func() {
 			var lat []time.Duration
 			for next.Add(1) <= int64(n) && !failed.Load() {

@@ -103,7 +103,7 @@ func newFakeAPI(t testing.TB) *fakeAPI {
 		io.WriteString(w, `{"ok": true}`)
 	})
 	// static is a 1 KiB JSON body, unrecorded, for the benchmark.
-	static := []byte(`{"data": "` + strings.Repeat("x", 1024-14) + `"}`)
+	static := []byte(`{"data": "` + strings.Repeat("x", 1024-12) + `"}`)
 	mux.HandleFunc("/v1/static", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(static)

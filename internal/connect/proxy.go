@@ -104,7 +104,7 @@ var errAttemptTimeout = errors.New("no response headers in time")
 // Errors are Patchbay's own and carry an apperr code: NotFound (no such
 // connection), Conflict (the connection needs the user to connect again),
 // Invalid (a bad path, query or method), Unprocessable (the provider left
-// the catalog, or the connection lacks a value its base URL needs),
+// the catalog, or the connection lacks a value its templates need),
 // Unavailable (a due refresh failed and the token has expired),
 // QuotaExceeded (queue wait), BadGateway (unreachable after the retries, or
 // refused by the SSRF guard) and GatewayTimeout (no response headers within
@@ -145,12 +145,16 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 		out.Attempts++
 		resp, err := s.attempt(ctx, base, p, creds)
 		if err != nil {
+			var own *apperr.Error
+			if errors.As(err, &own) {
+				return nil, err
+			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			var refused *safehttp.RefusedError
 			if errors.As(err, &refused) {
-				return nil, &apperr.Error{Code: apperr.BadGateway, Err: err, Message: fmt.Sprintf(
+				return nil, &apperr.Error{Code: apperr.BadGateway, Err: refused, Message: fmt.Sprintf(
 					"Patchbay refused to connect to the provider: %v; an operator may allow its network with --outbound-allow", refused)}
 			}
 			var badCert *tls.CertificateVerificationError
@@ -212,7 +216,8 @@ func (s *Service) mayRetry(ctx context.Context, attempts int, waited, delay time
 }
 
 // attempt sends base once with the connection's current credentials. The
-// attempt's context ends when the response body is closed.
+// attempt's context ends when the response body is closed. Its errors are
+// the transport's, or an *apperr.Error when the request could not be made.
 func (s *Service) attempt(ctx context.Context, base *http.Request, p *catalog.Provider, creds Credentials) (*http.Response, error) {
 	actx, cancel := context.WithCancelCause(ctx)
 	req := base.Clone(actx)
@@ -226,7 +231,7 @@ func (s *Service) attempt(ctx context.Context, base *http.Request, p *catalog.Pr
 	}
 	if err := authorize(req, p, proxyValues(creds)); err != nil {
 		cancel(nil)
-		return nil, fmt.Errorf("connection %s credentials: %w", creds.ConnectionID, err)
+		return nil, apperr.Errorf(apperr.Unprocessable, "the connection lacks what provider %s's headers or credentials need: %v", p.ID, err)
 	}
 	timer := time.AfterFunc(s.cfg.ProxyTimeout, func() { cancel(errAttemptTimeout) })
 	resp, err := s.proxyClient.Do(req)

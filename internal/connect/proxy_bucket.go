@@ -36,7 +36,8 @@ type buckets struct {
 }
 
 type bucket struct {
-	lim *rate.Limiter
+	lim    *rate.Limiter
+	budget catalog.Budget
 	// refill is how long an empty bucket takes to fill: a bucket unused for
 	// that long is full, the same as a new one, so dropping it loses nothing.
 	refill time.Duration
@@ -56,11 +57,11 @@ func newBucket(b catalog.Budget) *bucket {
 	perWindow := b.Requests - burst + 1
 	window := time.Duration(b.Window)
 	r := rate.Limit(float64(perWindow) / window.Seconds())
-	return &bucket{lim: rate.NewLimiter(r, burst), refill: time.Duration(float64(burst) / float64(r) * float64(time.Second))}
+	return &bucket{lim: rate.NewLimiter(r, burst), budget: b, refill: time.Duration(float64(burst) / float64(r) * float64(time.Second))}
 }
 
-// reserve takes a token from key's bucket, which is sized by budget when
-// new. It returns how long the caller must wait before sending; when that
+// reserve takes a token from key's bucket, which is sized by budget (made
+// anew when the provider's definition changed the budget). It returns how long the caller must wait before sending; when that
 // is longer than maxWait, ok is false and nothing is taken. A caller that
 // gives up waiting cancels the reservation, which gives the token back.
 func (bs *buckets) reserve(key string, budget catalog.Budget, now time.Time, maxWait time.Duration) (r *rate.Reservation, delay time.Duration, ok bool) {
@@ -73,7 +74,7 @@ func (bs *buckets) reserve(key string, budget catalog.Budget, now time.Time, max
 		bs.m = map[string]*bucket{}
 	}
 	b := bs.m[key]
-	if b == nil {
+	if b == nil || b.budget != budget {
 		b = newBucket(budget)
 		bs.m[key] = b
 	}

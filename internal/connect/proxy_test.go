@@ -69,6 +69,10 @@ func TestBucket(t *testing.T) {
 	if _, d, _ := bs.reserve("conn_a", budget, now, 2*time.Second); d.Round(time.Millisecond) != 1200*time.Millisecond {
 		t.Errorf("after a cancel, delay %s; want the cancelled 1.2s slot again", d)
 	}
+	// A changed budget (a provider definition updated) takes effect.
+	if _, d, ok := bs.reserve("conn_a", catalog.Budget{Requests: 50, Window: catalog.Duration(time.Second)}, now, 0); !ok || d != 0 {
+		t.Errorf("under a new budget, delay %s, ok %v; want a fresh bucket", d, ok)
+	}
 	// Other connections have buckets of their own.
 	if _, d, ok := bs.reserve("conn_b", budget, now, 0); !ok || d != 0 {
 		t.Errorf("another connection waited %s", d)

@@ -69,7 +69,7 @@ type node struct {
 
 // startNode runs `patchbay serve` on a free loopback port against opts and
 // waits until it listens. It is stopped (as by SIGTERM) when the test ends.
-func startNode(t *testing.T, opts store.Options, extra ...string) *node {
+func startNode(t testing.TB, opts store.Options, extra ...string) *node {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &node{Stdout: &syncBuffer{}, Logs: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
@@ -95,7 +95,7 @@ func startNode(t *testing.T, opts store.Options, extra ...string) *node {
 }
 
 // Stop shuts the node down as SIGTERM would and waits for it.
-func (n *node) Stop(t *testing.T) {
+func (n *node) Stop(t testing.TB) {
 	t.Helper()
 	if n.stop == nil {
 		return
@@ -131,7 +131,7 @@ func listeningAddr(logs string) string {
 
 // createKey runs `patchbay keys create` and returns the key from the last line
 // of its output, as the README tells people to do.
-func createKey(t *testing.T, opts store.Options, extra ...string) string {
+func createKey(t testing.TB, opts store.Options, extra ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	args := append([]string{"patchbay", "keys", "create", "--name", "test"}, storeArgs(opts)...)
@@ -155,7 +155,7 @@ type env struct {
 	client *client.Client
 }
 
-func setup(t *testing.T, d storetest.Dialect, extra ...string) *env {
+func setup(t testing.TB, d storetest.Dialect, extra ...string) *env {
 	t.Helper()
 	opts := d.Options(t)
 	key := createKey(t, opts)

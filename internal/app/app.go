@@ -207,7 +207,10 @@ func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault
 		outbound.RootCAs = pool
 	}
 	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, logger.With("component", "connect"),
-		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName()}), nil
+		connect.Config{
+			PublicURL: cfg.PublicURL, Node: nodeName(),
+			ProxyMaxAttempts: cfg.ProxyMaxAttempts, ProxyMaxWait: cfg.ProxyMaxWait, ProxyQueueWait: cfg.ProxyQueueWait, ProxyTimeout: cfg.ProxyTimeout,
+		}), nil
 }
 
 // newLimiter picks where rate-limit counts live: shared in the database when

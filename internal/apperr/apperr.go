@@ -22,7 +22,9 @@ const (
 	TooLarge         Code = "too_large"          // 413: body over the limit
 	Unprocessable    Code = "unprocessable"      // 422: well-formed but not acceptable
 	QuotaExceeded    Code = "quota_exceeded"     // 429
+	BadGateway       Code = "bad_gateway"        // 502: an upstream could not be reached or answered badly
 	Unavailable      Code = "unavailable"        // 503
+	GatewayTimeout   Code = "gateway_timeout"    // 504: an upstream did not answer in time
 	Internal         Code = "internal"           // 500
 )
 

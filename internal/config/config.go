@@ -101,6 +101,12 @@ type Config struct {
 	// ConnectRefreshInterval is how often the refresh job looks for
 	// connections whose access token expires before its next run.
 	ConnectRefreshInterval time.Duration
+	// ProxyMaxAttempts, ProxyMaxWait, ProxyQueueWait and ProxyTimeout bound
+	// the connections proxy: see connect.Config.
+	ProxyMaxAttempts int
+	ProxyMaxWait     time.Duration
+	ProxyQueueWait   time.Duration
+	ProxyTimeout     time.Duration
 }
 
 // Store returns the store options the configuration names.
@@ -297,6 +303,17 @@ var settings = []setting{
 		c.ConnectRefreshInterval = d
 		return nil
 	}},
+	{name: "proxy-max-attempts", def: "4", usage: "how often the connections proxy sends one request, retries included (1 to 10)", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			return errors.New("must be an integer from 1 to 10")
+		}
+		c.ProxyMaxAttempts = n
+		return nil
+	}},
+	{name: "proxy-max-wait", def: "30s", usage: "the most one proxied request waits between its attempts; a provider asking for longer gets its response passed back at once", set: durationSetter(func(c *Config) *time.Duration { return &c.ProxyMaxWait })},
+	{name: "proxy-queue-wait", def: "10s", usage: "the most a proxied request waits for its connection's rate budget before a 429", set: durationSetter(func(c *Config) *time.Duration { return &c.ProxyQueueWait })},
+	{name: "proxy-timeout", def: "30s", usage: "how long one proxied attempt may wait for the provider's response headers (the body then streams as long as the caller reads)", set: durationSetter(func(c *Config) *time.Duration { return &c.ProxyTimeout })},
 	{name: "rate-limit", def: "100", usage: "requests per window per API key, unless the key has its own limit; 0 turns limiting off", set: func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {

@@ -27,6 +27,11 @@ import (
 const (
 	SessionTTLDefault = 15 * time.Minute
 	LeaseTTLDefault   = 30 * time.Second
+
+	ProxyMaxAttemptsDefault = 4
+	ProxyMaxWaitDefault     = 30 * time.Second
+	ProxyQueueWaitDefault   = 10 * time.Second
+	ProxyTimeoutDefault     = 30 * time.Second
 )
 
 // Config tunes the service. Zero values mean the defaults.
@@ -43,11 +48,31 @@ type Config struct {
 	// a node that dies mid-refresh delays the others at most this long.
 	// Defaults to LeaseTTLDefault.
 	LeaseTTL time.Duration
+
+	// ProxyMaxAttempts bounds how often the proxy sends one request,
+	// retries included. Defaults to ProxyMaxAttemptsDefault.
+	ProxyMaxAttempts int
+	// ProxyMaxWait bounds the time one proxied request spends waiting
+	// between attempts; a provider that asks for a longer wait gets its
+	// answer passed back at once. Defaults to ProxyMaxWaitDefault.
+	ProxyMaxWait time.Duration
+	// ProxyQueueWait bounds how long a request waits for its connection's
+	// rate budget before it is refused with 429. Defaults to
+	// ProxyQueueWaitDefault.
+	ProxyQueueWait time.Duration
+	// ProxyTimeout bounds one attempt until the provider's response headers
+	// arrive; the body then streams for as long as the caller reads.
+	// Defaults to ProxyTimeoutDefault.
+	ProxyTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
 	c.SessionTTL = cmp.Or(c.SessionTTL, SessionTTLDefault)
 	c.LeaseTTL = cmp.Or(c.LeaseTTL, LeaseTTLDefault)
+	c.ProxyMaxAttempts = cmp.Or(c.ProxyMaxAttempts, ProxyMaxAttemptsDefault)
+	c.ProxyMaxWait = cmp.Or(c.ProxyMaxWait, ProxyMaxWaitDefault)
+	c.ProxyQueueWait = cmp.Or(c.ProxyQueueWait, ProxyQueueWaitDefault)
+	c.ProxyTimeout = cmp.Or(c.ProxyTimeout, ProxyTimeoutDefault)
 	c.Node = cmp.Or(c.Node, "node")
 	return c
 }
@@ -68,12 +93,18 @@ type Service struct {
 	logger  *slog.Logger
 	cfg     Config
 	flight  flight
+	// proxyClient is client without its whole-request timeout, for
+	// responses that stream (see newProxyClient).
+	proxyClient *http.Client
+	buckets     buckets
 }
 
 // NewService returns the connect service. client must be a safehttp client:
 // every provider URL is a third party's.
 func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, logger *slog.Logger, cfg Config) *Service {
-	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger, cfg: cfg.withDefaults()}
+	cfg = cfg.withDefaults()
+	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger, cfg: cfg,
+		proxyClient: newProxyClient(client)}
 }
 
 // CallbackURL is the redirect URI to register with providers.

@@ -48,7 +48,20 @@ func (s *Service) Credentials(ctx context.Context, connectionID string) (Credent
 		// caller's request.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
-		return s.refresh(ctx, connectionID, 0)
+		return s.refresh(ctx, connectionID, refreshNeed{})
+	})
+}
+
+// RefreshRejected refreshes a connection's access token after the provider
+// refused it (answered 401), even though it has not expired, unless the
+// stored token is no longer the rejected one: then another caller, here or
+// on another node, refreshed meanwhile, and its token is returned. It shares
+// Credentials' one-refresh-per-connection machinery (flight and lease).
+func (s *Service) RefreshRejected(ctx context.Context, connectionID, rejected string) (Credentials, error) {
+	return s.flight.do(connectionID, func() (Credentials, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		return s.refresh(ctx, connectionID, refreshNeed{rejected: rejected})
 	})
 }
 
@@ -66,10 +79,24 @@ func (s *Service) due(c Connection, now time.Time) bool {
 	return !now.Add(time.Duration(p.Auth.Refresh.Margin)).Before(*c.ExpiresAt)
 }
 
+// refreshNeed says why a refresh is wanted: the token is due within ahead
+// (zero for now; the refresh job looks ahead to its next run), or it is the
+// one a provider rejected ("" when none was).
+type refreshNeed struct {
+	ahead    time.Duration
+	rejected string
+}
+
+// stale reports whether c's access token, read again, still needs the
+// refresh.
+func (s *Service) stale(c Connection, sec secrets, need refreshNeed) bool {
+	return s.due(c, time.Now().Add(need.ahead)) || (need.rejected != "" && sec.AccessToken == need.rejected)
+}
+
 // refresh takes the connection's refresh lease (or waits for the node that
-// holds it), refreshes, and stores the new tokens. It refreshes a token due
-// within ahead as well as one due now.
-func (s *Service) refresh(ctx context.Context, connectionID string, ahead time.Duration) (Credentials, error) {
+// holds it), refreshes, and stores the new tokens, unless the token no
+// longer needs it when read again.
+func (s *Service) refresh(ctx context.Context, connectionID string, need refreshNeed) (Credentials, error) {
 	owner := randomToken(s.cfg.Node + ":")
 	for {
 		c, err := s.connection(ctx, s.db, connectionID)
@@ -79,11 +106,11 @@ func (s *Service) refresh(ctx context.Context, connectionID string, ahead time.D
 		if c.Status != StatusActive {
 			return Credentials{}, needsReauth(c.ID)
 		}
-		if !s.due(c, time.Now().Add(ahead)) { // refreshed meanwhile, by another node
-			sec, err := s.open(ctx, c)
-			if err != nil {
-				return Credentials{}, err
-			}
+		sec, err := s.open(ctx, c)
+		if err != nil {
+			return Credentials{}, err
+		}
+		if !s.stale(c, sec, need) { // refreshed meanwhile, by another node
 			return credentials(c, sec), nil
 		}
 		leased, err := s.lease(ctx, connectionID, owner)
@@ -91,7 +118,7 @@ func (s *Service) refresh(ctx context.Context, connectionID string, ahead time.D
 			return Credentials{}, err
 		}
 		if leased {
-			return s.refreshLeased(ctx, connectionID, owner, ahead)
+			return s.refreshLeased(ctx, connectionID, owner, need)
 		}
 		select {
 		case <-ctx.Done():
@@ -127,7 +154,7 @@ func (s *Service) release(ctx context.Context, connectionID, owner string) {
 }
 
 // refreshLeased refreshes a connection whose lease this call holds.
-func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string, ahead time.Duration) (Credentials, error) {
+func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string, need refreshNeed) (Credentials, error) {
 	// Read again under the lease: another node may have refreshed between
 	// our read and our lease.
 	c, err := s.connection(ctx, s.db, connectionID)
@@ -151,7 +178,7 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
 		form = clientCredentialsForm(p, c.Scopes)
 	}
-	if c.Status != StatusActive || !s.due(c, time.Now().Add(ahead)) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
+	if c.Status != StatusActive || !s.stale(c, sec, need) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
 		s.release(ctx, connectionID, owner)
 		if c.Status != StatusActive {
 			return Credentials{}, needsReauth(c.ID)

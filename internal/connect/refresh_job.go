@@ -218,7 +218,7 @@ func (s *Service) refreshOne(ctx context.Context, c Connection, ahead time.Durat
 		// that rotates refresh tokens may have rotated already.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
-		return s.refresh(ctx, c.ID, ahead)
+		return s.refresh(ctx, c.ID, refreshNeed{ahead: ahead})
 	})
 	if code := apperr.CodeOf(err); code == apperr.Conflict || code == apperr.NotFound {
 		return refused

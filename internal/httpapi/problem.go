@@ -52,7 +52,9 @@ var problemKinds = map[apperr.Code]problemKind{
 	apperr.TooLarge:         {http.StatusRequestEntityTooLarge, "payload-too-large", "Payload too large"},
 	apperr.Unprocessable:    {http.StatusUnprocessableEntity, "unprocessable", "Unprocessable request"},
 	apperr.QuotaExceeded:    {http.StatusTooManyRequests, "quota-exceeded", "Quota exceeded"},
+	apperr.BadGateway:       {http.StatusBadGateway, "bad-gateway", "Bad gateway"},
 	apperr.Unavailable:      {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+	apperr.GatewayTimeout:   {http.StatusGatewayTimeout, "gateway-timeout", "Gateway timeout"},
 	apperr.Internal:         {http.StatusInternalServerError, "internal", "Internal server error"},
 }
 

@@ -44,58 +44,15 @@ func buildOpenAPI(routes []route) object {
 	problem := schemas.ref(reflect.TypeFor[httpapi.Problem]())
 	paths := object{}
 	for _, rt := range routes {
-		method, path, _ := strings.Cut(rt.pattern, " ")
-		op := object{
-			"operationId": operationID(method, path),
-			"summary":     rt.endpoint.Summary,
-		}
-		var params []any
-		for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
-			params = append(params, object{"name": m[1], "in": "path", "required": true, "schema": object{"type": "string"}})
-		}
-		for _, q := range rt.endpoint.Query {
-			params = append(params, object{"name": q.Name, "in": "query", "description": q.Description, "schema": object{"type": "string"}})
-		}
-		if rt.admin && method != http.MethodGet {
-			params = append(params, object{"name": "Idempotency-Key", "in": "header",
-				"description": "makes the request safe to retry: a retry gets the first response", "schema": object{"type": "string", "maxLength": 255}})
-		}
-		if params != nil {
-			op["parameters"] = params
-		}
-		if rt.endpoint.Request != nil {
-			op["requestBody"] = object{"required": true, "content": object{
-				"application/json": object{"schema": schemas.ref(reflect.TypeOf(rt.endpoint.Request))}}}
-		}
-		status := rt.endpoint.Status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		success := object{"description": http.StatusText(status)}
-		switch {
-		case rt.endpoint.Response != nil:
-			success["content"] = object{"application/json": object{"schema": schemas.ref(reflect.TypeOf(rt.endpoint.Response))}}
-		case path == "/metrics":
-			success["content"] = object{"text/plain": object{"schema": object{"type": "string"}}}
-		case path == "/openapi.json":
-			success["content"] = object{"application/json": object{"schema": object{"type": "object"}}}
-		}
-		problemResponse := func(desc string) object {
-			return object{"description": desc, "content": object{"application/problem+json": object{"schema": problem}}}
-		}
-		responses := object{strconv.Itoa(status): success, "default": problemResponse("An error, as RFC 9457 problem details")}
-		if rt.admin {
-			responses["401"] = problemResponse("Missing or invalid API key")
-			responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
-			op["security"] = []any{object{"bearer": []any{}}}
-		}
-		op["responses"] = responses
+		methods, path := rt.operations()
 		item, _ := paths[path].(object)
 		if item == nil {
 			item = object{}
 			paths[path] = item
 		}
-		item[strings.ToLower(method)] = op
+		for _, method := range methods {
+			item[strings.ToLower(method)] = operation(rt, method, path, schemas, problem)
+		}
 	}
 	return object{
 		"openapi": "3.1.0",
@@ -110,6 +67,74 @@ func buildOpenAPI(routes []route) object {
 			"securitySchemes": object{"bearer": object{"type": "http", "scheme": "bearer", "description": "An admin API key (pbk_…)"}},
 		},
 	}
+}
+
+// anyMethod are the methods OpenAPI can describe, under which a route
+// pattern without a method (it matches them all) is documented.
+var anyMethod = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+
+// operations are the methods and the OpenAPI path a route is documented
+// under: a wildcard such as {path...} is written {path}.
+func (r route) operations() (methods []string, path string) {
+	method, path, ok := strings.Cut(r.pattern, " ")
+	if !ok {
+		return anyMethod, strings.ReplaceAll(r.pattern, "...}", "}")
+	}
+	return []string{method}, strings.ReplaceAll(path, "...}", "}")
+}
+
+// operation documents the route under one method.
+func operation(rt route, method, path string, schemas *schemaSet, problem object) object {
+	op := object{
+		"operationId": operationID(method, path),
+		"summary":     rt.endpoint.Summary,
+	}
+	var params []any
+	for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
+		params = append(params, object{"name": m[1], "in": "path", "required": true, "schema": object{"type": "string"}})
+	}
+	for _, q := range rt.endpoint.Query {
+		params = append(params, object{"name": q.Name, "in": "query", "description": q.Description, "schema": object{"type": "string"}})
+	}
+	switch {
+	case rt.forwarded:
+		params = append(params, object{"name": "Idempotency-Key", "in": "header",
+			"description": "passed on as it is; lets Patchbay retry a POST or PATCH", "schema": object{"type": "string"}})
+	case rt.admin && method != http.MethodGet:
+		params = append(params, object{"name": "Idempotency-Key", "in": "header",
+			"description": "makes the request safe to retry: a retry gets the first response", "schema": object{"type": "string", "maxLength": 255}})
+	}
+	if params != nil {
+		op["parameters"] = params
+	}
+	if rt.endpoint.Request != nil {
+		op["requestBody"] = object{"required": true, "content": object{
+			"application/json": object{"schema": schemas.ref(reflect.TypeOf(rt.endpoint.Request))}}}
+	}
+	status := rt.endpoint.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	success := object{"description": http.StatusText(status)}
+	switch {
+	case rt.endpoint.Response != nil:
+		success["content"] = object{"application/json": object{"schema": schemas.ref(reflect.TypeOf(rt.endpoint.Response))}}
+	case path == "/metrics":
+		success["content"] = object{"text/plain": object{"schema": object{"type": "string"}}}
+	case path == "/openapi.json":
+		success["content"] = object{"application/json": object{"schema": object{"type": "object"}}}
+	}
+	problemResponse := func(desc string) object {
+		return object{"description": desc, "content": object{"application/problem+json": object{"schema": problem}}}
+	}
+	responses := object{strconv.Itoa(status): success, "default": problemResponse("An error, as RFC 9457 problem details")}
+	if rt.admin {
+		responses["401"] = problemResponse("Missing or invalid API key")
+		responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
+		op["security"] = []any{object{"bearer": []any{}}}
+	}
+	op["responses"] = responses
+	return op
 }
 
 func operationID(method, path string) string {

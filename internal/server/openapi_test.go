@@ -85,30 +85,32 @@ func TestOpenAPIComplete(t *testing.T) {
 		}
 	}
 	for _, r := range rt.routes {
-		if !documented[r.pattern] {
-			t.Errorf("route %s is missing from /openapi.json", r.pattern)
-			continue
-		}
-		delete(documented, r.pattern)
-		method, path, _ := strings.Cut(r.pattern, " ")
-		op := doc.Paths[path][strings.ToLower(method)]
-		if op.Summary == "" || op.OperationID == "" || len(op.Responses) < 2 {
-			t.Errorf("%s: summary %q, operationId %q, %d responses", r.pattern, op.Summary, op.OperationID, len(op.Responses))
-		}
-		for _, m := range regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(path, -1) {
-			found := false
-			for _, p := range op.Parameters {
-				found = found || (p.In == "path" && p.Name == m[1])
+		methods, path := r.operations()
+		for _, method := range methods {
+			if !documented[method+" "+path] {
+				t.Errorf("route %s is missing from /openapi.json as %s %s", r.pattern, method, path)
+				continue
 			}
-			if !found {
-				t.Errorf("%s: path parameter %s undocumented", r.pattern, m[1])
+			delete(documented, method+" "+path)
+			op := doc.Paths[path][strings.ToLower(method)]
+			if op.Summary == "" || op.OperationID == "" || len(op.Responses) < 2 {
+				t.Errorf("%s: summary %q, operationId %q, %d responses", r.pattern, op.Summary, op.OperationID, len(op.Responses))
 			}
-		}
-		if (r.endpoint.Request != nil) != (op.RequestBody != nil) {
-			t.Errorf("%s: request body documented %v, handler takes one %v", r.pattern, op.RequestBody != nil, r.endpoint.Request != nil)
-		}
-		if r.admin != (len(op.Security) > 0) {
-			t.Errorf("%s: security documented %v, route needs a key %v", r.pattern, len(op.Security) > 0, r.admin)
+			for _, m := range regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(path, -1) {
+				found := false
+				for _, p := range op.Parameters {
+					found = found || (p.In == "path" && p.Name == m[1])
+				}
+				if !found {
+					t.Errorf("%s: path parameter %s undocumented", r.pattern, m[1])
+				}
+			}
+			if (r.endpoint.Request != nil) != (op.RequestBody != nil) {
+				t.Errorf("%s: request body documented %v, handler takes one %v", r.pattern, op.RequestBody != nil, r.endpoint.Request != nil)
+			}
+			if r.admin != (len(op.Security) > 0) {
+				t.Errorf("%s: security documented %v, route needs a key %v", r.pattern, len(op.Security) > 0, r.admin)
+			}
 		}
 	}
 	for op := range documented {
@@ -126,16 +128,18 @@ func TestOpenAPIComplete(t *testing.T) {
 	// The routes really are served: a documented admin route answers 401, not
 	// the router's "no route" 404.
 	for _, r := range rt.routes {
-		method, path, _ := strings.Cut(r.pattern, " ")
+		methods, path := r.operations()
 		path = regexp.MustCompile(`\{\w+\}`).ReplaceAllString(path, "x")
-		req, _ := http.NewRequest(method, srv.URL+path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if r.admin && resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("%s without a key: %d, want 401", r.pattern, resp.StatusCode)
+		for _, method := range methods {
+			req, _ := http.NewRequest(method, srv.URL+path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if r.admin && resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%s %s without a key: %d, want 401", method, r.pattern, resp.StatusCode)
+			}
 		}
 	}
 }

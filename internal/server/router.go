@@ -15,6 +15,9 @@ type route struct {
 	pattern  string // "GET /v1/tenants/{tenant_id}"
 	endpoint httpapi.Endpoint
 	admin    bool // needs an admin API key
+	// forwarded routes pass requests on to a third party, which gets the
+	// Idempotency-Key.
+	forwarded bool
 }
 
 // router is a ServeMux that remembers its routes for the OpenAPI document and
@@ -26,6 +29,8 @@ type router struct {
 	// idempotency keys, in that order (keys are scoped per API key, and a
 	// request refused by the rate limit must not claim a key).
 	adminChain func(http.Handler) http.Handler
+	// forwardChain wraps forwarded routes: adminChain without idempotency.
+	forwardChain func(http.Handler) http.Handler
 }
 
 func newRouter(d Deps) *router {
@@ -33,8 +38,9 @@ func newRouter(d Deps) *router {
 	limit := ratelimit.Middleware(d.Limiter, d.RateLimit, d.Logger)
 	idem := idempotency.Middleware(d.Idempotency)
 	return &router{
-		mux:        http.NewServeMux(),
-		adminChain: func(h http.Handler) http.Handler { return requireKey(limit(idem(h))) },
+		mux:          http.NewServeMux(),
+		adminChain:   func(h http.Handler) http.Handler { return requireKey(limit(idem(h))) },
+		forwardChain: func(h http.Handler) http.Handler { return requireKey(limit(h)) },
 	}
 }
 
@@ -48,6 +54,15 @@ func (rt *router) public(pattern string, e httpapi.Endpoint) {
 func (rt *router) admin(pattern string, e httpapi.Endpoint) {
 	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true})
 	rt.mux.Handle(pattern, named(pattern, rt.adminChain(e)))
+}
+
+// forwarded registers an admin route whose requests Patchbay forwards to a
+// third party. Its Idempotency-Key is the third party's to honour, so
+// Patchbay neither claims the key nor keeps the response, which may be large
+// and is streamed.
+func (rt *router) forwarded(pattern string, e httpapi.Endpoint) {
+	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true, forwarded: true})
+	rt.mux.Handle(pattern, named(pattern, rt.forwardChain(e)))
 }
 
 // finish adds the OpenAPI document, which describes every other route and

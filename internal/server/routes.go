@@ -120,6 +120,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/connections/{connection_id}", connect.HandleConnectionGet(d.Connect))
 	rt.admin("DELETE /v1/connections/{connection_id}", connect.HandleConnectionDelete(d.Connect))
 	rt.admin("GET /v1/connections/{connection_id}/credentials", connect.HandleConnectionCredentials(d.Connect))
+	rt.forwarded("/v1/connections/{connection_id}/proxy/{path...}", connect.HandleProxy(d.Connect)) // every method
 
 	rt.admin("POST /v1/tenants/{tenant_id}/messages", webhooks.HandlePublish(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", webhooks.HandlePublishBatch(d.Webhooks))

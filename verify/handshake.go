@@ -65,8 +65,12 @@ func (c Config) validateHandshake(problems map[string]string) {
 		}
 	case HandshakeEcho:
 	case HandshakeCRC:
-		if len(c.Secrets) == 0 {
-			problems["handshake"] = "crc signs with the first secret; this scheme has none"
+		// The answer is an HMAC, keyed with the secret, of whatever anyone
+		// sends: under a scheme that signs events the same way (stripe,
+		// github…) it would sign forged events, and under basic or api_key
+		// it would let the password be guessed offline.
+		if c.Scheme != SchemeHMAC {
+			problems["handshake"] = "crc is only for scheme hmac (X signs events with its own header)"
 		}
 	default:
 		problems["handshake"] = fmt.Sprintf("unknown handshake %q; want meta, echo or crc", c.Handshake)

@@ -67,6 +67,7 @@ func TestHandshakeConfig(t *testing.T) {
 		{verify.Config{Scheme: verify.SchemeGitHub, Secrets: []string{"s"}, VerifyToken: "t"}, "verify_token"},
 		{verify.Config{Scheme: verify.SchemeGitHub, Secrets: []string{"s"}, Handshake: "telepathy"}, "handshake"},
 		{verify.Config{Scheme: verify.SchemeNone, Handshake: verify.HandshakeCRC}, "handshake"},
+		{verify.Config{Scheme: verify.SchemeStripe, Secrets: []string{"whsec_x"}, Handshake: verify.HandshakeCRC}, "handshake"},
 	} {
 		var cerr *verify.ConfigError
 		if err := tt.cfg.Validate(); !errors.As(err, &cerr) || cerr.Fields[tt.field] == "" {
@@ -84,7 +85,7 @@ func FuzzHandshake(f *testing.F) {
 	cfgs := []verify.Config{
 		{Scheme: verify.SchemeNone, Handshake: verify.HandshakeMeta, VerifyToken: "tok"},
 		{Scheme: verify.SchemeNone, Handshake: verify.HandshakeEcho},
-		{Scheme: verify.SchemeGitHub, Secrets: []string{"k"}, Handshake: verify.HandshakeCRC},
+		{Scheme: verify.SchemeHMAC, Secrets: []string{"k"}, Header: "X-Sig", Handshake: verify.HandshakeCRC},
 	}
 	f.Fuzz(func(t *testing.T, rawQuery string) {
 		q, _ := url.ParseQuery(rawQuery)

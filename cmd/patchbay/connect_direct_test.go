@@ -28,8 +28,8 @@ func TestConnectDirect(t *testing.T) {
 		e.fake.mu.Lock()
 		grants, live := e.fake.clientGrants, e.fake.access[token]
 		e.fake.mu.Unlock()
-		if status != 200 || !strings.HasPrefix(token, "cc_") || !live || grants != 2 {
-			t.Errorf("credentials: %d %v; %d grants, want 2 and a live cc_ token", status, creds, grants)
+		if status != 200 || !strings.HasPrefix(token, "cc_") || !live || grants != 2 || creds["secrets"] != nil {
+			t.Errorf("credentials: %d %v; %d grants, want 2 and a live cc_ token, and no secrets besides", status, creds, grants)
 		}
 
 		// An OAuth provider's users must authorize in their browser.

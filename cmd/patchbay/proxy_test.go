@@ -493,7 +493,7 @@ func TestProxy(t *testing.T) {
 			}
 		})
 
-		t.Run("OAuth: 401 refreshes once; needs_reauth is 409", func(t *testing.T) {
+		t.Run("OAuth: 401 refreshes once, not again within a minute; needs_reauth is 409", func(t *testing.T) {
 			in := e.createJSON(t, "/v1/integrations", `{"provider_id":"fakeoauth","name":"Prod","client_id":"`+fakeClientID+
 				`","client_secret":"`+fakeClientSecret+`","scopes":["read","write"]}`)
 			oauthConn := e.connectOAuth(t, in["id"].(string), "user-1")
@@ -523,16 +523,37 @@ func TestProxy(t *testing.T) {
 				t.Errorf("%d refreshes for 5 concurrent 401s, want 1", refreshes)
 			}
 
-			// The provider refuses the refresh token too: 409.
+			// A token refused again within a minute of that refresh was
+			// refused for something else: the 401 is passed back, and the
+			// provider's refresh quota is not spent on it.
+			e.fake.mu.Lock()
+			clear(e.fake.access)
+			e.fake.mu.Unlock()
+			if resp, body := e.proxy(t, "GET", oauthConn, "/me", ""); resp.StatusCode != 401 {
+				t.Errorf("a second 401 within a minute: %d %s, want the provider's 401", resp.StatusCode, body)
+			}
+			e.fake.mu.Lock()
+			refreshes = e.fake.refreshes - before
+			e.fake.mu.Unlock()
+			if refreshes != 1 {
+				t.Errorf("%d refreshes after a second 401 within a minute, want still 1", refreshes)
+			}
+
+			// Another connection, whose refresh token the provider refuses
+			// too: 409.
+			other := e.connectOAuth(t, in["id"].(string), "user-2")
+			if resp, body := e.proxy(t, "GET", other, "/me", ""); resp.StatusCode != 200 {
+				t.Fatalf("first call of the other connection: %d %s", resp.StatusCode, body)
+			}
 			e.fake.mu.Lock()
 			clear(e.fake.access)
 			e.fake.failRefresh = true
 			e.fake.mu.Unlock()
-			resp, body := e.proxy(t, "GET", oauthConn, "/me", "")
+			resp, body := e.proxy(t, "GET", other, "/me", "")
 			if p := problem(t, resp, body); resp.StatusCode != 409 || !strings.Contains(p.Detail, "needs_reauth") {
 				t.Errorf("after invalid_grant: %d %s", resp.StatusCode, body)
 			}
-			resp, body = e.proxy(t, "GET", oauthConn, "/me", "")
+			resp, body = e.proxy(t, "GET", other, "/me", "")
 			if problem(t, resp, body); resp.StatusCode != 409 {
 				t.Errorf("a needs_reauth connection: %d %s", resp.StatusCode, body)
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/ttlcache"
 )
 
 // Defaults for Config.
@@ -68,7 +69,8 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	c.SessionTTL = cmp.Or(c.SessionTTL, SessionTTLDefault)
-	c.LeaseTTL = cmp.Or(c.LeaseTTL, LeaseTTLDefault)
+	// A lease must outlive the refresh it guards.
+	c.LeaseTTL = max(cmp.Or(c.LeaseTTL, LeaseTTLDefault), refreshTimeout+5*time.Second)
 	c.ProxyMaxAttempts = cmp.Or(c.ProxyMaxAttempts, ProxyMaxAttemptsDefault)
 	c.ProxyMaxWait = cmp.Or(c.ProxyMaxWait, ProxyMaxWaitDefault)
 	c.ProxyQueueWait = cmp.Or(c.ProxyQueueWait, ProxyQueueWaitDefault)
@@ -93,6 +95,9 @@ type Service struct {
 	logger  *slog.Logger
 	cfg     Config
 	flight  flight
+	// rejections are the connections refreshed after a provider's 401
+	// within rejectedRefreshGap.
+	rejections *ttlcache.Cache[string, struct{}]
 	// proxyClient is client without its whole-request timeout, for
 	// responses that stream (see newProxyClient).
 	proxyClient *http.Client
@@ -104,7 +109,7 @@ type Service struct {
 func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, logger *slog.Logger, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger, cfg: cfg,
-		proxyClient: newProxyClient(client)}
+		proxyClient: newProxyClient(client), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap)}
 }
 
 // CallbackURL is the redirect URI to register with providers.

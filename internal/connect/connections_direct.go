@@ -3,6 +3,7 @@ package connect
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -65,6 +66,9 @@ func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Co
 			return Connection{}, credentialsRefused(p, "the token endpoint", err)
 		}
 		nc.secrets.AccessToken, nc.secrets.TokenType, nc.scopes, nc.expiresAt = tr.AccessToken, tr.TokenType, tr.granted(nc.scopes), tr.expiry(now)
+		// For the verification request only: the stored token is
+		// secrets.AccessToken, which refreshes replace.
+		values.Secrets = maps.Clone(values.Secrets)
 		values.Secrets["access_token"] = tr.AccessToken
 	}
 	if err := s.verify(ctx, p, values); err != nil {

@@ -52,15 +52,27 @@ func (s *Service) Credentials(ctx context.Context, connectionID string) (Credent
 	})
 }
 
+// rejectedRefreshGap is how long after a refresh that a provider's 401
+// caused, another 401 of the same connection refreshes nothing on this
+// node: a token refused so soon was refused for something else (a scope, a
+// path), and refreshing again would spend the provider's refresh quota and,
+// with rotating refresh tokens, risk the grant.
+const rejectedRefreshGap = time.Minute
+
 // RefreshRejected refreshes a connection's access token after the provider
 // refused it (answered 401), even though it has not expired, unless the
 // stored token is no longer the rejected one: then another caller, here or
 // on another node, refreshed meanwhile, and its token is returned. It shares
-// Credentials' one-refresh-per-connection machinery (flight and lease).
+// Credentials' one-refresh-per-connection machinery (flight and lease), and
+// refreshes at most once per rejectedRefreshGap per connection.
 func (s *Service) RefreshRejected(ctx context.Context, connectionID, rejected string) (Credentials, error) {
 	return s.flight.do(connectionID, func() (Credentials, error) {
+		if _, recent := s.rejections.Get(connectionID); recent {
+			return s.stored(ctx, connectionID)
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
+		defer s.rejections.Put(connectionID, struct{}{})
 		return s.refresh(ctx, connectionID, refreshNeed{rejected: rejected})
 	})
 }
@@ -118,6 +130,11 @@ func (s *Service) refresh(ctx context.Context, connectionID string, need refresh
 			return Credentials{}, err
 		}
 		if leased {
+			// From here the provider may rotate the refresh token: the
+			// refresh must run to its end and store what it got, whatever
+			// was left of the time spent waiting.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+			defer cancel()
 			return s.refreshLeased(ctx, connectionID, owner, need)
 		}
 		select {
@@ -178,6 +195,10 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
 		form = clientCredentialsForm(p, c.Scopes)
 	}
+	if form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" && c.ExpiresAt != nil && !time.Now().Before(*c.ExpiresAt) {
+		// Expired, and nothing to renew it with: only the user can.
+		return Credentials{}, s.markNeedsReauth(ctx, c, owner, "expired")
+	}
 	if c.Status != StatusActive || !s.stale(c, sec, need) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
 		s.release(ctx, connectionID, owner)
 		if c.Status != StatusActive {
@@ -205,7 +226,8 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 // storeRefreshed writes the new access token together with the rotated
 // refresh token, in one statement, and releases the lease. The write does
 // not depend on still holding the lease: these tokens are now the only ones
-// that work, and losing them would strand the connection.
+// that work, and losing them would strand the connection. Only a repair
+// (new credentials from a connect flow) or a deletion meanwhile wins.
 func (s *Service) storeRefreshed(ctx context.Context, c Connection, sec secrets, tr tokenResponse) (Credentials, error) {
 	sec.AccessToken = tr.AccessToken
 	if tr.TokenType != "" {
@@ -223,25 +245,43 @@ func (s *Service) storeRefreshed(ctx context.Context, c Connection, sec secrets,
 	if exp := tr.expiry(now); !exp.IsZero() {
 		c.ExpiresAt = &exp
 	}
-	var lost bool
+	var replaced bool
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE connections SET credentials = ?, expires_at = ?, refreshed_at = ?, updated_at = ?,
-			refresh_failures = 0, next_refresh_at = NULL, refresh_lease_owner = NULL, refresh_lease_until = NULL WHERE id = ?`,
-			sealed, c.ExpiresAt, tx.Now(), tx.Now(), c.ID)
+			refresh_failures = 0, next_refresh_at = NULL, refresh_lease_owner = NULL, refresh_lease_until = NULL
+			WHERE id = ? AND credentials = ?`,
+			sealed, c.ExpiresAt, tx.Now(), tx.Now(), c.ID, c.sealed)
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
-		lost = n == 0
+		replaced = n == 0
 		c.RefreshedAt, c.UpdatedAt = new(tx.Now()), tx.Now()
 		return nil
 	})
 	if err != nil {
 		return Credentials{}, err
 	}
-	if lost {
-		// Deleted while refreshing: the new tokens belong to nothing.
-		return Credentials{}, apperr.Errorf(apperr.NotFound, "connection %s not found", c.ID)
+	if replaced {
+		// Deleted, or repaired by a connect flow, while refreshing: the
+		// tokens of the old grant must not overwrite the new grant's.
+		return s.stored(ctx, c.ID)
+	}
+	return credentials(c, sec), nil
+}
+
+// stored returns a connection's credentials as stored, without refreshing.
+func (s *Service) stored(ctx context.Context, connectionID string) (Credentials, error) {
+	c, err := s.connection(ctx, s.db, connectionID)
+	if err != nil {
+		return Credentials{}, err
+	}
+	if c.Status != StatusActive {
+		return Credentials{}, needsReauth(c.ID)
+	}
+	sec, err := s.open(ctx, c)
+	if err != nil {
+		return Credentials{}, err
 	}
 	return credentials(c, sec), nil
 }
@@ -273,13 +313,14 @@ func (s *Service) refused(ctx context.Context, c Connection, sec secrets, owner 
 		}
 		c = now // the same refresh token, so the refusal stands
 	}
-	return Credentials{}, s.markNeedsReauth(ctx, c, owner)
+	return Credentials{}, s.markNeedsReauth(ctx, c, owner, "invalid_grant")
 }
 
-// markNeedsReauth records that the provider refused the refresh token and
-// emits connection.needs_reauth. It changes nothing if the credentials
-// changed since c was read: they are newer than the refused token.
-func (s *Service) markNeedsReauth(ctx context.Context, c Connection, owner string) error {
+// markNeedsReauth records that the connection's grant is gone (reason:
+// invalid_grant, the provider refused the refresh token; or expired, there
+// was none) and emits connection.needs_reauth. It changes nothing if the
+// credentials changed since c was read: they are newer than the dead ones.
+func (s *Service) markNeedsReauth(ctx context.Context, c Connection, owner, reason string) error {
 	var marked bool
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE connections SET status = ?, refresh_lease_owner = NULL, refresh_lease_until = NULL, updated_at = ?
@@ -293,7 +334,7 @@ func (s *Service) markNeedsReauth(ctx context.Context, c Connection, owner strin
 		marked = true
 		return s.emit(ctx, tx, "connection.needs_reauth", map[string]any{
 			"connection_id": c.ID, "tenant_id": c.TenantID, "end_user_id": c.EndUserID, "provider_id": c.Provider.ID,
-			"reason": "invalid_grant",
+			"reason": reason,
 		})
 	})
 	if err != nil || !marked {

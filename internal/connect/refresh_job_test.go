@@ -397,3 +397,59 @@ func TestRefreshBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshEdges: an expired token with no refresh token needs the user;
+// one not yet expired is used as it is; and a repair that lands while a
+// refresh is on its way wins over the old grant's new tokens.
+func TestRefreshEdges(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		ts := newTokenServer(t)
+		b := setupRefresh(t, d, map[string]*tokenServer{"fake": ts})
+		ctx := t.Context()
+
+		expired := b.connection(t, "fake", "", -time.Second)
+		if _, err := b.svc.Credentials(ctx, expired); err == nil || !strings.Contains(err.Error(), "needs_reauth") {
+			t.Errorf("Credentials of an expired token with no refresh token: %v, want needs_reauth", err)
+		}
+		if st := b.state(t, expired); st.Status != StatusNeedsReauth {
+			t.Errorf("status %s, want needs_reauth", st.Status)
+		}
+		due := b.connection(t, "fake", "", 30*time.Second)
+		if creds, err := b.svc.Credentials(ctx, due); err != nil || creds.AccessToken != "at_first" {
+			t.Errorf("Credentials of a due token with no refresh token: %+v, %v; want it as it is", creds, err)
+		}
+		if diff := cmp.Diff([]string{"connection.needs_reauth"}, b.events.all()); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+
+		ts.grant("rt_old_grant")
+		repaired := b.connection(t, "fake", "rt_old_grant", 30*time.Second)
+		var once sync.Once
+		ts.mu.Lock()
+		ts.beforeRef = func() {
+			once.Do(func() { // a connect flow repairs the connection meanwhile
+				sealed, err := b.svc.seal(context.Background(), "acme", repaired, secrets{AccessToken: "at_repaired", RefreshToken: "rt_repaired"})
+				if err == nil {
+					_, err = b.db.Exec(context.Background(), "UPDATE connections SET credentials = ?, expires_at = ? WHERE id = ?",
+						sealed, time.Now().Add(time.Hour), repaired)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		ts.mu.Unlock()
+		creds, err := b.svc.Credentials(ctx, repaired)
+		if err != nil || creds.AccessToken != "at_repaired" {
+			t.Errorf("Credentials when a repair raced the refresh: %+v, %v; want the repaired token", creds, err)
+		}
+		c, err := b.svc.connection(ctx, b.db, repaired)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sec, err := b.svc.open(ctx, c); err != nil || sec.RefreshToken != "rt_repaired" {
+			t.Errorf("stored refresh token %q (%v), want the repair's", sec.RefreshToken, err)
+		}
+	})
+}

@@ -1,7 +1,8 @@
 // Package ttlcache is the short per-node cache in front of database reads on
 // hot paths (API keys, OAuth clients, inbound sources): an entry is trusted
 // for a fixed time, so a change made on another node is seen within it, and
-// the node that makes a change forgets the entry at once.
+// the node that makes a change forgets the entry at once. It also remembers
+// what happened recently per key, such as the proxy's refreshes after a 401.
 package ttlcache
 
 import (

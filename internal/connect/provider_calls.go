@@ -219,11 +219,24 @@ func authorize(req *http.Request, p *catalog.Provider, values catalog.Values) er
 	case catalog.InHeader:
 		req.Header.Set(c.Name, val)
 	case catalog.InQuery:
-		q := req.URL.Query()
-		q.Set(c.Name, val)
-		req.URL.RawQuery = q.Encode()
+		req.URL.RawQuery = withParam(req.URL.RawQuery, c.Name, val)
 	}
 	return nil
+}
+
+// withParam sets one query parameter and leaves the rest of the raw query
+// exactly as it was: the caller's order and encoding are the provider's
+// business. A caller's own value for the parameter is dropped.
+func withParam(rawQuery, name, val string) string {
+	var kept []string
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		key, _, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(key); pair == "" || err == nil && k == name {
+			continue
+		}
+		kept = append(kept, pair)
+	}
+	return strings.Join(append(kept, url.QueryEscape(name)+"="+url.QueryEscape(val)), "&")
 }
 
 // lookup follows an RFC 6901 JSON pointer into a decoded document.

@@ -1,7 +1,9 @@
 package connect
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -111,61 +113,69 @@ func (s *Service) DeleteProvider(ctx context.Context, providerID string) error {
 // stored definition that no longer parses (a newer schema dropped something
 // it used) is logged and left out rather than stopping the node.
 func (s *Service) LoadProviders(ctx context.Context) error {
+	_, err := s.loadProviders(ctx, nil)
+	return err
+}
+
+// loadProviders reads the definitions and, unless their digest equals last,
+// parses them into the catalog. It returns their digest.
+func (s *Service) loadProviders(ctx context.Context, last []byte) ([]byte, error) {
 	rows, err := s.db.Query(ctx, "SELECT id, definition FROM provider_definitions ORDER BY id")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
-	var defs []*catalog.Provider
+	type stored struct{ id, definition string }
+	var all []stored
+	digest := sha256.New()
 	for rows.Next() {
-		var providerID, definition string
-		if err := rows.Scan(&providerID, &definition); err != nil {
-			return err
+		var d stored
+		if err := rows.Scan(&d.id, &d.definition); err != nil {
+			return nil, err
 		}
-		p, err := catalog.Parse("", []byte(definition))
+		all = append(all, d)
+		fmt.Fprintf(digest, "%d:%s%d:%s", len(d.id), d.id, len(d.definition), d.definition)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sum := digest.Sum(nil)
+	if bytes.Equal(sum, last) {
+		return sum, nil
+	}
+	var defs []*catalog.Provider
+	for _, d := range all {
+		p, err := catalog.Parse("", []byte(d.definition))
 		if err != nil {
-			s.logger.Error("a provider definition added through the API no longer parses; it is left out", "provider_id", providerID, "error", err)
+			s.logger.Error("a provider definition added through the API no longer parses; it is left out", "provider_id", d.id, "error", err)
 			continue
 		}
 		defs = append(defs, p)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	s.catalog.SetAPIDefinitions(defs)
-	return nil
+	return sum, nil
 }
 
 // WatchProviders reloads the API's provider definitions every
-// providerReload until ctx ends, so changes made on other nodes arrive.
+// providerReload until ctx ends, so changes made on other nodes arrive. The
+// table is small: it is read whole, and parsed again only when it changed.
 func (s *Service) WatchProviders(ctx context.Context) {
 	tick := time.NewTicker(providerReload)
 	defer tick.Stop()
-	var last string
+	var last []byte
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		// Parse again only when something changed: the count and the latest
-		// change together move with every insert, update and delete.
-		// (max() loses the column's type on SQLite, so it is compared as
-		// whatever the driver returns.)
-		var n int
-		var latest any
-		err := s.db.QueryRow(ctx, "SELECT count(*), max(updated_at) FROM provider_definitions").Scan(&n, &latest)
-		if err == nil {
-			version := fmt.Sprint(n, latest)
-			if version == last {
-				continue
+		sum, err := s.loadProviders(ctx, last)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.logger.Warn("reloading provider definitions failed", "error", err)
 			}
-			if err = s.LoadProviders(ctx); err == nil {
-				last = version
-			}
+			continue
 		}
-		if err != nil && ctx.Err() == nil {
-			s.logger.Warn("reloading provider definitions failed", "error", err)
-		}
+		last = sum
 	}
 }

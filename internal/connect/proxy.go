@@ -30,6 +30,9 @@ const (
 // connection can be reused; longer ones are closed.
 const discardLimit = 64 << 10
 
+// discardWait bounds the time spent reading a response that is dropped.
+const discardWait = time.Second
+
 // ProxyRequest is one request to send to a provider through a connection.
 type ProxyRequest struct {
 	// Method defaults to GET.
@@ -126,9 +129,18 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body)
 	}
-	base, err := http.NewRequestWithContext(ctx, cmp.Or(req.Method, http.MethodGet), target, body)
+	method := cmp.Or(req.Method, http.MethodGet)
+	if method == http.MethodConnect || method == http.MethodTrace {
+		// CONNECT would open a tunnel, and TRACE echo the injected
+		// credentials back to the caller.
+		return nil, apperr.Errorf(apperr.MethodNotAllowed, "the proxy does not send %s requests", method)
+	}
+	base, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
-		return nil, apperr.InvalidFields(map[string]string{"method": "is not a valid HTTP method"})
+		if !validMethod(method) {
+			return nil, apperr.InvalidFields(map[string]string{"method": "is not a valid HTTP method"})
+		}
+		return nil, apperr.InvalidFields(map[string]string{"path": "does not make a valid URL with the provider's base URL"})
 	}
 	base.Header = forwardHeader(req.Header)
 	retryable := idempotent(base.Method) || base.Header.Get("Idempotency-Key") != ""
@@ -452,10 +464,26 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // discard reads a little of a response that will not be used, so its
-// connection can be reused, and closes it.
+// connection can be reused, and closes it. A provider that trickles the body
+// is cut off after discardWait rather than holding up the retry.
 func discard(resp *http.Response) {
+	cut := time.AfterFunc(discardWait, func() { resp.Body.Close() })
 	io.CopyN(io.Discard, resp.Body, discardLimit) //nolint:errcheck // only for connection reuse
+	cut.Stop()
 	resp.Body.Close()
+}
+
+// validMethod reports whether m is an HTTP method token (RFC 9110 section 9).
+func validMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for _, r := range m {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // newProxyClient derives the proxy's client from the service's safehttp

@@ -117,12 +117,12 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	reg := prometheus.NewRegistry()
 	incoming := inbound.NewService(db, v, inserter, hooks, cfg.PublicURL, reg)
-	connections, err := newConnect(cfg, logger, db, v, providers, hooks)
+	connections, err := newConnect(cfg, logger, db, v, providers, hooks, inserter)
 	if err != nil {
 		return nil, err
 	}
 
-	workers, periodic := registry(db, hooks, provider, incoming)
+	workers, periodic := registry(db, hooks, provider, incoming, connections)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -186,7 +186,8 @@ func loadCatalog(dir string) (*catalog.Catalog, error) {
 
 // newConnect builds the connect service. Its data keys are wrapped by the
 // configured encryption key, which is the key-encryption key.
-func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service) (*connect.Service, error) {
+func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service,
+	jobs connect.JobInserter) (*connect.Service, error) {
 	outbound := safehttp.Options{Allow: cfg.OutboundAllow}
 	if cfg.ConnectCAFile != "" {
 		pem, err := os.ReadFile(cfg.ConnectCAFile)
@@ -202,7 +203,7 @@ func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault
 		}
 		outbound.RootCAs = pool
 	}
-	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, logger.With("component", "connect"),
+	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, hooks, jobs, logger.With("component", "connect"),
 		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName()}), nil
 }
 

@@ -17,7 +17,7 @@ import (
 
 // registry is the one place where every job's worker and every periodic job
 // is registered.
-func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service) (*river.Workers, []*river.PeriodicJob) {
+func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service, connections *connect.Service) (*river.Workers, []*river.PeriodicJob) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -29,6 +29,8 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 	river.AddWorker(workers, &inbound.DedupeCleanupWorker{DB: db})
 	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks})
 	river.AddWorker(workers, &connect.SessionCleanupWorker{DB: db})
+	river.AddWorker(workers, &connect.SyncTickWorker{Service: connections})
+	river.AddWorker(workers, &connect.SyncRunWorker{Service: connections})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -48,6 +50,11 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return connect.SessionCleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Due syncs are claimed this often; a sync's own interval is at
+		// least a minute, and the run call starts one at once.
+		river.NewPeriodicJob(river.PeriodicInterval(15*time.Second),
+			func() (river.JobArgs, *river.InsertOpts) { return connect.SyncTickArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 	return workers, periodic

@@ -122,11 +122,12 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, err
 	}
 
-	workers, periodic := registry(db, hooks, provider, incoming, connections)
+	workers, periodic, queues := registry(db, hooks, provider, incoming, connections)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
 		Periodic:    periodic,
+		Queues:      queues,
 		RescueAfter: cfg.JobRescueAfter,
 		Logger:      logger.With("component", "jobs"),
 	}

@@ -15,9 +15,9 @@ import (
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
-// registry is the one place where every job's worker and every periodic job
-// is registered.
-func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service, connections *connect.Service) (*river.Workers, []*river.PeriodicJob) {
+// registry is the one place where every job's worker, every periodic job and
+// every queue besides the default one is registered.
+func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service, connections *connect.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -51,11 +51,12 @@ func registry(db *store.DB, hooks *webhooks.Service, provider *oauth.Service, in
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return connect.SessionCleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
-		// Due syncs are claimed this often; a sync's own interval is at
-		// least a minute, and the run call starts one at once.
+		// Due syncs are queued this often; a sync's own interval is at
+		// least a minute, and the run call queues one at once.
 		river.NewPeriodicJob(river.PeriodicInterval(15*time.Second),
 			func() (river.JobArgs, *river.InsertOpts) { return connect.SyncTickArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
-	return workers, periodic
+	queues := map[string]river.QueueConfig{connect.SyncQueue: {MaxWorkers: connect.SyncQueueWorkers}}
+	return workers, periodic, queues
 }

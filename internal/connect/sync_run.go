@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -43,8 +42,8 @@ const (
 	// syncLeaseTTL is how long a run's claim lasts without renewal. Every
 	// page renews it; a node that dies mid-run delays the sync this long.
 	syncLeaseTTL = 2 * time.Minute
-	// syncTickConcurrency bounds the runs one tick claims and runs at once.
-	syncTickConcurrency = 4
+	// syncTickBatch bounds the run jobs one tick queues.
+	syncTickBatch = 100
 	// syncRetryBase is the first retry's delay after a failure; it doubles
 	// per consecutive failure up to the sync's interval.
 	syncRetryBase = 30 * time.Second
@@ -87,7 +86,7 @@ func (s *Service) RunSync(ctx context.Context, syncID string) (Sync, error) {
 		if _, err := tx.Exec(ctx, "UPDATE syncs SET next_run_at = ? WHERE id = ?", sy.NextRunAt, sy.ID); err != nil {
 			return Sync{}, err
 		}
-		_, err = s.jobs.InsertTx(ctx, tx.Tx, SyncRunArgs{SyncID: sy.ID}, nil)
+		_, err = s.jobs.InsertTx(ctx, tx.Tx, SyncRunArgs{SyncID: sy.ID, Manual: true}, nil)
 		return sy, err
 	})
 }
@@ -131,52 +130,43 @@ func (s *Service) claim(ctx context.Context, syncID, owner, reason string) (Sync
 	return sy, run, claimed, err
 }
 
-// runDue claims up to syncTickConcurrency due syncs and runs them at once.
-func (s *Service) runDue(ctx context.Context) error {
-	rows, err := s.db.Query(ctx, `SELECT id FROM syncs WHERE paused = ? AND next_run_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-		ORDER BY next_run_at LIMIT ?`, false, s.db.Now(), s.db.Now(), 4*syncTickConcurrency)
-	if err != nil {
-		return fmt.Errorf("due syncs: %w", err)
-	}
-	var due []string
-	for rows.Next() {
-		var syncID string
-		if err := rows.Scan(&syncID); err != nil {
-			rows.Close()
-			return err
-		}
-		due = append(due, syncID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait() // the runs end with the job, not before
-	started := 0
-	for _, syncID := range due {
-		if started == syncTickConcurrency {
-			break
-		}
-		owner := randomToken(s.cfg.Node + ":")
-		sy, run, ok, err := s.claim(ctx, syncID, owner, reasonSchedule)
+// scheduleDue queues a run job for each due sync, oldest due first. The
+// jobs claim their syncs when they start; one for a sync another node is
+// running finds it leased and does nothing.
+func (s *Service) scheduleDue(ctx context.Context) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM syncs WHERE paused = ? AND next_run_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+			ORDER BY next_run_at LIMIT ?`, false, tx.Now(), tx.Now(), syncTickBatch)
 		if err != nil {
+			return fmt.Errorf("due syncs: %w", err)
+		}
+		var due []string
+		for rows.Next() {
+			var syncID string
+			if err := rows.Scan(&syncID); err != nil {
+				rows.Close()
+				return err
+			}
+			due = append(due, syncID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		if !ok { // another node took it first
-			continue
+		for _, syncID := range due {
+			if _, err := s.jobs.InsertTx(ctx, tx.Tx, SyncRunArgs{SyncID: syncID}, nil); err != nil {
+				return err
+			}
 		}
-		started++
-		wg.Go(func() { s.execute(ctx, sy, run, owner) })
-	}
-	return nil
+		return nil
+	})
 }
 
-// runOne runs one sync if it is still due, for the run call. It reports
-// whether the sync was leased by another run, to try again later.
-func (s *Service) runOne(ctx context.Context, syncID string) (busy bool, err error) {
+// runOne runs one sync if it is still due. It reports whether the sync was
+// leased by another run, for a run call to try again later.
+func (s *Service) runOne(ctx context.Context, syncID, reason string) (busy bool, err error) {
 	owner := randomToken(s.cfg.Node + ":")
-	sy, run, ok, err := s.claim(ctx, syncID, owner, reasonManual)
+	sy, run, ok, err := s.claim(ctx, syncID, owner, reason)
 	if err != nil || ok {
 		if ok {
 			s.execute(ctx, sy, run, owner)
@@ -672,7 +662,15 @@ func pruneRuns(ctx context.Context, tx *store.Tx, syncID string) error {
 	return err
 }
 
-// SyncTickArgs is the periodic job that runs due syncs.
+// SyncQueue is the River queue sync runs work in, apart from the default
+// queue so that long runs never hold up other jobs; SyncQueueWorkers bounds
+// the runs one node works at once.
+const (
+	SyncQueue        = "syncs"
+	SyncQueueWorkers = 4
+)
+
+// SyncTickArgs is the periodic job that queues runs of due syncs.
 type SyncTickArgs struct{}
 
 // Kind is the job's stable name.
@@ -684,27 +682,35 @@ type SyncTickWorker struct {
 	Service *Service
 }
 
-// Timeout lets the tick outlast its runs, each bounded by syncRunTimeout.
-func (w *SyncTickWorker) Timeout(*river.Job[SyncTickArgs]) time.Duration {
-	return syncRunTimeout + 30*time.Second
-}
-
-// Work claims due syncs and runs them. A failed run is recorded on the sync
-// and retried by its schedule, not by River.
+// Work queues a run job per due sync.
 func (w *SyncTickWorker) Work(ctx context.Context, _ *river.Job[SyncTickArgs]) error {
-	return w.Service.runDue(ctx)
+	return w.Service.scheduleDue(ctx)
 }
 
-// SyncRunArgs runs one sync now, for the run call. It is not unique: River
-// may still count a finished job as running for a moment, which would drop
-// the next call's job, while a surplus job is harmless (it finds the sync
-// leased, waits, then finds it no longer due).
+// SyncRunArgs runs one sync if it is due: queued by the tick, or by the run
+// call (Manual), which also runs paused syncs.
 type SyncRunArgs struct {
 	SyncID string `json:"sync_id"`
+	Manual bool   `json:"manual,omitempty"`
 }
 
 // Kind is the job's stable name.
 func (SyncRunArgs) Kind() string { return "connect_sync_run" }
+
+// InsertOpts puts runs in their own queue. Scheduled runs are unique while
+// waiting, so a backlog does not queue a sync twice; run calls are not,
+// since River may count a finished job as running for a moment, which
+// would drop the call, while a surplus job is harmless (it finds the sync
+// leased or no longer due).
+func (a SyncRunArgs) InsertOpts() river.InsertOpts {
+	opts := river.InsertOpts{Queue: SyncQueue}
+	if !a.Manual {
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+		}}
+	}
+	return opts
+}
 
 // SyncRunWorker works SyncRunArgs.
 type SyncRunWorker struct {
@@ -717,11 +723,16 @@ func (w *SyncRunWorker) Timeout(*river.Job[SyncRunArgs]) time.Duration {
 	return syncRunTimeout + 30*time.Second
 }
 
-// Work runs the sync unless a tick ran it first; while another run holds it,
-// the job waits and tries again.
+// Work runs the sync. A failed run is recorded on the sync and retried by
+// its schedule, not by River. A run call that finds the sync running waits
+// and tries again.
 func (w *SyncRunWorker) Work(ctx context.Context, job *river.Job[SyncRunArgs]) error {
-	busy, err := w.Service.runOne(ctx, job.Args.SyncID)
-	if busy {
+	reason := reasonSchedule
+	if job.Args.Manual {
+		reason = reasonManual
+	}
+	busy, err := w.Service.runOne(ctx, job.Args.SyncID, reason)
+	if busy && job.Args.Manual {
 		return river.JobSnooze(5 * time.Second)
 	}
 	return err

@@ -607,6 +607,10 @@ func TestSyncValidation(t *testing.T) {
 		if _, b := e.do(t, "GET", "/v1/syncs?tenant_id=other", ""); strings.Contains(string(b), id) {
 			t.Errorf("list by another tenant: %s", b)
 		}
+		incr := e.createSync(t, `"request":{"path":"/incremental"},"record_id":"id","mode":"incremental","incremental":{"param":"since","field":"updated"}`)
+		if resp, b := e.do(t, "PATCH", "/v1/syncs/"+incr, `{"mode":"full"}`); resp.StatusCode != 200 || strings.Contains(string(b), `"incremental"`) {
+			t.Errorf("patch to full mode: %d %s", resp.StatusCode, b)
+		}
 		if resp, _ := e.do(t, "DELETE", "/v1/syncs/"+id, ""); resp.StatusCode != 204 {
 			t.Errorf("delete: %d", resp.StatusCode)
 		}

@@ -275,6 +275,9 @@ func (sp SyncParams) apply(s *Sync, p map[string]string) {
 	}
 	if sp.Mode != nil {
 		s.Mode = *sp.Mode
+		if s.Mode == SyncFull && sp.Incremental == nil {
+			s.Incremental = nil // a patch to full mode cannot send null for it
+		}
 	}
 	if sp.Incremental != nil {
 		inc := *sp.Incremental

@@ -26,9 +26,10 @@ import (
 // fakeRecordsAPI is a provider's paginated list API on loopback TLS, whose
 // records a test changes between sync runs. The same records are served in
 // each pagination style: /api/cursor (a next cursor in the body, three per
-// page), /api/link (RFC 8288 Link headers), /api/offset (offset and limit),
-// /api/incremental (records changed after ?since=) and /api/loop (a cursor
-// that never moves on).
+// page), /api/after (the last record's ID as the cursor), /api/link (RFC
+// 8288 Link headers), /api/page (page numbers), /api/offset (offset and
+// limit), /api/incremental (records changed after ?since=) and /api/loop (a
+// cursor that never moves on).
 type fakeRecordsAPI struct {
 	*httptest.Server
 	caFile string
@@ -79,15 +80,24 @@ func newFakeRecordsAPI(t *testing.T, n int) *fakeRecordsAPI {
 				next = strconv.Itoa(end)
 			}
 			body = map[string]any{"data": all[start:end], "next": next}
-		case "link":
+		case "link", "page": // the same, with and without Link headers
 			page, _ = strconv.Atoi(q.Get("page"))
 			page = max(page, 1)
 			per, _ := strconv.Atoi(q.Get("per_page"))
 			start, end := min((page-1)*per, len(all)), min(page*per, len(all))
-			if end < len(all) {
+			if end < len(all) && r.PathValue("style") == "link" {
 				header.Set("Link", fmt.Sprintf(`<%s/api/link?page=%d&per_page=%d>; rel="next", </api/link?page=1>; rel="first"`, f.URL, page+1, per))
 			}
 			body = all[start:end]
+		case "after": // Stripe's style: the next page starts after the last ID
+			var rest []map[string]any
+			for _, rec := range all {
+				if rec["id"].(string) > q.Get("after") {
+					rest = append(rest, rec)
+				}
+			}
+			page = (len(all)-len(rest))/3 + 1
+			body = map[string]any{"data": rest[:min(3, len(rest))]}
 		case "offset":
 			offset, _ := strconv.Atoi(q.Get("offset"))
 			limit, _ := strconv.Atoi(q.Get("limit"))
@@ -351,12 +361,18 @@ func TestSyncPagination(t *testing.T) {
 				"pagination":{"style":"link_header","limit_param":"per_page","limit":3}`),
 			"offset": e.createSync(t, `"request":{"path":"/offset"},"records":"/items","record_id":"id",
 				"pagination":{"style":"offset","offset_param":"offset","limit_param":"limit","limit":3}`),
+			"page": e.createSync(t, `"request":{"path":"/page"},"records":"","record_id":"id",
+				"pagination":{"style":"page","page_param":"page","limit_param":"per_page","limit":3}`),
+			"after": e.createSync(t, `"request":{"path":"/after"},"record_id":"id",
+				"pagination":{"style":"cursor","cursor_param":"after","last_item_cursor":"/id"}`),
 		}
+		// The last-item cursor learns of the end from an empty page.
+		pages := map[string]int{"cursor": 3, "link": 3, "offset": 3, "page": 3, "after": 4}
 		if sy := e.sync(t, syncs["cursor"]); sy["records"] != "/data" || sy["pagination"].(map[string]any)["cursor_param"] != "cursor" {
 			t.Errorf("the catalog's defaults were not applied: %v", sy)
 		}
 		for style, id := range syncs {
-			wantRun(t, style+" first run", e.run(t, id), "succeeded", 3, 7, 0, 0, 0)
+			wantRun(t, style+" first run", e.run(t, id), "succeeded", pages[style], 7, 0, 0, 0)
 			msgs := e.waitMessages(t, id, 7)
 			for _, m := range msgs {
 				if m.Type != "sync.record.created" || m.Data["id"] != m.RecordID {
@@ -370,6 +386,12 @@ func TestSyncPagination(t *testing.T) {
 		if qs := e.api.queries("/api/offset"); len(qs) != 3 || qs[1].Get("offset") != "3" || qs[2].Get("offset") != "6" {
 			t.Errorf("offset requests: %v", qs)
 		}
+		if qs := e.api.queries("/api/page"); len(qs) != 3 || qs[0].Get("page") != "1" || qs[2].Get("page") != "3" {
+			t.Errorf("page requests: %v", qs)
+		}
+		if qs := e.api.queries("/api/after"); len(qs) != 4 || qs[0].Has("after") || qs[3].Get("after") != "r07" {
+			t.Errorf("last-item cursor requests: %v", qs)
+		}
 
 		e.api.change(func() {
 			e.api.put("r02", "renamed 2", 200)
@@ -380,7 +402,7 @@ func TestSyncPagination(t *testing.T) {
 		before := time.Now().UTC()
 		want := []string{"sync.record.created r08", "sync.record.deleted r03", "sync.record.updated r02", "sync.record.updated r05"}
 		for style, id := range syncs {
-			wantRun(t, style+" after changes", e.run(t, id), "succeeded", 3, 1, 2, 1, 4)
+			wantRun(t, style+" after changes", e.run(t, id), "succeeded", pages[style], 1, 2, 1, 4)
 			msgs := e.waitMessages(t, id, 11)[7:]
 			if diff := strings.Join(summary(msgs), ", "); diff != strings.Join(want, ", ") {
 				t.Errorf("%s: messages after changes: %s, want %s", style, diff, want)
@@ -429,7 +451,7 @@ func TestSyncPagination(t *testing.T) {
 
 		// Nothing changed: nothing sent.
 		for style, id := range syncs {
-			wantRun(t, style+" unchanged", e.run(t, id), "succeeded", 3, 0, 0, 0, 7)
+			wantRun(t, style+" unchanged", e.run(t, id), "succeeded", pages[style], 0, 0, 0, 7)
 		}
 		time.Sleep(500 * time.Millisecond)
 		for style, id := range syncs {

@@ -320,8 +320,8 @@ func (s *Service) walk(ctx context.Context, st *runState) error {
 			query.Set(pg.CursorParam, next)
 		case pageLink:
 			reqURL, err := url.Parse(base + path + "?" + query.Encode())
-			if err != nil {
-				return err
+			if err != nil { // err quotes the URL, whose query came from the provider
+				return fmt.Errorf("page %d: the request URL is not valid", page)
 			}
 			if next, err = nextLink(resp.header.Values("Link"), reqURL); err != nil {
 				return fmt.Errorf("page %d: %w", page, err)

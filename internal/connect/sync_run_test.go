@@ -15,7 +15,7 @@ import (
 // TestSyncClaim: of many nodes claiming a due sync at once, exactly one
 // gets it; the lease fences out a node whose lease passed to another; an
 // expired lease can be claimed again, and the new claim fails the run the
-// dead node left running.
+// dead node left running; paused syncs run only when asked; old runs go.
 func TestSyncClaim(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
@@ -98,6 +98,25 @@ func TestSyncClaim(t *testing.T) {
 		}
 		if _, _, ok, _ := s.claim(ctx, "sync_1", "node-y", reasonManual); !ok {
 			t.Error("the run call could not claim a paused sync")
+		}
+
+		// Only the newest runs are kept.
+		err = db.WithTx(ctx, func(tx *store.Tx) error {
+			for i := range syncRunsKept + 5 {
+				if _, err := tx.Exec(ctx, `INSERT INTO sync_runs (id, sync_id, status, reason, pages, created, updated, deleted, unchanged, started_at)
+					VALUES (?, 'sync_1', 'succeeded', 'schedule', 0, 0, 0, 0, 0, ?)`, fmt.Sprintf("run_z%04d", i), tx.Now()); err != nil {
+					return err
+				}
+			}
+			return pruneRuns(ctx, tx, "sync_1")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept int
+		var oldest string
+		if err := db.QueryRow(ctx, "SELECT count(*), min(id) FROM sync_runs").Scan(&kept, &oldest); err != nil || kept != syncRunsKept || oldest != "run_z0005" {
+			t.Errorf("after pruning: %d runs from %s (%v), want %d from run_z0005", kept, oldest, err, syncRunsKept)
 		}
 	})
 }

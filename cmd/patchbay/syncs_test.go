@@ -371,6 +371,12 @@ func TestSyncPagination(t *testing.T) {
 		if sy := e.sync(t, syncs["cursor"]); sy["records"] != "/data" || sy["pagination"].(map[string]any)["cursor_param"] != "cursor" {
 			t.Errorf("the catalog's defaults were not applied: %v", sy)
 		}
+		for _, name := range []string{"sync.record.created", "sync.record.updated", "sync.record.deleted"} {
+			resp, body := e.do(t, "GET", "/v1/event-types/"+name, "")
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `"description":"A `) || !strings.Contains(string(body), `"record_id"`) {
+				t.Errorf("event type %s in the catalogue: %d %s", name, resp.StatusCode, body)
+			}
+		}
 		for style, id := range syncs {
 			wantRun(t, style+" first run", e.run(t, id), "succeeded", pages[style], 7, 0, 0, 0)
 			msgs := e.waitMessages(t, id, 7)

@@ -32,6 +32,21 @@ const (
 	EventSyncRecordDeleted = "sync.record.deleted"
 )
 
+// syncEventTypes are declared in the event type catalogue when a sync is
+// created.
+var syncEventTypes = []webhooks.EventType{
+	syncEventType(EventSyncRecordCreated, "A sync found a new record, or one back after it was deleted"),
+	syncEventType(EventSyncRecordUpdated, "A sync found a record changed"),
+	syncEventType(EventSyncRecordDeleted, "A full sync's complete run no longer found a record; data is the record as last seen"),
+}
+
+func syncEventType(name, description string) webhooks.EventType {
+	schema := fmt.Sprintf(`{"type": "object", "required": ["type", "sync_id", "connection_id", "run_id", "record_id", "data"],
+		"properties": {"type": {"const": %q}, "sync_id": {"type": "string"}, "connection_id": {"type": "string"},
+		"run_id": {"type": "string"}, "record_id": {"type": "string"}, "data": {}}}`, name)
+	return webhooks.EventType{Name: name, Description: description, Schema: json.RawMessage(schema)}
+}
+
 const (
 	// syncPagesMax bounds one run, so a paginator that never ends (or a
 	// provider that keeps answering "more") cannot keep a run going forever.
@@ -63,6 +78,7 @@ const (
 type RecordPublisher interface {
 	PublishTx(ctx context.Context, tx *store.Tx, tenantID string, in []webhooks.MessageIn) ([]string, error)
 	Delivered(endpointIDs []string)
+	DeclareEventTypesTx(ctx context.Context, tx *store.Tx, types []webhooks.EventType) error
 }
 
 // JobInserter is the part of the River client the service uses.

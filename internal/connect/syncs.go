@@ -323,7 +323,9 @@ func (sp SyncParams) apply(s *Sync, p map[string]string) {
 }
 
 // CreateSync adds a sync on a connection. Records and pagination default to
-// the provider's catalog definition; the first run is due at once.
+// the provider's catalog definition; the first run is due at once. The
+// sync.record.* event types join the event type catalogue with the first
+// sync.
 func (s *Service) CreateSync(ctx context.Context, sp SyncParams) (Sync, error) {
 	p := map[string]string{}
 	if sp.ConnectionID == nil || *sp.ConnectionID == "" {
@@ -372,7 +374,10 @@ func (s *Service) CreateSync(ctx context.Context, sp SyncParams) (Sync, error) {
 		_, err := tx.Exec(ctx, `INSERT INTO syncs (id, tenant_id, connection_id, mode, config, interval_seconds, paused, failures,
 			next_run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
 			sy.ID, sy.TenantID, sy.ConnectionID, sy.Mode, string(config), sy.IntervalSeconds, sy.Paused, sy.NextRunAt, sy.CreatedAt, sy.UpdatedAt)
-		return err
+		if err != nil || s.publisher == nil {
+			return err
+		}
+		return s.publisher.DeclareEventTypesTx(ctx, tx, syncEventTypes)
 	})
 	if err != nil {
 		return Sync{}, fmt.Errorf("create sync: %w", err)

@@ -91,3 +91,9 @@ func (s *Service) PublishTx(ctx context.Context, tx *store.Tx, tenantID string, 
 	}
 	return endpointIDs, nil
 }
+
+// DeclareEventTypesTx adds the event types of messages Patchbay publishes
+// itself to the catalogue, unless they exist (EventTypes.DeclareTx).
+func (s *Service) DeclareEventTypesTx(ctx context.Context, tx *store.Tx, types []EventType) error {
+	return s.eventTypes.DeclareTx(ctx, tx, types)
+}

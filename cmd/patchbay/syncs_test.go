@@ -28,8 +28,8 @@ import (
 // each pagination style: /api/cursor (a next cursor in the body, three per
 // page), /api/after (the last record's ID as the cursor), /api/link (RFC
 // 8288 Link headers), /api/page (page numbers), /api/offset (offset and
-// limit), /api/incremental (records changed after ?since=) and /api/loop (a
-// cursor that never moves on).
+// limit), /api/incremental (records changed after ?since=), /api/loop (a
+// cursor that never moves on) and /api/huge (a page too large).
 type fakeRecordsAPI struct {
 	*httptest.Server
 	caFile string
@@ -114,6 +114,8 @@ func newFakeRecordsAPI(t *testing.T, n int) *fakeRecordsAPI {
 			body = map[string]any{"data": changed, "next": ""}
 		case "loop":
 			body = map[string]any{"data": all[:1], "next": "same"}
+		case "huge": // over the 8 MiB a page may have
+			body = map[string]any{"data": []any{map[string]any{"id": "big", "blob": strings.Repeat("x", 9<<20)}}}
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			return
@@ -482,8 +484,9 @@ func TestSyncPagination(t *testing.T) {
 
 // TestSyncFailures: a run that fails mid-way records its error, deletes
 // nothing and keeps the cursor; the next run completes with the right
-// messages. A looping paginator and a connection that needs the user are
-// failures too, the latter without calling the provider.
+// messages. A looping paginator, a page over the size limit and a
+// connection that needs the user are failures too, the last without calling
+// the provider.
 func TestSyncFailures(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
@@ -561,6 +564,10 @@ func TestSyncFailures(t *testing.T) {
 		loop := e.createSync(t, `"request":{"path":"/loop"},"record_id":"id"`)
 		if run := e.run(t, loop); run.Status != "failed" || !strings.Contains(run.Error, "repeats") || run.Pages != 2 {
 			t.Errorf("a looping paginator: %+v", run)
+		}
+		huge := e.createSync(t, `"request":{"path":"/huge"},"record_id":"id"`)
+		if run := e.run(t, huge); run.Status != "failed" || !strings.Contains(run.Error, "larger than 8388608 bytes") || run.Pages != 0 {
+			t.Errorf("a page over the size limit: %+v", run)
 		}
 
 		// A connection that needs the user: a clear error, no provider call,

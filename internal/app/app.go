@@ -118,7 +118,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	reg := prometheus.NewRegistry()
 	incoming := inbound.NewService(db, v, inserter, hooks, cfg.PublicURL, reg)
-	connections, err := newConnect(cfg, logger, db, v, providers, hooks)
+	connections, err := newConnect(cfg, logger, db, v, providers, hooks, inserter)
 	if err != nil {
 		return nil, err
 	}
@@ -126,11 +126,12 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, fmt.Errorf("provider definitions: %w", err)
 	}
 
-	workers, periodic := registry(cfg, db, hooks, provider, incoming, connections)
+	workers, periodic, queues := registry(cfg, db, hooks, provider, incoming, connections)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
 		Periodic:    periodic,
+		Queues:      queues,
 		RescueAfter: cfg.JobRescueAfter,
 		Logger:      logger.With("component", "jobs"),
 	}
@@ -190,7 +191,8 @@ func loadCatalog(dir string) (*catalog.Catalog, error) {
 
 // newConnect builds the connect service. Its data keys are wrapped by the
 // configured encryption key, which is the key-encryption key.
-func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service) (*connect.Service, error) {
+func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service,
+	jobs connect.JobInserter) (*connect.Service, error) {
 	outbound := safehttp.Options{Allow: cfg.OutboundAllow}
 	if cfg.ConnectCAFile != "" {
 		pem, err := os.ReadFile(cfg.ConnectCAFile)
@@ -206,7 +208,7 @@ func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault
 		}
 		outbound.RootCAs = pool
 	}
-	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, logger.With("component", "connect"),
+	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, hooks, jobs, logger.With("component", "connect"),
 		connect.Config{
 			PublicURL: cfg.PublicURL, Node: nodeName(),
 			ProxyMaxAttempts: cfg.ProxyMaxAttempts, ProxyMaxWait: cfg.ProxyMaxWait, ProxyQueueWait: cfg.ProxyQueueWait, ProxyTimeout: cfg.ProxyTimeout,

@@ -16,10 +16,10 @@ import (
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
-// registry is the one place where every job's worker and every periodic job
-// is registered.
+// registry is the one place where every job's worker, every periodic job and
+// every queue besides the default one is registered.
 func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service,
-	connections *connect.Service) (*river.Workers, []*river.PeriodicJob) {
+	connections *connect.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -33,6 +33,8 @@ func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider
 	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks})
 	river.AddWorker(workers, &connect.SessionCleanupWorker{DB: db})
 	river.AddWorker(workers, &connect.RefreshWorker{Service: connections, Interval: cfg.ConnectRefreshInterval})
+	river.AddWorker(workers, &connect.SyncTickWorker{Service: connections})
+	river.AddWorker(workers, &connect.SyncRunWorker{Service: connections})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -62,6 +64,12 @@ func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.ConnectRefreshInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return connect.RefreshArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Due syncs are queued this often; a sync's own interval is at
+		// least a minute, and the run call queues one at once.
+		river.NewPeriodicJob(river.PeriodicInterval(15*time.Second),
+			func() (river.JobArgs, *river.InsertOpts) { return connect.SyncTickArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
-	return workers, periodic
+	queues := map[string]river.QueueConfig{connect.SyncQueue: {MaxWorkers: connect.SyncQueueWorkers}}
+	return workers, periodic, queues
 }

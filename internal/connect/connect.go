@@ -92,9 +92,12 @@ type Service struct {
 	catalog *catalog.Catalog
 	client  *http.Client
 	events  OperationalEvents
-	logger  *slog.Logger
-	cfg     Config
-	flight  flight
+	// publisher and jobs serve syncs: record messages and run-now jobs.
+	publisher RecordPublisher
+	jobs      JobInserter
+	logger    *slog.Logger
+	cfg       Config
+	flight    flight
 	// rejections are the connections refreshed after a provider's 401
 	// within rejectedRefreshGap.
 	rejections *ttlcache.Cache[string, struct{}]
@@ -106,10 +109,10 @@ type Service struct {
 
 // NewService returns the connect service. client must be a safehttp client:
 // every provider URL is a third party's.
-func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, logger *slog.Logger, cfg Config) *Service {
-	cfg = cfg.withDefaults()
-	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger, cfg: cfg,
-		proxyClient: newProxyClient(client), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap)}
+func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, publisher RecordPublisher,
+	jobs JobInserter, logger *slog.Logger, cfg Config) *Service {
+	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, publisher: publisher, jobs: jobs, logger: logger,
+		cfg: cfg.withDefaults(), proxyClient: newProxyClient(client), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap)}
 }
 
 // CallbackURL is the redirect URI to register with providers.

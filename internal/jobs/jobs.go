@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -26,6 +27,9 @@ type Config struct {
 	Work     bool
 	Workers  *river.Workers
 	Periodic []*river.PeriodicJob
+	// Queues are worked beside the default queue, each with its own
+	// concurrency, for jobs that must not hold up the others.
+	Queues map[string]river.QueueConfig
 	// MaxWorkers is the number of jobs worked at once on this node. Zero means
 	// MaxWorkersDefault.
 	MaxWorkers int
@@ -54,6 +58,7 @@ func NewClient(db *store.DB, cfg Config) (*Client, error) {
 	}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.MaxWorkers, MaxWorkersDefault)}}
+		maps.Copy(rc.Queues, cfg.Queues)
 		rc.PeriodicJobs = cfg.Periodic
 	}
 	return river.NewClient(db.RiverDriver(), rc)

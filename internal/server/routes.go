@@ -121,6 +121,14 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("DELETE /v1/connections/{connection_id}", connect.HandleConnectionDelete(d.Connect))
 	rt.admin("GET /v1/connections/{connection_id}/credentials", connect.HandleConnectionCredentials(d.Connect))
 	rt.forwarded("/v1/connections/{connection_id}/proxy/{path...}", connect.HandleProxy(d.Connect)) // every method
+	rt.admin("POST /v1/syncs", connect.HandleSyncCreate(d.Connect))
+	rt.admin("GET /v1/syncs", connect.HandleSyncList(d.Connect))
+	rt.admin("GET /v1/syncs/{sync_id}", connect.HandleSyncGet(d.Connect))
+	rt.admin("PATCH /v1/syncs/{sync_id}", connect.HandleSyncUpdate(d.Connect))
+	rt.admin("DELETE /v1/syncs/{sync_id}", connect.HandleSyncDelete(d.Connect))
+	rt.admin("POST /v1/syncs/{sync_id}/run", connect.HandleSyncRun(d.Connect))
+	rt.admin("GET /v1/syncs/{sync_id}/runs", connect.HandleSyncRuns(d.Connect))
+	rt.admin("GET /v1/syncs/{sync_id}/records", connect.HandleSyncRecords(d.Connect))
 
 	rt.admin("POST /v1/tenants/{tenant_id}/messages", webhooks.HandlePublish(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", webhooks.HandlePublishBatch(d.Webhooks))

@@ -144,6 +144,30 @@ func (s *EventTypes) Create(ctx context.Context, et EventType) (EventType, error
 	return et, nil
 }
 
+// DeclareTx adds event types that Patchbay itself publishes, such as
+// sync.record.created, to the catalogue in the caller's transaction, so they
+// are listed and documented by their schema like the SaaS's own. Types that
+// exist already, perhaps edited by the SaaS, are left as they are.
+func (s *EventTypes) DeclareTx(ctx context.Context, tx *store.Tx, types []EventType) error {
+	for _, et := range types {
+		problems := map[string]string{}
+		schema, example, err := checkSchemaAndExample(et.Schema, et.Example, problems)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("declare event type %s: %v", et.Name, problems)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO event_types (name, description, schema, example, archived, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			et.Name, et.Description, jsonArg(schema), jsonArg(example), false, tx.Now(), tx.Now()); err != nil {
+			return fmt.Errorf("declare event type %s: %w", et.Name, err)
+		}
+		s.forget(et.Name)
+	}
+	return nil
+}
+
 const eventTypeColumns = "name, description, schema, example, archived, created_at, updated_at"
 
 func scanEventType(row store.Scanner) (EventType, error) {

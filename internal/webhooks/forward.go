@@ -60,3 +60,40 @@ func (s *Service) Delivered(endpointIDs []string) {
 func (s *Service) CheckEndpointURL(u string) error {
 	return s.urlOptions.CheckURL(u, s.cfg.AllowHTTP)
 }
+
+// PublishTx records messages for a tenant in the caller's transaction, with a
+// delivery per matching endpoint, and returns the endpoints that got any (for
+// Delivered once the transaction commits). It is for events Patchbay raises
+// itself, such as sync.record.created: Patchbay builds their payloads, so
+// they need no row in the event type catalogue and are not checked against
+// one, and they commit or roll back with the data they describe.
+func (s *Service) PublishTx(ctx context.Context, tx *store.Tx, tenantID string, in []MessageIn) ([]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	eps, err := activeEndpoints(ctx, tx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var rows publishRows
+	hit := make([]bool, len(eps))
+	for _, m := range in {
+		rows.add(tx.Now(), tenantID, m, eps, hit)
+	}
+	if err := rows.flush(ctx, tx); err != nil {
+		return nil, err
+	}
+	var endpointIDs []string
+	for i, ep := range eps {
+		if hit[i] {
+			endpointIDs = append(endpointIDs, ep.id)
+		}
+	}
+	return endpointIDs, nil
+}
+
+// DeclareEventTypesTx adds the event types of messages Patchbay publishes
+// itself to the catalogue, unless they exist (EventTypes.DeclareTx).
+func (s *Service) DeclareEventTypesTx(ctx context.Context, tx *store.Tx, types []EventType) error {
+	return s.eventTypes.DeclareTx(ctx, tx, types)
+}

@@ -1,0 +1,755 @@
+package connect
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/webhooks"
+)
+
+// Event types of sync messages. Patchbay defines them: their payloads are
+// {type, sync_id, connection_id, run_id, record_id, data}, where data is the
+// record as fetched (for a delete, as last seen).
+const (
+	EventSyncRecordCreated = "sync.record.created"
+	EventSyncRecordUpdated = "sync.record.updated"
+	EventSyncRecordDeleted = "sync.record.deleted"
+)
+
+// syncEventTypes are declared in the event type catalogue when a sync is
+// created.
+var syncEventTypes = []webhooks.EventType{
+	syncEventType(EventSyncRecordCreated, "A sync found a new record, or one back after it was deleted"),
+	syncEventType(EventSyncRecordUpdated, "A sync found a record changed"),
+	syncEventType(EventSyncRecordDeleted, "A full sync's complete run no longer found a record; data is the record as last seen"),
+}
+
+func syncEventType(name, description string) webhooks.EventType {
+	schema := fmt.Sprintf(`{"type": "object", "required": ["type", "sync_id", "connection_id", "run_id", "record_id", "data"],
+		"properties": {"type": {"const": %q}, "sync_id": {"type": "string"}, "connection_id": {"type": "string"},
+		"run_id": {"type": "string"}, "record_id": {"type": "string"}, "data": {}}}`, name)
+	return webhooks.EventType{Name: name, Description: description, Schema: json.RawMessage(schema)}
+}
+
+const (
+	// syncPagesMax bounds one run, so a paginator that never ends (or a
+	// provider that keeps answering "more") cannot keep a run going forever.
+	syncPagesMax = 1000
+	// syncRunTimeout bounds one run; it is shorter than the job timeout,
+	// which is shorter than River's rescue delay.
+	syncRunTimeout = 3 * time.Minute
+	// syncLeaseTTL is how long a run's claim lasts without renewal. Every
+	// page renews it; a node that dies mid-run delays the sync this long.
+	syncLeaseTTL = 2 * time.Minute
+	// syncTickBatch bounds the run jobs one tick queues.
+	syncTickBatch = 100
+	// syncRetryBase is the first retry's delay after a failure; it doubles
+	// per consecutive failure up to the sync's interval.
+	syncRetryBase = 30 * time.Second
+	// syncRunsKept is how many runs per sync are kept.
+	syncRunsKept = 100
+)
+
+// Run statuses.
+const (
+	runRunning   = "running"
+	runSucceeded = "succeeded"
+	runFailed    = "failed"
+)
+
+// RecordPublisher publishes messages in a transaction; the webhooks service
+// is one.
+type RecordPublisher interface {
+	PublishTx(ctx context.Context, tx *store.Tx, tenantID string, in []webhooks.MessageIn) ([]string, error)
+	Delivered(endpointIDs []string)
+	DeclareEventTypesTx(ctx context.Context, tx *store.Tx, types []webhooks.EventType) error
+}
+
+// JobInserter is the part of the River client the service uses.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// RunSync makes a sync due now and queues a run of it, which starts within
+// moments on a worker. Paused syncs run too: pausing stops only the
+// schedule. A sync running now is a 409.
+func (s *Service) RunSync(ctx context.Context, syncID string) (Sync, error) {
+	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Sync, error) {
+		sy, err := s.sync(ctx, tx, syncID)
+		if err != nil {
+			return Sync{}, err
+		}
+		if sy.Running {
+			return Sync{}, apperr.Errorf(apperr.Conflict, "sync %s is running now", syncID)
+		}
+		sy.NextRunAt = tx.Now()
+		if _, err := tx.Exec(ctx, "UPDATE syncs SET next_run_at = ? WHERE id = ?", sy.NextRunAt, sy.ID); err != nil {
+			return Sync{}, err
+		}
+		_, err = s.jobs.InsertTx(ctx, tx.Tx, SyncRunArgs{SyncID: sy.ID, Manual: true}, nil)
+		return sy, err
+	})
+}
+
+// Run reasons.
+const (
+	reasonSchedule = "schedule"
+	reasonManual   = "manual"
+)
+
+// claim takes the lease of a due sync for owner and starts its run; a
+// scheduled run also needs the sync not paused. The conditional update is
+// what makes exactly one node run a sync: the others find the lease taken.
+func (s *Service) claim(ctx context.Context, syncID, owner, reason string) (Sync, SyncRun, bool, error) {
+	var sy Sync
+	var run SyncRun
+	claimed := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE syncs SET lease_owner = ?, lease_until = ? WHERE id = ? AND (paused = ? OR ?) AND next_run_at <= ?
+			AND (lease_until IS NULL OR lease_until < ?)`, owner, tx.Now().Add(syncLeaseTTL), syncID, false, reason == reasonManual, tx.Now(), tx.Now())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		if sy, err = s.sync(ctx, tx, syncID); err != nil {
+			return err
+		}
+		// A run left running by a node that died before its lease ran out.
+		if _, err := tx.Exec(ctx, "UPDATE sync_runs SET status = ?, error = ?, finished_at = ? WHERE sync_id = ? AND status = ?",
+			runFailed, "abandoned: the node running it stopped", tx.Now(), syncID, runRunning); err != nil {
+			return err
+		}
+		run = SyncRun{ID: id.New("run"), SyncID: syncID, Status: runRunning, Reason: reason, StartedAt: tx.Now()}
+		_, err = tx.Exec(ctx, `INSERT INTO sync_runs (id, sync_id, status, reason, pages, created, updated, deleted, unchanged, started_at)
+			VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, ?)`, run.ID, syncID, run.Status, reason, run.StartedAt)
+		claimed = true
+		return err
+	})
+	return sy, run, claimed, err
+}
+
+// scheduleDue queues a run job for each due sync, oldest due first. The
+// jobs claim their syncs when they start; one for a sync another node is
+// running finds it leased and does nothing.
+func (s *Service) scheduleDue(ctx context.Context) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM syncs WHERE paused = ? AND next_run_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+			ORDER BY next_run_at LIMIT ?`, false, tx.Now(), tx.Now(), syncTickBatch)
+		if err != nil {
+			return fmt.Errorf("due syncs: %w", err)
+		}
+		var due []string
+		for rows.Next() {
+			var syncID string
+			if err := rows.Scan(&syncID); err != nil {
+				rows.Close()
+				return err
+			}
+			due = append(due, syncID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, syncID := range due {
+			if _, err := s.jobs.InsertTx(ctx, tx.Tx, SyncRunArgs{SyncID: syncID}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// runOne runs one sync if it is still due. It reports whether the sync was
+// leased by another run, for a run call to try again later.
+func (s *Service) runOne(ctx context.Context, syncID, reason string) (busy bool, err error) {
+	owner := randomToken(s.cfg.Node + ":")
+	sy, run, ok, err := s.claim(ctx, syncID, owner, reason)
+	if err != nil || ok {
+		if ok {
+			s.execute(ctx, sy, run, owner)
+		}
+		return false, err
+	}
+	var leased bool
+	err = s.db.QueryRow(ctx, "SELECT lease_until IS NOT NULL AND lease_until >= ? FROM syncs WHERE id = ?", s.db.Now(), syncID).Scan(&leased)
+	if errors.Is(err, sql.ErrNoRows) { // deleted meanwhile
+		return false, nil
+	}
+	return leased, err
+}
+
+// runState is what a run has learnt so far.
+type runState struct {
+	sy     Sync
+	conn   Connection
+	run    SyncRun
+	owner  string
+	cursor *cursorValue // the largest incremental cursor seen
+}
+
+// execute runs a claimed sync to its end and records the outcome.
+//
+// Each page is committed in a transaction of its own: its new and changed
+// records, their messages, and the run's counts. What a page commits is true
+// whatever happens later (the provider did answer so), and a later run that
+// sees the same records finds them unchanged, so a failure mid-run neither
+// loses nor repeats a message. What depends on the run being complete waits
+// for its end and commits there in one transaction: full-mode deletes
+// (records the run did not see) and the incremental cursor. A failed run
+// commits neither, so it never deletes wrongly and the next run starts from
+// the old cursor. Every transaction first renews the lease, and stops if
+// another node holds it.
+func (s *Service) execute(ctx context.Context, sy Sync, run SyncRun, owner string) {
+	ctx, cancel := context.WithTimeout(ctx, syncRunTimeout)
+	defer cancel()
+	st := &runState{sy: sy, run: run, owner: owner}
+	err := s.walk(ctx, st)
+	if err == nil {
+		err = s.finish(ctx, st)
+	}
+	if err != nil {
+		// Record the failure even when ctx ended (a shutdown), so the lease
+		// is released and the error shown.
+		failCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if ferr := s.failRun(failCtx, st, err); ferr != nil {
+			s.logger.Warn("recording a failed sync run failed", "sync_id", sy.ID, "run_id", run.ID, "error", ferr)
+		}
+	}
+}
+
+// delivered wakes this node's dispatcher for endpoints that were just given
+// deliveries.
+func (s *Service) delivered(endpointIDs []string) {
+	if s.publisher != nil && len(endpointIDs) > 0 {
+		s.publisher.Delivered(endpointIDs)
+	}
+}
+
+// errLeaseLost stops a run whose sync was deleted or claimed by another node.
+var errLeaseLost = errors.New("the sync was deleted, or its lease passed to another node")
+
+// walk fetches every page and commits each.
+func (s *Service) walk(ctx context.Context, st *runState) error {
+	c, err := s.connection(ctx, s.db, st.sy.ConnectionID)
+	if err != nil {
+		return err
+	}
+	if c.Status != StatusActive {
+		return fmt.Errorf("connection %s needs the user to connect again (status %s); the sync cannot run until then", c.ID, c.Status)
+	}
+	st.conn = c
+	p, err := s.provider(c.Provider.ID)
+	if err != nil {
+		return err
+	}
+	base, err := syncBaseURL(p, c)
+	if err != nil {
+		return err
+	}
+	cfg, pg := st.sy.SyncConfig, st.sy.SyncConfig.Pagination
+	path := cfg.Request.Path
+	query := url.Values{}
+	for k, v := range cfg.Request.Query {
+		query.Set(k, v)
+	}
+	if inc := cfg.Incremental; st.sy.Mode == SyncIncremental && st.sy.Cursor != nil {
+		query.Set(inc.Param, *st.sy.Cursor)
+	}
+	if pg.LimitParam != "" {
+		query.Set(pg.LimitParam, strconv.Itoa(pg.Limit))
+	}
+	var body []byte
+	if cfg.Request.Method == http.MethodPost {
+		body = []byte(cmp.Or(string(cfg.Request.Body), "{}"))
+	}
+	seen := map[string]bool{} // cursors and links already followed
+	offset, pageNo := 0, 1
+	if pg.Style == pagePage {
+		query.Set(pg.PageParam, "1")
+	}
+	for page := 1; ; page++ {
+		if page > syncPagesMax {
+			return fmt.Errorf("stopped after %d pages: the pagination does not end", syncPagesMax)
+		}
+		resp, err := s.syncFetch(ctx, c, cfg.Request.Method, path, query, body)
+		if err != nil {
+			return fmt.Errorf("page %d: %w", page, err)
+		}
+		if resp.status < 200 || resp.status > 299 {
+			return fmt.Errorf("page %d: the provider answered %d", page, resp.status)
+		}
+		doc, err := decodeJSON(resp.body)
+		if err != nil {
+			return fmt.Errorf("page %d: the response is not JSON", page)
+		}
+		records, err := extractRecords(doc, cfg.Records, cfg.RecordID)
+		if err != nil {
+			return fmt.Errorf("page %d: %w", page, err)
+		}
+		st.observeCursor(doc, records)
+		if err := s.commitPage(ctx, st, records); err != nil {
+			return fmt.Errorf("page %d: %w", page, err)
+		}
+
+		// Where is the next page?
+		var next string
+		switch pg.Style {
+		case pageNone:
+			return nil
+		case pageCursor:
+			var v any
+			var ok bool
+			if pg.NextCursor != "" {
+				v, ok = lookup(doc, pg.NextCursor)
+			} else if len(records) > 0 {
+				v, ok = lookup(records[len(records)-1].doc, pg.LastItemCursor)
+			}
+			if !ok || v == nil {
+				return nil
+			}
+			if next, ok = scalarString(v); !ok {
+				return fmt.Errorf("page %d: the next cursor is not a string or number", page)
+			}
+			if next == "" {
+				return nil
+			}
+			query.Set(pg.CursorParam, next)
+		case pageLink:
+			reqURL, err := url.Parse(base + path + "?" + query.Encode())
+			if err != nil { // err quotes the URL, whose query came from the provider
+				return fmt.Errorf("page %d: the request URL is not valid", page)
+			}
+			if next, err = nextLink(resp.header.Values("Link"), reqURL); err != nil {
+				return fmt.Errorf("page %d: %w", page, err)
+			}
+			if next == "" {
+				return nil
+			}
+			if path, query, err = underBase(base, next); err != nil {
+				return fmt.Errorf("page %d: %w", page, err)
+			}
+		case pageOffset, pagePage:
+			if len(records) < pg.Limit || len(records) == 0 {
+				return nil
+			}
+			offset += len(records)
+			pageNo++
+			if pg.Style == pageOffset {
+				next = strconv.Itoa(offset)
+				query.Set(pg.OffsetParam, next)
+			} else {
+				next = strconv.Itoa(pageNo)
+				query.Set(pg.PageParam, next)
+			}
+		}
+		if seen[next] { // not quoted: a link may hold a credential
+			return fmt.Errorf("page %d: the pagination repeats itself (its next page was already fetched)", page)
+		}
+		seen[next] = true
+	}
+}
+
+// underBase splits a next link into a path under the base URL and a query,
+// refusing links elsewhere: the connection's credentials go with the request.
+func underBase(base, link string) (string, url.Values, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return "", nil, errors.New("the next link is not a URL")
+	}
+	q := u.Query()
+	u.RawQuery, u.Fragment = "", ""
+	rest, ok := strings.CutPrefix(u.String(), base)
+	if !ok || (rest != "" && !strings.HasPrefix(rest, "/")) {
+		return "", nil, errors.New("the next link leads outside the provider's base URL")
+	}
+	return rest, q, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// observeCursor keeps the incremental cursor the run would advance to.
+func (st *runState) observeCursor(doc any, records []record) {
+	inc := st.sy.Incremental
+	if st.sy.Mode != SyncIncremental || inc == nil {
+		return
+	}
+	consider := func(v any) {
+		if c, ok := newCursorValue(v); ok && (st.cursor == nil || c.after(*st.cursor)) {
+			st.cursor = &c
+		}
+	}
+	if inc.Pointer != "" {
+		if v, ok := lookup(doc, inc.Pointer); ok {
+			if c, ok := newCursorValue(v); ok {
+				st.cursor = &c // the latest response's value, not the largest
+			}
+		}
+		return
+	}
+	ptr := fieldPointer(inc.Field)
+	for _, r := range records {
+		if v, ok := lookup(r.doc, ptr); ok {
+			consider(v)
+		}
+	}
+}
+
+// fence renews the run's lease, failing if the run no longer holds it.
+func (s *Service) fence(ctx context.Context, tx *store.Tx, st *runState) error {
+	res, err := tx.Exec(ctx, "UPDATE syncs SET lease_until = ? WHERE id = ? AND lease_owner = ?", tx.Now().Add(syncLeaseTTL), st.sy.ID, st.owner)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errLeaseLost
+	}
+	return nil
+}
+
+// storedRecord is what the diff needs of a stored record.
+type storedRecord struct {
+	hash    []byte
+	deleted bool
+}
+
+// commitPage writes a page's new and changed records, marks the rest as seen
+// by this run, and publishes their messages, in one transaction.
+func (s *Service) commitPage(ctx context.Context, st *runState, records []record) error {
+	var run SyncRun
+	var endpoints []string
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		run = st.run
+		if err := s.fence(ctx, tx, st); err != nil {
+			return err
+		}
+		stored, err := storedRecords(ctx, tx, st.sy.ID, records)
+		if err != nil {
+			return err
+		}
+		var msgs []webhooks.MessageIn
+		var unchanged []string
+		done := map[string]bool{}
+		for i := len(records) - 1; i >= 0; i-- { // the last copy of an ID in a page wins
+			r := records[i]
+			if done[r.id] {
+				continue
+			}
+			done[r.id] = true
+			old, exists := stored[r.id]
+			var event string
+			switch {
+			case !exists:
+				_, err = tx.Exec(ctx, `INSERT INTO sync_records (sync_id, record_id, hash, data, seen_run_id, first_seen_at, updated_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?)`, st.sy.ID, r.id, r.hash, string(r.data), run.ID, tx.Now(), tx.Now())
+				event = EventSyncRecordCreated
+				run.Created++
+			case old.deleted || string(old.hash) != string(r.hash):
+				_, err = tx.Exec(ctx, `UPDATE sync_records SET hash = ?, data = ?, seen_run_id = ?, updated_at = ?, deleted_at = NULL
+					WHERE sync_id = ? AND record_id = ?`, r.hash, string(r.data), run.ID, tx.Now(), st.sy.ID, r.id)
+				event = EventSyncRecordUpdated
+				if old.deleted { // back after a delete: new to the receiver
+					event = EventSyncRecordCreated
+					run.Created++
+				} else {
+					run.Updated++
+				}
+			default:
+				unchanged = append(unchanged, r.id)
+				run.Unchanged++
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, s.recordMessage(st, run.ID, event, r.id, r.data))
+		}
+		if err := markSeen(ctx, tx, st.sy.ID, run.ID, unchanged); err != nil {
+			return err
+		}
+		if endpoints, err = s.publish(ctx, tx, st.sy.TenantID, msgs); err != nil {
+			return err
+		}
+		run.Pages++
+		_, err = tx.Exec(ctx, "UPDATE sync_runs SET pages = ?, created = ?, updated = ?, unchanged = ? WHERE id = ?",
+			run.Pages, run.Created, run.Updated, run.Unchanged, run.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	st.run = run
+	s.delivered(endpoints)
+	return nil
+}
+
+// inChunk bounds the IDs in one IN list, well under both databases' limits
+// on parameters.
+const inChunk = 500
+
+func storedRecords(ctx context.Context, tx *store.Tx, syncID string, records []record) (map[string]storedRecord, error) {
+	out := make(map[string]storedRecord, len(records))
+	for start := 0; start < len(records); start += inChunk {
+		chunk := records[start:min(start+inChunk, len(records))]
+		args := []any{syncID}
+		for _, r := range chunk {
+			args = append(args, r.id)
+		}
+		rows, err := tx.Query(ctx, `SELECT record_id, hash, deleted_at IS NOT NULL FROM sync_records WHERE sync_id = ? AND record_id IN (`+
+			placeholders(len(chunk))+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var recordID string
+			var r storedRecord
+			if err := rows.Scan(&recordID, &r.hash, &r.deleted); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[recordID] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func markSeen(ctx context.Context, tx *store.Tx, syncID, runID string, recordIDs []string) error {
+	for start := 0; start < len(recordIDs); start += inChunk {
+		chunk := recordIDs[start:min(start+inChunk, len(recordIDs))]
+		args := []any{runID, syncID}
+		for _, r := range chunk {
+			args = append(args, r)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE sync_records SET seen_run_id = ? WHERE sync_id = ? AND record_id IN ("+placeholders(len(chunk))+")", args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func (s *Service) recordMessage(st *runState, runID, event, recordID string, data []byte) webhooks.MessageIn {
+	payload, _ := json.Marshal(map[string]any{
+		"type": event, "sync_id": st.sy.ID, "connection_id": st.sy.ConnectionID, "run_id": runID,
+		"record_id": recordID, "data": json.RawMessage(data),
+	})
+	return webhooks.MessageIn{EventType: event, Payload: payload}
+}
+
+func (s *Service) publish(ctx context.Context, tx *store.Tx, tenantID string, msgs []webhooks.MessageIn) ([]string, error) {
+	if s.publisher == nil || len(msgs) == 0 {
+		return nil, nil
+	}
+	return s.publisher.PublishTx(ctx, tx, tenantID, msgs)
+}
+
+// finish commits what needs a complete run: in full mode the deletes of
+// records the run did not see, in incremental mode the new cursor; then the
+// run's success, the next run's time, and the lease's release.
+func (s *Service) finish(ctx context.Context, st *runState) error {
+	var endpoints []string
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		run := st.run
+		if err := s.fence(ctx, tx, st); err != nil {
+			return err
+		}
+		cursor := st.sy.Cursor
+		if st.sy.Mode == SyncFull {
+			rows, err := tx.Query(ctx, "SELECT record_id, data FROM sync_records WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ?",
+				st.sy.ID, run.ID)
+			if err != nil {
+				return err
+			}
+			var msgs []webhooks.MessageIn
+			for rows.Next() {
+				var recordID, data string
+				if err := rows.Scan(&recordID, &data); err != nil {
+					rows.Close()
+					return err
+				}
+				msgs = append(msgs, s.recordMessage(st, run.ID, EventSyncRecordDeleted, recordID, []byte(data)))
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "UPDATE sync_records SET deleted_at = ?, updated_at = ? WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ?",
+				tx.Now(), tx.Now(), st.sy.ID, run.ID); err != nil {
+				return err
+			}
+			run.Deleted = len(msgs)
+			if endpoints, err = s.publish(ctx, tx, st.sy.TenantID, msgs); err != nil {
+				return err
+			}
+		} else if st.cursor != nil {
+			cursor = &st.cursor.text
+		}
+		next := tx.Now().Add(time.Duration(st.sy.IntervalSeconds) * time.Second)
+		if _, err := tx.Exec(ctx, `UPDATE syncs SET cursor = ?, failures = 0, next_run_at = ?, lease_owner = NULL, lease_until = NULL,
+			last_run_at = ?, last_error = NULL WHERE id = ?`, cursor, next, tx.Now(), st.sy.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE sync_runs SET status = ?, deleted = ?, finished_at = ? WHERE id = ?",
+			runSucceeded, run.Deleted, tx.Now(), run.ID); err != nil {
+			return err
+		}
+		return pruneRuns(ctx, tx, st.sy.ID)
+	})
+	if err == nil {
+		s.delivered(endpoints)
+	}
+	return err
+}
+
+// failRun records a failed run and schedules a retry with backoff. The cursor
+// stays where the last complete run left it.
+func (s *Service) failRun(ctx context.Context, st *runState, cause error) error {
+	msg := truncate(cause.Error(), 1000)
+	if errors.Is(cause, errLeaseLost) {
+		// Another node owns the sync now (or it is gone): only the run is ours.
+		_, err := s.db.Exec(ctx, "UPDATE sync_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?", runFailed, msg, s.db.Now(), st.run.ID)
+		return err
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		failures := st.sy.ConsecutiveFailures + 1
+		interval := time.Duration(st.sy.IntervalSeconds) * time.Second
+		delay := retryDelay(failures, interval)
+		if st.conn.ID == "" || st.conn.Status != StatusActive {
+			delay = interval // nothing to retry soon: the user must act
+		}
+		if _, err := tx.Exec(ctx, `UPDATE syncs SET failures = ?, next_run_at = ?, lease_owner = NULL, lease_until = NULL, last_run_at = ?,
+			last_error = ? WHERE id = ? AND lease_owner = ?`, failures, tx.Now().Add(delay), tx.Now(), msg, st.sy.ID, st.owner); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE sync_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?", runFailed, msg, tx.Now(), st.run.ID); err != nil {
+			return err
+		}
+		return pruneRuns(ctx, tx, st.sy.ID)
+	})
+}
+
+// retryDelay is the wait before retrying after the nth consecutive failure:
+// syncRetryBase doubling per failure, capped at the interval (retrying later
+// than the next scheduled run would be pointless), with jitter in its upper
+// half so syncs that failed together do not retry together.
+func retryDelay(n int, interval time.Duration) time.Duration {
+	d := interval
+	if n < 20 {
+		d = min(interval, syncRetryBase<<(n-1))
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// pruneRuns keeps a sync's newest syncRunsKept runs.
+func pruneRuns(ctx context.Context, tx *store.Tx, syncID string) error {
+	_, err := tx.Exec(ctx, `DELETE FROM sync_runs WHERE sync_id = ? AND id < (SELECT id FROM sync_runs WHERE sync_id = ?
+		ORDER BY id DESC LIMIT 1 OFFSET ?)`, syncID, syncID, syncRunsKept-1)
+	return err
+}
+
+// SyncQueue is the River queue sync runs work in, apart from the default
+// queue so that long runs never hold up other jobs; SyncQueueWorkers bounds
+// the runs one node works at once.
+const (
+	SyncQueue        = "syncs"
+	SyncQueueWorkers = 4
+)
+
+// SyncTickArgs is the periodic job that queues runs of due syncs.
+type SyncTickArgs struct{}
+
+// Kind is the job's stable name.
+func (SyncTickArgs) Kind() string { return "connect_sync_tick" }
+
+// SyncTickWorker works SyncTickArgs.
+type SyncTickWorker struct {
+	river.WorkerDefaults[SyncTickArgs]
+	Service *Service
+}
+
+// Work queues a run job per due sync.
+func (w *SyncTickWorker) Work(ctx context.Context, _ *river.Job[SyncTickArgs]) error {
+	return w.Service.scheduleDue(ctx)
+}
+
+// SyncRunArgs runs one sync if it is due: queued by the tick, or by the run
+// call (Manual), which also runs paused syncs.
+type SyncRunArgs struct {
+	SyncID string `json:"sync_id"`
+	Manual bool   `json:"manual,omitempty"`
+}
+
+// Kind is the job's stable name.
+func (SyncRunArgs) Kind() string { return "connect_sync_run" }
+
+// InsertOpts puts runs in their own queue. Scheduled runs are unique while
+// waiting, so a backlog does not queue a sync twice; run calls are not,
+// since River may count a finished job as running for a moment, which
+// would drop the call, while a surplus job is harmless (it finds the sync
+// leased or no longer due).
+func (a SyncRunArgs) InsertOpts() river.InsertOpts {
+	opts := river.InsertOpts{Queue: SyncQueue}
+	if !a.Manual {
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+		}}
+	}
+	return opts
+}
+
+// SyncRunWorker works SyncRunArgs.
+type SyncRunWorker struct {
+	river.WorkerDefaults[SyncRunArgs]
+	Service *Service
+}
+
+// Timeout lets the job outlast its run, bounded by syncRunTimeout.
+func (w *SyncRunWorker) Timeout(*river.Job[SyncRunArgs]) time.Duration {
+	return syncRunTimeout + 30*time.Second
+}
+
+// Work runs the sync. A failed run is recorded on the sync and retried by
+// its schedule, not by River. A run call that finds the sync running waits
+// and tries again.
+func (w *SyncRunWorker) Work(ctx context.Context, job *river.Job[SyncRunArgs]) error {
+	reason := reasonSchedule
+	if job.Args.Manual {
+		reason = reasonManual
+	}
+	busy, err := w.Service.runOne(ctx, job.Args.SyncID, reason)
+	if busy && job.Args.Manual {
+		return river.JobSnooze(5 * time.Second)
+	}
+	return err
+}

@@ -1,0 +1,600 @@
+package connect
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Sync modes.
+const (
+	// SyncFull fetches every record each run; records a complete run did not
+	// see are deleted.
+	SyncFull = "full"
+	// SyncIncremental fetches what changed since the cursor; it never
+	// detects deletes.
+	SyncIncremental = "incremental"
+)
+
+// Sync limits.
+const (
+	SyncIntervalMin     = time.Minute
+	SyncIntervalMax     = 7 * 24 * time.Hour
+	SyncIntervalDefault = time.Hour
+	// SyncPageLimitDefault is the page size asked for when a pagination has a
+	// limit parameter but no limit.
+	SyncPageLimitDefault = 100
+	syncPageSizeMax      = 1000
+)
+
+// Pagination styles a sync follows; the catalog's next_link is not one.
+const (
+	pageNone   = "none"
+	pageCursor = string(catalog.PaginateCursor)
+	pageLink   = string(catalog.PaginateLinkHeader)
+	pageOffset = string(catalog.PaginateOffset)
+	pagePage   = string(catalog.PaginatePage)
+)
+
+// Sync is a connection's list endpoint fetched on a schedule. Its records
+// are kept, and each new, changed or (in full mode) vanished record becomes a
+// sync.record.created, sync.record.updated or sync.record.deleted message to
+// the tenant's endpoints.
+type Sync struct {
+	ID           string `json:"id"`
+	TenantID     string `json:"tenant_id"`
+	ConnectionID string `json:"connection_id"`
+	SyncConfig
+	Mode            string `json:"mode"`
+	IntervalSeconds int    `json:"interval_seconds"`
+	Paused          bool   `json:"paused"`
+	// Cursor is the incremental cursor the next run sends; null before the
+	// first complete incremental run.
+	Cursor *string `json:"cursor"`
+	// ConsecutiveFailures counts failed runs since the last success; the
+	// retry backoff grows with it.
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	NextRunAt           time.Time  `json:"next_run_at"`
+	Running             bool       `json:"running"`
+	LastRunAt           *time.Time `json:"last_run_at"`
+	LastError           string     `json:"last_error,omitempty"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+
+	leaseOwner string
+}
+
+// SyncConfig is what a sync fetches and how it reads the answers.
+type SyncConfig struct {
+	Request SyncRequest `json:"request"`
+	// Records is a JSON pointer to the array of records in a response; ""
+	// when the response is the array. Defaults to the provider's
+	// pagination items pointer.
+	Records string `json:"records"`
+	// RecordID is a JSON pointer within a record to its ID, or the name of
+	// one of its fields.
+	RecordID   string         `json:"record_id"`
+	Pagination SyncPagination `json:"pagination"`
+	// Incremental says where the incremental cursor comes from and goes
+	// (incremental mode only).
+	Incremental *SyncIncrementalCursor `json:"incremental,omitempty"`
+}
+
+// SyncRequest is the request a sync makes for its first page.
+type SyncRequest struct {
+	// Method is GET (the default) or POST.
+	Method string `json:"method"`
+	// Path is appended to the provider's proxy base URL.
+	Path  string            `json:"path"`
+	Query map[string]string `json:"query,omitempty"`
+	// Body is sent as JSON with POST.
+	Body json.RawMessage `json:"body,omitempty"`
+}
+
+// SyncPagination says how a sync walks pages. It defaults to the provider's
+// catalog pagination.
+type SyncPagination struct {
+	// Style is cursor, link_header, offset, page or none.
+	Style string `json:"style"`
+	// CursorParam takes the next cursor, read from NextCursor (a pointer into
+	// the response) or LastItemCursor (a pointer into the last record).
+	CursorParam    string `json:"cursor_param,omitempty"`
+	NextCursor     string `json:"next_cursor,omitempty"`
+	LastItemCursor string `json:"last_item_cursor,omitempty"`
+	// OffsetParam counts records skipped; PageParam counts pages from 1.
+	// Both stop at a page shorter than Limit.
+	OffsetParam string `json:"offset_param,omitempty"`
+	PageParam   string `json:"page_param,omitempty"`
+	// LimitParam takes Limit, the page size asked for.
+	LimitParam string `json:"limit_param,omitempty"`
+	Limit      int    `json:"limit,omitempty"`
+}
+
+// SyncIncrementalCursor feeds an incremental sync's request parameter Param
+// from the previous complete run: the largest value of the record field
+// Field, or the value at Pointer in the last response that had one.
+type SyncIncrementalCursor struct {
+	Param   string `json:"param"`
+	Field   string `json:"field,omitempty"`
+	Pointer string `json:"pointer,omitempty"`
+}
+
+// SyncParams are a new sync's fields, or a patch's; nil is "not given".
+type SyncParams struct {
+	ConnectionID    *string                `json:"connection_id,omitempty"`
+	Request         *SyncRequest           `json:"request,omitempty"`
+	Records         *string                `json:"records,omitempty"`
+	RecordID        *string                `json:"record_id,omitempty"`
+	Pagination      *SyncPagination        `json:"pagination,omitempty"`
+	Mode            *string                `json:"mode,omitempty"`
+	Incremental     *SyncIncrementalCursor `json:"incremental,omitempty"`
+	IntervalSeconds *int                   `json:"interval_seconds,omitempty"`
+	Paused          *bool                  `json:"paused,omitempty"`
+}
+
+// unprocessable is a 422 naming each bad field.
+func unprocessable(fields map[string]string) error {
+	return &apperr.Error{Code: apperr.Unprocessable, Message: "the sync has invalid fields", Fields: fields}
+}
+
+// fieldProblem checks a record field reference: a JSON pointer, or a name.
+func fieldProblem(f string) string {
+	switch {
+	case f == "":
+		return "is required"
+	case len(f) > 200:
+		return "must be at most 200 bytes"
+	case strings.HasPrefix(f, "/") && !validPointer(f):
+		return "must be a field name or a JSON pointer such as /id (~ only as ~0 or ~1)"
+	}
+	return ""
+}
+
+func pointerProblem(p string) string {
+	if len(p) > 200 || !validPointer(p) {
+		return `must be a JSON pointer such as /data, or "" for the whole response (~ only as ~0 or ~1)`
+	}
+	return ""
+}
+
+func paramProblem(name string) string {
+	if name == "" || len(name) > 100 || hasControl(name) {
+		return "must be a parameter name of 1 to 100 bytes"
+	}
+	return ""
+}
+
+func (r SyncRequest) problems(p map[string]string) {
+	switch r.Method {
+	case http.MethodGet, http.MethodPost:
+	default:
+		p["request/method"] = "must be GET or POST"
+	}
+	switch {
+	case !strings.HasPrefix(r.Path, "/") || len(r.Path) > 2000 || hasControl(r.Path) || strings.ContainsAny(r.Path, "?# "):
+		p["request/path"] = "must be a path from 1 to 2000 bytes that starts with / and has no query (use request.query)"
+	case strings.Contains("/"+r.Path+"/", "/../") || strings.Contains("/"+r.Path+"/", "/./"):
+		p["request/path"] = "may not have . or .. segments"
+	}
+	if len(r.Query) > 50 {
+		p["request/query"] = "may have at most 50 parameters"
+	}
+	for k, v := range r.Query {
+		if paramProblem(k) != "" || len(v) > 2000 || hasControl(v) {
+			p["request/query"] = "must map parameter names of 1 to 100 bytes to values of at most 2000 bytes"
+		}
+	}
+	if r.Body != nil && r.Method != http.MethodPost {
+		p["request/body"] = "is sent only with POST"
+	}
+}
+
+func (pg SyncPagination) problems(p map[string]string) {
+	need := func(field, v string) {
+		if msg := paramProblem(v); msg != "" {
+			p["pagination/"+field] = msg + " for the " + pg.Style + " style"
+		}
+	}
+	switch pg.Style {
+	case pageNone, pageLink:
+	case pageCursor:
+		need("cursor_param", pg.CursorParam)
+		if (pg.NextCursor == "") == (pg.LastItemCursor == "") {
+			p["pagination/next_cursor"] = "exactly one of next_cursor and last_item_cursor is required for the cursor style"
+		}
+	case pageOffset:
+		need("offset_param", pg.OffsetParam)
+		need("limit_param", pg.LimitParam)
+	case pagePage:
+		need("page_param", pg.PageParam)
+		need("limit_param", pg.LimitParam)
+	default:
+		p["pagination/style"] = "must be cursor, link_header, offset, page or none"
+	}
+	for field, ptr := range map[string]string{"next_cursor": pg.NextCursor, "last_item_cursor": pg.LastItemCursor} {
+		if ptr != "" && pointerProblem(ptr) != "" {
+			p["pagination/"+field] = pointerProblem(ptr)
+		}
+	}
+	if pg.LimitParam != "" && paramProblem(pg.LimitParam) != "" {
+		p["pagination/limit_param"] = paramProblem(pg.LimitParam)
+	}
+	if pg.Limit < 0 || pg.Limit > syncPageSizeMax {
+		p["pagination/limit"] = fmt.Sprintf("must be from 1 to %d", syncPageSizeMax)
+	}
+}
+
+// defaultPagination is the provider's catalog pagination as a sync's.
+func defaultPagination(p *catalog.Provider) (SyncPagination, error) {
+	c := p.Pagination
+	if c == nil {
+		return SyncPagination{Style: pageNone}, nil
+	}
+	if c.Style == catalog.PaginateNextLink {
+		return SyncPagination{}, errors.New("the provider pages by next_link, which syncs do not follow; give a pagination")
+	}
+	return SyncPagination{Style: string(c.Style), CursorParam: c.CursorParam, NextCursor: c.NextCursor, LastItemCursor: c.LastItemCursor,
+		OffsetParam: c.OffsetParam, PageParam: c.PageParam, LimitParam: c.LimitParam}, nil
+}
+
+// apply sets the given fields of sp on s, and reports problems by field.
+func (sp SyncParams) apply(s *Sync, p map[string]string) {
+	if sp.Request != nil {
+		s.Request = *sp.Request
+		if s.Request.Method == "" {
+			s.Request.Method = http.MethodGet
+		}
+		s.Request.problems(p)
+	}
+	if sp.Records != nil {
+		s.Records = *sp.Records
+		if msg := pointerProblem(s.Records); msg != "" {
+			p["records"] = msg
+		}
+	}
+	if sp.RecordID != nil {
+		s.RecordID = *sp.RecordID
+		if msg := fieldProblem(s.RecordID); msg != "" {
+			p["record_id"] = msg
+		}
+	}
+	if sp.Pagination != nil {
+		s.Pagination = *sp.Pagination
+		s.Pagination.problems(p)
+	}
+	if sp.Mode != nil {
+		s.Mode = *sp.Mode
+		if s.Mode == SyncFull && sp.Incremental == nil {
+			s.Incremental = nil // a patch to full mode cannot send null for it
+		}
+	}
+	if sp.Incremental != nil {
+		inc := *sp.Incremental
+		s.Incremental = &inc
+	}
+	if sp.IntervalSeconds != nil {
+		s.IntervalSeconds = *sp.IntervalSeconds
+	}
+	if sp.Paused != nil {
+		s.Paused = *sp.Paused
+	}
+	if s.Pagination.LimitParam != "" && s.Pagination.Limit == 0 {
+		s.Pagination.Limit = SyncPageLimitDefault
+	}
+	switch s.Mode {
+	case SyncFull:
+		if s.Incremental != nil {
+			p["incremental"] = "is only for the incremental mode"
+		}
+	case SyncIncremental:
+		switch inc := s.Incremental; {
+		case inc == nil:
+			p["incremental"] = "is required for the incremental mode"
+		default:
+			if msg := paramProblem(inc.Param); msg != "" {
+				p["incremental/param"] = msg
+			}
+			switch {
+			case (inc.Field == "") == (inc.Pointer == ""):
+				p["incremental/field"] = "exactly one of field and pointer is required"
+			case inc.Field != "" && fieldProblem(inc.Field) != "":
+				p["incremental/field"] = fieldProblem(inc.Field)
+			case inc.Pointer != "" && pointerProblem(inc.Pointer) != "":
+				p["incremental/pointer"] = pointerProblem(inc.Pointer)
+			}
+		}
+	default:
+		p["mode"] = "must be full or incremental"
+	}
+	if d := time.Duration(s.IntervalSeconds) * time.Second; d < SyncIntervalMin || d > SyncIntervalMax {
+		p["interval_seconds"] = fmt.Sprintf("must be from %d (one minute) to %d (seven days)", int(SyncIntervalMin.Seconds()), int(SyncIntervalMax.Seconds()))
+	}
+}
+
+// CreateSync adds a sync on a connection. Records and pagination default to
+// the provider's catalog definition; the first run is due at once. The
+// sync.record.* event types join the event type catalogue with the first
+// sync.
+func (s *Service) CreateSync(ctx context.Context, sp SyncParams) (Sync, error) {
+	p := map[string]string{}
+	if sp.ConnectionID == nil || *sp.ConnectionID == "" {
+		p["connection_id"] = "is required"
+	}
+	if sp.Request == nil {
+		p["request"] = "is required"
+	}
+	if sp.RecordID == nil {
+		p["record_id"] = "is required"
+	}
+	sy := Sync{ID: id.New("sync"), Mode: SyncFull, IntervalSeconds: int(SyncIntervalDefault.Seconds())}
+	if len(p) == 0 {
+		c, err := s.connection(ctx, s.db, *sp.ConnectionID)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			p["connection_id"] = "no connection " + *sp.ConnectionID
+		} else if err != nil {
+			return Sync{}, err
+		}
+		sy.ConnectionID, sy.TenantID = c.ID, c.TenantID
+		if prov, ok := s.catalog.Get(c.Provider.ID); ok && err == nil {
+			if prov.Pagination != nil {
+				sy.Records = prov.Pagination.Items
+			}
+			if sp.Pagination == nil {
+				pg, err := defaultPagination(prov)
+				if err != nil {
+					p["pagination"] = err.Error()
+				}
+				sy.Pagination = pg
+			}
+		} else if err == nil {
+			p["connection_id"] = "its provider " + c.Provider.ID + " is no longer in the catalog"
+		}
+	}
+	sp.apply(&sy, p)
+	if len(p) > 0 {
+		return Sync{}, unprocessable(p)
+	}
+	config, err := json.Marshal(sy.SyncConfig)
+	if err != nil {
+		return Sync{}, err
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		sy.CreatedAt, sy.UpdatedAt, sy.NextRunAt = tx.Now(), tx.Now(), tx.Now()
+		_, err := tx.Exec(ctx, `INSERT INTO syncs (id, tenant_id, connection_id, mode, config, interval_seconds, paused, failures,
+			next_run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+			sy.ID, sy.TenantID, sy.ConnectionID, sy.Mode, string(config), sy.IntervalSeconds, sy.Paused, sy.NextRunAt, sy.CreatedAt, sy.UpdatedAt)
+		if err != nil || s.publisher == nil {
+			return err
+		}
+		return s.publisher.DeclareEventTypesTx(ctx, tx, syncEventTypes)
+	})
+	if err != nil {
+		return Sync{}, fmt.Errorf("create sync: %w", err)
+	}
+	return sy, nil
+}
+
+const syncColumns = `id, tenant_id, connection_id, mode, config, interval_seconds, paused, cursor, failures, next_run_at,
+	lease_owner, lease_until, last_run_at, last_error, created_at, updated_at`
+
+func scanSync(sc store.Scanner, now time.Time) (Sync, error) {
+	var sy Sync
+	var config string
+	var cursor, leaseOwner, lastError sql.NullString
+	var leaseUntil, lastRun sql.NullTime
+	err := sc.Scan(&sy.ID, &sy.TenantID, &sy.ConnectionID, &sy.Mode, &config, &sy.IntervalSeconds, &sy.Paused, &cursor,
+		&sy.ConsecutiveFailures, &sy.NextRunAt, &leaseOwner, &leaseUntil, &lastRun, &lastError, &sy.CreatedAt, &sy.UpdatedAt)
+	if err != nil {
+		return Sync{}, err
+	}
+	if err := json.Unmarshal([]byte(config), &sy.SyncConfig); err != nil {
+		return Sync{}, fmt.Errorf("sync %s config: %w", sy.ID, err)
+	}
+	if cursor.Valid {
+		sy.Cursor = &cursor.String
+	}
+	if lastRun.Valid {
+		sy.LastRunAt = &lastRun.Time
+	}
+	sy.leaseOwner = leaseOwner.String
+	sy.Running = leaseOwner.Valid && leaseUntil.Valid && leaseUntil.Time.After(now)
+	sy.LastError = lastError.String
+	return sy, nil
+}
+
+func (s *Service) sync(ctx context.Context, q store.Querier, syncID string) (Sync, error) {
+	sy, err := scanSync(q.QueryRow(ctx, "SELECT "+syncColumns+" FROM syncs WHERE id = ?", syncID), s.db.Now())
+	if errors.Is(err, sql.ErrNoRows) {
+		return Sync{}, apperr.Errorf(apperr.NotFound, "sync %s not found", syncID)
+	}
+	return sy, err
+}
+
+// Sync returns a sync.
+func (s *Service) Sync(ctx context.Context, syncID string) (Sync, error) {
+	return s.sync(ctx, s.db, syncID)
+}
+
+// SyncFilter narrows a list; empty fields do not filter.
+type SyncFilter struct {
+	TenantID, ConnectionID string
+}
+
+// ListSyncs returns a page of syncs ordered by ID.
+func (s *Service) ListSyncs(ctx context.Context, f SyncFilter, page httpapi.Page) ([]Sync, error) {
+	rows, err := s.db.Query(ctx, "SELECT "+syncColumns+` FROM syncs WHERE id > ?
+		AND (? = '' OR tenant_id = ?) AND (? = '' OR connection_id = ?) ORDER BY id LIMIT ?`,
+		page.After, f.TenantID, f.TenantID, f.ConnectionID, f.ConnectionID, page.Limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("list syncs: %w", err)
+	}
+	defer rows.Close()
+	now := s.db.Now()
+	var list []Sync
+	for rows.Next() {
+		sy, err := scanSync(rows, now)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, sy)
+	}
+	return list, rows.Err()
+}
+
+// UpdateSync changes a sync. A change to what it fetches or how it reads the
+// answers forgets the incremental cursor, so the next run starts over;
+// resuming a paused sync makes it due at once.
+func (s *Service) UpdateSync(ctx context.Context, syncID string, sp SyncParams) (Sync, error) {
+	if sp.ConnectionID != nil {
+		return Sync{}, unprocessable(map[string]string{"connection_id": "cannot change; create another sync"})
+	}
+	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Sync, error) {
+		sy, err := s.sync(ctx, tx, syncID)
+		if err != nil {
+			return Sync{}, err
+		}
+		before, _ := json.Marshal(sy.SyncConfig)
+		wasPaused, oldMode := sy.Paused, sy.Mode
+		p := map[string]string{}
+		sp.apply(&sy, p)
+		if len(p) > 0 {
+			return Sync{}, unprocessable(p)
+		}
+		config, err := json.Marshal(sy.SyncConfig)
+		if err != nil {
+			return Sync{}, err
+		}
+		if string(config) != string(before) || sy.Mode != oldMode {
+			sy.Cursor = nil
+		}
+		if wasPaused && !sy.Paused {
+			sy.NextRunAt = tx.Now()
+		}
+		if soonest := tx.Now().Add(time.Duration(sy.IntervalSeconds) * time.Second); sy.NextRunAt.After(soonest) {
+			sy.NextRunAt = soonest
+		}
+		sy.UpdatedAt = tx.Now()
+		_, err = tx.Exec(ctx, `UPDATE syncs SET mode = ?, config = ?, interval_seconds = ?, paused = ?, cursor = ?, next_run_at = ?,
+			updated_at = ? WHERE id = ?`, sy.Mode, string(config), sy.IntervalSeconds, sy.Paused, sy.Cursor, sy.NextRunAt, sy.UpdatedAt, sy.ID)
+		return sy, err
+	})
+}
+
+// DeleteSync deletes a sync with its runs and records. A run in progress
+// notices at its next page and stops.
+func (s *Service) DeleteSync(ctx context.Context, syncID string) error {
+	res, err := s.db.Exec(ctx, "DELETE FROM syncs WHERE id = ?", syncID)
+	if err != nil {
+		return fmt.Errorf("delete sync: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.Errorf(apperr.NotFound, "sync %s not found", syncID)
+	}
+	return nil
+}
+
+// SyncRun is one run of a sync.
+type SyncRun struct {
+	ID     string `json:"id"`
+	SyncID string `json:"sync_id"`
+	// Status is running, succeeded or failed.
+	Status string `json:"status"`
+	// Reason is schedule (due by its interval or a retry) or manual (the run
+	// call).
+	Reason     string     `json:"reason"`
+	Pages      int        `json:"pages"`
+	Created    int        `json:"created"`
+	Updated    int        `json:"updated"`
+	Deleted    int        `json:"deleted"`
+	Unchanged  int        `json:"unchanged"`
+	Error      string     `json:"error,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+}
+
+// ListSyncRuns returns a page of a sync's runs, newest first. Only the
+// newest syncRunsKept are kept.
+func (s *Service) ListSyncRuns(ctx context.Context, syncID string, page httpapi.Page) ([]SyncRun, error) {
+	if _, err := s.sync(ctx, s.db, syncID); err != nil {
+		return nil, err
+	}
+	after := page.After
+	if after == "" {
+		after = "~" // after every ID, in descending order
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, sync_id, status, reason, pages, created, updated, deleted, unchanged, error, started_at, finished_at
+		FROM sync_runs WHERE sync_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, syncID, after, page.Limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("list sync runs: %w", err)
+	}
+	defer rows.Close()
+	var list []SyncRun
+	for rows.Next() {
+		var r SyncRun
+		var errText sql.NullString
+		var finished sql.NullTime
+		if err := rows.Scan(&r.ID, &r.SyncID, &r.Status, &r.Reason, &r.Pages, &r.Created, &r.Updated, &r.Deleted, &r.Unchanged,
+			&errText, &r.StartedAt, &finished); err != nil {
+			return nil, err
+		}
+		r.Error = errText.String
+		if finished.Valid {
+			r.FinishedAt = &finished.Time
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
+}
+
+// SyncRecord is a record as the sync last saw it.
+type SyncRecord struct {
+	ID   string          `json:"id"`
+	Data json.RawMessage `json:"data"`
+	// Hash is the hex SHA-256 of Data, which is canonical JSON.
+	Hash        string     `json:"hash"`
+	FirstSeenAt time.Time  `json:"first_seen_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	DeletedAt   *time.Time `json:"deleted_at"`
+}
+
+// ListSyncRecords returns a page of a sync's records ordered by ID, deleted
+// ones included; with changedSince, only those created, changed or deleted
+// at or after it.
+func (s *Service) ListSyncRecords(ctx context.Context, syncID string, changedSince time.Time, page httpapi.Page) ([]SyncRecord, error) {
+	if _, err := s.sync(ctx, s.db, syncID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT record_id, data, hash, first_seen_at, updated_at, deleted_at FROM sync_records
+		WHERE sync_id = ? AND record_id > ? AND updated_at >= ? ORDER BY record_id LIMIT ?`, syncID, page.After, changedSince, page.Limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("list sync records: %w", err)
+	}
+	defer rows.Close()
+	var list []SyncRecord
+	for rows.Next() {
+		var r SyncRecord
+		var data string
+		var hash []byte
+		var deleted sql.NullTime
+		if err := rows.Scan(&r.ID, &data, &hash, &r.FirstSeenAt, &r.UpdatedAt, &deleted); err != nil {
+			return nil, err
+		}
+		r.Data, r.Hash = json.RawMessage(data), fmt.Sprintf("%x", hash)
+		if deleted.Valid {
+			r.DeletedAt = &deleted.Time
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
+}

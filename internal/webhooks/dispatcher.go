@@ -94,7 +94,7 @@ func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
 	if s.db.Dialect().Name() == store.SQLite {
 		d.linger = sqliteLinger
 	} else {
-		d.linger, d.shareAfter = postgresShareAfter, postgresShareAfter
+		d.shareAfter = postgresShareAfter
 	}
 	d.records = store.GroupCommit[recordBody]{Commit: d.commitRecords, Max: maxRecordGroup, Weight: func(recordBody) int { return 1 }}
 	s.dispatcher.Store(d)

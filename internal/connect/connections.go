@@ -161,6 +161,20 @@ func (s *Service) scanConnection(sc store.Scanner) (Connection, error) {
 	return c, nil
 }
 
+// scanConnections reads and closes rows of connectionColumns.
+func (s *Service) scanConnections(rows *sql.Rows) ([]Connection, error) {
+	defer rows.Close()
+	var list []Connection
+	for rows.Next() {
+		c, err := s.scanConnection(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
 func (s *Service) connection(ctx context.Context, q store.Querier, connectionID string) (Connection, error) {
 	c, err := s.scanConnection(q.QueryRow(ctx, "SELECT "+connectionColumns+" FROM connections WHERE id = ?", connectionID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -187,16 +201,7 @@ func (s *Service) ListConnections(ctx context.Context, f ConnectionFilter, page 
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
 	}
-	defer rows.Close()
-	var list []Connection
-	for rows.Next() {
-		c, err := s.scanConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, c)
-	}
-	return list, rows.Err()
+	return s.scanConnections(rows)
 }
 
 // open decrypts a connection's secrets.

@@ -123,20 +123,7 @@ type createConnectionRequest struct {
 }
 
 func (req createConnectionRequest) Valid(context.Context) map[string]string {
-	p := map[string]string{}
-	if msg := tenants.ValidID(req.TenantID); msg != "" {
-		p["tenant_id"] = msg
-	}
-	if req.EndUserID == "" || len(req.EndUserID) > 200 || hasControl(req.EndUserID) {
-		p["end_user_id"] = "must be 1 to 200 bytes without control characters: the SaaS's own ID for the user (or for the tenant, for a client's own token)"
-	}
-	if req.IntegrationID == "" {
-		p["integration_id"] = "is required"
-	}
-	if msg := scopesProblem(req.Scopes); msg != "" {
-		p["scopes"] = msg
-	}
-	return p
+	return ownerProblems(req.TenantID, req.EndUserID, req.IntegrationID, req.Scopes)
 }
 
 // HandleConnectionCreate creates a connection without the browser flow.

@@ -258,16 +258,7 @@ func (s *Service) dueBatch(ctx context.Context, now, until, afterExpiry time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("list connections due for refresh: %w", err)
 	}
-	defer rows.Close()
-	var list []Connection
-	for rows.Next() {
-		c, err := s.scanConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, c)
-	}
-	return list, rows.Err()
+	return s.scanConnections(rows)
 }
 
 // recordFailure counts a transient refresh failure and releases the lease;

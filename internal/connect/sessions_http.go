@@ -29,21 +29,29 @@ type createSessionRequest struct {
 }
 
 func (req createSessionRequest) Valid(context.Context) map[string]string {
-	p := map[string]string{}
-	if msg := tenants.ValidID(req.TenantID); msg != "" {
-		p["tenant_id"] = msg
-	}
-	if req.EndUserID == "" || len(req.EndUserID) > 200 || hasControl(req.EndUserID) {
-		p["end_user_id"] = "must be 1 to 200 bytes without control characters: the SaaS's own ID for the user"
-	}
-	if req.IntegrationID == "" {
-		p["integration_id"] = "is required"
-	}
-	if msg := scopesProblem(req.Scopes); msg != "" {
-		p["scopes"] = msg
-	}
+	p := ownerProblems(req.TenantID, req.EndUserID, req.IntegrationID, req.Scopes)
 	if u, err := url.Parse(req.ReturnURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" || len(req.ReturnURL) > 2000 {
 		p["return_url"] = "must be an absolute http(s) URL without a fragment, at most 2000 bytes"
+	}
+	return p
+}
+
+// ownerProblems checks whom a new connection is for (a tenant, an end user)
+// and what it is for (an integration, scopes): the fields a connect session
+// and a direct connection share.
+func ownerProblems(tenantID, endUserID, integrationID string, scopes []string) map[string]string {
+	p := map[string]string{}
+	if msg := tenants.ValidID(tenantID); msg != "" {
+		p["tenant_id"] = msg
+	}
+	if endUserID == "" || len(endUserID) > 200 || hasControl(endUserID) {
+		p["end_user_id"] = "must be 1 to 200 bytes without control characters: the SaaS's own ID for the user (or the tenant, for a client's own token)"
+	}
+	if integrationID == "" {
+		p["integration_id"] = "is required"
+	}
+	if msg := scopesProblem(scopes); msg != "" {
+		p["scopes"] = msg
 	}
 	return p
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,14 +16,13 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/safehttp"
 )
 
-// Backoff between attempts when the provider does not say how long to wait.
-const (
-	backoffBase = 250 * time.Millisecond
-	backoffCap  = 8 * time.Second
-)
+// proxyBackoff is the wait between attempts when the provider does not say
+// how long: full jitter, since a retry that comes early costs little.
+var proxyBackoff = retry.Policy{Base: 250 * time.Millisecond, Cap: 8 * time.Second, Jitter: retry.Full}
 
 // discardLimit is how much of a response that is retried is read, so its
 // connection can be reused; longer ones are closed.
@@ -170,7 +168,7 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 					"Patchbay refused to connect to the provider: %v; an operator may allow its network with --outbound-allow", refused)}
 			}
 			var badCert *tls.CertificateVerificationError
-			delay := backoff(out.Attempts)
+			delay := proxyBackoff.Delay(out.Attempts)
 			if !retryable || errors.As(err, &badCert) || !s.mayRetry(ctx, out.Attempts, waited, delay) {
 				return nil, unreachable(err, out.Attempts, s.cfg.ProxyTimeout)
 			}
@@ -198,7 +196,7 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 		if retryable && retryStatus(resp.StatusCode) {
 			delay, told := retryAfter(resp, p, time.Now())
 			if !told {
-				delay = backoff(out.Attempts)
+				delay = proxyBackoff.Delay(out.Attempts)
 			}
 			if s.mayRetry(ctx, out.Attempts, waited, delay) {
 				discard(resp)
@@ -432,21 +430,6 @@ func retryAfter(resp *http.Response, p *catalog.Provider, now time.Time) (wait t
 // retrySeconds writes a wait as Retry-After seconds, rounded up.
 func retrySeconds(d time.Duration) string {
 	return fmt.Sprint(max(int64((d+time.Second-1)/time.Second), 1))
-}
-
-// backoff is the wait before retry n (1 for the first) when the provider
-// says nothing: "full jitter", uniformly random between zero and a ceiling
-// that doubles from backoffBase up to backoffCap, so that callers that failed
-// together do not come back together.
-func backoff(n int) time.Duration {
-	ceiling := backoffCap
-	if n < 1 {
-		n = 1
-	}
-	if n <= 8 {
-		ceiling = min(backoffBase<<(n-1), backoffCap)
-	}
-	return rand.N(ceiling + 1)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -13,30 +13,6 @@ import (
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 )
 
-// TestBackoff: full jitter, within [0, ceiling] where the ceiling doubles
-// from backoffBase to backoffCap, and spread over that range rather than
-// stuck at one end.
-func TestBackoff(t *testing.T) {
-	t.Parallel()
-	for n, ceiling := range map[int]time.Duration{
-		0: backoffBase, 1: backoffBase, 2: 2 * backoffBase, 3: 4 * backoffBase, 5: 16 * backoffBase,
-		6: backoffCap, 9: backoffCap, 64: backoffCap, 1000: backoffCap,
-	} {
-		var low, high bool
-		for range 2000 {
-			d := backoff(n)
-			if d < 0 || d > ceiling {
-				t.Fatalf("backoff(%d) = %s, want within [0, %s]", n, d, ceiling)
-			}
-			low = low || d < ceiling/4
-			high = high || d > ceiling*3/4
-		}
-		if !low || !high {
-			t.Errorf("backoff(%d) over 2000 draws: below a quarter %v, above three quarters %v; want both (full jitter)", n, low, high)
-		}
-	}
-}
-
 // TestBucket: a budget of 5 per second lets one request go at once and
 // spaces the rest 200ms apart; a reservation beyond the queue wait is
 // refused without taking a token; a cancelled one gives its token back.

@@ -3,7 +3,6 @@ package connect
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/retry"
 )
 
 // Limits of one run of the refresh job.
@@ -241,7 +241,7 @@ func (s *Service) refreshOne(ctx context.Context, c Connection, ahead time.Durat
 func (s *Service) deferRefresh(ctx context.Context, c Connection) {
 	now := time.Now()
 	_, err := s.db.Exec(ctx, "UPDATE connections SET next_refresh_at = ? WHERE id = ? AND (next_refresh_at IS NULL OR next_refresh_at <= ?)",
-		now.Add(refreshBackoff(7)), c.ID, now)
+		now.Add(refreshBackoff.Delay(7)), c.ID, now)
 	if err != nil {
 		s.logger.Warn("deferring a connection's refresh failed", "connection_id", c.ID, "error", err)
 	}
@@ -270,19 +270,12 @@ func (s *Service) recordFailure(ctx context.Context, c Connection, owner string,
 		s.logger.Warn("refreshing a connection's token failed; retrying with backoff", "connection_id", c.ID, "provider_id", c.Provider.ID, "error", cause)
 	}
 	_, err := s.db.Exec(ctx, `UPDATE connections SET refresh_failures = ?, next_refresh_at = ?, refresh_lease_owner = NULL, refresh_lease_until = NULL
-		WHERE id = ? AND refresh_lease_owner = ?`, failures, time.Now().Add(refreshBackoff(failures)), c.ID, owner)
+		WHERE id = ? AND refresh_lease_owner = ?`, failures, time.Now().Add(refreshBackoff.Delay(failures)), c.ID, owner)
 	if err != nil {
 		s.logger.Warn("recording a failed refresh failed; its lease lapses by itself", "connection_id", c.ID, "error", err)
 	}
 }
 
 // refreshBackoff is how long the refresh job waits after the nth failure in
-// a row: a minute doubling up to an hour, with jitter so connections that
-// failed together do not all return together.
-func refreshBackoff(n int) time.Duration {
-	d := time.Hour
-	if n < 7 {
-		d = time.Minute << (n - 1)
-	}
-	return d/2 + rand.N(d/2)
-}
+// a row: a minute doubling up to an hour, never much sooner.
+var refreshBackoff = retry.Policy{Base: time.Minute, Cap: time.Hour, Jitter: retry.Upper}

@@ -391,8 +391,8 @@ func TestRefreshBackoff(t *testing.T) {
 		40: {30 * time.Minute, time.Hour},
 	} {
 		for range 20 {
-			if got := refreshBackoff(n); got < want[0] || got >= want[1] {
-				t.Errorf("refreshBackoff(%d) = %v, want in [%v, %v)", n, got, want[0], want[1])
+			if got := refreshBackoff.Delay(n); got < want[0] || got > want[1] {
+				t.Errorf("refreshBackoff.Delay(%d) = %v, want in [%v, %v]", n, got, want[0], want[1])
 			}
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
@@ -664,11 +664,7 @@ func (s *Service) failRun(ctx context.Context, st *runState, cause error) error 
 // than the next scheduled run would be pointless), with jitter in its upper
 // half so syncs that failed together do not retry together.
 func retryDelay(n int, interval time.Duration) time.Duration {
-	d := interval
-	if n < 20 {
-		d = min(interval, syncRetryBase<<(n-1))
-	}
-	return d/2 + rand.N(d/2+1)
+	return retry.Policy{Base: syncRetryBase, Cap: interval, Jitter: retry.Upper}.Delay(n)
 }
 
 // pruneRuns keeps a sync's newest syncRunsKept runs.

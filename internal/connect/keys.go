@@ -109,7 +109,7 @@ func (k *Keyring) Tenant(ctx context.Context, tenantID string) (*vault.Vault, er
 // the database rather than the cache, for sealing: a key cached before the
 // tenant was deleted and created again would seal what nothing can open.
 func (k *Keyring) TenantForSeal(ctx context.Context, tenantID string) (*vault.Vault, error) {
-	k.Forget(tenantID)
+	k.forget(tenantID)
 	return k.Tenant(ctx, tenantID)
 }
 
@@ -131,8 +131,8 @@ func (k *Keyring) OpenTenant(ctx context.Context, tenantID string, sealed []byte
 	return v.Open(sealed, aad)
 }
 
-// Forget drops a tenant's cached data key.
-func (k *Keyring) Forget(tenantID string) {
+// forget drops a tenant's cached data key.
+func (k *Keyring) forget(tenantID string) {
 	k.mu.Lock()
 	delete(k.cache, tenantKey(tenantID))
 	k.mu.Unlock()

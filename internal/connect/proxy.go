@@ -374,7 +374,7 @@ func forwardHeader(h http.Header) http.Header {
 	for name := range out {
 		switch canon := http.CanonicalHeaderKey(name); {
 		case canon == "Authorization", canon == "Cookie", canon == "Forwarded", canon == "Host", canon == "Content-Length",
-			strings.HasPrefix(canon, "X-Forwarded-"):
+			canon == "X-Real-Ip", canon == "True-Client-Ip", strings.HasPrefix(canon, "X-Forwarded-"):
 			delete(out, name)
 		}
 	}

@@ -198,6 +198,8 @@ func TestForwardHeader(t *testing.T) {
 		"X-Forwarded-For":   {"10.0.0.1"},
 		"X-Forwarded-Proto": {"https"},
 		"Forwarded":         {"for=10.0.0.1"},
+		"X-Real-Ip":         {"10.0.0.1"},
+		"True-Client-Ip":    {"10.0.0.1"},
 		"Content-Length":    {"3"},
 		"Accept":            {"application/json"},
 		"Content-Type":      {"application/json"},

@@ -49,6 +49,9 @@ func (w *RouteWorker) Work(ctx context.Context, job *river.Job[RouteArgs]) error
 	if err != nil {
 		return err
 	}
+	if evt.BodyRemoved {
+		return river.JobCancel(fmt.Errorf("event %s: its body was removed after the retention period", evt.ID))
+	}
 	if !json.Valid(evt.Body) || evt.Body[0] == '"' { // rawBody quotes what is not JSON
 		return river.JobCancel(fmt.Errorf("event %s: only JSON bodies can be routed as messages", evt.ID))
 	}

@@ -125,19 +125,31 @@ func rotateKEK(ctx context.Context, cfg config.Config, db *store.DB, stdout io.W
 	if err != nil {
 		return err
 	}
+	// A node still running with only the old key may seal new values during
+	// a pass, so passes repeat until one finds nothing left to reseal.
+	const passes = 3
 	total := 0
-	for _, col := range slices.Concat(connect.SealedColumns(), webhooks.SealedColumns(), inbound.SealedColumns()) {
-		n, err := db.RewriteColumn(ctx, col.Table, col.Column, func(id string, sealed []byte) ([]byte, error) {
-			return v.Reseal(sealed, col.AAD(id))
-		})
-		fmt.Fprintf(stdout, "%s.%s: %d resealed\n", col.Table, col.Column, n)
-		total += n
-		if err != nil {
-			return fmt.Errorf("reseal (run again once fixed; resealed rows are skipped): %w", err)
+	for pass := 1; pass <= passes; pass++ {
+		resealed := 0
+		for _, col := range slices.Concat(connect.SealedColumns(), webhooks.SealedColumns(), inbound.SealedColumns()) {
+			n, err := db.RewriteColumn(ctx, col.Table, col.Column, func(id string, sealed []byte) ([]byte, error) {
+				return v.Reseal(sealed, col.AAD(id))
+			})
+			if pass == 1 || n > 0 {
+				fmt.Fprintf(stdout, "%s.%s: %d resealed\n", col.Table, col.Column, n)
+			}
+			resealed += n
+			if err != nil {
+				return fmt.Errorf("reseal (run again once fixed; resealed rows are skipped): %w", err)
+			}
+		}
+		total += resealed
+		if resealed == 0 {
+			fmt.Fprintf(stdout, "Resealed %d values. Everything now opens with --encryption-key alone: remove --encryption-key-previous from every node.\n", total)
+			return nil
 		}
 	}
-	fmt.Fprintf(stdout, "Resealed %d values. Everything now opens with --encryption-key alone: remove --encryption-key-previous from every node.\n", total)
-	return nil
+	return fmt.Errorf("values sealed with an old key kept appearing over %d passes (%d resealed): some node still runs without the new --encryption-key; restart every node with it, then run rotate-kek again", passes, total)
 }
 
 func listKeys(ctx context.Context, keys *auth.Keys, stdout io.Writer) error {

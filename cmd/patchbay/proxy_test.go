@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"bufio"
 	"cmp"
 	"encoding/json"
@@ -42,6 +43,7 @@ type arrival struct {
 	at     time.Time
 	method string
 	header http.Header
+	body   string
 }
 
 func newFakeAPI(t testing.TB) *fakeAPI {
@@ -123,9 +125,11 @@ func newFakeAPI(t testing.TB) *fakeAPI {
 
 // record notes a request and returns how many have come for key.
 func (f *fakeAPI) record(key string, r *http.Request) int {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.arrivals[key] = append(f.arrivals[key], arrival{at: time.Now(), method: r.Method, header: r.Header.Clone()})
+	f.arrivals[key] = append(f.arrivals[key], arrival{at: time.Now(), method: r.Method, header: r.Header.Clone(), body: string(body)})
 	return len(f.arrivals[key])
 }
 
@@ -359,8 +363,8 @@ func TestProxy(t *testing.T) {
 				t.Fatalf("POST with a key: %d, attempts %s, %d arrivals: %s", resp.StatusCode, attempts(resp), len(seen), body)
 			}
 			for _, a := range seen {
-				if a.method != "POST" || a.header.Get("Idempotency-Key") != "key-1" {
-					t.Errorf("attempt %s with Idempotency-Key %q", a.method, a.header.Get("Idempotency-Key"))
+				if a.method != "POST" || a.header.Get("Idempotency-Key") != "key-1" || a.body != `{"n":1}` {
+					t.Errorf("attempt %s with Idempotency-Key %q and body %q", a.method, a.header.Get("Idempotency-Key"), a.body)
 				}
 			}
 		})

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"encoding/pem"

@@ -141,8 +141,8 @@ func TestConnectRepair(t *testing.T) {
 		}
 		for _, bad := range []string{session("user-2", connID), session("user-1", "conn_nope")} {
 			resp, body := e.do(t, "POST", "/v1/connect/sessions", bad)
-			if p := problem(t, resp, body); resp.StatusCode != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "connection_id" {
-				t.Errorf("session %s: %d %s, want 422 naming connection_id", bad, resp.StatusCode, body)
+			if p := problem(t, resp, body); resp.StatusCode != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "connection_id" {
+				t.Errorf("session %s: %d %s, want 400 naming connection_id", bad, resp.StatusCode, body)
 			}
 		}
 

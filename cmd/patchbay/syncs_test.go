@@ -616,18 +616,18 @@ func TestSyncValidation(t *testing.T) {
 			status int
 			fields []string
 		}{
-			{`{"connection_id":"conn_0196d6f0a0a07c3c9a0b6a3e4f5a6b7c","request":{"path":"/x"},"record_id":"id"}`, 422, []string{"connection_id"}},
-			{`{"connection_id":"CONN","request":{"path":"/cursor"},"records":"data","record_id":"/a~2","interval_seconds":10}`, 422,
+			{`{"connection_id":"conn_0196d6f0a0a07c3c9a0b6a3e4f5a6b7c","request":{"path":"/x"},"record_id":"id"}`, 400, []string{"connection_id"}},
+			{`{"connection_id":"CONN","request":{"path":"/cursor"},"records":"data","record_id":"/a~2","interval_seconds":10}`, 400,
 				[]string{"interval_seconds", "record_id", "records"}},
-			{`{"connection_id":"CONN","request":{"path":"cursor","method":"PUT"},"record_id":"id","mode":"incremental"}`, 422,
+			{`{"connection_id":"CONN","request":{"path":"cursor","method":"PUT"},"record_id":"id","mode":"incremental"}`, 400,
 				[]string{"incremental", "request.method", "request.path"}},
-			{`{"connection_id":"CONN","request":{"path":"/x"},"record_id":"id","pagination":{"style":"cursor","next_cursor":"x~"}}`, 422,
+			{`{"connection_id":"CONN","request":{"path":"/x"},"record_id":"id","pagination":{"style":"cursor","next_cursor":"x~"}}`, 400,
 				[]string{"pagination.cursor_param", "pagination.next_cursor"}},
-			{`{"connection_id":"CONN","request":{"path":"/x"},"record_id":"id","mode":"incremental","incremental":{"param":"since","field":"a","pointer":"/b"}}`, 422,
+			{`{"connection_id":"CONN","request":{"path":"/x"},"record_id":"id","mode":"incremental","incremental":{"param":"since","field":"a","pointer":"/b"}}`, 400,
 				[]string{"incremental.field"}},
 			{`{"connection_id":"CONN","request":{"path":"/x"},"record_id":"id","interval_seconds":"often"}`, 400, []string{"interval_seconds"}},
 			{`{"connection_id":"CONN","request":{"path":"/x"},"record_id":"id","surprise":1}`, 400, []string{"surprise"}},
-			{`{"connection_id":"CONN"}`, 422, []string{"record_id", "request"}},
+			{`{"connection_id":"CONN"}`, 400, []string{"record_id", "request"}},
 		} {
 			body := strings.ReplaceAll(tc.body, "CONN", e.connID)
 			resp, b := e.do(t, "POST", "/v1/syncs", body)
@@ -644,7 +644,7 @@ func TestSyncValidation(t *testing.T) {
 			}
 		}
 		id := e.createSync(t, `"request":{"path":"/cursor"},"record_id":"id"`)
-		if resp, b := e.do(t, "PATCH", "/v1/syncs/"+id, `{"interval_seconds":5}`); resp.StatusCode != 422 || !strings.Contains(string(b), "interval_seconds") {
+		if resp, b := e.do(t, "PATCH", "/v1/syncs/"+id, `{"interval_seconds":5}`); resp.StatusCode != 400 || !strings.Contains(string(b), "interval_seconds") {
 			t.Errorf("patch to a short interval: %d %s", resp.StatusCode, b)
 		}
 		if resp, _ := e.do(t, "GET", "/v1/syncs/nope", ""); resp.StatusCode != 400 {

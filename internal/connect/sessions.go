@@ -128,8 +128,7 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 }
 
 func repairProblem(msg string) error {
-	return &apperr.Error{Code: apperr.Unprocessable, Message: "the session cannot repair this connection",
-		Fields: map[string]string{"connection_id": msg}}
+	return apperr.InvalidFields(map[string]string{"connection_id": msg})
 }
 
 const sessionColumns = `cs.id, cs.tenant_id, cs.end_user_id, cs.integration_id, cs.scopes, cs.return_url, cs.expires_at, cs.created_at,

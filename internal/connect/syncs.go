@@ -143,10 +143,6 @@ type SyncParams struct {
 	Paused          *bool                  `json:"paused,omitempty"`
 }
 
-// unprocessable is a 422 naming each bad field.
-func unprocessable(fields map[string]string) error {
-	return &apperr.Error{Code: apperr.Unprocessable, Message: "the sync has invalid fields", Fields: fields}
-}
 
 // fieldProblem checks a record field reference: a JSON pointer, or a name.
 func fieldProblem(f string) string {
@@ -363,7 +359,7 @@ func (s *Service) CreateSync(ctx context.Context, sp SyncParams) (Sync, error) {
 	}
 	sp.apply(&sy, p)
 	if len(p) > 0 {
-		return Sync{}, unprocessable(p)
+		return Sync{}, apperr.InvalidFields(p)
 	}
 	config, err := json.Marshal(sy.SyncConfig)
 	if err != nil {
@@ -457,7 +453,7 @@ func (s *Service) ListSyncs(ctx context.Context, f SyncFilter, page httpapi.Page
 // resuming a paused sync makes it due at once.
 func (s *Service) UpdateSync(ctx context.Context, syncID string, sp SyncParams) (Sync, error) {
 	if sp.ConnectionID != nil {
-		return Sync{}, unprocessable(map[string]string{"connection_id": "cannot change; create another sync"})
+		return Sync{}, apperr.InvalidFields(map[string]string{"connection_id": "cannot change; create another sync"})
 	}
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Sync, error) {
 		sy, err := s.sync(ctx, tx, syncID)
@@ -469,7 +465,7 @@ func (s *Service) UpdateSync(ctx context.Context, syncID string, sp SyncParams) 
 		p := map[string]string{}
 		sp.apply(&sy, p)
 		if len(p) > 0 {
-			return Sync{}, unprocessable(p)
+			return Sync{}, apperr.InvalidFields(p)
 		}
 		config, err := json.Marshal(sy.SyncConfig)
 		if err != nil {

@@ -143,7 +143,6 @@ type SyncParams struct {
 	Paused          *bool                  `json:"paused,omitempty"`
 }
 
-
 // fieldProblem checks a record field reference: a JSON pointer, or a name.
 func fieldProblem(f string) string {
 	switch {

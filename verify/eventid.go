@@ -79,30 +79,57 @@ func parsePointer(p string) ([]string, error) {
 
 // lookupPointer returns the string, or the text of the number, at tokens in
 // the JSON document body; "" if the body is not JSON or the value is missing
-// or of another type. It decodes one level at a time, so only the objects and
-// arrays on the path are unpacked.
+// or of another type. Once json.Valid has vouched for the body, it walks the
+// bytes to the value, skipping the rest undecoded: an event's ID is a few
+// bytes in kilobytes, read on every ingest. Of duplicate members, the first
+// counts.
 func lookupPointer(body []byte, tokens []string) string {
-	raw := json.RawMessage(body)
+	if !json.Valid(body) {
+		return ""
+	}
+	i := skipSpace(body, 0)
 	for _, tok := range tokens {
-		raw = bytes.TrimLeft(raw, " \t\r\n")
-		switch {
-		case len(raw) > 0 && raw[0] == '{':
-			var obj map[string]json.RawMessage
-			if json.Unmarshal(raw, &obj) != nil {
+		switch body[i] {
+		case '{':
+			i = skipSpace(body, i+1)
+			for {
+				if body[i] == '}' {
+					return ""
+				}
+				end := skipString(body, i)
+				key := body[i:end]
+				i = skipSpace(body, skipSpace(body, end)+1) // past the colon
+				if keyIs(key, tok) {
+					break
+				}
+				i = skipSpace(body, skipValue(body, i))
+				if body[i] == ',' {
+					i = skipSpace(body, i+1)
+				}
+			}
+		case '[':
+			n, err := strconv.Atoi(tok)
+			if err != nil || n < 0 || strconv.Itoa(n) != tok {
 				return ""
 			}
-			raw = obj[tok]
-		case len(raw) > 0 && raw[0] == '[':
-			var arr []json.RawMessage
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || strconv.Itoa(i) != tok || json.Unmarshal(raw, &arr) != nil || i >= len(arr) {
-				return ""
+			i = skipSpace(body, i+1)
+			for ; ; n-- {
+				if body[i] == ']' {
+					return ""
+				}
+				if n == 0 {
+					break
+				}
+				i = skipSpace(body, skipValue(body, i))
+				if body[i] == ',' {
+					i = skipSpace(body, i+1)
+				}
 			}
-			raw = arr[i]
 		default:
 			return ""
 		}
 	}
+	raw := body[i:skipValue(body, i)]
 	var id string
 	if json.Unmarshal(raw, &id) == nil {
 		return id
@@ -112,6 +139,63 @@ func lookupPointer(body []byte, tokens []string) string {
 		return n.String()
 	}
 	return ""
+}
+
+// The skip functions walk a document json.Valid accepted: each takes the
+// index where a token starts and returns the index just past it.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+func skipString(b []byte, i int) int {
+	for i++; b[i] != '"'; i++ {
+		if b[i] == '\\' {
+			i++
+		}
+	}
+	return i + 1
+}
+
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+	}
+	for i < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[i])) {
+		i++
+	}
+	return i
+}
+
+// keyIs reports whether a member name, as written (quoted, perhaps with
+// escapes), is tok.
+func keyIs(quoted []byte, tok string) bool {
+	if bytes.IndexByte(quoted, '\\') < 0 {
+		return string(quoted[1:len(quoted)-1]) == tok
+	}
+	var key string
+	return json.Unmarshal(quoted, &key) == nil && key == tok
 }
 
 // LookupPointer returns the string, or the text of the number, at an RFC 6901

@@ -374,8 +374,9 @@ func TestSyncPagination(t *testing.T) {
 			"after": e.createSync(t, `"request":{"path":"/after"},"record_id":"id",
 				"pagination":{"style":"cursor","cursor_param":"after","last_item_cursor":"/id"}`),
 		}
-		// The last-item cursor learns of the end from an empty page.
-		pages := map[string]int{"cursor": 3, "link": 3, "offset": 3, "page": 3, "after": 4}
+		// The last-item cursor, offsets and page numbers learn of the end from
+		// an empty page (a short page is no proof: providers cap page sizes).
+		pages := map[string]int{"cursor": 3, "link": 3, "offset": 4, "page": 4, "after": 4}
 		if sy := e.sync(t, syncs["cursor"]); sy["records"] != "/data" || sy["pagination"].(map[string]any)["cursor_param"] != "cursor" {
 			t.Errorf("the catalog's defaults were not applied: %v", sy)
 		}
@@ -397,10 +398,10 @@ func TestSyncPagination(t *testing.T) {
 		if qs := e.api.queries("/api/link"); len(qs) != 3 || qs[2].Get("page") != "3" || qs[0].Get("per_page") != "3" {
 			t.Errorf("link requests: %v", qs)
 		}
-		if qs := e.api.queries("/api/offset"); len(qs) != 3 || qs[1].Get("offset") != "3" || qs[2].Get("offset") != "6" {
+		if qs := e.api.queries("/api/offset"); len(qs) != 4 || qs[1].Get("offset") != "3" || qs[2].Get("offset") != "6" || qs[3].Get("offset") != "7" {
 			t.Errorf("offset requests: %v", qs)
 		}
-		if qs := e.api.queries("/api/page"); len(qs) != 3 || qs[0].Get("page") != "1" || qs[2].Get("page") != "3" {
+		if qs := e.api.queries("/api/page"); len(qs) != 4 || qs[0].Get("page") != "1" || qs[3].Get("page") != "4" {
 			t.Errorf("page requests: %v", qs)
 		}
 		if qs := e.api.queries("/api/after"); len(qs) != 4 || qs[0].Has("after") || qs[3].Get("after") != "r07" {
@@ -574,6 +575,17 @@ func TestSyncFailures(t *testing.T) {
 		if n := len(e.api.queries("/api/cursor")) - calls; n != 3 {
 			t.Errorf("%d requests for 2 pages and one 429, want 3", n)
 		}
+
+		// A full run whose provider lists nothing at all deletes nothing.
+		var saved map[string]map[string]any
+		e.api.change(func() { saved, e.api.records = e.api.records, map[string]map[string]any{} })
+		if run := e.run(t, full); run.Status != "failed" || !strings.Contains(run.Error, "listed no records") {
+			t.Errorf("a full run that finds nothing: %+v, want it failed", run)
+		}
+		if _, body := e.do(t, "GET", "/v1/syncs/"+full+"/records?limit=100", ""); strings.Count(string(body), `"deleted_at":null`) != 6 { // r07 went in the fixed run
+			t.Errorf("records after a run that found nothing: %s", body)
+		}
+		e.api.change(func() { e.api.records = saved })
 
 		loop := e.createSync(t, `"request":{"path":"/loop"},"record_id":"id"`)
 		if run := e.run(t, loop); run.Status != "failed" || !strings.Contains(run.Error, "repeats") || run.Pages != 2 {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -55,8 +56,10 @@ const (
 	// which is shorter than River's rescue delay.
 	syncRunTimeout = 3 * time.Minute
 	// syncLeaseTTL is how long a run's claim lasts without renewal. Every
-	// page renews it; a node that dies mid-run delays the sync this long.
-	syncLeaseTTL = 2 * time.Minute
+	// page renews it, so it must outlast one page's fetch (syncFetchTimeout,
+	// retries and rate waits included); a node that dies mid-run delays the
+	// sync this long.
+	syncLeaseTTL = syncFetchTimeout + 2*time.Minute
 	// syncTickBatch bounds the run jobs one tick queues.
 	syncTickBatch = 100
 	// syncRetryBase is the first retry's delay after a failure; it doubles
@@ -152,6 +155,7 @@ func (s *Service) claim(ctx context.Context, syncID, owner, reason string) (Sync
 func (s *Service) scheduleDue(ctx context.Context) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id FROM syncs WHERE paused = ? AND next_run_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+			AND EXISTS (SELECT 1 FROM tenants t WHERE t.id = syncs.tenant_id AND t.deleted_at IS NULL)
 			ORDER BY next_run_at LIMIT ?`, false, tx.Now(), tx.Now(), syncTickBatch)
 		if err != nil {
 			return fmt.Errorf("due syncs: %w", err)
@@ -222,10 +226,18 @@ func (s *Service) execute(ctx context.Context, sy Sync, run SyncRun, owner strin
 	ctx, cancel := context.WithTimeout(ctx, syncRunTimeout)
 	defer cancel()
 	st := &runState{sy: sy, run: run, owner: owner}
-	err := s.walk(ctx, st)
-	if err == nil {
-		err = s.finish(ctx, st)
-	}
+	err := func() (err error) {
+		defer func() {
+			if v := recover(); v != nil { // recorded as the run's failure, not left holding the lease
+				s.logger.Error("a sync run panicked", "sync_id", sy.ID, "run_id", run.ID, "panic", v, "stack", string(debug.Stack()))
+				err = errors.New("internal error in the sync run")
+			}
+		}()
+		if err := s.walk(ctx, st); err != nil {
+			return err
+		}
+		return s.finish(ctx, st)
+	}()
 	if err != nil {
 		// Record the failure even when ctx ended (a shutdown), so the lease
 		// is released and the error shown.
@@ -349,7 +361,10 @@ func (s *Service) walk(ctx context.Context, st *runState) error {
 				return fmt.Errorf("page %d: %w", page, err)
 			}
 		case pageOffset, pagePage:
-			if len(records) < pg.Limit || len(records) == 0 {
+			// Only an empty page ends the list: a provider may cap its pages
+			// below the limit asked for, and a short page taken for the last
+			// would make a full run delete everything after it.
+			if len(records) == 0 {
 				return nil
 			}
 			offset += len(records)
@@ -607,6 +622,11 @@ func (s *Service) finish(ctx context.Context, st *runState) error {
 			if _, err := tx.Exec(ctx, "UPDATE sync_records SET deleted_at = ?, updated_at = ? WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ?",
 				tx.Now(), tx.Now(), st.sy.ID, run.ID); err != nil {
 				return err
+			}
+			if seen := run.Created + run.Updated + run.Unchanged; seen == 0 && len(msgs) > 0 {
+				// An empty answer is more often a changed endpoint, a lost
+				// permission or a provider's bad day than a cleared account.
+				return fmt.Errorf("the provider listed no records at all; the %d stored are not deleted (if they are really gone, delete the sync and create it again)", len(msgs))
 			}
 			run.Deleted = len(msgs)
 			if endpoints, err = s.publish(ctx, tx, st.sy.TenantID, msgs); err != nil {

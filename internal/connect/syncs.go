@@ -312,7 +312,7 @@ func (sp SyncParams) apply(s *Sync, p map[string]string) {
 	default:
 		p["mode"] = "must be full or incremental"
 	}
-	if d := time.Duration(s.IntervalSeconds) * time.Second; d < SyncIntervalMin || d > SyncIntervalMax {
+	if n := s.IntervalSeconds; n < int(SyncIntervalMin/time.Second) || n > int(SyncIntervalMax/time.Second) {
 		p["interval_seconds"] = fmt.Sprintf("must be from %d (one minute) to %d (seven days)", int(SyncIntervalMin.Seconds()), int(SyncIntervalMax.Seconds()))
 	}
 }
@@ -455,6 +455,12 @@ func (s *Service) UpdateSync(ctx context.Context, syncID string, sp SyncParams) 
 		return Sync{}, apperr.InvalidFields(map[string]string{"connection_id": "cannot change; create another sync"})
 	}
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Sync, error) {
+		if tx.Dialect().Name() == store.Postgres {
+			// A run's finish writes the row too: one waits for the other.
+			if _, err := tx.Exec(ctx, "SELECT 1 FROM syncs WHERE id = ? FOR UPDATE", syncID); err != nil {
+				return Sync{}, err
+			}
+		}
 		sy, err := s.sync(ctx, tx, syncID)
 		if err != nil {
 			return Sync{}, err
@@ -471,6 +477,11 @@ func (s *Service) UpdateSync(ctx context.Context, syncID string, sp SyncParams) 
 			return Sync{}, err
 		}
 		if string(config) != string(before) || sy.Mode != oldMode {
+			if sy.Running {
+				// The run would finish with a cursor, and deletions, of what
+				// the sync used to fetch.
+				return Sync{}, apperr.Errorf(apperr.Conflict, "sync %s is running; change what it fetches once the run has finished", sy.ID)
+			}
 			sy.Cursor = nil
 		}
 		if wasPaused && !sy.Paused {
@@ -524,12 +535,8 @@ func (s *Service) ListSyncRuns(ctx context.Context, syncID string, page httpapi.
 	if _, err := s.sync(ctx, s.db, syncID); err != nil {
 		return nil, err
 	}
-	after := page.After
-	if after == "" {
-		after = "~" // after every ID, in descending order
-	}
 	rows, err := s.db.Query(ctx, `SELECT id, sync_id, status, reason, pages, created, updated, deleted, unchanged, error, started_at, finished_at
-		FROM sync_runs WHERE sync_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, syncID, after, page.Limit+1)
+		FROM sync_runs WHERE sync_id = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`, syncID, page.After, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list sync runs: %w", err)
 	}

@@ -448,8 +448,9 @@ func (s *Service) fence(ctx context.Context, tx *store.Tx, st *runState) error {
 
 // storedRecord is what the diff needs of a stored record.
 type storedRecord struct {
-	hash    []byte
-	deleted bool
+	hash      []byte
+	deleted   bool
+	seenRunID string
 }
 
 // commitPage writes a page's new and changed records, marks the rest as seen
@@ -468,13 +469,14 @@ func (s *Service) commitPage(ctx context.Context, st *runState, records []record
 		}
 		var msgs []webhooks.MessageIn
 		var unchanged []string
-		done := map[string]bool{}
-		for i := len(records) - 1; i >= 0; i-- { // the last copy of an ID in a page wins
-			r := records[i]
-			if done[r.id] {
+		last := make(map[string]int, len(records)) // the last copy of an ID in a page wins
+		for i, r := range records {
+			last[r.id] = i
+		}
+		for i, r := range records { // in the provider's order
+			if last[r.id] != i {
 				continue
 			}
-			done[r.id] = true
 			old, exists := stored[r.id]
 			var event string
 			switch {
@@ -493,6 +495,8 @@ func (s *Service) commitPage(ctx context.Context, st *runState, records []record
 				} else {
 					run.Updated++
 				}
+			case old.seenRunID == run.ID: // on an earlier page of this run too: counted there
+				continue
 			default:
 				unchanged = append(unchanged, r.id)
 				run.Unchanged++
@@ -534,7 +538,7 @@ func storedRecords(ctx context.Context, tx *store.Tx, syncID string, records []r
 		for _, r := range chunk {
 			args = append(args, r.id)
 		}
-		rows, err := tx.Query(ctx, `SELECT record_id, hash, deleted_at IS NOT NULL FROM sync_records WHERE sync_id = ? AND record_id IN (`+
+		rows, err := tx.Query(ctx, `SELECT record_id, hash, deleted_at IS NOT NULL, seen_run_id FROM sync_records WHERE sync_id = ? AND record_id IN (`+
 			placeholders(len(chunk))+")", args...)
 		if err != nil {
 			return nil, err
@@ -542,7 +546,7 @@ func storedRecords(ctx context.Context, tx *store.Tx, syncID string, records []r
 		for rows.Next() {
 			var recordID string
 			var r storedRecord
-			if err := rows.Scan(&recordID, &r.hash, &r.deleted); err != nil {
+			if err := rows.Scan(&recordID, &r.hash, &r.deleted, &r.seenRunID); err != nil {
 				rows.Close()
 				return nil, err
 			}

@@ -680,3 +680,36 @@ func TestSyncValidation(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncManyDeletes: a full run's deletions, more than one transaction's
+// worth, all happen, each with its message.
+func TestSyncManyDeletes(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupSyncs(t, d)
+		e.api.change(func() {
+			for i := 8; i <= 1101; i++ {
+				e.api.put(fmt.Sprintf("r%04d", i), fmt.Sprintf("name %d", i), 100+i)
+			}
+		})
+		id := e.createSync(t, `"request":{"path":"/link"},"records":"","record_id":"id",
+			"pagination":{"style":"link_header","limit_param":"per_page","limit":100}`)
+		wantRun(t, "first run", e.run(t, id), "succeeded", 12, 1101, 0, 0, 0)
+		e.api.change(func() {
+			for i := 8; i <= 1101; i++ {
+				delete(e.api.records, fmt.Sprintf("r%04d", i))
+			}
+		})
+		wantRun(t, "after deleting all but 7", e.run(t, id), "succeeded", 1, 0, 0, 1094, 7)
+		msgs := e.waitMessages(t, id, 1101+1094)
+		deleted := map[string]bool{}
+		for _, m := range msgs { // delivered concurrently: not in order
+			if m.Type == "sync.record.deleted" {
+				deleted[m.RecordID] = true
+			}
+		}
+		if len(deleted) != 1094 {
+			t.Errorf("%d distinct records deleted by message, want 1094", len(deleted))
+		}
+	})
+}

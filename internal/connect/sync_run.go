@@ -597,46 +597,17 @@ func (s *Service) publish(ctx context.Context, tx *store.Tx, tenantID string, ms
 // records the run did not see, in incremental mode the new cursor; then the
 // run's success, the next run's time, and the lease's release.
 func (s *Service) finish(ctx context.Context, st *runState) error {
-	var endpoints []string
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		run := st.run
+	if st.sy.Mode == SyncFull {
+		if err := s.deleteUnseen(ctx, st); err != nil {
+			return err
+		}
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := s.fence(ctx, tx, st); err != nil {
 			return err
 		}
 		cursor := st.sy.Cursor
-		if st.sy.Mode == SyncFull {
-			rows, err := tx.Query(ctx, "SELECT record_id, data FROM sync_records WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ?",
-				st.sy.ID, run.ID)
-			if err != nil {
-				return err
-			}
-			var msgs []webhooks.MessageIn
-			for rows.Next() {
-				var recordID, data string
-				if err := rows.Scan(&recordID, &data); err != nil {
-					rows.Close()
-					return err
-				}
-				msgs = append(msgs, s.recordMessage(st, run.ID, EventSyncRecordDeleted, recordID, []byte(data)))
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, "UPDATE sync_records SET deleted_at = ?, updated_at = ? WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ?",
-				tx.Now(), tx.Now(), st.sy.ID, run.ID); err != nil {
-				return err
-			}
-			if seen := run.Created + run.Updated + run.Unchanged; seen == 0 && len(msgs) > 0 {
-				// An empty answer is more often a changed endpoint, a lost
-				// permission or a provider's bad day than a cleared account.
-				return fmt.Errorf("the provider listed no records at all; the %d stored are not deleted (if they are really gone, delete the sync and create it again)", len(msgs))
-			}
-			run.Deleted = len(msgs)
-			if endpoints, err = s.publish(ctx, tx, st.sy.TenantID, msgs); err != nil {
-				return err
-			}
-		} else if st.cursor != nil {
+		if st.sy.Mode != SyncFull && st.cursor != nil {
 			cursor = &st.cursor.text
 		}
 		next := tx.Now().Add(time.Duration(st.sy.IntervalSeconds) * time.Second)
@@ -645,15 +616,82 @@ func (s *Service) finish(ctx context.Context, st *runState) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "UPDATE sync_runs SET status = ?, deleted = ?, finished_at = ? WHERE id = ?",
-			runSucceeded, run.Deleted, tx.Now(), run.ID); err != nil {
+			runSucceeded, st.run.Deleted, tx.Now(), st.run.ID); err != nil {
 			return err
 		}
 		return pruneRuns(ctx, tx, st.sy.ID)
 	})
-	if err == nil {
-		s.delivered(endpoints)
+}
+
+// syncDeleteChunk bounds the deletes (and their messages) one transaction of
+// a run's end holds.
+const syncDeleteChunk = 500
+
+// deleteUnseen marks deleted, with their messages, the records a complete
+// full run did not see, a chunk per transaction so that memory stays bounded
+// however many went. Each chunk is true on its own (the complete listing
+// lacked those records): a failure part way leaves the rest to the next
+// complete run.
+func (s *Service) deleteUnseen(ctx context.Context, st *runState) error {
+	if st.run.Created+st.run.Updated+st.run.Unchanged == 0 {
+		var live int
+		err := s.db.QueryRow(ctx, "SELECT count(*) FROM sync_records WHERE sync_id = ? AND deleted_at IS NULL", st.sy.ID).Scan(&live)
+		if err != nil {
+			return err
+		}
+		if live > 0 {
+			// An empty answer is more often a changed endpoint, a lost
+			// permission or a provider's bad day than a cleared account.
+			return fmt.Errorf("the provider listed no records at all; the %d stored are not deleted (if they are really gone, delete the sync and create it again)", live)
+		}
 	}
-	return err
+	for {
+		var endpoints []string
+		var deleted int
+		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			if err := s.fence(ctx, tx, st); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT record_id, data FROM sync_records WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ?
+				ORDER BY record_id LIMIT ?`, st.sy.ID, st.run.ID, syncDeleteChunk)
+			if err != nil {
+				return err
+			}
+			args := []any{tx.Now(), tx.Now(), st.sy.ID}
+			var msgs []webhooks.MessageIn
+			for rows.Next() {
+				var recordID, data string
+				if err := rows.Scan(&recordID, &data); err != nil {
+					rows.Close()
+					return err
+				}
+				args = append(args, recordID)
+				msgs = append(msgs, s.recordMessage(st, st.run.ID, EventSyncRecordDeleted, recordID, []byte(data)))
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil || len(msgs) == 0 {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "UPDATE sync_records SET deleted_at = ?, updated_at = ? WHERE sync_id = ? AND record_id IN ("+
+				placeholders(len(msgs))+")", args...); err != nil {
+				return err
+			}
+			if endpoints, err = s.publish(ctx, tx, st.sy.TenantID, msgs); err != nil {
+				return err
+			}
+			deleted = len(msgs)
+			_, err = tx.Exec(ctx, "UPDATE sync_runs SET deleted = ? WHERE id = ?", st.run.Deleted+deleted, st.run.ID)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		st.run.Deleted += deleted
+		s.delivered(endpoints)
+		if deleted < syncDeleteChunk {
+			return nil
+		}
+	}
 }
 
 // failRun records a failed run and schedules a retry with backoff. The cursor

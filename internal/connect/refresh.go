@@ -33,15 +33,8 @@ func (s *Service) Credentials(ctx context.Context, connectionID string) (Credent
 	if err != nil {
 		return Credentials{}, err
 	}
-	if c.Status != StatusActive {
-		return Credentials{}, needsReauth(c.ID)
-	}
-	if !s.due(c, time.Now()) {
-		sec, err := s.open(ctx, c)
-		if err != nil {
-			return Credentials{}, err
-		}
-		return credentials(c, sec), nil
+	if c.Status != StatusActive || !s.due(c, time.Now()) {
+		return s.usable(ctx, c)
 	}
 	return s.flight.do(connectionID, func() (Credentials, error) {
 		// Callers share this refresh, so it must not end with the first
@@ -276,6 +269,11 @@ func (s *Service) stored(ctx context.Context, connectionID string) (Credentials,
 	if err != nil {
 		return Credentials{}, err
 	}
+	return s.usable(ctx, c)
+}
+
+// usable returns c's credentials as they are, or needs_reauth.
+func (s *Service) usable(ctx context.Context, c Connection) (Credentials, error) {
 	if c.Status != StatusActive {
 		return Credentials{}, needsReauth(c.ID)
 	}

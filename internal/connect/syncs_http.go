@@ -2,7 +2,6 @@ package connect
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
@@ -188,12 +187,11 @@ func HandleSyncRecords(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			var since time.Time
-			if v := r.URL.Query().Get("changed_since"); v != "" {
-				if since, err = time.Parse(time.RFC3339Nano, v); err != nil {
-					httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"changed_since": "must be an RFC 3339 time such as 2026-01-02T15:04:05Z"}))
-					return
-				}
+			problems := map[string]string{}
+			since := httpapi.QueryTime(r, "changed_since", problems)
+			if len(problems) > 0 {
+				httpapi.Error(w, r, apperr.InvalidFields(problems))
+				return
 			}
 			list, err := s.ListSyncRecords(r.Context(), syncID, since.UTC(), page)
 			if err != nil {

@@ -161,15 +161,7 @@ func HandleEventList(s *Service) httpapi.Endpoint {
 			if f.Status != "" && !slices.Contains(eventStatuses, f.Status) {
 				problems["status"] = "must be received, duplicate, forwarded or failed"
 			}
-			for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-				if v := q.Get(name); v != "" {
-					t, err := time.Parse(time.RFC3339Nano, v)
-					if err != nil {
-						problems[name] = "must be an RFC 3339 time such as 2026-11-28T10:00:00Z"
-					}
-					*dst = t
-				}
-			}
+			f.Since, f.Until = httpapi.QueryTime(r, "since", problems), httpapi.QueryTime(r, "until", problems)
 			if len(problems) > 0 {
 				httpapi.Error(w, r, apperr.InvalidFields(problems))
 				return

@@ -113,18 +113,6 @@ func HandlePublishBatch(s *Service) httpapi.Endpoint {
 	}
 }
 
-func parseTimeParam(r *http.Request, name string, fields map[string]string) time.Time {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		fields[name] = "must be an RFC 3339 time such as 2026-11-28T12:00:00Z"
-	}
-	return t
-}
-
 func parseStatusParam(r *http.Request, fields map[string]string) string {
 	v := r.URL.Query().Get("status")
 	switch v {
@@ -157,8 +145,8 @@ func HandleMessageList(s *Service) httpapi.Endpoint {
 				return
 			}
 			fields := map[string]string{}
-			f := MessageFilter{EventType: r.URL.Query().Get("event_type"), Since: parseTimeParam(r, "since", fields),
-				Until: parseTimeParam(r, "until", fields), Status: parseStatusParam(r, fields)}
+			f := MessageFilter{EventType: r.URL.Query().Get("event_type"), Since: httpapi.QueryTime(r, "since", fields),
+				Until: httpapi.QueryTime(r, "until", fields), Status: parseStatusParam(r, fields)}
 			if len(fields) > 0 {
 				httpapi.Error(w, r, apperr.InvalidFields(fields))
 				return

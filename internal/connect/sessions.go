@@ -162,6 +162,8 @@ func (s *Service) sessionWhere(ctx context.Context, q store.Querier, where strin
 	return ss, err
 }
 
+func codeVerifierAAD(sessionID string) string { return "connect_sessions/" + sessionID + "/code_verifier" }
+
 // FlowError is a problem in the browser flow, shown to the user on
 // Patchbay's page or sent to the SaaS's return URL as error=Code.
 type FlowError struct {
@@ -322,17 +324,15 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		if v, ok := sub.Values[f.Name]; ok {
 			input[f.Name] = strings.TrimSpace(v)
 		}
+		if !f.Secret { // shown again if the page is (a secret never is)
+			pg.Values[f.Name] = input[f.Name]
+		}
 	}
 	values, err := pg.Provider.Values(input)
 	if err != nil {
 		var ae *apperr.Error
 		if errors.As(err, &ae) && ae.Fields != nil {
 			pg.Problems = ae.Fields
-			for _, f := range pg.Fields {
-				if !f.Secret {
-					pg.Values[f.Name] = input[f.Name]
-				}
-			}
 			return Outcome{Page: &pg}, nil
 		}
 		return Outcome{}, err
@@ -347,11 +347,6 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	if err := s.verify(ctx, pg.Provider, values); err != nil {
 		s.logger.Info("a connect form's credentials failed verification", "session_id", ss.ID, "provider_id", pg.Provider.ID, "error", err)
 		pg.Message = pg.Provider.DisplayName + " did not accept these credentials. Check them and try again."
-		for _, f := range pg.Fields {
-			if !f.Secret {
-				pg.Values[f.Name] = input[f.Name]
-			}
-		}
 		return Outcome{Page: &pg}, nil
 	}
 	c, err := s.storeConnection(ctx, newConnection{session: ss, scopes: pg.Scopes, config: values.Config,
@@ -396,7 +391,7 @@ func (s *Service) authorizeURL(ctx context.Context, ss Session, pg connectPage, 
 		challenge := sha256.Sum256([]byte(verifier))
 		q.Set("code_challenge", base64.RawURLEncoding.EncodeToString(challenge[:]))
 		q.Set("code_challenge_method", "S256")
-		sealedVerifier = v.Seal([]byte(verifier), "connect_sessions/"+ss.ID+"/code_verifier")
+		sealedVerifier = v.Seal([]byte(verifier), codeVerifierAAD(ss.ID))
 	}
 	u.RawQuery = q.Encode()
 	configJSON, _ := json.Marshal(config)
@@ -456,7 +451,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browserSecret 
 	}
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {s.CallbackURL()}}
 	if ss.codeVerifier != nil {
-		verifier, err := s.keys.OpenTenant(ctx, ss.TenantID, ss.codeVerifier, "connect_sessions/"+ss.ID+"/code_verifier")
+		verifier, err := s.keys.OpenTenant(ctx, ss.TenantID, ss.codeVerifier, codeVerifierAAD(ss.ID))
 		if err != nil {
 			return "", fmt.Errorf("session %s code verifier: %w", ss.ID, err)
 		}

@@ -71,8 +71,6 @@ type Sync struct {
 	LastError           string     `json:"last_error,omitempty"`
 	CreatedAt           time.Time  `json:"created_at"`
 	UpdatedAt           time.Time  `json:"updated_at"`
-
-	leaseOwner string
 }
 
 // SyncConfig is what a sync fetches and how it reads the answers.
@@ -402,7 +400,6 @@ func scanSync(sc store.Scanner, now time.Time) (Sync, error) {
 	if lastRun.Valid {
 		sy.LastRunAt = &lastRun.Time
 	}
-	sy.leaseOwner = leaseOwner.String
 	sy.Running = leaseOwner.Valid && leaseUntil.Valid && leaseUntil.Time.After(now)
 	sy.LastError = lastError.String
 	return sy, nil

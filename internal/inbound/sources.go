@@ -123,7 +123,7 @@ func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, hooks *webhooks.
 	reg.MustRegister(m.events, m.rejected)
 	s := &Service{db: db, vault: v, jobs: jobs, hooks: hooks, publicURL: publicURL, metrics: m,
 		cache: ttlcache.New[string, cachedSource](sourceCacheTTL)}
-	s.ingests = store.GroupCommit[*ingestReq]{Commit: s.commitIngests, Max: maxIngestGroup, Weight: func(*ingestReq) int { return 1 }}
+	s.ingests = store.GroupCommit[*ingestReq]{Commit: s.commitIngests, Max: maxIngestGroup}
 	return s
 }
 
@@ -183,13 +183,7 @@ func (r *Route) columns() (eventType, tenantID, pointer *string) {
 	if r == nil {
 		return nil, nil, nil
 	}
-	nonEmpty := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return &s
-	}
-	return &r.EventType, nonEmpty(r.TenantID), nonEmpty(r.TenantPointer)
+	return &r.EventType, nullable(r.TenantID), nullable(r.TenantPointer)
 }
 
 // present fills in what a source shows and hides its secrets.
@@ -270,11 +264,6 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 		return Source{}, err
 	}
 	f.apply(&src)
-	if src.TenantID != nil {
-		if err := tenants.MustExist(ctx, s.db, *src.TenantID); err != nil {
-			return Source{}, err
-		}
-	}
 	// The forwarding endpoint is the webhooks service's; it changes first, in
 	// a transaction of its own, and the source row then records it. An
 	// endpoint made for this update goes again if the update fails.

@@ -17,7 +17,8 @@ type GroupCommit[R any] struct {
 	// committed again alone, so that one bad request cannot fail the others.
 	Commit func(ctx context.Context, group []R) error
 	// Weight is a request's share of Max, the most one transaction takes (a
-	// first request heavier than Max still goes alone).
+	// first request heavier than Max still goes alone); nil counts each
+	// request as one.
 	Weight func(R) int
 	Max    int
 
@@ -62,7 +63,11 @@ func (g *GroupCommit[R]) commitNext(ctx context.Context) bool {
 	g.mu.Lock()
 	group, n := g.queue, 0
 	for i, req := range group {
-		n += g.Weight(req.r)
+		if g.Weight != nil {
+			n += g.Weight(req.r)
+		} else {
+			n++
+		}
 		if n > g.Max && i > 0 {
 			group = group[:i]
 			break

@@ -128,7 +128,7 @@ func openSQLite(dataDir string) (*DB, error) {
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 	db := &DB{dialect: sqliteDialect{}, write: write, read: read, location: path, NowFunc: time.Now}
-	db.bodies = GroupCommit[*groupBody]{Commit: db.commitBodies, Max: groupMax, Weight: func(*groupBody) int { return 1 }}
+	db.bodies = GroupCommit[*groupBody]{Commit: db.commitBodies, Max: groupMax}
 	return db, nil
 }
 

@@ -96,7 +96,7 @@ func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
 	} else {
 		d.shareAfter = postgresShareAfter
 	}
-	d.records = store.GroupCommit[recordBody]{Commit: d.commitRecords, Max: maxRecordGroup, Weight: func(recordBody) int { return 1 }}
+	d.records = store.GroupCommit[recordBody]{Commit: d.commitRecords, Max: maxRecordGroup}
 	s.dispatcher.Store(d)
 	return d
 }

@@ -48,11 +48,9 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *store.Tx, fs []Forward) ([]
 	return deliveryIDs, nil
 }
 
-// Delivered tells this node's dispatcher that endpoints have new deliveries.
-func (s *Service) Delivered(endpointIDs []string) {
-	s.delivered(endpointIDs)
-	s.wake()
-}
+// Delivered tells this node's dispatcher that endpoints have new deliveries:
+// their workers claim them, and the scan starts workers for the others.
+func (s *Service) Delivered(endpointIDs []string) { s.delivered(endpointIDs) }
 
 // CheckEndpointURL reports what is wrong with a URL as an endpoint's, by the
 // same rules as endpoints: https (or http where allowed), and not an address

@@ -162,7 +162,9 @@ func (s *Service) sessionWhere(ctx context.Context, q store.Querier, where strin
 	return ss, err
 }
 
-func codeVerifierAAD(sessionID string) string { return "connect_sessions/" + sessionID + "/code_verifier" }
+func codeVerifierAAD(sessionID string) string {
+	return "connect_sessions/" + sessionID + "/code_verifier"
+}
 
 // FlowError is a problem in the browser flow, shown to the user on
 // Patchbay's page or sent to the SaaS's return URL as error=Code.

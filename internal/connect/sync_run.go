@@ -533,13 +533,14 @@ const inChunk = 500
 func storedRecords(ctx context.Context, tx *store.Tx, syncID string, records []record) (map[string]storedRecord, error) {
 	out := make(map[string]storedRecord, len(records))
 	for start := 0; start < len(records); start += inChunk {
-		chunk := records[start:min(start+inChunk, len(records))]
-		args := []any{syncID}
-		for _, r := range chunk {
-			args = append(args, r.id)
+		var ids []any
+		for _, r := range records[start:min(start+inChunk, len(records))] {
+			ids = append(ids, r.id)
 		}
+		ids = store.PadPow2(ids) // few distinct statements
+		args := append([]any{syncID}, ids...)
 		rows, err := tx.Query(ctx, `SELECT record_id, hash, deleted_at IS NOT NULL, seen_run_id FROM sync_records WHERE sync_id = ? AND record_id IN (`+
-			placeholders(len(chunk))+")", args...)
+			store.Placeholders(len(ids))+")", args...)
 		if err != nil {
 			return nil, err
 		}
@@ -562,20 +563,16 @@ func storedRecords(ctx context.Context, tx *store.Tx, syncID string, records []r
 
 func markSeen(ctx context.Context, tx *store.Tx, syncID, runID string, recordIDs []string) error {
 	for start := 0; start < len(recordIDs); start += inChunk {
-		chunk := recordIDs[start:min(start+inChunk, len(recordIDs))]
+		chunk := store.PadPow2(recordIDs[start:min(start+inChunk, len(recordIDs))]) // few distinct statements
 		args := []any{runID, syncID}
 		for _, r := range chunk {
 			args = append(args, r)
 		}
-		if _, err := tx.Exec(ctx, "UPDATE sync_records SET seen_run_id = ? WHERE sync_id = ? AND record_id IN ("+placeholders(len(chunk))+")", args...); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE sync_records SET seen_run_id = ? WHERE sync_id = ? AND record_id IN ("+store.Placeholders(len(chunk))+")", args...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 func (s *Service) recordMessage(st *runState, runID, event, recordID string, data []byte) webhooks.MessageIn {
@@ -657,23 +654,25 @@ func (s *Service) deleteUnseen(ctx context.Context, st *runState) error {
 			if err != nil {
 				return err
 			}
-			args := []any{tx.Now(), tx.Now(), st.sy.ID}
 			var msgs []webhooks.MessageIn
+			var last string
 			for rows.Next() {
-				var recordID, data string
-				if err := rows.Scan(&recordID, &data); err != nil {
+				var data string
+				if err := rows.Scan(&last, &data); err != nil {
 					rows.Close()
 					return err
 				}
-				args = append(args, recordID)
-				msgs = append(msgs, s.recordMessage(st, st.run.ID, EventSyncRecordDeleted, recordID, []byte(data)))
+				msgs = append(msgs, s.recordMessage(st, st.run.ID, EventSyncRecordDeleted, last, []byte(data)))
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil || len(msgs) == 0 {
 				return err
 			}
-			if _, err := tx.Exec(ctx, "UPDATE sync_records SET deleted_at = ?, updated_at = ? WHERE sync_id = ? AND record_id IN ("+
-				placeholders(len(msgs))+")", args...); err != nil {
+			// The chunk is every unseen record up to the last one read (the
+			// lease keeps other writers out).
+			if _, err := tx.Exec(ctx, `UPDATE sync_records SET deleted_at = ?, updated_at = ?
+				WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ? AND record_id <= ?`,
+				tx.Now(), tx.Now(), st.sy.ID, st.run.ID, last); err != nil {
 				return err
 			}
 			if endpoints, err = s.publish(ctx, tx, st.sy.TenantID, msgs); err != nil {

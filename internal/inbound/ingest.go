@@ -277,18 +277,16 @@ func (s *Service) commitIngests(ctx context.Context, group []*ingestReq) error {
 				r.deliveryID = &deliveryIDs[i]
 			}
 		}
-		values := make([]string, len(group))
 		args := make([]any, 0, 11*len(group))
-		for i, r := range group {
+		for _, r := range group {
 			status := StatusReceived
 			if r.duplicateOf != nil {
 				status = StatusDuplicate
 			}
-			values[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 			args = append(args, r.id, r.src.ID, r.eventID, r.duplicateOf, r.method, r.headers, r.body, r.signedAt, tx.Now(), status, r.deliveryID)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at,
-			received_at, status, delivery_id) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			received_at, status, delivery_id)`+store.ValuesList(len(group), 11), args...); err != nil {
 			return err
 		}
 		for _, r := range group {
@@ -315,15 +313,13 @@ func claimIdentities(ctx context.Context, tx *store.Tx, claims []*ingestReq) err
 	slices.SortFunc(claims, func(a, b *ingestReq) int {
 		return cmp.Or(strings.Compare(a.src.ID, b.src.ID), strings.Compare(*a.eventID, *b.eventID))
 	})
-	values := make([]string, len(claims))
 	args := make([]any, 0, 4*len(claims)+2)
 	byKey := make(map[identity]*ingestReq, len(claims))
-	for i, r := range claims {
-		values[i] = "(?, ?, ?, ?)"
+	for _, r := range claims {
 		args = append(args, r.src.ID, *r.eventID, r.id, tx.Now().Add(time.Duration(r.src.DedupeWindowSeconds)*time.Second))
 		byKey[identity{r.src.ID, *r.eventID}] = r
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at) VALUES `+strings.Join(values, ", ")+`
+	rows, err := tx.Query(ctx, `INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at)`+store.ValuesList(len(claims), 4)+`
 		ON CONFLICT (source_id, event_id) DO UPDATE SET `+claimSet("?")+` RETURNING source_id, event_id, first_id`,
 		append(args, tx.Now(), tx.Now())...)
 	if err != nil {

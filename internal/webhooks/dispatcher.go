@@ -742,14 +742,14 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 			return false, false, time.Time{}, err
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error,
+	if err := store.InsertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error,
 		response_body, node)`, 10, attempts); err != nil {
 		return false, false, time.Time{}, err
 	}
 	for _, code := range slices.Sorted(maps.Keys(succeeded)) {
 		// Each delivery keeps its own attempt time; the ELSE gives the
 		// placeholders their type on PostgreSQL.
-		rs := padPow2(succeeded[code])
+		rs := store.PadPow2(succeeded[code])
 		args := make([]any, 0, 3*len(rs)+3)
 		args = append(args, StatusSucceeded)
 		for _, r := range rs {
@@ -761,7 +761,7 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 		}
 		if _, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = NULL, last_attempt_at = CASE id"+
 			strings.Repeat(" WHEN ? THEN ?", len(rs))+" ELSE last_attempt_at END, last_status_code = ?, updated_at = ? WHERE id IN ("+
-			placeholders(len(rs))+")", args...); err != nil {
+			store.Placeholders(len(rs))+")", args...); err != nil {
 			return false, false, time.Time{}, err
 		}
 	}

@@ -172,10 +172,10 @@ func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []en
 }
 
 func (p *publishRows) flush(ctx context.Context, tx *store.Tx) error {
-	if err := insertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at)", 7, p.messages); err != nil {
+	if err := store.InsertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at)", 7, p.messages); err != nil {
 		return fmt.Errorf("insert messages: %w", err)
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)", 8, p.deliveries); err != nil {
+	if err := store.InsertRows(ctx, tx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)", 8, p.deliveries); err != nil {
 		return fmt.Errorf("insert deliveries: %w", err)
 	}
 	p.messages, p.deliveries = p.messages[:0], p.deliveries[:0]

@@ -1,30 +1,28 @@
-package webhooks
+package store
 
 import (
 	"context"
 	"math/bits"
 	"strings"
 	"sync"
-
-	"github.com/patchbay/patchbay/internal/store"
 )
 
 // maxInsertRows bounds the rows of one multi-row INSERT, well within both
 // databases' limits on parameters.
 const maxInsertRows = 500
 
-// insertRows inserts rows of cols values each (args holds them one row after
+// InsertRows inserts rows of cols values each (args holds them one row after
 // the other) with multi-row INSERT statements, insert being the statement
 // up to VALUES: one statement and one round trip for many rows. A statement
 // holds maxInsertRows or a power of two rows, so that few distinct query
 // texts exist and prepared statements are reused.
-func insertRows(ctx context.Context, tx *store.Tx, insert string, cols int, args []any) error {
+func InsertRows(ctx context.Context, tx *Tx, insert string, cols int, args []any) error {
 	for len(args) > 0 {
 		n := min(len(args)/cols, maxInsertRows)
 		if n < maxInsertRows {
 			n = 1 << (bits.Len(uint(n)) - 1)
 		}
-		if _, err := tx.Exec(ctx, insert+valuesList(n, cols), args[:n*cols]...); err != nil {
+		if _, err := tx.Exec(ctx, insert+ValuesList(n, cols), args[:n*cols]...); err != nil {
 			return err
 		}
 		args = args[n*cols:]
@@ -34,8 +32,8 @@ func insertRows(ctx context.Context, tx *store.Tx, insert string, cols int, args
 
 var valuesLists sync.Map // [2]int{rows, cols} → " VALUES (?, …), …"
 
-// valuesList is " VALUES (?, ?), (?, ?)" for rows rows of cols placeholders.
-func valuesList(rows, cols int) string {
+// ValuesList is " VALUES (?, ?), (?, ?)" for rows rows of cols placeholders.
+func ValuesList(rows, cols int) string {
 	key := [2]int{rows, cols}
 	if v, ok := valuesLists.Load(key); ok {
 		return v.(string)
@@ -53,10 +51,10 @@ func valuesList(rows, cols int) string {
 	return b.String()
 }
 
-// padPow2 pads a list to a power of two by repeating its last element, for
+// PadPow2 pads a list to a power of two by repeating its last element, for
 // statements where a repeated value is harmless (an IN list), so that few
 // distinct query texts exist.
-func padPow2[T any](list []T) []T {
+func PadPow2[T any](list []T) []T {
 	n := 1 << bits.Len(uint(len(list)-1))
 	for len(list) < n {
 		list = append(list, list[len(list)-1])
@@ -64,7 +62,7 @@ func padPow2[T any](list []T) []T {
 	return list
 }
 
-// placeholders is "?, ?, ?" for n values.
-func placeholders(n int) string {
+// Placeholders is "?, ?, ?" for n values.
+func Placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }

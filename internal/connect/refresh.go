@@ -37,10 +37,6 @@ func (s *Service) Credentials(ctx context.Context, connectionID string) (Credent
 		return s.usable(ctx, c)
 	}
 	return s.flight.do(connectionID, func() (Credentials, error) {
-		// Callers share this refresh, so it must not end with the first
-		// caller's request.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
-		defer cancel()
 		return s.refresh(ctx, connectionID, refreshNeed{})
 	})
 }
@@ -63,8 +59,6 @@ func (s *Service) RefreshRejected(ctx context.Context, connectionID, rejected st
 		if _, recent := s.rejections.Get(connectionID); recent {
 			return s.stored(ctx, connectionID)
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
-		defer cancel()
 		defer s.rejections.Put(connectionID, struct{}{})
 		return s.refresh(ctx, connectionID, refreshNeed{rejected: rejected})
 	})
@@ -102,6 +96,10 @@ func (s *Service) stale(c Connection, sec secrets, need refreshNeed) bool {
 // holds it), refreshes, and stores the new tokens, unless the token no
 // longer needs it when read again.
 func (s *Service) refresh(ctx context.Context, connectionID string, need refreshNeed) (Credentials, error) {
+	// Callers in this process share the refresh (flight), so it must not end
+	// with the first caller's request.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
 	owner := randomToken(s.cfg.Node + ":")
 	for {
 		c, err := s.connection(ctx, s.db, connectionID)
@@ -132,7 +130,7 @@ func (s *Service) refresh(ctx context.Context, connectionID string, need refresh
 		}
 		select {
 		case <-ctx.Done():
-			return s.fallback(ctx, c, errors.New("another node's refresh did not finish in time"))
+			return s.fallback(c, sec, errors.New("another node's refresh did not finish in time"))
 		case <-time.After(leasePoll):
 		}
 	}
@@ -182,21 +180,23 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 		s.release(ctx, connectionID, owner)
 		return Credentials{}, err
 	}
+	if c.Status != StatusActive {
+		s.release(ctx, connectionID, owner)
+		return Credentials{}, needsReauth(c.ID)
+	}
 	// A client's own token is renewed by asking again; a user's, with its
 	// refresh token.
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {sec.RefreshToken}}
 	if p.Auth.Mode == catalog.AuthOAuth2ClientCredentials {
 		form = clientCredentialsForm(p, c.Scopes)
 	}
-	if form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" && c.ExpiresAt != nil && !time.Now().Before(*c.ExpiresAt) {
+	canRenew := form.Get("grant_type") != "refresh_token" || sec.RefreshToken != ""
+	if !canRenew && c.ExpiresAt != nil && !time.Now().Before(*c.ExpiresAt) {
 		// Expired, and nothing to renew it with: only the user can.
 		return Credentials{}, s.markNeedsReauth(ctx, c, owner, "expired")
 	}
-	if c.Status != StatusActive || !s.stale(c, sec, need) || form.Get("grant_type") == "refresh_token" && sec.RefreshToken == "" {
+	if !canRenew || !s.stale(c, sec, need) {
 		s.release(ctx, connectionID, owner)
-		if c.Status != StatusActive {
-			return Credentials{}, needsReauth(c.ID)
-		}
 		return credentials(c, sec), nil
 	}
 	in, err := s.integrationWithSecret(ctx, c.IntegrationID)
@@ -211,7 +211,7 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 	}
 	if err != nil {
 		s.recordFailure(ctx, c, owner, err)
-		return s.fallback(ctx, c, err)
+		return s.fallback(c, sec, err)
 	}
 	return s.storeRefreshed(ctx, c, sec, tr)
 }
@@ -346,20 +346,16 @@ func (s *Service) markNeedsReauth(ctx context.Context, c Connection, owner, reas
 		// caller's next call sees which.
 		return &apperr.Error{Code: apperr.Unavailable, Message: "the connection changed during its refresh; try again"}
 	}
-	s.logger.Info("a provider refused a connection's refresh token; it needs the user to connect again", "connection_id", c.ID, "provider_id", c.Provider.ID)
+	s.logger.Info("a connection needs the user to connect again", "connection_id", c.ID, "provider_id", c.Provider.ID, "reason", reason)
 	return needsReauth(c.ID)
 }
 
 // fallback answers when a refresh could not be made: the current token while
 // it has not yet expired (it is only within the margin), 503 otherwise.
-func (s *Service) fallback(ctx context.Context, c Connection, cause error) (Credentials, error) {
+func (s *Service) fallback(c Connection, sec secrets, cause error) (Credentials, error) {
 	if c.ExpiresAt != nil && time.Now().Before(*c.ExpiresAt) {
 		s.logger.Warn("refreshing a connection's token failed; returning the current one, which has not expired yet",
 			"connection_id", c.ID, "error", cause)
-		sec, err := s.open(ctx, c)
-		if err != nil {
-			return Credentials{}, err
-		}
 		return credentials(c, sec), nil
 	}
 	return Credentials{}, &apperr.Error{Code: apperr.Unavailable, Message: "the provider could not refresh the connection's token; try again later", Err: cause}

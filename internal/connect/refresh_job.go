@@ -214,10 +214,6 @@ func (s *Service) refreshDue(ctx context.Context, ahead time.Duration) (refreshR
 // provider failing.
 func (s *Service) refreshOne(ctx context.Context, c Connection, ahead time.Duration) refreshResult {
 	creds, err := s.flight.do(c.ID, func() (Credentials, error) {
-		// Like the credentials call, never cut a refresh short: a provider
-		// that rotates refresh tokens may have rotated already.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
-		defer cancel()
 		return s.refresh(ctx, c.ID, refreshNeed{ahead: ahead})
 	})
 	if code := apperr.CodeOf(err); code == apperr.Conflict || code == apperr.NotFound {

@@ -19,7 +19,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"               // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Options say which database to open.
@@ -98,6 +99,21 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// pingSQLite opens the writer's connection. Switching a new database to WAL
+// takes an exclusive lock for which SQLite does not wait (busy_timeout does
+// not apply), so processes opening one file at once retry for a while.
+func pingSQLite(write *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := write.Ping()
+		var e *sqlite.Error
+		if err == nil || !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func openSQLite(dataDir string) (*DB, error) {
 	if dataDir == "" {
 		return nil, errors.New("no data directory for SQLite")
@@ -115,7 +131,7 @@ func openSQLite(dataDir string) (*DB, error) {
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
 	// Open the writer first so the WAL is set up before readers attach.
-	if err := write.Ping(); err != nil {
+	if err := pingSQLite(write); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -325,7 +325,8 @@ type benchResult struct {
 	expected, unique, dups, unexpected, noID int
 	conns                                    int64
 	firstAt, lastAt                          time.Time
-	latencies                                []time.Duration // receipt − call start, per delivery
+	latencies                                []time.Duration   // receipt − call start, per delivery
+	perSecond                                [][]time.Duration // the latencies by the second of publishing their call started in
 	timedOut                                 bool
 	attempts, failedAttempts                 string
 	nodeWarnings                             []string
@@ -570,6 +571,12 @@ func (r *benchResult) collect(t *tally, pubs map[string]published) {
 	r.unique, r.dups, r.noID, r.firstAt, r.lastAt = int(t.unique.Load()), t.dups, t.noID, t.firstAt, t.lastAt
 	r.conns = t.conns.Load()
 	r.latencies = make([]time.Duration, 0, len(t.first))
+	var first time.Time
+	for _, p := range pubs {
+		if first.IsZero() || p.callStart.Before(first) {
+			first = p.callStart
+		}
+	}
 	for key, at := range t.first {
 		_, msgID, _ := strings.Cut(key, " ")
 		p, ok := pubs[msgID]
@@ -578,8 +585,16 @@ func (r *benchResult) collect(t *tally, pubs map[string]published) {
 			continue
 		}
 		r.latencies = append(r.latencies, at.Sub(p.callStart))
+		sec := int(p.callStart.Sub(first) / time.Second)
+		for len(r.perSecond) <= sec {
+			r.perSecond = append(r.perSecond, nil)
+		}
+		r.perSecond[sec] = append(r.perSecond[sec], at.Sub(p.callStart))
 	}
 	slices.Sort(r.latencies)
+	for _, l := range r.perSecond {
+		slices.Sort(l)
+	}
 	slices.Sort(r.callLatencies)
 }
 
@@ -650,6 +665,15 @@ func (r *benchResult) report(w io.Writer, b webhookBench, ceiling ceilingResult)
 	fmt.Fprintf(w, "delivery rate: %.0f deliveries/s sustained (first to last delivery: %s)\n", rate, span.Round(time.Millisecond))
 	fmt.Fprintf(w, "publish-to-delivered latency (receipt − publish call start): p50 %s, p90 %s, p99 %s, max %s\n",
 		ms(percentile(r.latencies, .5)), ms(percentile(r.latencies, .9)), ms(percentile(r.latencies, .99)), ms(percentile(r.latencies, 1)))
+	if b.rate > 0 && len(r.perSecond) <= 60 {
+		// One slow second is enough to set the p99 of a short run: this tells
+		// a stall from steady queueing.
+		var p99s []string
+		for _, l := range r.perSecond {
+			p99s = append(p99s, strconv.FormatFloat(float64(percentile(l, .99))/float64(time.Millisecond), 'f', 0, 64))
+		}
+		fmt.Fprintf(w, "  p99 by second of publishing, ms: %s\n", strings.Join(p99s, " "))
+	}
 	if c := ceiling.rate(); c > 0 {
 		fmt.Fprintf(w, "delivery rate vs ceiling: %.1f%% of %.0f req/s\n", 100*rate/c, c)
 	}

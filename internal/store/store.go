@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"modernc.org/sqlite"               // registers the "sqlite" database/sql driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -294,6 +295,21 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 		return tx.Tx.StmtContext(ctx, stmt).ExecContext(ctx, convertArgs(tx.dialect, args)...)
 	}
 	return tx.Tx.ExecContext(ctx, tx.dialect.Rebind(query), convertArgs(tx.dialect, args)...)
+}
+
+// ExecPlannedEachRun runs a statement in the transaction that PostgreSQL
+// plans for its arguments on every run, instead of reusing the generic plan
+// of the driver's cached statement. It is for statements that find rows by
+// key in a table that grows fast from empty: a generic plan made while the
+// table was a page or two is a sequential scan, and it stays in use, reading
+// the whole table on every run, until the table is next analysed.
+func (tx *Tx) ExecPlannedEachRun(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.dialect.Name() != Postgres {
+		return tx.Exec(ctx, query, args...)
+	}
+	// An unnamed statement, with the parameter types taken from the Go values.
+	args = append([]any{pgx.QueryExecModeExec}, convertArgs(tx.dialect, args)...)
+	return tx.Tx.ExecContext(ctx, tx.dialect.Rebind(query), args...)
 }
 
 // writeStmt returns the statement prepared on the SQLite writer for query, or

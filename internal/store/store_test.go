@@ -109,6 +109,85 @@ func TestContract(t *testing.T) {
 			}
 		})
 
+		t.Run("PlannedEachRun", func(t *testing.T) {
+			t.Parallel()
+			db := d.Open(t)
+			ctx := t.Context()
+			const update = "UPDATE probe SET n = n + 1 WHERE id IN (?, ?)"
+			err := db.WithTx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.Exec(ctx, "CREATE TABLE probe (id TEXT PRIMARY KEY, n INTEGER NOT NULL)"); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, "INSERT INTO probe (id, n) VALUES ('a', 0), ('b', 0)"); err != nil {
+					return err
+				}
+				if d.Name == store.Postgres {
+					// As autovacuum leaves a table it analysed while small.
+					if _, err := tx.Exec(ctx, "ANALYZE probe"); err != nil {
+						return err
+					}
+				}
+				// Enough runs on the tiny table for PostgreSQL to settle on
+				// the cached statement's generic plan.
+				for range 10 {
+					if _, err := tx.Exec(ctx, update, "a", "b"); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.Exec(ctx, "INSERT INTO probe (id, n) SELECT 'r' || i, 0 FROM (WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20000) SELECT i FROM s) AS s"); err != nil {
+					return err
+				}
+				res, err := tx.ExecPlannedEachRun(ctx, update, "a", "r7")
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n != 2 {
+					t.Errorf("ExecPlannedEachRun changed %d rows, want 2", n)
+				}
+				if d.Name != store.Postgres {
+					return nil
+				}
+				// This transaction's own scans of the table: the cached
+				// statement keeps its sequential scan, the fresh plan does not.
+				scans := func() (seq int) {
+					t.Helper()
+					if err := tx.QueryRow(ctx, "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'probe'").Scan(&seq); err != nil {
+						t.Fatal(err)
+					}
+					return seq
+				}
+				before := scans()
+				if _, err := tx.Exec(ctx, update, "a", "b"); err != nil {
+					return err
+				}
+				if got := scans() - before; got != 1 {
+					t.Errorf("the cached statement made %d sequential scans, want 1: the test no longer shows the generic plan it guards against", got)
+				}
+				before = scans()
+				if _, err := tx.ExecPlannedEachRun(ctx, update, "a", "b"); err != nil {
+					return err
+				}
+				if got := scans() - before; got != 0 {
+					t.Errorf("ExecPlannedEachRun made %d sequential scans of a 20,002-row table, want 0", got)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.QueryRow(ctx, "SELECT n FROM probe WHERE id = ?", "a").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			want := 11 // ten updates, then one planned each run
+			if d.Name == store.Postgres {
+				want += 2 // the two that count scans
+			}
+			if n != want {
+				t.Errorf("row a was updated %d times, want %d", n, want)
+			}
+		})
+
 		t.Run("ConcurrentMigrate", func(t *testing.T) {
 			t.Parallel()
 			opts := d.Options(t)

@@ -708,7 +708,9 @@ func (d *Dispatcher) commitRecords(ctx context.Context, bodies []recordBody) err
 
 // writeResults records a batch's attempts and updates its deliveries: one
 // INSERT for all attempts, one UPDATE per status code for the successes, and
-// one UPDATE per failure, since each has its own next attempt time. It reports
+// one UPDATE per failure, since each has its own next attempt time. The
+// UPDATEs are planned on each run: the deliveries table grows fast, and a
+// plan cached while it was small would scan all of it. It reports
 // whether any attempt succeeded, whether the endpoint answered 410 Gone, and
 // until when a 429 asks the whole endpoint to wait.
 func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, results []result) (anyOK, gone bool, postponeUntil time.Time, err error) {
@@ -737,7 +739,7 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 			postponeUntil = *next // the receiver asked the whole endpoint to slow down
 		}
 		gone = gone || r.status == http.StatusGone
-		if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
+		if _, err := tx.ExecPlannedEachRun(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
 			last_status_code = ?, updated_at = ? WHERE id = ?`, status, tries, next, r.at.UTC(), code, now, r.id); err != nil {
 			return false, false, time.Time{}, err
 		}
@@ -759,7 +761,7 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 		for _, r := range rs {
 			args = append(args, r.id)
 		}
-		if _, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = NULL, last_attempt_at = CASE id"+
+		if _, err := tx.ExecPlannedEachRun(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = NULL, last_attempt_at = CASE id"+
 			strings.Repeat(" WHEN ? THEN ?", len(rs))+" ELSE last_attempt_at END, last_status_code = ?, updated_at = ? WHERE id IN ("+
 			store.Placeholders(len(rs))+")", args...); err != nil {
 			return false, false, time.Time{}, err

@@ -8,18 +8,23 @@ import (
 )
 
 // maxInsertRows bounds the rows of one multi-row INSERT, well within both
-// databases' limits on parameters.
-const maxInsertRows = 500
+// databases' limits on parameters. Up to exactInsertRows rows go in one
+// statement of their own size; more, in statements of maxInsertRows or a
+// power of two rows.
+const (
+	maxInsertRows   = 500
+	exactInsertRows = 32
+)
 
 // InsertRows inserts rows of cols values each (args holds them one row after
 // the other) with multi-row INSERT statements, insert being the statement
-// up to VALUES: one statement and one round trip for many rows. A statement
-// holds maxInsertRows or a power of two rows, so that few distinct query
-// texts exist and prepared statements are reused.
+// up to VALUES: one statement and one round trip for many rows. Few distinct
+// query texts exist, so prepared statements are reused, and the small groups
+// that most calls bring take one round trip.
 func InsertRows(ctx context.Context, tx *Tx, insert string, cols int, args []any) error {
 	for len(args) > 0 {
 		n := min(len(args)/cols, maxInsertRows)
-		if n < maxInsertRows {
+		if n > exactInsertRows && n < maxInsertRows {
 			n = 1 << (bits.Len(uint(n)) - 1)
 		}
 		if _, err := tx.Exec(ctx, insert+ValuesList(n, cols), args[:n*cols]...); err != nil {

@@ -60,6 +60,10 @@ const (
 	breakerThreshold   = 5
 	breakerCooldown    = 30 * time.Second
 	breakerMaxCooldown = 10 * time.Minute
+	// successRecordEvery is how current last_success_at is kept while an
+	// endpoint stays healthy: writing it for every batch would make each
+	// batch update the endpoint's row as well as its deliveries.
+	successRecordEvery = time.Minute
 )
 
 // Dispatcher delivers due deliveries. Every worker node runs one. Work is
@@ -239,6 +243,7 @@ type target struct {
 	previousUntil       *time.Time
 	failingSince        *time.Time
 	consecutiveFailures int
+	successRecordedAt   time.Time // when this node last wrote last_success_at
 }
 
 func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error) {
@@ -373,6 +378,12 @@ func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}
 		}
 		if d.shareAfter > 0 && time.Since(started) >= d.shareAfter {
 			return errYield
+		}
+		if d.linger == 0 && len(batch) < limit && len(kick) == 0 {
+			// The claim took all that was due and nothing was published here
+			// since: claiming again would find nothing. Deliveries published
+			// on other nodes or falling due later are found by the scan.
+			return nil
 		}
 	}
 	return nil
@@ -629,13 +640,14 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 	// The body runs again, alone, if the transaction it shares fails, so it
 	// sets these afresh and t and the cooldown change only after the commit.
 	var (
-		stop         bool
-		failingSince *time.Time
-		cooldown     time.Duration
+		stop              bool
+		failingSince      *time.Time
+		cooldown          time.Duration
+		successRecordedAt time.Time
 	)
 	body := func(ctx context.Context, tx *store.Tx) error {
 		now := tx.Now()
-		stop, failingSince, cooldown = false, t.failingSince, 0
+		stop, failingSince, cooldown, successRecordedAt = false, t.failingSince, 0, t.successRecordedAt
 		anyOK, gone, postponeUntil, err := d.writeResults(ctx, tx, *t, results)
 		if err != nil {
 			return err
@@ -643,10 +655,14 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		switch {
 		case anyOK:
 			failingSince = nil
+			if t.failingSince == nil && failures == t.consecutiveFailures && now.Sub(t.successRecordedAt) < successRecordEvery {
+				break // healthy before and after, and last_success_at recent enough
+			}
 			if _, err := tx.Exec(ctx, "UPDATE endpoints SET last_success_at = ?, failing_since = NULL, consecutive_failures = ? WHERE id = ?",
 				now, failures, t.ID); err != nil {
 				return err
 			}
+			successRecordedAt = now
 		case len(results) > 0:
 			if failingSince == nil {
 				failingSince = &now
@@ -680,7 +696,7 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 	if err := d.records.Submit(context.WithoutCancel(ctx), body); err != nil {
 		return false, err
 	}
-	t.failingSince, t.consecutiveFailures = failingSince, failures
+	t.failingSince, t.consecutiveFailures, t.successRecordedAt = failingSince, failures, successRecordedAt
 	if cooldown > 0 {
 		d.mu.Lock()
 		d.backoff[t.ID] = cooldown

@@ -69,9 +69,13 @@ func (s *Service) PublishTx(ctx context.Context, tx *store.Tx, tenantID string, 
 	if len(in) == 0 {
 		return nil, nil
 	}
-	eps, err := activeEndpoints(ctx, tx, tenantID)
+	filters, err := activeEndpoints(ctx, tx, []string{tenantID})
 	if err != nil {
 		return nil, err
+	}
+	eps, ok := filters[tenantID]
+	if !ok {
+		return nil, tenantNotFound(tenantID)
 	}
 	var rows publishRows
 	hit := make([]bool, len(eps))

@@ -106,22 +106,24 @@ func (f endpointFilter) matches(m MessageIn) bool {
 // commitPublish writes a group of publish requests in one transaction, with
 // multi-row INSERTs rather than a statement per row.
 func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error {
+	tenantIDs := make([]string, 0, len(group))
+	for _, r := range group {
+		if !slices.Contains(tenantIDs, r.tenantID) {
+			tenantIDs = append(tenantIDs, r.tenantID)
+		}
+	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		var rows publishRows
-		filters := map[string][]endpointFilter{}
+		filters, err := activeEndpoints(ctx, tx, tenantIDs)
+		if err != nil {
+			return err
+		}
 		for _, r := range group {
 			r.out, r.err, r.endpoints = nil, nil, nil
 			eps, ok := filters[r.tenantID]
 			if !ok {
-				var err error
-				if eps, err = activeEndpoints(ctx, tx, r.tenantID); err != nil {
-					if apperr.CodeOf(err) != apperr.NotFound {
-						return err
-					}
-					r.err = err
-					continue
-				}
-				filters[r.tenantID] = eps
+				r.err = tenantNotFound(r.tenantID)
+				continue
 			}
 			hit := make([]bool, len(eps))
 			for _, in := range r.in {
@@ -182,44 +184,49 @@ func (p *publishRows) flush(ctx context.Context, tx *store.Tx) error {
 	return nil
 }
 
-// activeEndpoints returns a tenant's enabled endpoints, or NotFound if the
-// tenant does not exist: one statement for both.
-func activeEndpoints(ctx context.Context, tx *store.Tx, tenantID string) ([]endpointFilter, error) {
-	rows, err := tx.Query(ctx, `SELECT e.id, e.event_types, e.channels FROM tenants t
+// activeEndpoints returns the enabled endpoints of each of the tenants that
+// exists (a tenant without any has an empty list; one that does not exist is
+// missing): one statement for all of them.
+func activeEndpoints(ctx context.Context, tx *store.Tx, tenantIDs []string) (map[string][]endpointFilter, error) {
+	ids := store.PadPow2(slices.Clone(tenantIDs))
+	args := make([]any, 0, 1+len(ids))
+	args = append(args, false)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.Query(ctx, `SELECT t.id, e.id, e.event_types, e.channels FROM tenants t
 		LEFT JOIN endpoints e ON e.tenant_id = t.id AND e.disabled = ?
-		WHERE t.id = ? AND t.deleted_at IS NULL ORDER BY e.id`, false, tenantID)
+		WHERE t.id IN (`+store.Placeholders(len(ids))+`) AND t.deleted_at IS NULL ORDER BY t.id, e.id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	found := false
-	var eps []endpointFilter
+	found := map[string][]endpointFilter{}
 	for rows.Next() {
-		found = true
+		var tenantID string
 		var epID sql.NullString
 		var types, channels []byte
-		if err := rows.Scan(&epID, &types, &channels); err != nil {
+		if err := rows.Scan(&tenantID, &epID, &types, &channels); err != nil {
 			return nil, err
 		}
-		if !epID.Valid {
-			continue // the tenant has no enabled endpoint
+		eps := found[tenantID]
+		if epID.Valid {
+			f := endpointFilter{id: epID.String}
+			if err := json.Unmarshal(types, &f.eventTypes); err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(channels, &f.channels); err != nil {
+				return nil, err
+			}
+			eps = append(eps, f)
 		}
-		f := endpointFilter{id: epID.String}
-		if err := json.Unmarshal(types, &f.eventTypes); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(channels, &f.channels); err != nil {
-			return nil, err
-		}
-		eps = append(eps, f)
+		found[tenantID] = eps // present even when the tenant has no enabled endpoint
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
-	}
-	return eps, nil
+	return found, rows.Err()
+}
+
+func tenantNotFound(tenantID string) error {
+	return apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
 }
 
 const messageColumns = "id, tenant_id, event_type, event_id, channels, payload, created_at"

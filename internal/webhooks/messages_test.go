@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 	"github.com/patchbay/patchbay/internal/tenants"
@@ -110,4 +111,58 @@ func messagesInSeqOrder(t *testing.T, db *store.DB, endpointID string) []string 
 		t.Fatal(err)
 	}
 	return ids
+}
+
+// TestPublishGroupOfTenants commits one group of publish requests for several
+// tenants, as concurrent calls make: one tenant with endpoints (twice), one
+// without any, and one that does not exist. Each request gets its own outcome.
+func TestPublishGroupOfTenants(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		db := d.Open(t)
+		ctx := t.Context()
+		s := newTestService(t, db, Config{})
+		for _, id := range []string{"acme", "quiet"} {
+			if _, _, err := tenants.NewService(db, nil).Put(ctx, tenants.Tenant{ID: id}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ep, err := s.CreateEndpoint(ctx, Endpoint{TenantID: "acme", URL: "https://example.com/hook"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := func(n int) []MessageIn {
+			return []MessageIn{{EventType: "invoice.paid", Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}}
+		}
+		group := []*publishReq{
+			{tenantID: "acme", in: msg(1)},
+			{tenantID: "ghost", in: msg(2)},
+			{tenantID: "quiet", in: msg(3)},
+			{tenantID: "acme", in: msg(4)},
+		}
+		if err := s.commitPublish(ctx, group); err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range group {
+			switch {
+			case r.tenantID == "ghost":
+				if apperr.CodeOf(r.err) != apperr.NotFound || len(r.out) != 0 {
+					t.Errorf("request %d for a missing tenant: err %v, %d messages; want NotFound and none", i, r.err, len(r.out))
+				}
+			case r.err != nil || len(r.out) != 1:
+				t.Errorf("request %d for %s: err %v, %d messages; want one message", i, r.tenantID, r.err, len(r.out))
+			case r.tenantID == "acme" && !slices.Equal(r.endpoints, []string{ep.ID}):
+				t.Errorf("request %d for acme reached endpoints %v, want [%s]", i, r.endpoints, ep.ID)
+			case r.tenantID == "quiet" && len(r.endpoints) != 0:
+				t.Errorf("request %d for a tenant without endpoints reached %v", i, r.endpoints)
+			}
+		}
+		if got, want := messagesInSeqOrder(t, db, ep.ID), []string{group[0].out[0].ID, group[3].out[0].ID}; !slices.Equal(got, want) {
+			t.Errorf("acme's endpoint has deliveries of %v, want %v", got, want)
+		}
+		var stored int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM messages").Scan(&stored); err != nil || stored != 3 {
+			t.Errorf("%d messages stored (%v), want 3: none for the missing tenant", stored, err)
+		}
+	})
 }

@@ -37,6 +37,41 @@ func setupWebhooks(t *testing.T, d storetest.Dialect, extra ...string) *env {
 	return e
 }
 
+// TestWebhookBadInputGetsProblems: bad input to the webhook API is a 400
+// problem naming the field by the path the client wrote, on both stores.
+func TestWebhookBadInputGetsProblems(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d)
+		ep := mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(newReceiver(t, nil).URL)})
+		endpoint := "/v1/tenants/acme/endpoints/" + ep.ID
+		for _, tc := range []struct {
+			name, method, path, body string
+			field, detail            string
+		}{
+			// PostgreSQL stores only UTF-8 text: this was a 500 there.
+			{"payload not UTF-8", "POST", "/v1/tenants/acme/messages", "{\"event_type\":\"invoice.paid\",\"payload\":{\"a\":\"\xff\xfe\"}}", "payload", "must be UTF-8"},
+			{"wrong type in an endpoint", "PATCH", endpoint, `{"retry_schedule":"5s"}`, "retry_schedule", "must be an array"},
+			{"too many channels", "PATCH", endpoint, `{"channels":["a","b","c","d","e","f","g","h","i","j","k"]}`, "channels", "at most 10"},
+			{"recover since not a time", "POST", endpoint + "/recover", `{"since":"nope"}`, "since", "RFC 3339"},
+			{"unknown field in a batch", "POST", "/v1/tenants/acme/messages/batch", `{"messages":[{"event_type":"invoice.paid","payload":{},"colour":1}]}`, "messages/0/colour", "unknown field"},
+		} {
+			resp, body := e.do(t, tc.method, tc.path, tc.body)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("%s: status %d, want 400; body %s", tc.name, resp.StatusCode, body)
+				continue
+			}
+			p := problem(t, resp, body)
+			if len(p.Errors) != 1 || p.Errors[0].Field != tc.field || !strings.Contains(p.Errors[0].Detail, tc.detail) {
+				t.Errorf("%s: problem names %+v, want %s: …%s…", tc.name, p.Errors, tc.field, tc.detail)
+			}
+		}
+		if strings.Contains(e.node.Logs.String(), `"level":"ERROR"`) {
+			t.Errorf("bad input caused error logs:\n%s", e.node.Logs)
+		}
+	})
+}
+
 func TestWebhookFanOutAndSignatures(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {

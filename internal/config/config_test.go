@@ -82,6 +82,8 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{env: map[string]string{"PATCHBAY_DATABASE_URL": "mysql://x"}, want: "PATCHBAY_DATABASE_URL: must start with postgres://"},
 		{args: []string{"--addr", "nowhere"}, want: "--addr: must be host:port"},
 		{args: []string{"--shutdown-timeout", "-1s"}, want: "--shutdown-timeout: must be a positive duration"},
+		{args: []string{"--operational-webhook-url", "ftp://x"}, want: "--operational-webhook-url: must be an absolute http:// or https:// URL"},
+		{args: []string{"--operational-webhook-secret", "nope"}, want: "--operational-webhook-secret: must be a whsec_ secret"},
 		{args: []string{"--config", bad}, want: `unknown setting "colour"`},
 		{args: []string{"--config", filepath.Join(t.TempDir(), "missing.yaml")}, want: "config file:"},
 	} {

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 )
@@ -84,29 +85,101 @@ func decodeStrict(body []byte, v any) error {
 	if dec.More() {
 		return apperr.Errorf(apperr.Invalid, "the request body has data after its JSON value")
 	}
-	if fields := knownFields(reflect.TypeOf(v).Elem()); fields != nil {
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(value, &top); err != nil {
-			return syntaxProblem(err)
-		}
-		unknown := map[string]string{}
-		for name := range top {
-			if !fields[name] {
-				unknown[name] = "unknown field"
-			}
-		}
-		if len(unknown) > 0 {
-			e := apperr.InvalidFields(unknown)
-			e.Message = "the request body has unknown fields: " + strings.Join(sortedKeys(unknown), ", ")
-			return e
-		}
+	unknown := map[string]string{}
+	unknownFields(reflect.TypeOf(v).Elem(), value, "", unknown)
+	if len(unknown) > 0 {
+		e := apperr.InvalidFields(unknown)
+		e.Message = "the request body has unknown fields: " + strings.Join(slices.Sorted(maps.Keys(unknown)), ", ")
+		return e
 	}
 	strict := json.NewDecoder(bytes.NewReader(value))
 	strict.DisallowUnknownFields()
 	if err := strict.Decode(v); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field != "" {
+			return apperr.InvalidFields(map[string]string{fieldPath(reflect.TypeOf(v), typ.Field): "must be " + jsonTypeName(typ.Type)})
+		}
+		if name, msg := refusedField(reflect.TypeOf(v).Elem(), value); name != "" {
+			return apperr.InvalidFields(map[string]string{name: msg})
+		}
 		return syntaxProblem(err)
 	}
 	return nil
+}
+
+// refusedField finds the top-level field whose own decoding fails, for errors
+// that encoding/json returns without naming one: those of a type's
+// UnmarshalJSON, such as time.Time's.
+func refusedField(t reflect.Type, value json.RawMessage) (name, msg string) {
+	var top map[string]json.RawMessage
+	if t.Kind() != reflect.Struct || json.Unmarshal(value, &top) != nil {
+		return "", ""
+	}
+	for _, name := range slices.Sorted(maps.Keys(top)) {
+		f, ok := promotedField(t, name)
+		if !ok {
+			continue
+		}
+		err := json.Unmarshal(top[name], reflect.New(f.Type).Interface())
+		switch {
+		case err == nil:
+			continue
+		case f.Type == reflect.TypeFor[time.Time]() || f.Type == reflect.TypeFor[*time.Time]():
+			return name, "must be a time in RFC 3339 format, such as 2026-11-29T10:00:00Z"
+		}
+		return name, "is not valid: " + err.Error()
+	}
+	return "", ""
+}
+
+// promotedField is the field of struct type t that encoding/json decodes the
+// JSON member name into, looking into embedded structs as it does.
+func promotedField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for f := range t.Fields() {
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			if inner, ok := promotedField(f.Type, name); ok {
+				return inner, true
+			}
+			continue
+		}
+		if jn, ok := JSONName(f); ok && jn == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// fieldPath turns an UnmarshalTypeError's Field into the path the client
+// wrote, such as "verifier/scheme". Field is dotted, and names embedded
+// structs by their Go names too, which mean nothing to a client.
+func fieldPath(t reflect.Type, field string) string {
+	var path []string
+	for name := range strings.SplitSeq(field, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			path, t = append(path, name), nil
+			continue
+		}
+		next := reflect.Type(nil)
+		embedded := false
+		for f := range t.Fields() {
+			if f.Anonymous && f.Name == name {
+				next, embedded = f.Type, true
+				break
+			}
+			if jn, ok := JSONName(f); ok && strings.EqualFold(jn, name) {
+				next = f.Type
+				break
+			}
+		}
+		if !embedded {
+			path = append(path, name)
+		}
+		t = next
+	}
+	return strings.Join(path, "/")
 }
 
 func syntaxProblem(err error) error {
@@ -117,15 +190,8 @@ func syntaxProblem(err error) error {
 		return apperr.Errorf(apperr.Invalid, "the request body is not valid JSON (at byte %d)", syntax.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return apperr.Errorf(apperr.Invalid, "the request body is not valid JSON (it ends early)")
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return apperr.Errorf(apperr.Invalid, "the request body must be a JSON object")
-		}
-		return apperr.InvalidFields(map[string]string{typ.Field: "must be " + jsonTypeName(typ.Type)})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// A nested object's unknown field; the top level was checked already.
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return apperr.InvalidFields(map[string]string{name: "unknown field"})
+	case errors.As(err, &typ): // of the whole body: decodeStrict names a field's
+		return apperr.Errorf(apperr.Invalid, "the request body must be a JSON object")
 	}
 	return apperr.Errorf(apperr.Invalid, "the request body could not be decoded")
 }
@@ -151,34 +217,50 @@ func jsonTypeName(t reflect.Type) string {
 	return "a " + t.String()
 }
 
-var knownFieldCache sync.Map // reflect.Type → map[string]bool (nil for non-structs)
-
-// knownFields returns the JSON names of a struct type's fields, or nil when t
-// is not a struct.
-func knownFields(t reflect.Type) map[string]bool {
-	if cached, ok := knownFieldCache.Load(t); ok {
-		return cached.(map[string]bool)
+// unknownFields adds to out every member of the JSON value that type t has
+// no field for, at any depth, named by its path ("messages/0/colour"): the
+// decoder's own error names only the first, and without its path. A value
+// of the wrong shape is left to the decoder, which names it.
+func unknownFields(t reflect.Type, value json.RawMessage, prefix string, out map[string]string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	var fields map[string]bool
-	if t.Kind() == reflect.Struct {
-		fields = map[string]bool{}
-		addKnownFields(t, fields)
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return // a type that decodes itself says what it accepts
 	}
-	knownFieldCache.Store(t, fields)
-	return fields
+	switch t.Kind() {
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(value, &members) != nil {
+			return
+		}
+		for name, raw := range members {
+			if f, ok := promotedField(t, name); ok {
+				unknownFields(f.Type, raw, prefix+name+"/", out)
+			} else {
+				out[prefix+name] = "unknown field"
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if t.Elem().Kind() == reflect.Uint8 || json.Unmarshal(value, &items) != nil {
+			return // bytes are base64
+		}
+		for i, raw := range items {
+			unknownFields(t.Elem(), raw, prefix+strconv.Itoa(i)+"/", out)
+		}
+	case reflect.Map:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(value, &members) != nil {
+			return
+		}
+		for key, raw := range members {
+			unknownFields(t.Elem(), raw, prefix+key+"/", out)
+		}
+	}
 }
 
-func addKnownFields(t reflect.Type, fields map[string]bool) {
-	for f := range t.Fields() {
-		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
-			addKnownFields(f.Type, fields) // encoding/json promotes an embedded struct's fields
-			continue
-		}
-		if name, ok := JSONName(f); ok {
-			fields[name] = true
-		}
-	}
-}
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
 // JSONName is the name encoding/json gives a struct field, and false for
 // fields it skips.
@@ -195,13 +277,4 @@ func JSONName(f reflect.StructField) (string, bool) {
 		name = f.Name
 	}
 	return name, true
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -6,14 +6,24 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 )
 
+type sampleBase struct {
+	Level int `json:"level,omitempty"`
+}
+
 type sample struct {
-	Name  string            `json:"name"`
+	sampleBase
+	Name  string     `json:"name"`
+	At    *time.Time `json:"at,omitempty"`
+	Items []struct {
+		ID string `json:"id"`
+	} `json:"items,omitempty"`
 	Count int               `json:"count,omitempty"`
 	Tags  map[string]string `json:"tags,omitempty"`
 	Inner *struct {
@@ -43,9 +53,18 @@ func TestDecode(t *testing.T) {
 	}{
 		{body: `{"name":"a","count":2}`},
 		{body: `{"name":"a","colour":1,"size":2}`, code: apperr.Invalid, fields: map[string]string{"colour": "unknown field", "size": "unknown field"}},
-		{body: `{"name":"a","inner":{"on":true,"off":1}}`, code: apperr.Invalid, fields: map[string]string{"off": "unknown field"}},
+		{body: `{"name":"a","inner":{"on":true,"off":1}}`, code: apperr.Invalid, fields: map[string]string{"inner/off": "unknown field"}},
 		{body: `{"name":7}`, code: apperr.Invalid, fields: map[string]string{"name": "must be a string"}},
 		{body: `{"name":"a","count":"2"}`, code: apperr.Invalid, fields: map[string]string{"count": "must be an integer"}},
+		{body: `{"name":"a","level":"2"}`, code: apperr.Invalid, fields: map[string]string{"level": "must be an integer"}}, // not sampleBase/level
+		{body: `{"name":"a","inner":{"on":"yes"}}`, code: apperr.Invalid, fields: map[string]string{"inner/on": "must be a boolean"}},
+		{body: `{"name":"a","items":[{"id":"x"},{"id":"y","extra":1}],"more":2}`, code: apperr.Invalid, fields: map[string]string{"items/1/extra": "unknown field", "more": "unknown field"}},
+		{body: `{"name":"a","items":{"id":"x"}}`, code: apperr.Invalid, fields: map[string]string{"items": "must be an array"}},
+		{body: `{"name":"a","items":[{"id":7}]}`, code: apperr.Invalid, fields: map[string]string{"items/id": "must be a string"}},
+		{body: `{"name":"a","at":"yesterday"}`, code: apperr.Invalid, fields: map[string]string{"at": "must be a time in RFC 3339 format, such as 2026-11-29T10:00:00Z"}},
+		{body: `{"name":"a","at":5}`, code: apperr.Invalid, fields: map[string]string{"at": "must be a time in RFC 3339 format, such as 2026-11-29T10:00:00Z"}},
+		{body: `{"name":"a","at":"2026-11-29T10:00:00Z"}`},
+		{body: `{"name":"a","tags":{"k":1}}`, code: apperr.Invalid, fields: map[string]string{"tags": "must be a string"}},
 		{body: `{}`, code: apperr.Invalid, fields: map[string]string{"name": "is required"}},
 		{body: `{"name":`, code: apperr.Invalid},
 		{body: `null`, code: apperr.Invalid, fields: map[string]string{"name": "is required"}},

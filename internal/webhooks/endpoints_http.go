@@ -50,6 +50,9 @@ func (f endpointFields) problems(s *Service) map[string]string {
 		p["event_types"] = "may list at most 200 event types"
 	}
 	if f.Channels != nil {
+		if len(*f.Channels) > 10 {
+			p["channels"] = "may list at most 10 channels" // as a message may
+		}
 		for _, c := range *f.Channels {
 			if c == "" || len(c) > 128 {
 				p["channels"] = "each channel must be 1 to 128 bytes"

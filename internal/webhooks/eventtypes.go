@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -298,8 +299,8 @@ func (s *EventTypes) Archive(ctx context.Context, name string) (EventType, error
 // Check is what publishing asks of every message: the event type must exist
 // and not be archived (422 naming event_type), and the payload must match the
 // type's schema (422 naming each bad part as "payload/<JSON pointer>", such as
-// "payload/lines/0/amount"). Without a schema any payload goes and none is
-// parsed: the caller has already decoded it as JSON. What Check reads about a
+// "payload/lines/0/amount"). Without a schema any UTF-8 payload goes and none
+// is parsed: the caller has already decoded it as JSON. What Check reads about a
 // type is cached for CacheTTL, compiled schema included.
 func (s *EventTypes) Check(ctx context.Context, name string, payload json.RawMessage) error {
 	if msg := validEventTypeName(name); msg != "" {
@@ -318,6 +319,9 @@ func (s *EventTypes) Check(ctx context.Context, name string, payload json.RawMes
 			Fields: map[string]string{"event_type": "is archived"}}
 	case len(payload) == 0:
 		return apperr.InvalidFields(map[string]string{"payload": "is required"})
+	case !utf8.Valid(payload):
+		// JSON text is UTF-8 (RFC 8259), and PostgreSQL stores nothing else.
+		return apperr.InvalidFields(map[string]string{"payload": "must be UTF-8"})
 	case e.schema == nil:
 		return nil
 	}

@@ -364,6 +364,7 @@ func TestCheck(t *testing.T) {
 				{"NoSchemaString", "user.created", `"text"`, result{}},
 				{"NoSchemaNull", "user.created", `null`, result{}},
 				{"NoPayload", "user.created", ``, result{apperr.Invalid, map[string]string{"payload": "is required"}}},
+				{"NotUTF8", "user.created", "{\"name\":\"\xff\xfe\"}", result{apperr.Invalid, map[string]string{"payload": "must be UTF-8"}}},
 				{"Matches", "invoice.paid", invoiceExample, result{}},
 				{"Mismatch", "invoice.paid", `{"amount":-5,"currency":"gbp","lines":[{"sku":"a","quantity":1},{"quantity":"two"}]}`,
 					result{apperr.Unprocessable, map[string]string{

@@ -126,7 +126,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, fmt.Errorf("provider definitions: %w", err)
 	}
 
-	workers, periodic, queues := registry(cfg, db, hooks, provider, incoming, connections)
+	workers, periodic, queues := registry(cfg, logger, db, hooks, provider, incoming, connections)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,7 +19,7 @@ import (
 
 // registry is the one place where every job's worker, every periodic job and
 // every queue besides the default one is registered.
-func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service,
+func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service,
 	connections *connect.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
@@ -30,7 +31,7 @@ func registry(cfg config.Config, db *store.DB, hooks *webhooks.Service, provider
 	river.AddWorker(workers, &oauth.CleanupWorker{Service: provider})
 	river.AddWorker(workers, &inbound.DedupeCleanupWorker{DB: db})
 	river.AddWorker(workers, &inbound.RetentionWorker{DB: db, Retention: cfg.WebhookRetention})
-	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks})
+	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks, Logger: logger.With("component", "inbound")})
 	river.AddWorker(workers, &connect.SessionCleanupWorker{DB: db})
 	river.AddWorker(workers, &connect.RefreshWorker{Service: connections, Interval: cfg.ConnectRefreshInterval})
 	river.AddWorker(workers, &connect.SyncTickWorker{Service: connections})

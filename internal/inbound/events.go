@@ -29,11 +29,13 @@ type Event struct {
 	// Status is received (stored; being forwarded, or kept only), duplicate,
 	// forwarded (the destination took it) or failed (it gave up; replayable).
 	Status string `json:"status"`
-	// DeliveryID is the forward's delivery, when the source forwards.
+	// DeliveryID is the forward's delivery, when the event was forwarded to
+	// the source's current destination.
 	DeliveryID *string           `json:"delivery_id"`
 	Method     string            `json:"method"`
 	Headers    map[string]string `json:"headers"`
-	// Body is the raw body: JSON as it came, or a string for anything else.
+	// Body is the body: JSON as a JSON value (its spacing is not kept), or a
+	// string for anything else; …/body has it byte for byte.
 	Body json.RawMessage `json:"body"`
 	// BodyRemoved says the retention period has passed: the body and headers
 	// are gone, the record stays.
@@ -55,7 +57,9 @@ type EventFilter struct {
 const eventStatus = `CASE WHEN e.status = '` + StatusDuplicate + `' THEN e.status WHEN d.status = 'succeeded' THEN '` + StatusForwarded +
 	`' WHEN d.status = 'failed' THEN '` + StatusFailed + `' ELSE '` + StatusReceived + `' END`
 
-const eventColumns = "e.id, e.source_id, e.event_id, e.duplicate_of, " + eventStatus + ", e.delivery_id, e.method, e.headers, e.body, e.signed_at, e.received_at"
+// eventColumns name the forward's delivery only while it exists: removing a
+// source's destination removes its deliveries.
+const eventColumns = "e.id, e.source_id, e.event_id, e.duplicate_of, " + eventStatus + ", d.id, e.method, e.headers, e.body, e.signed_at, e.received_at"
 
 const eventFrom = " FROM inbound_events e LEFT JOIN deliveries d ON d.id = e.delivery_id"
 
@@ -211,6 +215,44 @@ func HandleEventGet(s *Service) httpapi.Endpoint {
 				return
 			}
 			httpapi.Encode(w, http.StatusOK, e)
+		}),
+	}
+}
+
+// HandleEventBody returns an event's body exactly as the provider sent it.
+func HandleEventBody(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "An event's body, byte for byte as the provider sent it, with its Content-Type (404 once the retention period removed it)",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourceID, eventID, err := eventFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			var headers string
+			var body []byte
+			err = s.db.QueryRow(r.Context(), "SELECT headers, body FROM inbound_events WHERE source_id = ? AND id = ?", sourceID, eventID).Scan(&headers, &body)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				err = apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
+			case err == nil && body == nil:
+				err = apperr.Errorf(apperr.NotFound, "event %s's body was removed after the retention period", eventID)
+			}
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			var h map[string]string
+			json.Unmarshal([]byte(headers), &h) //nolint:errcheck // without it the body goes as octet-stream
+			contentType := h["Content-Type"]
+			if contentType == "" {
+				contentType = "application/octet-stream"
+			}
+			// The body is the provider's (or anyone's): never rendered as a page.
+			w.Header().Set("Content-Type", contentType)
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.Header().Set("Content-Security-Policy", "sandbox")
+			w.Write(body) //nolint:errcheck // the client may be gone
 		}),
 	}
 }

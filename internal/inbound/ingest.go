@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
@@ -203,9 +202,9 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 		}
 		r.eventID = &key
 	}
-	if src.endpointID != "" && utf8.Valid(body) { // a message's body is text
-		r.forward = &webhooks.Forward{TenantID: ForwardingTenant, EndpointID: src.endpointID, EventType: "inbound." + string(src.verifier.Scheme),
-			Body: body, Headers: forwardHeaders(headers, src.ForwardHeaderPrefix)}
+	if src.endpointID != "" {
+		f := src.forward(headers, body)
+		r.forward = &f
 	}
 	if err := s.ingests.Submit(ctx, r); err != nil {
 		return false, err
@@ -214,6 +213,13 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 		s.hooks.Delivered([]string{src.endpointID})
 	}
 	return r.duplicateOf != nil, nil
+}
+
+// forward is what goes to the source's destination for an event: its body as
+// it came, with forwardHeaders.
+func (src Source) forward(headers map[string]string, body []byte) webhooks.Forward {
+	return webhooks.Forward{TenantID: ForwardingTenant, EndpointID: src.endpointID, EventType: "inbound." + string(src.verifier.Scheme),
+		Body: body, Headers: forwardHeaders(headers, src.ForwardHeaderPrefix)}
 }
 
 // forwardHeaders are the headers a forwarded event carries: its original

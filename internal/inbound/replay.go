@@ -2,11 +2,14 @@ package inbound
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
@@ -17,25 +20,30 @@ func (s *Service) forwardingFromPath(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s.forwarding(r.Context(), sourceID)
+	src, err := s.forwarding(r.Context(), sourceID)
+	return src.endpointID, err
 }
 
-// forwarding returns a source's forwarding endpoint, or a Conflict if it
-// forwards nothing.
-func (s *Service) forwarding(ctx context.Context, sourceID string) (string, error) {
+// forwarding returns a source that forwards, or a Conflict if it forwards
+// nothing.
+func (s *Service) forwarding(ctx context.Context, sourceID string) (Source, error) {
 	src, err := s.source(ctx, s.db, sourceID)
 	if err != nil {
-		return "", err
+		return Source{}, err
 	}
 	if src.endpointID == "" {
-		return "", apperr.Errorf(apperr.Conflict, "source %s has no destination_url, so it forwards nothing", sourceID)
+		return Source{}, apperr.Errorf(apperr.Conflict, "source %s has no destination_url, so it forwards nothing", sourceID)
 	}
-	return src.endpointID, nil
+	return src, nil
 }
 
-// Replay forwards one event again now, whatever became of it before.
+// Replay forwards one event again now, whatever became of it before: its
+// forward is sent again, with the same webhook-id, or, for an event that has
+// none to the current destination (a duplicate, one that came before the
+// destination was set, or whose destination was since replaced), a new forward
+// is made.
 func (s *Service) Replay(ctx context.Context, sourceID, eventID string) (webhooks.Delivery, error) {
-	endpointID, err := s.forwarding(ctx, sourceID)
+	src, err := s.forwarding(ctx, sourceID)
 	if err != nil {
 		return webhooks.Delivery{}, err
 	}
@@ -43,14 +51,42 @@ func (s *Service) Replay(ctx context.Context, sourceID, eventID string) (webhook
 	if err != nil {
 		return webhooks.Delivery{}, err
 	}
-	if e.DeliveryID == nil {
-		return webhooks.Delivery{}, apperr.Errorf(apperr.Conflict, "event %s was not forwarded (it is a duplicate, or came before the destination was set)", eventID)
+	deliveryID := e.DeliveryID
+	if deliveryID == nil {
+		if deliveryID, err = s.forwardAgain(ctx, src, eventID); err != nil {
+			return webhooks.Delivery{}, err
+		}
 	}
-	d, err := s.hooks.Resend(ctx, ForwardingTenant, *e.DeliveryID)
+	d, err := s.hooks.Resend(ctx, ForwardingTenant, *deliveryID)
 	if err == nil {
-		s.hooks.Delivered([]string{endpointID})
+		s.hooks.Delivered([]string{src.endpointID})
 	}
 	return d, err
+}
+
+// forwardAgain makes a new forward of a stored event to the source's
+// destination, and records it as the event's.
+func (s *Service) forwardAgain(ctx context.Context, src Source, eventID string) (*string, error) {
+	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (*string, error) {
+		var headers string
+		var body []byte
+		if err := tx.QueryRow(ctx, "SELECT headers, body FROM inbound_events WHERE id = ?", eventID).Scan(&headers, &body); err != nil {
+			return nil, err
+		}
+		if body == nil {
+			return nil, apperr.Errorf(apperr.Conflict, "event %s cannot be forwarded: its body was removed after the retention period", eventID)
+		}
+		var h map[string]string
+		if err := json.Unmarshal([]byte(headers), &h); err != nil {
+			return nil, fmt.Errorf("event %s headers: %w", eventID, err)
+		}
+		ids, err := s.hooks.EnqueueTx(ctx, tx, []webhooks.Forward{src.forward(h, body)})
+		if err != nil {
+			return nil, err
+		}
+		_, err = tx.Exec(ctx, "UPDATE inbound_events SET delivery_id = ? WHERE id = ?", ids[0], eventID)
+		return &ids[0], err
+	})
 }
 
 // HandleReplay forwards one event again.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 
 	"github.com/riverqueue/river"
 
@@ -33,6 +34,7 @@ type RouteWorker struct {
 	river.WorkerDefaults[RouteArgs]
 	Service  *Service
 	Webhooks publisher
+	Logger   *slog.Logger
 }
 
 func (w *RouteWorker) Work(ctx context.Context, job *river.Job[RouteArgs]) error {
@@ -50,23 +52,30 @@ func (w *RouteWorker) Work(ctx context.Context, job *river.Job[RouteArgs]) error
 		return err
 	}
 	if evt.BodyRemoved {
-		return river.JobCancel(fmt.Errorf("event %s: its body was removed after the retention period", evt.ID))
+		return w.giveUp(evt, "its body was removed after the retention period")
 	}
 	if !json.Valid(evt.Body) || evt.Body[0] == '"' { // rawBody quotes what is not JSON
-		return river.JobCancel(fmt.Errorf("event %s: only JSON bodies can be routed as messages", evt.ID))
+		return w.giveUp(evt, "only JSON bodies can be routed as messages")
 	}
 	tenantID := src.Route.TenantID
 	if tenantID == "" {
 		if tenantID, err = verify.LookupPointer(evt.Body, src.Route.TenantPointer); err != nil || tenantID == "" {
-			return river.JobCancel(fmt.Errorf("event %s: no tenant ID at %s", evt.ID, src.Route.TenantPointer))
+			return w.giveUp(evt, "no tenant ID at "+src.Route.TenantPointer)
 		}
 	}
 	_, err = w.Webhooks.Publish(ctx, tenantID, []webhooks.MessageIn{{EventType: src.Route.EventType, Payload: evt.Body, EventID: evt.ID}})
 	switch apperr.CodeOf(err) {
 	case apperr.NotFound, apperr.Invalid, apperr.Unprocessable:
 		// An unknown tenant or event type, or a payload its schema refuses:
-		// retrying cannot help, and the job's error records why.
-		return river.JobCancel(fmt.Errorf("event %s to tenant %s: %w", evt.ID, tenantID, err))
+		// retrying cannot help.
+		return w.giveUp(evt, "to tenant "+tenantID+": "+err.Error())
 	}
 	return err
+}
+
+// giveUp ends a routing that retrying cannot help, and says why in the log:
+// a job's error alone is seen by no one.
+func (w *RouteWorker) giveUp(evt Event, why string) error {
+	w.Logger.Warn("an incoming event was not routed", "source_id", evt.SourceID, "event_id", evt.ID, "reason", why)
+	return river.JobCancel(fmt.Errorf("event %s: %s", evt.ID, why))
 }

@@ -99,6 +99,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("DELETE /v1/sources/{source_id}", inbound.HandleSourceDelete(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/events", inbound.HandleEventList(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/events/{event_id}", inbound.HandleEventGet(d.Inbound))
+	rt.admin("GET /v1/sources/{source_id}/events/{event_id}/body", inbound.HandleEventBody(d.Inbound))
 	rt.admin("POST /v1/sources/{source_id}/events/{event_id}/replay", inbound.HandleReplay(d.Inbound))
 	rt.admin("POST /v1/sources/{source_id}/replay", inbound.HandleReplayFailed(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/replays/{replay_id}", inbound.HandleReplayGet(d.Inbound))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -476,8 +477,14 @@ func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bo
 			break
 		}
 		x.payload = []byte(payload.String)
-		if !payload.Valid {
+		switch {
+		case !payload.Valid:
 			x.payload = []byte("null") // retention removed it; the receiver still learns of the event
+		case x.headers[base64BodyKey] != "":
+			delete(x.headers, base64BodyKey)
+			if x.payload, err = base64.StdEncoding.DecodeString(payload.String); err != nil {
+				return nil, false, fmt.Errorf("message %s payload: %w", x.messageID, err)
+			}
 		}
 		batch = append(batch, x)
 	}

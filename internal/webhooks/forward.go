@@ -2,8 +2,11 @@ package webhooks
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
@@ -23,6 +26,11 @@ type Forward struct {
 	Headers map[string]string
 }
 
+// base64BodyKey marks, among a forwarded message's headers, a payload stored
+// as base64 because it is not UTF-8. It is not a valid header name, so no
+// header a provider sent can take its place.
+const base64BodyKey = "patchbay base64 body"
+
 // EnqueueTx records forwards in the caller's transaction and returns their
 // delivery IDs. After the commit, call Delivered with the endpoint IDs so the
 // dispatcher starts at once.
@@ -30,13 +38,21 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *store.Tx, fs []Forward) ([]
 	var messages, deliveries []any
 	deliveryIDs := make([]string, len(fs))
 	for i, f := range fs {
+		payload := string(f.Body)
+		if !utf8.Valid(f.Body) {
+			// The payload column is text: such a body goes in as base64,
+			// marked to be decoded before it is sent.
+			payload = base64.StdEncoding.EncodeToString(f.Body)
+			f.Headers = maps.Clone(f.Headers)
+			f.Headers[base64BodyKey] = "1"
+		}
 		headers, err := json.Marshal(f.Headers)
 		if err != nil {
 			return nil, err
 		}
 		msgID := id.New("msg")
 		deliveryIDs[i] = id.New("dlv")
-		messages = append(messages, msgID, f.TenantID, f.EventType, nil, "[]", string(f.Body), string(headers), tx.Now())
+		messages = append(messages, msgID, f.TenantID, f.EventType, nil, "[]", payload, string(headers), tx.Now())
 		deliveries = append(deliveries, deliveryIDs[i], f.EndpointID, msgID, f.TenantID, StatusPending, tx.Now(), tx.Now(), tx.Now())
 	}
 	if err := store.InsertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, headers, created_at)", 8, messages); err != nil {

@@ -664,6 +664,28 @@ func TestWebhookCircuitBreaker(t *testing.T) {
 		if n := len(rc.requests()); n != 5 {
 			t.Errorf("the failing endpoint got %d requests, want 5 before the circuit opened", n)
 		}
+
+		// While the circuit is open, a new message waits with the rest rather
+		// than going out as a probe (which would fail and reopen it for longer).
+		late, err := e.client.Publish(ctx, "acme", client.MessageParams{EventType: "invoice.paid", Payload: "late"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "the new delivery to be held", func() bool {
+			l, err := e.client.EndpointDeliveries(ctx, "acme", ep.ID, "pending", client.ListParams{Limit: 100})
+			if err != nil {
+				return false
+			}
+			for _, dl := range l.Data {
+				if dl.MessageID == late.ID {
+					return dl.Attempts == 0 && dl.NextAttemptAt != nil && time.Until(*dl.NextAttemptAt) > 20*time.Second
+				}
+			}
+			return false
+		})
+		if n := len(rc.requests()); n != 5 {
+			t.Errorf("the open circuit let %d requests through, want none", n-5)
+		}
 	})
 }
 

@@ -244,7 +244,8 @@ type target struct {
 	previousUntil       *time.Time
 	failingSince        *time.Time
 	consecutiveFailures int
-	successRecordedAt   time.Time // when this node last wrote last_success_at
+	pausedUntil         *time.Time // the circuit is open, or the endpoint asked to wait
+	successRecordedAt   time.Time  // when this node last wrote last_success_at
 }
 
 func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error) {
@@ -350,6 +351,12 @@ func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}
 			limiter = t.limiter()
 			continue
 		}
+		if len(batch) > 0 && t.pausedUntil != nil && time.Now().Before(*t.pausedUntil) {
+			// Deliveries that became due while the endpoint is paused, new
+			// ones included, wait with the rest instead of probing it.
+			_, err := d.s.db.Exec(ctx, postponeDue, *t.pausedUntil, t.ID, StatusPending, *t.pausedUntil)
+			return err
+		}
 		if len(batch) == 0 {
 			if idleSince.IsZero() {
 				idleSince = time.Now()
@@ -439,12 +446,12 @@ func (d *Dispatcher) keepLease(ctx context.Context, epID string, lost context.Ca
 // claim reads the next deliveries to send. FIFO endpoints take only the oldest
 // pending delivery, and only once it is due: later ones wait behind it. It
 // reports instead whether the endpoint changed since t was loaded, and
-// otherwise brings t's health up to date.
+// otherwise brings t's health and pause up to date.
 func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bool, error) {
 	now := time.Now()
 	fifo := t.DeliveryOrder == OrderFIFO
 	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload, m.headers,
-		e.updated_at, e.failing_since, e.consecutive_failures
+		e.updated_at, e.failing_since, e.consecutive_failures, e.paused_until
 		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
 	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
 	args := []any{t.ID, StatusPending, now, limit}
@@ -462,7 +469,7 @@ func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bo
 		var x due
 		var payload, headers sql.NullString
 		var updatedAt time.Time
-		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &headers, &updatedAt, &t.failingSince, &t.consecutiveFailures); err != nil {
+		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &headers, &updatedAt, &t.failingSince, &t.consecutiveFailures, &t.pausedUntil); err != nil {
 			return nil, false, err
 		}
 		if headers.Valid {
@@ -692,8 +699,10 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		}
 		if !postponeUntil.IsZero() {
 			stop = true
-			_, err := tx.Exec(ctx, "UPDATE deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND status = ? AND next_attempt_at < ?",
-				postponeUntil, t.ID, StatusPending, postponeUntil)
+			if _, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = ? WHERE id = ?", postponeUntil, t.ID); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, postponeDue, postponeUntil, t.ID, StatusPending, postponeUntil)
 			return err
 		}
 		return nil
@@ -711,6 +720,10 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 	}
 	return stop, nil
 }
+
+// postponeDue moves an endpoint's pending deliveries due before a time to
+// that time.
+const postponeDue = "UPDATE deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND status = ? AND next_attempt_at < ?"
 
 // recordBody writes one worker's batch in a transaction shared with others.
 type recordBody func(ctx context.Context, tx *store.Tx) error

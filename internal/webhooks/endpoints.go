@@ -209,7 +209,9 @@ func (s *Service) Endpoints(ctx context.Context, tenantID string, page httpapi.P
 }
 
 // UpdateEndpoint saves an endpoint's changed fields. Re-enabling a disabled
-// endpoint resumes its deliveries, and the change is recorded.
+// endpoint resumes its deliveries, and the change is recorded; re-enabling it
+// or changing its URL ends a pause (an open circuit), so new deliveries go
+// out at once.
 func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, endpointID string, change func(e *Endpoint)) (Endpoint, error) {
 	e, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Endpoint, error) {
 		e, err := scanEndpoint(tx.QueryRow(ctx, "SELECT "+endpointColumns+" FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID))
@@ -218,7 +220,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, endpointID strin
 		} else if err != nil {
 			return Endpoint{}, err
 		}
-		wasDisabled := e.Disabled
+		wasDisabled, oldURL := e.Disabled, e.URL
 		change(&e)
 		e.UpdatedAt = tx.Now()
 		switch {
@@ -236,10 +238,11 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, endpointID strin
 		}
 		_, err = tx.Exec(ctx, `UPDATE endpoints SET url = ?, description = ?, event_types = ?, channels = ?, headers = ?, metadata = ?,
 			delivery_order = ?, rate_limit = ?, max_concurrency = ?, retry_schedule = ?, disabled = ?, disabled_reason = ?, disabled_at = ?,
-			failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, updated_at = ? WHERE id = ?`,
+			failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, paused_until = CASE WHEN ? THEN NULL ELSE paused_until END,
+			updated_at = ? WHERE id = ?`,
 			e.URL, e.Description, mustJSON(nonNil(e.EventTypes)), mustJSON(nonNil(e.Channels)), mustJSON(nonNilMap(e.Headers)), mustJSON(nonNilMap(e.Metadata)),
 			e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), e.Disabled, nullString(e.DisabledReason), e.DisabledAt,
-			wasDisabled && !e.Disabled, e.UpdatedAt, e.ID)
+			wasDisabled && !e.Disabled, wasDisabled && !e.Disabled || e.URL != oldURL, e.UpdatedAt, e.ID)
 		return e, err
 	})
 	if err != nil {

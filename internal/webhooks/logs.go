@@ -193,7 +193,8 @@ func (s *Service) Delivery(ctx context.Context, tenantID, deliveryID string) (De
 }
 
 // Resend makes a delivery due now, whatever its status; a failed one gets a
-// fresh schedule.
+// fresh schedule. It goes out even while its endpoint's circuit is open: a
+// probe asked for by hand.
 func (s *Service) Resend(ctx context.Context, tenantID, deliveryID string) (Delivery, error) {
 	d, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Delivery, error) {
 		res, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ?",
@@ -203,6 +204,9 @@ func (s *Service) Resend(ctx context.Context, tenantID, deliveryID string) (Deli
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return Delivery{}, apperr.Errorf(apperr.NotFound, "delivery %s not found for tenant %s", deliveryID, tenantID)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = NULL WHERE id = (SELECT endpoint_id FROM deliveries WHERE id = ?)", deliveryID); err != nil {
+			return Delivery{}, err
 		}
 		return scanDelivery(tx.QueryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = ?", deliveryID))
 	})

@@ -32,6 +32,8 @@ const recoverPage = 500
 
 // Recover starts re-sending every failed delivery of an endpoint created
 // since a time. The job is enqueued in the same transaction as its record.
+// Asked for by hand, like a resend, it ends the endpoint's pause: the first
+// delivery goes out at once, as a probe if the circuit was open.
 func (s *Service) Recover(ctx context.Context, tenantID, endpointID string, since time.Time) (Recovery, error) {
 	if _, err := s.Endpoint(ctx, tenantID, endpointID); err != nil {
 		return Recovery{}, err
@@ -41,6 +43,9 @@ func (s *Service) Recover(ctx context.Context, tenantID, endpointID string, sinc
 		rec.CreatedAt = tx.Now()
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_recoveries (id, tenant_id, endpoint_id, since, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			rec.ID, tenantID, endpointID, rec.Since, rec.Status, rec.CreatedAt); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = NULL WHERE id = ?", endpointID); err != nil {
 			return err
 		}
 		_, err := s.jobs.InsertTx(ctx, tx.Tx, RecoverArgs{RecoveryID: rec.ID}, nil)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,6 +96,15 @@ func TestInboundReplayAnything(t *testing.T) {
 			t.Errorf("event body: %d %q %v", resp.StatusCode, body, resp.Header)
 		}
 
+		send(nil, "application/json", "e4") // empty, which SQLite reads back like a removed one
+		empty := events("e4")[0]
+		if resp, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/events/"+empty.ID+"/body", ""); resp.StatusCode != 200 || len(body) != 0 {
+			t.Errorf("empty event body: %d %q", resp.StatusCode, body)
+		}
+		if _, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/events/"+empty.ID, ""); bytes.Contains(body, []byte("body_removed")) {
+			t.Errorf("an empty body shows as removed: %s", body)
+		}
+
 		setDestination(dest.URL)
 		secret := signingSecret()
 		send([]byte("\xfe\xfd more"), "application/octet-stream", "e3") // forwarded at once, though not UTF-8
@@ -105,6 +115,8 @@ func TestInboundReplayAnything(t *testing.T) {
 		receivedBody(3, spaced, "application/json", secret)
 		replay(stored)
 		receivedBody(4, binary, "application/octet-stream", secret)
+		send([]byte("a=1\x00b"), "application/x-www-form-urlencoded", "e5") // UTF-8, but PostgreSQL text holds no NUL
+		receivedBody(5, []byte("a=1\x00b"), "application/x-www-form-urlencoded", secret)
 
 		// The destination removed and set again: the old forwards are gone with
 		// the old endpoint, and a replay makes a new one.
@@ -118,14 +130,35 @@ func TestInboundReplayAnything(t *testing.T) {
 		}
 		setDestination(dest.URL)
 		replay(third)
-		receivedBody(5, []byte("\xfe\xfd more"), "application/octet-stream", signingSecret())
+		receivedBody(6, []byte("\xfe\xfd more"), "application/octet-stream", signingSecret())
 		waitFor(t, 10*time.Second, "e3 forwarded", func() bool { return events("e3")[0].Status == "forwarded" })
 		ids := map[string]bool{}
 		for _, r := range dest.requests() {
 			ids[r.Header.Get("Webhook-Id")] = true
 		}
-		if len(ids) != 5 {
-			t.Errorf("%d distinct webhook-ids in 5 forwards, want 5", len(ids))
+		if len(ids) != 6 {
+			t.Errorf("%d distinct webhook-ids in 6 forwards, want 6", len(ids))
+		}
+
+		// Replays at once of an event without a forward make one forward, sent
+		// as often as asked but always with the same webhook-id.
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if resp, body := e.do(t, "POST", "/v1/sources/"+src.ID+"/events/"+empty.ID+"/replay", ""); resp.StatusCode != 202 {
+					t.Errorf("concurrent replay: %d %s", resp.StatusCode, body)
+				}
+			})
+		}
+		wg.Wait()
+		waitFor(t, 10*time.Second, "the concurrent replays", func() bool { return len(dest.requests()) >= 7 })
+		time.Sleep(500 * time.Millisecond)
+		replayed := map[string]bool{}
+		for _, r := range dest.requests()[6:] {
+			replayed[r.Header.Get("Webhook-Id")] = true
+		}
+		if len(replayed) != 1 {
+			t.Errorf("4 replays at once made %d forwards (webhook-ids %v), want 1", len(replayed), replayed)
 		}
 	})
 }

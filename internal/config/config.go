@@ -254,7 +254,14 @@ var settings = []setting{
 	{name: "endpoint-disable-after", def: "120h", usage: "disable an endpoint that has failed without any success for this long", set: durationSetter(func(c *Config) *time.Duration { return &c.EndpointDisableAfter })},
 	{name: "secret-rotation-overlap", def: "24h", usage: "how long a rotated-out endpoint secret keeps signing beside the new one", set: durationSetter(func(c *Config) *time.Duration { return &c.SecretRotationOverlap })},
 	{name: "webhook-retention", def: "720h", usage: "how long message payloads, response bodies and incoming events' bodies are kept (the records and counts stay)", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookRetention })},
-	{name: "operational-webhook-url", usage: "URL that receives operational events such as endpoint.disabled", set: urlSetter(func(c *Config) *string { return &c.OperationalWebhookURL })},
+	{name: "operational-webhook-url", usage: "URL that receives operational events such as endpoint.disabled", set: func(c *Config, v string) error {
+		if v != "" && checkAbsURL(v, true) != nil {
+			// Not quoted: such URLs often carry a token.
+			return errors.New("must be an absolute http:// or https:// URL without a fragment")
+		}
+		c.OperationalWebhookURL = v
+		return nil
+	}},
 	{name: "operational-webhook-secret", usage: "whsec_ secret that signs operational events", set: func(c *Config, v string) error {
 		if v != "" {
 			if _, err := webhook.ParseSecret(v); err != nil {

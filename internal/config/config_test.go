@@ -74,22 +74,26 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		args []string
-		env  map[string]string
-		want string
+		args   []string
+		env    map[string]string
+		want   string
+		secret bool // the value must not be repeated
 	}{
 		{args: []string{"--role", "boss"}, want: "--role: must be api, worker or all"},
 		{env: map[string]string{"PATCHBAY_DATABASE_URL": "mysql://x"}, want: "PATCHBAY_DATABASE_URL: must start with postgres://"},
 		{args: []string{"--addr", "nowhere"}, want: "--addr: must be host:port"},
 		{args: []string{"--shutdown-timeout", "-1s"}, want: "--shutdown-timeout: must be a positive duration"},
-		{args: []string{"--operational-webhook-url", "ftp://x"}, want: "--operational-webhook-url: must be an absolute http:// or https:// URL"},
-		{args: []string{"--operational-webhook-secret", "nope"}, want: "--operational-webhook-secret: must be a whsec_ secret"},
+		{args: []string{"--operational-webhook-url", "htps://hooks.example.com/T0/secret-token"}, want: "--operational-webhook-url: must be an absolute http:// or https:// URL", secret: true},
+		{args: []string{"--operational-webhook-secret", "nope"}, want: "--operational-webhook-secret: must be a whsec_ secret", secret: true},
 		{args: []string{"--config", bad}, want: `unknown setting "colour"`},
 		{args: []string{"--config", filepath.Join(t.TempDir(), "missing.yaml")}, want: "config file:"},
 	} {
 		_, err := load(t, tc.args, tc.env)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("args %v env %v: error %v, want one line containing %q", tc.args, tc.env, err, tc.want)
+		}
+		if tc.secret && err != nil && strings.Contains(err.Error(), tc.args[1]) {
+			t.Errorf("args %v: error %v repeats the value, which may be a credential", tc.args, err)
 		}
 	}
 }

@@ -59,24 +59,26 @@ const eventStatus = `CASE WHEN e.status = '` + StatusDuplicate + `' THEN e.statu
 
 // eventColumns name the forward's delivery only while it exists: removing a
 // source's destination removes its deliveries.
-const eventColumns = "e.id, e.source_id, e.event_id, e.duplicate_of, " + eventStatus + ", d.id, e.method, e.headers, e.body, e.signed_at, e.received_at"
+const eventColumns = "e.id, e.source_id, e.event_id, e.duplicate_of, " + eventStatus + ", d.id, e.method, e.headers, e.body, e.body IS NULL, e.signed_at, e.received_at"
 
 const eventFrom = " FROM inbound_events e LEFT JOIN deliveries d ON d.id = e.delivery_id"
 
 func scanEvent(sc store.Scanner) (Event, error) {
 	var e Event
 	var headers string
-	var body sql.Null[[]byte]
-	if err := sc.Scan(&e.ID, &e.SourceID, &e.EventID, &e.DuplicateOf, &e.Status, &e.DeliveryID, &e.Method, &headers, &body, &e.SignedAt, &e.ReceivedAt); err != nil {
+	var body []byte
+	// An empty body and a removed one both scan as nil on SQLite: only IS NULL
+	// tells them apart.
+	if err := sc.Scan(&e.ID, &e.SourceID, &e.EventID, &e.DuplicateOf, &e.Status, &e.DeliveryID, &e.Method, &headers, &body, &e.BodyRemoved,
+		&e.SignedAt, &e.ReceivedAt); err != nil {
 		return Event{}, err
 	}
 	if err := json.Unmarshal([]byte(headers), &e.Headers); err != nil {
 		return Event{}, fmt.Errorf("event %s headers: %w", e.ID, err)
 	}
-	if body.Valid {
-		e.Body = rawBody(body.V)
-	} else {
-		e.Body, e.BodyRemoved = json.RawMessage("null"), true
+	e.Body = json.RawMessage("null")
+	if !e.BodyRemoved {
+		e.Body = rawBody(body)
 	}
 	return e, nil
 }
@@ -231,11 +233,13 @@ func HandleEventBody(s *Service) httpapi.Endpoint {
 			}
 			var headers string
 			var body []byte
-			err = s.db.QueryRow(r.Context(), "SELECT headers, body FROM inbound_events WHERE source_id = ? AND id = ?", sourceID, eventID).Scan(&headers, &body)
+			var removed bool
+			err = s.db.QueryRow(r.Context(), "SELECT headers, body, body IS NULL FROM inbound_events WHERE source_id = ? AND id = ?", sourceID, eventID).
+				Scan(&headers, &body, &removed)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				err = apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
-			case err == nil && body == nil:
+			case err == nil && removed:
 				err = apperr.Errorf(apperr.NotFound, "event %s's body was removed after the retention period", eventID)
 			}
 			if err != nil {

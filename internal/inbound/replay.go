@@ -65,15 +65,29 @@ func (s *Service) Replay(ctx context.Context, sourceID, eventID string) (webhook
 }
 
 // forwardAgain makes a new forward of a stored event to the source's
-// destination, and records it as the event's.
+// destination, and records it as the event's. The event's row is locked, so
+// two replays at once make one forward: the second finds the first's.
 func (s *Service) forwardAgain(ctx context.Context, src Source, eventID string) (*string, error) {
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (*string, error) {
+		if tx.Dialect().Name() == store.Postgres { // SQLite's writer holds its lock from BEGIN
+			// Locked first, then read by a statement of its own, which sees
+			// what a replay that held the lock committed.
+			if _, err := tx.Exec(ctx, "SELECT 1 FROM inbound_events WHERE id = ? FOR UPDATE", eventID); err != nil {
+				return nil, err
+			}
+		}
 		var headers string
 		var body []byte
-		if err := tx.QueryRow(ctx, "SELECT headers, body FROM inbound_events WHERE id = ?", eventID).Scan(&headers, &body); err != nil {
+		var removed bool
+		var current *string
+		err := tx.QueryRow(ctx, "SELECT e.headers, e.body, e.body IS NULL, d.id FROM inbound_events e LEFT JOIN deliveries d ON d.id = e.delivery_id WHERE e.id = ?",
+			eventID).Scan(&headers, &body, &removed, &current)
+		switch {
+		case err != nil:
 			return nil, err
-		}
-		if body == nil {
+		case current != nil:
+			return current, nil
+		case removed:
 			return nil, apperr.Errorf(apperr.Conflict, "event %s cannot be forwarded: its body was removed after the retention period", eventID)
 		}
 		var h map[string]string

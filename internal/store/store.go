@@ -307,7 +307,7 @@ func (tx *Tx) ExecPlannedEachRun(ctx context.Context, query string, args ...any)
 	if tx.dialect.Name() != Postgres {
 		return tx.Exec(ctx, query, args...)
 	}
-	// An unnamed statement, with the parameter types taken from the Go values.
+	// An unnamed statement: PostgreSQL plans it for the values bound to it.
 	args = append([]any{pgx.QueryExecModeExec}, convertArgs(tx.dialect, args)...)
 	return tx.Tx.ExecContext(ctx, tx.dialect.Rebind(query), args...)
 }

@@ -354,7 +354,7 @@ func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}
 		if len(batch) > 0 && t.pausedUntil != nil && time.Now().Before(*t.pausedUntil) {
 			// Deliveries that became due while the endpoint is paused, new
 			// ones included, wait with the rest instead of probing it.
-			_, err := d.s.db.Exec(ctx, postponeDue, *t.pausedUntil, t.ID, StatusPending, *t.pausedUntil)
+			_, err := d.s.db.Exec(ctx, postponeDue, t.ID, t.ID, StatusPending, t.ID)
 			return err
 		}
 		if len(batch) == 0 {
@@ -702,7 +702,7 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 			if _, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = ? WHERE id = ?", postponeUntil, t.ID); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, postponeDue, postponeUntil, t.ID, StatusPending, postponeUntil)
+			_, err := tx.Exec(ctx, postponeDue, t.ID, t.ID, StatusPending, t.ID)
 			return err
 		}
 		return nil
@@ -721,9 +721,11 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 	return stop, nil
 }
 
-// postponeDue moves an endpoint's pending deliveries due before a time to
-// that time.
-const postponeDue = "UPDATE deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND status = ? AND next_attempt_at < ?"
+// postponeDue moves an endpoint's pending deliveries due before its
+// paused_until to that time. It reads the pause itself: one ended since (a
+// resend by hand, say) moves nothing.
+const postponeDue = `UPDATE deliveries SET next_attempt_at = (SELECT paused_until FROM endpoints WHERE id = ?)
+	WHERE endpoint_id = ? AND status = ? AND next_attempt_at < (SELECT paused_until FROM endpoints WHERE id = ?)`
 
 // recordBody writes one worker's batch in a transaction shared with others.
 type recordBody func(ctx context.Context, tx *store.Tx) error

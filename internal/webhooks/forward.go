@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -27,7 +28,7 @@ type Forward struct {
 }
 
 // base64BodyKey marks, among a forwarded message's headers, a payload stored
-// as base64 because it is not UTF-8. It is not a valid header name, so no
+// as base64 because it is not UTF-8 text. It is not a valid header name, so no
 // header a provider sent can take its place.
 const base64BodyKey = "patchbay base64 body"
 
@@ -39,12 +40,14 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *store.Tx, fs []Forward) ([]
 	deliveryIDs := make([]string, len(fs))
 	for i, f := range fs {
 		payload := string(f.Body)
-		if !utf8.Valid(f.Body) {
-			// The payload column is text: such a body goes in as base64,
-			// marked to be decoded before it is sent.
+		if !utf8.Valid(f.Body) || bytes.IndexByte(f.Body, 0) >= 0 {
+			// The payload column is text, which on PostgreSQL holds neither
+			// invalid UTF-8 nor NUL: such a body goes in as base64, marked to
+			// be decoded before it is sent.
 			payload = base64.StdEncoding.EncodeToString(f.Body)
-			f.Headers = maps.Clone(f.Headers)
-			f.Headers[base64BodyKey] = "1"
+			headers := map[string]string{base64BodyKey: "1"}
+			maps.Copy(headers, f.Headers)
+			f.Headers = headers
 		}
 		headers, err := json.Marshal(f.Headers)
 		if err != nil {

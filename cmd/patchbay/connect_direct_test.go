@@ -49,10 +49,10 @@ func TestConnectDirect(t *testing.T) {
 			}
 			return resp.StatusCode, body
 		}
-		if status, body := direct(`{}`); status != 400 || !strings.Contains(string(body), `"values.api_key"`) {
+		if status, body := direct(`{}`); status != 400 || !strings.Contains(string(body), `"values/api_key"`) {
 			t.Errorf("without the key: %d %s", status, body)
 		}
-		if status, body := direct(`{"api_key":"key_wrong","color":"red"}`); status != 400 || !strings.Contains(string(body), `"values.color"`) {
+		if status, body := direct(`{"api_key":"key_wrong","color":"red"}`); status != 400 || !strings.Contains(string(body), `"values/color"`) {
 			t.Errorf("with an unknown field: %d %s", status, body)
 		}
 		if status, body := direct(`{"api_key":"key_wrong"}`); status != 422 || strings.Contains(string(body), "key_wrong") {

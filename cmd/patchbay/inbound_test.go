@@ -169,12 +169,15 @@ func TestInboundSourcesAndSlackChallenge(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		e := setup(t, d, "--rate-limit", "0")
 		for _, c := range []struct{ body, field string }{
-			{`{"name":"x","verifier":{"scheme":"stripe"}}`, "verifier.secrets"},
-			{`{"name":"x","verifier":{"scheme":"carrier-pigeon","secrets":["a"]}}`, "verifier.scheme"},
+			{`{"name":"x","verifier":{"scheme":"stripe"}}`, "verifier/secrets"},
+			{`{"name":"x","verifier":{"scheme":"carrier-pigeon","secrets":["a"]}}`, "verifier/scheme"},
 			{`{"name":"x"}`, "verifier"},
-			{`{"name":"x","verifier":{"scheme":"none"},"response":{"status":500,"body":"","content_type":"text/plain"}}`, "response.status"},
+			{`{"name":"x","verifier":{"scheme":"none"},"response":{"status":500,"body":"","content_type":"text/plain"}}`, "response/status"},
 			{`{"name":"x","verifier":{"scheme":"none"},"dedupe_window_seconds":5}`, "dedupe_window_seconds"},
 			{`{"name":"x","verifier":{"scheme":"none"},"tenant_id":"nobody"}`, "tenant_id"},
+			{`{"name":"x","verifier":{"scheme":"none","colour":"red"}}`, "verifier/colour"},
+			{`{"name":"x","verifier":{"scheme":"none"},"dedupe_window_seconds":"1h"}`, "dedupe_window_seconds"},
+			{`{"name":7,"verifier":{"scheme":"none"}}`, "name"},
 		} {
 			resp, body := e.do(t, "POST", "/v1/sources", c.body)
 			problem(t, resp, body)

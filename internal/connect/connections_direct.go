@@ -51,7 +51,7 @@ func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Co
 	if errors.As(err, &ae) && ae.Fields != nil {
 		fields := map[string]string{}
 		for name, msg := range ae.Fields {
-			fields["values."+name] = msg
+			fields["values/"+name] = msg
 		}
 		return Connection{}, apperr.InvalidFields(fields)
 	} else if err != nil {

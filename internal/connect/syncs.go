@@ -172,31 +172,31 @@ func (r SyncRequest) problems(p map[string]string) {
 	switch r.Method {
 	case http.MethodGet, http.MethodPost:
 	default:
-		p["request.method"] = "must be GET or POST"
+		p["request/method"] = "must be GET or POST"
 	}
 	switch {
 	case !strings.HasPrefix(r.Path, "/") || len(r.Path) > 2000 || hasControl(r.Path) || strings.ContainsAny(r.Path, "?# "):
-		p["request.path"] = "must be a path from 1 to 2000 bytes that starts with / and has no query (use request.query)"
+		p["request/path"] = "must be a path from 1 to 2000 bytes that starts with / and has no query (use request.query)"
 	case strings.Contains("/"+r.Path+"/", "/../") || strings.Contains("/"+r.Path+"/", "/./"):
-		p["request.path"] = "may not have . or .. segments"
+		p["request/path"] = "may not have . or .. segments"
 	}
 	if len(r.Query) > 50 {
-		p["request.query"] = "may have at most 50 parameters"
+		p["request/query"] = "may have at most 50 parameters"
 	}
 	for k, v := range r.Query {
 		if paramProblem(k) != "" || len(v) > 2000 || hasControl(v) {
-			p["request.query"] = "must map parameter names of 1 to 100 bytes to values of at most 2000 bytes"
+			p["request/query"] = "must map parameter names of 1 to 100 bytes to values of at most 2000 bytes"
 		}
 	}
 	if r.Body != nil && r.Method != http.MethodPost {
-		p["request.body"] = "is sent only with POST"
+		p["request/body"] = "is sent only with POST"
 	}
 }
 
 func (pg SyncPagination) problems(p map[string]string) {
 	need := func(field, v string) {
 		if msg := paramProblem(v); msg != "" {
-			p["pagination."+field] = msg + " for the " + pg.Style + " style"
+			p["pagination/"+field] = msg + " for the " + pg.Style + " style"
 		}
 	}
 	switch pg.Style {
@@ -204,7 +204,7 @@ func (pg SyncPagination) problems(p map[string]string) {
 	case pageCursor:
 		need("cursor_param", pg.CursorParam)
 		if (pg.NextCursor == "") == (pg.LastItemCursor == "") {
-			p["pagination.next_cursor"] = "exactly one of next_cursor and last_item_cursor is required for the cursor style"
+			p["pagination/next_cursor"] = "exactly one of next_cursor and last_item_cursor is required for the cursor style"
 		}
 	case pageOffset:
 		need("offset_param", pg.OffsetParam)
@@ -213,18 +213,18 @@ func (pg SyncPagination) problems(p map[string]string) {
 		need("page_param", pg.PageParam)
 		need("limit_param", pg.LimitParam)
 	default:
-		p["pagination.style"] = "must be cursor, link_header, offset, page or none"
+		p["pagination/style"] = "must be cursor, link_header, offset, page or none"
 	}
 	for field, ptr := range map[string]string{"next_cursor": pg.NextCursor, "last_item_cursor": pg.LastItemCursor} {
 		if ptr != "" && pointerProblem(ptr) != "" {
-			p["pagination."+field] = pointerProblem(ptr)
+			p["pagination/"+field] = pointerProblem(ptr)
 		}
 	}
 	if pg.LimitParam != "" && paramProblem(pg.LimitParam) != "" {
-		p["pagination.limit_param"] = paramProblem(pg.LimitParam)
+		p["pagination/limit_param"] = paramProblem(pg.LimitParam)
 	}
 	if pg.Limit < 0 || pg.Limit > syncPageSizeMax {
-		p["pagination.limit"] = fmt.Sprintf("must be from 1 to %d", syncPageSizeMax)
+		p["pagination/limit"] = fmt.Sprintf("must be from 1 to %d", syncPageSizeMax)
 	}
 }
 
@@ -296,15 +296,15 @@ func (sp SyncParams) apply(s *Sync, p map[string]string) {
 			p["incremental"] = "is required for the incremental mode"
 		default:
 			if msg := paramProblem(inc.Param); msg != "" {
-				p["incremental.param"] = msg
+				p["incremental/param"] = msg
 			}
 			switch {
 			case (inc.Field == "") == (inc.Pointer == ""):
-				p["incremental.field"] = "exactly one of field and pointer is required"
+				p["incremental/field"] = "exactly one of field and pointer is required"
 			case inc.Field != "" && fieldProblem(inc.Field) != "":
-				p["incremental.field"] = fieldProblem(inc.Field)
+				p["incremental/field"] = fieldProblem(inc.Field)
 			case inc.Pointer != "" && pointerProblem(inc.Pointer) != "":
-				p["incremental.pointer"] = pointerProblem(inc.Pointer)
+				p["incremental/pointer"] = pointerProblem(inc.Pointer)
 			}
 		}
 	default:

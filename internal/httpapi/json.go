@@ -126,6 +126,9 @@ func refusedField(t reflect.Type, value json.RawMessage) (name, msg string) {
 			continue
 		case f.Type == reflect.TypeFor[time.Time]() || f.Type == reflect.TypeFor[*time.Time]():
 			return name, "must be a time in RFC 3339 format, such as 2026-11-29T10:00:00Z"
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			// A type that decodes itself strictly, such as verify.Config.
+			return name + "/" + strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field"
 		}
 		return name, "is not valid: " + err.Error()
 	}

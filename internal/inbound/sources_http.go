@@ -43,7 +43,7 @@ func (f sourceFields) problems() map[string]string {
 		var ce *verify.ConfigError
 		if err := f.Verifier.Validate(); errors.As(err, &ce) {
 			for field, msg := range ce.Fields {
-				p["verifier."+field] = msg
+				p["verifier/"+field] = msg
 			}
 		} else if err != nil {
 			p["verifier"] = err.Error()
@@ -66,11 +66,11 @@ func (f sourceFields) problems() map[string]string {
 	if r := f.Response; r != nil {
 		switch {
 		case r.Status < 200 || r.Status > 299:
-			p["response.status"] = "must be a 2xx status: anything else makes providers retry"
+			p["response/status"] = "must be a 2xx status: anything else makes providers retry"
 		case len(r.Body) > 4096:
-			p["response.body"] = "must be at most 4096 bytes"
+			p["response/body"] = "must be at most 4096 bytes"
 		case r.ContentType == "" || len(r.ContentType) > 100 || strings.ContainsAny(r.ContentType, "\r\n"):
-			p["response.content_type"] = "must be a media type such as application/json"
+			p["response/content_type"] = "must be a media type such as application/json"
 		}
 	}
 	return p

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,7 +187,28 @@ func TestInboundSourcesAndSlackChallenge(t *testing.T) {
 			}
 		}
 
+		if resp, body := e.do(t, "PUT", "/v1/tenants/acme", `{"name":"Acme"}`); resp.StatusCode != 201 {
+			t.Fatalf("tenant: %d %s", resp.StatusCode, body)
+		}
+		owned := e.createSource(t, `{"name":"Acme's","tenant_id":"acme","verifier":{"scheme":"none"}}`)
 		src := e.createSource(t, `{"name":"Slack","verifier":{"scheme":"none"},"response":{"status":202,"body":"thanks","content_type":"text/plain"}}`)
+		for query, want := range map[string][]string{"": {owned.ID, src.ID}, "?tenant_id=acme": {owned.ID}, "?tenant_id=nobody": nil} {
+			resp, body := e.do(t, "GET", "/v1/sources"+query, "")
+			var list struct{ Data []testSource }
+			if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("list sources%s: %d %s", query, resp.StatusCode, body)
+			}
+			var got []string
+			for _, s := range list.Data {
+				got = append(got, s.ID)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("sources%s: %v, want %v", query, got, want)
+			}
+		}
+		if resp, body := e.do(t, "GET", "/v1/sources?tenant_id=bad%20id", ""); resp.StatusCode != 400 || !strings.Contains(string(body), `"tenant_id"`) {
+			t.Errorf("sources?tenant_id=bad id: %d %s", resp.StatusCode, body)
+		}
 		if st, h, got := post(t, src.IngestURL, []byte(`{"type":"event_callback","event_id":"Ev1"}`)); st != 202 || got != "thanks" || h.Get("Content-Type") != "text/plain" {
 			t.Errorf("configured response: %d %q %q", st, got, h.Get("Content-Type"))
 		}

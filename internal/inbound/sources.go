@@ -239,8 +239,12 @@ func (s *Service) Source(ctx context.Context, sourceID string) (Source, error) {
 }
 
 // ListSources returns a page of sources ordered by ID.
-func (s *Service) ListSources(ctx context.Context, page httpapi.Page) ([]Source, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+sourceColumns+" FROM sources WHERE id > ? ORDER BY id LIMIT ?", page.After, page.Limit+1)
+func (s *Service) ListSources(ctx context.Context, tenantID string, page httpapi.Page) ([]Source, error) {
+	where, args := "id > ?", []any{page.After}
+	if tenantID != "" {
+		where, args = "tenant_id = ? AND id > ?", []any{tenantID, page.After}
+	}
+	rows, err := s.db.Query(ctx, "SELECT "+sourceColumns+" FROM sources WHERE "+where+" ORDER BY id LIMIT ?", append(args, page.Limit+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/verify"
@@ -183,14 +184,20 @@ func HandleSourceCreate(s *Service) httpapi.Endpoint {
 // HandleSourceList lists sources.
 func HandleSourceList(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "List sources ordered by ID (never their secrets)", Response: httpapi.List[Source]{}, Query: httpapi.PageParams,
+		Summary: "List sources ordered by ID (never their secrets)", Response: httpapi.List[Source]{},
+		Query: append([]httpapi.Param{{Name: "tenant_id", Description: "only this tenant's sources"}}, httpapi.PageParams...),
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
 			}
-			list, err := s.ListSources(r.Context(), page)
+			tenantID := r.URL.Query().Get("tenant_id")
+			if msg := tenants.ValidID(tenantID); tenantID != "" && msg != "" {
+				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"tenant_id": msg}))
+				return
+			}
+			list, err := s.ListSources(r.Context(), tenantID, page)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return

@@ -218,7 +218,24 @@ func compileSchema(doc any) (*jsonschema.Schema, string) {
 	if err != nil {
 		return nil, compileProblem(err)
 	}
+	// A $ref that leads back to itself without going deeper into the value
+	// fails every payload. Values of each type find the cycles reached at
+	// the top, such as {"$ref": "#"}.
+	for _, probe := range []any{nil, map[string]any{}, []any{}, "", json.Number("0"), true} {
+		var verr *jsonschema.ValidationError
+		if errors.As(sch.Validate(probe), &verr) && refCycle(verr) {
+			return nil, "refers to itself without end: a $ref leads back to where it started, so no payload could match"
+		}
+	}
 	return sch, ""
+}
+
+// refCycle reports whether a validation failed on a $ref cycle.
+func refCycle(e *jsonschema.ValidationError) bool {
+	if _, ok := e.ErrorKind.(*kind.RefCycle); ok {
+		return true
+	}
+	return slices.ContainsFunc(e.Causes, refCycle)
 }
 
 func compileProblem(err error) string {

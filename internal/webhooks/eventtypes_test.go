@@ -169,6 +169,8 @@ func TestEventTypes(t *testing.T) {
 				{EventType{Name: "a.b", Schema: json.RawMessage(`{"const":"\u0000"}`)}, []string{"schema"}},
 				{EventType{Name: "a.b", Schema: json.RawMessage(`{"maximum":1e400}`)}, []string{"schema"}},
 				{EventType{Name: "a.b", Schema: json.RawMessage(`{"minimum":1e-400}`)}, []string{"schema"}},
+				{EventType{Name: "a.b", Schema: json.RawMessage(`{"$ref":"#"}`)}, []string{"schema"}},
+				{EventType{Name: "a.b", Schema: json.RawMessage(`{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}`)}, []string{"schema"}},
 				{EventType{Name: "a.b", Example: json.RawMessage(`{"a":`)}, []string{"example"}},
 				{EventType{Name: "a.b", Example: json.RawMessage(`[1` + strings.Repeat("0", 100) + `]`)}, []string{"example"}},
 				{EventType{Name: "a.b", Example: json.RawMessage(`{"a\u0000":1}`)}, []string{"example"}},
@@ -196,6 +198,16 @@ func TestEventTypes(t *testing.T) {
 			list, err := svc.List(t.Context(), httpapi.Page{Limit: 10}, true)
 			if err != nil || len(list) != 0 {
 				t.Errorf("List after refused creates = %v, %v; want none", list, err)
+			}
+		})
+
+		t.Run("RecursiveSchemaIsNotACycle", func(t *testing.T) {
+			t.Parallel()
+			svc := NewEventTypes(d.Open(t))
+			tree := `{"$defs":{"node":{"type":"object","properties":{"children":{"type":"array","items":{"$ref":"#/$defs/node"}}}}},"$ref":"#/$defs/node"}`
+			createEventType(t, svc, EventType{Name: "tree.changed", Schema: json.RawMessage(tree)})
+			if err := svc.Check(t.Context(), "tree.changed", json.RawMessage(`{"children":[{"children":[]},{}]}`)); err != nil {
+				t.Errorf("a payload of a recursive schema: %v", err)
 			}
 		})
 

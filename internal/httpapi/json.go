@@ -165,22 +165,16 @@ func fieldPath(t reflect.Type, field string) string {
 			path, t = append(path, name), nil
 			continue
 		}
-		next := reflect.Type(nil)
-		embedded := false
-		for f := range t.Fields() {
-			if f.Anonymous && f.Name == name {
-				next, embedded = f.Type, true
-				break
-			}
-			if jn, ok := JSONName(f); ok && strings.EqualFold(jn, name) {
-				next = f.Type
-				break
-			}
+		if f, ok := t.FieldByName(name); ok && f.Anonymous {
+			t = f.Type
+			continue
 		}
-		if !embedded {
-			path = append(path, name)
+		path = append(path, name)
+		f, ok := promotedField(t, name)
+		t = nil
+		if ok {
+			t = f.Type
 		}
-		t = next
 	}
 	return strings.Join(path, "/")
 }

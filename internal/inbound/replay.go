@@ -106,7 +106,7 @@ func (s *Service) forwardAgain(ctx context.Context, src Source, eventID string) 
 // HandleReplay forwards one event again.
 func HandleReplay(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary:  "Forward one event again now, with the same webhook-id, whatever became of it before",
+		Summary:  "Forward one event again now: its forward, with the same webhook-id, or a new forward if it has none to the current destination",
 		Response: webhooks.Delivery{}, Status: http.StatusAccepted,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			sourceID, eventID, err := eventFromPath(r)

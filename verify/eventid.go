@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // eventIDSource finds a request's event ID: the first non-empty header of
@@ -129,7 +130,16 @@ func lookupPointer(body []byte, tokens []string) string {
 			return ""
 		}
 	}
-	raw := body[i:skipValue(body, i)]
+	return idText(body[i:skipValue(body, i)])
+}
+
+// idText is the ID a JSON string or number stands for. A string that is not
+// UTF-8 comes as written between its quotes, escapes undecoded: decoding
+// would make each invalid byte U+FFFD, and distinct IDs equal.
+func idText(raw []byte) string {
+	if raw[0] == '"' && !utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1])
+	}
 	var id string
 	if json.Unmarshal(raw, &id) == nil {
 		return id

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+	"unicode/utf8"
 )
 
 // referenceLookup is lookupPointer the slow, obvious way, with the standard
@@ -52,11 +53,22 @@ func referenceLookup(body []byte, tokens []string) string {
 			return ""
 		}
 	}
-	switch v, _ := dec.Token(); v := v.(type) {
+	var raw json.RawMessage
+	if dec.Decode(&raw) != nil {
+		return ""
+	}
+	if raw[0] == '"' && !utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]) // as written: decoding would merge distinct IDs
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return ""
+	}
+	switch v := v.(type) {
 	case string:
 		return v
-	case json.Number:
-		return v.String()
+	case float64:
+		return string(raw)
 	}
 	return ""
 }
@@ -68,6 +80,7 @@ func FuzzLookupPointer(f *testing.F) {
 	f.Add("/a/1/b", []byte(`{"a":[{"b":1},{"b":-2.5e3}]}`))
 	f.Add("/k\"", []byte(`{"k\u0022":"esc","k\"":"second"}`))
 	f.Add("/x", []byte(`{"x":true}`))
+	f.Add("/id", []byte("{\"id\":\"evt_\xff\\u00e9\"}"))
 	f.Fuzz(func(t *testing.T, pointer string, body []byte) {
 		tokens, err := parsePointer(pointer)
 		if err != nil || tokens == nil {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
 
@@ -179,6 +180,9 @@ func TestInboundSourcesAndSlackChallenge(t *testing.T) {
 			{`{"name":"x","verifier":{"scheme":"none","colour":"red"}}`, "verifier/colour"},
 			{`{"name":"x","verifier":{"scheme":"none"},"dedupe_window_seconds":"1h"}`, "dedupe_window_seconds"},
 			{`{"name":7,"verifier":{"scheme":"none"}}`, "name"},
+			{`{"name":"x","verifier":{"scheme":"stripe","secrets":["a",5]}}`, "verifier/secrets/1"},
+			{`{"name":"x","verifier":{"scheme":"none"},"route":{"event_type":"a.b","tenant_id":"t","colour":1}}`, "route/colour"},
+			{`{"name":"x\u0000","verifier":{"scheme":"none"}}`, "name"},
 		} {
 			resp, body := e.do(t, "POST", "/v1/sources", c.body)
 			problem(t, resp, body)
@@ -429,6 +433,48 @@ func TestInboundForwarding(t *testing.T) {
 		last := dest.requests()[len(dest.requests())-1]
 		if string(last.Body) != `{"n":"late"}` {
 			t.Errorf("replayed body %s", last.Body)
+		}
+	})
+}
+
+// TestInboundEventIDsOfAnyBytes: an event identity PostgreSQL cannot store as
+// text (a NUL, bytes that are not UTF-8) is stored as its hash, so the event
+// is kept and two such identities stay apart; the event list stays UTF-8.
+func TestInboundEventIDsOfAnyBytes(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setup(t, d, "--rate-limit", "0")
+		src := e.createSource(t, `{"name":"Odd","verifier":{"scheme":"none","event_id_pointer":"/id"}}`)
+		for _, body := range []string{`{"id":"evt_\u0000x"}`, "{\"id\":\"evt_\xffx\"}", "{\"id\":\"evt_\xfex\"}", "{\"id\":\"evt_\xfex\"}"} {
+			if st, _, got := post(t, src.IngestURL, []byte(body)); st != 200 {
+				t.Fatalf("ingest %q: %d %s", body, st, got)
+			}
+		}
+		resp, body := e.do(t, "GET", "/v1/sources/"+src.ID+"/events", "")
+		if !utf8.Valid(body) {
+			t.Fatalf("the event list is not UTF-8: %q", body)
+		}
+		var list struct {
+			Data []struct {
+				EventID *string `json:"event_id"`
+				Status  string
+			}
+		}
+		if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("events: %d %s", resp.StatusCode, body)
+		}
+		var statuses []string
+		ids := map[string]bool{}
+		for _, ev := range list.Data {
+			statuses = append(statuses, ev.Status)
+			if ev.EventID == nil || !strings.HasPrefix(*ev.EventID, "sha256:") {
+				t.Errorf("event_id %v, want the identity's sha256", ev.EventID)
+				continue
+			}
+			ids[*ev.EventID] = true
+		}
+		if want := []string{"received", "received", "received", "duplicate"}; !slices.Equal(statuses, want) || len(ids) != 3 {
+			t.Errorf("statuses %v with %d identities, want %v with 3", statuses, len(ids), want)
 		}
 	})
 }

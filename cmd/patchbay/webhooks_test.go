@@ -49,8 +49,12 @@ func TestWebhookBadInputGetsProblems(t *testing.T) {
 			name, method, path, body string
 			field, detail            string
 		}{
-			// PostgreSQL stores only UTF-8 text: this was a 500 there.
-			{"payload not UTF-8", "POST", "/v1/tenants/acme/messages", "{\"event_type\":\"invoice.paid\",\"payload\":{\"a\":\"\xff\xfe\"}}", "payload", "must be UTF-8"},
+			// PostgreSQL stores only UTF-8 text, without NUL: these were 500s there.
+			{"body not UTF-8", "POST", "/v1/tenants/acme/messages", "{\"event_type\":\"invoice.paid\",\"payload\":{\"a\":\"\xff\xfe\"}}", "", "not valid UTF-8"},
+			{"NUL in an event ID", "POST", "/v1/tenants/acme/messages", `{"event_type":"invoice.paid","payload":{},"event_id":"e\u0000"}`, "event_id", "NUL"},
+			{"NUL in a description", "PATCH", endpoint, `{"description":"a\u0000b"}`, "description", "NUL"},
+			{"wrong type in a batch", "POST", "/v1/tenants/acme/messages/batch", `{"messages":[{"event_type":"invoice.paid","payload":{}},{"event_type":5,"payload":{}}]}`, "messages/1/event_type", "must be a string"},
+			{"wrong type in a map", "PATCH", endpoint, `{"headers":{"X-A":"1","X-B":2}}`, "headers/X-B", "must be a string"},
 			{"wrong type in an endpoint", "PATCH", endpoint, `{"retry_schedule":"5s"}`, "retry_schedule", "must be an array"},
 			{"too many channels", "PATCH", endpoint, `{"channels":["a","b","c","d","e","f","g","h","i","j","k"]}`, "channels", "at most 10"},
 			{"recover since not a time", "POST", endpoint + "/recover", `{"since":"nope"}`, "since", "RFC 3339"},
@@ -62,7 +66,12 @@ func TestWebhookBadInputGetsProblems(t *testing.T) {
 				continue
 			}
 			p := problem(t, resp, body)
-			if len(p.Errors) != 1 || p.Errors[0].Field != tc.field || !strings.Contains(p.Errors[0].Detail, tc.detail) {
+			switch {
+			case tc.field == "": // the body as a whole
+				if len(p.Errors) != 0 || !strings.Contains(p.Detail, tc.detail) {
+					t.Errorf("%s: problem %q names %+v, want …%s… and no field", tc.name, p.Detail, p.Errors, tc.detail)
+				}
+			case len(p.Errors) != 1 || p.Errors[0].Field != tc.field || !strings.Contains(p.Errors[0].Detail, tc.detail):
 				t.Errorf("%s: problem names %+v, want %s: …%s…", tc.name, p.Errors, tc.field, tc.detail)
 			}
 		}

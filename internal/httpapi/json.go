@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 )
@@ -76,6 +77,11 @@ func Decode[T any](r *http.Request) (T, error) {
 }
 
 func decodeStrict(body []byte, v any) error {
+	if !utf8.Valid(body) {
+		// JSON is UTF-8 (RFC 8259); the decoder would quietly make each bad
+		// byte U+FFFD.
+		return apperr.Errorf(apperr.Invalid, "the request body is not valid UTF-8")
+	}
 	// One JSON value and nothing after it.
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var value json.RawMessage
@@ -97,12 +103,66 @@ func decodeStrict(body []byte, v any) error {
 	if err := strict.Decode(v); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) && typ.Field != "" {
-			return apperr.InvalidFields(map[string]string{fieldPath(reflect.TypeOf(v), typ.Field): "must be " + jsonTypeName(typ.Type)})
+			path := typeErrorPath(reflect.TypeOf(v).Elem(), value, strings.Split(typ.Field, "."))
+			return apperr.InvalidFields(map[string]string{strings.Join(path, "/"): "must be " + jsonTypeName(typ.Type)})
 		}
 		if name, msg := refusedField(reflect.TypeOf(v).Elem(), value); name != "" {
 			return apperr.InvalidFields(map[string]string{name: msg})
 		}
 		return syntaxProblem(err)
+	}
+	if path := nulString(reflect.ValueOf(v).Elem(), nil); path != nil {
+		// PostgreSQL stores no NUL in text.
+		return apperr.InvalidFields(map[string]string{strings.Join(path, "/"): `must not contain the character NUL (\u0000)`})
+	}
+	return nil
+}
+
+// nulString returns the path to the first string in v that holds a NUL, or
+// nil.
+func nulString(v reflect.Value, path []string) []string {
+	switch v.Kind() {
+	case reflect.String:
+		if strings.IndexByte(v.String(), 0) >= 0 {
+			return path
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nulString(v.Elem(), path)
+		}
+	case reflect.Struct:
+		for f, fv := range v.Fields() {
+			name, ok := JSONName(f)
+			switch {
+			case f.Anonymous && f.Type.Kind() == reflect.Struct:
+				if p := nulString(fv, path); p != nil {
+					return p
+				}
+			case ok:
+				if p := nulString(fv, append(slices.Clip(path), name)); p != nil {
+					return p
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return nil // bytes, or raw JSON, whose strings keep their escapes
+		}
+		for i := range v.Len() {
+			if p := nulString(v.Index(i), append(slices.Clip(path), strconv.Itoa(i))); p != nil {
+				return p
+			}
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			key := fmt.Sprint(k) // not k.Interface(): it panics on a value reached through an unexported field
+			if strings.IndexByte(key, 0) >= 0 {
+				return append(slices.Clip(path), key)
+			}
+			if p := nulString(v.MapIndex(k), append(slices.Clip(path), key)); p != nil {
+				return p
+			}
+		}
 	}
 	return nil
 }
@@ -152,31 +212,51 @@ func promotedField(t reflect.Type, name string) (reflect.StructField, bool) {
 	return reflect.StructField{}, false
 }
 
-// fieldPath turns an UnmarshalTypeError's Field into the path the client
-// wrote, such as "verifier/scheme". Field is dotted, and names embedded
-// structs by their Go names too, which mean nothing to a client.
-func fieldPath(t reflect.Type, field string) string {
-	var path []string
-	for name := range strings.SplitSeq(field, ".") {
-		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
-			t = t.Elem()
-		}
-		if t == nil || t.Kind() != reflect.Struct {
-			path, t = append(path, name), nil
-			continue
-		}
-		if f, ok := t.FieldByName(name); ok && f.Anonymous {
-			t = f.Type
-			continue
-		}
-		path = append(path, name)
-		f, ok := promotedField(t, name)
-		t = nil
-		if ok {
-			t = f.Type
-		}
+// typeErrorPath is the path, as the client wrote it, to the value an
+// UnmarshalTypeError is about. field is the error's Field split at its dots:
+// it names struct fields, but also embedded structs and the types some
+// UnmarshalJSON methods decode into (neither of which is in the JSON), and
+// no array index or map key, which are found by decoding each element.
+func typeErrorPath(t reflect.Type, value json.RawMessage, field []string) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return strings.Join(path, "/")
+	failing := func(raw json.RawMessage, into reflect.Type) bool {
+		return json.Unmarshal(raw, reflect.New(into).Interface()) != nil
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if t.Elem().Kind() != reflect.Uint8 && json.Unmarshal(value, &items) == nil {
+			for i, item := range items {
+				if failing(item, t.Elem()) {
+					return append([]string{strconv.Itoa(i)}, typeErrorPath(t.Elem(), item, field)...)
+				}
+			}
+		}
+	case reflect.Map:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(value, &members) == nil {
+			for _, k := range slices.Sorted(maps.Keys(members)) {
+				if failing(members[k], t.Elem()) {
+					return append([]string{k}, typeErrorPath(t.Elem(), members[k], field)...)
+				}
+			}
+		}
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if len(field) == 0 || json.Unmarshal(value, &members) != nil {
+			return field
+		}
+		if f, ok := promotedField(t, field[0]); ok {
+			if raw, ok := members[field[0]]; ok {
+				return append([]string{field[0]}, typeErrorPath(f.Type, raw, field[1:])...)
+			}
+			return field
+		}
+		return typeErrorPath(t, value, field[1:]) // a Go name, not in the JSON
+	}
+	return nil
 }
 
 func syntaxProblem(err error) error {
@@ -258,6 +338,15 @@ func unknownFields(t reflect.Type, value json.RawMessage, prefix string, out map
 }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// UnknownFields names, by their paths under prefix, the members of a JSON
+// value that T has no field for: for a part of a body kept raw and decoded
+// later, such as a source's route.
+func UnknownFields[T any](value json.RawMessage, prefix string) map[string]string {
+	out := map[string]string{}
+	unknownFields(reflect.TypeFor[T](), value, prefix, out)
+	return out
+}
 
 // JSONName is the name encoding/json gives a struct field, and false for
 // fields it skips.

@@ -60,11 +60,15 @@ func TestDecode(t *testing.T) {
 		{body: `{"name":"a","inner":{"on":"yes"}}`, code: apperr.Invalid, fields: map[string]string{"inner/on": "must be a boolean"}},
 		{body: `{"name":"a","items":[{"id":"x"},{"id":"y","extra":1}],"more":2}`, code: apperr.Invalid, fields: map[string]string{"items/1/extra": "unknown field", "more": "unknown field"}},
 		{body: `{"name":"a","items":{"id":"x"}}`, code: apperr.Invalid, fields: map[string]string{"items": "must be an array"}},
-		{body: `{"name":"a","items":[{"id":7}]}`, code: apperr.Invalid, fields: map[string]string{"items/id": "must be a string"}},
+		{body: `{"name":"a","items":[{"id":7}]}`, code: apperr.Invalid, fields: map[string]string{"items/0/id": "must be a string"}},
 		{body: `{"name":"a","at":"yesterday"}`, code: apperr.Invalid, fields: map[string]string{"at": "must be a time in RFC 3339 format, such as 2026-11-29T10:00:00Z"}},
 		{body: `{"name":"a","at":5}`, code: apperr.Invalid, fields: map[string]string{"at": "must be a time in RFC 3339 format, such as 2026-11-29T10:00:00Z"}},
 		{body: `{"name":"a","at":"2026-11-29T10:00:00Z"}`},
-		{body: `{"name":"a","tags":{"k":1}}`, code: apperr.Invalid, fields: map[string]string{"tags": "must be a string"}},
+		{body: `{"name":"a","tags":{"k":1}}`, code: apperr.Invalid, fields: map[string]string{"tags/k": "must be a string"}},
+		{body: `{"name":"a\u0000b"}`, code: apperr.Invalid, fields: map[string]string{"name": `must not contain the character NUL (\u0000)`}},
+		{body: `{"name":"a","tags":{"k\u0000":"v"}}`, code: apperr.Invalid, fields: map[string]string{"tags/k\x00": `must not contain the character NUL (\u0000)`}},
+		{body: `{"name":"a","items":[{"id":"x"},{"id":"\u0000"}]}`, code: apperr.Invalid, fields: map[string]string{"items/1/id": `must not contain the character NUL (\u0000)`}},
+		{body: "{\"name\":\"a\xff\"}", code: apperr.Invalid},
 		{body: `{}`, code: apperr.Invalid, fields: map[string]string{"name": "is required"}},
 		{body: `{"name":`, code: apperr.Invalid},
 		{body: `null`, code: apperr.Invalid, fields: map[string]string{"name": "is required"}},
@@ -99,7 +103,7 @@ func asAppErr(err error, target **apperr.Error) bool {
 // FuzzDecode: no body makes Decode panic or fail with anything but a client
 // error.
 func FuzzDecode(f *testing.F) {
-	for _, seed := range []string{`{"name":"a"}`, `{"name":"a","x":1}`, `[`, `{"inner":{"on":"x"}}`, `{"tags":{"a":1}}`, "\x00", `1e999`} {
+	for _, seed := range []string{`{"name":"a"}`, `{"name":"a","x":1}`, `[`, `{"inner":{"on":"x"}}`, `{"tags":{"a":1}}`, "\x00", `1e999`, `{"items":[{"id":1}]}`, `{"name":"\u0000"}`, "{\"name\":\"\xff\"}"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, body string) {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -84,9 +85,10 @@ func scanEvent(sc store.Scanner) (Event, error) {
 }
 
 // rawBody shows a body that is JSON as it is, and anything else (form
-// posts, say) as a JSON string.
+// posts, say) as a JSON string: a response must be UTF-8, and json.Valid does
+// not check that.
 func rawBody(body []byte) json.RawMessage {
-	if json.Valid(body) {
+	if json.Valid(body) && utf8.Valid(body) {
 		return body
 	}
 	quoted, _ := json.Marshal(string(body))

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
@@ -31,7 +32,8 @@ const (
 )
 
 // maxEventIDLen bounds a stored event identity; longer ones are stored as
-// their hash, which deduplicates as well.
+// their hash, which deduplicates as well (as are those PostgreSQL cannot
+// store as text).
 const maxEventIDLen = 200
 
 // droppedHeaders are never stored: they carry credentials, or describe the
@@ -196,7 +198,10 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 	}
 	if res.EventID != "" {
 		key := res.EventID
-		if len(key) > maxEventIDLen { // keep the key small without refusing a genuine event
+		if len(key) > maxEventIDLen || !utf8.ValidString(key) || strings.IndexByte(key, 0) >= 0 {
+			// Kept small, and storable as text on PostgreSQL (no invalid
+			// UTF-8, no NUL), without refusing a genuine event or merging
+			// two: its hash deduplicates as well.
 			sum := sha256.Sum256([]byte(key))
 			key = "sha256:" + hex.EncodeToString(sum[:])
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -61,7 +62,9 @@ func (f sourceFields) problems() map[string]string {
 	if f.ForwardHeaderPrefix != nil && (len(*f.ForwardHeaderPrefix) > 40 || strings.ContainsAny(*f.ForwardHeaderPrefix, " :\r\n")) {
 		p["forward_header_prefix"] = "must be at most 40 bytes of header-name characters, such as X-Original-"
 	}
-	if _, err := f.route(); err != nil {
+	if unknown := httpapi.UnknownFields[Route](f.Route, "route/"); len(unknown) > 0 {
+		maps.Copy(p, unknown)
+	} else if _, err := f.route(); err != nil {
 		p["route"] = err.Error()
 	}
 	if r := f.Response; r != nil {

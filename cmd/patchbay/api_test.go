@@ -245,6 +245,11 @@ func TestBadInputGetsProblems(t *testing.T) {
 			{name: "missing key name", method: "POST", path: "/v1/api-keys", body: `{}`, status: 400, fields: []string{"name"}},
 			{name: "unknown route", method: "GET", path: "/v1/nothing", status: 404},
 			{name: "wrong method", method: "PATCH", path: "/v1/tenants/a", body: `{}`, status: 405},
+			// PostgreSQL answers such text with an error: these were 500s there.
+			{name: "NUL in a query parameter", method: "GET", path: "/v1/tenants/a/messages?event_type=a%00b", status: 400, detail: `query parameter "event_type" must be UTF-8`},
+			{name: "query parameter not UTF-8", method: "GET", path: "/v1/connections?tenant_id=%ff", status: 400, detail: `query parameter "tenant_id" must be UTF-8`},
+			{name: "body not UTF-8", method: "PUT", path: "/v1/tenants/a", body: "{\"name\":\"\xff\"}", status: 400, detail: "not valid UTF-8"},
+			{name: "NUL in a string", method: "PUT", path: "/v1/tenants/a", body: `{"name":"a\u0000"}`, status: 400, fields: []string{"name"}},
 		} {
 			resp, body := e.do(t, tc.method, tc.path, tc.body)
 			if resp.StatusCode != tc.status {

@@ -570,6 +570,13 @@ func TestOAuthRefusals(t *testing.T) {
 			if st, _, m := o.tokenCall(t, "/oauth/token?client_secret="+app.ClientSecret, form, app.ClientID, app.ClientSecret); st != 400 || m["error"] != "invalid_request" {
 				t.Errorf("secret in the query string: %d %v", st, m)
 			}
+			// Text PostgreSQL cannot store or compare: these were 500s there.
+			if st, _, m := o.tokenCall(t, "/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"a\x00b"}, "client_secret": {"x"}}, "", ""); st != 400 || m["error"] != "invalid_request" {
+				t.Errorf("a client_id with NUL: %d %v", st, m)
+			}
+			if st, _, m := o.tokenCall(t, "/oauth/token", form, "a\xffb", "x"); st != 401 || m["error"] != "invalid_client" {
+				t.Errorf("a Basic client ID that is not UTF-8: %d %v", st, m)
+			}
 			post := url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "scope": {"read:projects"}}
 			st, h, m = o.tokenCall(t, "/oauth/token", post, "", "")
 			if st != 200 || m["refresh_token"] != nil || m["scope"] != "read:projects" || h.Get("Cache-Control") != "no-store" {

@@ -127,7 +127,7 @@ func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "The connect page's form: to the provider for OAuth, or checks and stores API-key and basic credentials",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := r.ParseForm(); err != nil {
+			if err := httpapi.ParseTextForm(r); err != nil {
 				s.flowError(w, r, errFlow("invalid_request", "The form could not be read."))
 				return
 			}

@@ -364,3 +364,23 @@ func JSONName(f reflect.StructField) (string, bool) {
 	}
 	return name, true
 }
+
+// ParseTextForm parses a request's form, as r.ParseForm does, and refuses
+// names and values that hold a NUL or bytes that are not UTF-8: nothing
+// Patchbay keeps or looks up may, and PostgreSQL answers such a value with
+// an error, not with no rows.
+func ParseTextForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	for name, vs := range r.Form {
+		if !IsText(name) || slices.ContainsFunc(vs, func(v string) bool { return !IsText(v) }) {
+			return fmt.Errorf("the parameter %q is not UTF-8 text without NUL characters", name)
+		}
+	}
+	return nil
+}
+
+// IsText reports whether s is UTF-8 without NUL characters: text both
+// databases can store and compare.
+func IsText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }

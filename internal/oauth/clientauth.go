@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/base64"
+	"github.com/patchbay/patchbay/internal/httpapi"
 	"mime"
 	"net/http"
 	"net/url"
@@ -55,7 +56,7 @@ func readForm(r *http.Request) (url.Values, *tokenError) {
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, invalidRequest("the body must be application/x-www-form-urlencoded")
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := httpapi.ParseTextForm(r); err != nil {
 		return nil, invalidRequest("the body is not a valid form: " + err.Error())
 	}
 	for name, vs := range r.PostForm {
@@ -98,6 +99,9 @@ func parseClientCredentials(r *http.Request, form url.Values) (clientCredentials
 			return c, invalidClient
 		}
 		if c.Secret, err = url.QueryUnescape(secret); err != nil {
+			return c, invalidClient
+		}
+		if !httpapi.IsText(c.ID) || !httpapi.IsText(c.Secret) {
 			return c, invalidClient
 		}
 		c.Basic = true

@@ -82,7 +82,7 @@ func HandleConsentDecision(s *Service) httpapi.Endpoint {
 		Summary: "The consent screen's Allow or Deny (a form with a CSRF token)",
 		Status:  http.StatusSeeOther,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := r.ParseForm(); err != nil {
+			if err := httpapi.ParseTextForm(r); err != nil {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))
 				return
 			}
@@ -115,7 +115,7 @@ func HandleDevLoginSubmit(s *Service) httpapi.Endpoint {
 		Summary: "Development only: accept the sign-in form",
 		Status:  http.StatusSeeOther,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := r.ParseForm(); err != nil {
+			if err := httpapi.ParseTextForm(r); err != nil {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))
 				return
 			}

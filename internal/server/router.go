@@ -2,6 +2,9 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/auth"
@@ -82,7 +85,26 @@ func named(pattern string, h http.Handler) http.Handler {
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if what := notText(r.URL); what != "" {
+		httpapi.Error(w, r, apperr.Errorf(apperr.Invalid, "%s must be UTF-8 text without NUL characters", what))
+		return
+	}
 	rt.mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w, r: r}, r)
+}
+
+// notText names the part of a URL that holds a NUL or bytes that are not
+// UTF-8, or returns "". Nothing Patchbay keeps or looks up may hold either,
+// and PostgreSQL answers such a value with an error, not with no rows.
+func notText(u *url.URL) string {
+	if !httpapi.IsText(u.Path) {
+		return "the URL path"
+	}
+	for k, vs := range u.Query() {
+		if !httpapi.IsText(k) || slices.ContainsFunc(vs, func(v string) bool { return !httpapi.IsText(v) }) {
+			return "the query parameter " + strconv.Quote(k)
+		}
+	}
+	return ""
 }
 
 // unmatchedWriter turns the ServeMux's plain-text 404 and 405 answers for

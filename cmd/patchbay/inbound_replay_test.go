@@ -83,6 +83,9 @@ func TestInboundReplayAnything(t *testing.T) {
 		send(binary, "application/octet-stream", "e2")
 		send(spaced, "application/json", "e1") // a duplicate
 		first := events("e1")
+		if len(first) == 2 && first[0].Status == "duplicate" {
+			first[0], first[1] = first[1], first[0] // received in the same millisecond: IDs in any order
+		}
 		if len(first) != 2 || first[0].DeliveryID != nil || first[1].Status != "duplicate" {
 			t.Fatalf("events e1 before a destination: %+v", first)
 		}

@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -223,6 +224,27 @@ func HandleEventGet(s *Service) httpapi.Endpoint {
 	}
 }
 
+// EventBody returns an event's body exactly as the provider sent it, and the
+// Content-Type it came with (application/octet-stream if none).
+func (s *Service) EventBody(ctx context.Context, sourceID, eventID string) (string, []byte, error) {
+	var headers string
+	var body []byte
+	var removed bool
+	err := s.db.QueryRow(ctx, "SELECT headers, body, body IS NULL FROM inbound_events WHERE source_id = ? AND id = ?", sourceID, eventID).
+		Scan(&headers, &body, &removed)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", nil, apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
+	case err != nil:
+		return "", nil, err
+	case removed:
+		return "", nil, apperr.Errorf(apperr.NotFound, "event %s's body was removed after the retention period", eventID)
+	}
+	var h map[string]string
+	json.Unmarshal([]byte(headers), &h) //nolint:errcheck // without it the body goes as octet-stream
+	return cmp.Or(h["Content-Type"], "application/octet-stream"), body, nil
+}
+
 // HandleEventBody returns an event's body exactly as the provider sent it.
 func HandleEventBody(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
@@ -233,26 +255,10 @@ func HandleEventBody(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			var headers string
-			var body []byte
-			var removed bool
-			err = s.db.QueryRow(r.Context(), "SELECT headers, body, body IS NULL FROM inbound_events WHERE source_id = ? AND id = ?", sourceID, eventID).
-				Scan(&headers, &body, &removed)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				err = apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
-			case err == nil && removed:
-				err = apperr.Errorf(apperr.NotFound, "event %s's body was removed after the retention period", eventID)
-			}
+			contentType, body, err := s.EventBody(r.Context(), sourceID, eventID)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
-			}
-			var h map[string]string
-			json.Unmarshal([]byte(headers), &h) //nolint:errcheck // without it the body goes as octet-stream
-			contentType := h["Content-Type"]
-			if contentType == "" {
-				contentType = "application/octet-stream"
 			}
 			// The body is the provider's (or anyone's): never rendered as a page.
 			w.Header().Set("Content-Type", contentType)

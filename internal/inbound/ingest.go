@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
@@ -198,7 +197,7 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 	}
 	if res.EventID != "" {
 		key := res.EventID
-		if len(key) > maxEventIDLen || !utf8.ValidString(key) || strings.IndexByte(key, 0) >= 0 {
+		if len(key) > maxEventIDLen || !httpapi.IsText(key) {
 			// Kept small, and storable as text on PostgreSQL (no invalid
 			// UTF-8, no NUL), without refusing a genuine event or merging
 			// two: its hash deduplicates as well.

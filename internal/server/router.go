@@ -99,6 +99,9 @@ func notText(u *url.URL) string {
 	if !httpapi.IsText(u.Path) {
 		return "the URL path"
 	}
+	if u.RawQuery == "" {
+		return "" // most requests: nothing to parse
+	}
 	for k, vs := range u.Query() {
 		if !httpapi.IsText(k) || slices.ContainsFunc(vs, func(v string) bool { return !httpapi.IsText(v) }) {
 			return "the query parameter " + strconv.Quote(k)

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
@@ -165,6 +166,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		RateLimit:   ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Metrics:     reg,
 		BodyLimit:   cfg.BodyLimit,
+		Clients:     clientip.Resolver{Trusted: cfg.TrustedProxies},
 		AdminAPI:    cfg.Role != config.RoleWorker,
 		Dev:         cfg.Dev,
 		DevInbox:    inbox,

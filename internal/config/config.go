@@ -69,6 +69,9 @@ type Config struct {
 	// OutboundAllow lists special-purpose networks outbound calls may reach
 	// (the SSRF guard refuses them otherwise). --dev allows loopback.
 	OutboundAllow []netip.Prefix
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For names the client; see internal/clientip.
+	TrustedProxies []netip.Prefix
 	// WebhookAllowHTTP accepts http:// endpoint URLs; --dev turns it on.
 	WebhookAllowHTTP         bool
 	WebhookTimeout           time.Duration
@@ -219,20 +222,8 @@ var settings = []setting{
 		}
 		return nil
 	}},
-	{name: "outbound-allow", usage: "comma-separated networks (CIDR) outbound calls may reach although the SSRF guard refuses special-purpose addresses, e.g. 10.0.0.0/8", set: func(c *Config, v string) error {
-		c.OutboundAllow = nil
-		for _, part := range strings.Split(v, ",") {
-			if part = strings.TrimSpace(part); part == "" {
-				continue
-			}
-			p, err := netip.ParsePrefix(part)
-			if err != nil {
-				return fmt.Errorf("%q is not a CIDR prefix such as 10.0.0.0/8", part)
-			}
-			c.OutboundAllow = append(c.OutboundAllow, p.Masked())
-		}
-		return nil
-	}},
+	{name: "outbound-allow", usage: "comma-separated networks (CIDR) outbound calls may reach although the SSRF guard refuses special-purpose addresses, e.g. 10.0.0.0/8", set: prefixListSetter(func(c *Config) *[]netip.Prefix { return &c.OutboundAllow })},
+	{name: "trusted-proxies", usage: "comma-separated networks (CIDR) of reverse proxies whose X-Forwarded-For names the client, for per-IP rate limits and the audit log, e.g. 10.0.0.0/8", set: prefixListSetter(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })},
 	{name: "webhook-allow-http", def: "false", bool: true, usage: "accept http:// endpoint URLs, not only https:// (on with --dev)", set: boolSetter(func(c *Config) *bool { return &c.WebhookAllowHTTP })},
 	{name: "webhook-timeout", def: "15s", usage: "how long one delivery attempt may take", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookTimeout })},
 	{name: "webhook-retry-schedule", def: "5s,5m,30m,2h,5h,10h,10h", usage: "comma-separated delays before each retry (each ±20% jitter)", set: func(c *Config, v string) error {
@@ -526,4 +517,23 @@ func settingByFileKey(key string) *setting {
 		}
 	}
 	return nil
+}
+
+// prefixListSetter parses a comma-separated list of CIDR prefixes.
+func prefixListSetter(field func(*Config) *[]netip.Prefix) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var list []netip.Prefix
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return fmt.Errorf("%q is not a CIDR prefix such as 10.0.0.0/8", part)
+			}
+			list = append(list, p.Masked())
+		}
+		*field(c) = list
+		return nil
+	}
 }

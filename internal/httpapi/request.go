@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -20,6 +21,8 @@ type Info struct {
 	Start time.Time
 	// Route is the matched pattern, such as "GET /v1/tenants/{tenant_id}".
 	Route string
+	// ClientIP is the address the request came from (see internal/clientip).
+	ClientIP netip.Addr
 	// APIKeyID identifies the caller once authenticated.
 	APIKeyID string
 	// Err is the error the response reported, if any.
@@ -40,6 +43,15 @@ func infoFrom(ctx context.Context) *Info {
 
 // InfoFrom returns the request's Info, or nil outside a request.
 func InfoFrom(ctx context.Context) *Info { return infoFrom(ctx) }
+
+// ClientIP returns the address the request came from, or the zero Addr
+// outside a request.
+func ClientIP(ctx context.Context) netip.Addr {
+	if info := infoFrom(ctx); info != nil {
+		return info.ClientIP
+	}
+	return netip.Addr{}
+}
 
 // RequestID returns the request's ID, or "".
 func RequestID(ctx context.Context) string {

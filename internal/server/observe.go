@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/httpapi"
 )
 
@@ -37,9 +38,9 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 // observe is the outermost middleware: it gives each request an ID and an
 // Info record, caps the body, turns panics into 500 problems, and when the
 // response is done writes one log line and the metrics.
-func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, next http.Handler) http.Handler {
+func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, clients clientip.Resolver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := &httpapi.Info{ID: httpapi.NewRequestID(r), Start: time.Now()}
+		info := &httpapi.Info{ID: httpapi.NewRequestID(r), Start: time.Now(), ClientIP: clients.Of(r)}
 		w.Header().Set(httpapi.RequestIDHeader, info.ID)
 		r = r.WithContext(httpapi.WithInfo(r.Context(), info))
 		if r.Body != nil {
@@ -81,6 +82,7 @@ func finish(logger *slog.Logger, m *httpMetrics, r *http.Request, info *httpapi.
 	attrs := []slog.Attr{
 		slog.String("request_id", info.ID),
 		slog.String("method", r.Method),
+		slog.String("client_ip", info.ClientIP.String()),
 		slog.String("path", r.URL.Path), // never the query: it may carry secrets
 		slog.String("route", info.Route),
 		slog.Int("status", status),

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -46,7 +47,7 @@ func TestOpenAPIComplete(t *testing.T) {
 	rt := newRouter(d)
 	addRoutes(rt, d)
 	rt.finish()
-	srv := httptest.NewServer(observe(d.Logger, newHTTPMetrics(d.Metrics), d.BodyLimit, rt))
+	srv := httptest.NewServer(observe(d.Logger, newHTTPMetrics(d.Metrics), d.BodyLimit, clientip.Resolver{}, rt))
 	defer srv.Close()
 
 	resp, err := http.Get(srv.URL + "/openapi.json")

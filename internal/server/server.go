@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
@@ -42,6 +43,8 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// BodyLimit caps request bodies, in bytes (413 beyond).
 	BodyLimit int64
+	// Clients finds each request's client address.
+	Clients clientip.Resolver
 	// AdminAPI serves /v1; off on worker-only nodes, which answer only health,
 	// readiness and metrics.
 	AdminAPI bool
@@ -57,5 +60,5 @@ func NewServer(d Deps) http.Handler {
 	rt := newRouter(d)
 	addRoutes(rt, d)
 	rt.finish()
-	return observe(d.Logger, newHTTPMetrics(d.Metrics), d.BodyLimit, rt)
+	return observe(d.Logger, newHTTPMetrics(d.Metrics), d.BodyLimit, d.Clients, rt)
 }

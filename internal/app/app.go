@@ -100,7 +100,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		logger.Info("the OAuth provider has no --oauth-login-url: authorization requests fail until one is set (tokens, introspection and the admin API work)")
 	}
 	limiter := newLimiter(cfg, db)
-	provider := oauth.NewService(db, limiter, logger.With("component", "oauth"), oauth.Config{
+	addresses := ratelimit.NewAddresses()
+	provider := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
 		Issuer:            cfg.PublicURL,
 		LoginURL:          cfg.OAuthLoginURL,
 		ConsentURL:        cfg.OAuthConsentURL,
@@ -111,6 +112,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		SecretGrace:       cfg.OAuthSecretGrace,
 		Retention:         cfg.OAuthRetention,
 		TokenRateLimit:    ratelimit.Policy{Limit: cfg.OAuthTokenRateLimit, Window: time.Second},
+		AddressRateLimit:  publicPolicy(cfg, cfg.PublicRateLimitOAuth),
+		PendingRequests:   cfg.OAuthPendingRequests, PendingRequestsPerApp: cfg.OAuthPendingRequestsPerApp,
 	})
 
 	providers, err := loadCatalog(cfg.ProvidersDir)
@@ -151,26 +154,29 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		inbox = devinbox.New(hooks)
 	}
 	handler := server.NewServer(server.Deps{
-		Logger:      logger,
-		DB:          db,
-		Keys:        keys,
-		Tenants:     tenants.NewService(db, jobClient),
-		Webhooks:    hooks,
-		EventTypes:  eventTypes,
-		Idempotency: idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
-		OAuth:       provider,
-		Inbound:     incoming,
-		Providers:   providers,
-		Connect:     connections,
-		Limiter:     limiter,
-		RateLimit:   ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
-		Metrics:     reg,
-		BodyLimit:   cfg.BodyLimit,
-		Clients:     clientip.Resolver{Trusted: cfg.TrustedProxies},
-		AdminAPI:    cfg.Role != config.RoleWorker,
-		Dev:         cfg.Dev,
-		DevInbox:    inbox,
-		Version:     version,
+		Logger:          logger,
+		DB:              db,
+		Keys:            keys,
+		Tenants:         tenants.NewService(db, jobClient),
+		Webhooks:        hooks,
+		EventTypes:      eventTypes,
+		Idempotency:     idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
+		OAuth:           provider,
+		Inbound:         incoming,
+		Providers:       providers,
+		Connect:         connections,
+		Limiter:         limiter,
+		RateLimit:       ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
+		Addresses:       addresses,
+		PagesRateLimit:  publicPolicy(cfg, cfg.PublicRateLimitPages),
+		IngestRateLimit: publicPolicy(cfg, cfg.PublicRateLimitIngest),
+		Metrics:         reg,
+		BodyLimit:       cfg.BodyLimit,
+		Clients:         clientip.Resolver{Trusted: cfg.TrustedProxies},
+		AdminAPI:        cfg.Role != config.RoleWorker,
+		Dev:             cfg.Dev,
+		DevInbox:        inbox,
+		Version:         version,
 	})
 	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections}, nil
 }
@@ -215,6 +221,15 @@ func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault
 			PublicURL: cfg.PublicURL, Node: nodeName(),
 			ProxyMaxAttempts: cfg.ProxyMaxAttempts, ProxyMaxWait: cfg.ProxyMaxWait, ProxyQueueWait: cfg.ProxyQueueWait, ProxyTimeout: cfg.ProxyTimeout,
 		}), nil
+}
+
+// publicPolicy is a public route's per-address policy. --rate-limit 0 turns
+// these off too, so that one setting lifts every limit (load tests, say).
+func publicPolicy(cfg config.Config, p config.RatePolicy) ratelimit.Policy {
+	if cfg.RateLimit == 0 {
+		return ratelimit.Policy{}
+	}
+	return ratelimit.Policy{Limit: p.Limit, Window: p.Window}
 }
 
 // newLimiter picks where rate-limit counts live: shared in the database when

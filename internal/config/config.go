@@ -57,6 +57,14 @@ type Config struct {
 	// (counters shared by every node). Empty picks database on PostgreSQL and
 	// memory on SQLite.
 	RateLimitStore string
+	// PublicRateLimitPages, PublicRateLimitOAuth and PublicRateLimitIngest
+	// limit each client address on the routes anyone may call (see
+	// ratelimit.Addresses): the browser pages, the OAuth endpoints' requests
+	// that no client secret authenticates, and incoming webhooks. A zero
+	// Limit, or RateLimit 0, turns one off.
+	PublicRateLimitPages  RatePolicy
+	PublicRateLimitOAuth  RatePolicy
+	PublicRateLimitIngest RatePolicy
 
 	// EncryptionKey (base64, 32 bytes) encrypts stored secrets. Empty on
 	// SQLite means a key file in the data directory; PostgreSQL requires it,
@@ -95,6 +103,10 @@ type Config struct {
 	OAuthSecretGrace       time.Duration
 	OAuthRetention         time.Duration
 	OAuthTokenRateLimit    int64
+	// OAuthPendingRequests and OAuthPendingRequestsPerApp bound the
+	// authorization requests waiting for a sign-in, in all and per app.
+	OAuthPendingRequests       int
+	OAuthPendingRequestsPerApp int
 
 	// ProvidersDir holds the operator's own provider definitions, which
 	// replace built-in ones with the same ID.
@@ -111,6 +123,13 @@ type Config struct {
 	ProxyMaxWait     time.Duration
 	ProxyQueueWait   time.Duration
 	ProxyTimeout     time.Duration
+}
+
+// RatePolicy is a public route's per-address limit: Limit requests per
+// Window, with bursts of up to Limit.
+type RatePolicy struct {
+	Limit  int64
+	Window time.Duration
 }
 
 // Store returns the store options the configuration names.
@@ -288,6 +307,8 @@ var settings = []setting{
 		c.OAuthTokenRateLimit = n
 		return nil
 	}},
+	{name: "oauth-pending-requests", def: "20000", usage: "authorization requests that may wait for a sign-in at once, over all apps; beyond it /oauth/authorize answers temporarily_unavailable", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthPendingRequests })},
+	{name: "oauth-pending-requests-per-app", def: "1000", usage: "authorization requests that may wait for a sign-in at once for one app; beyond it /oauth/authorize answers temporarily_unavailable", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthPendingRequestsPerApp })},
 	{name: "providers-dir", usage: "directory of the operator's own provider definitions (*.yaml), added to the built-in catalog; one with a built-in's id replaces it", set: func(c *Config, v string) error {
 		c.ProvidersDir = v
 		return nil
@@ -332,6 +353,40 @@ var settings = []setting{
 		}
 		return fmt.Errorf("must be memory or database (got %q)", v)
 	}},
+	{name: "public-rate-limit-pages", def: "60/1m", usage: "requests per client address to the browser pages (OAuth authorize, consent and dev sign-in; connect pages), as LIMIT/WINDOW with bursts of LIMIT; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitPages })},
+	{name: "public-rate-limit-oauth", def: "50/1s", usage: "token, revocation and introspection requests per client address that no client secret or API key authenticates (public clients, failed authentication), as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitOAuth })},
+	{name: "public-rate-limit-ingest", def: "1000/1s", usage: "incoming webhook requests (/in/) per client address, as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitIngest })},
+}
+
+// ratePolicySetter reads LIMIT/WINDOW, such as 60/1m, or 0 for no limit.
+func ratePolicySetter(field func(c *Config) *RatePolicy) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		if v == "0" {
+			*field(c) = RatePolicy{}
+			return nil
+		}
+		limit, window, ok := strings.Cut(v, "/")
+		n, err := strconv.ParseInt(limit, 10, 64)
+		d, derr := time.ParseDuration(window)
+		// The window holds Limit whole seconds' worth of refills, and the
+		// RateLimit headers state it in whole seconds.
+		if !ok || err != nil || derr != nil || n < 1 || d < time.Second || d%time.Second != 0 || d > 24*time.Hour {
+			return fmt.Errorf("must be LIMIT/WINDOW with a positive limit and a window of whole seconds up to 24h, such as 60/1m, or 0 (got %q)", v)
+		}
+		*field(c) = RatePolicy{Limit: n, Window: d}
+		return nil
+	}
+}
+
+func positiveIntSetter(field func(c *Config) *int) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errors.New("must be a positive integer")
+		}
+		*field(c) = n
+		return nil
+	}
 }
 
 func boolSetter(field func(c *Config) *bool) func(c *Config, v string) error {

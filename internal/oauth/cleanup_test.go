@@ -17,7 +17,7 @@ func TestCleanup(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		db := d.Open(t)
 		ctx := t.Context()
-		s := NewService(db, ratelimit.NewMemory(), slog.Default(), Config{Issuer: "http://pb.test", AccessTokenTTL: time.Hour,
+		s := NewService(db, ratelimit.NewMemory(), ratelimit.NewAddresses(), slog.Default(), Config{Issuer: "http://pb.test", AccessTokenTTL: time.Hour,
 			RefreshTokenTTL: 24 * time.Hour, Retention: time.Hour})
 		if _, err := s.CreateScope(ctx, Scope{Name: "read", Description: "Read"}); err != nil {
 			t.Fatal(err)

@@ -197,6 +197,10 @@ func HandleIntrospect(s *Service, keys *auth.Keys) httpapi.Endpoint {
 					return
 				}
 				if _, err := keys.Authenticate(r.Context(), strings.TrimSpace(token)); err != nil {
+					if terr := s.limitAddress(r.Context()); terr != nil { // a failed API key costs its address
+						s.writeTokenError(w, r, terr)
+						return
+					}
 					w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="invalid_token"`)
 					writeTokenJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "the API key is not valid"})
 					return

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
 )
@@ -78,17 +80,60 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser 
 		loginURL = s.cfg.Issuer + "/oauth/dev/login"
 	}
 	challenge := newSecret(prefixChallenge)
+	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if msg, err := s.overPending(ctx, tx, app.ID, addr); err != nil || msg != "" {
+			if msg != "" {
+				s.logger.WarnContext(ctx, "an authorization request was refused: too many are pending", "client_id", app.ClientID, "bound", msg)
+				return &flowError{Code: "temporarily_unavailable", Description: "too many sign-ins are under way " + msg + "; try again in a few minutes",
+					RedirectURI: req.RedirectURI, State: req.State}
+			}
+			return err
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
-			state, code_challenge, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			state, code_challenge, client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id.New("oreq"), app.ID, hash(challenge), hash(browser), statusLogin, req.RedirectURI, marshalList(req.Scopes),
-			req.State, req.CodeChallenge, tx.Now(), tx.Now().Add(requestTTL))
+			req.State, req.CodeChallenge, addr, tx.Now(), tx.Now().Add(requestTTL))
 		return err
 	})
-	if err != nil {
+	var fe *flowError
+	if errors.As(err, &fe) {
+		return "", fe
+	} else if err != nil {
 		return "", fmt.Errorf("record authorization request: %w", err)
 	}
 	return withQuery(loginURL, url.Values{"login_challenge": {challenge}}), nil
+}
+
+// overPending says which bound on requests waiting for a sign-in (status
+// login, not expired) a new request from addr for the app would exceed, or
+// "". Anyone can start a request, so these bounds are what keeps the table's
+// size independent of how hard someone tries. On SQLite the check and the
+// insert are serialised; on PostgreSQL concurrent requests can overshoot a
+// bound by at most their number.
+func (s *Service) overPending(ctx context.Context, tx *store.Tx, appID, addr string) (string, error) {
+	now := tx.Now()
+	for _, b := range []struct {
+		what  string
+		query string
+		args  []any
+		max   int
+	}{
+		{"from your network for this app", "app_id = ? AND client_addr = ?", []any{appID, addr}, pendingPerAddress},
+		{"for this app", "app_id = ?", []any{appID}, s.cfg.PendingRequestsPerApp},
+		{"on this service", "1 = 1", nil, s.cfg.PendingRequests},
+	} {
+		var n int
+		err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_requests WHERE "+b.query+" AND status = ? AND expires_at > ?",
+			append(b.args, statusLogin, now)...).Scan(&n)
+		if err != nil {
+			return "", fmt.Errorf("count pending authorization requests: %w", err)
+		}
+		if n >= b.max {
+			return b.what, nil
+		}
+	}
+	return "", nil
 }
 
 const requestColumns = `r.id, r.status, r.redirect_uri, r.scopes, r.granted_scopes, r.state, r.code_challenge, r.user_id,

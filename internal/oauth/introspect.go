@@ -119,7 +119,7 @@ func (s *Service) Revoke(ctx context.Context, r *http.Request) error {
 	if terr != nil {
 		return terr
 	}
-	app, err := s.authenticateClient(ctx, creds)
+	app, err := s.authenticate(ctx, creds)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (s *Service) introspectionCaller(ctx context.Context, r *http.Request) (str
 	if terr != nil {
 		return "", terr
 	}
-	app, err := s.authenticateClient(ctx, creds)
+	app, err := s.authenticate(ctx, creds)
 	if err != nil {
 		return "", err
 	}

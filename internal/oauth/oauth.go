@@ -11,6 +11,7 @@
 package oauth
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -66,24 +67,54 @@ type Config struct {
 	// Retention is how long expired or revoked records are kept before the
 	// cleanup job removes them.
 	Retention time.Duration
-	// TokenRateLimit caps token endpoint requests per client.
+	// TokenRateLimit caps token endpoint requests per confidential client.
+	// A public client's client_id proves nothing, so its requests are
+	// limited per address instead (AddressRateLimit): otherwise anyone could
+	// spend its quota and lock its users out.
 	TokenRateLimit ratelimit.Policy
+	// AddressRateLimit caps, per client address, the requests to the token,
+	// revocation and introspection endpoints that no secret authenticates:
+	// those of public clients, and failed authentications.
+	AddressRateLimit ratelimit.Policy
+	// PendingRequests and PendingRequestsPerApp bound the authorization
+	// requests waiting for a sign-in, which anyone can start; zero means
+	// PendingRequestsDefault and PendingRequestsPerAppDefault.
+	PendingRequests       int
+	PendingRequestsPerApp int
 }
+
+// Defaults of the bounds on pending authorization requests. Beside its
+// scopes (a subset of the app's registered ones) a row holds at most about
+// 4 KB: state and the redirect URI are at most 2,000 bytes each. So the
+// defaults bound the live rows to some 80 MB.
+const (
+	PendingRequestsDefault       = 20000
+	PendingRequestsPerAppDefault = 1000
+)
+
+// pendingPerAddress bounds the pending authorization requests of one app
+// from one client address, so that one address cannot take an app's whole
+// share: filling it takes PendingRequestsPerApp/pendingPerAddress addresses.
+const pendingPerAddress = 50
 
 // Service is the OAuth provider.
 type Service struct {
-	db      *store.DB
-	cfg     Config
-	limiter ratelimit.Limiter
-	logger  *slog.Logger
+	db        *store.DB
+	cfg       Config
+	limiter   ratelimit.Limiter
+	addresses *ratelimit.Addresses
+	logger    *slog.Logger
 	// clients keeps apps by client_id for the endpoints that authenticate
 	// an app on every call.
 	clients *ttlcache.Cache[string, App]
 }
 
-// NewService returns the OAuth provider.
-func NewService(db *store.DB, limiter ratelimit.Limiter, logger *slog.Logger, cfg Config) *Service {
-	return &Service{db: db, cfg: cfg, limiter: limiter, logger: logger,
+// NewService returns the OAuth provider. limiter holds the per-client
+// token limits, addresses the per-address ones.
+func NewService(db *store.DB, limiter ratelimit.Limiter, addresses *ratelimit.Addresses, logger *slog.Logger, cfg Config) *Service {
+	cfg.PendingRequests = cmp.Or(cfg.PendingRequests, PendingRequestsDefault)
+	cfg.PendingRequestsPerApp = cmp.Or(cfg.PendingRequestsPerApp, PendingRequestsPerAppDefault)
+	return &Service{db: db, cfg: cfg, limiter: limiter, addresses: addresses, logger: logger,
 		clients: ttlcache.New[string, App](clientCacheTTL)}
 }
 

@@ -260,13 +260,16 @@ func (s *Service) Token(ctx context.Context, r *http.Request) (TokenResponse, er
 	if terr != nil {
 		return TokenResponse{}, terr
 	}
-	app, err := s.authenticateClient(ctx, creds)
+	app, err := s.authenticate(ctx, creds)
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	// After authentication, so that nobody can spend another client's quota.
-	if terr := s.limit(ctx, app.ClientID); terr != nil {
-		return TokenResponse{}, terr
+	// After authentication, so that nobody can spend another client's quota;
+	// a public client was limited per address instead (see authenticate).
+	if app.ClientType == Confidential {
+		if terr := s.limit(ctx, app.ClientID); terr != nil {
+			return TokenResponse{}, terr
+		}
 	}
 	switch gt := form.Get("grant_type"); gt {
 	case "authorization_code":
@@ -298,6 +301,36 @@ func (s *Service) limit(ctx context.Context, clientID string) *tokenError {
 	if !d.Allowed {
 		return &tokenError{Status: http.StatusTooManyRequests, Code: "temporarily_unavailable",
 			Description: "this client is making too many token requests; retry later", RetryAfter: d.RetryAfter}
+	}
+	return nil
+}
+
+// authenticate authenticates a caller of the token, revocation or
+// introspection endpoint, limiting per client address what no secret
+// proves: a public client's requests (anyone may send its client_id) before
+// they run, and failed authentications. So one party's failures cost only
+// its own address's quota, never the client's.
+func (s *Service) authenticate(ctx context.Context, creds clientCredentials) (App, error) {
+	if creds.Secret == "" {
+		if terr := s.limitAddress(ctx); terr != nil {
+			return App{}, terr
+		}
+	}
+	app, err := s.authenticateClient(ctx, creds)
+	if err == invalidClient && creds.Secret != "" {
+		if terr := s.limitAddress(ctx); terr != nil {
+			return App{}, terr
+		}
+	}
+	return app, err
+}
+
+// limitAddress takes one of the client address's unauthenticated requests.
+func (s *Service) limitAddress(ctx context.Context) *tokenError {
+	d := s.addresses.Allow(ctx, "oauth", s.cfg.AddressRateLimit)
+	if !d.Allowed {
+		return &tokenError{Status: http.StatusTooManyRequests, Code: "temporarily_unavailable",
+			Description: "too many unauthenticated or failed requests from this address; retry later", RetryAfter: d.RetryAfter}
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ package page
 import (
 	"html/template"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Head and Foot frame every page; a page template is Head + its body + Foot,
@@ -34,4 +36,18 @@ func Render(w http.ResponseWriter, status int, t *template.Template, name string
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	t.ExecuteTemplate(w, name, data) //nolint:errcheck // the browser may be gone; nothing to do
+}
+
+var tooMany = template.Must(template.New("429").Parse(Head + `
+<h1>Too many requests</h1>
+<p>Too many requests came from your network in a short time. Wait {{.Wait}} and try again.</p>` + Foot))
+
+// TooManyRequests is the page for a browser refused by a rate limit; the
+// caller has set Retry-After.
+func TooManyRequests(w http.ResponseWriter, _ *http.Request, retryAfter time.Duration) {
+	wait := "a second"
+	if s := (retryAfter + time.Second - 1) / time.Second; s > 1 {
+		wait = strconv.FormatInt(int64(s), 10) + " seconds"
+	}
+	Render(w, http.StatusTooManyRequests, tooMany, "429", map[string]string{"Title": "Too many requests", "Wait": wait})
 }

@@ -49,8 +49,8 @@ func Middleware(l Limiter, def Policy, logger *slog.Logger) func(http.Handler) h
 			}
 			if d.Limit > 0 { // a limiter that could not apply the policy says nothing about it
 				h := w.Header()
-				h.Set("RateLimit-Policy", policyField(p))
-				h.Set("RateLimit", limitField(d))
+				h.Set("RateLimit-Policy", policyField(PolicyName, p))
+				h.Set("RateLimit", limitField(PolicyName, d))
 			}
 			if !d.Allowed && err == nil { // with an error, let it through whatever the limiter said
 				retry := seconds(d.RetryAfter, 1)
@@ -66,15 +66,15 @@ func Middleware(l Limiter, def Policy, logger *slog.Logger) func(http.Handler) h
 
 // policyField is the RateLimit-Policy value: a structured-field list with one
 // item, the policy's name with its quota q and window w in whole seconds.
-func policyField(p Policy) string {
-	return strconv.Quote(PolicyName) + ";q=" + strconv.FormatInt(p.Limit, 10) + ";w=" + strconv.FormatInt(seconds(p.Window, 1), 10)
+func policyField(name string, p Policy) string {
+	return strconv.Quote(name) + ";q=" + strconv.FormatInt(p.Limit, 10) + ";w=" + strconv.FormatInt(seconds(p.Window, 1), 10)
 }
 
 // limitField is the RateLimit value: the policy's name with the remaining
 // quota r and the effective window t in whole seconds, rounded up so that a
 // client that waits t never comes back early.
-func limitField(d Decision) string {
-	return strconv.Quote(PolicyName) + ";r=" + strconv.FormatInt(d.Remaining, 10) + ";t=" + strconv.FormatInt(seconds(d.Reset, 0), 10)
+func limitField(name string, d Decision) string {
+	return strconv.Quote(name) + ";r=" + strconv.FormatInt(d.Remaining, 10) + ";t=" + strconv.FormatInt(seconds(d.Reset, 0), 10)
 }
 
 // seconds rounds d up to whole seconds, and to at least floor.

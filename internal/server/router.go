@@ -47,10 +47,15 @@ func newRouter(d Deps) *router {
 	}
 }
 
-// public registers a route anyone may call.
-func (rt *router) public(pattern string, e httpapi.Endpoint) {
+// public registers a route anyone may call, wrapped in limits (per-address
+// rate limits), the first outermost.
+func (rt *router) public(pattern string, e httpapi.Endpoint, limits ...func(http.Handler) http.Handler) {
 	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e})
-	rt.mux.Handle(pattern, named(pattern, e))
+	var h http.Handler = e
+	for _, limit := range slices.Backward(limits) {
+		h = limit(h)
+	}
+	rt.mux.Handle(pattern, named(pattern, h))
 }
 
 // admin registers a route that needs an admin API key.

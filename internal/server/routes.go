@@ -7,6 +7,8 @@ import (
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
+	"github.com/patchbay/patchbay/internal/page"
+	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
@@ -20,24 +22,31 @@ func addRoutes(rt *router, d Deps) {
 		return
 	}
 
+	// Public routes that write or that browsers drive are limited per client
+	// address, in memory. The OAuth endpoints limit the requests that no
+	// secret authenticates themselves (see oauth.Config.AddressRateLimit), so
+	// that an app's servers behind one address are not limited with them.
+	pages := d.Addresses.Middleware("pages", d.PagesRateLimit, page.TooManyRequests)
+	ingest := d.Addresses.Middleware("ingest", d.IngestRateLimit, ratelimit.RefuseProblem)
+
 	// The OAuth provider's protocol endpoints and pages, for apps and browsers.
 	rt.public("GET /.well-known/oauth-authorization-server", oauth.HandleMetadata(d.OAuth))
-	rt.public("GET /oauth/authorize", oauth.HandleAuthorize(d.OAuth))
-	rt.public("GET /oauth/consent", oauth.HandleConsent(d.OAuth))
-	rt.public("POST /oauth/consent", oauth.HandleConsentDecision(d.OAuth))
+	rt.public("GET /oauth/authorize", oauth.HandleAuthorize(d.OAuth), pages)
+	rt.public("GET /oauth/consent", oauth.HandleConsent(d.OAuth), pages)
+	rt.public("POST /oauth/consent", oauth.HandleConsentDecision(d.OAuth), pages)
 	rt.public("POST /oauth/token", oauth.HandleToken(d.OAuth))
 	rt.public("POST /oauth/revoke", oauth.HandleRevoke(d.OAuth))
 	rt.public("POST /oauth/introspect", oauth.HandleIntrospect(d.OAuth, d.Keys))
 
 	// The connect flow's pages, for end users' browsers; a session's single-use
 	// token is the credential.
-	rt.public("GET /connect/{token}", connect.HandleConnectPage(d.Connect))
-	rt.public("POST /connect/sessions/{session_id}", connect.HandleConnectSubmit(d.Connect))
-	rt.public("GET /connect/callback", connect.HandleCallback(d.Connect))
+	rt.public("GET /connect/{token}", connect.HandleConnectPage(d.Connect), pages)
+	rt.public("POST /connect/sessions/{session_id}", connect.HandleConnectSubmit(d.Connect), pages)
+	rt.public("GET /connect/callback", connect.HandleCallback(d.Connect), pages)
 
 	// Incoming webhooks: providers authenticate by their signatures, not API keys.
-	rt.public("POST /in/{source_id}", inbound.HandleIngest(d.Inbound))
-	rt.public("GET /in/{source_id}", inbound.HandleHandshake(d.Inbound))
+	rt.public("POST /in/{source_id}", inbound.HandleIngest(d.Inbound), ingest)
+	rt.public("GET /in/{source_id}", inbound.HandleHandshake(d.Inbound), ingest)
 
 	rt.admin("POST /v1/api-keys", auth.HandleCreate(d.Keys))
 	rt.admin("GET /v1/api-keys", auth.HandleList(d.Keys))
@@ -143,7 +152,7 @@ func addRoutes(rt *router, d Deps) {
 		rt.public("POST /dev/inbox/{name}", devinbox.HandleReceive(d.DevInbox))
 		rt.public("GET /dev/inbox/{name}", devinbox.HandleShow(d.DevInbox))
 		rt.public("DELETE /dev/inbox/{name}", devinbox.HandleClear(d.DevInbox))
-		rt.public("GET /oauth/dev/login", oauth.HandleDevLogin(d.OAuth))
-		rt.public("POST /oauth/dev/login", oauth.HandleDevLoginSubmit(d.OAuth))
+		rt.public("GET /oauth/dev/login", oauth.HandleDevLogin(d.OAuth), pages)
+		rt.public("POST /oauth/dev/login", oauth.HandleDevLoginSubmit(d.OAuth), pages)
 	}
 }

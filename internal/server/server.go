@@ -38,6 +38,12 @@ type Deps struct {
 	Idempotency *idempotency.Keys
 	Limiter     ratelimit.Limiter
 	RateLimit   ratelimit.Policy
+	// Addresses limits each client address on the public routes: the
+	// browser pages under PagesRateLimit, /in/ under IngestRateLimit. A zero
+	// Limit turns one off.
+	Addresses       *ratelimit.Addresses
+	PagesRateLimit  ratelimit.Policy
+	IngestRateLimit ratelimit.Policy
 	// Metrics is the node's registry; the server adds its HTTP metrics to it
 	// and serves it at /metrics.
 	Metrics *prometheus.Registry

@@ -50,6 +50,7 @@ type Session struct {
 	providerID   string
 	status       string
 	browserHash  []byte
+	csrfHash     []byte
 	codeVerifier []byte // sealed
 	config       map[string]string
 }
@@ -132,14 +133,14 @@ func repairProblem(msg string) error {
 }
 
 const sessionColumns = `cs.id, cs.tenant_id, cs.end_user_id, cs.integration_id, cs.scopes, cs.return_url, cs.expires_at, cs.created_at,
-	i.provider_id, cs.status, cs.browser_hash, cs.code_verifier, cs.config, cs.connection_id`
+	i.provider_id, cs.status, cs.browser_hash, cs.csrf_hash, cs.code_verifier, cs.config, cs.connection_id`
 
 func scanSession(sc store.Scanner) (Session, error) {
 	var ss Session
 	var scopes, config string
 	var connectionID sql.NullString
 	err := sc.Scan(&ss.ID, &ss.TenantID, &ss.EndUserID, &ss.IntegrationID, &scopes, &ss.ReturnURL, &ss.ExpiresAt, &ss.CreatedAt,
-		&ss.providerID, &ss.status, &ss.browserHash, &ss.codeVerifier, &config, &connectionID)
+		&ss.providerID, &ss.status, &ss.browserHash, &ss.csrfHash, &ss.codeVerifier, &config, &connectionID)
 	if err != nil {
 		return Session{}, err
 	}
@@ -177,13 +178,6 @@ func (e *FlowError) Error() string { return e.Code + ": " + e.Message }
 
 func errFlow(code, msg string) *FlowError { return &FlowError{Code: code, Message: msg} }
 
-// browserCheck derives what a browser's cookie proves: the cookie's hash is
-// kept on the session, and the form carries a CSRF token derived from it.
-func browserCheck(secret string) (hashed []byte, csrf string) {
-	c := sha256.Sum256([]byte("csrf:" + secret))
-	return hash(secret), base64.RawURLEncoding.EncodeToString(c[:])
-}
-
 // connectPage is what the connect page shows.
 type connectPage struct {
 	Session     Session
@@ -200,8 +194,10 @@ type connectPage struct {
 }
 
 // OpenSession opens a session's URL: the first browser to open it binds it
-// (by the cookie secret it is given), and the token cannot be opened again
-// by anyone else. The same browser may reload the page.
+// by a cookie secret minted now, never one the browser brings (an attacker
+// may have planted that), and the token cannot be opened again by anyone
+// else. The same browser may reload the page. Each page gets a fresh random
+// CSRF token, kept on the session as its hash.
 func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) (connectPage, string, error) {
 	ss, err := s.sessionWhere(ctx, s.db, "cs.token_hash = ?", hash(token))
 	if err != nil {
@@ -210,31 +206,34 @@ func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) 
 	if time.Now().After(ss.ExpiresAt) {
 		return connectPage{}, "", errFlow("expired", "This link has expired. Start connecting again from the application.")
 	}
+	csrf := randomToken("")
+	var query string
+	var args []any
 	switch {
 	case ss.status == sessionPending:
-		if browserSecret == "" {
-			browserSecret = randomToken("pbcb_")
-		}
-		bh, _ := browserCheck(browserSecret)
-		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-			res, err := tx.Exec(ctx, "UPDATE connect_sessions SET status = ?, browser_hash = ?, updated_at = ? WHERE id = ? AND status = ?",
-				sessionOpened, bh, tx.Now(), ss.ID, sessionPending)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return errFlow("used", "This link was already opened. Start connecting again from the application.")
-			}
-			return nil
-		})
-		if err != nil {
-			return connectPage{}, "", err
-		}
+		browserSecret = randomToken("pbcb_")
+		query = "UPDATE connect_sessions SET status = ?, browser_hash = ?, csrf_hash = ?, updated_at = ? WHERE id = ? AND status = ?"
+		args = []any{sessionOpened, hash(browserSecret), hash(csrf), s.db.Now(), ss.ID, sessionPending}
 	case ss.status == sessionOpened && s.sameBrowser(ss, browserSecret):
+		query = "UPDATE connect_sessions SET csrf_hash = ?, updated_at = ? WHERE id = ? AND status = ?"
+		args = []any{hash(csrf), s.db.Now(), ss.ID, sessionOpened}
 	default:
 		return connectPage{}, "", errFlow("used", "This link was already used. Start connecting again from the application.")
 	}
-	pg, err := s.page(ctx, ss, browserSecret)
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errFlow("used", "This link was already used. Start connecting again from the application.")
+		}
+		return nil
+	})
+	if err != nil {
+		return connectPage{}, "", err
+	}
+	pg, err := s.page(ctx, ss, csrf)
 	return pg, browserSecret, err
 }
 
@@ -242,11 +241,11 @@ func (s *Service) sameBrowser(ss Session, browserSecret string) bool {
 	if browserSecret == "" || ss.browserHash == nil {
 		return false
 	}
-	bh, _ := browserCheck(browserSecret)
-	return subtle.ConstantTimeCompare(bh, ss.browserHash) == 1
+	return subtle.ConstantTimeCompare(hash(browserSecret), ss.browserHash) == 1
 }
 
-func (s *Service) page(ctx context.Context, ss Session, browserSecret string) (connectPage, error) {
+// page is the connect page of a session, its form carrying csrf.
+func (s *Service) page(ctx context.Context, ss Session, csrf string) (connectPage, error) {
 	in, err := s.Integration(ctx, ss.IntegrationID)
 	if err != nil {
 		return connectPage{}, err
@@ -255,7 +254,6 @@ func (s *Service) page(ctx context.Context, ss Session, browserSecret string) (c
 	if err != nil {
 		return connectPage{}, err
 	}
-	_, csrf := browserCheck(browserSecret)
 	pg := connectPage{Session: ss, Provider: p, Integration: in, Scopes: scopes(p, in, ss.Scopes), CSRF: csrf,
 		Action: "/connect/sessions/" + ss.ID, OAuth: p.Auth.Mode.OAuth(), Values: map[string]string{}}
 	for _, f := range p.Fields {
@@ -304,8 +302,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	_, csrf := browserCheck(sub.BrowserSecret)
-	if !s.sameBrowser(ss, sub.BrowserSecret) || subtle.ConstantTimeCompare([]byte(csrf), []byte(sub.CSRF)) != 1 {
+	if !s.sameBrowser(ss, sub.BrowserSecret) || ss.csrfHash == nil || subtle.ConstantTimeCompare(hash(sub.CSRF), ss.csrfHash) != 1 {
 		return Outcome{}, errFlow("wrong_browser", "This page was opened in another browser or has expired. Start connecting again from the application.")
 	}
 	if ss.status != sessionOpened {
@@ -317,7 +314,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	if sub.Cancel {
 		return Outcome{Redirect: s.fail(ctx, ss, sessionOpened, "access_denied")}, nil
 	}
-	pg, err := s.page(ctx, ss, sub.BrowserSecret)
+	pg, err := s.page(ctx, ss, sub.CSRF) // a page shown again keeps the token its form was checked with
 	if err != nil {
 		return Outcome{}, err
 	}

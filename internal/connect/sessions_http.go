@@ -13,7 +13,30 @@ import (
 )
 
 // browserCookie binds a connect flow to the browser that opened its URL.
+// Over https it is a __Host- cookie, which browsers accept only from this
+// origin, secure, for the whole host: no sibling subdomain or plain-http
+// page can plant or overwrite it.
 const browserCookie = "patchbay_connect"
+
+// secureCookies says whether browsers reach Patchbay over https.
+func (s *Service) secureCookies() bool { return strings.HasPrefix(s.cfg.PublicURL, "https://") }
+
+// cookieName is the browser cookie's name: __Host- prefixed over https.
+func (s *Service) cookieName() string {
+	if s.secureCookies() {
+		return "__Host-" + browserCookie
+	}
+	return browserCookie
+}
+
+// browserSecret is the browser's connect cookie, or "" (which matches no
+// session).
+func (s *Service) browserSecret(r *http.Request) string {
+	if c, err := r.Cookie(s.cookieName()); err == nil {
+		return c.Value
+	}
+	return ""
+}
 
 type createSessionRequest struct {
 	TenantID      string   `json:"tenant_id"`
@@ -78,13 +101,6 @@ func HandleSessionCreate(s *Service) httpapi.Endpoint {
 	}
 }
 
-func browserSecret(r *http.Request) string {
-	if c, err := r.Cookie(browserCookie); err == nil {
-		return c.Value
-	}
-	return ""
-}
-
 // flowError shows a flow problem to the end user; anything else is internal.
 func (s *Service) flowError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *FlowError
@@ -107,13 +123,17 @@ func HandleConnectPage(s *Service) httpapi.Endpoint {
 				s.flowError(w, r, errFlow("unknown_session", "This link is not valid. Start connecting again from the application."))
 				return
 			}
-			pg, secret, err := s.OpenSession(r.Context(), token, browserSecret(r))
+			pg, secret, err := s.OpenSession(r.Context(), token, s.browserSecret(r))
 			if err != nil {
 				s.flowError(w, r, err)
 				return
 			}
-			http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: secret, Path: "/connect", HttpOnly: true,
-				Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour.Seconds())})
+			path := "/connect"
+			if s.secureCookies() {
+				path = "/" // __Host- requires it
+			}
+			http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: secret, Path: path, HttpOnly: true,
+				Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour.Seconds())})
 			renderPage(w, http.StatusOK, "connect", struct {
 				Title string
 				Page  connectPage
@@ -137,7 +157,7 @@ func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 					values[k] = v[0]
 				}
 			}
-			out, err := s.Submit(r.Context(), Submission{SessionID: r.PathValue("session_id"), BrowserSecret: browserSecret(r),
+			out, err := s.Submit(r.Context(), Submission{SessionID: r.PathValue("session_id"), BrowserSecret: s.browserSecret(r),
 				CSRF: r.PostForm.Get("csrf_token"), Cancel: r.PostForm.Get("decision") == "cancel", Values: values})
 			if err != nil {
 				s.flowError(w, r, err)
@@ -160,7 +180,7 @@ func HandleCallback(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "The OAuth redirect URI: exchanges the code, verifies and stores the connection, and returns the browser to the SaaS",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			u, err := s.Callback(r.Context(), r.URL.Query(), browserSecret(r))
+			u, err := s.Callback(r.Context(), r.URL.Query(), s.browserSecret(r))
 			if err != nil {
 				s.flowError(w, r, err)
 				return

@@ -55,6 +55,25 @@ func TestPrecedence(t *testing.T) {
 	}
 }
 
+func TestPublicRateLimits(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [3]RatePolicy{{60, time.Minute}, {50, time.Second}, {1000, time.Second}}
+	if got := [3]RatePolicy{c.PublicRateLimitPages, c.PublicRateLimitOAuth, c.PublicRateLimitIngest}; got != want {
+		t.Errorf("defaults %v, want %v", got, want)
+	}
+	c, err = load(t, []string{"--public-rate-limit-pages", "0", "--public-rate-limit-ingest", "5000/2s"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicRateLimitPages != (RatePolicy{}) || c.PublicRateLimitIngest != (RatePolicy{5000, 2 * time.Second}) {
+		t.Errorf("pages %v, ingest %v: want off and 5000/2s", c.PublicRateLimitPages, c.PublicRateLimitIngest)
+	}
+}
+
 func TestDevLowersLogLevelUnlessSet(t *testing.T) {
 	t.Parallel()
 	c, err := load(t, []string{"--dev"}, nil)
@@ -85,6 +104,10 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{args: []string{"--shutdown-timeout", "-1s"}, want: "--shutdown-timeout: must be a positive duration"},
 		{args: []string{"--operational-webhook-url", "htps://hooks.example.com/T0/secret-token"}, want: "--operational-webhook-url: must be an absolute http:// or https:// URL", secret: true},
 		{args: []string{"--operational-webhook-secret", "nope"}, want: "--operational-webhook-secret: must be a whsec_ secret", secret: true},
+		{args: []string{"--public-rate-limit-pages", "60"}, want: "--public-rate-limit-pages: must be LIMIT/WINDOW"},
+		{args: []string{"--public-rate-limit-oauth", "10/500ms"}, want: "--public-rate-limit-oauth: must be LIMIT/WINDOW"},
+		{args: []string{"--public-rate-limit-ingest", "-1/1s"}, want: "--public-rate-limit-ingest: must be LIMIT/WINDOW"},
+		{args: []string{"--oauth-pending-requests", "0"}, want: "--oauth-pending-requests: must be a positive integer"},
 		{args: []string{"--config", bad}, want: `unknown setting "colour"`},
 		{args: []string{"--config", filepath.Join(t.TempDir(), "missing.yaml")}, want: "config file:"},
 	} {

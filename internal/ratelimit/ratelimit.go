@@ -1,5 +1,5 @@
-// Package ratelimit limits how many requests each caller of the admin API may
-// make per time window, and tells callers where they stand with the IETF
+// Package ratelimit limits how many requests each caller of the admin API, and
+// each client address on the public routes, may make per time window, and tells callers where they stand with the IETF
 // RateLimit-Policy and RateLimit header fields.
 //
 // Two limiters share one interface. Memory keeps token buckets in the process:
@@ -7,6 +7,10 @@
 // every node that shares one database, without one database write per request:
 // each node leases a slice of the window's quota from a shared row and serves
 // requests from it locally.
+//
+// Addresses limits the routes anyone may call per client address, in memory,
+// so that a flood from one address costs neither a database write nor other
+// clients' service.
 package ratelimit
 
 import (

@@ -1,6 +1,7 @@
 // Package ratelimit limits how many requests each caller of the admin API, and
-// each client address on the public routes, may make per time window, and tells callers where they stand with the IETF
-// RateLimit-Policy and RateLimit header fields.
+// each client address on the public routes, may make per time window, and
+// tells callers where they stand with the IETF RateLimit-Policy and RateLimit
+// header fields.
 //
 // Two limiters share one interface. Memory keeps token buckets in the process:
 // fast, but each node counts on its own. Database makes the limit hold across

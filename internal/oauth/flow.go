@@ -115,16 +115,16 @@ func (s *Service) overPending(ctx context.Context, tx *store.Tx, appID, addr str
 	now := tx.Now()
 	for _, b := range []struct {
 		what  string
-		query string
+		where string // conditions before the pending ones
 		args  []any
 		max   int
 	}{
-		{"from your network for this app", "app_id = ? AND client_addr = ?", []any{appID, addr}, pendingPerAddress},
-		{"for this app", "app_id = ?", []any{appID}, s.cfg.PendingRequestsPerApp},
-		{"on this service", "1 = 1", nil, s.cfg.PendingRequests},
+		{"from your network for this app", "app_id = ? AND client_addr = ? AND ", []any{appID, addr}, pendingPerAddress},
+		{"for this app", "app_id = ? AND ", []any{appID}, s.cfg.PendingRequestsPerApp},
+		{"on this service", "", nil, s.cfg.PendingRequests},
 	} {
 		var n int
-		err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_requests WHERE "+b.query+" AND status = ? AND expires_at > ?",
+		err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_requests WHERE "+b.where+"status = ? AND expires_at > ?",
 			append(b.args, statusLogin, now)...).Scan(&n)
 		if err != nil {
 			return "", fmt.Errorf("count pending authorization requests: %w", err)

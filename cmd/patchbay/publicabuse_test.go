@@ -268,10 +268,14 @@ func TestConnectCookieFixation(t *testing.T) {
 		in := e.createJSON(t, "/v1/integrations", `{"provider_id":"fakekey","name":"Keys"}`)
 		sess := e.createJSON(t, "/v1/connect/sessions", `{"tenant_id":"acme","end_user_id":"victim","integration_id":"`+in["id"].(string)+
 			`","return_url":"https://saas.example/done"}`)
+		// Planted under the name the page used to read, and under the
+		// session's own cookie name, should the attacker know its ID.
 		const planted = "pbcb_planted_by_the_attacker"
+		sessionCookie := "patchbay_connect_" + sess["id"].(string)
 		victim := e.fake.browser(t)
 		node, _ := url.Parse(e.node.URL + "/connect/")
-		victim.Jar.SetCookies(node, []*http.Cookie{{Name: "patchbay_connect", Value: planted, Path: "/connect"}})
+		victim.Jar.SetCookies(node, []*http.Cookie{{Name: "patchbay_connect", Value: planted, Path: "/connect"},
+			{Name: sessionCookie, Value: planted, Path: "/connect"}})
 		action, csrf, _ := openPage(t, victim, sess["url"].(string))
 
 		// The attacker posts the form with the planted cookie and the CSRF
@@ -281,6 +285,7 @@ func TestConnectCookieFixation(t *testing.T) {
 			"csrf_token": {base64.RawURLEncoding.EncodeToString(sum[:])}, "api_key": {fakeAPIKey}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(&http.Cookie{Name: "patchbay_connect", Value: planted})
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: planted})
 		resp, err := (&http.Client{Transport: e.fake.Client().Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}}).Do(req)
@@ -292,8 +297,10 @@ func TestConnectCookieFixation(t *testing.T) {
 		if resp.StatusCode != 400 || !strings.Contains(string(b), "wrong_browser") {
 			t.Fatalf("the attacker's post with a planted cookie: %d %q\n%s", resp.StatusCode, resp.Header.Get("Location"), b)
 		}
-		if cookies := victim.Jar.Cookies(node); len(cookies) != 1 || cookies[0].Value == planted {
-			t.Errorf("the victim's cookies after opening the page: %v, want one fresh secret", cookies)
+		for _, c := range victim.Jar.Cookies(node) {
+			if c.Name == sessionCookie && c.Value == planted {
+				t.Errorf("the session's cookie is still the planted one after opening the page")
+			}
 		}
 
 		// The victim's own form still works, once.
@@ -319,8 +326,33 @@ func TestConnectCookieIsHostPrefixed(t *testing.T) {
 		if resp.StatusCode != 200 || len(cookies) != 1 {
 			t.Fatalf("connect page: %d %v\n%s", resp.StatusCode, cookies, body)
 		}
-		if c := cookies[0]; c.Name != "__Host-patchbay_connect" || !c.Secure || c.Path != "/" || c.Domain != "" || !c.HttpOnly {
-			t.Errorf("cookie %+v, want __Host-patchbay_connect, Secure, HttpOnly, Path=/ and no Domain", c)
+		if c := cookies[0]; c.Name != "__Host-patchbay_connect_"+sess["id"].(string) || !c.Secure || c.Path != "/" || c.Domain != "" || !c.HttpOnly {
+			t.Errorf("cookie %+v, want __Host-patchbay_connect_<session ID>, Secure, HttpOnly, Path=/ and no Domain", c)
+		}
+	})
+}
+
+// TestConnectTwoTabs: one browser may run two connect flows at once, each
+// bound by its own cookie, so opening the second does not undo the first.
+func TestConnectTwoTabs(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupConnect(t, d)
+		in := e.createJSON(t, "/v1/integrations", `{"provider_id":"fakekey","name":"Keys"}`)
+		browser := e.fake.browser(t)
+		type tab struct{ action, csrf string }
+		var tabs []tab
+		for _, user := range []string{"u1", "u2"} {
+			sess := e.createJSON(t, "/v1/connect/sessions", `{"tenant_id":"acme","end_user_id":"`+user+`","integration_id":"`+in["id"].(string)+
+				`","return_url":"https://saas.example/done"}`)
+			action, csrf, _ := openPage(t, browser, sess["url"].(string))
+			tabs = append(tabs, tab{action, csrf})
+		}
+		for i, tb := range tabs {
+			resp, body := submit(t, browser, e.node.URL, tb.action, url.Values{"csrf_token": {tb.csrf}, "api_key": {fakeAPIKey}})
+			if loc, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != 303 || loc == nil || loc.Query().Get("status") != "connected" {
+				t.Errorf("tab %d: %d %q %s", i+1, resp.StatusCode, resp.Header.Get("Location"), body)
+			}
 		}
 	})
 }

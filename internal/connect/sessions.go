@@ -198,7 +198,7 @@ type connectPage struct {
 // may have planted that), and the token cannot be opened again by anyone
 // else. The same browser may reload the page. Each page gets a fresh random
 // CSRF token, kept on the session as its hash.
-func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) (connectPage, string, error) {
+func (s *Service) OpenSession(ctx context.Context, token string, browser BrowserSecrets) (connectPage, string, error) {
 	ss, err := s.sessionWhere(ctx, s.db, "cs.token_hash = ?", hash(token))
 	if err != nil {
 		return connectPage{}, "", err
@@ -206,6 +206,7 @@ func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) 
 	if time.Now().After(ss.ExpiresAt) {
 		return connectPage{}, "", errFlow("expired", "This link has expired. Start connecting again from the application.")
 	}
+	browserSecret := browser(ss.ID)
 	csrf := randomToken("")
 	var query string
 	var args []any
@@ -236,6 +237,10 @@ func (s *Service) OpenSession(ctx context.Context, token, browserSecret string) 
 	pg, err := s.page(ctx, ss, csrf)
 	return pg, browserSecret, err
 }
+
+// BrowserSecrets returns the secret of a session's cookie in the browser
+// making the request, or "".
+type BrowserSecrets func(sessionID string) string
 
 func (s *Service) sameBrowser(ss Session, browserSecret string) bool {
 	if browserSecret == "" || ss.browserHash == nil {
@@ -411,7 +416,7 @@ func (s *Service) authorizeURL(ctx context.Context, ss Session, pg connectPage, 
 // Callback finishes the OAuth flow when the provider sends the browser back:
 // it exchanges the code, runs the verification request, stores the
 // connection and returns the SaaS's return URL with the outcome.
-func (s *Service) Callback(ctx context.Context, query url.Values, browserSecret string) (string, error) {
+func (s *Service) Callback(ctx context.Context, query url.Values, browser BrowserSecrets) (string, error) {
 	state := query.Get("state")
 	if state == "" {
 		return "", errFlow("invalid_request", "The provider sent the browser back without the state of the request.")
@@ -420,7 +425,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browserSecret 
 	if err != nil {
 		return "", err
 	}
-	if !s.sameBrowser(ss, browserSecret) {
+	if !s.sameBrowser(ss, browser(ss.ID)) {
 		return "", errFlow("wrong_browser", "This sign-in was started in another browser. Start connecting again from the application.")
 	}
 	if ss.status != sessionAuthorizing {

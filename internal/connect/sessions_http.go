@@ -12,30 +12,33 @@ import (
 	"github.com/patchbay/patchbay/internal/tenants"
 )
 
-// browserCookie binds a connect flow to the browser that opened its URL.
-// Over https it is a __Host- cookie, which browsers accept only from this
-// origin, secure, for the whole host: no sibling subdomain or plain-http
-// page can plant or overwrite it.
-const browserCookie = "patchbay_connect"
+// browserCookie, followed by a session's ID, names the cookie that binds the
+// session to the browser that opened its URL. Each session has its own, so
+// that flows in several tabs do not overwrite each other's. Over https it is
+// a __Host- cookie, which browsers accept only from this origin, secure, for
+// the whole host: no sibling subdomain or plain-http page can plant it.
+const browserCookie = "patchbay_connect_"
 
 // secureCookies says whether browsers reach Patchbay over https.
 func (s *Service) secureCookies() bool { return strings.HasPrefix(s.cfg.PublicURL, "https://") }
 
-// cookieName is the browser cookie's name: __Host- prefixed over https.
-func (s *Service) cookieName() string {
+// cookieName is a session's browser cookie.
+func (s *Service) cookieName(sessionID string) string {
 	if s.secureCookies() {
-		return "__Host-" + browserCookie
+		return "__Host-" + browserCookie + sessionID
 	}
-	return browserCookie
+	return browserCookie + sessionID
 }
 
-// browserSecret is the browser's connect cookie, or "" (which matches no
-// session).
-func (s *Service) browserSecret(r *http.Request) string {
-	if c, err := r.Cookie(s.cookieName()); err == nil {
-		return c.Value
+// browserSecrets reads the request's session cookies; a missing one is "",
+// which matches no session.
+func (s *Service) browserSecrets(r *http.Request) BrowserSecrets {
+	return func(sessionID string) string {
+		if c, err := r.Cookie(s.cookieName(sessionID)); err == nil {
+			return c.Value
+		}
+		return ""
 	}
-	return ""
 }
 
 type createSessionRequest struct {
@@ -123,7 +126,7 @@ func HandleConnectPage(s *Service) httpapi.Endpoint {
 				s.flowError(w, r, errFlow("unknown_session", "This link is not valid. Start connecting again from the application."))
 				return
 			}
-			pg, secret, err := s.OpenSession(r.Context(), token, s.browserSecret(r))
+			pg, secret, err := s.OpenSession(r.Context(), token, s.browserSecrets(r))
 			if err != nil {
 				s.flowError(w, r, err)
 				return
@@ -132,7 +135,7 @@ func HandleConnectPage(s *Service) httpapi.Endpoint {
 			if s.secureCookies() {
 				path = "/" // __Host- requires it
 			}
-			http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: secret, Path: path, HttpOnly: true,
+			http.SetCookie(w, &http.Cookie{Name: s.cookieName(pg.Session.ID), Value: secret, Path: path, HttpOnly: true,
 				Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour.Seconds())})
 			renderPage(w, http.StatusOK, "connect", struct {
 				Title string
@@ -157,7 +160,8 @@ func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 					values[k] = v[0]
 				}
 			}
-			out, err := s.Submit(r.Context(), Submission{SessionID: r.PathValue("session_id"), BrowserSecret: s.browserSecret(r),
+			sessionID := r.PathValue("session_id")
+			out, err := s.Submit(r.Context(), Submission{SessionID: sessionID, BrowserSecret: s.browserSecrets(r)(sessionID),
 				CSRF: r.PostForm.Get("csrf_token"), Cancel: r.PostForm.Get("decision") == "cancel", Values: values})
 			if err != nil {
 				s.flowError(w, r, err)
@@ -180,7 +184,7 @@ func HandleCallback(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "The OAuth redirect URI: exchanges the code, verifies and stores the connection, and returns the browser to the SaaS",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			u, err := s.Callback(r.Context(), r.URL.Query(), s.browserSecret(r))
+			u, err := s.Callback(r.Context(), r.URL.Query(), s.browserSecrets(r))
 			if err != nil {
 				s.flowError(w, r, err)
 				return

@@ -82,15 +82,16 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser 
 	challenge := newSecret(prefixChallenge)
 	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if msg, err := s.overPending(ctx, tx, app.ID, addr); err != nil || msg != "" {
-			if msg != "" {
-				s.logger.WarnContext(ctx, "an authorization request was refused: too many are pending", "client_id", app.ClientID, "bound", msg)
-				return &flowError{Code: "temporarily_unavailable", Description: "too many sign-ins are under way " + msg + "; try again in a few minutes",
-					RedirectURI: req.RedirectURI, State: req.State}
-			}
+		over, err := s.overPending(ctx, tx, app.ID, addr)
+		if err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
+		if over != "" {
+			s.logger.WarnContext(ctx, "an authorization request was refused: too many are pending", "client_id", app.ClientID, "bound", over)
+			return &flowError{Code: "temporarily_unavailable", Description: "too many sign-ins are under way " + over + "; try again in a few minutes",
+				RedirectURI: req.RedirectURI, State: req.State}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
 			state, code_challenge, client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id.New("oreq"), app.ID, hash(challenge), hash(browser), statusLogin, req.RedirectURI, marshalList(req.Scopes),
 			req.State, req.CodeChallenge, addr, tx.Now(), tx.Now().Add(requestTTL))

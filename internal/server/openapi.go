@@ -133,6 +133,9 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
 		op["security"] = []any{object{"bearer": []any{}}}
 	}
+	if rt.limited {
+		responses["429"] = object{"description": "Too many requests from this client address (a page for browsers' pages, a problem otherwise); see Retry-After"}
+	}
 	op["responses"] = responses
 	return op
 }

@@ -112,6 +112,9 @@ func TestOpenAPIComplete(t *testing.T) {
 			if r.admin != (len(op.Security) > 0) {
 				t.Errorf("%s: security documented %v, route needs a key %v", r.pattern, len(op.Security) > 0, r.admin)
 			}
+			if _, ok := op.Responses["429"]; ok != (r.admin || r.limited) {
+				t.Errorf("%s: 429 documented %v, route rate-limited %v", r.pattern, ok, r.admin || r.limited)
+			}
 		}
 	}
 	for op := range documented {

@@ -21,6 +21,8 @@ type route struct {
 	// forwarded routes pass requests on to a third party, which gets the
 	// Idempotency-Key.
 	forwarded bool
+	// limited routes are public routes under a per-address rate limit.
+	limited bool
 }
 
 // router is a ServeMux that remembers its routes for the OpenAPI document and
@@ -50,7 +52,7 @@ func newRouter(d Deps) *router {
 // public registers a route anyone may call, wrapped in limits (per-address
 // rate limits), the first outermost.
 func (rt *router) public(pattern string, e httpapi.Endpoint, limits ...func(http.Handler) http.Handler) {
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e})
+	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, limited: len(limits) > 0})
 	var h http.Handler = e
 	for _, limit := range slices.Backward(limits) {
 		h = limit(h)

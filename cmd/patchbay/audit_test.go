@@ -305,3 +305,27 @@ func testSecret(seed string) string {
 	b := []byte(strings.Repeat(seed, 32)[:32])
 	return "whsec_" + base64.StdEncoding.EncodeToString(b)
 }
+
+// TestAuditWriteFailureKeepsResponse: when the audit log cannot be written,
+// the change still gets its own answer, and the failure is logged.
+func TestAuditWriteFailureKeepsResponse(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setup(t, d)
+		if _, err := openRaw(t, e.opts).ExecContext(t.Context(), "DROP TABLE audit_events"); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := e.do(t, "PUT", "/v1/tenants/acme", `{"name":"Acme"}`)
+		if resp.StatusCode != 201 {
+			t.Errorf("PUT /v1/tenants/acme without an audit table: %d %s", resp.StatusCode, body)
+		}
+		logged := false
+		for line := range strings.Lines(e.node.Logs.String()) {
+			logged = logged || strings.Contains(line, `"msg":"audit event not recorded"`) &&
+				strings.Contains(line, `"request_id":"`+resp.Header.Get("X-Request-Id")+`"`)
+		}
+		if !logged {
+			t.Errorf("no log line for the lost audit event:\n%s", e.node.Logs)
+		}
+	})
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/config"
@@ -161,6 +162,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Webhooks:        hooks,
 		EventTypes:      eventTypes,
 		Idempotency:     idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
+		Audit:           audit.NewLog(db, logger.With("component", "audit")),
 		OAuth:           provider,
 		Inbound:         incoming,
 		Providers:       providers,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/idempotency"
@@ -24,6 +25,7 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
+	river.AddWorker(workers, &audit.RetentionWorker{DB: db, Retention: cfg.AuditRetention})
 	river.AddWorker(workers, &ratelimit.CleanupWorker{DB: db})
 	river.AddWorker(workers, &webhooks.OperationalEventWorker{Service: hooks})
 	river.AddWorker(workers, &webhooks.RecoverWorker{Service: hooks})
@@ -40,6 +42,9 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return idempotency.CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return audit.RetentionArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return ratelimit.CleanupArgs{}, nil },

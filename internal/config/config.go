@@ -46,6 +46,8 @@ type Config struct {
 	DBMaxConns      int
 	BodyLimit       int64
 	IdempotencyTTL  time.Duration
+	// AuditRetention is how long the admin API's audit log keeps an event.
+	AuditRetention time.Duration
 	// JobRescueAfter is how long a job may stay running before it counts as
 	// abandoned by a dead node and is run again.
 	JobRescueAfter time.Duration
@@ -211,6 +213,7 @@ var settings = []setting{
 		return nil
 	}},
 	{name: "idempotency-ttl", def: "24h", usage: "how long an Idempotency-Key and its stored response are kept", set: durationSetter(func(c *Config) *time.Duration { return &c.IdempotencyTTL })},
+	{name: "audit-retention", def: "2160h", usage: "how long the admin API's audit log keeps each change it records (default 90 days)", set: durationSetter(func(c *Config) *time.Duration { return &c.AuditRetention })},
 	{name: "job-rescue-after", def: "5m", usage: "how long a job may run before it counts as abandoned by a dead node and runs again", set: func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 2*time.Second {

@@ -61,13 +61,16 @@ var problemKinds = map[apperr.Code]problemKind{
 // StatusOf is the HTTP status that answers err.
 func StatusOf(err error) int { return problemKinds[apperr.CodeOf(err)].status }
 
+// ProblemTypeOf is the problem type that answers err.
+func ProblemTypeOf(err error) string { return ProblemTypeBase + problemKinds[apperr.CodeOf(err)].slug }
+
 // ProblemFor builds the problem document that answers err. Internal errors get
 // a generic detail: their text may hold anything.
 func ProblemFor(r *http.Request, err error) Problem {
 	code := apperr.CodeOf(err)
 	kind := problemKinds[code]
 	p := Problem{
-		Type:      ProblemTypeBase + kind.slug,
+		Type:      ProblemTypeOf(err),
 		Title:     kind.title,
 		Status:    kind.status,
 		Instance:  r.URL.Path,

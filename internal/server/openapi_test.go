@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/httpapi"
@@ -30,6 +31,7 @@ func testDeps(t testing.TB) Deps {
 		Keys:        auth.NewKeys(db),
 		Tenants:     tenants.NewService(db, nil),
 		Idempotency: idempotency.NewKeys(db, storetest.DiscardLogger(), time.Hour),
+		Audit:       audit.NewLog(db, storetest.DiscardLogger()),
 		Limiter:     ratelimit.NewMemory(),
 		RateLimit:   ratelimit.Policy{Limit: 1000, Window: time.Second},
 		Metrics:     prometheus.NewRegistry(),

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/idempotency"
@@ -30,11 +31,13 @@ type route struct {
 type router struct {
 	mux    *http.ServeMux
 	routes []route
-	// adminChain wraps every admin route: authenticate, rate-limit, then apply
-	// idempotency keys, in that order (keys are scoped per API key, and a
-	// request refused by the rate limit must not claim a key).
+	// adminChain wraps every admin route: authenticate, rate-limit, record
+	// changes in the audit log, then apply idempotency keys, in that order
+	// (keys are scoped per API key, a request refused by the rate limit must
+	// not claim a key, and the audit log sees replayed responses as replays).
 	adminChain func(http.Handler) http.Handler
-	// forwardChain wraps forwarded routes: adminChain without idempotency.
+	// forwardChain wraps forwarded routes: adminChain without idempotency, and
+	// an audit record that reads nothing of the third party's response.
 	forwardChain func(http.Handler) http.Handler
 }
 
@@ -42,10 +45,11 @@ func newRouter(d Deps) *router {
 	requireKey := auth.RequireKey(d.Keys)
 	limit := ratelimit.Middleware(d.Limiter, d.RateLimit, d.Logger)
 	idem := idempotency.Middleware(d.Idempotency)
+	record, recordForwarded := audit.Middleware(d.Audit), audit.ForwardedMiddleware(d.Audit)
 	return &router{
 		mux:          http.NewServeMux(),
-		adminChain:   func(h http.Handler) http.Handler { return requireKey(limit(idem(h))) },
-		forwardChain: func(h http.Handler) http.Handler { return requireKey(limit(h)) },
+		adminChain:   func(h http.Handler) http.Handler { return requireKey(limit(record(idem(h)))) },
+		forwardChain: func(h http.Handler) http.Handler { return requireKey(limit(recordForwarded(h))) },
 	}
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
@@ -53,6 +54,8 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/api-keys/{key_id}", auth.HandleGet(d.Keys))
 	rt.admin("PATCH /v1/api-keys/{key_id}", auth.HandleUpdate(d.Keys))
 	rt.admin("DELETE /v1/api-keys/{key_id}", auth.HandleRevoke(d.Keys))
+
+	rt.admin("GET /v1/audit-events", audit.HandleList(d.Audit))
 
 	rt.admin("PUT /v1/tenants/{tenant_id}", tenants.HandlePut(d.Tenants))
 	rt.admin("GET /v1/tenants", tenants.HandleList(d.Tenants))

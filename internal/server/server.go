@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/connect"
@@ -36,8 +37,10 @@ type Deps struct {
 	Providers   *catalog.Catalog
 	Connect     *connect.Service
 	Idempotency *idempotency.Keys
-	Limiter     ratelimit.Limiter
-	RateLimit   ratelimit.Policy
+	// Audit records every change made through the admin API.
+	Audit     *audit.Log
+	Limiter   ratelimit.Limiter
+	RateLimit ratelimit.Policy
 	// Addresses limits each client address on the public routes: the
 	// browser pages under PagesRateLimit, /in/ under IngestRateLimit. A zero
 	// Limit turns one off.

@@ -1,0 +1,224 @@
+// Package audit keeps the admin API's audit log: who (the API key) changed
+// what (method, route, object) when, from which address, and with what
+// outcome. Rows are only ever added, by the middleware after a change, and
+// removed by the retention job; nothing updates them (the table refuses
+// UPDATE too). They hold no request or response body, no query string and no
+// secret.
+package audit
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// RetentionDefault is how long events are kept unless configured otherwise.
+const RetentionDefault = 90 * 24 * time.Hour
+
+// Event is one change attempted through the admin API.
+type Event struct {
+	ID         string    `json:"id"`
+	OccurredAt time.Time `json:"occurred_at"`
+	APIKeyID   string    `json:"api_key_id"`
+	Method     string    `json:"method"`
+	// Route is the matched route's path pattern, such as
+	// "/v1/tenants/{tenant_id}/endpoints".
+	Route string `json:"route"`
+	// ObjectID is the object changed: the ID of the object a create made, or
+	// else the route's last ID parameter; empty when the route has none.
+	ObjectID string `json:"object_id"`
+	// PathIDs are the route's ID parameters, such as tenant_id beside an
+	// endpoint_id.
+	PathIDs map[string]string `json:"path_ids"`
+	Status  int               `json:"status"`
+	// Outcome is "success" (a status below 400) or "failure".
+	Outcome string `json:"outcome"`
+	// ProblemType is the problem+json type Patchbay answered a failure with;
+	// empty for successes and for failures passed through from a provider.
+	ProblemType string `json:"problem_type,omitempty"`
+	// Replayed marks a response served again for a repeated Idempotency-Key:
+	// the change itself happened at the first request.
+	Replayed  bool   `json:"replayed"`
+	RequestID string `json:"request_id"`
+	ClientIP  string `json:"client_ip"`
+}
+
+// Outcomes.
+const (
+	OutcomeSuccess = "success"
+	OutcomeFailure = "failure"
+)
+
+func outcomeOf(status int) string {
+	if status >= 400 {
+		return OutcomeFailure
+	}
+	return OutcomeSuccess
+}
+
+// Log is the audit log.
+type Log struct {
+	db     *store.DB
+	logger *slog.Logger
+	// pending batches the events of concurrent requests into shared
+	// transactions, so that auditing costs the hot paths (publishing) few
+	// extra commits.
+	pending store.GroupCommit[Event]
+}
+
+// eventsPerCommit bounds how many events one transaction inserts.
+const eventsPerCommit = 256
+
+// NewLog returns the audit log kept in db; logger reports events that could
+// not be written.
+func NewLog(db *store.DB, logger *slog.Logger) *Log {
+	l := &Log{db: db, logger: logger}
+	l.pending = store.GroupCommit[Event]{Commit: l.insert, Max: eventsPerCommit}
+	return l
+}
+
+const insertEvents = `INSERT INTO audit_events (id, occurred_at, api_key_id, method, route, object_id, path_ids,
+	status, problem_type, replayed, request_id, client_ip)`
+
+const eventCols = 12
+
+// insert writes a group of events in one transaction; on SQLite the
+// transaction is also shared with other writers' (WithGroupTx).
+func (l *Log) insert(ctx context.Context, events []Event) error {
+	args := make([]any, 0, len(events)*eventCols)
+	for _, e := range events {
+		ids, err := json.Marshal(e.PathIDs)
+		if err != nil {
+			return err
+		}
+		args = append(args, e.ID, e.OccurredAt, e.APIKeyID, e.Method, e.Route, e.ObjectID, string(ids),
+			e.Status, e.ProblemType, e.Replayed, e.RequestID, e.ClientIP)
+	}
+	return l.db.WithGroupTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		return store.InsertRows(ctx, tx, insertEvents, eventCols, args)
+	})
+}
+
+// Record writes e, with whatever other events are waiting, and returns once
+// it is committed.
+func (l *Log) Record(ctx context.Context, e Event) error {
+	if e.PathIDs == nil {
+		e.PathIDs = map[string]string{}
+	}
+	if err := l.pending.Submit(ctx, e); err != nil {
+		return fmt.Errorf("record audit event: %w", err)
+	}
+	return nil
+}
+
+// Filter narrows a list of events; zero fields do not filter.
+type Filter struct {
+	APIKeyID string
+	ObjectID string
+	Route    string
+	Method   string
+	// Outcome is OutcomeSuccess or OutcomeFailure.
+	Outcome string
+	Status  int
+	Since   time.Time
+	Until   time.Time
+}
+
+const eventColumns = `id, occurred_at, api_key_id, method, route, object_id, path_ids, status, problem_type, replayed, request_id, client_ip`
+
+// List returns events newest first (by ID, which sorts by the millisecond it
+// was made in).
+func (l *Log) List(ctx context.Context, f Filter, page httpapi.Page) ([]Event, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
+	if page.After != "" {
+		add("id < ?", page.After)
+	}
+	if f.APIKeyID != "" {
+		add("api_key_id = ?", f.APIKeyID)
+	}
+	if f.ObjectID != "" {
+		add("object_id = ?", f.ObjectID)
+	}
+	if f.Route != "" {
+		add("route = ?", f.Route)
+	}
+	if f.Method != "" {
+		add("method = ?", f.Method)
+	}
+	switch f.Outcome {
+	case OutcomeSuccess:
+		add("status < ?", 400)
+	case OutcomeFailure:
+		add("status >= ?", 400)
+	}
+	if f.Status != 0 {
+		add("status = ?", f.Status)
+	}
+	if !f.Since.IsZero() {
+		add("occurred_at >= ?", f.Since)
+	}
+	if !f.Until.IsZero() {
+		add("occurred_at < ?", f.Until)
+	}
+	rows, err := l.db.Query(ctx, "SELECT "+eventColumns+" FROM audit_events WHERE "+strings.Join(where, " AND ")+
+		" ORDER BY id DESC LIMIT ?", append(args, page.Limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	defer rows.Close()
+	var list []Event
+	for rows.Next() {
+		var e Event
+		var ids []byte
+		if err := rows.Scan(&e.ID, &e.OccurredAt, &e.APIKeyID, &e.Method, &e.Route, &e.ObjectID, &ids, &e.Status,
+			&e.ProblemType, &e.Replayed, &e.RequestID, &e.ClientIP); err != nil {
+			return nil, fmt.Errorf("list audit events: %w", err)
+		}
+		if err := json.Unmarshal(ids, &e.PathIDs); err != nil {
+			return nil, fmt.Errorf("audit event %s: path_ids: %w", e.ID, err)
+		}
+		e.OccurredAt = e.OccurredAt.UTC()
+		e.Outcome = outcomeOf(e.Status)
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+// RetentionArgs is the periodic job that deletes events older than the
+// retention period.
+type RetentionArgs struct{}
+
+// Kind is the job's stable name.
+func (RetentionArgs) Kind() string { return "audit_retention" }
+
+// RetentionWorker deletes old events in batches, so a run never holds the
+// writer long. It is the only thing that removes events.
+type RetentionWorker struct {
+	river.WorkerDefaults[RetentionArgs]
+	DB *store.DB
+	// Retention is how long events are kept; zero means RetentionDefault.
+	Retention time.Duration
+}
+
+// retentionBatch is how many events one delete removes.
+const retentionBatch = 1000
+
+// Work deletes every event past the retention period.
+func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
+	err := w.DB.ExecBatched(ctx, retentionBatch, `DELETE FROM audit_events WHERE id IN
+		(SELECT id FROM audit_events WHERE occurred_at < ? LIMIT ?)`, w.DB.Now().Add(-cmp.Or(w.Retention, RetentionDefault)))
+	if err != nil {
+		return fmt.Errorf("audit retention: %w", err)
+	}
+	return nil
+}

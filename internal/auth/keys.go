@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/ttlcache"
 )
 
@@ -32,7 +33,11 @@ type Key struct {
 	// Hint is the start of the key, enough to tell keys apart.
 	Hint string `json:"hint"`
 	// RateLimit overrides the installation's requests per window for this key.
-	RateLimit *int64     `json:"rate_limit"`
+	RateLimit *int64 `json:"rate_limit"`
+	// Scopes are what the key may do (see Scopes); "*" is everything.
+	Scopes []string `json:"scopes"`
+	// TenantID restricts the key to one tenant's objects; nil reaches all.
+	TenantID  *string    `json:"tenant_id"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at"`
 }
@@ -52,17 +57,39 @@ func NewKeys(db *store.DB) *Keys {
 	return &Keys{db: db, cache: ttlcache.New[[sha256.Size]byte, Key](cacheTTL)}
 }
 
+// NewKey is what a new key is made of.
+type NewKey struct {
+	Name      string
+	RateLimit *int64
+	Scopes    []string // at least one
+	TenantID  *string
+}
+
 // Create makes a key and returns it with its secret, which is not kept.
-func (k *Keys) Create(ctx context.Context, name string, rateLimit *int64) (Key, string, error) {
+// Callers check who may make it (Key.Covers); Create checks the scopes are
+// known.
+func (k *Keys) Create(ctx context.Context, nk NewKey) (Key, string, error) {
+	if len(nk.Scopes) == 0 {
+		return Key{}, "", apperr.InvalidFields(map[string]string{"scopes": "must list at least one scope"})
+	}
+	if problems := validScopes(nk.Scopes); len(problems) > 0 {
+		return Key{}, "", apperr.InvalidFields(problems)
+	}
+	if nk.TenantID != nil {
+		if msg := tenants.ValidID(*nk.TenantID); msg != "" {
+			return Key{}, "", apperr.InvalidFields(map[string]string{"tenant_id": msg})
+		}
+	}
 	var raw [32]byte
 	rand.Read(raw[:])
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	hash := sha256.Sum256([]byte(token))
-	key := Key{ID: id.New("key"), Name: name, Hint: token[:len(TokenPrefix)+6] + "…", RateLimit: rateLimit}
+	key := Key{ID: id.New("key"), Name: nk.Name, Hint: token[:len(TokenPrefix)+6] + "…", RateLimit: nk.RateLimit,
+		Scopes: nk.Scopes, TenantID: nk.TenantID}
 	err := k.db.WithTx(ctx, func(tx *store.Tx) error {
 		key.CreatedAt = tx.Now()
-		_, err := tx.Exec(ctx, "INSERT INTO api_keys (id, name, token_hash, token_hint, rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			key.ID, key.Name, hash[:], key.Hint, rateLimit, key.CreatedAt)
+		_, err := tx.Exec(ctx, "INSERT INTO api_keys (id, name, token_hash, token_hint, rate_limit, scopes, tenant_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			key.ID, key.Name, hash[:], key.Hint, key.RateLimit, joinScopes(key.Scopes), key.TenantID, key.CreatedAt)
 		return err
 	})
 	if err != nil {
@@ -71,15 +98,17 @@ func (k *Keys) Create(ctx context.Context, name string, rateLimit *int64) (Key, 
 	return key, token, nil
 }
 
-const keyColumns = "id, name, token_hint, rate_limit, created_at, revoked_at"
+const keyColumns = "id, name, token_hint, rate_limit, scopes, tenant_id, created_at, revoked_at"
 
-func scanKey(s store.Scanner) (Key, error) {
+func scanKey(s store.Scanner, extra ...any) (Key, error) {
 	var key Key
 	var limit sql.NullInt64
-	err := s.Scan(&key.ID, &key.Name, &key.Hint, &limit, &key.CreatedAt, &key.RevokedAt)
+	var scopes string
+	err := s.Scan(append([]any{&key.ID, &key.Name, &key.Hint, &limit, &scopes, &key.TenantID, &key.CreatedAt, &key.RevokedAt}, extra...)...)
 	if limit.Valid {
 		key.RateLimit = &limit.Int64
 	}
+	key.Scopes = splitScopes(scopes)
 	return key, err
 }
 
@@ -176,10 +205,7 @@ func (k *Keys) Authenticate(ctx context.Context, token string) (Key, error) {
 	}
 
 	var stored []byte
-	var key Key
-	var limit sql.NullInt64
-	err := k.db.QueryRow(ctx, "SELECT "+keyColumns+", token_hash FROM api_keys WHERE token_hash = ?", hash[:]).
-		Scan(&key.ID, &key.Name, &key.Hint, &limit, &key.CreatedAt, &key.RevokedAt, &stored)
+	key, err := scanKey(k.db.QueryRow(ctx, "SELECT "+keyColumns+", token_hash FROM api_keys WHERE token_hash = ?", hash[:]), &stored)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Key{}, errBadToken
@@ -187,9 +213,6 @@ func (k *Keys) Authenticate(ctx context.Context, token string) (Key, error) {
 		return Key{}, fmt.Errorf("look up API key: %w", err)
 	case subtle.ConstantTimeCompare(stored, hash[:]) != 1 || key.RevokedAt != nil:
 		return Key{}, errBadToken
-	}
-	if limit.Valid {
-		key.RateLimit = &limit.Int64
 	}
 	k.cache.Put(hash, key)
 	return key, nil

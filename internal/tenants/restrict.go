@@ -35,3 +35,20 @@ func Visible(ctx context.Context, tenantID string) bool {
 func NotFound(tenantID string) error {
 	return apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
 }
+
+// Own returns the tenant for a new object, or for a list's tenant filter:
+// given as it is for unrestricted callers; for a caller restricted to a
+// tenant, that tenant when given is empty, and not found when given names
+// another.
+func Own(ctx context.Context, given string) (string, error) {
+	only, ok := RestrictedTo(ctx)
+	switch {
+	case !ok:
+		return given, nil
+	case given == "":
+		return only, nil
+	case given != only:
+		return "", NotFound(given)
+	}
+	return given, nil
+}

@@ -23,7 +23,8 @@ func TestKeyScopes(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		e := setup(t, d)
-		reader := client.New(e.node.URL, createKey(t, e.opts, "--scope", "tenants:read,webhooks:read"))
+		readerKey := createKey(t, e.opts, "--scope", "tenants:read,webhooks:read")
+		reader := client.New(e.node.URL, readerKey)
 		keyAdmin := client.New(e.node.URL, createKey(t, e.opts, "--scope", "keys:admin", "--scope", "tenants:write"))
 
 		if _, _, err := e.client.PutTenant(t.Context(), "acme", client.TenantParams{Name: "Acme"}); err != nil {
@@ -79,6 +80,18 @@ func TestKeyScopes(t *testing.T) {
 		}
 		if first := keys.Data[0]; !slices.Equal(first.Scopes, []string{"*"}) {
 			t.Errorf("the first key (made without --scope) has %v, want *", first.Scopes)
+		}
+
+		// Introspecting OAuth tokens needs oauth:read and no tenant
+		// restriction: tokens are the installation's.
+		oauthReader := createKey(t, e.opts, "--scope", "oauth:read")
+		oauthTenant := createKey(t, e.opts, "--scope", "oauth:read", "--tenant", "acme")
+		for key, want := range map[string]int{e.key: http.StatusOK, oauthReader: http.StatusOK, readerKey: http.StatusForbidden, oauthTenant: http.StatusForbidden} {
+			resp, body := (&env{node: e.node, key: key}).do(t, http.MethodPost, "/oauth/introspect", "token=pbo_unknown",
+				"Content-Type", "application/x-www-form-urlencoded")
+			if resp.StatusCode != want || want == http.StatusForbidden && !strings.Contains(string(body), "insufficient_scope") {
+				t.Errorf("introspection with key %.10s…: %d %s, want %d", key, resp.StatusCode, body, want)
+			}
 		}
 
 		// Bad scopes are named by index; an empty list is refused.

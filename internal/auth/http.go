@@ -219,7 +219,7 @@ func HandleUpdate(keys *Keys) httpapi.Endpoint {
 // HandleRevoke revokes a key.
 func HandleRevoke(keys *Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary:  "Revoke an admin API key; it stops working at once on this node and within seconds on others",
+		Summary:  "Revoke an admin API key; it stops working at once on this node and within a second on the others",
 		Response: Key{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			kid, err := keyID(r)

@@ -30,7 +30,7 @@ type ScopeInfo struct {
 // read ⊂ write ⊂ admin; admin adds reading secrets.
 var Scopes = []ScopeInfo{
 	{ScopeAll, "everything, now and as capabilities are added", nil},
-	{"keys:admin", "create, list, change and revoke API keys (never beyond the calling key's own scopes and tenant)", nil},
+	{"keys:admin", "create API keys (with no more than the calling key holds), list, change and revoke them", nil},
 	{"tenants:read", "read tenants", nil},
 	{"tenants:write", "create, update and delete tenants", []string{"tenants:read"}},
 	{"webhooks:read", "read event types, endpoints (without their secrets), messages and deliveries", nil},
@@ -39,7 +39,7 @@ var Scopes = []ScopeInfo{
 	{"inbound:read", "read sources (without their secrets), received events and replays", nil},
 	{"inbound:write", "create, change and delete sources; replay events", []string{"inbound:read"}},
 	{"inbound:admin", "also read source secrets", []string{"inbound:write"}},
-	{"oauth:read", "read OAuth scopes, apps, login and consent requests, and authorizations", nil},
+	{"oauth:read", "read OAuth scopes, apps, login and consent requests, and authorizations; introspect tokens", nil},
 	{"oauth:write", "change OAuth scopes and apps, accept or reject login and consent requests, revoke authorizations", []string{"oauth:read"}},
 	{"oauth:admin", "also rotate app client secrets", []string{"oauth:write"}},
 	{"connections:read", "read providers, integrations, connections (without credentials), syncs and their records", nil},
@@ -162,6 +162,18 @@ func (a Access) Check(pattern string) {
 	}
 }
 
+// Permit returns a 403 error when key lacks the scope, or is restricted to a
+// tenant and the access is the installation's.
+func (a Access) Permit(key Key) error {
+	if !key.Allows(a.Scope) {
+		return apperr.Errorf(apperr.Forbidden, "this API key lacks the scope %s that this route needs", a.Scope)
+	}
+	if key.TenantID != nil && a.Installation {
+		return apperr.Errorf(apperr.Forbidden, "this API key is restricted to tenant %s, and this route reaches objects of no single tenant", *key.TenantID)
+	}
+	return nil
+}
+
 // Require answers 403 when the authenticated key lacks the route's scope or is
 // restricted to a tenant on an installation route, and 404 when {tenant_id}
 // in the path is not the key's tenant (as if it did not exist). It runs after
@@ -174,20 +186,13 @@ func Require(a Access) func(http.Handler) http.Handler {
 				httpapi.Error(w, r, errBadToken)
 				return
 			}
-			if !key.Allows(a.Scope) {
-				httpapi.Error(w, r, apperr.Errorf(apperr.Forbidden, "this API key lacks the scope %s that this route needs", a.Scope))
+			if err := a.Permit(key); err != nil {
+				httpapi.Error(w, r, err)
 				return
 			}
-			if key.TenantID != nil {
-				if a.Installation {
-					httpapi.Error(w, r, apperr.Errorf(apperr.Forbidden,
-						"this API key is restricted to tenant %s, and this route reaches objects of no single tenant", *key.TenantID))
-					return
-				}
-				if t := r.PathValue("tenant_id"); t != "" && t != *key.TenantID {
-					httpapi.Error(w, r, tenants.NotFound(t))
-					return
-				}
+			if t := r.PathValue("tenant_id"); key.TenantID != nil && t != "" && t != *key.TenantID {
+				httpapi.Error(w, r, tenants.NotFound(t))
+				return
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -69,6 +72,44 @@ func TestScopesVocabulary(t *testing.T) {
 			if !KnownScope(i) {
 				t.Errorf("%s implies unknown scope %s", s.Name, i)
 			}
+		}
+	}
+}
+
+// FuzzScopes feeds arbitrary scope lists to the validation keys are made
+// with: it must not panic, and a list it accepts must survive being stored
+// (joined into one column and split again) unchanged and grant no more than
+// its members, "*" only when listed.
+func FuzzScopes(f *testing.F) {
+	f.Add("webhooks:read\x00tenants:write")
+	f.Add("*")
+	f.Add("keys:admin\x00 connections:read")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		scopes := strings.Split(s, "\x00")
+		if len(validScopes(scopes)) > 0 {
+			return
+		}
+		if got := splitScopes(joinScopes(scopes)); !slices.Equal(got, scopes) {
+			t.Fatalf("accepted scopes %q are stored as %q", scopes, got)
+		}
+		if grants(scopes, ScopeAll) != slices.Contains(scopes, ScopeAll) {
+			t.Fatalf("scopes %q grant * = %v", scopes, grants(scopes, ScopeAll))
+		}
+	})
+}
+
+// TestREADMEListsEveryScope keeps the README's scope table true to the
+// vocabulary.
+func TestREADMEListsEveryScope(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Scopes {
+		if row := "| `" + s.Name + "` | " + s.Description + " |"; !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no scope row starting %q", row)
 		}
 	}
 }

@@ -82,6 +82,17 @@ func TestKeyScopes(t *testing.T) {
 			t.Errorf("the first key (made without --scope) has %v, want *", first.Scopes)
 		}
 
+		// Nor change or revoke a key that holds more than it.
+		if _, err := keyAdmin.RevokeAPIKey(t.Context(), keys.Data[0].ID); apiError(t, err).Status != http.StatusForbidden {
+			t.Errorf("keys:admin tenants:write key revoking the * key: %v, want 403", err)
+		}
+		if _, err := keyAdmin.UpdateAPIKey(t.Context(), keys.Data[0].ID, client.UpdateAPIKeyParams{RateLimit: client.Ptr(int64(1))}); apiError(t, err).Status != http.StatusForbidden {
+			t.Errorf("keys:admin tenants:write key changing the * key: %v, want 403", err)
+		}
+		if _, err := keyAdmin.RevokeAPIKey(t.Context(), minted.ID); err != nil {
+			t.Errorf("keys:admin tenants:write key revoking the tenants:read key it made: %v", err)
+		}
+
 		// Introspecting OAuth tokens needs oauth:read and no tenant
 		// restriction: tokens are the installation's.
 		oauthReader := createKey(t, e.opts, "--scope", "oauth:read")

@@ -206,6 +206,10 @@ func HandleUpdate(keys *Keys) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
+			if err := mayManage(r.Context(), keys, kid); err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
 			key, err := keys.Update(r.Context(), kid, req.Name, req.RateLimit)
 			if err != nil {
 				httpapi.Error(w, r, err)
@@ -216,6 +220,22 @@ func HandleUpdate(keys *Keys) httpapi.Endpoint {
 	}
 }
 
+// mayManage refuses changing or revoking a key that holds more than the
+// calling key, which could not have made it either: a lesser keys:admin key
+// cannot revoke the installation's own key, nor lift a stronger key's rate
+// limit. A key's scopes and tenant never change, so checking first is enough.
+func mayManage(ctx context.Context, keys *Keys, keyID string) error {
+	caller, _ := KeyFrom(ctx)
+	target, err := keys.Key(ctx, keyID)
+	if err != nil {
+		return err
+	}
+	if caller.Covers(target.Scopes, target.TenantID) != nil {
+		return apperr.Errorf(apperr.Forbidden, "API key %s holds more than this key, so this key cannot change or revoke it", keyID)
+	}
+	return nil
+}
+
 // HandleRevoke revokes a key.
 func HandleRevoke(keys *Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
@@ -224,6 +244,10 @@ func HandleRevoke(keys *Keys) httpapi.Endpoint {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			kid, err := keyID(r)
 			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			if err := mayManage(r.Context(), keys, kid); err != nil {
 				httpapi.Error(w, r, err)
 				return
 			}

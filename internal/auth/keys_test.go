@@ -64,7 +64,19 @@ func TestWatchSeesOtherNodesRevocation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * changePoll)                            // b's watcher has seen the version before the revocation
+		// Wait for b's watcher to read the version before the revocation (its
+		// first read empties the cache: gen moves).
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			b.mu.Lock()
+			polled := b.gen > 0
+			b.mu.Unlock()
+			if polled {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("b's watcher never read the change version")
+			}
+		}
 		if _, err := b.Authenticate(ctx, token); err != nil { // now cached on b
 			t.Fatal(err)
 		}

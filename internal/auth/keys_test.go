@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
+	"slices"
 	"testing"
 	"time"
 
@@ -96,6 +97,29 @@ func TestWatchSeesOtherNodesRevocation(t *testing.T) {
 				t.Fatalf("the other node still accepts the key %v after its revocation", time.Since(revoked))
 			}
 			time.Sleep(5 * time.Millisecond)
+		}
+	})
+}
+
+// TestExistingKeysKeepEverything: a key stored before scopes existed (a row
+// without them) holds "*" and no tenant, as it did.
+func TestExistingKeysKeepEverything(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		ctx := t.Context()
+		db := d.Open(t)
+		token := TokenPrefix + "made-before-scopes"
+		hash := sha256.Sum256([]byte(token))
+		if _, err := db.Exec(ctx, "INSERT INTO api_keys (id, name, token_hash, token_hint, created_at) VALUES (?, ?, ?, ?, ?)",
+			"key_old", "old", hash[:], "pbk_made…", db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		key, err := NewKeys(db).Authenticate(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(key.Scopes, []string{ScopeAll}) || key.TenantID != nil || !key.Allows("keys:admin") {
+			t.Errorf("old key: scopes %v, tenant %v", key.Scopes, key.TenantID)
 		}
 	})
 }

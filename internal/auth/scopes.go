@@ -93,9 +93,9 @@ func grants(held []string, need string) bool {
 // Allows reports whether the key holds scope need.
 func (k Key) Allows(need string) bool { return grants(k.Scopes, need) }
 
-// Covers reports whether the key may mint a key with the given scopes and
-// tenant: one with no more scopes than its own, and restricted to its tenant
-// when it is restricted itself.
+// Covers returns a 403 error unless the key holds at least what a key with
+// the given scopes and tenant holds: no scope it lacks, and its tenant when
+// it is restricted itself. A key may make, change and revoke only such keys.
 func (k Key) Covers(scopes []string, tenantID *string) error {
 	for i, s := range scopes {
 		if !k.Allows(s) { // only ScopeAll grants ScopeAll

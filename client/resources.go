@@ -14,6 +14,8 @@ type APIKey struct {
 	Name      string     `json:"name"`
 	Hint      string     `json:"hint"`
 	RateLimit *int64     `json:"rate_limit"`
+	Scopes    []string   `json:"scopes"`
+	TenantID  *string    `json:"tenant_id"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at"`
 }
@@ -29,6 +31,12 @@ type CreateAPIKeyParams struct {
 	Name string `json:"name"`
 	// RateLimit is the key's own requests per window; nil uses the default.
 	RateLimit *int64 `json:"rate_limit,omitempty"`
+	// Scopes the key holds; nil gives it the calling key's own. A key cannot
+	// grant more than it holds.
+	Scopes []string `json:"scopes,omitempty"`
+	// TenantID restricts the key to one tenant; nil gives it the calling
+	// key's restriction, if any.
+	TenantID *string `json:"tenant_id,omitempty"`
 }
 
 // UpdateAPIKeyParams change a key; nil fields stay as they are. A RateLimit

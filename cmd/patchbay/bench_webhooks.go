@@ -28,6 +28,7 @@ import (
 
 	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/vault"
@@ -394,7 +395,7 @@ func (b webhookBench) measure(ctx context.Context, rc *receivers, stdout, stderr
 		res.store = "PostgreSQL " + a.DB.Location()
 	}
 	fmt.Fprintf(stdout, "store: %s\n", res.store)
-	_, key, err := a.Keys.Create(ctx, "bench", nil)
+	_, key, err := a.Keys.Create(ctx, auth.NewKey{Name: "bench", Scopes: []string{auth.ScopeAll}})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -51,6 +52,12 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	loader := config.Register(fs, settings...)
 	name := fs.String("name", "", "the key's name (create)")
 	rateLimit := fs.Int64("rate-limit", 0, "the key's own requests per window; 0 uses the default (create)")
+	var scopes []string
+	fs.Func("scope", "a scope the key holds, repeatable or space/comma-separated; default * (everything) (create)", func(v string) error {
+		scopes = append(scopes, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })...)
+		return nil
+	})
+	tenant := fs.String("tenant", "", "restrict the key to this tenant's objects (create)")
 	positional, err := parseInterspersed(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -76,11 +83,19 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			if *rateLimit > 0 {
 				limit = rateLimit
 			}
-			key, secret, err := auth.NewKeys(db).Create(ctx, *name, limit)
+			nk := auth.NewKey{Name: *name, RateLimit: limit, Scopes: scopes}
+			if len(nk.Scopes) == 0 {
+				nk.Scopes = []string{auth.ScopeAll}
+			}
+			if *tenant != "" {
+				nk.TenantID = tenant
+			}
+			key, secret, err := auth.NewKeys(db).Create(ctx, nk)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "Created API key %s (%s). It is shown only this once:\n%s\n", key.ID, key.Name, secret)
+			fmt.Fprintf(stdout, "Created API key %s (%s) with scopes %s%s. It is shown only this once:\n%s\n",
+				key.ID, key.Name, strings.Join(key.Scopes, " "), tenantNote(key), secret)
 			return nil
 		}
 	case "list":
@@ -152,9 +167,17 @@ func rotateKEK(ctx context.Context, cfg config.Config, db *store.DB, stdout io.W
 	return fmt.Errorf("values sealed with an old key kept appearing over %d passes (%d resealed): some node still runs without the new --encryption-key; restart every node with it, then run rotate-kek again", passes, total)
 }
 
+// tenantNote says which tenant a key is restricted to, if any.
+func tenantNote(k auth.Key) string {
+	if k.TenantID == nil {
+		return ""
+	}
+	return ", restricted to tenant " + *k.TenantID
+}
+
 func listKeys(ctx context.Context, keys *auth.Keys, stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tHINT\tRATE LIMIT\tCREATED\tREVOKED")
+	fmt.Fprintln(tw, "ID\tNAME\tHINT\tSCOPES\tTENANT\tRATE LIMIT\tCREATED\tREVOKED")
 	page := httpapi.Page{Limit: httpapi.PageLimitMax}
 	for {
 		list, err := keys.List(ctx, page)
@@ -166,14 +189,18 @@ func listKeys(ctx context.Context, keys *auth.Keys, stdout io.Writer) error {
 			list = list[:page.Limit]
 		}
 		for _, k := range list {
-			limit, revoked := "default", "-"
+			limit, revoked, tenant := "default", "-", "-"
+			if k.TenantID != nil {
+				tenant = *k.TenantID
+			}
 			if k.RateLimit != nil {
 				limit = strconv.FormatInt(*k.RateLimit, 10)
 			}
 			if k.RevokedAt != nil {
 				revoked = k.RevokedAt.Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Hint, limit, k.CreatedAt.Format(time.RFC3339), revoked)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Hint, strings.Join(k.Scopes, ","), tenant,
+				limit, k.CreatedAt.Format(time.RFC3339), revoked)
 		}
 		if !more {
 			break

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 
 	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/config"
 )
 
@@ -90,7 +91,7 @@ func createDevKey(ctx context.Context, a *app.App, addr string, stdout io.Writer
 	if err != nil || n > 0 {
 		return err
 	}
-	_, secret, err := a.Keys.Create(ctx, "dev", nil)
+	_, secret, err := a.Keys.Create(ctx, auth.NewKey{Name: "dev", Scopes: []string{auth.ScopeAll}})
 	if err != nil {
 		return err
 	}

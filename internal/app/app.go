@@ -320,6 +320,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching()
 	go a.connect.WatchProviders(watchCtx)
+	if a.cfg.Role != config.RoleWorker { // workers authenticate no one
+		go a.Keys.Watch(watchCtx) // changes to keys made on other nodes
+	}
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,

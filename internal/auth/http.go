@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/tenants"
 )
 
 // RequireKey rejects requests without a valid admin API key with 401 and a
@@ -31,7 +32,11 @@ func RequireKey(keys *Keys) func(http.Handler) http.Handler {
 			if info := httpapi.InfoFrom(r.Context()); info != nil {
 				info.APIKeyID = key.ID
 			}
-			next.ServeHTTP(w, r.WithContext(WithKey(r.Context(), key)))
+			ctx := WithKey(r.Context(), key)
+			if key.TenantID != nil {
+				ctx = tenants.Restrict(ctx, *key.TenantID)
+			}
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }
@@ -49,12 +54,22 @@ type createKeyRequest struct {
 	Name string `json:"name"`
 	// RateLimit overrides the default requests per window for this key.
 	RateLimit *int64 `json:"rate_limit,omitempty"`
+	// Scopes default to the calling key's own.
+	Scopes []string `json:"scopes,omitempty"`
+	// TenantID restricts the key to one tenant; it defaults to the calling
+	// key's tenant.
+	TenantID *string `json:"tenant_id,omitempty"`
 }
 
 func (req createKeyRequest) Valid(context.Context) map[string]string {
-	problems := map[string]string{}
+	problems := validScopes(req.Scopes)
 	if msg := validName(req.Name); msg != "" {
 		problems["name"] = msg
+	}
+	if req.TenantID != nil {
+		if msg := tenants.ValidID(*req.TenantID); msg != "" {
+			problems["tenant_id"] = msg
+		}
 	}
 	if req.RateLimit != nil && *req.RateLimit < 1 {
 		problems["rate_limit"] = "must be at least 1"
@@ -81,7 +96,7 @@ type CreatedKey struct {
 // HandleCreate creates an API key.
 func HandleCreate(keys *Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Create an admin API key; the response holds the key, shown only once",
+		Summary: "Create an admin API key with no more scopes than the calling key (by default, the same) and restricted to its tenant if it is; the response holds the key, shown only once",
 		Request: createKeyRequest{}, Response: CreatedKey{}, Status: http.StatusCreated,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			req, err := httpapi.Decode[createKeyRequest](r)
@@ -89,7 +104,19 @@ func HandleCreate(keys *Keys) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			key, secret, err := keys.Create(r.Context(), req.Name, req.RateLimit)
+			caller, _ := KeyFrom(r.Context())
+			nk := NewKey{Name: req.Name, RateLimit: req.RateLimit, Scopes: req.Scopes, TenantID: req.TenantID}
+			if nk.Scopes == nil {
+				nk.Scopes = caller.Scopes
+			}
+			if nk.TenantID == nil {
+				nk.TenantID = caller.TenantID
+			}
+			if err := caller.Covers(nk.Scopes, nk.TenantID); err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			key, secret, err := keys.Create(r.Context(), nk)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -179,6 +206,10 @@ func HandleUpdate(keys *Keys) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
+			if err := mayManage(r.Context(), keys, kid); err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
 			key, err := keys.Update(r.Context(), kid, req.Name, req.RateLimit)
 			if err != nil {
 				httpapi.Error(w, r, err)
@@ -189,14 +220,34 @@ func HandleUpdate(keys *Keys) httpapi.Endpoint {
 	}
 }
 
+// mayManage refuses changing or revoking a key that holds more than the
+// calling key, which could not have made it either: a lesser keys:admin key
+// cannot revoke the installation's own key, nor lift a stronger key's rate
+// limit. A key's scopes and tenant never change, so checking first is enough.
+func mayManage(ctx context.Context, keys *Keys, keyID string) error {
+	caller, _ := KeyFrom(ctx)
+	target, err := keys.Key(ctx, keyID)
+	if err != nil {
+		return err
+	}
+	if caller.Covers(target.Scopes, target.TenantID) != nil {
+		return apperr.Errorf(apperr.Forbidden, "API key %s holds more than this key, so this key cannot change or revoke it", keyID)
+	}
+	return nil
+}
+
 // HandleRevoke revokes a key.
 func HandleRevoke(keys *Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary:  "Revoke an admin API key; it stops working at once on this node and within seconds on others",
+		Summary:  "Revoke an admin API key; it stops working at once on this node and within a second on the others",
 		Response: Key{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			kid, err := keyID(r)
 			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			if err := mayManage(r.Context(), keys, kid); err != nil {
 				httpapi.Error(w, r, err)
 				return
 			}

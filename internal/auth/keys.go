@@ -12,12 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/ttlcache"
 )
 
@@ -32,19 +34,40 @@ type Key struct {
 	// Hint is the start of the key, enough to tell keys apart.
 	Hint string `json:"hint"`
 	// RateLimit overrides the installation's requests per window for this key.
-	RateLimit *int64     `json:"rate_limit"`
+	RateLimit *int64 `json:"rate_limit"`
+	// Scopes are what the key may do (see Scopes); "*" is everything.
+	Scopes []string `json:"scopes"`
+	// TenantID restricts the key to one tenant's objects; nil reaches all.
+	TenantID  *string    `json:"tenant_id"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at"`
 }
 
-// cacheTTL bounds how long another node may keep accepting a revoked key.
-// Revoking on a node takes effect there at once.
-const cacheTTL = 5 * time.Second
+// A node keeps valid keys in a cache, so authenticating needs no query. A
+// change to a key (revocation, rename, rate limit) bumps a version in the
+// database in the same transaction; every node polls that version every
+// changePoll (one cheap single-row read) and empties its cache when it
+// moves, so a revocation holds on every node within about changePoll.
+// cacheTTL is the backstop should polling stall.
+const (
+	changePoll = 200 * time.Millisecond
+	cacheTTL   = 5 * time.Second
+)
 
 // Keys creates, lists, revokes and checks API keys.
 type Keys struct {
 	db    *store.DB
 	cache *ttlcache.Cache[[sha256.Size]byte, Key] // by the token's hash
+
+	// mu orders cache insertions against invalidations: an authentication
+	// caches what it read only if no invalidation happened since before its
+	// read, so one in flight during a revocation cannot put the revoked key
+	// back.
+	mu  sync.Mutex
+	gen uint64 // counts invalidations
+	// afterLookup, when set (by tests), runs between an authentication's
+	// database read and its cache insertion.
+	afterLookup func()
 }
 
 // NewKeys returns the API key service.
@@ -52,17 +75,39 @@ func NewKeys(db *store.DB) *Keys {
 	return &Keys{db: db, cache: ttlcache.New[[sha256.Size]byte, Key](cacheTTL)}
 }
 
+// NewKey is what a new key is made of.
+type NewKey struct {
+	Name      string
+	RateLimit *int64
+	Scopes    []string // at least one
+	TenantID  *string
+}
+
 // Create makes a key and returns it with its secret, which is not kept.
-func (k *Keys) Create(ctx context.Context, name string, rateLimit *int64) (Key, string, error) {
+// Callers check who may make it (Key.Covers); Create checks the scopes are
+// known.
+func (k *Keys) Create(ctx context.Context, nk NewKey) (Key, string, error) {
+	if len(nk.Scopes) == 0 {
+		return Key{}, "", apperr.InvalidFields(map[string]string{"scopes": "must list at least one scope"})
+	}
+	if problems := validScopes(nk.Scopes); len(problems) > 0 {
+		return Key{}, "", apperr.InvalidFields(problems)
+	}
+	if nk.TenantID != nil {
+		if msg := tenants.ValidID(*nk.TenantID); msg != "" {
+			return Key{}, "", apperr.InvalidFields(map[string]string{"tenant_id": msg})
+		}
+	}
 	var raw [32]byte
 	rand.Read(raw[:])
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	hash := sha256.Sum256([]byte(token))
-	key := Key{ID: id.New("key"), Name: name, Hint: token[:len(TokenPrefix)+6] + "…", RateLimit: rateLimit}
+	key := Key{ID: id.New("key"), Name: nk.Name, Hint: token[:len(TokenPrefix)+6] + "…", RateLimit: nk.RateLimit,
+		Scopes: nk.Scopes, TenantID: nk.TenantID}
 	err := k.db.WithTx(ctx, func(tx *store.Tx) error {
 		key.CreatedAt = tx.Now()
-		_, err := tx.Exec(ctx, "INSERT INTO api_keys (id, name, token_hash, token_hint, rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			key.ID, key.Name, hash[:], key.Hint, rateLimit, key.CreatedAt)
+		_, err := tx.Exec(ctx, "INSERT INTO api_keys (id, name, token_hash, token_hint, rate_limit, scopes, tenant_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			key.ID, key.Name, hash[:], key.Hint, key.RateLimit, joinScopes(key.Scopes), key.TenantID, key.CreatedAt)
 		return err
 	})
 	if err != nil {
@@ -71,15 +116,17 @@ func (k *Keys) Create(ctx context.Context, name string, rateLimit *int64) (Key, 
 	return key, token, nil
 }
 
-const keyColumns = "id, name, token_hint, rate_limit, created_at, revoked_at"
+const keyColumns = "id, name, token_hint, rate_limit, scopes, tenant_id, created_at, revoked_at"
 
-func scanKey(s store.Scanner) (Key, error) {
+func scanKey(s store.Scanner, extra ...any) (Key, error) {
 	var key Key
 	var limit sql.NullInt64
-	err := s.Scan(&key.ID, &key.Name, &key.Hint, &limit, &key.CreatedAt, &key.RevokedAt)
+	var scopes string
+	err := s.Scan(append([]any{&key.ID, &key.Name, &key.Hint, &limit, &scopes, &key.TenantID, &key.CreatedAt, &key.RevokedAt}, extra...)...)
 	if limit.Valid {
 		key.RateLimit = &limit.Int64
 	}
+	key.Scopes = splitScopes(scopes)
 	return key, err
 }
 
@@ -129,10 +176,12 @@ func (k *Keys) Update(ctx context.Context, keyID string, name *string, rateLimit
 				key.RateLimit = nil
 			}
 		}
-		_, err = tx.Exec(ctx, "UPDATE api_keys SET name = ?, rate_limit = ? WHERE id = ?", key.Name, key.RateLimit, keyID)
-		return key, err
+		if _, err = tx.Exec(ctx, "UPDATE api_keys SET name = ?, rate_limit = ? WHERE id = ?", key.Name, key.RateLimit, keyID); err != nil {
+			return Key{}, err
+		}
+		return key, changed(ctx, tx)
 	})
-	k.forget(keyID)
+	k.invalidate() // after the commit, so no read before it is cached
 	return key, err
 }
 
@@ -142,13 +191,16 @@ func (k *Keys) Revoke(ctx context.Context, keyID string) (Key, error) {
 		if _, err := tx.Exec(ctx, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), keyID); err != nil {
 			return Key{}, err
 		}
+		if err := changed(ctx, tx); err != nil {
+			return Key{}, err
+		}
 		key, err := scanKey(tx.QueryRow(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id = ?", keyID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return Key{}, apperr.Errorf(apperr.NotFound, "API key %s not found", keyID)
 		}
 		return key, err
 	})
-	k.forget(keyID)
+	k.invalidate() // after the commit, so no read before it is cached
 	return key, err
 }
 
@@ -174,12 +226,12 @@ func (k *Keys) Authenticate(ctx context.Context, token string) (Key, error) {
 	if key, ok := k.cache.Get(hash); ok {
 		return key, nil
 	}
+	k.mu.Lock()
+	gen := k.gen
+	k.mu.Unlock()
 
 	var stored []byte
-	var key Key
-	var limit sql.NullInt64
-	err := k.db.QueryRow(ctx, "SELECT "+keyColumns+", token_hash FROM api_keys WHERE token_hash = ?", hash[:]).
-		Scan(&key.ID, &key.Name, &key.Hint, &limit, &key.CreatedAt, &key.RevokedAt, &stored)
+	key, err := scanKey(k.db.QueryRow(ctx, "SELECT "+keyColumns+", token_hash FROM api_keys WHERE token_hash = ?", hash[:]), &stored)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Key{}, errBadToken
@@ -188,16 +240,56 @@ func (k *Keys) Authenticate(ctx context.Context, token string) (Key, error) {
 	case subtle.ConstantTimeCompare(stored, hash[:]) != 1 || key.RevokedAt != nil:
 		return Key{}, errBadToken
 	}
-	if limit.Valid {
-		key.RateLimit = &limit.Int64
+	if k.afterLookup != nil {
+		k.afterLookup()
 	}
-	k.cache.Put(hash, key)
+	k.mu.Lock()
+	if k.gen == gen {
+		k.cache.Put(hash, key)
+	}
+	k.mu.Unlock()
 	return key, nil
 }
 
-// forget drops a key from this node's cache after a change.
-func (k *Keys) forget(keyID string) {
-	k.cache.ForgetFunc(func(key Key) bool { return key.ID == keyID })
+// invalidate empties this node's cache after a change to any key. Changes
+// are rare, so forgetting every key costs one query per key in use.
+func (k *Keys) invalidate() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.gen++
+	k.cache.ForgetFunc(func(Key) bool { return true })
+}
+
+// changed records a change to a key in tx, for every node's Watch to see.
+func changed(ctx context.Context, tx *store.Tx) error {
+	_, err := tx.Exec(ctx, "UPDATE api_key_changes SET version = version + 1 WHERE id = 1")
+	return err
+}
+
+// Watch polls the key change version every changePoll until ctx is done, and
+// empties this node's cache whenever it moves, or cannot be read: then no
+// cached key can be vouched for.
+func (k *Keys) Watch(ctx context.Context) {
+	tick := time.NewTicker(changePoll)
+	defer tick.Stop()
+	last := int64(-1)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var version int64
+		if err := k.db.QueryRow(ctx, "SELECT version FROM api_key_changes WHERE id = 1").Scan(&version); err != nil {
+			k.invalidate()
+			last = -1
+			continue
+		}
+		if version != last {
+			k.invalidate()
+			last = version
+		}
+	}
 }
 
 type keyCtx struct{}

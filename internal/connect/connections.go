@@ -15,6 +15,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 )
 
 // Connection statuses.
@@ -177,7 +178,7 @@ func (s *Service) scanConnections(rows *sql.Rows) ([]Connection, error) {
 
 func (s *Service) connection(ctx context.Context, q store.Querier, connectionID string) (Connection, error) {
 	c, err := s.scanConnection(q.QueryRow(ctx, "SELECT "+connectionColumns+" FROM connections WHERE id = ?", connectionID))
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !tenants.Visible(ctx, c.TenantID) {
 		return Connection{}, apperr.Errorf(apperr.NotFound, "connection %s not found", connectionID)
 	}
 	return c, err
@@ -195,6 +196,10 @@ type ConnectionFilter struct {
 
 // ListConnections returns a page of connections ordered by ID.
 func (s *Service) ListConnections(ctx context.Context, f ConnectionFilter, page httpapi.Page) ([]Connection, error) {
+	var err error
+	if f.TenantID, err = tenants.Own(ctx, f.TenantID); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, "SELECT "+connectionColumns+` FROM connections WHERE id > ?
 		AND (? = '' OR tenant_id = ?) AND (? = '' OR end_user_id = ?) ORDER BY id LIMIT ?`,
 		page.After, f.TenantID, f.TenantID, f.EndUserID, f.EndUserID, page.Limit+1)

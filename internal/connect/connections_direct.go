@@ -30,6 +30,10 @@ type DirectConnection struct {
 // CreateConnection checks a direct connection's credentials with the
 // provider (for client credentials, by getting a token) and stores it.
 func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Connection, error) {
+	var err error
+	if dc.TenantID, err = tenants.Own(ctx, dc.TenantID); err != nil {
+		return Connection{}, err
+	}
 	in, err := s.integrationWithSecret(ctx, dc.IntegrationID)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return Connection{}, apperr.InvalidFields(map[string]string{"integration_id": "no integration " + dc.IntegrationID})
@@ -122,8 +126,8 @@ type createConnectionRequest struct {
 	Values        map[string]string `json:"values,omitempty"`
 }
 
-func (req createConnectionRequest) Valid(context.Context) map[string]string {
-	return ownerProblems(req.TenantID, req.EndUserID, req.IntegrationID, req.Scopes)
+func (req createConnectionRequest) Valid(ctx context.Context) map[string]string {
+	return ownerProblems(ctx, req.TenantID, req.EndUserID, req.IntegrationID, req.Scopes)
 }
 
 // HandleConnectionCreate creates a connection without the browser flow.

@@ -77,6 +77,10 @@ type CreatedSession struct {
 // CreateSession starts a connect flow. The token is shown only now and
 // stored as its SHA-256.
 func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSession, error) {
+	var err error
+	if ns.TenantID, err = tenants.Own(ctx, ns.TenantID); err != nil {
+		return CreatedSession{}, err
+	}
 	in, err := s.Integration(ctx, ns.IntegrationID)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return CreatedSession{}, apperr.InvalidFields(map[string]string{"integration_id": "no integration " + ns.IntegrationID})

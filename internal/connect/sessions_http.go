@@ -54,8 +54,8 @@ type createSessionRequest struct {
 	ConnectionID string `json:"connection_id,omitempty"`
 }
 
-func (req createSessionRequest) Valid(context.Context) map[string]string {
-	p := ownerProblems(req.TenantID, req.EndUserID, req.IntegrationID, req.Scopes)
+func (req createSessionRequest) Valid(ctx context.Context) map[string]string {
+	p := ownerProblems(ctx, req.TenantID, req.EndUserID, req.IntegrationID, req.Scopes)
 	if u, err := url.Parse(req.ReturnURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" || len(req.ReturnURL) > 2000 {
 		p["return_url"] = "must be an absolute http(s) URL without a fragment, at most 2000 bytes"
 	}
@@ -64,11 +64,14 @@ func (req createSessionRequest) Valid(context.Context) map[string]string {
 
 // ownerProblems checks whom a new connection is for (a tenant, an end user)
 // and what it is for (an integration, scopes): the fields a connect session
-// and a direct connection share.
-func ownerProblems(tenantID, endUserID, integrationID string, scopes []string) map[string]string {
+// and a direct connection share. A key restricted to a tenant may leave the
+// tenant out: it is the key's.
+func ownerProblems(ctx context.Context, tenantID, endUserID, integrationID string, scopes []string) map[string]string {
 	p := map[string]string{}
-	if msg := tenants.ValidID(tenantID); msg != "" {
-		p["tenant_id"] = msg
+	if _, restricted := tenants.RestrictedTo(ctx); tenantID != "" || !restricted {
+		if msg := tenants.ValidID(tenantID); msg != "" {
+			p["tenant_id"] = msg
+		}
 	}
 	if endUserID == "" || len(endUserID) > 200 || hasControl(endUserID) {
 		p["end_user_id"] = "must be 1 to 200 bytes without control characters: the SaaS's own ID for the user (or the tenant, for a client's own token)"

@@ -15,6 +15,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 )
 
 // Sync modes.
@@ -333,7 +334,9 @@ func (s *Service) CreateSync(ctx context.Context, sp SyncParams) (Sync, error) {
 	sy := Sync{ID: id.New("sync"), Mode: SyncFull, IntervalSeconds: int(SyncIntervalDefault.Seconds())}
 	if len(p) == 0 {
 		c, err := s.connection(ctx, s.db, *sp.ConnectionID)
-		if apperr.CodeOf(err) == apperr.NotFound {
+		if _, restricted := tenants.RestrictedTo(ctx); restricted && err != nil {
+			return Sync{}, err // 404, as for every object outside the caller's tenant
+		} else if apperr.CodeOf(err) == apperr.NotFound {
 			p["connection_id"] = "no connection " + *sp.ConnectionID
 		} else if err != nil {
 			return Sync{}, err
@@ -407,7 +410,7 @@ func scanSync(sc store.Scanner, now time.Time) (Sync, error) {
 
 func (s *Service) sync(ctx context.Context, q store.Querier, syncID string) (Sync, error) {
 	sy, err := scanSync(q.QueryRow(ctx, "SELECT "+syncColumns+" FROM syncs WHERE id = ?", syncID), s.db.Now())
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !tenants.Visible(ctx, sy.TenantID) {
 		return Sync{}, apperr.Errorf(apperr.NotFound, "sync %s not found", syncID)
 	}
 	return sy, err
@@ -425,6 +428,10 @@ type SyncFilter struct {
 
 // ListSyncs returns a page of syncs ordered by ID.
 func (s *Service) ListSyncs(ctx context.Context, f SyncFilter, page httpapi.Page) ([]Sync, error) {
+	var err error
+	if f.TenantID, err = tenants.Own(ctx, f.TenantID); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, "SELECT "+syncColumns+` FROM syncs WHERE id > ?
 		AND (? = '' OR tenant_id = ?) AND (? = '' OR connection_id = ?) ORDER BY id LIMIT ?`,
 		page.After, f.TenantID, f.TenantID, f.ConnectionID, f.ConnectionID, page.Limit+1)
@@ -497,6 +504,9 @@ func (s *Service) UpdateSync(ctx context.Context, syncID string, sp SyncParams) 
 // DeleteSync deletes a sync with its runs and records. A run in progress
 // notices at its next page and stops.
 func (s *Service) DeleteSync(ctx context.Context, syncID string) error {
+	if _, err := s.sync(ctx, s.db, syncID); err != nil { // another tenant's is not found
+		return err
+	}
 	res, err := s.db.Exec(ctx, "DELETE FROM syncs WHERE id = ?", syncID)
 	if err != nil {
 		return fmt.Errorf("delete sync: %w", err)

@@ -134,6 +134,9 @@ func (s *Service) Events(ctx context.Context, sourceID string, f EventFilter, pa
 
 // Event returns one event of a source.
 func (s *Service) Event(ctx context.Context, sourceID, eventID string) (Event, error) {
+	if err := s.checkSource(ctx, sourceID); err != nil {
+		return Event{}, err
+	}
 	e, err := scanEvent(s.db.QueryRow(ctx, "SELECT "+eventColumns+eventFrom+" WHERE e.source_id = ? AND e.id = ?", sourceID, eventID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Event{}, apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
@@ -227,6 +230,9 @@ func HandleEventGet(s *Service) httpapi.Endpoint {
 // EventBody returns an event's body exactly as the provider sent it, and the
 // Content-Type it came with (application/octet-stream if none).
 func (s *Service) EventBody(ctx context.Context, sourceID, eventID string) (string, []byte, error) {
+	if err := s.checkSource(ctx, sourceID); err != nil {
+		return "", nil, err
+	}
 	var headers string
 	var body []byte
 	var removed bool

@@ -145,6 +145,12 @@ func (s *Service) seal(src Source) ([]byte, error) {
 
 // CreateSource adds a source.
 func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) {
+	if only, restricted := tenants.RestrictedTo(ctx); restricted && src.TenantID == nil {
+		src.TenantID = &only
+	}
+	if err := restrictedSource(ctx, src); err != nil {
+		return Source{}, err
+	}
 	src.ID = id.New("src")
 	sealed, err := s.seal(src)
 	if err != nil {
@@ -223,10 +229,50 @@ func (s *Service) scanSource(sc store.Scanner) (Source, error) {
 
 func (s *Service) source(ctx context.Context, q store.Querier, sourceID string) (Source, error) {
 	src, err := s.scanSource(q.QueryRow(ctx, "SELECT "+sourceColumns+" FROM sources WHERE id = ?", sourceID))
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !tenants.Visible(ctx, src.tenant()) {
 		return Source{}, apperr.Errorf(apperr.NotFound, "source %s not found", sourceID)
 	}
 	return src, err
+}
+
+// tenant is the source's tenant, or "" for a source of none.
+func (src Source) tenant() string {
+	if src.TenantID == nil {
+		return ""
+	}
+	return *src.TenantID
+}
+
+// checkSource answers 404 for a source a caller restricted to a tenant may
+// not reach; unrestricted callers skip the read.
+func (s *Service) checkSource(ctx context.Context, sourceID string) error {
+	if _, restricted := tenants.RestrictedTo(ctx); !restricted {
+		return nil
+	}
+	_, err := s.source(ctx, s.db, sourceID)
+	return err
+}
+
+// restrictedSource refuses, for a caller restricted to a tenant, a source of
+// no tenant or another, or one whose events it would re-emit to another
+// tenant: by a JSON pointer, the event's sender would choose the tenant.
+func restrictedSource(ctx context.Context, src Source) error {
+	only, restricted := tenants.RestrictedTo(ctx)
+	switch {
+	case !restricted:
+		return nil
+	case src.TenantID == nil:
+		return apperr.Errorf(apperr.Forbidden, "this API key is restricted to tenant %s; its sources belong to that tenant", only)
+	case *src.TenantID != only:
+		return tenants.NotFound(*src.TenantID)
+	case src.Route == nil:
+		return nil
+	case src.Route.TenantPointer != "":
+		return apperr.Errorf(apperr.Forbidden, "this API key is restricted to tenant %s; its sources route events only to that tenant, not to one read from the body", only)
+	case src.Route.TenantID != only:
+		return tenants.NotFound(src.Route.TenantID)
+	}
+	return nil
 }
 
 // Source returns a source without its secrets.
@@ -240,6 +286,10 @@ func (s *Service) Source(ctx context.Context, sourceID string) (Source, error) {
 
 // ListSources returns a page of sources ordered by ID.
 func (s *Service) ListSources(ctx context.Context, tenantID string, page httpapi.Page) ([]Source, error) {
+	tenantID, err := tenants.Own(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
 	where, args := "id > ?", []any{page.After}
 	if tenantID != "" {
 		where, args = "tenant_id = ? AND id > ?", []any{tenantID, page.After}
@@ -268,6 +318,9 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 		return Source{}, err
 	}
 	f.apply(&src)
+	if err := restrictedSource(ctx, src); err != nil {
+		return Source{}, err
+	}
 	// The forwarding endpoint is the webhooks service's; it changes first, in
 	// a transaction of its own, and the source row then records it. An
 	// endpoint made for this update goes again if the update fails.

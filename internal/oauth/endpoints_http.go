@@ -182,11 +182,15 @@ func HandleRevoke(s *Service) httpapi.Endpoint {
 }
 
 // HandleIntrospect is the introspection endpoint (RFC 7662). The SaaS's
-// resource servers call it with an admin API key; an app may call it with
-// its client credentials about its own tokens.
+// resource servers call it with an admin API key holding oauth:read and
+// restricted to no tenant (tokens are the installation's); an app may call it
+// with its client credentials about its own tokens.
+// introspectAccess is what an API key needs to introspect tokens.
+var introspectAccess = auth.InstallationAccess("oauth:read")
+
 func HandleIntrospect(s *Service, keys *auth.Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary:  "OAuth 2 token introspection (RFC 7662): authenticate with an API key (Bearer) or client credentials",
+		Summary:  "OAuth 2 token introspection (RFC 7662): authenticate with an API key holding oauth:read, restricted to no tenant (Bearer), or client credentials",
 		Response: Introspection{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var onlyApp string
@@ -196,13 +200,19 @@ func HandleIntrospect(s *Service, keys *auth.Keys) httpapi.Endpoint {
 					s.writeTokenError(w, r, err)
 					return
 				}
-				if _, err := keys.Authenticate(r.Context(), strings.TrimSpace(token)); err != nil {
+				key, err := keys.Authenticate(r.Context(), strings.TrimSpace(token))
+				if err != nil {
 					if terr := s.limitAddress(r.Context()); terr != nil { // a failed API key costs its address
 						s.writeTokenError(w, r, terr)
 						return
 					}
 					w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="invalid_token"`)
 					writeTokenJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "the API key is not valid"})
+					return
+				}
+				if err := introspectAccess.Permit(key); err != nil {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="insufficient_scope", scope="`+introspectAccess.Scope+`"`)
+					writeTokenJSON(w, http.StatusForbidden, map[string]string{"error": "insufficient_scope", "error_description": err.Error()})
 					return
 				}
 			} else {

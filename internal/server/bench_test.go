@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/tenants"
 )
 
@@ -22,7 +23,7 @@ func BenchmarkGetTenant(b *testing.B) {
 		b.Fatal(err)
 	}
 	limit := int64(1 << 40)
-	_, secret, err := d.Keys.Create(ctx, "bench", &limit)
+	_, secret, err := d.Keys.Create(ctx, auth.NewKey{Name: "bench", RateLimit: &limit, Scopes: []string{auth.ScopeAll}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/httpapi"
 )
 
@@ -64,9 +66,23 @@ func buildOpenAPI(routes []route) object {
 		"paths": paths,
 		"components": object{
 			"schemas":         schemas.defs,
-			"securitySchemes": object{"bearer": object{"type": "http", "scheme": "bearer", "description": "An admin API key (pbk_…)"}},
+			"securitySchemes": object{"bearer": object{"type": "http", "scheme": "bearer", "description": scopesDescription()}},
 		},
 	}
+}
+
+// scopesDescription describes the bearer scheme and lists every scope a key
+// may hold, which operations name in their security requirement.
+func scopesDescription() string {
+	var b strings.Builder
+	b.WriteString("An admin API key (pbk_…). Each operation names the scope it needs in its security requirement and in x-patchbay-scope. The scopes:\n")
+	for _, s := range auth.Scopes {
+		fmt.Fprintf(&b, "\n- `%s`: %s", s.Name, s.Description)
+		if len(s.Implies) > 0 {
+			fmt.Fprintf(&b, " (includes %s)", strings.Join(s.Implies, ", "))
+		}
+	}
+	return b.String()
 }
 
 // anyMethod are the methods OpenAPI can describe, under which a route
@@ -131,7 +147,12 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 	if rt.admin {
 		responses["401"] = problemResponse("Missing or invalid API key")
 		responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
-		op["security"] = []any{object{"bearer": []any{}}}
+		responses["403"] = problemResponse("The API key lacks the scope in x-patchbay-scope, or is restricted to a tenant and the route reaches none")
+		op["security"] = []any{object{"bearer": []any{rt.access.Scope}}}
+		op["x-patchbay-scope"] = rt.access.Scope
+		// Keys restricted to a tenant may call the route, reaching only
+		// their tenant's objects; other tenants' answer 404.
+		op["x-patchbay-tenant-keys"] = !rt.access.Installation
 	}
 	if rt.limited {
 		responses["429"] = object{"description": "Too many requests from this client address (a page for browsers' pages, a problem otherwise); see Retry-After"}

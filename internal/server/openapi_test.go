@@ -68,6 +68,8 @@ func TestOpenAPIComplete(t *testing.T) {
 			RequestBody *struct{}          `json:"requestBody"`
 			Responses   map[string]any     `json:"responses"`
 			Security    []map[string][]any `json:"security"`
+			Scope       string             `json:"x-patchbay-scope"`
+			TenantKeys  *bool              `json:"x-patchbay-tenant-keys"`
 		} `json:"paths"`
 		Components struct {
 			Schemas map[string]any `json:"schemas"`
@@ -117,6 +119,15 @@ func TestOpenAPIComplete(t *testing.T) {
 			if _, ok := op.Responses["429"]; ok != (r.admin || r.limited) {
 				t.Errorf("%s: 429 documented %v, route rate-limited %v", r.pattern, ok, r.admin || r.limited)
 			}
+			if r.admin {
+				scopes := op.Security[0]["bearer"]
+				if len(scopes) != 1 || scopes[0] != r.access.Scope || op.Scope != r.access.Scope || !auth.KnownScope(op.Scope) {
+					t.Errorf("%s: security scopes %v, x-patchbay-scope %q, want the route's scope %q", r.pattern, scopes, op.Scope, r.access.Scope)
+				}
+				if op.TenantKeys == nil || *op.TenantKeys == r.access.Installation {
+					t.Errorf("%s: x-patchbay-tenant-keys %v, route is installation-only %v", r.pattern, op.TenantKeys, r.access.Installation)
+				}
+			}
 		}
 	}
 	for op := range documented {
@@ -147,6 +158,31 @@ func TestOpenAPIComplete(t *testing.T) {
 				t.Errorf("%s %s without a key: %d, want 401", method, r.pattern, resp.StatusCode)
 			}
 		}
+	}
+}
+
+// TestRouteWithoutScopePanics checks that an admin route registered without a
+// scope, or with one not in the vocabulary, stops the server from starting.
+func TestRouteWithoutScopePanics(t *testing.T) {
+	t.Parallel()
+	d := testDeps(t)
+	for _, access := range []auth.Access{{}, auth.TenantAccess("webhooks:delete"), auth.InstallationAccess("")} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("registering a route with access %+v did not panic", access)
+				}
+			}()
+			newRouter(d).admin("GET /v1/unguarded", access, httpapi.Endpoint{Handler: http.NotFoundHandler()})
+		}()
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("registering a forwarded route with access %+v did not panic", access)
+				}
+			}()
+			newRouter(d).forwarded("/v1/unguarded/{path...}", access, httpapi.Endpoint{Handler: http.NotFoundHandler()})
+		}()
 	}
 }
 

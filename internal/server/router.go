@@ -18,7 +18,8 @@ import (
 type route struct {
 	pattern  string // "GET /v1/tenants/{tenant_id}"
 	endpoint httpapi.Endpoint
-	admin    bool // needs an admin API key
+	admin    bool        // needs an admin API key
+	access   auth.Access // what the key must hold, on admin routes
 	// forwarded routes pass requests on to a third party, which gets the
 	// Idempotency-Key.
 	forwarded bool
@@ -32,13 +33,14 @@ type router struct {
 	mux    *http.ServeMux
 	routes []route
 	// adminChain wraps every admin route: authenticate, rate-limit, record
-	// changes in the audit log, then apply idempotency keys, in that order
-	// (keys are scoped per API key, a request refused by the rate limit must
-	// not claim a key, and the audit log sees replayed responses as replays).
-	adminChain func(http.Handler) http.Handler
+	// changes in the audit log, check the route's access, then apply
+	// idempotency keys, in that order (keys are scoped per API key, a request
+	// refused by the rate limit must not claim a key, refusals for want of a
+	// scope are audited, and the audit log sees replayed responses as replays).
+	adminChain func(auth.Access, http.Handler) http.Handler
 	// forwardChain wraps forwarded routes: adminChain without idempotency, and
 	// an audit record that reads nothing of the third party's response.
-	forwardChain func(http.Handler) http.Handler
+	forwardChain func(auth.Access, http.Handler) http.Handler
 }
 
 func newRouter(d Deps) *router {
@@ -47,9 +49,13 @@ func newRouter(d Deps) *router {
 	idem := idempotency.Middleware(d.Idempotency)
 	record, recordForwarded := audit.Middleware(d.Audit), audit.ForwardedMiddleware(d.Audit)
 	return &router{
-		mux:          http.NewServeMux(),
-		adminChain:   func(h http.Handler) http.Handler { return requireKey(limit(record(idem(h)))) },
-		forwardChain: func(h http.Handler) http.Handler { return requireKey(limit(recordForwarded(h))) },
+		mux: http.NewServeMux(),
+		adminChain: func(a auth.Access, h http.Handler) http.Handler {
+			return requireKey(limit(record(auth.Require(a)(idem(h)))))
+		},
+		forwardChain: func(a auth.Access, h http.Handler) http.Handler {
+			return requireKey(limit(recordForwarded(auth.Require(a)(h))))
+		},
 	}
 }
 
@@ -64,19 +70,22 @@ func (rt *router) public(pattern string, e httpapi.Endpoint, limits ...func(http
 	rt.mux.Handle(pattern, named(pattern, h))
 }
 
-// admin registers a route that needs an admin API key.
-func (rt *router) admin(pattern string, e httpapi.Endpoint) {
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true})
-	rt.mux.Handle(pattern, named(pattern, rt.adminChain(e)))
+// admin registers a route that needs an admin API key granting access. A
+// route without a known scope panics, so none is served unguarded.
+func (rt *router) admin(pattern string, access auth.Access, e httpapi.Endpoint) {
+	access.Check(pattern)
+	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true, access: access})
+	rt.mux.Handle(pattern, named(pattern, rt.adminChain(access, e)))
 }
 
 // forwarded registers an admin route whose requests Patchbay forwards to a
 // third party. Its Idempotency-Key is the third party's to honour, so
 // Patchbay neither claims the key nor keeps the response, which may be large
 // and is streamed.
-func (rt *router) forwarded(pattern string, e httpapi.Endpoint) {
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true, forwarded: true})
-	rt.mux.Handle(pattern, named(pattern, rt.forwardChain(e)))
+func (rt *router) forwarded(pattern string, access auth.Access, e httpapi.Endpoint) {
+	access.Check(pattern)
+	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true, forwarded: true, access: access})
+	rt.mux.Handle(pattern, named(pattern, rt.forwardChain(access, e)))
 }
 
 // finish adds the OpenAPI document, which describes every other route and

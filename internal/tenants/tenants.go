@@ -99,14 +99,16 @@ func scan(s store.Scanner) (Tenant, error) {
 func (s *Service) Tenant(ctx context.Context, tenantID string) (Tenant, error) {
 	t, err := scan(s.db.QueryRow(ctx, "SELECT "+columns+" FROM tenants WHERE id = ? AND deleted_at IS NULL", tenantID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Tenant{}, apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
+		return Tenant{}, NotFound(tenantID)
 	}
 	return t, err
 }
 
 // List returns a page of live tenants ordered by ID.
 func (s *Service) List(ctx context.Context, page httpapi.Page) ([]Tenant, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+columns+" FROM tenants WHERE id > ? AND deleted_at IS NULL AND id NOT LIKE '!%' ORDER BY id LIMIT ?", page.After, page.Limit+1)
+	only, _ := RestrictedTo(ctx) // a restricted caller lists only its own
+	rows, err := s.db.Query(ctx, "SELECT "+columns+" FROM tenants WHERE id > ? AND (? = '' OR id = ?) AND deleted_at IS NULL AND id NOT LIKE '!%' ORDER BY id LIMIT ?",
+		page.After, only, only, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}
@@ -131,7 +133,7 @@ func (s *Service) Delete(ctx context.Context, tenantID string) error {
 			return fmt.Errorf("delete tenant: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
+			return NotFound(tenantID)
 		}
 		if _, err := s.jobs.InsertTx(ctx, tx.Tx, PurgeArgs{TenantID: tenantID}, nil); err != nil {
 			return fmt.Errorf("enqueue tenant purge: %w", err)

@@ -15,7 +15,9 @@ import (
 func addRoutes(rt *router, d Deps) {
 	rt.public("GET /healthz", handleHealthz(d.Version))
 	rt.public("GET /readyz", handleReadyz(d.DB))
-	rt.public("GET /metrics", handleMetrics(d.Metrics))
+	if !d.PrivateMetrics {
+		rt.public("GET /metrics", handleMetrics(d.Metrics))
+	}
 	if !d.AdminAPI {
 		return
 	}
@@ -35,9 +37,12 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("POST /connect/sessions/{session_id}", connect.HandleConnectSubmit(d.Connect))
 	rt.public("GET /connect/callback", connect.HandleCallback(d.Connect))
 
-	// Incoming webhooks: providers authenticate by their signatures, not API keys.
+	// Incoming webhooks: providers authenticate by their signatures, not API
+	// keys; a source with scheme none by the ingest token in its URL.
 	rt.public("POST /in/{source_id}", inbound.HandleIngest(d.Inbound))
 	rt.public("GET /in/{source_id}", inbound.HandleHandshake(d.Inbound))
+	rt.public("POST /in/{source_id}/{ingest_token}", inbound.HandleIngest(d.Inbound))
+	rt.public("GET /in/{source_id}/{ingest_token}", inbound.HandleHandshake(d.Inbound))
 
 	rt.admin("POST /v1/api-keys", auth.HandleCreate(d.Keys))
 	rt.admin("GET /v1/api-keys", auth.HandleList(d.Keys))
@@ -104,6 +109,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("POST /v1/sources/{source_id}/replay", inbound.HandleReplayFailed(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/replays/{replay_id}", inbound.HandleReplayGet(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/secret", inbound.HandleSecret(d.Inbound))
+	rt.admin("POST /v1/sources/{source_id}/ingest-token/rotate", inbound.HandleIngestTokenRotate(d.Inbound))
 
 	rt.admin("GET /v1/providers", catalog.HandleList(d.Providers))
 	rt.admin("GET /v1/providers/{provider_id}", catalog.HandleGet(d.Providers))

@@ -168,7 +168,11 @@ func (e *ConfigError) Error() string {
 // Validate reports whether c is complete and consistent, with a *ConfigError
 // naming each field at fault. [New] calls it; an API that stores configs can
 // call it on input.
-func (c Config) Validate() error {
+func (c Config) Validate() error { return c.validate(false) }
+
+// validate is Validate; loading accepts a crc handshake that could sign
+// events, which older versions stored, and [Verifier.Handshake] refuses it.
+func (c Config) validate(loading bool) error {
 	problems := map[string]string{}
 	uses, ok := schemeFields[c.Scheme]
 	if !ok {
@@ -220,7 +224,7 @@ func (c Config) Validate() error {
 		}
 	}
 
-	c.validateHandshake(problems)
+	c.validateHandshake(problems, loading)
 	if c.EventIDHeader != "" && c.EventIDPointer != "" {
 		problems["event_id_pointer"] = "set event_id_header or event_id_pointer, not both"
 	} else if _, err := parsePointer(c.EventIDPointer); err != nil {

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Handshake names how a provider checks a webhook URL with a GET request
@@ -26,6 +28,13 @@ const (
 	// HandshakeCRC: X (Twitter) sends GET ?crc_token=… and expects
 	// {"response_token": "sha256=<base64 HMAC-SHA256 of the token>"}, keyed
 	// with the first of [Config.Secrets] (the consumer secret).
+	//
+	// Anyone may ask, so the answer is an HMAC of the asker's choosing. It is
+	// allowed only with scheme hmac and a [Config.SignedContent] whose literal
+	// text has a character no crc_token may hold (such as ":" or a space), so
+	// that no answer is ever the signature of an event. X itself signs the
+	// bare body, for which crc is refused: a crc_token posted as a body with
+	// its answer as the signature would verify.
 	HandshakeCRC Handshake = "crc"
 )
 
@@ -46,17 +55,35 @@ type handshake struct {
 	kind        Handshake
 	verifyToken []byte
 	key         []byte // crc
+	// oracle is set for a crc handshake whose answers could sign events: a
+	// configuration stored before Validate refused it still loads, so that
+	// its events verify, but its handshake is never answered.
+	oracle bool
 }
 
 func newHandshake(c Config) handshake {
 	h := handshake{kind: c.Handshake, verifyToken: []byte(c.VerifyToken)}
 	if c.Handshake == HandshakeCRC {
 		h.key = []byte(c.Secrets[0])
+		h.oracle = crcSignsEvents(c)
 	}
 	return h
 }
 
-func (c Config) validateHandshake(problems map[string]string) {
+// crcSignsEvents reports whether a crc answer, the HMAC of a token, could be
+// the signature of an event: whether some event's signed content could be a
+// token. It can unless the signed content's literal text has a character
+// tokens never hold; the body and the timestamp (digits) are the sender's to
+// choose.
+func crcSignsEvents(c Config) bool {
+	if c.Scheme != SchemeHMAC {
+		return true
+	}
+	literal := strings.NewReplacer("{body}", "", "{timestamp}", "").Replace(cmp.Or(c.SignedContent, "{body}"))
+	return strings.IndexFunc(literal, func(r rune) bool { return !tokenRune(r) }) < 0
+}
+
+func (c Config) validateHandshake(problems map[string]string, loading bool) {
 	switch c.Handshake {
 	case "":
 	case HandshakeMeta:
@@ -69,8 +96,12 @@ func (c Config) validateHandshake(problems map[string]string) {
 		// sends: under a scheme that signs events the same way (stripe,
 		// github…) it would sign forged events, and under basic or api_key
 		// it would let the password be guessed offline.
-		if c.Scheme != SchemeHMAC {
+		switch {
+		case c.Scheme != SchemeHMAC:
 			problems["handshake"] = "crc is only for scheme hmac (X signs events with its own header)"
+		case crcSignsEvents(c) && !loading:
+			problems["handshake"] = "crc answers anyone with an HMAC of their token, which would sign a forged event under this signed_content: " +
+				`crc needs a signed_content whose literal text has a character tokens cannot hold, such as "v1:{body}"`
 		}
 	default:
 		problems["handshake"] = fmt.Sprintf("unknown handshake %q; want meta, echo or crc", c.Handshake)
@@ -98,6 +129,9 @@ func (v *Verifier) Handshake(req Request) (Reply, error) {
 	case HandshakeEcho:
 		return textReply(q.Get("challenge"), "challenge")
 	case HandshakeCRC:
+		if v.handshake.oracle {
+			return Reply{}, fail(ReasonBadHandshake, "crc is not answered for this source: its answers would sign forged events")
+		}
 		token := q.Get("crc_token")
 		if !plainToken(token) {
 			return Reply{}, fail(ReasonBadHandshake, "crc_token is missing or not a plain token")
@@ -123,10 +157,9 @@ func plainToken(s string) bool {
 	if s == "" || len(s) > maxChallenge {
 		return false
 	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == '~' || r == '=' || r == '+' || r == '/') {
-			return false
-		}
-	}
-	return true
+	return strings.IndexFunc(s, func(r rune) bool { return !tokenRune(r) }) < 0
+}
+
+func tokenRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == '~' || r == '=' || r == '+' || r == '/'
 }

@@ -1,10 +1,15 @@
 package verify_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchbay/patchbay/verify"
 )
@@ -14,7 +19,7 @@ func TestHandshake(t *testing.T) {
 	meta := verify.Config{Scheme: verify.SchemeGitHub, Secrets: []string{"app-secret"}, Handshake: verify.HandshakeMeta, VerifyToken: "my-verify-token"}
 	echo := verify.Config{Scheme: verify.SchemeHMAC, Secrets: []string{"s"}, Header: "X-Dropbox-Signature", Handshake: verify.HandshakeEcho}
 	crc := verify.Config{Scheme: verify.SchemeHMAC, Secrets: []string{"consumer-secret-1", "older"}, Header: "X-Twitter-Webhooks-Signature",
-		Prefix: "sha256=", Encoding: "base64", Handshake: verify.HandshakeCRC}
+		Prefix: "sha256=", Encoding: "base64", SignedContent: "v1:{body}", Handshake: verify.HandshakeCRC}
 	tests := []struct {
 		name  string
 		cfg   verify.Config
@@ -68,6 +73,12 @@ func TestHandshakeConfig(t *testing.T) {
 		{verify.Config{Scheme: verify.SchemeGitHub, Secrets: []string{"s"}, Handshake: "telepathy"}, "handshake"},
 		{verify.Config{Scheme: verify.SchemeNone, Handshake: verify.HandshakeCRC}, "handshake"},
 		{verify.Config{Scheme: verify.SchemeStripe, Secrets: []string{"whsec_x"}, Handshake: verify.HandshakeCRC}, "handshake"},
+		// Signed contents a crc_token can spell: the answer would sign an event.
+		{verify.Config{Scheme: verify.SchemeHMAC, Secrets: []string{"s"}, Header: "X-Sig", Handshake: verify.HandshakeCRC}, "handshake"},
+		{verify.Config{Scheme: verify.SchemeHMAC, Secrets: []string{"s"}, Header: "X-Sig", SignedContent: "{body}", Handshake: verify.HandshakeCRC}, "handshake"},
+		{verify.Config{Scheme: verify.SchemeHMAC, Secrets: []string{"s"}, Header: "X-Sig", SignedContent: "{timestamp}.{body}",
+			TimestampHeader: "X-Ts", Handshake: verify.HandshakeCRC}, "handshake"},
+		{verify.Config{Scheme: verify.SchemeHMAC, Secrets: []string{"s"}, Header: "X-Sig", SignedContent: "v1={body}", Handshake: verify.HandshakeCRC}, "handshake"},
 	} {
 		var cerr *verify.ConfigError
 		if err := tt.cfg.Validate(); !errors.As(err, &cerr) || cerr.Fields[tt.field] == "" {
@@ -85,7 +96,7 @@ func FuzzHandshake(f *testing.F) {
 	cfgs := []verify.Config{
 		{Scheme: verify.SchemeNone, Handshake: verify.HandshakeMeta, VerifyToken: "tok"},
 		{Scheme: verify.SchemeNone, Handshake: verify.HandshakeEcho},
-		{Scheme: verify.SchemeHMAC, Secrets: []string{"k"}, Header: "X-Sig", Handshake: verify.HandshakeCRC},
+		{Scheme: verify.SchemeHMAC, Secrets: []string{"k"}, Header: "X-Sig", SignedContent: "v1:{body}", Handshake: verify.HandshakeCRC},
 	}
 	f.Fuzz(func(t *testing.T, rawQuery string) {
 		q, _ := url.ParseQuery(rawQuery)
@@ -102,4 +113,46 @@ func FuzzHandshake(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHandshakeNoSigningOracle: no crc answer verifies as the signature of an
+// event. The configurations Validate refuses still load (older versions
+// stored them), so that their events verify, but their handshake is refused.
+func TestHandshakeNoSigningOracle(t *testing.T) {
+	t.Parallel()
+	const token = "1700000000.12345"
+	for _, tt := range []struct {
+		name   string
+		cfg    verify.Config
+		header http.Header
+		body   string
+	}{
+		{"bare body", verify.Config{Scheme: verify.SchemeHMAC, Secrets: []string{"consumer-secret"}, Header: "X-Twitter-Webhooks-Signature",
+			Prefix: "sha256=", Encoding: "base64", Handshake: verify.HandshakeCRC}, http.Header{}, token},
+		{"timestamp.body", verify.Config{Scheme: verify.SchemeHMAC, Secrets: []string{"consumer-secret"}, Header: "X-Sig", Prefix: "sha256=",
+			Encoding: "base64", SignedContent: "{timestamp}.{body}", TimestampHeader: "X-Ts", Handshake: verify.HandshakeCRC},
+			http.Header{"X-Ts": {"1700000000"}}, "12345"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.cfg.Validate(); err == nil {
+				t.Fatal("Validate accepted a crc handshake whose answers sign events")
+			}
+			v, err := verify.New(tt.cfg)
+			if err != nil {
+				t.Fatalf("New of a stored configuration: %v", err)
+			}
+			reply, err := v.Handshake(verify.Request{Query: url.Values{"crc_token": {token}}})
+			if e, ok := errors.AsType[*verify.Error](err); !ok || e.Reason != verify.ReasonBadHandshake {
+				t.Fatalf("Handshake = %+v, %v; want bad_handshake", reply, err)
+			}
+			// Its events still verify, signed as the provider signs them.
+			mac := hmac.New(sha256.New, []byte("consumer-secret"))
+			mac.Write([]byte(token))
+			tt.header.Set(tt.cfg.Header, "sha256="+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+			now := time.Unix(1700000000, 0)
+			if _, err := v.Verify(verify.Request{Header: tt.header, Body: []byte(tt.body), Now: now}); err != nil {
+				t.Errorf("Verify of a signed event = %v", err)
+			}
+		})
+	}
 }

@@ -155,9 +155,9 @@ func TestInboundIngest(t *testing.T) {
 
 		resp, body = e.do(t, "GET", "/metrics", "")
 		for _, want := range []string{
-			`patchbay_inbound_events_total{outcome="new",source="` + src.ID + `"} 2`,
-			`patchbay_inbound_events_total{outcome="duplicate",source="` + src.ID + `"} 20`,
-			`patchbay_inbound_rejected_total{reason="bad_signature",source="` + src.ID + `"} 2`,
+			`patchbay_inbound_events_total{outcome="new",scheme="stripe"} 2`,
+			`patchbay_inbound_events_total{outcome="duplicate",scheme="stripe"} 20`,
+			`patchbay_inbound_rejected_total{reason="bad_signature",scheme="stripe"} 2`,
 		} {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("metrics lack %s", want)
@@ -270,10 +270,18 @@ func TestInboundSourcesAndSlackChallenge(t *testing.T) {
 			t.Errorf("%d endpoints after a refused update (%v), want 0", endpoints, err)
 		}
 
-		// A changed source takes effect at once on the node that changed it.
+		// A changed source takes effect at once on the node that changed it;
+		// signed, it is reached by its ID, and its ingest token is gone.
 		resp, body = e.do(t, "PATCH", "/v1/sources/"+src.ID, `{"verifier":{"scheme":"api_key","header":"X-Key","secrets":["k1"]}}`)
 		if resp.StatusCode != 200 {
 			t.Fatalf("update: %d %s", resp.StatusCode, body)
+		}
+		if st, _, _ := post(t, src.IngestURL, []byte(`{}`), "X-Key", "k1"); st != 404 {
+			t.Errorf("the ingest token of a source no longer none: %d", st)
+		}
+		src.IngestURL = e.node.URL + "/in/" + src.ID
+		if !strings.Contains(string(body), `"ingest_url":"`+src.IngestURL+`"`) {
+			t.Errorf("update to api_key: %s, want ingest_url %s", body, src.IngestURL)
 		}
 		if st, _, _ := post(t, src.IngestURL, []byte(`{}`)); st != 401 {
 			t.Errorf("after requiring a key, a keyless request: %d", st)

@@ -55,6 +55,8 @@ type App struct {
 	handler  http.Handler
 	webhooks *webhooks.Service
 	connect  *connect.Service
+	// metrics serves /metrics on cfg.MetricsAddr, when that is set.
+	metrics http.Handler
 }
 
 // New opens the store, migrates it when configured to, and builds the node.
@@ -123,6 +125,14 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	reg := prometheus.NewRegistry()
 	incoming := inbound.NewService(db, v, inserter, hooks, cfg.PublicURL, reg)
+	if untokened, err := incoming.SourcesWithoutIngestToken(ctx); err != nil {
+		return nil, err
+	} else if len(untokened) > 0 {
+		// Their URL was their ID alone, which is no credential; the
+		// operator makes their new URLs (docs/inbound.md).
+		logger.Warn("sources with scheme none have no ingest token and answer 404 until one is made: "+
+			"POST /v1/sources/{source_id}/ingest-token/rotate answers with the new ingest_url", "source_ids", untokened)
+	}
 	connections, err := newConnect(cfg, logger, db, v, providers, hooks, inserter)
 	if err != nil {
 		return nil, err
@@ -173,6 +183,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		PagesRateLimit:  publicPolicy(cfg, cfg.PublicRateLimitPages),
 		IngestRateLimit: publicPolicy(cfg, cfg.PublicRateLimitIngest),
 		Metrics:         reg,
+		PrivateMetrics:  cfg.MetricsAddr != "",
 		BodyLimit:       cfg.BodyLimit,
 		Clients:         clientip.Resolver{Trusted: cfg.TrustedProxies},
 		AdminAPI:        cfg.Role != config.RoleWorker,
@@ -180,7 +191,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		DevInbox:        inbox,
 		Version:         version,
 	})
-	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections}, nil
+	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections,
+		metrics: server.MetricsHandler(reg)}, nil
 }
 
 // loadCatalog reads the built-in provider definitions and the operator's.
@@ -304,6 +316,18 @@ func (a *App) Handler() http.Handler { return a.handler }
 // within the shutdown timeout: in-flight requests finish, running jobs finish
 // (or are cancelled at the deadline and retried later, since they are durable).
 func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	if a.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on --metrics-addr %s: %w", a.cfg.MetricsAddr, err)
+		}
+		metricsSrv := &http.Server{Handler: a.metrics, ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
+		go metricsSrv.Serve(mln) //nolint:errcheck // ends with Close
+		// Served through the drain; scrapes are short and not waited for.
+		defer metricsSrv.Close() //nolint:errcheck
+		a.logger.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	if err := jobs.Start(ctx, a.jobs, a.jobsCfg); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}

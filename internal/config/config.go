@@ -35,7 +35,11 @@ const (
 
 // Config is a node's whole configuration.
 type Config struct {
-	Addr            string
+	Addr string
+	// MetricsAddr, when set, is a listener of its own for /metrics, which the
+	// main listener then does not serve: metrics stay on a private network
+	// while the API and ingest URLs face the internet.
+	MetricsAddr     string
 	DataDir         string
 	DatabaseURL     string
 	Role            Role
@@ -161,6 +165,17 @@ var settings = []setting{
 			return errors.New("must be host:port, for example 127.0.0.1:8080")
 		}
 		c.Addr = v
+		return nil
+	}},
+	{name: "metrics-addr", usage: "serve /metrics only on this address (host:port, e.g. 127.0.0.1:9090), not on --addr; empty serves it on --addr", set: func(c *Config, v string) error {
+		if v == "" {
+			c.MetricsAddr = ""
+			return nil
+		}
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return errors.New("must be host:port, for example 127.0.0.1:9090")
+		}
+		c.MetricsAddr = v
 		return nil
 	}},
 	{name: "data", def: "./patchbay-data", usage: "directory for the SQLite database (used when no database URL is set)", set: func(c *Config, v string) error {

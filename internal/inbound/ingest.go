@@ -78,12 +78,7 @@ func HandleHandshake(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Ingest URL, GET: answers the provider's URL check (Meta's hub.challenge, Dropbox's challenge, X's crc_token) as the source's verifier.handshake says",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sourceID, err := sourceFromPath(r)
-			if err != nil {
-				httpapi.Error(w, r, apperr.Errorf(apperr.NotFound, "no source at this URL"))
-				return
-			}
-			src, v, err := s.ingestSource(r.Context(), sourceID)
+			src, v, err := s.ingestSourceOf(r)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -97,14 +92,14 @@ func HandleHandshake(s *Service) httpapi.Endpoint {
 					"this source takes events by POST; set verifier.handshake for a provider that checks the URL with GET"))
 				return
 			case errors.As(err, &verr):
-				s.metrics.rejected.WithLabelValues(src.ID, string(verr.Reason)).Inc()
+				s.metrics.rejected.WithLabelValues(string(src.verifier.Scheme), string(verr.Reason)).Inc()
 				httpapi.Error(w, r, errVerification(verr))
 				return
 			case err != nil:
 				httpapi.Error(w, r, err)
 				return
 			}
-			s.metrics.events.WithLabelValues(src.ID, "challenge").Inc()
+			s.metrics.events.WithLabelValues(string(src.verifier.Scheme), "challenge").Inc()
 			w.Header().Set("Content-Type", reply.ContentType)
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			io.WriteString(w, reply.Body) //nolint:errcheck // the provider may be gone
@@ -112,14 +107,19 @@ func HandleHandshake(s *Service) httpapi.Endpoint {
 	}
 }
 
-func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+// ingestSourceOf returns the source an ingest URL names: /in/{source_id},
+// or /in/{source_id}/{ingest_token} for a source with scheme none.
+func (s *Service) ingestSourceOf(r *http.Request) (Source, *verify.Verifier, error) {
 	sourceID, err := sourceFromPath(r)
 	if err != nil {
-		httpapi.Error(w, r, apperr.Errorf(apperr.NotFound, "no source at this URL"))
-		return
+		return Source{}, nil, errNoSource
 	}
-	src, v, err := s.ingestSource(ctx, sourceID)
+	return s.ingestSource(r.Context(), sourceID, r.PathValue("ingest_token"))
+}
+
+func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	src, v, err := s.ingestSourceOf(r)
 	if err != nil {
 		httpapi.Error(w, r, err)
 		return
@@ -133,7 +133,7 @@ func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
 	res, err := v.Verify(verify.Request{Header: r.Header, Query: r.URL.Query(), Body: body, Now: now})
 	var verr *verify.Error
 	if errors.As(err, &verr) {
-		s.metrics.rejected.WithLabelValues(src.ID, string(verr.Reason)).Inc()
+		s.metrics.rejected.WithLabelValues(string(src.verifier.Scheme), string(verr.Reason)).Inc()
 		httpapi.Error(w, r, errVerification(verr))
 		return
 	} else if err != nil {
@@ -141,7 +141,7 @@ func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Challenge != "" { // Slack's url_verification: answered, not stored
-		s.metrics.events.WithLabelValues(src.ID, "challenge").Inc()
+		s.metrics.events.WithLabelValues(string(src.verifier.Scheme), "challenge").Inc()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, res.Challenge) //nolint:errcheck // the provider may be gone
 		return
@@ -155,7 +155,7 @@ func (s *Service) ingest(w http.ResponseWriter, r *http.Request) {
 	if duplicate {
 		outcome = "duplicate"
 	}
-	s.metrics.events.WithLabelValues(src.ID, outcome).Inc()
+	s.metrics.events.WithLabelValues(string(src.verifier.Scheme), outcome).Inc()
 	w.Header().Set("Content-Type", src.Response.ContentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(src.Response.Body)))
 	w.WriteHeader(src.Response.Status)

@@ -6,7 +6,11 @@ package inbound
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,8 +52,11 @@ type Source struct {
 	ID       string  `json:"id"`
 	Name     string  `json:"name"`
 	TenantID *string `json:"tenant_id"`
-	// IngestURL is the URL to give the provider.
-	IngestURL string `json:"ingest_url"`
+	// IngestURL is the URL to give the provider. A source with scheme none
+	// has no credential but its URL, whose ingest token is kept only as a
+	// hash: its ingest URL is shown when the source is made, when it becomes
+	// a none source, and when its token is rotated, and is null elsewhere.
+	IngestURL *string `json:"ingest_url"`
 	// Verifier is how requests are verified, without its secrets.
 	Verifier    verify.Config `json:"verifier"`
 	SecretCount int           `json:"secret_count"`
@@ -68,6 +75,49 @@ type Source struct {
 
 	verifier   verify.Config // with its secrets
 	endpointID string        // the forwarding endpoint, when DestinationURL is set
+	// tokenHash is the SHA-256 of a none source's ingest token; ingestToken
+	// is the token itself, only while the request that made it is answered.
+	tokenHash   []byte
+	ingestToken string
+}
+
+// IngestTokenPrefix begins every ingest token, so that one is recognised
+// where it should not be (a log, a paste).
+const IngestTokenPrefix = "pbi_"
+
+// newIngestToken gives a none source a fresh ingest token: 256 random bits,
+// of which only the hash is stored.
+func (src *Source) newIngestToken() {
+	var raw [32]byte
+	rand.Read(raw[:]) // never returns an error (crypto/rand documentation)
+	src.ingestToken = IngestTokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	sum := sha256.Sum256([]byte(src.ingestToken))
+	src.tokenHash = sum[:]
+}
+
+// syncIngestToken keeps the rule that a none source, and only a none
+// source, has an ingest token: one is made when a source becomes none.
+func (src *Source) syncIngestToken() {
+	switch {
+	case src.verifier.Scheme != verify.SchemeNone:
+		src.tokenHash, src.ingestToken = nil, ""
+	case src.tokenHash == nil:
+		src.newIngestToken()
+	}
+}
+
+// admits reports whether a request to the ingest URL with this token (""
+// for none) reaches the source: a none source needs its token, compared in
+// constant time; any other source is reached by its ID alone.
+func (src Source) admits(token string) bool {
+	if src.verifier.Scheme != verify.SchemeNone {
+		return token == ""
+	}
+	if token == "" || src.tokenHash == nil {
+		return false
+	}
+	sum := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(sum[:], src.tokenHash) == 1
 }
 
 // Route sends a source's new events on to a tenant's endpoints as outgoing
@@ -99,6 +149,9 @@ type cachedSource struct {
 	verifier *verify.Verifier
 }
 
+// metrics are labelled by scheme, never by source: a label is readable by
+// whoever scrapes /metrics, and identifiers there would map an installation's
+// sources for anyone who can reach it.
 type metrics struct {
 	events   *prometheus.CounterVec
 	rejected *prometheus.CounterVec
@@ -114,11 +167,11 @@ type jobInserter interface {
 func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, hooks *webhooks.Service, publicURL string, reg prometheus.Registerer) *Service {
 	m := &metrics{
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "patchbay_inbound_events_total", Help: "Verified incoming webhook requests by source and outcome (new, duplicate, challenge).",
-		}, []string{"source", "outcome"}),
+			Name: "patchbay_inbound_events_total", Help: "Verified incoming webhook requests by verifier scheme and outcome (new, duplicate, challenge).",
+		}, []string{"scheme", "outcome"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "patchbay_inbound_rejected_total", Help: "Incoming webhook requests that failed verification, by source and reason.",
-		}, []string{"source", "reason"}),
+			Name: "patchbay_inbound_rejected_total", Help: "Incoming webhook requests that failed verification, by verifier scheme and reason.",
+		}, []string{"scheme", "reason"}),
 	}
 	reg.MustRegister(m.events, m.rejected)
 	s := &Service{db: db, vault: v, jobs: jobs, hooks: hooks, publicURL: publicURL, metrics: m,
@@ -152,6 +205,7 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 		return Source{}, err
 	}
 	src.ID = id.New("src")
+	src.syncIngestToken()
 	sealed, err := s.seal(src)
 	if err != nil {
 		return Source{}, err
@@ -169,10 +223,10 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 		eventType, routeTenant, routePointer := src.Route.columns()
 		_, err := tx.Exec(ctx, `INSERT INTO sources (id, name, tenant_id, scheme, verifier, dedupe_window_seconds, destination_url,
 			endpoint_id, forward_header_prefix, route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body,
-			response_content_type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			response_content_type, ingest_token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			src.ID, src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
 			nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
-			src.Response.ContentType, src.CreatedAt, src.UpdatedAt)
+			src.Response.ContentType, src.tokenHash, src.CreatedAt, src.UpdatedAt)
 		return err
 	})
 	if err != nil {
@@ -194,7 +248,15 @@ func (r *Route) columns() (eventType, tenantID, pointer *string) {
 
 // present fills in what a source shows and hides its secrets.
 func (s *Service) present(src Source) Source {
-	src.IngestURL = s.publicURL + "/in/" + src.ID
+	src.IngestURL = nil
+	switch {
+	case src.verifier.Scheme != verify.SchemeNone:
+		u := s.publicURL + "/in/" + src.ID
+		src.IngestURL = &u
+	case src.ingestToken != "":
+		u := s.publicURL + "/in/" + src.ID + "/" + src.ingestToken
+		src.IngestURL = &u
+	}
 	src.Verifier = src.verifier
 	src.Verifier.Secrets, src.Verifier.VerifyToken = nil, ""
 	src.SecretCount = len(src.verifier.Secrets)
@@ -202,14 +264,15 @@ func (s *Service) present(src Source) Source {
 }
 
 const sourceColumns = `id, name, tenant_id, verifier, dedupe_window_seconds, destination_url, endpoint_id, forward_header_prefix,
-	route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body, response_content_type, created_at, updated_at`
+	route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body, response_content_type, ingest_token_hash,
+	created_at, updated_at`
 
 func (s *Service) scanSource(sc store.Scanner) (Source, error) {
 	var src Source
 	var sealed []byte
 	var eventType, routeTenant, routePointer, endpointID sql.NullString
 	err := sc.Scan(&src.ID, &src.Name, &src.TenantID, &sealed, &src.DedupeWindowSeconds, &src.DestinationURL, &endpointID, &src.ForwardHeaderPrefix,
-		&eventType, &routeTenant, &routePointer, &src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.CreatedAt, &src.UpdatedAt)
+		&eventType, &routeTenant, &routePointer, &src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.tokenHash, &src.CreatedAt, &src.UpdatedAt)
 	if err != nil {
 		return Source{}, err
 	}
@@ -321,6 +384,7 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 	if err := restrictedSource(ctx, src); err != nil {
 		return Source{}, err
 	}
+	src.syncIngestToken()
 	// The forwarding endpoint is the webhooks service's; it changes first, in
 	// a transaction of its own, and the source row then records it. An
 	// endpoint made for this update goes again if the update fails.
@@ -342,10 +406,10 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 		eventType, routeTenant, routePointer := src.Route.columns()
 		_, err = tx.Exec(ctx, `UPDATE sources SET name = ?, tenant_id = ?, scheme = ?, verifier = ?, dedupe_window_seconds = ?,
 			destination_url = ?, endpoint_id = ?, forward_header_prefix = ?, route_event_type = ?, route_tenant_id = ?, route_tenant_pointer = ?,
-			response_status = ?, response_body = ?, response_content_type = ?, updated_at = ? WHERE id = ?`,
+			response_status = ?, response_body = ?, response_content_type = ?, ingest_token_hash = ?, updated_at = ? WHERE id = ?`,
 			src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
 			nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
-			src.Response.ContentType, src.UpdatedAt, src.ID)
+			src.Response.ContentType, src.tokenHash, src.UpdatedAt, src.ID)
 		return src, err
 	})
 	if err != nil {
@@ -363,6 +427,50 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 		}
 	}
 	return s.present(src), nil
+}
+
+// RotateIngestToken gives a none source a new ingest token, which ends the
+// old one at once on this node and within seconds on the others. The answer
+// shows the new ingest URL; it is not kept.
+func (s *Service) RotateIngestToken(ctx context.Context, sourceID string) (Source, error) {
+	defer s.forget(sourceID)
+	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Source, error) {
+		src, err := s.source(ctx, tx, sourceID)
+		if err != nil {
+			return Source{}, err
+		}
+		if src.verifier.Scheme != verify.SchemeNone {
+			return Source{}, apperr.Errorf(apperr.Conflict,
+				"source %s has scheme %s: only a source with scheme none has an ingest token; its ingest URL is %s/in/%s",
+				src.ID, src.verifier.Scheme, s.publicURL, src.ID)
+		}
+		src.newIngestToken()
+		src.UpdatedAt = tx.Now()
+		if _, err := tx.Exec(ctx, "UPDATE sources SET ingest_token_hash = ?, updated_at = ? WHERE id = ?", src.tokenHash, src.UpdatedAt, src.ID); err != nil {
+			return Source{}, err
+		}
+		return s.present(src), nil
+	})
+}
+
+// SourcesWithoutIngestToken lists the sources with scheme none that have no
+// ingest token: made before tokens existed, they answer 404 at every URL
+// until RotateIngestToken gives them one.
+func (s *Service) SourcesWithoutIngestToken(ctx context.Context) ([]string, error) {
+	rows, err := s.db.Query(ctx, "SELECT id FROM sources WHERE scheme = ? AND ingest_token_hash IS NULL ORDER BY id", string(verify.SchemeNone))
+	if err != nil {
+		return nil, fmt.Errorf("sources without an ingest token: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // DeleteSource removes a source and its events; its ingest URL stops
@@ -428,9 +536,23 @@ func nullable(s string) *string {
 
 func (s *Service) forget(sourceID string) { s.cache.Forget(sourceID) }
 
-// ingestSource returns a source and its verifier for the ingest path, from
-// a short cache: the database and the decryption stay out of the hot path.
-func (s *Service) ingestSource(ctx context.Context, sourceID string) (Source, *verify.Verifier, error) {
+// errNoSource is the answer of an ingest URL that reaches no source: an
+// unknown ID, a none source without its token, or a wrong token, alike, so
+// that the answer tells nothing about which.
+var errNoSource = apperr.Errorf(apperr.NotFound, "no source at this URL")
+
+// ingestSource returns the source at an ingest URL (its ID and, for a none
+// source, its token) and its verifier, from a short cache: the database and
+// the decryption stay out of the hot path.
+func (s *Service) ingestSource(ctx context.Context, sourceID, token string) (Source, *verify.Verifier, error) {
+	src, v, err := s.cachedSource(ctx, sourceID)
+	if apperr.CodeOf(err) == apperr.NotFound || err == nil && !src.admits(token) {
+		return Source{}, nil, errNoSource
+	}
+	return src, v, err
+}
+
+func (s *Service) cachedSource(ctx context.Context, sourceID string) (Source, *verify.Verifier, error) {
 	if c, ok := s.cache.Get(sourceID); ok {
 		return c.src, c.verifier, nil
 	}

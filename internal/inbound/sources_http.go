@@ -274,3 +274,24 @@ func HandleSourceDelete(s *Service) httpapi.Endpoint {
 		}),
 	}
 }
+
+// HandleIngestTokenRotate gives a none source a new ingest token.
+func HandleIngestTokenRotate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary:  "Give a source with scheme none a new ingest token: the answer's ingest_url carries it (shown only here), and the old URL stops accepting",
+		Response: Source{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourceID, err := sourceFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			src, err := s.RotateIngestToken(r.Context(), sourceID)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, src)
+		}),
+	}
+}

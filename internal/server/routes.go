@@ -18,7 +18,9 @@ import (
 func addRoutes(rt *router, d Deps) {
 	rt.public("GET /healthz", handleHealthz(d.Version))
 	rt.public("GET /readyz", handleReadyz(d.DB))
-	rt.public("GET /metrics", handleMetrics(d.Metrics))
+	if !d.PrivateMetrics {
+		rt.public("GET /metrics", handleMetrics(d.Metrics))
+	}
 	if !d.AdminAPI {
 		return
 	}
@@ -49,9 +51,12 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("POST /connect/sessions/{session_id}", connect.HandleConnectSubmit(d.Connect), pages)
 	rt.public("GET /connect/callback", connect.HandleCallback(d.Connect), pages)
 
-	// Incoming webhooks: providers authenticate by their signatures, not API keys.
+	// Incoming webhooks: providers authenticate by their signatures, not API
+	// keys; a source with scheme none by the ingest token in its URL.
 	rt.public("POST /in/{source_id}", inbound.HandleIngest(d.Inbound), ingest)
 	rt.public("GET /in/{source_id}", inbound.HandleHandshake(d.Inbound), ingest)
+	rt.public("POST /in/{source_id}/{ingest_token}", inbound.HandleIngest(d.Inbound), ingest)
+	rt.public("GET /in/{source_id}/{ingest_token}", inbound.HandleHandshake(d.Inbound), ingest)
 
 	rt.admin("POST /v1/api-keys", install("keys:admin"), auth.HandleCreate(d.Keys))
 	rt.admin("GET /v1/api-keys", install("keys:admin"), auth.HandleList(d.Keys))
@@ -120,6 +125,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("POST /v1/sources/{source_id}/replay", tenant("inbound:write"), inbound.HandleReplayFailed(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/replays/{replay_id}", tenant("inbound:read"), inbound.HandleReplayGet(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/secret", tenant("inbound:admin"), inbound.HandleSecret(d.Inbound))
+	rt.admin("POST /v1/sources/{source_id}/ingest-token/rotate", tenant("inbound:admin"), inbound.HandleIngestTokenRotate(d.Inbound))
 
 	rt.admin("GET /v1/providers", install("connections:read"), catalog.HandleList(d.Providers))
 	rt.admin("GET /v1/providers/{provider_id}", install("connections:read"), catalog.HandleGet(d.Providers))

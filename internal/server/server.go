@@ -48,8 +48,11 @@ type Deps struct {
 	PagesRateLimit  ratelimit.Policy
 	IngestRateLimit ratelimit.Policy
 	// Metrics is the node's registry; the server adds its HTTP metrics to it
-	// and serves it at /metrics.
+	// and serves it at /metrics, unless PrivateMetrics.
 	Metrics *prometheus.Registry
+	// PrivateMetrics leaves /metrics to a listener of its own
+	// (MetricsHandler), so the main listener answers 404 there.
+	PrivateMetrics bool
 	// BodyLimit caps request bodies, in bytes (413 beyond).
 	BodyLimit int64
 	// Clients finds each request's client address.
@@ -62,6 +65,14 @@ type Deps struct {
 	// DevInbox is the webhook receiver at /dev/inbox/{name}; needed with Dev.
 	DevInbox *devinbox.Inboxes
 	Version  string
+}
+
+// MetricsHandler serves /metrics alone, for a listener of its own
+// (--metrics-addr); every other path is 404.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", handleMetrics(reg).Handler)
+	return mux
 }
 
 // NewServer returns the HTTP handler for a node.

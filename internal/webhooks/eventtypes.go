@@ -93,9 +93,12 @@ type checkEntry struct {
 	archived bool
 	// raw is the stored schema, so a refresh that finds it unchanged reuses
 	// the compiled one instead of compiling again.
-	raw     []byte
-	schema  *jsonschema.Schema // nil: any payload goes
-	fetched time.Time
+	raw    []byte
+	schema *jsonschema.Schema // nil: any payload goes, unless unusable
+	// unusable says why the stored schema cannot be compiled (over the
+	// limits, say); publishing the type is refused until it is replaced.
+	unusable string
+	fetched  time.Time
 }
 
 // checkLoad is one lookup in flight. Callers that miss the cache for a name
@@ -322,6 +325,10 @@ func (s *EventTypes) Check(ctx context.Context, name string, payload json.RawMes
 	case !utf8.Valid(payload):
 		// JSON text is UTF-8 (RFC 8259), and PostgreSQL stores nothing else.
 		return apperr.InvalidFields(map[string]string{"payload": "must be UTF-8"})
+	case e.unusable != "":
+		return &apperr.Error{Code: apperr.Unprocessable,
+			Message: fmt.Sprintf("event type %s has a stored schema that cannot be used, so no payload can be checked; replace its schema", name),
+			Fields:  map[string]string{"event_type": "has a schema that cannot be compiled: it " + e.unusable}}
 	case e.schema == nil:
 		return nil
 	}
@@ -407,17 +414,15 @@ func (s *EventTypes) load(ctx context.Context, name string, prev *checkEntry) (*
 	e.exists = true
 	switch {
 	case raw == nil:
-	case prev != nil && prev.schema != nil && bytes.Equal(prev.raw, raw):
-		e.raw, e.schema = prev.raw, prev.schema
+	case prev != nil && bytes.Equal(prev.raw, raw):
+		e.raw, e.schema, e.unusable = prev.raw, prev.schema, prev.unusable
 	default:
-		doc, msg := decodeJSONValue(raw)
-		if msg == "" {
-			e.schema, msg = compileSchema(doc)
-		}
-		if msg != "" { // it compiled when it was stored; a library upgrade could change that
-			return nil, fmt.Errorf("compile the stored schema of event type %s: %s", name, msg)
-		}
-		e.raw = raw
+		// It compiled when it was stored, but it may be from before the
+		// limits (or a library upgrade may refuse it): it then fails fast,
+		// and stays cached as unusable, rather than hold up every publish.
+		var msg string
+		e.schema, msg, _ = prepareSchema(raw, SchemaCompileTimeout)
+		e.raw, e.unusable = raw, msg
 	}
 	return e, nil
 }

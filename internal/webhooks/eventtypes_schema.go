@@ -42,15 +42,16 @@ func validEventTypeDescription(d string) string {
 // checkSchemaAndExample checks a schema and an example, either of which may be
 // absent (nil or JSON null), adds what is wrong with them to problems, and
 // returns them compacted for storage, absent ones as nil. The example must
-// match the schema when both are present.
+// match the schema when both are present. A schema over the limits is an
+// error of its own (422, schemaLimitError).
 func checkSchemaAndExample(schemaRaw, exampleRaw json.RawMessage, problems map[string]string) (json.RawMessage, json.RawMessage, error) {
 	var sch *jsonschema.Schema
 	if !absentJSON(schemaRaw) {
-		doc, msg := decodeJSONValue(schemaRaw)
-		if msg == "" {
-			sch, msg = compileSchema(doc)
-		}
-		if msg != "" {
+		var msg string
+		var limit bool
+		if sch, msg, limit = prepareSchema(schemaRaw, SchemaCompileTimeout); limit {
+			return nil, nil, schemaLimitError(msg)
+		} else if msg != "" {
 			problems["schema"] = msg
 		}
 	}

@@ -157,7 +157,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Tenants:     tenants.NewService(db, jobClient),
 		Webhooks:    hooks,
 		EventTypes:  eventTypes,
-		Idempotency: idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
+		Idempotency: idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
 		OAuth:       provider,
 		Inbound:     incoming,
 		Providers:   providers,

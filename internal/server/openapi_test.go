@@ -19,17 +19,22 @@ import (
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 func testDeps(t testing.TB) Deps {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
+	v, err := vault.New(make([]byte, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return Deps{
 		Logger:      storetest.DiscardLogger(),
 		DB:          db,
 		Keys:        auth.NewKeys(db),
 		Tenants:     tenants.NewService(db, nil),
-		Idempotency: idempotency.NewKeys(db, storetest.DiscardLogger(), time.Hour),
+		Idempotency: idempotency.NewKeys(db, v, storetest.DiscardLogger(), time.Hour),
 		Limiter:     ratelimit.NewMemory(),
 		RateLimit:   ratelimit.Policy{Limit: 1000, Window: time.Second},
 		Metrics:     prometheus.NewRegistry(),

@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -71,7 +72,15 @@ type Keys struct {
 	TTL time.Duration
 	// Lease: see LeaseDefault.
 	Lease time.Duration
+
+	// orphans are this node's claims that it could not release (the
+	// database was down), by orphanKey, to their stamps. A retry that reaches
+	// this node drops the orphan in the transaction that claims the key, so
+	// it is never refused as "in progress" because of its own failed try.
+	orphans sync.Map
 }
+
+func orphanKey(apiKeyID, key string) string { return apiKeyID + "\x00" + key }
 
 // NewKeys returns the idempotency key store; v seals stored response bodies.
 func NewKeys(db *store.DB, v *vault.Vault, logger *slog.Logger, ttl time.Duration) *Keys {
@@ -103,10 +112,17 @@ type stored struct {
 // for the other transaction and then inserts nothing, and a takeover only
 // succeeds against the lock time it read.
 func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*stored, time.Time, error) {
-	var claimed time.Time
+	var claimed, orphan time.Time
 	prior, err := store.WithTxValue(ctx, k.db, func(tx *store.Tx) (*stored, error) {
 		now := tx.Now()
 		claimed = now
+		if v, ok := k.orphans.Load(orphanKey(apiKeyID, key)); ok {
+			orphan = v.(time.Time)
+			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`,
+				apiKeyID, key, orphan); err != nil {
+				return nil, err
+			}
+		}
 		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (api_key_id, key, fingerprint, locked_at, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (api_key_id, key) DO NOTHING`,
 			apiKeyID, key, fingerprint, now, now, now.Add(k.TTL))
@@ -155,7 +171,15 @@ func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*s
 		}
 		return s, nil
 	})
-	if err != nil || prior != nil {
+	if err == nil && !orphan.IsZero() {
+		k.orphans.CompareAndDelete(orphanKey(apiKeyID, key), orphan)
+	}
+	switch {
+	case err != nil && store.IsUnavailable(err):
+		// The claim may have been committed without this node hearing so.
+		k.orphan(ctx, apiKeyID, key, claimed)
+		return nil, time.Time{}, err
+	case err != nil || prior != nil:
 		return prior, time.Time{}, err
 	}
 	return nil, claimed, nil
@@ -219,17 +243,24 @@ func (k *Keys) release(ctx context.Context, apiKeyID, key string, claimed time.T
 	return err
 }
 
-// releaseSoon releases a claim whose release just failed, trying again
-// while the lease lasts: after an outage the key is free as soon as the
-// database answers again, rather than when the lease runs out.
-func (k *Keys) releaseSoon(ctx context.Context, apiKeyID, key string, claimed time.Time) {
-	deadline := claimed.Add(k.Lease)
-	for wait := 100 * time.Millisecond; time.Now().Add(wait).Before(deadline); wait = min(2*wait, time.Second) {
-		time.Sleep(wait)
-		if k.release(ctx, apiKeyID, key, claimed) == nil {
-			return
+// orphan remembers a claim that could not be released, or may have been
+// made without the node hearing so, and keeps trying to release it while
+// its lease lasts: after an outage the key is free as soon as the database
+// answers again, on every node, rather than when the lease runs out. A
+// retry that reaches this node first releases it itself (begin).
+func (k *Keys) orphan(ctx context.Context, apiKeyID, key string, claimed time.Time) {
+	ok := orphanKey(apiKeyID, key)
+	k.orphans.Store(ok, claimed)
+	go func() {
+		defer k.orphans.CompareAndDelete(ok, claimed)
+		ctx := context.WithoutCancel(ctx)
+		for deadline := time.Now().Add(k.Lease); time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			if k.release(ctx, apiKeyID, key, claimed) == nil {
+				return
+			}
 		}
-	}
+	}()
 }
 
 // recorded reports whether a response is kept for replay: only an outcome
@@ -345,7 +376,7 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 					return
 				}
 				if err := k.release(bg, apiKey.ID, key, claimed); err != nil {
-					go k.releaseSoon(bg, apiKey.ID, key, claimed)
+					k.orphan(bg, apiKey.ID, key, claimed)
 				}
 			}()
 			next.ServeHTTP(rec, r)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -118,6 +119,7 @@ type attempt struct {
 	status      int
 	retryAfter  string
 	contentType string
+	body        string
 	err         error
 }
 
@@ -132,7 +134,7 @@ func retryingClient(ctx context.Context, budget time.Duration, send func(ctx con
 		if err == nil {
 			body, _ = io.ReadAll(resp.Body)
 			resp.Body.Close()
-			a.status, a.retryAfter, a.contentType = resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type")
+			a.status, a.retryAfter, a.contentType, a.body = resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type"), string(body)
 		}
 		seen(a)
 		if err == nil && resp.StatusCode/100 == 2 {
@@ -307,7 +309,7 @@ func TestDatabaseOutage(t *testing.T) {
 			}
 		}
 		if a.status != http.StatusServiceUnavailable && a.status/100 != 2 {
-			t.Errorf("status %d during the outage; want only 2xx and 503", a.status)
+			t.Errorf("status %d during the outage, %s after the restore; want only 2xx and 503: %s", a.status, a.at.Sub(restoredAt), a.body)
 		}
 	}
 	t.Logf("answers by status: %v; %d messages and %d incoming events acknowledged", counts, len(published), len(ingested))
@@ -364,5 +366,6 @@ func TestDatabaseOutage(t *testing.T) {
 	for _, r := range rc.requests() {
 		deliveries[r.Header.Get("Webhook-Id")]++
 	}
+	os.WriteFile("/tmp/degrade-node.log", []byte(n.Logs.String()), 0o644)
 	t.Logf("%d deliveries of %d messages (%d duplicates by webhook-id)", len(rc.requests()), len(deliveries), len(rc.requests())-len(deliveries))
 }

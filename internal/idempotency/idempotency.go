@@ -29,6 +29,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -74,13 +75,47 @@ type Keys struct {
 	Lease time.Duration
 
 	// orphans are this node's claims that it could not release (the
-	// database was down), by orphanKey, to their stamps. A retry that reaches
-	// this node drops the orphan in the transaction that claims the key, so
-	// it is never refused as "in progress" because of its own failed try.
-	orphans sync.Map
+	// database was down), by key, each by its stamp. A retry that reaches
+	// this node drops them in the transaction that claims the key, so it is
+	// never refused as "in progress" because of its own earlier tries.
+	orphans orphans
 }
 
-func orphanKey(apiKeyID, key string) string { return apiKeyID + "\x00" + key }
+// orphans is a set of claim stamps per key.
+type orphans struct {
+	mu     sync.Mutex
+	stamps map[[2]string][]time.Time
+}
+
+func (o *orphans) add(apiKeyID, key string, stamp time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.stamps == nil {
+		o.stamps = map[[2]string][]time.Time{}
+	}
+	k := [2]string{apiKeyID, key}
+	if !slices.Contains(o.stamps[k], stamp) {
+		o.stamps[k] = append(o.stamps[k], stamp)
+	}
+}
+
+func (o *orphans) remove(apiKeyID, key string, stamps ...time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := [2]string{apiKeyID, key}
+	left := slices.DeleteFunc(o.stamps[k], func(s time.Time) bool { return slices.Contains(stamps, s) })
+	if len(left) == 0 {
+		delete(o.stamps, k)
+	} else {
+		o.stamps[k] = left
+	}
+}
+
+func (o *orphans) of(apiKeyID, key string) []time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.stamps[[2]string{apiKeyID, key}])
+}
 
 // NewKeys returns the idempotency key store; v seals stored response bodies.
 func NewKeys(db *store.DB, v *vault.Vault, logger *slog.Logger, ttl time.Duration) *Keys {
@@ -112,14 +147,14 @@ type stored struct {
 // for the other transaction and then inserts nothing, and a takeover only
 // succeeds against the lock time it read.
 func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*stored, time.Time, error) {
-	var claimed, orphan time.Time
+	var claimed time.Time
+	orphaned := k.orphans.of(apiKeyID, key)
 	prior, err := store.WithTxValue(ctx, k.db, func(tx *store.Tx) (*stored, error) {
 		now := tx.Now()
 		claimed = now
-		if v, ok := k.orphans.Load(orphanKey(apiKeyID, key)); ok {
-			orphan = v.(time.Time)
+		for _, stamp := range orphaned {
 			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`,
-				apiKeyID, key, orphan); err != nil {
+				apiKeyID, key, stamp); err != nil {
 				return nil, err
 			}
 		}
@@ -171,8 +206,8 @@ func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*s
 		}
 		return s, nil
 	})
-	if err == nil && !orphan.IsZero() {
-		k.orphans.CompareAndDelete(orphanKey(apiKeyID, key), orphan)
+	if err == nil && len(orphaned) > 0 {
+		k.orphans.remove(apiKeyID, key, orphaned...)
 	}
 	switch {
 	case err != nil && store.IsUnavailable(err):
@@ -249,10 +284,9 @@ func (k *Keys) release(ctx context.Context, apiKeyID, key string, claimed time.T
 // answers again, on every node, rather than when the lease runs out. A
 // retry that reaches this node first releases it itself (begin).
 func (k *Keys) orphan(ctx context.Context, apiKeyID, key string, claimed time.Time) {
-	ok := orphanKey(apiKeyID, key)
-	k.orphans.Store(ok, claimed)
+	k.orphans.add(apiKeyID, key, claimed)
 	go func() {
-		defer k.orphans.CompareAndDelete(ok, claimed)
+		defer k.orphans.remove(apiKeyID, key, claimed)
 		ctx := context.WithoutCancel(ctx)
 		for deadline := time.Now().Add(k.Lease); time.Now().Before(deadline); {
 			time.Sleep(100 * time.Millisecond)
@@ -283,6 +317,7 @@ type claim struct {
 	stamp         time.Time
 	done          chan struct{}
 	stopped       chan struct{}
+	stopOnce      sync.Once
 }
 
 func (k *Keys) hold(ctx context.Context, apiKeyID, key string, claimed time.Time) *claim {
@@ -311,10 +346,13 @@ func (c *claim) renewLoop(ctx context.Context) {
 	}
 }
 
-// stop ends the renewals and returns the claim's last stamp.
+// stop ends the renewals and returns the claim's last stamp. It may be
+// called more than once.
 func (c *claim) stop() time.Time {
-	close(c.done)
-	<-c.stopped
+	c.stopOnce.Do(func() {
+		close(c.done)
+		<-c.stopped
+	})
 	return c.stamp
 }
 
@@ -355,8 +393,13 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 				return
 			}
 
-			rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 			held := k.hold(ctx, apiKey.ID, key, claimed)
+			rec := &recorder{ResponseWriter: w, status: http.StatusOK, failing: func() {
+				// The client may retry the moment it reads this answer,
+				// before the key is released below: a retry on this node
+				// releases it itself.
+				k.orphans.add(apiKey.ID, key, held.stop())
+			}}
 			finished := false
 			// The response has gone out, or the handler panicked; either way
 			// the key must be settled even if the client left.
@@ -377,6 +420,8 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 				}
 				if err := k.release(bg, apiKey.ID, key, claimed); err != nil {
 					k.orphan(bg, apiKey.ID, key, claimed)
+				} else {
+					k.orphans.remove(apiKey.ID, key, claimed)
 				}
 			}()
 			next.ServeHTTP(rec, r)
@@ -427,11 +472,16 @@ type recorder struct {
 	status      int
 	wroteHeader bool
 	body        bytes.Buffer
+	// failing is called before an answer that is not recorded goes out.
+	failing func()
 }
 
 func (r *recorder) WriteHeader(status int) {
 	if !r.wroteHeader {
 		r.status, r.wroteHeader = status, true
+		if !recorded(status) {
+			r.failing()
+		}
 	}
 	r.ResponseWriter.WriteHeader(status)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -366,6 +366,32 @@ func TestDatabaseOutage(t *testing.T) {
 	for _, r := range rc.requests() {
 		deliveries[r.Header.Get("Webhook-Id")]++
 	}
-	os.WriteFile("/tmp/degrade-node.log", []byte(n.Logs.String()), 0o644)
 	t.Logf("%d deliveries of %d messages (%d duplicates by webhook-id)", len(rc.requests()), len(deliveries), len(rc.requests())-len(deliveries))
+
+	// The outage is two log lines: no flood of errors from workers and
+	// queries while it lasts.
+	var down, up int
+	sc := bufio.NewScanner(strings.NewReader(n.Logs.String()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Level, Msg    string
+			OutageSeconds float64 `json:"outage_seconds"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(line.Msg, "the database is unavailable"):
+			down++
+		case line.Msg == "the database is available again":
+			up++
+			t.Logf("logged outage: %.3fs", line.OutageSeconds)
+		case line.Level == "WARN" || line.Level == "ERROR":
+			t.Errorf("logged beside the outage's two lines: %s", sc.Bytes())
+		}
+	}
+	if down != 1 || up != 1 {
+		t.Errorf("logged %d outage starts and %d ends, want 1 and 1", down, up)
+	}
 }

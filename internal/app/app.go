@@ -54,6 +54,7 @@ type App struct {
 	handler  http.Handler
 	webhooks *webhooks.Service
 	connect  *connect.Service
+	outages  *store.OutageLog
 }
 
 // New opens the store, migrates it when configured to, and builds the node.
@@ -71,6 +72,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, version st
 }
 
 func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version string, db *store.DB) (*App, error) {
+	// Every component logs through it, so a database outage is two lines,
+	// not one per poll and query.
+	outages := store.NewOutageLog(db, logger.Handler())
+	logger = slog.New(outages)
 	if cfg.AutoMigrate {
 		if err := db.Migrate(ctx, logger); err != nil {
 			return nil, err
@@ -172,7 +177,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		DevInbox:    inbox,
 		Version:     version,
 	})
-	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections}, nil
+	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections, outages: outages}, nil
 }
 
 // loadCatalog reads the built-in provider definitions and the operator's.
@@ -348,4 +353,7 @@ func (a *App) stopJobs(ctx context.Context) error {
 }
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	a.outages.Close()
+	return a.DB.Close()
+}

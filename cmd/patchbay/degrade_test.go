@@ -269,6 +269,29 @@ func TestDatabaseOutage(t *testing.T) {
 	if st := status("/healthz"); st != 200 {
 		t.Errorf("/healthz during the outage: %d, want 200 (the process is alive)", st)
 	}
+	// The OAuth endpoints answer in OAuth's format, the pages in HTML; all
+	// with 503 and Retry-After.
+	for _, c := range []struct{ method, path, body, contentType, want string }{
+		{"POST", "/oauth/token", "grant_type=client_credentials&client_id=app_01JDOESNOTEXIST0000000000&client_secret=pbo_nope",
+			"application/json", `"error":"temporarily_unavailable"`},
+		{"GET", "/oauth/authorize?response_type=code&client_id=app_01JDOESNOTEXIST0000000000&redirect_uri=https%3A%2F%2Fapp.example%2Fcb" +
+			"&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=s", "", "text/html", "temporarily_unavailable"},
+		{"GET", "/connect/pbcs_doesnotexist", "", "text/html", "temporarily_unavailable"},
+	} {
+		req, _ := http.NewRequestWithContext(ctx, c.method, n.URL+c.path, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.HasPrefix(resp.Header.Get("Content-Type"), c.contentType) ||
+			!strings.Contains(string(body), c.want) {
+			t.Errorf("%s %s during the outage: %d Retry-After %q %s, want 503 with Retry-After, %s, %s",
+				c.method, c.path, resp.StatusCode, resp.Header.Get("Retry-After"), body, c.contentType, c.want)
+		}
+	}
 	time.Sleep(cutFor - time.Since(cutAt))
 	proxy.Restore()
 	restoredAt := time.Now()

@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -416,5 +418,73 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	if down != 1 || up != 1 {
 		t.Errorf("logged %d outage starts and %d ends, want 1 and 1", down, up)
+	}
+}
+
+// TestSQLiteWriteFailure: on SQLite the database cannot go away, but a write
+// can fail for a while; here another process holds the write lock beyond
+// the busy timeout, as a backup tool or a sqlite3 shell left in a
+// transaction does. Publishing and incoming webhooks answer 503 with
+// Retry-After (not 500), and the same requests succeed, with the same
+// Idempotency-Key, once the lock is gone.
+func TestSQLiteWriteFailure(t *testing.T) {
+	t.Parallel()
+	e := setupWebhooks(t, storetest.Dialect{Name: "sqlite", Options: storetest.SQLiteOptions})
+	const secret = "whsec_test_locked_4eC39HqLyjWDarjtT1zdp7dc"
+	src := e.createSource(t, `{"name":"Stripe","verifier":{"scheme":"stripe","secrets":["`+secret+`"]}}`)
+
+	other, err := sql.Open("sqlite", "file:"+filepath.Join(e.opts.DataDir, "patchbay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lock, err := other.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+
+	event := []byte(`{"id":"evt_locked","object":"event","type":"invoice.paid"}`)
+	ingest := func() (int, http.Header, string) {
+		signed := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: event, Secret: secret, Timestamp: time.Now()})
+		return post(t, src.IngestURL, event, "Stripe-Signature", signed.Header)
+	}
+	publish := func() (*http.Response, []byte) {
+		return e.do(t, "POST", "/v1/tenants/acme/messages", `{"event_type":"invoice.paid","payload":{}}`, "Idempotency-Key", "locked-1")
+	}
+	var wg sync.WaitGroup
+	start := time.Now()
+	wg.Go(func() {
+		defer func() { t.Logf("ingest answered after %s", time.Since(start)) }()
+		st, h, body := ingest()
+		if st != 503 || h.Get("Retry-After") == "" || h.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("incoming webhook while the database is locked: %d Retry-After %q %s; want a 503 problem with Retry-After", st, h.Get("Retry-After"), body)
+		}
+	})
+	wg.Go(func() {
+		defer func() { t.Logf("publish answered after %s", time.Since(start)) }()
+		resp, body := publish()
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("publish while the database is locked: %d Retry-After %q %s; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		} else {
+			problem(t, resp, body)
+		}
+	})
+	wg.Wait()
+	if _, err := lock.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	lock.Close()
+
+	if st, _, body := ingest(); st != 200 {
+		t.Errorf("incoming webhook retried after the lock: %d %s", st, body)
+	}
+	if resp, body := publish(); resp.StatusCode != 202 || resp.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("publish retried with the same key after the lock: %d %v %s; want 202, run afresh", resp.StatusCode, resp.Header, body)
+	}
+	if resp, body := publish(); resp.StatusCode != 202 || resp.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("publish retried once more: %d %s; want the recorded 202 replayed", resp.StatusCode, body)
 	}
 }

@@ -131,6 +131,7 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 	if rt.admin {
 		responses["401"] = problemResponse("Missing or invalid API key")
 		responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
+		responses["503"] = problemResponse("The database is unavailable for the moment; retry after Retry-After with the same Idempotency-Key")
 		op["security"] = []any{object{"bearer": []any{}}}
 	}
 	op["responses"] = responses

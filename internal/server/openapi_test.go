@@ -117,6 +117,9 @@ func TestOpenAPIComplete(t *testing.T) {
 			if r.admin != (len(op.Security) > 0) {
 				t.Errorf("%s: security documented %v, route needs a key %v", r.pattern, len(op.Security) > 0, r.admin)
 			}
+			if _, ok := op.Responses["503"]; r.admin && !ok {
+				t.Errorf("%s: the 503 of a database outage is undocumented", r.pattern)
+			}
 		}
 	}
 	for op := range documented {

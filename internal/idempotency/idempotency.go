@@ -55,9 +55,11 @@ const (
 	TTLDefault = 24 * time.Hour
 	// LeaseDefault is how long a request's claim on its key lasts unless it
 	// is renewed; a running request renews it every third of that. A
-	// request that died with its node, or whose release could not be
-	// written, blocks its key for at most this long.
-	LeaseDefault = 6 * time.Second
+	// request that died with its node blocks its key for at most this long
+	// (one whose release failed in an outage is released by its node as
+	// soon as the database answers). On SQLite a renewal waits for the one
+	// writer, so the lease leaves room for a slow write ahead of it.
+	LeaseDefault = 10 * time.Second
 	keyMaxLen    = 255
 )
 

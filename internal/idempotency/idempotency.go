@@ -290,7 +290,9 @@ func (k *Keys) orphan(ctx context.Context, apiKeyID, key string, claimed time.Ti
 	go func() {
 		defer k.orphans.remove(apiKeyID, key, claimed)
 		ctx := context.WithoutCancel(ctx)
-		for deadline := time.Now().Add(k.Lease); time.Now().Before(deadline); {
+		ctx, cancel := context.WithTimeout(ctx, k.Lease)
+		defer cancel()
+		for ctx.Err() == nil {
 			time.Sleep(100 * time.Millisecond)
 			if k.release(ctx, apiKeyID, key, claimed) == nil {
 				return
@@ -337,7 +339,11 @@ func (c *claim) renewLoop(ctx context.Context) {
 		case <-c.done:
 			return
 		case <-t.C:
-			stamp, err := c.k.renew(ctx, c.apiKeyID, c.key, c.stamp)
+			// A renewal slower than its interval is no use: the next one
+			// tries again (and stop does not wait on a hung connection).
+			rctx, cancel := context.WithTimeout(ctx, c.k.Lease/3)
+			stamp, err := c.k.renew(rctx, c.apiKeyID, c.key, c.stamp)
+			cancel()
 			if errors.Is(err, errLeaseLost) {
 				c.k.logger.Warn("an idempotency key's lease ran out while its request ran; a retry may run it too",
 					"api_key_id", c.apiKeyID, "request_id", httpapi.RequestID(ctx))
@@ -404,10 +410,12 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 			}}
 			finished := false
 			// The response has gone out, or the handler panicked; either way
-			// the key must be settled even if the client left.
-			bg := context.WithoutCancel(ctx)
+			// the key must be settled even if the client left. Past the
+			// lease a retry may take the key over anyway.
 			defer func() {
 				claimed := held.stop()
+				bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.Lease)
+				defer cancel()
 				if finished && recorded(rec.status) {
 					resp := stored{status: rec.status, headers: map[string]string{}, body: rec.body.Bytes()}
 					for _, h := range storedHeaders {
@@ -421,7 +429,7 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 					return
 				}
 				if err := k.release(bg, apiKey.ID, key, claimed); err != nil {
-					k.orphan(bg, apiKey.ID, key, claimed)
+					k.orphan(ctx, apiKey.ID, key, claimed)
 				} else {
 					k.orphans.remove(apiKey.ID, key, claimed)
 				}

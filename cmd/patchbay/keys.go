@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -131,7 +132,8 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 // rotateKEK reseals everything the configured encryption key seals directly
-// (connect's data keys, endpoint secrets, source verifiers) under the current
+// (connect's data keys, endpoint secrets, source verifiers, stored
+// idempotent responses) under the current
 // key, row by row, each in a transaction of its own. Rows sealed under the
 // current key already are left alone, so an interrupted run is simply run
 // again. Nodes keep working throughout: they open with either key.
@@ -157,6 +159,14 @@ func rotateKEK(ctx context.Context, cfg config.Config, db *store.DB, stdout io.W
 			if err != nil {
 				return fmt.Errorf("reseal (run again once fixed; resealed rows are skipped): %w", err)
 			}
+		}
+		n, err := idempotency.Reseal(ctx, db, v)
+		if pass == 1 || n > 0 {
+			fmt.Fprintf(stdout, "idempotency_keys.response_body: %d resealed\n", n)
+		}
+		resealed += n
+		if err != nil {
+			return fmt.Errorf("reseal (run again once fixed; resealed rows are skipped): %w", err)
 		}
 		total += resealed
 		if resealed == 0 {

@@ -20,7 +20,8 @@ import (
 // TestRotateKEK: nodes move to a new encryption key with the old one as
 // previous, `keys rotate-kek` reseals everything while a node serves, and
 // then the new key alone opens every secret (connect's data keys, endpoint
-// signing secrets, source verifiers) while the old key alone opens none.
+// signing secrets, source verifiers, responses kept for idempotent replay)
+// while the old key alone opens none.
 // On SQLite the old key is the key file's, as when an installation moves
 // from the key file to a configured key.
 func TestRotateKEK(t *testing.T) {
@@ -87,6 +88,17 @@ func TestRotateKEK(t *testing.T) {
 			return out.String()
 		}
 
+		// A response kept for replay, sealed under the old key.
+		newAPIKey := func() (int, string, string) {
+			t.Helper()
+			resp, body := e.do(t, "POST", "/v1/api-keys", `{"name":"rotated"}`, "Idempotency-Key", "rotate-kek-1")
+			return resp.StatusCode, resp.Header.Get("Idempotent-Replayed"), string(body)
+		}
+		status, _, created := newAPIKey()
+		if status != 201 {
+			t.Fatalf("create API key: %d %s", status, created)
+		}
+
 		// Without the new key, there is nothing to rotate to.
 		var errOut bytes.Buffer
 		err := run(ctx, append([]string{"patchbay", "keys", "rotate-kek"}, storeArgs(e.opts)...), noEnv, strings.NewReader(""), &errOut, &errOut)
@@ -99,7 +111,7 @@ func TestRotateKEK(t *testing.T) {
 		works("new key with the old as previous")
 		out := rotate()
 		for _, want := range []string{"data_keys.wrapped_key: 2 resealed", "endpoints.secret: 1 resealed",
-			"endpoints.previous_secret: 0 resealed", "sources.verifier: 1 resealed", "Resealed 4 values"} {
+			"endpoints.previous_secret: 0 resealed", "sources.verifier: 1 resealed", "idempotency_keys.response_body: 1 resealed", "Resealed 5 values"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("rotate-kek output lacks %q:\n%s", want, out)
 			}
@@ -111,6 +123,9 @@ func TestRotateKEK(t *testing.T) {
 
 		restart("--encryption-key", newKey)
 		works("the new key alone")
+		if status, replayed, body := newAPIKey(); status != 201 || replayed != "true" || body != created {
+			t.Errorf("replay under the new key alone: %d %q %s, want the first answer byte for byte", status, replayed, body)
+		}
 
 		// The old key alone (on SQLite: the key file) opens nothing now.
 		if e.opts.DatabaseURL == "" {

@@ -57,6 +57,7 @@ type App struct {
 	connect  *connect.Service
 	// metrics serves /metrics on cfg.MetricsAddr, when that is set.
 	metrics http.Handler
+	outages *store.OutageLog
 }
 
 // New opens the store, migrates it when configured to, and builds the node.
@@ -74,6 +75,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, version st
 }
 
 func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version string, db *store.DB) (*App, error) {
+	// Every component logs through it, so a database outage is two lines,
+	// not one per poll and query.
+	outages := store.NewOutageLog(db, logger.Handler())
+	logger = slog.New(outages)
 	if cfg.AutoMigrate {
 		if err := db.Migrate(ctx, logger); err != nil {
 			return nil, err
@@ -171,7 +176,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Tenants:         tenants.NewService(db, jobClient),
 		Webhooks:        hooks,
 		EventTypes:      eventTypes,
-		Idempotency:     idempotency.NewKeys(db, logger, cfg.IdempotencyTTL),
+		Idempotency:     idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
 		Audit:           audit.NewLog(db, logger.With("component", "audit")),
 		OAuth:           provider,
 		Inbound:         incoming,
@@ -192,7 +197,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Version:         version,
 	})
 	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections,
-		metrics: server.MetricsHandler(reg)}, nil
+		metrics: server.MetricsHandler(reg), outages: outages}, nil
 }
 
 // loadCatalog reads the built-in provider definitions and the operator's.
@@ -392,4 +397,7 @@ func (a *App) stopJobs(ctx context.Context) error {
 }
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	a.outages.Close()
+	return a.DB.Close()
+}

@@ -110,6 +110,12 @@ func HandleSessionCreate(s *Service) httpapi.Endpoint {
 // flowError shows a flow problem to the end user; anything else is internal.
 func (s *Service) flowError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *FlowError
+	if !errors.As(err, &fe) && httpapi.IsUnavailable(err) {
+		httpapi.SetRetryAfter(w)
+		renderPage(w, http.StatusServiceUnavailable, "error", struct{ Title, Message, Code string }{"Cannot connect",
+			"The service is briefly unavailable. Reload this page in a few seconds.", "temporarily_unavailable"})
+		return
+	}
 	if !errors.As(err, &fe) {
 		s.logger.Error("connect flow", "request_id", httpapi.RequestID(r.Context()), "error", err)
 		fe = errFlow("server_error", "Something went wrong on our side. Try again in a moment.")

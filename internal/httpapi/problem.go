@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/store"
 )
 
 // ProblemTypeBase prefixes every problem type; the slug after it names the kind
@@ -59,7 +60,23 @@ var problemKinds = map[apperr.Code]problemKind{
 }
 
 // StatusOf is the HTTP status that answers err.
-func StatusOf(err error) int { return problemKinds[apperr.CodeOf(err)].status }
+func StatusOf(err error) int { return problemKinds[apperr.CodeOf(store.Unavailable(err))].status }
+
+// IsUnavailable reports whether err is answered with 503: it says so, or it
+// is a database (or other dependency) outage that store.IsUnavailable
+// recognises. The OAuth endpoints and the pages, which answer in formats of
+// their own, ask this, so that only a real bug is a 500 anywhere.
+func IsUnavailable(err error) bool {
+	return apperr.CodeOf(store.Unavailable(err)) == apperr.Unavailable
+}
+
+// SetRetryAfter tells the client of an unavailable answer when to retry,
+// unless a handler said so already.
+func SetRetryAfter(w http.ResponseWriter) {
+	if w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(store.RetryAfterSeconds))
+	}
+}
 
 // ProblemTypeOf is the problem type that answers err.
 func ProblemTypeOf(err error) string { return ProblemTypeBase + problemKinds[apperr.CodeOf(err)].slug }
@@ -67,6 +84,7 @@ func ProblemTypeOf(err error) string { return ProblemTypeBase + problemKinds[app
 // ProblemFor builds the problem document that answers err. Internal errors get
 // a generic detail: their text may hold anything.
 func ProblemFor(r *http.Request, err error) Problem {
+	err = store.Unavailable(err)
 	code := apperr.CodeOf(err)
 	kind := problemKinds[code]
 	p := Problem{
@@ -90,12 +108,17 @@ func ProblemFor(r *http.Request, err error) Problem {
 }
 
 // Error answers a request with the problem document for err and records err
-// for the request log.
+// for the request log. A 503 carries Retry-After.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
+	err = store.Unavailable(err)
 	if info := infoFrom(r.Context()); info != nil {
 		info.Err = err
 	}
-	WriteProblem(w, ProblemFor(r, err))
+	p := ProblemFor(r, err)
+	if p.Status == http.StatusServiceUnavailable {
+		SetRetryAfter(w)
+	}
+	WriteProblem(w, p)
 }
 
 // WriteProblem writes p as application/problem+json.

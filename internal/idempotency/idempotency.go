@@ -3,6 +3,18 @@
 // the first request runs; a retry after it finished gets the stored response;
 // a retry while it runs gets 409; the same key on a different request gets 422.
 // Keys live in the database, scoped per API key, so they hold across nodes.
+//
+// Only outcomes that a retry would get again are recorded: 2xx, 3xx and 4xx
+// other than 408, 425 and 429. A 5xx (an outage's 503, a bug's 500) or a
+// "try later" 4xx frees the key, so the client's retry runs the request
+// afresh instead of replaying a failure for the whole TTL. A request holds
+// its key by a short lease that it renews while it runs, so a key whose
+// release failed (the database was down at the time) is free again soon
+// after, never locked for long.
+//
+// Stored response bodies are sealed with the vault: they may hold secrets
+// shown once (new API keys, signing secrets, client secrets, session
+// tokens), which must not be readable in the database or its backups.
 package idempotency
 
 import (
@@ -12,11 +24,14 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -25,6 +40,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // Header is the request header that carries the key.
@@ -37,11 +53,14 @@ const ReplayedHeader = "Idempotent-Replayed"
 // Defaults.
 const (
 	TTLDefault = 24 * time.Hour
-	// LockTimeoutDefault is how long a first request may run before a retry may
-	// take its key over: a request that died with its node must not block the
-	// key for the whole TTL. It exceeds any sane request duration.
-	LockTimeoutDefault = time.Minute
-	keyMaxLen          = 255
+	// LeaseDefault is how long a request's claim on its key lasts unless it
+	// is renewed; a running request renews it every third of that. A
+	// request that died with its node blocks its key for at most this long
+	// (one whose release failed in an outage is released by its node as
+	// soon as the database answers). On SQLite a renewal waits for the one
+	// writer, so the lease leaves room for a slow write ahead of it.
+	LeaseDefault = 10 * time.Second
+	keyMaxLen    = 255
 )
 
 // storedHeaders are the response headers replayed with a stored response.
@@ -50,20 +69,67 @@ var storedHeaders = []string{"Content-Type", "Location", "Cache-Control", "Etag"
 // Keys records requests and their responses by idempotency key.
 type Keys struct {
 	db     *store.DB
+	vault  *vault.Vault
 	logger *slog.Logger
 	// TTL is how long a key and its response are kept. Zero means TTLDefault.
 	TTL time.Duration
-	// LockTimeout: see LockTimeoutDefault. Zero means LockTimeoutDefault.
-	LockTimeout time.Duration
+	// Lease: see LeaseDefault.
+	Lease time.Duration
+
+	// orphans are this node's claims that it could not release (the
+	// database was down), by key, each by its stamp. A retry that reaches
+	// this node drops them in the transaction that claims the key, so it is
+	// never refused as "in progress" because of its own earlier tries.
+	orphans orphans
 }
 
-// NewKeys returns the idempotency key store.
-func NewKeys(db *store.DB, logger *slog.Logger, ttl time.Duration) *Keys {
+// orphans is a set of claim stamps per key.
+type orphans struct {
+	mu     sync.Mutex
+	stamps map[[2]string][]time.Time
+}
+
+func (o *orphans) add(apiKeyID, key string, stamp time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.stamps == nil {
+		o.stamps = map[[2]string][]time.Time{}
+	}
+	k := [2]string{apiKeyID, key}
+	if !slices.Contains(o.stamps[k], stamp) {
+		o.stamps[k] = append(o.stamps[k], stamp)
+	}
+}
+
+func (o *orphans) remove(apiKeyID, key string, stamps ...time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := [2]string{apiKeyID, key}
+	left := slices.DeleteFunc(o.stamps[k], func(s time.Time) bool { return slices.Contains(stamps, s) })
+	if len(left) == 0 {
+		delete(o.stamps, k)
+	} else {
+		o.stamps[k] = left
+	}
+}
+
+func (o *orphans) of(apiKeyID, key string) []time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.stamps[[2]string{apiKeyID, key}])
+}
+
+// NewKeys returns the idempotency key store; v seals stored response bodies.
+func NewKeys(db *store.DB, v *vault.Vault, logger *slog.Logger, ttl time.Duration) *Keys {
 	if ttl <= 0 {
 		ttl = TTLDefault
 	}
-	return &Keys{db: db, logger: logger, TTL: ttl, LockTimeout: LockTimeoutDefault}
+	return &Keys{db: db, vault: v, logger: logger, TTL: ttl, Lease: LeaseDefault}
 }
+
+// bodyAAD binds a sealed response body to its key, so that it opens nowhere
+// else.
+func bodyAAD(apiKeyID, key string) string { return "idempotency:" + apiKeyID + ":" + key }
 
 // stored is a finished request's response.
 type stored struct {
@@ -75,15 +141,25 @@ type stored struct {
 // begin claims key for a request with the given fingerprint. It returns the
 // stored response when the request already ran, or an *apperr.Error when the
 // key is busy (409) or belongs to another request (422). A nil response and
-// nil error mean the caller owns the key and must finish it.
+// nil error mean the caller owns the key, with the claim stamped at the time
+// returned, and must finish or release it.
 //
 // Claims are conditional writes, so of any number of concurrent requests on
 // any number of nodes exactly one owns the key: the insert on a conflict waits
 // for the other transaction and then inserts nothing, and a takeover only
 // succeeds against the lock time it read.
-func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*stored, error) {
-	return store.WithTxValue(ctx, k.db, func(tx *store.Tx) (*stored, error) {
+func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*stored, time.Time, error) {
+	var claimed time.Time
+	orphaned := k.orphans.of(apiKeyID, key)
+	prior, err := store.WithTxValue(ctx, k.db, func(tx *store.Tx) (*stored, error) {
 		now := tx.Now()
+		claimed = now
+		for _, stamp := range orphaned {
+			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`,
+				apiKeyID, key, stamp); err != nil {
+				return nil, err
+			}
+		}
 		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (api_key_id, key, fingerprint, locked_at, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (api_key_id, key) DO NOTHING`,
 			apiKeyID, key, fingerprint, now, now, now.Add(k.TTL))
@@ -115,18 +191,35 @@ func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*s
 		case gotFingerprint != fingerprint:
 			return nil, apperr.Errorf(apperr.Unprocessable,
 				"the Idempotency-Key was already used for a different request (method, path or body differ); use a new key for a new request")
-		case !status.Valid && now.Sub(lockedAt) < k.LockTimeout:
+		case !status.Valid && now.Sub(lockedAt) < k.Lease:
 			return nil, errInProgress
 		case !status.Valid:
-			// The first request's node died mid-request: this retry takes over.
+			// The first request's lease ran out: its node died, or it failed
+			// and could not release the key. This retry takes over.
 			return nil, k.takeOver(ctx, tx, apiKeyID, key, fingerprint, lockedAt, expiresAt)
 		}
-		s := &stored{status: int(status.Int64), body: body}
+		plain, err := k.vault.Open(body, bodyAAD(apiKeyID, key))
+		if err != nil {
+			return nil, fmt.Errorf("open stored response body: %w", err)
+		}
+		s := &stored{status: int(status.Int64), body: plain}
 		if err := json.Unmarshal(headers, &s.headers); err != nil {
 			return nil, fmt.Errorf("stored response headers: %w", err)
 		}
 		return s, nil
 	})
+	if err == nil && len(orphaned) > 0 {
+		k.orphans.remove(apiKeyID, key, orphaned...)
+	}
+	switch {
+	case err != nil && store.IsUnavailable(err):
+		// The claim may have been committed without this node hearing so.
+		k.orphan(ctx, apiKeyID, key, claimed)
+		return nil, time.Time{}, err
+	case err != nil || prior != nil:
+		return prior, time.Time{}, err
+	}
+	return nil, claimed, nil
 }
 
 var errInProgress = apperr.Errorf(apperr.Conflict, "a request with this Idempotency-Key is still being processed; retry once it has finished")
@@ -147,24 +240,128 @@ func (k *Keys) takeOver(ctx context.Context, tx *store.Tx, apiKeyID, key, finger
 	return nil
 }
 
-// finish stores the response of the request that owns key.
-func (k *Keys) finish(ctx context.Context, apiKeyID, key string, resp stored) error {
+// finish stores the response of the request whose claim on key is stamped
+// claimed. A claim that was lost (its lease ran out and a retry took the key
+// over) stores nothing: the key belongs to the retry.
+func (k *Keys) finish(ctx context.Context, apiKeyID, key string, claimed time.Time, resp stored) error {
 	headers, err := json.Marshal(resp.headers)
 	if err != nil {
 		return err
 	}
-	return k.db.WithTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET response_status = ?, response_headers = ?, response_body = ?
-			WHERE api_key_id = ? AND key = ?`, resp.status, string(headers), resp.body, apiKeyID, key)
-		return err
-	})
+	body := k.vault.Seal(resp.body, bodyAAD(apiKeyID, key))
+	_, err = k.db.Exec(ctx, `UPDATE idempotency_keys SET response_status = ?, response_headers = ?, response_body = ?
+		WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`,
+		resp.status, string(headers), body, apiKeyID, key, claimed)
+	return err
 }
 
-// release frees a key whose request ended without a response (it panicked), so
-// a retry can run it again.
-func (k *Keys) release(ctx context.Context, apiKeyID, key string) error {
-	_, err := k.db.Exec(ctx, "DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND response_status IS NULL", apiKeyID, key)
+// renew extends the claim stamped claimed and returns its new stamp. It fails
+// with errLeaseLost when the claim is no longer the key's.
+func (k *Keys) renew(ctx context.Context, apiKeyID, key string, claimed time.Time) (time.Time, error) {
+	now := k.db.Now()
+	res, err := k.db.Exec(ctx, `UPDATE idempotency_keys SET locked_at = ?
+		WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`, now, apiKeyID, key, claimed)
+	if err != nil {
+		return claimed, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return claimed, errLeaseLost
+	}
+	return now, nil
+}
+
+var errLeaseLost = errors.New("the idempotency key's lease ran out and a retry took it over")
+
+// release frees a key whose request ended without an outcome worth keeping,
+// so a retry can run it again.
+func (k *Keys) release(ctx context.Context, apiKeyID, key string, claimed time.Time) error {
+	_, err := k.db.Exec(ctx, "DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL",
+		apiKeyID, key, claimed)
 	return err
+}
+
+// orphan remembers a claim that could not be released, or may have been
+// made without the node hearing so, and keeps trying to release it while
+// its lease lasts: after an outage the key is free as soon as the database
+// answers again, on every node, rather than when the lease runs out. A
+// retry that reaches this node first releases it itself (begin).
+func (k *Keys) orphan(ctx context.Context, apiKeyID, key string, claimed time.Time) {
+	k.orphans.add(apiKeyID, key, claimed)
+	go func() {
+		defer k.orphans.remove(apiKeyID, key, claimed)
+		ctx := context.WithoutCancel(ctx)
+		ctx, cancel := context.WithTimeout(ctx, k.Lease)
+		defer cancel()
+		for ctx.Err() == nil {
+			time.Sleep(100 * time.Millisecond)
+			if k.release(ctx, apiKeyID, key, claimed) == nil {
+				return
+			}
+		}
+	}()
+}
+
+// recorded reports whether a response is kept for replay: only an outcome
+// that running the request again would give again. A failure of the server
+// or of a dependency (5xx), a timeout (408), too early (425) and too many
+// requests (429) say "try again", so keeping them would defeat the retry.
+func recorded(status int) bool {
+	switch {
+	case status >= 500, status == http.StatusRequestTimeout, status == http.StatusTooEarly, status == http.StatusTooManyRequests:
+		return false
+	}
+	return true
+}
+
+// claim is a running request's hold on its key, renewed in the background
+// until stop.
+type claim struct {
+	k             *Keys
+	apiKeyID, key string
+	stamp         time.Time
+	done          chan struct{}
+	stopped       chan struct{}
+	stopOnce      sync.Once
+}
+
+func (k *Keys) hold(ctx context.Context, apiKeyID, key string, claimed time.Time) *claim {
+	c := &claim{k: k, apiKeyID: apiKeyID, key: key, stamp: claimed, done: make(chan struct{}), stopped: make(chan struct{})}
+	go c.renewLoop(context.WithoutCancel(ctx))
+	return c
+}
+
+func (c *claim) renewLoop(ctx context.Context) {
+	defer close(c.stopped)
+	t := time.NewTicker(c.k.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+			// A renewal slower than its interval is no use: the next one
+			// tries again (and stop does not wait on a hung connection).
+			rctx, cancel := context.WithTimeout(ctx, c.k.Lease/3)
+			stamp, err := c.k.renew(rctx, c.apiKeyID, c.key, c.stamp)
+			cancel()
+			if errors.Is(err, errLeaseLost) {
+				c.k.logger.Warn("an idempotency key's lease ran out while its request ran; a retry may run it too",
+					"api_key_id", c.apiKeyID, "request_id", httpapi.RequestID(ctx))
+				return
+			}
+			c.stamp = stamp // unchanged when the renewal failed: the next one tries again
+		}
+	}
+}
+
+// stop ends the renewals and returns the claim's last stamp. It may be
+// called more than once.
+func (c *claim) stop() time.Time {
+	c.stopOnce.Do(func() {
+		close(c.done)
+		<-c.stopped
+	})
+	return c.stamp
 }
 
 // Middleware applies idempotency keys to POST, PUT, PATCH and DELETE requests
@@ -191,7 +388,7 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 
 			ctx := r.Context()
-			prior, err := k.begin(ctx, apiKey.ID, key, fingerprint(r, body))
+			prior, claimed, err := k.begin(ctx, apiKey.ID, key, fingerprint(r, body))
 			if err != nil {
 				if apperr.CodeOf(err) == apperr.Conflict {
 					w.Header().Set("Retry-After", "1")
@@ -204,28 +401,41 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 				return
 			}
 
-			rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+			held := k.hold(ctx, apiKey.ID, key, claimed)
+			rec := &recorder{ResponseWriter: w, status: http.StatusOK, failing: func() {
+				// The client may retry the moment it reads this answer,
+				// before the key is released below: a retry on this node
+				// releases it itself.
+				k.orphans.add(apiKey.ID, key, held.stop())
+			}}
 			finished := false
+			// The response has gone out, or the handler panicked; either way
+			// the key must be settled even if the client left. Past the
+			// lease a retry may take the key over anyway.
 			defer func() {
-				if !finished {
-					// The handler panicked; free the key and let the panic go on.
-					if err := k.release(context.WithoutCancel(ctx), apiKey.ID, key); err != nil {
-						k.logger.Error("release idempotency key", "error", err, "request_id", httpapi.RequestID(ctx))
+				claimed := held.stop()
+				bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.Lease)
+				defer cancel()
+				if finished && recorded(rec.status) {
+					resp := stored{status: rec.status, headers: map[string]string{}, body: rec.body.Bytes()}
+					for _, h := range storedHeaders {
+						if v := w.Header().Get(h); v != "" {
+							resp.headers[h] = v
+						}
 					}
+					if err := k.finish(bg, apiKey.ID, key, claimed, resp); err != nil {
+						k.logger.Error("store idempotent response; a retry may run the request again", "error", err, "request_id", httpapi.RequestID(ctx))
+					}
+					return
+				}
+				if err := k.release(bg, apiKey.ID, key, claimed); err != nil {
+					k.orphan(ctx, apiKey.ID, key, claimed)
+				} else {
+					k.orphans.remove(apiKey.ID, key, claimed)
 				}
 			}()
 			next.ServeHTTP(rec, r)
 			finished = true
-			resp := stored{status: rec.status, headers: map[string]string{}, body: rec.body.Bytes()}
-			for _, h := range storedHeaders {
-				if v := w.Header().Get(h); v != "" {
-					resp.headers[h] = v
-				}
-			}
-			// The response has gone out; the record must be written even if the client left.
-			if err := k.finish(context.WithoutCancel(ctx), apiKey.ID, key, resp); err != nil {
-				k.logger.Error("store idempotent response", "error", err, "request_id", httpapi.RequestID(ctx))
-			}
 		})
 	}
 }
@@ -272,11 +482,16 @@ type recorder struct {
 	status      int
 	wroteHeader bool
 	body        bytes.Buffer
+	// failing is called before an answer that is not recorded goes out.
+	failing func()
 }
 
 func (r *recorder) WriteHeader(status int) {
 	if !r.wroteHeader {
 		r.status, r.wroteHeader = status, true
+		if !recorded(status) {
+			r.failing()
+		}
 	}
 	r.ResponseWriter.WriteHeader(status)
 }
@@ -323,3 +538,61 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 		}
 	}
 }
+
+// Reseal seals every stored response body again under v's current key, for
+// `patchbay keys rotate-kek`: bodies live only for the TTL, but until then a
+// replay must open without the previous key. Each row is rewritten only if it
+// still holds the value read, so it runs beside live traffic. It returns how
+// many bodies it resealed.
+func Reseal(ctx context.Context, db *store.DB, v *vault.Vault) (int, error) {
+	n := 0
+	afterAPIKey, afterKey := "", ""
+	for {
+		rows, err := db.Query(ctx, `SELECT api_key_id, key, response_body FROM idempotency_keys
+			WHERE response_body IS NOT NULL AND (api_key_id > ? OR (api_key_id = ? AND key > ?))
+			ORDER BY api_key_id, key LIMIT ?`, afterAPIKey, afterAPIKey, afterKey, resealBatch)
+		if err != nil {
+			return n, fmt.Errorf("list idempotency keys: %w", err)
+		}
+		type row struct {
+			apiKeyID, key string
+			body          []byte
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.apiKeyID, &r.key, &r.body); err != nil {
+				rows.Close()
+				return n, err
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return n, err
+		}
+		for _, r := range batch {
+			next, err := v.Reseal(r.body, bodyAAD(r.apiKeyID, r.key))
+			if err != nil {
+				return n, fmt.Errorf("idempotency key %s of %s: %w", r.key, r.apiKeyID, err)
+			}
+			if next == nil {
+				continue
+			}
+			res, err := db.Exec(ctx, `UPDATE idempotency_keys SET response_body = ? WHERE api_key_id = ? AND key = ? AND response_body = ?`,
+				next, r.apiKeyID, r.key, r.body)
+			if err != nil {
+				return n, err
+			}
+			if m, _ := res.RowsAffected(); m == 1 {
+				n++
+			} // else the key expired or was reused meanwhile, under the current key
+		}
+		if len(batch) < resealBatch {
+			return n, nil
+		}
+		afterAPIKey, afterKey = batch[len(batch)-1].apiKeyID, batch[len(batch)-1].key
+	}
+}
+
+const resealBatch = 500

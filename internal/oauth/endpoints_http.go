@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/httpapi"
 )
@@ -42,6 +43,10 @@ func (s *Service) answerFlow(w http.ResponseWriter, r *http.Request, step consen
 		http.Redirect(w, r, errorRedirect(fe, s.cfg.Issuer), http.StatusSeeOther)
 	case errors.As(err, &fe):
 		renderPage(w, http.StatusBadRequest, "error", map[string]string{"Title": "Cannot continue", "Code": fe.Code, "Description": fe.Description})
+	case httpapi.IsUnavailable(err):
+		httpapi.SetRetryAfter(w)
+		renderPage(w, http.StatusServiceUnavailable, "error", map[string]string{"Title": "Try again in a moment", "Code": "temporarily_unavailable",
+			"Description": "The service is briefly unavailable. Reload this page in a few seconds."})
 	case err != nil:
 		s.logger.ErrorContext(r.Context(), "authorization flow failed", "err", err)
 		renderPage(w, http.StatusInternalServerError, "error", map[string]string{"Title": "Cannot continue", "Code": "server_error",
@@ -100,6 +105,10 @@ func HandleDevLogin(s *Service) httpapi.Endpoint {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			challenge := r.URL.Query().Get("login_challenge")
 			req, err := s.LoginRequest(r.Context(), challenge)
+			if httpapi.IsUnavailable(err) {
+				s.answerFlow(w, r, consentStep{}, err)
+				return
+			}
 			if err != nil {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app"))
 				return
@@ -137,7 +146,15 @@ func writeTokenJSON(w http.ResponseWriter, status int, v any) {
 // writeTokenError answers with an RFC 6749 §5.2 error.
 func (s *Service) writeTokenError(w http.ResponseWriter, r *http.Request, err error) {
 	var te *tokenError
-	if !errors.As(err, &te) {
+	switch {
+	case errors.As(err, &te):
+	case httpapi.IsUnavailable(err):
+		// RFC 6749 names temporarily_unavailable for the authorization
+		// endpoint only; clients of the others key on the status and
+		// Retry-After, and the code says the same to a human.
+		httpapi.SetRetryAfter(w)
+		te = &tokenError{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "the service is briefly unavailable; retry after the time in Retry-After"}
+	default:
 		s.logger.ErrorContext(r.Context(), "oauth endpoint failed", "err", err)
 		te = &tokenError{Status: http.StatusInternalServerError, Code: "server_error", Description: "something went wrong on our side; retry"}
 	}
@@ -202,6 +219,10 @@ func HandleIntrospect(s *Service, keys *auth.Keys) httpapi.Endpoint {
 				}
 				key, err := keys.Authenticate(r.Context(), strings.TrimSpace(token))
 				if err != nil {
+					if apperr.CodeOf(err) != apperr.Unauthorized { // the key could not be checked, as in an outage
+						s.writeTokenError(w, r, err)
+						return
+					}
 					if terr := s.limitAddress(r.Context()); terr != nil { // a failed API key costs its address
 						s.writeTokenError(w, r, terr)
 						return

@@ -147,6 +147,7 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 	if rt.admin {
 		responses["401"] = problemResponse("Missing or invalid API key")
 		responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
+		responses["503"] = problemResponse("The database is unavailable for the moment; retry after Retry-After with the same Idempotency-Key")
 		responses["403"] = problemResponse("The API key lacks the scope in x-patchbay-scope, or is restricted to a tenant and the route reaches none")
 		op["security"] = []any{object{"bearer": []any{rt.access.Scope}}}
 		op["x-patchbay-scope"] = rt.access.Scope

@@ -20,17 +20,22 @@ import (
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 func testDeps(t testing.TB) Deps {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
+	v, err := vault.New(make([]byte, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return Deps{
 		Logger:      storetest.DiscardLogger(),
 		DB:          db,
 		Keys:        auth.NewKeys(db),
 		Tenants:     tenants.NewService(db, nil),
-		Idempotency: idempotency.NewKeys(db, storetest.DiscardLogger(), time.Hour),
+		Idempotency: idempotency.NewKeys(db, v, storetest.DiscardLogger(), time.Hour),
 		Audit:       audit.NewLog(db, storetest.DiscardLogger()),
 		Limiter:     ratelimit.NewMemory(),
 		RateLimit:   ratelimit.Policy{Limit: 1000, Window: time.Second},
@@ -127,6 +132,9 @@ func TestOpenAPIComplete(t *testing.T) {
 				if op.TenantKeys == nil || *op.TenantKeys == r.access.Installation {
 					t.Errorf("%s: x-patchbay-tenant-keys %v, route is installation-only %v", r.pattern, op.TenantKeys, r.access.Installation)
 				}
+			}
+			if _, ok := op.Responses["503"]; r.admin && !ok {
+				t.Errorf("%s: the 503 of a database outage is undocumented", r.pattern)
 			}
 		}
 	}

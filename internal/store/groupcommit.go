@@ -14,7 +14,9 @@ import (
 // waits for one commit, not for the whole burst.
 type GroupCommit[R any] struct {
 	// Commit writes a group in one transaction. If it fails, each request is
-	// committed again alone, so that one bad request cannot fail the others.
+	// committed again alone, so that one bad request cannot fail the others;
+	// unless the database is unavailable (IsUnavailable), which fails them
+	// all alike, and retrying each alone would only hold the callers longer.
 	Commit func(ctx context.Context, group []R) error
 	// Weight is a request's share of Max, the most one transaction takes (a
 	// first request heavier than Max still goes alone); nil counts each
@@ -96,7 +98,7 @@ func (g *GroupCommit[R]) run(ctx context.Context, group []*groupReq[R]) {
 	}
 	err := g.Commit(ctx, rs)
 	for _, req := range group {
-		if err != nil && len(group) > 1 {
+		if err != nil && len(group) > 1 && !IsUnavailable(err) {
 			req.err = g.Commit(ctx, []R{req.r})
 		} else {
 			req.err = err

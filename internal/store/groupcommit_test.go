@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestGroupCommit checks that requests queued during a commit share the next
@@ -75,5 +77,43 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestGroupCommitOutage checks that a group that fails because the database
+// is away fails at once, without each request being tried again alone.
+func TestGroupCommitOutage(t *testing.T) {
+	t.Parallel()
+	outage := &pgconn.PgError{Code: "57P01"}
+	var mu sync.Mutex
+	var commits int
+	release := make(chan struct{})
+	g := GroupCommit[string]{Max: 10, Commit: func(_ context.Context, group []string) error {
+		mu.Lock()
+		commits++
+		first := commits == 1
+		mu.Unlock()
+		if first {
+			<-release // hold the first commit so the others queue into one group
+		}
+		return outage
+	}}
+	errs := make(chan error, 4)
+	go func() { errs <- g.Submit(t.Context(), "a") }()
+	waitFor(t, func() bool { c, _ := g.Pending(); return c })
+	for _, r := range []string{"b", "c", "d"} {
+		go func() { errs <- g.Submit(t.Context(), r) }()
+	}
+	waitFor(t, func() bool { _, q := g.Pending(); return q == 3 })
+	close(release)
+	for range 4 {
+		if err := <-errs; !errors.Is(err, outage) {
+			t.Errorf("submit: %v, want the outage", err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if commits != 2 {
+		t.Errorf("%d commits, want 2 (a alone, then b, c and d together, none again alone)", commits)
 	}
 }

@@ -21,6 +21,8 @@ type route struct {
 	// forwarded routes pass requests on to a third party, which gets the
 	// Idempotency-Key.
 	forwarded bool
+	// handler is what the route serves, its middleware included.
+	handler http.Handler
 }
 
 // router is a ServeMux that remembers its routes for the OpenAPI document and
@@ -49,14 +51,12 @@ func newRouter(d Deps) *router {
 
 // public registers a route anyone may call.
 func (rt *router) public(pattern string, e httpapi.Endpoint) {
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e})
-	rt.mux.Handle(pattern, named(pattern, e))
+	rt.add(route{pattern: pattern, endpoint: e}, e)
 }
 
 // admin registers a route that needs an admin API key.
 func (rt *router) admin(pattern string, e httpapi.Endpoint) {
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true})
-	rt.mux.Handle(pattern, named(pattern, rt.adminChain(e)))
+	rt.add(route{pattern: pattern, endpoint: e, admin: true}, rt.adminChain(e))
 }
 
 // forwarded registers an admin route whose requests Patchbay forwards to a
@@ -64,8 +64,13 @@ func (rt *router) admin(pattern string, e httpapi.Endpoint) {
 // Patchbay neither claims the key nor keeps the response, which may be large
 // and is streamed.
 func (rt *router) forwarded(pattern string, e httpapi.Endpoint) {
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true, forwarded: true})
-	rt.mux.Handle(pattern, named(pattern, rt.forwardChain(e)))
+	rt.add(route{pattern: pattern, endpoint: e, admin: true, forwarded: true}, rt.forwardChain(e))
+}
+
+func (rt *router) add(r route, h http.Handler) {
+	r.handler = named(r.pattern, h)
+	rt.routes = append(rt.routes, r)
+	rt.mux.Handle(r.pattern, r.handler)
 }
 
 // finish adds the OpenAPI document, which describes every other route and
@@ -87,6 +92,15 @@ func named(pattern string, h http.Handler) http.Handler {
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if what := notText(r.URL); what != "" {
 		httpapi.Error(w, r, apperr.Errorf(apperr.Invalid, "%s must be UTF-8 text without NUL characters", what))
+		return
+	}
+	if !isCleanPath(r.URL.EscapedPath()) {
+		if h, ok := rt.forwardedFor(r); ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		httpapi.Error(w, r, apperr.Errorf(apperr.Invalid,
+			"the URL path must not have empty segments or . or .. segments, escaped or not; escape each path part that comes from user input (/ as %%2F)"))
 		return
 	}
 	rt.mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w, r: r}, r)
@@ -111,7 +125,10 @@ func notText(u *url.URL) string {
 }
 
 // unmatchedWriter turns the ServeMux's plain-text 404 and 405 answers for
-// requests no route matched into problem+json, keeping its Allow header.
+// requests no route matched into problem+json, keeping its Allow header. The
+// ServeMux's redirects (a subtree's root without its slash, a host-specific
+// pattern) become 404s too: no route answers a redirect, which a client that
+// follows it would take to another route with its API key.
 type unmatchedWriter struct {
 	http.ResponseWriter
 	r         *http.Request
@@ -120,17 +137,21 @@ type unmatchedWriter struct {
 
 func (u *unmatchedWriter) WriteHeader(status int) {
 	info := httpapi.InfoFrom(u.r.Context())
-	if info == nil || info.Route != "" || (status != http.StatusNotFound && status != http.StatusMethodNotAllowed) {
+	redirect := status >= 300 && status < 400
+	if info == nil || info.Route != "" || (status != http.StatusNotFound && status != http.StatusMethodNotAllowed && !redirect) {
 		u.ResponseWriter.WriteHeader(status)
 		return
 	}
 	u.swallowed = true
 	u.Header().Del("X-Content-Type-Options")
-	if status == http.StatusNotFound {
-		httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.NotFound, "no route matches %s %s", u.r.Method, u.r.URL.Path))
+	u.Header().Del("Location")
+	// The details do not repeat the path, which may hold a credential and
+	// is logged with the problem; the problem's instance is the path.
+	if status == http.StatusMethodNotAllowed {
+		httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.MethodNotAllowed, "%s is not allowed on this path; see the Allow header", u.r.Method))
 		return
 	}
-	httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.MethodNotAllowed, "%s is not allowed on %s; see the Allow header", u.r.Method, u.r.URL.Path))
+	httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.NotFound, "no route matches %s on this path", u.r.Method))
 }
 
 func (u *unmatchedWriter) Write(p []byte) (int, error) {

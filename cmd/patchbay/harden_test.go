@@ -273,3 +273,19 @@ func TestNoRouteRedirects(t *testing.T) {
 		}
 	})
 }
+
+// checkLogsHoldNo fails when the node's log holds any of the secrets a flow
+// used, or any of the prefixes of Patchbay's own secrets (for those the test
+// never saw, such as a connect session's token in its page's path).
+func checkLogsHoldNo(t *testing.T, n *node, secrets []string, prefixes ...string) {
+	t.Helper()
+	logs := n.Logs.String() + n.Stdout.String()
+	if !strings.Contains(logs, `"msg":"request"`) {
+		t.Fatalf("the log has no request lines to check:\n%s", logs)
+	}
+	for _, s := range slices.Concat(secrets, prefixes) {
+		if s != "" && strings.Contains(logs, s) {
+			t.Errorf("the log holds the secret %q:\n%s", s, logs)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -331,6 +332,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		o.mu.Lock()
 		secrets := append([]string{app.ClientSecret, tok.AccessToken, tok.RefreshToken, fresh.AccessToken, fresh.RefreshToken, q.Get("code")}, o.challenges...)
 		o.mu.Unlock()
+		checkLogsHoldNo(t, o.node, slices.Concat(secrets, []string{tok3.AccessToken, tok3.RefreshToken, verifier, verifier2, verifier3, verifier4}), "pbo_", "pbk_")
 		rows := scanForPlaintext(t, o.opts, secrets)
 		if n := rows["oauth_apps"] + rows["oauth_authorizations"] + rows["oauth_requests"] + rows["oauth_codes"] + rows["oauth_tokens"]; n < 10 {
 			t.Errorf("only %d rows in the OAuth tables; the check looked at nothing", n)

@@ -82,12 +82,12 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("POST /v1/oauth/apps/{app_id}/secret/rotate", oauth.HandleAppRotateSecret(d.OAuth))
 	rt.admin("POST /v1/oauth/apps/{app_id}/revoke", oauth.HandleAppRevoke(d.OAuth))
 
-	rt.admin("GET /v1/oauth/login-requests/{challenge}", oauth.HandleLoginRequestGet(d.OAuth))
-	rt.admin("POST /v1/oauth/login-requests/{challenge}/accept", oauth.HandleLoginAccept(d.OAuth))
-	rt.admin("POST /v1/oauth/login-requests/{challenge}/reject", oauth.HandleLoginReject(d.OAuth))
-	rt.admin("GET /v1/oauth/consent-requests/{challenge}", oauth.HandleConsentRequestGet(d.OAuth))
-	rt.admin("POST /v1/oauth/consent-requests/{challenge}/accept", oauth.HandleConsentAccept(d.OAuth))
-	rt.admin("POST /v1/oauth/consent-requests/{challenge}/reject", oauth.HandleConsentReject(d.OAuth))
+	rt.admin("GET /v1/oauth/login-requests/{challenge_token}", oauth.HandleLoginRequestGet(d.OAuth))
+	rt.admin("POST /v1/oauth/login-requests/{challenge_token}/accept", oauth.HandleLoginAccept(d.OAuth))
+	rt.admin("POST /v1/oauth/login-requests/{challenge_token}/reject", oauth.HandleLoginReject(d.OAuth))
+	rt.admin("GET /v1/oauth/consent-requests/{challenge_token}", oauth.HandleConsentRequestGet(d.OAuth))
+	rt.admin("POST /v1/oauth/consent-requests/{challenge_token}/accept", oauth.HandleConsentAccept(d.OAuth))
+	rt.admin("POST /v1/oauth/consent-requests/{challenge_token}/reject", oauth.HandleConsentReject(d.OAuth))
 
 	rt.admin("GET /v1/oauth/authorizations", oauth.HandleAuthorizationList(d.OAuth))
 	rt.admin("DELETE /v1/oauth/authorizations/{authorization_id}", oauth.HandleAuthorizationRevoke(d.OAuth))

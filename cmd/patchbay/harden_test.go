@@ -133,7 +133,7 @@ func listParents(t *testing.T, e *env) map[string]string {
 	mustDo("PUT", "/v1/tenants/acme", `{"name":"Acme"}`, http.StatusCreated)
 	ep := mustDo("POST", "/v1/tenants/acme/endpoints", `{"url":"https://example.com/hook"}`, http.StatusCreated)
 	ids["endpoint_id"], _ = ep["id"].(string)
-	src := mustDo("POST", "/v1/sources", `{"name":"stripe","verifier":{"scheme":"none"}}`, http.StatusCreated)
+	src := mustDo("POST", "/v1/sources", `{"name":"stripe","verifier":{"scheme":"none"},"destination_url":"https://example.com/forward"}`, http.StatusCreated)
 	ids["source_id"], _ = src["id"].(string)
 	return ids
 }
@@ -288,4 +288,162 @@ func checkLogsHoldNo(t *testing.T, n *node, secrets []string, prefixes ...string
 			t.Errorf("the log holds the secret %q:\n%s", s, logs)
 		}
 	}
+}
+
+// secretField is a JSON field name that holds a secret.
+var secretField = regexp.MustCompile(`^(?:[a-z_]*_)?(?:secret|secrets|token|key|password)$`)
+
+// secretFields lists the secret-looking fields anywhere in a schema that
+// hold text, as "Schema.field", following $refs into the document's
+// components.
+func (d openAPIDoc) secretFields(schema json.RawMessage, in string, seen map[string]bool) []string {
+	var s struct {
+		Ref        string                     `json:"$ref"`
+		Properties map[string]json.RawMessage `json:"properties"`
+		Items      json.RawMessage            `json:"items"`
+		Additional json.RawMessage            `json:"additionalProperties"`
+		OneOf      []json.RawMessage          `json:"oneOf"`
+	}
+	if json.Unmarshal(schema, &s) != nil {
+		return nil // true or false, as additionalProperties may be
+	}
+	var found []string
+	if name, ok := strings.CutPrefix(s.Ref, "#/components/schemas/"); ok && !seen[name] {
+		seen[name] = true
+		found = append(found, d.secretFields(d.Components.Schemas[name], name, seen)...)
+	}
+	for name, prop := range s.Properties {
+		if secretField.MatchString(name) && holdsText(prop) {
+			found = append(found, in+"."+name)
+		}
+		found = append(found, d.secretFields(prop, in, seen)...)
+	}
+	for _, sub := range append(s.OneOf, s.Items, s.Additional) {
+		if sub != nil {
+			found = append(found, d.secretFields(sub, in, seen)...)
+		}
+	}
+	return found
+}
+
+// holdsText reports whether a field's schema is a string or a list or map
+// of strings: a boolean "secret" flag holds none.
+func holdsText(schema json.RawMessage) bool {
+	var s struct {
+		Type       string          `json:"type"`
+		Items      json.RawMessage `json:"items"`
+		Additional json.RawMessage `json:"additionalProperties"`
+	}
+	json.Unmarshal(schema, &s)
+	switch s.Type {
+	case "string":
+		return true
+	case "array":
+		return holdsText(s.Items)
+	case "object":
+		return s.Additional != nil && holdsText(s.Additional)
+	}
+	return false
+}
+
+// notSecrets are secret-looking response fields that hold no secret, and
+// why.
+var notSecrets = map[string]string{
+	"CatalogCredentials.password": "a provider's template, such as ${secret.password}; the value is each connection's",
+	"VerifyConfig.secrets":        "a source's verifier as shown: present() blanks its secrets (secret_count says how many)",
+	"VerifyConfig.verify_token":   "blanked the same way",
+}
+
+// TestSecretResponsesNotCached walks /openapi.json: every operation whose
+// success response has a secret-looking field is marked x-patchbay-secret,
+// and every marked operation, called, answers Cache-Control: no-store (a
+// source's signing secret and a new connect session's token were cacheable).
+func TestSecretResponsesNotCached(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupProxy(t, d)
+		conn := connectKey(t, e.env, "proxykey")
+		ids := listParents(t, e.env)
+		ids["connection_id"] = conn
+		created := func(path, body string) string {
+			resp, b := e.do(t, "POST", path, body)
+			var out struct {
+				ID string `json:"id"`
+			}
+			if json.Unmarshal(b, &out); resp.StatusCode != http.StatusCreated || out.ID == "" {
+				t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+			}
+			return out.ID
+		}
+		ids["app_id"] = created("/v1/oauth/apps", `{"team_id":"devteam","name":"Timely","redirect_uris":["https://timely.example/cb"]}`)
+		integration := created("/v1/integrations", `{"provider_id":"fakekey","name":"Keys"}`)
+
+		// What each marked operation is sent; its answer must be a success.
+		calls := map[string]struct{ body, contentType string }{
+			"POST /v1/api-keys": {body: `{"name":"another"}`},
+			"POST /v1/connect/sessions": {body: `{"tenant_id":"acme","end_user_id":"u","integration_id":"` + integration +
+				`","return_url":"https://saas.example/done"}`},
+			"GET /v1/connections/{connection_id}/credentials":                    {},
+			"POST /v1/oauth/apps":                                                {body: `{"team_id":"devteam","name":"Other","redirect_uris":["https://other.example/cb"]}`},
+			"POST /v1/oauth/apps/{app_id}/secret/rotate":                         {},
+			"GET /v1/sources/{source_id}/secret":                                 {},
+			"POST /v1/tenants/{tenant_id}/endpoints":                             {body: `{"url":"https://example.com/other"}`},
+			"GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/secret":         {},
+			"POST /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/secret/rotate": {},
+			"POST /oauth/token":                                                  {body: "grant_type=authorization_code&code=nope&client_id=nobody", contentType: "application/x-www-form-urlencoded"},
+		}
+		doc := fetchOpenAPI(t, e.env)
+		var marked int
+		for _, path := range doc.sortedPaths() {
+			for method, op := range doc.Paths[path] {
+				name := strings.ToUpper(method) + " " + path
+				var fields []string
+				for status, resp := range op.Responses {
+					if !strings.HasPrefix(status, "2") {
+						continue
+					}
+					for _, c := range resp.Content {
+						for _, f := range doc.secretFields(c.Schema, "", map[string]bool{}) {
+							if notSecrets[f] == "" {
+								fields = append(fields, f)
+							}
+						}
+					}
+				}
+				if len(fields) > 0 && !op.Secret {
+					t.Errorf("%s answers %v but is not marked x-patchbay-secret", name, fields)
+				}
+				if !op.Secret {
+					continue
+				}
+				marked++
+				call, ok := calls[name]
+				if !ok {
+					t.Errorf("%s is marked x-patchbay-secret, but this test does not call it", name)
+					continue
+				}
+				var headers []string
+				if call.contentType != "" {
+					headers = []string{"Content-Type", call.contentType}
+				}
+				resp, body := e.do(t, strings.ToUpper(method), fill(path, ids), call.body, headers...)
+				if resp.StatusCode >= 300 && name != "POST /oauth/token" { // a refused code still carries the header
+					t.Errorf("%s: %d %s", name, resp.StatusCode, body)
+				}
+				if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+					t.Errorf("%s: Cache-Control %q, want no-store", name, got)
+				}
+			}
+		}
+		if marked < len(calls) {
+			t.Errorf("only %d operations are marked x-patchbay-secret; the test calls %d", marked, len(calls))
+		}
+		// An idempotent replay of a secret's response keeps the header.
+		for range 2 {
+			resp, body := e.do(t, "POST", "/v1/api-keys", `{"name":"replayed"}`, "Idempotency-Key", "secret-replay")
+			if resp.StatusCode != http.StatusCreated || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("POST /v1/api-keys with an Idempotency-Key: %d, Cache-Control %q; %s", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+			}
+		}
+	})
 }

@@ -59,6 +59,7 @@ func ownerProblems(tenantID, endUserID, integrationID string, scopes []string) m
 // HandleSessionCreate starts a connect flow for one end user.
 func HandleSessionCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true,
 		Summary: "Create a connect session: a short-lived, single-use url to send the end user's browser to; the outcome comes back to return_url and as an operational event",
 		Request: createSessionRequest{}, Response: CreatedSession{}, Status: http.StatusCreated,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

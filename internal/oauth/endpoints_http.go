@@ -153,6 +153,7 @@ func (s *Service) writeTokenError(w http.ResponseWriter, r *http.Request, err er
 // HandleToken is the token endpoint (RFC 6749 §3.2).
 func HandleToken(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:   true,
 		Summary:  "OAuth 2 token endpoint: authorization_code, refresh_token and client_credentials grants (form-encoded)",
 		Response: TokenResponse{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -68,6 +68,9 @@ func (rt *router) forwarded(pattern string, e httpapi.Endpoint) {
 }
 
 func (rt *router) add(r route, h http.Handler) {
+	if r.endpoint.Secret {
+		h = noStore(h)
+	}
 	r.handler = named(r.pattern, h)
 	rt.routes = append(rt.routes, r)
 	rt.mux.Handle(r.pattern, r.handler)
@@ -77,6 +80,15 @@ func (rt *router) add(r route, h http.Handler) {
 // itself.
 func (rt *router) finish() {
 	rt.public("GET /openapi.json", handleOpenAPI(rt))
+}
+
+// noStore keeps every response of an endpoint that carries a secret out of
+// caches, its refusals included; an idempotent replay keeps the header too.
+func noStore(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // named records the matched route for logs and metrics.

@@ -295,7 +295,11 @@ func openPage(t *testing.T, browser *http.Client, u string) (action, csrf, page 
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+	// The form posts to Patchbay, which sends the browser on to the SaaS's
+	// return_url or, for OAuth, the provider.
+	csp := resp.Header.Get("Content-Security-Policy")
+	if resp.StatusCode != 200 || !strings.Contains(csp, "frame-ancestors 'none'") ||
+		!strings.Contains(csp, "; form-action 'self' https://saas.example") {
 		t.Fatalf("connect page: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), b)
 	}
 	a, c := formAction.FindStringSubmatch(string(b)), formCSRF.FindStringSubmatch(string(b))

@@ -115,10 +115,7 @@ func HandleConnectPage(s *Service) httpapi.Endpoint {
 			}
 			http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: secret, Path: "/connect", HttpOnly: true,
 				Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"), SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour.Seconds())})
-			renderPage(w, http.StatusOK, "connect", struct {
-				Title string
-				Page  connectPage
-			}{"Connect " + pg.Provider.DisplayName, pg})
+			renderConnect(w, http.StatusOK, pg)
 		}),
 	}
 }
@@ -145,10 +142,7 @@ func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 				return
 			}
 			if out.Page != nil {
-				renderPage(w, http.StatusBadRequest, "connect", struct {
-					Title string
-					Page  connectPage
-				}{"Connect " + out.Page.Provider.DisplayName, *out.Page})
+				renderConnect(w, http.StatusBadRequest, *out.Page)
 				return
 			}
 			http.Redirect(w, r, out.Redirect, http.StatusSeeOther)

@@ -47,7 +47,8 @@ func (s *Service) answerFlow(w http.ResponseWriter, r *http.Request, step consen
 		renderPage(w, http.StatusInternalServerError, "error", map[string]string{"Title": "Cannot continue", "Code": "server_error",
 			"Description": "Something went wrong on our side. Start again from the app."})
 	case step.Screen != nil:
-		renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow " + step.Screen.App.Name + "?", "Screen": step.Screen})
+		renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow " + step.Screen.App.Name + "?", "Screen": step.Screen},
+			step.Screen.redirectURI)
 	default:
 		http.Redirect(w, r, step.RedirectTo, http.StatusSeeOther)
 	}
@@ -104,7 +105,10 @@ func HandleDevLogin(s *Service) httpapi.Endpoint {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app"))
 				return
 			}
-			renderPage(w, http.StatusOK, "dev-login", map[string]any{"Title": "Sign in", "App": req.App, "Scopes": req.Scopes, "Challenge": challenge})
+			// Signing in goes on to the consent step, the SaaS's or
+			// Patchbay's, and may end at the app at once.
+			renderPage(w, http.StatusOK, "dev-login", map[string]any{"Title": "Sign in", "App": req.App, "Scopes": req.Scopes, "Challenge": challenge},
+				s.cfg.ConsentURL, req.redirectURI)
 		}),
 	}
 }

@@ -6,6 +6,8 @@ package page
 import (
 	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 // Head and Foot frame every page; a page template is Head + its body + Foot,
@@ -24,14 +26,32 @@ const Foot = `</div></body></html>`
 
 // Render writes the template name of t. The page may not be framed
 // (clickjacking a consent or connect button is the classic attack), and
-// nothing on it is cached or leaks a Referer.
-func Render(w http.ResponseWriter, status int, t *template.Template, name string, data any) {
+// nothing on it is cached or leaks a Referer. Its forms may post only to
+// Patchbay and, because browsers hold the redirect after a post to the same
+// rule, to formTargets: the CSP sources (see FormTarget) of where that post
+// sends the browser on.
+func Render(w http.ResponseWriter, status int, t *template.Template, name string, data any, formTargets ...string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'; base-uri 'none'; "+
+		strings.Join(append([]string{"form-action 'self'"}, formTargets...), " "))
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	t.ExecuteTemplate(w, name, data) //nolint:errcheck // the browser may be gone; nothing to do
+}
+
+// FormTarget is the CSP source for the origin of rawURL, such as
+// "https://app.example" or, for a native app's "com.example.app:/cb", its
+// scheme "com.example.app:"; "" when rawURL has neither.
+func FormTarget(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	switch {
+	case err != nil || u.Scheme == "" || strings.ContainsAny(u.Scheme+u.Host, " ;,'"):
+		return ""
+	case u.Host == "":
+		return u.Scheme + ":"
+	}
+	return u.Scheme + "://" + u.Host
 }

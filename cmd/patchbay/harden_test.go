@@ -6,12 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
@@ -446,4 +449,44 @@ func TestSecretResponsesNotCached(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDataFilesPrivate: in a data directory the operator made 0755, the
+// SQLite database, its -wal and -shm files and the encryption key file are
+// readable by Patchbay's user only. SQLite made the database 0644 under the
+// usual umask, and the -wal and -shm files after it. (PostgreSQL keeps no
+// files of Patchbay's.)
+func TestDataFilesPrivate(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := store.Options{DataDir: dir}
+	key := createKey(t, opts)
+	n := startNode(t, opts)
+	e := &env{opts: opts, node: n, key: key}
+	if resp, body := e.do(t, "PUT", "/v1/tenants/acme", `{"name":"Acme"}`); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT tenant: %d %s", resp.StatusCode, body)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, entry := range entries {
+		info, err := entry.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, entry.Name())
+		if info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v, want 0600", entry.Name(), info.Mode().Perm())
+		}
+	}
+	for _, want := range []string{"patchbay.db", "patchbay.db-wal", "patchbay.db-shm", "encryption.key"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("the data directory holds %v, not %s", names, want)
+		}
+	}
 }

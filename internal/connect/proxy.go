@@ -328,8 +328,7 @@ func proxyURL(p *catalog.Provider, config map[string]string, escapedPath, rawQue
 }
 
 // maxUnescapes is how many layers of percent-escapes checkProxyPath looks
-// through: a path that still has escaped dots or slashes below that many is
-// refused, whatever a server behind the provider decodes.
+// through; a path whose unescaping has not settled by then is refused.
 const maxUnescapes = 4
 
 // checkProxyPath is the proxy's path rule, the one that decides for every

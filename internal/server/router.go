@@ -67,6 +67,7 @@ func (rt *router) forwarded(pattern string, e httpapi.Endpoint) {
 	rt.add(route{pattern: pattern, endpoint: e, admin: true, forwarded: true}, rt.forwardChain(e))
 }
 
+// add registers r, served by h: its endpoint inside the route's middleware.
 func (rt *router) add(r route, h http.Handler) {
 	if r.endpoint.Secret {
 		h = noStore(h)

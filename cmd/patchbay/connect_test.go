@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,7 @@ type fakeProvider struct {
 	failRefresh  bool // answer every refresh with invalid_grant
 	revoked      []string
 	issued       []string // every token handed out, for the plaintext scan
+	states       []string // every state Patchbay sent, for the log check
 }
 
 const (
@@ -64,6 +66,7 @@ func newFakeProvider(t *testing.T) *fakeProvider {
 		code := f.token("code")
 		f.mu.Lock()
 		f.codes[code] = q.Get("code_challenge")
+		f.states = append(f.states, q.Get("state"))
 		f.mu.Unlock()
 		http.Redirect(w, r, q.Get("redirect_uri")+"?code="+code+"&state="+url.QueryEscape(q.Get("state")), http.StatusFound)
 	})
@@ -292,7 +295,11 @@ func openPage(t *testing.T, browser *http.Client, u string) (action, csrf, page 
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+	// The form posts to Patchbay, which sends the browser on to the SaaS's
+	// return_url or, for OAuth, the provider.
+	csp := resp.Header.Get("Content-Security-Policy")
+	if resp.StatusCode != 200 || !strings.Contains(csp, "frame-ancestors 'none'") ||
+		!strings.Contains(csp, "; form-action 'self' https://saas.example") {
 		t.Fatalf("connect page: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), b)
 	}
 	a, c := formAction.FindStringSubmatch(string(b)), formCSRF.FindStringSubmatch(string(b))
@@ -432,6 +439,10 @@ func TestConnectOAuth(t *testing.T) {
 		}
 
 		scanForPlaintext(t, e.opts, append([]string{fakeClientSecret}, e.fake.issued...))
+		e.fake.mu.Lock()
+		used := slices.Concat([]string{fakeClientSecret}, e.fake.issued, e.fake.states)
+		e.fake.mu.Unlock()
+		checkLogsHoldNo(t, e.node, used, "pbcs_")
 
 		// Delete revokes the rotated refresh token at the provider.
 		if resp, body := e.do(t, "DELETE", "/v1/connections/"+connID, ""); resp.StatusCode != 204 {
@@ -509,5 +520,6 @@ func TestConnectAPIKey(t *testing.T) {
 			t.Errorf("credentials: %d %v", status, creds)
 		}
 		scanForPlaintext(t, e.opts, []string{fakeAPIKey})
+		checkLogsHoldNo(t, e.node, []string{fakeAPIKey, csrf}, "pbcs_")
 	})
 }

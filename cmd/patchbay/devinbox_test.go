@@ -94,6 +94,10 @@ func TestDevInboxReceivesAndVerifies(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /dev/inbox/demo: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	// It shows what every delivery carried: no other site may frame it.
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("inbox page CSP = %q, want frame-ancestors 'none'", csp)
+	}
 	for _, want := range []string{msg.ID, "invoice.paid", "valid"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("inbox page lacks %q", want)

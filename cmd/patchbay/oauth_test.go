@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -198,8 +199,10 @@ func (o *oauthEnv) authorize(t *testing.T, b *browser, authURL string, approve *
 	if s.Callback != nil || s.Status != 200 {
 		t.Fatalf("expected the consent screen; got callback %v status %d:\n%s", s.Callback, s.Status, s.Page)
 	}
-	if csp := s.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
-		t.Errorf("consent page CSP = %q, want frame-ancestors 'none'", csp)
+	// Its form posts to Patchbay, which sends the browser on to the app.
+	if csp := s.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") ||
+		!strings.HasSuffix(csp, "; form-action 'self' http://127.0.0.1:45678") {
+		t.Errorf("consent page CSP = %q, want frame-ancestors 'none' and form-action 'self' and the app's origin", csp)
 	}
 	f := consentForm(t, s.Page)
 	f.Set("decision", map[bool]string{true: "approve", false: "deny"}[*approve])
@@ -331,6 +334,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		o.mu.Lock()
 		secrets := append([]string{app.ClientSecret, tok.AccessToken, tok.RefreshToken, fresh.AccessToken, fresh.RefreshToken, q.Get("code")}, o.challenges...)
 		o.mu.Unlock()
+		checkLogsHoldNo(t, o.node, slices.Concat(secrets, []string{tok3.AccessToken, tok3.RefreshToken, verifier, verifier2, verifier3, verifier4}), "pbo_", "pbk_")
 		rows := scanForPlaintext(t, o.opts, secrets)
 		if n := rows["oauth_apps"] + rows["oauth_authorizations"] + rows["oauth_requests"] + rows["oauth_codes"] + rows["oauth_tokens"]; n < 10 {
 			t.Errorf("only %d rows in the OAuth tables; the check looked at nothing", n)
@@ -734,6 +738,10 @@ func TestOAuthDevLoginAndSaaSConsent(t *testing.T) {
 		s := b.visit(conf.AuthCodeURL("dev", oauth2.S256ChallengeOption(verifier)))
 		if s.Status != 200 || !strings.Contains(s.Page, "Development sign-in") {
 			t.Fatalf("dev login page: %d\n%s", s.Status, s.Page)
+		}
+		// Signing in goes on to the SaaS's consent page, or to the app.
+		if csp, want := s.Header.Get("Content-Security-Policy"), "; form-action 'self' "+consentPage.URL+" http://127.0.0.1:45678"; !strings.HasSuffix(csp, want) {
+			t.Errorf("dev login page CSP = %q, want it to end %q", csp, want)
 		}
 		m := regexp.MustCompile(`name="login_challenge" value="([^"]+)"`).FindStringSubmatch(s.Page)
 		if m == nil {

@@ -210,14 +210,14 @@ type proxyEnv struct {
 
 // setupProxy starts a node that knows the fake OAuth provider and the proxy
 // test providers, with a short per-attempt timeout for the hang test.
-func setupProxy(t *testing.T, d storetest.Dialect) *proxyEnv {
+func setupProxy(t *testing.T, d storetest.Dialect, extra ...string) *proxyEnv {
 	t.Helper()
 	fake := newFakeProvider(t)
 	api := newFakeAPI(t)
 	dir := fake.providersDir(t)
 	writeProxyProviders(t, dir, api.URL)
-	e := setup(t, d, "--rate-limit", "0", "--providers-dir", dir, "--connect-ca-file", writeCAFile(t, fake.Server, api.Server),
-		"--outbound-allow", "127.0.0.0/8", "--proxy-timeout", "1s")
+	e := setup(t, d, append([]string{"--rate-limit", "0", "--providers-dir", dir, "--connect-ca-file", writeCAFile(t, fake.Server, api.Server),
+		"--outbound-allow", "127.0.0.0/8", "--proxy-timeout", "1s"}, extra...)...)
 	if resp, body := e.do(t, "PUT", "/v1/tenants/acme", `{"name":"Acme"}`); resp.StatusCode != 201 {
 		t.Fatalf("tenant: %d %s", resp.StatusCode, body)
 	}

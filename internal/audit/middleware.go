@@ -111,7 +111,7 @@ func newEvent(r *http.Request, info *httpapi.Info, keyID string, rec *recorder) 
 
 // idParams names the wildcards of a route pattern that identify objects:
 // those named …_id, and the event type and scope names that are their
-// objects' IDs. Others are never recorded: a login or consent {challenge} is
+// objects' IDs. Others are never recorded: a login or consent {challenge_token} is
 // a secret (stored only as a hash), and the proxy's {path...} is the user's
 // request to a third party.
 func idParams(pattern string) []string {

@@ -96,6 +96,7 @@ type CreatedKey struct {
 // HandleCreate creates an API key.
 func HandleCreate(keys *Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true,
 		Summary: "Create an admin API key with no more scopes than the calling key (by default, the same) and restricted to its tenant if it is; the response holds the key, shown only once",
 		Request: createKeyRequest{}, Response: CreatedKey{}, Status: http.StatusCreated,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +122,6 @@ func HandleCreate(keys *Keys) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			w.Header().Set("Cache-Control", "no-store")
 			httpapi.Encode(w, http.StatusCreated, CreatedKey{Key: key, Secret: secret})
 		}),
 	}

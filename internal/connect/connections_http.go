@@ -77,6 +77,7 @@ func HandleConnectionDelete(s *Service) httpapi.Endpoint {
 // HandleConnectionCredentials returns a connection's usable credentials.
 func HandleConnectionCredentials(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:   true,
 		Summary:  "Get a connection's credentials: a valid access token (refreshed first when it expires within the provider's margin), or its API key; 409 when it needs the user to connect again",
 		Response: Credentials{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +91,6 @@ func HandleConnectionCredentials(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			w.Header().Set("Cache-Control", "no-store")
 			httpapi.Encode(w, http.StatusOK, c)
 		}),
 	}

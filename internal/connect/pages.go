@@ -35,3 +35,21 @@ func init() {
 func renderPage(w http.ResponseWriter, status int, name string, data any) {
 	page.Render(w, status, pages, name, data)
 }
+
+// renderConnect writes the connect page. Its form sends the browser on to
+// the session's return_url, and for OAuth to the provider's authorization
+// URL, whose host may come from what the user enters (a subdomain): any
+// https origin then.
+func renderConnect(w http.ResponseWriter, status int, pg connectPage) {
+	var targets []string
+	if src := page.FormTarget(pg.Session.ReturnURL); src != "" {
+		targets = append(targets, src)
+	}
+	if pg.OAuth {
+		targets = append(targets, "https:")
+	}
+	page.Render(w, status, pages, "connect", struct {
+		Title string
+		Page  connectPage
+	}{"Connect " + pg.Provider.DisplayName, pg}, targets...)
+}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
@@ -36,8 +37,9 @@ type ProxyRequest struct {
 	// Method defaults to GET.
 	Method string
 	// Path is appended to the provider's proxy base URL, escaped as by
-	// url.URL.EscapedPath, such as "/repos/acme/app/issues". Segments "."
-	// and ".." are refused: a request stays under the base URL.
+	// url.URL.EscapedPath, such as "/repos/acme/app/issues". Dot segments,
+	// escaped or not, are refused (see checkProxyPath): a request stays
+	// under the base URL.
 	Path string
 	// RawQuery is the query string without "?", sent as it is.
 	RawQuery string
@@ -306,14 +308,9 @@ func proxyURL(p *catalog.Provider, config map[string]string, escapedPath, rawQue
 	if err != nil {
 		return "", fmt.Errorf("provider %s base URL: %w", p.ID, err)
 	}
-	path, err := url.PathUnescape(escapedPath)
+	path, err := checkProxyPath(escapedPath)
 	if err != nil {
-		return "", apperr.InvalidFields(map[string]string{"path": "is not a validly escaped URL path"})
-	}
-	for _, seg := range strings.Split(path, "/") {
-		if seg == "." || seg == ".." {
-			return "", apperr.InvalidFields(map[string]string{"path": "must not have . or .. segments"})
-		}
+		return "", err
 	}
 	if strings.ContainsAny(rawQuery, "# \t\r\n") {
 		return "", apperr.InvalidFields(map[string]string{"query": "is not a valid query string"})
@@ -328,6 +325,42 @@ func proxyURL(p *catalog.Provider, config map[string]string, escapedPath, rawQue
 		u.RawQuery = base.RawQuery + "&" + rawQuery
 	}
 	return u.String(), nil
+}
+
+// maxUnescapes is how many layers of percent-escapes checkProxyPath looks
+// through; a path whose unescaping has not settled by then is refused.
+const maxUnescapes = 4
+
+// checkProxyPath is the proxy's path rule, the one that decides for every
+// path under …/proxy/: it returns the unescaped path, or an Invalid error
+// naming path when any layer of its unescaping has a dot segment. A server
+// behind the provider may decode more than once, treat "\" as "/" or drop
+// ";parameters" ("..;/" reaches the parent on some), so each is read as that
+// server would read it; a segment of dots only is refused too, as some
+// servers trim trailing dots.
+func checkProxyPath(escapedPath string) (string, error) {
+	path, err := url.PathUnescape(escapedPath)
+	if err != nil {
+		return "", apperr.InvalidFields(map[string]string{"path": "is not a validly escaped URL path"})
+	}
+	if !utf8.ValidString(path) || strings.IndexByte(path, 0) >= 0 {
+		return "", apperr.InvalidFields(map[string]string{"path": "must be UTF-8 text without NUL characters"})
+	}
+	layer := path
+	for range maxUnescapes {
+		for _, seg := range strings.FieldsFunc(layer, func(r rune) bool { return r == '/' || r == '\\' }) {
+			seg, _, _ = strings.Cut(seg, ";")
+			if seg != "" && strings.Trim(seg, ".") == "" {
+				return "", apperr.InvalidFields(map[string]string{"path": "must not have . or .. segments, escaped or not"})
+			}
+		}
+		next, err := url.PathUnescape(layer)
+		if err != nil || next == layer {
+			return path, nil // nothing more a server could decode into a dot segment
+		}
+		layer = next
+	}
+	return "", apperr.InvalidFields(map[string]string{"path": "is escaped too many times over"})
 }
 
 // proxyValues are a connection's values for the provider's templates.

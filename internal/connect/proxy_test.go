@@ -3,7 +3,10 @@ package connect
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +164,8 @@ func TestProxyURL(t *testing.T) {
 		{"//evil.example/x", "", "https://acme.zendesk.com/api/v2//evil.example/x"},
 		{"/x@evil.example", "", "https://acme.zendesk.com/api/v2/x@evil.example"},
 		{"/a%3Fb", "", "https://acme.zendesk.com/api/v2/a%3Fb"},
+		{"/v1.2/a..b/.well-known/x;y", "", "https://acme.zendesk.com/api/v2/v1.2/a..b/.well-known/x;y"},
+		{"/100%25", "", "https://acme.zendesk.com/api/v2/100%25"},
 	} {
 		got, err := proxyURL(p, config, tc.path, tc.query)
 		if err != nil || got != tc.want {
@@ -170,6 +175,17 @@ func TestProxyURL(t *testing.T) {
 	for _, tc := range []struct{ path, query, field string }{
 		{"/../admin", "", "path"},
 		{"/a/%2e%2e/b", "", "path"},
+		{"/a/..;/b", "", "path"},          // Tomcat-style path parameters
+		{"/a/..%3B/b", "", "path"},        // …escaped
+		{"/a/..%5cb", "", "path"},         // a backslash as a separator
+		{"/a/%5c..%5c", "", "path"},       // …on both sides
+		{"/a/%252e%252e/b", "", "path"},   // escaped twice
+		{"/a/%25252e./b", "", "path"},     // three times, mixed
+		{"/a%2f..%2fb", "", "path"},       // escaped slashes
+		{"/a/.../b", "", "path"},          // trailing dots trimmed by some servers
+		{"/a/%c0%ae%c0%ae/b", "", "path"}, // overlong UTF-8 for "."
+		{"/a/%00", "", "path"},
+		{"/%2525252525252e", "", "path"}, // deeper than anyone should escape
 		{"/%zz", "", "path"},
 		{"/ok", "a=1#frag", "query"},
 	} {
@@ -244,4 +260,45 @@ func TestWithParam(t *testing.T) {
 			t.Errorf("withParam(%q) = %q, want %q", tt.raw, got, tt.want)
 		}
 	}
+}
+
+// FuzzProxyPath: whatever path a caller sends, a URL the proxy makes stays
+// under the provider's base path however a server behind it reads the path:
+// unescaped up to maxUnescapes times, "\\" as "/", ";parameters" dropped.
+func FuzzProxyPath(f *testing.F) {
+	for _, seed := range []string{"/tickets.json", "/../admin", "/a/%2e%2e/b", "/a/..;/b", "/%5c..%5c", "/%252e%252e", "//x", "/a%2Fb", "/%zz"} {
+		f.Add(seed)
+	}
+	p := &catalog.Provider{ID: "zd", Proxy: catalog.Proxy{BaseURL: "https://acme.zendesk.com/api/v2"}}
+	f.Fuzz(func(t *testing.T, escaped string) {
+		target, err := proxyURL(p, nil, escaped, "")
+		if err != nil {
+			var e *apperr.Error
+			if !errors.As(err, &e) || e.Code != apperr.Invalid || e.Fields["path"] == "" {
+				t.Fatalf("proxyURL(%q) = %v; want an Invalid error naming path", escaped, err)
+			}
+			return
+		}
+		u, err := url.Parse(target)
+		if err != nil || u.Host != "acme.zendesk.com" {
+			t.Fatalf("proxyURL(%q) = %q (%v), another host", escaped, target, err)
+		}
+		layer := u.EscapedPath()
+		for range maxUnescapes + 1 {
+			read := strings.ReplaceAll(layer, "\\", "/")
+			var segs []string
+			for _, seg := range strings.Split(read, "/") {
+				seg, _, _ = strings.Cut(seg, ";")
+				segs = append(segs, seg)
+			}
+			if clean := path.Clean(strings.Join(segs, "/")); clean != "/api/v2" && !strings.HasPrefix(clean, "/api/v2/") {
+				t.Fatalf("proxyURL(%q) = %q, which a server reads as %q", escaped, target, clean)
+			}
+			next, err := url.PathUnescape(layer)
+			if err != nil || next == layer {
+				return
+			}
+			layer = next
+		}
+	})
 }

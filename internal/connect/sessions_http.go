@@ -88,6 +88,7 @@ func ownerProblems(ctx context.Context, tenantID, endUserID, integrationID strin
 // HandleSessionCreate starts a connect flow for one end user.
 func HandleSessionCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true,
 		Summary: "Create a connect session: a short-lived, single-use url to send the end user's browser to; the outcome comes back to return_url and as an operational event",
 		Request: createSessionRequest{}, Response: CreatedSession{}, Status: http.StatusCreated,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -146,10 +147,7 @@ func HandleConnectPage(s *Service) httpapi.Endpoint {
 			}
 			http.SetCookie(w, &http.Cookie{Name: s.cookieName(pg.Session.ID), Value: secret, Path: path, HttpOnly: true,
 				Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour.Seconds())})
-			renderPage(w, http.StatusOK, "connect", struct {
-				Title string
-				Page  connectPage
-			}{"Connect " + pg.Provider.DisplayName, pg})
+			renderConnect(w, http.StatusOK, pg)
 		}),
 	}
 }
@@ -177,10 +175,7 @@ func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 				return
 			}
 			if out.Page != nil {
-				renderPage(w, http.StatusBadRequest, "connect", struct {
-					Title string
-					Page  connectPage
-				}{"Connect " + out.Page.Provider.DisplayName, *out.Page})
+				renderConnect(w, http.StatusBadRequest, *out.Page)
 				return
 			}
 			http.Redirect(w, r, out.Redirect, http.StatusSeeOther)

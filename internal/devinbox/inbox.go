@@ -329,7 +329,7 @@ func HandleShow(ib *Inboxes) httpapi.Endpoint {
 			}
 			h := w.Header()
 			h.Set("Content-Type", "text/html; charset=utf-8")
-			h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+			h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "no-referrer")
 			w.WriteHeader(http.StatusOK)

@@ -215,7 +215,7 @@ func TestInboxPageEscapes(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
 		t.Fatalf("GET: %d %s", w.Code, w.Header().Get("Content-Type"))
 	}
-	if got := w.Header().Get("Content-Security-Policy"); got != "default-src 'none'; style-src 'unsafe-inline'" {
+	if got := w.Header().Get("Content-Security-Policy"); got != "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" {
 		t.Errorf("Content-Security-Policy = %q", got)
 	}
 	for _, bad := range []string{"<script>", "<img", "<b>id"} {

@@ -17,6 +17,10 @@ type Endpoint struct {
 	Status int
 	// Query lists the query parameters the endpoint reads.
 	Query []Param
+	// Secret marks an endpoint whose response carries a secret: the router
+	// sends its every response with Cache-Control: no-store, and the OpenAPI
+	// document marks it x-patchbay-secret.
+	Secret bool
 }
 
 // Param documents a query parameter.

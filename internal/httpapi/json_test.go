@@ -134,9 +134,15 @@ func TestParsePage(t *testing.T) {
 	}
 }
 
+// FuzzParsePage: ParsePage refuses what it cannot use as Invalid; what it
+// accepts has a limit in range and a cursor key that a store can compare as
+// text (PostgreSQL errs on NUL and invalid UTF-8), and that key's own cursor
+// reads back as the same key.
 func FuzzParsePage(f *testing.F) {
 	f.Add("20", "djE6YQ")
 	f.Add("-1", "%%%")
+	f.Add("", "djE6AA")  // v1:NUL
+	f.Add("5", "djE6_w") // v1:0xff
 	f.Fuzz(func(t *testing.T, limit, cursor string) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		q := r.URL.Query()
@@ -152,6 +158,17 @@ func FuzzParsePage(f *testing.F) {
 		}
 		if p.Limit < 1 || p.Limit > PageLimitMax {
 			t.Errorf("ParsePage accepted limit %d", p.Limit)
+		}
+		if !IsText(p.After) {
+			t.Fatalf("ParsePage accepted cursor %q, whose key %q is not text", cursor, p.After)
+		}
+		if p.After == "" {
+			return
+		}
+		next := NewList(Page{Limit: 1}, []string{p.After, "more"}, func(s string) string { return s }).NextCursor
+		r.URL.RawQuery = "cursor=" + next
+		if again, err := ParsePage(r); err != nil || again.After != p.After {
+			t.Errorf("the cursor %q made for key %q reads back as %+v, %v", next, p.After, again, err)
 		}
 	})
 }

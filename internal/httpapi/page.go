@@ -48,7 +48,9 @@ func ParsePage(r *http.Request) (Page, error) {
 	if s := q.Get("cursor"); s != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(s)
 		after, ok := strings.CutPrefix(string(raw), cursorPrefix)
-		if err != nil || !ok || after == "" {
+		// A key is text: PostgreSQL refuses NUL and invalid UTF-8 in a
+		// comparison with an error, which must not become a 500.
+		if err != nil || !ok || after == "" || !IsText(after) {
 			fields["cursor"] = "is not a cursor this API returned"
 		}
 		p.After = after

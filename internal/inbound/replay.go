@@ -194,6 +194,7 @@ type SigningSecret struct {
 // HandleSecret returns the secret forwards are signed with.
 func HandleSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:   true,
 		Summary:  "The whsec_ secret Patchbay signs this source's forwards with (Standard Webhooks), for the SaaS's handler to verify",
 		Response: SigningSecret{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -163,6 +163,7 @@ func sourceFromPath(r *http.Request) (string, error) { return httpapi.PathID(r, 
 // HandleSourceCreate adds a source.
 func HandleSourceCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true, // a none source's ingest_url carries its token
 		Summary: "Add a source of incoming webhooks: how its requests are verified, deduplicated, answered and forwarded; the answer has its ingest_url",
 		Request: createSourceRequest{}, Response: Source{}, Status: http.StatusCreated,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -233,6 +234,7 @@ func HandleSourceGet(s *Service) httpapi.Endpoint {
 // HandleSourceUpdate changes a source.
 func HandleSourceUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true, // a none source's ingest_url carries its token
 		Summary: "Change a source; a verifier given replaces the old one whole (list old and new secrets to rotate)",
 		Request: updateSourceRequest{}, Response: Source{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -278,6 +280,7 @@ func HandleSourceDelete(s *Service) httpapi.Endpoint {
 // HandleIngestTokenRotate gives a none source a new ingest token.
 func HandleIngestTokenRotate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:   true, // a none source's ingest_url carries its token
 		Summary:  "Give a source with scheme none a new ingest token: the answer's ingest_url carries it (shown only here), and the old URL stops accepting",
 		Response: Source{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

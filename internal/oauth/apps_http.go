@@ -38,6 +38,7 @@ func appFromPath(r *http.Request) (string, error) { return httpapi.PathID(r, "ap
 // HandleAppCreate registers an app.
 func HandleAppCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true,
 		Summary: "Register a third-party app; a confidential app's client_secret is in this answer only",
 		Request: createAppRequest{}, Response: AppWithSecret{}, Status: http.StatusCreated,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -186,6 +187,7 @@ func HandleAppRevoke(s *Service) httpapi.Endpoint {
 // HandleAppRotateSecret gives an app a new client secret.
 func HandleAppRotateSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:   true,
 		Summary:  "Give a confidential app a new client_secret (in this answer only); the old one works until previous_secret_expires_at",
 		Response: AppWithSecret{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -52,7 +52,8 @@ func (s *Service) answerFlow(w http.ResponseWriter, r *http.Request, step consen
 		renderPage(w, http.StatusInternalServerError, "error", map[string]string{"Title": "Cannot continue", "Code": "server_error",
 			"Description": "Something went wrong on our side. Start again from the app."})
 	case step.Screen != nil:
-		renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow " + step.Screen.App.Name + "?", "Screen": step.Screen})
+		renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow " + step.Screen.App.Name + "?", "Screen": step.Screen},
+			step.Screen.redirectURI)
 	default:
 		http.Redirect(w, r, step.RedirectTo, http.StatusSeeOther)
 	}
@@ -113,7 +114,10 @@ func HandleDevLogin(s *Service) httpapi.Endpoint {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app"))
 				return
 			}
-			renderPage(w, http.StatusOK, "dev-login", map[string]any{"Title": "Sign in", "App": req.App, "Scopes": req.Scopes, "Challenge": challenge})
+			// Signing in goes on to the consent step, the SaaS's or
+			// Patchbay's, and may end at the app at once.
+			renderPage(w, http.StatusOK, "dev-login", map[string]any{"Title": "Sign in", "App": req.App, "Scopes": req.Scopes, "Challenge": challenge},
+				s.cfg.ConsentURL, req.redirectURI)
 		}),
 	}
 }
@@ -170,6 +174,7 @@ func (s *Service) writeTokenError(w http.ResponseWriter, r *http.Request, err er
 // HandleToken is the token endpoint (RFC 6749 §3.2).
 func HandleToken(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:   true,
 		Summary:  "OAuth 2 token endpoint: authorization_code, refresh_token and client_credentials grants (form-encoded)",
 		Response: TokenResponse{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -175,6 +175,9 @@ type LoginRequest struct {
 	App       PublicApp `json:"app"`
 	Scopes    []string  `json:"scopes"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// redirectURI is where the flow ends, for the dev sign-in page's
+	// form-action.
+	redirectURI string
 }
 
 // PublicApp is what users and the SaaS's pages may see of an app.
@@ -198,7 +201,7 @@ func (s *Service) LoginRequest(ctx context.Context, challenge string) (LoginRequ
 	if err != nil {
 		return LoginRequest{}, err
 	}
-	return LoginRequest{App: r.App.public(), Scopes: r.Scopes, ExpiresAt: r.ExpiresAt}, nil
+	return LoginRequest{App: r.App.public(), Scopes: r.Scopes, ExpiresAt: r.ExpiresAt, redirectURI: r.RedirectURI}, nil
 }
 
 // pending loads a request that must be in status want.
@@ -357,6 +360,9 @@ type consentScreen struct {
 	Challenge string
 	CSRF      string
 	NewScopes []Scope
+	// redirectURI is where the decision sends the browser, for the
+	// screen's form-action.
+	redirectURI string
 }
 
 // ConsentStep moves a request on when the browser arrives at the consent
@@ -398,7 +404,7 @@ func (s *Service) consentStep(ctx context.Context, challenge, browser string) (c
 	if _, err := s.db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", hash(csrf), r.ID); err != nil {
 		return consentStep{}, err
 	}
-	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf}
+	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf, redirectURI: r.RedirectURI}
 	for _, sc := range described.Scopes {
 		if !slices.Contains(granted, sc.Name) {
 			screen.NewScopes = append(screen.NewScopes, sc)

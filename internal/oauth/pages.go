@@ -38,7 +38,14 @@ In production the SaaS's own login page does this and calls the login-request ac
 </form>` + page.Foot))
 }
 
-// renderPage writes one of the pages.
-func renderPage(w http.ResponseWriter, status int, name string, data any) {
-	page.Render(w, status, pages, name, data)
+// renderPage writes one of the pages; its form may send the browser on to
+// the origins of formTargets (URLs).
+func renderPage(w http.ResponseWriter, status int, name string, data any, formTargets ...string) {
+	var sources []string
+	for _, u := range formTargets {
+		if src := page.FormTarget(u); src != "" {
+			sources = append(sources, src)
+		}
+	}
+	page.Render(w, status, pages, name, data, sources...)
 }

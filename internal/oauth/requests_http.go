@@ -9,7 +9,7 @@ import (
 	"github.com/patchbay/patchbay/internal/tenants"
 )
 
-func challengeFromPath(r *http.Request) string { return r.PathValue("challenge") }
+func challengeFromPath(r *http.Request) string { return r.PathValue("challenge_token") }
 
 // HandleLoginRequestGet tells the SaaS's login page what is being asked.
 func HandleLoginRequestGet(s *Service) httpapi.Endpoint {

@@ -6,7 +6,9 @@ package page
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,11 +28,15 @@ const Foot = `</div></body></html>`
 
 // Render writes the template name of t. The page may not be framed
 // (clickjacking a consent or connect button is the classic attack), and
-// nothing on it is cached or leaks a Referer.
-func Render(w http.ResponseWriter, status int, t *template.Template, name string, data any) {
+// nothing on it is cached or leaks a Referer. Its forms may post only to
+// Patchbay and, because browsers hold the redirect after a post to the same
+// rule, to formTargets: the CSP sources (see FormTarget) of where that post
+// sends the browser on.
+func Render(w http.ResponseWriter, status int, t *template.Template, name string, data any, formTargets ...string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'; base-uri 'none'; "+
+		strings.Join(append([]string{"form-action 'self'"}, formTargets...), " "))
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -50,4 +56,18 @@ func TooManyRequests(w http.ResponseWriter, _ *http.Request, retryAfter time.Dur
 		wait = strconv.FormatInt(int64(s), 10) + " seconds"
 	}
 	Render(w, http.StatusTooManyRequests, tooMany, "429", map[string]string{"Title": "Too many requests", "Wait": wait})
+}
+
+// FormTarget is the CSP source for the origin of rawURL, such as
+// "https://app.example" or, for a native app's "com.example.app:/cb", its
+// scheme "com.example.app:"; "" when rawURL has neither.
+func FormTarget(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	switch {
+	case err != nil || u.Scheme == "" || strings.ContainsAny(u.Scheme+u.Host, " ;,'"):
+		return ""
+	case u.Host == "":
+		return u.Scheme + ":"
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -37,8 +37,9 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 
 // observe is the outermost middleware: it gives each request an ID and an
 // Info record, caps the body, turns panics into 500 problems, and when the
-// response is done writes one log line and the metrics.
-func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, clients clientip.Resolver, next http.Handler) http.Handler {
+// response is done writes one log line and the metrics. The line shows the
+// path that rt.loggedPath gives, without credentials.
+func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, clients clientip.Resolver, rt *router) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := &httpapi.Info{ID: httpapi.NewRequestID(r), Start: time.Now(), ClientIP: clients.Of(r)}
 		w.Header().Set(httpapi.RequestIDHeader, info.ID)
@@ -59,13 +60,13 @@ func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, clients clien
 					info.Err = err
 				}
 			}
-			finish(logger, m, r, info, sw)
+			finish(logger, m, rt, r, info, sw)
 		}()
-		next.ServeHTTP(sw, r)
+		rt.ServeHTTP(sw, r)
 	})
 }
 
-func finish(logger *slog.Logger, m *httpMetrics, r *http.Request, info *httpapi.Info, sw *statusWriter) {
+func finish(logger *slog.Logger, m *httpMetrics, rt *router, r *http.Request, info *httpapi.Info, sw *statusWriter) {
 	status := sw.status
 	if status == 0 {
 		status = http.StatusOK
@@ -83,7 +84,7 @@ func finish(logger *slog.Logger, m *httpMetrics, r *http.Request, info *httpapi.
 		slog.String("request_id", info.ID),
 		slog.String("method", r.Method),
 		slog.String("client_ip", info.ClientIP.String()),
-		slog.String("path", r.URL.Path), // never the query: it may carry secrets
+		slog.String("path", rt.loggedPath(r, info.Route)), // never the query: it may carry secrets
 		slog.String("route", info.Route),
 		slog.Int("status", status),
 		slog.Int64("bytes", sw.bytes),

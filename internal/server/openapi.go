@@ -105,6 +105,9 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		"operationId": operationID(method, path),
 		"summary":     rt.endpoint.Summary,
 	}
+	if rt.endpoint.Secret {
+		op["x-patchbay-secret"] = true // its responses carry a secret and are never cached
+	}
 	var params []any
 	for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
 		params = append(params, object{"name": m[1], "in": "path", "required": true, "schema": object{"type": "string"}})

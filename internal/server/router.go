@@ -25,6 +25,8 @@ type route struct {
 	forwarded bool
 	// limited routes are public routes under a per-address rate limit.
 	limited bool
+	// handler is what the route serves, its middleware included.
+	handler http.Handler
 }
 
 // router is a ServeMux that remembers its routes for the OpenAPI document and
@@ -62,20 +64,18 @@ func newRouter(d Deps) *router {
 // public registers a route anyone may call, wrapped in limits (per-address
 // rate limits), the first outermost.
 func (rt *router) public(pattern string, e httpapi.Endpoint, limits ...func(http.Handler) http.Handler) {
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, limited: len(limits) > 0})
 	var h http.Handler = e
 	for _, limit := range slices.Backward(limits) {
 		h = limit(h)
 	}
-	rt.mux.Handle(pattern, named(pattern, h))
+	rt.add(route{pattern: pattern, endpoint: e, limited: len(limits) > 0}, h)
 }
 
 // admin registers a route that needs an admin API key granting access. A
 // route without a known scope panics, so none is served unguarded.
 func (rt *router) admin(pattern string, access auth.Access, e httpapi.Endpoint) {
 	access.Check(pattern)
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true, access: access})
-	rt.mux.Handle(pattern, named(pattern, rt.adminChain(access, e)))
+	rt.add(route{pattern: pattern, endpoint: e, admin: true, access: access}, rt.adminChain(access, e))
 }
 
 // forwarded registers an admin route whose requests Patchbay forwards to a
@@ -84,14 +84,32 @@ func (rt *router) admin(pattern string, access auth.Access, e httpapi.Endpoint) 
 // and is streamed.
 func (rt *router) forwarded(pattern string, access auth.Access, e httpapi.Endpoint) {
 	access.Check(pattern)
-	rt.routes = append(rt.routes, route{pattern: pattern, endpoint: e, admin: true, forwarded: true, access: access})
-	rt.mux.Handle(pattern, named(pattern, rt.forwardChain(access, e)))
+	rt.add(route{pattern: pattern, endpoint: e, admin: true, forwarded: true, access: access}, rt.forwardChain(access, e))
+}
+
+// add registers r, served by h: its endpoint inside the route's middleware.
+func (rt *router) add(r route, h http.Handler) {
+	if r.endpoint.Secret {
+		h = noStore(h)
+	}
+	r.handler = named(r.pattern, h)
+	rt.routes = append(rt.routes, r)
+	rt.mux.Handle(r.pattern, r.handler)
 }
 
 // finish adds the OpenAPI document, which describes every other route and
 // itself.
 func (rt *router) finish() {
 	rt.public("GET /openapi.json", handleOpenAPI(rt))
+}
+
+// noStore keeps every response of an endpoint that carries a secret out of
+// caches, its refusals included; an idempotent replay keeps the header too.
+func noStore(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // named records the matched route for logs and metrics.
@@ -107,6 +125,15 @@ func named(pattern string, h http.Handler) http.Handler {
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if what := notText(r.URL); what != "" {
 		httpapi.Error(w, r, apperr.Errorf(apperr.Invalid, "%s must be UTF-8 text without NUL characters", what))
+		return
+	}
+	if !isCleanPath(r.URL.EscapedPath()) {
+		if h, ok := rt.forwardedFor(r); ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		httpapi.Error(w, r, apperr.Errorf(apperr.Invalid,
+			"the URL path must not have empty segments or . or .. segments, escaped or not; escape each path part that comes from user input (/ as %%2F)"))
 		return
 	}
 	rt.mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w, r: r}, r)
@@ -131,7 +158,10 @@ func notText(u *url.URL) string {
 }
 
 // unmatchedWriter turns the ServeMux's plain-text 404 and 405 answers for
-// requests no route matched into problem+json, keeping its Allow header.
+// requests no route matched into problem+json, keeping its Allow header. The
+// ServeMux's redirects (a subtree's root without its slash, a host-specific
+// pattern) become 404s too: no route answers a redirect, which a client that
+// follows it would take to another route with its API key.
 type unmatchedWriter struct {
 	http.ResponseWriter
 	r         *http.Request
@@ -140,17 +170,21 @@ type unmatchedWriter struct {
 
 func (u *unmatchedWriter) WriteHeader(status int) {
 	info := httpapi.InfoFrom(u.r.Context())
-	if info == nil || info.Route != "" || (status != http.StatusNotFound && status != http.StatusMethodNotAllowed) {
+	redirect := status >= 300 && status < 400
+	if info == nil || info.Route != "" || (status != http.StatusNotFound && status != http.StatusMethodNotAllowed && !redirect) {
 		u.ResponseWriter.WriteHeader(status)
 		return
 	}
 	u.swallowed = true
 	u.Header().Del("X-Content-Type-Options")
-	if status == http.StatusNotFound {
-		httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.NotFound, "no route matches %s %s", u.r.Method, u.r.URL.Path))
+	u.Header().Del("Location")
+	// The details do not repeat the path, which may hold a credential and
+	// is logged with the problem; the problem's instance is the path.
+	if status == http.StatusMethodNotAllowed {
+		httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.MethodNotAllowed, "%s is not allowed on this path; see the Allow header", u.r.Method))
 		return
 	}
-	httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.MethodNotAllowed, "%s is not allowed on %s; see the Allow header", u.r.Method, u.r.URL.Path))
+	httpapi.Error(u.ResponseWriter, u.r, apperr.Errorf(apperr.NotFound, "no route matches %s on this path", u.r.Method))
 }
 
 func (u *unmatchedWriter) Write(p []byte) (int, error) {

@@ -103,12 +103,12 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("POST /v1/oauth/apps/{app_id}/secret/rotate", install("oauth:admin"), oauth.HandleAppRotateSecret(d.OAuth))
 	rt.admin("POST /v1/oauth/apps/{app_id}/revoke", install("oauth:write"), oauth.HandleAppRevoke(d.OAuth))
 
-	rt.admin("GET /v1/oauth/login-requests/{challenge}", install("oauth:read"), oauth.HandleLoginRequestGet(d.OAuth))
-	rt.admin("POST /v1/oauth/login-requests/{challenge}/accept", install("oauth:write"), oauth.HandleLoginAccept(d.OAuth))
-	rt.admin("POST /v1/oauth/login-requests/{challenge}/reject", install("oauth:write"), oauth.HandleLoginReject(d.OAuth))
-	rt.admin("GET /v1/oauth/consent-requests/{challenge}", install("oauth:read"), oauth.HandleConsentRequestGet(d.OAuth))
-	rt.admin("POST /v1/oauth/consent-requests/{challenge}/accept", install("oauth:write"), oauth.HandleConsentAccept(d.OAuth))
-	rt.admin("POST /v1/oauth/consent-requests/{challenge}/reject", install("oauth:write"), oauth.HandleConsentReject(d.OAuth))
+	rt.admin("GET /v1/oauth/login-requests/{challenge_token}", install("oauth:read"), oauth.HandleLoginRequestGet(d.OAuth))
+	rt.admin("POST /v1/oauth/login-requests/{challenge_token}/accept", install("oauth:write"), oauth.HandleLoginAccept(d.OAuth))
+	rt.admin("POST /v1/oauth/login-requests/{challenge_token}/reject", install("oauth:write"), oauth.HandleLoginReject(d.OAuth))
+	rt.admin("GET /v1/oauth/consent-requests/{challenge_token}", install("oauth:read"), oauth.HandleConsentRequestGet(d.OAuth))
+	rt.admin("POST /v1/oauth/consent-requests/{challenge_token}/accept", install("oauth:write"), oauth.HandleConsentAccept(d.OAuth))
+	rt.admin("POST /v1/oauth/consent-requests/{challenge_token}/reject", install("oauth:write"), oauth.HandleConsentReject(d.OAuth))
 
 	rt.admin("GET /v1/oauth/authorizations", install("oauth:read"), oauth.HandleAuthorizationList(d.OAuth))
 	rt.admin("DELETE /v1/oauth/authorizations/{authorization_id}", install("oauth:write"), oauth.HandleAuthorizationRevoke(d.OAuth))

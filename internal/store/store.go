@@ -123,6 +123,15 @@ func openSQLite(dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dataDir, "patchbay.db")
+	// SQLite would create the file with the umask's default mode (0644
+	// under the usual 022) and its -wal and -shm files with the file's
+	// mode. It holds key hashes and sealed credentials: create it private,
+	// whatever mode the operator gave the directory.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	f.Close()
 	// synchronous(FULL): a commit is on disk before Patchbay acknowledges it.
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	write, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")

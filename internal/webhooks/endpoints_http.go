@@ -169,6 +169,7 @@ func endpointPath(r *http.Request) (tenantID, endpointID string, err error) {
 // HandleEndpointCreate adds an endpoint.
 func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true,
 		Summary: "Add an endpoint to a tenant; the response includes its signing secret",
 		Request: createEndpointRequest{}, Response: EndpointCreated{}, Status: http.StatusCreated,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -206,7 +207,6 @@ func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			w.Header().Set("Cache-Control", "no-store")
 			httpapi.Encode(w, http.StatusCreated, EndpointCreated{Endpoint: created, Secret: secret})
 		}),
 	}
@@ -319,6 +319,7 @@ type EndpointSecret struct {
 // HandleEndpointSecret shows an endpoint's current secret.
 func HandleEndpointSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true,
 		Summary: "Get an endpoint's current signing secret", Response: EndpointSecret{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tenantID, endpointID, err := endpointPath(r)
@@ -331,7 +332,6 @@ func HandleEndpointSecret(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			w.Header().Set("Cache-Control", "no-store")
 			httpapi.Encode(w, http.StatusOK, EndpointSecret{Secret: secret})
 		}),
 	}
@@ -355,6 +355,7 @@ func (req rotateSecretRequest) Valid(context.Context) map[string]string {
 // alongside it for the configured overlap.
 func HandleEndpointRotateSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
+		Secret:  true,
 		Summary: "Rotate an endpoint's secret; the old one keeps signing beside the new one for the overlap (default 24 h)",
 		Request: rotateSecretRequest{}, Response: EndpointSecret{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -375,7 +376,6 @@ func HandleEndpointRotateSecret(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			w.Header().Set("Cache-Control", "no-store")
 			httpapi.Encode(w, http.StatusOK, EndpointSecret{Secret: secret})
 		}),
 	}

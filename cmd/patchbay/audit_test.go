@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -197,36 +196,14 @@ func TestAuditLog(t *testing.T) {
 
 		// Nothing secret, and no body, query or forwarded path, anywhere in
 		// the table.
-		rows, err := openRaw(t, e.opts).QueryContext(t.Context(), "SELECT * FROM audit_events")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		n := 0
-		for rows.Next() {
-			n++
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				text := fmt.Sprint(v)
-				if b, ok := v.([]byte); ok {
-					text = string(b)
-				}
-				for _, leak := range []string{"pbk_", "whsec_", "pbo_", "pbcs_", newKey, chosenSecret, rotatedSecret, failedSecret,
-					"audit-body-marker", "audit-url", "query-marker", "proxy-body-marker", "echo", "Audited", "intruder"} {
-					if strings.Contains(text, leak) {
-						t.Errorf("audit_events.%s holds %q: %s", cols[i], leak, text)
-					}
+		n := eachValue(t, openRaw(t, e.opts), "audit_events", func(column, text string) {
+			for _, leak := range []string{"pbk_", "whsec_", "pbo_", "pbcs_", newKey, chosenSecret, rotatedSecret, failedSecret,
+				"audit-body-marker", "audit-url", "query-marker", "proxy-body-marker", "echo", "Audited", "intruder"} {
+				if strings.Contains(text, leak) {
+					t.Errorf("audit_events.%s holds %q: %s", column, leak, text)
 				}
 			}
-		}
-		rows.Close()
+		})
 		if n != len(all) {
 			t.Errorf("the table has %d rows, the list %d", n, len(all))
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -244,37 +245,51 @@ func scanForPlaintext(t *testing.T, opts store.Options, secrets []string) map[st
 	}
 	seen := map[string]int{}
 	for _, table := range tables {
-		rows, err := db.QueryContext(t.Context(), `SELECT * FROM "`+table+`"`)
-		if err != nil {
-			t.Fatalf("scan %s: %v", table, err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			seen[table]++
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				text := fmt.Sprint(v)
-				if b, ok := v.([]byte); ok {
-					text = string(b)
-				}
-				for _, secret := range secrets {
-					if secret != "" && strings.Contains(text, secret) {
-						t.Errorf("%s.%s holds a secret in plaintext", table, cols[i])
-					}
+		seen[table] = eachValue(t, db, table, func(column, text string) {
+			for _, secret := range secrets {
+				if secret != "" && strings.Contains(text, secret) {
+					t.Errorf("%s.%s holds a secret in plaintext", table, column)
 				}
 			}
-		}
-		rows.Close()
+		})
 	}
 	if len(seen) == 0 {
 		t.Fatal("scanned no rows at all")
 	}
 	return seen
+}
+
+// eachValue calls f with every value of every row of table, as text, and
+// returns how many rows it read.
+func eachValue(t *testing.T, db *sql.DB, table string, f func(column, text string)) int {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `SELECT * FROM "`+table+`"`)
+	if err != nil {
+		t.Fatalf("scan %s: %v", table, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	n := 0
+	for rows.Next() {
+		n++
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			text := fmt.Sprint(v)
+			if b, ok := v.([]byte); ok {
+				text = string(b)
+			}
+			f(cols[i], text)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("scan %s: %v", table, err)
+	}
+	return n
 }

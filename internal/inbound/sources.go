@@ -461,16 +461,7 @@ func (s *Service) SourcesWithoutIngestToken(ctx context.Context) ([]string, erro
 	if err != nil {
 		return nil, fmt.Errorf("sources without an ingest token: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return store.Column[string](rows)
 }
 
 // DeleteSource removes a source and its events; its ingest URL stops

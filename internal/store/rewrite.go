@@ -55,16 +55,7 @@ func (db *DB) rewriteIDs(ctx context.Context, table, column, after string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return Column[string](rows)
 }
 
 func (db *DB) rewriteRow(ctx context.Context, table, column, id string, fn func(id string, value []byte) ([]byte, error)) (bool, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"math/bits"
 	"strings"
 	"sync"
@@ -70,4 +71,18 @@ func PadPow2[T any](list []T) []T {
 // Placeholders is "?, ?, ?" for n values.
 func Placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// Column reads a query's one column into a slice and closes rows.
+func Column[T any](rows *sql.Rows) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/server"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -138,15 +139,19 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		logger.Warn("sources with scheme none have no ingest token and answer 404 until one is made: "+
 			"POST /v1/sources/{source_id}/ingest-token/rotate answers with the new ingest_url", "source_ids", untokened)
 	}
-	connections, err := newConnect(cfg, logger, db, v, providers, hooks, inserter)
+	connectLogger := logger.With("component", "connect")
+	connections, err := newConnect(cfg, connectLogger, db, v, providers, hooks)
 	if err != nil {
 		return nil, err
 	}
 	if err := connections.LoadProviders(ctx); err != nil {
 		return nil, fmt.Errorf("provider definitions: %w", err)
 	}
+	// Sync runs log under the connect component, as before syncs had a
+	// package of their own.
+	syncService := syncs.NewService(db, connections, providers, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
 
-	workers, periodic, queues := registry(cfg, logger, db, hooks, provider, incoming, connections)
+	workers, periodic, queues := registry(cfg, logger, db, hooks, provider, incoming, connections, syncService)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -182,6 +187,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Inbound:         incoming,
 		Providers:       providers,
 		Connect:         connections,
+		Syncs:           syncService,
 		Limiter:         limiter,
 		RateLimit:       ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Addresses:       addresses,
@@ -218,8 +224,7 @@ func loadCatalog(dir string) (*catalog.Catalog, error) {
 
 // newConnect builds the connect service. Its data keys are wrapped by the
 // configured encryption key, which is the key-encryption key.
-func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service,
-	jobs connect.JobInserter) (*connect.Service, error) {
+func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service) (*connect.Service, error) {
 	outbound := safehttp.Options{Allow: cfg.OutboundAllow}
 	if cfg.ConnectCAFile != "" {
 		pem, err := os.ReadFile(cfg.ConnectCAFile)
@@ -235,7 +240,7 @@ func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault
 		}
 		outbound.RootCAs = pool
 	}
-	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, hooks, jobs, logger.With("component", "connect"),
+	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, logger,
 		connect.Config{
 			PublicURL: cfg.PublicURL, Node: nodeName(),
 			ProxyMaxAttempts: cfg.ProxyMaxAttempts, ProxyMaxWait: cfg.ProxyMaxWait, ProxyQueueWait: cfg.ProxyQueueWait, ProxyTimeout: cfg.ProxyTimeout,

@@ -14,6 +14,7 @@ import (
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
@@ -21,7 +22,7 @@ import (
 // registry is the one place where every job's worker, every periodic job and
 // every queue besides the default one is registered.
 func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service,
-	connections *connect.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
+	connections *connect.Service, syncService *syncs.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -36,8 +37,8 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks, Logger: logger.With("component", "inbound")})
 	river.AddWorker(workers, &connect.SessionCleanupWorker{DB: db})
 	river.AddWorker(workers, &connect.RefreshWorker{Service: connections, Interval: cfg.ConnectRefreshInterval})
-	river.AddWorker(workers, &connect.SyncTickWorker{Service: connections})
-	river.AddWorker(workers, &connect.SyncRunWorker{Service: connections})
+	river.AddWorker(workers, &syncs.TickWorker{Service: syncService})
+	river.AddWorker(workers, &syncs.RunWorker{Service: syncService})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -73,9 +74,9 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 		// Due syncs are queued this often; a sync's own interval is at
 		// least a minute, and the run call queues one at once.
 		river.NewPeriodicJob(river.PeriodicInterval(15*time.Second),
-			func() (river.JobArgs, *river.InsertOpts) { return connect.SyncTickArgs{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return syncs.TickArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
-	queues := map[string]river.QueueConfig{connect.SyncQueue: {MaxWorkers: connect.SyncQueueWorkers}}
+	queues := map[string]river.QueueConfig{syncs.Queue: {MaxWorkers: syncs.QueueWorkers}}
 	return workers, periodic, queues
 }

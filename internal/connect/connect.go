@@ -92,12 +92,9 @@ type Service struct {
 	catalog *catalog.Catalog
 	client  *http.Client
 	events  OperationalEvents
-	// publisher and jobs serve syncs: record messages and run-now jobs.
-	publisher RecordPublisher
-	jobs      JobInserter
-	logger    *slog.Logger
-	cfg       Config
-	flight    flight
+	logger  *slog.Logger
+	cfg     Config
+	flight  flight
 	// rejections are the connections refreshed after a provider's 401
 	// within rejectedRefreshGap.
 	rejections *ttlcache.Cache[string, struct{}]
@@ -109,9 +106,9 @@ type Service struct {
 
 // NewService returns the connect service. client must be a safehttp client:
 // every provider URL is a third party's.
-func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, publisher RecordPublisher,
-	jobs JobInserter, logger *slog.Logger, cfg Config) *Service {
-	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, publisher: publisher, jobs: jobs, logger: logger,
+func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, logger *slog.Logger,
+	cfg Config) *Service {
+	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger,
 		cfg: cfg.withDefaults(), proxyClient: newProxyClient(client), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap)}
 }
 

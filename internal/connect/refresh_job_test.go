@@ -143,7 +143,7 @@ proxy:
 		t.Fatal(err)
 	}
 	b := &refreshBundle{db: db, events: &eventLog{}, integrations: map[string]string{}}
-	b.svc = NewService(db, NewKeyring(db, newKEK(t)), c, client, b.events, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)),
+	b.svc = NewService(db, NewKeyring(db, newKEK(t)), c, client, b.events, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Config{PublicURL: "https://patchbay.example", Node: "test"})
 	if _, err := db.Exec(ctx, "INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES ('acme', 'Acme', '{}', ?, ?)",
 		db.NowFunc(), db.NowFunc()); err != nil {

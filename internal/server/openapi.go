@@ -268,6 +268,12 @@ func schemaName(t reflect.Type) string {
 		full = pkg[strings.LastIndex(pkg, "/")+1:] + "." + full
 	}
 	full = importPath.ReplaceAllString(full, "") // generic arguments' import paths
+	full = qualifier.ReplaceAllStringFunc(full, func(q string) string {
+		if to, ok := publishedAs[strings.TrimSuffix(q, ".")]; ok {
+			return to + "."
+		}
+		return q
+	})
 	var b strings.Builder
 	for _, part := range strings.FieldsFunc(full, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
@@ -276,3 +282,13 @@ func schemaName(t reflect.Type) string {
 }
 
 var importPath = regexp.MustCompile(`[^\[\],]*/`)
+
+// qualifier is a package name before a type's, such as "syncs." in
+// "httpapi.List[syncs.Sync]".
+var qualifier = regexp.MustCompile(`\w+\.`)
+
+// publishedAs maps a package whose types moved from another to the package
+// they were first documented under. Component names are what clients
+// generated from the document call the types, so a move inside the code
+// must not rename them.
+var publishedAs = map[string]string{"syncs": "connect"}

@@ -19,6 +19,7 @@ import (
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store/storetest"
+	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/vault"
 )
@@ -202,6 +203,9 @@ func TestSchemaName(t *testing.T) {
 	}{
 		{tenants.Tenant{}, "TenantsTenant"},
 		{auth.CreatedKey{}, "AuthCreatedKey"},
+		// Syncs moved out of connect; their components keep their names.
+		{syncs.Sync{}, "ConnectSync"},
+		{syncs.SyncParams{}, "ConnectSyncParams"},
 	} {
 		if got := schemaName(reflect.TypeOf(tc.v)); got != tc.want {
 			t.Errorf("schemaName(%T) = %q, want %q", tc.v, got, tc.want)
@@ -214,5 +218,8 @@ func TestSchemaNameGeneric(t *testing.T) {
 	got := schemaName(reflect.TypeFor[httpapi.List[tenants.Tenant]]())
 	if got != "HttpapiListTenantsTenant" {
 		t.Errorf("schemaName(List[Tenant]) = %q", got)
+	}
+	if got := schemaName(reflect.TypeFor[httpapi.List[syncs.SyncRun]]()); got != "HttpapiListConnectSyncRun" {
+		t.Errorf("schemaName(List[SyncRun]) = %q, want the name it was published under", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/page"
 	"github.com/patchbay/patchbay/internal/ratelimit"
+	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
@@ -144,14 +145,14 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("DELETE /v1/connections/{connection_id}", tenant("connections:write"), connect.HandleConnectionDelete(d.Connect))
 	rt.admin("GET /v1/connections/{connection_id}/credentials", tenant("connections:credentials"), connect.HandleConnectionCredentials(d.Connect))
 	rt.forwarded("/v1/connections/{connection_id}/proxy/{path...}", tenant("connections:credentials"), connect.HandleProxy(d.Connect)) // every method
-	rt.admin("POST /v1/syncs", tenant("connections:write"), connect.HandleSyncCreate(d.Connect))
-	rt.admin("GET /v1/syncs", tenant("connections:read"), connect.HandleSyncList(d.Connect))
-	rt.admin("GET /v1/syncs/{sync_id}", tenant("connections:read"), connect.HandleSyncGet(d.Connect))
-	rt.admin("PATCH /v1/syncs/{sync_id}", tenant("connections:write"), connect.HandleSyncUpdate(d.Connect))
-	rt.admin("DELETE /v1/syncs/{sync_id}", tenant("connections:write"), connect.HandleSyncDelete(d.Connect))
-	rt.admin("POST /v1/syncs/{sync_id}/run", tenant("connections:write"), connect.HandleSyncRun(d.Connect))
-	rt.admin("GET /v1/syncs/{sync_id}/runs", tenant("connections:read"), connect.HandleSyncRuns(d.Connect))
-	rt.admin("GET /v1/syncs/{sync_id}/records", tenant("connections:read"), connect.HandleSyncRecords(d.Connect))
+	rt.admin("POST /v1/syncs", tenant("connections:write"), syncs.HandleCreate(d.Syncs))
+	rt.admin("GET /v1/syncs", tenant("connections:read"), syncs.HandleList(d.Syncs))
+	rt.admin("GET /v1/syncs/{sync_id}", tenant("connections:read"), syncs.HandleGet(d.Syncs))
+	rt.admin("PATCH /v1/syncs/{sync_id}", tenant("connections:write"), syncs.HandleUpdate(d.Syncs))
+	rt.admin("DELETE /v1/syncs/{sync_id}", tenant("connections:write"), syncs.HandleDelete(d.Syncs))
+	rt.admin("POST /v1/syncs/{sync_id}/run", tenant("connections:write"), syncs.HandleRun(d.Syncs))
+	rt.admin("GET /v1/syncs/{sync_id}/runs", tenant("connections:read"), syncs.HandleRuns(d.Syncs))
+	rt.admin("GET /v1/syncs/{sync_id}/records", tenant("connections:read"), syncs.HandleRecords(d.Syncs))
 
 	rt.admin("POST /v1/tenants/{tenant_id}/messages", tenant("webhooks:write"), webhooks.HandlePublish(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/messages/batch", tenant("webhooks:write"), webhooks.HandlePublishBatch(d.Webhooks))

@@ -20,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
@@ -36,6 +37,7 @@ type Deps struct {
 	Inbound     *inbound.Service
 	Providers   *catalog.Catalog
 	Connect     *connect.Service
+	Syncs       *syncs.Service
 	Idempotency *idempotency.Keys
 	// Audit records every change made through the admin API.
 	Audit     *audit.Log

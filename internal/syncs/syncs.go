@@ -1,22 +1,112 @@
-package connect
+// Package syncs is polling syncs: a connection's list endpoint fetched on a
+// schedule through the connections proxy, its records kept, and each new,
+// changed or vanished record published as a message to the tenant's
+// endpoints.
+//
+// It owns the syncs, sync_runs and sync_records tables, its HTTP handlers and
+// its jobs. It reaches connections only through Connections, which
+// *connect.Service satisfies, and publishes through RecordPublisher, which
+// *webhooks.Service satisfies.
+package syncs
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/webhooks"
 )
+
+// Connections is what syncs need of the connections service: a connection's
+// tenant, provider, configuration and status, and its proxy engine, which
+// adds the credentials, retries, honours the rate budget and refreshes on a
+// 401. *connect.Service is one.
+type Connections interface {
+	// Connection returns a connection without its credentials; one outside
+	// the context's tenant is not found.
+	Connection(ctx context.Context, connectionID string) (connect.Connection, error)
+	// Do sends a request to the connection's provider.
+	Do(ctx context.Context, connectionID string, req connect.ProxyRequest) (*connect.ProxyResponse, error)
+}
+
+// RecordPublisher publishes messages in a transaction; the webhooks service
+// is one.
+type RecordPublisher interface {
+	PublishTx(ctx context.Context, tx *store.Tx, tenantID string, in []webhooks.MessageIn) ([]string, error)
+	Delivered(endpointIDs []string)
+	DeclareEventTypesTx(ctx context.Context, tx *store.Tx, types []webhooks.EventType) error
+}
+
+// JobInserter is the part of the River client the service uses.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Config tunes the service. Zero values mean the defaults.
+type Config struct {
+	// Node names this process in run leases.
+	Node string
+}
+
+func (c Config) withDefaults() Config {
+	c.Node = cmp.Or(c.Node, "node")
+	return c
+}
+
+// Service manages syncs and runs them.
+type Service struct {
+	db          *store.DB
+	connections Connections
+	// catalog is the one the connections service reads, so providers
+	// changed at run time are seen here too.
+	catalog   *catalog.Catalog
+	publisher RecordPublisher
+	jobs      JobInserter
+	logger    *slog.Logger
+	cfg       Config
+}
+
+// NewService returns the syncs service. The catalog must be the connections
+// service's.
+func NewService(db *store.DB, connections Connections, c *catalog.Catalog, publisher RecordPublisher, jobs JobInserter,
+	logger *slog.Logger, cfg Config) *Service {
+	return &Service{db: db, connections: connections, catalog: c, publisher: publisher, jobs: jobs, logger: logger, cfg: cfg.withDefaults()}
+}
+
+func (s *Service) provider(providerID string) (*catalog.Provider, error) {
+	p, ok := s.catalog.Get(providerID)
+	if !ok {
+		return nil, apperr.Errorf(apperr.Unprocessable, "provider %s is no longer in the catalog", providerID)
+	}
+	return p, nil
+}
+
+// leaseOwner names one run's claim: the node, and 256 random bits so that
+// two runs on one node never share a lease.
+func leaseOwner(node string) string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return node + ":" + base64.RawURLEncoding.EncodeToString(b)
+}
 
 // Sync modes.
 const (
@@ -169,6 +259,10 @@ func paramProblem(name string) string {
 	return ""
 }
 
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
 func (r SyncRequest) problems(p map[string]string) {
 	switch r.Method {
 	case http.MethodGet, http.MethodPost:
@@ -316,11 +410,11 @@ func (sp SyncParams) apply(s *Sync, p map[string]string) {
 	}
 }
 
-// CreateSync adds a sync on a connection. Records and pagination default to
+// Create adds a sync on a connection. Records and pagination default to
 // the provider's catalog definition; the first run is due at once. The
 // sync.record.* event types join the event type catalogue with the first
 // sync.
-func (s *Service) CreateSync(ctx context.Context, sp SyncParams) (Sync, error) {
+func (s *Service) Create(ctx context.Context, sp SyncParams) (Sync, error) {
 	p := map[string]string{}
 	if sp.ConnectionID == nil || *sp.ConnectionID == "" {
 		p["connection_id"] = "is required"
@@ -333,7 +427,7 @@ func (s *Service) CreateSync(ctx context.Context, sp SyncParams) (Sync, error) {
 	}
 	sy := Sync{ID: id.New("sync"), Mode: SyncFull, IntervalSeconds: int(SyncIntervalDefault.Seconds())}
 	if len(p) == 0 {
-		c, err := s.connection(ctx, s.db, *sp.ConnectionID)
+		c, err := s.connections.Connection(ctx, *sp.ConnectionID)
 		if _, restricted := tenants.RestrictedTo(ctx); restricted && err != nil {
 			return Sync{}, err // 404, as for every object outside the caller's tenant
 		} else if apperr.CodeOf(err) == apperr.NotFound {
@@ -416,18 +510,18 @@ func (s *Service) sync(ctx context.Context, q store.Querier, syncID string) (Syn
 	return sy, err
 }
 
-// Sync returns a sync.
-func (s *Service) Sync(ctx context.Context, syncID string) (Sync, error) {
+// Get returns a sync.
+func (s *Service) Get(ctx context.Context, syncID string) (Sync, error) {
 	return s.sync(ctx, s.db, syncID)
 }
 
-// SyncFilter narrows a list; empty fields do not filter.
-type SyncFilter struct {
+// Filter narrows a list; empty fields do not filter.
+type Filter struct {
 	TenantID, ConnectionID string
 }
 
-// ListSyncs returns a page of syncs ordered by ID.
-func (s *Service) ListSyncs(ctx context.Context, f SyncFilter, page httpapi.Page) ([]Sync, error) {
+// List returns a page of syncs ordered by ID.
+func (s *Service) List(ctx context.Context, f Filter, page httpapi.Page) ([]Sync, error) {
 	var err error
 	if f.TenantID, err = tenants.Own(ctx, f.TenantID); err != nil {
 		return nil, err
@@ -451,10 +545,10 @@ func (s *Service) ListSyncs(ctx context.Context, f SyncFilter, page httpapi.Page
 	return list, rows.Err()
 }
 
-// UpdateSync changes a sync. A change to what it fetches or how it reads the
+// Update changes a sync. A change to what it fetches or how it reads the
 // answers forgets the incremental cursor, so the next run starts over;
 // resuming a paused sync makes it due at once.
-func (s *Service) UpdateSync(ctx context.Context, syncID string, sp SyncParams) (Sync, error) {
+func (s *Service) Update(ctx context.Context, syncID string, sp SyncParams) (Sync, error) {
 	if sp.ConnectionID != nil {
 		return Sync{}, apperr.InvalidFields(map[string]string{"connection_id": "cannot change; create another sync"})
 	}
@@ -501,9 +595,9 @@ func (s *Service) UpdateSync(ctx context.Context, syncID string, sp SyncParams) 
 	})
 }
 
-// DeleteSync deletes a sync with its runs and records. A run in progress
+// Delete deletes a sync with its runs and records. A run in progress
 // notices at its next page and stops.
-func (s *Service) DeleteSync(ctx context.Context, syncID string) error {
+func (s *Service) Delete(ctx context.Context, syncID string) error {
 	if _, err := s.sync(ctx, s.db, syncID); err != nil { // another tenant's is not found
 		return err
 	}
@@ -536,9 +630,9 @@ type SyncRun struct {
 	FinishedAt *time.Time `json:"finished_at"`
 }
 
-// ListSyncRuns returns a page of a sync's runs, newest first. Only the
+// ListRuns returns a page of a sync's runs, newest first. Only the
 // newest syncRunsKept are kept.
-func (s *Service) ListSyncRuns(ctx context.Context, syncID string, page httpapi.Page) ([]SyncRun, error) {
+func (s *Service) ListRuns(ctx context.Context, syncID string, page httpapi.Page) ([]SyncRun, error) {
 	if _, err := s.sync(ctx, s.db, syncID); err != nil {
 		return nil, err
 	}
@@ -577,10 +671,10 @@ type SyncRecord struct {
 	DeletedAt   *time.Time `json:"deleted_at"`
 }
 
-// ListSyncRecords returns a page of a sync's records ordered by ID, deleted
+// ListRecords returns a page of a sync's records ordered by ID, deleted
 // ones included; with changedSince, only those created, changed or deleted
 // at or after it.
-func (s *Service) ListSyncRecords(ctx context.Context, syncID string, changedSince time.Time, page httpapi.Page) ([]SyncRecord, error) {
+func (s *Service) ListRecords(ctx context.Context, syncID string, changedSince time.Time, page httpapi.Page) ([]SyncRecord, error) {
 	if _, err := s.sync(ctx, s.db, syncID); err != nil {
 		return nil, err
 	}

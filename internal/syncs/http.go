@@ -1,4 +1,4 @@
-package connect
+package syncs
 
 import (
 	"net/http"
@@ -11,8 +11,8 @@ func syncFromPath(r *http.Request) (string, error) {
 	return httpapi.PathID(r, "sync_id", "sync")
 }
 
-// HandleSyncCreate adds a sync.
-func HandleSyncCreate(s *Service) httpapi.Endpoint {
+// HandleCreate adds a sync.
+func HandleCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Add a sync: a connection's list endpoint fetched every interval_seconds, its records kept, and their changes sent as sync.record.created, sync.record.updated and sync.record.deleted messages to the tenant's endpoints",
 		Request: SyncParams{}, Response: Sync{}, Status: http.StatusCreated,
@@ -22,7 +22,7 @@ func HandleSyncCreate(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			sy, err := s.CreateSync(r.Context(), req)
+			sy, err := s.Create(r.Context(), req)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -32,8 +32,8 @@ func HandleSyncCreate(s *Service) httpapi.Endpoint {
 	}
 }
 
-// HandleSyncList lists syncs.
-func HandleSyncList(s *Service) httpapi.Endpoint {
+// HandleList lists syncs.
+func HandleList(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "List syncs ordered by ID, by tenant or connection", Response: httpapi.List[Sync]{},
 		Query: append([]httpapi.Param{
@@ -47,7 +47,7 @@ func HandleSyncList(s *Service) httpapi.Endpoint {
 				return
 			}
 			q := r.URL.Query()
-			list, err := s.ListSyncs(r.Context(), SyncFilter{TenantID: q.Get("tenant_id"), ConnectionID: q.Get("connection_id")}, page)
+			list, err := s.List(r.Context(), Filter{TenantID: q.Get("tenant_id"), ConnectionID: q.Get("connection_id")}, page)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -57,8 +57,8 @@ func HandleSyncList(s *Service) httpapi.Endpoint {
 	}
 }
 
-// HandleSyncGet returns a sync.
-func HandleSyncGet(s *Service) httpapi.Endpoint {
+// HandleGet returns a sync.
+func HandleGet(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Get a sync: its configuration, cursor, next run and last error", Response: Sync{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +67,7 @@ func HandleSyncGet(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			sy, err := s.Sync(r.Context(), syncID)
+			sy, err := s.Get(r.Context(), syncID)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -77,8 +77,8 @@ func HandleSyncGet(s *Service) httpapi.Endpoint {
 	}
 }
 
-// HandleSyncUpdate changes a sync.
-func HandleSyncUpdate(s *Service) httpapi.Endpoint {
+// HandleUpdate changes a sync.
+func HandleUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Change a sync: pause or resume it, its interval, request, pagination or mode (a change to what it fetches resets the incremental cursor)",
 		Request: SyncParams{}, Response: Sync{},
@@ -93,7 +93,7 @@ func HandleSyncUpdate(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			sy, err := s.UpdateSync(r.Context(), syncID, req)
+			sy, err := s.Update(r.Context(), syncID, req)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -103,8 +103,8 @@ func HandleSyncUpdate(s *Service) httpapi.Endpoint {
 	}
 }
 
-// HandleSyncDelete deletes a sync.
-func HandleSyncDelete(s *Service) httpapi.Endpoint {
+// HandleDelete deletes a sync.
+func HandleDelete(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Delete a sync with its runs and records; no messages are sent for them", Status: http.StatusNoContent,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -113,7 +113,7 @@ func HandleSyncDelete(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			if err := s.DeleteSync(r.Context(), syncID); err != nil {
+			if err := s.Delete(r.Context(), syncID); err != nil {
 				httpapi.Error(w, r, err)
 				return
 			}
@@ -122,8 +122,8 @@ func HandleSyncDelete(s *Service) httpapi.Endpoint {
 	}
 }
 
-// HandleSyncRun starts a run now.
-func HandleSyncRun(s *Service) httpapi.Endpoint {
+// HandleRun starts a run now.
+func HandleRun(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary:  "Run a sync now, even a paused one (pausing stops only the schedule): it starts within moments on a worker (see its runs); 409 while it runs",
 		Response: Sync{}, Status: http.StatusAccepted,
@@ -133,7 +133,7 @@ func HandleSyncRun(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			sy, err := s.RunSync(r.Context(), syncID)
+			sy, err := s.Run(r.Context(), syncID)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -143,8 +143,8 @@ func HandleSyncRun(s *Service) httpapi.Endpoint {
 	}
 }
 
-// HandleSyncRuns lists a sync's runs.
-func HandleSyncRuns(s *Service) httpapi.Endpoint {
+// HandleRuns lists a sync's runs.
+func HandleRuns(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary:  "List a sync's runs, newest first, with their record counts, pages, status and error (the newest 100 are kept)",
 		Response: httpapi.List[SyncRun]{}, Query: httpapi.PageParams,
@@ -159,7 +159,7 @@ func HandleSyncRuns(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			list, err := s.ListSyncRuns(r.Context(), syncID, page)
+			list, err := s.ListRuns(r.Context(), syncID, page)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -169,8 +169,8 @@ func HandleSyncRuns(s *Service) httpapi.Endpoint {
 	}
 }
 
-// HandleSyncRecords lists a sync's records.
-func HandleSyncRecords(s *Service) httpapi.Endpoint {
+// HandleRecords lists a sync's records.
+func HandleRecords(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "List a sync's records ordered by ID, deleted ones included (with deleted_at)", Response: httpapi.List[SyncRecord]{},
 		Query: append([]httpapi.Param{
@@ -193,7 +193,7 @@ func HandleSyncRecords(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, apperr.InvalidFields(problems))
 				return
 			}
-			list, err := s.ListSyncRecords(r.Context(), syncID, since.UTC(), page)
+			list, err := s.ListRecords(r.Context(), syncID, since.UTC(), page)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return

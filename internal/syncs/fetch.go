@@ -1,4 +1,4 @@
-package connect
+package syncs
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/safehttp"
 )
@@ -29,17 +30,17 @@ type fetched struct {
 }
 
 // syncFetch makes one request of a sync to the connection's provider through
-// the proxy engine (Do): credentials, retries, the rate budget and a refresh
+// the connections proxy engine (Connections.Do): credentials, retries, the rate budget and a refresh
 // on a 401 as for any proxied call. path is escaped and relative to the
 // provider's proxy base URL.
-func (s *Service) syncFetch(ctx context.Context, c Connection, method, path string, query url.Values, body []byte) (fetched, error) {
+func (s *Service) syncFetch(ctx context.Context, c connect.Connection, method, path string, query url.Values, body []byte) (fetched, error) {
 	ctx, cancel := context.WithTimeout(ctx, syncFetchTimeout)
 	defer cancel()
 	header := http.Header{"Accept": {"application/json"}}
 	if body != nil {
 		header.Set("Content-Type", "application/json")
 	}
-	resp, err := s.Do(ctx, c.ID, ProxyRequest{Method: method, Path: path, RawQuery: query.Encode(), Header: header, Body: body})
+	resp, err := s.connections.Do(ctx, c.ID, connect.ProxyRequest{Method: method, Path: path, RawQuery: query.Encode(), Header: header, Body: body})
 	if err != nil {
 		if ctx.Err() != nil {
 			return fetched{}, errors.New("the provider did not answer in time")
@@ -59,7 +60,7 @@ func (s *Service) syncFetch(ctx context.Context, c Connection, method, path stri
 
 // syncBaseURL is the connection's proxy base URL without a trailing slash;
 // sync paths are appended to it, and next links must stay under it.
-func syncBaseURL(p *catalog.Provider, c Connection) (string, error) {
+func syncBaseURL(p *catalog.Provider, c connect.Connection) (string, error) {
 	base, err := catalog.ExpandURL(p.Proxy.BaseURL, c.Config)
 	if err != nil {
 		return "", fmt.Errorf("base URL: %w", err)

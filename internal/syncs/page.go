@@ -1,4 +1,4 @@
-package connect
+package syncs
 
 import (
 	"bytes"
@@ -34,6 +34,33 @@ func validPointer(p string) bool {
 		}
 	}
 	return true
+}
+
+// lookup follows an RFC 6901 JSON pointer into a decoded document.
+func lookup(doc any, pointer string) (any, bool) {
+	if pointer == "" {
+		return doc, true
+	}
+	for _, tok := range strings.Split(pointer, "/")[1:] {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch d := doc.(type) {
+		case map[string]any:
+			v, ok := d[tok]
+			if !ok {
+				return nil, false
+			}
+			doc = v
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(d) {
+				return nil, false
+			}
+			doc = d[i]
+		default:
+			return nil, false
+		}
+	}
+	return doc, true
 }
 
 // decodeJSON decodes a document keeping numbers as written, so that a

@@ -1,4 +1,4 @@
-package connect
+package syncs
 
 import (
 	"cmp"
@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/store"
@@ -76,23 +77,10 @@ const (
 	runFailed    = "failed"
 )
 
-// RecordPublisher publishes messages in a transaction; the webhooks service
-// is one.
-type RecordPublisher interface {
-	PublishTx(ctx context.Context, tx *store.Tx, tenantID string, in []webhooks.MessageIn) ([]string, error)
-	Delivered(endpointIDs []string)
-	DeclareEventTypesTx(ctx context.Context, tx *store.Tx, types []webhooks.EventType) error
-}
-
-// JobInserter is the part of the River client the service uses.
-type JobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
-// RunSync makes a sync due now and queues a run of it, which starts within
+// Run makes a sync due now and queues a run of it, which starts within
 // moments on a worker. Paused syncs run too: pausing stops only the
 // schedule. A sync running now is a 409.
-func (s *Service) RunSync(ctx context.Context, syncID string) (Sync, error) {
+func (s *Service) Run(ctx context.Context, syncID string) (Sync, error) {
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Sync, error) {
 		sy, err := s.sync(ctx, tx, syncID)
 		if err != nil {
@@ -105,7 +93,7 @@ func (s *Service) RunSync(ctx context.Context, syncID string) (Sync, error) {
 		if _, err := tx.Exec(ctx, "UPDATE syncs SET next_run_at = ? WHERE id = ?", sy.NextRunAt, sy.ID); err != nil {
 			return Sync{}, err
 		}
-		_, err = s.jobs.InsertTx(ctx, tx.Tx, SyncRunArgs{SyncID: sy.ID, Manual: true}, nil)
+		_, err = s.jobs.InsertTx(ctx, tx.Tx, RunArgs{SyncID: sy.ID, Manual: true}, nil)
 		return sy, err
 	})
 }
@@ -174,7 +162,7 @@ func (s *Service) scheduleDue(ctx context.Context) error {
 			return err
 		}
 		for _, syncID := range due {
-			if _, err := s.jobs.InsertTx(ctx, tx.Tx, SyncRunArgs{SyncID: syncID}, nil); err != nil {
+			if _, err := s.jobs.InsertTx(ctx, tx.Tx, RunArgs{SyncID: syncID}, nil); err != nil {
 				return err
 			}
 		}
@@ -185,7 +173,7 @@ func (s *Service) scheduleDue(ctx context.Context) error {
 // runOne runs one sync if it is still due. It reports whether the sync was
 // leased by another run, for a run call to try again later.
 func (s *Service) runOne(ctx context.Context, syncID, reason string) (busy bool, err error) {
-	owner := randomToken(s.cfg.Node + ":")
+	owner := leaseOwner(s.cfg.Node)
 	sy, run, ok, err := s.claim(ctx, syncID, owner, reason)
 	if err != nil || ok {
 		if ok {
@@ -204,7 +192,7 @@ func (s *Service) runOne(ctx context.Context, syncID, reason string) (busy bool,
 // runState is what a run has learnt so far.
 type runState struct {
 	sy     Sync
-	conn   Connection
+	conn   connect.Connection
 	run    SyncRun
 	owner  string
 	cursor *cursorValue // the largest incremental cursor seen
@@ -262,11 +250,11 @@ var errLeaseLost = errors.New("the sync was deleted, or its lease passed to anot
 
 // walk fetches every page and commits each.
 func (s *Service) walk(ctx context.Context, st *runState) error {
-	c, err := s.connection(ctx, s.db, st.sy.ConnectionID)
+	c, err := s.connections.Connection(ctx, st.sy.ConnectionID)
 	if err != nil {
 		return err
 	}
-	if c.Status != StatusActive {
+	if c.Status != connect.StatusActive {
 		return fmt.Errorf("connection %s needs the user to connect again (status %s); the sync cannot run until then", c.ID, c.Status)
 	}
 	st.conn = c
@@ -706,7 +694,7 @@ func (s *Service) failRun(ctx context.Context, st *runState, cause error) error 
 		failures := st.sy.ConsecutiveFailures + 1
 		interval := time.Duration(st.sy.IntervalSeconds) * time.Second
 		delay := retryDelay(failures, interval)
-		if st.conn.ID == "" || st.conn.Status != StatusActive {
+		if st.conn.ID == "" || st.conn.Status != connect.StatusActive {
 			delay = interval // nothing to retry soon: the user must act
 		}
 		if _, err := tx.Exec(ctx, `UPDATE syncs SET failures = ?, next_run_at = ?, lease_owner = NULL, lease_until = NULL, last_run_at = ?,
@@ -735,48 +723,49 @@ func pruneRuns(ctx context.Context, tx *store.Tx, syncID string) error {
 	return err
 }
 
-// SyncQueue is the River queue sync runs work in, apart from the default
-// queue so that long runs never hold up other jobs; SyncQueueWorkers bounds
+// Queue is the River queue sync runs work in, apart from the default
+// queue so that long runs never hold up other jobs; QueueWorkers bounds
 // the runs one node works at once.
 const (
-	SyncQueue        = "syncs"
-	SyncQueueWorkers = 4
+	Queue        = "syncs"
+	QueueWorkers = 4
 )
 
-// SyncTickArgs is the periodic job that queues runs of due syncs.
-type SyncTickArgs struct{}
+// TickArgs is the periodic job that queues runs of due syncs.
+type TickArgs struct{}
 
-// Kind is the job's stable name.
-func (SyncTickArgs) Kind() string { return "connect_sync_tick" }
+// Kind is the job's stable name; it predates the syncs package, and jobs
+// already queued under it must still find their worker.
+func (TickArgs) Kind() string { return "connect_sync_tick" }
 
-// SyncTickWorker works SyncTickArgs.
-type SyncTickWorker struct {
-	river.WorkerDefaults[SyncTickArgs]
+// TickWorker works TickArgs.
+type TickWorker struct {
+	river.WorkerDefaults[TickArgs]
 	Service *Service
 }
 
 // Work queues a run job per due sync.
-func (w *SyncTickWorker) Work(ctx context.Context, _ *river.Job[SyncTickArgs]) error {
+func (w *TickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
 	return w.Service.scheduleDue(ctx)
 }
 
-// SyncRunArgs runs one sync if it is due: queued by the tick, or by the run
+// RunArgs runs one sync if it is due: queued by the tick, or by the run
 // call (Manual), which also runs paused syncs.
-type SyncRunArgs struct {
+type RunArgs struct {
 	SyncID string `json:"sync_id"`
 	Manual bool   `json:"manual,omitempty"`
 }
 
-// Kind is the job's stable name.
-func (SyncRunArgs) Kind() string { return "connect_sync_run" }
+// Kind is the job's stable name (see TickArgs.Kind).
+func (RunArgs) Kind() string { return "connect_sync_run" }
 
 // InsertOpts puts runs in their own queue. Scheduled runs are unique while
 // waiting, so a backlog does not queue a sync twice; run calls are not,
 // since River may count a finished job as running for a moment, which
 // would drop the call, while a surplus job is harmless (it finds the sync
 // leased or no longer due).
-func (a SyncRunArgs) InsertOpts() river.InsertOpts {
-	opts := river.InsertOpts{Queue: SyncQueue}
+func (a RunArgs) InsertOpts() river.InsertOpts {
+	opts := river.InsertOpts{Queue: Queue}
 	if !a.Manual {
 		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
@@ -785,21 +774,21 @@ func (a SyncRunArgs) InsertOpts() river.InsertOpts {
 	return opts
 }
 
-// SyncRunWorker works SyncRunArgs.
-type SyncRunWorker struct {
-	river.WorkerDefaults[SyncRunArgs]
+// RunWorker works RunArgs.
+type RunWorker struct {
+	river.WorkerDefaults[RunArgs]
 	Service *Service
 }
 
 // Timeout lets the job outlast its run, bounded by syncRunTimeout.
-func (w *SyncRunWorker) Timeout(*river.Job[SyncRunArgs]) time.Duration {
+func (w *RunWorker) Timeout(*river.Job[RunArgs]) time.Duration {
 	return syncRunTimeout + 30*time.Second
 }
 
 // Work runs the sync. A failed run is recorded on the sync and retried by
 // its schedule, not by River. A run call that finds the sync running waits
 // and tries again.
-func (w *SyncRunWorker) Work(ctx context.Context, job *river.Job[SyncRunArgs]) error {
+func (w *RunWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	reason := reasonSchedule
 	if job.Args.Manual {
 		reason = reasonManual

@@ -109,6 +109,9 @@ type Config struct {
 	// authorization requests waiting for a sign-in, in all and per app.
 	OAuthPendingRequests       int
 	OAuthPendingRequestsPerApp int
+	// OAuthDefaultAudience is the aud of tokens whose request named no
+	// resource (RFC 8707).
+	OAuthDefaultAudience string
 
 	// ProvidersDir holds the operator's own provider definitions, which
 	// replace built-in ones with the same ID.
@@ -312,6 +315,15 @@ var settings = []setting{
 	}},
 	{name: "oauth-pending-requests", def: "20000", usage: "authorization requests that may wait for a sign-in at once, over all apps; beyond it /oauth/authorize answers temporarily_unavailable", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthPendingRequests })},
 	{name: "oauth-pending-requests-per-app", def: "1000", usage: "authorization requests that may wait for a sign-in at once for one app; beyond it /oauth/authorize answers temporarily_unavailable", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthPendingRequestsPerApp })},
+	{name: "oauth-default-audience", usage: "the audience (aud) of OAuth tokens whose request names no resource, such as https://api.example.com; empty leaves them without one", set: func(c *Config, v string) error {
+		if v != "" {
+			if err := checkAbsURL(v, false); err != nil {
+				return err
+			}
+		}
+		c.OAuthDefaultAudience = v
+		return nil
+	}},
 	{name: "providers-dir", usage: "directory of the operator's own provider definitions (*.yaml), added to the built-in catalog; one with a built-in's id replaces it", set: func(c *Config, v string) error {
 		c.ProvidersDir = v
 		return nil

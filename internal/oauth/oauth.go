@@ -81,6 +81,10 @@ type Config struct {
 	// PendingRequestsDefault and PendingRequestsPerAppDefault.
 	PendingRequests       int
 	PendingRequestsPerApp int
+	// DefaultAudience is the aud of tokens whose request named no resource
+	// (RFC 8707); empty leaves them without an audience, as before resource
+	// indicators.
+	DefaultAudience string
 }
 
 // Defaults of the bounds on pending authorization requests. Beside its

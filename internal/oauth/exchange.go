@@ -106,7 +106,7 @@ func (s *Service) exchangeToken(ctx context.Context, app App, form url.Values) (
 		}
 		actor := string(actJSON)
 		resp, err := s.issue(ctx, tx, issued{appID: app.ID, authorizationID: t.authorizationID, familyID: t.familyID, scopes: b.scopes,
-			userID: t.userID, teamID: t.teamID, resources: b.resources, audiences: b.audiences, actor: &actor, expires: &t.accessExpires})
+			userID: t.userID, teamID: t.teamID, resources: b.resources, grantScopes: b.scopes, audiences: b.audiences, actor: &actor, expires: &t.accessExpires})
 		resp.IssuedTokenType = tokenTypeAccessToken
 		return resp, err
 	})

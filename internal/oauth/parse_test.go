@@ -57,6 +57,8 @@ func FuzzAuthorizeRequest(f *testing.F) {
 	f.Add("client_id=c&client_id=d")
 	f.Add("client_id=c&redirect_uri=x&scope=%20%20a%20a&code_challenge_method=plain")
 	f.Add("%zz=1&;=")
+	f.Add("response_type=code&client_id=c&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&scope=read&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&resource=https%3A%2F%2Fapi.example&resource=https%3A%2F%2Fmcp.example%2Fmcp")
+	f.Add("response_type=code&client_id=c&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&scope=read&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&resource=api.example%23x")
 	app := App{ClientType: Public, Scopes: []string{"read", "write"}, RedirectURIs: []string{"http://127.0.0.1/cb"}}
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := url.ParseQuery(raw)
@@ -82,6 +84,73 @@ func FuzzAuthorizeRequest(f *testing.F) {
 		}
 		if len(req.Scopes) == 0 || req.CodeChallenge == "" {
 			t.Fatalf("accepted a public client's request without scope or PKCE: %+v", req)
+		}
+		for _, r := range req.Resources {
+			if checkResourceIndicator(r) != "" {
+				t.Fatalf("accepted the resource %q", r)
+			}
+		}
+	})
+}
+
+func TestCheckResourceIndicator(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://api.example.com":              true,
+		"https://api.example.com/":             true,
+		"https://mcp.example.com/mcp":          true,
+		"https://example.com:8443/a/b":         true,
+		"http://127.0.0.1:9000/mcp":            true,
+		"http://[::1]/x":                       true,
+		"http://api.example.com":               false, // RFC 8707 allows it; tokens for it would cross the network in clear
+		"http://localhost:9000":                false,
+		"https://api.example.com/#frag":        false, // RFC 8707 §2
+		"https://api.example.com/?tenant=":     false,
+		"https://u:p@api.example.com":          false,
+		"api.example.com":                      false,
+		"urn:example:api":                      false,
+		"/relative":                            false,
+		"":                                     false,
+		"https://" + strings.Repeat("a", 2000): false,
+	} {
+		if got := checkResourceIndicator(raw) == ""; got != ok {
+			t.Errorf("checkResourceIndicator(%q) accepts = %v, want %v", raw, got, ok)
+		}
+	}
+	if _, msg := parseResourceParams(make([]string, maxResources+1)); msg == "" {
+		t.Error("parseResourceParams accepted more than maxResources")
+	}
+	if got, msg := parseResourceParams([]string{"https://a.example", "https://a.example", "https://b.example"}); msg != "" || len(got) != 2 {
+		t.Errorf("parseResourceParams did not drop the repeat: %q %q", got, msg)
+	}
+}
+
+// FuzzResourceParams: whatever resource parameters a request carries, the
+// accepted ones are valid identifiers, and each one's RFC 9728 document path
+// leads back to it (Patchbay looks the path up as https:// or http:// with
+// and without a trailing slash).
+func FuzzResourceParams(f *testing.F) {
+	f.Add("https://api.example.com", "https://mcp.example.com/mcp/")
+	f.Add("http://127.0.0.1:80/x", "https://a%2Fb.example/%2F")
+	f.Add("https://x.example/a#", "HTTPS://X.EXAMPLE")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		got, msg := parseResourceParams([]string{a, b})
+		if msg != "" {
+			return
+		}
+		for _, r := range got {
+			if checkResourceIndicator(r) != "" || strings.ContainsAny(r, "#?") {
+				t.Fatalf("accepted %q", r)
+			}
+			hostPath := strings.TrimPrefix(ResourceMetadataPath(r), "/.well-known/oauth-protected-resource/")
+			found := false
+			for _, scheme := range []string{"https://", "http://"} {
+				if r == scheme+hostPath || r == scheme+hostPath+"/" {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("the metadata path of %q is %q, which does not lead back to it", r, ResourceMetadataPath(r))
+			}
 		}
 	})
 }

@@ -51,6 +51,8 @@ func checkResourceIndicator(raw string) string {
 		return "must not contain a fragment (RFC 8707 §2)"
 	case u.User != nil:
 		return "must not contain user information"
+	case !strings.HasPrefix(raw, u.Scheme+"://"): // identifiers compare as strings
+		return "must begin with https:// in lower case"
 	case strings.Contains(raw, "?"):
 		return "must not contain a query"
 	case u.Scheme == "https":

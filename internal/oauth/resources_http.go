@@ -185,7 +185,7 @@ func HandleResourceMetadata(s *Service) httpapi.Endpoint {
 		Summary:  "Protected resource metadata (RFC 9728) of a registered resource, by its identifier's host and path",
 		Response: ResourceMetadata{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			hostPath := strings.TrimSuffix(r.PathValue("resource"), "/")
+			hostPath := r.PathValue("resource")
 			if hostPath == "" || len(hostPath) > 2000 {
 				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"resource": "must be the resource identifier's host and path"}))
 				return

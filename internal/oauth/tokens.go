@@ -37,8 +37,9 @@ type issued struct {
 	scopes          []string
 	userID, teamID  *string
 	refresh         bool
-	// resources are what the grant covers; audiences the access token's aud.
-	resources, audiences []string
+	// resources and grantScopes are what the grant covers, for later
+	// refreshes; audiences are the access token's aud.
+	resources, grantScopes, audiences []string
 	// actor is the act claim of an exchanged token, as JSON, or nil.
 	actor *string
 	// expires, when set, ends the access token sooner than the usual
@@ -71,10 +72,11 @@ func (s *Service) newTokens(t issued, now time.Time) (TokenResponse, string, []a
 		refreshExpires = &exp
 	}
 	return resp, `INSERT INTO oauth_tokens (id, app_id, authorization_id, family_id, access_token, refresh_token, scopes,
-		user_id, team_id, access_expires_at, refresh_expires_at, created_at, resources, audiences, actor)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		user_id, team_id, access_expires_at, refresh_expires_at, created_at, resources, grant_scopes, audiences, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		[]any{id.New("tok"), t.appID, t.authorizationID, t.familyID, hash(resp.AccessToken), refreshHash, marshalList(t.scopes),
-			t.userID, t.teamID, accessExpires, refreshExpires, now, marshalList(t.resources), marshalList(t.audiences), t.actor}
+			t.userID, t.teamID, accessExpires, refreshExpires, now, marshalList(t.resources), marshalList(t.grantScopes),
+			marshalList(t.audiences), t.actor}
 }
 
 // revokeFamily revokes every token descended from one code.
@@ -173,7 +175,7 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 			return TokenResponse{}, err
 		}
 		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: &authID, familyID: familyID, scopes: b.scopes,
-			userID: &userID, teamID: &teamID, refresh: true, resources: grantedResources, audiences: b.audiences})
+			userID: &userID, teamID: &teamID, refresh: true, resources: grantedResources, grantScopes: granted, audiences: b.audiences})
 	})
 	if reused && err == nil {
 		return TokenResponse{}, invalidGrant("the code was already used; the tokens issued for it are now revoked")
@@ -194,13 +196,14 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 	var reused bool
 	resp, err := s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
 		reused = false
-		var tokenID, appID, familyID, scopes, resources string
+		var tokenID, appID, familyID, scopes, grantScopes, resources string
 		var authID, userID, teamID *string
 		var refreshExpires, rotatedAt, revokedAt, authRevokedAt *time.Time
-		err := tx.QueryRow(ctx, `SELECT t.id, t.app_id, t.authorization_id, t.family_id, t.scopes, t.resources, t.user_id, t.team_id,
-			t.refresh_expires_at, t.rotated_at, t.revoked_at, z.revoked_at
+		err := tx.QueryRow(ctx, `SELECT t.id, t.app_id, t.authorization_id, t.family_id, t.scopes, t.grant_scopes, t.resources, t.user_id,
+			t.team_id, t.refresh_expires_at, t.rotated_at, t.revoked_at, z.revoked_at
 			FROM oauth_tokens t LEFT JOIN oauth_authorizations z ON z.id = t.authorization_id WHERE t.refresh_token = ?`, hash(presented)).
-			Scan(&tokenID, &appID, &authID, &familyID, &scopes, &resources, &userID, &teamID, &refreshExpires, &rotatedAt, &revokedAt, &authRevokedAt)
+			Scan(&tokenID, &appID, &authID, &familyID, &scopes, &grantScopes, &resources, &userID, &teamID, &refreshExpires, &rotatedAt,
+				&revokedAt, &authRevokedAt)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && (appID != app.ID || revokedAt != nil || refreshExpires == nil || tx.Now().After(*refreshExpires)) {
 			return TokenResponse{}, invalidGrant("the refresh token is unknown, expired, revoked or issued to another client")
 		} else if err != nil {
@@ -213,7 +216,10 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 			reused = true
 			return TokenResponse{}, revokeFamily(ctx, tx, familyID)
 		}
-		granted, err := unmarshalList(scopes)
+		if grantScopes == "[]" { // a token from before grant_scopes
+			grantScopes = scopes
+		}
+		granted, err := unmarshalList(grantScopes)
 		if err != nil {
 			return TokenResponse{}, err
 		}
@@ -237,7 +243,7 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 		// The refresh token keeps covering every granted resource, so that a
 		// client can get tokens for each in turn (RFC 8707 §2.2).
 		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: authID, familyID: familyID, scopes: b.scopes,
-			userID: userID, teamID: teamID, refresh: true, resources: grantedResources, audiences: b.audiences})
+			userID: userID, teamID: teamID, refresh: true, resources: grantedResources, grantScopes: granted, audiences: b.audiences})
 	})
 	if reused && err == nil {
 		return TokenResponse{}, invalidGrant("the refresh token was already used; every token of its family is now revoked")
@@ -272,7 +278,7 @@ func (s *Service) clientCredentials(ctx context.Context, app App, form url.Value
 	// One statement, so no transaction of its own is needed: a round trip on
 	// PostgreSQL, a shared commit on SQLite.
 	resp, query, args := s.newTokens(issued{appID: app.ID, familyID: id.New("tfam"), scopes: b.scopes,
-		resources: b.resources, audiences: b.audiences}, s.db.Now())
+		resources: b.resources, grantScopes: b.scopes, audiences: b.audiences}, s.db.Now())
 	return resp, s.db.ExecGrouped(ctx, query, args...)
 }
 

@@ -16,10 +16,13 @@ CREATE TABLE oauth_resources (
 ALTER TABLE oauth_requests ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE oauth_codes ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE oauth_authorizations ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
--- resources: what the grant covers, kept through refreshes so that a refresh
--- may narrow one token's audience without losing the rest; audiences: this
--- access token's aud. actor: the act claim of an exchanged token (JSON).
+-- resources and grant_scopes: what the grant covers, kept through refreshes
+-- so that a refresh may narrow one token's audience (and with it the scopes
+-- that audience accepts) without losing the rest; '[]' in rows from before
+-- this migration means the token's own scopes. audiences: this access
+-- token's aud. actor: the act claim of an exchanged token (JSON).
 ALTER TABLE oauth_tokens ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE oauth_tokens ADD COLUMN grant_scopes TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE oauth_tokens ADD COLUMN audiences TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE oauth_tokens ADD COLUMN actor TEXT;
 -- Whether the app may exchange users' tokens (RFC 8693); only the SaaS sets it.
@@ -29,6 +32,7 @@ ALTER TABLE oauth_apps ADD COLUMN token_exchange BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE oauth_apps DROP COLUMN token_exchange;
 ALTER TABLE oauth_tokens DROP COLUMN actor;
 ALTER TABLE oauth_tokens DROP COLUMN audiences;
+ALTER TABLE oauth_tokens DROP COLUMN grant_scopes;
 ALTER TABLE oauth_tokens DROP COLUMN resources;
 ALTER TABLE oauth_authorizations DROP COLUMN resources;
 ALTER TABLE oauth_codes DROP COLUMN resources;

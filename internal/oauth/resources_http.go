@@ -162,21 +162,32 @@ func ResourceMetadataPath(identifier string) string {
 // resourceMetadata returns the metadata of the resource whose identifier,
 // without its scheme, is hostPath.
 func (s *Service) resourceMetadata(ctx context.Context, hostPath string) (ResourceMetadata, error) {
-	// An identifier has no query, so https and loopback http are the only
-	// two it can be; a trailing slash is not significant in the path.
-	for _, scheme := range []string{"https://", "http://"} {
-		for _, ident := range []string{scheme + hostPath, scheme + hostPath + "/"} {
-			res, err := s.resourceByIdentifier(ctx, s.db, ident)
-			if apperr.CodeOf(err) == apperr.NotFound {
-				continue
-			} else if err != nil {
-				return ResourceMetadata{}, err
-			}
-			return ResourceMetadata{Resource: res.Identifier, AuthorizationServers: []string{s.cfg.Issuer},
-				ScopesSupported: res.Scopes, BearerMethodsSupported: []string{"header"}, ResourceName: res.Name}, nil
+	for _, ident := range metadataCandidates(hostPath) {
+		res, err := s.resourceByIdentifier(ctx, s.db, ident)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			continue
+		} else if err != nil {
+			return ResourceMetadata{}, err
 		}
+		return ResourceMetadata{Resource: res.Identifier, AuthorizationServers: []string{s.cfg.Issuer},
+			ScopesSupported: res.Scopes, BearerMethodsSupported: []string{"header"}, ResourceName: res.Name}, nil
 	}
 	return ResourceMetadata{}, apperr.Errorf(apperr.NotFound, "no protected resource is registered at %s", hostPath)
+}
+
+// metadataCandidates are the identifiers a document path's host and path
+// may stand for, in the order they are tried. An identifier has no query, so
+// https and loopback http are the only schemes it can have; one trailing
+// slash is not significant (ResourceMetadataPath drops it).
+func metadataCandidates(hostPath string) []string {
+	var out []string
+	for _, scheme := range []string{"https://", "http://"} {
+		out = append(out, scheme+hostPath, scheme+hostPath+"/")
+		if trimmed := strings.TrimSuffix(hostPath, "/"); trimmed != hostPath {
+			out = append(out, scheme+trimmed)
+		}
+	}
+	return out
 }
 
 // HandleResourceMetadata serves /.well-known/oauth-protected-resource/{host}/{path}.

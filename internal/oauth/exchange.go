@@ -26,6 +26,41 @@ type actorClaim struct {
 	Actor   json.RawMessage `json:"act,omitempty"`
 }
 
+// exchangeRequest is a token exchange request's parameters, as parsed.
+type exchangeRequest struct {
+	subject string
+	scopes  []string
+	// targets are the resource and audience parameters: Patchbay's
+	// audiences are resource identifiers, so audience (RFC 8693 §2.1) names
+	// them just as resource does.
+	targets []string
+}
+
+// parseExchange checks what a token exchange request must have and may not
+// have (RFC 8693 §2.1), before anything is looked up.
+func parseExchange(form url.Values) (exchangeRequest, *tokenError) {
+	subjectType := form.Get("subject_token_type")
+	req := exchangeRequest{subject: form.Get("subject_token"), scopes: parseScope(form.Get("scope"))}
+	switch {
+	case req.subject == "":
+		return req, invalidRequest("subject_token is missing")
+	case subjectType == "":
+		return req, invalidRequest("subject_token_type is missing")
+	case subjectType != tokenTypeAccessToken:
+		return req, invalidRequest("subject_token_type must be " + tokenTypeAccessToken)
+	case form.Has("actor_token") || form.Has("actor_token_type"):
+		return req, invalidRequest("actor_token is not supported: the authenticated client is the actor")
+	case form.Has("requested_token_type") && form.Get("requested_token_type") != tokenTypeAccessToken:
+		return req, invalidRequest("requested_token_type must be " + tokenTypeAccessToken + ", the only type issued")
+	}
+	targets, msg := parseResourceParams(slices.Concat(form["resource"], form["audience"]))
+	if msg != "" {
+		return req, invalidTarget(msg)
+	}
+	req.targets = targets
+	return req, nil
+}
+
 // exchangeToken is the token exchange grant (RFC 8693): a service the SaaS
 // trusts (an app with token exchange enabled) trades a user's access token
 // for one with another audience or fewer scopes, under the same
@@ -38,23 +73,11 @@ func (s *Service) exchangeToken(ctx context.Context, app App, form url.Values) (
 		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unauthorized_client",
 			Description: "this client may not exchange tokens: the service enables token exchange per app"}
 	}
-	subject, subjectType := form.Get("subject_token"), form.Get("subject_token_type")
-	switch {
-	case subject == "":
-		return TokenResponse{}, invalidRequest("subject_token is missing")
-	case subjectType == "":
-		return TokenResponse{}, invalidRequest("subject_token_type is missing")
-	case subjectType != tokenTypeAccessToken:
-		return TokenResponse{}, invalidRequest("subject_token_type must be " + tokenTypeAccessToken)
-	case form.Has("actor_token") || form.Has("actor_token_type"):
-		return TokenResponse{}, invalidRequest("actor_token is not supported: the authenticated client is the actor")
-	case form.Has("requested_token_type") && form.Get("requested_token_type") != tokenTypeAccessToken:
-		return TokenResponse{}, invalidRequest("requested_token_type must be " + tokenTypeAccessToken + ", the only type issued")
+	req, terr := parseExchange(form)
+	if terr != nil {
+		return TokenResponse{}, terr
 	}
-	requested := parseScope(form.Get("scope"))
-	// Patchbay's audiences are resource identifiers, so audience (RFC 8693
-	// §2.1) names them just as resource does.
-	targets := slices.Concat(form["resource"], form["audience"])
+	subject, requested, targets := req.subject, req.scopes, req.targets
 	return s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
 		t, err := s.findToken(ctx, tx, subject, "access_token")
 		if errors.Is(err, sql.ErrNoRows) {

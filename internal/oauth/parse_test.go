@@ -182,3 +182,36 @@ func FuzzTokenRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTokenExchangeRequest: any token exchange body is parsed or refused
+// with invalid_request or invalid_target, never a panic, and what is
+// accepted has a subject token and only valid targets.
+func FuzzTokenExchangeRequest(f *testing.F) {
+	f.Add("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=pbat_x&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&resource=https%3A%2F%2Fapi.example&audience=https%3A%2F%2Fapi.example&scope=read")
+	f.Add("subject_token=x&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&audience=billing")
+	f.Add("subject_token=x&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&actor_token=y")
+	f.Add("subject_token=x&subject_token=y&resource=a&resource=b")
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		form, terr := readForm(r)
+		if terr != nil {
+			return
+		}
+		req, terr := parseExchange(form)
+		if terr != nil {
+			if terr.Code != "invalid_request" && terr.Code != "invalid_target" || terr.Status != http.StatusBadRequest {
+				t.Fatalf("unexpected error %+v", terr)
+			}
+			return
+		}
+		if req.subject == "" || len(req.targets) > maxResources {
+			t.Fatalf("accepted %+v", req)
+		}
+		for _, target := range req.targets {
+			if checkResourceIndicator(target) != "" {
+				t.Fatalf("accepted the target %q", target)
+			}
+		}
+	})
+}

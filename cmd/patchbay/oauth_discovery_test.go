@@ -136,3 +136,35 @@ func TestOAuthResourceDiscovery(t *testing.T) {
 		}
 	})
 }
+
+// TestResourceMetadataRateLimitPerAddress: anyone may ask for resource
+// metadata documents, so they are limited per client address, with a
+// problem and Retry-After, apart from the browser pages.
+func TestResourceMetadataRateLimitPerAddress(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setup(t, d, "--public-rate-limit-pages", "3/1m", "--trusted-proxies", "127.0.0.1/32")
+		u := e.node.URL + "/.well-known/oauth-protected-resource/api.acme.test"
+		for i := range 4 {
+			resp, body := plainCall(t, "GET", u, "203.0.113.7", nil)
+			want := http.StatusNotFound
+			if i == 3 {
+				want = http.StatusTooManyRequests
+			}
+			if resp.StatusCode != want || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") ||
+				!strings.Contains(resp.Header.Get("RateLimit-Policy"), `"discovery";q=3;w=60`) {
+				t.Fatalf("request %d: %d %v %s, want %d", i, resp.StatusCode, resp.Header, body, want)
+			}
+			if want == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		}
+		// Counted apart from the pages, and per address.
+		if resp, body := plainCall(t, "GET", e.node.URL+"/oauth/authorize", "203.0.113.7", nil); resp.StatusCode == http.StatusTooManyRequests {
+			t.Errorf("the pages were limited by the documents' count: %s", body)
+		}
+		if resp, body := plainCall(t, "GET", u, "203.0.113.8", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another address: %d %s, want 404", resp.StatusCode, body)
+		}
+	})
+}

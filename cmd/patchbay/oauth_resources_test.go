@@ -325,9 +325,27 @@ func TestOAuthResourceIndicators(t *testing.T) {
 			if s.Callback != nil || !strings.Contains(s.Page, "Acme MCP server") {
 				t.Fatalf("a new resource did not ask for consent: %+v", s)
 			}
+			// The authorized-apps list says what the app may reach.
+			resp, body := o.do(t, "GET", "/v1/oauth/authorizations?user_id=user_1&team_id=team_1", "")
+			type authorization struct {
+				Resources []string `json:"resources"`
+				App       struct {
+					Name string `json:"name"`
+				} `json:"app"`
+			}
+			var auths struct {
+				Data []authorization `json:"data"`
+			}
+			if err := json.Unmarshal(body, &auths); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("authorizations: %d %s", resp.StatusCode, body)
+			}
+			i := slices.IndexFunc(auths.Data, func(a authorization) bool { return a.App.Name == "Fresh" })
+			if i < 0 || !slices.Equal(auths.Data[i].Resources, []string{resAPI}) {
+				t.Errorf("authorizations %s: want Fresh with [%s]", body, resAPI)
+			}
 			// A SaaS's own consent page learns the resources too.
 			challenge := consentForm(t, s.Page).Get("consent_challenge")
-			resp, body := o.do(t, "GET", "/v1/oauth/consent-requests/"+url.PathEscape(challenge), "")
+			resp, body = o.do(t, "GET", "/v1/oauth/consent-requests/"+url.PathEscape(challenge), "")
 			if resp.StatusCode != 200 || !strings.Contains(string(body), `"resources":[{"resource":"`+resMCP+`","name":"Acme MCP server"}]`) {
 				t.Errorf("consent request: %d %s", resp.StatusCode, body)
 			}

@@ -3,7 +3,9 @@
 // signs users in, Patchbay asks for consent), the token endpoint with rotating
 // refresh tokens, revocation, introspection and server metadata.
 //
-// It follows RFC 6749, 6750, 7636, 7009, 7662, 8414, 8252 §7.3, 9207 and the
+// It follows RFC 6749, 6750, 7636, 7009, 7662, 8414, 8252 §7.3, 9207, the
+// resource indicators of RFC 8707 (tokens bound to the SaaS's registered
+// resources), RFC 9728 resource metadata, RFC 8693 token exchange, and the
 // security BCP, RFC 9700: exact redirect URIs, PKCE with S256 only, no
 // implicit grant, refresh token rotation with reuse detection. Secrets,
 // challenges, codes and tokens are random, shown once and stored only as

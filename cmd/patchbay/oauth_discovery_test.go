@@ -112,10 +112,12 @@ func TestOAuthResourceDiscovery(t *testing.T) {
 		// Documents by path: a trailing slash does not matter, an unknown
 		// resource is a 404 problem, and a root resource has the bare host.
 		o.createResource(t, "https://api.acme.test", "Acme API", "read:projects", "write:projects")
+		o.createResource(t, "https://api.acme.test/v1%2Fbeta", "Acme API beta", "read:projects")
 		for path, want := range map[string]string{
-			"/.well-known/oauth-protected-resource/" + hostPath + "/": resource,
-			"/.well-known/oauth-protected-resource/api.acme.test":     "https://api.acme.test",
-			"/.well-known/oauth-protected-resource/api.acme.test/":    "https://api.acme.test",
+			"/.well-known/oauth-protected-resource/api.acme.test/v1%2Fbeta": "https://api.acme.test/v1%2Fbeta",
+			"/.well-known/oauth-protected-resource/" + hostPath + "/":       resource,
+			"/.well-known/oauth-protected-resource/api.acme.test":           "https://api.acme.test",
+			"/.well-known/oauth-protected-resource/api.acme.test/":          "https://api.acme.test",
 		} {
 			resp, body := o.do(t, "GET", path, "")
 			var doc struct {

@@ -90,8 +90,9 @@ type Config struct {
 }
 
 // Defaults of the bounds on pending authorization requests. Beside its
-// scopes (a subset of the app's registered ones) a row holds at most about
-// 4 KB: state and the redirect URI are at most 2,000 bytes each. So the
+// scopes (a subset of the app's registered ones) and resources (registered
+// ones) a row holds at most about 4 KB: state and the redirect URI are at
+// most 2,000 bytes each. So the
 // defaults bound the live rows to some 80 MB.
 const (
 	PendingRequestsDefault       = 20000

@@ -47,6 +47,8 @@ func checkResourceIndicator(raw string) string {
 	switch {
 	case raw == "" || len(raw) > 2000 || err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
 		return "must be an absolute https URL of at most 2000 bytes"
+	case strings.IndexFunc(raw, func(c rune) bool { return !uriChar(c) }) >= 0:
+		return "must be a URI: ASCII letters, digits and the characters RFC 3986 allows, others percent-encoded"
 	case strings.Contains(raw, "#"):
 		return "must not contain a fragment (RFC 8707 §2)"
 	case u.User != nil:
@@ -61,6 +63,12 @@ func checkResourceIndicator(raw string) string {
 		return ""
 	}
 	return "must be https (or http on a loopback IP such as http://127.0.0.1:8080, for development)"
+}
+
+// uriChar reports whether c may appear in a URI as written (RFC 3986 §2:
+// unreserved, reserved and the percent sign).
+func uriChar(c rune) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("-._~:/?#[]@!$&'()*+,;=%", c)
 }
 
 type resourceFields struct {

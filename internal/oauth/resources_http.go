@@ -196,7 +196,8 @@ func HandleResourceMetadata(s *Service) httpapi.Endpoint {
 		Summary:  "Protected resource metadata (RFC 9728) of a registered resource, by its identifier's host and path",
 		Response: ResourceMetadata{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			hostPath := r.PathValue("resource")
+			// As sent, not decoded: identifiers are compared as written.
+			hostPath := strings.TrimPrefix(r.URL.EscapedPath(), "/.well-known/oauth-protected-resource/")
 			if hostPath == "" || len(hostPath) > 2000 {
 				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"resource": "must be the resource identifier's host and path"}))
 				return

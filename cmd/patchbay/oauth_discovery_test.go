@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 	"golang.org/x/oauth2"
 
@@ -167,6 +173,93 @@ func TestResourceMetadataRateLimitPerAddress(t *testing.T) {
 		}
 		if resp, body := plainCall(t, "GET", u, "203.0.113.8", nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("another address: %d %s, want 404", resp.StatusCode, body)
+		}
+	})
+}
+
+// TestMCPClientDiscoversPatchbay: the official MCP Go SDK's client connects
+// to an MCP server behind the bearer package, is refused, discovers Patchbay
+// from the refusal, signs the user in through the SaaS's login and
+// Patchbay's consent with a registered app, and connects with a token bound
+// to the server.
+func TestMCPClientDiscoversPatchbay(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d)
+		ctx := t.Context()
+		mux := http.NewServeMux()
+		rs := httptest.NewServer(mux)
+		t.Cleanup(rs.Close)
+		resource := rs.URL + "/mcp"
+		o.createResource(t, resource, "Test MCP server", "read:projects")
+		app := o.createApp(t, `{"team_id":"devteam","name":"Agent","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+
+		guard, err := bearer.New(bearer.Config{IntrospectionURL: o.node.URL + "/oauth/introspect", APIKey: o.key, CacheTTL: -1,
+			Audience: resource, ResourceMetadataURL: o.node.URL + "/.well-known/oauth-protected-resource/" + strings.TrimPrefix(resource, "http://")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		server := mcp.NewServer(&mcp.Implementation{Name: "projects", Version: "1.0.0"}, nil)
+		mcp.AddTool(server, &mcp.Tool{Name: "whoami", Description: "who the token is for"},
+			func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
+			})
+		var subjects sync.Map // every subject the guard let through
+		mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+		mux.Handle("/mcp", guard.Require("read:projects")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok, _ := bearer.TokenFrom(r.Context())
+			subjects.Store(tok.Subject+" "+strings.Join(tok.Audiences, ","), true)
+			mcpHandler.ServeHTTP(w, r)
+		})))
+
+		b := newBrowser(t)
+		var consented atomic.Bool
+		handler, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+			PreregisteredClient: &oauthex.ClientCredentials{ClientID: app.ClientID,
+				ClientSecretAuth: &oauthex.ClientSecretAuth{ClientSecret: app.ClientSecret}, Issuer: o.node.URL},
+			RedirectURL: callbackURI,
+			AuthorizationCodeFetcher: func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+				u, err := url.Parse(args.URL)
+				if err != nil || u.Query().Get("resource") != resource {
+					return nil, fmt.Errorf("authorization URL %s does not name the resource", args.URL)
+				}
+				s := b.visit(args.URL)
+				if s.Callback == nil {
+					if !strings.Contains(s.Page, "Test MCP server") {
+						return nil, fmt.Errorf("the consent screen does not name the resource:\n%s", s.Page)
+					}
+					consented.Store(true)
+					f := consentForm(t, s.Page)
+					f.Set("decision", "approve")
+					s = b.post(o.node.URL+"/oauth/consent", f)
+				}
+				if s.Callback == nil {
+					return nil, fmt.Errorf("no callback: %d %s", s.Status, s.Page)
+				}
+				q := s.Callback.Query()
+				return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1.0.0"}, nil)
+		session, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: resource, OAuthHandler: handler}, nil)
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		defer session.Close()
+		res, err := session.CallTool(ctx, &mcp.CallToolParams{Name: "whoami"})
+		if err != nil || res.IsError || len(res.Content) != 1 {
+			t.Fatalf("call: %+v %v", res, err)
+		}
+		if !consented.Load() {
+			t.Error("the flow did not go through Patchbay's consent screen")
+		}
+		if _, ok := subjects.Load("user_1 " + resource); !ok {
+			var seen []string
+			subjects.Range(func(k, _ any) bool { seen = append(seen, k.(string)); return true })
+			t.Errorf("the MCP server saw %v, want user_1 with a token bound to %s", seen, resource)
 		}
 	})
 }

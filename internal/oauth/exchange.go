@@ -63,8 +63,8 @@ func parseExchange(form url.Values) (exchangeRequest, *tokenError) {
 
 // exchangeToken is the token exchange grant (RFC 8693): a service the SaaS
 // trusts (an app with token exchange enabled) trades a user's access token
-// for one with another audience or fewer scopes, under the same
-// authorization. The service authenticates as the client and is recorded as
+// for one with another audience or fewer scopes (never more than its own
+// app's scopes), under the same authorization. The service authenticates as the client and is recorded as
 // the actor; it never needs the user's token to reach the next resource.
 // The new token ends no later than the one it came from, and dies with it
 // when the authorization is revoked or the token family is.
@@ -103,11 +103,21 @@ func (s *Service) exchangeToken(ctx context.Context, app App, form url.Values) (
 		if err != nil {
 			return TokenResponse{}, err
 		}
+		// The new token has what both the user granted and the service may
+		// ask for: the SaaS bounds each service by its app's scopes.
 		if len(requested) > 0 {
 			if !containsAll(scopes, requested) {
 				return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "scope asks for more than the subject token has"}
 			}
+			if !containsAll(app.Scopes, requested) {
+				return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "scope asks for more than this client may ask for"}
+			}
 			scopes = requested
+		} else {
+			scopes = slices.DeleteFunc(scopes, func(sc string) bool { return !slices.Contains(app.Scopes, sc) })
+			if len(scopes) == 0 {
+				return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "the subject token has none of the scopes this client may ask for"}
+			}
 		}
 		b := binding{scopes: scopes}
 		if len(targets) == 0 {

@@ -129,7 +129,9 @@ func TestOAuthResourceDiscovery(t *testing.T) {
 			var doc struct {
 				Resource string `json:"resource"`
 			}
-			if json.Unmarshal(body, &doc); resp.StatusCode != 200 || doc.Resource != want || resp.Header.Get("Cache-Control") == "" {
+			// RFC 9728 §3.2: 200 and application/json.
+			if json.Unmarshal(body, &doc); resp.StatusCode != 200 || doc.Resource != want || resp.Header.Get("Cache-Control") == "" ||
+				!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 				t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
 			}
 		}

@@ -18,6 +18,18 @@
 // one through its token introspection endpoint (RFC 7662) and remembers the
 // answer for a short while.
 //
+// # Audience and discovery
+//
+// Set [Config.Audience] to the resource's identifier as registered in
+// Patchbay (RFC 8707), such as "https://mcp.example.com/mcp", and a token
+// issued for another resource is refused: a token a client obtained for one
+// API cannot be replayed against another. Set [Config.ResourceMetadataURL] to
+// the resource's metadata document (RFC 9728), and every challenge names it,
+// so that a client that knows nothing but the resource's URL can find the
+// authorization server from its first refused call. Patchbay serves the
+// document of each registered resource; [ResourceMetadata] serves one from
+// the resource's own host instead.
+//
 // # Revocation delay
 //
 // A token revoked in Patchbay is still accepted by a Guard that has the
@@ -36,8 +48,10 @@
 //     body (only the Authorization header is accepted, since URLs and bodies
 //     end up in logs), or the request has more than one Authorization header.
 //   - 401 with no error code: no bearer token at all.
-//   - 401 invalid_token: the token is malformed, unknown, expired, revoked, or
-//     is a refresh token.
+//   - 401 invalid_token: the token is malformed, unknown, expired, revoked, is
+//     a refresh token, or is for another resource than [Config.Audience].
+//     When [Config.ResourceMetadataURL] is set, every challenge also names it
+//     as resource_metadata (RFC 9728 §5.1).
 //   - 403 insufficient_scope: the token lacks one of the scopes the route
 //     requires; the challenge lists them.
 //   - 503 with Retry-After: Patchbay could not be asked. A Patchbay outage
@@ -88,6 +102,13 @@ type Token struct {
 	// IssuedAt is when the token was issued, or the zero time if Patchbay did
 	// not say.
 	IssuedAt time.Time
+	// Audiences are the resources the token is for (RFC 8707); empty for a
+	// token bound to none.
+	Audiences []string
+	// Actor is the client ID of the service that obtained this token by
+	// exchanging the user's token for it (RFC 8693 act), or "" for a token
+	// the client was issued directly.
+	Actor string
 }
 
 // HasScope reports whether the token was granted scope, for handlers that

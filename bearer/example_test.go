@@ -90,3 +90,61 @@ func ExampleWithToken() {
 	// [write:projects] 403
 	// [write:projects admin:projects] 204
 }
+
+// An MCP server accepts only tokens issued for it, and tells clients where
+// to find its metadata (RFC 9728), which it also serves itself.
+func ExampleResourceMetadata() {
+	patchbay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		aud := map[string]string{"pbat_for_mcp": "https://mcp.example.com/mcp", "pbat_for_api": "https://api.example.com"}[r.PostFormValue("token")]
+		if aud == "" {
+			io.WriteString(w, `{"active":false}`)
+			return
+		}
+		io.WriteString(w, `{"active":true,"token_use":"access_token","scope":"read:projects","sub":"usr_7","aud":["`+aud+`"]}`)
+	}))
+	defer patchbay.Close()
+
+	md := bearer.ResourceMetadata{
+		Resource:             "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://patchbay.example"},
+		ScopesSupported:      []string{"read:projects"},
+	}
+	guard, err := bearer.New(bearer.Config{
+		IntrospectionURL:    patchbay.URL + "/oauth/introspect",
+		APIKey:              "pbk_example",
+		Audience:            md.Resource,
+		ResourceMetadataURL: bearer.MetadataURL(md.Resource),
+	})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /mcp", guard.Require("read:projects")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	})))
+	mux.Handle("GET "+bearer.MetadataPath(md.Resource), md.Handler())
+
+	for _, token := range []string{"pbat_for_mcp", "pbat_for_api", ""} {
+		r := httptest.NewRequest("POST", "/mcp", nil)
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, r)
+		if challenge := rec.Header().Get("WWW-Authenticate"); challenge != "" {
+			fmt.Println(rec.Code, challenge)
+		} else {
+			fmt.Println(rec.Code, rec.Body)
+		}
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/.well-known/oauth-protected-resource/mcp", nil))
+	fmt.Println(rec.Code, rec.Body)
+
+	// Output:
+	// 200 ok
+	// 401 Bearer error="invalid_token", error_description="the access token is for another resource", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+	// 401 Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+	// 200 {"resource":"https://mcp.example.com/mcp","authorization_servers":["https://patchbay.example"],"scopes_supported":["read:projects"],"bearer_methods_supported":["header"]}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -72,6 +73,19 @@ type Config struct {
 	// "api.example.com"; empty means none is named. It must be printable ASCII.
 	Realm string
 
+	// Audience is this resource's identifier as registered in Patchbay, such
+	// as "https://api.example.com". When set, only tokens issued for it (whose
+	// aud names it) are accepted; empty accepts a token for any resource, as
+	// before resource indicators.
+	Audience string
+
+	// ResourceMetadataURL is where this resource's metadata document (RFC
+	// 9728) is served, such as
+	// "https://patchbay.example/.well-known/oauth-protected-resource/api.example.com".
+	// When set, every challenge names it (resource_metadata), for clients
+	// that discover the authorization server from a refused call.
+	ResourceMetadataURL string
+
 	// Logger records why tokens could not be checked when Require answers 503,
 	// which its caller cannot see. Nil means slog.Default().
 	Logger *slog.Logger
@@ -87,6 +101,8 @@ type Guard struct {
 	ttl              time.Duration
 	client           *http.Client
 	realm            string
+	audience         string
+	resourceMetadata string
 	logger           *slog.Logger
 
 	mu       sync.Mutex
@@ -136,6 +152,16 @@ func New(cfg Config) (*Guard, error) {
 		return nil, fmt.Errorf("bearer: Realm has a byte 0x%02x that cannot appear in a header", cfg.Realm[i])
 	}
 
+	for name, v := range map[string]string{"Audience": cfg.Audience, "ResourceMetadataURL": cfg.ResourceMetadataURL} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" ||
+			strings.ContainsAny(v, "\"\\") || slices.ContainsFunc([]byte(v), func(c byte) bool { return c < 0x21 || c > 0x7e }) {
+			return nil, fmt.Errorf("bearer: %s %q is not an absolute http or https URL without a fragment", name, v)
+		}
+	}
+
 	httpClient := cfg.HTTPClient
 	if httpClient == nil {
 		httpClient = &http.Client{
@@ -153,6 +179,8 @@ func New(cfg Config) (*Guard, error) {
 		ttl:              cmp.Or(cfg.CacheTTL, CacheTTLDefault),
 		client:           httpClient,
 		realm:            cfg.Realm,
+		audience:         cfg.Audience,
+		resourceMetadata: cfg.ResourceMetadataURL,
 		logger:           cmp.Or(cfg.Logger, slog.Default()),
 		cache:            newCache(cmp.Or(cfg.MaxCacheEntries, MaxCacheEntriesDefault)),
 		inflight:         make(map[[sha256.Size]byte]*call),
@@ -161,14 +189,27 @@ func New(cfg Config) (*Guard, error) {
 
 // Check returns what Patchbay says about token, an access token as sent by a
 // client (without "Bearer "). The error wraps [ErrInvalidToken] if the token
-// must be refused, [ErrUnavailable] if it could not be checked, or the error of
-// ctx if ctx ended first.
+// must be refused (including a token for another resource than
+// [Config.Audience]), [ErrUnavailable] if it could not be checked, or the
+// error of ctx if ctx ended first.
 //
 // Answers are cached for [Config.CacheTTL], and concurrent checks of a token
 // that is not cached share one request to Patchbay. Check refuses without
 // asking a token that is empty, longer than 4 KiB, or not made of the
 // characters RFC 6750 allows (token68).
 func (g *Guard) Check(ctx context.Context, token string) (Token, error) {
+	tok, err := g.check(ctx, token)
+	if err == nil && g.audience != "" && !slices.Contains(tok.Audiences, g.audience) {
+		return Token{}, fmt.Errorf("bearer: %w %s", errAudience, g.audience)
+	}
+	return tok, err
+}
+
+// errAudience reports a token issued for another resource (RFC 8707).
+var errAudience = fmt.Errorf("%w: its audience does not include", ErrInvalidToken)
+
+// check is Check without the audience.
+func (g *Guard) check(ctx context.Context, token string) (Token, error) {
 	if !validToken(token) {
 		return Token{}, fmt.Errorf("bearer: malformed token: %w", ErrInvalidToken)
 	}
@@ -244,6 +285,7 @@ func (t Token) clone() Token {
 	// Callers get their own Scopes, so that changing them cannot change the
 	// cached answer other requests see.
 	t.Scopes = slices.Clone(t.Scopes)
+	t.Audiences = slices.Clone(t.Audiences)
 	return t
 }
 

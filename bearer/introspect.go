@@ -61,15 +61,19 @@ func (g *Guard) introspect(ctx context.Context, token string) (Token, error) {
 	}
 
 	var answer struct {
-		Active   *bool  `json:"active"`
-		TokenUse string `json:"token_use"`
-		Scope    string `json:"scope"`
-		ClientID string `json:"client_id"`
-		AppID    string `json:"app_id"`
-		Subject  string `json:"sub"`
-		TeamID   string `json:"team_id"`
-		Exp      int64  `json:"exp"`
-		Iat      int64  `json:"iat"`
+		Active   *bool    `json:"active"`
+		TokenUse string   `json:"token_use"`
+		Scope    string   `json:"scope"`
+		ClientID string   `json:"client_id"`
+		AppID    string   `json:"app_id"`
+		Subject  string   `json:"sub"`
+		TeamID   string   `json:"team_id"`
+		Exp      int64    `json:"exp"`
+		Iat      int64    `json:"iat"`
+		Aud      audience `json:"aud"`
+		Act      struct {
+			Subject string `json:"sub"`
+		} `json:"act"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil {
 		return Token{}, fmt.Errorf("bearer: %w: introspection answer is not the expected JSON: %w", ErrUnavailable, err)
@@ -92,7 +96,30 @@ func (g *Guard) introspect(ctx context.Context, token string) (Token, error) {
 		Scopes:    strings.Fields(answer.Scope),
 		ExpiresAt: unixTime(answer.Exp),
 		IssuedAt:  unixTime(answer.Iat),
+		Audiences: answer.Aud,
+		Actor:     answer.Act.Subject,
 	}, nil
+}
+
+// audience is an aud member, which RFC 7662 §2.2 (after RFC 7519 §4.1.3)
+// allows as one string or an array of them.
+type audience []string
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = audience{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("aud is neither a string nor an array of strings")
+	}
+	*a = many
+	return nil
 }
 
 // unixTime converts an RFC 7662 NumericDate, where zero means absent.

@@ -72,6 +72,9 @@ func (g *Guard) Require(scopes ...string) func(http.Handler) http.Handler {
 
 			tok, err := g.Check(r.Context(), token)
 			switch {
+			case errors.Is(err, errAudience):
+				g.refuse(w, http.StatusUnauthorized, "invalid_token", "the access token is for another resource", "")
+				return
 			case errors.Is(err, ErrInvalidToken):
 				g.refuse(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", "")
 				return
@@ -131,9 +134,9 @@ func peekForm(r *http.Request) (*http.Request, bool, error) {
 }
 
 // refuse answers with status, a WWW-Authenticate challenge, and the JSON error
-// body. The challenge carries the realm, the error code, the description and
-// the required scope, each omitted when empty, and the description also when
-// there is no code (RFC 6750 §3.1).
+// body. The challenge carries the realm, the error code, the description, the
+// required scope and the resource metadata URL (RFC 9728 §5.1), each omitted
+// when empty, and the description also when there is no code (RFC 6750 §3.1).
 func (g *Guard) refuse(w http.ResponseWriter, status int, code, description, scope string) {
 	var b strings.Builder
 	b.WriteString("Bearer")
@@ -144,6 +147,7 @@ func (g *Guard) refuse(w http.ResponseWriter, status int, code, description, sco
 	}
 	for _, p := range [...]struct{ name, value string }{
 		{"realm", g.realm}, {"error", code}, {"error_description", challengeDescription}, {"scope", scope},
+		{"resource_metadata", g.resourceMetadata},
 	} {
 		if p.value == "" {
 			continue
@@ -156,8 +160,9 @@ func (g *Guard) refuse(w http.ResponseWriter, status int, code, description, sco
 }
 
 // quotedPairs escapes a value for a quoted-string (RFC 9110 §5.6.4). Only the
-// realm can need it: New keeps control characters out of it, and the
-// descriptions and scopes contain neither quote nor backslash.
+// realm can need it: New keeps control characters out of it and quotes out of
+// the resource metadata URL, and the descriptions and scopes contain neither
+// quote nor backslash.
 var quotedPairs = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // writeError writes the JSON body of a refusal; code is omitted when empty.

@@ -123,6 +123,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		TokenRateLimit:    ratelimit.Policy{Limit: cfg.OAuthTokenRateLimit, Window: time.Second},
 		AddressRateLimit:  publicPolicy(cfg, cfg.PublicRateLimitOAuth),
 		PendingRequests:   cfg.OAuthPendingRequests, PendingRequestsPerApp: cfg.OAuthPendingRequestsPerApp,
+		DefaultAudience: cfg.OAuthDefaultAudience,
 	})
 
 	providers, err := loadCatalog(cfg.ProvidersDir)

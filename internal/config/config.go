@@ -113,6 +113,9 @@ type Config struct {
 	// authorization requests waiting for a sign-in, in all and per app.
 	OAuthPendingRequests       int
 	OAuthPendingRequestsPerApp int
+	// OAuthDefaultAudience is the aud of tokens whose request named no
+	// resource (RFC 8707).
+	OAuthDefaultAudience string
 
 	// ProvidersDir holds the operator's own provider definitions, which
 	// replace built-in ones with the same ID.
@@ -327,6 +330,15 @@ var settings = []setting{
 	}},
 	{name: "oauth-pending-requests", def: "20000", usage: "authorization requests that may wait for a sign-in at once, over all apps; beyond it /oauth/authorize answers temporarily_unavailable", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthPendingRequests })},
 	{name: "oauth-pending-requests-per-app", def: "1000", usage: "authorization requests that may wait for a sign-in at once for one app; beyond it /oauth/authorize answers temporarily_unavailable", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthPendingRequestsPerApp })},
+	{name: "oauth-default-audience", usage: "the audience (aud) of OAuth tokens whose request names no resource, such as https://api.example.com; empty leaves them without one", set: func(c *Config, v string) error {
+		if v != "" {
+			if err := checkAbsURL(v, false); err != nil {
+				return err
+			}
+		}
+		c.OAuthDefaultAudience = v
+		return nil
+	}},
 	{name: "providers-dir", usage: "directory of the operator's own provider definitions (*.yaml), added to the built-in catalog; one with a built-in's id replaces it", set: func(c *Config, v string) error {
 		c.ProvidersDir = v
 		return nil
@@ -371,7 +383,7 @@ var settings = []setting{
 		}
 		return fmt.Errorf("must be memory or database (got %q)", v)
 	}},
-	{name: "public-rate-limit-pages", def: "60/1m", usage: "requests per client address to the browser pages (OAuth authorize, consent and dev sign-in; connect pages), as LIMIT/WINDOW with bursts of LIMIT; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitPages })},
+	{name: "public-rate-limit-pages", def: "60/1m", usage: "requests per client address to the browser pages (OAuth authorize, consent and dev sign-in; connect pages), and apart to the protected resource metadata documents, as LIMIT/WINDOW with bursts of LIMIT; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitPages })},
 	{name: "public-rate-limit-oauth", def: "50/1s", usage: "token, revocation and introspection requests per client address that no client secret or API key authenticates (public clients, failed authentication), as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitOAuth })},
 	{name: "public-rate-limit-ingest", def: "1000/1s", usage: "incoming webhook requests (/in/) per client address, as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitIngest })},
 }

@@ -108,6 +108,8 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{args: []string{"--public-rate-limit-oauth", "10/500ms"}, want: "--public-rate-limit-oauth: must be LIMIT/WINDOW"},
 		{args: []string{"--public-rate-limit-ingest", "-1/1s"}, want: "--public-rate-limit-ingest: must be LIMIT/WINDOW"},
 		{args: []string{"--oauth-pending-requests", "0"}, want: "--oauth-pending-requests: must be a positive integer"},
+		{args: []string{"--oauth-default-audience", "api.example.com"}, want: "--oauth-default-audience: must be an absolute http:// or https:// URL"},
+		{args: []string{"--oauth-default-audience", "https://api.example.com/#x"}, want: "--oauth-default-audience: must be an absolute http:// or https:// URL"},
 		{args: []string{"--config", bad}, want: `unknown setting "colour"`},
 		{args: []string{"--config", filepath.Join(t.TempDir(), "missing.yaml")}, want: "config file:"},
 	} {

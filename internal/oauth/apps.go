@@ -38,12 +38,16 @@ type App struct {
 	// URI may differ (RFC 8252 §7.3).
 	RedirectURIs []string `json:"redirect_uris"`
 	// Scopes are those the app may ask for; each is in the catalog.
-	Scopes      []string  `json:"scopes"`
-	LogoURL     string    `json:"logo_url"`
-	HomepageURL string    `json:"homepage_url"`
-	IsPublished bool      `json:"is_published"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Scopes      []string `json:"scopes"`
+	LogoURL     string   `json:"logo_url"`
+	HomepageURL string   `json:"homepage_url"`
+	IsPublished bool     `json:"is_published"`
+	// TokenExchange lets the app, a service the SaaS trusts, exchange users'
+	// access tokens for tokens with another audience or fewer scopes (RFC
+	// 8693). Only confidential apps may have it.
+	TokenExchange bool      `json:"token_exchange"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// rotation stops working.
 	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
@@ -62,13 +66,14 @@ type AppWithSecret struct {
 // appFields are an app's writable fields, shared by create and update; nil
 // means "not given".
 type appFields struct {
-	Name         *string   `json:"name,omitempty"`
-	Description  *string   `json:"description,omitempty"`
-	RedirectURIs *[]string `json:"redirect_uris,omitempty"`
-	Scopes       *[]string `json:"scopes,omitempty"`
-	LogoURL      *string   `json:"logo_url,omitempty"`
-	HomepageURL  *string   `json:"homepage_url,omitempty"`
-	IsPublished  *bool     `json:"is_published,omitempty"`
+	Name          *string   `json:"name,omitempty"`
+	Description   *string   `json:"description,omitempty"`
+	RedirectURIs  *[]string `json:"redirect_uris,omitempty"`
+	Scopes        *[]string `json:"scopes,omitempty"`
+	LogoURL       *string   `json:"logo_url,omitempty"`
+	HomepageURL   *string   `json:"homepage_url,omitempty"`
+	IsPublished   *bool     `json:"is_published,omitempty"`
+	TokenExchange *bool     `json:"token_exchange,omitempty"`
 }
 
 func (f appFields) problems() map[string]string {
@@ -187,10 +192,11 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		app.CreatedAt, app.UpdatedAt = tx.Now(), tx.Now()
 		_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
-			redirect_uris, scopes, logo_url, homepage_url, is_published, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			redirect_uris, scopes, logo_url, homepage_url, is_published, token_exchange, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
-			marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.CreatedAt, app.UpdatedAt)
+			marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.TokenExchange,
+			app.CreatedAt, app.UpdatedAt)
 		return err
 	})
 	if err != nil {
@@ -201,7 +207,8 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 
 // appColumns are read from oauth_apps as "a".
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
-	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at`
+	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
+	a.token_exchange`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
@@ -212,7 +219,8 @@ type appScan struct {
 func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
-		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt}
+		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
+		&a.TokenExchange}
 }
 
 func (as *appScan) finish() (App, error) {
@@ -291,10 +299,15 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 		setIf(&a.LogoURL, f.LogoURL)
 		setIf(&a.HomepageURL, f.HomepageURL)
 		setIf(&a.IsPublished, f.IsPublished)
+		setIf(&a.TokenExchange, f.TokenExchange)
+		if a.TokenExchange && a.ClientType != Confidential {
+			return App{}, apperr.InvalidFields(map[string]string{"token_exchange": "only confidential apps may exchange tokens"})
+		}
 		a.UpdatedAt = tx.Now()
 		_, err = tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, description = ?, redirect_uris = ?, scopes = ?, logo_url = ?,
-			homepage_url = ?, is_published = ?, updated_at = ? WHERE id = ?`,
-			a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished, a.UpdatedAt, a.ID)
+			homepage_url = ?, is_published = ?, token_exchange = ?, updated_at = ? WHERE id = ?`,
+			a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished,
+			a.TokenExchange, a.UpdatedAt, a.ID)
 		return a, err
 	})
 	s.clients.Forget(app.ClientID)

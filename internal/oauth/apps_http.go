@@ -24,6 +24,9 @@ func (req createAppRequest) Valid(context.Context) map[string]string {
 	if req.ClientType != "" && req.ClientType != Confidential && req.ClientType != Public {
 		p["client_type"] = "must be confidential (the default) or public"
 	}
+	if req.TokenExchange != nil && *req.TokenExchange && req.ClientType == Public {
+		p["token_exchange"] = "only confidential apps may exchange tokens"
+	}
 	if req.Name == nil {
 		p["name"] = "is required"
 	}
@@ -58,6 +61,7 @@ func HandleAppCreate(s *Service) httpapi.Endpoint {
 			setIf(&app.LogoURL, req.LogoURL)
 			setIf(&app.HomepageURL, req.HomepageURL)
 			setIf(&app.IsPublished, req.IsPublished)
+			setIf(&app.TokenExchange, req.TokenExchange)
 			created, err := s.CreateApp(r.Context(), app)
 			if err != nil {
 				httpapi.Error(w, r, err)
@@ -121,7 +125,7 @@ func (req updateAppRequest) Valid(context.Context) map[string]string { return re
 // HandleAppUpdate changes an app.
 func HandleAppUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Change an app's name, description, redirect URIs, scopes, logo, homepage or published flag",
+		Summary: "Change an app's name, description, redirect URIs, scopes, logo, homepage, published flag or token exchange permission",
 		Request: updateAppRequest{}, Response: App{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			appID, err := appFromPath(r)

@@ -16,18 +16,21 @@ import (
 
 // Authorization is what a user granted an app for a team.
 type Authorization struct {
-	ID        string    `json:"id"`
-	App       PublicApp `json:"app"`
-	UserID    string    `json:"user_id"`
-	TeamID    string    `json:"team_id"`
-	Scopes    []string  `json:"scopes"`
+	ID     string    `json:"id"`
+	App    PublicApp `json:"app"`
+	UserID string    `json:"user_id"`
+	TeamID string    `json:"team_id"`
+	Scopes []string  `json:"scopes"`
+	// Resources are the APIs and MCP servers the user let the app reach
+	// (RFC 8707); empty when it named none.
+	Resources []string  `json:"resources"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ListAuthorizations returns a user's live authorizations in a team.
 func (s *Service) ListAuthorizations(ctx context.Context, userID, teamID string, page httpapi.Page) ([]Authorization, error) {
-	rows, err := s.db.Query(ctx, `SELECT z.id, z.user_id, z.team_id, z.scopes, z.created_at, z.updated_at, `+appColumns+`
+	rows, err := s.db.Query(ctx, `SELECT z.id, z.user_id, z.team_id, z.scopes, z.resources, z.created_at, z.updated_at, `+appColumns+`
 		FROM oauth_authorizations z JOIN oauth_apps a ON a.id = z.app_id
 		WHERE z.user_id = ? AND z.team_id = ? AND z.revoked_at IS NULL AND z.id > ? ORDER BY z.id LIMIT ?`,
 		userID, teamID, page.After, page.Limit+1)
@@ -38,9 +41,9 @@ func (s *Service) ListAuthorizations(ctx context.Context, userID, teamID string,
 	var list []Authorization
 	for rows.Next() {
 		var z Authorization
-		var scopes string
+		var scopes, resources string
 		var as appScan
-		if err := rows.Scan(append([]any{&z.ID, &z.UserID, &z.TeamID, &scopes, &z.CreatedAt, &z.UpdatedAt}, as.dest()...)...); err != nil {
+		if err := rows.Scan(append([]any{&z.ID, &z.UserID, &z.TeamID, &scopes, &resources, &z.CreatedAt, &z.UpdatedAt}, as.dest()...)...); err != nil {
 			return nil, err
 		}
 		app, err := as.finish()
@@ -49,6 +52,9 @@ func (s *Service) ListAuthorizations(ctx context.Context, userID, teamID string,
 		}
 		z.App = app.public()
 		if z.Scopes, err = unmarshalList(scopes); err != nil {
+			return nil, err
+		}
+		if z.Resources, err = unmarshalList(resources); err != nil {
 			return nil, err
 		}
 		list = append(list, z)

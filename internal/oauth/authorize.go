@@ -14,6 +14,8 @@ type authorizeRequest struct {
 	State         string
 	Scopes        []string
 	CodeChallenge string
+	// Resources are the resource indicators named (RFC 8707).
+	Resources []string
 }
 
 // flowError is an authorization error (RFC 6749 §4.1.2.1). With a redirect
@@ -43,7 +45,7 @@ var codeChallengeRE = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 // redirect URI (pageError until both are known good), and the scopes.
 func parseAuthorize(q url.Values) (authorizeRequest, *flowError) {
 	for name, vs := range q {
-		if len(vs) > 1 { // RFC 6749 §3.1
+		if len(vs) > 1 && name != "resource" { // RFC 6749 §3.1; RFC 8707 §2 repeats resource
 			return authorizeRequest{}, pageError("invalid_request", "the parameter "+name+" is repeated")
 		}
 	}
@@ -96,6 +98,11 @@ func parseAuthorizeRest(q url.Values, req authorizeRequest, app App) (authorizeR
 	case req.CodeChallenge != "" && !codeChallengeRE.MatchString(req.CodeChallenge):
 		return fail("invalid_request", "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~")
 	}
+	resources, msg := parseResourceParams(q["resource"])
+	if msg != "" {
+		return fail("invalid_target", msg)
+	}
+	req.Resources = resources
 	return req, nil
 }
 

@@ -41,6 +41,10 @@ var invalidClient = &tokenError{Status: http.StatusUnauthorized, Code: "invalid_
 // redirect URI.
 const maxFormValue = 4096
 
+// repeatable are the parameters a token request may repeat: RFC 8707 §2
+// and RFC 8693 §2.1 name several targets so.
+var repeatable = map[string]bool{"resource": true, "audience": true}
+
 // readForm returns the parameters of a token, revocation or introspection
 // request: a form-encoded body, each parameter at most once, nothing in the
 // query string (RFC 6749 §3.2 and RFC 9700 §4.3.3 keep secrets out of URLs,
@@ -60,11 +64,13 @@ func readForm(r *http.Request) (url.Values, *tokenError) {
 		return nil, invalidRequest("the body is not a valid form: " + err.Error())
 	}
 	for name, vs := range r.PostForm {
-		if len(vs) > 1 {
+		if len(vs) > 1 && !repeatable[name] {
 			return nil, invalidRequest("the parameter " + name + " is repeated")
 		}
-		if len(vs[0]) > maxFormValue {
-			return nil, invalidRequest("the parameter " + name + " is longer than " + strconv.Itoa(maxFormValue) + " bytes")
+		for _, v := range vs {
+			if len(v) > maxFormValue {
+				return nil, invalidRequest("the parameter " + name + " is longer than " + strconv.Itoa(maxFormValue) + " bytes")
+			}
 		}
 	}
 	return r.PostForm, nil

@@ -175,7 +175,7 @@ func (s *Service) writeTokenError(w http.ResponseWriter, r *http.Request, err er
 func HandleToken(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Secret:   true,
-		Summary:  "OAuth 2 token endpoint: authorization_code, refresh_token and client_credentials grants (form-encoded)",
+		Summary:  "OAuth 2 token endpoint: authorization_code, refresh_token, client_credentials and token exchange (RFC 8693) grants, with resource indicators (RFC 8707); form-encoded",
 		Response: TokenResponse{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			resp, err := s.Token(r.Context(), r)
@@ -275,6 +275,9 @@ type Metadata struct {
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 	ScopesSupported                           []string `json:"scopes_supported"`
 	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported"`
+	// ProtectedResources are the registered resources' identifiers (RFC
+	// 9728 §4), which the resource parameter may name (RFC 8707).
+	ProtectedResources []string `json:"protected_resources,omitempty"`
 }
 
 // HandleMetadata serves /.well-known/oauth-authorization-server.
@@ -288,17 +291,22 @@ func HandleMetadata(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
+			resources, err := s.allResourceIdentifiers(r.Context())
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
 			iss := s.cfg.Issuer
 			clientAuth := []string{"client_secret_basic", "client_secret_post", "none"}
 			md := Metadata{
 				Issuer: iss, AuthorizationEndpoint: iss + "/oauth/authorize", TokenEndpoint: iss + "/oauth/token",
 				RevocationEndpoint: iss + "/oauth/revoke", IntrospectionEndpoint: iss + "/oauth/introspect",
 				ResponseTypesSupported: []string{"code"}, ResponseModesSupported: []string{"query"},
-				GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials"},
+				GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials", grantTokenExchange},
 				CodeChallengeMethodsSupported:     []string{"S256"},
 				TokenEndpointAuthMethodsSupported: clientAuth, RevocationEndpointAuthMethodsSupported: clientAuth,
 				IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "bearer"},
-				ScopesSupported: scopes, AuthorizationResponseISSParameter: true,
+				ScopesSupported: scopes, AuthorizationResponseISSParameter: true, ProtectedResources: resources,
 			}
 			w.Header().Set("Cache-Control", "public, max-age=300")
 			httpapi.Encode(w, http.StatusOK, md)

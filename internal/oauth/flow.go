@@ -37,6 +37,7 @@ type authRequest struct {
 	GrantedScopes []string
 	State         string
 	CodeChallenge string
+	Resources     []string
 	UserID        string
 	TeamID        string
 	DenyError     string
@@ -71,6 +72,11 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser 
 	} else if len(unknown) > 0 {
 		return "", &flowError{Code: "invalid_scope", Description: "unknown scope " + unknown[0], RedirectURI: req.RedirectURI, State: req.State}
 	}
+	if _, code, msg, err := s.targets(ctx, s.db, req.Resources, req.Scopes); err != nil {
+		return "", err
+	} else if code != "" {
+		return "", &flowError{Code: code, Description: msg, RedirectURI: req.RedirectURI, State: req.State}
+	}
 	loginURL := s.cfg.LoginURL
 	if loginURL == "" {
 		if !s.cfg.Dev {
@@ -92,9 +98,9 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser 
 				RedirectURI: req.RedirectURI, State: req.State}
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
-			state, code_challenge, client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			state, code_challenge, client_addr, resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id.New("oreq"), app.ID, hash(challenge), hash(browser), statusLogin, req.RedirectURI, marshalList(req.Scopes),
-			req.State, req.CodeChallenge, addr, tx.Now(), tx.Now().Add(requestTTL))
+			req.State, req.CodeChallenge, addr, marshalList(req.Resources), tx.Now(), tx.Now().Add(requestTTL))
 		return err
 	})
 	var fe *flowError
@@ -138,18 +144,18 @@ func (s *Service) overPending(ctx context.Context, tx *store.Tx, appID, addr str
 }
 
 const requestColumns = `r.id, r.status, r.redirect_uri, r.scopes, r.granted_scopes, r.state, r.code_challenge, r.user_id,
-	r.team_id, r.deny_error, r.deny_description, r.browser, r.csrf, r.expires_at, ` + appColumns + `
+	r.team_id, r.deny_error, r.deny_description, r.browser, r.csrf, r.expires_at, r.resources, ` + appColumns + `
 	FROM oauth_requests r JOIN oauth_apps a ON a.id = r.app_id`
 
 // requestBy loads a live request by one of its challenges.
 func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challenge string) (authRequest, error) {
 	var r authRequest
-	var scopes string
+	var scopes, resources string
 	var granted, userID, teamID, denyErr, denyDesc sql.NullString
 	var as appScan
 	err := q.QueryRow(ctx, "SELECT "+requestColumns+" WHERE r."+column+" = ?", hash(challenge)).Scan(append([]any{
 		&r.ID, &r.Status, &r.RedirectURI, &scopes, &granted, &r.State, &r.CodeChallenge, &userID, &teamID, &denyErr, &denyDesc,
-		&r.browser, &r.csrf, &r.ExpiresAt}, as.dest()...)...)
+		&r.browser, &r.csrf, &r.ExpiresAt, &resources}, as.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Now().After(r.ExpiresAt) {
 		return r, apperr.Errorf(apperr.NotFound, "no pending authorization request has this challenge; it may have expired (they last %s)", requestTTL)
 	} else if err != nil {
@@ -162,6 +168,9 @@ func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challe
 	if r.Scopes, err = unmarshalList(scopes); err != nil {
 		return r, err
 	}
+	if r.Resources, err = unmarshalList(resources); err != nil {
+		return r, err
+	}
 	if granted.Valid {
 		if r.GrantedScopes, err = unmarshalList(granted.String); err != nil {
 			return r, err
@@ -172,8 +181,10 @@ func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challe
 
 // LoginRequest is what the SaaS's login page learns about a login challenge.
 type LoginRequest struct {
-	App       PublicApp `json:"app"`
-	Scopes    []string  `json:"scopes"`
+	App    PublicApp `json:"app"`
+	Scopes []string  `json:"scopes"`
+	// Resources are the resource indicators the app asked for (RFC 8707).
+	Resources []string  `json:"resources"`
 	ExpiresAt time.Time `json:"expires_at"`
 	// redirectURI is where the flow ends, for the dev sign-in page's
 	// form-action.
@@ -201,7 +212,7 @@ func (s *Service) LoginRequest(ctx context.Context, challenge string) (LoginRequ
 	if err != nil {
 		return LoginRequest{}, err
 	}
-	return LoginRequest{App: r.App.public(), Scopes: r.Scopes, ExpiresAt: r.ExpiresAt, redirectURI: r.RedirectURI}, nil
+	return LoginRequest{App: r.App.public(), Scopes: r.Scopes, Resources: r.Resources, ExpiresAt: r.ExpiresAt, redirectURI: r.RedirectURI}, nil
 }
 
 // pending loads a request that must be in status want.
@@ -283,8 +294,17 @@ type ConsentRequest struct {
 	// Scopes are those requested, with their descriptions.
 	Scopes []Scope `json:"scopes"`
 	// GrantedScopes are those the user already granted this app.
-	GrantedScopes []string  `json:"granted_scopes"`
-	ExpiresAt     time.Time `json:"expires_at"`
+	GrantedScopes []string `json:"granted_scopes"`
+	// Resources are the APIs and MCP servers the app will reach with the
+	// tokens (RFC 8707); empty when it named none.
+	Resources []ConsentResource `json:"resources"`
+	ExpiresAt time.Time         `json:"expires_at"`
+}
+
+// ConsentResource is a requested resource as a consent page shows it.
+type ConsentResource struct {
+	Resource string `json:"resource"`
+	Name     string `json:"name"`
 }
 
 // ConsentRequest returns a pending consent challenge's request.
@@ -301,24 +321,43 @@ func (s *Service) describeConsent(ctx context.Context, r authRequest) (ConsentRe
 	if err != nil {
 		return ConsentRequest{}, err
 	}
-	granted, err := s.grantedScopes(ctx, s.db, r.App.ID, r.UserID, r.TeamID)
+	granted, _, err := s.grantedScopes(ctx, s.db, r.App.ID, r.UserID, r.TeamID)
 	if err != nil {
 		return ConsentRequest{}, err
 	}
-	return ConsentRequest{App: r.App.public(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted, ExpiresAt: r.ExpiresAt}, nil
+	resources := []ConsentResource{}
+	for _, ident := range r.Resources {
+		res, err := s.resourceByIdentifier(ctx, s.db, ident)
+		switch {
+		case apperr.CodeOf(err) == apperr.NotFound: // removed since the request began: name it by its URL
+			resources = append(resources, ConsentResource{Resource: ident, Name: ident})
+		case err != nil:
+			return ConsentRequest{}, err
+		default:
+			resources = append(resources, ConsentResource{Resource: ident, Name: res.Name})
+		}
+	}
+	return ConsentRequest{App: r.App.public(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted,
+		Resources: resources, ExpiresAt: r.ExpiresAt}, nil
 }
 
-// grantedScopes returns the scopes of a live authorization, or none.
-func (s *Service) grantedScopes(ctx context.Context, q store.Querier, appID, userID, teamID string) ([]string, error) {
-	var scopes string
-	err := q.QueryRow(ctx, "SELECT scopes FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ? AND revoked_at IS NULL",
-		appID, userID, teamID).Scan(&scopes)
+// grantedScopes returns the scopes and resources of a live authorization,
+// or none.
+func (s *Service) grantedScopes(ctx context.Context, q store.Querier, appID, userID, teamID string) ([]string, []string, error) {
+	var scopes, resources string
+	err := q.QueryRow(ctx, "SELECT scopes, resources FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ? AND revoked_at IS NULL",
+		appID, userID, teamID).Scan(&scopes, &resources)
 	if errors.Is(err, sql.ErrNoRows) {
-		return []string{}, nil
+		return []string{}, []string{}, nil
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return unmarshalList(scopes)
+	sc, err := unmarshalList(scopes)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := unmarshalList(resources)
+	return sc, res, err
 }
 
 // AcceptConsent records the SaaS's consent page's approval. grant narrows the
@@ -386,11 +425,13 @@ func (s *Service) consentStep(ctx context.Context, challenge, browser string) (c
 	default:
 		return consentStep{}, pageError("invalid_request", "this sign-in link has already been used; start again from the app")
 	}
-	granted, err := s.grantedScopes(ctx, s.db, r.App.ID, r.UserID, r.TeamID)
+	granted, grantedResources, err := s.grantedScopes(ctx, s.db, r.App.ID, r.UserID, r.TeamID)
 	if err != nil {
 		return consentStep{}, err
 	}
-	if containsAll(granted, r.Scopes) {
+	// A resource the user has not granted is news too: the consent screen
+	// names what the app will reach.
+	if containsAll(granted, r.Scopes) && containsAll(grantedResources, r.Resources) {
 		return s.finish(ctx, r, r.Scopes)
 	}
 	if s.cfg.ConsentURL != "" {
@@ -448,13 +489,14 @@ func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (c
 		if err := s.markDone(ctx, tx, r); err != nil {
 			return err
 		}
-		authID, err := s.grant(ctx, tx, r.App.ID, r.UserID, r.TeamID, scopes)
+		authID, err := s.grant(ctx, tx, r.App.ID, r.UserID, r.TeamID, scopes, r.Resources)
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO oauth_codes (code, app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge,
-			created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			hash(code), r.App.ID, authID, id.New("tfam"), r.RedirectURI, marshalList(scopes), r.CodeChallenge, tx.Now(), tx.Now().Add(codeTTL))
+			resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hash(code), r.App.ID, authID, id.New("tfam"), r.RedirectURI, marshalList(scopes), r.CodeChallenge,
+			marshalList(r.Resources), tx.Now(), tx.Now().Add(codeTTL))
 		return err
 	})
 	if err != nil {
@@ -482,36 +524,49 @@ func (s *Service) markDone(ctx context.Context, tx *store.Tx, r authRequest) err
 	return nil
 }
 
-// grant records that a user granted scopes to an app for a team: the union
-// with what a live authorization already has, or anew after a revocation.
-func (s *Service) grant(ctx context.Context, tx *store.Tx, appID, userID, teamID string, scopes []string) (string, error) {
-	var authID, stored string
+// grant records that a user granted scopes and resources to an app for a
+// team: the union with what a live authorization already has, or anew after
+// a revocation.
+func (s *Service) grant(ctx context.Context, tx *store.Tx, appID, userID, teamID string, scopes, resources []string) (string, error) {
+	var authID, storedScopes, storedResources string
 	var revokedAt *time.Time
-	err := tx.QueryRow(ctx, "SELECT id, scopes, revoked_at FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ?",
-		appID, userID, teamID).Scan(&authID, &stored, &revokedAt)
+	err := tx.QueryRow(ctx, "SELECT id, scopes, resources, revoked_at FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ?",
+		appID, userID, teamID).Scan(&authID, &storedScopes, &storedResources, &revokedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		authID = id.New("oauthz")
-		_, err = tx.Exec(ctx, `INSERT INTO oauth_authorizations (id, app_id, user_id, team_id, scopes, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, authID, appID, userID, teamID, marshalList(scopes), tx.Now(), tx.Now())
+		_, err = tx.Exec(ctx, `INSERT INTO oauth_authorizations (id, app_id, user_id, team_id, scopes, resources, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, authID, appID, userID, teamID, marshalList(scopes), marshalList(resources), tx.Now(), tx.Now())
 		return authID, err
 	} else if err != nil {
 		return "", err
 	}
-	union := scopes
+	scopeUnion, resourceUnion := scopes, resources
 	if revokedAt == nil {
-		had, err := unmarshalList(stored)
-		if err != nil {
+		if scopeUnion, err = unionWithStored(storedScopes, scopes); err != nil {
 			return "", err
 		}
-		union = had
-		for _, sc := range scopes {
-			if !slices.Contains(union, sc) {
-				union = append(union, sc)
-			}
+		if resourceUnion, err = unionWithStored(storedResources, resources); err != nil {
+			return "", err
 		}
 	}
-	_, err = tx.Exec(ctx, "UPDATE oauth_authorizations SET scopes = ?, revoked_at = NULL, updated_at = ? WHERE id = ?", marshalList(union), tx.Now(), authID)
+	_, err = tx.Exec(ctx, "UPDATE oauth_authorizations SET scopes = ?, resources = ?, revoked_at = NULL, updated_at = ? WHERE id = ?",
+		marshalList(scopeUnion), marshalList(resourceUnion), tx.Now(), authID)
 	return authID, err
+}
+
+// unionWithStored returns the stored list followed by what add has that it
+// lacks.
+func unionWithStored(stored string, add []string) ([]string, error) {
+	union, err := unmarshalList(stored)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range add {
+		if !slices.Contains(union, v) {
+			union = append(union, v)
+		}
+	}
+	return union, nil
 }
 
 // errorRedirect is the app's redirect URI with an authorization error.

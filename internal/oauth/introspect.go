@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -29,12 +30,20 @@ type Introspection struct {
 	ExpiresAt int64  `json:"exp,omitempty"`
 	IssuedAt  int64  `json:"iat,omitempty"`
 	Issuer    string `json:"iss,omitempty"`
+	// Audience lists the resources an access token is for (RFC 8707); a
+	// resource server must refuse a token whose aud does not name it.
+	Audience []string `json:"aud,omitempty"`
+	// Actor is the party that obtained the token by token exchange and, nested,
+	// those before it (RFC 8693 §4.1).
+	Actor json.RawMessage `json:"act,omitempty"`
 }
 
 // storedToken is a token row found by one of its hashes.
 type storedToken struct {
 	id, appID, clientID, familyID, scopes string
-	userID, teamID                        *string
+	audiences                             string
+	userID, teamID, authorizationID       *string
+	actor                                 *string
 	accessExpires, createdAt              time.Time
 	refreshExpires, rotatedAt, revokedAt  *time.Time
 	refresh                               bool // found by its refresh token
@@ -51,10 +60,10 @@ func (s *Service) findToken(ctx context.Context, q store.Querier, token, hint st
 	for _, column := range columns {
 		var t storedToken
 		err := q.QueryRow(ctx, `SELECT t.id, t.app_id, a.client_id, t.family_id, t.scopes, t.user_id, t.team_id, t.access_expires_at,
-			t.created_at, t.refresh_expires_at, t.rotated_at, t.revoked_at
+			t.created_at, t.refresh_expires_at, t.rotated_at, t.revoked_at, t.audiences, t.authorization_id, t.actor
 			FROM oauth_tokens t JOIN oauth_apps a ON a.id = t.app_id WHERE t.`+column+` = ?`, h).
 			Scan(&t.id, &t.appID, &t.clientID, &t.familyID, &t.scopes, &t.userID, &t.teamID, &t.accessExpires, &t.createdAt,
-				&t.refreshExpires, &t.rotatedAt, &t.revokedAt)
+				&t.refreshExpires, &t.rotatedAt, &t.revokedAt, &t.audiences, &t.authorizationID, &t.actor)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -91,6 +100,13 @@ func (s *Service) Introspect(ctx context.Context, token, hint, onlyApp string) (
 		out.TokenType, out.TokenUse, out.ExpiresAt = "", "refresh_token", t.refreshExpires.Unix()
 	} else if !now.Before(t.accessExpires) {
 		return inactive, nil
+	} else {
+		if out.Audience, err = unmarshalList(t.audiences); err != nil {
+			return inactive, err
+		}
+		if t.actor != nil {
+			out.Actor = json.RawMessage(*t.actor)
+		}
 	}
 	scopes, err := unmarshalList(t.scopes)
 	if err != nil {

@@ -3,7 +3,9 @@
 // signs users in, Patchbay asks for consent), the token endpoint with rotating
 // refresh tokens, revocation, introspection and server metadata.
 //
-// It follows RFC 6749, 6750, 7636, 7009, 7662, 8414, 8252 §7.3, 9207 and the
+// It follows RFC 6749, 6750, 7636, 7009, 7662, 8414, 8252 §7.3, 9207, the
+// resource indicators of RFC 8707 (tokens bound to the SaaS's registered
+// resources), RFC 9728 resource metadata, RFC 8693 token exchange, and the
 // security BCP, RFC 9700: exact redirect URIs, PKCE with S256 only, no
 // implicit grant, refresh token rotation with reuse detection. Secrets,
 // challenges, codes and tokens are random, shown once and stored only as
@@ -81,11 +83,16 @@ type Config struct {
 	// PendingRequestsDefault and PendingRequestsPerAppDefault.
 	PendingRequests       int
 	PendingRequestsPerApp int
+	// DefaultAudience is the aud of tokens whose request named no resource
+	// (RFC 8707); empty leaves them without an audience, as before resource
+	// indicators.
+	DefaultAudience string
 }
 
 // Defaults of the bounds on pending authorization requests. Beside its
-// scopes (a subset of the app's registered ones) a row holds at most about
-// 4 KB: state and the redirect URI are at most 2,000 bytes each. So the
+// scopes (a subset of the app's registered ones) and resources (registered
+// ones) a row holds at most about 4 KB: state and the redirect URI are at
+// most 2,000 bytes each. So the
 // defaults bound the live rows to some 80 MB.
 const (
 	PendingRequestsDefault       = 20000

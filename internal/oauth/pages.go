@@ -18,7 +18,10 @@ func init() {
 {{with .Screen}}{{if .App.LogoURL}}<img src="{{.App.LogoURL}}" alt="">{{end}}
 <h1>Allow {{.App.Name}}?</h1>
 <p><strong>{{.App.Name}}</strong>{{if .App.HomepageURL}} (<a href="{{.App.HomepageURL}}" rel="noopener noreferrer">{{.App.HomepageURL}}</a>){{end}}
-wants to access team <strong>{{.TeamID}}</strong> as <strong>{{.UserID}}</strong>. It will be able to:</p>
+wants to access team <strong>{{.TeamID}}</strong> as <strong>{{.UserID}}</strong>.</p>
+{{if .Resources}}<p>It will reach:</p>
+<ul>{{range .Resources}}<li><strong>{{.Name}}</strong> <span class="muted">({{.Resource}})</span></li>{{end}}</ul>{{end}}
+<p>It will be able to:</p>
 <ul>{{range .NewScopes}}<li>{{.Description}} <span class="muted">({{.Name}})</span></li>{{end}}</ul>
 {{if .GrantedScopes}}<p class="muted">It already has: {{range $i, $s := .GrantedScopes}}{{if $i}}, {{end}}{{$s}}{{end}}.</p>{{end}}
 <form method="post" action="/oauth/consent">

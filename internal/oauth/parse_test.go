@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,6 +58,8 @@ func FuzzAuthorizeRequest(f *testing.F) {
 	f.Add("client_id=c&client_id=d")
 	f.Add("client_id=c&redirect_uri=x&scope=%20%20a%20a&code_challenge_method=plain")
 	f.Add("%zz=1&;=")
+	f.Add("response_type=code&client_id=c&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&scope=read&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&resource=https%3A%2F%2Fapi.example&resource=https%3A%2F%2Fmcp.example%2Fmcp")
+	f.Add("response_type=code&client_id=c&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&scope=read&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&resource=api.example%23x")
 	app := App{ClientType: Public, Scopes: []string{"read", "write"}, RedirectURIs: []string{"http://127.0.0.1/cb"}}
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := url.ParseQuery(raw)
@@ -82,6 +85,66 @@ func FuzzAuthorizeRequest(f *testing.F) {
 		}
 		if len(req.Scopes) == 0 || req.CodeChallenge == "" {
 			t.Fatalf("accepted a public client's request without scope or PKCE: %+v", req)
+		}
+		for _, r := range req.Resources {
+			if checkResourceIndicator(r) != "" {
+				t.Fatalf("accepted the resource %q", r)
+			}
+		}
+	})
+}
+
+func TestCheckResourceIndicator(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://api.example.com":              true,
+		"https://api.example.com/":             true,
+		"https://mcp.example.com/mcp":          true,
+		"https://example.com:8443/a/b":         true,
+		"http://127.0.0.1:9000/mcp":            true,
+		"http://[::1]/x":                       true,
+		"http://api.example.com":               false, // RFC 8707 allows it; tokens for it would cross the network in clear
+		"http://localhost:9000":                false,
+		"https://api.example.com/#frag":        false, // RFC 8707 §2
+		"https://api.example.com/?tenant=":     false,
+		"https://u:p@api.example.com":          false,
+		"api.example.com":                      false,
+		"urn:example:api":                      false,
+		"/relative":                            false,
+		"":                                     false,
+		"https://" + strings.Repeat("a", 2000): false,
+	} {
+		if got := checkResourceIndicator(raw) == ""; got != ok {
+			t.Errorf("checkResourceIndicator(%q) accepts = %v, want %v", raw, got, ok)
+		}
+	}
+	if _, msg := parseResourceParams(make([]string, maxResources+1)); msg == "" {
+		t.Error("parseResourceParams accepted more than maxResources")
+	}
+	if got, msg := parseResourceParams([]string{"https://a.example", "https://a.example", "https://b.example"}); msg != "" || len(got) != 2 {
+		t.Errorf("parseResourceParams did not drop the repeat: %q %q", got, msg)
+	}
+}
+
+// FuzzResourceParams: whatever resource parameters a request carries, the
+// accepted ones are valid identifiers, and each one's RFC 9728 document path
+// leads back to it, with or without a trailing slash.
+func FuzzResourceParams(f *testing.F) {
+	f.Add("https://api.example.com", "https://mcp.example.com/mcp/")
+	f.Add("http://127.0.0.1:80/x", "https://a%2Fb.example/%2F")
+	f.Add("https://x.example/a#", "HTTPS://X.EXAMPLE")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		got, msg := parseResourceParams([]string{a, b})
+		if msg != "" {
+			return
+		}
+		for _, r := range got {
+			if checkResourceIndicator(r) != "" || strings.ContainsAny(r, "#?") {
+				t.Fatalf("accepted %q", r)
+			}
+			hostPath := strings.TrimPrefix(ResourceMetadataPath(r), "/.well-known/oauth-protected-resource/")
+			if !slices.Contains(metadataCandidates(hostPath), r) || !slices.Contains(metadataCandidates(hostPath+"/"), r) {
+				t.Fatalf("the metadata path of %q is %q, which does not lead back to it", r, ResourceMetadataPath(r))
+			}
 		}
 	})
 }
@@ -116,6 +179,39 @@ func FuzzTokenRequest(f *testing.F) {
 		}
 		if creds.ID == "" {
 			t.Fatalf("credentials without a client_id: %+v", creds)
+		}
+	})
+}
+
+// FuzzTokenExchangeRequest: any token exchange body is parsed or refused
+// with invalid_request or invalid_target, never a panic, and what is
+// accepted has a subject token and only valid targets.
+func FuzzTokenExchangeRequest(f *testing.F) {
+	f.Add("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=pbat_x&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&resource=https%3A%2F%2Fapi.example&audience=https%3A%2F%2Fapi.example&scope=read")
+	f.Add("subject_token=x&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&audience=billing")
+	f.Add("subject_token=x&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&actor_token=y")
+	f.Add("subject_token=x&subject_token=y&resource=a&resource=b")
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		form, terr := readForm(r)
+		if terr != nil {
+			return
+		}
+		req, terr := parseExchange(form)
+		if terr != nil {
+			if terr.Code != "invalid_request" && terr.Code != "invalid_target" || terr.Status != http.StatusBadRequest {
+				t.Fatalf("unexpected error %+v", terr)
+			}
+			return
+		}
+		if req.subject == "" || len(req.targets) > maxResources {
+			t.Fatalf("accepted %+v", req)
+		}
+		for _, target := range req.targets {
+			if checkResourceIndicator(target) != "" {
+				t.Fatalf("accepted the target %q", target)
+			}
 		}
 	})
 }

@@ -25,6 +25,8 @@ type TokenResponse struct {
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope"`
+	// IssuedTokenType answers a token exchange (RFC 8693 §2.2.1).
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
 // issued is a token row to create.
@@ -35,6 +37,14 @@ type issued struct {
 	scopes          []string
 	userID, teamID  *string
 	refresh         bool
+	// resources and grantScopes are what the grant covers, for later
+	// refreshes; audiences are the access token's aud.
+	resources, grantScopes, audiences []string
+	// actor is the act claim of an exchanged token, as JSON, or nil.
+	actor *string
+	// expires, when set, ends the access token sooner than the usual
+	// lifetime: an exchanged token never outlives the token it came from.
+	expires *time.Time
 }
 
 // issue creates an access token, and a refresh token when asked, in tx and
@@ -47,7 +57,11 @@ func (s *Service) issue(ctx context.Context, tx *store.Tx, t issued) (TokenRespo
 
 // newTokens makes the tokens of a grant and the statement that stores them.
 func (s *Service) newTokens(t issued, now time.Time) (TokenResponse, string, []any) {
-	resp := TokenResponse{AccessToken: newSecret(prefixAccess), TokenType: "Bearer", ExpiresIn: int64(s.cfg.AccessTokenTTL / time.Second),
+	accessExpires := now.Add(s.cfg.AccessTokenTTL)
+	if t.expires != nil && t.expires.Before(accessExpires) {
+		accessExpires = *t.expires
+	}
+	resp := TokenResponse{AccessToken: newSecret(prefixAccess), TokenType: "Bearer", ExpiresIn: int64(accessExpires.Sub(now) / time.Second),
 		Scope: strings.Join(t.scopes, " ")}
 	var refreshHash []byte
 	var refreshExpires *time.Time
@@ -58,9 +72,11 @@ func (s *Service) newTokens(t issued, now time.Time) (TokenResponse, string, []a
 		refreshExpires = &exp
 	}
 	return resp, `INSERT INTO oauth_tokens (id, app_id, authorization_id, family_id, access_token, refresh_token, scopes,
-		user_id, team_id, access_expires_at, refresh_expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		user_id, team_id, access_expires_at, refresh_expires_at, created_at, resources, grant_scopes, audiences, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		[]any{id.New("tok"), t.appID, t.authorizationID, t.familyID, hash(resp.AccessToken), refreshHash, marshalList(t.scopes),
-			t.userID, t.teamID, now.Add(s.cfg.AccessTokenTTL), refreshExpires, now}
+			t.userID, t.teamID, accessExpires, refreshExpires, now, marshalList(t.resources), marshalList(t.grantScopes),
+			marshalList(t.audiences), t.actor}
 }
 
 // revokeFamily revokes every token descended from one code.
@@ -107,11 +123,11 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 	var reused bool
 	resp, err := s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
 		reused = false
-		var appID, authID, familyID, storedRedirect, scopes, challenge string
+		var appID, authID, familyID, storedRedirect, scopes, challenge, resources string
 		var expiresAt time.Time
 		var usedAt *time.Time
-		err := tx.QueryRow(ctx, `SELECT app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge, expires_at, used_at
-			FROM oauth_codes WHERE code = ?`, hash(code)).Scan(&appID, &authID, &familyID, &storedRedirect, &scopes, &challenge, &expiresAt, &usedAt)
+		err := tx.QueryRow(ctx, `SELECT app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge, resources, expires_at, used_at
+			FROM oauth_codes WHERE code = ?`, hash(code)).Scan(&appID, &authID, &familyID, &storedRedirect, &scopes, &challenge, &resources, &expiresAt, &usedAt)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && appID != app.ID {
 			return TokenResponse{}, invalidGrant("the code is unknown, expired or issued to another client")
 		} else if err != nil {
@@ -150,8 +166,16 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 		if err != nil {
 			return TokenResponse{}, err
 		}
-		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: &authID, familyID: familyID, scopes: granted,
-			userID: &userID, teamID: &teamID, refresh: true})
+		grantedResources, err := unmarshalList(resources)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		b, err := s.bind(ctx, tx, grantedResources, form["resource"], granted, false)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: &authID, familyID: familyID, scopes: b.scopes,
+			userID: &userID, teamID: &teamID, refresh: true, resources: grantedResources, grantScopes: granted, audiences: b.audiences})
 	})
 	if reused && err == nil {
 		return TokenResponse{}, invalidGrant("the code was already used; the tokens issued for it are now revoked")
@@ -172,13 +196,14 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 	var reused bool
 	resp, err := s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
 		reused = false
-		var tokenID, appID, familyID, scopes string
+		var tokenID, appID, familyID, scopes, grantScopes, resources string
 		var authID, userID, teamID *string
 		var refreshExpires, rotatedAt, revokedAt, authRevokedAt *time.Time
-		err := tx.QueryRow(ctx, `SELECT t.id, t.app_id, t.authorization_id, t.family_id, t.scopes, t.user_id, t.team_id,
-			t.refresh_expires_at, t.rotated_at, t.revoked_at, z.revoked_at
+		err := tx.QueryRow(ctx, `SELECT t.id, t.app_id, t.authorization_id, t.family_id, t.scopes, t.grant_scopes, t.resources, t.user_id,
+			t.team_id, t.refresh_expires_at, t.rotated_at, t.revoked_at, z.revoked_at
 			FROM oauth_tokens t LEFT JOIN oauth_authorizations z ON z.id = t.authorization_id WHERE t.refresh_token = ?`, hash(presented)).
-			Scan(&tokenID, &appID, &authID, &familyID, &scopes, &userID, &teamID, &refreshExpires, &rotatedAt, &revokedAt, &authRevokedAt)
+			Scan(&tokenID, &appID, &authID, &familyID, &scopes, &grantScopes, &resources, &userID, &teamID, &refreshExpires, &rotatedAt,
+				&revokedAt, &authRevokedAt)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && (appID != app.ID || revokedAt != nil || refreshExpires == nil || tx.Now().After(*refreshExpires)) {
 			return TokenResponse{}, invalidGrant("the refresh token is unknown, expired, revoked or issued to another client")
 		} else if err != nil {
@@ -191,7 +216,10 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 			reused = true
 			return TokenResponse{}, revokeFamily(ctx, tx, familyID)
 		}
-		granted, err := unmarshalList(scopes)
+		if grantScopes == "[]" { // a token from before grant_scopes
+			grantScopes = scopes
+		}
+		granted, err := unmarshalList(grantScopes)
 		if err != nil {
 			return TokenResponse{}, err
 		}
@@ -201,11 +229,21 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 			}
 			granted = requested
 		}
+		grantedResources, err := unmarshalList(resources)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		b, err := s.bind(ctx, tx, grantedResources, form["resource"], granted, len(requested) > 0)
+		if err != nil {
+			return TokenResponse{}, err
+		}
 		if _, err := tx.Exec(ctx, "UPDATE oauth_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL", tx.Now(), tokenID); err != nil {
 			return TokenResponse{}, err
 		}
-		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: authID, familyID: familyID, scopes: granted,
-			userID: userID, teamID: teamID, refresh: true})
+		// The refresh token keeps covering every granted resource, so that a
+		// client can get tokens for each in turn (RFC 8707 §2.2).
+		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: authID, familyID: familyID, scopes: b.scopes,
+			userID: userID, teamID: teamID, refresh: true, resources: grantedResources, grantScopes: granted, audiences: b.audiences})
 	})
 	if reused && err == nil {
 		return TokenResponse{}, invalidGrant("the refresh token was already used; every token of its family is now revoked")
@@ -220,7 +258,8 @@ func (s *Service) clientCredentials(ctx context.Context, app App, form url.Value
 		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "public clients cannot use client_credentials"}
 	}
 	scopes := parseScope(form.Get("scope"))
-	if len(scopes) == 0 {
+	explicit := len(scopes) > 0
+	if !explicit {
 		scopes = app.Scopes
 	}
 	if len(scopes) == 0 {
@@ -231,9 +270,15 @@ func (s *Service) clientCredentials(ctx context.Context, app App, form url.Value
 			return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "the app may not ask for the scope " + sc}
 		}
 	}
+	// The app acts for itself, so it may name any registered resource.
+	b, err := s.bind(ctx, s.db, nil, form["resource"], scopes, explicit)
+	if err != nil {
+		return TokenResponse{}, err
+	}
 	// One statement, so no transaction of its own is needed: a round trip on
 	// PostgreSQL, a shared commit on SQLite.
-	resp, query, args := s.newTokens(issued{appID: app.ID, familyID: id.New("tfam"), scopes: scopes}, s.db.Now())
+	resp, query, args := s.newTokens(issued{appID: app.ID, familyID: id.New("tfam"), scopes: b.scopes,
+		resources: b.resources, grantScopes: b.scopes, audiences: b.audiences}, s.db.Now())
 	return resp, s.db.ExecGrouped(ctx, query, args...)
 }
 
@@ -278,11 +323,13 @@ func (s *Service) Token(ctx context.Context, r *http.Request) (TokenResponse, er
 		return s.refresh(ctx, app, form)
 	case "client_credentials":
 		return s.clientCredentials(ctx, app, form)
+	case grantTokenExchange:
+		return s.exchangeToken(ctx, app, form)
 	case "":
 		return TokenResponse{}, invalidRequest("grant_type is missing")
 	default:
 		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unsupported_grant_type",
-			Description: "grant_type must be authorization_code, refresh_token or client_credentials"}
+			Description: "grant_type must be authorization_code, refresh_token, client_credentials or " + grantTokenExchange}
 	}
 }
 

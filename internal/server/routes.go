@@ -36,9 +36,13 @@ func addRoutes(rt *router, d Deps) {
 	// that an app's servers behind one address are not limited with them.
 	pages := d.Addresses.Middleware("pages", d.PagesRateLimit, page.TooManyRequests)
 	ingest := d.Addresses.Middleware("ingest", d.IngestRateLimit, ratelimit.RefuseProblem)
+	// Resource metadata documents cost a lookup each and anyone may ask;
+	// clients fetch one per discovery, so the pages' limit fits, counted apart.
+	discovery := d.Addresses.Middleware("discovery", d.PagesRateLimit, ratelimit.RefuseProblem)
 
 	// The OAuth provider's protocol endpoints and pages, for apps and browsers.
 	rt.public("GET /.well-known/oauth-authorization-server", oauth.HandleMetadata(d.OAuth))
+	rt.public("GET /.well-known/oauth-protected-resource/{resource...}", oauth.HandleResourceMetadata(d.OAuth), discovery)
 	rt.public("GET /oauth/authorize", oauth.HandleAuthorize(d.OAuth), pages)
 	rt.public("GET /oauth/consent", oauth.HandleConsent(d.OAuth), pages)
 	rt.public("POST /oauth/consent", oauth.HandleConsentDecision(d.OAuth), pages)
@@ -95,6 +99,12 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/oauth/scopes/{scope}", install("oauth:read"), oauth.HandleScopeGet(d.OAuth))
 	rt.admin("PATCH /v1/oauth/scopes/{scope}", install("oauth:write"), oauth.HandleScopeUpdate(d.OAuth))
 	rt.admin("DELETE /v1/oauth/scopes/{scope}", install("oauth:write"), oauth.HandleScopeDelete(d.OAuth))
+
+	rt.admin("POST /v1/oauth/resources", install("oauth:write"), oauth.HandleResourceCreate(d.OAuth))
+	rt.admin("GET /v1/oauth/resources", install("oauth:read"), oauth.HandleResourceList(d.OAuth))
+	rt.admin("GET /v1/oauth/resources/{resource_id}", install("oauth:read"), oauth.HandleResourceGet(d.OAuth))
+	rt.admin("PATCH /v1/oauth/resources/{resource_id}", install("oauth:write"), oauth.HandleResourceUpdate(d.OAuth))
+	rt.admin("DELETE /v1/oauth/resources/{resource_id}", install("oauth:write"), oauth.HandleResourceDelete(d.OAuth))
 
 	rt.admin("POST /v1/oauth/apps", install("oauth:write"), oauth.HandleAppCreate(d.OAuth))
 	rt.admin("GET /v1/oauth/apps", install("oauth:read"), oauth.HandleAppList(d.OAuth))

@@ -103,7 +103,7 @@ func (k *Keys) Create(ctx context.Context, nk NewKey) (Key, string, error) {
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	hash := sha256.Sum256([]byte(token))
 	key := Key{ID: id.New("key"), Name: nk.Name, Hint: token[:len(TokenPrefix)+6] + "…", RateLimit: nk.RateLimit,
-		Scopes: nk.Scopes, TenantID: nk.TenantID}
+		Scopes: distinct(nk.Scopes), TenantID: nk.TenantID}
 	err := k.db.WithTx(ctx, func(tx *store.Tx) error {
 		key.CreatedAt = tx.Now()
 		_, err := tx.Exec(ctx, "INSERT INTO api_keys (id, name, token_hash, token_hint, rate_limit, scopes, tenant_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -123,3 +123,22 @@ func TestExistingKeysKeepEverything(t *testing.T) {
 		}
 	})
 }
+
+// TestScopesStoredOnce: a scope named twice is held, stored and listed once.
+func TestScopesStoredOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		keys := NewKeys(d.Open(t))
+		key, _, err := keys.Create(t.Context(), NewKey{Name: "twice", Scopes: []string{"keys:admin", "webhooks:read", "keys:admin"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := keys.Key(t.Context(), key.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"keys:admin", "webhooks:read"}; !slices.Equal(key.Scopes, want) || !slices.Equal(got.Scopes, want) {
+			t.Errorf("scopes created %v, stored %v; want %v", key.Scopes, got.Scopes, want)
+		}
+	})
+}

@@ -128,6 +128,17 @@ func validScopes(scopes []string) map[string]string {
 	return problems
 }
 
+// distinct returns scopes without repeats, in their first order.
+func distinct(scopes []string) []string {
+	var out []string
+	for _, s := range scopes {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // joinScopes and splitScopes store a key's scopes as one space-separated
 // column value.
 func joinScopes(scopes []string) string { return strings.Join(scopes, " ") }

@@ -263,6 +263,10 @@ func syntaxProblem(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &syntax) && strings.HasSuffix(syntax.Error(), "exceeded max depth"):
+		// Valid JSON, but deeper than the decoder goes; say so rather than
+		// call it invalid.
+		return apperr.Errorf(apperr.Unprocessable, "the request body nests JSON more than 10,000 levels deep, past the decoder's limit")
 	case errors.As(err, &syntax):
 		return apperr.Errorf(apperr.Invalid, "the request body is not valid JSON (at byte %d)", syntax.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -44,6 +44,17 @@ func decodeString(body string, limit int64) (sample, error) {
 	return Decode[sample](r)
 }
 
+// TestDecodeTooDeep: valid JSON nested past the decoder's depth is named as
+// such, not called invalid.
+func TestDecodeTooDeep(t *testing.T) {
+	t.Parallel()
+	body := `{"name":"a","inner":` + strings.Repeat(`{"x":`, 10001) + `1` + strings.Repeat(`}`, 10002)
+	_, err := decodeString(body, 1<<20)
+	if apperr.CodeOf(err) != apperr.Unprocessable || !strings.Contains(err.Error(), "10,000 levels") {
+		t.Fatalf("Decode of 10,001 levels: %v, want 422 naming the depth", err)
+	}
+}
+
 func TestDecode(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -489,6 +489,20 @@ func TestDatabaseOutage(t *testing.T) {
 			t.Errorf("acknowledged message %s: %v", id, err)
 		}
 	}
+	// And nothing is stored twice: a commit whose answer the cut lost is
+	// resolved, not run again by the retry.
+	direct, err := sql.Open("pgx", opts.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	var messages int
+	if err := direct.QueryRowContext(ctx, "SELECT count(*) FROM messages").Scan(&messages); err != nil {
+		t.Fatal(err)
+	}
+	if messages != len(published) {
+		t.Errorf("%d messages stored, %d acknowledged: want as many", messages, len(published))
+	}
 	stored := map[string]bool{}
 	cursor := ""
 	for {

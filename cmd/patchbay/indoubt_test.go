@@ -125,6 +125,48 @@ func TestCommitAnswerLost(t *testing.T) {
 		})
 	}
 
+	// The database stays away longer than the node waits to learn the
+	// outcome: 503, and the key stays claimed (409) until its lease runs
+	// out, after which the retry runs the request again.
+	t.Run("OutcomeUnknown", func(t *testing.T) {
+		const marker = "commit-cut-unknown"
+		fired := proxy.CutAtCommit(marker, true, 7*time.Second)
+		body := `{"event_type":"invoice.paid","payload":{"marker":"` + marker + `"}}`
+		var attempts []attempt
+		start := time.Now()
+		_, ok := retryingClient(t.Context(), 30*time.Second, func(ctx context.Context) (*http.Response, error) {
+			req, _ := http.NewRequestWithContext(ctx, "POST", n.URL+"/v1/tenants/acme/messages", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+key)
+			req.Header.Set("Idempotency-Key", "key-unknown")
+			return http.DefaultClient.Do(req)
+		}, func(a attempt) { attempts = append(attempts, a) })
+		select {
+		case <-fired:
+		default:
+			t.Fatalf("the proxy cut no commit; answers %+v", attempts)
+		}
+		if !ok {
+			t.Fatalf("the publish never succeeded: %+v", attempts)
+		}
+		if first := attempts[0]; first.status != http.StatusServiceUnavailable || first.at.Sub(start) < 4*time.Second {
+			t.Errorf("first answer %d after %s, want 503 after the node waited for the outcome", first.status, first.at.Sub(start))
+		}
+		conflicts := 0
+		for _, a := range attempts {
+			if a.status == http.StatusConflict {
+				conflicts++
+			}
+		}
+		if conflicts == 0 {
+			t.Errorf("no retry was refused with 409: the key of a commit in doubt was freed (answers %+v)", attempts)
+		}
+		if got := strings.Count(n.Logs.String(), "a commit's outcome is unknown"); got != 1 {
+			t.Errorf("%d log lines about the unknown outcome, want 1", got)
+		}
+		t.Logf("%d answers, %d of them 409; %d messages stored", len(attempts), conflicts,
+			count("SELECT count(*) FROM messages WHERE strpos(payload, $1) > 0", marker))
+	})
+
 	t.Run("IngestCommitted", func(t *testing.T) {
 		const secret = "whsec_test_indoubt_4eC39HqLyjWDarjtT1zdp7dc"
 		src := e.createSource(t, `{"name":"Stripe","verifier":{"scheme":"stripe","secrets":["`+secret+`"]}}`)

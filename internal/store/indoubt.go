@@ -36,37 +36,41 @@ const resolvePoll = 100 * time.Millisecond
 // would do it again.
 //
 // It costs one round trip per transaction, to read the transaction's ID
-// before COMMIT: worth it where one transaction carries a group of requests,
-// too much for every WithTx (a round trip on loopback is about as long as a
-// small transaction's own statements). On SQLite, which has no connection to
-// lose, it is WithTx.
+// before COMMIT (BenchmarkResolvedTx: 75 to 170 µs on loopback, beside 1.4 to
+// 5.5 ms for a small transaction on a loaded 2-core machine). That is worth
+// it where one transaction carries a group of requests, but not for every
+// WithTx, where it would add to every request's latency for the rare lost
+// commit answer, and where a retry with an Idempotency-Key is the client's
+// remedy. On SQLite, which has no connection to lose, it is WithTx.
 func (db *DB) WithResolvedTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect.Name() != Postgres {
 		return db.WithTx(ctx, fn)
 	}
-	var xid string
+	var xid sql.NullString
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		// The simple protocol: one message, no statement to prepare.
-		err := tx.Tx.QueryRowContext(ctx, "SELECT pg_current_xact_id()::text", pgx.QueryExecModeSimpleProtocol).Scan(&xid)
+		// A transaction that wrote nothing has no ID (NULL), and asking for
+		// one with pg_current_xact_id would make its commit write and flush
+		// WAL. The simple protocol: one message, no statement to prepare.
+		err := tx.Tx.QueryRowContext(ctx, "SELECT pg_current_xact_id_if_assigned()::text", pgx.QueryExecModeSimpleProtocol).Scan(&xid)
 		if err != nil {
 			return fmt.Errorf("read the transaction's ID: %w", err)
 		}
 		return nil
 	})
 	var ce *commitError
-	if !errors.As(err, &ce) || !IsUnavailable(err) {
+	if !errors.As(err, &ce) || !IsUnavailable(err) || !xid.Valid {
 		return err
 	}
-	switch status := db.xactStatus(ctx, xid); status {
+	switch status := db.xactStatus(ctx, xid.String); status {
 	case "committed":
 		return nil
 	case "aborted":
 		return err
 	default:
-		return fmt.Errorf("%w (transaction %s): %w", ErrCommitInDoubt, xid, err)
+		return fmt.Errorf("%w (transaction %s): %w", ErrCommitInDoubt, xid.String, err)
 	}
 }
 

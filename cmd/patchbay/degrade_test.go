@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +35,9 @@ type dbProxy struct {
 	mu       sync.Mutex
 	cut      bool
 	conns    map[net.Conn]struct{}
+	// commitCut, when set, drops the connection of the next COMMIT of a
+	// transaction that sent its marker (CutAtCommit).
+	commitCut *commitCut
 }
 
 func newDBProxy(t *testing.T, upstream string) *dbProxy {
@@ -79,8 +85,9 @@ func (p *dbProxy) pipe(c net.Conn) {
 	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, c); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
+	var pending atomic.Pointer[commitCut]
+	go func() { p.toServer(up, c, &pending); done <- struct{}{} }()
+	go func() { p.toClient(c, up, &pending); done <- struct{}{} }()
 	<-done
 	p.mu.Lock()
 	delete(p.conns, c)
@@ -88,6 +95,133 @@ func (p *dbProxy) pipe(c net.Conn) {
 	p.mu.Unlock()
 	c.Close()
 	up.Close()
+}
+
+// commitCut is a drop of the connection at a COMMIT, armed by CutAtCommit.
+type commitCut struct {
+	marker []byte
+	// afterReply forwards the COMMIT and drops the connection once the
+	// server has answered it: the transaction committed, but the client
+	// never hears so. Otherwise the COMMIT never reaches the server.
+	afterReply bool
+	// down is how long the database then stays away (zero: only this
+	// connection is dropped).
+	down  time.Duration
+	fired chan struct{}
+}
+
+// CutAtCommit drops the connection of the next transaction that sends
+// marker (in a statement or its parameters) exactly at its COMMIT, and keeps
+// the database away for down after that. The channel is closed when it has.
+func (p *dbProxy) CutAtCommit(marker string, afterReply bool, down time.Duration) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.commitCut = &commitCut{marker: []byte(marker), afterReply: afterReply, down: down, fired: make(chan struct{})}
+	return p.commitCut.fired
+}
+
+// marks reports whether msg carries the armed commit cut's marker.
+func (p *dbProxy) marks(msg []byte) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.commitCut != nil && bytes.Contains(msg, p.commitCut.marker)
+}
+
+// takeCommitCut disarms the commit cut and returns it.
+func (p *dbProxy) takeCommitCut() *commitCut {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cc := p.commitCut
+	p.commitCut = nil
+	return cc
+}
+
+// fire drops the connection pair and, for a while, the database.
+func (p *dbProxy) fire(cc *commitCut, c, up net.Conn) {
+	reset(c)
+	reset(up)
+	if cc.down > 0 {
+		p.Cut()
+		time.AfterFunc(cc.down, p.Restore)
+	}
+	close(cc.fired)
+}
+
+// toServer relays the client's side of a PostgreSQL connection message by
+// message (protocol 3: after the untyped start-up messages, a type byte and
+// a length), so that a commit cut can act exactly at a COMMIT. A cut due
+// after the server's answer is handed to toClient through pending.
+func (p *dbProxy) toServer(up, c net.Conn, pending *atomic.Pointer[commitCut]) {
+	r := bufio.NewReader(c)
+	marked := false // the transaction so far sent the armed cut's marker
+	startup := true
+	for {
+		var msg []byte
+		if startup {
+			var n [4]byte
+			if _, err := io.ReadFull(r, n[:]); err != nil {
+				return
+			}
+			msg = append(n[:], make([]byte, binary.BigEndian.Uint32(n[:])-4)...)
+			if _, err := io.ReadFull(r, msg[4:]); err != nil {
+				return
+			}
+			// An SSL or GSS encryption request is followed by the start-up
+			// message proper; anything else starts the session.
+			code := binary.BigEndian.Uint32(msg[4:8])
+			startup = code == 80877103 || code == 80877104
+		} else {
+			var h [5]byte
+			if _, err := io.ReadFull(r, h[:]); err != nil {
+				return
+			}
+			msg = append(h[:], make([]byte, binary.BigEndian.Uint32(h[1:])-4)...)
+			if _, err := io.ReadFull(r, msg[5:]); err != nil {
+				return
+			}
+		}
+		marked = marked || p.marks(msg)
+		if msg[0] == 'Q' && !startup {
+			switch strings.ToLower(strings.TrimRight(string(msg[5:]), "\x00; ")) {
+			case "commit":
+				if marked {
+					if cc := p.takeCommitCut(); cc != nil && !cc.afterReply {
+						p.fire(cc, c, up)
+						return
+					} else if cc != nil {
+						pending.Store(cc)
+					}
+				}
+				marked = false
+			case "rollback":
+				marked = false
+			}
+		}
+		if _, err := up.Write(msg); err != nil {
+			return
+		}
+	}
+}
+
+// toClient relays the server's side, but once a commit cut is pending, its
+// first answer (to the COMMIT) fires the cut instead of reaching the client.
+func (p *dbProxy) toClient(c, up net.Conn, pending *atomic.Pointer[commitCut]) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := up.Read(buf)
+		if cc := pending.Load(); n > 0 && cc != nil {
+			p.fire(cc, c, up)
+			return
+		}
+		if n > 0 {
+			if _, err := c.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // Cut resets every connection through the proxy and refuses new ones.
@@ -354,6 +488,20 @@ func TestDatabaseOutage(t *testing.T) {
 		if _, err := e.client.Message(ctx, "acme", id); err != nil {
 			t.Errorf("acknowledged message %s: %v", id, err)
 		}
+	}
+	// And nothing is stored twice: a commit whose answer the cut lost is
+	// resolved, not run again by the retry.
+	direct, err := sql.Open("pgx", opts.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	var messages int
+	if err := direct.QueryRowContext(ctx, "SELECT count(*) FROM messages").Scan(&messages); err != nil {
+		t.Fatal(err)
+	}
+	if messages != len(published) {
+		t.Errorf("%d messages stored, %d acknowledged: want as many", messages, len(published))
 	}
 	stored := map[string]bool{}
 	cursor := ""

@@ -493,3 +493,49 @@ func TestDataFilesPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestExistingDataFilesTightened: files an older version left readable to
+// others (the database 0644, and its -wal, -shm and key file after it) are
+// made private when a node opens them, and the node says so once.
+func TestExistingDataFilesTightened(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := store.Options{DataDir: dir}
+	createKey(t, opts)
+	startNode(t, opts).Stop(t)
+	files := []string{"patchbay.db", "patchbay.db-wal", "patchbay.db-shm", "encryption.key"}
+	for _, name := range files {
+		path := filepath.Join(dir, name)
+		// SQLite removes the -wal and -shm files on a clean close; an older
+		// version's crashed node leaves them.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	n := startNode(t, opts)
+	for _, name := range files {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v after the node opened it, want 0600", name, info.Mode().Perm())
+		}
+	}
+	if got := strings.Count(n.Logs.String(), "made files in the data directory private"); got != 1 {
+		t.Errorf("%d log lines about the files' modes, want 1:\n%s", got, n.Logs)
+	}
+	n.Stop(t)
+	if got := strings.Count(startNode(t, opts).Logs.String(), "made files in the data directory private"); got != 0 {
+		t.Errorf("a node opening private files logged %d lines about their modes, want none", got)
+	}
+}

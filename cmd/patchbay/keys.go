@@ -28,7 +28,7 @@ import (
 // on it directly. Migrating is safe beside a running server: it is locked and
 // does nothing when the schema is current.
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.Store())
+	db, err := store.Open(ctx, cfg.Store(logger))
 	if err != nil {
 		return nil, err
 	}

@@ -356,3 +356,98 @@ func TestConnectTwoTabs(t *testing.T) {
 		}
 	})
 }
+
+// TestOAuthCookieFixation: the authorization flow's browser binding must not
+// adopt a cookie the browser brings. It used to: an attacker who planted a
+// flow cookie in the victim's browser knew the secret the victim's request
+// was bound to, and could complete the victim's sign-in from a leaked
+// consent link in their own browser.
+func TestOAuthCookieFixation(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d)
+		a := o.createApp(t, `{"team_id":"devteam","name":"Fixed","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+		const planted = "pbch_planted_by_the_attacker"
+		victim := newBrowser(t)
+		node, _ := url.Parse(o.node.URL + "/oauth/")
+		victim.c.Jar.SetCookies(node, []*http.Cookie{{Name: "patchbay_oauth", Value: planted, Path: "/oauth"}})
+		s := victim.visit(o.config(a, "read:projects").AuthCodeURL("v", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		if s.Status != 200 {
+			t.Fatalf("the victim's consent screen: %d\n%s", s.Status, s.Page)
+		}
+		f := consentForm(t, s.Page)
+		var flowCookie string
+		for _, c := range victim.c.Jar.Cookies(node) {
+			if strings.HasPrefix(c.Name, "patchbay_oauth_oreq_") {
+				flowCookie = c.Name
+				if c.Value == planted {
+					t.Errorf("the flow cookie holds the planted value")
+				}
+			}
+		}
+
+		// The attacker opens the leaked consent link with the planted value,
+		// under the old name and under the request's own.
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", o.node.URL+"/oauth/consent?consent_challenge="+url.QueryEscape(f.Get("consent_challenge")), nil)
+		req.AddCookie(&http.Cookie{Name: "patchbay_oauth", Value: planted})
+		if flowCookie != "" {
+			req.AddCookie(&http.Cookie{Name: flowCookie, Value: planted})
+		}
+		if s := newBrowser(t).walk(req); s.Status != 400 || !strings.Contains(s.Page, "access_denied") {
+			t.Fatalf("the attacker with the planted cookie: %d\n%s", s.Status, s.Page)
+		}
+		if flowCookie == "" {
+			t.Fatalf("no flow cookie named after the request in %v", victim.c.Jar.Cookies(node))
+		}
+
+		// The victim's own flow goes on.
+		f.Set("decision", "approve")
+		if s := victim.post(o.node.URL+"/oauth/consent", f); s.Callback == nil || s.Callback.Query().Get("code") == "" {
+			t.Fatalf("the victim's consent: %+v", s)
+		}
+	})
+}
+
+// TestOAuthTwoTabs: one browser may run two authorizations at once, each
+// bound by its own cookie, so starting the second does not undo the first.
+func TestOAuthTwoTabs(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d)
+		a := o.createApp(t, `{"team_id":"devteam","name":"Tabs","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+		b := newBrowser(t)
+		var forms []url.Values
+		for _, state := range []string{"tab1", "tab2"} {
+			s := b.visit(o.config(a, "read:projects").AuthCodeURL(state, oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+			if s.Status != 200 {
+				t.Fatalf("%s: consent screen: %d\n%s", state, s.Status, s.Page)
+			}
+			forms = append(forms, consentForm(t, s.Page))
+		}
+		for i, f := range forms {
+			f.Set("decision", "approve")
+			if s := b.post(o.node.URL+"/oauth/consent", f); s.Callback == nil || s.Callback.Query().Get("code") == "" ||
+				s.Callback.Query().Get("state") != []string{"tab1", "tab2"}[i] {
+				t.Errorf("tab %d: %+v", i+1, s)
+			}
+		}
+	})
+}
+
+// TestOAuthCookieIsHostPrefixed: over https the flow cookie is a __Host-
+// cookie, which no sibling subdomain or http page can set.
+func TestOAuthCookieIsHostPrefixed(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d, "--public-url", "https://auth.example.com")
+		a := o.createApp(t, `{"team_id":"devteam","name":"Host","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+		resp, body := plainCall(t, "GET", o.config(a, "read:projects").AuthCodeURL("h", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), "", nil)
+		cookies := resp.Cookies()
+		if resp.StatusCode != 303 || len(cookies) != 1 {
+			t.Fatalf("authorize: %d %v\n%s", resp.StatusCode, cookies, body)
+		}
+		if c := cookies[0]; !strings.HasPrefix(c.Name, "__Host-patchbay_oauth_oreq_") || !c.Secure || c.Path != "/" || c.Domain != "" || !c.HttpOnly {
+			t.Errorf("cookie %+v, want __Host-patchbay_oauth_<request ID>, Secure, HttpOnly, Path=/ and no Domain", c)
+		}
+	})
+}

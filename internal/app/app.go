@@ -63,7 +63,7 @@ type App struct {
 
 // New opens the store, migrates it when configured to, and builds the node.
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger, version string) (*App, error) {
-	db, err := store.Open(ctx, cfg.Store())
+	db, err := store.Open(ctx, cfg.Store(logger))
 	if err != nil {
 		return nil, err
 	}

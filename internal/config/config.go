@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -141,9 +142,10 @@ type RatePolicy struct {
 	Window time.Duration
 }
 
-// Store returns the store options the configuration names.
-func (c Config) Store() store.Options {
-	return store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, MaxConns: c.DBMaxConns}
+// Store returns the store options the configuration names; logger hears what
+// opening the store changed.
+func (c Config) Store(logger *slog.Logger) store.Options {
+	return store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, MaxConns: c.DBMaxConns, Logger: logger}
 }
 
 // setting is one configuration value with its three names.

@@ -7,7 +7,10 @@
 // Only outcomes that a retry would get again are recorded: 2xx, 3xx and 4xx
 // other than 408, 425 and 429. A 5xx (an outage's 503, a bug's 500) or a
 // "try later" 4xx frees the key, so the client's retry runs the request
-// afresh instead of replaying a failure for the whole TTL. A request holds
+// afresh instead of replaying a failure for the whole TTL; except a 503 for
+// a commit whose outcome is unknown (store.ErrCommitInDoubt), after which
+// the key stays claimed until its lease runs out, since running the request
+// again could do its work twice. A request holds
 // its key by a short lease that it renews while it runs, so a key whose
 // release failed (the database was down at the time) is free again soon
 // after, never locked for long.
@@ -403,6 +406,9 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 
 			held := k.hold(ctx, apiKey.ID, key, claimed)
 			rec := &recorder{ResponseWriter: w, status: http.StatusOK, failing: func() {
+				if commitInDoubt(ctx) {
+					return
+				}
 				// The client may retry the moment it reads this answer,
 				// before the key is released below: a retry on this node
 				// releases it itself.
@@ -428,6 +434,14 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 					}
 					return
 				}
+				if commitInDoubt(ctx) {
+					// The request's work may have been committed: a retry
+					// must not run it again while that is unknown. The key
+					// stays claimed, unrenewed, until its lease runs out.
+					k.logger.Warn("a commit's outcome is unknown (the database connection was lost during it); "+
+						"the Idempotency-Key stays claimed until its lease runs out", "api_key_id", apiKey.ID, "request_id", httpapi.RequestID(ctx))
+					return
+				}
 				if err := k.release(bg, apiKey.ID, key, claimed); err != nil {
 					k.orphan(ctx, apiKey.ID, key, claimed)
 				} else {
@@ -438,6 +452,13 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 			finished = true
 		})
 	}
+}
+
+// commitInDoubt reports whether the request's answer is an error from a
+// commit whose outcome is unknown (store.ErrCommitInDoubt).
+func commitInDoubt(ctx context.Context) bool {
+	info := httpapi.InfoFrom(ctx)
+	return info != nil && errors.Is(info.Err, store.ErrCommitInDoubt)
 }
 
 func mutating(method string) bool {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 	"github.com/patchbay/patchbay/internal/vault"
@@ -210,6 +211,59 @@ func TestFailuresNotRecorded(t *testing.T) {
 		}
 		if runs.Load() != 4 {
 			t.Errorf("handler ran %d times, want 4 (three failures, then once; then replays)", runs.Load())
+		}
+	})
+}
+
+// TestCommitInDoubtHoldsKey: a 503 for a commit whose outcome is unknown
+// (the connection was lost during COMMIT, and the database did not come back
+// in time to say) does not free the key, since the work may have been done:
+// a retry gets 409 rather than running it again, until the claim's lease
+// runs out.
+func TestCommitInDoubtHoldsKey(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		db := d.Open(t)
+		k := newKeys(t, db)
+		now := time.Now()
+		var mu sync.Mutex
+		db.NowFunc = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		var runs atomic.Int64
+		h := Middleware(k)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if runs.Add(1) == 1 {
+				httpapi.Error(w, r, fmt.Errorf("publish: %w", fmt.Errorf("%w: %w", store.ErrCommitInDoubt, io.ErrUnexpectedEOF)))
+				return
+			}
+			w.WriteHeader(http.StatusCreated)
+		}))
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := httpapi.WithInfo(r.Context(), &httpapi.Info{})
+			h.ServeHTTP(w, r.WithContext(auth.WithKey(ctx, auth.Key{ID: "key_a"})))
+		}))
+		t.Cleanup(srv.Close)
+		post := func() int {
+			t.Helper()
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/v1/things", strings.NewReader(`{}`))
+			req.Header.Set(Header, "in-doubt")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if got := post(); got != http.StatusServiceUnavailable {
+			t.Fatalf("first answer %d, want 503", got)
+		}
+		time.Sleep(300 * time.Millisecond) // what a freed key's release would take
+		if got := post(); got != http.StatusConflict || runs.Load() != 1 {
+			t.Errorf("a retry while the outcome is unknown: %d after %d runs, want 409 and the request not run again", got, runs.Load())
+		}
+		mu.Lock()
+		now = now.Add(k.Lease + time.Second)
+		mu.Unlock()
+		if got := post(); got != http.StatusCreated || runs.Load() != 2 {
+			t.Errorf("a retry after the lease: %d after %d runs, want 201 on a second run", got, runs.Load())
 		}
 	})
 }

@@ -245,9 +245,11 @@ func forwardHeaders(received map[string]string, prefix string) map[string]string
 type identity struct{ source, event string }
 
 // commitIngests stores a group of events in one transaction: one upsert
-// claims every identity in the group, one insert writes every event.
+// claims every identity in the group, one insert writes every event. The
+// commit acknowledges the events, so one whose answer is lost is resolved
+// (WithResolvedTx), not answered 503 for events that were stored.
 func (s *Service) commitIngests(ctx context.Context, group []*ingestReq) error {
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.db.WithResolvedTx(ctx, func(tx *store.Tx) error {
 		first := map[identity]*ingestReq{}
 		var claims []*ingestReq
 		for _, r := range group {

@@ -12,27 +12,45 @@ import (
 )
 
 // browserCookie binds an authorization request to the browser that started
-// it, so that a leaked consent link cannot be completed elsewhere.
-const browserCookie = "patchbay_oauth"
+// it, so that a leaked consent link cannot be completed elsewhere. Each
+// request has a cookie of its own, named after the request, holding a secret
+// minted for it: a cookie the browser brings is never adopted (someone else
+// may have planted it and would know it), and flows in two tabs each keep
+// theirs. Over https it is a __Host- cookie, which browsers accept only from
+// this origin, secure, for the whole host: no sibling subdomain or plain-http
+// page can plant or overwrite it.
+const browserCookie = "patchbay_oauth_"
 
-// browserID returns the browser's flow cookie, setting a new one if it has
-// none.
-func (s *Service) browserID(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(browserCookie); err == nil && strings.HasPrefix(c.Value, prefixChallenge) && len(c.Value) < 100 {
-		return c.Value
+// secureCookies says whether browsers reach Patchbay over https.
+func (s *Service) secureCookies() bool { return strings.HasPrefix(s.cfg.Issuer, "https://") }
+
+// cookieName is the flow cookie's name for a request.
+func (s *Service) cookieName(requestID string) string {
+	if s.secureCookies() {
+		return "__Host-" + browserCookie + requestID
 	}
-	v := newSecret(prefixChallenge)
-	http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: v, Path: "/oauth", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: strings.HasPrefix(s.cfg.Issuer, "https://")})
-	return v
+	return browserCookie + requestID
 }
 
-// flowCookie is the browser's flow cookie, or "" (which matches nothing).
-func flowCookie(r *http.Request) string {
-	if c, err := r.Cookie(browserCookie); err == nil {
-		return c.Value
+// setBrowserCookie gives the browser the secret its request is bound to.
+func (s *Service) setBrowserCookie(w http.ResponseWriter, b flowBrowser) {
+	path := "/oauth"
+	if s.secureCookies() {
+		path = "/" // __Host- requires it
 	}
-	return ""
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(b.requestID), Value: b.secret, Path: path, HttpOnly: true,
+		Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: int(requestTTL.Seconds())})
+}
+
+// flowCookies looks up the browser's flow cookie for a request; "" (which
+// matches nothing) when it has none.
+func (s *Service) flowCookies(r *http.Request) func(requestID string) string {
+	return func(requestID string) string {
+		if c, err := r.Cookie(s.cookieName(requestID)); err == nil {
+			return c.Value
+		}
+		return ""
+	}
 }
 
 // answerFlow sends the browser on, or shows it what went wrong.
@@ -65,7 +83,10 @@ func HandleAuthorize(s *Service) httpapi.Endpoint {
 		Summary: "OAuth 2 authorization endpoint: response_type=code with PKCE (S256); sends the browser to the SaaS's login page",
 		Status:  http.StatusSeeOther,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			to, err := s.StartAuthorization(r.Context(), r.URL.Query(), s.browserID(w, r))
+			to, b, err := s.StartAuthorization(r.Context(), r.URL.Query())
+			if err == nil {
+				s.setBrowserCookie(w, b)
+			}
 			s.answerFlow(w, r, consentStep{RedirectTo: to}, err)
 		}),
 	}
@@ -76,7 +97,7 @@ func HandleConsent(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Consent step: shows the consent screen, or sends the browser back to the app when nothing new is asked",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			step, err := s.consentStep(r.Context(), r.URL.Query().Get("consent_challenge"), flowCookie(r))
+			step, err := s.consentStep(r.Context(), r.URL.Query().Get("consent_challenge"), s.flowCookies(r))
 			s.answerFlow(w, r, step, err)
 		}),
 	}
@@ -92,7 +113,7 @@ func HandleConsentDecision(s *Service) httpapi.Endpoint {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))
 				return
 			}
-			step, err := s.decide(r.Context(), r.PostForm.Get("consent_challenge"), flowCookie(r), r.PostForm.Get("csrf_token"),
+			step, err := s.decide(r.Context(), r.PostForm.Get("consent_challenge"), s.flowCookies(r), r.PostForm.Get("csrf_token"),
 				r.PostForm.Get("decision") == "approve")
 			s.answerFlow(w, r, step, err)
 		}),
@@ -132,7 +153,7 @@ func HandleDevLoginSubmit(s *Service) httpapi.Endpoint {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))
 				return
 			}
-			to, err := s.devLogin(r.Context(), r.PostForm.Get("login_challenge"), flowCookie(r), r.PostForm.Get("user_id"), r.PostForm.Get("team_id"))
+			to, err := s.devLogin(r.Context(), r.PostForm.Get("login_challenge"), s.flowCookies(r), r.PostForm.Get("user_id"), r.PostForm.Get("team_id"))
 			s.answerFlow(w, r, consentStep{RedirectTo: to}, err)
 		}),
 	}

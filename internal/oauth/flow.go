@@ -49,43 +49,45 @@ type authRequest struct {
 
 // StartAuthorization checks an authorization request and records it. It
 // returns where to send the browser: the SaaS's login page with a login
-// challenge. browser is the flow cookie the request is bound to.
-func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser string) (string, error) {
+// challenge, and the secret, minted now, that binds the request to the
+// browser (its flow cookie).
+func (s *Service) StartAuthorization(ctx context.Context, q url.Values) (string, flowBrowser, error) {
 	req, ferr := parseAuthorize(q)
 	if ferr != nil {
-		return "", ferr
+		return "", flowBrowser{}, ferr
 	}
 	app, err := s.appByClientID(ctx, req.ClientID)
 	if apperr.CodeOf(err) == apperr.NotFound {
-		return "", pageError("invalid_client", "no app has this client_id")
+		return "", flowBrowser{}, pageError("invalid_client", "no app has this client_id")
 	} else if err != nil {
-		return "", err
+		return "", flowBrowser{}, err
 	}
 	if _, ok := matchRedirectURI(app.RedirectURIs, req.RedirectURI); !ok {
-		return "", pageError("invalid_request", "redirect_uri is not one of the app's registered redirect URIs (they must match exactly)")
+		return "", flowBrowser{}, pageError("invalid_request", "redirect_uri is not one of the app's registered redirect URIs (they must match exactly)")
 	}
 	if req, ferr = parseAuthorizeRest(q, req, app); ferr != nil {
-		return "", ferr
+		return "", flowBrowser{}, ferr
 	}
 	if _, unknown, err := s.describeScopes(ctx, req.Scopes); err != nil {
-		return "", err
+		return "", flowBrowser{}, err
 	} else if len(unknown) > 0 {
-		return "", &flowError{Code: "invalid_scope", Description: "unknown scope " + unknown[0], RedirectURI: req.RedirectURI, State: req.State}
+		return "", flowBrowser{}, &flowError{Code: "invalid_scope", Description: "unknown scope " + unknown[0], RedirectURI: req.RedirectURI, State: req.State}
 	}
 	if _, code, msg, err := s.targets(ctx, s.db, req.Resources, req.Scopes); err != nil {
-		return "", err
+		return "", flowBrowser{}, err
 	} else if code != "" {
-		return "", &flowError{Code: code, Description: msg, RedirectURI: req.RedirectURI, State: req.State}
+		return "", flowBrowser{}, &flowError{Code: code, Description: msg, RedirectURI: req.RedirectURI, State: req.State}
 	}
 	loginURL := s.cfg.LoginURL
 	if loginURL == "" {
 		if !s.cfg.Dev {
 			s.logger.ErrorContext(ctx, "an authorization request failed: no --oauth-login-url is set, so users cannot sign in", "client_id", app.ClientID)
-			return "", &flowError{Code: "server_error", Description: "no login URL is configured (--oauth-login-url)", RedirectURI: req.RedirectURI, State: req.State}
+			return "", flowBrowser{}, &flowError{Code: "server_error", Description: "no login URL is configured (--oauth-login-url)", RedirectURI: req.RedirectURI, State: req.State}
 		}
 		loginURL = s.cfg.Issuer + "/oauth/dev/login"
 	}
 	challenge := newSecret(prefixChallenge)
+	b := flowBrowser{requestID: id.New("oreq"), secret: newSecret(prefixChallenge)}
 	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		over, err := s.overPending(ctx, tx, app.ID, addr)
@@ -99,17 +101,29 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser 
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
 			state, code_challenge, client_addr, resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id.New("oreq"), app.ID, hash(challenge), hash(browser), statusLogin, req.RedirectURI, marshalList(req.Scopes),
+			b.requestID, app.ID, hash(challenge), hash(b.secret), statusLogin, req.RedirectURI, marshalList(req.Scopes),
 			req.State, req.CodeChallenge, addr, marshalList(req.Resources), tx.Now(), tx.Now().Add(requestTTL))
 		return err
 	})
 	var fe *flowError
 	if errors.As(err, &fe) {
-		return "", fe
+		return "", flowBrowser{}, fe
 	} else if err != nil {
-		return "", fmt.Errorf("record authorization request: %w", err)
+		return "", flowBrowser{}, fmt.Errorf("record authorization request: %w", err)
 	}
-	return withQuery(loginURL, url.Values{"login_challenge": {challenge}}), nil
+	return withQuery(loginURL, url.Values{"login_challenge": {challenge}}), b, nil
+}
+
+// flowBrowser is what binds a request to the browser that started it: the
+// browser holds secret in the request's own cookie, the request its hash.
+type flowBrowser struct {
+	requestID, secret string
+}
+
+// fromBrowser reports whether the browser's flow cookies (a lookup by
+// request ID) hold the request's secret.
+func (r authRequest) fromBrowser(browser func(requestID string) string) bool {
+	return subtle.ConstantTimeCompare(hash(browser(r.ID)), r.browser) == 1
 }
 
 // overPending says which bound on requests waiting for a sign-in (status
@@ -408,12 +422,12 @@ type consentScreen struct {
 // step: to the app when the user already granted every scope or a decision
 // was made elsewhere, to the SaaS's consent page if it has one, or to
 // Patchbay's consent screen.
-func (s *Service) consentStep(ctx context.Context, challenge, browser string) (consentStep, error) {
+func (s *Service) consentStep(ctx context.Context, challenge string, browser func(requestID string) string) (consentStep, error) {
 	r, err := s.requestBy(ctx, s.db, "consent_challenge", challenge)
 	if err != nil {
 		return consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
 	}
-	if subtle.ConstantTimeCompare(hash(browser), r.browser) != 1 {
+	if !r.fromBrowser(browser) {
 		return consentStep{}, pageError("access_denied", "this sign-in was started in another browser; start again from the app")
 	}
 	switch r.Status {
@@ -455,12 +469,12 @@ func (s *Service) consentStep(ctx context.Context, challenge, browser string) (c
 }
 
 // decide applies the user's answer on Patchbay's consent screen.
-func (s *Service) decide(ctx context.Context, challenge, browser, csrf string, approve bool) (consentStep, error) {
+func (s *Service) decide(ctx context.Context, challenge string, browser func(requestID string) string, csrf string, approve bool) (consentStep, error) {
 	r, err := s.requestBy(ctx, s.db, "consent_challenge", challenge)
 	if err != nil {
 		return consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
 	}
-	if subtle.ConstantTimeCompare(hash(browser), r.browser) != 1 || r.csrf == nil || subtle.ConstantTimeCompare(hash(csrf), r.csrf) != 1 {
+	if !r.fromBrowser(browser) || r.csrf == nil || subtle.ConstantTimeCompare(hash(csrf), r.csrf) != 1 {
 		return consentStep{}, pageError("access_denied", "the form could not be verified (CSRF check failed); start again from the app")
 	}
 	if r.Status != statusConsent {
@@ -576,7 +590,7 @@ func errorRedirect(e *flowError, issuer string) string {
 
 // devLogin is the development sign-in page's accept: like AcceptLogin, but
 // called by the browser, so it must be the browser that started the request.
-func (s *Service) devLogin(ctx context.Context, challenge, browser, userID, teamID string) (string, error) {
+func (s *Service) devLogin(ctx context.Context, challenge string, browser func(requestID string) string, userID, teamID string) (string, error) {
 	if !s.cfg.Dev {
 		return "", pageError("invalid_request", "the development sign-in page is only served with --dev")
 	}
@@ -584,7 +598,7 @@ func (s *Service) devLogin(ctx context.Context, challenge, browser, userID, team
 	if err != nil {
 		return "", pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
 	}
-	if subtle.ConstantTimeCompare(hash(browser), r.browser) != 1 {
+	if !r.fromBrowser(browser) {
 		return "", pageError("access_denied", "this sign-in was started in another browser; start again from the app")
 	}
 	if tenants.ValidID(userID) != "" || tenants.ValidID(teamID) != "" {

@@ -9,6 +9,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -33,6 +35,9 @@ type Options struct {
 	DataDir string
 	// MaxConns caps PostgreSQL connections per node. Zero means MaxConnsDefault.
 	MaxConns int
+	// Logger hears of files in DataDir whose modes Open tightened; nil
+	// discards that.
+	Logger *slog.Logger
 }
 
 // MaxConnsDefault is the PostgreSQL pool size per node.
@@ -84,7 +89,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	var err error
 	switch {
 	case opts.DatabaseURL == "":
-		db, err = openSQLite(opts.DataDir)
+		db, err = openSQLite(opts.DataDir, opts.Logger)
 	case IsPostgresURL(opts.DatabaseURL):
 		db, err = openPostgres(opts.DatabaseURL, opts.MaxConns)
 	default:
@@ -115,12 +120,20 @@ func pingSQLite(write *sql.DB) error {
 	}
 }
 
-func openSQLite(dataDir string) (*DB, error) {
+func openSQLite(dataDir string, logger *slog.Logger) (*DB, error) {
 	if dataDir == "" {
 		return nil, errors.New("no data directory for SQLite")
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	tightened, err := tightenModes(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if len(tightened) > 0 && logger != nil {
+		logger.Warn("made files in the data directory private (no access for group or others): an older version left them readable to other users of this machine",
+			"data_dir", dataDir, "files", tightened)
 	}
 	path := filepath.Join(dataDir, "patchbay.db")
 	// SQLite would create the file with the umask's default mode (0644
@@ -156,6 +169,40 @@ func openSQLite(dataDir string) (*DB, error) {
 	db := &DB{dialect: sqliteDialect{}, write: write, read: read, location: path, NowFunc: time.Now}
 	db.bodies = GroupCommit[*groupBody]{Commit: db.commitBodies, Max: groupMax}
 	return db, nil
+}
+
+// dataFiles are the files Patchbay keeps in its data directory that hold
+// secrets or their hashes: the database, its -wal and -shm files (SQLite
+// gives these the database's mode), and the encryption key file.
+var dataFiles = []string{"patchbay.db", "patchbay.db-wal", "patchbay.db-shm", "encryption.key"}
+
+// tightenModes makes the data directory's files private (no access for the
+// group or others, so 0644 becomes 0600) where they are not, and returns the names of those it changed. New files are created
+// so; an older version created the database 0644 under the usual umask, and
+// an existing file keeps its mode. It runs before SQLite opens the database,
+// so the -wal and -shm files it makes next take the private mode.
+func tightenModes(dataDir string) ([]string, error) {
+	var changed []string
+	for _, name := range dataFiles {
+		path := filepath.Join(dataDir, name)
+		info, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		perm := info.Mode().Perm()
+		if !info.Mode().IsRegular() || perm&0o077 == 0 {
+			continue
+		}
+		// Take the group's and others' bits away, granting nothing: 0644
+		// becomes 0600.
+		if err := os.Chmod(path, perm&^0o077); err != nil {
+			return nil, fmt.Errorf("make %s private (readable by Patchbay's user only, as chmod 600 does): %w", path, err)
+		}
+		changed = append(changed, name)
+	}
+	return changed, nil
 }
 
 func openPostgres(databaseURL string, maxConns int) (*DB, error) {
@@ -380,7 +427,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return &commitError{err}
 	}
 	return nil
 }

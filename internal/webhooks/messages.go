@@ -104,7 +104,9 @@ func (f endpointFilter) matches(m MessageIn) bool {
 }
 
 // commitPublish writes a group of publish requests in one transaction, with
-// multi-row INSERTs rather than a statement per row.
+// multi-row INSERTs rather than a statement per row. The commit acknowledges
+// them, so one whose answer is lost is resolved (WithResolvedTx), not
+// answered as failed and published again on the retry.
 func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error {
 	tenantIDs := make([]string, 0, len(group))
 	for _, r := range group {
@@ -112,7 +114,7 @@ func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error 
 			tenantIDs = append(tenantIDs, r.tenantID)
 		}
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.db.WithResolvedTx(ctx, func(tx *store.Tx) error {
 		var rows publishRows
 		filters, err := activeEndpoints(ctx, tx, tenantIDs)
 		if err != nil {

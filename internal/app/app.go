@@ -115,6 +115,10 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		TokenRateLimit:    ratelimit.Policy{Limit: cfg.OAuthTokenRateLimit, Window: time.Second},
 		AddressRateLimit:  publicPolicy(cfg, cfg.PublicRateLimitOAuth),
 		PendingRequests:   cfg.OAuthPendingRequests, PendingRequestsPerApp: cfg.OAuthPendingRequestsPerApp,
+		DeviceCodeTTL: cfg.OAuthDeviceCodeTTL, DevicePollInterval: cfg.OAuthDevicePollInterval,
+		Registration: cfg.OAuthRegistration, RegistrationScopes: cfg.OAuthRegistrationScopes,
+		RegistrationsPerAddress: cfg.OAuthRegistrationsPerAddress, Registrations: cfg.OAuthRegistrations,
+		RegistrationUnusedTTL: cfg.OAuthRegistrationUnusedTTL,
 	})
 
 	providers, err := loadCatalog(cfg.ProvidersDir)

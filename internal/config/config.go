@@ -109,6 +109,22 @@ type Config struct {
 	// authorization requests waiting for a sign-in, in all and per app.
 	OAuthPendingRequests       int
 	OAuthPendingRequestsPerApp int
+	// OAuthDeviceCodeTTL and OAuthDevicePollInterval shape the device
+	// authorization grant (RFC 8628).
+	OAuthDeviceCodeTTL      time.Duration
+	OAuthDevicePollInterval time.Duration
+	// OAuthRegistration says who may use POST /oauth/register (RFC 7591):
+	// off, token (a party holding an initial access token) or open.
+	OAuthRegistration string
+	// OAuthRegistrationScopes are the scopes a self-registered client may
+	// ask for; OAuthRegistrationsPerAddress and OAuthRegistrations cap the
+	// live dynamic registrations from one client address and in all;
+	// OAuthRegistrationUnusedTTL is how long one that no user authorized
+	// is kept.
+	OAuthRegistrationScopes      []string
+	OAuthRegistrationsPerAddress int
+	OAuthRegistrations           int
+	OAuthRegistrationUnusedTTL   time.Duration
 
 	// ProvidersDir holds the operator's own provider definitions, which
 	// replace built-in ones with the same ID.
@@ -312,6 +328,34 @@ var settings = []setting{
 	}},
 	{name: "oauth-pending-requests", def: "20000", usage: "authorization requests that may wait for a sign-in at once, over all apps; beyond it /oauth/authorize answers temporarily_unavailable", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthPendingRequests })},
 	{name: "oauth-pending-requests-per-app", def: "1000", usage: "authorization requests that may wait for a sign-in at once for one app; beyond it /oauth/authorize answers temporarily_unavailable", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthPendingRequestsPerApp })},
+	{name: "oauth-device-code-ttl", def: "15m", usage: "how long a device authorization (RFC 8628) waits for the user to enter its code and approve", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthDeviceCodeTTL })},
+	{name: "oauth-device-poll-interval", def: "5s", usage: "the least time between a device's token requests while it waits (RFC 8628 interval), in whole seconds; faster polling answers slow_down", set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d%time.Second != 0 {
+			return fmt.Errorf("must be a whole number of seconds, at least 1s (got %q)", v)
+		}
+		c.OAuthDevicePollInterval = d
+		return nil
+	}},
+	{name: "oauth-registration", def: "token", usage: "who may register OAuth clients at /oauth/register (RFC 7591): off, token (with an initial access token from the admin API) or open (anyone)", set: func(c *Config, v string) error {
+		if v != "off" && v != "token" && v != "open" {
+			return fmt.Errorf("must be off, token or open (got %q)", v)
+		}
+		c.OAuthRegistration = v
+		return nil
+	}},
+	{name: "oauth-registration-scopes", usage: "comma-separated scopes a self-registered OAuth client may ask for (empty: none, so such clients can only be refused)", set: func(c *Config, v string) error {
+		c.OAuthRegistrationScopes = nil
+		for _, sc := range strings.Split(v, ",") {
+			if sc = strings.TrimSpace(sc); sc != "" {
+				c.OAuthRegistrationScopes = append(c.OAuthRegistrationScopes, sc)
+			}
+		}
+		return nil
+	}},
+	{name: "oauth-registrations-per-address", def: "20", usage: "live self-registered OAuth clients one client address may have registered; beyond it /oauth/register refuses", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrationsPerAddress })},
+	{name: "oauth-registrations", def: "10000", usage: "live self-registered OAuth clients in all; beyond it /oauth/register refuses", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrations })},
+	{name: "oauth-registration-unused-ttl", def: "24h", usage: "how long a self-registered OAuth client that no user has authorized is kept before cleanup removes it", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthRegistrationUnusedTTL })},
 	{name: "providers-dir", usage: "directory of the operator's own provider definitions (*.yaml), added to the built-in catalog; one with a built-in's id replaces it", set: func(c *Config, v string) error {
 		c.ProvidersDir = v
 		return nil

@@ -149,6 +149,7 @@ func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		args  []any
 	}{
 		{"DELETE FROM oauth_requests WHERE expires_at < ?", []any{now}},
+		{"DELETE FROM oauth_device_codes WHERE expires_at < ?", []any{now}},
 		{"DELETE FROM oauth_codes WHERE expires_at < ?", []any{cutoff}},
 		{`DELETE FROM oauth_tokens WHERE revoked_at < ? OR (access_expires_at < ? AND (refresh_expires_at IS NULL OR refresh_expires_at < ?))`,
 			[]any{cutoff, cutoff, cutoff}},

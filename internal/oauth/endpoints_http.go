@@ -249,6 +249,7 @@ type Metadata struct {
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 	ScopesSupported                           []string `json:"scopes_supported"`
 	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported"`
+	DeviceAuthorizationEndpoint               string   `json:"device_authorization_endpoint"`
 }
 
 // HandleMetadata serves /.well-known/oauth-authorization-server.
@@ -268,12 +269,14 @@ func HandleMetadata(s *Service) httpapi.Endpoint {
 				Issuer: iss, AuthorizationEndpoint: iss + "/oauth/authorize", TokenEndpoint: iss + "/oauth/token",
 				RevocationEndpoint: iss + "/oauth/revoke", IntrospectionEndpoint: iss + "/oauth/introspect",
 				ResponseTypesSupported: []string{"code"}, ResponseModesSupported: []string{"query"},
-				GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials"},
+				GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials", grantDeviceCode},
 				CodeChallengeMethodsSupported:     []string{"S256"},
 				TokenEndpointAuthMethodsSupported: clientAuth, RevocationEndpointAuthMethodsSupported: clientAuth,
 				IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "bearer"},
 				ScopesSupported: scopes, AuthorizationResponseISSParameter: true,
 			}
+			md.DeviceAuthorizationEndpoint = iss + "/oauth/device_authorization"
+
 			w.Header().Set("Cache-Control", "public, max-age=300")
 			httpapi.Encode(w, http.StatusOK, md)
 		}),

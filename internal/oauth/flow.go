@@ -357,6 +357,8 @@ type consentScreen struct {
 	Challenge string
 	CSRF      string
 	NewScopes []Scope
+	// Device is set for a request started at the device verification page.
+	Device bool
 }
 
 // ConsentStep moves a request on when the browser arrives at the consent
@@ -384,7 +386,9 @@ func (s *Service) consentStep(ctx context.Context, challenge, browser string) (c
 	if err != nil {
 		return consentStep{}, err
 	}
-	if containsAll(granted, r.Scopes) {
+	// A device request always asks: whoever typed the code may have been
+	// sent it by someone else (RFC 8628 §5.4).
+	if containsAll(granted, r.Scopes) && !r.isDevice() {
 		return s.finish(ctx, r, r.Scopes)
 	}
 	if s.cfg.ConsentURL != "" {
@@ -398,9 +402,10 @@ func (s *Service) consentStep(ctx context.Context, challenge, browser string) (c
 	if _, err := s.db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", hash(csrf), r.ID); err != nil {
 		return consentStep{}, err
 	}
-	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf}
+	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf, Device: r.isDevice()}
 	for _, sc := range described.Scopes {
-		if !slices.Contains(granted, sc.Name) {
+		// A device gets a token family of its own, so it is shown all it gets.
+		if !slices.Contains(granted, sc.Name) || r.isDevice() {
 			screen.NewScopes = append(screen.NewScopes, sc)
 		}
 	}
@@ -437,6 +442,9 @@ func containsAll(have, want []string) bool {
 // finish grants scopes and sends the browser back to the app with a code.
 // The status update is conditional, so a request yields at most one code.
 func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (consentStep, error) {
+	if r.isDevice() {
+		return s.finishDevice(ctx, r, scopes)
+	}
 	code := newSecret(prefixCode)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := s.markDone(ctx, tx, r); err != nil {
@@ -458,6 +466,9 @@ func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (c
 }
 
 func (s *Service) finishDenied(ctx context.Context, r authRequest, code, description string) (consentStep, error) {
+	if r.isDevice() {
+		return s.finishDeviceDenied(ctx, r)
+	}
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error { return s.markDone(ctx, tx, r) })
 	if err != nil {
 		return consentStep{}, err

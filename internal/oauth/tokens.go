@@ -278,11 +278,13 @@ func (s *Service) Token(ctx context.Context, r *http.Request) (TokenResponse, er
 		return s.refresh(ctx, app, form)
 	case "client_credentials":
 		return s.clientCredentials(ctx, app, form)
+	case grantDeviceCode:
+		return s.deviceToken(ctx, app, form)
 	case "":
 		return TokenResponse{}, invalidRequest("grant_type is missing")
 	default:
 		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unsupported_grant_type",
-			Description: "grant_type must be authorization_code, refresh_token or client_credentials"}
+			Description: "grant_type must be authorization_code, refresh_token, client_credentials or " + grantDeviceCode}
 	}
 }
 

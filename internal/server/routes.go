@@ -42,6 +42,11 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("POST /oauth/token", oauth.HandleToken(d.OAuth))
 	rt.public("POST /oauth/revoke", oauth.HandleRevoke(d.OAuth))
 	rt.public("POST /oauth/introspect", oauth.HandleIntrospect(d.OAuth, d.Keys))
+	// The device authorization grant (RFC 8628): the endpoint limits public
+	// clients per address itself, as the token endpoint does.
+	rt.public("POST /oauth/device_authorization", oauth.HandleDeviceAuthorization(d.OAuth))
+	rt.public("GET /oauth/device", oauth.HandleDevicePage(d.OAuth), pages)
+	rt.public("POST /oauth/device", oauth.HandleDeviceSubmit(d.OAuth), pages)
 
 	// The connect flow's pages, for end users' browsers; a session's single-use
 	// token is the credential.

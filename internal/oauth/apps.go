@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -38,18 +39,27 @@ type App struct {
 	// URI may differ (RFC 8252 §7.3).
 	RedirectURIs []string `json:"redirect_uris"`
 	// Scopes are those the app may ask for; each is in the catalog.
-	Scopes      []string  `json:"scopes"`
-	LogoURL     string    `json:"logo_url"`
-	HomepageURL string    `json:"homepage_url"`
-	IsPublished bool      `json:"is_published"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Scopes      []string `json:"scopes"`
+	LogoURL     string   `json:"logo_url"`
+	HomepageURL string   `json:"homepage_url"`
+	IsPublished bool     `json:"is_published"`
+	// Registration is how the app came to be: "admin" (registered by the
+	// SaaS) or "dynamic" (registered itself at /oauth/register, RFC 7591,
+	// and reviewed by nobody).
+	Registration string    `json:"registration"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// rotation stops working.
 	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
 
 	secret         []byte
 	previousSecret []byte
+	// registrationToken is the hashed RFC 7592 registration access token of
+	// a dynamic app; registeredFrom the client address that registered it.
+	registrationToken []byte
+	registeredFrom    string
+	authMethod        string // the token_endpoint_auth_method it registered
 }
 
 // AppWithSecret is an app as created or rotated: the only time its client
@@ -184,14 +194,10 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 		secret = newSecret(prefixClientSecret)
 		app.secret = hash(secret)
 	}
+	app.Registration = cmp.Or(app.Registration, registrationAdmin)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		app.CreatedAt, app.UpdatedAt = tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
-			redirect_uris, scopes, logo_url, homepage_url, is_published, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
-			marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.CreatedAt, app.UpdatedAt)
-		return err
+		return insertApp(ctx, tx, app)
 	})
 	if err != nil {
 		return AppWithSecret{}, fmt.Errorf("create app: %w", err)
@@ -199,9 +205,21 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 	return AppWithSecret{App: app, ClientSecret: secret}, nil
 }
 
+// insertApp stores a new app.
+func insertApp(ctx context.Context, tx *store.Tx, app App) error {
+	_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
+		redirect_uris, scopes, logo_url, homepage_url, is_published, registration, registration_token, registered_from,
+		token_endpoint_auth_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
+		marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished,
+		app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt)
+	return err
+}
+
 // appColumns are read from oauth_apps as "a".
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
-	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at`
+	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
+	a.registration, a.registration_token, a.token_endpoint_auth_method`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
@@ -212,7 +230,8 @@ type appScan struct {
 func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
-		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt}
+		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
+		&a.Registration, &a.registrationToken, &a.authMethod}
 }
 
 func (as *appScan) finish() (App, error) {

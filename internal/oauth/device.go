@@ -30,6 +30,11 @@ const (
 	DeviceCodeTTLDefault      = 15 * time.Minute
 	DevicePollIntervalDefault = 5 * time.Second
 
+	// deviceExpiredKept is how long an expired device code is kept, so that
+	// a device still polling learns expired_token rather than invalid_grant.
+	// Short, because pending codes are bounded but expired ones are not.
+	deviceExpiredKept = 10 * time.Minute
+
 	grantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 	prefixDevice    = "pbdc_"
 )

@@ -250,6 +250,7 @@ type Metadata struct {
 	ScopesSupported                           []string `json:"scopes_supported"`
 	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported"`
 	DeviceAuthorizationEndpoint               string   `json:"device_authorization_endpoint"`
+	RegistrationEndpoint                      string   `json:"registration_endpoint,omitempty"`
 }
 
 // HandleMetadata serves /.well-known/oauth-authorization-server.
@@ -276,6 +277,9 @@ func HandleMetadata(s *Service) httpapi.Endpoint {
 				ScopesSupported: scopes, AuthorizationResponseISSParameter: true,
 			}
 			md.DeviceAuthorizationEndpoint = iss + "/oauth/device_authorization"
+			if s.cfg.Registration != RegistrationOff {
+				md.RegistrationEndpoint = iss + "/oauth/register"
+			}
 
 			w.Header().Set("Cache-Control", "public, max-age=300")
 			httpapi.Encode(w, http.StatusOK, md)

@@ -186,10 +186,22 @@ type PublicApp struct {
 	LogoURL     string `json:"logo_url"`
 	HomepageURL string `json:"homepage_url"`
 	TeamID      string `json:"team_id"`
+	// Registration is "admin" or "dynamic"; a dynamic app names itself and
+	// nobody has reviewed it, so pages show its Host (that of its first
+	// redirect URI, where codes go) beside the name it claims.
+	Registration string `json:"registration"`
+	Host         string `json:"host,omitempty"`
 }
 
 func (a App) public() PublicApp {
-	return PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: a.LogoURL, HomepageURL: a.HomepageURL, TeamID: a.TeamID}
+	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: a.LogoURL, HomepageURL: a.HomepageURL,
+		TeamID: a.TeamID, Registration: a.Registration}
+	if a.Registration != registrationAdmin && len(a.RedirectURIs) > 0 {
+		if u, err := url.Parse(a.RedirectURIs[0]); err == nil {
+			p.Host = u.Hostname()
+		}
+	}
+	return p
 }
 
 // LoginRequest returns a pending login challenge's request.

@@ -219,6 +219,11 @@ func (s *Service) clientCredentials(ctx context.Context, app App, form url.Value
 	if app.ClientType != Confidential {
 		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "public clients cannot use client_credentials"}
 	}
+	// A self-registered client is nobody the SaaS knows: it acts only for
+	// users who authorized it.
+	if app.Registration != registrationAdmin {
+		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "self-registered clients cannot use client_credentials"}
+	}
 	scopes := parseScope(form.Get("scope"))
 	if len(scopes) == 0 {
 		scopes = app.Scopes

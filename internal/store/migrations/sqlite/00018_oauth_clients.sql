@@ -2,11 +2,14 @@
 -- Clients that register themselves (RFC 7591) and the device authorization
 -- grant (RFC 8628).
 
--- registration says how an app came to be: '' registered by the SaaS through
--- the admin API, 'dynamic' through POST /oauth/register. A dynamic app's
+-- registration says how an app came to be: 'admin' registered by the SaaS
+-- through the admin API, 'dynamic' through POST /oauth/register. A dynamic app's
 -- registration access token (RFC 7592) is stored hashed; registered_from is
--- the client address that registered it, for the per-address cap.
-ALTER TABLE oauth_apps ADD COLUMN registration TEXT NOT NULL DEFAULT '';
+-- the client address that registered it, for the per-address cap;
+-- token_endpoint_auth_method the method it registered (RFC 7591 §2), echoed
+-- back when it reads its registration.
+ALTER TABLE oauth_apps ADD COLUMN registration TEXT NOT NULL DEFAULT 'admin';
+ALTER TABLE oauth_apps ADD COLUMN token_endpoint_auth_method TEXT NOT NULL DEFAULT '';
 ALTER TABLE oauth_apps ADD COLUMN registration_token BLOB;
 ALTER TABLE oauth_apps ADD COLUMN registered_from TEXT NOT NULL DEFAULT '';
 CREATE INDEX oauth_apps_registration ON oauth_apps (registration, registered_from);
@@ -52,4 +55,5 @@ DROP INDEX oauth_apps_registration_token;
 DROP INDEX oauth_apps_registration;
 ALTER TABLE oauth_apps DROP COLUMN registered_from;
 ALTER TABLE oauth_apps DROP COLUMN registration_token;
+ALTER TABLE oauth_apps DROP COLUMN token_endpoint_auth_method;
 ALTER TABLE oauth_apps DROP COLUMN registration;

@@ -125,6 +125,16 @@ type Config struct {
 	OAuthRegistrationsPerAddress int
 	OAuthRegistrations           int
 	OAuthRegistrationUnusedTTL   time.Duration
+	// OAuthClientMetadata accepts client IDs that are https URLs of client
+	// ID metadata documents, from hosts in OAuthClientMetadataHosts (empty:
+	// any) and not in OAuthClientMetadataDenyHosts, fetched within
+	// OAuthClientMetadataTimeout and trusting OAuthClientMetadataCAFile's
+	// certificates besides the system's.
+	OAuthClientMetadata          bool
+	OAuthClientMetadataHosts     []string
+	OAuthClientMetadataDenyHosts []string
+	OAuthClientMetadataTimeout   time.Duration
+	OAuthClientMetadataCAFile    string
 
 	// ProvidersDir holds the operator's own provider definitions, which
 	// replace built-in ones with the same ID.
@@ -353,6 +363,14 @@ var settings = []setting{
 		}
 		return nil
 	}},
+	{name: "oauth-client-metadata", def: "true", bool: true, usage: "accept OAuth client IDs that are https URLs of client ID metadata documents (fetched through the outbound guard); their clients may ask for --oauth-registration-scopes", set: boolSetter(func(c *Config) *bool { return &c.OAuthClientMetadata })},
+	{name: "oauth-client-metadata-hosts", usage: "comma-separated hosts whose client ID metadata documents are accepted; *.example.com matches subdomains (empty: any host)", set: hostListSetter(func(c *Config) *[]string { return &c.OAuthClientMetadataHosts })},
+	{name: "oauth-client-metadata-deny-hosts", usage: "comma-separated hosts whose client ID metadata documents are refused; *.example.com matches subdomains", set: hostListSetter(func(c *Config) *[]string { return &c.OAuthClientMetadataDenyHosts })},
+	{name: "oauth-client-metadata-timeout", def: "5s", usage: "how long fetching a client ID metadata document may take", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthClientMetadataTimeout })},
+	{name: "oauth-client-metadata-ca-file", usage: "PEM certificates trusted, besides the system's, when fetching client ID metadata documents", set: func(c *Config, v string) error {
+		c.OAuthClientMetadataCAFile = v
+		return nil
+	}},
 	{name: "oauth-registrations-per-address", def: "20", usage: "live self-registered OAuth clients one client address may have registered; beyond it /oauth/register refuses", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrationsPerAddress })},
 	{name: "oauth-registrations", def: "10000", usage: "live self-registered OAuth clients in all; beyond it /oauth/register refuses", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrations })},
 	{name: "oauth-registration-unused-ttl", def: "24h", usage: "how long a self-registered OAuth client that no user has authorized is kept before cleanup removes it", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthRegistrationUnusedTTL })},
@@ -421,6 +439,26 @@ func ratePolicySetter(field func(c *Config) *RatePolicy) func(c *Config, v strin
 			return fmt.Errorf("must be LIMIT/WINDOW with a positive limit and a window of whole seconds up to 24h, such as 60/1m, or 0 (got %q)", v)
 		}
 		*field(c) = RatePolicy{Limit: n, Window: d}
+		return nil
+	}
+}
+
+// hostListSetter reads a comma-separated list of host names, each possibly
+// starting with "*." to match its subdomains.
+func hostListSetter(field func(c *Config) *[]string) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		var hosts []string
+		for _, h := range strings.Split(v, ",") {
+			h = strings.ToLower(strings.TrimSpace(h))
+			if h == "" {
+				continue
+			}
+			if strings.ContainsAny(strings.TrimPrefix(h, "*."), "*/:@ ") {
+				return fmt.Errorf("must be host names such as api.example.com or *.example.com (got %q)", h)
+			}
+			hosts = append(hosts, h)
+		}
+		*field(c) = hosts
 		return nil
 	}
 }

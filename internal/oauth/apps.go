@@ -60,6 +60,8 @@ type App struct {
 	registrationToken []byte
 	registeredFrom    string
 	authMethod        string // the token_endpoint_auth_method it registered
+	// metadataExpiresAt is when a metadata-document app is fetched again.
+	metadataExpiresAt *time.Time
 }
 
 // AppWithSecret is an app as created or rotated: the only time its client
@@ -219,7 +221,7 @@ func insertApp(ctx context.Context, tx *store.Tx, app App) error {
 // appColumns are read from oauth_apps as "a".
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
 	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
-	a.registration, a.registration_token, a.token_endpoint_auth_method`
+	a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
@@ -231,7 +233,7 @@ func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
 		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
-		&a.Registration, &a.registrationToken, &a.authMethod}
+		&a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt}
 }
 
 func (as *appScan) finish() (App, error) {

@@ -251,6 +251,7 @@ type Metadata struct {
 	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported"`
 	DeviceAuthorizationEndpoint               string   `json:"device_authorization_endpoint"`
 	RegistrationEndpoint                      string   `json:"registration_endpoint,omitempty"`
+	ClientIDMetadataDocumentSupported         bool     `json:"client_id_metadata_document_supported"`
 }
 
 // HandleMetadata serves /.well-known/oauth-authorization-server.
@@ -277,6 +278,7 @@ func HandleMetadata(s *Service) httpapi.Endpoint {
 				ScopesSupported: scopes, AuthorizationResponseISSParameter: true,
 			}
 			md.DeviceAuthorizationEndpoint = iss + "/oauth/device_authorization"
+			md.ClientIDMetadataDocumentSupported = s.cfg.MetadataDocuments
 			if s.cfg.Registration != RegistrationOff {
 				md.RegistrationEndpoint = iss + "/oauth/register"
 			}

@@ -54,9 +54,12 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values, browser 
 	if ferr != nil {
 		return "", ferr
 	}
-	app, err := s.appByClientID(ctx, req.ClientID)
+	app, err := s.clientApp(ctx, req.ClientID)
+	var bad *errMetadataDocument
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return "", pageError("invalid_client", "no app has this client_id")
+	} else if errors.As(err, &bad) {
+		return "", pageError("invalid_client", bad.Error())
 	} else if err != nil {
 		return "", err
 	}
@@ -186,9 +189,11 @@ type PublicApp struct {
 	LogoURL     string `json:"logo_url"`
 	HomepageURL string `json:"homepage_url"`
 	TeamID      string `json:"team_id"`
-	// Registration is "admin" or "dynamic"; a dynamic app names itself and
-	// nobody has reviewed it, so pages show its Host (that of its first
-	// redirect URI, where codes go) beside the name it claims.
+	// Registration is "admin", "dynamic" or "metadata_document"; a
+	// self-registered app names itself and nobody has reviewed it, so pages
+	// show its Host beside the name it claims: the host serving its metadata
+	// document, or for a dynamic app that of its first redirect URI (where
+	// codes go).
 	Registration string `json:"registration"`
 	Host         string `json:"host,omitempty"`
 }
@@ -196,7 +201,13 @@ type PublicApp struct {
 func (a App) public() PublicApp {
 	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: a.LogoURL, HomepageURL: a.HomepageURL,
 		TeamID: a.TeamID, Registration: a.Registration}
-	if a.Registration != registrationAdmin && len(a.RedirectURIs) > 0 {
+	switch {
+	case a.Registration == registrationMetadata:
+		// The host that serves its document vouches for it.
+		if u, err := url.Parse(a.ClientID); err == nil {
+			p.Host = u.Hostname()
+		}
+	case a.Registration != registrationAdmin && len(a.RedirectURIs) > 0:
 		if u, err := url.Parse(a.RedirectURIs[0]); err == nil {
 			p.Host = u.Hostname()
 		}

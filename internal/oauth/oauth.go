@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -96,6 +97,14 @@ type Config struct {
 	RegistrationsPerAddress int
 	Registrations           int
 	RegistrationUnusedTTL   time.Duration
+	// MetadataDocuments accepts client IDs that are https URLs of client ID
+	// metadata documents, from MetadataHosts (empty: any) and not from
+	// MetadataDenyHosts; MetadataClient fetches them (the outbound guard's,
+	// with a short timeout).
+	MetadataDocuments bool
+	MetadataHosts     []string
+	MetadataDenyHosts []string
+	MetadataClient    *http.Client
 }
 
 // Defaults of the bounds on pending authorization requests. Beside its

@@ -17,8 +17,8 @@ func init() {
 	template.Must(pages.New("consent").Parse(page.Head + `
 {{with .Screen}}{{if .App.LogoURL}}<img src="{{.App.LogoURL}}" alt="">{{end}}
 <h1>Allow {{.App.Name}}?</h1>
-{{if ne .App.Registration "admin"}}<p role="note"><strong>Not reviewed:</strong> this app registered itself. Its name is its own claim;
-it receives access at <strong>{{if .App.Host}}{{.App.Host}}{{else}}a device{{end}}</strong>. Allow only if you trust it.</p>{{end}}
+{{if ne .App.Registration "admin"}}<p role="note"><strong>Not reviewed:</strong> this app registered itself, so its name is only its own claim.
+It comes from <strong>{{if .App.Host}}{{.App.Host}}{{else}}a device{{end}}</strong>. Allow only if you trust that.</p>{{end}}
 <p><strong>{{.App.Name}}</strong>{{if .App.HomepageURL}} (<a href="{{.App.HomepageURL}}" rel="noopener noreferrer">{{.App.HomepageURL}}</a>){{end}}
 wants to access team <strong>{{.TeamID}}</strong> as <strong>{{.UserID}}</strong>. It will be able to:</p>
 <ul>{{range .NewScopes}}<li>{{.Description}} <span class="muted">({{.Name}})</span></li>{{end}}</ul>

@@ -237,7 +237,7 @@ func (s *Service) Register(ctx context.Context, r *http.Request) (RegistrationRe
 	regToken := newSecret(prefixRegistrationToken)
 	app.registrationToken = hash(regToken)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if over, err := s.overRegistrations(ctx, tx, app.registeredFrom); err != nil {
+		if over, err := s.overRegistrations(ctx, tx, app.registeredFrom, s.cfg.Registration == RegistrationOpen); err != nil {
 			return err
 		} else if over != "" {
 			s.logger.WarnContext(ctx, "a client registration was refused: too many", "bound", over)
@@ -291,18 +291,19 @@ func (s *Service) registrationResponse(app App) RegistrationResponse {
 	return resp
 }
 
-// overRegistrations says which cap a new registration from addr would
-// exceed, or "". A holder of an initial access token is trusted by the SaaS
-// and may register from one address as often as the total allows (an
-// automation platform registers from few addresses).
-func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, addr string) (string, error) {
+// overRegistrations says which cap a new self-registered client (dynamic or
+// from a metadata document) from addr would exceed, or "". perAddress is
+// false for a holder of an initial access token: the SaaS trusts it, and it
+// may register from one address as often as the total allows (an automation
+// platform registers from few addresses).
+func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, addr string, perAddress bool) (string, error) {
 	bounds := []struct {
 		what  string
 		where string
 		args  []any
 		max   int
 	}{{"on this server", "", nil, s.cfg.Registrations}}
-	if s.cfg.Registration == RegistrationOpen {
+	if perAddress {
 		bounds = append(bounds, struct {
 			what  string
 			where string
@@ -312,8 +313,8 @@ func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, addr stri
 	}
 	for _, b := range bounds {
 		var n int
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_apps WHERE registration = ?"+b.where,
-			append([]any{registrationDynamic}, b.args...)...).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_apps WHERE registration <> ?"+b.where,
+			append([]any{registrationAdmin}, b.args...)...).Scan(&n); err != nil {
 			return "", fmt.Errorf("count registrations: %w", err)
 		}
 		if n >= b.max {

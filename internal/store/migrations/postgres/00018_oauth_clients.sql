@@ -3,7 +3,9 @@
 -- grant (RFC 8628).
 
 -- registration says how an app came to be: 'admin' registered by the SaaS
--- through the admin API, 'dynamic' through POST /oauth/register. A dynamic app's
+-- through the admin API, 'dynamic' through POST /oauth/register,
+-- 'metadata_document' from the client ID metadata document its client_id
+-- URL serves (fetched again once metadata_expires_at has passed). A dynamic app's
 -- registration access token (RFC 7592) is stored hashed; registered_from is
 -- the client address that registered it, for the per-address cap;
 -- token_endpoint_auth_method the method it registered (RFC 7591 §2), echoed
@@ -12,6 +14,7 @@ ALTER TABLE oauth_apps ADD COLUMN registration TEXT NOT NULL DEFAULT 'admin';
 ALTER TABLE oauth_apps ADD COLUMN token_endpoint_auth_method TEXT NOT NULL DEFAULT '';
 ALTER TABLE oauth_apps ADD COLUMN registration_token BYTEA;
 ALTER TABLE oauth_apps ADD COLUMN registered_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE oauth_apps ADD COLUMN metadata_expires_at TIMESTAMPTZ;
 CREATE INDEX oauth_apps_registration ON oauth_apps (registration, registered_from);
 CREATE UNIQUE INDEX oauth_apps_registration_token ON oauth_apps (registration_token);
 
@@ -53,6 +56,7 @@ DROP TABLE oauth_device_codes;
 DROP TABLE oauth_initial_access_tokens;
 DROP INDEX oauth_apps_registration_token;
 DROP INDEX oauth_apps_registration;
+ALTER TABLE oauth_apps DROP COLUMN metadata_expires_at;
 ALTER TABLE oauth_apps DROP COLUMN registered_from;
 ALTER TABLE oauth_apps DROP COLUMN registration_token;
 ALTER TABLE oauth_apps DROP COLUMN token_endpoint_auth_method;

@@ -282,7 +282,6 @@ func HandleMetadata(s *Service) httpapi.Endpoint {
 			if s.cfg.Registration != RegistrationOff {
 				md.RegistrationEndpoint = iss + "/oauth/register"
 			}
-
 			w.Header().Set("Cache-Control", "public, max-age=300")
 			httpapi.Encode(w, http.StatusOK, md)
 		}),

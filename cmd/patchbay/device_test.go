@@ -39,6 +39,9 @@ func (o *oauthEnv) verifyDevice(t *testing.T, b *browser, da *oauth2.DeviceAuthR
 	if s.Status != 200 || !strings.Contains(s.Page, "You entered a code from a device") {
 		t.Fatalf("expected the consent screen with the device notice; got %d:\n%s", s.Status, s.Page)
 	}
+	if strings.Contains(s.Page, "Not reviewed") {
+		t.Errorf("the consent screen calls an app the SaaS registered not reviewed")
+	}
 	f := consentForm(t, s.Page)
 	f.Set("decision", map[bool]string{true: "approve", false: "deny"}[approve])
 	return b.post(o.node.URL+"/oauth/consent", f)

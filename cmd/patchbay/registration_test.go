@@ -320,3 +320,62 @@ func TestOAuthRegistrationPolicy(t *testing.T) {
 		}
 	})
 }
+
+// TestOAuthClientEndpointsLimitedPerAddress: the new endpoints that anyone
+// may call without a secret (device authorization for a public client, open
+// registration, registration management with a wrong token, the device
+// verification page) are limited per client address, and one address's
+// excess leaves others alone.
+func TestOAuthClientEndpointsLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d, "--rate-limit", "1000", "--public-rate-limit-oauth", "3/1m", "--public-rate-limit-pages", "3/1m",
+			"--oauth-registration", "open", "--oauth-registration-scopes", "read:projects", "--trusted-proxies", "127.0.0.1/32")
+		cli := o.createApp(t, `{"team_id":"devteam","name":"CLI","client_type":"public","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`)
+		jsonCall := func(method, u, addr, body, token string) (int, http.Header, string) {
+			t.Helper()
+			req, _ := http.NewRequestWithContext(t.Context(), method, u, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", addr)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, resp.Header, string(b)
+		}
+		limitedFourth := func(what string, call func(addr string) (int, http.Header, string), addr, other string) {
+			t.Helper()
+			for i := range 4 {
+				st, h, body := call(addr)
+				if limited := st == http.StatusTooManyRequests; limited != (i == 3) {
+					t.Errorf("%s, request %d from one address: %d %s", what, i+1, st, body)
+				} else if limited && h.Get("Retry-After") == "" {
+					t.Errorf("%s: 429 without Retry-After", what)
+				}
+			}
+			if st, _, body := call(other); st == http.StatusTooManyRequests {
+				t.Errorf("%s from another address was limited too: %s", what, body)
+			}
+		}
+		limitedFourth("device authorization", func(addr string) (int, http.Header, string) {
+			resp, body := plainCall(t, "POST", o.node.URL+"/oauth/device_authorization", addr, url.Values{"client_id": {cli.ClientID}, "scope": {"read:projects"}})
+			return resp.StatusCode, resp.Header, body
+		}, "203.0.113.1", "203.0.113.2")
+		limitedFourth("open registration", func(addr string) (int, http.Header, string) {
+			return jsonCall("POST", o.node.URL+"/oauth/register", addr, `{"redirect_uris":["https://a.example/cb"]}`, "")
+		}, "203.0.113.3", "203.0.113.4")
+		reg := o.register(t, `{"redirect_uris":["https://a.example/cb"]}`, "")
+		limitedFourth("registration read with a wrong token", func(addr string) (int, http.Header, string) {
+			return jsonCall("GET", reg.RegistrationClientURI, addr, "", "pbrat_wrong")
+		}, "203.0.113.5", "203.0.113.6")
+		limitedFourth("device verification page", func(addr string) (int, http.Header, string) {
+			resp, body := plainCall(t, "POST", o.node.URL+"/oauth/device", addr, url.Values{"user_code": {"BCDF-GHJK"}})
+			return resp.StatusCode, resp.Header, body
+		}, "203.0.113.7", "203.0.113.8")
+	})
+}

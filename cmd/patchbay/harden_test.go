@@ -382,7 +382,13 @@ func TestSecretResponsesNotCached(t *testing.T) {
 		integration := created("/v1/integrations", `{"provider_id":"fakekey","name":"Keys"}`)
 
 		// What each marked operation is sent; its answer must be a success.
-		calls := map[string]struct{ body, contentType string }{
+		// refused calls lack a credential this test does not make; their
+		// refusal must carry the header too.
+		ids["client_id"] = "pbc_nobody"
+		calls := map[string]struct {
+			body, contentType string
+			refused           bool
+		}{
 			"POST /v1/api-keys": {body: `{"name":"another"}`},
 			"POST /v1/connect/sessions": {body: `{"tenant_id":"acme","end_user_id":"u","integration_id":"` + integration +
 				`","return_url":"https://saas.example/done"}`},
@@ -396,7 +402,11 @@ func TestSecretResponsesNotCached(t *testing.T) {
 			"POST /v1/tenants/{tenant_id}/endpoints":                             {body: `{"url":"https://example.com/other"}`},
 			"GET /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/secret":         {},
 			"POST /v1/tenants/{tenant_id}/endpoints/{endpoint_id}/secret/rotate": {},
-			"POST /oauth/token":                                                  {body: "grant_type=authorization_code&code=nope&client_id=nobody", contentType: "application/x-www-form-urlencoded"},
+			"POST /oauth/token":                                                  {body: "grant_type=authorization_code&code=nope&client_id=nobody", contentType: "application/x-www-form-urlencoded", refused: true},
+			"POST /oauth/register":                                               {body: `{"redirect_uris":["https://agent.example/cb"]}`, contentType: "application/json", refused: true},
+			"GET /oauth/register/{client_id}":                                    {refused: true},
+			"PUT /oauth/register/{client_id}":                                    {body: `{"redirect_uris":["https://agent.example/cb"]}`, contentType: "application/json", refused: true},
+			"POST /v1/oauth/initial-access-tokens":                               {body: `{"description":"Zapier"}`},
 		}
 		doc := fetchOpenAPI(t, e.env)
 		var marked int
@@ -433,7 +443,7 @@ func TestSecretResponsesNotCached(t *testing.T) {
 					headers = []string{"Content-Type", call.contentType}
 				}
 				resp, body := e.do(t, strings.ToUpper(method), fill(path, ids), call.body, headers...)
-				if resp.StatusCode >= 300 && name != "POST /oauth/token" { // a refused code still carries the header
+				if (resp.StatusCode >= 300) != call.refused {
 					t.Errorf("%s: %d %s", name, resp.StatusCode, body)
 				}
 				if got := resp.Header.Get("Cache-Control"); got != "no-store" {

@@ -165,7 +165,7 @@ func TestEveryOperationRefusesOutsideItsKey(t *testing.T) {
 			"key_id": keys.Data[0].ID, "event_type": "invoice.paid", "provider_id": "fakekey", "path": "items",
 			// IDs of nothing, well formed so that the check comes first
 			"event_id": id.New("ievt"), "replay_id": id.New("rcv"), "recovery_id": id.New("rcv"), "delivery_id": id.New("dlv"),
-			"app_id": id.New("app"), "authorization_id": id.New("oauthz"), "scope": "profile", "challenge_token": "c", "resource_id": id.New("res"),
+			"app_id": id.New("app"), "authorization_id": id.New("oauthz"), "scope": "profile", "challenge_token": "c", "resource_id": id.New("res"), "token_id": id.New("oiat"),
 		}
 		// acme's identifiers, none of which an answer may contain.
 		secrets := []string{ep.ID, msg.ID, src["id"].(string), conn["id"].(string), sy["id"].(string), `"acme"`}

@@ -110,6 +110,11 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	limiter := newLimiter(cfg, db)
 	addresses := ratelimit.NewAddresses()
+	metadataRoots, err := certPool(cfg.OAuthClientMetadataCAFile, "--oauth-client-metadata-ca-file")
+	if err != nil {
+		return nil, err
+	}
+	metadataClient := safehttp.Options{Allow: cfg.OutboundAllow, Timeout: cfg.OAuthClientMetadataTimeout, RootCAs: metadataRoots}.Client()
 	provider := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
 		Issuer:            cfg.PublicURL,
 		LoginURL:          cfg.OAuthLoginURL,
@@ -124,6 +129,12 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		AddressRateLimit:  publicPolicy(cfg, cfg.PublicRateLimitOAuth),
 		PendingRequests:   cfg.OAuthPendingRequests, PendingRequestsPerApp: cfg.OAuthPendingRequestsPerApp,
 		DefaultAudience: cfg.OAuthDefaultAudience,
+		DeviceCodeTTL:   cfg.OAuthDeviceCodeTTL, DevicePollInterval: cfg.OAuthDevicePollInterval,
+		Registration: cfg.OAuthRegistration, RegistrationScopes: cfg.OAuthRegistrationScopes,
+		RegistrationsPerAddress: cfg.OAuthRegistrationsPerAddress, Registrations: cfg.OAuthRegistrations,
+		RegistrationUnusedTTL: cfg.OAuthRegistrationUnusedTTL,
+		MetadataDocuments:     cfg.OAuthClientMetadata, MetadataHosts: cfg.OAuthClientMetadataHosts,
+		MetadataDenyHosts: cfg.OAuthClientMetadataDenyHosts, MetadataClient: metadataClient,
 	})
 
 	providers, err := loadCatalog(cfg.ProvidersDir)
@@ -223,24 +234,34 @@ func loadCatalog(dir string) (*catalog.Catalog, error) {
 	return c, nil
 }
 
+// certPool returns the system's certificate authorities and those in file,
+// or nil (the system's) when file is empty. flag names the setting in errors.
+func certPool(file, flag string) (*x509.CertPool, error) {
+	if file == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: %s holds no PEM certificate", flag, file)
+	}
+	return pool, nil
+}
+
 // newConnect builds the connect service. Its data keys are wrapped by the
 // configured encryption key, which is the key-encryption key.
 func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service) (*connect.Service, error) {
-	outbound := safehttp.Options{Allow: cfg.OutboundAllow}
-	if cfg.ConnectCAFile != "" {
-		pem, err := os.ReadFile(cfg.ConnectCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--connect-ca-file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--connect-ca-file: %s holds no PEM certificate", cfg.ConnectCAFile)
-		}
-		outbound.RootCAs = pool
+	roots, err := certPool(cfg.ConnectCAFile, "--connect-ca-file")
+	if err != nil {
+		return nil, err
 	}
+	outbound := safehttp.Options{Allow: cfg.OutboundAllow, RootCAs: roots}
 	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, logger,
 		connect.Config{
 			PublicURL: cfg.PublicURL, Node: nodeName(),

@@ -117,6 +117,32 @@ type Config struct {
 	// OAuthDefaultAudience is the aud of tokens whose request named no
 	// resource (RFC 8707).
 	OAuthDefaultAudience string
+	// OAuthDeviceCodeTTL and OAuthDevicePollInterval shape the device
+	// authorization grant (RFC 8628).
+	OAuthDeviceCodeTTL      time.Duration
+	OAuthDevicePollInterval time.Duration
+	// OAuthRegistration says who may use POST /oauth/register (RFC 7591):
+	// off, token (a party holding an initial access token) or open.
+	OAuthRegistration string
+	// OAuthRegistrationScopes are the scopes a self-registered client may
+	// ask for; OAuthRegistrationsPerAddress and OAuthRegistrations cap the
+	// live dynamic registrations from one client address and in all;
+	// OAuthRegistrationUnusedTTL is how long one that no user authorized
+	// is kept.
+	OAuthRegistrationScopes      []string
+	OAuthRegistrationsPerAddress int
+	OAuthRegistrations           int
+	OAuthRegistrationUnusedTTL   time.Duration
+	// OAuthClientMetadata accepts client IDs that are https URLs of client
+	// ID metadata documents, from hosts in OAuthClientMetadataHosts (empty:
+	// any) and not in OAuthClientMetadataDenyHosts, fetched within
+	// OAuthClientMetadataTimeout and trusting OAuthClientMetadataCAFile's
+	// certificates besides the system's.
+	OAuthClientMetadata          bool
+	OAuthClientMetadataHosts     []string
+	OAuthClientMetadataDenyHosts []string
+	OAuthClientMetadataTimeout   time.Duration
+	OAuthClientMetadataCAFile    string
 
 	// ProvidersDir holds the operator's own provider definitions, which
 	// replace built-in ones with the same ID.
@@ -341,6 +367,42 @@ var settings = []setting{
 		c.OAuthDefaultAudience = v
 		return nil
 	}},
+	{name: "oauth-device-code-ttl", def: "15m", usage: "how long a device authorization (RFC 8628) waits for the user to enter its code and approve", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthDeviceCodeTTL })},
+	{name: "oauth-device-poll-interval", def: "5s", usage: "the least time between a device's token requests while it waits (RFC 8628 interval), in whole seconds; faster polling answers slow_down", set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d%time.Second != 0 {
+			return fmt.Errorf("must be a whole number of seconds, at least 1s (got %q)", v)
+		}
+		c.OAuthDevicePollInterval = d
+		return nil
+	}},
+	{name: "oauth-registration", def: "token", usage: "who may register OAuth clients at /oauth/register (RFC 7591): off, token (with an initial access token from the admin API) or open (anyone)", set: func(c *Config, v string) error {
+		if v != "off" && v != "token" && v != "open" {
+			return fmt.Errorf("must be off, token or open (got %q)", v)
+		}
+		c.OAuthRegistration = v
+		return nil
+	}},
+	{name: "oauth-registration-scopes", usage: "comma-separated scopes a self-registered OAuth client may ask for (empty: none, so such clients can only be refused)", set: func(c *Config, v string) error {
+		c.OAuthRegistrationScopes = nil
+		for _, sc := range strings.Split(v, ",") {
+			if sc = strings.TrimSpace(sc); sc != "" {
+				c.OAuthRegistrationScopes = append(c.OAuthRegistrationScopes, sc)
+			}
+		}
+		return nil
+	}},
+	{name: "oauth-client-metadata", def: "true", bool: true, usage: "accept OAuth client IDs that are https URLs of client ID metadata documents (fetched through the outbound guard); their clients may ask for --oauth-registration-scopes", set: boolSetter(func(c *Config) *bool { return &c.OAuthClientMetadata })},
+	{name: "oauth-client-metadata-hosts", usage: "comma-separated hosts whose client ID metadata documents are accepted; *.example.com matches subdomains (empty: any host)", set: hostListSetter(func(c *Config) *[]string { return &c.OAuthClientMetadataHosts })},
+	{name: "oauth-client-metadata-deny-hosts", usage: "comma-separated hosts whose client ID metadata documents are refused; *.example.com matches subdomains", set: hostListSetter(func(c *Config) *[]string { return &c.OAuthClientMetadataDenyHosts })},
+	{name: "oauth-client-metadata-timeout", def: "5s", usage: "how long fetching a client ID metadata document may take", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthClientMetadataTimeout })},
+	{name: "oauth-client-metadata-ca-file", usage: "PEM certificates trusted, besides the system's, when fetching client ID metadata documents", set: func(c *Config, v string) error {
+		c.OAuthClientMetadataCAFile = v
+		return nil
+	}},
+	{name: "oauth-registrations-per-address", def: "20", usage: "live self-registered OAuth clients one client address may have registered; beyond it /oauth/register refuses", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrationsPerAddress })},
+	{name: "oauth-registrations", def: "10000", usage: "live self-registered OAuth clients in all; beyond it /oauth/register refuses", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrations })},
+	{name: "oauth-registration-unused-ttl", def: "24h", usage: "how long a self-registered OAuth client that no user has authorized is kept before cleanup removes it", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthRegistrationUnusedTTL })},
 	{name: "providers-dir", usage: "directory of the operator's own provider definitions (*.yaml), added to the built-in catalog; one with a built-in's id replaces it", set: func(c *Config, v string) error {
 		c.ProvidersDir = v
 		return nil
@@ -406,6 +468,26 @@ func ratePolicySetter(field func(c *Config) *RatePolicy) func(c *Config, v strin
 			return fmt.Errorf("must be LIMIT/WINDOW with a positive limit and a window of whole seconds up to 24h, such as 60/1m, or 0 (got %q)", v)
 		}
 		*field(c) = RatePolicy{Limit: n, Window: d}
+		return nil
+	}
+}
+
+// hostListSetter reads a comma-separated list of host names, each possibly
+// starting with "*." to match its subdomains.
+func hostListSetter(field func(c *Config) *[]string) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		var hosts []string
+		for _, h := range strings.Split(v, ",") {
+			h = strings.ToLower(strings.TrimSpace(h))
+			if h == "" {
+				continue
+			}
+			if strings.ContainsAny(strings.TrimPrefix(h, "*."), "*/:@ ") {
+				return fmt.Errorf("must be host names such as api.example.com or *.example.com (got %q)", h)
+			}
+			hosts = append(hosts, h)
+		}
+		*field(c) = hosts
 		return nil
 	}
 }

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -45,15 +46,26 @@ type App struct {
 	// TokenExchange lets the app, a service the SaaS trusts, exchange users'
 	// access tokens for tokens with another audience or fewer scopes (RFC
 	// 8693). Only confidential apps may have it.
-	TokenExchange bool      `json:"token_exchange"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	TokenExchange bool `json:"token_exchange"`
+	// Registration is how the app came to be: "admin" (registered by the
+	// SaaS) or "dynamic" (registered itself at /oauth/register, RFC 7591,
+	// and reviewed by nobody).
+	Registration string    `json:"registration"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// rotation stops working.
 	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
 
 	secret         []byte
 	previousSecret []byte
+	// registrationToken is the hashed RFC 7592 registration access token of
+	// a dynamic app; registeredFrom the client address that registered it.
+	registrationToken []byte
+	registeredFrom    string
+	authMethod        string // the token_endpoint_auth_method it registered
+	// metadataExpiresAt is when a metadata-document app is fetched again.
+	metadataExpiresAt *time.Time
 }
 
 // AppWithSecret is an app as created or rotated: the only time its client
@@ -189,15 +201,10 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 		secret = newSecret(prefixClientSecret)
 		app.secret = hash(secret)
 	}
+	app.Registration = cmp.Or(app.Registration, registrationAdmin)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		app.CreatedAt, app.UpdatedAt = tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
-			redirect_uris, scopes, logo_url, homepage_url, is_published, token_exchange, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
-			marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.TokenExchange,
-			app.CreatedAt, app.UpdatedAt)
-		return err
+		return insertApp(ctx, tx, app)
 	})
 	if err != nil {
 		return AppWithSecret{}, fmt.Errorf("create app: %w", err)
@@ -205,10 +212,21 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 	return AppWithSecret{App: app, ClientSecret: secret}, nil
 }
 
+// insertApp stores a new app.
+func insertApp(ctx context.Context, tx *store.Tx, app App) error {
+	_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
+		redirect_uris, scopes, logo_url, homepage_url, is_published, token_exchange, registration, registration_token, registered_from,
+		token_endpoint_auth_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
+		marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.TokenExchange,
+		app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt)
+	return err
+}
+
 // appColumns are read from oauth_apps as "a".
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
 	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
-	a.token_exchange`
+	a.token_exchange, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
@@ -220,7 +238,7 @@ func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
 		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
-		&a.TokenExchange}
+		&a.TokenExchange, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt}
 }
 
 func (as *appScan) finish() (App, error) {

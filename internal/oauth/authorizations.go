@@ -155,10 +155,17 @@ func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		args  []any
 	}{
 		{"DELETE FROM oauth_requests WHERE expires_at < ?", []any{now}},
+		{"DELETE FROM oauth_device_codes WHERE expires_at < ?", []any{now.Add(-deviceExpiredKept)}},
 		{"DELETE FROM oauth_codes WHERE expires_at < ?", []any{cutoff}},
 		{`DELETE FROM oauth_tokens WHERE revoked_at < ? OR (access_expires_at < ? AND (refresh_expires_at IS NULL OR refresh_expires_at < ?))`,
 			[]any{cutoff, cutoff, cutoff}},
 		{"DELETE FROM oauth_authorizations WHERE revoked_at < ?", []any{cutoff}},
+		// Self-registered clients (dynamic or from a metadata document) that
+		// no user authorized in time: anyone can make them, so what nobody
+		// uses must not pile up.
+		{`DELETE FROM oauth_apps WHERE registration <> ? AND created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM oauth_authorizations z WHERE z.app_id = oauth_apps.id)`,
+			[]any{registrationAdmin, now.Add(-s.cfg.RegistrationUnusedTTL)}},
 	} {
 		if _, err := s.db.Exec(ctx, stmt.query, stmt.args...); err != nil {
 			return fmt.Errorf("oauth cleanup: %w", err)

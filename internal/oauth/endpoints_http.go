@@ -298,7 +298,10 @@ type Metadata struct {
 	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported"`
 	// ProtectedResources are the registered resources' identifiers (RFC
 	// 9728 §4), which the resource parameter may name (RFC 8707).
-	ProtectedResources []string `json:"protected_resources,omitempty"`
+	ProtectedResources                []string `json:"protected_resources,omitempty"`
+	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint"`
+	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty"`
+	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported"`
 }
 
 // HandleMetadata serves /.well-known/oauth-authorization-server.
@@ -323,11 +326,16 @@ func HandleMetadata(s *Service) httpapi.Endpoint {
 				Issuer: iss, AuthorizationEndpoint: iss + "/oauth/authorize", TokenEndpoint: iss + "/oauth/token",
 				RevocationEndpoint: iss + "/oauth/revoke", IntrospectionEndpoint: iss + "/oauth/introspect",
 				ResponseTypesSupported: []string{"code"}, ResponseModesSupported: []string{"query"},
-				GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials", grantTokenExchange},
+				GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials", grantTokenExchange, grantDeviceCode},
 				CodeChallengeMethodsSupported:     []string{"S256"},
 				TokenEndpointAuthMethodsSupported: clientAuth, RevocationEndpointAuthMethodsSupported: clientAuth,
 				IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "bearer"},
 				ScopesSupported: scopes, AuthorizationResponseISSParameter: true, ProtectedResources: resources,
+			}
+			md.DeviceAuthorizationEndpoint = iss + "/oauth/device_authorization"
+			md.ClientIDMetadataDocumentSupported = s.cfg.MetadataDocuments
+			if s.cfg.Registration != RegistrationOff {
+				md.RegistrationEndpoint = iss + "/oauth/register"
 			}
 			w.Header().Set("Cache-Control", "public, max-age=300")
 			httpapi.Encode(w, http.StatusOK, md)

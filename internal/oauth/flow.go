@@ -56,9 +56,12 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values) (string,
 	if ferr != nil {
 		return "", flowBrowser{}, ferr
 	}
-	app, err := s.appByClientID(ctx, req.ClientID)
+	app, err := s.clientApp(ctx, req.ClientID)
+	var bad *errMetadataDocument
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return "", flowBrowser{}, pageError("invalid_client", "no app has this client_id")
+	} else if errors.As(err, &bad) {
+		return "", flowBrowser{}, pageError("invalid_client", bad.Error())
 	} else if err != nil {
 		return "", flowBrowser{}, err
 	}
@@ -214,10 +217,30 @@ type PublicApp struct {
 	LogoURL     string `json:"logo_url"`
 	HomepageURL string `json:"homepage_url"`
 	TeamID      string `json:"team_id"`
+	// Registration is "admin", "dynamic" or "metadata_document"; a
+	// self-registered app names itself and nobody has reviewed it, so pages
+	// show its Host beside the name it claims: the host serving its metadata
+	// document, or for a dynamic app that of its first redirect URI (where
+	// codes go).
+	Registration string `json:"registration"`
+	Host         string `json:"host,omitempty"`
 }
 
 func (a App) public() PublicApp {
-	return PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: a.LogoURL, HomepageURL: a.HomepageURL, TeamID: a.TeamID}
+	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: a.LogoURL, HomepageURL: a.HomepageURL,
+		TeamID: a.TeamID, Registration: a.Registration}
+	switch {
+	case a.Registration == registrationMetadata:
+		// The host that serves its document vouches for it.
+		if u, err := url.Parse(a.ClientID); err == nil {
+			p.Host = u.Hostname()
+		}
+	case a.Registration != registrationAdmin && len(a.RedirectURIs) > 0:
+		if u, err := url.Parse(a.RedirectURIs[0]); err == nil {
+			p.Host = u.Hostname()
+		}
+	}
+	return p
 }
 
 // LoginRequest returns a pending login challenge's request.
@@ -416,6 +439,8 @@ type consentScreen struct {
 	// redirectURI is where the decision sends the browser, for the
 	// screen's form-action.
 	redirectURI string
+	// Device is set for a request started at the device verification page.
+	Device bool
 }
 
 // ConsentStep moves a request on when the browser arrives at the consent
@@ -444,8 +469,9 @@ func (s *Service) consentStep(ctx context.Context, challenge string, browser fun
 		return consentStep{}, err
 	}
 	// A resource the user has not granted is news too: the consent screen
-	// names what the app will reach.
-	if containsAll(granted, r.Scopes) && containsAll(grantedResources, r.Resources) {
+	// names what the app will reach. A device request always asks: whoever
+	// typed the code may have been sent it by someone else (RFC 8628 §5.4).
+	if containsAll(granted, r.Scopes) && containsAll(grantedResources, r.Resources) && !r.isDevice() {
 		return s.finish(ctx, r, r.Scopes)
 	}
 	if s.cfg.ConsentURL != "" {
@@ -459,9 +485,10 @@ func (s *Service) consentStep(ctx context.Context, challenge string, browser fun
 	if _, err := s.db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", hash(csrf), r.ID); err != nil {
 		return consentStep{}, err
 	}
-	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf, redirectURI: r.RedirectURI}
+	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf, redirectURI: r.RedirectURI, Device: r.isDevice()}
 	for _, sc := range described.Scopes {
-		if !slices.Contains(granted, sc.Name) {
+		// A device gets a token family of its own, so it is shown all it gets.
+		if !slices.Contains(granted, sc.Name) || r.isDevice() {
 			screen.NewScopes = append(screen.NewScopes, sc)
 		}
 	}
@@ -498,6 +525,9 @@ func containsAll(have, want []string) bool {
 // finish grants scopes and sends the browser back to the app with a code.
 // The status update is conditional, so a request yields at most one code.
 func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (consentStep, error) {
+	if r.isDevice() {
+		return s.finishDevice(ctx, r, scopes)
+	}
 	code := newSecret(prefixCode)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := s.markDone(ctx, tx, r); err != nil {
@@ -520,6 +550,9 @@ func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (c
 }
 
 func (s *Service) finishDenied(ctx context.Context, r authRequest, code, description string) (consentStep, error) {
+	if r.isDevice() {
+		return s.finishDeviceDenied(ctx, r)
+	}
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error { return s.markDone(ctx, tx, r) })
 	if err != nil {
 		return consentStep{}, err

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -87,6 +88,29 @@ type Config struct {
 	// (RFC 8707); empty leaves them without an audience, as before resource
 	// indicators.
 	DefaultAudience string
+	// DeviceCodeTTL is how long a device authorization waits for its user;
+	// DevicePollInterval the least time between a device's polls (RFC 8628).
+	DeviceCodeTTL      time.Duration
+	DevicePollInterval time.Duration
+	// Registration is who may use POST /oauth/register: RegistrationOff,
+	// RegistrationToken or RegistrationOpen.
+	Registration string
+	// RegistrationScopes are the scopes a self-registered client may ask
+	// for. RegistrationsPerAddress and Registrations cap the live dynamic
+	// registrations per client address and in all; RegistrationUnusedTTL is
+	// how long one that no user authorized is kept.
+	RegistrationScopes      []string
+	RegistrationsPerAddress int
+	Registrations           int
+	RegistrationUnusedTTL   time.Duration
+	// MetadataDocuments accepts client IDs that are https URLs of client ID
+	// metadata documents, from MetadataHosts (empty: any) and not from
+	// MetadataDenyHosts; MetadataClient fetches them (the outbound guard's,
+	// with a short timeout).
+	MetadataDocuments bool
+	MetadataHosts     []string
+	MetadataDenyHosts []string
+	MetadataClient    *http.Client
 }
 
 // Defaults of the bounds on pending authorization requests. Beside its
@@ -121,6 +145,12 @@ type Service struct {
 func NewService(db *store.DB, limiter ratelimit.Limiter, addresses *ratelimit.Addresses, logger *slog.Logger, cfg Config) *Service {
 	cfg.PendingRequests = cmp.Or(cfg.PendingRequests, PendingRequestsDefault)
 	cfg.PendingRequestsPerApp = cmp.Or(cfg.PendingRequestsPerApp, PendingRequestsPerAppDefault)
+	cfg.DeviceCodeTTL = cmp.Or(cfg.DeviceCodeTTL, DeviceCodeTTLDefault)
+	cfg.DevicePollInterval = cmp.Or(cfg.DevicePollInterval, DevicePollIntervalDefault)
+	cfg.Registration = cmp.Or(cfg.Registration, RegistrationToken)
+	cfg.RegistrationsPerAddress = cmp.Or(cfg.RegistrationsPerAddress, RegistrationsPerAddressDefault)
+	cfg.Registrations = cmp.Or(cfg.Registrations, RegistrationsDefault)
+	cfg.RegistrationUnusedTTL = cmp.Or(cfg.RegistrationUnusedTTL, RegistrationUnusedTTLDefault)
 	return &Service{db: db, cfg: cfg, limiter: limiter, addresses: addresses, logger: logger,
 		clients: ttlcache.New[string, App](clientCacheTTL)}
 }

@@ -17,16 +17,30 @@ func init() {
 	template.Must(pages.New("consent").Parse(page.Head + `
 {{with .Screen}}{{if .App.LogoURL}}<img src="{{.App.LogoURL}}" alt="">{{end}}
 <h1>Allow {{.App.Name}}?</h1>
+{{if ne .App.Registration "admin"}}<p role="note"><strong>Not reviewed:</strong> this app registered itself, so its name is only its own claim.
+It comes from <strong>{{if .App.Host}}{{.App.Host}}{{else}}a device{{end}}</strong>. Allow only if you trust that.</p>{{end}}
 <p><strong>{{.App.Name}}</strong>{{if .App.HomepageURL}} (<a href="{{.App.HomepageURL}}" rel="noopener noreferrer">{{.App.HomepageURL}}</a>){{end}}
 wants to access team <strong>{{.TeamID}}</strong> as <strong>{{.UserID}}</strong>.</p>
 {{if .Resources}}<p>It will reach:</p>
 <ul>{{range .Resources}}<li><strong>{{.Name}}</strong> <span class="muted">({{.Resource}})</span></li>{{end}}</ul>{{end}}
 <p>It will be able to:</p>
 <ul>{{range .NewScopes}}<li>{{.Description}} <span class="muted">({{.Name}})</span></li>{{end}}</ul>
+{{if .Device}}<p><strong>You entered a code from a device.</strong> Allow only if you started this on your own device just now;
+if someone sent you the code, choose Deny.</p>{{end}}
 {{if .GrantedScopes}}<p class="muted">It already has: {{range $i, $s := .GrantedScopes}}{{if $i}}, {{end}}{{$s}}{{end}}.</p>{{end}}
 <form method="post" action="/oauth/consent">
 <input type="hidden" name="consent_challenge" value="{{.Challenge}}"><input type="hidden" name="csrf_token" value="{{.CSRF}}">
 <button class="primary" name="decision" value="approve">Allow</button><button name="decision" value="deny">Deny</button>
+</form>{{end}}` + page.Foot))
+	template.Must(pages.New("device").Parse(page.Head + `
+<h1>Connect a device</h1>
+{{if .Done}}<p role="status">{{.Done}}</p>{{else}}
+<p>Enter the code your device shows. You will sign in and choose what to allow.</p>
+{{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
+<form method="post" action="/oauth/device">
+<label for="user_code">Code</label><input id="user_code" name="user_code" required autocomplete="off" autocapitalize="characters"
+ spellcheck="false" value="{{.UserCode}}"{{if .Error}} aria-invalid="true"{{end}}>
+<p><button class="primary">Continue</button></p>
 </form>{{end}}` + page.Foot))
 	template.Must(pages.New("dev-login").Parse(page.Head + `
 <h1>Development sign-in</h1>

@@ -257,6 +257,11 @@ func (s *Service) clientCredentials(ctx context.Context, app App, form url.Value
 	if app.ClientType != Confidential {
 		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "public clients cannot use client_credentials"}
 	}
+	// A self-registered client is nobody the SaaS knows: it acts only for
+	// users who authorized it.
+	if app.Registration != registrationAdmin {
+		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "self-registered clients cannot use client_credentials"}
+	}
 	scopes := parseScope(form.Get("scope"))
 	explicit := len(scopes) > 0
 	if !explicit {
@@ -325,11 +330,13 @@ func (s *Service) Token(ctx context.Context, r *http.Request) (TokenResponse, er
 		return s.clientCredentials(ctx, app, form)
 	case grantTokenExchange:
 		return s.exchangeToken(ctx, app, form)
+	case grantDeviceCode:
+		return s.deviceToken(ctx, app, form)
 	case "":
 		return TokenResponse{}, invalidRequest("grant_type is missing")
 	default:
 		return TokenResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unsupported_grant_type",
-			Description: "grant_type must be authorization_code, refresh_token, client_credentials or " + grantTokenExchange}
+			Description: "grant_type must be authorization_code, refresh_token, client_credentials, " + grantTokenExchange + " or " + grantDeviceCode}
 	}
 }
 

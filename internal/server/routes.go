@@ -49,6 +49,17 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("POST /oauth/token", oauth.HandleToken(d.OAuth))
 	rt.public("POST /oauth/revoke", oauth.HandleRevoke(d.OAuth))
 	rt.public("POST /oauth/introspect", oauth.HandleIntrospect(d.OAuth, d.Keys))
+	// The device authorization grant (RFC 8628): the endpoint limits public
+	// clients per address itself, as the token endpoint does.
+	rt.public("POST /oauth/device_authorization", oauth.HandleDeviceAuthorization(d.OAuth))
+	rt.public("GET /oauth/device", oauth.HandleDevicePage(d.OAuth), pages)
+	rt.public("POST /oauth/device", oauth.HandleDeviceSubmit(d.OAuth), pages)
+	// Dynamic client registration (RFC 7591, 7592): the endpoints limit
+	// per address what no token authenticates, and cap what is stored.
+	rt.public("POST /oauth/register", oauth.HandleRegister(d.OAuth))
+	rt.public("GET /oauth/register/{client_id}", oauth.HandleRegistrationRead(d.OAuth))
+	rt.public("PUT /oauth/register/{client_id}", oauth.HandleRegistrationUpdate(d.OAuth))
+	rt.public("DELETE /oauth/register/{client_id}", oauth.HandleRegistrationDelete(d.OAuth))
 
 	// The connect flow's pages, for end users' browsers; a session's single-use
 	// token is the credential.
@@ -113,6 +124,9 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("DELETE /v1/oauth/apps/{app_id}", install("oauth:write"), oauth.HandleAppDelete(d.OAuth))
 	rt.admin("POST /v1/oauth/apps/{app_id}/secret/rotate", install("oauth:admin"), oauth.HandleAppRotateSecret(d.OAuth))
 	rt.admin("POST /v1/oauth/apps/{app_id}/revoke", install("oauth:write"), oauth.HandleAppRevoke(d.OAuth))
+	rt.admin("POST /v1/oauth/initial-access-tokens", install("oauth:admin"), oauth.HandleInitialTokenCreate(d.OAuth))
+	rt.admin("GET /v1/oauth/initial-access-tokens", install("oauth:read"), oauth.HandleInitialTokenList(d.OAuth))
+	rt.admin("DELETE /v1/oauth/initial-access-tokens/{token_id}", install("oauth:admin"), oauth.HandleInitialTokenDelete(d.OAuth))
 
 	rt.admin("GET /v1/oauth/login-requests/{challenge_token}", install("oauth:read"), oauth.HandleLoginRequestGet(d.OAuth))
 	rt.admin("POST /v1/oauth/login-requests/{challenge_token}/accept", install("oauth:write"), oauth.HandleLoginAccept(d.OAuth))

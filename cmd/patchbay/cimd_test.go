@@ -1,0 +1,236 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/patchbay/patchbay/internal/store/storetest"
+)
+
+// metadataHost is a loopback https server serving client ID metadata
+// documents, counting fetches per path.
+type metadataHost struct {
+	srv    *httptest.Server
+	caFile string
+	hits   map[string]*atomic.Int64
+}
+
+func newMetadataHost(t *testing.T) *metadataHost {
+	h := &metadataHost{hits: map[string]*atomic.Int64{}}
+	docs := map[string]func(w http.ResponseWriter, self string){
+		"/agent.json": func(w http.ResponseWriter, self string) {
+			w.Header().Set("Cache-Control", "max-age=300")
+			json.NewEncoder(w).Encode(map[string]any{"client_id": self, "client_name": "Agent", "redirect_uris": []string{registeredCallback},
+				"token_endpoint_auth_method": "none", "grant_types": []string{"authorization_code", "refresh_token"}})
+		},
+		"/uncached.json": func(w http.ResponseWriter, self string) {
+			w.Header().Set("Cache-Control", "no-store")
+			json.NewEncoder(w).Encode(map[string]any{"client_id": self, "client_name": "Uncached", "redirect_uris": []string{registeredCallback}})
+		},
+		"/other-id.json": func(w http.ResponseWriter, self string) {
+			json.NewEncoder(w).Encode(map[string]any{"client_id": self + "x", "redirect_uris": []string{registeredCallback}})
+		},
+		"/secret.json": func(w http.ResponseWriter, self string) {
+			json.NewEncoder(w).Encode(map[string]any{"client_id": self, "redirect_uris": []string{registeredCallback}, "token_endpoint_auth_method": "client_secret_basic"})
+		},
+		"/http-redirect.json": func(w http.ResponseWriter, self string) {
+			json.NewEncoder(w).Encode(map[string]any{"client_id": self, "redirect_uris": []string{"http://agent.example/cb"}})
+		},
+		"/huge.json": func(w http.ResponseWriter, self string) {
+			w.Write([]byte(`{"client_id":"` + self + `","client_name":"`))
+			chunk := []byte(strings.Repeat("a", 1<<20))
+			for range 10 {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+			w.Write([]byte(`"}`))
+		},
+		"/slow.json": func(w http.ResponseWriter, self string) {
+			time.Sleep(3 * time.Second)
+			json.NewEncoder(w).Encode(map[string]any{"client_id": self, "redirect_uris": []string{registeredCallback}})
+		},
+		"/redirect.json": func(w http.ResponseWriter, self string) {
+			w.Header().Set("Location", "/agent.json")
+			w.WriteHeader(http.StatusFound)
+		},
+	}
+	for path := range docs {
+		h.hits[path] = &atomic.Int64{}
+	}
+	h.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		doc, ok := docs[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		h.hits[r.URL.Path].Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		doc(w, h.srv.URL+r.URL.Path)
+	}))
+	t.Cleanup(h.srv.Close)
+	h.caFile = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(h.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestOAuthClientMetadataDocument(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		h := newMetadataHost(t)
+		o := setupOAuth(t, d, "--outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
+			"--oauth-client-metadata-timeout", "1s", "--oauth-registration-scopes", "read:projects")
+		ctx := t.Context()
+		_, body := o.do(t, "GET", "/.well-known/oauth-authorization-server", "")
+		var md struct {
+			Supported bool `json:"client_id_metadata_document_supported"`
+		}
+		if json.Unmarshal(body, &md); !md.Supported {
+			t.Errorf("metadata does not advertise client ID metadata documents: %s", body)
+		}
+
+		// An MCP client whose client_id is its document's URL completes the
+		// flow; the consent screen names the document's host.
+		clientID := h.srv.URL + "/agent.json"
+		conf := o.config(testApp{ClientID: clientID}, "read:projects")
+		conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+		b := newBrowser(t)
+		verifier := oauth2.GenerateVerifier()
+		s := b.visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+		if s.Status != 200 || !strings.Contains(s.Page, "Not reviewed") || !strings.Contains(s.Page, "<strong>127.0.0.1</strong>") ||
+			!strings.Contains(s.Page, "Allow Agent?") {
+			t.Fatalf("consent screen: %d\n%s", s.Status, s.Page)
+		}
+		f := consentForm(t, s.Page)
+		f.Set("decision", "approve")
+		s = b.post(o.node.URL+"/oauth/consent", f)
+		if s.Callback == nil {
+			t.Fatalf("no callback: %d %s", s.Status, s.Page)
+		}
+		tok, err := conf.Exchange(ctx, s.Callback.Query().Get("code"), oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info := o.introspect(t, tok.AccessToken); info["client_id"] != clientID || info["scope"] != "read:projects" {
+			t.Errorf("introspection %v", info)
+		}
+		if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err != nil {
+			t.Errorf("refresh: %v", err)
+		}
+		// Within its max-age the document is not fetched again.
+		o.codeFor(t, b, conf)
+		if n := h.hits["/agent.json"].Load(); n != 1 {
+			t.Errorf("the document was fetched %d times, want 1 (max-age=300)", n)
+		}
+		// The app list and the authorized apps show it as self-registered.
+		_, body = o.do(t, "GET", "/v1/oauth/authorizations?user_id=user_1&team_id=team_1", "")
+		if !strings.Contains(string(body), `"registration":"metadata_document"`) || !strings.Contains(string(body), `"host":"127.0.0.1"`) {
+			t.Errorf("authorizations: %s", body)
+		}
+		// A scope the policy does not allow is refused.
+		wide := o.config(testApp{ClientID: clientID}, "write:projects")
+		if cb := b.visit(wide.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier))).Callback; cb == nil || cb.Query().Get("error") != "invalid_scope" {
+			t.Errorf("scope outside the policy: %v", cb)
+		}
+
+		// no-store: fetched for every authorization request.
+		uncached := o.config(testApp{ClientID: h.srv.URL + "/uncached.json"}, "read:projects")
+		for range 2 {
+			if s := b.visit(uncached.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier))); s.Status != 200 {
+				t.Fatalf("uncached document: %d %s", s.Status, s.Page)
+			}
+		}
+		if n := h.hits["/uncached.json"].Load(); n != 2 {
+			t.Errorf("a no-store document was fetched %d times for 2 requests", n)
+		}
+
+		for path, want := range map[string]string{
+			"/other-id.json":      "its client_id is not the URL",
+			"/secret.json":        "token_endpoint_auth_method must be none",
+			"/http-redirect.json": "redirect_uris",
+			"/huge.json":          "larger than",
+			"/slow.json":          "could not be fetched in time",
+			"/redirect.json":      "answered 302",
+			"/missing.json":       "answered 404",
+		} {
+			c := o.config(testApp{ClientID: h.srv.URL + path}, "read:projects")
+			start := time.Now()
+			s := b.visit(c.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+			if s.Status != 400 || s.Callback != nil || !strings.Contains(s.Page, "invalid_client") || !strings.Contains(s.Page, want) {
+				t.Errorf("%s: %d %v, want a page naming %q:\n%s", path, s.Status, s.Callback, want, s.Page)
+			}
+			if took := time.Since(start); took > 2500*time.Millisecond {
+				t.Errorf("%s took %s; the fetch timeout is 1s", path, took)
+			}
+		}
+		// A redirect URI that is not in the document is refused.
+		bad := o.config(testApp{ClientID: clientID}, "read:projects")
+		bad.RedirectURL = "https://evil.example/cb"
+		if s := b.visit(bad.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier))); s.Status != 400 || s.Callback != nil {
+			t.Errorf("redirect URI not in the document: %d %v", s.Status, s.Callback)
+		}
+	})
+}
+
+func TestOAuthClientMetadataPolicy(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		h := newMetadataHost(t)
+		visit := func(o *oauthEnv, clientID string) stop {
+			c := o.config(testApp{ClientID: clientID}, "read:projects")
+			return newBrowser(t).visit(c.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		}
+		clientID := h.srv.URL + "/agent.json"
+		// Without --outbound-allow the guard refuses loopback, before any
+		// request reaches the host.
+		guarded := setupOAuth(t, d, "--oauth-client-metadata-ca-file", h.caFile, "--oauth-registration-scopes", "read:projects",
+			"--oauth-client-metadata-deny-hosts", "*.evil.example")
+		if s := visit(guarded, clientID); s.Status != 400 || !strings.Contains(s.Page, "loopback") {
+			t.Errorf("loopback document: %d\n%s", s.Status, s.Page)
+		}
+		if n := h.hits["/agent.json"].Load(); n != 0 {
+			t.Errorf("the guard let %d requests through", n)
+		}
+		for clientID, want := range map[string]string{
+			"https://a.evil.example/c.json":     "does not accept clients from a.evil.example",
+			"https://agent.example":             "must have a path",
+			"https://agent.example/a/../b.json": "must not contain . or ..",
+			"https://u@agent.example/c.json":    "must not contain user information",
+			"http://agent.example/c.json":       "no app has this client_id",
+			"https://agent.example/c.json#frag": "fragment",
+		} {
+			if s := visit(guarded, clientID); s.Status != 400 || !strings.Contains(s.Page, want) {
+				t.Errorf("%s: %d, want %q:\n%s", clientID, s.Status, want, s.Page)
+			}
+		}
+		// Turned off, or the host not on the allow-list: refused, and the
+		// metadata says so when off.
+		off := setupOAuth(t, d, "--outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile, "--oauth-client-metadata=false")
+		if s := visit(off, clientID); s.Status != 400 || !strings.Contains(s.Page, "does not accept client ID metadata documents") {
+			t.Errorf("turned off: %d\n%s", s.Status, s.Page)
+		}
+		if _, body := off.do(t, "GET", "/.well-known/oauth-authorization-server", ""); !strings.Contains(string(body), `"client_id_metadata_document_supported":false`) {
+			t.Errorf("metadata while off: %s", body)
+		}
+		allowOnly := setupOAuth(t, d, "--outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
+			"--oauth-client-metadata-hosts", "mcp.example.com,*.trusted.example")
+		if s := visit(allowOnly, clientID); s.Status != 400 || !strings.Contains(s.Page, "does not accept clients from 127.0.0.1") {
+			t.Errorf("host not on the allow-list: %d\n%s", s.Status, s.Page)
+		}
+		if n := h.hits["/agent.json"].Load(); n != 0 {
+			t.Errorf("refused by policy, yet fetched %d times", n)
+		}
+	})
+}

@@ -1,0 +1,78 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/patchbay/patchbay/internal/httpapi"
+)
+
+// HandleDeviceAuthorization is the device authorization endpoint (RFC 8628
+// §3.1).
+func HandleDeviceAuthorization(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary:  "OAuth 2 device authorization (RFC 8628): a device code to poll with and a user code for the verification page (form-encoded)",
+		Response: DeviceAuthResponse{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			resp, err := s.DeviceAuthorization(r.Context(), r)
+			if err != nil {
+				s.writeTokenError(w, r, err)
+				return
+			}
+			writeTokenJSON(w, http.StatusOK, resp)
+		}),
+	}
+}
+
+// deviceOutcomes are the messages the verification page shows when a
+// device request has ended.
+var deviceOutcomes = map[string]string{
+	deviceCodeApproved: "Done. Return to your device: it will continue on its own.",
+	deviceCodeDenied:   "The request was denied. Nothing was shared with the device.",
+}
+
+// HandleDevicePage is the verification page (RFC 8628 §3.3), where the user
+// enters the code the device shows; verification_uri_complete fills it in.
+func HandleDevicePage(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Device verification page: enter the user code a device shows (?user_code= fills it in)",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			data := map[string]any{"Title": "Connect a device", "UserCode": q.Get("user_code"), "Done": deviceOutcomes[q.Get("done")]}
+			if c := normalizeUserCode(q.Get("user_code")); c != "" {
+				data["UserCode"] = displayUserCode(c)
+			} else if len(q.Get("user_code")) > 32 {
+				data["UserCode"] = ""
+			}
+			renderPage(w, http.StatusOK, "device", data)
+		}),
+	}
+}
+
+// HandleDeviceSubmit takes the code from the verification page and sends the
+// browser to sign in.
+func HandleDeviceSubmit(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Device verification: the user code from the page; sends the browser to the SaaS's login page",
+		Status:  http.StatusSeeOther,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := httpapi.ParseTextForm(r); err != nil {
+				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))
+				return
+			}
+			typed := r.PostForm.Get("user_code")
+			to, b, err := s.StartDeviceVerification(r.Context(), typed)
+			if errors.Is(err, errUnknownUserCode) {
+				if len(typed) > 32 {
+					typed = ""
+				}
+				renderPage(w, http.StatusBadRequest, "device", map[string]any{"Title": "Connect a device", "UserCode": typed, "Error": err.Error()})
+				return
+			}
+			if err == nil {
+				s.setBrowserCookie(w, b)
+			}
+			s.answerFlow(w, r, consentStep{RedirectTo: to}, err)
+		}),
+	}
+}

@@ -1,0 +1,169 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/httpapi"
+)
+
+// writeRegistrationError answers a registration endpoint's error: a wrong
+// bearer token as RFC 6750 §3.1 says, everything else as RFC 7591 §3.2.2.
+func (s *Service) writeRegistrationError(w http.ResponseWriter, r *http.Request, err error) {
+	var te *tokenError
+	if errors.As(err, &te) && te.Code == "invalid_token" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="invalid_token"`)
+		writeTokenJSON(w, te.Status, map[string]string{"error": te.Code, "error_description": te.Description})
+		return
+	}
+	s.writeTokenError(w, r, err)
+}
+
+// HandleRegister is the client registration endpoint (RFC 7591 §3).
+func HandleRegister(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Secret:  true,
+		Summary: "OAuth 2 dynamic client registration (RFC 7591): open, with an initial access token (Bearer), or off, by --oauth-registration",
+		Request: ClientMetadata{}, Response: RegistrationResponse{}, Status: http.StatusCreated,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			resp, err := s.Register(r.Context(), r)
+			if err != nil {
+				s.writeRegistrationError(w, r, err)
+				return
+			}
+			writeTokenJSON(w, http.StatusCreated, resp)
+		}),
+	}
+}
+
+// HandleRegistrationRead is RFC 7592 §2.1.
+func HandleRegistrationRead(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Secret:   true,
+		Summary:  "Read a self-registered client's registration (RFC 7592), with its registration access token (Bearer)",
+		Response: RegistrationResponse{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			resp, err := s.ReadRegistration(r.Context(), r, r.PathValue("client_id"))
+			if err != nil {
+				s.writeRegistrationError(w, r, err)
+				return
+			}
+			writeTokenJSON(w, http.StatusOK, resp)
+		}),
+	}
+}
+
+// HandleRegistrationUpdate is RFC 7592 §2.2.
+func HandleRegistrationUpdate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Secret:  true,
+		Summary: "Replace a self-registered client's metadata (RFC 7592), with its registration access token (Bearer)",
+		Request: ClientMetadata{}, Response: RegistrationResponse{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			resp, err := s.UpdateRegistration(r.Context(), r, r.PathValue("client_id"))
+			if err != nil {
+				s.writeRegistrationError(w, r, err)
+				return
+			}
+			writeTokenJSON(w, http.StatusOK, resp)
+		}),
+	}
+}
+
+// HandleRegistrationDelete is RFC 7592 §2.3.
+func HandleRegistrationDelete(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Delete a self-registered client and everything issued to it (RFC 7592), with its registration access token (Bearer)",
+		Status:  http.StatusNoContent,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := s.DeleteRegistration(r.Context(), r, r.PathValue("client_id")); err != nil {
+				s.writeRegistrationError(w, r, err)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusNoContent)
+		}),
+	}
+}
+
+type createInitialTokenRequest struct {
+	Description string `json:"description"`
+	// ExpiresIn is in seconds; absent means until deleted.
+	ExpiresIn int64 `json:"expires_in,omitempty"`
+}
+
+func (req createInitialTokenRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	if len(req.Description) > 200 {
+		p["description"] = "must be at most 200 bytes"
+	}
+	if req.ExpiresIn < 0 || req.ExpiresIn > 10*365*24*3600 {
+		p["expires_in"] = "must be 0 to 315360000 seconds (ten years)"
+	}
+	return p
+}
+
+// HandleInitialTokenCreate issues an initial access token.
+func HandleInitialTokenCreate(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Secret:  true,
+		Summary: "Issue an initial access token that lets its holder register OAuth clients at /oauth/register (the token is in this answer only)",
+		Request: createInitialTokenRequest{}, Response: CreatedInitialAccessToken{}, Status: http.StatusCreated,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req, err := httpapi.Decode[createInitialTokenRequest](r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			t, err := s.CreateInitialAccessToken(r.Context(), req.Description, time.Duration(req.ExpiresIn)*time.Second)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusCreated, t)
+		}),
+	}
+}
+
+// HandleInitialTokenList lists initial access tokens.
+func HandleInitialTokenList(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "List initial access tokens (never the tokens themselves)", Response: httpapi.List[InitialAccessToken]{},
+		Query: httpapi.PageParams,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			page, err := httpapi.ParsePage(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			list, err := s.ListInitialAccessTokens(r.Context(), page)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(t InitialAccessToken) string { return t.ID }))
+		}),
+	}
+}
+
+// HandleInitialTokenDelete withdraws an initial access token.
+func HandleInitialTokenDelete(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Withdraw an initial access token; clients registered with it stay",
+		Status:  http.StatusNoContent,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tokenID, err := httpapi.PathID(r, "token_id", "oiat")
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			if err := s.DeleteInitialAccessToken(r.Context(), tokenID); err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}),
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/webhook"
@@ -575,7 +576,7 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 		r.errText = "reading the response: " + err.Error()
 	}
 	if r.status == http.StatusTooManyRequests || r.status == http.StatusServiceUnavailable {
-		r.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), r.at)
+		r.retryAfter, _ = retry.After(resp.Header.Get("Retry-After"), r.at)
 	}
 	return r
 }
@@ -595,19 +596,6 @@ func describe(err error, timeout time.Duration) string {
 		return urlErr.Err.Error()
 	}
 	return err.Error()
-}
-
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // nextDelay is when a failed delivery is tried again, or false when its

@@ -35,3 +35,32 @@ func TestDelay(t *testing.T) {
 		}
 	}
 }
+
+func TestSpread(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		d        time.Duration
+		fraction float64
+		min, max time.Duration
+	}{
+		{10 * time.Second, 0.2, 8 * time.Second, 12 * time.Second},
+		{time.Minute, 0.5, 30 * time.Second, 90 * time.Second},
+	} {
+		low, high := false, false
+		for range 2000 {
+			got := Spread(tt.d, tt.fraction)
+			if got < tt.min || got > tt.max {
+				t.Fatalf("Spread(%s, %v) = %s, want within [%s, %s]", tt.d, tt.fraction, got, tt.min, tt.max)
+			}
+			span := tt.max - tt.min
+			low = low || got < tt.min+span/4
+			high = high || got > tt.max-span/4
+		}
+		if !low || !high {
+			t.Errorf("Spread(%s, %v) over 2000 draws: some in the lowest quarter %v, the highest %v; want both", tt.d, tt.fraction, low, high)
+		}
+	}
+	if got := Spread(time.Second, 0); got != time.Second {
+		t.Errorf("Spread(1s, 0) = %s, want 1s exactly", got)
+	}
+}

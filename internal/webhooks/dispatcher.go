@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -611,9 +610,7 @@ func (d *Dispatcher) nextDelay(t target, r result, attempts int) (time.Duration,
 	if attempts > len(schedule) {
 		return 0, false
 	}
-	base := schedule[attempts-1]
-	jitter := d.s.cfg.Jitter
-	delay := time.Duration(float64(base) * (1 - jitter + 2*jitter*rand.Float64()))
+	delay := retry.Spread(schedule[attempts-1], d.s.cfg.Jitter)
 	if r.retryAfter > 0 {
 		delay = min(r.retryAfter, d.s.cfg.RetryAfterMax)
 	}

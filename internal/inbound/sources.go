@@ -17,12 +17,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/ttlcache"
@@ -134,7 +133,7 @@ type Route struct {
 type Service struct {
 	db        *store.DB
 	vault     *vault.Vault
-	jobs      jobInserter
+	jobs      jobs.Inserter
 	hooks     *webhooks.Service
 	publicURL string
 	metrics   *metrics
@@ -157,14 +156,9 @@ type metrics struct {
 	rejected *prometheus.CounterVec
 }
 
-// jobInserter is the part of the River client the service uses.
-type jobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
 // NewService returns the inbound service. publicURL is the base of ingest
 // URLs; the metrics are registered on reg.
-func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, hooks *webhooks.Service, publicURL string, reg prometheus.Registerer) *Service {
+func NewService(db *store.DB, v *vault.Vault, jobs jobs.Inserter, hooks *webhooks.Service, publicURL string, reg prometheus.Registerer) *Service {
 	m := &metrics{
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "patchbay_inbound_events_total", Help: "Verified incoming webhook requests by verifier scheme and outcome (new, duplicate, challenge).",

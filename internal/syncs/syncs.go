@@ -23,14 +23,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -56,11 +54,6 @@ type RecordPublisher interface {
 	DeclareEventTypesTx(ctx context.Context, tx *store.Tx, types []webhooks.EventType) error
 }
 
-// JobInserter is the part of the River client the service uses.
-type JobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
 // Config tunes the service. Zero values mean the defaults.
 type Config struct {
 	// Node names this process in run leases.
@@ -80,14 +73,14 @@ type Service struct {
 	// changed at run time are seen here too.
 	catalog   *catalog.Catalog
 	publisher RecordPublisher
-	jobs      JobInserter
+	jobs      jobs.Inserter
 	logger    *slog.Logger
 	cfg       Config
 }
 
 // NewService returns the syncs service. The catalog must be the connections
 // service's.
-func NewService(db *store.DB, connections Connections, c *catalog.Catalog, publisher RecordPublisher, jobs JobInserter,
+func NewService(db *store.DB, connections Connections, c *catalog.Catalog, publisher RecordPublisher, jobs jobs.Inserter,
 	logger *slog.Logger, cfg Config) *Service {
 	return &Service{db: db, connections: connections, catalog: c, publisher: publisher, jobs: jobs, logger: logger, cfg: cfg.withDefaults()}
 }

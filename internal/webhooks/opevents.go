@@ -3,7 +3,6 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,18 +10,12 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/webhook"
 )
-
-// jobInserter is the part of the River client the service uses.
-type jobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
 
 // disable turns an endpoint off for a reason, records it, and, in the same
 // transaction, enqueues the endpoint.disabled operational event.

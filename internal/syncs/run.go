@@ -20,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/jsonptr"
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -320,9 +321,9 @@ func (s *Service) walk(ctx context.Context, st *runState) error {
 			var v any
 			var ok bool
 			if pg.NextCursor != "" {
-				v, ok = lookup(doc, pg.NextCursor)
+				v, ok = jsonptr.Lookup(doc, pg.NextCursor)
 			} else if len(records) > 0 {
-				v, ok = lookup(records[len(records)-1].doc, pg.LastItemCursor)
+				v, ok = jsonptr.Lookup(records[len(records)-1].doc, pg.LastItemCursor)
 			}
 			if !ok || v == nil {
 				return nil
@@ -407,7 +408,7 @@ func (st *runState) observeCursor(doc any, records []record) {
 		}
 	}
 	if inc.Pointer != "" {
-		if v, ok := lookup(doc, inc.Pointer); ok {
+		if v, ok := jsonptr.Lookup(doc, inc.Pointer); ok {
 			if c, ok := newCursorValue(v); ok {
 				st.cursor = &c // the latest response's value, not the largest
 			}
@@ -416,7 +417,7 @@ func (st *runState) observeCursor(doc any, records []record) {
 	}
 	ptr := fieldPointer(inc.Field)
 	for _, r := range records {
-		if v, ok := lookup(r.doc, ptr); ok {
+		if v, ok := jsonptr.Lookup(r.doc, ptr); ok {
 			consider(v)
 		}
 	}

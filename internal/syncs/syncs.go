@@ -29,6 +29,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/jobs"
+	"github.com/patchbay/patchbay/internal/jsonptr"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -232,14 +233,14 @@ func fieldProblem(f string) string {
 		return "is required"
 	case len(f) > 200:
 		return "must be at most 200 bytes"
-	case strings.HasPrefix(f, "/") && !validPointer(f):
+	case strings.HasPrefix(f, "/") && !jsonptr.Valid(f):
 		return "must be a field name or a JSON pointer such as /id (~ only as ~0 or ~1)"
 	}
 	return ""
 }
 
 func pointerProblem(p string) string {
-	if len(p) > 200 || !validPointer(p) {
+	if len(p) > 200 || !jsonptr.Valid(p) {
 		return `must be a JSON pointer such as /data, or "" for the whole response (~ only as ~0 or ~1)`
 	}
 	return ""

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -554,13 +553,11 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 		req.Header.Set(k, v)
 	}
 	req.Header.Set("User-Agent", "Patchbay-Webhooks/1")
-	req.Header.Set(webhook.HeaderID, x.messageID)
-	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))
 	keys := t.keys
 	if t.previousUntil != nil && !r.at.Before(*t.previousUntil) {
 		keys = keys[:1] // the worker outlived the previous secret's overlap
 	}
-	req.Header.Set(webhook.HeaderSignature, webhook.SignatureHeader(keys, x.messageID, r.at, x.payload))
+	webhook.SetHeaders(req.Header, keys, x.messageID, r.at, x.payload)
 	resp, err := d.s.client.Do(req)
 	if err != nil {
 		r.duration = time.Since(r.at)

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/lease"
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
@@ -128,7 +129,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // startDue leases the endpoints that have due deliveries and no owner, and
 // starts a worker for each.
 func (d *Dispatcher) startDue(ctx context.Context) error {
-	now := time.Now()
+	now := d.s.db.Now() // the clock leases are written on
 	// Asked per endpoint, with the status as a literal so the partial index
 	// deliveries_due serves it: the cost follows pending work, not history.
 	rows, err := d.s.db.Query(ctx, `SELECT e.id FROM endpoints e WHERE e.disabled = ?
@@ -212,26 +213,20 @@ func (d *Dispatcher) kick(endpointIDs []string) {
 	}
 }
 
+// endpointLease is where an endpoint's delivery worker holds its endpoint.
+var endpointLease = lease.Columns{Table: "endpoints", Owner: "lease_owner", Until: "lease_until"}
+
 // lease takes or renews this node's lease on an endpoint.
 func (d *Dispatcher) lease(ctx context.Context, epID string) (bool, error) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
 	// One statement, committed on its own: a transaction around it would cost
 	// two more round trips on PostgreSQL.
-	res, err := d.s.db.Exec(ctx, `UPDATE endpoints SET lease_owner = ?, lease_until = ?
-		WHERE id = ? AND disabled = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)`,
-		d.s.cfg.Node, now.Add(leaseTTL), epID, false, now, d.s.cfg.Node)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return endpointLease.Take(ctx, d.s.db, epID, d.s.cfg.Node, leaseTTL, true, "disabled = ?", false)
 }
 
 func (d *Dispatcher) release(epID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := d.s.db.Exec(ctx, "UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?", epID, d.s.cfg.Node)
-	if err != nil {
+	if err := endpointLease.Release(ctx, d.s.db, epID, d.s.cfg.Node); err != nil {
 		d.logger.Warn("release endpoint lease", "endpoint_id", epID, "error", err)
 	}
 }

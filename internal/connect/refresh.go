@@ -11,6 +11,7 @@ import (
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/lease"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // refreshTimeout bounds one refresh, however many callers wait for it. It is
@@ -101,7 +102,7 @@ func (s *Service) refresh(ctx context.Context, connectionID string, need refresh
 	// with the first caller's request.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
-	owner := randomToken(s.cfg.Node + ":")
+	owner := vault.NewToken(s.cfg.Node + ":")
 	for {
 		c, err := s.connection(ctx, s.db, connectionID)
 		if err != nil {

@@ -6,11 +6,8 @@ package inbound
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,11 +84,8 @@ const IngestTokenPrefix = "pbi_"
 // newIngestToken gives a none source a fresh ingest token: 256 random bits,
 // of which only the hash is stored.
 func (src *Source) newIngestToken() {
-	var raw [32]byte
-	rand.Read(raw[:]) // never returns an error (crypto/rand documentation)
-	src.ingestToken = IngestTokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	sum := sha256.Sum256([]byte(src.ingestToken))
-	src.tokenHash = sum[:]
+	src.ingestToken = vault.NewToken(IngestTokenPrefix)
+	src.tokenHash = vault.HashToken(src.ingestToken)
 }
 
 // syncIngestToken keeps the rule that a none source, and only a none
@@ -115,8 +109,7 @@ func (src Source) admits(token string) bool {
 	if token == "" || src.tokenHash == nil {
 		return false
 	}
-	sum := sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare(sum[:], src.tokenHash) == 1
+	return subtle.ConstantTimeCompare(vault.HashToken(token), src.tokenHash) == 1
 }
 
 // Route sends a source's new events on to a tenant's endpoints as outgoing

@@ -12,9 +12,7 @@ package syncs
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +30,7 @@ import (
 	"github.com/patchbay/patchbay/internal/jsonptr"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
@@ -97,9 +96,7 @@ func (s *Service) provider(providerID string) (*catalog.Provider, error) {
 // leaseOwner names one run's claim: the node, and 256 random bits so that
 // two runs on one node never share a lease.
 func leaseOwner(node string) string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return node + ":" + base64.RawURLEncoding.EncodeToString(b)
+	return vault.NewToken(node + ":")
 }
 
 // Sync modes.

@@ -1,7 +1,7 @@
 // Package webhook signs and verifies webhooks as described by the Standard
 // Webhooks specification (https://www.standardwebhooks.com), version 1.
 //
-// Patchbay's server signs every delivery with [SignatureHeader], and receivers
+// Patchbay's server signs every delivery with [SetHeaders], and receivers
 // check deliveries with a [Verifier] (or the one-secret shortcut [Verify]). Both
 // sides share this one implementation, so what Patchbay signs is by construction
 // what this package accepts; the tests also check it against the official
@@ -24,6 +24,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,19 @@ func SignatureHeader(keys [][]byte, id string, ts time.Time, body []byte) string
 		sigs[i] = Sign(key, id, ts, body)
 	}
 	return strings.Join(sigs, " ")
+}
+
+// SetHeaders sets the three headers on a delivery of body as message id,
+// sent at ts and signed under each of keys (see [SignatureHeader]); with no
+// keys the delivery goes unsigned and carries no signature header. Every
+// sender in Patchbay sets them here, so the timestamp sent is always the one
+// signed.
+func SetHeaders(h http.Header, keys [][]byte, id string, ts time.Time, body []byte) {
+	h.Set(HeaderID, id)
+	h.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
+	if len(keys) > 0 {
+		h.Set(HeaderSignature, SignatureHeader(keys, id, ts, body))
+	}
 }
 
 // signatureMAC computes HMAC-SHA256 over "{id}.{ts}.{body}" without copying the

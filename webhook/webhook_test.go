@@ -1,6 +1,8 @@
 package webhook_test
 
 import (
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +80,26 @@ func TestSignatureHeader(t *testing.T) {
 	}
 	if oldSig == newSig || !strings.HasPrefix(newSig, "v1,") {
 		t.Errorf("signatures under different keys: %q and %q", oldSig, newSig)
+	}
+}
+
+func TestSetHeaders(t *testing.T) {
+	t.Parallel()
+	secret := webhook.NewSecret()
+	key := mustParseSecret(t, secret)
+	now := time.Now()
+	h := http.Header{}
+	webhook.SetHeaders(h, [][]byte{key}, vectorID, now, []byte(vectorBody))
+	if diff := cmp.Diff(delivery(key, vectorID, now, vectorBody), h); diff != "" {
+		t.Errorf("SetHeaders (-want +got):\n%s", diff)
+	}
+	if err := webhook.Verify(secret, h, []byte(vectorBody)); err != nil {
+		t.Errorf("Verify of what SetHeaders set: %v", err)
+	}
+	unsigned := http.Header{}
+	webhook.SetHeaders(unsigned, nil, vectorID, now, []byte(vectorBody))
+	if _, ok := unsigned[http.CanonicalHeaderKey(webhook.HeaderSignature)]; ok || unsigned.Get(webhook.HeaderID) != vectorID ||
+		unsigned.Get(webhook.HeaderTimestamp) != strconv.FormatInt(now.Unix(), 10) {
+		t.Errorf("unsigned delivery headers %v, want id and timestamp and no signature", unsigned)
 	}
 }

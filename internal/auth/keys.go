@@ -4,11 +4,9 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/ttlcache"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // TokenPrefix starts every admin API key, so secret scanners and people can
@@ -98,9 +97,7 @@ func (k *Keys) Create(ctx context.Context, nk NewKey) (Key, string, error) {
 			return Key{}, "", apperr.InvalidFields(map[string]string{"tenant_id": msg})
 		}
 	}
-	var raw [32]byte
-	rand.Read(raw[:])
-	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	token := vault.NewToken(TokenPrefix)
 	hash := sha256.Sum256([]byte(token))
 	key := Key{ID: id.New("key"), Name: nk.Name, Hint: token[:len(TokenPrefix)+6] + "…", RateLimit: nk.RateLimit,
 		Scopes: distinct(nk.Scopes), TenantID: nk.TenantID}

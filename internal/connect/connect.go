@@ -11,9 +11,6 @@ package connect
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"time"
@@ -128,16 +125,4 @@ func (s *Service) emit(ctx context.Context, tx *store.Tx, eventType string, data
 		return nil
 	}
 	return s.events.EmitOperational(ctx, tx, eventType, data)
-}
-
-// randomToken returns a prefixed token of 256 random bits.
-func randomToken(prefix string) string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return prefix + base64.RawURLEncoding.EncodeToString(b)
-}
-
-func hash(s string) []byte {
-	h := sha256.Sum256([]byte(s))
-	return h[:]
 }

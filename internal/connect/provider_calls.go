@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/jsonptr"
 	"github.com/patchbay/patchbay/internal/safehttp"
 )
 
@@ -172,7 +173,7 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, values catalo
 			return &ProviderError{Code: "verification_failed", Status: resp.status}
 		}
 		for pointer, want := range v.ExpectBody {
-			if got, ok := lookup(doc, pointer); !ok || !reflect.DeepEqual(got, want) {
+			if got, ok := jsonptr.Lookup(doc, pointer); !ok || !reflect.DeepEqual(got, want) {
 				return &ProviderError{Code: "verification_failed", Status: resp.status}
 			}
 		}
@@ -237,33 +238,6 @@ func withParam(rawQuery, name, val string) string {
 		kept = append(kept, pair)
 	}
 	return strings.Join(append(kept, url.QueryEscape(name)+"="+url.QueryEscape(val)), "&")
-}
-
-// lookup follows an RFC 6901 JSON pointer into a decoded document.
-func lookup(doc any, pointer string) (any, bool) {
-	if pointer == "" {
-		return doc, true
-	}
-	for _, tok := range strings.Split(pointer, "/")[1:] {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch d := doc.(type) {
-		case map[string]any:
-			v, ok := d[tok]
-			if !ok {
-				return nil, false
-			}
-			doc = v
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(d) {
-				return nil, false
-			}
-			doc = d[i]
-		default:
-			return nil, false
-		}
-	}
-	return doc, true
 }
 
 // revoke asks the provider to revoke a token (RFC 7009). Providers without a

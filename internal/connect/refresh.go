@@ -9,7 +9,9 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/lease"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // refreshTimeout bounds one refresh, however many callers wait for it. It is
@@ -100,7 +102,7 @@ func (s *Service) refresh(ctx context.Context, connectionID string, need refresh
 	// with the first caller's request.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
-	owner := randomToken(s.cfg.Node + ":")
+	owner := vault.NewToken(s.cfg.Node + ":")
 	for {
 		c, err := s.connection(ctx, s.db, connectionID)
 		if err != nil {
@@ -136,27 +138,23 @@ func (s *Service) refresh(ctx context.Context, connectionID string, need refresh
 	}
 }
 
+// refreshLease is where a node refreshing a connection's credentials holds
+// the connection.
+var refreshLease = lease.Columns{Table: "connections", Owner: "refresh_lease_owner", Until: "refresh_lease_until"}
+
 // lease takes the connection's refresh lease if no live one is held.
 func (s *Service) lease(ctx context.Context, connectionID, owner string) (bool, error) {
 	var leased bool
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE connections SET refresh_lease_owner = ?, refresh_lease_until = ?
-			WHERE id = ? AND (refresh_lease_until IS NULL OR refresh_lease_until < ?)`,
-			owner, tx.Now().Add(s.cfg.LeaseTTL), connectionID, tx.Now())
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		leased = n == 1
+		var err error
+		leased, err = refreshLease.Take(ctx, tx, connectionID, owner, s.cfg.LeaseTTL, false, "")
 		return err
 	})
 	return leased, err
 }
 
 func (s *Service) release(ctx context.Context, connectionID, owner string) {
-	_, err := s.db.Exec(ctx, "UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_until = NULL WHERE id = ? AND refresh_lease_owner = ?",
-		connectionID, owner)
-	if err != nil {
+	if err := refreshLease.Release(ctx, s.db, connectionID, owner); err != nil {
 		s.logger.Warn("releasing a refresh lease failed; it lapses by itself", "connection_id", connectionID, "error", err)
 	}
 }

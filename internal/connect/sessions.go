@@ -20,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // Connect session statuses. A session moves forward only, each step a
@@ -105,7 +106,7 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 			return CreatedSession{}, repairProblem("belongs to another tenant, end user or integration than this session's")
 		}
 	}
-	token := randomToken("pbcs_")
+	token := vault.NewToken("pbcs_")
 	cs := CreatedSession{Session: Session{
 		ID: id.New("cs"), TenantID: ns.TenantID, EndUserID: ns.EndUserID, IntegrationID: in.ID, Scopes: nonNil(ns.Scopes),
 		ReturnURL: ns.ReturnURL, ConnectionID: ns.ConnectionID,
@@ -122,7 +123,7 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO connect_sessions (id, token_hash, tenant_id, end_user_id, integration_id, scopes, return_url,
 			status, connection_id, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			cs.ID, hash(token), cs.TenantID, cs.EndUserID, cs.IntegrationID, string(scopes), cs.ReturnURL, sessionPending,
+			cs.ID, vault.HashToken(token), cs.TenantID, cs.EndUserID, cs.IntegrationID, string(scopes), cs.ReturnURL, sessionPending,
 			repairs, cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt)
 		return err
 	})
@@ -203,7 +204,7 @@ type connectPage struct {
 // else. The same browser may reload the page. Each page gets a fresh random
 // CSRF token, kept on the session as its hash.
 func (s *Service) OpenSession(ctx context.Context, token string, browser BrowserSecrets) (connectPage, string, error) {
-	ss, err := s.sessionWhere(ctx, s.db, "cs.token_hash = ?", hash(token))
+	ss, err := s.sessionWhere(ctx, s.db, "cs.token_hash = ?", vault.HashToken(token))
 	if err != nil {
 		return connectPage{}, "", err
 	}
@@ -211,17 +212,17 @@ func (s *Service) OpenSession(ctx context.Context, token string, browser Browser
 		return connectPage{}, "", errFlow("expired", "This link has expired. Start connecting again from the application.")
 	}
 	browserSecret := browser(ss.ID)
-	csrf := randomToken("")
+	csrf := vault.NewToken("")
 	var query string
 	var args []any
 	switch {
 	case ss.status == sessionPending:
-		browserSecret = randomToken("pbcb_")
+		browserSecret = vault.NewToken("pbcb_")
 		query = "UPDATE connect_sessions SET status = ?, browser_hash = ?, csrf_hash = ?, updated_at = ? WHERE id = ? AND status = ?"
-		args = []any{sessionOpened, hash(browserSecret), hash(csrf), s.db.Now(), ss.ID, sessionPending}
+		args = []any{sessionOpened, vault.HashToken(browserSecret), vault.HashToken(csrf), s.db.Now(), ss.ID, sessionPending}
 	case ss.status == sessionOpened && s.sameBrowser(ss, browserSecret):
 		query = "UPDATE connect_sessions SET csrf_hash = ?, updated_at = ? WHERE id = ? AND status = ?"
-		args = []any{hash(csrf), s.db.Now(), ss.ID, sessionOpened}
+		args = []any{vault.HashToken(csrf), s.db.Now(), ss.ID, sessionOpened}
 	default:
 		return connectPage{}, "", errFlow("used", "This link was already used. Start connecting again from the application.")
 	}
@@ -250,7 +251,7 @@ func (s *Service) sameBrowser(ss Session, browserSecret string) bool {
 	if browserSecret == "" || ss.browserHash == nil {
 		return false
 	}
-	return subtle.ConstantTimeCompare(hash(browserSecret), ss.browserHash) == 1
+	return subtle.ConstantTimeCompare(vault.HashToken(browserSecret), ss.browserHash) == 1
 }
 
 // page is the connect page of a session, its form carrying csrf.
@@ -311,7 +312,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	if !s.sameBrowser(ss, sub.BrowserSecret) || ss.csrfHash == nil || subtle.ConstantTimeCompare(hash(sub.CSRF), ss.csrfHash) != 1 {
+	if !s.sameBrowser(ss, sub.BrowserSecret) || ss.csrfHash == nil || subtle.ConstantTimeCompare(vault.HashToken(sub.CSRF), ss.csrfHash) != 1 {
 		return Outcome{}, errFlow("wrong_browser", "This page was opened in another browser or has expired. Start connecting again from the application.")
 	}
 	if ss.status != sessionOpened {
@@ -381,7 +382,7 @@ func (s *Service) authorizeURL(ctx context.Context, ss Session, pg connectPage, 
 	if err != nil {
 		return "", err
 	}
-	state := randomToken("")
+	state := vault.NewToken("")
 	q := u.Query()
 	for k, val := range p.Auth.AuthorizationParams {
 		q.Set(k, val)
@@ -395,7 +396,7 @@ func (s *Service) authorizeURL(ctx context.Context, ss Session, pg connectPage, 
 	}
 	var sealedVerifier []byte
 	if p.Auth.PKCE {
-		verifier := randomToken("")
+		verifier := vault.NewToken("")
 		challenge := sha256.Sum256([]byte(verifier))
 		q.Set("code_challenge", base64.RawURLEncoding.EncodeToString(challenge[:]))
 		q.Set("code_challenge_method", "S256")
@@ -405,7 +406,7 @@ func (s *Service) authorizeURL(ctx context.Context, ss Session, pg connectPage, 
 	configJSON, _ := json.Marshal(config)
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE connect_sessions SET status = ?, state_hash = ?, code_verifier = ?, config = ?, updated_at = ?
-			WHERE id = ? AND status = ?`, sessionAuthorizing, hash(state), sealedVerifier, string(configJSON), tx.Now(), ss.ID, sessionOpened)
+			WHERE id = ? AND status = ?`, sessionAuthorizing, vault.HashToken(state), sealedVerifier, string(configJSON), tx.Now(), ss.ID, sessionOpened)
 		if err != nil {
 			return err
 		}
@@ -425,7 +426,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browser Browse
 	if state == "" {
 		return "", errFlow("invalid_request", "The provider sent the browser back without the state of the request.")
 	}
-	ss, err := s.sessionWhere(ctx, s.db, "cs.state_hash = ?", hash(state))
+	ss, err := s.sessionWhere(ctx, s.db, "cs.state_hash = ?", vault.HashToken(state))
 	if err != nil {
 		return "", err
 	}

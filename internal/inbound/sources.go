@@ -6,23 +6,19 @@ package inbound
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/ttlcache"
@@ -88,11 +84,8 @@ const IngestTokenPrefix = "pbi_"
 // newIngestToken gives a none source a fresh ingest token: 256 random bits,
 // of which only the hash is stored.
 func (src *Source) newIngestToken() {
-	var raw [32]byte
-	rand.Read(raw[:]) // never returns an error (crypto/rand documentation)
-	src.ingestToken = IngestTokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	sum := sha256.Sum256([]byte(src.ingestToken))
-	src.tokenHash = sum[:]
+	src.ingestToken = vault.NewToken(IngestTokenPrefix)
+	src.tokenHash = vault.HashToken(src.ingestToken)
 }
 
 // syncIngestToken keeps the rule that a none source, and only a none
@@ -116,8 +109,7 @@ func (src Source) admits(token string) bool {
 	if token == "" || src.tokenHash == nil {
 		return false
 	}
-	sum := sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare(sum[:], src.tokenHash) == 1
+	return subtle.ConstantTimeCompare(vault.HashToken(token), src.tokenHash) == 1
 }
 
 // Route sends a source's new events on to a tenant's endpoints as outgoing
@@ -134,7 +126,7 @@ type Route struct {
 type Service struct {
 	db        *store.DB
 	vault     *vault.Vault
-	jobs      jobInserter
+	jobs      jobs.Inserter
 	hooks     *webhooks.Service
 	publicURL string
 	metrics   *metrics
@@ -157,14 +149,9 @@ type metrics struct {
 	rejected *prometheus.CounterVec
 }
 
-// jobInserter is the part of the River client the service uses.
-type jobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
 // NewService returns the inbound service. publicURL is the base of ingest
 // URLs; the metrics are registered on reg.
-func NewService(db *store.DB, v *vault.Vault, jobs jobInserter, hooks *webhooks.Service, publicURL string, reg prometheus.Registerer) *Service {
+func NewService(db *store.DB, v *vault.Vault, jobs jobs.Inserter, hooks *webhooks.Service, publicURL string, reg prometheus.Registerer) *Service {
 	m := &metrics{
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "patchbay_inbound_events_total", Help: "Verified incoming webhook requests by verifier scheme and outcome (new, duplicate, challenge).",

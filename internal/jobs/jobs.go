@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -19,6 +20,13 @@ import (
 // Client is River's client on database/sql: a job insert takes the *sql.Tx of
 // the store transaction it belongs to.
 type Client = river.Client[*sql.Tx]
+
+// Inserter is the part of the River client a service needs to enqueue jobs
+// in its own transactions. Services take it rather than *Client so that a
+// test, or a node that only inserts, can hand them anything that inserts.
+type Inserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
 
 // Config says what a node's River client does.
 type Config struct {

@@ -1,8 +1,8 @@
 // Package retry is the one policy for waiting before trying again when
 // nothing says how long: exponential backoff with jitter, so that callers
 // that failed together do not come back together. (When the other side says
-// how long, as Retry-After does, that wins; outgoing webhooks follow their
-// configured schedule instead.)
+// how long, as Retry-After does, that wins, read by After; outgoing webhooks
+// follow their configured schedule instead, spread by Spread.)
 package retry
 
 import (
@@ -43,4 +43,11 @@ func (p Policy) Delay(n int) time.Duration {
 		return ceiling/2 + rand.N(ceiling/2+1)
 	}
 	return rand.N(ceiling + 1)
+}
+
+// Spread draws a delay uniformly within fraction of d either way, for a
+// configured schedule (outgoing webhooks) whose steps must keep their size
+// but not fire together.
+func Spread(d time.Duration, fraction float64) time.Duration {
+	return time.Duration(float64(d) * (1 - fraction + 2*fraction*rand.Float64()))
 }

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/patchbay/patchbay/internal/jsonptr"
 )
 
 // This file reads what a provider's list endpoint answers: the records in a
@@ -18,50 +20,6 @@ import (
 // recordIDMax bounds a record ID; longer ones fail the run rather than bloat
 // the primary key.
 const recordIDMax = 512
-
-// validPointer reports whether p is an RFC 6901 JSON pointer: empty (the
-// whole document), or "/"-separated tokens where "~" is only ever "~0" or "~1".
-func validPointer(p string) bool {
-	if p == "" {
-		return true
-	}
-	if p[0] != '/' {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if p[i] == '~' && (i+1 == len(p) || p[i+1] != '0' && p[i+1] != '1') {
-			return false
-		}
-	}
-	return true
-}
-
-// lookup follows an RFC 6901 JSON pointer into a decoded document.
-func lookup(doc any, pointer string) (any, bool) {
-	if pointer == "" {
-		return doc, true
-	}
-	for _, tok := range strings.Split(pointer, "/")[1:] {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch d := doc.(type) {
-		case map[string]any:
-			v, ok := d[tok]
-			if !ok {
-				return nil, false
-			}
-			doc = v
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(d) {
-				return nil, false
-			}
-			doc = d[i]
-		default:
-			return nil, false
-		}
-	}
-	return doc, true
-}
 
 // decodeJSON decodes a document keeping numbers as written, so that a
 // record's hash and stored data do not depend on float rounding.
@@ -110,7 +68,7 @@ type record struct {
 // item's ID: idField is a JSON pointer within the item when it starts with
 // "/", else the name of one of its fields. IDs must be strings or numbers.
 func extractRecords(doc any, recordsPointer, idField string) ([]record, error) {
-	v, ok := lookup(doc, recordsPointer)
+	v, ok := jsonptr.Lookup(doc, recordsPointer)
 	if !ok {
 		return nil, fmt.Errorf("the response has no records at %q", recordsPointer)
 	}
@@ -124,7 +82,7 @@ func extractRecords(doc any, recordsPointer, idField string) ([]record, error) {
 	idPointer := fieldPointer(idField)
 	out := make([]record, 0, len(items))
 	for i, item := range items {
-		raw, ok := lookup(item, idPointer)
+		raw, ok := jsonptr.Lookup(item, idPointer)
 		if !ok {
 			return nil, fmt.Errorf("record %d has no ID at %q", i, idField)
 		}
@@ -147,7 +105,7 @@ func fieldPointer(f string) string {
 	if strings.HasPrefix(f, "/") {
 		return f
 	}
-	return "/" + strings.ReplaceAll(strings.ReplaceAll(f, "~", "~0"), "/", "~1")
+	return "/" + jsonptr.Escape(f)
 }
 
 // scalarString turns a JSON string or number into the text a query

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/patchbay/patchbay/internal/jsonptr"
 )
 
 func TestNextLink(t *testing.T) {
@@ -134,22 +136,13 @@ func TestExtractRecords(t *testing.T) {
 	}
 }
 
-func TestValidPointer(t *testing.T) {
-	t.Parallel()
-	for p, want := range map[string]bool{"": true, "/": true, "/a/0/b~0~1": true, "a": false, "/a~": false, "/a~2": false, "/~01": true} {
-		if got := validPointer(p); got != want {
-			t.Errorf("validPointer(%q) = %v, want %v", p, got, want)
-		}
-	}
-}
-
 func FuzzExtractRecords(f *testing.F) {
 	f.Add(`{"data":[{"id":"a"},{"id":2}]}`, "/data", "id")
 	f.Add(`[{"x":{"y":"1"}}]`, "", "/x/y")
 	f.Add(`{"a/b":[[1]]}`, "/a~1b", "/0")
 	f.Add(`{"d":[{"id":1e400}]}`, "/d", "id")
 	f.Fuzz(func(t *testing.T, body, recordsPointer, idField string) {
-		if !validPointer(recordsPointer) || fieldProblem(idField) != "" {
+		if !jsonptr.Valid(recordsPointer) || fieldProblem(idField) != "" {
 			return
 		}
 		doc, err := decodeJSON([]byte(body))

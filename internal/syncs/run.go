@@ -20,6 +20,8 @@ import (
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/jsonptr"
+	"github.com/patchbay/patchbay/internal/lease"
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -70,6 +72,9 @@ const (
 	syncRunsKept = 100
 )
 
+// syncLease is where the node running a sync holds it.
+var syncLease = lease.Columns{Table: "syncs", Owner: "lease_owner", Until: "lease_until"}
+
 // Run statuses.
 const (
 	runRunning   = "running"
@@ -112,13 +117,10 @@ func (s *Service) claim(ctx context.Context, syncID, owner, reason string) (Sync
 	var run SyncRun
 	claimed := false
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE syncs SET lease_owner = ?, lease_until = ? WHERE id = ? AND (paused = ? OR ?) AND next_run_at <= ?
-			AND (lease_until IS NULL OR lease_until < ?)`, owner, tx.Now().Add(syncLeaseTTL), syncID, false, reason == reasonManual, tx.Now(), tx.Now())
-		if err != nil {
+		taken, err := syncLease.Take(ctx, tx, syncID, owner, syncLeaseTTL, false, "(paused = ? OR ?) AND next_run_at <= ?",
+			false, reason == reasonManual, tx.Now())
+		if err != nil || !taken {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return nil
 		}
 		if sy, err = s.sync(ctx, tx, syncID); err != nil {
 			return err
@@ -320,9 +322,9 @@ func (s *Service) walk(ctx context.Context, st *runState) error {
 			var v any
 			var ok bool
 			if pg.NextCursor != "" {
-				v, ok = lookup(doc, pg.NextCursor)
+				v, ok = jsonptr.Lookup(doc, pg.NextCursor)
 			} else if len(records) > 0 {
-				v, ok = lookup(records[len(records)-1].doc, pg.LastItemCursor)
+				v, ok = jsonptr.Lookup(records[len(records)-1].doc, pg.LastItemCursor)
 			}
 			if !ok || v == nil {
 				return nil
@@ -407,7 +409,7 @@ func (st *runState) observeCursor(doc any, records []record) {
 		}
 	}
 	if inc.Pointer != "" {
-		if v, ok := lookup(doc, inc.Pointer); ok {
+		if v, ok := jsonptr.Lookup(doc, inc.Pointer); ok {
 			if c, ok := newCursorValue(v); ok {
 				st.cursor = &c // the latest response's value, not the largest
 			}
@@ -416,7 +418,7 @@ func (st *runState) observeCursor(doc any, records []record) {
 	}
 	ptr := fieldPointer(inc.Field)
 	for _, r := range records {
-		if v, ok := lookup(r.doc, ptr); ok {
+		if v, ok := jsonptr.Lookup(r.doc, ptr); ok {
 			consider(v)
 		}
 	}
@@ -424,11 +426,11 @@ func (st *runState) observeCursor(doc any, records []record) {
 
 // fence renews the run's lease, failing if the run no longer holds it.
 func (s *Service) fence(ctx context.Context, tx *store.Tx, st *runState) error {
-	res, err := tx.Exec(ctx, "UPDATE syncs SET lease_until = ? WHERE id = ? AND lease_owner = ?", tx.Now().Add(syncLeaseTTL), st.sy.ID, st.owner)
+	held, err := syncLease.Extend(ctx, tx, st.sy.ID, st.owner, syncLeaseTTL)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if !held {
 		return errLeaseLost
 	}
 	return nil

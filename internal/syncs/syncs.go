@@ -12,9 +12,7 @@ package syncs
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,16 +21,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/jobs"
+	"github.com/patchbay/patchbay/internal/jsonptr"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
@@ -56,11 +54,6 @@ type RecordPublisher interface {
 	DeclareEventTypesTx(ctx context.Context, tx *store.Tx, types []webhooks.EventType) error
 }
 
-// JobInserter is the part of the River client the service uses.
-type JobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
 // Config tunes the service. Zero values mean the defaults.
 type Config struct {
 	// Node names this process in run leases.
@@ -80,14 +73,14 @@ type Service struct {
 	// changed at run time are seen here too.
 	catalog   *catalog.Catalog
 	publisher RecordPublisher
-	jobs      JobInserter
+	jobs      jobs.Inserter
 	logger    *slog.Logger
 	cfg       Config
 }
 
 // NewService returns the syncs service. The catalog must be the connections
 // service's.
-func NewService(db *store.DB, connections Connections, c *catalog.Catalog, publisher RecordPublisher, jobs JobInserter,
+func NewService(db *store.DB, connections Connections, c *catalog.Catalog, publisher RecordPublisher, jobs jobs.Inserter,
 	logger *slog.Logger, cfg Config) *Service {
 	return &Service{db: db, connections: connections, catalog: c, publisher: publisher, jobs: jobs, logger: logger, cfg: cfg.withDefaults()}
 }
@@ -103,9 +96,7 @@ func (s *Service) provider(providerID string) (*catalog.Provider, error) {
 // leaseOwner names one run's claim: the node, and 256 random bits so that
 // two runs on one node never share a lease.
 func leaseOwner(node string) string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return node + ":" + base64.RawURLEncoding.EncodeToString(b)
+	return vault.NewToken(node + ":")
 }
 
 // Sync modes.
@@ -239,14 +230,14 @@ func fieldProblem(f string) string {
 		return "is required"
 	case len(f) > 200:
 		return "must be at most 200 bytes"
-	case strings.HasPrefix(f, "/") && !validPointer(f):
+	case strings.HasPrefix(f, "/") && !jsonptr.Valid(f):
 		return "must be a field name or a JSON pointer such as /id (~ only as ~0 or ~1)"
 	}
 	return ""
 }
 
 func pointerProblem(p string) string {
-	if len(p) > 200 || !validPointer(p) {
+	if len(p) > 200 || !jsonptr.Valid(p) {
 		return `must be a JSON pointer such as /data, or "" for the whole response (~ only as ~0 or ~1)`
 	}
 	return ""

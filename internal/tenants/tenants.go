@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -29,19 +29,14 @@ type Tenant struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// jobInserter is the part of the River client the service uses.
-type jobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
 // Service manages tenants.
 type Service struct {
 	db   *store.DB
-	jobs jobInserter
+	jobs jobs.Inserter
 }
 
 // NewService returns the tenant service.
-func NewService(db *store.DB, jobs jobInserter) *Service {
+func NewService(db *store.DB, jobs jobs.Inserter) *Service {
 	return &Service{db: db, jobs: jobs}
 }
 

@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +22,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/lease"
+	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/webhook"
@@ -129,7 +129,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // startDue leases the endpoints that have due deliveries and no owner, and
 // starts a worker for each.
 func (d *Dispatcher) startDue(ctx context.Context) error {
-	now := time.Now()
+	now := d.s.db.Now() // the clock leases are written on
 	// Asked per endpoint, with the status as a literal so the partial index
 	// deliveries_due serves it: the cost follows pending work, not history.
 	rows, err := d.s.db.Query(ctx, `SELECT e.id FROM endpoints e WHERE e.disabled = ?
@@ -213,26 +213,20 @@ func (d *Dispatcher) kick(endpointIDs []string) {
 	}
 }
 
+// endpointLease is where an endpoint's delivery worker holds its endpoint.
+var endpointLease = lease.Columns{Table: "endpoints", Owner: "lease_owner", Until: "lease_until"}
+
 // lease takes or renews this node's lease on an endpoint.
 func (d *Dispatcher) lease(ctx context.Context, epID string) (bool, error) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
 	// One statement, committed on its own: a transaction around it would cost
 	// two more round trips on PostgreSQL.
-	res, err := d.s.db.Exec(ctx, `UPDATE endpoints SET lease_owner = ?, lease_until = ?
-		WHERE id = ? AND disabled = ? AND (lease_owner IS NULL OR lease_until < ? OR lease_owner = ?)`,
-		d.s.cfg.Node, now.Add(leaseTTL), epID, false, now, d.s.cfg.Node)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return endpointLease.Take(ctx, d.s.db, epID, d.s.cfg.Node, leaseTTL, true, "disabled = ?", false)
 }
 
 func (d *Dispatcher) release(epID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := d.s.db.Exec(ctx, "UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?", epID, d.s.cfg.Node)
-	if err != nil {
+	if err := endpointLease.Release(ctx, d.s.db, epID, d.s.cfg.Node); err != nil {
 		d.logger.Warn("release endpoint lease", "endpoint_id", epID, "error", err)
 	}
 }
@@ -554,13 +548,11 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 		req.Header.Set(k, v)
 	}
 	req.Header.Set("User-Agent", "Patchbay-Webhooks/1")
-	req.Header.Set(webhook.HeaderID, x.messageID)
-	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(r.at.Unix(), 10))
 	keys := t.keys
 	if t.previousUntil != nil && !r.at.Before(*t.previousUntil) {
 		keys = keys[:1] // the worker outlived the previous secret's overlap
 	}
-	req.Header.Set(webhook.HeaderSignature, webhook.SignatureHeader(keys, x.messageID, r.at, x.payload))
+	webhook.SetHeaders(req.Header, keys, x.messageID, r.at, x.payload)
 	resp, err := d.s.client.Do(req)
 	if err != nil {
 		r.duration = time.Since(r.at)
@@ -575,7 +567,7 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 		r.errText = "reading the response: " + err.Error()
 	}
 	if r.status == http.StatusTooManyRequests || r.status == http.StatusServiceUnavailable {
-		r.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), r.at)
+		r.retryAfter, _ = retry.After(resp.Header.Get("Retry-After"), r.at)
 	}
 	return r
 }
@@ -597,19 +589,6 @@ func describe(err error, timeout time.Duration) string {
 	return err.Error()
 }
 
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
 // nextDelay is when a failed delivery is tried again, or false when its
 // schedule is exhausted.
 func (d *Dispatcher) nextDelay(t target, r result, attempts int) (time.Duration, bool) {
@@ -623,9 +602,7 @@ func (d *Dispatcher) nextDelay(t target, r result, attempts int) (time.Duration,
 	if attempts > len(schedule) {
 		return 0, false
 	}
-	base := schedule[attempts-1]
-	jitter := d.s.cfg.Jitter
-	delay := time.Duration(float64(base) * (1 - jitter + 2*jitter*rand.Float64()))
+	delay := retry.Spread(schedule[attempts-1], d.s.cfg.Jitter)
 	if r.retryAfter > 0 {
 		delay = min(r.retryAfter, d.s.cfg.RetryAfterMax)
 	}

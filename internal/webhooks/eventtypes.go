@@ -17,6 +17,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/jsonptr"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -338,7 +339,7 @@ func (s *EventTypes) Check(ctx context.Context, name string, payload json.RawMes
 	}
 	if loc, msg := payloadNumberProblem(v, nil); msg != "" {
 		return &apperr.Error{Code: apperr.Unprocessable, Message: "the payload holds a number too large or too long to check against the schema",
-			Fields: map[string]string{"payload" + jsonPointer(loc): msg}}
+			Fields: map[string]string{"payload" + jsonptr.Format(loc): msg}}
 	}
 	err = e.schema.Validate(v)
 	if err == nil {

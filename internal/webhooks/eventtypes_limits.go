@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/jsonptr"
 )
 
 // The limits on an event type's schema. Compiling costs about the cube of
@@ -139,22 +140,7 @@ func (w *expansion) resolve(ref string) any {
 	if frag != "" && frag[0] != '/' {
 		return w.anchors[frag]
 	}
-	v := w.root
-	for _, tok := range strings.Split(frag, "/")[1:] {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch c := v.(type) {
-		case map[string]any:
-			v = c[tok]
-		case []any:
-			var i int
-			if _, err := fmt.Sscan(tok, &i); err != nil || i < 0 || i >= len(c) {
-				return nil
-			}
-			v = c[i]
-		default:
-			return nil
-		}
-	}
+	v, _ := jsonptr.Lookup(w.root, frag)
 	return v
 }
 

@@ -15,6 +15,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/patchbay/patchbay/internal/jsonptr"
 )
 
 // validEventTypeName reports what is wrong with an event type name, or "".
@@ -262,7 +264,7 @@ func cutBaseURL(s string) string {
 func schemaProblems(verr *jsonschema.ValidationError, prefix string) map[string]string {
 	found := map[string][]string{}
 	add := func(loc []string, msg string) {
-		key := prefix + jsonPointer(loc)
+		key := prefix + jsonptr.Format(loc)
 		if !slices.Contains(found[key], msg) {
 			found[key] = append(found[key], msg)
 		}
@@ -464,15 +466,6 @@ func jsonValues(values []any) string {
 		parts = append(parts, string(b))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func jsonPointer(tokens []string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1"))
-	}
-	return b.String()
 }
 
 // limitProblems keeps the first max problems in field order and reports how

@@ -3,26 +3,18 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/webhook"
 )
-
-// jobInserter is the part of the River client the service uses.
-type jobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
 
 // disable turns an endpoint off for a reason, records it, and, in the same
 // transaction, enqueues the endpoint.disabled operational event.
@@ -92,15 +84,15 @@ func (w *OperationalEventWorker) Work(ctx context.Context, job *river.Job[Operat
 	}
 	now := time.Now()
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(webhook.HeaderID, job.Args.ID)
-	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	var keys [][]byte
 	if cfg.OperationalSecret != "" {
 		key, err := webhook.ParseSecret(cfg.OperationalSecret)
 		if err != nil {
 			return river.JobCancel(fmt.Errorf("operational secret: %w", err))
 		}
-		req.Header.Set(webhook.HeaderSignature, webhook.SignatureHeader([][]byte{key}, job.Args.ID, now, job.Args.Body))
+		keys = [][]byte{key}
 	}
+	webhook.SetHeaders(req.Header, keys, job.Args.ID, now, job.Args.Body)
 	resp, err := w.Service.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("operational webhook: %s", describe(err, cfg.Timeout))

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/vault"
@@ -85,7 +86,7 @@ type Service struct {
 	client     *http.Client
 	urlOptions safehttp.Options
 	eventTypes *EventTypes
-	jobs       jobInserter
+	jobs       jobs.Inserter
 	publish    store.GroupCommit[*publishReq]
 
 	wakeCh     chan struct{}
@@ -94,7 +95,7 @@ type Service struct {
 
 // NewService returns the webhooks service. Deliveries go out through the
 // SSRF-guarded client that outbound describes, with the delivery timeout.
-func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound safehttp.Options, jobs jobInserter, cfg Config) *Service {
+func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound safehttp.Options, jobs jobs.Inserter, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	outbound.Timeout = cfg.Timeout
 	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,

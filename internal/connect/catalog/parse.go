@@ -19,6 +19,8 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/patchbay/patchbay/internal/jsonptr"
 )
 
 // schemaJSON is the JSON Schema of a provider definition. Every definition,
@@ -198,9 +200,9 @@ func jsonValue(n *yaml.Node, path string, lines map[string]int, depth int) (any,
 				return nil, &Problem{Path: path, Line: k.Line, Message: "keys must be plain strings"}
 			}
 			if _, dup := m[k.Value]; dup {
-				return nil, &Problem{Path: path + "/" + pointerToken(k.Value), Line: k.Line, Message: "is defined twice"}
+				return nil, &Problem{Path: path + "/" + jsonptr.Escape(k.Value), Line: k.Line, Message: "is defined twice"}
 			}
-			child := path + "/" + pointerToken(k.Value)
+			child := path + "/" + jsonptr.Escape(k.Value)
 			lines[child] = k.Line
 			cv, problem := jsonValue(v, child, lines, depth+1)
 			if problem != nil {
@@ -251,10 +253,6 @@ func jsonValue(n *yaml.Node, path string, lines map[string]int, depth int) (any,
 	return bad("is not a YAML value")
 }
 
-func pointerToken(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
 var english = message.NewPrinter(language.English)
 
 // schemaProblems lists the failed keywords of a validation, by the JSON
@@ -263,11 +261,7 @@ var english = message.NewPrinter(language.English)
 func schemaProblems(verr *jsonschema.ValidationError) []Problem {
 	var problems []Problem
 	add := func(loc []string, msg string) {
-		var b strings.Builder
-		for _, t := range loc {
-			b.WriteString("/" + pointerToken(t))
-		}
-		p := Problem{Path: b.String(), Message: msg}
+		p := Problem{Path: jsonptr.Format(loc), Message: msg}
 		if !slices.Contains(problems, p) {
 			problems = append(problems, p)
 		}
@@ -408,9 +402,9 @@ func (p *Provider) check() []Problem {
 	}
 	for name, v := range p.Proxy.Headers {
 		if slices.Contains(reservedHeaders, strings.ToLower(name)) {
-			bad("/proxy/headers/"+pointerToken(name), "is set by the proxy; use credentials for authentication")
+			bad("/proxy/headers/"+jsonptr.Escape(name), "is set by the proxy; use credentials for authentication")
 		}
-		values = append(values, struct{ path, tmpl string }{"/proxy/headers/" + pointerToken(name), v})
+		values = append(values, struct{ path, tmpl string }{"/proxy/headers/" + jsonptr.Escape(name), v})
 	}
 	for _, v := range values {
 		parts, err := splitTemplate(v.tmpl)

@@ -231,7 +231,7 @@ const (
 	RetryEpochSeconds RetryFormat = "epoch_seconds"
 	// RetryEpochMillis is a Unix time in milliseconds.
 	RetryEpochMillis RetryFormat = "epoch_millis"
-	// RetryHTTPDate is an IMF-fixdate, the other form Retry-After may take.
+	// RetryHTTPDate is an HTTP-date, the other form Retry-After may take.
 	RetryHTTPDate RetryFormat = "http_date"
 )
 

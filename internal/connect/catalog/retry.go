@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// httpDateLayout is IMF-fixdate (RFC 9110 section 5.6.7), the only form
-// senders may produce; net/http calls it TimeFormat.
-const httpDateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+	"github.com/patchbay/patchbay/internal/retry"
+)
 
 // retryHorizon bounds what a header can ask for, so a garbled or hostile
 // value cannot park a connection for years.
@@ -24,11 +22,11 @@ func (f RetryFormat) Time(value string, now time.Time) (time.Time, error) {
 	var t time.Time
 	switch f {
 	case RetrySeconds:
-		secs, err := strconv.ParseFloat(value, 64)
-		if err != nil || math.IsNaN(secs) || secs < 0 || secs > retryHorizon.Seconds() {
+		d, err := retry.Seconds(value)
+		if err != nil || d > retryHorizon {
 			return time.Time{}, errors.New("not a number of seconds within a week")
 		}
-		return now.Add(time.Duration(secs * float64(time.Second))), nil
+		return now.Add(d), nil
 	case RetryEpochSeconds, RetryEpochMillis:
 		n, err := strconv.ParseFloat(value, 64)
 		if f == RetryEpochMillis {
@@ -42,8 +40,8 @@ func (f RetryFormat) Time(value string, now time.Time) (time.Time, error) {
 		t = time.Unix(int64(whole), int64(frac*1e9))
 	case RetryHTTPDate:
 		var err error
-		if t, err = time.Parse(httpDateLayout, value); err != nil {
-			return time.Time{}, errors.New("not an HTTP date")
+		if t, err = retry.HTTPDate(value); err != nil {
+			return time.Time{}, err
 		}
 	default:
 		return time.Time{}, errors.New("unknown retry header format " + strconv.Quote(string(f)))

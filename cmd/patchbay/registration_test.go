@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -229,6 +230,7 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 			"redirect with a fragment":     {"application/json", `{"redirect_uris":["https://a.example/cb#x"]}`, "invalid_redirect_uri"},
 			"no redirect for code":         {"application/json", `{"client_name":"X"}`, "invalid_redirect_uri"},
 			"client_credentials":           {"application/json", `{"redirect_uris":["https://a.example/cb"],"grant_types":["client_credentials"]}`, "invalid_client_metadata"},
+			"the device grant":             {"application/json", `{"redirect_uris":["https://a.example/cb"],"grant_types":["urn:ietf:params:oauth:grant-type:device_code"]}`, "invalid_client_metadata"},
 			"implicit":                     {"application/json", `{"redirect_uris":["https://a.example/cb"],"response_types":["token"]}`, "invalid_client_metadata"},
 			"private_key_jwt":              {"application/json", `{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}`, "invalid_client_metadata"},
 			"http logo":                    {"application/json", `{"redirect_uris":["https://a.example/cb"],"logo_uri":"http://a.example/l.png"}`, "invalid_client_metadata"},
@@ -377,5 +379,32 @@ func TestOAuthClientEndpointsLimitedPerAddress(t *testing.T) {
 			resp, body := plainCall(t, "POST", o.node.URL+"/oauth/device", addr, url.Values{"user_code": {"BCDF-GHJK"}})
 			return resp.StatusCode, resp.Header, body
 		}, "203.0.113.7", "203.0.113.8")
+	})
+}
+
+// TestSelfRegisteredClientsNamedByTheirCodesHost: the consent screen vouches
+// for a self-registered client by the host its code goes to. So the host
+// shown is that of the redirect URI the request uses (a client registering
+// a well-known host first and its own second was shown as the well-known
+// one while the code went to its own), and such a client may not use the
+// device flow, whose tokens go to whoever polls.
+func TestSelfRegisteredClientsNamedByTheirCodesHost(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d, "--oauth-registration", "open", "--oauth-registration-scopes", "read:projects")
+		spoof := o.register(t, `{"client_name":"Claude","redirect_uris":["`+registeredCallback+`","https://evil.example/cb"],
+			"token_endpoint_auth_method":"none","scope":"read:projects"}`, "")
+		conf := o.config(testApp{ClientID: spoof.ClientID}, "read:projects")
+		conf.RedirectURL = "https://evil.example/cb"
+		s := newBrowser(t).visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		if s.Status != 200 || !strings.Contains(s.Page, "<strong>evil.example</strong>") || strings.Contains(s.Page, "<strong>127.0.0.1</strong>") {
+			t.Errorf("consent screen for a code going to evil.example: %d\n%s", s.Status, s.Page)
+		}
+
+		_, err := o.deviceConfig(testApp{ClientID: spoof.ClientID}, "read:projects").DeviceAuth(t.Context())
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) || re.ErrorCode != "unauthorized_client" {
+			t.Errorf("device authorization for a self-registered client: %v, want unauthorized_client", err)
+		}
 	})
 }

@@ -54,6 +54,10 @@ func checkMetadataClientID(raw string) string {
 		return "must not contain user information or a fragment"
 	case u.Path == "" || u.Path == "/":
 		return "must have a path"
+	case u.Host != strings.ToLower(u.Host) || strings.HasSuffix(u.Hostname(), ".") || u.Port() == "443":
+		// One spelling per host, so that the host lists match what is
+		// fetched: evil.example. would pass a deny-list of evil.example.
+		return "must name its host in lower case, without a trailing dot or the default port"
 	}
 	for _, seg := range strings.Split(u.Path, "/") {
 		if seg == "." || seg == ".." {

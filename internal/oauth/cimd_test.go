@@ -33,6 +33,22 @@ func TestMetadataCacheTTL(t *testing.T) {
 // checking them never panics; an accepted pair names the document's own
 // https URL, a clean client_id, and redirect URIs that could be registered;
 // and no Cache-Control makes the cache outlive its bound.
+// TestMetadataClientIDOneSpelling: a host has one spelling, so host lists
+// match what is fetched; evil.example. passed a deny-list of evil.example.
+func TestMetadataClientIDOneSpelling(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{"https://evil.github.io./c.json", "https://Evil.GitHub.io/c.json", "https://evil.github.io:443/c.json"} {
+		if checkMetadataClientID(id) == "" {
+			t.Errorf("client_id %q accepted", id)
+		}
+	}
+	for _, id := range []string{"https://evil.github.io/c.json", "https://127.0.0.1:8443/c.json"} {
+		if msg := checkMetadataClientID(id); msg != "" {
+			t.Errorf("client_id %q refused: %s", id, msg)
+		}
+	}
+}
+
 func FuzzMetadataDocument(f *testing.F) {
 	f.Add("https://mcp.example/client.json", `{"client_id":"https://mcp.example/client.json","redirect_uris":["http://127.0.0.1/cb"]}`, "max-age=60")
 	f.Add("https://a.example/./x", `{"client_id":"https://a.example/./x","redirect_uris":["https://a.example/cb"],"logo_uri":"http://x"}`, "no-store")
@@ -46,7 +62,8 @@ func FuzzMetadataDocument(f *testing.F) {
 			return
 		}
 		u, err := url.Parse(clientID)
-		if err != nil || u.Scheme != "https" || u.User != nil || strings.Contains(clientID, "#") || strings.Contains("/"+u.Path+"/", "/../") {
+		if err != nil || u.Scheme != "https" || u.User != nil || strings.Contains(clientID, "#") || strings.Contains("/"+u.Path+"/", "/../") ||
+			strings.HasSuffix(u.Hostname(), ".") || u.Host != strings.ToLower(u.Host) {
 			t.Fatalf("client_id %q accepted", clientID)
 		}
 		var doc metadataDocument

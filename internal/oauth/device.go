@@ -124,6 +124,10 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 	if err != nil {
 		return DeviceAuthResponse{}, err
 	}
+	if app.Registration != registrationAdmin { // see grantTypesDynamic
+		return DeviceAuthResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "unauthorized_client",
+			Description: "the device flow is open only to apps the SaaS registered, not to self-registered clients"}
+	}
 	if app.ClientType == Confidential {
 		if terr := s.limit(ctx, app.ClientID); terr != nil {
 			return DeviceAuthResponse{}, terr

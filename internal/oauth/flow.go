@@ -243,13 +243,26 @@ func (a App) public() PublicApp {
 	return p
 }
 
+// publicApp is the request's app as users see it. A dynamic client is known
+// by the host its codes go to, so the host shown is that of the redirect URI
+// this request uses, not of any other the client registered.
+func (r authRequest) publicApp() PublicApp {
+	p := r.App.public()
+	if r.App.Registration == registrationDynamic && r.RedirectURI != "" {
+		if u, err := url.Parse(r.RedirectURI); err == nil {
+			p.Host = u.Hostname()
+		}
+	}
+	return p
+}
+
 // LoginRequest returns a pending login challenge's request.
 func (s *Service) LoginRequest(ctx context.Context, challenge string) (LoginRequest, error) {
 	r, err := s.pending(ctx, s.db, "login_challenge", challenge, statusLogin)
 	if err != nil {
 		return LoginRequest{}, err
 	}
-	return LoginRequest{App: r.App.public(), Scopes: r.Scopes, Resources: r.Resources, ExpiresAt: r.ExpiresAt, redirectURI: r.RedirectURI}, nil
+	return LoginRequest{App: r.publicApp(), Scopes: r.Scopes, Resources: r.Resources, ExpiresAt: r.ExpiresAt, redirectURI: r.RedirectURI}, nil
 }
 
 // pending loads a request that must be in status want.
@@ -374,7 +387,7 @@ func (s *Service) describeConsent(ctx context.Context, r authRequest) (ConsentRe
 			resources = append(resources, ConsentResource{Resource: ident, Name: res.Name})
 		}
 	}
-	return ConsentRequest{App: r.App.public(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted,
+	return ConsentRequest{App: r.publicApp(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted,
 		Resources: resources, ExpiresAt: r.ExpiresAt}, nil
 }
 

@@ -62,8 +62,11 @@ const (
 // keeps fits in a few kilobytes.
 const maxRegistrationBody = 64 << 10
 
-// grantTypesDynamic are the grants a self-registered client may use.
-var grantTypesDynamic = []string{"authorization_code", "refresh_token", grantDeviceCode}
+// grantTypesDynamic are the grants a self-registered client may use. Not
+// the device grant: the consent screen vouches for a self-registered client
+// by the host its codes go to, and a device flow sends tokens to whoever
+// polls, not to that host.
+var grantTypesDynamic = []string{"authorization_code", "refresh_token"}
 
 // ClientMetadata is the client metadata (RFC 7591 §2) that Patchbay keeps.
 // Other members are ignored, as §2 requires of members a server does not

@@ -59,6 +59,8 @@ type App struct {
 	// metrics serves /metrics on cfg.MetricsAddr, when that is set.
 	metrics http.Handler
 	outages *store.OutageLog
+	// audit is written in batches; Run flushes the last one.
+	audit *audit.Log
 }
 
 // New opens the store, migrates it when configured to, and builds the node.
@@ -186,6 +188,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	if cfg.Dev {
 		inbox = devinbox.New(hooks)
 	}
+	auditLog := audit.NewLog(db, logger.With("component", "audit"))
 	handler := server.NewServer(server.Deps{
 		Logger:          logger,
 		DB:              db,
@@ -194,7 +197,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Webhooks:        hooks,
 		EventTypes:      eventTypes,
 		Idempotency:     idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
-		Audit:           audit.NewLog(db, logger.With("component", "audit")),
+		Audit:           auditLog,
 		OAuth:           provider,
 		Inbound:         incoming,
 		Providers:       providers,
@@ -215,7 +218,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Version:         version,
 	})
 	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections,
-		metrics: server.MetricsHandler(reg), outages: outages}, nil
+		metrics: server.MetricsHandler(reg), outages: outages, audit: auditLog}, nil
 }
 
 // loadCatalog reads the built-in provider definitions and the operator's.
@@ -399,6 +402,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	drainCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	httpErr := srv.Shutdown(drainCtx)
+	a.audit.Flush(drainCtx) //nolint:errcheck // Flush logs what it could not write
 	stopDispatch()
 	select {
 	case <-dispatched:

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -69,21 +70,26 @@ func outcomeOf(status int) string {
 type Log struct {
 	db     *store.DB
 	logger *slog.Logger
-	// pending batches the events of concurrent requests into shared
-	// transactions, so that auditing costs the hot paths (publishing) few
-	// extra commits.
-	pending store.GroupCommit[Event]
+
+	// Events wait in batch for at most flushDelay, so that the requests of
+	// a busy moment share one transaction: a commit per request, or per
+	// group of concurrent requests, doubled the database's work on the hot
+	// path (publishing) and its latency.
+	mu    sync.Mutex
+	batch []Event
+	timer *time.Timer // the scheduled flush, nil when none is
 }
 
 // eventsPerCommit bounds how many events one transaction inserts.
 const eventsPerCommit = 256
 
+// flushDelay is the longest an event waits to be written.
+const flushDelay = 25 * time.Millisecond
+
 // NewLog returns the audit log kept in db; logger reports events that could
 // not be written.
 func NewLog(db *store.DB, logger *slog.Logger) *Log {
-	l := &Log{db: db, logger: logger}
-	l.pending = store.GroupCommit[Event]{Commit: l.insert, Max: eventsPerCommit}
-	return l
+	return &Log{db: db, logger: logger}
 }
 
 const insertEvents = `INSERT INTO audit_events (id, occurred_at, api_key_id, method, route, object_id, path_ids,
@@ -108,14 +114,43 @@ func (l *Log) insert(ctx context.Context, events []Event) error {
 	})
 }
 
-// Record writes e, with whatever other events are waiting, and returns once
-// it is committed.
-func (l *Log) Record(ctx context.Context, e Event) error {
+// Add queues e to be written within flushDelay, with the events of other
+// requests. A failure to write is logged, event by event.
+func (l *Log) Add(e Event) {
 	if e.PathIDs == nil {
 		e.PathIDs = map[string]string{}
 	}
-	if err := l.pending.Submit(ctx, e); err != nil {
-		return fmt.Errorf("record audit event: %w", err)
+	l.mu.Lock()
+	l.batch = append(l.batch, e)
+	full := len(l.batch) >= eventsPerCommit
+	if l.timer == nil && !full {
+		l.timer = time.AfterFunc(flushDelay, func() { l.Flush(context.Background()) }) //nolint:errcheck // Flush logs its failures
+	}
+	l.mu.Unlock()
+	if full {
+		go l.Flush(context.Background()) //nolint:errcheck // Flush logs its failures
+	}
+}
+
+// Flush writes every queued event now: on shutdown, once no request is left
+// to add one.
+func (l *Log) Flush(ctx context.Context) error {
+	l.mu.Lock()
+	batch := l.batch
+	l.batch = nil
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	l.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := l.insert(context.WithoutCancel(ctx), batch); err != nil {
+		for _, e := range batch {
+			l.logger.Error("audit event not recorded", "error", err, "request_id", e.RequestID, "route", e.Route)
+		}
+		return fmt.Errorf("record %d audit events: %w", len(batch), err)
 	}
 	return nil
 }

@@ -43,9 +43,10 @@ func TestRetention(t *testing.T) {
 		l := newTestLog(t, d)
 		now := time.Now()
 		for _, e := range []Event{testEvent(now.Add(-3*time.Hour), "old"), testEvent(now.Add(-59*time.Minute), "recent"), testEvent(now, "new")} {
-			if err := l.Record(t.Context(), e); err != nil {
-				t.Fatal(err)
-			}
+			l.Add(e)
+		}
+		if err := l.Flush(t.Context()); err != nil {
+			t.Fatal(err)
 		}
 		if err := (&RetentionWorker{DB: l.db, Retention: time.Hour}).Work(t.Context(), nil); err != nil {
 			t.Fatal(err)
@@ -75,7 +76,8 @@ func TestAppendOnly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		l := newTestLog(t, d)
 		e := testEvent(time.Now(), "acme")
-		if err := l.Record(t.Context(), e); err != nil {
+		l.Add(e)
+		if err := l.Flush(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := l.db.Exec(t.Context(), "UPDATE audit_events SET status = 200, api_key_id = 'key_forged' WHERE id = ?", e.ID); err == nil {
@@ -97,13 +99,12 @@ func TestRecordConcurrent(t *testing.T) {
 		const n = 80
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Go(func() {
-				if err := l.Record(t.Context(), testEvent(time.Now(), "t"+strconv.Itoa(i))); err != nil {
-					t.Error(err)
-				}
-			})
+			wg.Go(func() { l.Add(testEvent(time.Now(), "t"+strconv.Itoa(i))) })
 		}
 		wg.Wait()
+		if err := l.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 		seen := map[string]bool{}
 		for cursor := ""; ; {
 			page := httpapi.Page{Limit: 30, After: cursor}

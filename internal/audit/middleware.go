@@ -2,7 +2,6 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -47,19 +46,13 @@ func middleware(l *Log, readCreatedID bool) func(http.Handler) http.Handler {
 					// The handler panicked; the outermost middleware answers 500.
 					rec.status = http.StatusInternalServerError
 				}
-				e := newEvent(r, info, key.ID, rec)
 				// The response has been written: the record must be too, even if
 				// the client has left, and failing to write it must not change
 				// the response.
-				if err := l.Record(context.WithoutCancel(r.Context()), e); err != nil {
-					l.logger.Error("audit event not recorded", "error", err, "request_id", e.RequestID, "route", e.Route)
-				}
+				l.Add(newEvent(r, info, key.ID, rec))
 			}()
 			next.ServeHTTP(rec, r)
 			finished = true
-			// The client has its answer before the record is written, so the
-			// audit log adds no latency to the change it records.
-			http.NewResponseController(w).Flush() //nolint:errcheck // a writer that cannot flush answers when the request ends
 		})
 	}
 }

@@ -190,28 +190,7 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 // client's client_id can ask for device codes, so they are bounded like the
 // authorization requests waiting for a sign-in, with the same limits.
 func (s *Service) overPendingDevice(ctx context.Context, tx *store.Tx, appID, addr string) (string, error) {
-	now := tx.Now()
-	for _, b := range []struct {
-		what  string
-		where string
-		args  []any
-		max   int
-	}{
-		{"from your network for this app", "app_id = ? AND client_addr = ? AND ", []any{appID, addr}, pendingPerAddress},
-		{"for this app", "app_id = ? AND ", []any{appID}, s.cfg.PendingRequestsPerApp},
-		{"on this service", "", nil, s.cfg.PendingRequests},
-	} {
-		var n int
-		err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_device_codes WHERE "+b.where+"status = ? AND expires_at > ?",
-			append(b.args, deviceCodePending, now)...).Scan(&n)
-		if err != nil {
-			return "", fmt.Errorf("count pending device authorizations: %w", err)
-		}
-		if n >= b.max {
-			return b.what, nil
-		}
-	}
-	return "", nil
+	return s.overBounds(ctx, tx, "oauth_device_codes", deviceCodePending, appID, addr)
 }
 
 // errUnknownUserCode is what the verification page says about a code that

@@ -136,6 +136,12 @@ func (r authRequest) fromBrowser(browser func(requestID string) string) bool {
 // insert are serialised; on PostgreSQL concurrent requests can overshoot a
 // bound by at most their number.
 func (s *Service) overPending(ctx context.Context, tx *store.Tx, appID, addr string) (string, error) {
+	return s.overBounds(ctx, tx, "oauth_requests", statusLogin, appID, addr)
+}
+
+// overBounds counts the unexpired rows of table in status, per app and
+// client address, per app and in all, against the pending bounds.
+func (s *Service) overBounds(ctx context.Context, tx *store.Tx, table, status, appID, addr string) (string, error) {
 	now := tx.Now()
 	for _, b := range []struct {
 		what  string
@@ -148,10 +154,10 @@ func (s *Service) overPending(ctx context.Context, tx *store.Tx, appID, addr str
 		{"on this service", "", nil, s.cfg.PendingRequests},
 	} {
 		var n int
-		err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_requests WHERE "+b.where+"status = ? AND expires_at > ?",
-			append(b.args, statusLogin, now)...).Scan(&n)
+		err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM "+table+" WHERE "+b.where+"status = ? AND expires_at > ?",
+			append(b.args, status, now)...).Scan(&n)
 		if err != nil {
-			return "", fmt.Errorf("count pending authorization requests: %w", err)
+			return "", fmt.Errorf("count pending rows of %s: %w", table, err)
 		}
 		if n >= b.max {
 			return b.what, nil

@@ -172,18 +172,22 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 		}
 
 		// RFC 7592: read, update and delete with the registration access token.
+		// Every answer carries a new token (RFC 7592 §3 requires one, and
+		// only its hash is kept), which replaces the one the request used.
 		regURI := agent.RegistrationClientURI
 		st, h, body := o.registerCall(t, "GET", regURI, "", "", agent.RegistrationAccessToken)
 		var read registration
 		if json.Unmarshal(body, &read); st != 200 || h.Get("Cache-Control") != "no-store" || read.ClientID != agent.ClientID || read.ClientName != "Agent" ||
-			read.RegistrationAccessToken != "" {
+			!strings.HasPrefix(read.RegistrationAccessToken, "pbrat_") || read.RegistrationAccessToken == agent.RegistrationAccessToken {
 			t.Errorf("read: %d %s", st, body)
 		}
+		token := read.RegistrationAccessToken
 		for name, c := range map[string]struct{ uri, token string }{
 			"no token":                    {regURI, ""},
 			"wrong token":                 {regURI, "pbrat_wrong"},
 			"another client's token":      {regURI, server.RegistrationAccessToken},
-			"an admin app's client_id":    {o.node.URL + "/oauth/register/pbc_nobody", agent.RegistrationAccessToken},
+			"the token it replaced":       {regURI, agent.RegistrationAccessToken},
+			"an admin app's client_id":    {o.node.URL + "/oauth/register/pbc_nobody", token},
 			"the admin API key as bearer": {regURI, o.key},
 		} {
 			st, h, body := o.registerCall(t, "GET", c.uri, "", "", c.token)
@@ -192,17 +196,19 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 			}
 		}
 		update := `{"client_id":"` + agent.ClientID + `","client_name":"Agent 2","redirect_uris":["` + registeredCallback + `"],"token_endpoint_auth_method":"none"}`
-		st, _, body = o.registerCall(t, "PUT", regURI, "application/json", update, agent.RegistrationAccessToken)
-		if json.Unmarshal(body, &read); st != 200 || read.ClientName != "Agent 2" || read.Scope != "read:projects write:projects" {
+		st, _, body = o.registerCall(t, "PUT", regURI, "application/json", update, token)
+		if json.Unmarshal(body, &read); st != 200 || read.ClientName != "Agent 2" || read.Scope != "read:projects write:projects" ||
+			!strings.HasPrefix(read.RegistrationAccessToken, "pbrat_") || read.RegistrationAccessToken == token {
 			t.Errorf("update: %d %s", st, body)
 		}
+		token = read.RegistrationAccessToken
 		for name, body := range map[string]string{
 			"no client_id":            `{"client_name":"X","redirect_uris":["` + registeredCallback + `"],"token_endpoint_auth_method":"none"}`,
 			"another client_id":       `{"client_id":"` + server.ClientID + `","redirect_uris":["` + registeredCallback + `"],"token_endpoint_auth_method":"none"}`,
 			"a secret where none":     `{"client_id":"` + agent.ClientID + `","redirect_uris":["` + registeredCallback + `"]}`,
 			"registration_client_uri": `{"client_id":"` + agent.ClientID + `","redirect_uris":["` + registeredCallback + `"],"token_endpoint_auth_method":"none","registration_client_uri":"x"}`,
 		} {
-			if st, _, b := o.registerCall(t, "PUT", regURI, "application/json", body, agent.RegistrationAccessToken); st != 400 || oauthErrorCode(t, b) != "invalid_client_metadata" {
+			if st, _, b := o.registerCall(t, "PUT", regURI, "application/json", body, token); st != 400 || oauthErrorCode(t, b) != "invalid_client_metadata" {
 				t.Errorf("update with %s: %d %s", name, st, b)
 			}
 		}
@@ -210,10 +216,10 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 			`{"client_id":"`+server.ClientID+`","client_secret":"pbo_wrong","redirect_uris":["https://automation.example/cb"]}`, server.RegistrationAccessToken); st != 400 || oauthErrorCode(t, b) != "invalid_client_metadata" {
 			t.Errorf("update with a wrong client_secret: %d %s", st, b)
 		}
-		if st, _, b := o.registerCall(t, "DELETE", regURI, "", "", agent.RegistrationAccessToken); st != 204 {
+		if st, _, b := o.registerCall(t, "DELETE", regURI, "", "", token); st != 204 {
 			t.Errorf("delete: %d %s", st, b)
 		}
-		if st, _, _ := o.registerCall(t, "GET", regURI, "", "", agent.RegistrationAccessToken); st != 401 {
+		if st, _, _ := o.registerCall(t, "GET", regURI, "", "", token); st != 401 {
 			t.Errorf("read after delete: %d", st)
 		}
 		if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); !isOAuthError(err, "invalid_client") {

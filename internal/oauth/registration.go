@@ -370,7 +370,27 @@ func (s *Service) ReadRegistration(ctx context.Context, r *http.Request, clientI
 	if err != nil {
 		return RegistrationResponse{}, err
 	}
-	return s.registrationResponse(app), nil
+	return s.withNewRegistrationToken(ctx, app)
+}
+
+// withNewRegistrationToken answers a client configuration request with a new
+// registration access token, which replaces the one the request used: RFC
+// 7592 §3 requires the token in every answer, and only its hash is kept.
+// Of concurrent requests with one token, only the first gets a new one.
+func (s *Service) withNewRegistrationToken(ctx context.Context, app App) (RegistrationResponse, error) {
+	token := newSecret(prefixRegistrationToken)
+	res, err := s.db.Exec(ctx, "UPDATE oauth_apps SET registration_token = ? WHERE id = ? AND registration_token = ?",
+		hash(token), app.ID, app.registrationToken)
+	if err != nil {
+		return RegistrationResponse{}, fmt.Errorf("renew registration access token: %w", err)
+	}
+	s.clients.Forget(app.ClientID)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return RegistrationResponse{}, invalidToken
+	}
+	resp := s.registrationResponse(app)
+	resp.RegistrationAccessToken = token
+	return resp, nil
 }
 
 // UpdateRegistration is RFC 7592 §2.2: the request replaces the client's
@@ -411,7 +431,7 @@ func (s *Service) UpdateRegistration(ctx context.Context, r *http.Request, clien
 	if err != nil {
 		return RegistrationResponse{}, fmt.Errorf("update registration: %w", err)
 	}
-	return s.registrationResponse(app), nil
+	return s.withNewRegistrationToken(ctx, app)
 }
 
 // DeleteRegistration is RFC 7592 §2.3: the client and everything issued to

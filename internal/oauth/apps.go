@@ -19,6 +19,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // Client types (RFC 6749 §2.1).
@@ -198,8 +199,8 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 	app.ClientID = "pbc_" + base64.RawURLEncoding.EncodeToString(raw[:])
 	var secret string
 	if app.ClientType == Confidential {
-		secret = newSecret(prefixClientSecret)
-		app.secret = hash(secret)
+		secret = vault.NewToken(prefixClientSecret)
+		app.secret = vault.HashToken(secret)
 	}
 	app.Registration = cmp.Or(app.Registration, registrationAdmin)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
@@ -378,7 +379,7 @@ func (s *Service) RevokeApp(ctx context.Context, appID string) error {
 // keeps working for the configured grace period, so the developer can roll
 // the new one out without downtime; a secret older than that is dropped.
 func (s *Service) RotateSecret(ctx context.Context, appID string) (AppWithSecret, error) {
-	secret := newSecret(prefixClientSecret)
+	secret := vault.NewToken(prefixClientSecret)
 	app, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (App, error) {
 		a, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
 		if err != nil {
@@ -388,7 +389,7 @@ func (s *Service) RotateSecret(ctx context.Context, appID string) (AppWithSecret
 			return App{}, apperr.Errorf(apperr.Conflict, "app %s is a public client and has no secret", appID)
 		}
 		until := tx.Now().Add(s.cfg.SecretGrace)
-		a.previousSecret, a.PreviousSecretExpiresAt, a.secret, a.UpdatedAt = a.secret, &until, hash(secret), tx.Now()
+		a.previousSecret, a.PreviousSecretExpiresAt, a.secret, a.UpdatedAt = a.secret, &until, vault.HashToken(secret), tx.Now()
 		_, err = tx.Exec(ctx, `UPDATE oauth_apps SET client_secret = ?, previous_client_secret = ?, previous_secret_expires_at = ?,
 			updated_at = ? WHERE id = ?`, a.secret, a.previousSecret, until, a.UpdatedAt, a.ID)
 		return a, err
@@ -403,7 +404,7 @@ func (s *Service) RotateSecret(ctx context.Context, appID string) (AppWithSecret
 // secretMatches checks a presented client secret against the current one and,
 // within its grace period, the previous one, in constant time.
 func (a App) secretMatches(secret string, now time.Time) bool {
-	h := hash(secret)
+	h := vault.HashToken(secret)
 	ok := a.secret != nil && subtle.ConstantTimeCompare(h, a.secret) == 1
 	if a.previousSecret != nil && a.PreviousSecretExpiresAt != nil && now.Before(*a.PreviousSecretExpiresAt) {
 		ok = subtle.ConstantTimeCompare(h, a.previousSecret) == 1 || ok

@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // The device authorization grant (RFC 8628): a CLI or a device without a
@@ -142,7 +143,7 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 			return DeviceAuthResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "the app may not ask for the scope " + sc}
 		}
 	}
-	deviceCode := newSecret(prefixDevice)
+	deviceCode := vault.NewToken(prefixDevice)
 	interval := int64(s.cfg.DevicePollInterval / time.Second)
 	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
 	var userCode string
@@ -163,7 +164,7 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 			}
 			_, err = tx.Exec(ctx, `INSERT INTO oauth_device_codes (id, app_id, device_code, user_code, scopes, status, poll_interval,
 				client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id.New("odev"), app.ID, hash(deviceCode), hash(userCode), marshalList(scopes), deviceCodePending, interval,
+				id.New("odev"), app.ID, vault.HashToken(deviceCode), vault.HashToken(userCode), marshalList(scopes), deviceCodePending, interval,
 				addr, tx.Now(), tx.Now().Add(s.cfg.DeviceCodeTTL))
 			return err
 		})
@@ -209,7 +210,7 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 	}
 	var deviceID, appID, scopes, status string
 	var expiresAt time.Time
-	err := s.db.QueryRow(ctx, "SELECT id, app_id, scopes, status, expires_at FROM oauth_device_codes WHERE user_code = ?", hash(userCode)).
+	err := s.db.QueryRow(ctx, "SELECT id, app_id, scopes, status, expires_at FROM oauth_device_codes WHERE user_code = ?", vault.HashToken(userCode)).
 		Scan(&deviceID, &appID, &scopes, &status, &expiresAt)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (status != deviceCodePending || time.Now().After(expiresAt)) {
 		return "", flowBrowser{}, errUnknownUserCode
@@ -228,8 +229,8 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 		}
 		loginURL = s.cfg.Issuer + "/oauth/dev/login"
 	}
-	challenge := newSecret(prefixChallenge)
-	b := flowBrowser{requestID: id.New("oreq"), secret: newSecret(prefixChallenge)}
+	challenge := vault.NewToken(prefixChallenge)
+	b := flowBrowser{requestID: id.New("oreq"), secret: vault.NewToken(prefixChallenge)}
 	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		over, err := s.overPending(ctx, tx, app.ID, addr)
@@ -246,7 +247,7 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 		// No redirect URI: that is what marks a device request (see finish).
 		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
 			state, code_challenge, client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, '', ?, '', '', ?, ?, ?)`,
-			b.requestID, app.ID, hash(challenge), hash(b.secret), statusLogin, scopes, addr, tx.Now(), expires)
+			b.requestID, app.ID, vault.HashToken(challenge), vault.HashToken(b.secret), statusLogin, scopes, addr, tx.Now(), expires)
 		if err != nil {
 			return err
 		}
@@ -348,7 +349,7 @@ func (s *Service) deviceToken(ctx context.Context, app App, form url.Values) (To
 		var lastPolled *time.Time
 		var expiresAt time.Time
 		err := tx.QueryRow(ctx, `SELECT id, app_id, status, authorization_id, granted_scopes, poll_interval, last_polled_at, expires_at
-			FROM oauth_device_codes WHERE device_code = ?`, hash(presented)).
+			FROM oauth_device_codes WHERE device_code = ?`, vault.HashToken(presented)).
 			Scan(&deviceID, &appID, &status, &authID, &granted, &interval, &lastPolled, &expiresAt)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && appID != app.ID {
 			return TokenResponse{}, invalidGrant("the device code is unknown or was issued to another client")

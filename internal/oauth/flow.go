@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // Request statuses, from /oauth/authorize to the code.
@@ -89,8 +90,8 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values) (string,
 		}
 		loginURL = s.cfg.Issuer + "/oauth/dev/login"
 	}
-	challenge := newSecret(prefixChallenge)
-	b := flowBrowser{requestID: id.New("oreq"), secret: newSecret(prefixChallenge)}
+	challenge := vault.NewToken(prefixChallenge)
+	b := flowBrowser{requestID: id.New("oreq"), secret: vault.NewToken(prefixChallenge)}
 	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		over, err := s.overPending(ctx, tx, app.ID, addr)
@@ -104,7 +105,7 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values) (string,
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
 			state, code_challenge, client_addr, resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.requestID, app.ID, hash(challenge), hash(b.secret), statusLogin, req.RedirectURI, marshalList(req.Scopes),
+			b.requestID, app.ID, vault.HashToken(challenge), vault.HashToken(b.secret), statusLogin, req.RedirectURI, marshalList(req.Scopes),
 			req.State, req.CodeChallenge, addr, marshalList(req.Resources), tx.Now(), tx.Now().Add(requestTTL))
 		return err
 	})
@@ -126,7 +127,7 @@ type flowBrowser struct {
 // fromBrowser reports whether the browser's flow cookies (a lookup by
 // request ID) hold the request's secret.
 func (r authRequest) fromBrowser(browser func(requestID string) string) bool {
-	return subtle.ConstantTimeCompare(hash(browser(r.ID)), r.browser) == 1
+	return subtle.ConstantTimeCompare(vault.HashToken(browser(r.ID)), r.browser) == 1
 }
 
 // overPending says which bound on requests waiting for a sign-in (status
@@ -176,7 +177,7 @@ func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challe
 	var scopes, resources string
 	var granted, userID, teamID, denyErr, denyDesc sql.NullString
 	var as appScan
-	err := q.QueryRow(ctx, "SELECT "+requestColumns+" WHERE r."+column+" = ?", hash(challenge)).Scan(append([]any{
+	err := q.QueryRow(ctx, "SELECT "+requestColumns+" WHERE r."+column+" = ?", vault.HashToken(challenge)).Scan(append([]any{
 		&r.ID, &r.Status, &r.RedirectURI, &scopes, &granted, &r.State, &r.CodeChallenge, &userID, &teamID, &denyErr, &denyDesc,
 		&r.browser, &r.csrf, &r.ExpiresAt, &resources}, as.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Now().After(r.ExpiresAt) {
@@ -291,14 +292,14 @@ type Redirect struct {
 // AcceptLogin records who signed in, and returns where the browser goes
 // next: Patchbay's consent step.
 func (s *Service) AcceptLogin(ctx context.Context, challenge, userID, teamID string) (Redirect, error) {
-	consent := newSecret(prefixChallenge)
+	consent := vault.NewToken(prefixChallenge)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := s.pending(ctx, tx, "login_challenge", challenge, statusLogin)
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, consent_challenge = ? WHERE id = ? AND status = ?",
-			statusConsent, userID, teamID, hash(consent), r.ID, statusLogin)
+			statusConsent, userID, teamID, vault.HashToken(consent), r.ID, statusLogin)
 		return err
 	})
 	if err != nil {
@@ -322,14 +323,14 @@ func (s *Service) reject(ctx context.Context, column, challenge, want, errorCode
 	if errorCode == "" {
 		errorCode, description = "access_denied", "the user or the service declined the request"
 	}
-	consent := newSecret(prefixChallenge)
+	consent := vault.NewToken(prefixChallenge)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := s.pending(ctx, tx, column, challenge, want)
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE oauth_requests SET status = ?, deny_error = ?, deny_description = ?, consent_challenge = ?
-			WHERE id = ? AND status = ?`, statusDenied, errorCode, description, hash(consent), r.ID, want)
+			WHERE id = ? AND status = ?`, statusDenied, errorCode, description, vault.HashToken(consent), r.ID, want)
 		return err
 	})
 	if err != nil {
@@ -419,7 +420,7 @@ func (s *Service) grantedScopes(ctx context.Context, q store.Querier, appID, use
 // AcceptConsent records the SaaS's consent page's approval. grant narrows the
 // scopes granted; empty grants all that were requested.
 func (s *Service) AcceptConsent(ctx context.Context, challenge string, grant []string) (Redirect, error) {
-	consent := newSecret(prefixChallenge)
+	consent := vault.NewToken(prefixChallenge)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := s.pending(ctx, tx, "consent_challenge", challenge, statusConsent)
 		if err != nil {
@@ -434,7 +435,7 @@ func (s *Service) AcceptConsent(ctx context.Context, challenge string, grant []s
 			}
 		}
 		_, err = tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, granted_scopes = ?, consent_challenge = ? WHERE id = ? AND status = ?",
-			statusApproved, marshalList(grant), hash(consent), r.ID, statusConsent)
+			statusApproved, marshalList(grant), vault.HashToken(consent), r.ID, statusConsent)
 		return err
 	})
 	if err != nil {
@@ -500,8 +501,8 @@ func (s *Service) consentStep(ctx context.Context, challenge string, browser fun
 	if err != nil {
 		return consentStep{}, err
 	}
-	csrf := newSecret("")
-	if _, err := s.db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", hash(csrf), r.ID); err != nil {
+	csrf := vault.NewToken("")
+	if _, err := s.db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", vault.HashToken(csrf), r.ID); err != nil {
 		return consentStep{}, err
 	}
 	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf, redirectURI: r.RedirectURI, Device: r.isDevice()}
@@ -520,7 +521,7 @@ func (s *Service) decide(ctx context.Context, challenge string, browser func(req
 	if err != nil {
 		return consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
 	}
-	if !r.fromBrowser(browser) || r.csrf == nil || subtle.ConstantTimeCompare(hash(csrf), r.csrf) != 1 {
+	if !r.fromBrowser(browser) || r.csrf == nil || subtle.ConstantTimeCompare(vault.HashToken(csrf), r.csrf) != 1 {
 		return consentStep{}, pageError("access_denied", "the form could not be verified (CSRF check failed); start again from the app")
 	}
 	if r.Status != statusConsent {
@@ -547,7 +548,7 @@ func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (c
 	if r.isDevice() {
 		return s.finishDevice(ctx, r, scopes)
 	}
-	code := newSecret(prefixCode)
+	code := vault.NewToken(prefixCode)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := s.markDone(ctx, tx, r); err != nil {
 			return err
@@ -558,7 +559,7 @@ func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (c
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO oauth_codes (code, app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge,
 			resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			hash(code), r.App.ID, authID, id.New("tfam"), r.RedirectURI, marshalList(scopes), r.CodeChallenge,
+			vault.HashToken(code), r.App.ID, authID, id.New("tfam"), r.RedirectURI, marshalList(scopes), r.CodeChallenge,
 			marshalList(r.Resources), tx.Now(), tx.Now().Add(codeTTL))
 		return err
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // Introspection is the answer of the introspection endpoint (RFC 7662 §2.2).
@@ -56,7 +57,7 @@ func (s *Service) findToken(ctx context.Context, q store.Querier, token, hint st
 	if hint == "refresh_token" {
 		columns[0], columns[1] = columns[1], columns[0]
 	}
-	h := hash(token)
+	h := vault.HashToken(token)
 	for _, column := range columns {
 		var t storedToken
 		err := q.QueryRow(ctx, `SELECT t.id, t.app_id, a.client_id, t.family_id, t.scopes, t.user_id, t.team_id, t.access_expires_at,

@@ -14,9 +14,6 @@ package oauth
 
 import (
 	"cmp"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -157,20 +154,6 @@ func NewService(db *store.DB, limiter ratelimit.Limiter, addresses *ratelimit.Ad
 
 // Issuer is the provider's issuer URL.
 func (s *Service) Issuer() string { return s.cfg.Issuer }
-
-// newSecret returns a random secret with its prefix: 256 bits, base64url.
-func newSecret(prefix string) string {
-	var raw [32]byte
-	rand.Read(raw[:])
-	return prefix + base64.RawURLEncoding.EncodeToString(raw[:])
-}
-
-// hash is how every secret is stored and looked up. The secrets carry 256
-// random bits, so a fast hash is enough: there is nothing to guess.
-func hash(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
-	return h[:]
-}
 
 // marshalList stores a string list as a JSON array.
 func marshalList(v []string) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // Dynamic client registration (RFC 7591) and its management protocol (RFC
@@ -234,11 +235,11 @@ func (s *Service) Register(ctx context.Context, r *http.Request) (RegistrationRe
 	var secret string
 	if md.TokenEndpointAuthMethod != "none" {
 		app.ClientType = Confidential
-		secret = newSecret(prefixClientSecret)
-		app.secret = hash(secret)
+		secret = vault.NewToken(prefixClientSecret)
+		app.secret = vault.HashToken(secret)
 	}
-	regToken := newSecret(prefixRegistrationToken)
-	app.registrationToken = hash(regToken)
+	regToken := vault.NewToken(prefixRegistrationToken)
+	app.registrationToken = vault.HashToken(regToken)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if over, err := s.overRegistrations(ctx, tx, app.registeredFrom, s.cfg.Registration == RegistrationOpen); err != nil {
 			return err
@@ -331,7 +332,7 @@ func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, addr stri
 // token. A failure costs the address one of its unauthenticated requests.
 func (s *Service) checkInitialToken(ctx context.Context, token string) error {
 	var expiresAt *time.Time
-	err := s.db.QueryRow(ctx, "SELECT expires_at FROM oauth_initial_access_tokens WHERE token = ?", hash(token)).Scan(&expiresAt)
+	err := s.db.QueryRow(ctx, "SELECT expires_at FROM oauth_initial_access_tokens WHERE token = ?", vault.HashToken(token)).Scan(&expiresAt)
 	if err == nil && (expiresAt == nil || time.Now().Before(*expiresAt)) && token != "" {
 		return nil
 	}
@@ -355,7 +356,7 @@ func (s *Service) registeredApp(ctx context.Context, r *http.Request, clientID s
 		return App{}, err
 	}
 	if err == nil && token != "" && app.Registration == registrationDynamic && app.registrationToken != nil &&
-		subtle.ConstantTimeCompare(hash(token), app.registrationToken) == 1 {
+		subtle.ConstantTimeCompare(vault.HashToken(token), app.registrationToken) == 1 {
 		return app, nil
 	}
 	if terr := s.limitAddress(ctx); terr != nil {
@@ -378,9 +379,9 @@ func (s *Service) ReadRegistration(ctx context.Context, r *http.Request, clientI
 // 7592 §3 requires the token in every answer, and only its hash is kept.
 // Of concurrent requests with one token, only the first gets a new one.
 func (s *Service) withNewRegistrationToken(ctx context.Context, app App) (RegistrationResponse, error) {
-	token := newSecret(prefixRegistrationToken)
+	token := vault.NewToken(prefixRegistrationToken)
 	res, err := s.db.Exec(ctx, "UPDATE oauth_apps SET registration_token = ? WHERE id = ? AND registration_token = ?",
-		hash(token), app.ID, app.registrationToken)
+		vault.HashToken(token), app.ID, app.registrationToken)
 	if err != nil {
 		return RegistrationResponse{}, fmt.Errorf("renew registration access token: %w", err)
 	}
@@ -463,13 +464,13 @@ type CreatedInitialAccessToken struct {
 // CreateInitialAccessToken issues an initial access token; expiresIn zero
 // means it lasts until deleted.
 func (s *Service) CreateInitialAccessToken(ctx context.Context, description string, expiresIn time.Duration) (CreatedInitialAccessToken, error) {
-	t := CreatedInitialAccessToken{InitialAccessToken{ID: id.New("oiat"), Description: description, CreatedAt: s.db.Now()}, newSecret(prefixInitialToken)}
+	t := CreatedInitialAccessToken{InitialAccessToken{ID: id.New("oiat"), Description: description, CreatedAt: s.db.Now()}, vault.NewToken(prefixInitialToken)}
 	if expiresIn > 0 {
 		exp := t.CreatedAt.Add(expiresIn)
 		t.ExpiresAt = &exp
 	}
 	_, err := s.db.Exec(ctx, "INSERT INTO oauth_initial_access_tokens (id, token, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-		t.ID, hash(t.Token), t.Description, t.CreatedAt, t.ExpiresAt)
+		t.ID, vault.HashToken(t.Token), t.Description, t.CreatedAt, t.ExpiresAt)
 	if err != nil {
 		return CreatedInitialAccessToken{}, fmt.Errorf("create initial access token: %w", err)
 	}

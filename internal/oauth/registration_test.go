@@ -11,6 +11,7 @@ import (
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/storetest"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // TestCleanupUnusedRegistrations removes self-registered clients that no
@@ -47,7 +48,7 @@ func TestCleanupUnusedRegistrations(t *testing.T) {
 		for name, expires := range map[string]time.Time{"expired": time.Now().Add(-20 * time.Minute), "recently-expired": time.Now().Add(-time.Minute), "live": time.Now().Add(time.Minute)} {
 			if _, err := db.Exec(ctx, `INSERT INTO oauth_device_codes (id, app_id, device_code, user_code, scopes, status, poll_interval,
 				client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, '[]', ?, 5, '', ?, ?)`,
-				"odev_"+name, apps["admin-old-unused"], hash("d"+name), hash("u"+name), deviceCodePending, old, expires); err != nil {
+				"odev_"+name, apps["admin-old-unused"], vault.HashToken("d"+name), vault.HashToken("u"+name), deviceCodePending, old, expires); err != nil {
 				t.Fatal(err)
 			}
 		}

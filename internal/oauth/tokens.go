@@ -16,6 +16,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 )
 
 // TokenResponse is the token endpoint's answer (RFC 6749 §5.1).
@@ -61,20 +62,20 @@ func (s *Service) newTokens(t issued, now time.Time) (TokenResponse, string, []a
 	if t.expires != nil && t.expires.Before(accessExpires) {
 		accessExpires = *t.expires
 	}
-	resp := TokenResponse{AccessToken: newSecret(prefixAccess), TokenType: "Bearer", ExpiresIn: int64(accessExpires.Sub(now) / time.Second),
+	resp := TokenResponse{AccessToken: vault.NewToken(prefixAccess), TokenType: "Bearer", ExpiresIn: int64(accessExpires.Sub(now) / time.Second),
 		Scope: strings.Join(t.scopes, " ")}
 	var refreshHash []byte
 	var refreshExpires *time.Time
 	if t.refresh {
-		resp.RefreshToken = newSecret(prefixRefresh)
-		refreshHash = hash(resp.RefreshToken)
+		resp.RefreshToken = vault.NewToken(prefixRefresh)
+		refreshHash = vault.HashToken(resp.RefreshToken)
 		exp := now.Add(s.cfg.RefreshTokenTTL)
 		refreshExpires = &exp
 	}
 	return resp, `INSERT INTO oauth_tokens (id, app_id, authorization_id, family_id, access_token, refresh_token, scopes,
 		user_id, team_id, access_expires_at, refresh_expires_at, created_at, resources, grant_scopes, audiences, actor)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		[]any{id.New("tok"), t.appID, t.authorizationID, t.familyID, hash(resp.AccessToken), refreshHash, marshalList(t.scopes),
+		[]any{id.New("tok"), t.appID, t.authorizationID, t.familyID, vault.HashToken(resp.AccessToken), refreshHash, marshalList(t.scopes),
 			t.userID, t.teamID, accessExpires, refreshExpires, now, marshalList(t.resources), marshalList(t.grantScopes),
 			marshalList(t.audiences), t.actor}
 }
@@ -127,7 +128,7 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 		var expiresAt time.Time
 		var usedAt *time.Time
 		err := tx.QueryRow(ctx, `SELECT app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge, resources, expires_at, used_at
-			FROM oauth_codes WHERE code = ?`, hash(code)).Scan(&appID, &authID, &familyID, &storedRedirect, &scopes, &challenge, &resources, &expiresAt, &usedAt)
+			FROM oauth_codes WHERE code = ?`, vault.HashToken(code)).Scan(&appID, &authID, &familyID, &storedRedirect, &scopes, &challenge, &resources, &expiresAt, &usedAt)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && appID != app.ID {
 			return TokenResponse{}, invalidGrant("the code is unknown, expired or issued to another client")
 		} else if err != nil {
@@ -146,7 +147,7 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 		if terr := verifyPKCE(challenge, form.Get("code_verifier")); terr != nil {
 			return TokenResponse{}, terr
 		}
-		res, err := tx.Exec(ctx, "UPDATE oauth_codes SET used_at = ? WHERE code = ? AND used_at IS NULL", tx.Now(), hash(code))
+		res, err := tx.Exec(ctx, "UPDATE oauth_codes SET used_at = ? WHERE code = ? AND used_at IS NULL", tx.Now(), vault.HashToken(code))
 		if err != nil {
 			return TokenResponse{}, err
 		}
@@ -201,7 +202,7 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 		var refreshExpires, rotatedAt, revokedAt, authRevokedAt *time.Time
 		err := tx.QueryRow(ctx, `SELECT t.id, t.app_id, t.authorization_id, t.family_id, t.scopes, t.grant_scopes, t.resources, t.user_id,
 			t.team_id, t.refresh_expires_at, t.rotated_at, t.revoked_at, z.revoked_at
-			FROM oauth_tokens t LEFT JOIN oauth_authorizations z ON z.id = t.authorization_id WHERE t.refresh_token = ?`, hash(presented)).
+			FROM oauth_tokens t LEFT JOIN oauth_authorizations z ON z.id = t.authorization_id WHERE t.refresh_token = ?`, vault.HashToken(presented)).
 			Scan(&tokenID, &appID, &authID, &familyID, &scopes, &grantScopes, &resources, &userID, &teamID, &refreshExpires, &rotatedAt,
 				&revokedAt, &authRevokedAt)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && (appID != app.ID || revokedAt != nil || refreshExpires == nil || tx.Now().After(*refreshExpires)) {

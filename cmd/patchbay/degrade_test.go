@@ -285,13 +285,11 @@ func retryingClient(ctx context.Context, budget time.Duration, send func(ctx con
 	return nil, false
 }
 
-// TestDatabaseOutage cuts a PostgreSQL node's database for a while under
-// publishing with idempotency keys and incoming webhooks (issue 21): no
-// answer is a 500, every failure is a 503 with Retry-After, every request
-// succeeds on a retry once the database is back, nothing acknowledged is
-// lost, /readyz tells the truth, and the outage is logged once.
-func TestDatabaseOutage(t *testing.T) {
-	t.Parallel()
+// proxiedNode starts a node on a fresh PostgreSQL database reached through a
+// proxy the test controls, with the tenant acme and the event type
+// invoice.paid.
+func proxiedNode(t *testing.T) (*env, *dbProxy) {
+	t.Helper()
 	opts := storetest.PostgresOptions(t)
 	key := createKey(t, opts)
 	dbURL, err := url.Parse(opts.DatabaseURL)
@@ -310,6 +308,18 @@ func TestDatabaseOutage(t *testing.T) {
 	if _, err := e.client.CreateEventType(t.Context(), client.EventType{Name: "invoice.paid"}); err != nil {
 		t.Fatal(err)
 	}
+	return e, proxy
+}
+
+// TestDatabaseOutage cuts a PostgreSQL node's database for a while under
+// publishing with idempotency keys and incoming webhooks (issue 21): no
+// answer is a 500, every failure is a 503 with Retry-After, every request
+// succeeds on a retry once the database is back, nothing acknowledged is
+// lost, /readyz tells the truth, and the outage is logged once.
+func TestDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	e, proxy := proxiedNode(t)
+	opts, n, key := e.opts, e.node, e.key
 	rc := newReceiver(t, nil)
 	mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(rc.URL)})
 	const secret = "whsec_test_outage_4eC39HqLyjWDarjtT1zdp7dc"

@@ -6,15 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
-
-	"github.com/patchbay/patchbay/client"
-	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
 // TestCommitAnswerLost drops a PostgreSQL node's connection exactly during
@@ -26,24 +22,8 @@ import (
 // publishes it once. (SQLite has no connection to lose.)
 func TestCommitAnswerLost(t *testing.T) {
 	t.Parallel()
-	opts := storetest.PostgresOptions(t)
-	key := createKey(t, opts)
-	dbURL, err := url.Parse(opts.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newDBProxy(t, dbURL.Host)
-	dbURL.Host = proxy.ln.Addr().String()
-	nodeOpts := opts
-	nodeOpts.DatabaseURL = dbURL.String()
-	n := startNode(t, nodeOpts, webhookArgs...)
-	e := &env{opts: opts, node: n, key: key, client: client.New(n.URL, key)}
-	if _, _, err := e.client.PutTenant(t.Context(), "acme", client.TenantParams{Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.CreateEventType(t.Context(), client.EventType{Name: "invoice.paid"}); err != nil {
-		t.Fatal(err)
-	}
+	e, proxy := proxiedNode(t)
+	opts, n, key := e.opts, e.node, e.key
 	direct, err := sql.Open("pgx", opts.DatabaseURL) // not through the proxy
 	if err != nil {
 		t.Fatal(err)

@@ -143,6 +143,17 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 			return DeviceAuthResponse{}, &tokenError{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "the app may not ask for the scope " + sc}
 		}
 	}
+	// RFC 8707 with RFC 8628: resource names what the tokens are for, and is
+	// checked as at /oauth/authorize.
+	resources, msg := parseResourceParams(form["resource"])
+	if msg != "" {
+		return DeviceAuthResponse{}, invalidTarget(msg)
+	}
+	if _, code, msg, err := s.targets(ctx, s.db, resources, scopes); err != nil {
+		return DeviceAuthResponse{}, err
+	} else if code != "" {
+		return DeviceAuthResponse{}, &tokenError{Status: http.StatusBadRequest, Code: code, Description: msg}
+	}
 	deviceCode := vault.NewToken(prefixDevice)
 	interval := int64(s.cfg.DevicePollInterval / time.Second)
 	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
@@ -162,10 +173,10 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 				return &tokenError{Status: http.StatusTooManyRequests, Code: "temporarily_unavailable",
 					Description: "too many device authorizations are pending " + over + "; try again in a few minutes", RetryAfter: time.Minute}
 			}
-			_, err = tx.Exec(ctx, `INSERT INTO oauth_device_codes (id, app_id, device_code, user_code, scopes, status, poll_interval,
-				client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id.New("odev"), app.ID, vault.HashToken(deviceCode), vault.HashToken(userCode), marshalList(scopes), deviceCodePending, interval,
-				addr, tx.Now(), tx.Now().Add(s.cfg.DeviceCodeTTL))
+			_, err = tx.Exec(ctx, `INSERT INTO oauth_device_codes (id, app_id, device_code, user_code, scopes, resources, status, poll_interval,
+				client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id.New("odev"), app.ID, vault.HashToken(deviceCode), vault.HashToken(userCode), marshalList(scopes), marshalList(resources),
+				deviceCodePending, interval, addr, tx.Now(), tx.Now().Add(s.cfg.DeviceCodeTTL))
 			return err
 		})
 		if err == nil || !s.db.Dialect().IsUniqueViolation(err) {
@@ -208,10 +219,10 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 	if userCode == "" {
 		return "", flowBrowser{}, errUnknownUserCode
 	}
-	var deviceID, appID, scopes, status string
+	var deviceID, appID, scopes, resources, status string
 	var expiresAt time.Time
-	err := s.db.QueryRow(ctx, "SELECT id, app_id, scopes, status, expires_at FROM oauth_device_codes WHERE user_code = ?", vault.HashToken(userCode)).
-		Scan(&deviceID, &appID, &scopes, &status, &expiresAt)
+	err := s.db.QueryRow(ctx, "SELECT id, app_id, scopes, resources, status, expires_at FROM oauth_device_codes WHERE user_code = ?", vault.HashToken(userCode)).
+		Scan(&deviceID, &appID, &scopes, &resources, &status, &expiresAt)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (status != deviceCodePending || time.Now().After(expiresAt)) {
 		return "", flowBrowser{}, errUnknownUserCode
 	} else if err != nil {
@@ -246,8 +257,8 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 		}
 		// No redirect URI: that is what marks a device request (see finish).
 		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
-			state, code_challenge, client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, '', ?, '', '', ?, ?, ?)`,
-			b.requestID, app.ID, vault.HashToken(challenge), vault.HashToken(b.secret), statusLogin, scopes, addr, tx.Now(), expires)
+			state, code_challenge, client_addr, resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, '', ?, '', '', ?, ?, ?, ?)`,
+			b.requestID, app.ID, vault.HashToken(challenge), vault.HashToken(b.secret), statusLogin, scopes, addr, resources, tx.Now(), expires)
 		if err != nil {
 			return err
 		}
@@ -264,6 +275,26 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 		return "", flowBrowser{}, err
 	}
 	return withQuery(loginURL, url.Values{"login_challenge": {challenge}}), b, nil
+}
+
+// deviceVerification describes the device code that the device request
+// requestID was started for, or nil when the code has since been entered in
+// another browser.
+func (s *Service) deviceVerification(ctx context.Context, requestID string) (*DeviceVerification, error) {
+	var v DeviceVerification
+	var browserAddr string
+	err := s.db.QueryRow(ctx, `SELECT d.created_at, d.expires_at, d.client_addr, r.client_addr
+		FROM oauth_device_codes d JOIN oauth_requests r ON r.id = d.request_id WHERE d.request_id = ?`, requestID).
+		Scan(&v.RequestedAt, &v.ExpiresAt, &v.DeviceAddress, &browserAddr)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The code was entered again in another browser since: this
+		// request can no longer approve it (see settleDevice).
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("read device verification: %w", err)
+	}
+	v.SameNetwork = v.DeviceAddress == browserAddr
+	return &v, nil
 }
 
 // isDevice says whether an authorization request was started at the device
@@ -284,7 +315,7 @@ func (s *Service) finishDevice(ctx context.Context, r authRequest, scopes []stri
 		if err := s.markDone(ctx, tx, r); err != nil {
 			return err
 		}
-		authID, err := s.grant(ctx, tx, r.App.ID, r.UserID, r.TeamID, scopes, nil)
+		authID, err := s.grant(ctx, tx, r.App.ID, r.UserID, r.TeamID, scopes, r.Resources)
 		if err != nil {
 			return err
 		}
@@ -343,14 +374,14 @@ func (s *Service) deviceToken(ctx context.Context, app App, form url.Values) (To
 		// Refusals are answered after the commit, so the poll they record
 		// is kept.
 		refused = nil
-		var deviceID, appID, status string
+		var deviceID, appID, status, resources string
 		var authID, granted *string
 		var interval int64
 		var lastPolled *time.Time
 		var expiresAt time.Time
-		err := tx.QueryRow(ctx, `SELECT id, app_id, status, authorization_id, granted_scopes, poll_interval, last_polled_at, expires_at
+		err := tx.QueryRow(ctx, `SELECT id, app_id, status, authorization_id, granted_scopes, resources, poll_interval, last_polled_at, expires_at
 			FROM oauth_device_codes WHERE device_code = ?`, vault.HashToken(presented)).
-			Scan(&deviceID, &appID, &status, &authID, &granted, &interval, &lastPolled, &expiresAt)
+			Scan(&deviceID, &appID, &status, &authID, &granted, &resources, &interval, &lastPolled, &expiresAt)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && appID != app.ID {
 			return TokenResponse{}, invalidGrant("the device code is unknown or was issued to another client")
 		} else if err != nil {
@@ -401,8 +432,18 @@ func (s *Service) deviceToken(ctx context.Context, app App, form url.Values) (To
 		if err != nil {
 			return TokenResponse{}, err
 		}
-		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: authID, familyID: id.New("tfam"), scopes: scopes,
-			userID: &userID, teamID: &teamID, refresh: true})
+		grantedResources, err := unmarshalList(resources)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		// Bound exactly as a code's tokens are: to the resources the device
+		// asked for, or a subset of them the poll names.
+		b, err := s.bind(ctx, tx, grantedResources, form["resource"], scopes, false)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: authID, familyID: id.New("tfam"), scopes: b.scopes,
+			userID: &userID, teamID: &teamID, refresh: true, resources: grantedResources, grantScopes: scopes, audiences: b.audiences})
 	})
 	if err == nil && refused != nil {
 		return TokenResponse{}, refused

@@ -356,6 +356,30 @@ type ConsentRequest struct {
 	// tokens (RFC 8707); empty when it named none.
 	Resources []ConsentResource `json:"resources"`
 	ExpiresAt time.Time         `json:"expires_at"`
+	// Device is true when the user entered a device's user code at the
+	// verification page (RFC 8628) rather than following an app's link: the
+	// page should say that a device is asking, and ask the user to allow
+	// only a device they started just now (§5.4, remote phishing).
+	Device bool `json:"device"`
+	// DeviceVerification is where and when that code came from; set only
+	// with Device, and missing once the code was entered in another browser
+	// (this request can then no longer approve it).
+	DeviceVerification *DeviceVerification `json:"device_verification,omitempty"`
+}
+
+// DeviceVerification is the context of a device's user code, for a consent
+// page to weigh: a device on another network than the browser, or one that
+// asked long ago, is more likely someone else's.
+type DeviceVerification struct {
+	// RequestedAt is when the device asked for its code; ExpiresAt when the
+	// code stops working.
+	RequestedAt time.Time `json:"requested_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	// DeviceAddress is the network address the device asked from (an IPv6
+	// address as its /64); SameNetwork says whether the browser that
+	// entered the code came from the same one.
+	DeviceAddress string `json:"device_address"`
+	SameNetwork   bool   `json:"same_network"`
 }
 
 // ConsentResource is a requested resource as a consent page shows it.
@@ -394,8 +418,14 @@ func (s *Service) describeConsent(ctx context.Context, r authRequest) (ConsentRe
 			resources = append(resources, ConsentResource{Resource: ident, Name: res.Name})
 		}
 	}
-	return ConsentRequest{App: r.publicApp(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted,
-		Resources: resources, ExpiresAt: r.ExpiresAt}, nil
+	c := ConsentRequest{App: r.publicApp(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted,
+		Resources: resources, ExpiresAt: r.ExpiresAt, Device: r.isDevice()}
+	if c.Device {
+		if c.DeviceVerification, err = s.deviceVerification(ctx, r.ID); err != nil {
+			return ConsentRequest{}, err
+		}
+	}
+	return c, nil
 }
 
 // grantedScopes returns the scopes and resources of a live authorization,

@@ -29,7 +29,8 @@ func TestOAuthTokenExchange(t *testing.T) {
 		o.createResource(t, resMCP, "Acme MCP server", "read:projects", "write:projects")
 		o.createResource(t, resAPI, "Acme API", "read:projects", "write:projects")
 		agent := o.createApp(t, `{"team_id":"devteam","name":"Agent","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects","write:projects"]}`)
-		mcp := o.createApp(t, `{"team_id":"saas","name":"MCP server","redirect_uris":["https://mcp.acme.test/cb"],"scopes":["read:projects"],"token_exchange":true}`)
+		mcp := o.createApp(t, `{"team_id":"saas","name":"MCP server","redirect_uris":["https://mcp.acme.test/cb"],"scopes":["read:projects"],"token_exchange":true,
+			"exchange_audiences":["`+resAPI+`","`+resMCP+`"]}`)
 		untrusted := o.createApp(t, `{"team_id":"devteam","name":"Untrusted","redirect_uris":["https://u.example/cb"],"scopes":["read:projects"]}`)
 		b := newBrowser(t)
 		user := o.tokenWith(t, b, agent, o.config(agent, "read:projects", "write:projects"),
@@ -83,7 +84,8 @@ func TestOAuthTokenExchange(t *testing.T) {
 			}
 
 			// Exchanged again, the chain of actors nests (RFC 8693 §4.1).
-			second := o.createApp(t, `{"team_id":"saas","name":"Worker","redirect_uris":["https://w.acme.test/cb"],"scopes":["read:projects"],"token_exchange":true}`)
+			second := o.createApp(t, `{"team_id":"saas","name":"Worker","redirect_uris":["https://w.acme.test/cb"],"scopes":["read:projects"],
+				"token_exchange":true,"exchange_audiences":["`+resAPI+`"]}`)
 			st, _, m2 := o.tokenCall(t, "/oauth/token", url.Values{"grant_type": {grantTokenExchange}, "subject_token": {token},
 				"subject_token_type": {tokenTypeAccess}}, second.ClientID, second.ClientSecret)
 			if st != 200 {
@@ -119,7 +121,12 @@ func TestOAuthTokenExchange(t *testing.T) {
 		t.Run("refusals", func(t *testing.T) {
 			cc := url.Values{"grant_type": {"client_credentials"}}
 			_, _, appToken := o.tokenCall(t, "/oauth/token", cc, agent.ClientID, agent.ClientSecret)
-			adminOnly := o.createApp(t, `{"team_id":"saas","name":"Admin tool","redirect_uris":["https://a.acme.test/cb"],"scopes":["admin"],"token_exchange":true}`)
+			adminOnly := o.createApp(t, `{"team_id":"saas","name":"Admin tool","redirect_uris":["https://a.acme.test/cb"],"scopes":["admin"],
+				"token_exchange":true,"exchange_audiences":["`+resMCP+`"]}`)
+			// Enabling the grant opens no audience; the SaaS names each.
+			noAudience := o.createApp(t, `{"team_id":"saas","name":"New service","redirect_uris":["https://n.acme.test/cb"],"scopes":["read:projects"],"token_exchange":true}`)
+			apiOnly := o.createApp(t, `{"team_id":"saas","name":"API gateway","redirect_uris":["https://g.acme.test/cb"],"scopes":["read:projects"],
+				"token_exchange":true,"exchange_audiences":["`+resAPI+`"]}`)
 			for name, c := range map[string]struct {
 				app  testApp
 				form url.Values
@@ -140,6 +147,10 @@ func TestOAuthTokenExchange(t *testing.T) {
 				"wider scope":                    {mcp, url.Values{"scope": {"read:projects admin"}}, "invalid_scope"},
 				"beyond the MCP server's scopes": {mcp, url.Values{"scope": {"write:projects"}}, "invalid_scope"},
 				"no scope the service may have":  {adminOnly, nil, "invalid_scope"},
+				"no exchange audiences":          {noAudience, url.Values{"resource": {resAPI}}, "invalid_target"},
+				"audience not among the app's":   {apiOnly, url.Values{"resource": {resMCP}}, "invalid_target"},
+				"audience given as audience":     {apiOnly, url.Values{"audience": {resMCP}}, "invalid_target"},
+				"subject's audience not allowed": {apiOnly, nil, "invalid_target"},
 			} {
 				if st, m := exchange(c.app, c.form); st != 400 || m["error"] != c.code {
 					t.Errorf("%s: %d %v, want 400 %s", name, st, m, c.code)
@@ -187,9 +198,16 @@ func TestOAuthTokenExchange(t *testing.T) {
 			if problem(t, resp, body); resp.StatusCode != 400 || !strings.Contains(string(body), `"token_exchange"`) {
 				t.Errorf("enabling token exchange on a public app: %d %s", resp.StatusCode, body)
 			}
-			resp, body = o.do(t, "PATCH", "/v1/oauth/apps/"+untrusted.ID, `{"token_exchange":true}`)
-			if resp.StatusCode != 200 || !strings.Contains(string(body), `"token_exchange":true`) {
+			resp, body = o.do(t, "PATCH", "/v1/oauth/apps/"+untrusted.ID, `{"token_exchange":true,"exchange_audiences":["`+resAPI+`"]}`)
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `"token_exchange":true`) ||
+				!strings.Contains(string(body), `"exchange_audiences":["`+resAPI+`"]`) {
 				t.Errorf("enabling token exchange: %d %s", resp.StatusCode, body)
+			}
+			for _, bad := range []string{`["api"]`, `["https://api.acme.test#x"]`, `"https://api.acme.test"`} {
+				resp, body = o.do(t, "PATCH", "/v1/oauth/apps/"+untrusted.ID, `{"exchange_audiences":`+bad+`}`)
+				if problem(t, resp, body); resp.StatusCode != 400 || !strings.Contains(string(body), `exchange_audiences`) {
+					t.Errorf("exchange_audiences %s: %d %s", bad, resp.StatusCode, body)
+				}
 			}
 		})
 	})

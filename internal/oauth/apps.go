@@ -48,6 +48,10 @@ type App struct {
 	// access tokens for tokens with another audience or fewer scopes (RFC
 	// 8693). Only confidential apps may have it.
 	TokenExchange bool `json:"token_exchange"`
+	// ExchangeAudiences are the resources (RFC 8707 identifiers) an app with
+	// TokenExchange may get tokens for; none by default, so that enabling
+	// the grant does not open every resource to the app.
+	ExchangeAudiences []string `json:"exchange_audiences"`
 	// Registration is how the app came to be: "admin" (registered by the
 	// SaaS) or "dynamic" (registered itself at /oauth/register, RFC 7591,
 	// and reviewed by nobody).
@@ -87,6 +91,8 @@ type appFields struct {
 	HomepageURL   *string   `json:"homepage_url,omitempty"`
 	IsPublished   *bool     `json:"is_published,omitempty"`
 	TokenExchange *bool     `json:"token_exchange,omitempty"`
+	// ExchangeAudiences: see App.ExchangeAudiences.
+	ExchangeAudiences *[]string `json:"exchange_audiences,omitempty"`
 }
 
 func (f appFields) problems() map[string]string {
@@ -111,6 +117,16 @@ func (f appFields) problems() map[string]string {
 		for _, sc := range *f.Scopes {
 			if msg := validScopeName(sc); msg != "" {
 				p["scopes"] = fmt.Sprintf("%q %s", sc, msg)
+			}
+		}
+	}
+	if f.ExchangeAudiences != nil {
+		if len(*f.ExchangeAudiences) > maxResources {
+			p["exchange_audiences"] = fmt.Sprintf("must list at most %d resource identifiers", maxResources)
+		}
+		for _, r := range *f.ExchangeAudiences {
+			if msg := checkResourceIndicator(r); msg != "" {
+				p["exchange_audiences"] = fmt.Sprintf("%q %s", r, msg)
 			}
 		}
 	}
@@ -216,30 +232,30 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 // insertApp stores a new app.
 func insertApp(ctx context.Context, tx *store.Tx, app App) error {
 	_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
-		redirect_uris, scopes, logo_url, homepage_url, is_published, token_exchange, registration, registration_token, registered_from,
-		token_endpoint_auth_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		redirect_uris, scopes, logo_url, homepage_url, is_published, token_exchange, exchange_audiences, registration, registration_token,
+		registered_from, token_endpoint_auth_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
 		marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.TokenExchange,
-		app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt)
+		marshalList(app.ExchangeAudiences), app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt)
 	return err
 }
 
 // appColumns are read from oauth_apps as "a".
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
 	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
-	a.token_exchange, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at`
+	a.token_exchange, a.exchange_audiences, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
-	app               App
-	redirects, scopes string
+	app                          App
+	redirects, scopes, exchanges string
 }
 
 func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
 		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
-		&a.TokenExchange, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt}
+		&a.TokenExchange, &as.exchanges, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt}
 }
 
 func (as *appScan) finish() (App, error) {
@@ -247,7 +263,10 @@ func (as *appScan) finish() (App, error) {
 	if as.app.RedirectURIs, err = unmarshalList(as.redirects); err != nil {
 		return App{}, err
 	}
-	as.app.Scopes, err = unmarshalList(as.scopes)
+	if as.app.Scopes, err = unmarshalList(as.scopes); err != nil {
+		return App{}, err
+	}
+	as.app.ExchangeAudiences, err = unmarshalList(as.exchanges)
 	return as.app, err
 }
 
@@ -319,14 +338,15 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 		setIf(&a.HomepageURL, f.HomepageURL)
 		setIf(&a.IsPublished, f.IsPublished)
 		setIf(&a.TokenExchange, f.TokenExchange)
+		setIf(&a.ExchangeAudiences, f.ExchangeAudiences)
 		if a.TokenExchange && a.ClientType != Confidential {
 			return App{}, apperr.InvalidFields(map[string]string{"token_exchange": "only confidential apps may exchange tokens"})
 		}
 		a.UpdatedAt = tx.Now()
 		_, err = tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, description = ?, redirect_uris = ?, scopes = ?, logo_url = ?,
-			homepage_url = ?, is_published = ?, token_exchange = ?, updated_at = ? WHERE id = ?`,
+			homepage_url = ?, is_published = ?, token_exchange = ?, exchange_audiences = ?, updated_at = ? WHERE id = ?`,
 			a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished,
-			a.TokenExchange, a.UpdatedAt, a.ID)
+			a.TokenExchange, marshalList(a.ExchangeAudiences), a.UpdatedAt, a.ID)
 		return a, err
 	})
 	s.clients.Forget(app.ClientID)

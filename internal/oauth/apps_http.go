@@ -50,7 +50,7 @@ func HandleAppCreate(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			app := App{TeamID: req.TeamID, ClientType: Confidential, Scopes: []string{}}
+			app := App{TeamID: req.TeamID, ClientType: Confidential, Scopes: []string{}, ExchangeAudiences: []string{}}
 			if req.ClientType != "" {
 				app.ClientType = req.ClientType
 			}
@@ -62,6 +62,7 @@ func HandleAppCreate(s *Service) httpapi.Endpoint {
 			setIf(&app.HomepageURL, req.HomepageURL)
 			setIf(&app.IsPublished, req.IsPublished)
 			setIf(&app.TokenExchange, req.TokenExchange)
+			setIf(&app.ExchangeAudiences, req.ExchangeAudiences)
 			created, err := s.CreateApp(r.Context(), app)
 			if err != nil {
 				httpapi.Error(w, r, err)

@@ -63,8 +63,9 @@ func parseExchange(form url.Values) (exchangeRequest, *tokenError) {
 
 // exchangeToken is the token exchange grant (RFC 8693): a service the SaaS
 // trusts (an app with token exchange enabled) trades a user's access token
-// for one with another audience or fewer scopes (never more than its own
-// app's scopes), under the same authorization. The service authenticates as the client and is recorded as
+// for one with another audience (among its app's exchange audiences) or
+// fewer scopes (within both the subject token's and its app's scopes), under
+// the same authorization. The service authenticates as the client and is recorded as
 // the actor; it never needs the user's token to reach the next resource.
 // The new token ends no later than the one it came from, and dies with it
 // when the authorization is revoked or the token family is.
@@ -128,6 +129,16 @@ func (s *Service) exchangeToken(ctx context.Context, app App, form url.Values) (
 			b.resources = b.audiences
 		} else if b, err = s.bind(ctx, tx, nil, targets, scopes, len(requested) > 0); err != nil {
 			return TokenResponse{}, err
+		}
+		// The SaaS names the audiences each service may exchange for; a
+		// token for any other (the subject token's own included) is refused.
+		if len(b.audiences) == 0 {
+			return TokenResponse{}, invalidTarget("name a resource: this client may exchange only for the resources the service allows it")
+		}
+		for _, aud := range b.audiences {
+			if !slices.Contains(app.ExchangeAudiences, aud) {
+				return TokenResponse{}, invalidTarget("this client may not exchange tokens for the audience " + aud)
+			}
 		}
 		act := actorClaim{Subject: app.ClientID}
 		if t.actor != nil {

@@ -90,7 +90,7 @@ func TestOAuthClientMetadataDocument(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		h := newMetadataHost(t)
-		o := setupOAuth(t, d, "--outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
+		o := setupOAuth(t, d, "--oauth-client-metadata-outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
 			"--oauth-client-metadata-timeout", "1s", "--oauth-registration-scopes", "read:projects")
 		ctx := t.Context()
 		_, body := o.do(t, "GET", "/.well-known/oauth-authorization-server", "")
@@ -193,10 +193,11 @@ func TestOAuthClientMetadataPolicy(t *testing.T) {
 			return newBrowser(t).visit(c.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 		}
 		clientID := h.srv.URL + "/agent.json"
-		// Without --outbound-allow the guard refuses loopback, before any
-		// request reaches the host.
+		// Without --oauth-client-metadata-outbound-allow the guard refuses
+		// loopback, before any request reaches the host; the networks opened
+		// to webhook receivers (--outbound-allow) are not opened to clients.
 		guarded := setupOAuth(t, d, "--oauth-client-metadata-ca-file", h.caFile, "--oauth-registration-scopes", "read:projects",
-			"--oauth-client-metadata-deny-hosts", "*.evil.example")
+			"--oauth-client-metadata-deny-hosts", "*.evil.example", "--outbound-allow", "127.0.0.0/8")
 		if s := visit(guarded, clientID); s.Status != 400 || !strings.Contains(s.Page, "loopback") {
 			t.Errorf("loopback document: %d\n%s", s.Status, s.Page)
 		}
@@ -217,14 +218,14 @@ func TestOAuthClientMetadataPolicy(t *testing.T) {
 		}
 		// Turned off, or the host not on the allow-list: refused, and the
 		// metadata says so when off.
-		off := setupOAuth(t, d, "--outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile, "--oauth-client-metadata=false")
+		off := setupOAuth(t, d, "--oauth-client-metadata-outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile, "--oauth-client-metadata=false")
 		if s := visit(off, clientID); s.Status != 400 || !strings.Contains(s.Page, "does not accept client ID metadata documents") {
 			t.Errorf("turned off: %d\n%s", s.Status, s.Page)
 		}
 		if _, body := off.do(t, "GET", "/.well-known/oauth-authorization-server", ""); !strings.Contains(string(body), `"client_id_metadata_document_supported":false`) {
 			t.Errorf("metadata while off: %s", body)
 		}
-		allowOnly := setupOAuth(t, d, "--outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
+		allowOnly := setupOAuth(t, d, "--oauth-client-metadata-outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
 			"--oauth-client-metadata-hosts", "mcp.example.com,*.trusted.example")
 		if s := visit(allowOnly, clientID); s.Status != 400 || !strings.Contains(s.Page, "does not accept clients from 127.0.0.1") {
 			t.Errorf("host not on the allow-list: %d\n%s", s.Status, s.Page)

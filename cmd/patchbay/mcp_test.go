@@ -101,7 +101,7 @@ func TestMCPClientAgainstPatchbay(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		h := newMetadataHost(t)
-		o := setupOAuth(t, d, "--outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
+		o := setupOAuth(t, d, "--oauth-client-metadata-outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
 			"--oauth-registration", "open", "--oauth-registration-scopes", "read:projects")
 		endpoint := o.mcpResource(t)
 		for name, cfg := range map[string]*auth.AuthorizationCodeHandlerConfig{

@@ -116,7 +116,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	if err != nil {
 		return nil, err
 	}
-	metadataClient := safehttp.Options{Allow: cfg.OutboundAllow, Timeout: cfg.OAuthClientMetadataTimeout, RootCAs: metadataRoots}.Client()
+	metadataClient := safehttp.Options{Allow: cfg.OAuthClientMetadataOutboundAllow, Timeout: cfg.OAuthClientMetadataTimeout, RootCAs: metadataRoots}.Client()
 	provider := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
 		Issuer:            cfg.PublicURL,
 		LoginURL:          cfg.OAuthLoginURL,

@@ -143,6 +143,11 @@ type Config struct {
 	OAuthClientMetadataDenyHosts []string
 	OAuthClientMetadataTimeout   time.Duration
 	OAuthClientMetadataCAFile    string
+	// OAuthClientMetadataOutboundAllow lists the special-purpose networks a
+	// metadata document may be fetched from. It is apart from OutboundAllow:
+	// a network opened to webhook receivers is not thereby opened to any
+	// client that names a URL there as its client_id.
+	OAuthClientMetadataOutboundAllow []netip.Prefix
 
 	// ProvidersDir holds the operator's own provider definitions, which
 	// replace built-in ones with the same ID.
@@ -395,6 +400,7 @@ var settings = []setting{
 	{name: "oauth-client-metadata", def: "true", bool: true, usage: "accept OAuth client IDs that are https URLs of client ID metadata documents (fetched through the outbound guard); their clients may ask for --oauth-registration-scopes", set: boolSetter(func(c *Config) *bool { return &c.OAuthClientMetadata })},
 	{name: "oauth-client-metadata-hosts", usage: "comma-separated hosts whose client ID metadata documents are accepted; *.example.com matches subdomains (empty: any host)", set: hostListSetter(func(c *Config) *[]string { return &c.OAuthClientMetadataHosts })},
 	{name: "oauth-client-metadata-deny-hosts", usage: "comma-separated hosts whose client ID metadata documents are refused; *.example.com matches subdomains", set: hostListSetter(func(c *Config) *[]string { return &c.OAuthClientMetadataDenyHosts })},
+	{name: "oauth-client-metadata-outbound-allow", usage: "comma-separated networks (CIDR) client ID metadata documents may be fetched from although the SSRF guard refuses special-purpose addresses; apart from --outbound-allow", set: prefixListSetter(func(c *Config) *[]netip.Prefix { return &c.OAuthClientMetadataOutboundAllow })},
 	{name: "oauth-client-metadata-timeout", def: "5s", usage: "how long fetching a client ID metadata document may take", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthClientMetadataTimeout })},
 	{name: "oauth-client-metadata-ca-file", usage: "PEM certificates trusted, besides the system's, when fetching client ID metadata documents", set: func(c *Config, v string) error {
 		c.OAuthClientMetadataCAFile = v
@@ -644,7 +650,9 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 		if !givenAnywhere(l, getenv, "webhook-allow-http") {
 			c.WebhookAllowHTTP = true
 		}
-		c.OutboundAllow = append(c.OutboundAllow, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
+		loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+		c.OutboundAllow = append(c.OutboundAllow, loopback...)
+		c.OAuthClientMetadataOutboundAllow = append(c.OAuthClientMetadataOutboundAllow, loopback...)
 	}
 	return c, nil
 }

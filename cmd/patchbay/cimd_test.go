@@ -235,3 +235,52 @@ func TestOAuthClientMetadataPolicy(t *testing.T) {
 		}
 	})
 }
+
+// TestOAuthSelfRegisteredCapsPerSource: clients from metadata documents are
+// counted per document host (whoever sends the URL), registrations with an
+// initial access token per token, open ones per address, so no one source
+// can fill the total for everyone.
+func TestOAuthSelfRegisteredCapsPerSource(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		h := newMetadataHost(t)
+		o := setupOAuth(t, d, "--oauth-client-metadata-outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
+			"--oauth-registration-scopes", "read:projects", "--oauth-client-metadata-per-host", "1", "--oauth-registrations-per-token", "1",
+			"--oauth-registrations-per-address", "1")
+		visit := func(path string) stop {
+			c := o.config(testApp{ClientID: h.srv.URL + path}, "read:projects")
+			return newBrowser(t).visit(c.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		}
+		if s := visit("/agent.json"); s.Status != 200 || !strings.Contains(s.Page, "Allow Agent?") {
+			t.Fatalf("first client from the host: %d\n%s", s.Status, s.Page)
+		}
+		if s := visit("/uncached.json"); s.Status != 400 || !strings.Contains(s.Page, "too many self-registered clients are known from 127.0.0.1") {
+			t.Errorf("second client from the host: %d\n%s", s.Status, s.Page)
+		}
+		// The known client is not refused, and the host's client does not
+		// count against the address that sent its URL.
+		if s := visit("/agent.json"); s.Status != 200 {
+			t.Errorf("known client after the cap: %d\n%s", s.Status, s.Page)
+		}
+
+		const body = `{"redirect_uris":["https://partner.example/cb"],"client_name":"Partner"}`
+		token := func() string {
+			resp, b := o.do(t, "POST", "/v1/oauth/initial-access-tokens", `{"description":"partner"}`)
+			var iat struct {
+				Token string `json:"token"`
+			}
+			if json.Unmarshal(b, &iat); resp.StatusCode != 201 {
+				t.Fatalf("create initial access token: %d %s", resp.StatusCode, b)
+			}
+			return iat.Token
+		}
+		first, second := token(), token()
+		o.register(t, body, first)
+		if st, _, b := o.registerCall(t, "POST", o.node.URL+"/oauth/register", "application/json", body, first); st != 429 ||
+			oauthErrorCode(t, b) != "temporarily_unavailable" || !strings.Contains(string(b), "with this initial access token") {
+			t.Errorf("second registration with one token: %d %s", st, b)
+		}
+		// Another token, from the same address, has its own count.
+		o.register(t, body, second)
+	})
+}

@@ -134,6 +134,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		DeviceCodeTTL:   cfg.OAuthDeviceCodeTTL, DevicePollInterval: cfg.OAuthDevicePollInterval,
 		Registration: cfg.OAuthRegistration, RegistrationScopes: cfg.OAuthRegistrationScopes,
 		RegistrationsPerAddress: cfg.OAuthRegistrationsPerAddress, Registrations: cfg.OAuthRegistrations,
+		RegistrationsPerToken: cfg.OAuthRegistrationsPerToken, MetadataClientsPerHost: cfg.OAuthClientMetadataPerHost,
 		RegistrationUnusedTTL: cfg.OAuthRegistrationUnusedTTL,
 		MetadataDocuments:     cfg.OAuthClientMetadata, MetadataHosts: cfg.OAuthClientMetadataHosts,
 		MetadataDenyHosts: cfg.OAuthClientMetadataDenyHosts, MetadataClient: metadataClient,

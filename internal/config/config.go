@@ -133,6 +133,11 @@ type Config struct {
 	OAuthRegistrationsPerAddress int
 	OAuthRegistrations           int
 	OAuthRegistrationUnusedTTL   time.Duration
+	// OAuthRegistrationsPerToken caps the live clients registered with one
+	// initial access token; OAuthClientMetadataPerHost those known from
+	// metadata documents on one host. Both count toward OAuthRegistrations.
+	OAuthRegistrationsPerToken int
+	OAuthClientMetadataPerHost int
 	// OAuthClientMetadata accepts client IDs that are https URLs of client
 	// ID metadata documents, from hosts in OAuthClientMetadataHosts (empty:
 	// any) and not in OAuthClientMetadataDenyHosts, fetched within
@@ -407,6 +412,8 @@ var settings = []setting{
 		return nil
 	}},
 	{name: "oauth-registrations-per-address", def: "20", usage: "live self-registered OAuth clients one client address may have registered; beyond it /oauth/register refuses", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrationsPerAddress })},
+	{name: "oauth-registrations-per-token", def: "1000", usage: "live OAuth clients registered with one initial access token; beyond it /oauth/register refuses that token's holder", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrationsPerToken })},
+	{name: "oauth-client-metadata-per-host", def: "20", usage: "live OAuth clients known from client ID metadata documents on one host; beyond it that host's new documents are refused", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthClientMetadataPerHost })},
 	{name: "oauth-registrations", def: "10000", usage: "live self-registered OAuth clients in all; beyond it /oauth/register refuses", set: positiveIntSetter(func(c *Config) *int { return &c.OAuthRegistrations })},
 	{name: "oauth-registration-unused-ttl", def: "24h", usage: "how long a self-registered OAuth client that no user has authorized is kept before cleanup removes it", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthRegistrationUnusedTTL })},
 	{name: "providers-dir", usage: "directory of the operator's own provider definitions (*.yaml), added to the built-in catalog; one with a built-in's id replaces it", set: func(c *Config, v string) error {

@@ -65,7 +65,8 @@ type App struct {
 	secret         []byte
 	previousSecret []byte
 	// registrationToken is the hashed RFC 7592 registration access token of
-	// a dynamic app; registeredFrom the client address that registered it.
+	// a dynamic app; registeredFrom what it counts against (see
+	// registrationSource).
 	registrationToken []byte
 	registeredFrom    string
 	authMethod        string // the token_endpoint_auth_method it registered

@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
-	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
-	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -185,6 +183,9 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 	if found && stored.metadataExpiresAt != nil && time.Now().Before(*stored.metadataExpiresAt) {
 		return stored, nil
 	}
+	// Counted by the host that serves the document, not by who asked: the
+	// host vouches for the client, and anyone can send its URL.
+	source := registrationSource{from: "host:" + u.Hostname(), max: s.cfg.MetadataClientsPerHost, what: "from " + u.Hostname()}
 	doc, ttl, err := s.fetchMetadataDocument(ctx, clientID)
 	if err != nil {
 		return App{}, err
@@ -192,7 +193,7 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 	app := stored
 	if !found {
 		app = App{ID: id.New("app"), ClientID: clientID, ClientType: Public, Registration: registrationMetadata, authMethod: "none",
-			registeredFrom: ratelimit.AddressKey(httpapi.ClientIP(ctx))}
+			registeredFrom: source.from}
 	}
 	app.Name, app.RedirectURIs, app.LogoURL, app.HomepageURL = doc.ClientName, doc.RedirectURIs, doc.LogoURI, doc.ClientURI
 	if app.Name == "" {
@@ -215,7 +216,7 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 				app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, expires, app.UpdatedAt, app.ID)
 			return err
 		}
-		if over, err := s.overRegistrations(ctx, tx, app.registeredFrom, true); err != nil {
+		if over, err := s.overRegistrations(ctx, tx, source); err != nil {
 			return err
 		} else if over != "" {
 			return &errMetadataDocument{"too many self-registered clients are known " + over + "; unused ones expire"}

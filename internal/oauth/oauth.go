@@ -100,6 +100,12 @@ type Config struct {
 	RegistrationsPerAddress int
 	Registrations           int
 	RegistrationUnusedTTL   time.Duration
+	// RegistrationsPerToken caps the live clients registered with one
+	// initial access token, MetadataClientsPerHost those known from
+	// metadata documents on one host: a party cannot fill the total by
+	// itself from many addresses, nor with one token or one host.
+	RegistrationsPerToken  int
+	MetadataClientsPerHost int
 	// MetadataDocuments accepts client IDs that are https URLs of client ID
 	// metadata documents, from MetadataHosts (empty: any) and not from
 	// MetadataDenyHosts; MetadataClient fetches them (the outbound guard's,
@@ -146,6 +152,8 @@ func NewService(db *store.DB, limiter ratelimit.Limiter, addresses *ratelimit.Ad
 	cfg.DevicePollInterval = cmp.Or(cfg.DevicePollInterval, DevicePollIntervalDefault)
 	cfg.Registration = cmp.Or(cfg.Registration, RegistrationToken)
 	cfg.RegistrationsPerAddress = cmp.Or(cfg.RegistrationsPerAddress, RegistrationsPerAddressDefault)
+	cfg.RegistrationsPerToken = cmp.Or(cfg.RegistrationsPerToken, RegistrationsPerTokenDefault)
+	cfg.MetadataClientsPerHost = cmp.Or(cfg.MetadataClientsPerHost, MetadataClientsPerHostDefault)
 	cfg.Registrations = cmp.Or(cfg.Registrations, RegistrationsDefault)
 	cfg.RegistrationUnusedTTL = cmp.Or(cfg.RegistrationUnusedTTL, RegistrationUnusedTTLDefault)
 	return &Service{db: db, cfg: cfg, limiter: limiter, addresses: addresses, logger: logger,

@@ -50,6 +50,8 @@ const (
 // user, so these are what bounds the table when it is open.
 const (
 	RegistrationsPerAddressDefault = 20
+	RegistrationsPerTokenDefault   = 1000
+	MetadataClientsPerHostDefault  = 20
 	RegistrationsDefault           = 10000
 	RegistrationUnusedTTLDefault   = 24 * time.Hour
 )
@@ -209,13 +211,18 @@ var invalidToken = registrationError(http.StatusUnauthorized, "invalid_token", "
 
 // Register answers a client registration request (RFC 7591 §3).
 func (s *Service) Register(ctx context.Context, r *http.Request) (RegistrationResponse, error) {
+	// Each registration is counted against its source: the initial access
+	// token that authorized it, or else the client address it came from.
+	source := registrationSource{from: ratelimit.AddressKey(httpapi.ClientIP(ctx)), max: s.cfg.RegistrationsPerAddress, what: "from your network"}
 	switch s.cfg.Registration {
 	case RegistrationOff:
 		return RegistrationResponse{}, registrationError(http.StatusForbidden, "access_denied", "client registration is turned off on this server")
 	case RegistrationToken:
-		if err := s.checkInitialToken(ctx, bearerToken(r)); err != nil {
+		tokenID, err := s.checkInitialToken(ctx, bearerToken(r))
+		if err != nil {
 			return RegistrationResponse{}, err
 		}
+		source = registrationSource{from: "token:" + tokenID, max: s.cfg.RegistrationsPerToken, what: "with this initial access token"}
 	default:
 		// Open registration: every request is an unauthenticated one.
 		if terr := s.limitAddress(ctx); terr != nil {
@@ -229,7 +236,7 @@ func (s *Service) Register(ctx context.Context, r *http.Request) (RegistrationRe
 	var raw [16]byte
 	rand.Read(raw[:])
 	app := App{ID: id.New("app"), ClientID: "pbc_" + base64.RawURLEncoding.EncodeToString(raw[:]), Registration: registrationDynamic,
-		registeredFrom: ratelimit.AddressKey(httpapi.ClientIP(ctx))}
+		registeredFrom: source.from}
 	applyMetadata(&app, md)
 	app.ClientType, app.authMethod = Public, md.TokenEndpointAuthMethod
 	var secret string
@@ -241,7 +248,7 @@ func (s *Service) Register(ctx context.Context, r *http.Request) (RegistrationRe
 	regToken := vault.NewToken(prefixRegistrationToken)
 	app.registrationToken = vault.HashToken(regToken)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if over, err := s.overRegistrations(ctx, tx, app.registeredFrom, s.cfg.Registration == RegistrationOpen); err != nil {
+		if over, err := s.overRegistrations(ctx, tx, source); err != nil {
 			return err
 		} else if over != "" {
 			s.logger.WarnContext(ctx, "a client registration was refused: too many", "bound", over)
@@ -295,27 +302,30 @@ func (s *Service) registrationResponse(app App) RegistrationResponse {
 	return resp
 }
 
+// registrationSource is what a self-registered client is counted against
+// besides the total: the client address of an open registration, the
+// initial access token of a registration with one (the SaaS trusts its
+// holder, which may register from few addresses, as an automation platform
+// does), or the host serving a metadata document. from is stored as the
+// app's registered_from.
+type registrationSource struct {
+	from string
+	max  int
+	what string // how the refusal names the source
+}
+
 // overRegistrations says which cap a new self-registered client (dynamic or
-// from a metadata document) from addr would exceed, or "". perAddress is
-// false for a holder of an initial access token: the SaaS trusts it, and it
-// may register from one address as often as the total allows (an automation
-// platform registers from few addresses).
-func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, addr string, perAddress bool) (string, error) {
-	bounds := []struct {
+// from a metadata document) from source would exceed, or "".
+func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, source registrationSource) (string, error) {
+	for _, b := range []struct {
 		what  string
 		where string
 		args  []any
 		max   int
-	}{{"on this server", "", nil, s.cfg.Registrations}}
-	if perAddress {
-		bounds = append(bounds, struct {
-			what  string
-			where string
-			args  []any
-			max   int
-		}{"from your network", " AND registered_from = ?", []any{addr}, s.cfg.RegistrationsPerAddress})
-	}
-	for _, b := range bounds {
+	}{
+		{source.what, " AND registered_from = ?", []any{source.from}, source.max},
+		{"on this server", "", nil, s.cfg.Registrations},
+	} {
 		var n int
 		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_apps WHERE registration <> ?"+b.where,
 			append([]any{registrationAdmin}, b.args...)...).Scan(&n); err != nil {
@@ -329,20 +339,22 @@ func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, addr stri
 }
 
 // checkInitialToken authenticates a registration with an initial access
-// token. A failure costs the address one of its unauthenticated requests.
-func (s *Service) checkInitialToken(ctx context.Context, token string) error {
+// token and returns the token's ID. A failure costs the address one of its
+// unauthenticated requests.
+func (s *Service) checkInitialToken(ctx context.Context, token string) (string, error) {
+	var tokenID string
 	var expiresAt *time.Time
-	err := s.db.QueryRow(ctx, "SELECT expires_at FROM oauth_initial_access_tokens WHERE token = ?", vault.HashToken(token)).Scan(&expiresAt)
+	err := s.db.QueryRow(ctx, "SELECT id, expires_at FROM oauth_initial_access_tokens WHERE token = ?", vault.HashToken(token)).Scan(&tokenID, &expiresAt)
 	if err == nil && (expiresAt == nil || time.Now().Before(*expiresAt)) && token != "" {
-		return nil
+		return tokenID, nil
 	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
+		return "", err
 	}
 	if terr := s.limitAddress(ctx); terr != nil {
-		return terr
+		return "", terr
 	}
-	return invalidToken
+	return "", invalidToken
 }
 
 // registeredApp authenticates a call to a client configuration endpoint

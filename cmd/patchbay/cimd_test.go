@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,9 @@ type metadataHost struct {
 	srv    *httptest.Server
 	caFile string
 	hits   map[string]*atomic.Int64
+	// mutable is what /mutable.json answers: "valid", "moved" (another
+	// redirect URI), "down" (503) or "gone" (404); it is never cached.
+	mutable atomic.Value
 }
 
 func newMetadataHost(t *testing.T) *metadataHost {
@@ -59,6 +63,19 @@ func newMetadataHost(t *testing.T) *metadataHost {
 		"/slow.json": func(w http.ResponseWriter, self string) {
 			time.Sleep(3 * time.Second)
 			json.NewEncoder(w).Encode(map[string]any{"client_id": self, "redirect_uris": []string{registeredCallback}})
+		},
+		"/mutable.json": func(w http.ResponseWriter, self string) {
+			w.Header().Set("Cache-Control", "max-age=0")
+			switch h.mutable.Load() {
+			case "moved":
+				json.NewEncoder(w).Encode(map[string]any{"client_id": self, "client_name": "Mutable", "redirect_uris": []string{"http://127.0.0.1/moved"}})
+			case "down":
+				w.WriteHeader(http.StatusServiceUnavailable)
+			case "gone":
+				w.WriteHeader(http.StatusNotFound)
+			default:
+				json.NewEncoder(w).Encode(map[string]any{"client_id": self, "client_name": "Mutable", "redirect_uris": []string{registeredCallback}})
+			}
 		},
 		"/redirect.json": func(w http.ResponseWriter, self string) {
 			w.Header().Set("Location", "/agent.json")
@@ -282,5 +299,64 @@ func TestOAuthSelfRegisteredCapsPerSource(t *testing.T) {
 		}
 		// Another token, from the same address, has its own count.
 		o.register(t, body, second)
+	})
+}
+
+// TestOAuthClientMetadataRevalidatedAtTokenEndpoint: a client known from a
+// metadata document is checked again at the token endpoint once the
+// document's cache lifetime has passed. A code whose redirect URI the
+// document no longer lists cannot be redeemed; a document that is gone
+// ends the client (invalid_client), for codes and refreshes alike; a host
+// that is briefly down gets the client a 503 to retry, not its stale copy.
+func TestOAuthClientMetadataRevalidatedAtTokenEndpoint(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		h := newMetadataHost(t)
+		o := setupOAuth(t, d, "--oauth-client-metadata-outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
+			"--oauth-registration-scopes", "read:projects")
+		clientID := h.srv.URL + "/mutable.json"
+		conf := o.config(testApp{ClientID: clientID}, "read:projects")
+		conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+		b := newBrowser(t)
+		redeem := func(code, verifier string) (int, map[string]any) {
+			st, _, m := o.tokenCall(t, "/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {code},
+				"redirect_uri": {callbackURI}, "code_verifier": {verifier}, "client_id": {clientID}}, "", "")
+			return st, m
+		}
+		refresh := func(token string) (int, http.Header, map[string]any) {
+			return o.tokenCall(t, "/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}, "client_id": {clientID}}, "", "")
+		}
+
+		st, m := redeem(o.codeFor(t, b, conf))
+		if st != 200 {
+			t.Fatalf("first code: %d %v", st, m)
+		}
+		refreshToken := m["refresh_token"].(string)
+		code, verifier := o.codeFor(t, b, conf)
+
+		h.mutable.Store("moved")
+		if st, m := redeem(code, verifier); st != 400 || m["error"] != "invalid_grant" || !strings.Contains(m["error_description"].(string), "no longer") {
+			t.Errorf("code for a redirect URI the document no longer lists: %d %v", st, m)
+		}
+		// The client itself is still described: it may refresh.
+		st, _, m = refresh(refreshToken)
+		if st != 200 {
+			t.Fatalf("refresh while the document is valid: %d %v", st, m)
+		}
+		refreshToken = m["refresh_token"].(string)
+
+		h.mutable.Store("down")
+		if st, hd, m := refresh(refreshToken); st != 503 || m["error"] != "temporarily_unavailable" || hd.Get("Retry-After") == "" {
+			t.Errorf("refresh while the document's host is down: %d %v (Retry-After %q)", st, m, hd.Get("Retry-After"))
+		}
+
+		h.mutable.Store("gone")
+		if st, _, m := refresh(refreshToken); st != 401 || m["error"] != "invalid_client" || !strings.Contains(m["error_description"].(string), "answered 404") {
+			t.Errorf("refresh after the document is gone: %d %v", st, m)
+		}
+		h.mutable.Store("valid")
+		if st, _, m := refresh(refreshToken); st != 200 {
+			t.Errorf("refresh once the document is back: %d %v", st, m)
+		}
 	})
 }

@@ -153,7 +153,12 @@ func metadataCacheTTL(h http.Header) time.Duration {
 }
 
 // errMetadataDocument is a client ID metadata document that cannot be used.
-type errMetadataDocument struct{ reason string }
+// transient marks a fetch that failed in a way a retry may not: a timeout,
+// a network error, or a 5xx or 429 answer.
+type errMetadataDocument struct {
+	reason    string
+	transient bool
+}
 
 func (e *errMetadataDocument) Error() string {
 	return "the client's metadata document cannot be used: " + e.reason
@@ -163,14 +168,14 @@ func (e *errMetadataDocument) Error() string {
 // URL, fetching the document if the stored copy is missing or stale.
 func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error) {
 	if !s.cfg.MetadataDocuments {
-		return App{}, &errMetadataDocument{"this server does not accept client ID metadata documents"}
+		return App{}, &errMetadataDocument{reason: "this server does not accept client ID metadata documents"}
 	}
 	if msg := checkMetadataClientID(clientID); msg != "" {
-		return App{}, &errMetadataDocument{"the client_id " + msg}
+		return App{}, &errMetadataDocument{reason: "the client_id " + msg}
 	}
 	u, _ := url.Parse(clientID)
 	if hostMatches(u.Hostname(), s.cfg.MetadataDenyHosts) || len(s.cfg.MetadataHosts) > 0 && !hostMatches(u.Hostname(), s.cfg.MetadataHosts) {
-		return App{}, &errMetadataDocument{"this server does not accept clients from " + u.Hostname()}
+		return App{}, &errMetadataDocument{reason: "this server does not accept clients from " + u.Hostname()}
 	}
 	stored, err := s.appByClientID(ctx, clientID)
 	found := err == nil
@@ -219,7 +224,7 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 		if over, err := s.overRegistrations(ctx, tx, source); err != nil {
 			return err
 		} else if over != "" {
-			return &errMetadataDocument{"too many self-registered clients are known " + over + "; unused ones expire"}
+			return &errMetadataDocument{reason: "too many self-registered clients are known " + over + "; unused ones expire"}
 		}
 		app.CreatedAt = tx.Now()
 		if err := insertApp(ctx, tx, app); err != nil {
@@ -245,37 +250,63 @@ func (s *Service) fetchMetadataDocument(ctx context.Context, clientID string) (m
 	var doc metadataDocument
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, clientID, nil)
 	if err != nil {
-		return doc, 0, &errMetadataDocument{"the client_id is not a URL"}
+		return doc, 0, &errMetadataDocument{reason: "the client_id is not a URL"}
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.cfg.MetadataClient.Do(req)
 	if err != nil {
 		var refused *safehttp.RefusedError
 		if errors.As(err, &refused) {
-			return doc, 0, &errMetadataDocument{"its host is a " + refused.Reason + ", which this server does not call"}
+			return doc, 0, &errMetadataDocument{reason: "its host is a " + refused.Reason + ", which this server does not call"}
 		}
 		s.logger.InfoContext(ctx, "a client ID metadata document could not be fetched", "client_id", clientID, "err", err)
-		return doc, 0, &errMetadataDocument{"it could not be fetched in time"}
+		return doc, 0, &errMetadataDocument{reason: "it could not be fetched in time", transient: true}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return doc, 0, &errMetadataDocument{fmt.Sprintf("fetching it answered %d", resp.StatusCode)}
+		transient := resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
+		return doc, 0, &errMetadataDocument{reason: fmt.Sprintf("fetching it answered %d", resp.StatusCode), transient: transient}
 	}
 	body, truncated, err := safehttp.ReadBody(resp.Body, maxMetadataDocument)
 	switch {
 	case truncated:
-		return doc, 0, &errMetadataDocument{fmt.Sprintf("it is larger than %d bytes", maxMetadataDocument)}
+		return doc, 0, &errMetadataDocument{reason: fmt.Sprintf("it is larger than %d bytes", maxMetadataDocument)}
 	case err != nil:
-		return doc, 0, &errMetadataDocument{"it could not be read in time"}
+		return doc, 0, &errMetadataDocument{reason: "it could not be read in time", transient: true}
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return doc, 0, &errMetadataDocument{"it is not a JSON object of client metadata"}
+		return doc, 0, &errMetadataDocument{reason: "it is not a JSON object of client metadata"}
 	}
 	if msg := s.checkMetadataDocument(doc, clientID); msg != "" {
-		return doc, 0, &errMetadataDocument{msg}
+		return doc, 0, &errMetadataDocument{reason: msg}
 	}
 	return doc, metadataCacheTTL(resp.Header), nil
 }
+
+// currentMetadataApp re-validates, at the token endpoint, an app known from
+// a metadata document, fetching the document again once its cache lifetime
+// has passed, as at /oauth/authorize. A document that is gone, no longer
+// valid, or refused by today's policy ends the client: it can neither redeem
+// codes nor refresh (invalid_client). A fetch that failed transiently is a
+// 503 for the client to retry, not a refusal: the document's host being
+// briefly down should not log its users out, and serving the stale copy
+// would keep a withdrawn client alive for as long as its host stays away.
+func (s *Service) currentMetadataApp(ctx context.Context, clientID string) (App, error) {
+	app, err := s.metadataApp(ctx, clientID)
+	var bad *errMetadataDocument
+	switch {
+	case errors.As(err, &bad) && bad.transient:
+		return App{}, &tokenError{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable",
+			Description: bad.Error() + "; retry later", RetryAfter: metadataRetryAfter}
+	case errors.As(err, &bad):
+		return App{}, &tokenError{Status: http.StatusUnauthorized, Code: "invalid_client", Description: bad.Error()}
+	}
+	return app, err
+}
+
+// metadataRetryAfter is how long a client is asked to wait when its
+// document could not be fetched.
+const metadataRetryAfter = 30 * time.Second
 
 // clientApp returns the app an authorization request's client_id names: a
 // registered app, or the one a metadata document describes.

@@ -144,6 +144,12 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 		if redirectURI != storedRedirect {
 			return TokenResponse{}, invalidGrant("redirect_uri differs from the one in the authorization request")
 		}
+		// The app's redirect URIs may have changed since the code was
+		// issued (a metadata document is re-read): a code is good only
+		// while the URI it went to is still the app's.
+		if _, ok := matchRedirectURI(app.RedirectURIs, storedRedirect); !ok {
+			return TokenResponse{}, invalidGrant("redirect_uri is no longer one of the client's redirect URIs")
+		}
 		if terr := verifyPKCE(challenge, form.Get("code_verifier")); terr != nil {
 			return TokenResponse{}, terr
 		}
@@ -314,6 +320,11 @@ func (s *Service) Token(ctx context.Context, r *http.Request) (TokenResponse, er
 	app, err := s.authenticate(ctx, creds)
 	if err != nil {
 		return TokenResponse{}, err
+	}
+	if app.Registration == registrationMetadata {
+		if app, err = s.currentMetadataApp(ctx, app.ClientID); err != nil {
+			return TokenResponse{}, err
+		}
 	}
 	// After authentication, so that nobody can spend another client's quota;
 	// a public client was limited per address instead (see authenticate).

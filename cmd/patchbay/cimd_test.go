@@ -360,3 +360,86 @@ func TestOAuthClientMetadataRevalidatedAtTokenEndpoint(t *testing.T) {
 		}
 	})
 }
+
+// TestOAuthClientMetadataStoredOnSignIn: a client from a metadata document
+// is stored, and counted against the caps, only once a user signs in for
+// it; requests that nobody signs in for leave nothing behind but
+// themselves, so sending URLs cannot fill the caps.
+func TestOAuthClientMetadataStoredOnSignIn(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		h := newMetadataHost(t)
+		login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(299) // the SaaS's login page, where the test decides who signs in
+		}))
+		t.Cleanup(login.Close)
+		o := &oauthEnv{env: setup(t, d, "--oauth-login-url", login.URL+"/login", "--rate-limit", "0",
+			"--oauth-client-metadata-outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
+			"--oauth-registration-scopes", "read:projects", "--oauth-client-metadata-per-host", "1")}
+		if resp, body := o.do(t, "POST", "/v1/oauth/scopes", `{"name":"read:projects","description":"Read your projects"}`); resp.StatusCode != 201 {
+			t.Fatalf("create scope: %d %s", resp.StatusCode, body)
+		}
+		metadataApps := func() int {
+			t.Helper()
+			resp, body := o.do(t, "GET", "/v1/oauth/apps", "")
+			if resp.StatusCode != 200 {
+				t.Fatalf("list apps: %d %s", resp.StatusCode, body)
+			}
+			return strings.Count(string(body), `"registration":"metadata_document"`)
+		}
+		start := func(b *browser, path string) string {
+			t.Helper()
+			c := o.config(testApp{ClientID: h.srv.URL + path}, "read:projects")
+			s := b.visit(c.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+			if s.Status != 299 || s.URL.Query().Get("login_challenge") == "" {
+				t.Fatalf("%s: expected the login page; got %d %v\n%s", path, s.Status, s.URL, s.Page)
+			}
+			return s.URL.Query().Get("login_challenge")
+		}
+
+		// Requests for two clients of one host, more than its cap, with
+		// nobody signing in: nothing is stored.
+		agentBrowser, otherBrowser := newBrowser(t), newBrowser(t)
+		agentChallenge := start(agentBrowser, "/agent.json")
+		otherChallenge := start(otherBrowser, "/uncached.json")
+		start(newBrowser(t), "/uncached.json")
+		if n := metadataApps(); n != 0 {
+			t.Errorf("%d metadata-document apps stored before anyone signed in", n)
+		}
+		// The login page still learns which client asks.
+		resp, body := o.do(t, "GET", "/v1/oauth/login-requests/"+url.PathEscape(otherChallenge), "")
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"client_id":"`+h.srv.URL+`/uncached.json"`) ||
+			!strings.Contains(string(body), `"name":"Uncached"`) || !strings.Contains(string(body), `"registration":"metadata_document"`) {
+			t.Errorf("login request of an unsaved client: %d %s", resp.StatusCode, body)
+		}
+
+		accept := func(challenge string) string {
+			t.Helper()
+			resp, body := o.do(t, "POST", "/v1/oauth/login-requests/"+url.PathEscape(challenge)+"/accept", `{"user_id":"ada","team_id":"eng"}`)
+			var to struct {
+				RedirectTo string `json:"redirect_to"`
+			}
+			if err := json.Unmarshal(body, &to); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("accept login: %d %s", resp.StatusCode, body)
+			}
+			return to.RedirectTo
+		}
+		// A sign-in stores the client, and the flow goes on to consent.
+		if s := agentBrowser.visit(accept(agentChallenge)); s.Status != 200 || !strings.Contains(s.Page, "Allow Agent?") {
+			t.Errorf("consent after sign-in: %d\n%s", s.Status, s.Page)
+		}
+		if n := metadataApps(); n != 1 {
+			t.Errorf("%d metadata-document apps after one sign-in, want 1", n)
+		}
+		// The host is now at its cap: a sign-in for its other client sends
+		// the browser back to that client with the refusal.
+		s := otherBrowser.visit(accept(otherChallenge))
+		if s.Callback == nil || s.Callback.Query().Get("error") != "temporarily_unavailable" ||
+			!strings.Contains(s.Callback.Query().Get("error_description"), "from 127.0.0.1") {
+			t.Errorf("sign-in for a client over the host's cap: %d %v\n%s", s.Status, s.Callback, s.Page)
+		}
+		if n := metadataApps(); n != 1 {
+			t.Errorf("%d metadata-document apps after a refused sign-in, want 1", n)
+		}
+	})
+}

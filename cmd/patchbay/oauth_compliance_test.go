@@ -91,7 +91,7 @@ func TestOAuthProtocolCompliance(t *testing.T) {
 		o.createResource(t, resAPI, "Acme API", "read:projects", "write:projects")
 		o.createResource(t, resMCP, "Acme MCP", "read:projects")
 		c := &complianceEnv{oauthEnv: o,
-			cli: o.createApp(t, `{"team_id":"devteam","name":"CLI","client_type":"public","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`),
+			cli:   o.createApp(t, `{"team_id":"devteam","name":"CLI","client_type":"public","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects"]}`),
 			agent: o.createApp(t, `{"team_id":"devteam","name":"Agent","redirect_uris":["`+registeredCallback+`"],"scopes":["read:projects","write:projects"]}`),
 			service: o.createApp(t, `{"team_id":"saas","name":"MCP server","redirect_uris":["https://mcp.acme.test/cb"],"scopes":["read:projects"],
 				"token_exchange":true,"exchange_audiences":["`+resAPI+`"]}`),

@@ -21,10 +21,12 @@ import (
 // Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document,
 // the MCP authorization specification's preferred registration): a client_id
 // that is an https URL names a JSON document at that URL describing the
-// client. Patchbay fetches it when an authorization request names it, checks
-// it, and keeps it as an app with registration "metadata_document", so codes,
-// tokens and authorizations work as for any app. The app is refreshed from
-// the document once its cache lifetime has passed.
+// client. Patchbay fetches it when an authorization request names it and
+// checks it. Once a user signs in for it, it is kept as an app with
+// registration "metadata_document", so codes, tokens and authorizations work
+// as for any app; until then only its requests carry it. The app is
+// refreshed from the document once its cache lifetime has passed, at the
+// authorization and the token endpoint alike.
 
 const registrationMetadata = "metadata_document"
 
@@ -197,8 +199,7 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 	}
 	app := stored
 	if !found {
-		app = App{ID: id.New("app"), ClientID: clientID, ClientType: Public, Registration: registrationMetadata, authMethod: "none",
-			registeredFrom: source.from}
+		app = App{ClientID: clientID, ClientType: Public, Registration: registrationMetadata, authMethod: "none", registeredFrom: source.from}
 	}
 	app.Name, app.RedirectURIs, app.LogoURL, app.HomepageURL = doc.ClientName, doc.RedirectURIs, doc.LogoURI, doc.ClientURI
 	if app.Name == "" {
@@ -212,36 +213,89 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 	if app.Scopes == nil {
 		app.Scopes = []string{}
 	}
+	if !found {
+		// Not stored until a user signs in for it (saveMetadataApp), so
+		// that anyone sending URLs cannot fill the caps; but a source
+		// already at its cap is refused now, before anyone signs in for
+		// nothing.
+		expires := time.Now().Add(ttl)
+		app.metadataExpiresAt = &expires
+		over, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (string, error) { return s.overRegistrations(ctx, tx, source) })
+		if err != nil {
+			return App{}, err
+		} else if over != "" {
+			return App{}, &errMetadataDocument{reason: "too many self-registered clients are known " + over + "; unused ones expire"}
+		}
+		return app, nil
+	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		expires := tx.Now().Add(ttl)
 		app.metadataExpiresAt, app.UpdatedAt = &expires, tx.Now()
-		if found {
-			_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
-				metadata_expires_at = ?, updated_at = ? WHERE id = ?`,
-				app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, expires, app.UpdatedAt, app.ID)
-			return err
-		}
-		if over, err := s.overRegistrations(ctx, tx, source); err != nil {
-			return err
-		} else if over != "" {
-			return &errMetadataDocument{reason: "too many self-registered clients are known " + over + "; unused ones expire"}
-		}
-		app.CreatedAt = tx.Now()
-		if err := insertApp(ctx, tx, app); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "UPDATE oauth_apps SET metadata_expires_at = ? WHERE id = ?", expires, app.ID)
+		_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
+			metadata_expires_at = ?, updated_at = ? WHERE id = ?`,
+			app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, expires, app.UpdatedAt, app.ID)
 		return err
 	})
 	s.clients.Forget(clientID)
 	if err != nil {
-		// Two first requests for one document at once: the other stored it.
-		if !found && s.db.Dialect().IsUniqueViolation(err) {
-			return s.appByClientID(ctx, clientID)
-		}
 		return App{}, err
 	}
 	return app, nil
+}
+
+// unsavedClient is a metadata-document client that no user has signed in
+// for, as its authorization requests carry it (oauth_requests.metadata_client).
+type unsavedClient struct {
+	Name           string    `json:"name"`
+	RedirectURIs   []string  `json:"redirect_uris"`
+	LogoURL        string    `json:"logo_url"`
+	HomepageURL    string    `json:"homepage_url"`
+	Scopes         []string  `json:"scopes"`
+	ExpiresAt      time.Time `json:"metadata_expires_at"`
+	RegisteredFrom string    `json:"registered_from"`
+}
+
+func unsavedClientOf(app App) unsavedClient {
+	return unsavedClient{Name: app.Name, RedirectURIs: app.RedirectURIs, LogoURL: app.LogoURL, HomepageURL: app.HomepageURL,
+		Scopes: app.Scopes, ExpiresAt: *app.metadataExpiresAt, RegisteredFrom: app.registeredFrom}
+}
+
+// unsavedClientApp is the app a request's unsaved client stands for; its ID
+// is empty until saveMetadataApp stores it.
+func unsavedClientApp(clientID, saved string) (App, error) {
+	var c unsavedClient
+	if err := json.Unmarshal([]byte(saved), &c); err != nil {
+		return App{}, fmt.Errorf("stored metadata client %s: %w", clientID, err)
+	}
+	return App{ClientID: clientID, ClientType: Public, Registration: registrationMetadata, authMethod: "none", Name: c.Name,
+		RedirectURIs: c.RedirectURIs, LogoURL: c.LogoURL, HomepageURL: c.HomepageURL, Scopes: c.Scopes, metadataExpiresAt: &c.ExpiresAt,
+		registeredFrom: c.RegisteredFrom}, nil
+}
+
+// saveMetadataApp stores an unsaved metadata-document client once a user
+// has signed in for it, within the caps on self-registered clients (it
+// returns the cap it would exceed instead). A client stored meanwhile, by
+// another user's sign-in, is used as it is.
+func (s *Service) saveMetadataApp(ctx context.Context, tx *store.Tx, app App) (App, string, error) {
+	stored, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE client_id = ?", app.ClientID), app.ClientID)
+	if err == nil {
+		return stored, "", nil
+	} else if apperr.CodeOf(err) != apperr.NotFound {
+		return App{}, "", err
+	}
+	source := registrationSource{from: app.registeredFrom, max: s.cfg.MetadataClientsPerHost, what: "from " + strings.TrimPrefix(app.registeredFrom, "host:")}
+	if over, err := s.overRegistrations(ctx, tx, source); err != nil || over != "" {
+		return App{}, over, err
+	}
+	app.ID, app.CreatedAt, app.UpdatedAt = id.New("app"), tx.Now(), tx.Now()
+	if err := insertApp(ctx, tx, app); s.db.Dialect().IsUniqueViolation(err) {
+		return App{}, "", apperr.Errorf(apperr.Conflict, "client %s was stored by a sign-in at the same moment; accept the login again", app.ClientID)
+	} else if err != nil {
+		return App{}, "", err
+	}
+	_, err = tx.Exec(ctx, "UPDATE oauth_apps SET metadata_expires_at = ? WHERE id = ?", app.metadataExpiresAt, app.ID)
+	s.clients.Forget(app.ClientID)
+	return app, "", err
 }
 
 // fetchMetadataDocument gets and checks the document at clientID through the

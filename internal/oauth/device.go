@@ -202,7 +202,7 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 // client's client_id can ask for device codes, so they are bounded like the
 // authorization requests waiting for a sign-in, with the same limits.
 func (s *Service) overPendingDevice(ctx context.Context, tx *store.Tx, appID, addr string) (string, error) {
-	return s.overBounds(ctx, tx, "oauth_device_codes", deviceCodePending, appID, addr)
+	return s.overBounds(ctx, tx, "oauth_device_codes", "app_id", deviceCodePending, appID, addr)
 }
 
 // errUnknownUserCode is what the verification page says about a code that
@@ -244,7 +244,7 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 	b := flowBrowser{requestID: id.New("oreq"), secret: vault.NewToken(prefixChallenge)}
 	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		over, err := s.overPending(ctx, tx, app.ID, addr)
+		over, err := s.overPending(ctx, tx, app, addr)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -93,8 +94,21 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values) (string,
 	challenge := vault.NewToken(prefixChallenge)
 	b := flowBrowser{requestID: id.New("oreq"), secret: vault.NewToken(prefixChallenge)}
 	addr := ratelimit.AddressKey(httpapi.ClientIP(ctx))
+	// A client from a metadata document that no user has signed in for
+	// yet is not an app: the request carries it (see saveMetadataApp).
+	var appID, metadataClientID, metadataClient *string
+	if app.ID != "" {
+		appID = &app.ID
+	} else {
+		pending, err := json.Marshal(unsavedClientOf(app))
+		if err != nil {
+			return "", flowBrowser{}, err
+		}
+		saved := string(pending)
+		metadataClientID, metadataClient = &app.ClientID, &saved
+	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		over, err := s.overPending(ctx, tx, app.ID, addr)
+		over, err := s.overPending(ctx, tx, app, addr)
 		if err != nil {
 			return err
 		}
@@ -103,10 +117,11 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values) (string,
 			return &flowError{Code: "temporarily_unavailable", Description: "too many sign-ins are under way " + over + "; try again in a few minutes",
 				RedirectURI: req.RedirectURI, State: req.State}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
-			state, code_challenge, client_addr, resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.requestID, app.ID, vault.HashToken(challenge), vault.HashToken(b.secret), statusLogin, req.RedirectURI, marshalList(req.Scopes),
-			req.State, req.CodeChallenge, addr, marshalList(req.Resources), tx.Now(), tx.Now().Add(requestTTL))
+		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, metadata_client_id, metadata_client, login_challenge, browser, status,
+			redirect_uri, scopes, state, code_challenge, client_addr, resources, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.requestID, appID, metadataClientID, metadataClient, vault.HashToken(challenge), vault.HashToken(b.secret), statusLogin,
+			req.RedirectURI, marshalList(req.Scopes), req.State, req.CodeChallenge, addr, marshalList(req.Resources), tx.Now(), tx.Now().Add(requestTTL))
 		return err
 	})
 	var fe *flowError
@@ -136,13 +151,17 @@ func (r authRequest) fromBrowser(browser func(requestID string) string) bool {
 // size independent of how hard someone tries. On SQLite the check and the
 // insert are serialised; on PostgreSQL concurrent requests can overshoot a
 // bound by at most their number.
-func (s *Service) overPending(ctx context.Context, tx *store.Tx, appID, addr string) (string, error) {
-	return s.overBounds(ctx, tx, "oauth_requests", statusLogin, appID, addr)
+func (s *Service) overPending(ctx context.Context, tx *store.Tx, app App, addr string) (string, error) {
+	if app.ID == "" { // an unsaved metadata-document client, counted by its client_id
+		return s.overBounds(ctx, tx, "oauth_requests", "metadata_client_id", statusLogin, app.ClientID, addr)
+	}
+	return s.overBounds(ctx, tx, "oauth_requests", "app_id", statusLogin, app.ID, addr)
 }
 
-// overBounds counts the unexpired rows of table in status, per app and
-// client address, per app and in all, against the pending bounds.
-func (s *Service) overBounds(ctx context.Context, tx *store.Tx, table, status, appID, addr string) (string, error) {
+// overBounds counts the unexpired rows of table in status, per app (the
+// column appColumn holding appKey) and client address, per app and in all,
+// against the pending bounds.
+func (s *Service) overBounds(ctx context.Context, tx *store.Tx, table, appColumn, status, appKey, addr string) (string, error) {
 	now := tx.Now()
 	for _, b := range []struct {
 		what  string
@@ -150,8 +169,8 @@ func (s *Service) overBounds(ctx context.Context, tx *store.Tx, table, status, a
 		args  []any
 		max   int
 	}{
-		{"from your network for this app", "app_id = ? AND client_addr = ? AND ", []any{appID, addr}, pendingPerAddress},
-		{"for this app", "app_id = ? AND ", []any{appID}, s.cfg.PendingRequestsPerApp},
+		{"from your network for this app", appColumn + " = ? AND client_addr = ? AND ", []any{appKey, addr}, pendingPerAddress},
+		{"for this app", appColumn + " = ? AND ", []any{appKey}, s.cfg.PendingRequestsPerApp},
 		{"on this service", "", nil, s.cfg.PendingRequests},
 	} {
 		var n int
@@ -167,25 +186,30 @@ func (s *Service) overBounds(ctx context.Context, tx *store.Tx, table, status, a
 	return "", nil
 }
 
-const requestColumns = `r.id, r.status, r.redirect_uri, r.scopes, r.granted_scopes, r.state, r.code_challenge, r.user_id,
-	r.team_id, r.deny_error, r.deny_description, r.browser, r.csrf, r.expires_at, r.resources, ` + appColumns + `
-	FROM oauth_requests r JOIN oauth_apps a ON a.id = r.app_id`
+const requestColumns = `id, status, redirect_uri, scopes, granted_scopes, state, code_challenge, user_id,
+	team_id, deny_error, deny_description, browser, csrf, expires_at, resources, app_id, metadata_client_id, metadata_client
+	FROM oauth_requests`
 
-// requestBy loads a live request by one of its challenges.
+// requestBy loads a live request by one of its challenges, with its app: a
+// stored one, or the unsaved metadata-document client the request carries.
 func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challenge string) (authRequest, error) {
 	var r authRequest
 	var scopes, resources string
-	var granted, userID, teamID, denyErr, denyDesc sql.NullString
-	var as appScan
-	err := q.QueryRow(ctx, "SELECT "+requestColumns+" WHERE r."+column+" = ?", vault.HashToken(challenge)).Scan(append([]any{
+	var granted, userID, teamID, denyErr, denyDesc, appID, metadataClientID, metadataClient sql.NullString
+	err := q.QueryRow(ctx, "SELECT "+requestColumns+" WHERE "+column+" = ?", vault.HashToken(challenge)).Scan(
 		&r.ID, &r.Status, &r.RedirectURI, &scopes, &granted, &r.State, &r.CodeChallenge, &userID, &teamID, &denyErr, &denyDesc,
-		&r.browser, &r.csrf, &r.ExpiresAt, &resources}, as.dest()...)...)
+		&r.browser, &r.csrf, &r.ExpiresAt, &resources, &appID, &metadataClientID, &metadataClient)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Now().After(r.ExpiresAt) {
 		return r, apperr.Errorf(apperr.NotFound, "no pending authorization request has this challenge; it may have expired (they last %s)", requestTTL)
 	} else if err != nil {
 		return r, err
 	}
-	if r.App, err = as.finish(); err != nil {
+	if appID.Valid {
+		r.App, err = appFromRow(q.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID.String), appID.String)
+	} else {
+		r.App, err = unsavedClientApp(metadataClientID.String, metadataClient.String)
+	}
+	if err != nil {
 		return r, err
 	}
 	r.UserID, r.TeamID, r.DenyError, r.DenyDesc = userID.String, teamID.String, denyErr.String, denyDesc.String
@@ -297,6 +321,25 @@ func (s *Service) AcceptLogin(ctx context.Context, challenge, userID, teamID str
 		r, err := s.pending(ctx, tx, "login_challenge", challenge, statusLogin)
 		if err != nil {
 			return err
+		}
+		if r.App.ID == "" {
+			// A user signed in for a metadata-document client: only now is
+			// it stored, and counted against the caps.
+			app, over, err := s.saveMetadataApp(ctx, tx, r.App)
+			if err != nil {
+				return err
+			}
+			if over != "" {
+				s.logger.WarnContext(ctx, "a metadata-document client was refused: too many", "client_id", r.App.ClientID, "bound", over)
+				_, err = tx.Exec(ctx, `UPDATE oauth_requests SET status = ?, deny_error = ?, deny_description = ?, consent_challenge = ?
+					WHERE id = ? AND status = ?`, statusDenied, "temporarily_unavailable",
+					"too many self-registered clients are known "+over+"; unused ones expire", vault.HashToken(consent), r.ID, statusLogin)
+				return err
+			}
+			if _, err := tx.Exec(ctx, "UPDATE oauth_requests SET app_id = ?, metadata_client_id = NULL, metadata_client = NULL WHERE id = ?",
+				app.ID, r.ID); err != nil {
+				return err
+			}
 		}
 		_, err = tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, consent_challenge = ? WHERE id = ? AND status = ?",
 			statusConsent, userID, teamID, vault.HashToken(consent), r.ID, statusLogin)

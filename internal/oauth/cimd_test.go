@@ -29,10 +29,6 @@ func TestMetadataCacheTTL(t *testing.T) {
 	}
 }
 
-// FuzzMetadataDocument: whatever a client_id and the document it serves,
-// checking them never panics; an accepted pair names the document's own
-// https URL, a clean client_id, and redirect URIs that could be registered;
-// and no Cache-Control makes the cache outlive its bound.
 // TestMetadataClientIDOneSpelling: a host has one spelling, so host lists
 // match what is fetched; evil.example. passed a deny-list of evil.example.
 func TestMetadataClientIDOneSpelling(t *testing.T) {
@@ -49,6 +45,10 @@ func TestMetadataClientIDOneSpelling(t *testing.T) {
 	}
 }
 
+// FuzzMetadataDocument: whatever a client_id and the document it serves,
+// checking them never panics; an accepted pair names the document's own
+// https URL, a clean client_id, and redirect URIs that could be registered;
+// and no Cache-Control makes the cache outlive its bound.
 func FuzzMetadataDocument(f *testing.F) {
 	f.Add("https://mcp.example/client.json", `{"client_id":"https://mcp.example/client.json","redirect_uris":["http://127.0.0.1/cb"]}`, "max-age=60")
 	f.Add("https://a.example/./x", `{"client_id":"https://a.example/./x","redirect_uris":["https://a.example/cb"],"logo_uri":"http://x"}`, "no-store")

@@ -369,10 +369,7 @@ func TestOAuthClientMetadataStoredOnSignIn(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		h := newMetadataHost(t)
-		login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(299) // the SaaS's login page, where the test decides who signs in
-		}))
-		t.Cleanup(login.Close)
+		login := saasPage(t) // where the test decides who signs in
 		o := &oauthEnv{env: setup(t, d, "--oauth-login-url", login.URL+"/login", "--rate-limit", "0",
 			"--oauth-client-metadata-outbound-allow", "127.0.0.0/8", "--oauth-client-metadata-ca-file", h.caFile,
 			"--oauth-registration-scopes", "read:projects", "--oauth-client-metadata-per-host", "1")}

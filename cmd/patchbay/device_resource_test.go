@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -22,10 +20,7 @@ import (
 func TestOAuthDeviceResourceAndSaaSConsent(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
-		consentPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(299) // the test reads the challenge from this URL
-		}))
-		t.Cleanup(consentPage.Close)
+		consentPage := saasPage(t)
 		o := setupOAuth(t, d, "--oauth-device-poll-interval", "1s", "--oauth-consent-url", consentPage.URL+"/consent")
 		ctx := t.Context()
 		o.createResource(t, resAPI, "Acme API", "read:projects")

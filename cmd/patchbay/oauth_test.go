@@ -88,6 +88,16 @@ func (o *oauthEnv) createApp(t *testing.T, body string) testApp {
 	return testApp{ID: a.ID, ClientID: a.ClientID, ClientSecret: a.ClientSecret}
 }
 
+// saasPage stands in for one of the SaaS's own pages (login or consent): it
+// answers 299, so a browser's walk stops there and the test reads the
+// challenge from the URL and answers through the admin API itself.
+func saasPage(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) }))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // callbackURI is registered without a port: a loopback redirect URI may use
 // any port (RFC 8252 §7.3), and the test's "app" uses this one.
 const (
@@ -721,10 +731,7 @@ func TestOAuthRefusals(t *testing.T) {
 func TestOAuthDevLoginAndSaaSConsent(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
-		consentPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(299) // the test reads the challenge from this URL
-		}))
-		t.Cleanup(consentPage.Close)
+		consentPage := saasPage(t)
 		e := setup(t, d, "--dev", "--rate-limit", "0", "--oauth-consent-url", consentPage.URL+"/consent?brand=acme")
 		o := &oauthEnv{env: e}
 		if resp, body := o.do(t, "POST", "/v1/oauth/scopes", `{"name":"read:projects","description":"Read your projects"}`); resp.StatusCode != 201 {

@@ -220,8 +220,7 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 		// nothing.
 		expires := time.Now().Add(ttl)
 		app.metadataExpiresAt = &expires
-		over, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (string, error) { return s.overRegistrations(ctx, tx, source) })
-		if err != nil {
+		if over, err := s.overRegistrations(ctx, s.db, source); err != nil {
 			return App{}, err
 		} else if over != "" {
 			return App{}, &errMetadataDocument{reason: "too many self-registered clients are known " + over + "; unused ones expire"}

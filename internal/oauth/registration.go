@@ -316,7 +316,7 @@ type registrationSource struct {
 
 // overRegistrations says which cap a new self-registered client (dynamic or
 // from a metadata document) from source would exceed, or "".
-func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, source registrationSource) (string, error) {
+func (s *Service) overRegistrations(ctx context.Context, q store.Querier, source registrationSource) (string, error) {
 	for _, b := range []struct {
 		what  string
 		where string
@@ -327,7 +327,7 @@ func (s *Service) overRegistrations(ctx context.Context, tx *store.Tx, source re
 		{"on this server", "", nil, s.cfg.Registrations},
 	} {
 		var n int
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_apps WHERE registration <> ?"+b.where,
+		if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_apps WHERE registration <> ?"+b.where,
 			append([]any{registrationAdmin}, b.args...)...).Scan(&n); err != nil {
 			return "", fmt.Errorf("count registrations: %w", err)
 		}

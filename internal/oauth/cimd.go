@@ -167,7 +167,8 @@ func (e *errMetadataDocument) Error() string {
 }
 
 // metadataApp returns the app for a client_id that is a metadata document
-// URL, fetching the document if the stored copy is missing or stale.
+// URL, fetching the document if the stored copy is missing or stale. A
+// client no user has signed in for is returned unsaved, without an ID.
 func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error) {
 	if !s.cfg.MetadataDocuments {
 		return App{}, &errMetadataDocument{reason: "this server does not accept client ID metadata documents"}

@@ -100,19 +100,6 @@ func (f resourceFields) problems() map[string]string {
 	return p
 }
 
-const resourceColumns = "id, identifier, name, scopes, created_at, updated_at"
-
-func scanResource(sc store.Scanner) (Resource, error) {
-	var r Resource
-	var scopes string
-	if err := sc.Scan(&r.ID, &r.Identifier, &r.Name, &scopes, &r.CreatedAt, &r.UpdatedAt); err != nil {
-		return Resource{}, err
-	}
-	var err error
-	r.Scopes, err = unmarshalList(scopes)
-	return r, err
-}
-
 func resourceFromRow(row *sql.Row, what string) (Resource, error) {
 	r, err := scanResource(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -129,8 +116,7 @@ func (s *Service) CreateResource(ctx context.Context, r Resource) (Resource, err
 	r.ID = id.New("res")
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r.CreatedAt, r.UpdatedAt = tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, "INSERT INTO oauth_resources ("+resourceColumns+") VALUES (?, ?, ?, ?, ?, ?)",
-			r.ID, r.Identifier, r.Name, marshalList(r.Scopes), r.CreatedAt, r.UpdatedAt)
+		err := resourceInsert(ctx, tx, r)
 		if s.db.Dialect().IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "a resource with the identifier %s is already registered", r.Identifier)
 		}
@@ -141,48 +127,26 @@ func (s *Service) CreateResource(ctx context.Context, r Resource) (Resource, err
 
 // Resource returns a resource by ID.
 func (s *Service) Resource(ctx context.Context, resourceID string) (Resource, error) {
-	return resourceFromRow(s.db.QueryRow(ctx, "SELECT "+resourceColumns+" FROM oauth_resources WHERE id = ?", resourceID), resourceID)
+	return resourceGetByID(ctx, s.db, resourceID)
 }
 
 // resourceByIdentifier returns the resource an indicator names.
 func (s *Service) resourceByIdentifier(ctx context.Context, q store.Querier, identifier string) (Resource, error) {
-	return resourceFromRow(q.QueryRow(ctx, "SELECT "+resourceColumns+" FROM oauth_resources WHERE identifier = ?", identifier), identifier)
+	return resourceGetByIdentifier(ctx, q, identifier)
 }
 
 // ListResources returns a page of resources ordered by ID.
 func (s *Service) ListResources(ctx context.Context, page httpapi.Page) ([]Resource, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+resourceColumns+" FROM oauth_resources WHERE id > ? ORDER BY id LIMIT ?", page.After, page.Limit+1)
+	list, err := resourcesList(ctx, s.db, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list resources: %w", err)
 	}
-	defer rows.Close()
-	var list []Resource
-	for rows.Next() {
-		r, err := scanResource(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, r)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // allResourceIdentifiers lists every resource for the server metadata.
 func (s *Service) allResourceIdentifiers(ctx context.Context) ([]string, error) {
-	rows, err := s.db.Query(ctx, "SELECT identifier FROM oauth_resources ORDER BY identifier")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return resourceIdentifiersAll(ctx, s.db)
 }
 
 // UpdateResource changes a resource. Tokens already issued keep their
@@ -194,7 +158,7 @@ func (s *Service) UpdateResource(ctx context.Context, resourceID string, f resou
 		}
 	}
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Resource, error) {
-		r, err := resourceFromRow(tx.QueryRow(ctx, "SELECT "+resourceColumns+" FROM oauth_resources WHERE id = ?", resourceID), resourceID)
+		r, err := resourceGetByID(ctx, tx, resourceID)
 		if err != nil {
 			return Resource{}, err
 		}
@@ -202,8 +166,7 @@ func (s *Service) UpdateResource(ctx context.Context, resourceID string, f resou
 		setIf(&r.Name, f.Name)
 		setIf(&r.Scopes, f.Scopes)
 		r.UpdatedAt = tx.Now()
-		_, err = tx.Exec(ctx, "UPDATE oauth_resources SET identifier = ?, name = ?, scopes = ?, updated_at = ? WHERE id = ?",
-			r.Identifier, r.Name, marshalList(r.Scopes), r.UpdatedAt, r.ID)
+		err = resourceUpdate(ctx, tx, r)
 		if s.db.Dialect().IsUniqueViolation(err) {
 			return Resource{}, apperr.Errorf(apperr.Conflict, "a resource with the identifier %s is already registered", r.Identifier)
 		}
@@ -214,11 +177,9 @@ func (s *Service) UpdateResource(ctx context.Context, resourceID string, f resou
 // DeleteResource removes a resource: apps can no longer ask for it. Tokens
 // already bound to it stay valid until they expire or are revoked.
 func (s *Service) DeleteResource(ctx context.Context, resourceID string) error {
-	res, err := s.db.Exec(ctx, "DELETE FROM oauth_resources WHERE id = ?", resourceID)
-	if err != nil {
+	if found, err := resourceDelete(ctx, s.db, resourceID); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	} else if !found {
 		return apperr.Errorf(apperr.NotFound, "resource %s not found", resourceID)
 	}
 	return nil

@@ -41,8 +41,7 @@ func validScopeName(s string) string {
 func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		sc.CreatedAt, sc.UpdatedAt = tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, "INSERT INTO oauth_scopes (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)",
-			sc.Name, sc.Description, sc.CreatedAt, sc.UpdatedAt)
+		err := scopeInsert(ctx, tx, sc)
 		if s.db.Dialect().IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "scope %s already exists", sc.Name)
 		}
@@ -51,17 +50,9 @@ func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
 	return sc, err
 }
 
-const scopeColumns = "name, description, created_at, updated_at"
-
-func scanScope(sc store.Scanner) (Scope, error) {
-	var v Scope
-	err := sc.Scan(&v.Name, &v.Description, &v.CreatedAt, &v.UpdatedAt)
-	return v, err
-}
-
 // Scope returns one scope.
 func (s *Service) Scope(ctx context.Context, name string) (Scope, error) {
-	sc, err := scanScope(s.db.QueryRow(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes WHERE name = ?", name))
+	sc, err := scopeGet(ctx, s.db, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Scope{}, apperr.Errorf(apperr.NotFound, "scope %s not found", name)
 	}
@@ -70,48 +61,31 @@ func (s *Service) Scope(ctx context.Context, name string) (Scope, error) {
 
 // ListScopes returns a page of the catalog ordered by name.
 func (s *Service) ListScopes(ctx context.Context, page httpapi.Page) ([]Scope, error) {
-	return s.scopes(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes WHERE name > ? ORDER BY name LIMIT ?", page.After, page.Limit+1)
-}
-
-func (s *Service) scopes(ctx context.Context, query string, args ...any) ([]Scope, error) {
-	rows, err := s.db.Query(ctx, query, args...)
+	list, err := scopesList(ctx, s.db, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list scopes: %w", err)
 	}
-	defer rows.Close()
-	var list []Scope
-	for rows.Next() {
-		sc, err := scanScope(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, sc)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // UpdateScope changes a scope's description.
 func (s *Service) UpdateScope(ctx context.Context, name, description string) (Scope, error) {
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Scope, error) {
-		res, err := tx.Exec(ctx, "UPDATE oauth_scopes SET description = ?, updated_at = ? WHERE name = ?", description, tx.Now(), name)
-		if err != nil {
+		if found, err := scopeUpdate(ctx, tx, name, description); err != nil {
 			return Scope{}, err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		} else if !found {
 			return Scope{}, apperr.Errorf(apperr.NotFound, "scope %s not found", name)
 		}
-		return scanScope(tx.QueryRow(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes WHERE name = ?", name))
+		return scopeGet(ctx, tx, name)
 	})
 }
 
 // DeleteScope removes a scope from the catalog. Apps that list it can no
 // longer ask for it; grants already made keep it until revoked.
 func (s *Service) DeleteScope(ctx context.Context, name string) error {
-	res, err := s.db.Exec(ctx, "DELETE FROM oauth_scopes WHERE name = ?", name)
-	if err != nil {
+	if found, err := scopeDelete(ctx, s.db, name); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	} else if !found {
 		return apperr.Errorf(apperr.NotFound, "scope %s not found", name)
 	}
 	return nil
@@ -138,18 +112,5 @@ func (s *Service) describeScopes(ctx context.Context, names []string) ([]Scope, 
 
 // allScopeNames lists the catalog for the server metadata.
 func (s *Service) allScopeNames(ctx context.Context) ([]string, error) {
-	rows, err := s.db.Query(ctx, "SELECT name FROM oauth_scopes ORDER BY name")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	names := []string{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	return names, rows.Err()
+	return scopeNamesAll(ctx, s.db)
 }

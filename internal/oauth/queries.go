@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -10,8 +11,9 @@ import (
 // The queries of the OAuth provider's tables, as named functions (issue 13:
 // one file per capability, noun first, as River's drivers name their
 // operations). Service methods own the transactions and call these. The
-// scope catalog and the resources are here so far; the apps, requests,
-// codes, tokens and device codes still hold their SQL in their own files.
+// scope catalog, the resources, the initial access tokens and the
+// registration queries are here so far; the apps, requests, codes, tokens
+// and device codes still hold their SQL in their own files.
 
 const scopeColumns = "name, description, created_at, updated_at"
 
@@ -109,6 +111,66 @@ func resourceUpdate(ctx context.Context, tx *store.Tx, r Resource) error {
 // resourceDelete reports whether the resource existed.
 func resourceDelete(ctx context.Context, q *store.DB, resourceID string) (bool, error) {
 	return changed(q.Exec(ctx, "DELETE FROM oauth_resources WHERE id = ?", resourceID))
+}
+
+// appsCountSelfRegistered counts the apps that registered themselves, all
+// of them or those counted against one source (registered_from).
+func appsCountSelfRegistered(ctx context.Context, q store.Querier, from *string) (int, error) {
+	query, args := "SELECT COUNT(*) FROM oauth_apps WHERE registration <> ?", []any{registrationAdmin}
+	if from != nil {
+		query, args = query+" AND registered_from = ?", append(args, *from)
+	}
+	var n int
+	err := q.QueryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// appReplaceRegistrationToken replaces an app's registration access token
+// if it is still old; it reports whether it was.
+func appReplaceRegistrationToken(ctx context.Context, db *store.DB, appID string, old, replacement []byte) (bool, error) {
+	return changed(db.Exec(ctx, "UPDATE oauth_apps SET registration_token = ? WHERE id = ? AND registration_token = ?", replacement, appID, old))
+}
+
+// appUpdateRegistered stores what a client may change of its own
+// registration (RFC 7592 §2.2).
+func appUpdateRegistered(ctx context.Context, db *store.DB, app App) error {
+	_, err := db.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
+		token_endpoint_auth_method = ?, updated_at = ? WHERE id = ?`,
+		app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.authMethod, app.UpdatedAt, app.ID)
+	return err
+}
+
+func initialTokenInsert(ctx context.Context, db *store.DB, t InitialAccessToken, tokenHash []byte) error {
+	_, err := db.Exec(ctx, "INSERT INTO oauth_initial_access_tokens (id, token, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+		t.ID, tokenHash, t.Description, t.CreatedAt, t.ExpiresAt)
+	return err
+}
+
+// initialTokenGetByHash returns the ID and expiry of the initial access
+// token whose hash is tokenHash.
+func initialTokenGetByHash(ctx context.Context, q store.Querier, tokenHash []byte) (string, *time.Time, error) {
+	var tokenID string
+	var expiresAt *time.Time
+	err := q.QueryRow(ctx, "SELECT id, expires_at FROM oauth_initial_access_tokens WHERE token = ?", tokenHash).Scan(&tokenID, &expiresAt)
+	return tokenID, expiresAt, err
+}
+
+func initialTokensList(ctx context.Context, db *store.DB, after string, limit int) ([]InitialAccessToken, error) {
+	rows, err := db.Query(ctx, "SELECT id, description, created_at, expires_at FROM oauth_initial_access_tokens WHERE id > ? ORDER BY id LIMIT ?",
+		after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(sc store.Scanner) (InitialAccessToken, error) {
+		var t InitialAccessToken
+		err := sc.Scan(&t.ID, &t.Description, &t.CreatedAt, &t.ExpiresAt)
+		return t, err
+	})
+}
+
+// initialTokenDelete reports whether the token existed.
+func initialTokenDelete(ctx context.Context, db *store.DB, tokenID string) (bool, error) {
+	return changed(db.Exec(ctx, "DELETE FROM oauth_initial_access_tokens WHERE id = ?", tokenID))
 }
 
 // collect scans every row with scan and closes the rows; the list is

@@ -318,17 +318,15 @@ type registrationSource struct {
 // from a metadata document) from source would exceed, or "".
 func (s *Service) overRegistrations(ctx context.Context, q store.Querier, source registrationSource) (string, error) {
 	for _, b := range []struct {
-		what  string
-		where string
-		args  []any
-		max   int
+		what string
+		from *string // nil: all sources
+		max  int
 	}{
-		{source.what, " AND registered_from = ?", []any{source.from}, source.max},
-		{"on this server", "", nil, s.cfg.Registrations},
+		{source.what, &source.from, source.max},
+		{"on this server", nil, s.cfg.Registrations},
 	} {
-		var n int
-		if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM oauth_apps WHERE registration <> ?"+b.where,
-			append([]any{registrationAdmin}, b.args...)...).Scan(&n); err != nil {
+		n, err := appsCountSelfRegistered(ctx, q, b.from)
+		if err != nil {
 			return "", fmt.Errorf("count registrations: %w", err)
 		}
 		if n >= b.max {
@@ -342,9 +340,7 @@ func (s *Service) overRegistrations(ctx context.Context, q store.Querier, source
 // token and returns the token's ID. A failure costs the address one of its
 // unauthenticated requests.
 func (s *Service) checkInitialToken(ctx context.Context, token string) (string, error) {
-	var tokenID string
-	var expiresAt *time.Time
-	err := s.db.QueryRow(ctx, "SELECT id, expires_at FROM oauth_initial_access_tokens WHERE token = ?", vault.HashToken(token)).Scan(&tokenID, &expiresAt)
+	tokenID, expiresAt, err := initialTokenGetByHash(ctx, s.db, vault.HashToken(token))
 	if err == nil && (expiresAt == nil || time.Now().Before(*expiresAt)) && token != "" {
 		return tokenID, nil
 	}
@@ -392,13 +388,12 @@ func (s *Service) ReadRegistration(ctx context.Context, r *http.Request, clientI
 // Of concurrent requests with one token, only the first gets a new one.
 func (s *Service) withNewRegistrationToken(ctx context.Context, app App) (RegistrationResponse, error) {
 	token := vault.NewToken(prefixRegistrationToken)
-	res, err := s.db.Exec(ctx, "UPDATE oauth_apps SET registration_token = ? WHERE id = ? AND registration_token = ?",
-		vault.HashToken(token), app.ID, app.registrationToken)
+	replaced, err := appReplaceRegistrationToken(ctx, s.db, app.ID, app.registrationToken, vault.HashToken(token))
 	if err != nil {
 		return RegistrationResponse{}, fmt.Errorf("renew registration access token: %w", err)
 	}
 	s.clients.Forget(app.ClientID)
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !replaced {
 		return RegistrationResponse{}, invalidToken
 	}
 	resp := s.registrationResponse(app)
@@ -437,9 +432,8 @@ func (s *Service) UpdateRegistration(ctx context.Context, r *http.Request, clien
 	}
 	applyMetadata(&app, md)
 	app.authMethod = md.TokenEndpointAuthMethod
-	_, err = s.db.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
-		token_endpoint_auth_method = ?, updated_at = ? WHERE id = ?`,
-		app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.authMethod, s.db.Now(), app.ID)
+	app.UpdatedAt = s.db.Now()
+	err = appUpdateRegistered(ctx, s.db, app)
 	s.clients.Forget(app.ClientID)
 	if err != nil {
 		return RegistrationResponse{}, fmt.Errorf("update registration: %w", err)
@@ -481,9 +475,7 @@ func (s *Service) CreateInitialAccessToken(ctx context.Context, description stri
 		exp := t.CreatedAt.Add(expiresIn)
 		t.ExpiresAt = &exp
 	}
-	_, err := s.db.Exec(ctx, "INSERT INTO oauth_initial_access_tokens (id, token, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-		t.ID, vault.HashToken(t.Token), t.Description, t.CreatedAt, t.ExpiresAt)
-	if err != nil {
+	if err := initialTokenInsert(ctx, s.db, t.InitialAccessToken, vault.HashToken(t.Token)); err != nil {
 		return CreatedInitialAccessToken{}, fmt.Errorf("create initial access token: %w", err)
 	}
 	return t, nil
@@ -492,31 +484,19 @@ func (s *Service) CreateInitialAccessToken(ctx context.Context, description stri
 // ListInitialAccessTokens returns a page of initial access tokens, without
 // the tokens.
 func (s *Service) ListInitialAccessTokens(ctx context.Context, page httpapi.Page) ([]InitialAccessToken, error) {
-	rows, err := s.db.Query(ctx, "SELECT id, description, created_at, expires_at FROM oauth_initial_access_tokens WHERE id > ? ORDER BY id LIMIT ?",
-		page.After, page.Limit+1)
+	list, err := initialTokensList(ctx, s.db, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list initial access tokens: %w", err)
 	}
-	defer rows.Close()
-	var list []InitialAccessToken
-	for rows.Next() {
-		var t InitialAccessToken
-		if err := rows.Scan(&t.ID, &t.Description, &t.CreatedAt, &t.ExpiresAt); err != nil {
-			return nil, err
-		}
-		list = append(list, t)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // DeleteInitialAccessToken withdraws an initial access token; the clients
 // registered with it stay.
 func (s *Service) DeleteInitialAccessToken(ctx context.Context, tokenID string) error {
-	res, err := s.db.Exec(ctx, "DELETE FROM oauth_initial_access_tokens WHERE id = ?", tokenID)
-	if err != nil {
+	if found, err := initialTokenDelete(ctx, s.db, tokenID); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	} else if !found {
 		return apperr.Errorf(apperr.NotFound, "initial access token %s not found", tokenID)
 	}
 	return nil

@@ -173,11 +173,9 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 				return &tokenError{Status: http.StatusTooManyRequests, Code: "temporarily_unavailable",
 					Description: "too many device authorizations are pending " + over + "; try again in a few minutes", RetryAfter: time.Minute}
 			}
-			_, err = tx.Exec(ctx, `INSERT INTO oauth_device_codes (id, app_id, device_code, user_code, scopes, resources, status, poll_interval,
-				client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id.New("odev"), app.ID, vault.HashToken(deviceCode), vault.HashToken(userCode), marshalList(scopes), marshalList(resources),
-				deviceCodePending, interval, addr, tx.Now(), tx.Now().Add(s.cfg.DeviceCodeTTL))
-			return err
+			return deviceCodeInsert(ctx, tx, storedDeviceCode{ID: id.New("odev"), AppID: app.ID, Scopes: marshalList(scopes),
+				Resources: marshalList(resources), Status: deviceCodePending, Interval: interval, ClientAddr: addr, ExpiresAt: tx.Now().Add(s.cfg.DeviceCodeTTL)},
+				vault.HashToken(deviceCode), vault.HashToken(userCode))
 		})
 		if err == nil || !s.db.Dialect().IsUniqueViolation(err) {
 			break
@@ -219,16 +217,13 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 	if userCode == "" {
 		return "", flowBrowser{}, errUnknownUserCode
 	}
-	var deviceID, appID, scopes, resources, status string
-	var expiresAt time.Time
-	err := s.db.QueryRow(ctx, "SELECT id, app_id, scopes, resources, status, expires_at FROM oauth_device_codes WHERE user_code = ?", vault.HashToken(userCode)).
-		Scan(&deviceID, &appID, &scopes, &resources, &status, &expiresAt)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (status != deviceCodePending || time.Now().After(expiresAt)) {
+	dc, err := deviceCodeGetByUserCode(ctx, s.db, vault.HashToken(userCode))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (dc.Status != deviceCodePending || time.Now().After(dc.ExpiresAt)) {
 		return "", flowBrowser{}, errUnknownUserCode
 	} else if err != nil {
 		return "", flowBrowser{}, err
 	}
-	app, err := s.App(ctx, appID)
+	app, err := s.App(ctx, dc.AppID)
 	if err != nil {
 		return "", flowBrowser{}, err
 	}
@@ -252,21 +247,18 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 			return pageError("temporarily_unavailable", "too many sign-ins are under way "+over+"; try again in a few minutes")
 		}
 		expires := tx.Now().Add(requestTTL)
-		if expiresAt.Before(expires) {
-			expires = expiresAt
+		if dc.ExpiresAt.Before(expires) {
+			expires = dc.ExpiresAt
 		}
 		// No redirect URI: that is what marks a device request (see finish).
-		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, login_challenge, browser, status, redirect_uri, scopes,
-			state, code_challenge, client_addr, resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, '', ?, '', '', ?, ?, ?, ?)`,
-			b.requestID, app.ID, vault.HashToken(challenge), vault.HashToken(b.secret), statusLogin, scopes, addr, resources, tx.Now(), expires)
+		err = requestInsert(ctx, tx, newRequest{ID: b.requestID, AppID: &app.ID, LoginChallenge: vault.HashToken(challenge),
+			Browser: vault.HashToken(b.secret), Scopes: dc.Scopes, Resources: dc.Resources, ClientAddr: addr, ExpiresAt: expires})
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, "UPDATE oauth_device_codes SET request_id = ? WHERE id = ? AND status = ?", b.requestID, deviceID, deviceCodePending)
-		if err != nil {
+		if attached, err := deviceCodeAttachRequest(ctx, tx, dc.ID, b.requestID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		} else if !attached {
 			return errUnknownUserCode
 		}
 		return nil
@@ -281,11 +273,7 @@ func (s *Service) StartDeviceVerification(ctx context.Context, typed string) (st
 // requestID was started for, or nil when the code has since been entered in
 // another browser.
 func (s *Service) deviceVerification(ctx context.Context, requestID string) (*DeviceVerification, error) {
-	var v DeviceVerification
-	var browserAddr string
-	err := s.db.QueryRow(ctx, `SELECT d.created_at, d.expires_at, d.client_addr, r.client_addr
-		FROM oauth_device_codes d JOIN oauth_requests r ON r.id = d.request_id WHERE d.request_id = ?`, requestID).
-		Scan(&v.RequestedAt, &v.ExpiresAt, &v.DeviceAddress, &browserAddr)
+	v, browserAddr, err := deviceVerificationGet(ctx, s.db, requestID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The code was entered again in another browser since: this
 		// request can no longer approve it (see settleDevice).
@@ -349,12 +337,11 @@ func (s *Service) settleDevice(ctx context.Context, tx *store.Tx, r authRequest,
 		g := marshalList(scopes)
 		granted = &g
 	}
-	res, err := tx.Exec(ctx, `UPDATE oauth_device_codes SET status = ?, authorization_id = ?, granted_scopes = ?
-		WHERE request_id = ? AND status = ? AND expires_at > ?`, status, authID, granted, r.ID, deviceCodePending, tx.Now())
+	settled, err := deviceCodeSettle(ctx, tx, r.ID, status, authID, granted)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !settled {
 		return pageError("invalid_request", "the device's code has expired or was answered in another browser; start again on the device")
 	}
 	return nil
@@ -374,50 +361,41 @@ func (s *Service) deviceToken(ctx context.Context, app App, form url.Values) (To
 		// Refusals are answered after the commit, so the poll they record
 		// is kept.
 		refused = nil
-		var deviceID, appID, status, resources string
-		var authID, granted *string
-		var interval int64
-		var lastPolled *time.Time
-		var expiresAt time.Time
-		err := tx.QueryRow(ctx, `SELECT id, app_id, status, authorization_id, granted_scopes, resources, poll_interval, last_polled_at, expires_at
-			FROM oauth_device_codes WHERE device_code = ?`, vault.HashToken(presented)).
-			Scan(&deviceID, &appID, &status, &authID, &granted, &resources, &interval, &lastPolled, &expiresAt)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && appID != app.ID {
+		dc, err := deviceCodeGetByDeviceCode(ctx, tx, vault.HashToken(presented))
+		if errors.Is(err, sql.ErrNoRows) || err == nil && dc.AppID != app.ID {
 			return TokenResponse{}, invalidGrant("the device code is unknown or was issued to another client")
 		} else if err != nil {
 			return TokenResponse{}, err
 		}
 		now := tx.Now()
 		switch {
-		case status == deviceCodeDone:
+		case dc.Status == deviceCodeDone:
 			return TokenResponse{}, invalidGrant("the device code was already exchanged for tokens")
-		case now.After(expiresAt):
+		case now.After(dc.ExpiresAt):
 			refused = &tokenError{Status: http.StatusBadRequest, Code: "expired_token", Description: "the device code has expired; start again"}
 			return TokenResponse{}, nil
-		case status == deviceCodeDenied:
+		case dc.Status == deviceCodeDenied:
 			refused = &tokenError{Status: http.StatusBadRequest, Code: "access_denied", Description: "the user denied the request"}
 			return TokenResponse{}, nil
 		}
 		// A poll a little early is clock jitter, not a client that ignores
 		// the interval: a quarter of it is tolerated.
-		wait := time.Duration(interval) * time.Second
-		if lastPolled != nil && now.Sub(*lastPolled) < wait-wait/4 {
+		wait := time.Duration(dc.Interval) * time.Second
+		if dc.LastPolledAt != nil && now.Sub(*dc.LastPolledAt) < wait-wait/4 {
 			refused = &tokenError{Status: http.StatusBadRequest, Code: "slow_down",
-				Description: fmt.Sprintf("poll at most every %d seconds", interval+5)}
-			_, err := tx.Exec(ctx, "UPDATE oauth_device_codes SET poll_interval = ?, last_polled_at = ? WHERE id = ?", interval+5, now, deviceID)
-			return TokenResponse{}, err
+				Description: fmt.Sprintf("poll at most every %d seconds", dc.Interval+5)}
+			return TokenResponse{}, deviceCodePolled(ctx, tx, dc.ID, dc.Interval+5)
 		}
-		if status == deviceCodePending {
+		if dc.Status == deviceCodePending {
 			refused = &tokenError{Status: http.StatusBadRequest, Code: "authorization_pending", Description: "the user has not answered yet"}
-			_, err := tx.Exec(ctx, "UPDATE oauth_device_codes SET last_polled_at = ? WHERE id = ?", now, deviceID)
-			return TokenResponse{}, err
+			return TokenResponse{}, deviceCodePolled(ctx, tx, dc.ID, dc.Interval)
 		}
-		res, err := tx.Exec(ctx, "UPDATE oauth_device_codes SET status = ?, last_polled_at = ? WHERE id = ? AND status = ?",
-			deviceCodeDone, now, deviceID, deviceCodeApproved)
+		done, err := deviceCodeMarkDone(ctx, tx, dc.ID)
 		if err != nil {
 			return TokenResponse{}, err
 		}
-		if n, _ := res.RowsAffected(); n == 0 || authID == nil || granted == nil { // a concurrent poll won
+		authID, granted := dc.AuthorizationID, dc.GrantedScopes
+		if !done || authID == nil || granted == nil { // a concurrent poll won
 			return TokenResponse{}, invalidGrant("the device code was already exchanged for tokens")
 		}
 		var userID, teamID string
@@ -432,7 +410,7 @@ func (s *Service) deviceToken(ctx context.Context, app App, form url.Values) (To
 		if err != nil {
 			return TokenResponse{}, err
 		}
-		grantedResources, err := unmarshalList(resources)
+		grantedResources, err := unmarshalList(dc.Resources)
 		if err != nil {
 			return TokenResponse{}, err
 		}

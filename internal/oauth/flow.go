@@ -117,12 +117,9 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values) (string,
 			return &flowError{Code: "temporarily_unavailable", Description: "too many sign-ins are under way " + over + "; try again in a few minutes",
 				RedirectURI: req.RedirectURI, State: req.State}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, metadata_client_id, metadata_client, login_challenge, browser, status,
-			redirect_uri, scopes, state, code_challenge, client_addr, resources, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.requestID, appID, metadataClientID, metadataClient, vault.HashToken(challenge), vault.HashToken(b.secret), statusLogin,
-			req.RedirectURI, marshalList(req.Scopes), req.State, req.CodeChallenge, addr, marshalList(req.Resources), tx.Now(), tx.Now().Add(requestTTL))
-		return err
+		return requestInsert(ctx, tx, newRequest{ID: b.requestID, AppID: appID, MetadataClientID: metadataClientID, MetadataClient: metadataClient,
+			LoginChallenge: vault.HashToken(challenge), Browser: vault.HashToken(b.secret), RedirectURI: req.RedirectURI, Scopes: marshalList(req.Scopes),
+			State: req.State, CodeChallenge: req.CodeChallenge, ClientAddr: addr, Resources: marshalList(req.Resources), ExpiresAt: tx.Now().Add(requestTTL)})
 	})
 	var fe *flowError
 	if errors.As(err, &fe) {

@@ -11,9 +11,10 @@ import (
 // The queries of the OAuth provider's tables, as named functions (issue 13:
 // one file per capability, noun first, as River's drivers name their
 // operations). Service methods own the transactions and call these. The
-// scope catalog, the resources, the initial access tokens and the
-// registration queries are here so far; the apps, requests, codes, tokens
-// and device codes still hold their SQL in their own files.
+// scope catalog, the resources, the initial access tokens, the registration
+// queries, the device codes and the insert of authorization requests are
+// here so far; the apps, the rest of the requests, codes, authorizations
+// and tokens still hold their SQL in their own files.
 
 const scopeColumns = "name, description, created_at, updated_at"
 
@@ -171,6 +172,103 @@ func initialTokensList(ctx context.Context, db *store.DB, after string, limit in
 // initialTokenDelete reports whether the token existed.
 func initialTokenDelete(ctx context.Context, db *store.DB, tokenID string) (bool, error) {
 	return changed(db.Exec(ctx, "DELETE FROM oauth_initial_access_tokens WHERE id = ?", tokenID))
+}
+
+// newRequest is an authorization request to store, waiting for a sign-in:
+// for a stored app (AppID) or for an unsaved metadata-document client
+// (MetadataClientID and MetadataClient); without RedirectURI for a device.
+type newRequest struct {
+	ID                         string
+	AppID, MetadataClientID    *string
+	MetadataClient             *string
+	LoginChallenge, Browser    []byte
+	RedirectURI, Scopes, State string
+	CodeChallenge, ClientAddr  string
+	Resources                  string
+	ExpiresAt                  time.Time
+}
+
+func requestInsert(ctx context.Context, tx *store.Tx, r newRequest) error {
+	_, err := tx.Exec(ctx, `INSERT INTO oauth_requests (id, app_id, metadata_client_id, metadata_client, login_challenge, browser, status,
+		redirect_uri, scopes, state, code_challenge, client_addr, resources, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.AppID, r.MetadataClientID, r.MetadataClient, r.LoginChallenge, r.Browser, statusLogin,
+		r.RedirectURI, r.Scopes, r.State, r.CodeChallenge, r.ClientAddr, r.Resources, tx.Now(), r.ExpiresAt)
+	return err
+}
+
+// storedDeviceCode is a device code's row but for its hashed codes; the
+// lists are JSON as stored.
+type storedDeviceCode struct {
+	ID, AppID, Scopes, Resources, Status string
+	Interval                             int64
+	ClientAddr                           string
+	AuthorizationID, GrantedScopes       *string
+	LastPolledAt                         *time.Time
+	ExpiresAt                            time.Time
+}
+
+func deviceCodeInsert(ctx context.Context, tx *store.Tx, d storedDeviceCode, deviceHash, userHash []byte) error {
+	_, err := tx.Exec(ctx, `INSERT INTO oauth_device_codes (id, app_id, device_code, user_code, scopes, resources, status, poll_interval,
+		client_addr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.AppID, deviceHash, userHash, d.Scopes, d.Resources, d.Status, d.Interval, d.ClientAddr, tx.Now(), d.ExpiresAt)
+	return err
+}
+
+const deviceCodeColumns = "id, app_id, scopes, resources, status, poll_interval, client_addr, authorization_id, granted_scopes, last_polled_at, expires_at"
+
+func scanDeviceCode(sc store.Scanner) (storedDeviceCode, error) {
+	var d storedDeviceCode
+	err := sc.Scan(&d.ID, &d.AppID, &d.Scopes, &d.Resources, &d.Status, &d.Interval, &d.ClientAddr, &d.AuthorizationID, &d.GrantedScopes,
+		&d.LastPolledAt, &d.ExpiresAt)
+	return d, err
+}
+
+func deviceCodeGetByUserCode(ctx context.Context, q store.Querier, userHash []byte) (storedDeviceCode, error) {
+	return scanDeviceCode(q.QueryRow(ctx, "SELECT "+deviceCodeColumns+" FROM oauth_device_codes WHERE user_code = ?", userHash))
+}
+
+func deviceCodeGetByDeviceCode(ctx context.Context, q store.Querier, deviceHash []byte) (storedDeviceCode, error) {
+	return scanDeviceCode(q.QueryRow(ctx, "SELECT "+deviceCodeColumns+" FROM oauth_device_codes WHERE device_code = ?", deviceHash))
+}
+
+// deviceCodeAttachRequest makes requestID the pending device code's latest
+// authorization request; it reports whether the code was still pending.
+func deviceCodeAttachRequest(ctx context.Context, tx *store.Tx, deviceID, requestID string) (bool, error) {
+	return changed(tx.Exec(ctx, "UPDATE oauth_device_codes SET request_id = ? WHERE id = ? AND status = ?", requestID, deviceID, deviceCodePending))
+}
+
+// deviceVerificationGet describes the device code whose latest request is
+// requestID, with the client address of that request's browser.
+func deviceVerificationGet(ctx context.Context, q store.Querier, requestID string) (DeviceVerification, string, error) {
+	var v DeviceVerification
+	var browserAddr string
+	err := q.QueryRow(ctx, `SELECT d.created_at, d.expires_at, d.client_addr, r.client_addr
+		FROM oauth_device_codes d JOIN oauth_requests r ON r.id = d.request_id WHERE d.request_id = ?`, requestID).
+		Scan(&v.RequestedAt, &v.ExpiresAt, &v.DeviceAddress, &browserAddr)
+	return v, browserAddr, err
+}
+
+// deviceCodeSettle records the user's answer on the pending, unexpired
+// device code whose latest request is requestID; it reports whether there
+// was one.
+func deviceCodeSettle(ctx context.Context, tx *store.Tx, requestID, status string, authID, granted *string) (bool, error) {
+	return changed(tx.Exec(ctx, `UPDATE oauth_device_codes SET status = ?, authorization_id = ?, granted_scopes = ?
+		WHERE request_id = ? AND status = ? AND expires_at > ?`, status, authID, granted, requestID, deviceCodePending, tx.Now()))
+}
+
+// deviceCodePolled records a poll, with the interval the device must keep
+// from now on.
+func deviceCodePolled(ctx context.Context, tx *store.Tx, deviceID string, interval int64) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_device_codes SET poll_interval = ?, last_polled_at = ? WHERE id = ?", interval, tx.Now(), deviceID)
+	return err
+}
+
+// deviceCodeMarkDone marks an approved device code as exchanged for tokens;
+// it reports whether it was still approved (a concurrent poll may have won).
+func deviceCodeMarkDone(ctx context.Context, tx *store.Tx, deviceID string) (bool, error) {
+	return changed(tx.Exec(ctx, "UPDATE oauth_device_codes SET status = ?, last_polled_at = ? WHERE id = ? AND status = ?",
+		deviceCodeDone, tx.Now(), deviceID, deviceCodeApproved))
 }
 
 // collect scans every row with scan and closes the rows; the list is

@@ -30,51 +30,23 @@ type Authorization struct {
 
 // ListAuthorizations returns a user's live authorizations in a team.
 func (s *Service) ListAuthorizations(ctx context.Context, userID, teamID string, page httpapi.Page) ([]Authorization, error) {
-	rows, err := s.db.Query(ctx, `SELECT z.id, z.user_id, z.team_id, z.scopes, z.resources, z.created_at, z.updated_at, `+appColumns+`
-		FROM oauth_authorizations z JOIN oauth_apps a ON a.id = z.app_id
-		WHERE z.user_id = ? AND z.team_id = ? AND z.revoked_at IS NULL AND z.id > ? ORDER BY z.id LIMIT ?`,
-		userID, teamID, page.After, page.Limit+1)
+	list, err := authorizationsListLive(ctx, s.db, userID, teamID, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list authorizations: %w", err)
 	}
-	defer rows.Close()
-	var list []Authorization
-	for rows.Next() {
-		var z Authorization
-		var scopes, resources string
-		var as appScan
-		if err := rows.Scan(append([]any{&z.ID, &z.UserID, &z.TeamID, &scopes, &resources, &z.CreatedAt, &z.UpdatedAt}, as.dest()...)...); err != nil {
-			return nil, err
-		}
-		app, err := as.finish()
-		if err != nil {
-			return nil, err
-		}
-		z.App = app.public()
-		if z.Scopes, err = unmarshalList(scopes); err != nil {
-			return nil, err
-		}
-		if z.Resources, err = unmarshalList(resources); err != nil {
-			return nil, err
-		}
-		list = append(list, z)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // RevokeAuthorization revokes an authorization and, at once, every token
 // issued under it.
 func (s *Service) RevokeAuthorization(ctx context.Context, authID string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ?, updated_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), tx.Now(), authID)
-		if err != nil {
+		if revoked, err := authorizationRevoke(ctx, tx, authID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		} else if !revoked {
 			return apperr.Errorf(apperr.NotFound, "authorization %s not found or already revoked", authID)
 		}
-		_, err = tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE authorization_id = ? AND revoked_at IS NULL", tx.Now(), authID)
-		return err
+		return tokensRevokeByAuthorization(ctx, tx, authID)
 	})
 }
 
@@ -149,27 +121,8 @@ type CleanupWorker struct {
 func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
 	s := w.Service
 	now := time.Now()
-	cutoff := now.Add(-s.cfg.Retention)
-	for _, stmt := range []struct {
-		query string
-		args  []any
-	}{
-		{"DELETE FROM oauth_requests WHERE expires_at < ?", []any{now}},
-		{"DELETE FROM oauth_device_codes WHERE expires_at < ?", []any{now.Add(-deviceExpiredKept)}},
-		{"DELETE FROM oauth_codes WHERE expires_at < ?", []any{cutoff}},
-		{`DELETE FROM oauth_tokens WHERE revoked_at < ? OR (access_expires_at < ? AND (refresh_expires_at IS NULL OR refresh_expires_at < ?))`,
-			[]any{cutoff, cutoff, cutoff}},
-		{"DELETE FROM oauth_authorizations WHERE revoked_at < ?", []any{cutoff}},
-		// Self-registered clients (dynamic or from a metadata document) that
-		// no user authorized in time: anyone can make them, so what nobody
-		// uses must not pile up.
-		{`DELETE FROM oauth_apps WHERE registration <> ? AND created_at < ?
-			AND NOT EXISTS (SELECT 1 FROM oauth_authorizations z WHERE z.app_id = oauth_apps.id)`,
-			[]any{registrationAdmin, now.Add(-s.cfg.RegistrationUnusedTTL)}},
-	} {
-		if _, err := s.db.Exec(ctx, stmt.query, stmt.args...); err != nil {
-			return fmt.Errorf("oauth cleanup: %w", err)
-		}
+	if err := cleanupExpired(ctx, s.db, now, now.Add(-s.cfg.Retention), now.Add(-deviceExpiredKept), now.Add(-s.cfg.RegistrationUnusedTTL)); err != nil {
+		return fmt.Errorf("oauth cleanup: %w", err)
 	}
 	return nil
 }

@@ -12,9 +12,10 @@ import (
 // one file per capability, noun first, as River's drivers name their
 // operations). Service methods own the transactions and call these. The
 // scope catalog, the resources, the initial access tokens, the registration
-// queries, the device codes and the insert of authorization requests are
-// here so far; the apps, the rest of the requests, codes, authorizations
-// and tokens still hold their SQL in their own files.
+// queries, the device codes, the authorizations list and revocation, the
+// cleanup and the insert of authorization requests are here so far; the
+// apps, the rest of the requests, codes and tokens still hold their SQL in
+// their own files.
 
 const scopeColumns = "name, description, created_at, updated_at"
 
@@ -269,6 +270,73 @@ func deviceCodePolled(ctx context.Context, tx *store.Tx, deviceID string, interv
 func deviceCodeMarkDone(ctx context.Context, tx *store.Tx, deviceID string) (bool, error) {
 	return changed(tx.Exec(ctx, "UPDATE oauth_device_codes SET status = ?, last_polled_at = ? WHERE id = ? AND status = ?",
 		deviceCodeDone, tx.Now(), deviceID, deviceCodeApproved))
+}
+
+// authorizationsListLive returns a page of a user's live authorizations in
+// a team, with their apps.
+func authorizationsListLive(ctx context.Context, db *store.DB, userID, teamID, after string, limit int) ([]Authorization, error) {
+	rows, err := db.Query(ctx, `SELECT z.id, z.user_id, z.team_id, z.scopes, z.resources, z.created_at, z.updated_at, `+appColumns+`
+		FROM oauth_authorizations z JOIN oauth_apps a ON a.id = z.app_id
+		WHERE z.user_id = ? AND z.team_id = ? AND z.revoked_at IS NULL AND z.id > ? ORDER BY z.id LIMIT ?`,
+		userID, teamID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(sc store.Scanner) (Authorization, error) {
+		var z Authorization
+		var scopes, resources string
+		var as appScan
+		if err := sc.Scan(append([]any{&z.ID, &z.UserID, &z.TeamID, &scopes, &resources, &z.CreatedAt, &z.UpdatedAt}, as.dest()...)...); err != nil {
+			return z, err
+		}
+		app, err := as.finish()
+		if err != nil {
+			return z, err
+		}
+		z.App = app.public()
+		if z.Scopes, err = unmarshalList(scopes); err != nil {
+			return z, err
+		}
+		z.Resources, err = unmarshalList(resources)
+		return z, err
+	})
+}
+
+// authorizationRevoke reports whether the authorization was live.
+func authorizationRevoke(ctx context.Context, tx *store.Tx, authID string) (bool, error) {
+	return changed(tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ?, updated_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), tx.Now(), authID))
+}
+
+func tokensRevokeByAuthorization(ctx context.Context, tx *store.Tx, authID string) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE authorization_id = ? AND revoked_at IS NULL", tx.Now(), authID)
+	return err
+}
+
+// cleanupExpired removes the requests that expired by now, the device codes
+// that expired before deviceCutoff, the codes, tokens and authorizations
+// that ended before cutoff, and the self-registered apps made before
+// unusedCutoff that no user authorized: anyone can make those, so what
+// nobody uses must not pile up.
+func cleanupExpired(ctx context.Context, db *store.DB, now, cutoff, deviceCutoff, unusedCutoff time.Time) error {
+	for _, stmt := range []struct {
+		query string
+		args  []any
+	}{
+		{"DELETE FROM oauth_requests WHERE expires_at < ?", []any{now}},
+		{"DELETE FROM oauth_device_codes WHERE expires_at < ?", []any{deviceCutoff}},
+		{"DELETE FROM oauth_codes WHERE expires_at < ?", []any{cutoff}},
+		{`DELETE FROM oauth_tokens WHERE revoked_at < ? OR (access_expires_at < ? AND (refresh_expires_at IS NULL OR refresh_expires_at < ?))`,
+			[]any{cutoff, cutoff, cutoff}},
+		{"DELETE FROM oauth_authorizations WHERE revoked_at < ?", []any{cutoff}},
+		{`DELETE FROM oauth_apps WHERE registration <> ? AND created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM oauth_authorizations z WHERE z.app_id = oauth_apps.id)`,
+			[]any{registrationAdmin, unusedCutoff}},
+	} {
+		if _, err := db.Exec(ctx, stmt.query, stmt.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // collect scans every row with scan and closes the rows; the list is

@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"database/sql"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -222,7 +220,7 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 	app.Registration = cmp.Or(app.Registration, registrationAdmin)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		app.CreatedAt, app.UpdatedAt = tx.Now(), tx.Now()
-		return insertApp(ctx, tx, app)
+		return appInsert(ctx, tx, app)
 	})
 	if err != nil {
 		return AppWithSecret{}, fmt.Errorf("create app: %w", err)
@@ -230,93 +228,23 @@ func (s *Service) CreateApp(ctx context.Context, app App) (AppWithSecret, error)
 	return AppWithSecret{App: app, ClientSecret: secret}, nil
 }
 
-// insertApp stores a new app.
-func insertApp(ctx context.Context, tx *store.Tx, app App) error {
-	_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
-		redirect_uris, scopes, logo_url, homepage_url, is_published, token_exchange, exchange_audiences, registration, registration_token,
-		registered_from, token_endpoint_auth_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
-		marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.TokenExchange,
-		marshalList(app.ExchangeAudiences), app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt)
-	return err
-}
-
-// appColumns are read from oauth_apps as "a".
-const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
-	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
-	a.token_exchange, a.exchange_audiences, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at`
-
-// appScan receives appColumns from a row, alone or after other columns.
-type appScan struct {
-	app                          App
-	redirects, scopes, exchanges string
-}
-
-func (as *appScan) dest() []any {
-	a := &as.app
-	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
-		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
-		&a.TokenExchange, &as.exchanges, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt}
-}
-
-func (as *appScan) finish() (App, error) {
-	var err error
-	if as.app.RedirectURIs, err = unmarshalList(as.redirects); err != nil {
-		return App{}, err
-	}
-	if as.app.Scopes, err = unmarshalList(as.scopes); err != nil {
-		return App{}, err
-	}
-	as.app.ExchangeAudiences, err = unmarshalList(as.exchanges)
-	return as.app, err
-}
-
-func scanApp(sc store.Scanner) (App, error) {
-	var as appScan
-	if err := sc.Scan(as.dest()...); err != nil {
-		return App{}, err
-	}
-	return as.finish()
-}
-
 // App returns an app by ID.
 func (s *Service) App(ctx context.Context, appID string) (App, error) {
-	return appFromRow(s.db.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
+	return appGetByID(ctx, s.db, appID)
 }
 
 // appByClientID returns the app a client_id names.
 func (s *Service) appByClientID(ctx context.Context, clientID string) (App, error) {
-	return appFromRow(s.db.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE client_id = ?", clientID), clientID)
-}
-
-func appFromRow(row *sql.Row, what string) (App, error) {
-	a, err := scanApp(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return App{}, apperr.Errorf(apperr.NotFound, "app %s not found", what)
-	}
-	return a, err
+	return appGetByClientID(ctx, s.db, clientID)
 }
 
 // ListApps returns a page of apps, all or one team's, ordered by ID.
 func (s *Service) ListApps(ctx context.Context, teamID string, page httpapi.Page) ([]App, error) {
-	query, args := "SELECT "+appColumns+" FROM oauth_apps a WHERE id > ? ORDER BY id LIMIT ?", []any{page.After, page.Limit + 1}
-	if teamID != "" {
-		query, args = "SELECT "+appColumns+" FROM oauth_apps a WHERE team_id = ? AND id > ? ORDER BY id LIMIT ?", []any{teamID, page.After, page.Limit + 1}
-	}
-	rows, err := s.db.Query(ctx, query, args...)
+	list, err := appsList(ctx, s.db, teamID, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list apps: %w", err)
 	}
-	defer rows.Close()
-	var list []App
-	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, a)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // UpdateApp changes an app's writable fields.
@@ -327,7 +255,7 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 		}
 	}
 	app, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (App, error) {
-		a, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
+		a, err := appGetByID(ctx, tx, appID)
 		if err != nil {
 			return App{}, err
 		}
@@ -344,11 +272,7 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 			return App{}, apperr.InvalidFields(map[string]string{"token_exchange": "only confidential apps may exchange tokens"})
 		}
 		a.UpdatedAt = tx.Now()
-		_, err = tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, description = ?, redirect_uris = ?, scopes = ?, logo_url = ?,
-			homepage_url = ?, is_published = ?, token_exchange = ?, exchange_audiences = ?, updated_at = ? WHERE id = ?`,
-			a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished,
-			a.TokenExchange, marshalList(a.ExchangeAudiences), a.UpdatedAt, a.ID)
-		return a, err
+		return a, appUpdate(ctx, tx, a)
 	})
 	s.clients.Forget(app.ClientID)
 	return app, err
@@ -363,19 +287,14 @@ func setIf[T any](dst *T, v *T) {
 // DeleteApp removes an app and, with it, every authorization, code and token
 // issued to it.
 func (s *Service) DeleteApp(ctx context.Context, appID string) error {
-	var clientID string
-	err := s.db.QueryRow(ctx, "SELECT client_id FROM oauth_apps WHERE id = ?", appID).Scan(&clientID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
-	} else if err != nil {
-		return err
-	}
-	defer s.clients.Forget(clientID)
-	res, err := s.db.Exec(ctx, "DELETE FROM oauth_apps WHERE id = ?", appID)
+	app, err := appGetByID(ctx, s.db, appID)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	defer s.clients.Forget(app.ClientID)
+	if found, err := appDelete(ctx, s.db, appID); err != nil {
+		return err
+	} else if !found {
 		return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
 	}
 	return nil
@@ -385,14 +304,10 @@ func (s *Service) DeleteApp(ctx context.Context, appID string) error {
 // app stays registered, and users may authorize it again.
 func (s *Service) RevokeApp(ctx context.Context, appID string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if _, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID); err != nil {
+		if _, err := appGetByID(ctx, tx, appID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL", tx.Now(), appID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL", tx.Now(), appID)
-		return err
+		return appRevokeGrants(ctx, tx, appID)
 	})
 }
 
@@ -402,7 +317,7 @@ func (s *Service) RevokeApp(ctx context.Context, appID string) error {
 func (s *Service) RotateSecret(ctx context.Context, appID string) (AppWithSecret, error) {
 	secret := vault.NewToken(prefixClientSecret)
 	app, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (App, error) {
-		a, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
+		a, err := appGetByID(ctx, tx, appID)
 		if err != nil {
 			return App{}, err
 		}
@@ -411,9 +326,7 @@ func (s *Service) RotateSecret(ctx context.Context, appID string) (AppWithSecret
 		}
 		until := tx.Now().Add(s.cfg.SecretGrace)
 		a.previousSecret, a.PreviousSecretExpiresAt, a.secret, a.UpdatedAt = a.secret, &until, vault.HashToken(secret), tx.Now()
-		_, err = tx.Exec(ctx, `UPDATE oauth_apps SET client_secret = ?, previous_client_secret = ?, previous_secret_expires_at = ?,
-			updated_at = ? WHERE id = ?`, a.secret, a.previousSecret, until, a.UpdatedAt, a.ID)
-		return a, err
+		return a, appUpdateSecrets(ctx, tx, a)
 	})
 	if err != nil {
 		return AppWithSecret{}, err

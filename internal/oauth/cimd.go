@@ -231,10 +231,7 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		expires := tx.Now().Add(ttl)
 		app.metadataExpiresAt, app.UpdatedAt = &expires, tx.Now()
-		_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
-			metadata_expires_at = ?, updated_at = ? WHERE id = ?`,
-			app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, expires, app.UpdatedAt, app.ID)
-		return err
+		return appUpdateFromDocument(ctx, tx, app)
 	})
 	s.clients.Forget(clientID)
 	if err != nil {
@@ -277,7 +274,7 @@ func unsavedClientApp(clientID, saved string) (App, error) {
 // returns the cap it would exceed instead). A client stored meanwhile, by
 // another user's sign-in, is used as it is.
 func (s *Service) saveMetadataApp(ctx context.Context, tx *store.Tx, app App) (App, string, error) {
-	stored, err := appFromRow(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE client_id = ?", app.ClientID), app.ClientID)
+	stored, err := appGetByClientID(ctx, tx, app.ClientID)
 	if err == nil {
 		return stored, "", nil
 	} else if apperr.CodeOf(err) != apperr.NotFound {
@@ -288,12 +285,12 @@ func (s *Service) saveMetadataApp(ctx context.Context, tx *store.Tx, app App) (A
 		return App{}, over, err
 	}
 	app.ID, app.CreatedAt, app.UpdatedAt = id.New("app"), tx.Now(), tx.Now()
-	if err := insertApp(ctx, tx, app); s.db.Dialect().IsUniqueViolation(err) {
+	if err := appInsert(ctx, tx, app); s.db.Dialect().IsUniqueViolation(err) {
 		return App{}, "", apperr.Errorf(apperr.Conflict, "client %s was stored by a sign-in at the same moment; accept the login again", app.ClientID)
 	} else if err != nil {
 		return App{}, "", err
 	}
-	_, err = tx.Exec(ctx, "UPDATE oauth_apps SET metadata_expires_at = ? WHERE id = ?", app.metadataExpiresAt, app.ID)
+	err = appSetMetadataExpiry(ctx, tx, app.ID, app.metadataExpiresAt)
 	s.clients.Forget(app.ClientID)
 	return app, "", err
 }

@@ -3,8 +3,10 @@ package oauth
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -113,6 +115,126 @@ func resourceUpdate(ctx context.Context, tx *store.Tx, r Resource) error {
 // resourceDelete reports whether the resource existed.
 func resourceDelete(ctx context.Context, q *store.DB, resourceID string) (bool, error) {
 	return changed(q.Exec(ctx, "DELETE FROM oauth_resources WHERE id = ?", resourceID))
+}
+
+// appInsert stores a new app.
+func appInsert(ctx context.Context, tx *store.Tx, app App) error {
+	_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
+		redirect_uris, scopes, logo_url, homepage_url, is_published, token_exchange, exchange_audiences, registration, registration_token,
+		registered_from, token_endpoint_auth_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
+		marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.TokenExchange,
+		marshalList(app.ExchangeAudiences), app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt)
+	return err
+}
+
+// appColumns are read from oauth_apps as "a".
+const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
+	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
+	a.token_exchange, a.exchange_audiences, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at`
+
+// appScan receives appColumns from a row, alone or after other columns.
+type appScan struct {
+	app                          App
+	redirects, scopes, exchanges string
+}
+
+func (as *appScan) dest() []any {
+	a := &as.app
+	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
+		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
+		&a.TokenExchange, &as.exchanges, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt}
+}
+
+func (as *appScan) finish() (App, error) {
+	var err error
+	if as.app.RedirectURIs, err = unmarshalList(as.redirects); err != nil {
+		return App{}, err
+	}
+	if as.app.Scopes, err = unmarshalList(as.scopes); err != nil {
+		return App{}, err
+	}
+	as.app.ExchangeAudiences, err = unmarshalList(as.exchanges)
+	return as.app, err
+}
+
+func scanApp(sc store.Scanner) (App, error) {
+	var as appScan
+	if err := sc.Scan(as.dest()...); err != nil {
+		return App{}, err
+	}
+	return as.finish()
+}
+
+func appFromRow(row *sql.Row, what string) (App, error) {
+	a, err := scanApp(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return App{}, apperr.Errorf(apperr.NotFound, "app %s not found", what)
+	}
+	return a, err
+}
+
+func appGetByID(ctx context.Context, q store.Querier, appID string) (App, error) {
+	return appFromRow(q.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID), appID)
+}
+
+func appGetByClientID(ctx context.Context, q store.Querier, clientID string) (App, error) {
+	return appFromRow(q.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE client_id = ?", clientID), clientID)
+}
+
+// appsList returns a page of apps, all or (teamID not empty) one team's.
+func appsList(ctx context.Context, db *store.DB, teamID, after string, limit int) ([]App, error) {
+	query, args := "SELECT "+appColumns+" FROM oauth_apps a WHERE id > ? ORDER BY id LIMIT ?", []any{after, limit}
+	if teamID != "" {
+		query, args = "SELECT "+appColumns+" FROM oauth_apps a WHERE team_id = ? AND id > ? ORDER BY id LIMIT ?", []any{teamID, after, limit}
+	}
+	rows, err := db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanApp)
+}
+
+// appUpdate stores an app's writable fields (appFields).
+func appUpdate(ctx context.Context, tx *store.Tx, a App) error {
+	_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, description = ?, redirect_uris = ?, scopes = ?, logo_url = ?,
+		homepage_url = ?, is_published = ?, token_exchange = ?, exchange_audiences = ?, updated_at = ? WHERE id = ?`,
+		a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished,
+		a.TokenExchange, marshalList(a.ExchangeAudiences), a.UpdatedAt, a.ID)
+	return err
+}
+
+// appUpdateFromDocument stores what a metadata document says of its app.
+func appUpdateFromDocument(ctx context.Context, tx *store.Tx, a App) error {
+	_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
+		metadata_expires_at = ?, updated_at = ? WHERE id = ?`,
+		a.Name, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.metadataExpiresAt, a.UpdatedAt, a.ID)
+	return err
+}
+
+func appSetMetadataExpiry(ctx context.Context, tx *store.Tx, appID string, expiresAt *time.Time) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_apps SET metadata_expires_at = ? WHERE id = ?", expiresAt, appID)
+	return err
+}
+
+func appUpdateSecrets(ctx context.Context, tx *store.Tx, a App) error {
+	_, err := tx.Exec(ctx, `UPDATE oauth_apps SET client_secret = ?, previous_client_secret = ?, previous_secret_expires_at = ?,
+		updated_at = ? WHERE id = ?`, a.secret, a.previousSecret, a.PreviousSecretExpiresAt, a.UpdatedAt, a.ID)
+	return err
+}
+
+// appDelete reports whether the app existed.
+func appDelete(ctx context.Context, db *store.DB, appID string) (bool, error) {
+	return changed(db.Exec(ctx, "DELETE FROM oauth_apps WHERE id = ?", appID))
+}
+
+// appRevokeGrants revokes every authorization and token of an app.
+func appRevokeGrants(ctx context.Context, tx *store.Tx, appID string) error {
+	if _, err := tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL", tx.Now(), appID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL", tx.Now(), appID)
+	return err
 }
 
 // appsCountSelfRegistered counts the apps that registered themselves, all

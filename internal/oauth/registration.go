@@ -255,7 +255,7 @@ func (s *Service) Register(ctx context.Context, r *http.Request) (RegistrationRe
 			return registrationError(http.StatusTooManyRequests, "temporarily_unavailable", "too many clients are registered "+over+"; unused ones expire")
 		}
 		app.CreatedAt, app.UpdatedAt = tx.Now(), tx.Now()
-		return insertApp(ctx, tx, app)
+		return appInsert(ctx, tx, app)
 	})
 	var te *tokenError
 	if errors.As(err, &te) {

@@ -34,7 +34,7 @@ func TestCleanupUnusedRegistrations(t *testing.T) {
 			if strings.Contains(name, "new") {
 				app.CreatedAt = time.Now()
 			}
-			if err := db.WithTx(ctx, func(tx *store.Tx) error { return insertApp(ctx, tx, app) }); err != nil {
+			if err := db.WithTx(ctx, func(tx *store.Tx) error { return appInsert(ctx, tx, app) }); err != nil {
 				t.Fatal(err)
 			}
 			apps[name] = app.ID

@@ -170,9 +170,7 @@ func (s *Service) overBounds(ctx context.Context, tx *store.Tx, table, appColumn
 		{"for this app", appColumn + " = ? AND ", []any{appKey}, s.cfg.PendingRequestsPerApp},
 		{"on this service", "", nil, s.cfg.PendingRequests},
 	} {
-		var n int
-		err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM "+table+" WHERE "+b.where+"status = ? AND expires_at > ?",
-			append(b.args, status, now)...).Scan(&n)
+		n, err := pendingRowsCount(ctx, tx, table, b.where, b.args, status, now)
 		if err != nil {
 			return "", fmt.Errorf("count pending rows of %s: %w", table, err)
 		}
@@ -183,41 +181,31 @@ func (s *Service) overBounds(ctx context.Context, tx *store.Tx, table, appColumn
 	return "", nil
 }
 
-const requestColumns = `id, status, redirect_uri, scopes, granted_scopes, state, code_challenge, user_id,
-	team_id, deny_error, deny_description, browser, csrf, expires_at, resources, app_id, metadata_client_id, metadata_client
-	FROM oauth_requests`
-
 // requestBy loads a live request by one of its challenges, with its app: a
 // stored one, or the unsaved metadata-document client the request carries.
 func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challenge string) (authRequest, error) {
-	var r authRequest
-	var scopes, resources string
-	var granted, userID, teamID, denyErr, denyDesc, appID, metadataClientID, metadataClient sql.NullString
-	err := q.QueryRow(ctx, "SELECT "+requestColumns+" WHERE "+column+" = ?", vault.HashToken(challenge)).Scan(
-		&r.ID, &r.Status, &r.RedirectURI, &scopes, &granted, &r.State, &r.CodeChallenge, &userID, &teamID, &denyErr, &denyDesc,
-		&r.browser, &r.csrf, &r.ExpiresAt, &resources, &appID, &metadataClientID, &metadataClient)
+	r, raw, err := requestGetByChallenge(ctx, q, column, vault.HashToken(challenge))
 	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Now().After(r.ExpiresAt) {
 		return r, apperr.Errorf(apperr.NotFound, "no pending authorization request has this challenge; it may have expired (they last %s)", requestTTL)
 	} else if err != nil {
 		return r, err
 	}
-	if appID.Valid {
-		r.App, err = appFromRow(q.QueryRow(ctx, "SELECT "+appColumns+" FROM oauth_apps a WHERE id = ?", appID.String), appID.String)
+	if raw.appID.Valid {
+		r.App, err = appGetByID(ctx, q, raw.appID.String)
 	} else {
-		r.App, err = unsavedClientApp(metadataClientID.String, metadataClient.String)
+		r.App, err = unsavedClientApp(raw.metadataClientID.String, raw.metadataClient.String)
 	}
 	if err != nil {
 		return r, err
 	}
-	r.UserID, r.TeamID, r.DenyError, r.DenyDesc = userID.String, teamID.String, denyErr.String, denyDesc.String
-	if r.Scopes, err = unmarshalList(scopes); err != nil {
+	if r.Scopes, err = unmarshalList(raw.scopes); err != nil {
 		return r, err
 	}
-	if r.Resources, err = unmarshalList(resources); err != nil {
+	if r.Resources, err = unmarshalList(raw.resources); err != nil {
 		return r, err
 	}
-	if granted.Valid {
-		if r.GrantedScopes, err = unmarshalList(granted.String); err != nil {
+	if raw.granted.Valid {
+		if r.GrantedScopes, err = unmarshalList(raw.granted.String); err != nil {
 			return r, err
 		}
 	}
@@ -328,19 +316,14 @@ func (s *Service) AcceptLogin(ctx context.Context, challenge, userID, teamID str
 			}
 			if over != "" {
 				s.logger.WarnContext(ctx, "a metadata-document client was refused: too many", "client_id", r.App.ClientID, "bound", over)
-				_, err = tx.Exec(ctx, `UPDATE oauth_requests SET status = ?, deny_error = ?, deny_description = ?, consent_challenge = ?
-					WHERE id = ? AND status = ?`, statusDenied, "temporarily_unavailable",
-					"too many self-registered clients are known "+over+"; unused ones expire", vault.HashToken(consent), r.ID, statusLogin)
-				return err
+				return requestDeny(ctx, tx, r.ID, statusLogin, "temporarily_unavailable",
+					"too many self-registered clients are known "+over+"; unused ones expire", vault.HashToken(consent))
 			}
-			if _, err := tx.Exec(ctx, "UPDATE oauth_requests SET app_id = ?, metadata_client_id = NULL, metadata_client = NULL WHERE id = ?",
-				app.ID, r.ID); err != nil {
+			if err := requestSetApp(ctx, tx, r.ID, app.ID); err != nil {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, consent_challenge = ? WHERE id = ? AND status = ?",
-			statusConsent, userID, teamID, vault.HashToken(consent), r.ID, statusLogin)
-		return err
+		return requestSignedIn(ctx, tx, r.ID, userID, teamID, vault.HashToken(consent))
 	})
 	if err != nil {
 		return Redirect{}, err
@@ -369,9 +352,7 @@ func (s *Service) reject(ctx context.Context, column, challenge, want, errorCode
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE oauth_requests SET status = ?, deny_error = ?, deny_description = ?, consent_challenge = ?
-			WHERE id = ? AND status = ?`, statusDenied, errorCode, description, vault.HashToken(consent), r.ID, want)
-		return err
+		return requestDeny(ctx, tx, r.ID, want, errorCode, description, vault.HashToken(consent))
 	})
 	if err != nil {
 		return Redirect{}, err
@@ -471,19 +452,20 @@ func (s *Service) describeConsent(ctx context.Context, r authRequest) (ConsentRe
 // grantedScopes returns the scopes and resources of a live authorization,
 // or none.
 func (s *Service) grantedScopes(ctx context.Context, q store.Querier, appID, userID, teamID string) ([]string, []string, error) {
-	var scopes, resources string
-	err := q.QueryRow(ctx, "SELECT scopes, resources FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ? AND revoked_at IS NULL",
-		appID, userID, teamID).Scan(&scopes, &resources)
+	z, err := authorizationGet(ctx, q, appID, userID, teamID)
+	if err == nil && z.revokedAt != nil {
+		err = sql.ErrNoRows
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return []string{}, []string{}, nil
 	} else if err != nil {
 		return nil, nil, err
 	}
-	sc, err := unmarshalList(scopes)
+	sc, err := unmarshalList(z.scopes)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := unmarshalList(resources)
+	res, err := unmarshalList(z.resources)
 	return sc, res, err
 }
 
@@ -504,9 +486,7 @@ func (s *Service) AcceptConsent(ctx context.Context, challenge string, grant []s
 				return apperr.InvalidFields(map[string]string{"grant_scopes": sc + " was not requested"})
 			}
 		}
-		_, err = tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, granted_scopes = ?, consent_challenge = ? WHERE id = ? AND status = ?",
-			statusApproved, marshalList(grant), vault.HashToken(consent), r.ID, statusConsent)
-		return err
+		return requestApprove(ctx, tx, r.ID, marshalList(grant), vault.HashToken(consent))
 	})
 	if err != nil {
 		return Redirect{}, err
@@ -572,7 +552,7 @@ func (s *Service) consentStep(ctx context.Context, challenge string, browser fun
 		return consentStep{}, err
 	}
 	csrf := vault.NewToken("")
-	if _, err := s.db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", vault.HashToken(csrf), r.ID); err != nil {
+	if err := requestSetCSRF(ctx, s.db, r.ID, vault.HashToken(csrf)); err != nil {
 		return consentStep{}, err
 	}
 	screen := &consentScreen{ConsentRequest: described, Challenge: challenge, CSRF: csrf, redirectURI: r.RedirectURI, Device: r.isDevice()}
@@ -627,11 +607,9 @@ func (s *Service) finish(ctx context.Context, r authRequest, scopes []string) (c
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO oauth_codes (code, app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge,
-			resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			vault.HashToken(code), r.App.ID, authID, id.New("tfam"), r.RedirectURI, marshalList(scopes), r.CodeChallenge,
-			marshalList(r.Resources), tx.Now(), tx.Now().Add(codeTTL))
-		return err
+		return codeInsert(ctx, tx, storedCode{AppID: r.App.ID, AuthorizationID: authID, FamilyID: id.New("tfam"), RedirectURI: r.RedirectURI,
+			Scopes: marshalList(scopes), CodeChallenge: r.CodeChallenge, Resources: marshalList(r.Resources), ExpiresAt: tx.Now().Add(codeTTL)},
+			vault.HashToken(code))
 	})
 	if err != nil {
 		return consentStep{}, err
@@ -651,11 +629,11 @@ func (s *Service) finishDenied(ctx context.Context, r authRequest, code, descrip
 }
 
 func (s *Service) markDone(ctx context.Context, tx *store.Tx, r authRequest) error {
-	res, err := tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, csrf = NULL WHERE id = ? AND status = ?", statusDone, r.ID, r.Status)
+	done, err := requestMarkDone(ctx, tx, r.ID, r.Status)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !done {
 		return pageError("invalid_request", "this sign-in link has already been used; start again from the app")
 	}
 	return nil
@@ -665,30 +643,23 @@ func (s *Service) markDone(ctx context.Context, tx *store.Tx, r authRequest) err
 // team: the union with what a live authorization already has, or anew after
 // a revocation.
 func (s *Service) grant(ctx context.Context, tx *store.Tx, appID, userID, teamID string, scopes, resources []string) (string, error) {
-	var authID, storedScopes, storedResources string
-	var revokedAt *time.Time
-	err := tx.QueryRow(ctx, "SELECT id, scopes, resources, revoked_at FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ?",
-		appID, userID, teamID).Scan(&authID, &storedScopes, &storedResources, &revokedAt)
+	z, err := authorizationGet(ctx, tx, appID, userID, teamID)
 	if errors.Is(err, sql.ErrNoRows) {
-		authID = id.New("oauthz")
-		_, err = tx.Exec(ctx, `INSERT INTO oauth_authorizations (id, app_id, user_id, team_id, scopes, resources, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, authID, appID, userID, teamID, marshalList(scopes), marshalList(resources), tx.Now(), tx.Now())
-		return authID, err
+		authID := id.New("oauthz")
+		return authID, authorizationInsert(ctx, tx, authID, appID, userID, teamID, marshalList(scopes), marshalList(resources))
 	} else if err != nil {
 		return "", err
 	}
 	scopeUnion, resourceUnion := scopes, resources
-	if revokedAt == nil {
-		if scopeUnion, err = unionWithStored(storedScopes, scopes); err != nil {
+	if z.revokedAt == nil {
+		if scopeUnion, err = unionWithStored(z.scopes, scopes); err != nil {
 			return "", err
 		}
-		if resourceUnion, err = unionWithStored(storedResources, resources); err != nil {
+		if resourceUnion, err = unionWithStored(z.resources, resources); err != nil {
 			return "", err
 		}
 	}
-	_, err = tx.Exec(ctx, "UPDATE oauth_authorizations SET scopes = ?, resources = ?, revoked_at = NULL, updated_at = ? WHERE id = ?",
-		marshalList(scopeUnion), marshalList(resourceUnion), tx.Now(), authID)
-	return authID, err
+	return z.id, authorizationRenew(ctx, tx, z.id, marshalList(scopeUnion), marshalList(resourceUnion))
 }
 
 // unionWithStored returns the stored list followed by what add has that it

@@ -320,6 +320,119 @@ func requestInsert(ctx context.Context, tx *store.Tx, r newRequest) error {
 	return err
 }
 
+// pendingRowsCount counts the unexpired rows of table in status that match
+// where (conditions ending in AND, with args).
+func pendingRowsCount(ctx context.Context, q store.Querier, table, where string, args []any, status string, now time.Time) (int, error) {
+	var n int
+	err := q.QueryRow(ctx, "SELECT COUNT(*) FROM "+table+" WHERE "+where+"status = ? AND expires_at > ?", append(args, status, now)...).Scan(&n)
+	return n, err
+}
+
+// requestRaw is what requestGetByChallenge reads of a request beyond the
+// fields it fills in: the lists as stored and the request's client.
+type requestRaw struct {
+	scopes, resources                                string
+	granted, appID, metadataClientID, metadataClient sql.NullString
+}
+
+// requestGetByChallenge reads the request whose column (login_challenge or
+// consent_challenge) holds challengeHash; its App is left to the caller.
+func requestGetByChallenge(ctx context.Context, q store.Querier, column string, challengeHash []byte) (authRequest, requestRaw, error) {
+	var r authRequest
+	var raw requestRaw
+	var userID, teamID, denyErr, denyDesc sql.NullString
+	err := q.QueryRow(ctx, `SELECT id, status, redirect_uri, scopes, granted_scopes, state, code_challenge, user_id, team_id, deny_error,
+		deny_description, browser, csrf, expires_at, resources, app_id, metadata_client_id, metadata_client
+		FROM oauth_requests WHERE `+column+` = ?`, challengeHash).Scan(
+		&r.ID, &r.Status, &r.RedirectURI, &raw.scopes, &raw.granted, &r.State, &r.CodeChallenge, &userID, &teamID, &denyErr, &denyDesc,
+		&r.browser, &r.csrf, &r.ExpiresAt, &raw.resources, &raw.appID, &raw.metadataClientID, &raw.metadataClient)
+	r.UserID, r.TeamID, r.DenyError, r.DenyDesc = userID.String, teamID.String, denyErr.String, denyDesc.String
+	return r, raw, err
+}
+
+// requestSignedIn moves a request waiting for a sign-in on to consent.
+func requestSignedIn(ctx context.Context, tx *store.Tx, requestID, userID, teamID string, consentHash []byte) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, consent_challenge = ? WHERE id = ? AND status = ?",
+		statusConsent, userID, teamID, consentHash, requestID, statusLogin)
+	return err
+}
+
+// requestSetApp points a request at the app its metadata-document client
+// was stored as.
+func requestSetApp(ctx context.Context, tx *store.Tx, requestID, appID string) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_requests SET app_id = ?, metadata_client_id = NULL, metadata_client = NULL WHERE id = ?", appID, requestID)
+	return err
+}
+
+// requestDeny ends a request in status want with an error for the app.
+func requestDeny(ctx context.Context, tx *store.Tx, requestID, want, errorCode, description string, consentHash []byte) error {
+	_, err := tx.Exec(ctx, `UPDATE oauth_requests SET status = ?, deny_error = ?, deny_description = ?, consent_challenge = ?
+		WHERE id = ? AND status = ?`, statusDenied, errorCode, description, consentHash, requestID, want)
+	return err
+}
+
+// requestApprove records the SaaS's consent page's approval.
+func requestApprove(ctx context.Context, tx *store.Tx, requestID, grantedScopes string, consentHash []byte) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, granted_scopes = ?, consent_challenge = ? WHERE id = ? AND status = ?",
+		statusApproved, grantedScopes, consentHash, requestID, statusConsent)
+	return err
+}
+
+func requestSetCSRF(ctx context.Context, db *store.DB, requestID string, csrfHash []byte) error {
+	_, err := db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", csrfHash, requestID)
+	return err
+}
+
+// requestMarkDone ends a request that is still in status from; it reports
+// whether it was.
+func requestMarkDone(ctx context.Context, tx *store.Tx, requestID, from string) (bool, error) {
+	return changed(tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, csrf = NULL WHERE id = ? AND status = ?", statusDone, requestID, from))
+}
+
+// storedCode is an authorization code's row but for the hashed code; the
+// lists are JSON as stored.
+type storedCode struct {
+	AppID, AuthorizationID, FamilyID, RedirectURI, Scopes, CodeChallenge, Resources string
+	ExpiresAt                                                                       time.Time
+	UsedAt                                                                          *time.Time
+}
+
+func codeInsert(ctx context.Context, tx *store.Tx, c storedCode, codeHash []byte) error {
+	_, err := tx.Exec(ctx, `INSERT INTO oauth_codes (code, app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge,
+		resources, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		codeHash, c.AppID, c.AuthorizationID, c.FamilyID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.Resources, tx.Now(), c.ExpiresAt)
+	return err
+}
+
+// storedAuthorization is what a grant reads of an authorization.
+type storedAuthorization struct {
+	id, scopes, resources string
+	revokedAt             *time.Time
+}
+
+// authorizationGet reads the authorization, live or revoked, of an app by a
+// user in a team.
+func authorizationGet(ctx context.Context, q store.Querier, appID, userID, teamID string) (storedAuthorization, error) {
+	var z storedAuthorization
+	err := q.QueryRow(ctx, "SELECT id, scopes, resources, revoked_at FROM oauth_authorizations WHERE app_id = ? AND user_id = ? AND team_id = ?",
+		appID, userID, teamID).Scan(&z.id, &z.scopes, &z.resources, &z.revokedAt)
+	return z, err
+}
+
+func authorizationInsert(ctx context.Context, tx *store.Tx, authID, appID, userID, teamID, scopes, resources string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO oauth_authorizations (id, app_id, user_id, team_id, scopes, resources, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, authID, appID, userID, teamID, scopes, resources, tx.Now(), tx.Now())
+	return err
+}
+
+// authorizationRenew sets what an authorization grants, live again if it
+// was revoked.
+func authorizationRenew(ctx context.Context, tx *store.Tx, authID, scopes, resources string) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_authorizations SET scopes = ?, resources = ?, revoked_at = NULL, updated_at = ? WHERE id = ?",
+		scopes, resources, tx.Now(), authID)
+	return err
+}
+
 // storedDeviceCode is a device code's row but for its hashed codes; the
 // lists are JSON as stored.
 type storedDeviceCode struct {

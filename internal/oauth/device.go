@@ -398,9 +398,8 @@ func (s *Service) deviceToken(ctx context.Context, app App, form url.Values) (To
 		if !done || authID == nil || granted == nil { // a concurrent poll won
 			return TokenResponse{}, invalidGrant("the device code was already exchanged for tokens")
 		}
-		var userID, teamID string
-		var revokedAt *time.Time
-		if err := tx.QueryRow(ctx, "SELECT user_id, team_id, revoked_at FROM oauth_authorizations WHERE id = ?", *authID).Scan(&userID, &teamID, &revokedAt); err != nil {
+		userID, teamID, revokedAt, err := authorizationGrantee(ctx, tx, *authID)
+		if err != nil {
 			return TokenResponse{}, err
 		}
 		if revokedAt != nil {

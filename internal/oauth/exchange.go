@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -93,8 +92,8 @@ func (s *Service) exchangeToken(ctx context.Context, app App, form url.Values) (
 		if t.authorizationID == nil {
 			return TokenResponse{}, invalidRequest("subject_token was not granted by a user: an app's own token cannot be exchanged")
 		}
-		var authRevokedAt *time.Time
-		if err := tx.QueryRow(ctx, "SELECT revoked_at FROM oauth_authorizations WHERE id = ?", *t.authorizationID).Scan(&authRevokedAt); err != nil {
+		_, _, authRevokedAt, err := authorizationGrantee(ctx, tx, *t.authorizationID)
+		if err != nil {
 			return TokenResponse{}, err
 		}
 		if authRevokedAt != nil {

@@ -59,12 +59,7 @@ func (s *Service) findToken(ctx context.Context, q store.Querier, token, hint st
 	}
 	h := vault.HashToken(token)
 	for _, column := range columns {
-		var t storedToken
-		err := q.QueryRow(ctx, `SELECT t.id, t.app_id, a.client_id, t.family_id, t.scopes, t.user_id, t.team_id, t.access_expires_at,
-			t.created_at, t.refresh_expires_at, t.rotated_at, t.revoked_at, t.audiences, t.authorization_id, t.actor
-			FROM oauth_tokens t JOIN oauth_apps a ON a.id = t.app_id WHERE t.`+column+` = ?`, h).
-			Scan(&t.id, &t.appID, &t.clientID, &t.familyID, &t.scopes, &t.userID, &t.teamID, &t.accessExpires, &t.createdAt,
-				&t.refreshExpires, &t.rotatedAt, &t.revokedAt, &t.audiences, &t.authorizationID, &t.actor)
+		t, err := tokenGetByHash(ctx, q, column, h)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -155,10 +150,9 @@ func (s *Service) Revoke(ctx context.Context, r *http.Request) error {
 			return err
 		}
 		if t.refresh {
-			return revokeFamily(ctx, tx, t.familyID)
+			return tokensRevokeFamily(ctx, tx, t.familyID)
 		}
-		_, err = tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), t.id)
-		return err
+		return tokenRevoke(ctx, tx, t.id)
 	})
 }
 

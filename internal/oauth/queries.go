@@ -10,14 +10,10 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// The queries of the OAuth provider's tables, as named functions (issue 13:
-// one file per capability, noun first, as River's drivers name their
-// operations). Service methods own the transactions and call these. The
-// scope catalog, the resources, the initial access tokens, the registration
-// queries, the device codes, the authorizations list and revocation, the
-// cleanup and the insert of authorization requests are here so far; the
-// apps, the rest of the requests, codes and tokens still hold their SQL in
-// their own files.
+// The queries of the OAuth provider's tables, as named functions, noun first
+// as River's drivers name their operations (docs/architecture.md, issue 13).
+// Service methods own the transactions and call these; no other file of the
+// package holds SQL text.
 
 const scopeColumns = "name, description, created_at, updated_at"
 
@@ -430,6 +426,104 @@ func authorizationInsert(ctx context.Context, tx *store.Tx, authID, appID, userI
 func authorizationRenew(ctx context.Context, tx *store.Tx, authID, scopes, resources string) error {
 	_, err := tx.Exec(ctx, "UPDATE oauth_authorizations SET scopes = ?, resources = ?, revoked_at = NULL, updated_at = ? WHERE id = ?",
 		scopes, resources, tx.Now(), authID)
+	return err
+}
+
+// tokenRow is a token pair to store: the grant's fields, and the hashes
+// and lifetimes newTokens made.
+type tokenRow struct {
+	issued
+	id                       string
+	accessHash, refreshHash  []byte
+	accessExpires, createdAt time.Time
+	refreshExpires           *time.Time
+}
+
+const tokenInsertQuery = `INSERT INTO oauth_tokens (id, app_id, authorization_id, family_id, access_token, refresh_token, scopes,
+	user_id, team_id, access_expires_at, refresh_expires_at, created_at, resources, grant_scopes, audiences, actor)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func (t tokenRow) args() []any {
+	return []any{t.id, t.appID, t.authorizationID, t.familyID, t.accessHash, t.refreshHash, marshalList(t.scopes),
+		t.userID, t.teamID, t.accessExpires, t.refreshExpires, t.createdAt, marshalList(t.resources), marshalList(t.grantScopes),
+		marshalList(t.audiences), t.actor}
+}
+
+func tokenInsert(ctx context.Context, tx *store.Tx, t tokenRow) error {
+	_, err := tx.Exec(ctx, tokenInsertQuery, t.args()...)
+	return err
+}
+
+// tokenInsertGrouped stores a token pair alone, sharing its commit with
+// concurrent writes (store.DB.ExecGrouped).
+func tokenInsertGrouped(ctx context.Context, db *store.DB, t tokenRow) error {
+	return db.ExecGrouped(ctx, tokenInsertQuery, t.args()...)
+}
+
+// tokenGetByHash reads the token whose column (access_token or
+// refresh_token) holds hash, with its app's client_id.
+func tokenGetByHash(ctx context.Context, q store.Querier, column string, hash []byte) (storedToken, error) {
+	var t storedToken
+	err := q.QueryRow(ctx, `SELECT t.id, t.app_id, a.client_id, t.family_id, t.scopes, t.user_id, t.team_id, t.access_expires_at,
+		t.created_at, t.refresh_expires_at, t.rotated_at, t.revoked_at, t.audiences, t.authorization_id, t.actor
+		FROM oauth_tokens t JOIN oauth_apps a ON a.id = t.app_id WHERE t.`+column+` = ?`, hash).
+		Scan(&t.id, &t.appID, &t.clientID, &t.familyID, &t.scopes, &t.userID, &t.teamID, &t.accessExpires, &t.createdAt,
+			&t.refreshExpires, &t.rotatedAt, &t.revokedAt, &t.audiences, &t.authorizationID, &t.actor)
+	return t, err
+}
+
+func tokenRevoke(ctx context.Context, tx *store.Tx, tokenID string) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), tokenID)
+	return err
+}
+
+// tokensRevokeFamily revokes every token descended from one code.
+func tokensRevokeFamily(ctx context.Context, tx *store.Tx, familyID string) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL", tx.Now(), familyID)
+	return err
+}
+
+func codeGet(ctx context.Context, q store.Querier, codeHash []byte) (storedCode, error) {
+	var c storedCode
+	err := q.QueryRow(ctx, `SELECT app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge, resources, expires_at, used_at
+		FROM oauth_codes WHERE code = ?`, codeHash).
+		Scan(&c.AppID, &c.AuthorizationID, &c.FamilyID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &c.Resources, &c.ExpiresAt, &c.UsedAt)
+	return c, err
+}
+
+// codeMarkUsed reports whether this was the code's first use.
+func codeMarkUsed(ctx context.Context, tx *store.Tx, codeHash []byte) (bool, error) {
+	return changed(tx.Exec(ctx, "UPDATE oauth_codes SET used_at = ? WHERE code = ? AND used_at IS NULL", tx.Now(), codeHash))
+}
+
+// authorizationGrantee returns who granted an authorization, and when it
+// was revoked if it was.
+func authorizationGrantee(ctx context.Context, q store.Querier, authID string) (userID, teamID string, revokedAt *time.Time, err error) {
+	err = q.QueryRow(ctx, "SELECT user_id, team_id, revoked_at FROM oauth_authorizations WHERE id = ?", authID).Scan(&userID, &teamID, &revokedAt)
+	return userID, teamID, revokedAt, err
+}
+
+// storedRefreshToken is what a refresh reads of the token presented, with
+// the revocation of its authorization.
+type storedRefreshToken struct {
+	id, appID, familyID, scopes, grantScopes, resources string
+	authorizationID, userID, teamID                     *string
+	refreshExpires, rotatedAt, revokedAt, authRevokedAt *time.Time
+}
+
+func refreshTokenGet(ctx context.Context, q store.Querier, refreshHash []byte) (storedRefreshToken, error) {
+	var t storedRefreshToken
+	err := q.QueryRow(ctx, `SELECT t.id, t.app_id, t.authorization_id, t.family_id, t.scopes, t.grant_scopes, t.resources, t.user_id,
+		t.team_id, t.refresh_expires_at, t.rotated_at, t.revoked_at, z.revoked_at
+		FROM oauth_tokens t LEFT JOIN oauth_authorizations z ON z.id = t.authorization_id WHERE t.refresh_token = ?`, refreshHash).
+		Scan(&t.id, &t.appID, &t.authorizationID, &t.familyID, &t.scopes, &t.grantScopes, &t.resources, &t.userID, &t.teamID,
+			&t.refreshExpires, &t.rotatedAt, &t.revokedAt, &t.authRevokedAt)
+	return t, err
+}
+
+// tokenMarkRotated records the first use of a refresh token.
+func tokenMarkRotated(ctx context.Context, tx *store.Tx, tokenID string) error {
+	_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL", tx.Now(), tokenID)
 	return err
 }
 

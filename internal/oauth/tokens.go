@@ -51,13 +51,12 @@ type issued struct {
 // issue creates an access token, and a refresh token when asked, in tx and
 // returns them; only their hashes are stored.
 func (s *Service) issue(ctx context.Context, tx *store.Tx, t issued) (TokenResponse, error) {
-	resp, query, args := s.newTokens(t, tx.Now())
-	_, err := tx.Exec(ctx, query, args...)
-	return resp, err
+	resp, row := s.newTokens(t, tx.Now())
+	return resp, tokenInsert(ctx, tx, row)
 }
 
-// newTokens makes the tokens of a grant and the statement that stores them.
-func (s *Service) newTokens(t issued, now time.Time) (TokenResponse, string, []any) {
+// newTokens makes the tokens of a grant and the row that stores them.
+func (s *Service) newTokens(t issued, now time.Time) (TokenResponse, tokenRow) {
 	accessExpires := now.Add(s.cfg.AccessTokenTTL)
 	if t.expires != nil && t.expires.Before(accessExpires) {
 		accessExpires = *t.expires
@@ -72,18 +71,8 @@ func (s *Service) newTokens(t issued, now time.Time) (TokenResponse, string, []a
 		exp := now.Add(s.cfg.RefreshTokenTTL)
 		refreshExpires = &exp
 	}
-	return resp, `INSERT INTO oauth_tokens (id, app_id, authorization_id, family_id, access_token, refresh_token, scopes,
-		user_id, team_id, access_expires_at, refresh_expires_at, created_at, resources, grant_scopes, audiences, actor)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		[]any{id.New("tok"), t.appID, t.authorizationID, t.familyID, vault.HashToken(resp.AccessToken), refreshHash, marshalList(t.scopes),
-			t.userID, t.teamID, accessExpires, refreshExpires, now, marshalList(t.resources), marshalList(t.grantScopes),
-			marshalList(t.audiences), t.actor}
-}
-
-// revokeFamily revokes every token descended from one code.
-func revokeFamily(ctx context.Context, tx *store.Tx, familyID string) error {
-	_, err := tx.Exec(ctx, "UPDATE oauth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL", tx.Now(), familyID)
-	return err
+	return resp, tokenRow{issued: t, id: id.New("tok"), accessHash: vault.HashToken(resp.AccessToken), refreshHash: refreshHash,
+		accessExpires: accessExpires, refreshExpires: refreshExpires, createdAt: now}
 }
 
 // codeVerifierRE is RFC 7636 §4.1.
@@ -124,21 +113,18 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 	var reused bool
 	resp, err := s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
 		reused = false
-		var appID, authID, familyID, storedRedirect, scopes, challenge, resources string
-		var expiresAt time.Time
-		var usedAt *time.Time
-		err := tx.QueryRow(ctx, `SELECT app_id, authorization_id, family_id, redirect_uri, scopes, code_challenge, resources, expires_at, used_at
-			FROM oauth_codes WHERE code = ?`, vault.HashToken(code)).Scan(&appID, &authID, &familyID, &storedRedirect, &scopes, &challenge, &resources, &expiresAt, &usedAt)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && appID != app.ID {
+		c, err := codeGet(ctx, tx, vault.HashToken(code))
+		authID, familyID, storedRedirect := c.AuthorizationID, c.FamilyID, c.RedirectURI
+		if errors.Is(err, sql.ErrNoRows) || err == nil && c.AppID != app.ID {
 			return TokenResponse{}, invalidGrant("the code is unknown, expired or issued to another client")
 		} else if err != nil {
 			return TokenResponse{}, err
 		}
-		if usedAt != nil {
+		if c.UsedAt != nil {
 			reused = true
-			return TokenResponse{}, revokeFamily(ctx, tx, familyID)
+			return TokenResponse{}, tokensRevokeFamily(ctx, tx, familyID)
 		}
-		if tx.Now().After(expiresAt) {
+		if tx.Now().After(c.ExpiresAt) {
 			return TokenResponse{}, invalidGrant("the code is unknown, expired or issued to another client")
 		}
 		if redirectURI != storedRedirect {
@@ -150,30 +136,27 @@ func (s *Service) exchangeCode(ctx context.Context, app App, form url.Values) (T
 		if _, ok := matchRedirectURI(app.RedirectURIs, storedRedirect); !ok {
 			return TokenResponse{}, invalidGrant("redirect_uri is no longer one of the client's redirect URIs")
 		}
-		if terr := verifyPKCE(challenge, form.Get("code_verifier")); terr != nil {
+		if terr := verifyPKCE(c.CodeChallenge, form.Get("code_verifier")); terr != nil {
 			return TokenResponse{}, terr
 		}
-		res, err := tx.Exec(ctx, "UPDATE oauth_codes SET used_at = ? WHERE code = ? AND used_at IS NULL", tx.Now(), vault.HashToken(code))
-		if err != nil {
+		if first, err := codeMarkUsed(ctx, tx, vault.HashToken(code)); err != nil {
 			return TokenResponse{}, err
-		}
-		if n, _ := res.RowsAffected(); n == 0 { // a concurrent exchange won
+		} else if !first { // a concurrent exchange won
 			reused = true
-			return TokenResponse{}, revokeFamily(ctx, tx, familyID)
+			return TokenResponse{}, tokensRevokeFamily(ctx, tx, familyID)
 		}
-		var userID, teamID string
-		var revokedAt *time.Time
-		if err := tx.QueryRow(ctx, "SELECT user_id, team_id, revoked_at FROM oauth_authorizations WHERE id = ?", authID).Scan(&userID, &teamID, &revokedAt); err != nil {
+		userID, teamID, revokedAt, err := authorizationGrantee(ctx, tx, authID)
+		if err != nil {
 			return TokenResponse{}, err
 		}
 		if revokedAt != nil {
 			return TokenResponse{}, invalidGrant("the user has revoked this app's authorization")
 		}
-		granted, err := unmarshalList(scopes)
+		granted, err := unmarshalList(c.Scopes)
 		if err != nil {
 			return TokenResponse{}, err
 		}
-		grantedResources, err := unmarshalList(resources)
+		grantedResources, err := unmarshalList(c.Resources)
 		if err != nil {
 			return TokenResponse{}, err
 		}
@@ -203,28 +186,22 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 	var reused bool
 	resp, err := s.grouped(ctx, func(ctx context.Context, tx *store.Tx) (TokenResponse, error) {
 		reused = false
-		var tokenID, appID, familyID, scopes, grantScopes, resources string
-		var authID, userID, teamID *string
-		var refreshExpires, rotatedAt, revokedAt, authRevokedAt *time.Time
-		err := tx.QueryRow(ctx, `SELECT t.id, t.app_id, t.authorization_id, t.family_id, t.scopes, t.grant_scopes, t.resources, t.user_id,
-			t.team_id, t.refresh_expires_at, t.rotated_at, t.revoked_at, z.revoked_at
-			FROM oauth_tokens t LEFT JOIN oauth_authorizations z ON z.id = t.authorization_id WHERE t.refresh_token = ?`, vault.HashToken(presented)).
-			Scan(&tokenID, &appID, &authID, &familyID, &scopes, &grantScopes, &resources, &userID, &teamID, &refreshExpires, &rotatedAt,
-				&revokedAt, &authRevokedAt)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && (appID != app.ID || revokedAt != nil || refreshExpires == nil || tx.Now().After(*refreshExpires)) {
+		rt, err := refreshTokenGet(ctx, tx, vault.HashToken(presented))
+		familyID, grantScopes := rt.familyID, rt.grantScopes
+		if errors.Is(err, sql.ErrNoRows) || err == nil && (rt.appID != app.ID || rt.revokedAt != nil || rt.refreshExpires == nil || tx.Now().After(*rt.refreshExpires)) {
 			return TokenResponse{}, invalidGrant("the refresh token is unknown, expired, revoked or issued to another client")
 		} else if err != nil {
 			return TokenResponse{}, err
 		}
-		if authRevokedAt != nil {
+		if rt.authRevokedAt != nil {
 			return TokenResponse{}, invalidGrant("the user has revoked this app's authorization")
 		}
-		if rotatedAt != nil && tx.Now().Sub(*rotatedAt) > s.cfg.RefreshReuseGrace {
+		if rt.rotatedAt != nil && tx.Now().Sub(*rt.rotatedAt) > s.cfg.RefreshReuseGrace {
 			reused = true
-			return TokenResponse{}, revokeFamily(ctx, tx, familyID)
+			return TokenResponse{}, tokensRevokeFamily(ctx, tx, familyID)
 		}
 		if grantScopes == "[]" { // a token from before grant_scopes
-			grantScopes = scopes
+			grantScopes = rt.scopes
 		}
 		granted, err := unmarshalList(grantScopes)
 		if err != nil {
@@ -236,7 +213,7 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 			}
 			granted = requested
 		}
-		grantedResources, err := unmarshalList(resources)
+		grantedResources, err := unmarshalList(rt.resources)
 		if err != nil {
 			return TokenResponse{}, err
 		}
@@ -244,13 +221,13 @@ func (s *Service) refresh(ctx context.Context, app App, form url.Values) (TokenR
 		if err != nil {
 			return TokenResponse{}, err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE oauth_tokens SET rotated_at = ? WHERE id = ? AND rotated_at IS NULL", tx.Now(), tokenID); err != nil {
+		if err := tokenMarkRotated(ctx, tx, rt.id); err != nil {
 			return TokenResponse{}, err
 		}
 		// The refresh token keeps covering every granted resource, so that a
 		// client can get tokens for each in turn (RFC 8707 §2.2).
-		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: authID, familyID: familyID, scopes: b.scopes,
-			userID: userID, teamID: teamID, refresh: true, resources: grantedResources, grantScopes: granted, audiences: b.audiences})
+		return s.issue(ctx, tx, issued{appID: app.ID, authorizationID: rt.authorizationID, familyID: familyID, scopes: b.scopes,
+			userID: rt.userID, teamID: rt.teamID, refresh: true, resources: grantedResources, grantScopes: granted, audiences: b.audiences})
 	})
 	if reused && err == nil {
 		return TokenResponse{}, invalidGrant("the refresh token was already used; every token of its family is now revoked")
@@ -289,9 +266,9 @@ func (s *Service) clientCredentials(ctx context.Context, app App, form url.Value
 	}
 	// One statement, so no transaction of its own is needed: a round trip on
 	// PostgreSQL, a shared commit on SQLite.
-	resp, query, args := s.newTokens(issued{appID: app.ID, familyID: id.New("tfam"), scopes: b.scopes,
+	resp, row := s.newTokens(issued{appID: app.ID, familyID: id.New("tfam"), scopes: b.scopes,
 		resources: b.resources, grantScopes: b.scopes, audiences: b.audiences}, s.db.Now())
-	return resp, s.db.ExecGrouped(ctx, query, args...)
+	return resp, tokenInsertGrouped(ctx, s.db, row)
 }
 
 // grouped runs a grant's transaction, sharing its commit with concurrent

@@ -112,7 +112,10 @@ func HandleCreate(keys *Keys) httpapi.Endpoint {
 				return CreatedKey{}, err
 			}
 			key, secret, err := keys.Create(r.Context(), nk)
-			return CreatedKey{Key: key, Secret: secret}, err
+			if err != nil {
+				return CreatedKey{}, err
+			}
+			return CreatedKey{Key: key, Secret: secret}, nil
 		},
 	})
 }

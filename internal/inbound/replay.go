@@ -69,12 +69,10 @@ func (s *Service) Replay(ctx context.Context, sourceID, eventID string) (webhook
 // two replays at once make one forward: the second finds the first's.
 func (s *Service) forwardAgain(ctx context.Context, src Source, eventID string) (*string, error) {
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (*string, error) {
-		if tx.Dialect().Name() == store.Postgres { // SQLite's writer holds its lock from BEGIN
-			// Locked first, then read by a statement of its own, which sees
-			// what a replay that held the lock committed.
-			if _, err := tx.Exec(ctx, "SELECT 1 FROM inbound_events WHERE id = ? FOR UPDATE", eventID); err != nil {
-				return nil, err
-			}
+		// Locked first, then read by a statement of its own, which sees what
+		// a replay that held the lock committed.
+		if err := tx.LockRow(ctx, "inbound_events", "id", eventID); err != nil {
+			return nil, err
 		}
 		var headers string
 		var body []byte

@@ -96,10 +96,10 @@ type Dispatcher struct {
 // NewDispatcher returns the dispatcher for s.
 func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
 	d := &Dispatcher{s: s, logger: logger, active: map[string]chan struct{}{}, targets: map[string]target{}, backoff: map[string]time.Duration{}}
-	if s.db.Dialect().Name() == store.SQLite {
-		d.linger = sqliteLinger
-	} else {
+	if s.db.SharedByNodes() {
 		d.shareAfter = postgresShareAfter
+	} else {
+		d.linger = sqliteLinger
 	}
 	d.records = store.GroupCommit[recordBody]{Commit: d.commitRecords, Max: maxRecordGroup}
 	s.dispatcher.Store(d)

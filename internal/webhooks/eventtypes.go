@@ -137,7 +137,7 @@ func (s *EventTypes) Create(ctx context.Context, et EventType) (EventType, error
 		et.CreatedAt, et.UpdatedAt = tx.Now(), tx.Now()
 		_, err := tx.Exec(ctx, "INSERT INTO event_types (name, description, schema, example, archived, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 			et.Name, et.Description, jsonArg(et.Schema), jsonArg(et.Example), false, et.CreatedAt, et.UpdatedAt)
-		if tx.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "event type %s already exists", et.Name)
 		}
 		return err
@@ -227,15 +227,13 @@ func (s *EventTypes) List(ctx context.Context, page httpapi.Page, includeArchive
 // flag. The example must match the schema the type ends up with, so a new
 // schema that the stored example fails needs a new example (or null) with it.
 func (s *EventTypes) Update(ctx context.Context, name string, patch EventTypePatch) (EventType, error) {
-	// Lock the row on PostgreSQL so that two concurrent patches cannot leave
-	// an example that does not match the schema; SQLite transactions take the
-	// write lock at BEGIN already.
-	lock := ""
-	if s.db.Dialect().Name() == store.Postgres {
-		lock = " FOR UPDATE"
-	}
 	et, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (EventType, error) {
-		et, err := scanEventType(tx.QueryRow(ctx, "SELECT "+eventTypeColumns+" FROM event_types WHERE name = ?"+lock, name))
+		// Locked so that two concurrent patches cannot leave an example that
+		// does not match the schema.
+		if err := tx.LockRow(ctx, "event_types", "name", name); err != nil {
+			return EventType{}, err
+		}
+		et, err := scanEventType(tx.QueryRow(ctx, "SELECT "+eventTypeColumns+" FROM event_types WHERE name = ?", name))
 		if errors.Is(err, sql.ErrNoRows) {
 			return EventType{}, apperr.Errorf(apperr.NotFound, "event type %s not found", name)
 		} else if err != nil {

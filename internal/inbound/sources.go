@@ -488,9 +488,10 @@ func (s *Service) syncForwarding(ctx context.Context, src *Source) error {
 	if src.endpointID == "" {
 		// The tenant is made with the first forwarding source, so that an
 		// installation without one has no tenant it did not ask for.
-		now := s.db.Now()
-		if _, err := s.db.Exec(ctx, `INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)
-			ON CONFLICT (id) DO NOTHING`, ForwardingTenant, "Incoming webhook forwarding", now, now); err != nil {
+		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			return tenants.Ensure(ctx, tx, ForwardingTenant, "Incoming webhook forwarding")
+		})
+		if err != nil {
 			return err
 		}
 		ep, err := s.hooks.CreateEndpoint(ctx, webhooks.Endpoint{TenantID: ForwardingTenant, URL: *src.DestinationURL,

@@ -1,0 +1,384 @@
+package webhooks
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// The queries of the outgoing webhook tables: event_types, endpoints,
+// endpoint_events, messages, deliveries, attempts and webhook_recoveries
+// (docs/architecture.md, "Where queries live").
+
+const endpointColumns = `id, tenant_id, url, description, event_types, channels, headers, metadata, delivery_order,
+	rate_limit, max_concurrency, retry_schedule, disabled, disabled_reason, disabled_at, created_at, updated_at`
+
+func scanEndpoint(s store.Scanner, extra ...any) (Endpoint, error) {
+	var (
+		e                                       Endpoint
+		eventTypes, channels, headers, metadata []byte
+		rateLimit, maxConcurrency               sql.NullInt64
+		schedule                                []byte
+		disabledReason                          sql.NullString
+	)
+	dest := append([]any{&e.ID, &e.TenantID, &e.URL, &e.Description, &eventTypes, &channels, &headers, &metadata, &e.DeliveryOrder,
+		&rateLimit, &maxConcurrency, &schedule, &e.Disabled, &disabledReason, &e.DisabledAt, &e.CreatedAt, &e.UpdatedAt}, extra...)
+	if err := s.Scan(dest...); err != nil {
+		return Endpoint{}, err
+	}
+	for _, f := range []struct {
+		raw []byte
+		dst any
+	}{{eventTypes, &e.EventTypes}, {channels, &e.Channels}, {headers, &e.Headers}, {metadata, &e.Metadata}} {
+		if err := json.Unmarshal(f.raw, f.dst); err != nil {
+			return Endpoint{}, fmt.Errorf("endpoint %s: %w", e.ID, err)
+		}
+	}
+	if len(schedule) > 0 {
+		if err := json.Unmarshal(schedule, &e.RetrySchedule); err != nil {
+			return Endpoint{}, fmt.Errorf("endpoint %s retry schedule: %w", e.ID, err)
+		}
+	}
+	if rateLimit.Valid {
+		n := int(rateLimit.Int64)
+		e.RateLimit = &n
+	}
+	if maxConcurrency.Valid {
+		n := int(maxConcurrency.Int64)
+		e.MaxConcurrency = &n
+	}
+	e.DisabledReason = disabledReason.String
+	return e, nil
+}
+
+func scheduleArg(schedule []int) any {
+	if schedule == nil {
+		return nil
+	}
+	return mustJSON(schedule)
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func endpointInsert(ctx context.Context, tx *store.Tx, e Endpoint, sealedSecret []byte) error {
+	_, err := tx.Exec(ctx, `INSERT INTO endpoints (id, tenant_id, url, description, event_types, channels, headers, metadata,
+		delivery_order, rate_limit, max_concurrency, retry_schedule, secret, disabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.TenantID, e.URL, e.Description, mustJSON(e.EventTypes), mustJSON(e.Channels), mustJSON(e.Headers), mustJSON(e.Metadata),
+		e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), sealedSecret, e.Disabled, e.CreatedAt, e.UpdatedAt)
+	return err
+}
+
+func endpointGetOfTenant(ctx context.Context, q store.Querier, tenantID, endpointID string) (Endpoint, error) {
+	return scanEndpoint(q.QueryRow(ctx, "SELECT "+endpointColumns+" FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID))
+}
+
+func endpointsList(ctx context.Context, q store.Querier, tenantID, after string, limit int) ([]Endpoint, error) {
+	rows, err := q.Query(ctx, "SELECT "+endpointColumns+" FROM endpoints WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", tenantID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []Endpoint
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+// endpointUpdate saves an endpoint's fields; healthy forgets its failing
+// streak, and unpause ends a pause (an open circuit).
+func endpointUpdate(ctx context.Context, tx *store.Tx, e Endpoint, healthy, unpause bool) error {
+	_, err := tx.Exec(ctx, `UPDATE endpoints SET url = ?, description = ?, event_types = ?, channels = ?, headers = ?, metadata = ?,
+		delivery_order = ?, rate_limit = ?, max_concurrency = ?, retry_schedule = ?, disabled = ?, disabled_reason = ?, disabled_at = ?,
+		failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, paused_until = CASE WHEN ? THEN NULL ELSE paused_until END,
+		updated_at = ? WHERE id = ?`,
+		e.URL, e.Description, mustJSON(nonNil(e.EventTypes)), mustJSON(nonNil(e.Channels)), mustJSON(nonNilMap(e.Headers)), mustJSON(nonNilMap(e.Metadata)),
+		e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), e.Disabled, nullString(e.DisabledReason), e.DisabledAt,
+		healthy, unpause, e.UpdatedAt, e.ID)
+	return err
+}
+
+// endpointDeleteOfTenant deletes an endpoint with its deliveries and
+// attempts, and reports whether the tenant had it.
+func endpointDeleteOfTenant(ctx context.Context, tx *store.Tx, tenantID, endpointID string) (bool, error) {
+	res, err := tx.Exec(ctx, "DELETE FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func endpointGetTenant(ctx context.Context, q store.Querier, endpointID string) (tenantID string, err error) {
+	err = q.QueryRow(ctx, "SELECT tenant_id FROM endpoints WHERE id = ?", endpointID).Scan(&tenantID)
+	return tenantID, err
+}
+
+// endpointGetSecrets returns an endpoint's sealed signing secrets.
+func endpointGetSecrets(ctx context.Context, q store.Querier, endpointID string) (current, previous []byte, previousUntil *time.Time, err error) {
+	err = q.QueryRow(ctx, "SELECT secret, previous_secret, previous_secret_until FROM endpoints WHERE id = ?", endpointID).
+		Scan(&current, &previous, &previousUntil)
+	return current, previous, previousUntil, err
+}
+
+func endpointSetSecrets(ctx context.Context, tx *store.Tx, endpointID string, current, previous []byte, previousUntil time.Time) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET secret = ?, previous_secret = ?, previous_secret_until = ?, updated_at = ? WHERE id = ?",
+		current, previous, previousUntil, tx.Now(), endpointID)
+	return err
+}
+
+func recordEndpointEvent(ctx context.Context, tx *store.Tx, endpointID, kind, reason string) error {
+	_, err := tx.Exec(ctx, "INSERT INTO endpoint_events (id, endpoint_id, kind, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+		id.New("epev"), endpointID, kind, reason, tx.Now())
+	return err
+}
+
+const messageColumns = "id, tenant_id, event_type, event_id, channels, payload, created_at"
+
+func scanMessage(s store.Scanner) (Message, error) {
+	var m Message
+	var eventID sql.NullString
+	var channels []byte
+	var payload sql.NullString
+	if err := s.Scan(&m.ID, &m.TenantID, &m.EventType, &eventID, &channels, &payload, &m.CreatedAt); err != nil {
+		return Message{}, err
+	}
+	m.EventID = eventID.String
+	if payload.Valid {
+		m.Payload = json.RawMessage(payload.String)
+	}
+	if err := json.Unmarshal(channels, &m.Channels); err != nil {
+		return Message{}, err
+	}
+	return m, nil
+}
+
+func messageGetByEventID(ctx context.Context, q store.Querier, tenantID, eventID string) (Message, error) {
+	return scanMessage(q.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE tenant_id = ? AND event_id = ?", tenantID, eventID))
+}
+
+// messagesInsert inserts messages given as rows of id, tenant_id, event_type,
+// event_id, channels, payload and created_at, in multi-row INSERTs.
+func messagesInsert(ctx context.Context, tx *store.Tx, rows []any) error {
+	return store.InsertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at)", 7, rows)
+}
+
+// messagesWithHeadersInsert inserts messages with headers of their own, given
+// as rows of id, tenant_id, event_type, event_id, channels, payload, headers
+// and created_at.
+func messagesWithHeadersInsert(ctx context.Context, tx *store.Tx, rows []any) error {
+	return store.InsertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, headers, created_at)", 8, rows)
+}
+
+// deliveriesInsert inserts deliveries given as rows of id, endpoint_id,
+// message_id, tenant_id, status, next_attempt_at, created_at and updated_at.
+// Their seq follows the order of rows.
+func deliveriesInsert(ctx context.Context, tx *store.Tx, rows []any) error {
+	return store.InsertRows(ctx, tx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)", 8, rows)
+}
+
+// endpointFiltersOfTenants returns the enabled endpoints of tenantIDs, by
+// tenant, in ID order: one statement for all of them.
+func endpointFiltersOfTenants(ctx context.Context, q store.Querier, tenantIDs []string) (map[string][]endpointFilter, error) {
+	found := map[string][]endpointFilter{}
+	if len(tenantIDs) == 0 {
+		return found, nil
+	}
+	ids := store.PadPow2(slices.Clone(tenantIDs))
+	args := make([]any, 0, 1+len(ids))
+	args = append(args, false)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := q.Query(ctx, `SELECT tenant_id, id, event_types, channels FROM endpoints
+		WHERE disabled = ? AND tenant_id IN (`+store.Placeholders(len(ids))+`) ORDER BY tenant_id, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tenantID string
+		var types, channels []byte
+		f := endpointFilter{}
+		if err := rows.Scan(&tenantID, &f.id, &types, &channels); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(types, &f.eventTypes); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(channels, &f.channels); err != nil {
+			return nil, err
+		}
+		found[tenantID] = append(found[tenantID], f)
+	}
+	return found, rows.Err()
+}
+
+// messagesList returns up to limit of a tenant's messages that match f,
+// without payloads, newest first, with IDs before the ID before (all when it
+// is empty).
+func messagesList(ctx context.Context, q store.Querier, tenantID string, f MessageFilter, before string, limit int) ([]Message, error) {
+	where := []string{"m.tenant_id = ?"}
+	args := []any{tenantID}
+	if before != "" {
+		where, args = append(where, "m.id < ?"), append(args, before)
+	}
+	if f.EventType != "" {
+		where, args = append(where, "m.event_type = ?"), append(args, f.EventType)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "m.created_at >= ?"), append(args, f.Since)
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "m.created_at < ?"), append(args, f.Until)
+	}
+	if f.Status != "" {
+		where, args = append(where, "EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status = ?)"), append(args, f.Status)
+	}
+	args = append(args, limit)
+	rows, err := q.Query(ctx, "SELECT m.id, m.tenant_id, m.event_type, m.event_id, m.channels, NULL, m.created_at FROM messages m WHERE "+
+		strings.Join(where, " AND ")+" ORDER BY m.id DESC LIMIT ?", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, m)
+	}
+	return list, rows.Err()
+}
+
+func messageGetOfTenant(ctx context.Context, q store.Querier, tenantID, messageID string) (Message, error) {
+	return scanMessage(q.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE id = ? AND tenant_id = ?", messageID, tenantID))
+}
+
+const deliveryColumns = "id, endpoint_id, message_id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, created_at"
+
+func scanDelivery(s store.Scanner) (Delivery, error) {
+	var d Delivery
+	var code sql.NullInt64
+	if err := s.Scan(&d.ID, &d.EndpointID, &d.MessageID, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastAttemptAt, &code, &d.CreatedAt); err != nil {
+		return Delivery{}, err
+	}
+	if code.Valid {
+		c := int(code.Int64)
+		d.LastStatusCode = &c
+	}
+	if d.Status != StatusPending {
+		d.NextAttemptAt = nil
+	}
+	return d, nil
+}
+
+// deliveriesWhere returns up to limit deliveries that match where, newest
+// first.
+func deliveriesWhere(ctx context.Context, q store.Querier, where string, args []any, limit int) ([]Delivery, error) {
+	rows, err := q.Query(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE "+where+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
+
+func deliveriesOfMessage(ctx context.Context, q store.Querier, messageID string, limit int) ([]Delivery, error) {
+	return deliveriesWhere(ctx, q, "message_id = ?", []any{messageID}, limit)
+}
+
+// deliveriesOfEndpoint returns up to limit of an endpoint's deliveries, only
+// those in status unless it is empty, newest first, with IDs before the ID
+// before (all when it is empty).
+func deliveriesOfEndpoint(ctx context.Context, q store.Querier, endpointID, status, before string, limit int) ([]Delivery, error) {
+	where, args := "endpoint_id = ?", []any{endpointID}
+	if status != "" {
+		where, args = where+" AND status = ?", append(args, status)
+	}
+	if before != "" {
+		where, args = where+" AND id < ?", append(args, before)
+	}
+	return deliveriesWhere(ctx, q, where, args, limit)
+}
+
+func deliveryGet(ctx context.Context, q store.Querier, deliveryID string) (Delivery, error) {
+	return scanDelivery(q.QueryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = ?", deliveryID))
+}
+
+func deliveryGetOfTenant(ctx context.Context, q store.Querier, tenantID, deliveryID string) (Delivery, error) {
+	return scanDelivery(q.QueryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = ? AND tenant_id = ?", deliveryID, tenantID))
+}
+
+// deliveryResendOfTenant makes a tenant's delivery pending and due now, with
+// a fresh schedule, and reports whether the tenant had it.
+func deliveryResendOfTenant(ctx context.Context, tx *store.Tx, tenantID, deliveryID string) (bool, error) {
+	res, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ?",
+		StatusPending, tx.Now(), tx.Now(), deliveryID, tenantID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// endpointUnpauseOfDelivery ends the pause of a delivery's endpoint.
+func endpointUnpauseOfDelivery(ctx context.Context, tx *store.Tx, deliveryID string) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = NULL WHERE id = (SELECT endpoint_id FROM deliveries WHERE id = ?)", deliveryID)
+	return err
+}
+
+// attemptsOfDelivery returns up to limit of a delivery's attempts, oldest
+// first.
+func attemptsOfDelivery(ctx context.Context, q store.Querier, deliveryID string, limit int) ([]Attempt, error) {
+	rows, err := q.Query(ctx, `SELECT id, attempted_at, duration_ms, status_code, success, error, response_body
+		FROM attempts WHERE delivery_id = ? ORDER BY attempted_at, id LIMIT ?`, deliveryID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []Attempt
+	for rows.Next() {
+		var a Attempt
+		var code sql.NullInt64
+		var errText sql.NullString
+		var body []byte
+		if err := rows.Scan(&a.ID, &a.AttemptedAt, &a.DurationMS, &code, &a.Success, &errText, &body); err != nil {
+			return nil, err
+		}
+		if code.Valid {
+			c := int(code.Int64)
+			a.StatusCode = &c
+		}
+		a.Error, a.ResponseBody = errText.String, string(body)
+		list = append(list, a)
+	}
+	return list, rows.Err()
+}

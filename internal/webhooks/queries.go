@@ -382,3 +382,146 @@ func attemptsOfDelivery(ctx context.Context, q store.Querier, deliveryID string,
 	}
 	return list, rows.Err()
 }
+
+// endpointUnpause ends an endpoint's pause (an open circuit).
+func endpointUnpause(ctx context.Context, tx *store.Tx, endpointID string) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = NULL WHERE id = ?", endpointID)
+	return err
+}
+
+// endpointDisable turns an endpoint off for reason, at tx.Now().
+func endpointDisable(ctx context.Context, tx *store.Tx, endpointID, reason string) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET disabled = ?, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ?",
+		true, reason, tx.Now(), tx.Now(), endpointID)
+	return err
+}
+
+type endpointURL struct{ id, url string }
+
+// endpointURLsLike returns up to limit endpoints whose URL matches the LIKE
+// pattern (whose escape character is a backslash), in ID order.
+func endpointURLsLike(ctx context.Context, q store.Querier, pattern string, limit int) ([]endpointURL, error) {
+	rows, err := q.Query(ctx, `SELECT id, url FROM endpoints WHERE url LIKE ? ESCAPE '\' ORDER BY id LIMIT ?`, pattern, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []endpointURL
+	for rows.Next() {
+		var ep endpointURL
+		if err := rows.Scan(&ep.id, &ep.url); err != nil {
+			return nil, err
+		}
+		list = append(list, ep)
+	}
+	return list, rows.Err()
+}
+
+func recoveryInsert(ctx context.Context, tx *store.Tx, tenantID string, rec Recovery) error {
+	_, err := tx.Exec(ctx, `INSERT INTO webhook_recoveries (id, tenant_id, endpoint_id, since, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		rec.ID, tenantID, rec.EndpointID, rec.Since, rec.Status, rec.CreatedAt)
+	return err
+}
+
+func recoveryGet(ctx context.Context, q store.Querier, tenantID, endpointID, recoveryID string) (Recovery, error) {
+	var r Recovery
+	err := q.QueryRow(ctx, `SELECT id, endpoint_id, since, status, resent, created_at, finished_at FROM webhook_recoveries
+		WHERE id = ? AND tenant_id = ? AND endpoint_id = ?`, recoveryID, tenantID, endpointID).
+		Scan(&r.ID, &r.EndpointID, &r.Since, &r.Status, &r.Resent, &r.CreatedAt, &r.FinishedAt)
+	return r, err
+}
+
+// recoveryGetProgress returns what a recovery's next page needs: its
+// endpoint, the time it started from, its status and the last seq it
+// requeued.
+func recoveryGetProgress(ctx context.Context, q store.Querier, recoveryID string) (endpointID string, since time.Time, status string, cursor int64, err error) {
+	err = q.QueryRow(ctx, "SELECT endpoint_id, since, status, cursor_seq FROM webhook_recoveries WHERE id = ?", recoveryID).
+		Scan(&endpointID, &since, &status, &cursor)
+	return endpointID, since, status, cursor, err
+}
+
+// recoveryAdvance adds resent to a recovery's count and moves its cursor;
+// done completes it at tx.Now().
+func recoveryAdvance(ctx context.Context, tx *store.Tx, recoveryID string, resent int, cursor int64, done bool) error {
+	var err error
+	if done {
+		_, err = tx.Exec(ctx, "UPDATE webhook_recoveries SET resent = resent + ?, cursor_seq = ?, status = ?, finished_at = ? WHERE id = ?",
+			resent, cursor, "completed", tx.Now(), recoveryID)
+	} else {
+		_, err = tx.Exec(ctx, "UPDATE webhook_recoveries SET resent = resent + ?, cursor_seq = ? WHERE id = ?", resent, cursor, recoveryID)
+	}
+	return err
+}
+
+// deliveriesFailedSince returns the seqs of up to limit of an endpoint's
+// failed deliveries created since since, after the seq after, in order.
+func deliveriesFailedSince(ctx context.Context, q store.Querier, endpointID string, since time.Time, after int64, limit int) ([]int64, error) {
+	rows, err := q.Query(ctx, `SELECT seq FROM deliveries WHERE endpoint_id = ? AND status = ? AND created_at >= ? AND seq > ?
+		ORDER BY seq LIMIT ?`, endpointID, StatusFailed, since, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return store.Column[int64](rows)
+}
+
+// deliveriesRequeueFailed makes an endpoint's failed deliveries created
+// since since, with seqs from first to last, pending and due now with a
+// fresh schedule.
+func deliveriesRequeueFailed(ctx context.Context, tx *store.Tx, endpointID string, since time.Time, first, last int64) error {
+	_, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ?
+		WHERE endpoint_id = ? AND status = ? AND seq >= ? AND seq <= ? AND created_at >= ?`,
+		StatusPending, tx.Now(), tx.Now(), endpointID, StatusFailed, first, last, since)
+	return err
+}
+
+// deliveriesCountByStatus counts an endpoint's deliveries by status.
+func deliveriesCountByStatus(ctx context.Context, q store.Querier, endpointID string) (map[string]int, error) {
+	rows, err := q.Query(ctx, "SELECT status, count(*) FROM deliveries WHERE endpoint_id = ? GROUP BY status", endpointID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, err
+		}
+		counts[status] = n
+	}
+	return counts, rows.Err()
+}
+
+// attemptsCountSince counts an endpoint's attempts since since, and those
+// that succeeded.
+func attemptsCountSince(ctx context.Context, q store.Querier, endpointID string, since time.Time) (attempts, successes int, err error) {
+	err = q.QueryRow(ctx, `SELECT count(*), COALESCE(sum(CASE WHEN success THEN 1 ELSE 0 END), 0) FROM attempts
+		WHERE endpoint_id = ? AND attempted_at >= ?`, endpointID, since).Scan(&attempts, &successes)
+	return attempts, successes, err
+}
+
+// attemptsDurationsSince returns the durations of an endpoint's latest limit
+// attempts since since, in milliseconds, newest first.
+func attemptsDurationsSince(ctx context.Context, q store.Querier, endpointID string, since time.Time, limit int) ([]int64, error) {
+	rows, err := q.Query(ctx, `SELECT duration_ms FROM attempts WHERE endpoint_id = ? AND attempted_at >= ?
+		ORDER BY attempted_at DESC LIMIT ?`, endpointID, since, limit)
+	if err != nil {
+		return nil, err
+	}
+	return store.Column[int64](rows)
+}
+
+// messagesEmptyBefore removes the payloads of messages created before cutoff,
+// in batches.
+func messagesEmptyBefore(ctx context.Context, db *store.DB, cutoff time.Time) error {
+	return db.ExecBatched(ctx, RetentionBatch, `UPDATE messages SET payload = NULL WHERE id IN
+		(SELECT id FROM messages WHERE created_at < ? AND payload IS NOT NULL LIMIT ?)`, cutoff)
+}
+
+// attemptsEmptyBefore removes the response bodies of attempts made before
+// cutoff, in batches.
+func attemptsEmptyBefore(ctx context.Context, db *store.DB, cutoff time.Time) error {
+	return db.ExecBatched(ctx, RetentionBatch, `UPDATE attempts SET response_body = NULL WHERE id IN
+		(SELECT id FROM attempts WHERE attempted_at < ? AND response_body IS NOT NULL LIMIT ?)`, cutoff)
+}

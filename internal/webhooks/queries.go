@@ -525,3 +525,91 @@ func attemptsEmptyBefore(ctx context.Context, db *store.DB, cutoff time.Time) er
 	return db.ExecBatched(ctx, RetentionBatch, `UPDATE attempts SET response_body = NULL WHERE id IN
 		(SELECT id FROM attempts WHERE attempted_at < ? AND response_body IS NOT NULL LIMIT ?)`, cutoff)
 }
+
+const eventTypeColumns = "name, description, schema, example, archived, created_at, updated_at"
+
+func scanEventType(row store.Scanner) (EventType, error) {
+	var et EventType
+	var schema, example []byte
+	if err := row.Scan(&et.Name, &et.Description, &schema, &example, &et.Archived, &et.CreatedAt, &et.UpdatedAt); err != nil {
+		return EventType{}, err
+	}
+	var err error
+	if et.Schema, err = compactJSON(schema); err != nil {
+		return EventType{}, fmt.Errorf("event type %s schema: %w", et.Name, err)
+	}
+	if et.Example, err = compactJSON(example); err != nil {
+		return EventType{}, fmt.Errorf("event type %s example: %w", et.Name, err)
+	}
+	return et, nil
+}
+
+func eventTypeInsert(ctx context.Context, tx *store.Tx, et EventType) error {
+	_, err := tx.Exec(ctx, "INSERT INTO event_types (name, description, schema, example, archived, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		et.Name, et.Description, jsonArg(et.Schema), jsonArg(et.Example), et.Archived, et.CreatedAt, et.UpdatedAt)
+	return err
+}
+
+// eventTypeInsertUnlessExists inserts et unless a type of its name exists,
+// which it leaves as it is.
+func eventTypeInsertUnlessExists(ctx context.Context, tx *store.Tx, et EventType) error {
+	_, err := tx.Exec(ctx, `INSERT INTO event_types (name, description, schema, example, archived, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		et.Name, et.Description, jsonArg(et.Schema), jsonArg(et.Example), et.Archived, et.CreatedAt, et.UpdatedAt)
+	return err
+}
+
+func eventTypeGet(ctx context.Context, q store.Querier, name string) (EventType, error) {
+	return scanEventType(q.QueryRow(ctx, "SELECT "+eventTypeColumns+" FROM event_types WHERE name = ?", name))
+}
+
+// eventTypeGetLocked reads an event type and locks it until tx ends.
+func eventTypeGetLocked(ctx context.Context, tx *store.Tx, name string) (EventType, error) {
+	if err := tx.LockRow(ctx, "event_types", "name", name); err != nil {
+		return EventType{}, err
+	}
+	return eventTypeGet(ctx, tx, name)
+}
+
+// eventTypeGetSchema returns whether an event type is archived, and its
+// schema (nil without one).
+func eventTypeGetSchema(ctx context.Context, q store.Querier, name string) (archived bool, schema []byte, err error) {
+	err = q.QueryRow(ctx, "SELECT archived, schema FROM event_types WHERE name = ?", name).Scan(&archived, &schema)
+	return archived, schema, err
+}
+
+// eventTypesList returns up to limit event types after the name after, in
+// name order; archived ones only when includeArchived is set.
+func eventTypesList(ctx context.Context, q store.Querier, after string, limit int, includeArchived bool) ([]EventType, error) {
+	query := "SELECT " + eventTypeColumns + " FROM event_types WHERE name > ? AND archived = false ORDER BY name LIMIT ?"
+	if includeArchived {
+		query = "SELECT " + eventTypeColumns + " FROM event_types WHERE name > ? ORDER BY name LIMIT ?"
+	}
+	rows, err := q.Query(ctx, query, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []EventType
+	for rows.Next() {
+		et, err := scanEventType(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, et)
+	}
+	return list, rows.Err()
+}
+
+func eventTypeUpdate(ctx context.Context, tx *store.Tx, et EventType) error {
+	_, err := tx.Exec(ctx, "UPDATE event_types SET description = ?, schema = ?, example = ?, archived = ?, updated_at = ? WHERE name = ?",
+		et.Description, jsonArg(et.Schema), jsonArg(et.Example), et.Archived, et.UpdatedAt, et.Name)
+	return err
+}
+
+// eventTypeArchive archives an event type at tx.Now(); an archived one is
+// left as it is.
+func eventTypeArchive(ctx context.Context, tx *store.Tx, name string) error {
+	_, err := tx.Exec(ctx, "UPDATE event_types SET archived = ?, updated_at = ? WHERE name = ? AND archived = false", true, tx.Now(), name)
+	return err
+}

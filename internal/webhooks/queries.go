@@ -613,3 +613,140 @@ func eventTypeArchive(ctx context.Context, tx *store.Tx, name string) error {
 	_, err := tx.Exec(ctx, "UPDATE event_types SET archived = ?, updated_at = ? WHERE name = ? AND archived = false", true, tx.Now(), name)
 	return err
 }
+
+// endpointsDueUnleased returns up to limit enabled endpoints with deliveries
+// due at now that no other node holds a lease on. Asked per endpoint, with
+// the status as a literal so the partial index deliveries_due serves it: the
+// cost follows pending work, not history.
+func endpointsDueUnleased(ctx context.Context, q store.Querier, node string, now time.Time, limit int) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT e.id FROM endpoints e WHERE e.disabled = ?
+		AND (e.lease_owner IS NULL OR e.lease_until < ? OR e.lease_owner = ?)
+		AND EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
+		LIMIT ?`, false, now, node, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return store.Column[string](rows)
+}
+
+// endpointGetWithHealth returns an endpoint with when it started failing and
+// how many attempts in a row failed.
+func endpointGetWithHealth(ctx context.Context, q store.Querier, endpointID string) (e Endpoint, failingSince *time.Time, consecutiveFailures int, err error) {
+	e, err = scanEndpoint(q.QueryRow(ctx, "SELECT "+endpointColumns+", failing_since, consecutive_failures FROM endpoints WHERE id = ?", endpointID),
+		&failingSince, &consecutiveFailures)
+	return e, failingSince, consecutiveFailures, err
+}
+
+// endpointRecordSuccess records at tx.Now() that an endpoint answered, with
+// the failures in a row counted since.
+func endpointRecordSuccess(ctx context.Context, tx *store.Tx, endpointID string, failures int) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET last_success_at = ?, failing_since = NULL, consecutive_failures = ? WHERE id = ?",
+		tx.Now(), failures, endpointID)
+	return err
+}
+
+// endpointRecordFailure records that an endpoint is failing, since tx.Now()
+// unless it was already, with failures in a row.
+func endpointRecordFailure(ctx context.Context, tx *store.Tx, endpointID string, failures int) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?), consecutive_failures = ? WHERE id = ?",
+		tx.Now(), failures, endpointID)
+	return err
+}
+
+// endpointPause pauses an endpoint until until (its circuit is open, or it
+// asked to wait).
+func endpointPause(ctx context.Context, tx *store.Tx, endpointID string, until time.Time) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = ? WHERE id = ?", until, endpointID)
+	return err
+}
+
+// deliveriesPostponeDue moves an endpoint's pending deliveries due before its
+// paused_until to that time. It reads the pause itself: one ended since (a
+// resend by hand, say) moves nothing.
+func deliveriesPostponeDue(ctx context.Context, q store.Querier, endpointID string) error {
+	_, err := q.Exec(ctx, `UPDATE deliveries SET next_attempt_at = (SELECT paused_until FROM endpoints WHERE id = ?)
+	WHERE endpoint_id = ? AND status = ? AND next_attempt_at < (SELECT paused_until FROM endpoints WHERE id = ?)`,
+		endpointID, endpointID, StatusPending, endpointID)
+	return err
+}
+
+// pendingRow is a pending delivery with its message, and its endpoint's
+// state when it was read.
+type pendingRow struct {
+	due                 // payload and headers unset
+	payload             sql.NullString
+	headers             sql.NullString
+	endpointUpdatedAt   time.Time
+	failingSince        *time.Time
+	consecutiveFailures int
+	pausedUntil         *time.Time
+}
+
+// deliveriesPending returns up to limit of an endpoint's pending deliveries
+// in seq order: those due at now, or, for a FIFO endpoint, the oldest ones
+// whether due or not (later ones wait behind them).
+func deliveriesPending(ctx context.Context, q store.Querier, endpointID string, fifo bool, now time.Time, limit int) ([]pendingRow, error) {
+	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload, m.headers,
+		e.updated_at, e.failing_since, e.consecutive_failures, e.paused_until
+		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
+	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
+	args := []any{endpointID, StatusPending, now, limit}
+	if fifo {
+		query = columns + " WHERE d.endpoint_id = ? AND d.status = ? ORDER BY d.seq LIMIT ?"
+		args = []any{endpointID, StatusPending, limit}
+	}
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []pendingRow
+	for rows.Next() {
+		var r pendingRow
+		if err := rows.Scan(&r.id, &r.messageID, &r.attempts, &r.nextAt, &r.payload, &r.headers, &r.endpointUpdatedAt,
+			&r.failingSince, &r.consecutiveFailures, &r.pausedUntil); err != nil {
+			return nil, err
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
+}
+
+// attemptsInsert inserts attempts given as rows of id, delivery_id,
+// endpoint_id, attempted_at, duration_ms, status_code, success, error,
+// response_body and node.
+func attemptsInsert(ctx context.Context, tx *store.Tx, rows []any) error {
+	return store.InsertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error,
+		response_body, node)`, 10, rows)
+}
+
+// deliveryRecordAttempt records a delivery's failed attempt: its new status,
+// attempt count and next attempt time (nil when it failed for good). Planned
+// on each run: the deliveries table grows fast, and a plan cached while it
+// was small would scan all of it.
+func deliveryRecordAttempt(ctx context.Context, tx *store.Tx, deliveryID, status string, attempts int, next *time.Time, at time.Time, code any) error {
+	_, err := tx.ExecPlannedEachRun(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
+		last_status_code = ?, updated_at = ? WHERE id = ?`, status, attempts, next, at, code, tx.Now(), deliveryID)
+	return err
+}
+
+// deliveriesRecordSuccess marks deliveries that were answered with code as
+// succeeded, in one statement planned on each run, each with its own attempt
+// time.
+func deliveriesRecordSuccess(ctx context.Context, tx *store.Tx, code int, results []result) error {
+	// The ELSE gives the placeholders their type on PostgreSQL.
+	rs := store.PadPow2(results)
+	args := make([]any, 0, 3*len(rs)+3)
+	args = append(args, StatusSucceeded)
+	for _, r := range rs {
+		args = append(args, r.id, r.at.UTC())
+	}
+	args = append(args, code, tx.Now())
+	for _, r := range rs {
+		args = append(args, r.id)
+	}
+	_, err := tx.ExecPlannedEachRun(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = NULL, last_attempt_at = CASE id"+
+		strings.Repeat(" WHEN ? THEN ?", len(rs))+" ELSE last_attempt_at END, last_status_code = ?, updated_at = ? WHERE id IN ("+
+		store.Placeholders(len(rs))+")", args...)
+	return err
+}

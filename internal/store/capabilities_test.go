@@ -106,3 +106,28 @@ func TestIsUniqueViolation(t *testing.T) {
 		}
 	})
 }
+
+// TestChanged checks that Changed tells a conditional write that held from
+// one that changed nothing, and passes a failure on.
+func TestChanged(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		db := d.Open(t)
+		ctx := t.Context()
+		if _, err := db.Exec(ctx, "INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", "t1", "one", db.Now(), db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		rename := func(from string) (bool, error) {
+			return store.Changed(db.Exec(ctx, "UPDATE tenants SET name = ? WHERE id = ? AND name = ?", "two", "t1", from))
+		}
+		if changed, err := rename("one"); err != nil || !changed {
+			t.Errorf("a write whose condition holds: Changed = %v, %v; want true, nil", changed, err)
+		}
+		if changed, err := rename("one"); err != nil || changed {
+			t.Errorf("a write whose condition fails: Changed = %v, %v; want false, nil", changed, err)
+		}
+		if changed, err := store.Changed(db.Exec(ctx, "UPDATE no_such_table SET x = 1")); err == nil || changed {
+			t.Errorf("a failed statement: Changed = %v, %v; want false and its error", changed, err)
+		}
+	})
+}

@@ -73,6 +73,17 @@ func Placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
+// Changed reports whether the statement that returned res and err changed
+// any row, for conditional UPDATEs and DELETEs whose callers act on whether
+// their condition held. It passes err on.
+func Changed(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // Column reads a query's one column into a slice and closes rows.
 func Column[T any](rows *sql.Rows) ([]T, error) {
 	defer rows.Close()

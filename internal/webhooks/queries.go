@@ -118,12 +118,7 @@ func endpointUpdate(ctx context.Context, tx *store.Tx, e Endpoint, healthy, unpa
 // endpointDeleteOfTenant deletes an endpoint with its deliveries and
 // attempts, and reports whether the tenant had it.
 func endpointDeleteOfTenant(ctx context.Context, tx *store.Tx, tenantID, endpointID string) (bool, error) {
-	res, err := tx.Exec(ctx, "DELETE FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return store.Changed(tx.Exec(ctx, "DELETE FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID))
 }
 
 func endpointGetTenant(ctx context.Context, q store.Querier, endpointID string) (tenantID string, err error) {
@@ -340,13 +335,8 @@ func deliveryGetOfTenant(ctx context.Context, q store.Querier, tenantID, deliver
 // deliveryResendOfTenant makes a tenant's delivery pending and due now, with
 // a fresh schedule, and reports whether the tenant had it.
 func deliveryResendOfTenant(ctx context.Context, tx *store.Tx, tenantID, deliveryID string) (bool, error) {
-	res, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ?",
-		StatusPending, tx.Now(), tx.Now(), deliveryID, tenantID)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return store.Changed(tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ?",
+		StatusPending, tx.Now(), tx.Now(), deliveryID, tenantID))
 }
 
 // endpointUnpauseOfDelivery ends the pause of a delivery's endpoint.

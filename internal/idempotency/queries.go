@@ -97,16 +97,13 @@ func keysWithBodyAfter(ctx context.Context, q store.Querier, afterAPIKey, afterK
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var batch []storedBody
-	for rows.Next() {
+	return store.Collect(rows, func(s store.Scanner) (storedBody, error) {
 		var r storedBody
-		if err := rows.Scan(&r.apiKeyID, &r.key, &r.body); err != nil {
-			return nil, err
+		if err := s.Scan(&r.apiKeyID, &r.key, &r.body); err != nil {
+			return storedBody{}, err
 		}
-		batch = append(batch, r)
-	}
-	return batch, rows.Err()
+		return r, nil
+	})
 }
 
 // keyResealBody replaces a key's response body old with next, unless it

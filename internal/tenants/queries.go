@@ -57,16 +57,7 @@ func tenantsList(ctx context.Context, q store.Querier, after, only string, limit
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Tenant
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, t)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, scanTenant)
 }
 
 // tenantMarkDeleted hides a live tenant and reports whether there was one.

@@ -117,7 +117,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, err
 	}
 	metadataClient := safehttp.Options{Allow: cfg.OAuthClientMetadataOutboundAllow, Timeout: cfg.OAuthClientMetadataTimeout, RootCAs: metadataRoots}.Client()
-	provider := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
+	// authServer is Patchbay's own OAuth 2 authorization server (for third-party
+	// apps); the providers of the catalog are the third parties Patchbay connects to.
+	authServer := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
 		Issuer:            cfg.PublicURL,
 		LoginURL:          cfg.OAuthLoginURL,
 		ConsentURL:        cfg.OAuthConsentURL,
@@ -140,7 +142,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		MetadataDenyHosts: cfg.OAuthClientMetadataDenyHosts, MetadataClient: metadataClient,
 	})
 
-	providers, err := loadCatalog(cfg.ProvidersDir)
+	providerCatalog, err := loadCatalog(cfg.ProvidersDir)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +157,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 			"POST /v1/sources/{source_id}/ingest-token/rotate answers with the new ingest_url", "source_ids", untokened)
 	}
 	connectLogger := logger.With("component", "connect")
-	connections, err := newConnect(cfg, connectLogger, db, v, providers, hooks)
+	connections, err := newConnect(cfg, connectLogger, db, v, providerCatalog, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -164,9 +166,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	// Sync runs log under the connect component, as before syncs had a
 	// package of their own.
-	syncService := syncs.NewService(db, connections, providers, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
+	syncService := syncs.NewService(db, connections, providerCatalog, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
 
-	workers, periodic, queues := registry(cfg, logger, db, hooks, provider, incoming, connections, syncService)
+	workers, periodic, queues := registry(cfg, logger, db, hooks, authServer, incoming, connections, syncService)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -199,9 +201,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		EventTypes:      eventTypes,
 		Idempotency:     idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
 		Audit:           auditLog,
-		OAuth:           provider,
+		OAuth:           authServer,
 		Inbound:         incoming,
-		Providers:       providers,
+		Providers:       providerCatalog,
 		Connect:         connections,
 		Syncs:           syncService,
 		Limiter:         limiter,
@@ -288,7 +290,7 @@ func newLimiter(cfg config.Config, db *store.DB) ratelimit.Limiter {
 	storeKind := cfg.RateLimitStore
 	if storeKind == "" {
 		storeKind = "memory"
-		if db.Dialect().Name() == store.Postgres {
+		if db.SharedByNodes() {
 			storeKind = "database"
 		}
 	}
@@ -321,7 +323,7 @@ func OpenVault(cfg config.Config, db *store.DB) (*vault.Vault, error) {
 	if len(cfg.EncryptionKeysPrevious) > 0 {
 		return nil, errors.New("--encryption-key-previous needs --encryption-key, the key that replaces them")
 	}
-	if db.Dialect().Name() != store.SQLite {
+	if db.SharedByNodes() {
 		return nil, fmt.Errorf("PostgreSQL needs --encryption-key (PATCHBAY_ENCRYPTION_KEY), the same on every node; make one with: openssl rand -base64 32")
 	}
 	key, err := vault.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "encryption.key"))

@@ -285,7 +285,7 @@ func (s *Service) saveMetadataApp(ctx context.Context, tx *store.Tx, app App) (A
 		return App{}, over, err
 	}
 	app.ID, app.CreatedAt, app.UpdatedAt = id.New("app"), tx.Now(), tx.Now()
-	if err := appInsert(ctx, tx, app); s.db.Dialect().IsUniqueViolation(err) {
+	if err := appInsert(ctx, tx, app); store.IsUniqueViolation(err) {
 		return App{}, "", apperr.Errorf(apperr.Conflict, "client %s was stored by a sign-in at the same moment; accept the login again", app.ClientID)
 	} else if err != nil {
 		return App{}, "", err

@@ -177,7 +177,7 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 				Resources: marshalList(resources), Status: deviceCodePending, Interval: interval, ClientAddr: addr, ExpiresAt: tx.Now().Add(s.cfg.DeviceCodeTTL)},
 				vault.HashToken(deviceCode), vault.HashToken(userCode))
 		})
-		if err == nil || !s.db.Dialect().IsUniqueViolation(err) {
+		if err == nil || !store.IsUniqueViolation(err) {
 			break
 		}
 	}

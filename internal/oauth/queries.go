@@ -33,30 +33,34 @@ func scopeGet(ctx context.Context, q store.Querier, name string) (Scope, error) 
 	return scanScope(q.QueryRow(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes WHERE name = ?", name))
 }
 
-func scopesList(ctx context.Context, q *store.DB, after string, limit int) ([]Scope, error) {
+func scopesList(ctx context.Context, q store.Querier, after string, limit int) ([]Scope, error) {
 	rows, err := q.Query(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes WHERE name > ? ORDER BY name LIMIT ?", after, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanScope)
+	return store.Collect(rows, scanScope)
 }
 
-func scopeNamesAll(ctx context.Context, q *store.DB) ([]string, error) {
+func scopeNamesAll(ctx context.Context, q store.Querier) ([]string, error) {
 	rows, err := q.Query(ctx, "SELECT name FROM oauth_scopes ORDER BY name")
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanString)
+	names, err := store.Column[string](rows)
+	if names == nil {
+		names = []string{} // the server metadata lists them as a JSON array
+	}
+	return names, err
 }
 
 // scopeUpdate reports whether the scope existed.
 func scopeUpdate(ctx context.Context, tx *store.Tx, name, description string) (bool, error) {
-	return changed(tx.Exec(ctx, "UPDATE oauth_scopes SET description = ?, updated_at = ? WHERE name = ?", description, tx.Now(), name))
+	return store.Changed(tx.Exec(ctx, "UPDATE oauth_scopes SET description = ?, updated_at = ? WHERE name = ?", description, tx.Now(), name))
 }
 
 // scopeDelete reports whether the scope existed.
-func scopeDelete(ctx context.Context, q *store.DB, name string) (bool, error) {
-	return changed(q.Exec(ctx, "DELETE FROM oauth_scopes WHERE name = ?", name))
+func scopeDelete(ctx context.Context, q store.Querier, name string) (bool, error) {
+	return store.Changed(q.Exec(ctx, "DELETE FROM oauth_scopes WHERE name = ?", name))
 }
 
 const resourceColumns = "id, identifier, name, scopes, created_at, updated_at"
@@ -86,20 +90,24 @@ func resourceGetByIdentifier(ctx context.Context, q store.Querier, identifier st
 	return resourceFromRow(q.QueryRow(ctx, "SELECT "+resourceColumns+" FROM oauth_resources WHERE identifier = ?", identifier), identifier)
 }
 
-func resourcesList(ctx context.Context, q *store.DB, after string, limit int) ([]Resource, error) {
+func resourcesList(ctx context.Context, q store.Querier, after string, limit int) ([]Resource, error) {
 	rows, err := q.Query(ctx, "SELECT "+resourceColumns+" FROM oauth_resources WHERE id > ? ORDER BY id LIMIT ?", after, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanResource)
+	return store.Collect(rows, scanResource)
 }
 
-func resourceIdentifiersAll(ctx context.Context, q *store.DB) ([]string, error) {
+func resourceIdentifiersAll(ctx context.Context, q store.Querier) ([]string, error) {
 	rows, err := q.Query(ctx, "SELECT identifier FROM oauth_resources ORDER BY identifier")
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanString)
+	identifiers, err := store.Column[string](rows)
+	if identifiers == nil {
+		identifiers = []string{} // the server metadata lists them as a JSON array
+	}
+	return identifiers, err
 }
 
 func resourceUpdate(ctx context.Context, tx *store.Tx, r Resource) error {
@@ -109,8 +117,8 @@ func resourceUpdate(ctx context.Context, tx *store.Tx, r Resource) error {
 }
 
 // resourceDelete reports whether the resource existed.
-func resourceDelete(ctx context.Context, q *store.DB, resourceID string) (bool, error) {
-	return changed(q.Exec(ctx, "DELETE FROM oauth_resources WHERE id = ?", resourceID))
+func resourceDelete(ctx context.Context, q store.Querier, resourceID string) (bool, error) {
+	return store.Changed(q.Exec(ctx, "DELETE FROM oauth_resources WHERE id = ?", resourceID))
 }
 
 // appInsert stores a new app.
@@ -179,7 +187,7 @@ func appGetByClientID(ctx context.Context, q store.Querier, clientID string) (Ap
 }
 
 // appsList returns a page of apps, all or (teamID not empty) one team's.
-func appsList(ctx context.Context, db *store.DB, teamID, after string, limit int) ([]App, error) {
+func appsList(ctx context.Context, db store.Querier, teamID, after string, limit int) ([]App, error) {
 	query, args := "SELECT "+appColumns+" FROM oauth_apps a WHERE id > ? ORDER BY id LIMIT ?", []any{after, limit}
 	if teamID != "" {
 		query, args = "SELECT "+appColumns+" FROM oauth_apps a WHERE team_id = ? AND id > ? ORDER BY id LIMIT ?", []any{teamID, after, limit}
@@ -188,7 +196,7 @@ func appsList(ctx context.Context, db *store.DB, teamID, after string, limit int
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanApp)
+	return store.Collect(rows, scanApp)
 }
 
 // appUpdate stores an app's writable fields (appFields).
@@ -220,8 +228,8 @@ func appUpdateSecrets(ctx context.Context, tx *store.Tx, a App) error {
 }
 
 // appDelete reports whether the app existed.
-func appDelete(ctx context.Context, db *store.DB, appID string) (bool, error) {
-	return changed(db.Exec(ctx, "DELETE FROM oauth_apps WHERE id = ?", appID))
+func appDelete(ctx context.Context, db store.Querier, appID string) (bool, error) {
+	return store.Changed(db.Exec(ctx, "DELETE FROM oauth_apps WHERE id = ?", appID))
 }
 
 // appRevokeGrants revokes every authorization and token of an app.
@@ -247,20 +255,20 @@ func appsCountSelfRegistered(ctx context.Context, q store.Querier, from *string)
 
 // appReplaceRegistrationToken replaces an app's registration access token
 // if it is still old; it reports whether it was.
-func appReplaceRegistrationToken(ctx context.Context, db *store.DB, appID string, old, replacement []byte) (bool, error) {
-	return changed(db.Exec(ctx, "UPDATE oauth_apps SET registration_token = ? WHERE id = ? AND registration_token = ?", replacement, appID, old))
+func appReplaceRegistrationToken(ctx context.Context, db store.Querier, appID string, old, replacement []byte) (bool, error) {
+	return store.Changed(db.Exec(ctx, "UPDATE oauth_apps SET registration_token = ? WHERE id = ? AND registration_token = ?", replacement, appID, old))
 }
 
 // appUpdateRegistered stores what a client may change of its own
 // registration (RFC 7592 §2.2).
-func appUpdateRegistered(ctx context.Context, db *store.DB, app App) error {
+func appUpdateRegistered(ctx context.Context, db store.Querier, app App) error {
 	_, err := db.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
 		token_endpoint_auth_method = ?, updated_at = ? WHERE id = ?`,
 		app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.authMethod, app.UpdatedAt, app.ID)
 	return err
 }
 
-func initialTokenInsert(ctx context.Context, db *store.DB, t InitialAccessToken, tokenHash []byte) error {
+func initialTokenInsert(ctx context.Context, db store.Querier, t InitialAccessToken, tokenHash []byte) error {
 	_, err := db.Exec(ctx, "INSERT INTO oauth_initial_access_tokens (id, token, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
 		t.ID, tokenHash, t.Description, t.CreatedAt, t.ExpiresAt)
 	return err
@@ -275,13 +283,13 @@ func initialTokenGetByHash(ctx context.Context, q store.Querier, tokenHash []byt
 	return tokenID, expiresAt, err
 }
 
-func initialTokensList(ctx context.Context, db *store.DB, after string, limit int) ([]InitialAccessToken, error) {
+func initialTokensList(ctx context.Context, db store.Querier, after string, limit int) ([]InitialAccessToken, error) {
 	rows, err := db.Query(ctx, "SELECT id, description, created_at, expires_at FROM oauth_initial_access_tokens WHERE id > ? ORDER BY id LIMIT ?",
 		after, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(sc store.Scanner) (InitialAccessToken, error) {
+	return store.Collect(rows, func(sc store.Scanner) (InitialAccessToken, error) {
 		var t InitialAccessToken
 		err := sc.Scan(&t.ID, &t.Description, &t.CreatedAt, &t.ExpiresAt)
 		return t, err
@@ -289,8 +297,8 @@ func initialTokensList(ctx context.Context, db *store.DB, after string, limit in
 }
 
 // initialTokenDelete reports whether the token existed.
-func initialTokenDelete(ctx context.Context, db *store.DB, tokenID string) (bool, error) {
-	return changed(db.Exec(ctx, "DELETE FROM oauth_initial_access_tokens WHERE id = ?", tokenID))
+func initialTokenDelete(ctx context.Context, db store.Querier, tokenID string) (bool, error) {
+	return store.Changed(db.Exec(ctx, "DELETE FROM oauth_initial_access_tokens WHERE id = ?", tokenID))
 }
 
 // newRequest is an authorization request to store, waiting for a sign-in:
@@ -374,7 +382,7 @@ func requestApprove(ctx context.Context, tx *store.Tx, requestID, grantedScopes 
 	return err
 }
 
-func requestSetCSRF(ctx context.Context, db *store.DB, requestID string, csrfHash []byte) error {
+func requestSetCSRF(ctx context.Context, db store.Querier, requestID string, csrfHash []byte) error {
 	_, err := db.Exec(ctx, "UPDATE oauth_requests SET csrf = ? WHERE id = ?", csrfHash, requestID)
 	return err
 }
@@ -382,7 +390,7 @@ func requestSetCSRF(ctx context.Context, db *store.DB, requestID string, csrfHas
 // requestMarkDone ends a request that is still in status from; it reports
 // whether it was.
 func requestMarkDone(ctx context.Context, tx *store.Tx, requestID, from string) (bool, error) {
-	return changed(tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, csrf = NULL WHERE id = ? AND status = ?", statusDone, requestID, from))
+	return store.Changed(tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, csrf = NULL WHERE id = ? AND status = ?", statusDone, requestID, from))
 }
 
 // storedCode is an authorization code's row but for the hashed code; the
@@ -493,7 +501,7 @@ func codeGet(ctx context.Context, q store.Querier, codeHash []byte) (storedCode,
 
 // codeMarkUsed reports whether this was the code's first use.
 func codeMarkUsed(ctx context.Context, tx *store.Tx, codeHash []byte) (bool, error) {
-	return changed(tx.Exec(ctx, "UPDATE oauth_codes SET used_at = ? WHERE code = ? AND used_at IS NULL", tx.Now(), codeHash))
+	return store.Changed(tx.Exec(ctx, "UPDATE oauth_codes SET used_at = ? WHERE code = ? AND used_at IS NULL", tx.Now(), codeHash))
 }
 
 // authorizationGrantee returns who granted an authorization, and when it
@@ -565,7 +573,7 @@ func deviceCodeGetByDeviceCode(ctx context.Context, q store.Querier, deviceHash 
 // deviceCodeAttachRequest makes requestID the pending device code's latest
 // authorization request; it reports whether the code was still pending.
 func deviceCodeAttachRequest(ctx context.Context, tx *store.Tx, deviceID, requestID string) (bool, error) {
-	return changed(tx.Exec(ctx, "UPDATE oauth_device_codes SET request_id = ? WHERE id = ? AND status = ?", requestID, deviceID, deviceCodePending))
+	return store.Changed(tx.Exec(ctx, "UPDATE oauth_device_codes SET request_id = ? WHERE id = ? AND status = ?", requestID, deviceID, deviceCodePending))
 }
 
 // deviceVerificationGet describes the device code whose latest request is
@@ -583,7 +591,7 @@ func deviceVerificationGet(ctx context.Context, q store.Querier, requestID strin
 // device code whose latest request is requestID; it reports whether there
 // was one.
 func deviceCodeSettle(ctx context.Context, tx *store.Tx, requestID, status string, authID, granted *string) (bool, error) {
-	return changed(tx.Exec(ctx, `UPDATE oauth_device_codes SET status = ?, authorization_id = ?, granted_scopes = ?
+	return store.Changed(tx.Exec(ctx, `UPDATE oauth_device_codes SET status = ?, authorization_id = ?, granted_scopes = ?
 		WHERE request_id = ? AND status = ? AND expires_at > ?`, status, authID, granted, requestID, deviceCodePending, tx.Now()))
 }
 
@@ -597,13 +605,13 @@ func deviceCodePolled(ctx context.Context, tx *store.Tx, deviceID string, interv
 // deviceCodeMarkDone marks an approved device code as exchanged for tokens;
 // it reports whether it was still approved (a concurrent poll may have won).
 func deviceCodeMarkDone(ctx context.Context, tx *store.Tx, deviceID string) (bool, error) {
-	return changed(tx.Exec(ctx, "UPDATE oauth_device_codes SET status = ?, last_polled_at = ? WHERE id = ? AND status = ?",
+	return store.Changed(tx.Exec(ctx, "UPDATE oauth_device_codes SET status = ?, last_polled_at = ? WHERE id = ? AND status = ?",
 		deviceCodeDone, tx.Now(), deviceID, deviceCodeApproved))
 }
 
 // authorizationsListLive returns a page of a user's live authorizations in
 // a team, with their apps.
-func authorizationsListLive(ctx context.Context, db *store.DB, userID, teamID, after string, limit int) ([]Authorization, error) {
+func authorizationsListLive(ctx context.Context, db store.Querier, userID, teamID, after string, limit int) ([]Authorization, error) {
 	rows, err := db.Query(ctx, `SELECT z.id, z.user_id, z.team_id, z.scopes, z.resources, z.created_at, z.updated_at, `+appColumns+`
 		FROM oauth_authorizations z JOIN oauth_apps a ON a.id = z.app_id
 		WHERE z.user_id = ? AND z.team_id = ? AND z.revoked_at IS NULL AND z.id > ? ORDER BY z.id LIMIT ?`,
@@ -611,7 +619,7 @@ func authorizationsListLive(ctx context.Context, db *store.DB, userID, teamID, a
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(sc store.Scanner) (Authorization, error) {
+	return store.Collect(rows, func(sc store.Scanner) (Authorization, error) {
 		var z Authorization
 		var scopes, resources string
 		var as appScan
@@ -633,7 +641,7 @@ func authorizationsListLive(ctx context.Context, db *store.DB, userID, teamID, a
 
 // authorizationRevoke reports whether the authorization was live.
 func authorizationRevoke(ctx context.Context, tx *store.Tx, authID string) (bool, error) {
-	return changed(tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ?, updated_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), tx.Now(), authID))
+	return store.Changed(tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ?, updated_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), tx.Now(), authID))
 }
 
 func tokensRevokeByAuthorization(ctx context.Context, tx *store.Tx, authID string) error {
@@ -646,7 +654,7 @@ func tokensRevokeByAuthorization(ctx context.Context, tx *store.Tx, authID strin
 // that ended before cutoff, and the self-registered apps made before
 // unusedCutoff that no user authorized: anyone can make those, so what
 // nobody uses must not pile up.
-func cleanupExpired(ctx context.Context, db *store.DB, now, cutoff, deviceCutoff, unusedCutoff time.Time) error {
+func cleanupExpired(ctx context.Context, db store.Querier, now, cutoff, deviceCutoff, unusedCutoff time.Time) error {
 	for _, stmt := range []struct {
 		query string
 		args  []any
@@ -666,34 +674,4 @@ func cleanupExpired(ctx context.Context, db *store.DB, now, cutoff, deviceCutoff
 		}
 	}
 	return nil
-}
-
-// collect scans every row with scan and closes the rows; the list is
-// empty, not nil, when there are none.
-func collect[T any](rows *sql.Rows, scan func(store.Scanner) (T, error)) ([]T, error) {
-	defer rows.Close()
-	list := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, v)
-	}
-	return list, rows.Err()
-}
-
-func scanString(sc store.Scanner) (string, error) {
-	var v string
-	err := sc.Scan(&v)
-	return v, err
-}
-
-// changed reports whether a write touched a row.
-func changed(res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
 }

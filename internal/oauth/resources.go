@@ -117,7 +117,7 @@ func (s *Service) CreateResource(ctx context.Context, r Resource) (Resource, err
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r.CreatedAt, r.UpdatedAt = tx.Now(), tx.Now()
 		err := resourceInsert(ctx, tx, r)
-		if s.db.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "a resource with the identifier %s is already registered", r.Identifier)
 		}
 		return err
@@ -167,7 +167,7 @@ func (s *Service) UpdateResource(ctx context.Context, resourceID string, f resou
 		setIf(&r.Scopes, f.Scopes)
 		r.UpdatedAt = tx.Now()
 		err = resourceUpdate(ctx, tx, r)
-		if s.db.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return Resource{}, apperr.Errorf(apperr.Conflict, "a resource with the identifier %s is already registered", r.Identifier)
 		}
 		return r, err

@@ -42,7 +42,7 @@ func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		sc.CreatedAt, sc.UpdatedAt = tx.Now(), tx.Now()
 		err := scopeInsert(ctx, tx, sc)
-		if s.db.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "scope %s already exists", sc.Name)
 		}
 		return err

@@ -40,7 +40,7 @@ func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Co
 	} else if err != nil {
 		return Connection{}, err
 	}
-	p, err := s.provider(in.ProviderID)
+	p, err := s.catalog.Provider(in.ProviderID)
 	if err != nil {
 		return Connection{}, err
 	}

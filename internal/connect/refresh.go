@@ -173,7 +173,7 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 		s.release(ctx, connectionID, owner)
 		return Credentials{}, err
 	}
-	p, err := s.provider(c.Provider.ID)
+	p, err := s.catalog.Provider(c.Provider.ID)
 	if err != nil {
 		s.release(ctx, connectionID, owner)
 		return Credentials{}, err

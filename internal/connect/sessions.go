@@ -88,7 +88,7 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 	} else if err != nil {
 		return CreatedSession{}, err
 	}
-	p, err := s.provider(in.ProviderID)
+	p, err := s.catalog.Provider(in.ProviderID)
 	if err != nil {
 		return CreatedSession{}, err
 	}
@@ -260,7 +260,7 @@ func (s *Service) page(ctx context.Context, ss Session, csrf string) (connectPag
 	if err != nil {
 		return connectPage{}, err
 	}
-	p, err := s.provider(in.ProviderID)
+	p, err := s.catalog.Provider(in.ProviderID)
 	if err != nil {
 		return connectPage{}, err
 	}
@@ -454,7 +454,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browser Browse
 	if err != nil {
 		return "", err
 	}
-	p, err := s.provider(in.ProviderID)
+	p, err := s.catalog.Provider(in.ProviderID)
 	if err != nil {
 		return "", err
 	}

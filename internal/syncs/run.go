@@ -260,7 +260,7 @@ func (s *Service) walk(ctx context.Context, st *runState) error {
 		return fmt.Errorf("connection %s needs the user to connect again (status %s); the sync cannot run until then", c.ID, c.Status)
 	}
 	st.conn = c
-	p, err := s.provider(c.Provider.ID)
+	p, err := s.catalog.Provider(c.Provider.ID)
 	if err != nil {
 		return err
 	}

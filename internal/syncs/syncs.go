@@ -4,8 +4,9 @@
 // endpoints.
 //
 // It owns the syncs, sync_runs and sync_records tables, its HTTP handlers and
-// its jobs. It reaches connections only through Connections, which
-// *connect.Service satisfies, and publishes through RecordPublisher, which
+// its jobs. It reads connections only through Connections, which
+// *connect.Service satisfies, calls providers only through Proxy, which
+// *proxy.Engine satisfies, and publishes through RecordPublisher, which
 // *webhooks.Service satisfies.
 package syncs
 
@@ -28,6 +29,7 @@ import (
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/jsonptr"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/vault"
@@ -35,15 +37,18 @@ import (
 )
 
 // Connections is what syncs need of the connections service: a connection's
-// tenant, provider, configuration and status, and its proxy engine, which
-// adds the credentials, retries, honours the rate budget and refreshes on a
-// 401. *connect.Service is one.
+// tenant, provider, configuration and status. *connect.Service is one.
 type Connections interface {
 	// Connection returns a connection without its credentials; one outside
 	// the context's tenant is not found.
 	Connection(ctx context.Context, connectionID string) (connect.Connection, error)
-	// Do sends a request to the connection's provider.
-	Do(ctx context.Context, connectionID string, req connect.ProxyRequest) (*connect.ProxyResponse, error)
+}
+
+// Proxy sends a request to a connection's provider, adding the credentials,
+// retrying, honouring the rate budget and refreshing on a 401, as for any
+// proxied call. *proxy.Engine is one.
+type Proxy interface {
+	Do(ctx context.Context, connectionID string, req proxy.Request) (*proxy.Response, error)
 }
 
 // RecordPublisher publishes messages in a transaction; the webhooks service
@@ -69,6 +74,7 @@ func (c Config) withDefaults() Config {
 type Service struct {
 	db          *store.DB
 	connections Connections
+	proxy       Proxy
 	// catalog is the one the connections service reads, so providers
 	// changed at run time are seen here too.
 	catalog   *catalog.Catalog
@@ -80,17 +86,9 @@ type Service struct {
 
 // NewService returns the syncs service. The catalog must be the connections
 // service's.
-func NewService(db *store.DB, connections Connections, c *catalog.Catalog, publisher RecordPublisher, jobs jobs.Inserter,
+func NewService(db *store.DB, connections Connections, proxy Proxy, c *catalog.Catalog, publisher RecordPublisher, jobs jobs.Inserter,
 	logger *slog.Logger, cfg Config) *Service {
-	return &Service{db: db, connections: connections, catalog: c, publisher: publisher, jobs: jobs, logger: logger, cfg: cfg.withDefaults()}
-}
-
-func (s *Service) provider(providerID string) (*catalog.Provider, error) {
-	p, ok := s.catalog.Get(providerID)
-	if !ok {
-		return nil, apperr.Errorf(apperr.Unprocessable, "provider %s is no longer in the catalog", providerID)
-	}
-	return p, nil
+	return &Service{db: db, connections: connections, proxy: proxy, catalog: c, publisher: publisher, jobs: jobs, logger: logger, cfg: cfg.withDefaults()}
 }
 
 // leaseOwner names one run's claim: the node, and 256 random bits so that

@@ -17,7 +17,7 @@ func TestRewriteColumn(t *testing.T) {
 		db := d.Open(t)
 		ctx := t.Context()
 		blob := "BLOB"
-		if db.Dialect().Name() == store.Postgres {
+		if d.Name == store.Postgres {
 			blob = "BYTEA"
 		}
 		if _, err := db.Exec(ctx, "CREATE TABLE rewrite_test (id TEXT PRIMARY KEY, v "+blob+")"); err != nil {

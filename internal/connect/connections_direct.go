@@ -84,7 +84,7 @@ func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Co
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
-		if err := insertConnection(ctx, tx, c); err != nil {
+		if err := connectionInsert(ctx, tx, c); err != nil {
 			return err
 		}
 		return s.emit(ctx, tx, "connection.created", map[string]any{

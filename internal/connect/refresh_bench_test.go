@@ -70,7 +70,7 @@ func (rb *refreshBundle) dueConnections(b *testing.B, ts *tokenServer, n int) {
 	err := rb.db.WithTx(ctx, func(tx *store.Tx) error {
 		for _, c := range conns {
 			c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
-			if err := insertConnection(ctx, tx, c); err != nil {
+			if err := connectionInsert(ctx, tx, c); err != nil {
 				return err
 			}
 		}

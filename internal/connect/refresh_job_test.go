@@ -174,7 +174,7 @@ func (b *refreshBundle) connection(t testing.TB, providerID, refreshToken string
 	c.sealed = sealed
 	err = b.db.WithTx(ctx, func(tx *store.Tx) error {
 		c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
-		return insertConnection(ctx, tx, c)
+		return connectionInsert(ctx, tx, c)
 	})
 	if err != nil {
 		t.Fatal(err)

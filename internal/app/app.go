@@ -118,7 +118,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, err
 	}
 	metadataClient := safehttp.Options{Allow: cfg.OutboundAllow, Timeout: cfg.OAuthClientMetadataTimeout, RootCAs: metadataRoots}.Client()
-	provider := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
+	// authServer is Patchbay's own OAuth 2 authorization server (for third-party
+	// apps); the providers of the catalog are the third parties Patchbay connects to.
+	authServer := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
 		Issuer:            cfg.PublicURL,
 		LoginURL:          cfg.OAuthLoginURL,
 		ConsentURL:        cfg.OAuthConsentURL,
@@ -140,7 +142,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		MetadataDenyHosts: cfg.OAuthClientMetadataDenyHosts, MetadataClient: metadataClient,
 	})
 
-	providers, err := loadCatalog(cfg.ProvidersDir)
+	providerCatalog, err := loadCatalog(cfg.ProvidersDir)
 	if err != nil {
 		return nil, err
 	}
@@ -161,9 +163,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	// The connections service's data keys are wrapped by the configured
 	// encryption key, which is the key-encryption key.
-	connections := connect.NewService(db, connect.NewKeyring(db, v), providers, toProviders, hooks, connectLogger,
+	connections := connect.NewService(db, connect.NewKeyring(db, v), providerCatalog, toProviders, hooks, connectLogger,
 		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName()})
-	proxyEngine := proxy.New(connections, providers, toProviders, connectLogger, proxy.Config{
+	proxyEngine := proxy.New(connections, providerCatalog, toProviders, connectLogger, proxy.Config{
 		MaxAttempts: cfg.ProxyMaxAttempts, MaxWait: cfg.ProxyMaxWait, QueueWait: cfg.ProxyQueueWait, Timeout: cfg.ProxyTimeout,
 	})
 	if err := connections.LoadProviders(ctx); err != nil {
@@ -171,9 +173,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	// Sync runs log under the connect component, as before syncs had a
 	// package of their own.
-	syncService := syncs.NewService(db, connections, proxyEngine, providers, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
+	syncService := syncs.NewService(db, connections, proxyEngine, providerCatalog, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
 
-	workers, periodic, queues := registry(cfg, logger, db, hooks, provider, incoming, connections, syncService)
+	workers, periodic, queues := registry(cfg, logger, db, hooks, authServer, incoming, connections, syncService)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -206,9 +208,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		EventTypes:      eventTypes,
 		Idempotency:     idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
 		Audit:           auditLog,
-		OAuth:           provider,
+		OAuth:           authServer,
 		Inbound:         incoming,
-		Providers:       providers,
+		Providers:       providerCatalog,
 		Connect:         connections,
 		Proxy:           proxyEngine,
 		Syncs:           syncService,

@@ -73,23 +73,20 @@ func eventsList(ctx context.Context, q store.Querier, f Filter, before string, l
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Event
-	for rows.Next() {
+	return store.Collect(rows, func(s store.Scanner) (Event, error) {
 		var e Event
 		var ids []byte
-		if err := rows.Scan(&e.ID, &e.OccurredAt, &e.APIKeyID, &e.Method, &e.Route, &e.ObjectID, &ids, &e.Status,
+		if err := s.Scan(&e.ID, &e.OccurredAt, &e.APIKeyID, &e.Method, &e.Route, &e.ObjectID, &ids, &e.Status,
 			&e.ProblemType, &e.Replayed, &e.RequestID, &e.ClientIP); err != nil {
-			return nil, err
+			return Event{}, err
 		}
 		if err := json.Unmarshal(ids, &e.PathIDs); err != nil {
-			return nil, fmt.Errorf("audit event %s: path_ids: %w", e.ID, err)
+			return Event{}, fmt.Errorf("audit event %s: path_ids: %w", e.ID, err)
 		}
 		e.OccurredAt = e.OccurredAt.UTC()
 		e.Outcome = outcomeOf(e.Status)
-		list = append(list, e)
-	}
-	return list, rows.Err()
+		return e, nil
+	})
 }
 
 // eventsDeleteBefore deletes the events that occurred before cutoff, in

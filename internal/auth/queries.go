@@ -47,16 +47,7 @@ func keysList(ctx context.Context, q store.Querier, after string, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var keys []Key
-	for rows.Next() {
-		key, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, key)
-	}
-	return keys, rows.Err()
+	return store.Collect(rows, func(s store.Scanner) (Key, error) { return scanKey(s) })
 }
 
 func keysCount(ctx context.Context, q store.Querier) (int, error) {

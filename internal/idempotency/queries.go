@@ -12,19 +12,10 @@ import (
 // live"). A key is its API key's ID and the Idempotency-Key; locked_at stamps
 // the claim that owns it, and the conditional writes compare it.
 
-// affected reports whether an UPDATE or DELETE changed a row.
-func affected(res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
-}
-
 // keyInsertClaim claims a key that is not stored yet, stamped tx.Now(), and
 // reports whether it did; a stored key is left as it is.
 func keyInsertClaim(ctx context.Context, tx *store.Tx, apiKeyID, key, fingerprint string, expiresAt time.Time) (bool, error) {
-	return affected(tx.Exec(ctx, `INSERT INTO idempotency_keys (api_key_id, key, fingerprint, locked_at, created_at, expires_at)
+	return store.Changed(tx.Exec(ctx, `INSERT INTO idempotency_keys (api_key_id, key, fingerprint, locked_at, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (api_key_id, key) DO NOTHING`,
 		apiKeyID, key, fingerprint, tx.Now(), tx.Now(), expiresAt))
 }
@@ -51,7 +42,7 @@ func keyGet(ctx context.Context, q store.Querier, apiKeyID, key string) (keyRow,
 // keyTakeOver starts a key afresh for a new claim stamped tx.Now(), if its
 // claim is still lockedAt, and reports whether it did.
 func keyTakeOver(ctx context.Context, tx *store.Tx, apiKeyID, key, fingerprint string, lockedAt, expiresAt time.Time) (bool, error) {
-	return affected(tx.Exec(ctx, `UPDATE idempotency_keys SET fingerprint = ?, locked_at = ?, expires_at = ?,
+	return store.Changed(tx.Exec(ctx, `UPDATE idempotency_keys SET fingerprint = ?, locked_at = ?, expires_at = ?,
 		response_status = NULL, response_headers = NULL, response_body = NULL
 		WHERE api_key_id = ? AND key = ? AND locked_at = ?`,
 		fingerprint, tx.Now(), expiresAt, apiKeyID, key, lockedAt))
@@ -68,7 +59,7 @@ func keyFinish(ctx context.Context, q store.Querier, apiKeyID, key string, claim
 // keyRenew restamps the unfinished claim stamped claimed with now, and reports
 // whether the claim was still the key's.
 func keyRenew(ctx context.Context, q store.Querier, apiKeyID, key string, claimed, now time.Time) (bool, error) {
-	return affected(q.Exec(ctx, `UPDATE idempotency_keys SET locked_at = ?
+	return store.Changed(q.Exec(ctx, `UPDATE idempotency_keys SET locked_at = ?
 		WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`, now, apiKeyID, key, claimed))
 }
 
@@ -106,21 +97,18 @@ func keysWithBodyAfter(ctx context.Context, q store.Querier, afterAPIKey, afterK
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var batch []storedBody
-	for rows.Next() {
+	return store.Collect(rows, func(s store.Scanner) (storedBody, error) {
 		var r storedBody
-		if err := rows.Scan(&r.apiKeyID, &r.key, &r.body); err != nil {
-			return nil, err
+		if err := s.Scan(&r.apiKeyID, &r.key, &r.body); err != nil {
+			return storedBody{}, err
 		}
-		batch = append(batch, r)
-	}
-	return batch, rows.Err()
+		return r, nil
+	})
 }
 
 // keyResealBody replaces a key's response body old with next, unless it
 // changed meanwhile, and reports whether it did.
 func keyResealBody(ctx context.Context, q store.Querier, apiKeyID, key string, old, next []byte) (bool, error) {
-	return affected(q.Exec(ctx, `UPDATE idempotency_keys SET response_body = ? WHERE api_key_id = ? AND key = ? AND response_body = ?`,
+	return store.Changed(q.Exec(ctx, `UPDATE idempotency_keys SET response_body = ? WHERE api_key_id = ? AND key = ? AND response_body = ?`,
 		next, apiKeyID, key, old))
 }

@@ -59,16 +59,7 @@ func sourcesList(ctx context.Context, q store.Querier, tenantID, after string, l
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []storedSource
-	for rows.Next() {
-		st, err := scanSource(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, st)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, scanSource)
 }
 
 func sourceInsert(ctx context.Context, tx *store.Tx, src Source, sealed []byte) error {
@@ -164,16 +155,7 @@ func eventsList(ctx context.Context, q store.Querier, sourceID string, f EventFi
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, e)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, scanEvent)
 }
 
 func eventGet(ctx context.Context, q store.Querier, sourceID, eventID string) (Event, error) {

@@ -19,14 +19,11 @@ func jobsCountByKindState(ctx context.Context, q store.Querier) ([]jobCount, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var counts []jobCount
-	for rows.Next() {
+	return store.Collect(rows, func(s store.Scanner) (jobCount, error) {
 		var n jobCount
-		if err := rows.Scan(&n.kind, &n.state, &n.count); err != nil {
-			return nil, err
+		if err := s.Scan(&n.kind, &n.state, &n.count); err != nil {
+			return jobCount{}, err
 		}
-		counts = append(counts, n)
-	}
-	return counts, rows.Err()
+		return n, nil
+	})
 }

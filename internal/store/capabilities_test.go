@@ -106,3 +106,77 @@ func TestIsUniqueViolation(t *testing.T) {
 		}
 	})
 }
+
+// TestChanged checks that Changed tells a conditional write that held from
+// one that changed nothing, and passes a failure on.
+func TestChanged(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		db := d.Open(t)
+		ctx := t.Context()
+		if _, err := db.Exec(ctx, "INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", "t1", "one", db.Now(), db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		rename := func(from string) (bool, error) {
+			return store.Changed(db.Exec(ctx, "UPDATE tenants SET name = ? WHERE id = ? AND name = ?", "two", "t1", from))
+		}
+		if changed, err := rename("one"); err != nil || !changed {
+			t.Errorf("a write whose condition holds: Changed = %v, %v; want true, nil", changed, err)
+		}
+		if changed, err := rename("one"); err != nil || changed {
+			t.Errorf("a write whose condition fails: Changed = %v, %v; want false, nil", changed, err)
+		}
+		if changed, err := store.Changed(db.Exec(ctx, "UPDATE no_such_table SET x = 1")); err == nil || changed {
+			t.Errorf("a failed statement: Changed = %v, %v; want false and its error", changed, err)
+		}
+	})
+}
+
+// TestCollect checks that Collect scans every row in order, and stops at the
+// first row its scan refuses.
+func TestCollect(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		db := d.Open(t)
+		ctx := t.Context()
+		for _, id := range []string{"b", "a", "c"} {
+			if _, err := db.Exec(ctx, "INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)", id, "name "+id, db.Now(), db.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		type tenant struct{ id, name string }
+		scan := func(s store.Scanner) (tenant, error) {
+			var x tenant
+			err := s.Scan(&x.id, &x.name)
+			return x, err
+		}
+		rows, err := db.Query(ctx, "SELECT id, name FROM tenants ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Collect(rows, scan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []tenant{{"a", "name a"}, {"b", "name b"}, {"c", "name c"}}
+		if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+			t.Errorf("Collect = %v, want %v", got, want)
+		}
+
+		refused := errors.New("refused")
+		rows, err = db.Query(ctx, "SELECT id, name FROM tenants ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = store.Collect(rows, func(s store.Scanner) (tenant, error) {
+			x, err := scan(s)
+			if err == nil && x.id == "b" {
+				err = refused
+			}
+			return x, err
+		})
+		if !errors.Is(err, refused) || got != nil {
+			t.Errorf("Collect with a refusing scan = %v, %v; want nil, %v", got, err, refused)
+		}
+	})
+}

@@ -57,26 +57,12 @@ func tenantsList(ctx context.Context, q store.Querier, after, only string, limit
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Tenant
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, t)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, scanTenant)
 }
 
 // tenantMarkDeleted hides a live tenant and reports whether there was one.
 func tenantMarkDeleted(ctx context.Context, tx *store.Tx, id string) (bool, error) {
-	res, err := tx.Exec(ctx, "UPDATE tenants SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", tx.Now(), id)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return store.Changed(tx.Exec(ctx, "UPDATE tenants SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", tx.Now(), id))
 }
 
 // tenantDeleteMarked deletes a tenant marked deleted; its rows elsewhere go

@@ -90,16 +90,7 @@ func endpointsList(ctx context.Context, q store.Querier, tenantID, after string,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Endpoint
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, e)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, func(s store.Scanner) (Endpoint, error) { return scanEndpoint(s) })
 }
 
 // endpointUpdate saves an endpoint's fields; healthy forgets its failing
@@ -118,12 +109,7 @@ func endpointUpdate(ctx context.Context, tx *store.Tx, e Endpoint, healthy, unpa
 // endpointDeleteOfTenant deletes an endpoint with its deliveries and
 // attempts, and reports whether the tenant had it.
 func endpointDeleteOfTenant(ctx context.Context, tx *store.Tx, tenantID, endpointID string) (bool, error) {
-	res, err := tx.Exec(ctx, "DELETE FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return store.Changed(tx.Exec(ctx, "DELETE FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID))
 }
 
 func endpointGetTenant(ctx context.Context, q store.Querier, endpointID string) (tenantID string, err error) {
@@ -258,16 +244,7 @@ func messagesList(ctx context.Context, q store.Querier, tenantID string, f Messa
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, m)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, scanMessage)
 }
 
 func messageGetOfTenant(ctx context.Context, q store.Querier, tenantID, messageID string) (Message, error) {
@@ -299,16 +276,7 @@ func deliveriesWhere(ctx context.Context, q store.Querier, where string, args []
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, d)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, scanDelivery)
 }
 
 func deliveriesOfMessage(ctx context.Context, q store.Querier, messageID string, limit int) ([]Delivery, error) {
@@ -340,13 +308,8 @@ func deliveryGetOfTenant(ctx context.Context, q store.Querier, tenantID, deliver
 // deliveryResendOfTenant makes a tenant's delivery pending and due now, with
 // a fresh schedule, and reports whether the tenant had it.
 func deliveryResendOfTenant(ctx context.Context, tx *store.Tx, tenantID, deliveryID string) (bool, error) {
-	res, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ?",
-		StatusPending, tx.Now(), tx.Now(), deliveryID, tenantID)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return store.Changed(tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ?",
+		StatusPending, tx.Now(), tx.Now(), deliveryID, tenantID))
 }
 
 // endpointUnpauseOfDelivery ends the pause of a delivery's endpoint.
@@ -363,24 +326,21 @@ func attemptsOfDelivery(ctx context.Context, q store.Querier, deliveryID string,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Attempt
-	for rows.Next() {
+	return store.Collect(rows, func(s store.Scanner) (Attempt, error) {
 		var a Attempt
 		var code sql.NullInt64
 		var errText sql.NullString
 		var body []byte
-		if err := rows.Scan(&a.ID, &a.AttemptedAt, &a.DurationMS, &code, &a.Success, &errText, &body); err != nil {
-			return nil, err
+		if err := s.Scan(&a.ID, &a.AttemptedAt, &a.DurationMS, &code, &a.Success, &errText, &body); err != nil {
+			return Attempt{}, err
 		}
 		if code.Valid {
 			c := int(code.Int64)
 			a.StatusCode = &c
 		}
 		a.Error, a.ResponseBody = errText.String, string(body)
-		list = append(list, a)
-	}
-	return list, rows.Err()
+		return a, nil
+	})
 }
 
 // endpointUnpause ends an endpoint's pause (an open circuit).
@@ -405,16 +365,13 @@ func endpointURLsLike(ctx context.Context, q store.Querier, pattern string, limi
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []endpointURL
-	for rows.Next() {
+	return store.Collect(rows, func(s store.Scanner) (endpointURL, error) {
 		var ep endpointURL
-		if err := rows.Scan(&ep.id, &ep.url); err != nil {
-			return nil, err
+		if err := s.Scan(&ep.id, &ep.url); err != nil {
+			return endpointURL{}, err
 		}
-		list = append(list, ep)
-	}
-	return list, rows.Err()
+		return ep, nil
+	})
 }
 
 func recoveryInsert(ctx context.Context, tx *store.Tx, tenantID string, rec Recovery) error {
@@ -589,16 +546,7 @@ func eventTypesList(ctx context.Context, q store.Querier, after string, limit in
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []EventType
-	for rows.Next() {
-		et, err := scanEventType(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, et)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, scanEventType)
 }
 
 func eventTypeUpdate(ctx context.Context, tx *store.Tx, et EventType) error {
@@ -699,17 +647,14 @@ func deliveriesPending(ctx context.Context, q store.Querier, endpointID string, 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []pendingRow
-	for rows.Next() {
+	return store.Collect(rows, func(s store.Scanner) (pendingRow, error) {
 		var r pendingRow
-		if err := rows.Scan(&r.id, &r.messageID, &r.attempts, &r.nextAt, &r.payload, &r.headers, &r.endpointUpdatedAt,
+		if err := s.Scan(&r.id, &r.messageID, &r.attempts, &r.nextAt, &r.payload, &r.headers, &r.endpointUpdatedAt,
 			&r.failingSince, &r.consecutiveFailures, &r.pausedUntil); err != nil {
-			return nil, err
+			return pendingRow{}, err
 		}
-		list = append(list, r)
-	}
-	return list, rows.Err()
+		return r, nil
+	})
 }
 
 // attemptsInsert inserts attempts given as rows of id, delivery_id,

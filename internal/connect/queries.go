@@ -44,20 +44,6 @@ func scanConnection(sc store.Scanner) (Connection, error) {
 	return c, nil
 }
 
-// scanConnections reads and closes rows of connectionColumns.
-func scanConnections(rows *sql.Rows) ([]Connection, error) {
-	defer rows.Close()
-	var list []Connection
-	for rows.Next() {
-		c, err := scanConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, c)
-	}
-	return list, rows.Err()
-}
-
 // refreshLease is where a node refreshing a connection's credentials holds
 // the connection.
 var refreshLease = lease.Columns{Table: "connections", Owner: "refresh_lease_owner", Until: "refresh_lease_until"}
@@ -76,7 +62,7 @@ func connectionsList(ctx context.Context, q store.Querier, after, tenantID, endU
 	if err != nil {
 		return nil, err
 	}
-	return scanConnections(rows)
+	return store.Collect(rows, scanConnection)
 }
 
 // connectionsDueForRefresh returns up to limit active connections whose
@@ -91,7 +77,7 @@ func connectionsDueForRefresh(ctx context.Context, q store.Querier, now, until, 
 	if err != nil {
 		return nil, err
 	}
-	return scanConnections(rows)
+	return store.Collect(rows, scanConnection)
 }
 
 // connectionStatusCreated returns a connection's status and creation time;
@@ -297,16 +283,10 @@ func integrationsList(ctx context.Context, q store.Querier, after, providerID st
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Integration
-	for rows.Next() {
-		in, _, err := scanIntegration(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, in)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, func(sc store.Scanner) (Integration, error) {
+		in, _, err := scanIntegration(sc)
+		return in, err
+	})
 }
 
 // integrationFirstOfProvider returns the ID of the first integration of a
@@ -362,16 +342,11 @@ func providerDefinitionsAll(ctx context.Context, q store.Querier) ([]storedDefin
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var all []storedDefinition
-	for rows.Next() {
+	return store.Collect(rows, func(sc store.Scanner) (storedDefinition, error) {
 		var d storedDefinition
-		if err := rows.Scan(&d.id, &d.definition); err != nil {
-			return nil, err
-		}
-		all = append(all, d)
-	}
-	return all, rows.Err()
+		err := sc.Scan(&d.id, &d.definition)
+		return d, err
+	})
 }
 
 // providerDefinitionUpdate replaces a stored definition and reports whether

@@ -60,16 +60,7 @@ func syncsList(ctx context.Context, q store.Querier, after, tenantID, connection
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []Sync
-	for rows.Next() {
-		sy, err := scanSync(rows, now)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, sy)
-	}
-	return list, rows.Err()
+	return store.Collect(rows, func(sc store.Scanner) (Sync, error) { return scanSync(sc, now) })
 }
 
 // dueSync is a sync the tick may queue a run of.
@@ -88,16 +79,11 @@ func syncsDue(ctx context.Context, q store.Querier, now, afterNext time.Time, af
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var due []dueSync
-	for rows.Next() {
+	return store.Collect(rows, func(sc store.Scanner) (dueSync, error) {
 		var d dueSync
-		if err := rows.Scan(&d.id, &d.tenantID, &d.nextRunAt); err != nil {
-			return nil, err
-		}
-		due = append(due, d)
-	}
-	return due, rows.Err()
+		err := sc.Scan(&d.id, &d.tenantID, &d.nextRunAt)
+		return d, err
+	})
 }
 
 // syncLeased reports whether a live lease holds a sync at now; sql.ErrNoRows
@@ -201,23 +187,20 @@ func syncRunsList(ctx context.Context, q store.Querier, syncID, before string, l
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []SyncRun
-	for rows.Next() {
+	return store.Collect(rows, func(sc store.Scanner) (SyncRun, error) {
 		var r SyncRun
 		var errText sql.NullString
 		var finished sql.NullTime
-		if err := rows.Scan(&r.ID, &r.SyncID, &r.Status, &r.Reason, &r.Pages, &r.Created, &r.Updated, &r.Deleted, &r.Unchanged,
+		if err := sc.Scan(&r.ID, &r.SyncID, &r.Status, &r.Reason, &r.Pages, &r.Created, &r.Updated, &r.Deleted, &r.Unchanged,
 			&errText, &r.StartedAt, &finished); err != nil {
-			return nil, err
+			return SyncRun{}, err
 		}
 		r.Error = errText.String
 		if finished.Valid {
 			r.FinishedAt = &finished.Time
 		}
-		list = append(list, r)
-	}
-	return list, rows.Err()
+		return r, nil
+	})
 }
 
 // inChunk bounds the IDs in one IN list, well under both databases' limits
@@ -308,18 +291,13 @@ func syncRecordsUnseen(ctx context.Context, tx *store.Tx, syncID, runID string, 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []unseenRecord
-	for rows.Next() {
+	return store.Collect(rows, func(sc store.Scanner) (unseenRecord, error) {
 		var r unseenRecord
 		var data string
-		if err := rows.Scan(&r.id, &data); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&r.id, &data)
 		r.data = []byte(data)
-		list = append(list, r)
-	}
-	return list, rows.Err()
+		return r, err
+	})
 }
 
 // syncRecordsDeleteUnseenThrough marks deleted a sync's live records that
@@ -339,21 +317,18 @@ func syncRecordsList(ctx context.Context, q store.Querier, syncID, after string,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var list []SyncRecord
-	for rows.Next() {
+	return store.Collect(rows, func(sc store.Scanner) (SyncRecord, error) {
 		var r SyncRecord
 		var data string
 		var hash []byte
 		var deleted sql.NullTime
-		if err := rows.Scan(&r.ID, &data, &hash, &r.FirstSeenAt, &r.UpdatedAt, &deleted); err != nil {
-			return nil, err
+		if err := sc.Scan(&r.ID, &data, &hash, &r.FirstSeenAt, &r.UpdatedAt, &deleted); err != nil {
+			return SyncRecord{}, err
 		}
 		r.Data, r.Hash = json.RawMessage(data), fmt.Sprintf("%x", hash)
 		if deleted.Valid {
 			r.DeletedAt = &deleted.Time
 		}
-		list = append(list, r)
-	}
-	return list, rows.Err()
+		return r, nil
+	})
 }

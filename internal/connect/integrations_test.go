@@ -17,7 +17,7 @@ import (
 func TestIntegrations(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
-		b := setupRefresh(t, d, map[string]*tokenServer{"fake": newTokenServer(t), "other": newTokenServer(t)})
+		b := setup(t, d, map[string]*tokenServer{"fake": newTokenServer(t), "other": newTokenServer(t)})
 		ctx := t.Context()
 		inID := b.integrations["fake"]
 
@@ -75,7 +75,7 @@ func TestIntegrations(t *testing.T) {
 func TestConnectionReads(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
-		b := setupRefresh(t, d, map[string]*tokenServer{"fake": newTokenServer(t)})
+		b := setup(t, d, map[string]*tokenServer{"fake": newTokenServer(t)})
 		ctx := t.Context()
 		first := b.connection(t, "fake", "rt_1", time.Hour)
 		second := b.connection(t, "fake", "rt_2", time.Hour)

@@ -29,7 +29,7 @@ func BenchmarkRefreshDue(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				ts := newTokenServer(b)
-				rb := setupRefresh(b, d, map[string]*tokenServer{"fake": ts})
+				rb := setup(b, d, map[string]*tokenServer{"fake": ts})
 				rb.dueConnections(b, ts, benchRefreshConnections)
 				b.StartTimer()
 
@@ -50,7 +50,7 @@ func BenchmarkRefreshDue(b *testing.B) {
 
 // dueConnections stores n active connections due for refresh, in one
 // transaction, each with a refresh token the token server accepts.
-func (rb *refreshBundle) dueConnections(b *testing.B, ts *tokenServer, n int) {
+func (rb *testBundle) dueConnections(b *testing.B, ts *tokenServer, n int) {
 	b.Helper()
 	ctx := b.Context()
 	exp := time.Now().Add(30 * time.Second).UTC().Truncate(time.Microsecond)

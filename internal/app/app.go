@@ -34,6 +34,7 @@ import (
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/oauth"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/server"
@@ -157,16 +158,23 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 			"POST /v1/sources/{source_id}/ingest-token/rotate answers with the new ingest_url", "source_ids", untokened)
 	}
 	connectLogger := logger.With("component", "connect")
-	connections, err := newConnect(cfg, connectLogger, db, v, providerCatalog, hooks)
+	toProviders, err := providerClient(cfg)
 	if err != nil {
 		return nil, err
 	}
+	// The connections service's data keys are wrapped by the configured
+	// encryption key, which is the key-encryption key.
+	connections := connect.NewService(db, connect.NewKeyring(db, v), providerCatalog, toProviders, hooks, connectLogger,
+		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName()})
+	proxyEngine := proxy.New(connections, providerCatalog, toProviders, connectLogger, proxy.Config{
+		MaxAttempts: cfg.ProxyMaxAttempts, MaxWait: cfg.ProxyMaxWait, QueueWait: cfg.ProxyQueueWait, Timeout: cfg.ProxyTimeout,
+	})
 	if err := connections.LoadProviders(ctx); err != nil {
 		return nil, fmt.Errorf("provider definitions: %w", err)
 	}
 	// Sync runs log under the connect component, as before syncs had a
 	// package of their own.
-	syncService := syncs.NewService(db, connections, providerCatalog, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
+	syncService := syncs.NewService(db, connections, proxyEngine, providerCatalog, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
 
 	workers, periodic, queues := registry(cfg, logger, db, hooks, authServer, incoming, connections, syncService)
 	jobsCfg := jobs.Config{
@@ -205,6 +213,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Inbound:         incoming,
 		Providers:       providerCatalog,
 		Connect:         connections,
+		Proxy:           proxyEngine,
 		Syncs:           syncService,
 		Limiter:         limiter,
 		RateLimit:       ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
@@ -260,19 +269,15 @@ func certPool(file, flag string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// newConnect builds the connect service. Its data keys are wrapped by the
-// configured encryption key, which is the key-encryption key.
-func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service) (*connect.Service, error) {
+// providerClient is the outbound client for calls to providers, the
+// connections service's and the proxy's: the SSRF guard, and the roots of
+// --connect-ca-file trusted besides the system's.
+func providerClient(cfg config.Config) (*http.Client, error) {
 	roots, err := certPool(cfg.ConnectCAFile, "--connect-ca-file")
 	if err != nil {
 		return nil, err
 	}
-	outbound := safehttp.Options{Allow: cfg.OutboundAllow, RootCAs: roots}
-	return connect.NewService(db, connect.NewKeyring(db, kek), c, outbound.Client(), hooks, logger,
-		connect.Config{
-			PublicURL: cfg.PublicURL, Node: nodeName(),
-			ProxyMaxAttempts: cfg.ProxyMaxAttempts, ProxyMaxWait: cfg.ProxyMaxWait, ProxyQueueWait: cfg.ProxyQueueWait, ProxyTimeout: cfg.ProxyTimeout,
-		}), nil
+	return safehttp.Options{Allow: cfg.OutboundAllow, RootCAs: roots}.Client(), nil
 }
 
 // publicPolicy is a public route's per-address policy. --rate-limit 0 turns

@@ -2,7 +2,8 @@
 // users: integrations (the SaaS's own OAuth clients at providers), connect
 // sessions (the browser flow that authorizes a connection), and connections
 // with their credentials, encrypted under per-tenant data keys (Keyring) and
-// refreshed on demand.
+// refreshed on demand. Requests to a provider for a connection go through
+// package proxy, which asks this one for the credentials.
 //
 // Providers are described declaratively by the catalog (package catalog);
 // nothing here knows any provider by name.
@@ -15,7 +16,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/ttlcache"
@@ -25,11 +25,6 @@ import (
 const (
 	SessionTTLDefault = 15 * time.Minute
 	LeaseTTLDefault   = 30 * time.Second
-
-	ProxyMaxAttemptsDefault = 4
-	ProxyMaxWaitDefault     = 30 * time.Second
-	ProxyQueueWaitDefault   = 10 * time.Second
-	ProxyTimeoutDefault     = 30 * time.Second
 )
 
 // Config tunes the service. Zero values mean the defaults.
@@ -46,32 +41,12 @@ type Config struct {
 	// a node that dies mid-refresh delays the others at most this long.
 	// Defaults to LeaseTTLDefault.
 	LeaseTTL time.Duration
-
-	// ProxyMaxAttempts bounds how often the proxy sends one request,
-	// retries included. Defaults to ProxyMaxAttemptsDefault.
-	ProxyMaxAttempts int
-	// ProxyMaxWait bounds the time one proxied request spends waiting
-	// between attempts; a provider that asks for a longer wait gets its
-	// answer passed back at once. Defaults to ProxyMaxWaitDefault.
-	ProxyMaxWait time.Duration
-	// ProxyQueueWait bounds how long a request waits for its connection's
-	// rate budget before it is refused with 429. Defaults to
-	// ProxyQueueWaitDefault.
-	ProxyQueueWait time.Duration
-	// ProxyTimeout bounds one attempt until the provider's response headers
-	// arrive; the body then streams for as long as the caller reads.
-	// Defaults to ProxyTimeoutDefault.
-	ProxyTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
 	c.SessionTTL = cmp.Or(c.SessionTTL, SessionTTLDefault)
 	// A lease must outlive the refresh it guards.
 	c.LeaseTTL = max(cmp.Or(c.LeaseTTL, LeaseTTLDefault), refreshTimeout+5*time.Second)
-	c.ProxyMaxAttempts = cmp.Or(c.ProxyMaxAttempts, ProxyMaxAttemptsDefault)
-	c.ProxyMaxWait = cmp.Or(c.ProxyMaxWait, ProxyMaxWaitDefault)
-	c.ProxyQueueWait = cmp.Or(c.ProxyQueueWait, ProxyQueueWaitDefault)
-	c.ProxyTimeout = cmp.Or(c.ProxyTimeout, ProxyTimeoutDefault)
 	c.Node = cmp.Or(c.Node, "node")
 	return c
 }
@@ -95,10 +70,6 @@ type Service struct {
 	// rejections are the connections refreshed after a provider's 401
 	// within rejectedRefreshGap.
 	rejections *ttlcache.Cache[string, struct{}]
-	// proxyClient is client without its whole-request timeout, for
-	// responses that stream (see newProxyClient).
-	proxyClient *http.Client
-	buckets     buckets
 }
 
 // NewService returns the connect service. client must be a safehttp client:
@@ -106,19 +77,11 @@ type Service struct {
 func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, logger *slog.Logger,
 	cfg Config) *Service {
 	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger,
-		cfg: cfg.withDefaults(), proxyClient: newProxyClient(client), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap)}
+		cfg: cfg.withDefaults(), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap)}
 }
 
 // CallbackURL is the redirect URI to register with providers.
 func (s *Service) CallbackURL() string { return s.cfg.PublicURL + "/connect/callback" }
-
-func (s *Service) provider(providerID string) (*catalog.Provider, error) {
-	p, ok := s.catalog.Get(providerID)
-	if !ok {
-		return nil, apperr.Errorf(apperr.Unprocessable, "provider %s is no longer in the catalog", providerID)
-	}
-	return p, nil
-}
 
 func (s *Service) emit(ctx context.Context, tx *store.Tx, eventType string, data map[string]any) error {
 	if s.events == nil {

@@ -122,66 +122,21 @@ func (s *Service) newConnectionRecord(nc newConnection) Connection {
 	return c
 }
 
-// insertConnection stores a new connection with its credentials sealed by
-// the tenant's data key (sealed by the caller, who knows the ID).
-func insertConnection(ctx context.Context, tx *store.Tx, c Connection) error {
-	scopes, _ := json.Marshal(nonNil(c.Scopes))
-	config, _ := json.Marshal(c.Config)
-	_, err := tx.Exec(ctx, `INSERT INTO connections (id, tenant_id, end_user_id, integration_id, provider_id, status, scopes, config,
-		credentials, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.TenantID, c.EndUserID, c.IntegrationID, c.Provider.ID, c.Status, string(scopes), string(config),
-		c.sealed, c.ExpiresAt, c.CreatedAt, c.UpdatedAt)
-	return err
-}
-
-const connectionColumns = `id, tenant_id, end_user_id, integration_id, provider_id, status, scopes, config, credentials,
-	expires_at, refreshed_at, created_at, updated_at, refresh_failures`
-
-func (s *Service) scanConnection(sc store.Scanner) (Connection, error) {
-	var c Connection
-	var scopes, config string
-	var expires, refreshed sql.NullTime
-	err := sc.Scan(&c.ID, &c.TenantID, &c.EndUserID, &c.IntegrationID, &c.Provider.ID, &c.Status, &scopes, &config, &c.sealed,
-		&expires, &refreshed, &c.CreatedAt, &c.UpdatedAt, &c.refreshFailures)
-	if err != nil {
-		return Connection{}, err
-	}
-	if expires.Valid {
-		c.ExpiresAt = &expires.Time
-	}
-	if refreshed.Valid {
-		c.RefreshedAt = &refreshed.Time
-	}
-	if err := json.Unmarshal([]byte(scopes), &c.Scopes); err != nil {
-		return Connection{}, fmt.Errorf("connection %s scopes: %w", c.ID, err)
-	}
-	if err := json.Unmarshal([]byte(config), &c.Config); err != nil {
-		return Connection{}, fmt.Errorf("connection %s config: %w", c.ID, err)
-	}
-	c.Provider = s.providerInfo(c.Provider.ID)
-	return c, nil
-}
-
-// scanConnections reads and closes rows of connectionColumns.
-func (s *Service) scanConnections(rows *sql.Rows) ([]Connection, error) {
-	defer rows.Close()
-	var list []Connection
-	for rows.Next() {
-		c, err := s.scanConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, c)
-	}
-	return list, rows.Err()
-}
-
 func (s *Service) connection(ctx context.Context, q store.Querier, connectionID string) (Connection, error) {
-	c, err := s.scanConnection(q.QueryRow(ctx, "SELECT "+connectionColumns+" FROM connections WHERE id = ?", connectionID))
+	c, err := connectionGet(ctx, q, connectionID)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !tenants.Visible(ctx, c.TenantID) {
 		return Connection{}, apperr.Errorf(apperr.NotFound, "connection %s not found", connectionID)
 	}
+	c.Provider = s.providerInfo(c.Provider.ID)
 	return c, err
+}
+
+// withProviderInfo fills in what each connection shows of its provider.
+func (s *Service) withProviderInfo(list []Connection) []Connection {
+	for i := range list {
+		list[i].Provider = s.providerInfo(list[i].Provider.ID)
+	}
+	return list
 }
 
 // Connection returns a connection without its credentials.
@@ -200,13 +155,11 @@ func (s *Service) ListConnections(ctx context.Context, f ConnectionFilter, page 
 	if f.TenantID, err = tenants.Own(ctx, f.TenantID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, "SELECT "+connectionColumns+` FROM connections WHERE id > ?
-		AND (? = '' OR tenant_id = ?) AND (? = '' OR end_user_id = ?) ORDER BY id LIMIT ?`,
-		page.After, f.TenantID, f.TenantID, f.EndUserID, f.EndUserID, page.Limit+1)
+	list, err := connectionsList(ctx, s.db, page.After, f.TenantID, f.EndUserID, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
 	}
-	return s.scanConnections(rows)
+	return s.withProviderInfo(list), nil
 }
 
 // open decrypts a connection's secrets.
@@ -249,11 +202,11 @@ func (s *Service) DeleteConnection(ctx context.Context, connectionID string) err
 		}
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "DELETE FROM connections WHERE id = ?", connectionID)
+		deleted, err := connectionDelete(ctx, tx, connectionID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			return apperr.Errorf(apperr.NotFound, "connection %s not found", connectionID)
 		}
 		return s.emit(ctx, tx, "connection.deleted", map[string]any{
@@ -317,12 +270,11 @@ func (s *Service) storeConnection(ctx context.Context, nc newConnection, fromSta
 	c.sealed = sealed
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
-		res, err := tx.Exec(ctx, "UPDATE connect_sessions SET status = ?, connection_id = ?, updated_at = ? WHERE id = ? AND status = ?",
-			sessionCompleted, c.ID, tx.Now(), nc.session.ID, fromStatus)
+		completed, err := sessionComplete(ctx, tx, nc.session.ID, c.ID, fromStatus)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !completed {
 			return apperr.Errorf(apperr.Conflict, "this connect session was already used")
 		}
 		event := map[string]any{
@@ -330,18 +282,21 @@ func (s *Service) storeConnection(ctx context.Context, nc newConnection, fromSta
 			"provider_id": c.Provider.ID, "session_id": nc.session.ID, "scopes": c.Scopes,
 		}
 		if nc.session.ConnectionID == "" {
-			if err := insertConnection(ctx, tx, c); err != nil {
+			if err := connectionInsert(ctx, tx, c); err != nil {
 				return err
 			}
 			return s.emit(ctx, tx, "connection.created", event)
 		}
-		var from string
-		if err := tx.QueryRow(ctx, "SELECT status, created_at FROM connections WHERE id = ?", c.ID).Scan(&from, &c.CreatedAt); errors.Is(err, sql.ErrNoRows) {
+		from, createdAt, err := connectionStatusCreated(ctx, tx, c.ID)
+		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.Errorf(apperr.Conflict, "the connection this session repairs was deleted")
 		} else if err != nil {
 			return err
 		}
-		if err := repairConnection(ctx, tx, c); err != nil {
+		// The session was checked against the connection's tenant, end user
+		// and integration when it was made, and those never change.
+		c.CreatedAt = createdAt
+		if err := connectionRepair(ctx, tx, c); err != nil {
 			return err
 		}
 		event["previous_status"] = from
@@ -351,17 +306,4 @@ func (s *Service) storeConnection(ctx context.Context, nc newConnection, fromSta
 		return Connection{}, err
 	}
 	return c, nil
-}
-
-// repairConnection replaces a connection's credentials with those of a new
-// connect flow and makes it active again; its refresh history starts over.
-// The session was checked against the connection's tenant, end user and
-// integration when it was made, and those never change.
-func repairConnection(ctx context.Context, tx *store.Tx, c Connection) error {
-	scopes, _ := json.Marshal(nonNil(c.Scopes))
-	config, _ := json.Marshal(c.Config)
-	_, err := tx.Exec(ctx, `UPDATE connections SET status = ?, scopes = ?, config = ?, credentials = ?, expires_at = ?, updated_at = ?,
-		refresh_failures = 0, next_refresh_at = NULL, refresh_lease_owner = NULL, refresh_lease_until = NULL WHERE id = ?`,
-		c.Status, string(scopes), string(config), c.sealed, c.ExpiresAt, c.UpdatedAt, c.ID)
-	return err
 }

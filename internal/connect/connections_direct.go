@@ -40,7 +40,7 @@ func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Co
 	} else if err != nil {
 		return Connection{}, err
 	}
-	p, err := s.provider(in.ProviderID)
+	p, err := s.catalog.Provider(in.ProviderID)
 	if err != nil {
 		return Connection{}, err
 	}
@@ -84,7 +84,7 @@ func (s *Service) CreateConnection(ctx context.Context, dc DirectConnection) (Co
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
-		if err := insertConnection(ctx, tx, c); err != nil {
+		if err := connectionInsert(ctx, tx, c); err != nil {
 			return err
 		}
 		return s.emit(ctx, tx, "connection.created", map[string]any{
@@ -132,23 +132,13 @@ func (req createConnectionRequest) Valid(ctx context.Context) map[string]string 
 
 // HandleConnectionCreate creates a connection without the browser flow.
 func HandleConnectionCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createConnectionRequest, Connection]{
 		Summary: "Create a connection without the browser flow: for client-credentials providers (Patchbay gets and renews the token), " +
 			"or API-key and basic providers whose credentials the SaaS already holds (values); checked with the provider's verification request",
-		Request: createConnectionRequest{}, Response: Connection{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createConnectionRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			c, err := s.CreateConnection(r.Context(), DirectConnection{TenantID: req.TenantID, EndUserID: req.EndUserID,
+		Status: http.StatusCreated,
+		Do: func(r *http.Request, req createConnectionRequest) (Connection, error) {
+			return s.CreateConnection(r.Context(), DirectConnection{TenantID: req.TenantID, EndUserID: req.EndUserID,
 				IntegrationID: req.IntegrationID, Scopes: req.Scopes, Values: req.Values})
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, c)
-		}),
-	}
+		},
+	})
 }

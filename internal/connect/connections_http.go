@@ -12,86 +12,63 @@ func connectionFromPath(r *http.Request) (string, error) {
 
 // HandleConnectionList lists connections.
 func HandleConnectionList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List connections ordered by ID, by tenant or end user (never their credentials)", Response: httpapi.List[Connection]{},
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Connection]]{
+		Summary: "List connections ordered by ID, by tenant or end user (never their credentials)",
 		Query: append([]httpapi.Param{
 			{Name: "tenant_id", Description: "only this tenant's connections"},
 			{Name: "end_user_id", Description: "only this end user's connections"},
 		}, httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Connection], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Connection]{}, err
 			}
 			q := r.URL.Query()
 			list, err := s.ListConnections(r.Context(), ConnectionFilter{TenantID: q.Get("tenant_id"), EndUserID: q.Get("end_user_id")}, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(c Connection) string { return c.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(c Connection) string { return c.ID }), err
+		},
+	})
 }
 
 // HandleConnectionGet returns a connection.
 func HandleConnectionGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get a connection: status, scopes, provider (never its credentials)", Response: Connection{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Connection]{
+		Summary: "Get a connection: status, scopes, provider (never its credentials)",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Connection, error) {
 			connectionID, err := connectionFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Connection{}, err
 			}
-			c, err := s.Connection(r.Context(), connectionID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, c)
-		}),
-	}
+			return s.Connection(r.Context(), connectionID)
+		},
+	})
 }
 
 // HandleConnectionDelete deletes a connection.
 func HandleConnectionDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Delete a connection, revoking its token at the provider where the provider supports revocation", Status: http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
+		Summary: "Delete a connection, revoking its token at the provider where the provider supports revocation",
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			connectionID, err := connectionFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.DeleteConnection(r.Context(), connectionID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.DeleteConnection(r.Context(), connectionID)
+		},
+	})
 }
 
 // HandleConnectionCredentials returns a connection's usable credentials.
 func HandleConnectionCredentials(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Secret:   true,
-		Summary:  "Get a connection's credentials: a valid access token (refreshed first when it expires within the provider's margin), or its API key; 409 when it needs the user to connect again",
-		Response: Credentials{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Credentials]{
+		Secret:  true,
+		Summary: "Get a connection's credentials: a valid access token (refreshed first when it expires within the provider's margin), or its API key; 409 when it needs the user to connect again",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Credentials, error) {
 			connectionID, err := connectionFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Credentials{}, err
 			}
-			c, err := s.Credentials(r.Context(), connectionID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, c)
-		}),
-	}
+			return s.Credentials(r.Context(), connectionID)
+		},
+	})
 }

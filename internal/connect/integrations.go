@@ -3,7 +3,6 @@ package connect
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -54,13 +53,9 @@ func (s *Service) CreateIntegration(ctx context.Context, in Integration, clientS
 	}
 	in.ID = id.New("int")
 	in.Scopes = nonNil(in.Scopes)
-	scopes, _ := json.Marshal(in.Scopes)
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		in.CreatedAt, in.UpdatedAt = tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, `INSERT INTO integrations (id, provider_id, name, client_id, client_secret, scopes, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, in.ID, in.ProviderID, in.Name, in.ClientID,
-			v.Seal([]byte(clientSecret), integrationAAD(in.ID)), string(scopes), in.CreatedAt, in.UpdatedAt)
-		return err
+		return integrationInsert(ctx, tx, in, v.Seal([]byte(clientSecret), integrationAAD(in.ID)))
 	})
 	if err != nil {
 		return Integration{}, fmt.Errorf("create integration: %w", err)
@@ -69,18 +64,13 @@ func (s *Service) CreateIntegration(ctx context.Context, in Integration, clientS
 	return in, nil
 }
 
-const integrationColumns = "id, provider_id, name, client_id, client_secret, scopes, created_at, updated_at"
-
-// scanIntegration reads a row; the client secret stays sealed in sealed.
-func (s *Service) scanIntegration(sc store.Scanner) (Integration, []byte, error) {
-	var in Integration
-	var sealed []byte
-	var scopes string
-	if err := sc.Scan(&in.ID, &in.ProviderID, &in.Name, &in.ClientID, &sealed, &scopes, &in.CreatedAt, &in.UpdatedAt); err != nil {
+// integration returns an integration and its sealed client secret.
+func (s *Service) integration(ctx context.Context, q store.Querier, integrationID string) (Integration, []byte, error) {
+	in, sealed, err := integrationGet(ctx, q, integrationID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Integration{}, nil, apperr.Errorf(apperr.NotFound, "integration %s not found", integrationID)
+	} else if err != nil {
 		return Integration{}, nil, err
-	}
-	if err := json.Unmarshal([]byte(scopes), &in.Scopes); err != nil {
-		return Integration{}, nil, fmt.Errorf("integration %s scopes: %w", in.ID, err)
 	}
 	in.CallbackURL = s.CallbackURL()
 	return in, sealed, nil
@@ -88,20 +78,15 @@ func (s *Service) scanIntegration(sc store.Scanner) (Integration, []byte, error)
 
 // Integration returns an integration, without its secret.
 func (s *Service) Integration(ctx context.Context, integrationID string) (Integration, error) {
-	in, _, err := s.scanIntegration(s.db.QueryRow(ctx, "SELECT "+integrationColumns+" FROM integrations WHERE id = ?", integrationID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Integration{}, apperr.Errorf(apperr.NotFound, "integration %s not found", integrationID)
-	}
+	in, _, err := s.integration(ctx, s.db, integrationID)
 	return in, err
 }
 
 // integrationWithSecret returns an integration with its client secret, for
 // calls to the provider.
 func (s *Service) integrationWithSecret(ctx context.Context, integrationID string) (Integration, error) {
-	in, sealed, err := s.scanIntegration(s.db.QueryRow(ctx, "SELECT "+integrationColumns+" FROM integrations WHERE id = ?", integrationID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Integration{}, apperr.Errorf(apperr.NotFound, "integration %s not found", integrationID)
-	} else if err != nil {
+	in, sealed, err := s.integration(ctx, s.db, integrationID)
+	if err != nil {
 		return Integration{}, err
 	}
 	v, err := s.keys.Installation(ctx)
@@ -119,21 +104,14 @@ func (s *Service) integrationWithSecret(ctx context.Context, integrationID strin
 // ListIntegrations returns a page of integrations ordered by ID, optionally of
 // one provider.
 func (s *Service) ListIntegrations(ctx context.Context, providerID string, page httpapi.Page) ([]Integration, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+integrationColumns+` FROM integrations
-		WHERE id > ? AND (? = '' OR provider_id = ?) ORDER BY id LIMIT ?`, page.After, providerID, providerID, page.Limit+1)
+	list, err := integrationsList(ctx, s.db, page.After, providerID, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list integrations: %w", err)
 	}
-	defer rows.Close()
-	var list []Integration
-	for rows.Next() {
-		in, _, err := s.scanIntegration(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, in)
+	for i := range list {
+		list[i].CallbackURL = s.CallbackURL()
 	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // IntegrationChange holds the fields to change; nil leaves one as it is.
@@ -152,10 +130,8 @@ func (s *Service) UpdateIntegration(ctx context.Context, integrationID string, c
 		return Integration{}, err
 	}
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Integration, error) {
-		in, sealed, err := s.scanIntegration(tx.QueryRow(ctx, "SELECT "+integrationColumns+" FROM integrations WHERE id = ?", integrationID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return Integration{}, apperr.Errorf(apperr.NotFound, "integration %s not found", integrationID)
-		} else if err != nil {
+		in, sealed, err := s.integration(ctx, tx, integrationID)
+		if err != nil {
 			return Integration{}, err
 		}
 		if ch.Name != nil {
@@ -171,28 +147,25 @@ func (s *Service) UpdateIntegration(ctx context.Context, integrationID string, c
 			sealed = v.Seal([]byte(*ch.ClientSecret), integrationAAD(in.ID))
 		}
 		in.UpdatedAt = tx.Now()
-		scopes, _ := json.Marshal(in.Scopes)
-		_, err = tx.Exec(ctx, "UPDATE integrations SET name = ?, client_id = ?, client_secret = ?, scopes = ?, updated_at = ? WHERE id = ?",
-			in.Name, in.ClientID, sealed, string(scopes), in.UpdatedAt, in.ID)
-		return in, err
+		return in, integrationUpdate(ctx, tx, in, sealed)
 	})
 }
 
 // DeleteIntegration deletes an integration that no connection uses.
 func (s *Service) DeleteIntegration(ctx context.Context, integrationID string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		var n int
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM connections WHERE integration_id = ?", integrationID).Scan(&n); err != nil {
+		n, err := connectionsCountOfIntegration(ctx, tx, integrationID)
+		if err != nil {
 			return err
 		}
 		if n > 0 {
 			return apperr.Errorf(apperr.Conflict, "integration %s has %d connections; delete them first", integrationID, n)
 		}
-		res, err := tx.Exec(ctx, "DELETE FROM integrations WHERE id = ?", integrationID)
+		deleted, err := integrationDelete(ctx, tx, integrationID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			return apperr.Errorf(apperr.NotFound, "integration %s not found", integrationID)
 		}
 		return nil

@@ -81,46 +81,31 @@ func deref[T any](p *T) T {
 
 // HandleIntegrationCreate registers the SaaS's OAuth client with a provider.
 func HandleIntegrationCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createIntegrationRequest, Integration]{
 		Summary: "Add an integration: the SaaS's own OAuth client at a provider (the secret is encrypted and never shown again); register its callback_url with the provider",
-		Request: createIntegrationRequest{}, Response: Integration{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createIntegrationRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			in, err := s.CreateIntegration(r.Context(), Integration{
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createIntegrationRequest) (Integration, error) {
+			return s.CreateIntegration(r.Context(), Integration{
 				ProviderID: req.ProviderID, Name: deref(req.Name), ClientID: deref(req.ClientID), Scopes: deref(req.Scopes),
 			}, deref(req.ClientSecret))
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, in)
-		}),
-	}
+		},
+	})
 }
 
 // HandleIntegrationList lists integrations.
 func HandleIntegrationList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List integrations ordered by ID (never their secrets)", Response: httpapi.List[Integration]{},
-		Query: append([]httpapi.Param{{Name: "provider_id", Description: "only this provider's integrations"}}, httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Integration]]{
+		Summary: "List integrations ordered by ID (never their secrets)",
+		Query:   append([]httpapi.Param{{Name: "provider_id", Description: "only this provider's integrations"}}, httpapi.PageParams...),
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Integration], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Integration]{}, err
 			}
 			list, err := s.ListIntegrations(r.Context(), r.URL.Query().Get("provider_id"), page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(in Integration) string { return in.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(in Integration) string { return in.ID }), err
+		},
+	})
 }
 
 func integrationFromPath(r *http.Request) (string, error) {
@@ -129,67 +114,44 @@ func integrationFromPath(r *http.Request) (string, error) {
 
 // HandleIntegrationGet returns an integration.
 func HandleIntegrationGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get an integration (never its secret)", Response: Integration{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Integration]{
+		Summary: "Get an integration (never its secret)",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Integration, error) {
 			integrationID, err := integrationFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Integration{}, err
 			}
-			in, err := s.Integration(r.Context(), integrationID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, in)
-		}),
-	}
+			return s.Integration(r.Context(), integrationID)
+		},
+	})
 }
 
 // HandleIntegrationUpdate changes an integration.
 func HandleIntegrationUpdate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[updateIntegrationRequest, Integration]{
 		Summary: "Change an integration's name, client ID, client secret or scopes",
-		Request: updateIntegrationRequest{}, Response: Integration{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, req updateIntegrationRequest) (Integration, error) {
 			integrationID, err := integrationFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Integration{}, err
 			}
-			req, err := httpapi.Decode[updateIntegrationRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			in, err := s.UpdateIntegration(r.Context(), integrationID, IntegrationChange{
+			return s.UpdateIntegration(r.Context(), integrationID, IntegrationChange{
 				Name: req.Name, ClientID: req.ClientID, ClientSecret: req.ClientSecret, Scopes: req.Scopes,
 			})
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, in)
-		}),
-	}
+		},
+	})
 }
 
 // HandleIntegrationDelete deletes an integration no connection uses.
 func HandleIntegrationDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Delete an integration; 409 while connections use it", Status: http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
+		Summary: "Delete an integration; 409 while connections use it",
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			integrationID, err := integrationFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.DeleteIntegration(r.Context(), integrationID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.DeleteIntegration(r.Context(), integrationID)
+		},
+	})
 }

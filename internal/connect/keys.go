@@ -55,7 +55,7 @@ func (k *Keyring) dataKey(ctx context.Context, keyID, tenantID string) (*vault.V
 	if v != nil {
 		return v, nil
 	}
-	wrapped, err := k.wrapped(ctx, keyID)
+	wrapped, err := dataKeyWrapped(ctx, k.db, keyID)
 	if errors.Is(err, sql.ErrNoRows) {
 		fresh := make([]byte, vault.KeySize)
 		rand.Read(fresh)
@@ -66,15 +66,12 @@ func (k *Keyring) dataKey(ctx context.Context, keyID, tenantID string) (*vault.V
 		// Two nodes may race to create it: the first insert wins and both
 		// read the winner's key back.
 		err = k.db.WithTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO data_keys (id, tenant_id, wrapped_key, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-				keyID, tenant, k.kek.Seal(fresh, dataKeyAAD(keyID)), tx.Now(), tx.Now())
-			return err
+			return dataKeyInsert(ctx, tx, keyID, tenant, k.kek.Seal(fresh, dataKeyAAD(keyID)))
 		})
 		if err != nil {
 			return nil, fmt.Errorf("create data key %s: %w", keyID, err)
 		}
-		wrapped, err = k.wrapped(ctx, keyID)
+		wrapped, err = dataKeyWrapped(ctx, k.db, keyID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read data key %s: %w", keyID, err)
@@ -92,12 +89,6 @@ func (k *Keyring) dataKey(ctx context.Context, keyID, tenantID string) (*vault.V
 	k.cache[keyID] = v
 	k.mu.Unlock()
 	return v, nil
-}
-
-func (k *Keyring) wrapped(ctx context.Context, keyID string) ([]byte, error) {
-	var wrapped []byte
-	err := k.db.QueryRow(ctx, "SELECT wrapped_key FROM data_keys WHERE id = ?", keyID).Scan(&wrapped)
-	return wrapped, err
 }
 
 // Tenant returns the vault of a tenant's data key, for opening.

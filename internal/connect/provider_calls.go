@@ -157,7 +157,7 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, values catalo
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if err := authorize(req, p, values); err != nil {
+	if err := p.Authorize(req, values); err != nil {
 		return err
 	}
 	resp, err := s.send(req)
@@ -179,65 +179,6 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, values catalo
 		}
 	}
 	return nil
-}
-
-// authorize adds the provider's headers and a connection's credentials to req.
-func authorize(req *http.Request, p *catalog.Provider, values catalog.Values) error {
-	for name, tmpl := range p.Proxy.Headers {
-		v, err := catalog.ExpandValue(tmpl, values)
-		if err != nil {
-			return fmt.Errorf("header %s: %w", name, err)
-		}
-		req.Header.Set(name, v)
-	}
-	c := p.Proxy.Credentials
-	expand := func(tmpl string) (string, error) {
-		if tmpl == "" {
-			return "", nil
-		}
-		return catalog.ExpandValue(tmpl, values)
-	}
-	switch c.In {
-	case catalog.InBasic:
-		user, err := expand(c.Username)
-		if err != nil {
-			return fmt.Errorf("credentials username: %w", err)
-		}
-		pass, err := expand(c.Password)
-		if err != nil {
-			return fmt.Errorf("credentials password: %w", err)
-		}
-		req.SetBasicAuth(user, pass)
-		return nil
-	}
-	val, err := expand(c.Value)
-	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	switch c.In {
-	case catalog.InBearer:
-		req.Header.Set("Authorization", "Bearer "+val)
-	case catalog.InHeader:
-		req.Header.Set(c.Name, val)
-	case catalog.InQuery:
-		req.URL.RawQuery = withParam(req.URL.RawQuery, c.Name, val)
-	}
-	return nil
-}
-
-// withParam sets one query parameter and leaves the rest of the raw query
-// exactly as it was: the caller's order and encoding are the provider's
-// business. A caller's own value for the parameter is dropped.
-func withParam(rawQuery, name, val string) string {
-	var kept []string
-	for pair := range strings.SplitSeq(rawQuery, "&") {
-		key, _, _ := strings.Cut(pair, "=")
-		if k, err := url.QueryUnescape(key); pair == "" || err == nil && k == name {
-			continue
-		}
-		kept = append(kept, pair)
-	}
-	return strings.Join(append(kept, url.QueryEscape(name)+"="+url.QueryEscape(val)), "&")
 }
 
 // revoke asks the provider to revoke a token (RFC 7009). Providers without a

@@ -34,16 +34,12 @@ func (s *Service) PutProvider(ctx context.Context, providerID string, definition
 		return nil, false, apperr.InvalidFields(map[string]string{"/id": fmt.Sprintf("is %q, but the URL names %q", p.ID, providerID)})
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE provider_definitions SET definition = ?, updated_at = ? WHERE id = ?", string(definition), tx.Now(), p.ID)
-		if err != nil {
+		replaced, err := providerDefinitionUpdate(ctx, tx, p.ID, string(definition))
+		if err != nil || replaced {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			return nil
-		}
 		created = true
-		_, err = tx.Exec(ctx, "INSERT INTO provider_definitions (id, definition, created_at, updated_at) VALUES (?, ?, ?, ?)",
-			p.ID, string(definition), tx.Now(), tx.Now())
+		err = providerDefinitionInsert(ctx, tx, p.ID, string(definition))
 		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "provider %s is being added by another request at the same time; try again", p.ID)
 		}
@@ -83,19 +79,18 @@ func (s *Service) DeleteProvider(ctx context.Context, providerID string) error {
 	_, fromFile := s.catalog.File(providerID)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if !fromFile {
-			var integrationID string
-			err := tx.QueryRow(ctx, "SELECT id FROM integrations WHERE provider_id = ? ORDER BY id LIMIT 1", providerID).Scan(&integrationID)
+			integrationID, err := integrationFirstOfProvider(ctx, tx, providerID)
 			if err == nil {
 				return apperr.Errorf(apperr.Conflict, "integration %s uses provider %s: delete the provider's integrations first", integrationID, providerID)
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 		}
-		res, err := tx.Exec(ctx, "DELETE FROM provider_definitions WHERE id = ?", providerID)
+		deleted, err := providerDefinitionDelete(ctx, tx, providerID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			if fromFile {
 				return apperr.Errorf(apperr.Conflict, "provider %s is defined by a file, not through the API: change or remove the file", providerID)
 			}
@@ -120,24 +115,13 @@ func (s *Service) LoadProviders(ctx context.Context) error {
 // loadProviders reads the definitions and, unless their digest equals last,
 // parses them into the catalog. It returns their digest.
 func (s *Service) loadProviders(ctx context.Context, last []byte) ([]byte, error) {
-	rows, err := s.db.Query(ctx, "SELECT id, definition FROM provider_definitions ORDER BY id")
+	all, err := providerDefinitionsAll(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	type stored struct{ id, definition string }
-	var all []stored
 	digest := sha256.New()
-	for rows.Next() {
-		var d stored
-		if err := rows.Scan(&d.id, &d.definition); err != nil {
-			return nil, err
-		}
-		all = append(all, d)
+	for _, d := range all {
 		fmt.Fprintf(digest, "%d:%s%d:%s", len(d.id), d.id, len(d.definition), d.definition)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	sum := digest.Sum(nil)
 	if bytes.Equal(sum, last) {

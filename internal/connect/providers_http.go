@@ -12,7 +12,7 @@ func HandleProviderPut(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Add or replace a provider definition (YAML or JSON, checked against the same schema as the files; 201 when new). " +
 			"It overrides a file's definition with the same ID until deleted. Each bad field is named by its JSON pointer",
-		Response: catalog.View{}, Status: http.StatusOK,
+		Response: catalog.View{}, Status: http.StatusOK, MayCreate: true,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, err := httpapi.ReadBody(r)
 			if err != nil {
@@ -35,16 +35,11 @@ func HandleProviderPut(s *Service) httpapi.Endpoint {
 
 // HandleProviderDelete removes a provider definition added through the API.
 func HandleProviderDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Delete a provider definition added through the API; a file's definition with the same ID applies again. " +
 			"409 for a file's definition, or while integrations use a provider that would be gone",
-		Status: http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := s.DeleteProvider(r.Context(), r.PathValue("provider_id")); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
+			return httpapi.NoContent{}, s.DeleteProvider(r.Context(), r.PathValue("provider_id"))
+		},
+	})
 }

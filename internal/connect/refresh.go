@@ -9,7 +9,6 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
-	"github.com/patchbay/patchbay/internal/lease"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/vault"
 )
@@ -138,10 +137,6 @@ func (s *Service) refresh(ctx context.Context, connectionID string, need refresh
 	}
 }
 
-// refreshLease is where a node refreshing a connection's credentials holds
-// the connection.
-var refreshLease = lease.Columns{Table: "connections", Owner: "refresh_lease_owner", Until: "refresh_lease_until"}
-
 // lease takes the connection's refresh lease if no live one is held.
 func (s *Service) lease(ctx context.Context, connectionID, owner string) (bool, error) {
 	var leased bool
@@ -173,7 +168,7 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 		s.release(ctx, connectionID, owner)
 		return Credentials{}, err
 	}
-	p, err := s.provider(c.Provider.ID)
+	p, err := s.catalog.Provider(c.Provider.ID)
 	if err != nil {
 		s.release(ctx, connectionID, owner)
 		return Credentials{}, err
@@ -238,15 +233,11 @@ func (s *Service) storeRefreshed(ctx context.Context, c Connection, sec secrets,
 	}
 	var replaced bool
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE connections SET credentials = ?, expires_at = ?, refreshed_at = ?, updated_at = ?,
-			refresh_failures = 0, next_refresh_at = NULL, refresh_lease_owner = NULL, refresh_lease_until = NULL
-			WHERE id = ? AND credentials = ?`,
-			sealed, c.ExpiresAt, tx.Now(), tx.Now(), c.ID, c.sealed)
+		stored, err := connectionStoreRefreshed(ctx, tx, c.ID, sealed, c.ExpiresAt, c.sealed)
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
-		replaced = n == 0
+		replaced = !stored
 		c.RefreshedAt, c.UpdatedAt = new(tx.Now()), tx.Now()
 		return nil
 	})
@@ -319,15 +310,10 @@ func (s *Service) refused(ctx context.Context, c Connection, sec secrets, owner 
 func (s *Service) markNeedsReauth(ctx context.Context, c Connection, owner, reason string) error {
 	var marked bool
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE connections SET status = ?, refresh_lease_owner = NULL, refresh_lease_until = NULL, updated_at = ?
-			WHERE id = ? AND status = ? AND credentials = ?`, StatusNeedsReauth, tx.Now(), c.ID, StatusActive, c.sealed)
-		if err != nil {
+		var err error
+		if marked, err = connectionMarkNeedsReauth(ctx, tx, c.ID, c.sealed); err != nil || !marked {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		marked = true
 		return s.emit(ctx, tx, "connection.needs_reauth", map[string]any{
 			"connection_id": c.ID, "tenant_id": c.TenantID, "end_user_id": c.EndUserID, "provider_id": c.Provider.ID,
 			"reason": reason,

@@ -29,7 +29,7 @@ func BenchmarkRefreshDue(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				ts := newTokenServer(b)
-				rb := setupRefresh(b, d, map[string]*tokenServer{"fake": ts})
+				rb := setup(b, d, map[string]*tokenServer{"fake": ts})
 				rb.dueConnections(b, ts, benchRefreshConnections)
 				b.StartTimer()
 
@@ -50,7 +50,7 @@ func BenchmarkRefreshDue(b *testing.B) {
 
 // dueConnections stores n active connections due for refresh, in one
 // transaction, each with a refresh token the token server accepts.
-func (rb *refreshBundle) dueConnections(b *testing.B, ts *tokenServer, n int) {
+func (rb *testBundle) dueConnections(b *testing.B, ts *tokenServer, n int) {
 	b.Helper()
 	ctx := b.Context()
 	exp := time.Now().Add(30 * time.Second).UTC().Truncate(time.Microsecond)
@@ -70,7 +70,7 @@ func (rb *refreshBundle) dueConnections(b *testing.B, ts *tokenServer, n int) {
 	err := rb.db.WithTx(ctx, func(tx *store.Tx) error {
 		for _, c := range conns {
 			c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
-			if err := insertConnection(ctx, tx, c); err != nil {
+			if err := connectionInsert(ctx, tx, c); err != nil {
 				return err
 			}
 		}

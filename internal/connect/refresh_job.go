@@ -236,9 +236,7 @@ func (s *Service) refreshOne(ctx context.Context, c Connection, ahead time.Durat
 // recorded stands.
 func (s *Service) deferRefresh(ctx context.Context, c Connection) {
 	now := time.Now()
-	_, err := s.db.Exec(ctx, "UPDATE connections SET next_refresh_at = ? WHERE id = ? AND (next_refresh_at IS NULL OR next_refresh_at <= ?)",
-		now.Add(refreshBackoff.Delay(7)), c.ID, now)
-	if err != nil {
+	if err := connectionDeferRefresh(ctx, s.db, c.ID, now.Add(refreshBackoff.Delay(7)), now); err != nil {
 		s.logger.Warn("deferring a connection's refresh failed", "connection_id", c.ID, "error", err)
 	}
 }
@@ -246,15 +244,11 @@ func (s *Service) deferRefresh(ctx context.Context, c Connection) {
 // dueBatch reads active connections whose token expires by until, that are
 // not backing off, after (afterExpiry, afterID) in (expires_at, id) order.
 func (s *Service) dueBatch(ctx context.Context, now, until, afterExpiry time.Time, afterID string) ([]Connection, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+connectionColumns+` FROM connections
-		WHERE status = ? AND expires_at <= ? AND (next_refresh_at IS NULL OR next_refresh_at <= ?)
-		AND (expires_at > ? OR (expires_at = ? AND id > ?))
-		ORDER BY expires_at, id LIMIT ?`,
-		StatusActive, until, now, afterExpiry, afterExpiry, afterID, refreshBatch)
+	list, err := connectionsDueForRefresh(ctx, s.db, now, until, afterExpiry, afterID, refreshBatch)
 	if err != nil {
 		return nil, fmt.Errorf("list connections due for refresh: %w", err)
 	}
-	return s.scanConnections(rows)
+	return s.withProviderInfo(list), nil
 }
 
 // recordFailure counts a transient refresh failure and releases the lease;
@@ -265,9 +259,7 @@ func (s *Service) recordFailure(ctx context.Context, c Connection, owner string,
 	if failures == 1 {
 		s.logger.Warn("refreshing a connection's token failed; retrying with backoff", "connection_id", c.ID, "provider_id", c.Provider.ID, "error", cause)
 	}
-	_, err := s.db.Exec(ctx, `UPDATE connections SET refresh_failures = ?, next_refresh_at = ?, refresh_lease_owner = NULL, refresh_lease_until = NULL
-		WHERE id = ? AND refresh_lease_owner = ?`, failures, time.Now().Add(refreshBackoff.Delay(failures)), c.ID, owner)
-	if err != nil {
+	if err := connectionRecordRefreshFailure(ctx, s.db, c.ID, owner, failures, time.Now().Add(refreshBackoff.Delay(failures))); err != nil {
 		s.logger.Warn("recording a failed refresh failed; its lease lapses by itself", "connection_id", c.ID, "error", err)
 	}
 }

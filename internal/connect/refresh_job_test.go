@@ -103,16 +103,17 @@ func (l *eventLog) all() []string {
 	return append([]string(nil), l.types...)
 }
 
-type refreshBundle struct {
+type testBundle struct {
 	svc          *Service
 	db           *store.DB
 	events       *eventLog
 	integrations map[string]string // provider ID → integration ID
 }
 
-// setupRefresh builds a service whose catalog has one OAuth provider per
-// token server, named by the map's keys, each refreshing a minute early.
-func setupRefresh(t testing.TB, d storetest.Dialect, servers map[string]*tokenServer) *refreshBundle {
+// setup builds the package tests' bundle: a service whose catalog has one
+// OAuth provider per token server, named by the map's keys, each refreshing
+// a minute early, with an integration for each and the tenant acme.
+func setup(t testing.TB, d storetest.Dialect, servers map[string]*tokenServer) *testBundle {
 	t.Helper()
 	db := d.Open(t)
 	ctx := t.Context()
@@ -142,7 +143,7 @@ proxy:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &refreshBundle{db: db, events: &eventLog{}, integrations: map[string]string{}}
+	b := &testBundle{db: db, events: &eventLog{}, integrations: map[string]string{}}
 	b.svc = NewService(db, NewKeyring(db, newKEK(t)), c, client, b.events, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Config{PublicURL: "https://patchbay.example", Node: "test"})
 	if _, err := db.Exec(ctx, "INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES ('acme', 'Acme', '{}', ?, ?)",
@@ -161,7 +162,7 @@ proxy:
 
 // connection stores an active connection as a connect flow would, with an
 // access token expiring in expiresIn.
-func (b *refreshBundle) connection(t testing.TB, providerID, refreshToken string, expiresIn time.Duration) string {
+func (b *testBundle) connection(t testing.TB, providerID, refreshToken string, expiresIn time.Duration) string {
 	t.Helper()
 	ctx := t.Context()
 	exp := time.Now().Add(expiresIn).UTC().Truncate(time.Microsecond)
@@ -174,7 +175,7 @@ func (b *refreshBundle) connection(t testing.TB, providerID, refreshToken string
 	c.sealed = sealed
 	err = b.db.WithTx(ctx, func(tx *store.Tx) error {
 		c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
-		return insertConnection(ctx, tx, c)
+		return connectionInsert(ctx, tx, c)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +191,7 @@ type refreshState struct {
 	ExpiresSoon bool // the access token expires within 2 minutes
 }
 
-func (b *refreshBundle) state(t testing.TB, connectionID string) refreshState {
+func (b *testBundle) state(t testing.TB, connectionID string) refreshState {
 	t.Helper()
 	var st refreshState
 	var next sql.NullTime
@@ -213,7 +214,7 @@ func TestRefreshRacingRotationReReads(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		ts := newTokenServer(t)
-		b := setupRefresh(t, d, map[string]*tokenServer{"fake": ts})
+		b := setup(t, d, map[string]*tokenServer{"fake": ts})
 		ctx := t.Context()
 		ts.grant("rt_granted")
 		connID := b.connection(t, "fake", "rt_granted", 30*time.Second)
@@ -286,7 +287,7 @@ func TestRefreshJob(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		good, broken := newTokenServer(t), newTokenServer(t)
 		broken.status = http.StatusServiceUnavailable
-		b := setupRefresh(t, d, map[string]*tokenServer{"good": good, "broken": broken})
+		b := setup(t, d, map[string]*tokenServer{"good": good, "broken": broken})
 		ctx := t.Context()
 		const interval = 30 * time.Second
 
@@ -405,7 +406,7 @@ func TestRefreshEdges(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		ts := newTokenServer(t)
-		b := setupRefresh(t, d, map[string]*tokenServer{"fake": ts})
+		b := setup(t, d, map[string]*tokenServer{"fake": ts})
 		ctx := t.Context()
 
 		expired := b.connection(t, "fake", "", -time.Second)

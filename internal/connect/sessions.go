@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -88,7 +87,7 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 	} else if err != nil {
 		return CreatedSession{}, err
 	}
-	p, err := s.provider(in.ProviderID)
+	p, err := s.catalog.Provider(in.ProviderID)
 	if err != nil {
 		return CreatedSession{}, err
 	}
@@ -111,21 +110,12 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 		ID: id.New("cs"), TenantID: ns.TenantID, EndUserID: ns.EndUserID, IntegrationID: in.ID, Scopes: nonNil(ns.Scopes),
 		ReturnURL: ns.ReturnURL, ConnectionID: ns.ConnectionID,
 	}, Token: token, URL: s.cfg.PublicURL + "/connect/" + token}
-	scopes, _ := json.Marshal(cs.Scopes)
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tenants.MustExist(ctx, tx, ns.TenantID); err != nil {
 			return err
 		}
 		cs.CreatedAt, cs.ExpiresAt = tx.Now(), tx.Now().Add(s.cfg.SessionTTL)
-		var repairs *string
-		if cs.ConnectionID != "" {
-			repairs = &cs.ConnectionID
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO connect_sessions (id, token_hash, tenant_id, end_user_id, integration_id, scopes, return_url,
-			status, connection_id, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			cs.ID, vault.HashToken(token), cs.TenantID, cs.EndUserID, cs.IntegrationID, string(scopes), cs.ReturnURL, sessionPending,
-			repairs, cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt)
-		return err
+		return sessionInsert(ctx, tx, cs, vault.HashToken(token))
 	})
 	if err != nil {
 		return CreatedSession{}, err
@@ -137,31 +127,9 @@ func repairProblem(msg string) error {
 	return apperr.InvalidFields(map[string]string{"connection_id": msg})
 }
 
-const sessionColumns = `cs.id, cs.tenant_id, cs.end_user_id, cs.integration_id, cs.scopes, cs.return_url, cs.expires_at, cs.created_at,
-	i.provider_id, cs.status, cs.browser_hash, cs.csrf_hash, cs.code_verifier, cs.config, cs.connection_id`
-
-func scanSession(sc store.Scanner) (Session, error) {
-	var ss Session
-	var scopes, config string
-	var connectionID sql.NullString
-	err := sc.Scan(&ss.ID, &ss.TenantID, &ss.EndUserID, &ss.IntegrationID, &scopes, &ss.ReturnURL, &ss.ExpiresAt, &ss.CreatedAt,
-		&ss.providerID, &ss.status, &ss.browserHash, &ss.csrfHash, &ss.codeVerifier, &config, &connectionID)
-	if err != nil {
-		return Session{}, err
-	}
-	ss.ConnectionID = connectionID.String
-	if err := json.Unmarshal([]byte(scopes), &ss.Scopes); err != nil {
-		return Session{}, err
-	}
-	if err := json.Unmarshal([]byte(config), &ss.config); err != nil {
-		return Session{}, err
-	}
-	return ss, nil
-}
-
-func (s *Service) sessionWhere(ctx context.Context, q store.Querier, where string, arg any) (Session, error) {
-	ss, err := scanSession(q.QueryRow(ctx, "SELECT "+sessionColumns+
-		" FROM connect_sessions cs JOIN integrations i ON i.id = cs.integration_id WHERE "+where, arg))
+// knownSession turns a session lookup's sql.ErrNoRows into the flow's
+// unknown_session.
+func knownSession(ss Session, err error) (Session, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errFlow("unknown_session", "This link is not valid. Start connecting again from the application.")
 	}
@@ -204,7 +172,7 @@ type connectPage struct {
 // else. The same browser may reload the page. Each page gets a fresh random
 // CSRF token, kept on the session as its hash.
 func (s *Service) OpenSession(ctx context.Context, token string, browser BrowserSecrets) (connectPage, string, error) {
-	ss, err := s.sessionWhere(ctx, s.db, "cs.token_hash = ?", vault.HashToken(token))
+	ss, err := knownSession(sessionGetByTokenHash(ctx, s.db, vault.HashToken(token)))
 	if err != nil {
 		return connectPage{}, "", err
 	}
@@ -213,25 +181,24 @@ func (s *Service) OpenSession(ctx context.Context, token string, browser Browser
 	}
 	browserSecret := browser(ss.ID)
 	csrf := vault.NewToken("")
-	var query string
-	var args []any
+	var step func(tx *store.Tx) (bool, error)
 	switch {
 	case ss.status == sessionPending:
 		browserSecret = vault.NewToken("pbcb_")
-		query = "UPDATE connect_sessions SET status = ?, browser_hash = ?, csrf_hash = ?, updated_at = ? WHERE id = ? AND status = ?"
-		args = []any{sessionOpened, vault.HashToken(browserSecret), vault.HashToken(csrf), s.db.Now(), ss.ID, sessionPending}
+		step = func(tx *store.Tx) (bool, error) {
+			return sessionOpen(ctx, tx, ss.ID, vault.HashToken(browserSecret), vault.HashToken(csrf))
+		}
 	case ss.status == sessionOpened && s.sameBrowser(ss, browserSecret):
-		query = "UPDATE connect_sessions SET csrf_hash = ?, updated_at = ? WHERE id = ? AND status = ?"
-		args = []any{vault.HashToken(csrf), s.db.Now(), ss.ID, sessionOpened}
+		step = func(tx *store.Tx) (bool, error) { return sessionRenewCSRF(ctx, tx, ss.ID, vault.HashToken(csrf)) }
 	default:
 		return connectPage{}, "", errFlow("used", "This link was already used. Start connecting again from the application.")
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, query, args...)
+		done, err := step(tx)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !done {
 			return errFlow("used", "This link was already used. Start connecting again from the application.")
 		}
 		return nil
@@ -260,7 +227,7 @@ func (s *Service) page(ctx context.Context, ss Session, csrf string) (connectPag
 	if err != nil {
 		return connectPage{}, err
 	}
-	p, err := s.provider(in.ProviderID)
+	p, err := s.catalog.Provider(in.ProviderID)
 	if err != nil {
 		return connectPage{}, err
 	}
@@ -308,7 +275,7 @@ type Outcome struct {
 // providers it checks the values with the verification request and stores
 // the connection.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
-	ss, err := s.sessionWhere(ctx, s.db, "cs.id = ?", sub.SessionID)
+	ss, err := knownSession(sessionGetByID(ctx, s.db, sub.SessionID))
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -403,14 +370,12 @@ func (s *Service) authorizeURL(ctx context.Context, ss Session, pg connectPage, 
 		sealedVerifier = v.Seal([]byte(verifier), codeVerifierAAD(ss.ID))
 	}
 	u.RawQuery = q.Encode()
-	configJSON, _ := json.Marshal(config)
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE connect_sessions SET status = ?, state_hash = ?, code_verifier = ?, config = ?, updated_at = ?
-			WHERE id = ? AND status = ?`, sessionAuthorizing, vault.HashToken(state), sealedVerifier, string(configJSON), tx.Now(), ss.ID, sessionOpened)
+		authorizing, err := sessionAuthorize(ctx, tx, ss.ID, vault.HashToken(state), sealedVerifier, config)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !authorizing {
 			return errFlow("used", "This link was already used. Start connecting again from the application.")
 		}
 		return nil
@@ -426,7 +391,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browser Browse
 	if state == "" {
 		return "", errFlow("invalid_request", "The provider sent the browser back without the state of the request.")
 	}
-	ss, err := s.sessionWhere(ctx, s.db, "cs.state_hash = ?", vault.HashToken(state))
+	ss, err := knownSession(sessionGetByStateHash(ctx, s.db, vault.HashToken(state)))
 	if err != nil {
 		return "", err
 	}
@@ -454,7 +419,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browser Browse
 	if err != nil {
 		return "", err
 	}
-	p, err := s.provider(in.ProviderID)
+	p, err := s.catalog.Provider(in.ProviderID)
 	if err != nil {
 		return "", err
 	}
@@ -491,13 +456,9 @@ func (s *Service) Callback(ctx context.Context, query url.Values, browser Browse
 // error still goes back, but nothing is recorded twice.
 func (s *Service) fail(ctx context.Context, ss Session, from, code string) string {
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE connect_sessions SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-			sessionFailed, tx.Now(), ss.ID, from)
-		if err != nil {
+		failed, err := sessionFail(ctx, tx, ss.ID, from)
+		if err != nil || !failed {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
 		}
 		return s.emit(ctx, tx, "connection.failed", map[string]any{
 			"session_id": ss.ID, "tenant_id": ss.TenantID, "end_user_id": ss.EndUserID, "integration_id": ss.IntegrationID,
@@ -523,6 +484,5 @@ type SessionCleanupWorker struct {
 }
 
 func (w *SessionCleanupWorker) Work(ctx context.Context, _ *river.Job[SessionCleanupArgs]) error {
-	_, err := w.DB.Exec(ctx, "DELETE FROM connect_sessions WHERE expires_at < ?", time.Now().Add(-24*time.Hour))
-	return err
+	return sessionsDeleteExpiredBefore(ctx, w.DB, time.Now().Add(-24*time.Hour))
 }

@@ -87,25 +87,15 @@ func ownerProblems(ctx context.Context, tenantID, endUserID, integrationID strin
 
 // HandleSessionCreate starts a connect flow for one end user.
 func HandleSessionCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createSessionRequest, CreatedSession]{
 		Secret:  true,
 		Summary: "Create a connect session: a short-lived, single-use url to send the end user's browser to; the outcome comes back to return_url and as an operational event",
-		Request: createSessionRequest{}, Response: CreatedSession{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createSessionRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			cs, err := s.CreateSession(r.Context(), NewSession{TenantID: req.TenantID, EndUserID: req.EndUserID,
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createSessionRequest) (CreatedSession, error) {
+			return s.CreateSession(r.Context(), NewSession{TenantID: req.TenantID, EndUserID: req.EndUserID,
 				IntegrationID: req.IntegrationID, Scopes: req.Scopes, ReturnURL: req.ReturnURL, ConnectionID: req.ConnectionID})
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, cs)
-		}),
-	}
+		},
+	})
 }
 
 // flowError shows a flow problem to the end user; anything else is internal.

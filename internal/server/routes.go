@@ -9,6 +9,7 @@ import (
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/page"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
@@ -168,7 +169,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/connections/{connection_id}", tenant("connections:read"), connect.HandleConnectionGet(d.Connect))
 	rt.admin("DELETE /v1/connections/{connection_id}", tenant("connections:write"), connect.HandleConnectionDelete(d.Connect))
 	rt.admin("GET /v1/connections/{connection_id}/credentials", tenant("connections:credentials"), connect.HandleConnectionCredentials(d.Connect))
-	rt.forwarded("/v1/connections/{connection_id}/proxy/{path...}", tenant("connections:credentials"), connect.HandleProxy(d.Connect)) // every method
+	rt.forwarded("/v1/connections/{connection_id}/proxy/{path...}", tenant("connections:credentials"), proxy.Handle(d.Proxy)) // every method
 	rt.admin("POST /v1/syncs", tenant("connections:write"), syncs.HandleCreate(d.Syncs))
 	rt.admin("GET /v1/syncs", tenant("connections:read"), syncs.HandleList(d.Syncs))
 	rt.admin("GET /v1/syncs/{sync_id}", tenant("connections:read"), syncs.HandleGet(d.Syncs))

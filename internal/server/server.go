@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/syncs"
@@ -37,6 +38,7 @@ type Deps struct {
 	Inbound     *inbound.Service
 	Providers   *catalog.Catalog
 	Connect     *connect.Service
+	Proxy       *proxy.Engine
 	Syncs       *syncs.Service
 	Idempotency *idempotency.Keys
 	// Audit records every change made through the admin API.

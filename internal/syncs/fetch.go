@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/safehttp"
 )
 
@@ -30,8 +31,8 @@ type fetched struct {
 }
 
 // syncFetch makes one request of a sync to the connection's provider through
-// the connections proxy engine (Connections.Do): credentials, retries, the rate budget and a refresh
-// on a 401 as for any proxied call. path is escaped and relative to the
+// the proxy engine (Proxy): credentials, retries, the rate budget and a
+// refresh on a 401 as for any proxied call. path is escaped and relative to the
 // provider's proxy base URL.
 func (s *Service) syncFetch(ctx context.Context, c connect.Connection, method, path string, query url.Values, body []byte) (fetched, error) {
 	ctx, cancel := context.WithTimeout(ctx, syncFetchTimeout)
@@ -40,7 +41,7 @@ func (s *Service) syncFetch(ctx context.Context, c connect.Connection, method, p
 	if body != nil {
 		header.Set("Content-Type", "application/json")
 	}
-	resp, err := s.connections.Do(ctx, c.ID, connect.ProxyRequest{Method: method, Path: path, RawQuery: query.Encode(), Header: header, Body: body})
+	resp, err := s.proxy.Do(ctx, c.ID, proxy.Request{Method: method, Path: path, RawQuery: query.Encode(), Header: header, Body: body})
 	if err != nil {
 		if ctx.Err() != nil {
 			return fetched{}, errors.New("the provider did not answer in time")

@@ -21,9 +21,9 @@ import (
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/jsonptr"
-	"github.com/patchbay/patchbay/internal/lease"
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
@@ -72,9 +72,6 @@ const (
 	syncRunsKept = 100
 )
 
-// syncLease is where the node running a sync holds it.
-var syncLease = lease.Columns{Table: "syncs", Owner: "lease_owner", Until: "lease_until"}
-
 // Run statuses.
 const (
 	runRunning   = "running"
@@ -95,7 +92,7 @@ func (s *Service) Run(ctx context.Context, syncID string) (Sync, error) {
 			return Sync{}, apperr.Errorf(apperr.Conflict, "sync %s is running now", syncID)
 		}
 		sy.NextRunAt = tx.Now()
-		if _, err := tx.Exec(ctx, "UPDATE syncs SET next_run_at = ? WHERE id = ?", sy.NextRunAt, sy.ID); err != nil {
+		if err := syncSetNextRun(ctx, tx, sy.ID, sy.NextRunAt); err != nil {
 			return Sync{}, err
 		}
 		_, err = s.jobs.InsertTx(ctx, tx.Tx, RunArgs{SyncID: sy.ID, Manual: true}, nil)
@@ -126,47 +123,60 @@ func (s *Service) claim(ctx context.Context, syncID, owner, reason string) (Sync
 			return err
 		}
 		// A run left running by a node that died before its lease ran out.
-		if _, err := tx.Exec(ctx, "UPDATE sync_runs SET status = ?, error = ?, finished_at = ? WHERE sync_id = ? AND status = ?",
-			runFailed, "abandoned: the node running it stopped", tx.Now(), syncID, runRunning); err != nil {
+		if err := syncRunsAbandon(ctx, tx, syncID); err != nil {
 			return err
 		}
 		run = SyncRun{ID: id.New("run"), SyncID: syncID, Status: runRunning, Reason: reason, StartedAt: tx.Now()}
-		_, err = tx.Exec(ctx, `INSERT INTO sync_runs (id, sync_id, status, reason, pages, created, updated, deleted, unchanged, started_at)
-			VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, ?)`, run.ID, syncID, run.Status, reason, run.StartedAt)
 		claimed = true
-		return err
+		return syncRunInsert(ctx, tx, run)
 	})
 	return sy, run, claimed, err
 }
 
-// scheduleDue queues a run job for each due sync, oldest due first. The
-// jobs claim their syncs when they start; one for a sync another node is
-// running finds it leased and does nothing.
+// scheduleDue queues a run job for each due sync of a live tenant, oldest
+// due first, at most syncTickBatch. The jobs claim their syncs when they
+// start; one for a sync another node is running finds it leased and does
+// nothing.
 func (s *Service) scheduleDue(ctx context.Context) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM syncs WHERE paused = ? AND next_run_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-			AND EXISTS (SELECT 1 FROM tenants t WHERE t.id = syncs.tenant_id AND t.deleted_at IS NULL)
-			ORDER BY next_run_at LIMIT ?`, false, tx.Now(), tx.Now(), syncTickBatch)
-		if err != nil {
-			return fmt.Errorf("due syncs: %w", err)
-		}
-		var due []string
-		for rows.Next() {
-			var syncID string
-			if err := rows.Scan(&syncID); err != nil {
-				rows.Close()
+		queued := 0
+		var afterNext time.Time
+		var afterID string
+		for queued < syncTickBatch {
+			due, err := syncsDue(ctx, tx, tx.Now(), afterNext, afterID, syncTickBatch)
+			if err != nil {
+				return fmt.Errorf("due syncs: %w", err)
+			}
+			if len(due) == 0 {
+				return nil
+			}
+			// A deleted tenant's syncs wait for its purge, which removes
+			// them; they must not crowd out the live tenants' meanwhile.
+			tenantIDs := make([]string, len(due))
+			for i, d := range due {
+				tenantIDs[i] = d.tenantID
+			}
+			live, err := tenants.Live(ctx, tx, tenantIDs)
+			if err != nil {
 				return err
 			}
-			due = append(due, syncID)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, syncID := range due {
-			if _, err := s.jobs.InsertTx(ctx, tx.Tx, RunArgs{SyncID: syncID}, nil); err != nil {
-				return err
+			for _, d := range due {
+				if !live[d.tenantID] {
+					continue
+				}
+				if queued == syncTickBatch {
+					return nil
+				}
+				if _, err := s.jobs.InsertTx(ctx, tx.Tx, RunArgs{SyncID: d.id}, nil); err != nil {
+					return err
+				}
+				queued++
 			}
+			if len(due) < syncTickBatch {
+				return nil
+			}
+			last := due[len(due)-1]
+			afterNext, afterID = last.nextRunAt, last.id
 		}
 		return nil
 	})
@@ -183,8 +193,7 @@ func (s *Service) runOne(ctx context.Context, syncID, reason string) (busy bool,
 		}
 		return false, err
 	}
-	var leased bool
-	err = s.db.QueryRow(ctx, "SELECT lease_until IS NOT NULL AND lease_until >= ? FROM syncs WHERE id = ?", s.db.Now(), syncID).Scan(&leased)
+	leased, err := syncLeased(ctx, s.db, syncID, s.db.Now())
 	if errors.Is(err, sql.ErrNoRows) { // deleted meanwhile
 		return false, nil
 	}
@@ -260,7 +269,7 @@ func (s *Service) walk(ctx context.Context, st *runState) error {
 		return fmt.Errorf("connection %s needs the user to connect again (status %s); the sync cannot run until then", c.ID, c.Status)
 	}
 	st.conn = c
-	p, err := s.provider(c.Provider.ID)
+	p, err := s.catalog.Provider(c.Provider.ID)
 	if err != nil {
 		return err
 	}
@@ -453,7 +462,7 @@ func (s *Service) commitPage(ctx context.Context, st *runState, records []record
 		if err := s.fence(ctx, tx, st); err != nil {
 			return err
 		}
-		stored, err := storedRecords(ctx, tx, st.sy.ID, records)
+		stored, err := syncRecordsStored(ctx, tx, st.sy.ID, records)
 		if err != nil {
 			return err
 		}
@@ -471,13 +480,11 @@ func (s *Service) commitPage(ctx context.Context, st *runState, records []record
 			var event string
 			switch {
 			case !exists:
-				_, err = tx.Exec(ctx, `INSERT INTO sync_records (sync_id, record_id, hash, data, seen_run_id, first_seen_at, updated_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?)`, st.sy.ID, r.id, r.hash, string(r.data), run.ID, tx.Now(), tx.Now())
+				err = syncRecordInsert(ctx, tx, st.sy.ID, run.ID, r)
 				event = EventSyncRecordCreated
 				run.Created++
 			case old.deleted || string(old.hash) != string(r.hash):
-				_, err = tx.Exec(ctx, `UPDATE sync_records SET hash = ?, data = ?, seen_run_id = ?, updated_at = ?, deleted_at = NULL
-					WHERE sync_id = ? AND record_id = ?`, r.hash, string(r.data), run.ID, tx.Now(), st.sy.ID, r.id)
+				err = syncRecordReplace(ctx, tx, st.sy.ID, run.ID, r)
 				event = EventSyncRecordUpdated
 				if old.deleted { // back after a delete: new to the receiver
 					event = EventSyncRecordCreated
@@ -497,71 +504,20 @@ func (s *Service) commitPage(ctx context.Context, st *runState, records []record
 			}
 			msgs = append(msgs, s.recordMessage(st, run.ID, event, r.id, r.data))
 		}
-		if err := markSeen(ctx, tx, st.sy.ID, run.ID, unchanged); err != nil {
+		if err := syncRecordsMarkSeen(ctx, tx, st.sy.ID, run.ID, unchanged); err != nil {
 			return err
 		}
 		if endpoints, err = s.publish(ctx, tx, st.sy.TenantID, msgs); err != nil {
 			return err
 		}
 		run.Pages++
-		_, err = tx.Exec(ctx, "UPDATE sync_runs SET pages = ?, created = ?, updated = ?, unchanged = ? WHERE id = ?",
-			run.Pages, run.Created, run.Updated, run.Unchanged, run.ID)
-		return err
+		return syncRunCountPage(ctx, tx, run)
 	})
 	if err != nil {
 		return err
 	}
 	st.run = run
 	s.delivered(endpoints)
-	return nil
-}
-
-// inChunk bounds the IDs in one IN list, well under both databases' limits
-// on parameters.
-const inChunk = 500
-
-func storedRecords(ctx context.Context, tx *store.Tx, syncID string, records []record) (map[string]storedRecord, error) {
-	out := make(map[string]storedRecord, len(records))
-	for start := 0; start < len(records); start += inChunk {
-		var ids []any
-		for _, r := range records[start:min(start+inChunk, len(records))] {
-			ids = append(ids, r.id)
-		}
-		ids = store.PadPow2(ids) // few distinct statements
-		args := append([]any{syncID}, ids...)
-		rows, err := tx.Query(ctx, `SELECT record_id, hash, deleted_at IS NOT NULL, seen_run_id FROM sync_records WHERE sync_id = ? AND record_id IN (`+
-			store.Placeholders(len(ids))+")", args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var recordID string
-			var r storedRecord
-			if err := rows.Scan(&recordID, &r.hash, &r.deleted, &r.seenRunID); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[recordID] = r
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func markSeen(ctx context.Context, tx *store.Tx, syncID, runID string, recordIDs []string) error {
-	for start := 0; start < len(recordIDs); start += inChunk {
-		chunk := store.PadPow2(recordIDs[start:min(start+inChunk, len(recordIDs))]) // few distinct statements
-		args := []any{runID, syncID}
-		for _, r := range chunk {
-			args = append(args, r)
-		}
-		if _, err := tx.Exec(ctx, "UPDATE sync_records SET seen_run_id = ? WHERE sync_id = ? AND record_id IN ("+store.Placeholders(len(chunk))+")", args...); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -598,15 +554,13 @@ func (s *Service) finish(ctx context.Context, st *runState) error {
 			cursor = &st.cursor.text
 		}
 		next := tx.Now().Add(time.Duration(st.sy.IntervalSeconds) * time.Second)
-		if _, err := tx.Exec(ctx, `UPDATE syncs SET cursor = ?, failures = 0, next_run_at = ?, lease_owner = NULL, lease_until = NULL,
-			last_run_at = ?, last_error = NULL WHERE id = ?`, cursor, next, tx.Now(), st.sy.ID); err != nil {
+		if err := syncSucceed(ctx, tx, st.sy.ID, cursor, next); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE sync_runs SET status = ?, deleted = ?, finished_at = ? WHERE id = ?",
-			runSucceeded, st.run.Deleted, tx.Now(), st.run.ID); err != nil {
+		if err := syncRunSucceed(ctx, tx, st.run.ID, st.run.Deleted); err != nil {
 			return err
 		}
-		return pruneRuns(ctx, tx, st.sy.ID)
+		return syncRunsPrune(ctx, tx, st.sy.ID, syncRunsKept)
 	})
 }
 
@@ -621,8 +575,7 @@ const syncDeleteChunk = 500
 // complete run.
 func (s *Service) deleteUnseen(ctx context.Context, st *runState) error {
 	if st.run.Created+st.run.Updated+st.run.Unchanged == 0 {
-		var live int
-		err := s.db.QueryRow(ctx, "SELECT count(*) FROM sync_records WHERE sync_id = ? AND deleted_at IS NULL", st.sy.ID).Scan(&live)
+		live, err := syncRecordsCountLive(ctx, s.db, st.sy.ID)
 		if err != nil {
 			return err
 		}
@@ -639,38 +592,24 @@ func (s *Service) deleteUnseen(ctx context.Context, st *runState) error {
 			if err := s.fence(ctx, tx, st); err != nil {
 				return err
 			}
-			rows, err := tx.Query(ctx, `SELECT record_id, data FROM sync_records WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ?
-				ORDER BY record_id LIMIT ?`, st.sy.ID, st.run.ID, syncDeleteChunk)
-			if err != nil {
+			unseen, err := syncRecordsUnseen(ctx, tx, st.sy.ID, st.run.ID, syncDeleteChunk)
+			if err != nil || len(unseen) == 0 {
 				return err
 			}
-			var msgs []webhooks.MessageIn
-			var last string
-			for rows.Next() {
-				var data string
-				if err := rows.Scan(&last, &data); err != nil {
-					rows.Close()
-					return err
-				}
-				msgs = append(msgs, s.recordMessage(st, st.run.ID, EventSyncRecordDeleted, last, []byte(data)))
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil || len(msgs) == 0 {
-				return err
+			msgs := make([]webhooks.MessageIn, len(unseen))
+			for i, r := range unseen {
+				msgs[i] = s.recordMessage(st, st.run.ID, EventSyncRecordDeleted, r.id, r.data)
 			}
 			// The chunk is every unseen record up to the last one read (the
 			// lease keeps other writers out).
-			if _, err := tx.Exec(ctx, `UPDATE sync_records SET deleted_at = ?, updated_at = ?
-				WHERE sync_id = ? AND deleted_at IS NULL AND seen_run_id <> ? AND record_id <= ?`,
-				tx.Now(), tx.Now(), st.sy.ID, st.run.ID, last); err != nil {
+			if err := syncRecordsDeleteUnseenThrough(ctx, tx, st.sy.ID, st.run.ID, unseen[len(unseen)-1].id); err != nil {
 				return err
 			}
 			if endpoints, err = s.publish(ctx, tx, st.sy.TenantID, msgs); err != nil {
 				return err
 			}
 			deleted = len(msgs)
-			_, err = tx.Exec(ctx, "UPDATE sync_runs SET deleted = ? WHERE id = ?", st.run.Deleted+deleted, st.run.ID)
-			return err
+			return syncRunCountDeleted(ctx, tx, st.run.ID, st.run.Deleted+deleted)
 		})
 		if err != nil {
 			return err
@@ -689,8 +628,7 @@ func (s *Service) failRun(ctx context.Context, st *runState, cause error) error 
 	msg := truncate(cause.Error(), 1000)
 	if errors.Is(cause, errLeaseLost) {
 		// Another node owns the sync now (or it is gone): only the run is ours.
-		_, err := s.db.Exec(ctx, "UPDATE sync_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?", runFailed, msg, s.db.Now(), st.run.ID)
-		return err
+		return syncRunFail(ctx, s.db, st.run.ID, msg, s.db.Now())
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		failures := st.sy.ConsecutiveFailures + 1
@@ -699,14 +637,13 @@ func (s *Service) failRun(ctx context.Context, st *runState, cause error) error 
 		if st.conn.ID == "" || st.conn.Status != connect.StatusActive {
 			delay = interval // nothing to retry soon: the user must act
 		}
-		if _, err := tx.Exec(ctx, `UPDATE syncs SET failures = ?, next_run_at = ?, lease_owner = NULL, lease_until = NULL, last_run_at = ?,
-			last_error = ? WHERE id = ? AND lease_owner = ?`, failures, tx.Now().Add(delay), tx.Now(), msg, st.sy.ID, st.owner); err != nil {
+		if err := syncFail(ctx, tx, st.sy.ID, st.owner, failures, tx.Now().Add(delay), msg); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE sync_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?", runFailed, msg, tx.Now(), st.run.ID); err != nil {
+		if err := syncRunFail(ctx, tx, st.run.ID, msg, tx.Now()); err != nil {
 			return err
 		}
-		return pruneRuns(ctx, tx, st.sy.ID)
+		return syncRunsPrune(ctx, tx, st.sy.ID, syncRunsKept)
 	})
 }
 
@@ -716,13 +653,6 @@ func (s *Service) failRun(ctx context.Context, st *runState, cause error) error 
 // half so syncs that failed together do not retry together.
 func retryDelay(n int, interval time.Duration) time.Duration {
 	return retry.Policy{Base: syncRetryBase, Cap: interval, Jitter: retry.Upper}.Delay(n)
-}
-
-// pruneRuns keeps a sync's newest syncRunsKept runs.
-func pruneRuns(ctx context.Context, tx *store.Tx, syncID string) error {
-	_, err := tx.Exec(ctx, `DELETE FROM sync_runs WHERE sync_id = ? AND id < (SELECT id FROM sync_runs WHERE sync_id = ?
-		ORDER BY id DESC LIMIT 1 OFFSET ?)`, syncID, syncID, syncRunsKept-1)
-	return err
 }
 
 // Queue is the River queue sync runs work in, apart from the default

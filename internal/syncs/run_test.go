@@ -1,12 +1,18 @@
 package syncs
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/storetest"
@@ -108,7 +114,7 @@ func TestSyncClaim(t *testing.T) {
 					return err
 				}
 			}
-			return pruneRuns(ctx, tx, "sync_1")
+			return syncRunsPrune(ctx, tx, "sync_1", syncRunsKept)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -117,6 +123,90 @@ func TestSyncClaim(t *testing.T) {
 		var oldest string
 		if err := db.QueryRow(ctx, "SELECT count(*), min(id) FROM sync_runs").Scan(&kept, &oldest); err != nil || kept != syncRunsKept || oldest != "run_z0005" {
 			t.Errorf("after pruning: %d runs from %s (%v), want %d from run_z0005", kept, oldest, err, syncRunsKept)
+		}
+	})
+}
+
+// recordedJobs is a jobs.Inserter that keeps the sync IDs of the run jobs
+// inserted.
+type recordedJobs struct {
+	mu    sync.Mutex
+	syncs []string
+}
+
+func (j *recordedJobs) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.syncs = append(j.syncs, args.(RunArgs).SyncID)
+	return &rivertype.JobInsertResult{}, nil
+}
+
+// TestScheduleDue: the tick queues a run of each due sync of a live tenant,
+// at most syncTickBatch, oldest due first; a deleted tenant's due syncs,
+// even a batch's worth of them due earlier, crowd out none of the others;
+// paused, leased and not yet due syncs wait.
+func TestScheduleDue(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		db := d.Open(t)
+		ctx := t.Context()
+		jobs := &recordedJobs{}
+		s := &Service{db: db, jobs: jobs, cfg: Config{}.withDefaults()}
+		now := db.Now()
+		err := db.WithTx(ctx, func(tx *store.Tx) error {
+			exec := func(q string, args ...any) error {
+				_, err := tx.Exec(ctx, q, args...)
+				return err
+			}
+			if err := errors.Join(
+				exec("INSERT INTO tenants (id, created_at, updated_at) VALUES ('acme', ?, ?)", now, now),
+				exec("INSERT INTO tenants (id, created_at, updated_at, deleted_at) VALUES ('gone', ?, ?, ?)", now, now, now),
+				exec("INSERT INTO integrations (id, provider_id, name, client_id, client_secret, scopes, created_at, updated_at) VALUES ('int_1', 'p', 'n', '', '', '[]', ?, ?)", now, now),
+			); err != nil {
+				return err
+			}
+			addSync := func(id, tenant string, due time.Time, paused bool, leaseUntil *time.Time) error {
+				var leaseOwner *string
+				if leaseUntil != nil {
+					leaseOwner = new("node")
+				}
+				if err := exec(`INSERT INTO connections (id, tenant_id, end_user_id, integration_id, provider_id, status, scopes, config, credentials, created_at, updated_at)
+					VALUES (?, ?, 'u', 'int_1', 'p', 'active', '[]', '{}', '', ?, ?)`, "conn_"+id, tenant, now, now); err != nil {
+					return err
+				}
+				return exec(`INSERT INTO syncs (id, tenant_id, connection_id, mode, config, interval_seconds, paused, failures, next_run_at,
+					lease_owner, lease_until, created_at, updated_at) VALUES (?, ?, ?, 'full', '{}', 60, ?, 0, ?, ?, ?, ?, ?)`,
+					id, tenant, "conn_"+id, paused, due, leaseOwner, leaseUntil, now, now)
+			}
+			for i := range syncTickBatch + 5 {
+				if err := addSync(fmt.Sprintf("sync_gone%04d", i), "gone", now.Add(-time.Hour), false, nil); err != nil {
+					return err
+				}
+			}
+			for i := range syncTickBatch + 1 {
+				if err := addSync(fmt.Sprintf("sync_live%04d", i), "acme", now.Add(-time.Minute+time.Duration(i)*time.Millisecond), false, nil); err != nil {
+					return err
+				}
+			}
+			leased := now.Add(time.Minute)
+			return errors.Join(
+				addSync("sync_paused", "acme", now.Add(-time.Hour), true, nil),
+				addSync("sync_leased", "acme", now.Add(-time.Hour), false, &leased),
+				addSync("sync_later", "acme", now.Add(time.Hour), false, nil),
+			)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.scheduleDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for i := range syncTickBatch {
+			want = append(want, fmt.Sprintf("sync_live%04d", i))
+		}
+		if diff := cmp.Diff(want, jobs.syncs); diff != "" {
+			t.Errorf("runs queued (-want +got):\n%s", diff)
 		}
 	})
 }

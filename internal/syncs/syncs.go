@@ -4,8 +4,9 @@
 // endpoints.
 //
 // It owns the syncs, sync_runs and sync_records tables, its HTTP handlers and
-// its jobs. It reaches connections only through Connections, which
-// *connect.Service satisfies, and publishes through RecordPublisher, which
+// its jobs. It reads connections only through Connections, which
+// *connect.Service satisfies, calls providers only through Proxy, which
+// *proxy.Engine satisfies, and publishes through RecordPublisher, which
 // *webhooks.Service satisfies.
 package syncs
 
@@ -28,6 +29,7 @@ import (
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/jsonptr"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/vault"
@@ -35,15 +37,18 @@ import (
 )
 
 // Connections is what syncs need of the connections service: a connection's
-// tenant, provider, configuration and status, and its proxy engine, which
-// adds the credentials, retries, honours the rate budget and refreshes on a
-// 401. *connect.Service is one.
+// tenant, provider, configuration and status. *connect.Service is one.
 type Connections interface {
 	// Connection returns a connection without its credentials; one outside
 	// the context's tenant is not found.
 	Connection(ctx context.Context, connectionID string) (connect.Connection, error)
-	// Do sends a request to the connection's provider.
-	Do(ctx context.Context, connectionID string, req connect.ProxyRequest) (*connect.ProxyResponse, error)
+}
+
+// Proxy sends a request to a connection's provider, adding the credentials,
+// retrying, honouring the rate budget and refreshing on a 401, as for any
+// proxied call. *proxy.Engine is one.
+type Proxy interface {
+	Do(ctx context.Context, connectionID string, req proxy.Request) (*proxy.Response, error)
 }
 
 // RecordPublisher publishes messages in a transaction; the webhooks service
@@ -69,6 +74,7 @@ func (c Config) withDefaults() Config {
 type Service struct {
 	db          *store.DB
 	connections Connections
+	proxy       Proxy
 	// catalog is the one the connections service reads, so providers
 	// changed at run time are seen here too.
 	catalog   *catalog.Catalog
@@ -80,17 +86,9 @@ type Service struct {
 
 // NewService returns the syncs service. The catalog must be the connections
 // service's.
-func NewService(db *store.DB, connections Connections, c *catalog.Catalog, publisher RecordPublisher, jobs jobs.Inserter,
+func NewService(db *store.DB, connections Connections, proxy Proxy, c *catalog.Catalog, publisher RecordPublisher, jobs jobs.Inserter,
 	logger *slog.Logger, cfg Config) *Service {
-	return &Service{db: db, connections: connections, catalog: c, publisher: publisher, jobs: jobs, logger: logger, cfg: cfg.withDefaults()}
-}
-
-func (s *Service) provider(providerID string) (*catalog.Provider, error) {
-	p, ok := s.catalog.Get(providerID)
-	if !ok {
-		return nil, apperr.Errorf(apperr.Unprocessable, "provider %s is no longer in the catalog", providerID)
-	}
-	return p, nil
+	return &Service{db: db, connections: connections, proxy: proxy, catalog: c, publisher: publisher, jobs: jobs, logger: logger, cfg: cfg.withDefaults()}
 }
 
 // leaseOwner names one run's claim: the node, and 256 random bits so that
@@ -452,9 +450,7 @@ func (s *Service) Create(ctx context.Context, sp SyncParams) (Sync, error) {
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		sy.CreatedAt, sy.UpdatedAt, sy.NextRunAt = tx.Now(), tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, `INSERT INTO syncs (id, tenant_id, connection_id, mode, config, interval_seconds, paused, failures,
-			next_run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-			sy.ID, sy.TenantID, sy.ConnectionID, sy.Mode, string(config), sy.IntervalSeconds, sy.Paused, sy.NextRunAt, sy.CreatedAt, sy.UpdatedAt)
+		err := syncInsert(ctx, tx, sy, string(config))
 		if err != nil || s.publisher == nil {
 			return err
 		}
@@ -466,35 +462,8 @@ func (s *Service) Create(ctx context.Context, sp SyncParams) (Sync, error) {
 	return sy, nil
 }
 
-const syncColumns = `id, tenant_id, connection_id, mode, config, interval_seconds, paused, cursor, failures, next_run_at,
-	lease_owner, lease_until, last_run_at, last_error, created_at, updated_at`
-
-func scanSync(sc store.Scanner, now time.Time) (Sync, error) {
-	var sy Sync
-	var config string
-	var cursor, leaseOwner, lastError sql.NullString
-	var leaseUntil, lastRun sql.NullTime
-	err := sc.Scan(&sy.ID, &sy.TenantID, &sy.ConnectionID, &sy.Mode, &config, &sy.IntervalSeconds, &sy.Paused, &cursor,
-		&sy.ConsecutiveFailures, &sy.NextRunAt, &leaseOwner, &leaseUntil, &lastRun, &lastError, &sy.CreatedAt, &sy.UpdatedAt)
-	if err != nil {
-		return Sync{}, err
-	}
-	if err := json.Unmarshal([]byte(config), &sy.SyncConfig); err != nil {
-		return Sync{}, fmt.Errorf("sync %s config: %w", sy.ID, err)
-	}
-	if cursor.Valid {
-		sy.Cursor = &cursor.String
-	}
-	if lastRun.Valid {
-		sy.LastRunAt = &lastRun.Time
-	}
-	sy.Running = leaseOwner.Valid && leaseUntil.Valid && leaseUntil.Time.After(now)
-	sy.LastError = lastError.String
-	return sy, nil
-}
-
 func (s *Service) sync(ctx context.Context, q store.Querier, syncID string) (Sync, error) {
-	sy, err := scanSync(q.QueryRow(ctx, "SELECT "+syncColumns+" FROM syncs WHERE id = ?", syncID), s.db.Now())
+	sy, err := syncGet(ctx, q, syncID, s.db.Now())
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !tenants.Visible(ctx, sy.TenantID) {
 		return Sync{}, apperr.Errorf(apperr.NotFound, "sync %s not found", syncID)
 	}
@@ -517,23 +486,11 @@ func (s *Service) List(ctx context.Context, f Filter, page httpapi.Page) ([]Sync
 	if f.TenantID, err = tenants.Own(ctx, f.TenantID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, "SELECT "+syncColumns+` FROM syncs WHERE id > ?
-		AND (? = '' OR tenant_id = ?) AND (? = '' OR connection_id = ?) ORDER BY id LIMIT ?`,
-		page.After, f.TenantID, f.TenantID, f.ConnectionID, f.ConnectionID, page.Limit+1)
+	list, err := syncsList(ctx, s.db, page.After, f.TenantID, f.ConnectionID, page.Limit+1, s.db.Now())
 	if err != nil {
 		return nil, fmt.Errorf("list syncs: %w", err)
 	}
-	defer rows.Close()
-	now := s.db.Now()
-	var list []Sync
-	for rows.Next() {
-		sy, err := scanSync(rows, now)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, sy)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // Update changes a sync. A change to what it fetches or how it reads the
@@ -578,9 +535,7 @@ func (s *Service) Update(ctx context.Context, syncID string, sp SyncParams) (Syn
 			sy.NextRunAt = soonest
 		}
 		sy.UpdatedAt = tx.Now()
-		_, err = tx.Exec(ctx, `UPDATE syncs SET mode = ?, config = ?, interval_seconds = ?, paused = ?, cursor = ?, next_run_at = ?,
-			updated_at = ? WHERE id = ?`, sy.Mode, string(config), sy.IntervalSeconds, sy.Paused, sy.Cursor, sy.NextRunAt, sy.UpdatedAt, sy.ID)
-		return sy, err
+		return sy, syncUpdate(ctx, tx, sy, string(config))
 	})
 }
 
@@ -590,11 +545,11 @@ func (s *Service) Delete(ctx context.Context, syncID string) error {
 	if _, err := s.sync(ctx, s.db, syncID); err != nil { // another tenant's is not found
 		return err
 	}
-	res, err := s.db.Exec(ctx, "DELETE FROM syncs WHERE id = ?", syncID)
+	deleted, err := syncDelete(ctx, s.db, syncID)
 	if err != nil {
 		return fmt.Errorf("delete sync: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !deleted {
 		return apperr.Errorf(apperr.NotFound, "sync %s not found", syncID)
 	}
 	return nil
@@ -625,28 +580,11 @@ func (s *Service) ListRuns(ctx context.Context, syncID string, page httpapi.Page
 	if _, err := s.sync(ctx, s.db, syncID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, sync_id, status, reason, pages, created, updated, deleted, unchanged, error, started_at, finished_at
-		FROM sync_runs WHERE sync_id = ? AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`, syncID, page.After, page.After, page.Limit+1)
+	list, err := syncRunsList(ctx, s.db, syncID, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list sync runs: %w", err)
 	}
-	defer rows.Close()
-	var list []SyncRun
-	for rows.Next() {
-		var r SyncRun
-		var errText sql.NullString
-		var finished sql.NullTime
-		if err := rows.Scan(&r.ID, &r.SyncID, &r.Status, &r.Reason, &r.Pages, &r.Created, &r.Updated, &r.Deleted, &r.Unchanged,
-			&errText, &r.StartedAt, &finished); err != nil {
-			return nil, err
-		}
-		r.Error = errText.String
-		if finished.Valid {
-			r.FinishedAt = &finished.Time
-		}
-		list = append(list, r)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // SyncRecord is a record as the sync last saw it.
@@ -667,26 +605,9 @@ func (s *Service) ListRecords(ctx context.Context, syncID string, changedSince t
 	if _, err := s.sync(ctx, s.db, syncID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT record_id, data, hash, first_seen_at, updated_at, deleted_at FROM sync_records
-		WHERE sync_id = ? AND record_id > ? AND updated_at >= ? ORDER BY record_id LIMIT ?`, syncID, page.After, changedSince, page.Limit+1)
+	list, err := syncRecordsList(ctx, s.db, syncID, page.After, changedSince, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list sync records: %w", err)
 	}
-	defer rows.Close()
-	var list []SyncRecord
-	for rows.Next() {
-		var r SyncRecord
-		var data string
-		var hash []byte
-		var deleted sql.NullTime
-		if err := rows.Scan(&r.ID, &data, &hash, &r.FirstSeenAt, &r.UpdatedAt, &deleted); err != nil {
-			return nil, err
-		}
-		r.Data, r.Hash = json.RawMessage(data), fmt.Sprintf("%x", hash)
-		if deleted.Valid {
-			r.DeletedAt = &deleted.Time
-		}
-		list = append(list, r)
-	}
-	return list, rows.Err()
+	return list, nil
 }

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/patchbay/patchbay/internal/apperr"
 )
 
 // Sources of a definition, as Provider.Source reports them.
@@ -139,6 +141,17 @@ func (c *Catalog) Get(id string) (*Provider, bool) {
 	defer c.mu.RUnlock()
 	p, ok := c.providers[id]
 	return p, ok
+}
+
+// Provider returns the provider a stored object (an integration, a
+// connection) names, or an Unprocessable error: the provider was in the
+// catalog when the object was made, and has left it since.
+func (c *Catalog) Provider(id string) (*Provider, error) {
+	p, ok := c.Get(id)
+	if !ok {
+		return nil, apperr.Errorf(apperr.Unprocessable, "provider %s is no longer in the catalog", id)
+	}
+	return p, nil
 }
 
 // List returns every provider, ordered by ID. The caller must not modify them.

@@ -1,4 +1,12 @@
-package connect
+// Package proxy is the connections proxy engine: it sends a request to a
+// connection's provider with the connection's credentials, paced within the
+// provider's rate budget, retried within bounds, and with one refresh when
+// the provider refuses the token. The proxy route and syncs both call it.
+//
+// It owns no table. Credentials come from the connections service through
+// Credentials, an interface defined here; provider definitions from the
+// catalog. Its only state is in memory: a token bucket per connection.
+package proxy
 
 import (
 	"bytes"
@@ -8,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -16,10 +25,106 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/safehttp"
 )
+
+// Defaults for Config.
+const (
+	MaxAttemptsDefault = 4
+	MaxWaitDefault     = 30 * time.Second
+	QueueWaitDefault   = 10 * time.Second
+	TimeoutDefault     = 30 * time.Second
+)
+
+// Config tunes the engine. Zero values mean the defaults.
+type Config struct {
+	// MaxAttempts bounds how often the engine sends one request, retries
+	// included. Defaults to MaxAttemptsDefault.
+	MaxAttempts int
+	// MaxWait bounds the time one request spends waiting between attempts;
+	// a provider that asks for a longer wait gets its answer passed back at
+	// once. Defaults to MaxWaitDefault.
+	MaxWait time.Duration
+	// QueueWait bounds how long a request waits for its connection's rate
+	// budget before it is refused with 429. Defaults to QueueWaitDefault.
+	QueueWait time.Duration
+	// Timeout bounds one attempt until the provider's response headers
+	// arrive; the body then streams for as long as the caller reads.
+	// Defaults to TimeoutDefault.
+	Timeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, MaxAttemptsDefault)
+	c.MaxWait = cmp.Or(c.MaxWait, MaxWaitDefault)
+	c.QueueWait = cmp.Or(c.QueueWait, QueueWaitDefault)
+	c.Timeout = cmp.Or(c.Timeout, TimeoutDefault)
+	return c
+}
+
+// Credentials is what the engine needs of the connections service.
+// *connect.Service is one.
+type Credentials interface {
+	// Credentials returns a connection's usable credentials, refreshed
+	// first when they are about to expire. A connection outside the
+	// context's tenant is not found.
+	Credentials(ctx context.Context, connectionID string) (connect.Credentials, error)
+	// RefreshRejected refreshes a connection's access token after the
+	// provider refused it, unless it was refreshed meanwhile or very
+	// recently.
+	RefreshRejected(ctx context.Context, connectionID, rejected string) (connect.Credentials, error)
+}
+
+// clock is the engine's time for pacing and waiting between attempts: the
+// real one, or a test's, so that tests of pacing neither sleep nor depend on
+// how busy the machine is. Deadlines of contexts and of attempts stay on the
+// real clock: they bound real network calls.
+type clock interface {
+	Now() time.Time
+	// Sleep waits d, or returns ctx's error when it ends first.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Engine sends requests to providers for connections.
+type Engine struct {
+	credentials Credentials
+	catalog     *catalog.Catalog
+	// client is the given client without its whole-request timeout, for
+	// responses that stream (see newClient).
+	client  *http.Client
+	logger  *slog.Logger
+	cfg     Config
+	buckets buckets
+	clock   clock
+}
+
+// New returns the proxy engine. client must be a safehttp client: every
+// provider URL is a third party's. The catalog is the connections
+// service's, so providers changed at run time are seen here too.
+func New(credentials Credentials, c *catalog.Catalog, client *http.Client, logger *slog.Logger, cfg Config) *Engine {
+	return &Engine{credentials: credentials, catalog: c, client: newClient(client), logger: logger, cfg: cfg.withDefaults(), clock: realClock{}}
+}
 
 // proxyBackoff is the wait between attempts when the provider does not say
 // how long: full jitter, since a retry that comes early costs little.
@@ -32,8 +137,8 @@ const discardLimit = 64 << 10
 // discardWait bounds the time spent reading a response that is dropped.
 const discardWait = time.Second
 
-// ProxyRequest is one request to send to a provider through a connection.
-type ProxyRequest struct {
+// Request is one request to send to a provider through a connection.
+type Request struct {
 	// Method defaults to GET.
 	Method string
 	// Path is appended to the provider's proxy base URL, escaped as by
@@ -51,8 +156,8 @@ type ProxyRequest struct {
 	Body []byte
 }
 
-// ProxyResponse is the provider's response to a proxied request.
-type ProxyResponse struct {
+// Response is the provider's response to a proxied request.
+type Response struct {
 	// Response is the provider's response, its body not yet read: the
 	// caller must close it. Reading it is bounded only by the caller's
 	// context.
@@ -65,7 +170,7 @@ type ProxyResponse struct {
 
 // QueueTimeoutError is the cause of the 429 Do returns when the
 // connection's rate budget would make the request wait longer than
-// ProxyQueueWait.
+// Config.QueueWait.
 type QueueTimeoutError struct {
 	// RetryAfter is when the budget would have let the request go.
 	RetryAfter time.Duration
@@ -78,9 +183,8 @@ func (e *QueueTimeoutError) Error() string {
 var errAttemptTimeout = errors.New("no response headers in time")
 
 // Do sends one request to a connection's provider and returns its response,
-// whatever its status, for the caller to read and close. It is the proxy's
-// engine, for the HTTP proxy and for any code that calls providers for a
-// connection.
+// whatever its status, for the caller to read and close. It serves the
+// HTTP proxy and any code that calls providers for a connection.
 //
 // The request goes to the provider's proxy base URL (its ${config.…}
 // placeholders expanded) plus req.Path and req.RawQuery, with the
@@ -89,19 +193,19 @@ var errAttemptTimeout = errors.New("no response headers in time")
 //
 // Before each attempt, the request waits for a token from the connection's
 // bucket when the provider declares a rate budget (see buckets); a wait
-// longer than ProxyQueueWait (or the context's deadline) fails at once with
+// longer than Config.QueueWait (or the context's deadline) fails at once with
 // QuotaExceeded, wrapping a *QueueTimeoutError.
 //
 // 429, 502, 503 and 504 responses and network errors (but not a refused
 // certificate, which a retry cannot fix) are retried, at most
-// ProxyMaxAttempts attempts in all and at most ProxyMaxWait spent waiting
+// Config.MaxAttempts attempts in all and at most Config.MaxWait spent waiting
 // between them: after what the provider's retry headers or Retry-After say,
 // or else an exponential backoff with full jitter. When the provider asks
 // for a longer wait than is left, its response is returned at once, with a
 // Retry-After. Only idempotent methods (RFC 9110: GET, HEAD, OPTIONS, TRACE,
 // PUT, DELETE) are retried, and others only when the request carries an
 // Idempotency-Key. A 401 on an OAuth connection refreshes its token once
-// (RefreshRejected) and sends the request once more, whatever the method:
+// (Credentials.RefreshRejected) and sends the request once more, whatever the method:
 // the provider did not act on a request it refused to authenticate.
 //
 // Errors are Patchbay's own and carry an apperr code: NotFound (no such
@@ -111,13 +215,13 @@ var errAttemptTimeout = errors.New("no response headers in time")
 // Unavailable (a due refresh failed and the token has expired),
 // QuotaExceeded (queue wait), BadGateway (unreachable after the retries, or
 // refused by the SSRF guard) and GatewayTimeout (no response headers within
-// ProxyTimeout). The context's error is returned when ctx ends first.
-func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest) (*ProxyResponse, error) {
-	creds, err := s.Credentials(ctx, connectionID)
+// Config.Timeout). The context's error is returned when ctx ends first.
+func (e *Engine) Do(ctx context.Context, connectionID string, req Request) (*Response, error) {
+	creds, err := e.credentials.Credentials(ctx, connectionID)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.provider(creds.ProviderID)
+	p, err := e.catalog.Provider(creds.ProviderID)
 	if err != nil {
 		return nil, err
 	}
@@ -145,17 +249,17 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 	base.Header = forwardHeader(req.Header)
 	retryable := idempotent(base.Method) || base.Header.Get("Idempotency-Key") != ""
 
-	out := &ProxyResponse{}
+	out := &Response{}
 	var waited time.Duration // between attempts
 	refreshed := false
 	for {
-		queued, err := s.pace(ctx, connectionID, p)
+		queued, err := e.pace(ctx, connectionID, p)
 		out.QueueWait += queued
 		if err != nil {
 			return nil, err
 		}
 		out.Attempts++
-		resp, err := s.attempt(ctx, base, p, creds)
+		resp, err := e.attempt(ctx, base, p, creds)
 		if err != nil {
 			var own *apperr.Error
 			if errors.As(err, &own) {
@@ -171,10 +275,10 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 			}
 			var badCert *tls.CertificateVerificationError
 			delay := proxyBackoff.Delay(out.Attempts)
-			if !retryable || errors.As(err, &badCert) || !s.mayRetry(ctx, out.Attempts, waited, delay) {
-				return nil, unreachable(err, out.Attempts, s.cfg.ProxyTimeout)
+			if !retryable || errors.As(err, &badCert) || !e.mayRetry(ctx, out.Attempts, waited, delay) {
+				return nil, unreachable(err, out.Attempts, e.cfg.Timeout)
 			}
-			if err := sleep(ctx, delay); err != nil {
+			if err := e.clock.Sleep(ctx, delay); err != nil {
 				return nil, err
 			}
 			waited += delay
@@ -182,7 +286,7 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 		}
 		if resp.StatusCode == http.StatusUnauthorized && p.Auth.Mode.OAuth() && !refreshed {
 			refreshed = true
-			fresh, err := s.RefreshRejected(ctx, connectionID, creds.AccessToken)
+			fresh, err := e.credentials.RefreshRejected(ctx, connectionID, creds.AccessToken)
 			switch {
 			case err == nil && fresh.AccessToken != creds.AccessToken:
 				discard(resp)
@@ -192,17 +296,17 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 				discard(resp)
 				return nil, err
 			case err != nil:
-				s.logger.Warn("refreshing a token the provider refused failed; passing its 401 on", "connection_id", connectionID, "error", err)
+				e.logger.Warn("refreshing a token the provider refused failed; passing its 401 on", "connection_id", connectionID, "error", err)
 			}
 		}
 		if retryable && retryStatus(resp.StatusCode) {
-			delay, told := retryAfter(resp, p, time.Now())
+			delay, told := retryAfter(resp, p, e.clock.Now())
 			if !told {
 				delay = proxyBackoff.Delay(out.Attempts)
 			}
-			if s.mayRetry(ctx, out.Attempts, waited, delay) {
+			if e.mayRetry(ctx, out.Attempts, waited, delay) {
 				discard(resp)
-				if err := sleep(ctx, delay); err != nil {
+				if err := e.clock.Sleep(ctx, delay); err != nil {
 					return nil, err
 				}
 				waited += delay
@@ -219,8 +323,8 @@ func (s *Service) Do(ctx context.Context, connectionID string, req ProxyRequest)
 
 // mayRetry reports whether another attempt fits in the bounds after waiting
 // delay.
-func (s *Service) mayRetry(ctx context.Context, attempts int, waited, delay time.Duration) bool {
-	if attempts >= s.cfg.ProxyMaxAttempts || waited+delay > s.cfg.ProxyMaxWait {
+func (e *Engine) mayRetry(ctx context.Context, attempts int, waited, delay time.Duration) bool {
+	if attempts >= e.cfg.MaxAttempts || waited+delay > e.cfg.MaxWait {
 		return false
 	}
 	dl, ok := ctx.Deadline()
@@ -230,7 +334,7 @@ func (s *Service) mayRetry(ctx context.Context, attempts int, waited, delay time
 // attempt sends base once with the connection's current credentials. The
 // attempt's context ends when the response body is closed. Its errors are
 // the transport's, or an *apperr.Error when the request could not be made.
-func (s *Service) attempt(ctx context.Context, base *http.Request, p *catalog.Provider, creds Credentials) (*http.Response, error) {
+func (e *Engine) attempt(ctx context.Context, base *http.Request, p *catalog.Provider, creds connect.Credentials) (*http.Response, error) {
 	actx, cancel := context.WithCancelCause(ctx)
 	req := base.Clone(actx)
 	if base.GetBody != nil {
@@ -241,12 +345,12 @@ func (s *Service) attempt(ctx context.Context, base *http.Request, p *catalog.Pr
 		}
 		req.Body = body
 	}
-	if err := authorize(req, p, proxyValues(creds)); err != nil {
+	if err := p.Authorize(req, proxyValues(creds)); err != nil {
 		cancel(nil)
 		return nil, apperr.Errorf(apperr.Unprocessable, "the connection lacks what provider %s's headers or credentials need: %v", p.ID, err)
 	}
-	timer := time.AfterFunc(s.cfg.ProxyTimeout, func() { cancel(errAttemptTimeout) })
-	resp, err := s.proxyClient.Do(req)
+	timer := time.AfterFunc(e.cfg.Timeout, func() { cancel(errAttemptTimeout) })
+	resp, err := e.client.Do(req)
 	if !timer.Stop() && err == nil { // the headers came just as time ran out
 		resp.Body.Close()
 		err = errAttemptTimeout
@@ -364,7 +468,7 @@ func checkProxyPath(escapedPath string) (string, error) {
 }
 
 // proxyValues are a connection's values for the provider's templates.
-func proxyValues(c Credentials) catalog.Values {
+func proxyValues(c connect.Credentials) catalog.Values {
 	secrets := maps.Clone(c.Secrets)
 	if secrets == nil {
 		secrets = map[string]string{}
@@ -465,20 +569,6 @@ func retrySeconds(d time.Duration) string {
 	return fmt.Sprint(max(int64((d+time.Second-1)/time.Second), 1))
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // discard reads a little of a response that will not be used, so its
 // connection can be reused, and closes it. A provider that trickles the body
 // is cut off after discardWait rather than holding up the retry.
@@ -502,13 +592,12 @@ func validMethod(m string) bool {
 	return true
 }
 
-// newProxyClient derives the proxy's client from the service's safehttp
-// client: the same SSRF guard (in the dialer), TLS roots and redirect
+// newClient derives the engine's client from a safehttp client: the same SSRF guard (in the dialer), TLS roots and redirect
 // policy, but no timeouts of its own: a proxied body streams for as long as
 // the caller reads, and each attempt bounds the wait for response headers
-// itself (ProxyTimeout), so its timeout can be told from other failures. It
+// itself (Config.Timeout), so its timeout can be told from other failures. It
 // has its own connection pool.
-func newProxyClient(c *http.Client) *http.Client {
+func newClient(c *http.Client) *http.Client {
 	pc := *c
 	pc.Timeout = 0
 	if t, ok := c.Transport.(*http.Transport); ok {

@@ -1,4 +1,4 @@
-package connect
+package proxy
 
 import (
 	"errors"
@@ -21,18 +21,18 @@ const (
 // flushed to the caller at once.
 const streamBuffer = 32 << 10
 
-// HandleProxy forwards any request under …/proxy/ to the connection's
-// provider (see Service.Do) and streams the provider's response back as it
+// Handle forwards any request under …/proxy/ to the connection's
+// provider (see Engine.Do) and streams the provider's response back as it
 // arrives. Patchbay's own problems (no such connection, needs_reauth, the
 // rate queue, an unreachable provider) are problem+json; the provider's
 // responses, errors included, pass through as they are, without hop-by-hop
 // headers, plus AttemptsHeader and QueueWaitHeader.
-func HandleProxy(s *Service) httpapi.Endpoint {
+func Handle(e *Engine) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Forward a request to the connection's provider with its credentials, retrying 429 and 5xx within bounds " +
 			"and pacing within the provider's rate budget; the provider's response streams back as it is",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			connectionID, err := connectionFromPath(r)
+			connectionID, err := httpapi.PathID(r, "connection_id", "conn")
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -45,7 +45,7 @@ func HandleProxy(s *Service) httpapi.Endpoint {
 			if len(body) == 0 {
 				body = nil
 			}
-			resp, err := s.Do(r.Context(), connectionID, ProxyRequest{
+			resp, err := e.Do(r.Context(), connectionID, Request{
 				Method: r.Method, Path: proxyPath(r, connectionID), RawQuery: r.URL.RawQuery, Header: r.Header, Body: body,
 			})
 			if err != nil {

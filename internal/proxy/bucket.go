@@ -1,4 +1,4 @@
-package connect
+package proxy
 
 import (
 	"context"
@@ -101,23 +101,23 @@ func (bs *buckets) sweep(now time.Time) {
 
 // pace waits for a token from the connection's bucket when its provider
 // declares a budget, and returns how long it waited.
-func (s *Service) pace(ctx context.Context, connectionID string, p *catalog.Provider) (time.Duration, error) {
+func (e *Engine) pace(ctx context.Context, connectionID string, p *catalog.Provider) (time.Duration, error) {
 	if p.RateLimit == nil || p.RateLimit.Budget == nil || p.RateLimit.Budget.Window <= 0 {
 		return 0, nil
 	}
 	budget := *p.RateLimit.Budget
-	maxWait := s.cfg.ProxyQueueWait
+	maxWait := e.cfg.QueueWait
 	if dl, ok := ctx.Deadline(); ok {
 		maxWait = min(maxWait, time.Until(dl))
 	}
-	r, delay, ok := s.buckets.reserve(connectionID, budget, time.Now(), maxWait)
+	r, delay, ok := e.buckets.reserve(connectionID, budget, e.clock.Now(), maxWait)
 	if !ok {
 		return 0, &apperr.Error{Code: apperr.QuotaExceeded, Err: &QueueTimeoutError{RetryAfter: delay}, Message: fmt.Sprintf(
 			"connection %s is at provider %s's rate budget (%d requests per %s) and would wait more than %s for its turn; retry in %ss",
 			connectionID, p.ID, budget.Requests, time.Duration(budget.Window), maxWait.Round(time.Millisecond), retrySeconds(delay))}
 	}
-	if err := sleep(ctx, delay); err != nil {
-		r.Cancel()
+	if err := e.clock.Sleep(ctx, delay); err != nil {
+		r.CancelAt(e.clock.Now())
 		return 0, err
 	}
 	return delay, nil

@@ -43,7 +43,7 @@ func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
 		sc.CreatedAt, sc.UpdatedAt = tx.Now(), tx.Now()
 		_, err := tx.Exec(ctx, "INSERT INTO oauth_scopes (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)",
 			sc.Name, sc.Description, sc.CreatedAt, sc.UpdatedAt)
-		if s.db.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "scope %s already exists", sc.Name)
 		}
 		return err

@@ -459,6 +459,18 @@ func TestClientAuthentication(t *testing.T) {
 				t.Errorf("basic and post at once: %v, want the refusal of two methods", err)
 			}
 		}
+
+		b.clock.Advance(time.Hour + time.Second) // past SecretGrace
+		for name, tc := range map[string]struct{ secret, want string }{
+			"current secret":                 {current, "invalid_request"},
+			"previous secret past the grace": {previous, "invalid_client"},
+		} {
+			r := formRequest(nil)
+			r.SetBasicAuth(url.QueryEscape(cid), url.QueryEscape(tc.secret))
+			if _, err := b.svc.Token(ctx, r); errorCode(err) != tc.want {
+				t.Errorf("%s: %v, want %s", name, err, tc.want)
+			}
+		}
 	})
 }
 

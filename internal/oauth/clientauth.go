@@ -133,7 +133,8 @@ func parseClientCredentials(r *http.Request, form url.Values) (clientCredentials
 // secret just rotated on another node works at once.
 func (s *Service) authenticateClient(ctx context.Context, c clientCredentials) (App, error) {
 	app, cached := s.clients.Get(c.ID)
-	if !cached || !app.authenticates(c.Secret) {
+	now := s.db.Now() // the store's clock, which stamped the previous secret's expiry
+	if !cached || !app.authenticates(c.Secret, now) {
 		var err error
 		if app, err = s.fetchClient(ctx, c.ID); apperr.CodeOf(err) == apperr.NotFound {
 			return App{}, invalidClient
@@ -141,19 +142,20 @@ func (s *Service) authenticateClient(ctx context.Context, c clientCredentials) (
 			return App{}, err
 		}
 	}
-	if !app.authenticates(c.Secret) {
+	if !app.authenticates(c.Secret, now) {
 		return App{}, invalidClient
 	}
 	return app, nil
 }
 
-// authenticates reports whether secret is right for the app: its current or
-// previous secret for a confidential app, none for a public one.
-func (a App) authenticates(secret string) bool {
+// authenticates reports whether secret is right for the app at now: its
+// current secret, or its previous one within the grace, for a confidential
+// app; none for a public one.
+func (a App) authenticates(secret string, now time.Time) bool {
 	if a.ClientType == Public {
 		return secret == ""
 	}
-	return secret != "" && a.secretMatches(secret, time.Now())
+	return secret != "" && a.secretMatches(secret, now)
 }
 
 // clientCacheTTL bounds how long another node may keep using an app's

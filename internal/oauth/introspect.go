@@ -83,7 +83,7 @@ func (s *Service) Introspect(ctx context.Context, token, hint, onlyApp string) (
 	} else if err != nil {
 		return inactive, err
 	}
-	now := time.Now()
+	now := s.db.Now() // the store's clock, which stamped the token
 	if t.revokedAt != nil || onlyApp != "" && t.appID != onlyApp {
 		return inactive, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
 func TestAddressKey(t *testing.T) {
@@ -34,7 +35,7 @@ func TestAddressKey(t *testing.T) {
 func TestAddressesMiddleware(t *testing.T) {
 	t.Parallel()
 	a := NewAddresses()
-	a.mem.NowFunc = newClock(midWindow).Now // a still clock: exact waits
+	a.mem.NowFunc = storetest.NewClock(midWindow).Now // a still clock: exact waits
 	var refusedAfter time.Duration
 	refuse := func(w http.ResponseWriter, _ *http.Request, retryAfter time.Duration) {
 		refusedAfter = retryAfter

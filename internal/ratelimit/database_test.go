@@ -15,7 +15,7 @@ import (
 
 // openNodes opens n stores on one fresh database, as n nodes would, and
 // returns a Database limiter on each, sharing clock.
-func openNodes(t *testing.T, d storetest.Dialect, n int, clock *clock) ([]*Database, []*store.DB) {
+func openNodes(t *testing.T, d storetest.Dialect, n int, clock *storetest.Clock) ([]*Database, []*store.DB) {
 	t.Helper()
 	opts := d.Options(t)
 	var limiters []*Database
@@ -69,7 +69,7 @@ func TestDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		t.Run("TwoNodesNeverExceedLimit", func(t *testing.T) {
 			t.Parallel()
-			nodes, dbs := openNodes(t, d, 2, newClock(midWindow))
+			nodes, dbs := openNodes(t, d, 2, storetest.NewClock(midWindow))
 			p := Policy{Limit: 200, Window: time.Hour}
 			const goroutines, attempts = 8, 40 // per node: 640 attempts in all, over 3× the limit
 			var admitted atomic.Int64
@@ -110,7 +110,7 @@ func TestDatabase(t *testing.T) {
 
 		t.Run("RemainingComesFromSharedCount", func(t *testing.T) {
 			t.Parallel()
-			nodes, _ := openNodes(t, d, 2, newClock(midWindow))
+			nodes, _ := openNodes(t, d, 2, storetest.NewClock(midWindow))
 			p := Policy{Limit: 100, Window: time.Minute} // leases of 5
 			var got []Decision
 			for _, node := range []*Database{nodes[0], nodes[0], nodes[1]} {
@@ -133,7 +133,7 @@ func TestDatabase(t *testing.T) {
 
 		t.Run("WindowRollover", func(t *testing.T) {
 			t.Parallel()
-			clock := newClock(midWindow)
+			clock := storetest.NewClock(midWindow)
 			nodes, dbs := openNodes(t, d, 1, clock)
 			p := Policy{Limit: 3, Window: time.Minute}
 			var got []Decision
@@ -169,7 +169,7 @@ func TestDatabase(t *testing.T) {
 
 		t.Run("PolicyChange", func(t *testing.T) {
 			t.Parallel()
-			nodes, _ := openNodes(t, d, 1, newClock(midWindow))
+			nodes, _ := openNodes(t, d, 1, storetest.NewClock(midWindow))
 			allowed := func(p Policy) bool {
 				t.Helper()
 				dec, err := nodes[0].Allow(t.Context(), "key_a", p)
@@ -194,7 +194,7 @@ func TestDatabase(t *testing.T) {
 
 		t.Run("FailsOpen", func(t *testing.T) {
 			t.Parallel()
-			clock := newClock(midWindow)
+			clock := storetest.NewClock(midWindow)
 			nodes, dbs := openNodes(t, d, 1, clock)
 			dbs[0].Close()
 			p := Policy{Limit: 10, Window: time.Minute}
@@ -216,7 +216,7 @@ func TestDatabase(t *testing.T) {
 
 		t.Run("CancelledRequestDoesNotFailOpen", func(t *testing.T) {
 			t.Parallel()
-			nodes, _ := openNodes(t, d, 1, newClock(midWindow))
+			nodes, _ := openNodes(t, d, 1, storetest.NewClock(midWindow))
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
 			p := Policy{Limit: 1, Window: time.Minute}
@@ -230,7 +230,7 @@ func TestDatabase(t *testing.T) {
 
 		t.Run("DeleteBefore", func(t *testing.T) {
 			t.Parallel()
-			clock := newClock(midWindow)
+			clock := storetest.NewClock(midWindow)
 			nodes, dbs := openNodes(t, d, 1, clock)
 			p := Policy{Limit: 10, Window: time.Minute}
 			for range 3 {

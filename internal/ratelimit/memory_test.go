@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
 func TestMemory(t *testing.T) {
@@ -15,11 +17,11 @@ func TestMemory(t *testing.T) {
 
 	type testBundle struct {
 		m     *Memory
-		clock *clock
+		clock *storetest.Clock
 	}
 	setup := func(t *testing.T) *testBundle {
 		t.Helper()
-		c := newClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+		c := storetest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 		m := NewMemory()
 		m.NowFunc = c.Now
 		return &testBundle{m: m, clock: c}

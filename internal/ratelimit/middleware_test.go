@@ -93,7 +93,7 @@ func get(t *testing.T, srv *httptest.Server, keyID, rateLimit string) response {
 // threeAMinute, 30 seconds into a minute.
 type limiterCase struct {
 	name  string
-	new   func(t *testing.T, c *clock) Limiter
+	new   func(t *testing.T, c *storetest.Clock) Limiter
 	wantT []string
 }
 
@@ -102,7 +102,7 @@ var threeAMinute = Policy{Limit: 3, Window: time.Minute}
 func limiterCases(t *testing.T) []limiterCase {
 	cases := []limiterCase{{
 		name: "memory",
-		new: func(t *testing.T, c *clock) Limiter {
+		new: func(t *testing.T, c *storetest.Clock) Limiter {
 			m := NewMemory()
 			m.NowFunc = c.Now
 			return m
@@ -113,7 +113,7 @@ func limiterCases(t *testing.T) []limiterCase {
 	for _, d := range storetest.Dialects(t) {
 		cases = append(cases, limiterCase{
 			name: "database/" + d.Name,
-			new: func(t *testing.T, c *clock) Limiter {
+			new: func(t *testing.T, c *storetest.Clock) Limiter {
 				l := NewDatabase(d.Open(t))
 				l.NowFunc = c.Now
 				return l
@@ -134,7 +134,7 @@ func TestMiddleware(t *testing.T) {
 		for _, lc := range limiterCases(t) {
 			t.Run(lc.name, func(t *testing.T) {
 				t.Parallel()
-				srv := serve(t, lc.new(t, newClock(midWindow)), threeAMinute, storetest.DiscardLogger())
+				srv := serve(t, lc.new(t, storetest.NewClock(midWindow)), threeAMinute, storetest.DiscardLogger())
 				var got []response
 				for range 4 {
 					got = append(got, get(t, srv, "key_a", ""))
@@ -161,7 +161,7 @@ func TestMiddleware(t *testing.T) {
 	t.Run("PerKeyOverride", func(t *testing.T) {
 		t.Parallel()
 		m := NewMemory()
-		m.NowFunc = newClock(midWindow).Now
+		m.NowFunc = storetest.NewClock(midWindow).Now
 		srv := serve(t, m, threeAMinute, storetest.DiscardLogger())
 		got := []response{
 			get(t, srv, "key_one", "1"),
@@ -211,7 +211,7 @@ func TestMiddleware(t *testing.T) {
 		db.Close()
 		var logs syncBuffer
 		l := NewDatabase(db)
-		l.NowFunc = newClock(midWindow).Now // frozen: every request falls within failOpenFor
+		l.NowFunc = storetest.NewClock(midWindow).Now // frozen: every request falls within failOpenFor
 		srv := serve(t, l, threeAMinute, slog.New(slog.NewTextHandler(&logs, nil)))
 		for range 4 {
 			if got := get(t, srv, "key_a", ""); got.Status != 200 {

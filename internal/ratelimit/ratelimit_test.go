@@ -1,30 +1,9 @@
 package ratelimit
 
 import (
-	"sync"
 	"testing"
 	"time"
 )
-
-// clock is a settable clock for NowFunc, safe for concurrent use.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock(now time.Time) *clock { return &clock{now: now} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // len counts the buckets a table holds.
 func (t *table[S]) len() int {

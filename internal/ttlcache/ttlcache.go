@@ -17,6 +17,10 @@ const maxEntries = 10_000
 // Cache maps keys to values for TTL each. The zero value is not usable; use
 // New.
 type Cache[K comparable, V any] struct {
+	// NowFunc is the clock entries are stamped and aged by. Tests may
+	// replace it before the cache is used.
+	NowFunc func() time.Time
+
 	ttl     time.Duration
 	mu      sync.Mutex
 	entries map[K]entry[V]
@@ -29,7 +33,7 @@ type entry[V any] struct {
 
 // New returns a cache whose entries last ttl.
 func New[K comparable, V any](ttl time.Duration) *Cache[K, V] {
-	return &Cache[K, V]{ttl: ttl, entries: map[K]entry[V]{}}
+	return &Cache[K, V]{NowFunc: time.Now, ttl: ttl, entries: map[K]entry[V]{}}
 }
 
 // Get returns the value of a live entry.
@@ -37,7 +41,7 @@ func (c *Cache[K, V]) Get(k K) (V, bool) {
 	c.mu.Lock()
 	e, ok := c.entries[k]
 	c.mu.Unlock()
-	if !ok || time.Since(e.fetched) >= c.ttl {
+	if !ok || c.NowFunc().Sub(e.fetched) >= c.ttl {
 		var zero V
 		return zero, false
 	}
@@ -51,7 +55,7 @@ func (c *Cache[K, V]) Put(k K, v V) {
 	if len(c.entries) >= maxEntries {
 		clear(c.entries)
 	}
-	c.entries[k] = entry[V]{v: v, fetched: time.Now()}
+	c.entries[k] = entry[V]{v: v, fetched: c.NowFunc()}
 }
 
 // Forget drops k.

@@ -3,10 +3,15 @@ package ttlcache
 import (
 	"testing"
 	"time"
+
+	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
 func TestCache(t *testing.T) {
-	c := New[string, int](50 * time.Millisecond)
+	t.Parallel()
+	clock := storetest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	c := New[string, int](5 * time.Second)
+	c.NowFunc = clock.Now
 	c.Put("a", 1)
 	c.Put("b", 2)
 	if v, ok := c.Get("a"); !ok || v != 1 {
@@ -21,7 +26,11 @@ func TestCache(t *testing.T) {
 		t.Error("b survived ForgetFunc")
 	}
 	c.Put("c", 3)
-	time.Sleep(60 * time.Millisecond)
+	clock.Advance(5*time.Second - time.Nanosecond)
+	if v, ok := c.Get("c"); !ok || v != 3 {
+		t.Errorf("Get(c) just before its TTL = %d, %v", v, ok)
+	}
+	clock.Advance(time.Nanosecond)
 	if _, ok := c.Get("c"); ok {
 		t.Error("c outlived its TTL")
 	}

@@ -22,8 +22,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
@@ -116,6 +118,11 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	if err != nil {
 		return nil, err
 	}
+	// Pages show the SaaS's branding, and images copied through the outbound
+	// guard (http URLs and loopback hosts only in development).
+	assetStore := assets.NewStore(db)
+	images := assets.NewRemote(db, assetStore, safehttp.Options{Allow: cfg.OutboundAllow}, cfg.Dev, logger.With("component", "assets"))
+	brands := branding.NewService(db, assetStore, branding.Config{Dev: cfg.Dev}, logger.With("component", "branding"))
 	metadataClient := safehttp.Options{Allow: cfg.OutboundAllow, Timeout: cfg.OAuthClientMetadataTimeout, RootCAs: metadataRoots}.Client()
 	provider := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
 		Issuer:            cfg.PublicURL,
@@ -137,6 +144,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		RegistrationUnusedTTL: cfg.OAuthRegistrationUnusedTTL,
 		MetadataDocuments:     cfg.OAuthClientMetadata, MetadataHosts: cfg.OAuthClientMetadataHosts,
 		MetadataDenyHosts: cfg.OAuthClientMetadataDenyHosts, MetadataClient: metadataClient,
+		Brands: brands, Images: images, Assets: assetStore,
 	})
 
 	providers, err := loadCatalog(cfg.ProvidersDir)
@@ -154,7 +162,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 			"POST /v1/sources/{source_id}/ingest-token/rotate answers with the new ingest_url", "source_ids", untokened)
 	}
 	connectLogger := logger.With("component", "connect")
-	connections, err := newConnect(cfg, connectLogger, db, v, providers, hooks)
+	connections, err := newConnect(cfg, connectLogger, db, v, providers, hooks, brands, images)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +211,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Providers:       providers,
 		Connect:         connections,
 		Syncs:           syncService,
+		Branding:        brands,
+		Assets:          assetStore,
 		Limiter:         limiter,
 		RateLimit:       ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Addresses:       addresses,
@@ -259,7 +269,8 @@ func certPool(file, flag string) (*x509.CertPool, error) {
 
 // newConnect builds the connect service. Its data keys are wrapped by the
 // configured encryption key, which is the key-encryption key.
-func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service) (*connect.Service, error) {
+func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault.Vault, c *catalog.Catalog, hooks *webhooks.Service,
+	brands *branding.Service, images *assets.Remote) (*connect.Service, error) {
 	roots, err := certPool(cfg.ConnectCAFile, "--connect-ca-file")
 	if err != nil {
 		return nil, err
@@ -269,6 +280,7 @@ func newConnect(cfg config.Config, logger *slog.Logger, db *store.DB, kek *vault
 		connect.Config{
 			PublicURL: cfg.PublicURL, Node: nodeName(),
 			ProxyMaxAttempts: cfg.ProxyMaxAttempts, ProxyMaxWait: cfg.ProxyMaxWait, ProxyQueueWait: cfg.ProxyQueueWait, ProxyTimeout: cfg.ProxyTimeout,
+			Brands: brands, Images: images,
 		}), nil
 }
 

@@ -9,6 +9,8 @@
 package connect
 
 import (
+	"github.com/patchbay/patchbay/internal/htmlpage"
+
 	"cmp"
 	"context"
 	"log/slog"
@@ -62,6 +64,12 @@ type Config struct {
 	// arrive; the body then streams for as long as the caller reads.
 	// Defaults to ProxyTimeoutDefault.
 	ProxyTimeout time.Duration
+
+	// Brands gives the connect pages the SaaS's branding (the session's
+	// tenant's); Images copies provider logos so that the pages serve them.
+	// Nil shows Patchbay's default brand and monograms.
+	Brands htmlpage.Brands
+	Images htmlpage.Images
 }
 
 func (c Config) withDefaults() Config {

@@ -11,6 +11,9 @@ type Endpoint struct {
 	Summary string
 	// Request is a zero value of the JSON body type, or nil for no body.
 	Request any
+	// RawRequest lists the media types of a body that is not JSON, such as
+	// an image upload; Request is then nil.
+	RawRequest []string
 	// Response is a zero value of the success body type, or nil for no body.
 	Response any
 	// Status is the success status; zero means 200.

@@ -40,10 +40,13 @@ type App struct {
 	// URI may differ (RFC 8252 §7.3).
 	RedirectURIs []string `json:"redirect_uris"`
 	// Scopes are those the app may ask for; each is in the catalog.
-	Scopes      []string `json:"scopes"`
-	LogoURL     string   `json:"logo_url"`
-	HomepageURL string   `json:"homepage_url"`
-	IsPublished bool     `json:"is_published"`
+	Scopes  []string `json:"scopes"`
+	LogoURL string   `json:"logo_url"`
+	// LogoUploadURL is the path of a logo uploaded with PUT
+	// /v1/oauth/apps/{app_id}/logo, which pages show instead of LogoURL's.
+	LogoUploadURL string `json:"logo_upload_url,omitempty"`
+	HomepageURL   string `json:"homepage_url"`
+	IsPublished   bool   `json:"is_published"`
 	// TokenExchange lets the app, a service the SaaS trusts, exchange users'
 	// access tokens for tokens with another audience or fewer scopes (RFC
 	// 8693). Only confidential apps may have it.
@@ -227,22 +230,24 @@ func insertApp(ctx context.Context, tx *store.Tx, app App) error {
 // appColumns are read from oauth_apps as "a".
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
 	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
-	a.token_exchange, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at`
+	a.token_exchange, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at, a.logo_path`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
 	app               App
 	redirects, scopes string
+	logoPath          sql.NullString
 }
 
 func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
 		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
-		&a.TokenExchange, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt}
+		&a.TokenExchange, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt, &as.logoPath}
 }
 
 func (as *appScan) finish() (App, error) {
+	as.app.LogoUploadURL = as.logoPath.String
 	var err error
 	if as.app.RedirectURIs, err = unmarshalList(as.redirects); err != nil {
 		return App{}, err

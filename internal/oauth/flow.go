@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"database/sql"
@@ -41,6 +42,7 @@ type authRequest struct {
 	Resources     []string
 	UserID        string
 	TeamID        string
+	Account       Account
 	DenyError     string
 	DenyDesc      string
 	browser       []byte
@@ -168,18 +170,18 @@ func (s *Service) overBounds(ctx context.Context, tx *store.Tx, table, status, a
 }
 
 const requestColumns = `r.id, r.status, r.redirect_uri, r.scopes, r.granted_scopes, r.state, r.code_challenge, r.user_id,
-	r.team_id, r.deny_error, r.deny_description, r.browser, r.csrf, r.expires_at, r.resources, ` + appColumns + `
+	r.team_id, r.deny_error, r.deny_description, r.browser, r.csrf, r.expires_at, r.resources, r.user_name, r.team_name, r.avatar_url, ` + appColumns + `
 	FROM oauth_requests r JOIN oauth_apps a ON a.id = r.app_id`
 
 // requestBy loads a live request by one of its challenges.
 func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challenge string) (authRequest, error) {
 	var r authRequest
 	var scopes, resources string
-	var granted, userID, teamID, denyErr, denyDesc sql.NullString
+	var granted, userID, teamID, denyErr, denyDesc, userName, teamName, avatar sql.NullString
 	var as appScan
 	err := q.QueryRow(ctx, "SELECT "+requestColumns+" WHERE r."+column+" = ?", vault.HashToken(challenge)).Scan(append([]any{
 		&r.ID, &r.Status, &r.RedirectURI, &scopes, &granted, &r.State, &r.CodeChallenge, &userID, &teamID, &denyErr, &denyDesc,
-		&r.browser, &r.csrf, &r.ExpiresAt, &resources}, as.dest()...)...)
+		&r.browser, &r.csrf, &r.ExpiresAt, &resources, &userName, &teamName, &avatar}, as.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Now().After(r.ExpiresAt) {
 		return r, apperr.Errorf(apperr.NotFound, "no pending authorization request has this challenge; it may have expired (they last %s)", requestTTL)
 	} else if err != nil {
@@ -189,6 +191,7 @@ func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challe
 		return r, err
 	}
 	r.UserID, r.TeamID, r.DenyError, r.DenyDesc = userID.String, teamID.String, denyErr.String, denyDesc.String
+	r.Account = Account{UserID: r.UserID, TeamID: r.TeamID, UserName: userName.String, TeamName: teamName.String, AvatarURL: avatar.String}
 	if r.Scopes, err = unmarshalList(scopes); err != nil {
 		return r, err
 	}
@@ -224,6 +227,9 @@ type PublicApp struct {
 	LogoURL     string `json:"logo_url"`
 	HomepageURL string `json:"homepage_url"`
 	TeamID      string `json:"team_id"`
+	// Published is whether the SaaS has published the app (listed it for
+	// its users); pages say so.
+	Published bool `json:"published"`
 	// Registration is "admin", "dynamic" or "metadata_document"; a
 	// self-registered app names itself and nobody has reviewed it, so pages
 	// show its Host beside the name it claims: the host serving its metadata
@@ -234,8 +240,8 @@ type PublicApp struct {
 }
 
 func (a App) public() PublicApp {
-	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: a.LogoURL, HomepageURL: a.HomepageURL,
-		TeamID: a.TeamID, Registration: a.Registration}
+	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: cmp.Or(a.LogoUploadURL, a.LogoURL),
+		HomepageURL: a.HomepageURL, TeamID: a.TeamID, Published: a.IsPublished, Registration: a.Registration}
 	switch {
 	case a.Registration == registrationMetadata:
 		// The host that serves its document vouches for it.
@@ -289,17 +295,34 @@ type Redirect struct {
 	RedirectTo string `json:"redirect_to"`
 }
 
+// Account is who signed in, as the SaaS's login page reports it: the IDs
+// that grants are kept under, and optionally how to show them to people.
+type Account struct {
+	UserID string `json:"user_id"`
+	TeamID string `json:"team_id"`
+	// UserName and TeamName are display names for the consent screen's
+	// "signed in as"; without them it shows the IDs.
+	UserName string `json:"user_name,omitempty"`
+	TeamName string `json:"team_name,omitempty"`
+	// AvatarURL is an https URL of the user's picture; Patchbay copies it
+	// once through its outbound guard and never links it.
+	AvatarURL string `json:"avatar_url,omitempty"`
+}
+
 // AcceptLogin records who signed in, and returns where the browser goes
 // next: Patchbay's consent step.
-func (s *Service) AcceptLogin(ctx context.Context, challenge, userID, teamID string) (Redirect, error) {
+func (s *Service) AcceptLogin(ctx context.Context, challenge string, who Account) (Redirect, error) {
+	userID, teamID := who.UserID, who.TeamID
 	consent := vault.NewToken(prefixChallenge)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := s.pending(ctx, tx, "login_challenge", challenge, statusLogin)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, consent_challenge = ? WHERE id = ? AND status = ?",
-			statusConsent, userID, teamID, vault.HashToken(consent), r.ID, statusLogin)
+		_, err = tx.Exec(ctx, `UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, user_name = ?, team_name = ?, avatar_url = ?,
+			consent_challenge = ? WHERE id = ? AND status = ?`,
+			statusConsent, userID, teamID, store.Nullable(who.UserName), store.Nullable(who.TeamName), store.Nullable(who.AvatarURL),
+			vault.HashToken(consent), r.ID, statusLogin)
 		return err
 	})
 	if err != nil {
@@ -345,9 +368,10 @@ func (s *Service) consentURL(challenge string) string {
 
 // ConsentRequest is what a consent page shows.
 type ConsentRequest struct {
-	App    PublicApp `json:"app"`
-	UserID string    `json:"user_id"`
-	TeamID string    `json:"team_id"`
+	App PublicApp `json:"app"`
+	// Account is who signed in: user_id and team_id, and the display names
+	// and avatar when the login page gave them.
+	Account
 	// Scopes are those requested, with their descriptions.
 	Scopes []Scope `json:"scopes"`
 	// GrantedScopes are those the user already granted this app.
@@ -394,7 +418,7 @@ func (s *Service) describeConsent(ctx context.Context, r authRequest) (ConsentRe
 			resources = append(resources, ConsentResource{Resource: ident, Name: res.Name})
 		}
 	}
-	return ConsentRequest{App: r.publicApp(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted,
+	return ConsentRequest{App: r.publicApp(), Account: r.Account, Scopes: scopes, GrantedScopes: granted,
 		Resources: resources, ExpiresAt: r.ExpiresAt}, nil
 }
 
@@ -516,7 +540,7 @@ func (s *Service) consentStep(ctx context.Context, challenge string, browser fun
 }
 
 // decide applies the user's answer on Patchbay's consent screen.
-func (s *Service) decide(ctx context.Context, challenge string, browser func(requestID string) string, csrf string, approve bool) (consentStep, error) {
+func (s *Service) decide(ctx context.Context, challenge string, browser func(requestID string) string, csrf string, decision string) (consentStep, error) {
 	r, err := s.requestBy(ctx, s.db, "consent_challenge", challenge)
 	if err != nil {
 		return consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
@@ -527,10 +551,42 @@ func (s *Service) decide(ctx context.Context, challenge string, browser func(req
 	if r.Status != statusConsent {
 		return consentStep{}, pageError("invalid_request", "this sign-in link has already been used; start again from the app")
 	}
-	if !approve {
-		return s.finishDenied(ctx, r, "access_denied", "the user denied the request")
+	switch decision {
+	case decisionApprove:
+		return s.finish(ctx, r, r.Scopes)
+	case decisionSwitch:
+		return s.switchAccount(ctx, r)
 	}
-	return s.finish(ctx, r, r.Scopes)
+	return s.finishDenied(ctx, r, "access_denied", "the user denied the request")
+}
+
+// The consent screen's decisions; anything else denies.
+const (
+	decisionApprove = "approve"
+	decisionSwitch  = "switch"
+)
+
+// switchAccount sends a request waiting for consent back to the SaaS's login
+// page, for a user signed in as someone else: who signed in is forgotten, and
+// a new login challenge replaces the old one. The login page gets
+// prompt=select_account so that it offers another account instead of
+// accepting the current session again.
+func (s *Service) switchAccount(ctx context.Context, r authRequest) (consentStep, error) {
+	loginURL := s.cfg.LoginURL
+	if loginURL == "" {
+		loginURL = s.cfg.Issuer + "/oauth/dev/login" // consent was reached, so this is development
+	}
+	login := vault.NewToken(prefixChallenge)
+	res, err := s.db.Exec(ctx, `UPDATE oauth_requests SET status = ?, login_challenge = ?, consent_challenge = NULL, user_id = NULL, team_id = NULL,
+		user_name = NULL, team_name = NULL, avatar_url = NULL WHERE id = ? AND status = ?`,
+		statusLogin, vault.HashToken(login), r.ID, statusConsent)
+	if err != nil {
+		return consentStep{}, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return consentStep{}, pageError("invalid_request", "this sign-in link has already been used; start again from the app")
+	}
+	return consentStep{RedirectTo: withQuery(loginURL, url.Values{"login_challenge": {login}, "prompt": {"select_account"}})}, nil
 }
 
 func containsAll(have, want []string) bool {
@@ -657,6 +713,6 @@ func (s *Service) devLogin(ctx context.Context, challenge string, browser func(r
 	if tenants.ValidID(userID) != "" || tenants.ValidID(teamID) != "" {
 		return "", pageError("invalid_request", "user and team IDs must be 1 to 128 letters, digits and . _ - : @")
 	}
-	redirect, err := s.AcceptLogin(ctx, challenge, userID, teamID)
+	redirect, err := s.AcceptLogin(ctx, challenge, Account{UserID: userID, TeamID: teamID})
 	return redirect.RedirectTo, err
 }

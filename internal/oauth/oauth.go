@@ -13,6 +13,10 @@
 package oauth
 
 import (
+	"github.com/patchbay/patchbay/internal/assets"
+
+	"github.com/patchbay/patchbay/internal/htmlpage"
+
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -108,6 +112,13 @@ type Config struct {
 	MetadataHosts     []string
 	MetadataDenyHosts []string
 	MetadataClient    *http.Client
+	// Brands gives the provider's pages the SaaS's branding; Images copies
+	// app logos and users' avatars so that the pages serve them. Nil shows
+	// Patchbay's default brand and monograms.
+	Brands htmlpage.Brands
+	Images htmlpage.Images
+	// Assets stores apps' uploaded logos.
+	Assets *assets.Store
 }
 
 // Defaults of the bounds on pending authorization requests. Beside its

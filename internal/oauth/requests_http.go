@@ -3,7 +3,11 @@ package oauth
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/tenants"
@@ -26,13 +30,20 @@ func HandleLoginRequestGet(s *Service) httpapi.Endpoint {
 	}
 }
 
-type acceptLoginRequest struct {
-	UserID string `json:"user_id"`
-	TeamID string `json:"team_id"`
-}
+type acceptLoginRequest Account
 
 func (req acceptLoginRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
+	for field, v := range map[string]string{"user_name": req.UserName, "team_name": req.TeamName} {
+		if len(v) > 200 || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			p[field] = "must be at most 200 bytes of text without control characters"
+		}
+	}
+	if req.AvatarURL != "" {
+		if u, err := url.Parse(req.AvatarURL); err != nil || u.Scheme != "https" || u.Host == "" || len(req.AvatarURL) > 2000 {
+			p["avatar_url"] = "must be an https URL of at most 2000 bytes"
+		}
+	}
 	if msg := tenants.ValidID(req.UserID); msg != "" {
 		p["user_id"] = msg
 	}
@@ -45,7 +56,7 @@ func (req acceptLoginRequest) Valid(context.Context) map[string]string {
 // HandleLoginAccept records who signed in.
 func HandleLoginAccept(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "The SaaS signed the user in: record the user and team, and get where to send the browser next",
+		Summary: "The SaaS signed the user in: record the user and team (with display names and avatar for the consent screen), and get where to send the browser next",
 		Request: acceptLoginRequest{}, Response: Redirect{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			req, err := httpapi.Decode[acceptLoginRequest](r)
@@ -53,7 +64,7 @@ func HandleLoginAccept(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			to, err := s.AcceptLogin(r.Context(), challengeFromPath(r), req.UserID, req.TeamID)
+			to, err := s.AcceptLogin(r.Context(), challengeFromPath(r), Account(req))
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,10 +16,29 @@ import (
 // Scope is a permission apps may ask for, such as read:projects. Its
 // description is what the consent screen shows the user.
 type Scope struct {
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// AccessLevel is read, write or admin: what kind of access the scope
+	// gives, by which the consent screen groups scopes. Default read.
+	AccessLevel string    `json:"access_level"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// The access levels of scopes, from least to most.
+const (
+	AccessRead  = "read"
+	AccessWrite = "write"
+	AccessAdmin = "admin"
+)
+
+// validAccessLevel reports what is wrong with an access level, or "".
+func validAccessLevel(s string) string {
+	switch s {
+	case AccessRead, AccessWrite, AccessAdmin:
+		return ""
+	}
+	return "must be read, write or admin"
 }
 
 // validScopeName reports what is wrong with a scope name, or "". RFC 6749
@@ -41,8 +61,9 @@ func validScopeName(s string) string {
 func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		sc.CreatedAt, sc.UpdatedAt = tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, "INSERT INTO oauth_scopes (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)",
-			sc.Name, sc.Description, sc.CreatedAt, sc.UpdatedAt)
+		sc.AccessLevel = cmp.Or(sc.AccessLevel, AccessRead)
+		_, err := tx.Exec(ctx, "INSERT INTO oauth_scopes (name, description, access_level, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+			sc.Name, sc.Description, sc.AccessLevel, sc.CreatedAt, sc.UpdatedAt)
 		if s.db.Dialect().IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "scope %s already exists", sc.Name)
 		}
@@ -51,11 +72,11 @@ func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
 	return sc, err
 }
 
-const scopeColumns = "name, description, created_at, updated_at"
+const scopeColumns = "name, description, access_level, created_at, updated_at"
 
 func scanScope(sc store.Scanner) (Scope, error) {
 	var v Scope
-	err := sc.Scan(&v.Name, &v.Description, &v.CreatedAt, &v.UpdatedAt)
+	err := sc.Scan(&v.Name, &v.Description, &v.AccessLevel, &v.CreatedAt, &v.UpdatedAt)
 	return v, err
 }
 
@@ -90,10 +111,12 @@ func (s *Service) scopes(ctx context.Context, query string, args ...any) ([]Scop
 	return list, rows.Err()
 }
 
-// UpdateScope changes a scope's description.
-func (s *Service) UpdateScope(ctx context.Context, name, description string) (Scope, error) {
+// UpdateScope changes a scope's description, and its access level unless
+// accessLevel is "".
+func (s *Service) UpdateScope(ctx context.Context, name, description, accessLevel string) (Scope, error) {
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Scope, error) {
-		res, err := tx.Exec(ctx, "UPDATE oauth_scopes SET description = ?, updated_at = ? WHERE name = ?", description, tx.Now(), name)
+		res, err := tx.Exec(ctx, "UPDATE oauth_scopes SET description = ?, access_level = COALESCE(?, access_level), updated_at = ? WHERE name = ?",
+			description, store.Nullable(accessLevel), tx.Now(), name)
 		if err != nil {
 			return Scope{}, err
 		}

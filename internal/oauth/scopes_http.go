@@ -11,6 +11,8 @@ import (
 type scopeRequest struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// AccessLevel is read (the default), write or admin.
+	AccessLevel string `json:"access_level,omitempty"`
 }
 
 func (req scopeRequest) Valid(context.Context) map[string]string {
@@ -20,6 +22,11 @@ func (req scopeRequest) Valid(context.Context) map[string]string {
 	}
 	if req.Description == "" || len(req.Description) > 500 {
 		p["description"] = "must be 1 to 500 bytes: the consent screen shows it to users"
+	}
+	if req.AccessLevel != "" {
+		if msg := validAccessLevel(req.AccessLevel); msg != "" {
+			p["access_level"] = msg
+		}
 	}
 	return p
 }
@@ -43,7 +50,7 @@ func HandleScopeCreate(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			sc, err := s.CreateScope(r.Context(), Scope{Name: req.Name, Description: req.Description})
+			sc, err := s.CreateScope(r.Context(), Scope{Name: req.Name, Description: req.Description, AccessLevel: req.AccessLevel})
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return
@@ -95,19 +102,27 @@ func HandleScopeGet(s *Service) httpapi.Endpoint {
 
 type scopePatch struct {
 	Description string `json:"description"`
+	// AccessLevel, when given, replaces the scope's: read, write or admin.
+	AccessLevel string `json:"access_level,omitempty"`
 }
 
 func (req scopePatch) Valid(context.Context) map[string]string {
+	p := map[string]string{}
 	if req.Description == "" || len(req.Description) > 500 {
-		return map[string]string{"description": "must be 1 to 500 bytes"}
+		p["description"] = "must be 1 to 500 bytes"
 	}
-	return nil
+	if req.AccessLevel != "" {
+		if msg := validAccessLevel(req.AccessLevel); msg != "" {
+			p["access_level"] = msg
+		}
+	}
+	return p
 }
 
 // HandleScopeUpdate changes a scope's description.
 func HandleScopeUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Change a scope's description", Request: scopePatch{}, Response: Scope{},
+		Summary: "Change a scope's description and access level", Request: scopePatch{}, Response: Scope{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			name, err := scopeFromPath(r)
 			if err != nil {
@@ -119,7 +134,7 @@ func HandleScopeUpdate(s *Service) httpapi.Endpoint {
 				httpapi.Error(w, r, err)
 				return
 			}
-			sc, err := s.UpdateScope(r.Context(), name, req.Description)
+			sc, err := s.UpdateScope(r.Context(), name, req.Description, req.AccessLevel)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return

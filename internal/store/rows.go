@@ -86,3 +86,11 @@ func Column[T any](rows *sql.Rows) ([]T, error) {
 	}
 	return out, rows.Err()
 }
+
+// Nullable stores an empty string as NULL, for optional text columns.
+func Nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

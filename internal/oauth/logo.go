@@ -1,0 +1,64 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/assets"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// SetAppLogo stores body, an image of declaredType, as the app's uploaded
+// logo, which pages show instead of the one its logo_url points to.
+func (s *Service) SetAppLogo(ctx context.Context, appID, declaredType string, body []byte) (App, error) {
+	if s.cfg.Assets == nil {
+		return App{}, apperr.Errorf(apperr.Unavailable, "logo uploads are not configured on this node")
+	}
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		a, err := s.cfg.Assets.PutUpload(ctx, tx, declaredType, body)
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, "UPDATE oauth_apps SET logo_path = ?, updated_at = ? WHERE id = ?", a.Path(), tx.Now(), appID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
+		}
+		return nil
+	})
+	if err != nil {
+		return App{}, err
+	}
+	return s.App(ctx, appID)
+}
+
+// HandleAppLogoPut uploads an app's logo.
+func HandleAppLogoPut(s *Service) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "Upload an app's logo, shown on the consent screen instead of logo_url's: the image's bytes as the body, " +
+			"Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB",
+		RawRequest: assets.Types, Response: App{},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			appID, err := appFromPath(r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			body, err := assets.ReadUpload(w, r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			app, err := s.SetAppLogo(r.Context(), appID, r.Header.Get("Content-Type"), body)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, app)
+		}),
+	}
+}

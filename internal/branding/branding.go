@@ -162,7 +162,7 @@ func (s *Service) PutInstallation(ctx context.Context, set Settings) (Branding, 
 
 // Tenant returns a tenant's override and its effective branding.
 func (s *Service) Tenant(ctx context.Context, tenantID string) (TenantBranding, error) {
-	if err := tenants.MustExist(ctx, s.db, tenantID); err != nil {
+	if err := tenantExists(ctx, s.db, tenantID); err != nil {
 		return TenantBranding{}, err
 	}
 	b, _, err := s.branding(ctx, tenantID)
@@ -184,7 +184,7 @@ func (s *Service) PutTenant(ctx context.Context, tenantID string, set Settings) 
 // DeleteTenant removes a tenant's override, logo included: its pages show
 // the installation's branding again.
 func (s *Service) DeleteTenant(ctx context.Context, tenantID string) error {
-	if err := tenants.MustExist(ctx, s.db, tenantID); err != nil {
+	if err := tenantExists(ctx, s.db, tenantID); err != nil {
 		return err
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error { return deleteRow(ctx, tx, tenantID) })
@@ -197,7 +197,7 @@ func (s *Service) put(ctx context.Context, id string, set Settings) error {
 	set.AccentColor = strings.ToLower(set.AccentColor)
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if id != installationID {
-			if err := tenants.MustExist(ctx, tx, id); err != nil {
+			if err := tenantExists(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -211,7 +211,7 @@ func (s *Service) put(ctx context.Context, id string, set Settings) error {
 func (s *Service) PutLogo(ctx context.Context, tenantID, declaredType string, body []byte) (Branding, error) {
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if tenantID != installationID {
-			if err := tenants.MustExist(ctx, tx, tenantID); err != nil {
+			if err := tenantExists(ctx, tx, tenantID); err != nil {
 				return err
 			}
 		}
@@ -233,7 +233,7 @@ func (s *Service) PutLogo(ctx context.Context, tenantID, declaredType string, bo
 func (s *Service) DeleteLogo(ctx context.Context, tenantID string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if tenantID != installationID {
-			if err := tenants.MustExist(ctx, tx, tenantID); err != nil {
+			if err := tenantExists(ctx, tx, tenantID); err != nil {
 				return err
 			}
 		}
@@ -282,6 +282,16 @@ func (s *Service) Brand(ctx context.Context, tenantID string) htmlpage.Brand {
 		s.logger.WarnContext(ctx, "branding unavailable; the page shows the default", "tenant_id", tenantID, "err", err)
 	}
 	return eff
+}
+
+// tenantExists answers a tenant in the path that does not exist (or is
+// being deleted) with 404, as for any object under it.
+func tenantExists(ctx context.Context, q store.Querier, tenantID string) error {
+	err := tenants.MustExist(ctx, q, tenantID)
+	if apperr.CodeOf(err) == apperr.Invalid {
+		return tenants.NotFound(tenantID)
+	}
+	return err
 }
 
 // branding reads a stored branding row, and whether there is one.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -38,6 +40,9 @@ type Remote struct {
 	// allowHTTP lets http URLs through besides https (development).
 	allowHTTP bool
 	logger    *slog.Logger
+	// fetches joins the pages that ask for the same new image at once to
+	// one fetch.
+	fetches singleflight.Group
 }
 
 // NewRemote returns the fetcher. guard is the outbound policy (the
@@ -72,12 +77,15 @@ func (r *Remote) Path(ctx context.Context, rawURL string) string {
 		r.logger.WarnContext(ctx, "remote image lookup failed", "err", err)
 		return ""
 	}
-	a, err := r.Fetch(ctx, rawURL)
+	path, err, _ := r.fetches.Do(rawURL, func() (any, error) {
+		a, err := r.Fetch(context.WithoutCancel(ctx), rawURL) // shared: one viewer leaving must not fail the others
+		return a.Path(), err
+	})
 	if err != nil {
 		r.logger.InfoContext(ctx, "remote image not copied; pages show a monogram instead", "url", rawURL, "err", err)
 		return ""
 	}
-	return a.Path()
+	return path.(string)
 }
 
 // Fetch copies the image at rawURL into the store and remembers the outcome

@@ -20,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/ttlcache"
 )
 
 // Settings are the branding fields an admin sets, for the installation or as
@@ -72,12 +73,23 @@ type Service struct {
 	assets *assets.Store
 	cfg    Config
 	logger *slog.Logger
+	// pages caches what pages show per tenant: every page reads it, the
+	// rate limit's refusal pages included, which must stay cheap.
+	pages *ttlcache.Cache[string, Effective]
 }
+
+// pagesCacheTTL is how long a node shows a brand before reading it again;
+// a change made on another node reaches its pages within it.
+const pagesCacheTTL = 5 * time.Second
 
 // NewService returns the branding service.
 func NewService(db *store.DB, a *assets.Store, cfg Config, logger *slog.Logger) *Service {
-	return &Service{db: db, assets: a, cfg: cfg, logger: logger}
+	return &Service{db: db, assets: a, cfg: cfg, logger: logger, pages: ttlcache.New[string, Effective](pagesCacheTTL)}
 }
+
+// changed forgets every cached brand: a change to the installation's
+// branding shows through every tenant's.
+func (s *Service) changed() { s.pages.ForgetFunc(func(Effective) bool { return true }) }
 
 // installationID is the row of the installation's branding; a tenant's row
 // has the tenant's ID, which is never empty.
@@ -187,6 +199,7 @@ func (s *Service) DeleteTenant(ctx context.Context, tenantID string) error {
 	if err := tenantExists(ctx, s.db, tenantID); err != nil {
 		return err
 	}
+	defer s.changed()
 	return s.db.WithTx(ctx, func(tx *store.Tx) error { return deleteRow(ctx, tx, tenantID) })
 }
 
@@ -195,6 +208,7 @@ func (s *Service) put(ctx context.Context, id string, set Settings) error {
 		return apperr.InvalidFields(problems)
 	}
 	set.AccentColor = strings.ToLower(set.AccentColor)
+	defer s.changed()
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if id != installationID {
 			if err := tenantExists(ctx, tx, id); err != nil {
@@ -209,6 +223,7 @@ func (s *Service) put(ctx context.Context, id string, set Settings) error {
 // tenant's override. declaredType is the request's Content-Type, which must
 // agree with what the bytes are.
 func (s *Service) PutLogo(ctx context.Context, tenantID, declaredType string, body []byte) (Branding, error) {
+	defer s.changed()
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if tenantID != installationID {
 			if err := tenantExists(ctx, tx, tenantID); err != nil {
@@ -231,6 +246,7 @@ func (s *Service) PutLogo(ctx context.Context, tenantID, declaredType string, bo
 // DeleteLogo removes the logo of the installation (tenantID "") or of a
 // tenant's override.
 func (s *Service) DeleteLogo(ctx context.Context, tenantID string) error {
+	defer s.changed()
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if tenantID != installationID {
 			if err := tenantExists(ctx, tx, tenantID); err != nil {
@@ -274,13 +290,19 @@ func overlay(eff Effective, b Branding) Effective {
 	}
 }
 
-// Brand is ForTenant for pages (htmlpage.Brands): when the store cannot be
-// read, pages show the default brand rather than no page.
+// Brand is ForTenant for pages (htmlpage.Brands), cached for a few
+// seconds: when the store cannot be read, pages show the default brand
+// rather than no page.
 func (s *Service) Brand(ctx context.Context, tenantID string) htmlpage.Brand {
+	if eff, ok := s.pages.Get(tenantID); ok {
+		return eff
+	}
 	eff, err := s.ForTenant(ctx, tenantID)
 	if err != nil {
 		s.logger.WarnContext(ctx, "branding unavailable; the page shows the default", "tenant_id", tenantID, "err", err)
+		return eff
 	}
+	s.pages.Put(tenantID, eff)
 	return eff
 }
 

@@ -267,6 +267,23 @@ func TestBrandedPages(t *testing.T) {
 			t.Fatalf("after switching account: %d, %d login challenges (want %d)\n%s", s.Status, len(o.challenges), before+1, s.Page)
 		}
 
+		// An uploaded logo replaces the monogram.
+		logo := testPNG(t, color.RGBA{G: 0x80, A: 0xff})
+		resp, body := o.do(t, "PUT", "/v1/oauth/apps/"+app.ID+"/logo", string(logo), "Content-Type", "image/png")
+		var uploaded struct {
+			LogoUploadURL string `json:"logo_upload_url"`
+		}
+		if err := json.Unmarshal(body, &uploaded); err != nil || resp.StatusCode != 200 || !strings.HasPrefix(uploaded.LogoUploadURL, "/assets/") {
+			t.Fatalf("upload app logo: %d %s", resp.StatusCode, body)
+		}
+		if resp, body := o.do(t, "PUT", "/v1/oauth/apps/app_nope/logo", string(logo), "Content-Type", "image/png"); resp.StatusCode != 400 && resp.StatusCode != 404 {
+			t.Errorf("logo of an unknown app: %d %s", resp.StatusCode, body)
+		}
+		s = newBrowser(t).visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		if want := `<img class="logo" src="` + uploaded.LogoUploadURL + `" alt="Timely"`; !strings.Contains(s.Page, want) {
+			t.Errorf("consent screen lacks the uploaded logo %q:\n%s", want, s.Page)
+		}
+
 		// Errors are explained with the support link, in the installation's
 		// branding.
 		s = b.visit(o.node.URL + "/oauth/consent?consent_challenge=pbch_nope")

@@ -86,14 +86,3 @@ func (s *Store) Asset(ctx context.Context, hash string) (Asset, error) {
 	}
 	return a, nil
 }
-
-// ContentType returns the type of the stored asset with hash, for building
-// its path; NotFound when there is none.
-func ContentType(ctx context.Context, q store.Querier, hash string) (string, error) {
-	var contentType string
-	err := q.QueryRow(ctx, "SELECT content_type FROM assets WHERE hash = ?", hash).Scan(&contentType)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", apperr.Errorf(apperr.NotFound, "asset %s not found", hash)
-	}
-	return contentType, err
-}

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
@@ -169,6 +171,61 @@ func TestStorePutOnce(t *testing.T) {
 		var n int
 		if err := db.QueryRow(t.Context(), "SELECT count(*) FROM assets").Scan(&n); err != nil || n != 1 {
 			t.Errorf("%d assets stored (%v), want 1", n, err)
+		}
+	})
+}
+
+func TestCleanup(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write(pngBytes(t))
+		}))
+		t.Cleanup(srv.Close)
+		db := d.Open(t)
+		ctx := t.Context()
+		s := NewStore(db)
+		now := time.Now()
+		db.NowFunc = func() time.Time { return now }
+
+		put := func(body string) Asset {
+			var a Asset
+			if err := db.WithTx(ctx, func(tx *store.Tx) error {
+				var err error
+				a, err = s.Put(ctx, tx, []byte(body))
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		unused := put(`<svg xmlns="http://www.w3.org/2000/svg"><title>unused</title></svg>`)
+		used := put(`<svg xmlns="http://www.w3.org/2000/svg"><title>used</title></svg>`)
+		copied, err := NewRemote(db, s, safehttp.Options{AllowLoopback: true}, true, slog.New(slog.DiscardHandler)).Fetch(ctx, srv.URL+"/a.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &CleanupWorker{DB: db, InUse: []string{"SELECT hash FROM assets WHERE hash = '" + used.Hash + "'"}}
+		left := func() map[string]bool {
+			hashes := map[string]bool{}
+			for _, a := range []Asset{unused, used, copied} {
+				if _, err := s.Asset(ctx, a.Hash); err == nil {
+					hashes[a.Hash] = true
+				}
+			}
+			return hashes
+		}
+
+		if err := w.Work(ctx, nil); err != nil || len(left()) != 3 {
+			t.Errorf("cleanup right away: %v, %d assets left, want all 3 (new ones are kept)", err, len(left()))
+		}
+		now = now.Add(2 * unusedGrace)
+		if err := w.Work(ctx, nil); err != nil || !reflect.DeepEqual(left(), map[string]bool{used.Hash: true, copied.Hash: true}) {
+			t.Errorf("cleanup after the grace: %v, left %v; want only the unused one gone", err, left())
+		}
+		now = now.Add(CopyMaxAge)
+		if err := w.Work(ctx, nil); err != nil || !reflect.DeepEqual(left(), map[string]bool{used.Hash: true}) {
+			t.Errorf("cleanup after CopyMaxAge: %v, left %v; want the old copy gone too", err, left())
 		}
 	})
 }

@@ -13,6 +13,10 @@ import (
 // is the tenant's of that ID, whose tenant_id column ties it to the tenant
 // so that purging the tenant removes it.
 
+// AssetsInUse selects the hashes of the logos branding shows, for the asset
+// store's cleanup.
+const AssetsInUse = "SELECT logo_hash FROM branding WHERE logo_hash IS NOT NULL"
+
 func loadRow(ctx context.Context, q store.Querier, id string) (Branding, bool, error) {
 	var b Branding
 	var product, accent, theme, support, terms, privacy, logoHash, logoType sql.NullString

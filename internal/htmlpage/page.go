@@ -111,6 +111,9 @@ var logo = template.Must(template.New("logo").Parse(
 	`{{if .Src}}<img class="logo" src="{{.Src}}" alt="{{.Name}}" width="48" height="48">` +
 		`{{else}}<span class="logo monogram" role="img" aria-label="{{.Name}}">{{.Initial}}</span>{{end}}`))
 
+// Initial is the first letter or digit of name, for a monogram.
+func (View) Initial(name string) string { return Initial(name) }
+
 // Initial is the first letter or digit of name, upper-cased, or "?".
 func Initial(name string) string {
 	for _, r := range name {
@@ -126,7 +129,7 @@ func Initial(name string) string {
 var frame = template.Must(template.New("frame").Parse(`<!doctype html><html lang="{{.Lang}}" class="theme-{{.Brand.Theme}}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Title}} · {{.Brand.ProductName}}</title>
 <style>:root{--accent:{{.Brand.AccentColor}};--on-accent:{{.OnAccent}}}` + style + `</style>
-</head><body><header class="brand">{{.Logo .Brand.LogoURL .Brand.ProductName}}<span class="product">{{.Brand.ProductName}}</span></header>
+</head><body><header class="brand">{{/* the name follows, so the mark is decoration */}}{{if .Brand.LogoURL}}<img class="logo" src="{{.Brand.LogoURL}}" alt="" width="32" height="32">{{else}}<span class="logo monogram" aria-hidden="true">{{.Initial .Brand.ProductName}}</span>{{end}}<span class="product">{{.Brand.ProductName}}</span></header>
 <main class="card">{{.Body}}</main>
 {{with .Brand}}{{if or .SupportURL .TermsURL .PrivacyURL}}<footer><nav aria-label="{{$.T "footer.label"}}">
 {{if .SupportURL}}<a href="{{.SupportURL}}" rel="noopener noreferrer">{{$.T "footer.support"}}</a>{{end}}

@@ -56,7 +56,7 @@ func TestRenderBrand(t *testing.T) {
 	w, page := render(brand, "de-CH, en;q=0.5")
 	for _, want := range []string{
 		`<html lang="de" class="theme-dark">`, "<title>Zap erlauben? · Acme</title>", `--accent:#ffd400;--on-accent:#111111`,
-		`<img class="logo" src="/assets/` + strings.Repeat("a", 64) + `.png" alt="Acme"`, `<a href="https://acme.example/help" rel="noopener noreferrer">Support kontaktieren</a>`,
+		`<header class="brand"><img class="logo" src="/assets/` + strings.Repeat("a", 64) + `.png" alt="" width="32" height="32"><span class="product">Acme</span></header>`, `<a href="https://acme.example/help" rel="noopener noreferrer">Support kontaktieren</a>`,
 		`Datenschutz</a>`, "<p>Erlauben</p>", `<span class="logo monogram" role="img" aria-label="acme tools">A</span>`, "Fehlercode: expired",
 	} {
 		if !strings.Contains(page, want) {
@@ -72,7 +72,7 @@ func TestRenderBrand(t *testing.T) {
 
 	_, page = render(DefaultBrand, "fr, *;q=0.1")
 	for _, want := range []string{`<html lang="en" class="theme-auto">`, "<title>Allow Zap? · Patchbay</title>", "--on-accent:#ffffff",
-		`<span class="logo monogram" role="img" aria-label="Patchbay">P</span>`, "Error code: expired"} {
+		`<span class="logo monogram" aria-hidden="true">P</span><span class="product">Patchbay</span>`, "Error code: expired"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("default English page lacks %q:\n%s", want, page)
 		}

@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"github.com/patchbay/patchbay/internal/assets"
+
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -230,24 +232,26 @@ func insertApp(ctx context.Context, tx *store.Tx, app App) error {
 // appColumns are read from oauth_apps as "a".
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
 	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
-	a.token_exchange, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at, a.logo_path`
+	a.token_exchange, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at, a.logo_hash, a.logo_content_type`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
-	app               App
-	redirects, scopes string
-	logoPath          sql.NullString
+	app                App
+	redirects, scopes  string
+	logoHash, logoType sql.NullString
 }
 
 func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
 		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
-		&a.TokenExchange, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt, &as.logoPath}
+		&a.TokenExchange, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt, &as.logoHash, &as.logoType}
 }
 
 func (as *appScan) finish() (App, error) {
-	as.app.LogoUploadURL = as.logoPath.String
+	if as.logoHash.Valid {
+		as.app.LogoUploadURL = assets.Path(as.logoHash.String, as.logoType.String)
+	}
 	var err error
 	if as.app.RedirectURIs, err = unmarshalList(as.redirects); err != nil {
 		return App{}, err

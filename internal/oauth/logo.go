@@ -10,6 +10,10 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
+// AssetsInUse selects the hashes of the assets apps show, for the asset
+// store's cleanup.
+const AssetsInUse = "SELECT logo_hash FROM oauth_apps WHERE logo_hash IS NOT NULL"
+
 // SetAppLogo stores body, an image of declaredType, as the app's uploaded
 // logo, which pages show instead of the one its logo_url points to.
 func (s *Service) SetAppLogo(ctx context.Context, appID, declaredType string, body []byte) (App, error) {
@@ -21,7 +25,8 @@ func (s *Service) SetAppLogo(ctx context.Context, appID, declaredType string, bo
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, "UPDATE oauth_apps SET logo_path = ?, updated_at = ? WHERE id = ?", a.Path(), tx.Now(), appID)
+		res, err := tx.Exec(ctx, "UPDATE oauth_apps SET logo_hash = ?, logo_content_type = ?, updated_at = ? WHERE id = ?",
+			a.Hash, a.ContentType, tx.Now(), appID)
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ CREATE TABLE asset_sources (
     fetched_at TIMESTAMP NOT NULL,
     retry_at   TIMESTAMP
 );
+CREATE INDEX asset_sources_fetched ON asset_sources (fetched_at);
 
 -- What pages show: id '' is the installation's branding, any other id a
 -- tenant's override (tenant_id set, removed with the tenant). NULL fields
@@ -37,8 +38,10 @@ CREATE TABLE branding (
 );
 CREATE INDEX branding_tenant ON branding (tenant_id);
 
--- An app's uploaded logo (its /assets/ path), preferred over logo_url.
-ALTER TABLE oauth_apps ADD COLUMN logo_path TEXT;
+-- An app's uploaded logo, preferred over logo_url: the asset's hash and
+-- type (which names its URL).
+ALTER TABLE oauth_apps ADD COLUMN logo_hash TEXT;
+ALTER TABLE oauth_apps ADD COLUMN logo_content_type TEXT;
 
 -- How the user and team who signed in are shown on the consent screen, as
 -- the SaaS's login page gave them (optional); the avatar is copied through
@@ -55,7 +58,8 @@ ALTER TABLE oauth_scopes DROP COLUMN access_level;
 ALTER TABLE oauth_requests DROP COLUMN avatar_url;
 ALTER TABLE oauth_requests DROP COLUMN team_name;
 ALTER TABLE oauth_requests DROP COLUMN user_name;
-ALTER TABLE oauth_apps DROP COLUMN logo_path;
+ALTER TABLE oauth_apps DROP COLUMN logo_content_type;
+ALTER TABLE oauth_apps DROP COLUMN logo_hash;
 DROP TABLE branding;
 DROP TABLE asset_sources;
 DROP TABLE assets;

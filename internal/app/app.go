@@ -124,7 +124,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	images := assets.NewRemote(db, assetStore, safehttp.Options{Allow: cfg.OutboundAllow}, cfg.Dev, logger.With("component", "assets"))
 	brands := branding.NewService(db, assetStore, branding.Config{Dev: cfg.Dev}, logger.With("component", "branding"))
 	metadataClient := safehttp.Options{Allow: cfg.OutboundAllow, Timeout: cfg.OAuthClientMetadataTimeout, RootCAs: metadataRoots}.Client()
-	provider := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
+	// authServer is Patchbay's own OAuth 2 authorization server (for third-party
+	// apps); the providers of the catalog are the third parties Patchbay connects to.
+	authServer := oauth.NewService(db, limiter, addresses, logger.With("component", "oauth"), oauth.Config{
 		Issuer:            cfg.PublicURL,
 		LoginURL:          cfg.OAuthLoginURL,
 		ConsentURL:        cfg.OAuthConsentURL,
@@ -147,7 +149,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Brands: brands, Images: images, Assets: assetStore,
 	})
 
-	providers, err := loadCatalog(cfg.ProvidersDir)
+	providerCatalog, err := loadCatalog(cfg.ProvidersDir)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +164,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 			"POST /v1/sources/{source_id}/ingest-token/rotate answers with the new ingest_url", "source_ids", untokened)
 	}
 	connectLogger := logger.With("component", "connect")
-	connections, err := newConnect(cfg, connectLogger, db, v, providers, hooks, brands, images)
+	connections, err := newConnect(cfg, connectLogger, db, v, providerCatalog, hooks, brands, images)
 	if err != nil {
 		return nil, err
 	}
@@ -171,9 +173,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	// Sync runs log under the connect component, as before syncs had a
 	// package of their own.
-	syncService := syncs.NewService(db, connections, providers, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
+	syncService := syncs.NewService(db, connections, providerCatalog, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
 
-	workers, periodic, queues := registry(cfg, logger, db, hooks, provider, incoming, connections, syncService)
+	workers, periodic, queues := registry(cfg, logger, db, hooks, authServer, incoming, connections, syncService)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -206,9 +208,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		EventTypes:      eventTypes,
 		Idempotency:     idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
 		Audit:           auditLog,
-		OAuth:           provider,
+		OAuth:           authServer,
 		Inbound:         incoming,
-		Providers:       providers,
+		Providers:       providerCatalog,
 		Connect:         connections,
 		Syncs:           syncService,
 		Branding:        brands,

@@ -23,7 +23,7 @@ import (
 
 // registry is the one place where every job's worker, every periodic job and
 // every queue besides the default one is registered.
-func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service,
+func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webhooks.Service, authServer *oauth.Service, incoming *inbound.Service,
 	connections *connect.Service, syncService *syncs.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
@@ -33,7 +33,7 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 	river.AddWorker(workers, &webhooks.OperationalEventWorker{Service: hooks})
 	river.AddWorker(workers, &webhooks.RecoverWorker{Service: hooks})
 	river.AddWorker(workers, &webhooks.RetentionWorker{Service: hooks})
-	river.AddWorker(workers, &oauth.CleanupWorker{Service: provider})
+	river.AddWorker(workers, &oauth.CleanupWorker{Service: authServer})
 	river.AddWorker(workers, &inbound.DedupeCleanupWorker{DB: db})
 	river.AddWorker(workers, &inbound.RetentionWorker{DB: db, Retention: cfg.WebhookRetention})
 	river.AddWorker(workers, &inbound.RouteWorker{Service: incoming, Webhooks: hooks, Logger: logger.With("component", "inbound")})

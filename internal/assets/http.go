@@ -75,9 +75,34 @@ func validHash(s string) bool {
 // Types are the Content-Types an image upload may have.
 var Types = []string{PNG, SVG, WebP}
 
-// ReadUpload reads an uploaded image's body: more than MaxSize is a 413
+// HandleUpload is an image upload route: the image's bytes as the body,
+// with one of Types as its Content-Type. save checks and stores them (in
+// Store.PutUpload's transaction) and returns the response body, a
+// response; summary documents the route.
+func HandleUpload(summary string, response any, save func(r *http.Request, contentType string, body []byte) (any, error)) httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: summary + ": the image's bytes as the body, Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB " +
+			"(SVG without script, event handlers or external references)",
+		RawRequest: Types, Response: response,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, err := readUpload(w, r)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			out, err := save(r, r.Header.Get("Content-Type"), body)
+			if err != nil {
+				httpapi.Error(w, r, err)
+				return
+			}
+			httpapi.Encode(w, http.StatusOK, out)
+		}),
+	}
+}
+
+// readUpload reads an uploaded image's body: more than MaxSize is a 413
 // that says the limit.
-func ReadUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxSize))
 	var tooLarge *http.MaxBytesError
 	switch {

@@ -67,27 +67,20 @@ func parseFilter(r *http.Request) (Filter, map[string]string) {
 
 // HandleList lists audit events.
 func HandleList(l *Log) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "List the audit log: changes made through the admin API, newest first",
-		Response: httpapi.List[Event]{},
-		Query:    append(slices.Clone(filterParams), httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Event]]{
+		Summary: "List the audit log: changes made through the admin API, newest first",
+		Query:   append(slices.Clone(filterParams), httpapi.PageParams...),
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Event], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Event]{}, err
 			}
 			f, problems := parseFilter(r)
 			if len(problems) > 0 {
-				httpapi.Error(w, r, apperr.InvalidFields(problems))
-				return
+				return httpapi.List[Event]{}, apperr.InvalidFields(problems)
 			}
 			list, err := l.List(r.Context(), f, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(e Event) string { return e.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(e Event) string { return e.ID }), err
+		},
+	})
 }

@@ -95,16 +95,11 @@ type CreatedKey struct {
 
 // HandleCreate creates an API key.
 func HandleCreate(keys *Keys) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createKeyRequest, CreatedKey]{
 		Secret:  true,
 		Summary: "Create an admin API key with no more scopes than the calling key (by default, the same) and restricted to its tenant if it is; the response holds the key, shown only once",
-		Request: createKeyRequest{}, Response: CreatedKey{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createKeyRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createKeyRequest) (CreatedKey, error) {
 			caller, _ := KeyFrom(r.Context())
 			nk := NewKey{Name: req.Name, RateLimit: req.RateLimit, Scopes: req.Scopes, TenantID: req.TenantID}
 			if nk.Scopes == nil {
@@ -114,38 +109,30 @@ func HandleCreate(keys *Keys) httpapi.Endpoint {
 				nk.TenantID = caller.TenantID
 			}
 			if err := caller.Covers(nk.Scopes, nk.TenantID); err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return CreatedKey{}, err
 			}
 			key, secret, err := keys.Create(r.Context(), nk)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return CreatedKey{}, err
 			}
-			httpapi.Encode(w, http.StatusCreated, CreatedKey{Key: key, Secret: secret})
-		}),
-	}
+			return CreatedKey{Key: key, Secret: secret}, nil
+		},
+	})
 }
 
 // HandleList lists API keys.
 func HandleList(keys *Keys) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "List admin API keys, revoked ones included",
-		Response: httpapi.List[Key]{}, Query: httpapi.PageParams,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Key]]{
+		Summary: "List admin API keys, revoked ones included", Query: httpapi.PageParams,
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Key], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Key]{}, err
 			}
 			list, err := keys.List(r.Context(), page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(k Key) string { return k.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(k Key) string { return k.ID }), err
+		},
+	})
 }
 
 // keyID reads and checks the {key_id} path parameter.
@@ -153,22 +140,16 @@ func keyID(r *http.Request) (string, error) { return httpapi.PathID(r, "key_id",
 
 // HandleGet returns one API key.
 func HandleGet(keys *Keys) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get an admin API key", Response: Key{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Key]{
+		Summary: "Get an admin API key",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Key, error) {
 			kid, err := keyID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Key{}, err
 			}
-			key, err := keys.Key(r.Context(), kid)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, key)
-		}),
-	}
+			return keys.Key(r.Context(), kid)
+		},
+	})
 }
 
 type updateKeyRequest struct {
@@ -192,32 +173,19 @@ func (req updateKeyRequest) Valid(context.Context) map[string]string {
 
 // HandleUpdate renames a key or sets its rate limit.
 func HandleUpdate(keys *Keys) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[updateKeyRequest, Key]{
 		Summary: "Rename an admin API key or set its own rate limit (0 restores the default)",
-		Request: updateKeyRequest{}, Response: Key{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, req updateKeyRequest) (Key, error) {
 			kid, err := keyID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			req, err := httpapi.Decode[updateKeyRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Key{}, err
 			}
 			if err := mayManage(r.Context(), keys, kid); err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Key{}, err
 			}
-			key, err := keys.Update(r.Context(), kid, req.Name, req.RateLimit)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, key)
-		}),
-	}
+			return keys.Update(r.Context(), kid, req.Name, req.RateLimit)
+		},
+	})
 }
 
 // mayManage refuses changing or revoking a key that holds more than the
@@ -238,25 +206,17 @@ func mayManage(ctx context.Context, keys *Keys, keyID string) error {
 
 // HandleRevoke revokes a key.
 func HandleRevoke(keys *Keys) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "Revoke an admin API key; it stops working at once on this node and within a second on the others",
-		Response: Key{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Key]{
+		Summary: "Revoke an admin API key; it stops working at once on this node and within a second on the others",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Key, error) {
 			kid, err := keyID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Key{}, err
 			}
 			if err := mayManage(r.Context(), keys, kid); err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Key{}, err
 			}
-			key, err := keys.Revoke(r.Context(), kid)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, key)
-		}),
-	}
+			return keys.Revoke(r.Context(), kid)
+		},
+	})
 }

@@ -364,19 +364,17 @@ func wantsJSON(r *http.Request) (bool, error) {
 
 // HandleClear empties an inbox.
 func HandleClear(ib *Inboxes) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Dev only: forget the requests this inbox received",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			name, err := inboxName(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
 			ib.Clear(name)
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, nil
+		},
+	})
 }
 
 //go:embed inbox.html

@@ -14,10 +14,16 @@ type Endpoint struct {
 	// RawRequest lists the media types of a body that is not JSON, such as
 	// an image upload; Request is then nil.
 	RawRequest []string
+	// OptionalBody documents the request body as optional: a request
+	// without one means the zero value.
+	OptionalBody bool
 	// Response is a zero value of the success body type, or nil for no body.
 	Response any
 	// Status is the success status; zero means 200.
 	Status int
+	// MayCreate documents a second success, 201 Created with the same body,
+	// for a PUT that creates the resource when it is new.
+	MayCreate bool
 	// Query lists the query parameters the endpoint reads.
 	Query []Param
 	// Secret marks an endpoint whose response carries a secret: the router

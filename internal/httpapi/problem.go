@@ -1,6 +1,7 @@
 // Package httpapi holds what every Patchbay HTTP handler shares: the one
-// problem+json writer, JSON decoding with field errors, cursor pagination, and
-// the per-request record that logs and metrics read.
+// problem+json writer, JSON decoding with field errors, cursor pagination, the
+// typed handler adapter (Handle an Op), and the per-request record that logs
+// and metrics read.
 package httpapi
 
 import (

@@ -148,24 +148,22 @@ var eventStatuses = []string{StatusReceived, StatusDuplicate, StatusForwarded, S
 
 // HandleEventList lists a source's events.
 func HandleEventList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List a source's events, oldest first", Response: httpapi.List[Event]{},
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Event]]{
+		Summary: "List a source's events, oldest first",
 		Query: append([]httpapi.Param{
 			{Name: "status", Description: "received, duplicate, forwarded or failed"},
 			{Name: "event_id", Description: "the provider's event identity (the dedupe key)"},
 			{Name: "since", Description: "received at or after this RFC 3339 time"},
 			{Name: "until", Description: "received before this RFC 3339 time"},
 		}, httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Event], error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Event]{}, err
 			}
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Event]{}, err
 			}
 			q := r.URL.Query()
 			f := EventFilter{Status: q.Get("status"), EventID: q.Get("event_id")}
@@ -175,17 +173,12 @@ func HandleEventList(s *Service) httpapi.Endpoint {
 			}
 			f.Since, f.Until = httpapi.QueryTime(r, "since", problems), httpapi.QueryTime(r, "until", problems)
 			if len(problems) > 0 {
-				httpapi.Error(w, r, apperr.InvalidFields(problems))
-				return
+				return httpapi.List[Event]{}, apperr.InvalidFields(problems)
 			}
 			list, err := s.Events(r.Context(), sourceID, f, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(e Event) string { return e.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(e Event) string { return e.ID }), err
+		},
+	})
 }
 
 // EventDetail is an event with its forward's delivery and attempts.
@@ -209,22 +202,16 @@ func (s *Service) EventDetail(ctx context.Context, sourceID, eventID string) (Ev
 
 // HandleEventGet returns one event.
 func HandleEventGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get one event of a source, with its headers, raw body, and its forward's attempts", Response: EventDetail{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EventDetail]{
+		Summary: "Get one event of a source, with its headers, raw body, and its forward's attempts",
+		Do: func(r *http.Request, _ httpapi.NoBody) (EventDetail, error) {
 			sourceID, eventID, err := eventFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EventDetail{}, err
 			}
-			e, err := s.EventDetail(r.Context(), sourceID, eventID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, e)
-		}),
-	}
+			return s.EventDetail(r.Context(), sourceID, eventID)
+		},
+	})
 }
 
 // EventBody returns an event's body exactly as the provider sent it, and the

@@ -105,23 +105,17 @@ func (s *Service) forwardAgain(ctx context.Context, src Source, eventID string) 
 
 // HandleReplay forwards one event again.
 func HandleReplay(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "Forward one event again now: its forward, with the same webhook-id, or a new forward if it has none to the current destination",
-		Response: webhooks.Delivery{}, Status: http.StatusAccepted,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, webhooks.Delivery]{
+		Summary: "Forward one event again now: its forward, with the same webhook-id, or a new forward if it has none to the current destination",
+		Status:  http.StatusAccepted,
+		Do: func(r *http.Request, _ httpapi.NoBody) (webhooks.Delivery, error) {
 			sourceID, eventID, err := eventFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return webhooks.Delivery{}, err
 			}
-			d, err := s.Replay(r.Context(), sourceID, eventID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusAccepted, d)
-		}),
-	}
+			return s.Replay(r.Context(), sourceID, eventID)
+		},
+	})
 }
 
 type replayFailedRequest struct {
@@ -137,53 +131,35 @@ func (req replayFailedRequest) Valid(context.Context) map[string]string {
 
 // HandleReplayFailed forwards again every event whose forward failed.
 func HandleReplayFailed(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[replayFailedRequest, webhooks.Recovery]{
 		Summary: "Forward again every event received since a time whose forward failed, as a background job (202); its progress is at …/replays/{replay_id}",
-		Request: replayFailedRequest{}, Response: webhooks.Recovery{}, Status: http.StatusAccepted,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[replayFailedRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
+		Status:  http.StatusAccepted,
+		Do: func(r *http.Request, req replayFailedRequest) (webhooks.Recovery, error) {
 			endpointID, err := s.forwardingFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return webhooks.Recovery{}, err
 			}
-			rec, err := s.hooks.Recover(r.Context(), ForwardingTenant, endpointID, req.Since)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusAccepted, rec)
-		}),
-	}
+			return s.hooks.Recover(r.Context(), ForwardingTenant, endpointID, req.Since)
+		},
+	})
 }
 
 // HandleReplayGet reports a replay's progress.
 func HandleReplayGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "A replay's progress: status and how many forwards it has sent again", Response: webhooks.Recovery{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, webhooks.Recovery]{
+		Summary: "A replay's progress: status and how many forwards it has sent again",
+		Do: func(r *http.Request, _ httpapi.NoBody) (webhooks.Recovery, error) {
 			replayID, err := httpapi.PathID(r, "replay_id", "rcv")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return webhooks.Recovery{}, err
 			}
 			endpointID, err := s.forwardingFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return webhooks.Recovery{}, err
 			}
-			rec, err := s.hooks.Recovery(r.Context(), ForwardingTenant, endpointID, replayID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, rec)
-		}),
-	}
+			return s.hooks.Recovery(r.Context(), ForwardingTenant, endpointID, replayID)
+		},
+	})
 }
 
 // SigningSecret is the secret Patchbay signs a source's forwards with.
@@ -193,22 +169,19 @@ type SigningSecret struct {
 
 // HandleSecret returns the secret forwards are signed with.
 func HandleSecret(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Secret:   true,
-		Summary:  "The whsec_ secret Patchbay signs this source's forwards with (Standard Webhooks), for the SaaS's handler to verify",
-		Response: SigningSecret{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, SigningSecret]{
+		Secret:  true,
+		Summary: "The whsec_ secret Patchbay signs this source's forwards with (Standard Webhooks), for the SaaS's handler to verify",
+		Do: func(r *http.Request, _ httpapi.NoBody) (SigningSecret, error) {
 			endpointID, err := s.forwardingFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return SigningSecret{}, err
 			}
 			secret, err := s.hooks.Secret(r.Context(), ForwardingTenant, endpointID)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return SigningSecret{}, err
 			}
-			httpapi.Encode(w, http.StatusOK, SigningSecret{Secret: secret})
-		}),
-	}
+			return SigningSecret{Secret: secret}, nil
+		},
+	})
 }

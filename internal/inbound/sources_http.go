@@ -162,139 +162,93 @@ func sourceFromPath(r *http.Request) (string, error) { return httpapi.PathID(r, 
 
 // HandleSourceCreate adds a source.
 func HandleSourceCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createSourceRequest, Source]{
 		Secret:  true, // a none source's ingest_url carries its token
 		Summary: "Add a source of incoming webhooks: how its requests are verified, deduplicated, answered and forwarded; the answer has its ingest_url",
-		Request: createSourceRequest{}, Response: Source{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createSourceRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createSourceRequest) (Source, error) {
 			src := Source{DedupeWindowSeconds: int(DedupeWindowDefault.Seconds()),
 				Response: Response{Status: http.StatusOK, Body: `{"ok":true}`, ContentType: "application/json"}}
 			req.apply(&src)
-			created, err := s.CreateSource(r.Context(), src)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, created)
-		}),
-	}
+			return s.CreateSource(r.Context(), src)
+		},
+	})
 }
 
 // HandleSourceList lists sources.
 func HandleSourceList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List sources ordered by ID (never their secrets)", Response: httpapi.List[Source]{},
-		Query: append([]httpapi.Param{{Name: "tenant_id", Description: "only this tenant's sources"}}, httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Source]]{
+		Summary: "List sources ordered by ID (never their secrets)",
+		Query:   append([]httpapi.Param{{Name: "tenant_id", Description: "only this tenant's sources"}}, httpapi.PageParams...),
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Source], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Source]{}, err
 			}
 			tenantID := r.URL.Query().Get("tenant_id")
 			if msg := tenants.ValidID(tenantID); tenantID != "" && msg != "" {
-				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"tenant_id": msg}))
-				return
+				return httpapi.List[Source]{}, apperr.InvalidFields(map[string]string{"tenant_id": msg})
 			}
 			list, err := s.ListSources(r.Context(), tenantID, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(src Source) string { return src.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(src Source) string { return src.ID }), err
+		},
+	})
 }
 
 // HandleSourceGet returns a source.
 func HandleSourceGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get a source (never its secrets)", Response: Source{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Source]{
+		Summary: "Get a source (never its secrets)",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Source, error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Source{}, err
 			}
-			src, err := s.Source(r.Context(), sourceID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, src)
-		}),
-	}
+			return s.Source(r.Context(), sourceID)
+		},
+	})
 }
 
 // HandleSourceUpdate changes a source.
 func HandleSourceUpdate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[updateSourceRequest, Source]{
 		Secret:  true, // a none source's ingest_url carries its token
 		Summary: "Change a source; a verifier given replaces the old one whole (list old and new secrets to rotate)",
-		Request: updateSourceRequest{}, Response: Source{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, req updateSourceRequest) (Source, error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Source{}, err
 			}
-			req, err := httpapi.Decode[updateSourceRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			src, err := s.UpdateSource(r.Context(), sourceID, req.sourceFields)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, src)
-		}),
-	}
+			return s.UpdateSource(r.Context(), sourceID, req.sourceFields)
+		},
+	})
 }
 
 // HandleSourceDelete deletes a source.
 func HandleSourceDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Delete a source and its events", Status: http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
+		Summary: "Delete a source and its events",
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.DeleteSource(r.Context(), sourceID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.DeleteSource(r.Context(), sourceID)
+		},
+	})
 }
 
 // HandleIngestTokenRotate gives a none source a new ingest token.
 func HandleIngestTokenRotate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Secret:   true, // a none source's ingest_url carries its token
-		Summary:  "Give a source with scheme none a new ingest token: the answer's ingest_url carries it (shown only here), and the old URL stops accepting",
-		Response: Source{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Source]{
+		Secret:  true, // a none source's ingest_url carries its token
+		Summary: "Give a source with scheme none a new ingest token: the answer's ingest_url carries it (shown only here), and the old URL stops accepting",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Source, error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Source{}, err
 			}
-			src, err := s.RotateIngestToken(r.Context(), sourceID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, src)
-		}),
-	}
+			return s.RotateIngestToken(r.Context(), sourceID)
+		},
+	})
 }

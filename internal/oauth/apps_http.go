@@ -40,16 +40,11 @@ func appFromPath(r *http.Request) (string, error) { return httpapi.PathID(r, "ap
 
 // HandleAppCreate registers an app.
 func HandleAppCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createAppRequest, AppWithSecret]{
 		Secret:  true,
 		Summary: "Register a third-party app; a confidential app's client_secret is in this answer only",
-		Request: createAppRequest{}, Response: AppWithSecret{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createAppRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createAppRequest) (AppWithSecret, error) {
 			app := App{TeamID: req.TeamID, ClientType: Confidential, Scopes: []string{}}
 			if req.ClientType != "" {
 				app.ClientType = req.ClientType
@@ -62,60 +57,43 @@ func HandleAppCreate(s *Service) httpapi.Endpoint {
 			setIf(&app.HomepageURL, req.HomepageURL)
 			setIf(&app.IsPublished, req.IsPublished)
 			setIf(&app.TokenExchange, req.TokenExchange)
-			created, err := s.CreateApp(r.Context(), app)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, created)
-		}),
-	}
+			return s.CreateApp(r.Context(), app)
+		},
+	})
 }
 
 // HandleAppList lists apps.
 func HandleAppList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List apps ordered by ID, all or one team's", Response: httpapi.List[App]{},
-		Query: append(slices.Clone(httpapi.PageParams), httpapi.Param{Name: "team_id", Description: "only this team's apps"}),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[App]]{
+		Summary: "List apps ordered by ID, all or one team's",
+		Query:   append(slices.Clone(httpapi.PageParams), httpapi.Param{Name: "team_id", Description: "only this team's apps"}),
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[App], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[App]{}, err
 			}
 			teamID := r.URL.Query().Get("team_id")
 			if msg := tenants.ValidID(teamID); teamID != "" && msg != "" {
-				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"team_id": msg}))
-				return
+				return httpapi.List[App]{}, apperr.InvalidFields(map[string]string{"team_id": msg})
 			}
 			list, err := s.ListApps(r.Context(), teamID, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(a App) string { return a.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(a App) string { return a.ID }), err
+		},
+	})
 }
 
 // HandleAppGet returns an app.
 func HandleAppGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get an app (never its secret)", Response: App{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, App]{
+		Summary: "Get an app (never its secret)",
+		Do: func(r *http.Request, _ httpapi.NoBody) (App, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return App{}, err
 			}
-			app, err := s.App(r.Context(), appID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, app)
-		}),
-	}
+			return s.App(r.Context(), appID)
+		},
+	})
 }
 
 type updateAppRequest struct{ appFields }
@@ -124,88 +102,57 @@ func (req updateAppRequest) Valid(context.Context) map[string]string { return re
 
 // HandleAppUpdate changes an app.
 func HandleAppUpdate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[updateAppRequest, App]{
 		Summary: "Change an app's name, description, redirect URIs, scopes, logo, homepage, published flag or token exchange permission",
-		Request: updateAppRequest{}, Response: App{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, req updateAppRequest) (App, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return App{}, err
 			}
-			req, err := httpapi.Decode[updateAppRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			app, err := s.UpdateApp(r.Context(), appID, req.appFields)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, app)
-		}),
-	}
+			return s.UpdateApp(r.Context(), appID, req.appFields)
+		},
+	})
 }
 
 // HandleAppDelete deletes an app.
 func HandleAppDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Delete an app with every authorization and token issued to it",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.DeleteApp(r.Context(), appID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.DeleteApp(r.Context(), appID)
+		},
+	})
 }
 
 // HandleAppRevoke revokes everything issued to an app.
 func HandleAppRevoke(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Revoke every authorization and token of an app at once; the app stays registered",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.RevokeApp(r.Context(), appID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.RevokeApp(r.Context(), appID)
+		},
+	})
 }
 
 // HandleAppRotateSecret gives an app a new client secret.
 func HandleAppRotateSecret(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Secret:   true,
-		Summary:  "Give a confidential app a new client_secret (in this answer only); the old one works until previous_secret_expires_at",
-		Response: AppWithSecret{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, AppWithSecret]{
+		Secret:  true,
+		Summary: "Give a confidential app a new client_secret (in this answer only); the old one works until previous_secret_expires_at",
+		Do: func(r *http.Request, _ httpapi.NoBody) (AppWithSecret, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return AppWithSecret{}, err
 			}
-			app, err := s.RotateSecret(r.Context(), appID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, app)
-		}),
-	}
+			return s.RotateSecret(r.Context(), appID)
+		},
+	})
 }

@@ -80,16 +80,14 @@ func (s *Service) RevokeAuthorization(ctx context.Context, authID string) error 
 
 // HandleAuthorizationList lists what a user granted.
 func HandleAuthorizationList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "List the apps a user has authorized in a team, with the scopes granted and when",
-		Response: httpapi.List[Authorization]{},
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Authorization]]{
+		Summary: "List the apps a user has authorized in a team, with the scopes granted and when",
 		Query: append([]httpapi.Param{{Name: "user_id", Description: "the user (required)"}, {Name: "team_id", Description: "the team (required)"}},
 			httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Authorization], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Authorization]{}, err
 			}
 			q := r.URL.Query()
 			problems := map[string]string{}
@@ -99,37 +97,26 @@ func HandleAuthorizationList(s *Service) httpapi.Endpoint {
 				}
 			}
 			if len(problems) > 0 {
-				httpapi.Error(w, r, apperr.InvalidFields(problems))
-				return
+				return httpapi.List[Authorization]{}, apperr.InvalidFields(problems)
 			}
 			list, err := s.ListAuthorizations(r.Context(), q.Get("user_id"), q.Get("team_id"), page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(z Authorization) string { return z.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(z Authorization) string { return z.ID }), err
+		},
+	})
 }
 
 // HandleAuthorizationRevoke revokes an authorization.
 func HandleAuthorizationRevoke(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Revoke an authorization and every token issued under it, at once",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			authID, err := httpapi.PathID(r, "authorization_id", "oauthz")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.RevokeAuthorization(r.Context(), authID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.RevokeAuthorization(r.Context(), authID)
+		},
+	})
 }
 
 // CleanupArgs is the periodic job that removes what the provider no longer

@@ -43,27 +43,12 @@ func (s *Service) SetAppLogo(ctx context.Context, appID, declaredType string, bo
 
 // HandleAppLogoPut uploads an app's logo.
 func HandleAppLogoPut(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Upload an app's logo, shown on the consent screen instead of logo_url's: the image's bytes as the body, " +
-			"Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB",
-		RawRequest: assets.Types, Response: App{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return assets.HandleUpload("Upload an app's logo, shown on the consent screen instead of logo_url's", App{},
+		func(r *http.Request, contentType string, body []byte) (any, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return nil, err
 			}
-			body, err := assets.ReadUpload(w, r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			app, err := s.SetAppLogo(r.Context(), appID, r.Header.Get("Content-Type"), body)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, app)
-		}),
-	}
+			return s.SetAppLogo(r.Context(), appID, contentType, body)
+		})
 }

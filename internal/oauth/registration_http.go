@@ -107,63 +107,42 @@ func (req createInitialTokenRequest) Valid(context.Context) map[string]string {
 
 // HandleInitialTokenCreate issues an initial access token.
 func HandleInitialTokenCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createInitialTokenRequest, CreatedInitialAccessToken]{
 		Secret:  true,
 		Summary: "Issue an initial access token that lets its holder register OAuth clients at /oauth/register (the token is in this answer only)",
-		Request: createInitialTokenRequest{}, Response: CreatedInitialAccessToken{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createInitialTokenRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			t, err := s.CreateInitialAccessToken(r.Context(), req.Description, time.Duration(req.ExpiresIn)*time.Second)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, t)
-		}),
-	}
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createInitialTokenRequest) (CreatedInitialAccessToken, error) {
+			return s.CreateInitialAccessToken(r.Context(), req.Description, time.Duration(req.ExpiresIn)*time.Second)
+		},
+	})
 }
 
 // HandleInitialTokenList lists initial access tokens.
 func HandleInitialTokenList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List initial access tokens (never the tokens themselves)", Response: httpapi.List[InitialAccessToken]{},
-		Query: httpapi.PageParams,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[InitialAccessToken]]{
+		Summary: "List initial access tokens (never the tokens themselves)",
+		Query:   httpapi.PageParams,
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[InitialAccessToken], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[InitialAccessToken]{}, err
 			}
 			list, err := s.ListInitialAccessTokens(r.Context(), page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(t InitialAccessToken) string { return t.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(t InitialAccessToken) string { return t.ID }), err
+		},
+	})
 }
 
 // HandleInitialTokenDelete withdraws an initial access token.
 func HandleInitialTokenDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Withdraw an initial access token; clients registered with it stay",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			tokenID, err := httpapi.PathID(r, "token_id", "oiat")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.DeleteInitialAccessToken(r.Context(), tokenID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.DeleteInitialAccessToken(r.Context(), tokenID)
+		},
+	})
 }

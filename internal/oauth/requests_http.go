@@ -18,17 +18,12 @@ func challengeFromPath(r *http.Request) string { return r.PathValue("challenge_t
 
 // HandleLoginRequestGet tells the SaaS's login page what is being asked.
 func HandleLoginRequestGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "What a login challenge asks for: the app and the scopes", Response: LoginRequest{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := s.LoginRequest(r.Context(), challengeFromPath(r))
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, req)
-		}),
-	}
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, LoginRequest]{
+		Summary: "What a login challenge asks for: the app and the scopes",
+		Do: func(r *http.Request, _ httpapi.NoBody) (LoginRequest, error) {
+			return s.LoginRequest(r.Context(), challengeFromPath(r))
+		},
+	})
 }
 
 type acceptLoginRequest Account
@@ -60,23 +55,12 @@ func (req acceptLoginRequest) Valid(context.Context) map[string]string {
 
 // HandleLoginAccept records who signed in.
 func HandleLoginAccept(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[acceptLoginRequest, Redirect]{
 		Summary: "The SaaS signed the user in: record the user and team (with display names and avatar for the consent screen), and get where to send the browser next",
-		Request: acceptLoginRequest{}, Response: Redirect{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[acceptLoginRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			to, err := s.AcceptLogin(r.Context(), challengeFromPath(r), Account(req))
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, to)
-		}),
-	}
+		Do: func(r *http.Request, req acceptLoginRequest) (Redirect, error) {
+			return s.AcceptLogin(r.Context(), challengeFromPath(r), Account(req))
+		},
+	})
 }
 
 // rejectRequest is how the SaaS refuses a login or a consent; the app
@@ -117,38 +101,22 @@ func HandleConsentReject(s *Service) httpapi.Endpoint {
 }
 
 func handleReject(summary string, reject func(ctx context.Context, challenge, code, description string) (Redirect, error)) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: summary, Request: rejectRequest{}, Response: Redirect{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := decodeOptional[rejectRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			to, err := reject(r.Context(), challengeFromPath(r), req.Error, req.ErrorDescription)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, to)
-		}),
-	}
+	return httpapi.Handle(httpapi.Op[rejectRequest, Redirect]{
+		Summary: summary, OptionalBody: true,
+		Do: func(r *http.Request, req rejectRequest) (Redirect, error) {
+			return reject(r.Context(), challengeFromPath(r), req.Error, req.ErrorDescription)
+		},
+	})
 }
 
 // HandleConsentRequestGet tells the SaaS's consent page what to show.
 func HandleConsentRequestGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "What a consent challenge asks for: the app, the user and team, each scope with its description, and what is already granted",
-		Response: ConsentRequest{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := s.ConsentRequest(r.Context(), challengeFromPath(r))
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, req)
-		}),
-	}
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, ConsentRequest]{
+		Summary: "What a consent challenge asks for: the app, the user and team, each scope with its description, and what is already granted",
+		Do: func(r *http.Request, _ httpapi.NoBody) (ConsentRequest, error) {
+			return s.ConsentRequest(r.Context(), challengeFromPath(r))
+		},
+	})
 }
 
 type acceptConsentRequest struct {
@@ -158,31 +126,11 @@ type acceptConsentRequest struct {
 
 // HandleConsentAccept records the user's approval on the SaaS's page.
 func HandleConsentAccept(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "The user approved on the SaaS's consent page: grant the scopes and get where to send the browser next",
-		Request: acceptConsentRequest{}, Response: Redirect{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := decodeOptional[acceptConsentRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			to, err := s.AcceptConsent(r.Context(), challengeFromPath(r), req.GrantScopes)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, to)
-		}),
-	}
-}
-
-// decodeOptional decodes a body whose every field is optional: no body at all
-// means the zero value.
-func decodeOptional[T any](r *http.Request) (T, error) {
-	if r.ContentLength == 0 {
-		var zero T
-		return zero, nil
-	}
-	return httpapi.Decode[T](r)
+	return httpapi.Handle(httpapi.Op[acceptConsentRequest, Redirect]{
+		Summary:      "The user approved on the SaaS's consent page: grant the scopes and get where to send the browser next",
+		OptionalBody: true,
+		Do: func(r *http.Request, req acceptConsentRequest) (Redirect, error) {
+			return s.AcceptConsent(r.Context(), challengeFromPath(r), req.GrantScopes)
+		},
+	})
 }

@@ -31,63 +31,43 @@ func resourceFromPath(r *http.Request) (string, error) {
 
 // HandleResourceCreate registers a protected resource.
 func HandleResourceCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createResourceRequest, Resource]{
 		Summary: "Register a protected resource (an API or MCP server): its identifier (RFC 8707), name and the scopes it accepts",
-		Request: createResourceRequest{}, Response: Resource{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createResourceRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			res, err := s.CreateResource(r.Context(), Resource{Identifier: *req.Identifier, Name: *req.Name, Scopes: *req.Scopes})
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, res)
-		}),
-	}
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createResourceRequest) (Resource, error) {
+			return s.CreateResource(r.Context(), Resource{Identifier: *req.Identifier, Name: *req.Name, Scopes: *req.Scopes})
+		},
+	})
 }
 
 // HandleResourceList lists the protected resources.
 func HandleResourceList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List protected resources ordered by ID", Response: httpapi.List[Resource]{}, Query: httpapi.PageParams,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Resource]]{
+		Summary: "List protected resources ordered by ID",
+		Query:   httpapi.PageParams,
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Resource], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Resource]{}, err
 			}
 			list, err := s.ListResources(r.Context(), page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(res Resource) string { return res.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(res Resource) string { return res.ID }), err
+		},
+	})
 }
 
 // HandleResourceGet returns a protected resource.
 func HandleResourceGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get a protected resource", Response: Resource{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Resource]{
+		Summary: "Get a protected resource",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Resource, error) {
 			resID, err := resourceFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Resource{}, err
 			}
-			res, err := s.Resource(r.Context(), resID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, res)
-		}),
-	}
+			return s.Resource(r.Context(), resID)
+		},
+	})
 }
 
 type updateResourceRequest struct{ resourceFields }
@@ -96,48 +76,30 @@ func (req updateResourceRequest) Valid(context.Context) map[string]string { retu
 
 // HandleResourceUpdate changes a protected resource.
 func HandleResourceUpdate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[updateResourceRequest, Resource]{
 		Summary: "Change a protected resource's identifier, name or scopes; tokens already issued keep their audience",
-		Request: updateResourceRequest{}, Response: Resource{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, req updateResourceRequest) (Resource, error) {
 			resID, err := resourceFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Resource{}, err
 			}
-			req, err := httpapi.Decode[updateResourceRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			res, err := s.UpdateResource(r.Context(), resID, req.resourceFields)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, res)
-		}),
-	}
+			return s.UpdateResource(r.Context(), resID, req.resourceFields)
+		},
+	})
 }
 
 // HandleResourceDelete removes a protected resource.
 func HandleResourceDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Remove a protected resource: apps can no longer ask for it; tokens bound to it live until they expire",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			resID, err := resourceFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.DeleteResource(r.Context(), resID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.DeleteResource(r.Context(), resID)
+		},
+	})
 }
 
 // ResourceMetadata is a protected resource's metadata document (RFC 9728

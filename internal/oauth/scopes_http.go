@@ -41,63 +41,43 @@ func scopeFromPath(r *http.Request) (string, error) {
 
 // HandleScopeCreate adds a scope to the catalog.
 func HandleScopeCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[scopeRequest, Scope]{
 		Summary: "Add a scope to the catalog apps may ask for; the description is shown on the consent screen",
-		Request: scopeRequest{}, Response: Scope{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[scopeRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			sc, err := s.CreateScope(r.Context(), Scope{Name: req.Name, Description: req.Description, AccessLevel: req.AccessLevel})
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, sc)
-		}),
-	}
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req scopeRequest) (Scope, error) {
+			return s.CreateScope(r.Context(), Scope{Name: req.Name, Description: req.Description, AccessLevel: req.AccessLevel})
+		},
+	})
 }
 
 // HandleScopeList lists the catalog.
 func HandleScopeList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List the scope catalog ordered by name", Response: httpapi.List[Scope]{}, Query: httpapi.PageParams,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Scope]]{
+		Summary: "List the scope catalog ordered by name",
+		Query:   httpapi.PageParams,
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Scope], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Scope]{}, err
 			}
 			list, err := s.ListScopes(r.Context(), page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(sc Scope) string { return sc.Name }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(sc Scope) string { return sc.Name }), err
+		},
+	})
 }
 
 // HandleScopeGet returns a scope.
 func HandleScopeGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get a scope", Response: Scope{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Scope]{
+		Summary: "Get a scope",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Scope, error) {
 			name, err := scopeFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Scope{}, err
 			}
-			sc, err := s.Scope(r.Context(), name)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, sc)
-		}),
-	}
+			return s.Scope(r.Context(), name)
+		},
+	})
 }
 
 type scopePatch struct {
@@ -121,45 +101,28 @@ func (req scopePatch) Valid(context.Context) map[string]string {
 
 // HandleScopeUpdate changes a scope's description.
 func HandleScopeUpdate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Change a scope's description and access level", Request: scopePatch{}, Response: Scope{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[scopePatch, Scope]{
+		Summary: "Change a scope's description and access level",
+		Do: func(r *http.Request, req scopePatch) (Scope, error) {
 			name, err := scopeFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Scope{}, err
 			}
-			req, err := httpapi.Decode[scopePatch](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			sc, err := s.UpdateScope(r.Context(), name, req.Description, req.AccessLevel)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, sc)
-		}),
-	}
+			return s.UpdateScope(r.Context(), name, req.Description, req.AccessLevel)
+		},
+	})
 }
 
 // HandleScopeDelete removes a scope from the catalog.
 func HandleScopeDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Remove a scope from the catalog; grants already made keep it until revoked",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			name, err := scopeFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.DeleteScope(r.Context(), name); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.DeleteScope(r.Context(), name)
+		},
+	})
 }

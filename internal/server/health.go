@@ -22,28 +22,27 @@ type Health struct {
 // handleHealthz says the process is up; it touches nothing else, so a slow
 // database never gets a live node restarted.
 func handleHealthz(version string) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Liveness: the process is serving", Response: Health{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			httpapi.Encode(w, http.StatusOK, Health{Status: "ok", Version: version})
-		}),
-	}
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Health]{
+		Summary: "Liveness: the process is serving",
+		Do: func(*http.Request, httpapi.NoBody) (Health, error) {
+			return Health{Status: "ok", Version: version}, nil
+		},
+	})
 }
 
 // handleReadyz says the node can do work: its database answers.
 func handleReadyz(db *store.DB) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Readiness: the database answers (503 when it does not)", Response: Health{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Health]{
+		Summary: "Readiness: the database answers (503 when it does not)",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Health, error) {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 			defer cancel()
 			if err := db.Ping(ctx); err != nil {
-				httpapi.Error(w, r, &apperr.Error{Code: apperr.Unavailable, Message: "the database does not answer", Err: err})
-				return
+				return Health{}, &apperr.Error{Code: apperr.Unavailable, Message: "the database does not answer", Err: err}
 			}
-			httpapi.Encode(w, http.StatusOK, Health{Status: "ready"})
-		}),
-	}
+			return Health{Status: "ready"}, nil
+		},
+	})
 }
 
 func handleMetrics(reg *prometheus.Registry) httpapi.Endpoint {

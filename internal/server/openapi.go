@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -134,7 +135,7 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		op["requestBody"] = object{"required": true, "content": content}
 	}
 	if rt.endpoint.Request != nil {
-		op["requestBody"] = object{"required": true, "content": object{
+		op["requestBody"] = object{"required": !rt.endpoint.OptionalBody, "content": object{
 			"application/json": object{"schema": schemas.ref(reflect.TypeOf(rt.endpoint.Request))}}}
 	}
 	status := rt.endpoint.Status
@@ -154,6 +155,11 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		return object{"description": desc, "content": object{"application/problem+json": object{"schema": problem}}}
 	}
 	responses := object{strconv.Itoa(status): success, "default": problemResponse("An error, as RFC 9457 problem details")}
+	if rt.endpoint.MayCreate {
+		created := maps.Clone(success)
+		created["description"] = http.StatusText(http.StatusCreated)
+		responses[strconv.Itoa(http.StatusCreated)] = created
+	}
 	if rt.admin {
 		responses["401"] = problemResponse("Missing or invalid API key")
 		responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")

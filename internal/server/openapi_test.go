@@ -224,3 +224,27 @@ func TestSchemaNameGeneric(t *testing.T) {
 		t.Errorf("schemaName(List[SyncRun]) = %q, want the name it was published under", got)
 	}
 }
+
+// TestOperationDocumentsTypedFacts: what an httpapi.Op says of its bodies
+// reaches the document: an optional body is not required, and a PUT that may
+// create lists its 201 beside its 200, with the same schema.
+func TestOperationDocumentsTypedFacts(t *testing.T) {
+	t.Parallel()
+	type thing struct {
+		Name string `json:"name"`
+	}
+	e := httpapi.Handle(httpapi.Op[thing, httpapi.Upsert[thing]]{
+		Summary: "Put a thing", OptionalBody: true,
+		Do: func(*http.Request, thing) (httpapi.Upsert[thing], error) { return httpapi.Upsert[thing]{}, nil },
+	})
+	schemas := &schemaSet{defs: object{}}
+	op := operation(route{pattern: "PUT /things/{name}", endpoint: e}, "PUT", "/things/{name}", schemas, object{})
+	if required := op["requestBody"].(object)["required"]; required != false {
+		t.Errorf("optional body documented required: %v", required)
+	}
+	responses := op["responses"].(object)
+	ok, created := responses["200"].(object), responses["201"].(object)
+	if created == nil || created["description"] != "Created" || !reflect.DeepEqual(ok["content"], created["content"]) {
+		t.Errorf("201 documented as %v beside 200 %v, want the same content", created, ok)
+	}
+}

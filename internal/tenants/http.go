@@ -63,90 +63,58 @@ func (req putRequest) Valid(context.Context) map[string]string {
 
 // HandlePut creates or updates a tenant.
 func HandlePut(svc *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[putRequest, httpapi.Upsert[Tenant]]{
 		Summary: "Create or update a tenant under the SaaS's own ID for it (201 when created, 200 when updated)",
-		Request: putRequest{}, Response: Tenant{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, req putRequest) (httpapi.Upsert[Tenant], error) {
 			tenantID, err := PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			req, err := httpapi.Decode[putRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.Upsert[Tenant]{}, err
 			}
 			t, created, err := svc.Put(r.Context(), Tenant{ID: tenantID, Name: req.Name, Metadata: req.Metadata})
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			status := http.StatusOK
-			if created {
-				status = http.StatusCreated
-			}
-			httpapi.Encode(w, status, t)
-		}),
-	}
+			return httpapi.Upsert[Tenant]{Value: t, Created: created}, err
+		},
+	})
 }
 
 // HandleGet returns a tenant.
 func HandleGet(svc *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get a tenant", Response: Tenant{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Tenant]{
+		Summary: "Get a tenant",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Tenant, error) {
 			tenantID, err := PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Tenant{}, err
 			}
-			t, err := svc.Tenant(r.Context(), tenantID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, t)
-		}),
-	}
+			return svc.Tenant(r.Context(), tenantID)
+		},
+	})
 }
 
 // HandleList lists tenants.
 func HandleList(svc *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List tenants ordered by ID", Response: httpapi.List[Tenant]{}, Query: httpapi.PageParams,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Tenant]]{
+		Summary: "List tenants ordered by ID", Query: httpapi.PageParams,
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Tenant], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Tenant]{}, err
 			}
 			list, err := svc.List(r.Context(), page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(t Tenant) string { return t.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(t Tenant) string { return t.ID }), err
+		},
+	})
 }
 
 // HandleDelete deletes a tenant and, in the background, its data.
 func HandleDelete(svc *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Delete a tenant; it disappears at once and its data is purged in the background",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			tenantID, err := PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := svc.Delete(r.Context(), tenantID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, svc.Delete(r.Context(), tenantID)
+		},
+	})
 }

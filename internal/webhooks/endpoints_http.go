@@ -168,20 +168,14 @@ func endpointPath(r *http.Request) (tenantID, endpointID string, err error) {
 
 // HandleEndpointCreate adds an endpoint.
 func HandleEndpointCreate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createEndpointRequest, EndpointCreated]{
 		Secret:  true,
 		Summary: "Add an endpoint to a tenant; the response includes its signing secret",
-		Request: createEndpointRequest{}, Response: EndpointCreated{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createEndpointRequest) (EndpointCreated, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			req, err := httpapi.Decode[createEndpointRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EndpointCreated{}, err
 			}
 			problems := req.problems(s)
 			if req.URL == nil {
@@ -193,8 +187,7 @@ func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 				}
 			}
 			if len(problems) > 0 {
-				httpapi.Error(w, r, apperr.InvalidFields(problems))
-				return
+				return EndpointCreated{}, apperr.InvalidFields(problems)
 			}
 			e := Endpoint{TenantID: tenantID}
 			req.apply(&e)
@@ -204,57 +197,45 @@ func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 			}
 			created, err := s.CreateEndpoint(r.Context(), e, secret)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EndpointCreated{}, err
 			}
-			httpapi.Encode(w, http.StatusCreated, EndpointCreated{Endpoint: created, Secret: secret})
-		}),
-	}
+			return EndpointCreated{Endpoint: created, Secret: secret}, nil
+		},
+	})
 }
 
 // HandleEndpointList lists a tenant's endpoints.
 func HandleEndpointList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List a tenant's endpoints", Response: httpapi.List[Endpoint]{}, Query: httpapi.PageParams,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Endpoint]]{
+		Summary: "List a tenant's endpoints",
+		Query:   httpapi.PageParams,
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Endpoint], error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Endpoint]{}, err
 			}
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Endpoint]{}, err
 			}
 			list, err := s.Endpoints(r.Context(), tenantID, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(e Endpoint) string { return e.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(e Endpoint) string { return e.ID }), err
+		},
+	})
 }
 
 // HandleEndpointGet returns an endpoint.
 func HandleEndpointGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get an endpoint", Response: Endpoint{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Endpoint]{
+		Summary: "Get an endpoint",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Endpoint, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Endpoint{}, err
 			}
-			e, err := s.Endpoint(r.Context(), tenantID, endpointID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, e)
-		}),
-	}
+			return s.Endpoint(r.Context(), tenantID, endpointID)
+		},
+	})
 }
 
 type updateEndpointRequest struct{ endpointFields }
@@ -264,51 +245,33 @@ func (updateEndpointRequest) Valid(context.Context) map[string]string { return n
 
 // HandleEndpointUpdate changes an endpoint; "disabled": false re-enables it.
 func HandleEndpointUpdate(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[updateEndpointRequest, Endpoint]{
 		Summary: "Change an endpoint; set disabled to false to re-enable it and resume its deliveries",
-		Request: updateEndpointRequest{}, Response: Endpoint{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, req updateEndpointRequest) (Endpoint, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			req, err := httpapi.Decode[updateEndpointRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Endpoint{}, err
 			}
 			if p := req.problems(s); len(p) > 0 {
-				httpapi.Error(w, r, apperr.InvalidFields(p))
-				return
+				return Endpoint{}, apperr.InvalidFields(p)
 			}
-			e, err := s.UpdateEndpoint(r.Context(), tenantID, endpointID, req.apply)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, e)
-		}),
-	}
+			return s.UpdateEndpoint(r.Context(), tenantID, endpointID, req.apply)
+		},
+	})
 }
 
 // HandleEndpointDelete removes an endpoint.
 func HandleEndpointDelete(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Delete an endpoint with its delivery log", Status: http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
+		Summary: "Delete an endpoint with its delivery log",
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := s.DeleteEndpoint(r.Context(), tenantID, endpointID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, s.DeleteEndpoint(r.Context(), tenantID, endpointID)
+		},
+	})
 }
 
 // EndpointSecret is an endpoint's signing secret.
@@ -318,23 +281,21 @@ type EndpointSecret struct {
 
 // HandleEndpointSecret shows an endpoint's current secret.
 func HandleEndpointSecret(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EndpointSecret]{
 		Secret:  true,
-		Summary: "Get an endpoint's current signing secret", Response: EndpointSecret{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Summary: "Get an endpoint's current signing secret",
+		Do: func(r *http.Request, _ httpapi.NoBody) (EndpointSecret, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EndpointSecret{}, err
 			}
 			secret, err := s.Secret(r.Context(), tenantID, endpointID)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EndpointSecret{}, err
 			}
-			httpapi.Encode(w, http.StatusOK, EndpointSecret{Secret: secret})
-		}),
-	}
+			return EndpointSecret{Secret: secret}, nil
+		},
+	})
 }
 
 type rotateSecretRequest struct {
@@ -354,29 +315,20 @@ func (req rotateSecretRequest) Valid(context.Context) map[string]string {
 // HandleEndpointRotateSecret starts a new secret; the old one keeps signing
 // alongside it for the configured overlap.
 func HandleEndpointRotateSecret(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Secret:  true,
-		Summary: "Rotate an endpoint's secret; the old one keeps signing beside the new one for the overlap (default 24 h)",
-		Request: rotateSecretRequest{}, Response: EndpointSecret{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[rotateSecretRequest, EndpointSecret]{
+		Secret:       true,
+		Summary:      "Rotate an endpoint's secret; the old one keeps signing beside the new one for the overlap (default 24 h)",
+		OptionalBody: true,
+		Do: func(r *http.Request, req rotateSecretRequest) (EndpointSecret, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			req := rotateSecretRequest{}
-			if r.ContentLength != 0 {
-				if req, err = httpapi.Decode[rotateSecretRequest](r); err != nil {
-					httpapi.Error(w, r, err)
-					return
-				}
+				return EndpointSecret{}, err
 			}
 			secret, err := s.RotateSecret(r.Context(), tenantID, endpointID, req.Secret, s.cfg.SecretOverlap)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EndpointSecret{}, err
 			}
-			httpapi.Encode(w, http.StatusOK, EndpointSecret{Secret: secret})
-		}),
-	}
+			return EndpointSecret{Secret: secret}, nil
+		},
+	})
 }

@@ -32,37 +32,25 @@ type createEventTypeRequest struct {
 
 // HandleEventTypeCreate creates an event type.
 func HandleEventTypeCreate(svc *EventTypes) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[createEventTypeRequest, EventType]{
 		Summary: "Create an event type, optionally with a JSON Schema its payloads must match and an example payload",
-		Request: createEventTypeRequest{}, Response: EventType{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[createEventTypeRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			et, err := svc.Create(r.Context(), EventType{Name: req.Name, Description: req.Description, Schema: req.Schema, Example: req.Example})
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, et)
-		}),
-	}
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req createEventTypeRequest) (EventType, error) {
+			return svc.Create(r.Context(), EventType{Name: req.Name, Description: req.Description, Schema: req.Schema, Example: req.Example})
+		},
+	})
 }
 
 // HandleEventTypeList lists event types.
 func HandleEventTypeList(svc *EventTypes) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "List event types ordered by name",
-		Response: httpapi.List[EventType]{},
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[EventType]]{
+		Summary: "List event types ordered by name",
 		Query: append(slices.Clone(httpapi.PageParams),
 			httpapi.Param{Name: "include_archived", Description: "true to list archived event types too (default false)"}),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[EventType], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[EventType]{}, err
 			}
 			var includeArchived bool
 			switch r.URL.Query().Get("include_archived") {
@@ -70,82 +58,52 @@ func HandleEventTypeList(svc *EventTypes) httpapi.Endpoint {
 			case "true":
 				includeArchived = true
 			default:
-				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"include_archived": "must be true or false"}))
-				return
+				return httpapi.List[EventType]{}, apperr.InvalidFields(map[string]string{"include_archived": "must be true or false"})
 			}
 			list, err := svc.List(r.Context(), page, includeArchived)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(et EventType) string { return et.Name }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(et EventType) string { return et.Name }), err
+		},
+	})
 }
 
 // HandleEventTypeGet returns an event type.
 func HandleEventTypeGet(svc *EventTypes) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get an event type", Response: EventType{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EventType]{
+		Summary: "Get an event type",
+		Do: func(r *http.Request, _ httpapi.NoBody) (EventType, error) {
 			name, err := eventTypeFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EventType{}, err
 			}
-			et, err := svc.EventType(r.Context(), name)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, et)
-		}),
-	}
+			return svc.EventType(r.Context(), name)
+		},
+	})
 }
 
 // HandleEventTypeUpdate changes an event type.
 func HandleEventTypeUpdate(svc *EventTypes) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[EventTypePatch, EventType]{
 		Summary: "Change an event type's description, schema, example or archived flag; null removes the schema or example",
-		Request: EventTypePatch{}, Response: EventType{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, patch EventTypePatch) (EventType, error) {
 			name, err := eventTypeFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EventType{}, err
 			}
-			patch, err := httpapi.Decode[EventTypePatch](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			et, err := svc.Update(r.Context(), name, patch)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, et)
-		}),
-	}
+			return svc.Update(r.Context(), name, patch)
+		},
+	})
 }
 
 // HandleEventTypeArchive archives an event type.
 func HandleEventTypeArchive(svc *EventTypes) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "Archive an event type: it can no longer be published, on this node at once and on others within seconds; PATCH archived false restores it",
-		Response: EventType{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EventType]{
+		Summary: "Archive an event type: it can no longer be published, on this node at once and on others within seconds; PATCH archived false restores it",
+		Do: func(r *http.Request, _ httpapi.NoBody) (EventType, error) {
 			name, err := eventTypeFromPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EventType{}, err
 			}
-			et, err := svc.Archive(r.Context(), name)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, et)
-		}),
-	}
+			return svc.Archive(r.Context(), name)
+		},
+	})
 }

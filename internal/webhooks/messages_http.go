@@ -58,28 +58,21 @@ func (b batchRequest) Valid(context.Context) map[string]string {
 
 // HandlePublish publishes one message.
 func HandlePublish(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[MessageIn, Message]{
 		Summary: "Publish a message to a tenant's endpoints; 202 once it and its deliveries are committed",
-		Request: MessageIn{}, Response: Message{}, Status: http.StatusAccepted,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Status:  http.StatusAccepted,
+		Do: func(r *http.Request, in MessageIn) (Message, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			in, err := httpapi.Decode[MessageIn](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Message{}, err
 			}
 			out, err := s.Publish(r.Context(), tenantID, []MessageIn{in})
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Message{}, err
 			}
-			httpapi.Encode(w, http.StatusAccepted, out[0])
-		}),
-	}
+			return out[0], nil
+		},
+	})
 }
 
 // BatchPublished is the result of a batch publish, in request order.
@@ -89,28 +82,21 @@ type BatchPublished struct {
 
 // HandlePublishBatch publishes up to 100 messages at once.
 func HandlePublishBatch(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[batchRequest, BatchPublished]{
 		Summary: "Publish up to 100 messages in one call; all are committed, or none",
-		Request: batchRequest{}, Response: BatchPublished{}, Status: http.StatusAccepted,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Status:  http.StatusAccepted,
+		Do: func(r *http.Request, req batchRequest) (BatchPublished, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			req, err := httpapi.Decode[batchRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return BatchPublished{}, err
 			}
 			out, err := s.Publish(r.Context(), tenantID, req.Messages)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return BatchPublished{}, err
 			}
-			httpapi.Encode(w, http.StatusAccepted, BatchPublished{Data: out})
-		}),
-	}
+			return BatchPublished{Data: out}, nil
+		},
+	})
 }
 
 func parseStatusParam(r *http.Request, fields map[string]string) string {
@@ -125,97 +111,76 @@ func parseStatusParam(r *http.Request, fields map[string]string) string {
 
 // HandleMessageList lists a tenant's messages.
 func HandleMessageList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List a tenant's messages, newest first", Response: httpapi.List[Message]{},
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Message]]{
+		Summary: "List a tenant's messages, newest first",
 		Query: append([]httpapi.Param{
 			{Name: "event_type", Description: "only this event type"},
 			{Name: "since", Description: "only messages created at or after this RFC 3339 time"},
 			{Name: "until", Description: "only messages created before this RFC 3339 time"},
 			{Name: "status", Description: "only messages with a delivery in this status: pending, succeeded or failed"},
 		}, httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Message], error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Message]{}, err
 			}
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Message]{}, err
 			}
 			fields := map[string]string{}
 			f := MessageFilter{EventType: r.URL.Query().Get("event_type"), Since: httpapi.QueryTime(r, "since", fields),
 				Until: httpapi.QueryTime(r, "until", fields), Status: parseStatusParam(r, fields)}
 			if len(fields) > 0 {
-				httpapi.Error(w, r, apperr.InvalidFields(fields))
-				return
+				return httpapi.List[Message]{}, apperr.InvalidFields(fields)
 			}
 			list, err := s.Messages(r.Context(), tenantID, f, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(m Message) string { return m.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(m Message) string { return m.ID }), err
+		},
+	})
 }
 
 // HandleMessageGet returns a message with its deliveries.
 func HandleMessageGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get a message with its payload and deliveries", Response: MessageDetail{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, MessageDetail]{
+		Summary: "Get a message with its payload and deliveries",
+		Do: func(r *http.Request, _ httpapi.NoBody) (MessageDetail, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return MessageDetail{}, err
 			}
 			msgID, err := httpapi.PathID(r, "message_id", "msg")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return MessageDetail{}, err
 			}
-			m, err := s.Message(r.Context(), tenantID, msgID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, m)
-		}),
-	}
+			return s.Message(r.Context(), tenantID, msgID)
+		},
+	})
 }
 
 // HandleEndpointDeliveries lists an endpoint's deliveries.
 func HandleEndpointDeliveries(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "List an endpoint's deliveries, newest first", Response: httpapi.List[Delivery]{},
-		Query: append([]httpapi.Param{{Name: "status", Description: "pending, succeeded or failed"}}, httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Delivery]]{
+		Summary: "List an endpoint's deliveries, newest first",
+		Query:   append([]httpapi.Param{{Name: "status", Description: "pending, succeeded or failed"}}, httpapi.PageParams...),
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Delivery], error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Delivery]{}, err
 			}
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Delivery]{}, err
 			}
 			fields := map[string]string{}
 			status := parseStatusParam(r, fields)
 			if len(fields) > 0 {
-				httpapi.Error(w, r, apperr.InvalidFields(fields))
-				return
+				return httpapi.List[Delivery]{}, apperr.InvalidFields(fields)
 			}
 			list, err := s.EndpointDeliveries(r.Context(), tenantID, endpointID, status, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(d Delivery) string { return d.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(d Delivery) string { return d.ID }), err
+		},
+	})
 }
 
 func deliveryPath(r *http.Request) (tenantID, deliveryID string, err error) {
@@ -229,42 +194,31 @@ func deliveryPath(r *http.Request) (tenantID, deliveryID string, err error) {
 
 // HandleDeliveryGet returns a delivery with its attempts.
 func HandleDeliveryGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get a delivery with every attempt: status, time taken, and the start of each response", Response: DeliveryDetail{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, DeliveryDetail]{
+		Summary: "Get a delivery with every attempt: status, time taken, and the start of each response",
+		Do: func(r *http.Request, _ httpapi.NoBody) (DeliveryDetail, error) {
 			tenantID, deliveryID, err := deliveryPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return DeliveryDetail{}, err
 			}
-			d, err := s.Delivery(r.Context(), tenantID, deliveryID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, d)
-		}),
-	}
+			return s.Delivery(r.Context(), tenantID, deliveryID)
+		},
+	})
 }
 
 // HandleDeliveryResend sends a delivery again now.
 func HandleDeliveryResend(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Send a delivery again now, whatever its status", Response: Delivery{}, Status: http.StatusAccepted,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Delivery]{
+		Summary: "Send a delivery again now, whatever its status",
+		Status:  http.StatusAccepted,
+		Do: func(r *http.Request, _ httpapi.NoBody) (Delivery, error) {
 			tenantID, deliveryID, err := deliveryPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Delivery{}, err
 			}
-			d, err := s.Resend(r.Context(), tenantID, deliveryID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusAccepted, d)
-		}),
-	}
+			return s.Resend(r.Context(), tenantID, deliveryID)
+		},
+	})
 }
 
 type recoverRequest struct {
@@ -281,81 +235,56 @@ func (req recoverRequest) Valid(context.Context) map[string]string {
 
 // HandleEndpointRecover starts re-sending an endpoint's failed deliveries.
 func HandleEndpointRecover(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[recoverRequest, Recovery]{
 		Summary: "Re-send every failed delivery of an endpoint since a time, as a background job; poll the recovery for progress",
-		Request: recoverRequest{}, Response: Recovery{}, Status: http.StatusAccepted,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Status:  http.StatusAccepted,
+		Do: func(r *http.Request, req recoverRequest) (Recovery, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Recovery{}, err
 			}
-			req, err := httpapi.Decode[recoverRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			rec, err := s.Recover(r.Context(), tenantID, endpointID, req.Since)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusAccepted, rec)
-		}),
-	}
+			return s.Recover(r.Context(), tenantID, endpointID, req.Since)
+		},
+	})
 }
 
 // HandleRecoveryGet reports a recovery's progress.
 func HandleRecoveryGet(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Get a recovery's progress", Response: Recovery{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Recovery]{
+		Summary: "Get a recovery's progress",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Recovery, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Recovery{}, err
 			}
 			recID, err := httpapi.PathID(r, "recovery_id", "rcv")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Recovery{}, err
 			}
-			rec, err := s.Recovery(r.Context(), tenantID, endpointID, recID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, rec)
-		}),
-	}
+			return s.Recovery(r.Context(), tenantID, endpointID, recID)
+		},
+	})
 }
 
 // HandleEndpointStats reports an endpoint's recent delivery statistics.
 func HandleEndpointStats(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "An endpoint's success rate, attempts and latency percentiles over a window (default 24h), and its deliveries by status",
-		Response: EndpointStats{}, Query: []httpapi.Param{{Name: "window", Description: "a duration such as 1h or 24h (at most 720h)"}},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EndpointStats]{
+		Summary: "An endpoint's success rate, attempts and latency percentiles over a window (default 24h), and its deliveries by status",
+		Query:   []httpapi.Param{{Name: "window", Description: "a duration such as 1h or 24h (at most 720h)"}},
+		Do: func(r *http.Request, _ httpapi.NoBody) (EndpointStats, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return EndpointStats{}, err
 			}
 			window := 24 * time.Hour
 			if v := r.URL.Query().Get("window"); v != "" {
 				d, err := time.ParseDuration(v)
 				if err != nil || d <= 0 || d > 720*time.Hour {
-					httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"window": "must be a duration from 1s to 720h, such as 24h"}))
-					return
+					return EndpointStats{}, apperr.InvalidFields(map[string]string{"window": "must be a duration from 1s to 720h, such as 24h"})
 				}
 				window = d
 			}
-			st, err := s.Stats(r.Context(), tenantID, endpointID, window)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, st)
-		}),
-	}
+			return s.Stats(r.Context(), tenantID, endpointID, window)
+		},
+	})
 }

@@ -9,8 +9,6 @@
 package connect
 
 import (
-	"github.com/patchbay/patchbay/internal/htmlpage"
-
 	"cmp"
 	"context"
 	"log/slog"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/ttlcache"
 )

@@ -1,8 +1,6 @@
 package oauth
 
 import (
-	"github.com/patchbay/patchbay/internal/assets"
-
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"

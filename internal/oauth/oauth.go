@@ -13,10 +13,6 @@
 package oauth
 
 import (
-	"github.com/patchbay/patchbay/internal/assets"
-
-	"github.com/patchbay/patchbay/internal/htmlpage"
-
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -24,6 +20,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/assets"
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/ttlcache"

@@ -41,6 +41,9 @@ func addRoutes(rt *router, d Deps) {
 	// Resource metadata documents cost a lookup each and anyone may ask;
 	// clients fetch one per discovery, so the pages' limit fits, counted apart.
 	discovery := d.Addresses.Middleware("discovery", d.PagesRateLimit, ratelimit.RefuseProblem)
+	// Images cost a lookup each too; browsers fetch each once (they are
+	// cached for ever), so the pages' limit fits, counted apart again.
+	images := d.Addresses.Middleware("assets", d.PagesRateLimit, ratelimit.RefuseProblem)
 
 	// The OAuth provider's protocol endpoints and pages, for apps and browsers.
 	rt.public("GET /.well-known/oauth-authorization-server", oauth.HandleMetadata(d.OAuth))
@@ -71,7 +74,7 @@ func addRoutes(rt *router, d Deps) {
 
 	// Logos and other images pages show, by the hash of their bytes: public,
 	// cached for ever, never hot-linked from elsewhere.
-	rt.public("GET /assets/{file}", assets.HandleServe(d.Assets))
+	rt.public("GET /assets/{file}", assets.HandleServe(d.Assets), images)
 
 	// Incoming webhooks: providers authenticate by their signatures, not API
 	// keys; a source with scheme none by the ingest token in its URL.

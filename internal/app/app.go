@@ -301,7 +301,7 @@ func newLimiter(cfg config.Config, db *store.DB) ratelimit.Limiter {
 	storeKind := cfg.RateLimitStore
 	if storeKind == "" {
 		storeKind = "memory"
-		if db.Dialect().Name() == store.Postgres {
+		if db.SharedByNodes() {
 			storeKind = "database"
 		}
 	}
@@ -334,7 +334,7 @@ func OpenVault(cfg config.Config, db *store.DB) (*vault.Vault, error) {
 	if len(cfg.EncryptionKeysPrevious) > 0 {
 		return nil, errors.New("--encryption-key-previous needs --encryption-key, the key that replaces them")
 	}
-	if db.Dialect().Name() != store.SQLite {
+	if db.SharedByNodes() {
 		return nil, fmt.Errorf("PostgreSQL needs --encryption-key (PATCHBAY_ENCRYPTION_KEY), the same on every node; make one with: openssl rand -base64 32")
 	}
 	key, err := vault.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "encryption.key"))

@@ -9,10 +9,8 @@ package audit
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -92,25 +90,11 @@ func NewLog(db *store.DB, logger *slog.Logger) *Log {
 	return &Log{db: db, logger: logger}
 }
 
-const insertEvents = `INSERT INTO audit_events (id, occurred_at, api_key_id, method, route, object_id, path_ids,
-	status, problem_type, replayed, request_id, client_ip)`
-
-const eventCols = 12
-
 // insert writes a group of events in one transaction; on SQLite the
 // transaction is also shared with other writers' (WithGroupTx).
 func (l *Log) insert(ctx context.Context, events []Event) error {
-	args := make([]any, 0, len(events)*eventCols)
-	for _, e := range events {
-		ids, err := json.Marshal(e.PathIDs)
-		if err != nil {
-			return err
-		}
-		args = append(args, e.ID, e.OccurredAt, e.APIKeyID, e.Method, e.Route, e.ObjectID, string(ids),
-			e.Status, e.ProblemType, e.Replayed, e.RequestID, e.ClientIP)
-	}
 	return l.db.WithGroupTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return store.InsertRows(ctx, tx, insertEvents, eventCols, args)
+		return eventsInsert(ctx, tx, events)
 	})
 }
 
@@ -168,65 +152,14 @@ type Filter struct {
 	Until   time.Time
 }
 
-const eventColumns = `id, occurred_at, api_key_id, method, route, object_id, path_ids, status, problem_type, replayed, request_id, client_ip`
-
 // List returns events newest first (by ID, which sorts by the millisecond it
 // was made in).
 func (l *Log) List(ctx context.Context, f Filter, page httpapi.Page) ([]Event, error) {
-	where, args := []string{"1 = 1"}, []any{}
-	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
-	if page.After != "" {
-		add("id < ?", page.After)
-	}
-	if f.APIKeyID != "" {
-		add("api_key_id = ?", f.APIKeyID)
-	}
-	if f.ObjectID != "" {
-		add("object_id = ?", f.ObjectID)
-	}
-	if f.Route != "" {
-		add("route = ?", f.Route)
-	}
-	if f.Method != "" {
-		add("method = ?", f.Method)
-	}
-	switch f.Outcome {
-	case OutcomeSuccess:
-		add("status < ?", 400)
-	case OutcomeFailure:
-		add("status >= ?", 400)
-	}
-	if f.Status != 0 {
-		add("status = ?", f.Status)
-	}
-	if !f.Since.IsZero() {
-		add("occurred_at >= ?", f.Since)
-	}
-	if !f.Until.IsZero() {
-		add("occurred_at < ?", f.Until)
-	}
-	rows, err := l.db.Query(ctx, "SELECT "+eventColumns+" FROM audit_events WHERE "+strings.Join(where, " AND ")+
-		" ORDER BY id DESC LIMIT ?", append(args, page.Limit+1)...)
+	list, err := eventsList(ctx, l.db, f, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}
-	defer rows.Close()
-	var list []Event
-	for rows.Next() {
-		var e Event
-		var ids []byte
-		if err := rows.Scan(&e.ID, &e.OccurredAt, &e.APIKeyID, &e.Method, &e.Route, &e.ObjectID, &ids, &e.Status,
-			&e.ProblemType, &e.Replayed, &e.RequestID, &e.ClientIP); err != nil {
-			return nil, fmt.Errorf("list audit events: %w", err)
-		}
-		if err := json.Unmarshal(ids, &e.PathIDs); err != nil {
-			return nil, fmt.Errorf("audit event %s: path_ids: %w", e.ID, err)
-		}
-		e.OccurredAt = e.OccurredAt.UTC()
-		e.Outcome = outcomeOf(e.Status)
-		list = append(list, e)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // RetentionArgs is the periodic job that deletes events older than the
@@ -250,9 +183,7 @@ const retentionBatch = 1000
 
 // Work deletes every event past the retention period.
 func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
-	err := w.DB.ExecBatched(ctx, retentionBatch, `DELETE FROM audit_events WHERE id IN
-		(SELECT id FROM audit_events WHERE occurred_at < ? LIMIT ?)`, w.DB.Now().Add(-cmp.Or(w.Retention, RetentionDefault)))
-	if err != nil {
+	if err := eventsDeleteBefore(ctx, w.DB, w.DB.Now().Add(-cmp.Or(w.Retention, RetentionDefault))); err != nil {
 		return fmt.Errorf("audit retention: %w", err)
 	}
 	return nil

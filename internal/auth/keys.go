@@ -103,9 +103,7 @@ func (k *Keys) Create(ctx context.Context, nk NewKey) (Key, string, error) {
 		Scopes: distinct(nk.Scopes), TenantID: nk.TenantID}
 	err := k.db.WithTx(ctx, func(tx *store.Tx) error {
 		key.CreatedAt = tx.Now()
-		_, err := tx.Exec(ctx, "INSERT INTO api_keys (id, name, token_hash, token_hint, rate_limit, scopes, tenant_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			key.ID, key.Name, hash[:], key.Hint, key.RateLimit, joinScopes(key.Scopes), key.TenantID, key.CreatedAt)
-		return err
+		return keyInsert(ctx, tx, key, hash[:])
 	})
 	if err != nil {
 		return Key{}, "", fmt.Errorf("create API key: %w", err)
@@ -113,23 +111,9 @@ func (k *Keys) Create(ctx context.Context, nk NewKey) (Key, string, error) {
 	return key, token, nil
 }
 
-const keyColumns = "id, name, token_hint, rate_limit, scopes, tenant_id, created_at, revoked_at"
-
-func scanKey(s store.Scanner, extra ...any) (Key, error) {
-	var key Key
-	var limit sql.NullInt64
-	var scopes string
-	err := s.Scan(append([]any{&key.ID, &key.Name, &key.Hint, &limit, &scopes, &key.TenantID, &key.CreatedAt, &key.RevokedAt}, extra...)...)
-	if limit.Valid {
-		key.RateLimit = &limit.Int64
-	}
-	key.Scopes = splitScopes(scopes)
-	return key, err
-}
-
 // Key returns one key by ID.
 func (k *Keys) Key(ctx context.Context, keyID string) (Key, error) {
-	key, err := scanKey(k.db.QueryRow(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id = ?", keyID))
+	key, err := keyGetByID(ctx, k.db, keyID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Key{}, apperr.Errorf(apperr.NotFound, "API key %s not found", keyID)
 	}
@@ -138,27 +122,18 @@ func (k *Keys) Key(ctx context.Context, keyID string) (Key, error) {
 
 // List returns a page of keys, revoked ones included, oldest first.
 func (k *Keys) List(ctx context.Context, page httpapi.Page) ([]Key, error) {
-	rows, err := k.db.Query(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id > ? ORDER BY id LIMIT ?", page.After, page.Limit+1)
+	keys, err := keysList(ctx, k.db, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list API keys: %w", err)
 	}
-	defer rows.Close()
-	var keys []Key
-	for rows.Next() {
-		key, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, key)
-	}
-	return keys, rows.Err()
+	return keys, nil
 }
 
 // Update changes a key's name or rate limit; nil leaves a value as it is, and a
 // rate limit of 0 returns the key to the installation's default.
 func (k *Keys) Update(ctx context.Context, keyID string, name *string, rateLimit *int64) (Key, error) {
 	key, err := store.WithTxValue(ctx, k.db, func(tx *store.Tx) (Key, error) {
-		key, err := scanKey(tx.QueryRow(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id = ?", keyID))
+		key, err := keyGetByID(ctx, tx, keyID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Key{}, apperr.Errorf(apperr.NotFound, "API key %s not found", keyID)
 		} else if err != nil {
@@ -173,10 +148,10 @@ func (k *Keys) Update(ctx context.Context, keyID string, name *string, rateLimit
 				key.RateLimit = nil
 			}
 		}
-		if _, err = tx.Exec(ctx, "UPDATE api_keys SET name = ?, rate_limit = ? WHERE id = ?", key.Name, key.RateLimit, keyID); err != nil {
+		if err = keyUpdate(ctx, tx, keyID, key.Name, key.RateLimit); err != nil {
 			return Key{}, err
 		}
-		return key, changed(ctx, tx)
+		return key, keyChangesBump(ctx, tx)
 	})
 	k.invalidate() // after the commit, so no read before it is cached
 	return key, err
@@ -185,13 +160,13 @@ func (k *Keys) Update(ctx context.Context, keyID string, name *string, rateLimit
 // Revoke makes a key unusable. Revoking a revoked key changes nothing.
 func (k *Keys) Revoke(ctx context.Context, keyID string) (Key, error) {
 	key, err := store.WithTxValue(ctx, k.db, func(tx *store.Tx) (Key, error) {
-		if _, err := tx.Exec(ctx, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", tx.Now(), keyID); err != nil {
+		if err := keyRevoke(ctx, tx, keyID); err != nil {
 			return Key{}, err
 		}
-		if err := changed(ctx, tx); err != nil {
+		if err := keyChangesBump(ctx, tx); err != nil {
 			return Key{}, err
 		}
-		key, err := scanKey(tx.QueryRow(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE id = ?", keyID))
+		key, err := keyGetByID(ctx, tx, keyID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Key{}, apperr.Errorf(apperr.NotFound, "API key %s not found", keyID)
 		}
@@ -203,9 +178,7 @@ func (k *Keys) Revoke(ctx context.Context, keyID string) (Key, error) {
 
 // Count returns how many keys exist, revoked ones included.
 func (k *Keys) Count(ctx context.Context) (int, error) {
-	var n int
-	err := k.db.QueryRow(ctx, "SELECT count(*) FROM api_keys").Scan(&n)
-	return n, err
+	return keysCount(ctx, k.db)
 }
 
 // errBadToken is deliberately vague: a caller learns nothing about which keys exist.
@@ -227,8 +200,7 @@ func (k *Keys) Authenticate(ctx context.Context, token string) (Key, error) {
 	gen := k.gen
 	k.mu.Unlock()
 
-	var stored []byte
-	key, err := scanKey(k.db.QueryRow(ctx, "SELECT "+keyColumns+", token_hash FROM api_keys WHERE token_hash = ?", hash[:]), &stored)
+	key, stored, err := keyGetByHash(ctx, k.db, hash[:])
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Key{}, errBadToken
@@ -257,12 +229,6 @@ func (k *Keys) invalidate() {
 	k.cache.ForgetFunc(func(Key) bool { return true })
 }
 
-// changed records a change to a key in tx, for every node's Watch to see.
-func changed(ctx context.Context, tx *store.Tx) error {
-	_, err := tx.Exec(ctx, "UPDATE api_key_changes SET version = version + 1 WHERE id = 1")
-	return err
-}
-
 // Watch polls the key change version every changePoll until ctx is done, and
 // empties this node's cache whenever it moves, or cannot be read: then no
 // cached key can be vouched for.
@@ -276,8 +242,8 @@ func (k *Keys) Watch(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		var version int64
-		if err := k.db.QueryRow(ctx, "SELECT version FROM api_key_changes WHERE id = 1").Scan(&version); err != nil {
+		version, err := keyChangesVersion(ctx, k.db)
+		if err != nil {
 			k.invalidate()
 			last = -1
 			continue

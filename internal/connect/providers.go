@@ -44,7 +44,7 @@ func (s *Service) PutProvider(ctx context.Context, providerID string, definition
 		created = true
 		_, err = tx.Exec(ctx, "INSERT INTO provider_definitions (id, definition, created_at, updated_at) VALUES (?, ?, ?, ?)",
 			p.ID, string(definition), tx.Now(), tx.Now())
-		if tx.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "provider %s is being added by another request at the same time; try again", p.ID)
 		}
 		return err

@@ -24,7 +24,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -158,35 +157,23 @@ func (k *Keys) begin(ctx context.Context, apiKeyID, key, fingerprint string) (*s
 		now := tx.Now()
 		claimed = now
 		for _, stamp := range orphaned {
-			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`,
-				apiKeyID, key, stamp); err != nil {
+			if err := keyDeleteUnfinished(ctx, tx, apiKeyID, key, stamp); err != nil {
 				return nil, err
 			}
 		}
-		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (api_key_id, key, fingerprint, locked_at, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (api_key_id, key) DO NOTHING`,
-			apiKeyID, key, fingerprint, now, now, now.Add(k.TTL))
+		inserted, err := keyInsertClaim(ctx, tx, apiKeyID, key, fingerprint, now.Add(k.TTL))
 		if err != nil {
 			return nil, err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
+		if inserted {
 			return nil, nil
 		}
 
-		var (
-			gotFingerprint string
-			lockedAt       time.Time
-			expiresAt      time.Time
-			status         sql.NullInt64
-			headers        []byte
-			body           []byte
-		)
-		err = tx.QueryRow(ctx, `SELECT fingerprint, locked_at, expires_at, response_status, response_headers, response_body
-			FROM idempotency_keys WHERE api_key_id = ? AND key = ?`, apiKeyID, key).
-			Scan(&gotFingerprint, &lockedAt, &expiresAt, &status, &headers, &body)
+		row, err := keyGet(ctx, tx, apiKeyID, key)
 		if err != nil {
 			return nil, err // the row was there a moment ago; a cleanup race is worth a retry by the client
 		}
+		gotFingerprint, lockedAt, expiresAt, status, headers, body := row.fingerprint, row.lockedAt, row.expiresAt, row.status, row.headers, row.body
 		switch {
 		case !expiresAt.After(now):
 			// An expired key is free again, as if it had never been used.
@@ -230,14 +217,11 @@ var errInProgress = apperr.Errorf(apperr.Conflict, "a request with this Idempote
 // takeOver claims a key whose lock time is still lockedAt, starting it afresh.
 // When another request took it over first, the key is in progress.
 func (k *Keys) takeOver(ctx context.Context, tx *store.Tx, apiKeyID, key, fingerprint string, lockedAt, expiresAt time.Time) error {
-	res, err := tx.Exec(ctx, `UPDATE idempotency_keys SET fingerprint = ?, locked_at = ?, expires_at = ?,
-		response_status = NULL, response_headers = NULL, response_body = NULL
-		WHERE api_key_id = ? AND key = ? AND locked_at = ?`,
-		fingerprint, tx.Now(), expiresAt, apiKeyID, key, lockedAt)
+	took, err := keyTakeOver(ctx, tx, apiKeyID, key, fingerprint, lockedAt, expiresAt)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !took {
 		return errInProgress
 	}
 	return nil
@@ -252,22 +236,18 @@ func (k *Keys) finish(ctx context.Context, apiKeyID, key string, claimed time.Ti
 		return err
 	}
 	body := k.vault.Seal(resp.body, bodyAAD(apiKeyID, key))
-	_, err = k.db.Exec(ctx, `UPDATE idempotency_keys SET response_status = ?, response_headers = ?, response_body = ?
-		WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`,
-		resp.status, string(headers), body, apiKeyID, key, claimed)
-	return err
+	return keyFinish(ctx, k.db, apiKeyID, key, claimed, resp.status, string(headers), body)
 }
 
 // renew extends the claim stamped claimed and returns its new stamp. It fails
 // with errLeaseLost when the claim is no longer the key's.
 func (k *Keys) renew(ctx context.Context, apiKeyID, key string, claimed time.Time) (time.Time, error) {
 	now := k.db.Now()
-	res, err := k.db.Exec(ctx, `UPDATE idempotency_keys SET locked_at = ?
-		WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL`, now, apiKeyID, key, claimed)
+	renewed, err := keyRenew(ctx, k.db, apiKeyID, key, claimed, now)
 	if err != nil {
 		return claimed, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !renewed {
 		return claimed, errLeaseLost
 	}
 	return now, nil
@@ -278,9 +258,7 @@ var errLeaseLost = errors.New("the idempotency key's lease ran out and a retry t
 // release frees a key whose request ended without an outcome worth keeping,
 // so a retry can run it again.
 func (k *Keys) release(ctx context.Context, apiKeyID, key string, claimed time.Time) error {
-	_, err := k.db.Exec(ctx, "DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND locked_at = ? AND response_status IS NULL",
-		apiKeyID, key, claimed)
-	return err
+	return keyDeleteUnfinished(ctx, k.db, apiKeyID, key, claimed)
 }
 
 // orphan remembers a claim that could not be released, or may have been
@@ -543,12 +521,8 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	for {
 		var n int64
 		err := w.DB.WithTx(ctx, func(tx *store.Tx) error {
-			res, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE (api_key_id, key) IN
-				(SELECT api_key_id, key FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)`, tx.Now(), cleanupBatch)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
+			var err error
+			n, err = keysDeleteExpired(ctx, tx, cleanupBatch)
 			return err
 		})
 		if err != nil {
@@ -569,28 +543,9 @@ func Reseal(ctx context.Context, db *store.DB, v *vault.Vault) (int, error) {
 	n := 0
 	afterAPIKey, afterKey := "", ""
 	for {
-		rows, err := db.Query(ctx, `SELECT api_key_id, key, response_body FROM idempotency_keys
-			WHERE response_body IS NOT NULL AND (api_key_id > ? OR (api_key_id = ? AND key > ?))
-			ORDER BY api_key_id, key LIMIT ?`, afterAPIKey, afterAPIKey, afterKey, resealBatch)
+		batch, err := keysWithBodyAfter(ctx, db, afterAPIKey, afterKey, resealBatch)
 		if err != nil {
 			return n, fmt.Errorf("list idempotency keys: %w", err)
-		}
-		type row struct {
-			apiKeyID, key string
-			body          []byte
-		}
-		var batch []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.apiKeyID, &r.key, &r.body); err != nil {
-				rows.Close()
-				return n, err
-			}
-			batch = append(batch, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return n, err
 		}
 		for _, r := range batch {
 			next, err := v.Reseal(r.body, bodyAAD(r.apiKeyID, r.key))
@@ -600,12 +555,11 @@ func Reseal(ctx context.Context, db *store.DB, v *vault.Vault) (int, error) {
 			if next == nil {
 				continue
 			}
-			res, err := db.Exec(ctx, `UPDATE idempotency_keys SET response_body = ? WHERE api_key_id = ? AND key = ? AND response_body = ?`,
-				next, r.apiKeyID, r.key, r.body)
+			resealed, err := keyResealBody(ctx, db, r.apiKeyID, r.key, r.body, next)
 			if err != nil {
 				return n, err
 			}
-			if m, _ := res.RowsAffected(); m == 1 {
+			if resealed {
 				n++
 			} // else the key expired or was reused meanwhile, under the current key
 		}

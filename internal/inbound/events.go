@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -54,37 +53,6 @@ type EventFilter struct {
 	Until   time.Time
 }
 
-// eventStatus is an event's status: its own for a duplicate, else its
-// forward's.
-const eventStatus = `CASE WHEN e.status = '` + StatusDuplicate + `' THEN e.status WHEN d.status = 'succeeded' THEN '` + StatusForwarded +
-	`' WHEN d.status = 'failed' THEN '` + StatusFailed + `' ELSE '` + StatusReceived + `' END`
-
-// eventColumns name the forward's delivery only while it exists: removing a
-// source's destination removes its deliveries.
-const eventColumns = "e.id, e.source_id, e.event_id, e.duplicate_of, " + eventStatus + ", d.id, e.method, e.headers, e.body, e.body IS NULL, e.signed_at, e.received_at"
-
-const eventFrom = " FROM inbound_events e LEFT JOIN deliveries d ON d.id = e.delivery_id"
-
-func scanEvent(sc store.Scanner) (Event, error) {
-	var e Event
-	var headers string
-	var body []byte
-	// An empty body and a removed one both scan as nil on SQLite: only IS NULL
-	// tells them apart.
-	if err := sc.Scan(&e.ID, &e.SourceID, &e.EventID, &e.DuplicateOf, &e.Status, &e.DeliveryID, &e.Method, &headers, &body, &e.BodyRemoved,
-		&e.SignedAt, &e.ReceivedAt); err != nil {
-		return Event{}, err
-	}
-	if err := json.Unmarshal([]byte(headers), &e.Headers); err != nil {
-		return Event{}, fmt.Errorf("event %s headers: %w", e.ID, err)
-	}
-	e.Body = json.RawMessage("null")
-	if !e.BodyRemoved {
-		e.Body = rawBody(body)
-	}
-	return e, nil
-}
-
 // rawBody shows a body that is JSON as it is, and anything else (form
 // posts, say) as a JSON string: a response must be UTF-8, and json.Valid does
 // not check that.
@@ -101,35 +69,11 @@ func (s *Service) Events(ctx context.Context, sourceID string, f EventFilter, pa
 	if _, err := s.Source(ctx, sourceID); err != nil {
 		return nil, err
 	}
-	where := []string{"e.source_id = ?", "e.id > ?"}
-	args := []any{sourceID, page.After}
-	if f.Status != "" {
-		where, args = append(where, eventStatus+" = ?"), append(args, f.Status)
-	}
-	if f.EventID != "" {
-		where, args = append(where, "e.event_id = ?"), append(args, f.EventID)
-	}
-	if !f.Since.IsZero() {
-		where, args = append(where, "e.received_at >= ?"), append(args, f.Since)
-	}
-	if !f.Until.IsZero() {
-		where, args = append(where, "e.received_at < ?"), append(args, f.Until)
-	}
-	rows, err := s.db.Query(ctx, "SELECT "+eventColumns+eventFrom+" WHERE "+strings.Join(where, " AND ")+" ORDER BY e.id LIMIT ?",
-		append(args, page.Limit+1)...)
+	list, err := eventsList(ctx, s.db, sourceID, f, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var list []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, e)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // Event returns one event of a source.
@@ -137,7 +81,7 @@ func (s *Service) Event(ctx context.Context, sourceID, eventID string) (Event, e
 	if err := s.checkSource(ctx, sourceID); err != nil {
 		return Event{}, err
 	}
-	e, err := scanEvent(s.db.QueryRow(ctx, "SELECT "+eventColumns+eventFrom+" WHERE e.source_id = ? AND e.id = ?", sourceID, eventID))
+	e, err := eventGet(ctx, s.db, sourceID, eventID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Event{}, apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
 	}
@@ -220,11 +164,7 @@ func (s *Service) EventBody(ctx context.Context, sourceID, eventID string) (stri
 	if err := s.checkSource(ctx, sourceID); err != nil {
 		return "", nil, err
 	}
-	var headers string
-	var body []byte
-	var removed bool
-	err := s.db.QueryRow(ctx, "SELECT headers, body, body IS NULL FROM inbound_events WHERE source_id = ? AND id = ?", sourceID, eventID).
-		Scan(&headers, &body, &removed)
+	headers, body, removed, err := eventGetBody(ctx, s.db, sourceID, eventID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", nil, apperr.Errorf(apperr.NotFound, "event %s not found in source %s", eventID, sourceID)
@@ -286,9 +226,7 @@ type RetentionWorker struct {
 }
 
 func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
-	err := w.DB.ExecBatched(ctx, webhooks.RetentionBatch, `UPDATE inbound_events SET body = NULL, headers = '{}' WHERE id IN
-		(SELECT id FROM inbound_events WHERE received_at < ? AND body IS NOT NULL LIMIT ?)`, time.Now().Add(-w.Retention))
-	if err != nil {
+	if err := eventsEmptyBefore(ctx, w.DB, time.Now().Add(-w.Retention)); err != nil {
 		return fmt.Errorf("inbound retention: %w", err)
 	}
 	return nil
@@ -307,6 +245,5 @@ type DedupeCleanupWorker struct {
 }
 
 func (w *DedupeCleanupWorker) Work(ctx context.Context, _ *river.Job[DedupeCleanupArgs]) error {
-	_, err := w.DB.Exec(ctx, "DELETE FROM inbound_dedupe WHERE expires_at < ?", time.Now())
-	return err
+	return dedupeDeleteExpired(ctx, w.DB, time.Now())
 }

@@ -289,16 +289,7 @@ func (s *Service) commitIngests(ctx context.Context, group []*ingestReq) error {
 				r.deliveryID = &deliveryIDs[i]
 			}
 		}
-		args := make([]any, 0, 11*len(group))
-		for _, r := range group {
-			status := StatusReceived
-			if r.duplicateOf != nil {
-				status = StatusDuplicate
-			}
-			args = append(args, r.id, r.src.ID, r.eventID, r.duplicateOf, r.method, r.headers, r.body, r.signedAt, tx.Now(), status, r.deliveryID)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at,
-			received_at, status, delivery_id)`+store.ValuesList(len(group), 11), args...); err != nil {
+		if err := eventsInsert(ctx, tx, group); err != nil {
 			return err
 		}
 		for _, r := range group {
@@ -325,37 +316,5 @@ func claimIdentities(ctx context.Context, tx *store.Tx, claims []*ingestReq) err
 	slices.SortFunc(claims, func(a, b *ingestReq) int {
 		return cmp.Or(strings.Compare(a.src.ID, b.src.ID), strings.Compare(*a.eventID, *b.eventID))
 	})
-	args := make([]any, 0, 4*len(claims)+2)
-	byKey := make(map[identity]*ingestReq, len(claims))
-	for _, r := range claims {
-		args = append(args, r.src.ID, *r.eventID, r.id, tx.Now().Add(time.Duration(r.src.DedupeWindowSeconds)*time.Second))
-		byKey[identity{r.src.ID, *r.eventID}] = r
-	}
-	rows, err := tx.Query(ctx, `INSERT INTO inbound_dedupe (source_id, event_id, first_id, expires_at)`+store.ValuesList(len(claims), 4)+`
-		ON CONFLICT (source_id, event_id) DO UPDATE SET `+claimSet("?")+` RETURNING source_id, event_id, first_id`,
-		append(args, tx.Now(), tx.Now())...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k identity
-		var firstID string
-		if err := rows.Scan(&k.source, &k.event, &firstID); err != nil {
-			return err
-		}
-		if r := byKey[k]; r != nil && firstID != r.id {
-			r.duplicateOf = &firstID
-		}
-	}
-	return rows.Err()
-}
-
-// claimSet is the upsert's update: an identity's claim is renewed, with this
-// event as the first, only once its window has passed at now (a
-// placeholder). Both databases evaluate SET against the old row.
-func claimSet(now string) string {
-	expired := "inbound_dedupe.expires_at <= " + now
-	return "first_id = CASE WHEN " + expired + " THEN excluded.first_id ELSE inbound_dedupe.first_id END, " +
-		"expires_at = CASE WHEN " + expired + " THEN excluded.expires_at ELSE inbound_dedupe.expires_at END"
+	return dedupeClaim(ctx, tx, claims)
 }

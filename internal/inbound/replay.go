@@ -69,19 +69,7 @@ func (s *Service) Replay(ctx context.Context, sourceID, eventID string) (webhook
 // two replays at once make one forward: the second finds the first's.
 func (s *Service) forwardAgain(ctx context.Context, src Source, eventID string) (*string, error) {
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (*string, error) {
-		if tx.Dialect().Name() == store.Postgres { // SQLite's writer holds its lock from BEGIN
-			// Locked first, then read by a statement of its own, which sees
-			// what a replay that held the lock committed.
-			if _, err := tx.Exec(ctx, "SELECT 1 FROM inbound_events WHERE id = ? FOR UPDATE", eventID); err != nil {
-				return nil, err
-			}
-		}
-		var headers string
-		var body []byte
-		var removed bool
-		var current *string
-		err := tx.QueryRow(ctx, "SELECT e.headers, e.body, e.body IS NULL, d.id FROM inbound_events e LEFT JOIN deliveries d ON d.id = e.delivery_id WHERE e.id = ?",
-			eventID).Scan(&headers, &body, &removed, &current)
+		headers, body, removed, current, err := eventGetForForward(ctx, tx, eventID)
 		switch {
 		case err != nil:
 			return nil, err
@@ -98,8 +86,7 @@ func (s *Service) forwardAgain(ctx context.Context, src Source, eventID string) 
 		if err != nil {
 			return nil, err
 		}
-		_, err = tx.Exec(ctx, "UPDATE inbound_events SET delivery_id = ? WHERE id = ?", ids[0], eventID)
-		return &ids[0], err
+		return &ids[0], eventSetDelivery(ctx, tx, eventID, ids[0])
 	})
 }
 

@@ -207,14 +207,7 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 				return err
 			}
 		}
-		eventType, routeTenant, routePointer := src.Route.columns()
-		_, err := tx.Exec(ctx, `INSERT INTO sources (id, name, tenant_id, scheme, verifier, dedupe_window_seconds, destination_url,
-			endpoint_id, forward_header_prefix, route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body,
-			response_content_type, ingest_token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			src.ID, src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
-			nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
-			src.Response.ContentType, src.tokenHash, src.CreatedAt, src.UpdatedAt)
-		return err
+		return sourceInsert(ctx, tx, src, sealed)
 	})
 	if err != nil {
 		if src.endpointID != "" {
@@ -250,24 +243,10 @@ func (s *Service) present(src Source) Source {
 	return src
 }
 
-const sourceColumns = `id, name, tenant_id, verifier, dedupe_window_seconds, destination_url, endpoint_id, forward_header_prefix,
-	route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body, response_content_type, ingest_token_hash,
-	created_at, updated_at`
-
-func (s *Service) scanSource(sc store.Scanner) (Source, error) {
-	var src Source
-	var sealed []byte
-	var eventType, routeTenant, routePointer, endpointID sql.NullString
-	err := sc.Scan(&src.ID, &src.Name, &src.TenantID, &sealed, &src.DedupeWindowSeconds, &src.DestinationURL, &endpointID, &src.ForwardHeaderPrefix,
-		&eventType, &routeTenant, &routePointer, &src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.tokenHash, &src.CreatedAt, &src.UpdatedAt)
-	if err != nil {
-		return Source{}, err
-	}
-	src.endpointID = endpointID.String
-	if eventType.Valid {
-		src.Route = &Route{EventType: eventType.String, TenantID: routeTenant.String, TenantPointer: routePointer.String}
-	}
-	plain, err := s.vault.Open(sealed, sealAAD(src.ID))
+// open decrypts a stored source's verifier.
+func (s *Service) open(st storedSource) (Source, error) {
+	src := st.Source
+	plain, err := s.vault.Open(st.sealed, sealAAD(src.ID))
 	if err != nil {
 		return Source{}, fmt.Errorf("source %s verifier: %w", src.ID, err)
 	}
@@ -278,7 +257,11 @@ func (s *Service) scanSource(sc store.Scanner) (Source, error) {
 }
 
 func (s *Service) source(ctx context.Context, q store.Querier, sourceID string) (Source, error) {
-	src, err := s.scanSource(q.QueryRow(ctx, "SELECT "+sourceColumns+" FROM sources WHERE id = ?", sourceID))
+	st, err := sourceGet(ctx, q, sourceID)
+	var src Source
+	if err == nil {
+		src, err = s.open(st)
+	}
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !tenants.Visible(ctx, src.tenant()) {
 		return Source{}, apperr.Errorf(apperr.NotFound, "source %s not found", sourceID)
 	}
@@ -340,24 +323,19 @@ func (s *Service) ListSources(ctx context.Context, tenantID string, page httpapi
 	if err != nil {
 		return nil, err
 	}
-	where, args := "id > ?", []any{page.After}
-	if tenantID != "" {
-		where, args = "tenant_id = ? AND id > ?", []any{tenantID, page.After}
-	}
-	rows, err := s.db.Query(ctx, "SELECT "+sourceColumns+" FROM sources WHERE "+where+" ORDER BY id LIMIT ?", append(args, page.Limit+1)...)
+	stored, err := sourcesList(ctx, s.db, tenantID, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}
-	defer rows.Close()
-	var list []Source
-	for rows.Next() {
-		src, err := s.scanSource(rows)
+	list := make([]Source, 0, len(stored))
+	for _, st := range stored {
+		src, err := s.open(st)
 		if err != nil {
 			return nil, err
 		}
 		list = append(list, s.present(src))
 	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // UpdateSource changes the given fields of a source.
@@ -390,14 +368,7 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 			return Source{}, err
 		}
 		src.UpdatedAt = tx.Now()
-		eventType, routeTenant, routePointer := src.Route.columns()
-		_, err = tx.Exec(ctx, `UPDATE sources SET name = ?, tenant_id = ?, scheme = ?, verifier = ?, dedupe_window_seconds = ?,
-			destination_url = ?, endpoint_id = ?, forward_header_prefix = ?, route_event_type = ?, route_tenant_id = ?, route_tenant_pointer = ?,
-			response_status = ?, response_body = ?, response_content_type = ?, ingest_token_hash = ?, updated_at = ? WHERE id = ?`,
-			src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
-			nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
-			src.Response.ContentType, src.tokenHash, src.UpdatedAt, src.ID)
-		return src, err
+		return src, sourceUpdate(ctx, tx, src, sealed)
 	})
 	if err != nil {
 		if oldEndpoint == "" && src.endpointID != "" {
@@ -433,7 +404,7 @@ func (s *Service) RotateIngestToken(ctx context.Context, sourceID string) (Sourc
 		}
 		src.newIngestToken()
 		src.UpdatedAt = tx.Now()
-		if _, err := tx.Exec(ctx, "UPDATE sources SET ingest_token_hash = ?, updated_at = ? WHERE id = ?", src.tokenHash, src.UpdatedAt, src.ID); err != nil {
+		if err := sourceSetIngestToken(ctx, tx, src.ID, src.tokenHash); err != nil {
 			return Source{}, err
 		}
 		return s.present(src), nil
@@ -444,11 +415,11 @@ func (s *Service) RotateIngestToken(ctx context.Context, sourceID string) (Sourc
 // ingest token: made before tokens existed, they answer 404 at every URL
 // until RotateIngestToken gives them one.
 func (s *Service) SourcesWithoutIngestToken(ctx context.Context) ([]string, error) {
-	rows, err := s.db.Query(ctx, "SELECT id FROM sources WHERE scheme = ? AND ingest_token_hash IS NULL ORDER BY id", string(verify.SchemeNone))
+	ids, err := sourceIDsWithoutIngestToken(ctx, s.db)
 	if err != nil {
 		return nil, fmt.Errorf("sources without an ingest token: %w", err)
 	}
-	return store.Column[string](rows)
+	return ids, nil
 }
 
 // DeleteSource removes a source and its events; its ingest URL stops
@@ -459,7 +430,7 @@ func (s *Service) DeleteSource(ctx context.Context, sourceID string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.Exec(ctx, "DELETE FROM sources WHERE id = ?", sourceID); err != nil {
+	if err := sourceDelete(ctx, s.db, sourceID); err != nil {
 		return err
 	}
 	if src.endpointID != "" {
@@ -488,9 +459,10 @@ func (s *Service) syncForwarding(ctx context.Context, src *Source) error {
 	if src.endpointID == "" {
 		// The tenant is made with the first forwarding source, so that an
 		// installation without one has no tenant it did not ask for.
-		now := s.db.Now()
-		if _, err := s.db.Exec(ctx, `INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)
-			ON CONFLICT (id) DO NOTHING`, ForwardingTenant, "Incoming webhook forwarding", now, now); err != nil {
+		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			return tenants.Ensure(ctx, tx, ForwardingTenant, "Incoming webhook forwarding")
+		})
+		if err != nil {
 			return err
 		}
 		ep, err := s.hooks.CreateEndpoint(ctx, webhooks.Endpoint{TenantID: ForwardingTenant, URL: *src.DestinationURL,

@@ -35,19 +35,12 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	rows, err := c.db.Query(ctx, "SELECT kind, state, count(*) FROM river_job GROUP BY kind, state")
+	counts, err := jobsCountByKindState(ctx, c.db)
 	if err != nil {
 		c.logger.Warn("count jobs for metrics", "error", err)
 		return
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind, state string
-		var n float64
-		if err := rows.Scan(&kind, &state, &n); err != nil {
-			c.logger.Warn("count jobs for metrics", "error", err)
-			return
-		}
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, n, kind, state)
+	for _, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, n.count, n.kind, n.state)
 	}
 }

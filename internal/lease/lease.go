@@ -10,6 +10,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/patchbay/patchbay/internal/store"
 )
 
 // Store is where a lease statement runs: a *store.DB for a statement
@@ -42,13 +44,13 @@ func (c Columns) Take(ctx context.Context, s Store, id, owner string, ttl time.D
 		query += " OR " + c.Owner + " = ?"
 		all = append(all, owner)
 	}
-	return affected(s.Exec(ctx, query+")", all...))
+	return store.Changed(s.Exec(ctx, query+")", all...))
 }
 
 // Extend renews owner's lease on row id for ttl from now. It reports false
 // when owner no longer holds it (it lapsed and another node took it).
 func (c Columns) Extend(ctx context.Context, s Store, id, owner string, ttl time.Duration) (bool, error) {
-	return affected(s.Exec(ctx, "UPDATE "+c.Table+" SET "+c.Until+" = ? WHERE id = ? AND "+c.Owner+" = ?",
+	return store.Changed(s.Exec(ctx, "UPDATE "+c.Table+" SET "+c.Until+" = ? WHERE id = ? AND "+c.Owner+" = ?",
 		s.Now().Add(ttl), id, owner))
 }
 
@@ -57,12 +59,4 @@ func (c Columns) Extend(ctx context.Context, s Store, id, owner string, ttl time
 func (c Columns) Release(ctx context.Context, s Store, id, owner string) error {
 	_, err := s.Exec(ctx, "UPDATE "+c.Table+" SET "+c.Owner+" = NULL, "+c.Until+" = NULL WHERE id = ? AND "+c.Owner+" = ?", id, owner)
 	return err
-}
-
-func affected(res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/lease"
-	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 )
 
@@ -16,11 +15,7 @@ func TestLease(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		db := d.Open(t)
 		ctx := t.Context()
-		timestamp := "TIMESTAMP"
-		if d.Name == store.Postgres {
-			timestamp = "TIMESTAMPTZ"
-		}
-		if _, err := db.Exec(ctx, "CREATE TABLE leased (id TEXT PRIMARY KEY, ready BOOLEAN NOT NULL, owner TEXT, until "+timestamp+")"); err != nil {
+		if _, err := db.Exec(ctx, "CREATE TABLE leased (id TEXT PRIMARY KEY, ready BOOLEAN NOT NULL, owner TEXT, until "+d.TimeType+")"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.Exec(ctx, "INSERT INTO leased (id, ready) VALUES (?, ?), (?, ?)", "r1", true, "r2", false); err != nil {

@@ -230,7 +230,7 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 	s.clients.Forget(clientID)
 	if err != nil {
 		// Two first requests for one document at once: the other stored it.
-		if !found && s.db.Dialect().IsUniqueViolation(err) {
+		if !found && store.IsUniqueViolation(err) {
 			return s.appByClientID(ctx, clientID)
 		}
 		return App{}, err

@@ -168,7 +168,7 @@ func (s *Service) DeviceAuthorization(ctx context.Context, r *http.Request) (Dev
 				addr, tx.Now(), tx.Now().Add(s.cfg.DeviceCodeTTL))
 			return err
 		})
-		if err == nil || !s.db.Dialect().IsUniqueViolation(err) {
+		if err == nil || !store.IsUniqueViolation(err) {
 			break
 		}
 	}

@@ -131,7 +131,7 @@ func (s *Service) CreateResource(ctx context.Context, r Resource) (Resource, err
 		r.CreatedAt, r.UpdatedAt = tx.Now(), tx.Now()
 		_, err := tx.Exec(ctx, "INSERT INTO oauth_resources ("+resourceColumns+") VALUES (?, ?, ?, ?, ?, ?)",
 			r.ID, r.Identifier, r.Name, marshalList(r.Scopes), r.CreatedAt, r.UpdatedAt)
-		if s.db.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "a resource with the identifier %s is already registered", r.Identifier)
 		}
 		return err
@@ -204,7 +204,7 @@ func (s *Service) UpdateResource(ctx context.Context, resourceID string, f resou
 		r.UpdatedAt = tx.Now()
 		_, err = tx.Exec(ctx, "UPDATE oauth_resources SET identifier = ?, name = ?, scopes = ?, updated_at = ? WHERE id = ?",
 			r.Identifier, r.Name, marshalList(r.Scopes), r.UpdatedAt, r.ID)
-		if s.db.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return Resource{}, apperr.Errorf(apperr.Conflict, "a resource with the identifier %s is already registered", r.Identifier)
 		}
 		return r, err

@@ -64,7 +64,7 @@ func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
 		sc.AccessLevel = cmp.Or(sc.AccessLevel, AccessRead)
 		_, err := tx.Exec(ctx, "INSERT INTO oauth_scopes (name, description, access_level, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 			sc.Name, sc.Description, sc.AccessLevel, sc.CreatedAt, sc.UpdatedAt)
-		if s.db.Dialect().IsUniqueViolation(err) {
+		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "scope %s already exists", sc.Name)
 		}
 		return err

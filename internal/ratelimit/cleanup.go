@@ -28,6 +28,6 @@ type CleanupWorker struct {
 // Work deletes ended windows. A failure is retried by River, and the next
 // periodic run catches up anyway.
 func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
-	_, err := deleteBefore(ctx, w.DB, time.Now().Add(-cleanupGrace))
+	_, err := windowsDeleteBefore(ctx, w.DB, time.Now().Add(-cleanupGrace))
 	return err
 }

@@ -157,15 +157,6 @@ func (d *Database) Allow(ctx context.Context, bucket string, p Policy) (Decision
 	}
 }
 
-// leaseSQL adds a lease to the window's row, creating it, unless that would
-// take the row past the limit; then it changes nothing and returns no row. One
-// statement, so concurrent leases from any number of nodes cannot overshoot.
-// Both PostgreSQL and SQLite (3.35+) accept it as written.
-const leaseSQL = `INSERT INTO rate_limit_windows (bucket, window_end, used) VALUES (?, ?, ?)
-ON CONFLICT (bucket, window_end) DO UPDATE SET used = rate_limit_windows.used + excluded.used
-WHERE rate_limit_windows.used + excluded.used <= ?
-RETURNING used`
-
 // lease tries to lease want units of the window ending at end and returns the
 // row's count after it and the units granted: want, or none when less than
 // want is left (the count then says how much is).
@@ -176,7 +167,8 @@ func (d *Database) lease(ctx context.Context, bucket string, end, limit, want in
 	defer cancel()
 	d.leases.Add(1)
 	err = d.db.WithTx(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(ctx, leaseSQL, bucket, end, want, limit).Scan(&used)
+		used, err = windowLease(ctx, tx, bucket, end, want, limit)
+		return err
 	})
 	if err == nil {
 		return used, want, nil
@@ -184,7 +176,7 @@ func (d *Database) lease(ctx context.Context, bucket string, end, limit, want in
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, err
 	}
-	err = d.db.QueryRow(ctx, "SELECT used FROM rate_limit_windows WHERE bucket = ? AND window_end = ?", bucket, end).Scan(&used)
+	used, err = windowUsed(ctx, d.db, bucket, end)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, nil // deleted in between; the next lease creates it again
 	}
@@ -194,13 +186,5 @@ func (d *Database) lease(ctx context.Context, bucket string, end, limit, want in
 // DeleteBefore deletes the windows that ended at or before t and returns how
 // many it deleted.
 func (d *Database) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
-	return deleteBefore(ctx, d.db, t)
-}
-
-func deleteBefore(ctx context.Context, db *store.DB, t time.Time) (int64, error) {
-	res, err := db.Exec(ctx, "DELETE FROM rate_limit_windows WHERE window_end <= ?", t.UnixMilli())
-	if err != nil {
-		return 0, fmt.Errorf("delete rate limit windows: %w", err)
-	}
-	return res.RowsAffected()
+	return windowsDeleteBefore(ctx, d.db, t)
 }

@@ -12,17 +12,29 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// Dialect is what differs between SQLite and PostgreSQL. Queries are written
-// once, with ? placeholders, and the dialect adapts them.
-type Dialect interface {
+// dialect is what differs between SQLite and PostgreSQL. Queries are written
+// once, with ? placeholders, and the dialect adapts them. It stays inside
+// this package: others ask the store for what they need (IsUniqueViolation,
+// Tx.LockRow, DB.SharedByNodes), never which database it is.
+type dialect interface {
 	// Name is "sqlite" or "postgres"; it is also the migrations folder.
 	Name() string
 	// Rebind turns ? placeholders into the dialect's own.
 	Rebind(query string) string
-	// IsUniqueViolation reports whether err is a unique-constraint violation.
-	IsUniqueViolation(err error) bool
 	// arg converts a Go value into what the driver stores with the right meaning.
 	arg(v any) any
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint (or primary
+// key) violation on either database, so a capability can answer a conflict
+// without asking which database it is on.
+func IsUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // Dialect names, as accepted by Open and shown in logs.
@@ -35,14 +47,6 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) Name() string               { return SQLite }
 func (sqliteDialect) Rebind(query string) string { return query }
-
-func (sqliteDialect) IsUniqueViolation(err error) bool {
-	var e *sqlite.Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-}
 
 // sqliteTimeLayout is fixed-width UTC, so that times compare correctly as text in
 // SQL (SQLite has no time type), and it is the layout modernc's driver tries
@@ -87,14 +91,9 @@ func (postgresDialect) Rebind(query string) string {
 	return b.String()
 }
 
-func (postgresDialect) IsUniqueViolation(err error) bool {
-	var e *pgconn.PgError
-	return errors.As(err, &e) && e.Code == "23505"
-}
-
 func (postgresDialect) arg(v any) any { return v }
 
-func convertArgs(d Dialect, args []any) []any {
+func convertArgs(d dialect, args []any) []any {
 	for i, a := range args {
 		args[i] = d.arg(a)
 	}

@@ -16,11 +16,7 @@ func TestRewriteColumn(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
 		db := d.Open(t)
 		ctx := t.Context()
-		blob := "BLOB"
-		if db.Dialect().Name() == store.Postgres {
-			blob = "BYTEA"
-		}
-		if _, err := db.Exec(ctx, "CREATE TABLE rewrite_test (id TEXT PRIMARY KEY, v "+blob+")"); err != nil {
+		if _, err := db.Exec(ctx, "CREATE TABLE rewrite_test (id TEXT PRIMARY KEY, v "+d.BlobType+")"); err != nil {
 			t.Fatal(err)
 		}
 		const rows = 600

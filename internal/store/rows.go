@@ -73,13 +73,34 @@ func Placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
+// Changed reports whether the statement that returned res and err changed
+// any row, for conditional UPDATEs and DELETEs whose callers act on whether
+// their condition held. It passes err on.
+func Changed(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // Column reads a query's one column into a slice and closes rows.
 func Column[T any](rows *sql.Rows) ([]T, error) {
+	return Collect(rows, func(s Scanner) (T, error) {
+		var v T
+		err := s.Scan(&v)
+		return v, err
+	})
+}
+
+// Collect reads every row with scan into a slice and closes rows, so that a
+// query function's scan is written once for its single reads and its lists.
+func Collect[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
-		var v T
-		if err := rows.Scan(&v); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)

@@ -46,7 +46,7 @@ func TestWriteStmtCache(t *testing.T) {
 	if err := put("b"); err != nil {
 		t.Fatal(err)
 	}
-	if err := put("a"); !db.Dialect().IsUniqueViolation(err) {
+	if err := put("a"); !IsUniqueViolation(err) {
 		t.Errorf("inserting a again = %v, want a unique violation", err)
 	}
 	errRollback := errors.New("roll back")

@@ -45,7 +45,7 @@ const MaxConnsDefault = 20
 
 // DB is an open Patchbay database.
 type DB struct {
-	dialect Dialect
+	dialect dialect
 	// write runs every transaction. On SQLite it is one connection, since SQLite
 	// has one writer at a time and a pool would only queue on its lock.
 	write *sql.DB
@@ -224,8 +224,12 @@ func openPostgres(databaseURL string, maxConns int) (*DB, error) {
 	return &DB{dialect: postgresDialect{}, write: pool, read: pool, location: location, NowFunc: time.Now}, nil
 }
 
-// Dialect is the database's dialect.
-func (db *DB) Dialect() Dialect { return db.dialect }
+// SharedByNodes reports whether several Patchbay nodes may work on this
+// database at once, as on PostgreSQL. A SQLite file belongs to one process,
+// whose transactions run one at a time on its one writer: state kept in that
+// process (a key file, in-memory counters, an endpoint kept between batches)
+// is then enough.
+func (db *DB) SharedByNodes() bool { return db.dialect.Name() == Postgres }
 
 // Location names the database for logs; it never contains a password.
 func (db *DB) Location() string { return db.location }
@@ -323,8 +327,13 @@ func (db *DB) ExecBatched(ctx context.Context, batch int, query string, args ...
 // serves single reads and lists.
 type Scanner interface{ Scan(dest ...any) error }
 
-// Querier reads one row, in or out of a transaction: *DB and *Tx are both.
+// Querier runs statements in or out of a transaction: *DB and *Tx are both.
+// Capability packages' query functions (queries.go) take one, so a service
+// method runs them in its transaction, or on the read pool for a lone read.
+// On *DB, Exec commits on its own.
 type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
 }
 
@@ -334,7 +343,7 @@ type Tx struct {
 	// Tx is the underlying transaction, for River's InsertTx.
 	Tx      *sql.Tx
 	db      *DB
-	dialect Dialect
+	dialect dialect
 	now     time.Time
 }
 
@@ -342,8 +351,20 @@ type Tx struct {
 // databases keep).
 func (tx *Tx) Now() time.Time { return tx.now }
 
-// Dialect is the transaction's dialect.
-func (tx *Tx) Dialect() Dialect { return tx.dialect }
+// LockRow locks the row of table whose keyColumn is key until the
+// transaction ends, so that transactions that read and then write it run one
+// after the other; what this transaction reads after it includes what the
+// previous holder committed. table and keyColumn come from code, never from
+// input. On SQLite it does nothing: a transaction holds the database's one
+// write lock from BEGIN (_txlock=immediate). A missing row locks nothing and
+// is no error; the read that follows finds it missing.
+func (tx *Tx) LockRow(ctx context.Context, table, keyColumn string, key any) error {
+	if tx.dialect.Name() != Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, "SELECT 1 FROM "+table+" WHERE "+keyColumn+" = ? FOR UPDATE", key)
+	return err
+}
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -62,10 +62,10 @@ func TestContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			err := insert()
-			if !db.Dialect().IsUniqueViolation(err) {
+			if !store.IsUniqueViolation(err) {
 				t.Errorf("second insert: IsUniqueViolation(%v) = false, want true", err)
 			}
-			if db.Dialect().IsUniqueViolation(errors.New("other")) {
+			if store.IsUniqueViolation(errors.New("other")) {
 				t.Error("IsUniqueViolation(other error) = true")
 			}
 		})

@@ -544,11 +544,9 @@ func (s *Service) Update(ctx context.Context, syncID string, sp SyncParams) (Syn
 		return Sync{}, apperr.InvalidFields(map[string]string{"connection_id": "cannot change; create another sync"})
 	}
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Sync, error) {
-		if tx.Dialect().Name() == store.Postgres {
-			// A run's finish writes the row too: one waits for the other.
-			if _, err := tx.Exec(ctx, "SELECT 1 FROM syncs WHERE id = ? FOR UPDATE", syncID); err != nil {
-				return Sync{}, err
-			}
+		// A run's finish writes the row too: one waits for the other.
+		if err := tx.LockRow(ctx, "syncs", "id", syncID); err != nil {
+			return Sync{}, err
 		}
 		sy, err := s.sync(ctx, tx, syncID)
 		if err != nil {

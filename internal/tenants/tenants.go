@@ -52,23 +52,20 @@ func (s *Service) Put(ctx context.Context, t Tenant) (Tenant, bool, error) {
 	}
 	var created bool
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		var deletedAt *time.Time
-		err := tx.QueryRow(ctx, "SELECT created_at, deleted_at FROM tenants WHERE id = ?", t.ID).Scan(&t.CreatedAt, &deletedAt)
+		createdAt, deletedAt, err := tenantGetCreatedDeleted(ctx, tx, t.ID)
 		t.UpdatedAt = tx.Now()
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			created = true
 			t.CreatedAt = tx.Now()
-			_, err = tx.Exec(ctx, "INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-				t.ID, t.Name, string(meta), t.CreatedAt, t.UpdatedAt)
-			return err
+			return tenantInsert(ctx, tx, t.ID, t.Name, string(meta), t.CreatedAt)
 		case err != nil:
 			return err
 		case deletedAt != nil:
 			return apperr.Errorf(apperr.Conflict, "tenant %s is being deleted; it can be created again once that has finished", t.ID)
 		}
-		_, err = tx.Exec(ctx, "UPDATE tenants SET name = ?, metadata = ?, updated_at = ? WHERE id = ?", t.Name, string(meta), t.UpdatedAt, t.ID)
-		return err
+		t.CreatedAt = createdAt
+		return tenantUpdate(ctx, tx, t.ID, t.Name, string(meta), t.UpdatedAt)
 	})
 	if err != nil {
 		return Tenant{}, false, fmt.Errorf("put tenant: %w", err)
@@ -76,23 +73,9 @@ func (s *Service) Put(ctx context.Context, t Tenant) (Tenant, bool, error) {
 	return t, created, nil
 }
 
-const columns = "id, name, metadata, created_at, updated_at"
-
-func scan(s store.Scanner) (Tenant, error) {
-	var t Tenant
-	var meta []byte
-	if err := s.Scan(&t.ID, &t.Name, &meta, &t.CreatedAt, &t.UpdatedAt); err != nil {
-		return Tenant{}, err
-	}
-	if err := json.Unmarshal(meta, &t.Metadata); err != nil {
-		return Tenant{}, fmt.Errorf("tenant %s metadata: %w", t.ID, err)
-	}
-	return t, nil
-}
-
 // Tenant returns one live tenant.
 func (s *Service) Tenant(ctx context.Context, tenantID string) (Tenant, error) {
-	t, err := scan(s.db.QueryRow(ctx, "SELECT "+columns+" FROM tenants WHERE id = ? AND deleted_at IS NULL", tenantID))
+	t, err := tenantGetLive(ctx, s.db, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tenant{}, NotFound(tenantID)
 	}
@@ -102,32 +85,22 @@ func (s *Service) Tenant(ctx context.Context, tenantID string) (Tenant, error) {
 // List returns a page of live tenants ordered by ID.
 func (s *Service) List(ctx context.Context, page httpapi.Page) ([]Tenant, error) {
 	only, _ := RestrictedTo(ctx) // a restricted caller lists only its own
-	rows, err := s.db.Query(ctx, "SELECT "+columns+" FROM tenants WHERE id > ? AND (? = '' OR id = ?) AND deleted_at IS NULL AND id NOT LIKE '!%' ORDER BY id LIMIT ?",
-		page.After, only, only, page.Limit+1)
+	list, err := tenantsList(ctx, s.db, page.After, only, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}
-	defer rows.Close()
-	var list []Tenant
-	for rows.Next() {
-		t, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, t)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // Delete hides the tenant at once and enqueues, in the same transaction, the
 // job that purges it and its data.
 func (s *Service) Delete(ctx context.Context, tenantID string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE tenants SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", tx.Now(), tenantID)
+		marked, err := tenantMarkDeleted(ctx, tx, tenantID)
 		if err != nil {
 			return fmt.Errorf("delete tenant: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !marked {
 			return NotFound(tenantID)
 		}
 		if _, err := s.jobs.InsertTx(ctx, tx.Tx, PurgeArgs{TenantID: tenantID}, nil); err != nil {
@@ -161,20 +134,6 @@ type PurgeWorker struct {
 // the meantime cannot be (Put refuses while deleted_at is set).
 func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error {
 	return w.DB.WithTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, "DELETE FROM tenants WHERE id = ? AND deleted_at IS NOT NULL", job.Args.TenantID)
-		return err
+		return tenantDeleteMarked(ctx, tx, job.Args.TenantID)
 	})
-}
-
-// MustExist returns an invalid tenant_id error unless the tenant exists and
-// is not being deleted, for calls that create something under a tenant.
-func MustExist(ctx context.Context, q store.Querier, tenantID string) error {
-	var n int
-	if err := q.QueryRow(ctx, "SELECT count(*) FROM tenants WHERE id = ? AND deleted_at IS NULL", tenantID).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return apperr.InvalidFields(map[string]string{"tenant_id": "no tenant " + tenantID})
-	}
-	return nil
 }

@@ -25,25 +25,15 @@ func (s *Service) SecretsForURLSuffix(ctx context.Context, suffix string) ([]str
 	// LIKE narrows the scan; HasSuffix below decides, so the pattern only
 	// has to escape its wildcards well enough not to miss a match.
 	escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(suffix)
-	rows, err := s.db.Query(ctx, `SELECT id, url FROM endpoints WHERE url LIKE ? ESCAPE '\' ORDER BY id LIMIT ?`,
-		"%"+escaped, secretsForURLSuffixMax)
+	found, err := endpointURLsLike(ctx, s.db, "%"+escaped, secretsForURLSuffixMax)
 	if err != nil {
 		return nil, fmt.Errorf("endpoints by URL: %w", err)
 	}
 	var ids []string
-	for rows.Next() {
-		var id, url string
-		if err := rows.Scan(&id, &url); err != nil {
-			rows.Close()
-			return nil, err
+	for _, ep := range found {
+		if strings.HasSuffix(ep.url, suffix) {
+			ids = append(ids, ep.id)
 		}
-		if strings.HasSuffix(url, suffix) {
-			ids = append(ids, id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	var secrets []string
 	for _, id := range ids {

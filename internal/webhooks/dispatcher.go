@@ -3,7 +3,6 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,10 +94,10 @@ type Dispatcher struct {
 // NewDispatcher returns the dispatcher for s.
 func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
 	d := &Dispatcher{s: s, logger: logger, active: map[string]chan struct{}{}, targets: map[string]target{}, backoff: map[string]time.Duration{}}
-	if s.db.Dialect().Name() == store.SQLite {
-		d.linger = sqliteLinger
-	} else {
+	if s.db.SharedByNodes() {
 		d.shareAfter = postgresShareAfter
+	} else {
+		d.linger = sqliteLinger
 	}
 	d.records = store.GroupCommit[recordBody]{Commit: d.commitRecords, Max: maxRecordGroup}
 	s.dispatcher.Store(d)
@@ -130,26 +128,8 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // starts a worker for each.
 func (d *Dispatcher) startDue(ctx context.Context) error {
 	now := d.s.db.Now() // the clock leases are written on
-	// Asked per endpoint, with the status as a literal so the partial index
-	// deliveries_due serves it: the cost follows pending work, not history.
-	rows, err := d.s.db.Query(ctx, `SELECT e.id FROM endpoints e WHERE e.disabled = ?
-		AND (e.lease_owner IS NULL OR e.lease_until < ? OR e.lease_owner = ?)
-		AND EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
-		LIMIT 1000`, false, now, d.s.cfg.Node, now)
+	due, err := endpointsDueUnleased(ctx, d.s.db, d.s.cfg.Node, now, 1000)
 	if err != nil {
-		return err
-	}
-	var due []string
-	for rows.Next() {
-		var epID string
-		if err := rows.Scan(&epID); err != nil {
-			rows.Close()
-			return err
-		}
-		due = append(due, epID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, epID := range due {
@@ -245,8 +225,7 @@ type target struct {
 func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error) {
 	var t target
 	var err error
-	t.Endpoint, err = scanEndpoint(d.s.db.QueryRow(ctx, "SELECT "+endpointColumns+", failing_since, consecutive_failures FROM endpoints WHERE id = ?", epID),
-		&t.failingSince, &t.consecutiveFailures)
+	t.Endpoint, t.failingSince, t.consecutiveFailures, err = endpointGetWithHealth(ctx, d.s.db, epID)
 	if err != nil {
 		return t, err
 	}
@@ -348,8 +327,7 @@ func (d *Dispatcher) work(ctx context.Context, epID string, kick <-chan struct{}
 		if len(batch) > 0 && t.pausedUntil != nil && time.Now().Before(*t.pausedUntil) {
 			// Deliveries that became due while the endpoint is paused, new
 			// ones included, wait with the rest instead of probing it.
-			_, err := d.s.db.Exec(ctx, postponeDue, t.ID, t.ID, StatusPending, t.ID)
-			return err
+			return deliveriesPostponeDue(ctx, d.s.db, t.ID)
 		}
 		if len(batch) == 0 {
 			if idleSince.IsZero() {
@@ -444,28 +422,17 @@ func (d *Dispatcher) keepLease(ctx context.Context, epID string, lost context.Ca
 func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bool, error) {
 	now := time.Now()
 	fifo := t.DeliveryOrder == OrderFIFO
-	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload, m.headers,
-		e.updated_at, e.failing_since, e.consecutive_failures, e.paused_until
-		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
-	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
-	args := []any{t.ID, StatusPending, now, limit}
 	if fifo {
-		query = columns + " WHERE d.endpoint_id = ? AND d.status = ? ORDER BY d.seq LIMIT 1"
-		args = []any{t.ID, StatusPending}
+		limit = 1
 	}
-	rows, err := d.s.db.Query(ctx, query, args...)
+	rows, err := deliveriesPending(ctx, d.s.db, t.ID, fifo, now, limit)
 	if err != nil {
 		return nil, false, err
 	}
-	defer rows.Close()
 	var batch []due
-	for rows.Next() {
-		var x due
-		var payload, headers sql.NullString
-		var updatedAt time.Time
-		if err := rows.Scan(&x.id, &x.messageID, &x.attempts, &x.nextAt, &payload, &headers, &updatedAt, &t.failingSince, &t.consecutiveFailures, &t.pausedUntil); err != nil {
-			return nil, false, err
-		}
+	for _, row := range rows {
+		x, payload, headers, updatedAt := row.due, row.payload, row.headers, row.endpointUpdatedAt
+		t.failingSince, t.consecutiveFailures, t.pausedUntil = row.failingSince, row.consecutiveFailures, row.pausedUntil
 		if headers.Valid {
 			if err := json.Unmarshal([]byte(headers.String), &x.headers); err != nil {
 				return nil, false, fmt.Errorf("message %s headers: %w", x.messageID, err)
@@ -489,7 +456,7 @@ func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bo
 		}
 		batch = append(batch, x)
 	}
-	return batch, false, rows.Err()
+	return batch, false, nil
 }
 
 // sendAll sends a batch within the endpoint's concurrency and rate limit. It
@@ -649,8 +616,7 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 			if t.failingSince == nil && failures == t.consecutiveFailures && now.Sub(t.successRecordedAt) < successRecordEvery {
 				break // healthy before and after, and last_success_at recent enough
 			}
-			if _, err := tx.Exec(ctx, "UPDATE endpoints SET last_success_at = ?, failing_since = NULL, consecutive_failures = ? WHERE id = ?",
-				now, failures, t.ID); err != nil {
+			if err := endpointRecordSuccess(ctx, tx, t.ID, failures); err != nil {
 				return err
 			}
 			successRecordedAt = now
@@ -658,8 +624,7 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 			if failingSince == nil {
 				failingSince = &now
 			}
-			if _, err := tx.Exec(ctx, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?), consecutive_failures = ? WHERE id = ?",
-				now, failures, t.ID); err != nil {
+			if err := endpointRecordFailure(ctx, tx, t.ID, failures); err != nil {
 				return err
 			}
 		}
@@ -676,11 +641,10 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		}
 		if !postponeUntil.IsZero() {
 			stop = true
-			if _, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = ? WHERE id = ?", postponeUntil, t.ID); err != nil {
+			if err := endpointPause(ctx, tx, t.ID, postponeUntil); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, postponeDue, t.ID, t.ID, StatusPending, t.ID)
-			return err
+			return deliveriesPostponeDue(ctx, tx, t.ID)
 		}
 		return nil
 	}
@@ -697,12 +661,6 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 	}
 	return stop, nil
 }
-
-// postponeDue moves an endpoint's pending deliveries due before its
-// paused_until to that time. It reads the pause itself: one ended since (a
-// resend by hand, say) moves nothing.
-const postponeDue = `UPDATE deliveries SET next_attempt_at = (SELECT paused_until FROM endpoints WHERE id = ?)
-	WHERE endpoint_id = ? AND status = ? AND next_attempt_at < (SELECT paused_until FROM endpoints WHERE id = ?)`
 
 // recordBody writes one worker's batch in a transaction shared with others.
 type recordBody func(ctx context.Context, tx *store.Tx) error
@@ -754,31 +712,15 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 			postponeUntil = *next // the receiver asked the whole endpoint to slow down
 		}
 		gone = gone || r.status == http.StatusGone
-		if _, err := tx.ExecPlannedEachRun(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
-			last_status_code = ?, updated_at = ? WHERE id = ?`, status, tries, next, r.at.UTC(), code, now, r.id); err != nil {
+		if err := deliveryRecordAttempt(ctx, tx, r.id, status, tries, next, r.at.UTC(), code); err != nil {
 			return false, false, time.Time{}, err
 		}
 	}
-	if err := store.InsertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error,
-		response_body, node)`, 10, attempts); err != nil {
+	if err := attemptsInsert(ctx, tx, attempts); err != nil {
 		return false, false, time.Time{}, err
 	}
 	for _, code := range slices.Sorted(maps.Keys(succeeded)) {
-		// Each delivery keeps its own attempt time; the ELSE gives the
-		// placeholders their type on PostgreSQL.
-		rs := store.PadPow2(succeeded[code])
-		args := make([]any, 0, 3*len(rs)+3)
-		args = append(args, StatusSucceeded)
-		for _, r := range rs {
-			args = append(args, r.id, r.at.UTC())
-		}
-		args = append(args, code, now)
-		for _, r := range rs {
-			args = append(args, r.id)
-		}
-		if _, err := tx.ExecPlannedEachRun(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = NULL, last_attempt_at = CASE id"+
-			strings.Repeat(" WHEN ? THEN ?", len(rs))+" ELSE last_attempt_at END, last_status_code = ?, updated_at = ? WHERE id IN ("+
-			store.Placeholders(len(rs))+")", args...); err != nil {
+		if err := deliveriesRecordSuccess(ctx, tx, code, succeeded[code]); err != nil {
 			return false, false, time.Time{}, err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/webhook"
 )
@@ -72,47 +73,6 @@ func SealedColumns() []vault.Column {
 	}
 }
 
-const endpointColumns = `id, tenant_id, url, description, event_types, channels, headers, metadata, delivery_order,
-	rate_limit, max_concurrency, retry_schedule, disabled, disabled_reason, disabled_at, created_at, updated_at`
-
-func scanEndpoint(s store.Scanner, extra ...any) (Endpoint, error) {
-	var (
-		e                                       Endpoint
-		eventTypes, channels, headers, metadata []byte
-		rateLimit, maxConcurrency               sql.NullInt64
-		schedule                                []byte
-		disabledReason                          sql.NullString
-	)
-	dest := append([]any{&e.ID, &e.TenantID, &e.URL, &e.Description, &eventTypes, &channels, &headers, &metadata, &e.DeliveryOrder,
-		&rateLimit, &maxConcurrency, &schedule, &e.Disabled, &disabledReason, &e.DisabledAt, &e.CreatedAt, &e.UpdatedAt}, extra...)
-	if err := s.Scan(dest...); err != nil {
-		return Endpoint{}, err
-	}
-	for _, f := range []struct {
-		raw []byte
-		dst any
-	}{{eventTypes, &e.EventTypes}, {channels, &e.Channels}, {headers, &e.Headers}, {metadata, &e.Metadata}} {
-		if err := json.Unmarshal(f.raw, f.dst); err != nil {
-			return Endpoint{}, fmt.Errorf("endpoint %s: %w", e.ID, err)
-		}
-	}
-	if len(schedule) > 0 {
-		if err := json.Unmarshal(schedule, &e.RetrySchedule); err != nil {
-			return Endpoint{}, fmt.Errorf("endpoint %s retry schedule: %w", e.ID, err)
-		}
-	}
-	if rateLimit.Valid {
-		n := int(rateLimit.Int64)
-		e.RateLimit = &n
-	}
-	if maxConcurrency.Valid {
-		n := int(maxConcurrency.Int64)
-		e.MaxConcurrency = &n
-	}
-	e.DisabledReason = disabledReason.String
-	return e, nil
-}
-
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -148,16 +108,15 @@ func (s *Service) CreateEndpoint(ctx context.Context, e Endpoint, secret string)
 	}
 	sealed := s.vault.Seal([]byte(secret), secretAAD(e.ID, "secret"))
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if err := tenantExists(ctx, tx, e.TenantID); err != nil {
+		live, err := tenants.Live(ctx, tx, []string{e.TenantID})
+		if err != nil {
 			return err
 		}
+		if !live[e.TenantID] {
+			return tenantNotFound(e.TenantID)
+		}
 		e.CreatedAt, e.UpdatedAt = tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, `INSERT INTO endpoints (id, tenant_id, url, description, event_types, channels, headers, metadata,
-			delivery_order, rate_limit, max_concurrency, retry_schedule, secret, disabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.ID, e.TenantID, e.URL, e.Description, mustJSON(e.EventTypes), mustJSON(e.Channels), mustJSON(e.Headers), mustJSON(e.Metadata),
-			e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), sealed, e.Disabled, e.CreatedAt, e.UpdatedAt)
-		return err
+		return endpointInsert(ctx, tx, e, sealed)
 	})
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("create endpoint: %w", err)
@@ -165,25 +124,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, e Endpoint, secret string)
 	return e, nil
 }
 
-func scheduleArg(schedule []int) any {
-	if schedule == nil {
-		return nil
-	}
-	return mustJSON(schedule)
-}
-
-func tenantExists(ctx context.Context, tx *store.Tx, tenantID string) error {
-	var one int
-	err := tx.QueryRow(ctx, "SELECT 1 FROM tenants WHERE id = ? AND deleted_at IS NULL", tenantID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
-	}
-	return err
-}
-
 // Endpoint returns one endpoint of a tenant.
 func (s *Service) Endpoint(ctx context.Context, tenantID, endpointID string) (Endpoint, error) {
-	e, err := scanEndpoint(s.db.QueryRow(ctx, "SELECT "+endpointColumns+" FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID))
+	e, err := endpointGetOfTenant(ctx, s.db, tenantID, endpointID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Endpoint{}, apperr.Errorf(apperr.NotFound, "endpoint %s not found for tenant %s", endpointID, tenantID)
 	}
@@ -192,20 +135,11 @@ func (s *Service) Endpoint(ctx context.Context, tenantID, endpointID string) (En
 
 // Endpoints returns a page of a tenant's endpoints.
 func (s *Service) Endpoints(ctx context.Context, tenantID string, page httpapi.Page) ([]Endpoint, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+endpointColumns+" FROM endpoints WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", tenantID, page.After, page.Limit+1)
+	list, err := endpointsList(ctx, s.db, tenantID, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list endpoints: %w", err)
 	}
-	defer rows.Close()
-	var list []Endpoint
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, e)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // UpdateEndpoint saves an endpoint's changed fields. Re-enabling a disabled
@@ -214,7 +148,7 @@ func (s *Service) Endpoints(ctx context.Context, tenantID string, page httpapi.P
 // out at once.
 func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, endpointID string, change func(e *Endpoint)) (Endpoint, error) {
 	e, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Endpoint, error) {
-		e, err := scanEndpoint(tx.QueryRow(ctx, "SELECT "+endpointColumns+" FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID))
+		e, err := endpointGetOfTenant(ctx, tx, tenantID, endpointID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Endpoint{}, apperr.Errorf(apperr.NotFound, "endpoint %s not found for tenant %s", endpointID, tenantID)
 		} else if err != nil {
@@ -236,14 +170,8 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, endpointID strin
 				return Endpoint{}, err
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE endpoints SET url = ?, description = ?, event_types = ?, channels = ?, headers = ?, metadata = ?,
-			delivery_order = ?, rate_limit = ?, max_concurrency = ?, retry_schedule = ?, disabled = ?, disabled_reason = ?, disabled_at = ?,
-			failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, paused_until = CASE WHEN ? THEN NULL ELSE paused_until END,
-			updated_at = ? WHERE id = ?`,
-			e.URL, e.Description, mustJSON(nonNil(e.EventTypes)), mustJSON(nonNil(e.Channels)), mustJSON(nonNilMap(e.Headers)), mustJSON(nonNilMap(e.Metadata)),
-			e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), e.Disabled, nullString(e.DisabledReason), e.DisabledAt,
-			wasDisabled && !e.Disabled, wasDisabled && !e.Disabled || e.URL != oldURL, e.UpdatedAt, e.ID)
-		return e, err
+		reenabled := wasDisabled && !e.Disabled
+		return e, endpointUpdate(ctx, tx, e, reenabled, reenabled || e.URL != oldURL)
 	})
 	if err != nil {
 		return Endpoint{}, err
@@ -252,21 +180,14 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, endpointID strin
 	return e, nil
 }
 
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // DeleteEndpoint removes an endpoint with its deliveries and attempts.
 func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, endpointID string) error {
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "DELETE FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID)
+		deleted, err := endpointDeleteOfTenant(ctx, tx, tenantID, endpointID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			return apperr.Errorf(apperr.NotFound, "endpoint %s not found for tenant %s", endpointID, tenantID)
 		}
 		return nil
@@ -277,13 +198,10 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, endpointID strin
 }
 
 // secrets loads and decrypts an endpoint's signing secrets.
-func (s *Service) secrets(ctx context.Context, q interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
-}, endpointID string) (endpointSecrets, error) {
-	var current, previous []byte
+func (s *Service) secrets(ctx context.Context, q store.Querier, endpointID string) (endpointSecrets, error) {
 	var sec endpointSecrets
-	err := q.QueryRow(ctx, "SELECT secret, previous_secret, previous_secret_until FROM endpoints WHERE id = ?", endpointID).
-		Scan(&current, &previous, &sec.previousUntil)
+	current, previous, previousUntil, err := endpointGetSecrets(ctx, q, endpointID)
+	sec.previousUntil = previousUntil
 	if err != nil {
 		return sec, err
 	}
@@ -318,8 +236,7 @@ func (s *Service) RotateSecret(ctx context.Context, tenantID, endpointID, newSec
 		newSecret = webhook.NewSecret()
 	}
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		var tenant string
-		if err := tx.QueryRow(ctx, "SELECT tenant_id FROM endpoints WHERE id = ?", endpointID).Scan(&tenant); errors.Is(err, sql.ErrNoRows) || tenant != tenantID {
+		if tenant, err := endpointGetTenant(ctx, tx, endpointID); errors.Is(err, sql.ErrNoRows) || tenant != tenantID {
 			return apperr.Errorf(apperr.NotFound, "endpoint %s not found for tenant %s", endpointID, tenantID)
 		} else if err != nil {
 			return err
@@ -329,19 +246,11 @@ func (s *Service) RotateSecret(ctx context.Context, tenantID, endpointID, newSec
 			return err
 		}
 		until := tx.Now().Add(overlap)
-		_, err = tx.Exec(ctx, "UPDATE endpoints SET secret = ?, previous_secret = ?, previous_secret_until = ?, updated_at = ? WHERE id = ?",
-			s.vault.Seal([]byte(newSecret), secretAAD(endpointID, "secret")),
-			s.vault.Seal([]byte(sec.current), secretAAD(endpointID, "previous_secret")), until, tx.Now(), endpointID)
-		return err
+		return endpointSetSecrets(ctx, tx, endpointID, s.vault.Seal([]byte(newSecret), secretAAD(endpointID, "secret")),
+			s.vault.Seal([]byte(sec.current), secretAAD(endpointID, "previous_secret")), until)
 	})
 	if err != nil {
 		return "", err
 	}
 	return newSecret, nil
-}
-
-func recordEndpointEvent(ctx context.Context, tx *store.Tx, endpointID, kind, reason string) error {
-	_, err := tx.Exec(ctx, "INSERT INTO endpoint_events (id, endpoint_id, kind, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-		id.New("epev"), endpointID, kind, reason, tx.Now())
-	return err
 }

@@ -135,9 +135,8 @@ func (s *EventTypes) Create(ctx context.Context, et EventType) (EventType, error
 	et.Archived = false
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		et.CreatedAt, et.UpdatedAt = tx.Now(), tx.Now()
-		_, err := tx.Exec(ctx, "INSERT INTO event_types (name, description, schema, example, archived, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			et.Name, et.Description, jsonArg(et.Schema), jsonArg(et.Example), false, et.CreatedAt, et.UpdatedAt)
-		if tx.Dialect().IsUniqueViolation(err) {
+		err := eventTypeInsert(ctx, tx, et)
+		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "event type %s already exists", et.Name)
 		}
 		return err
@@ -163,9 +162,8 @@ func (s *EventTypes) DeclareTx(ctx context.Context, tx *store.Tx, types []EventT
 		if len(problems) > 0 {
 			return fmt.Errorf("declare event type %s: %v", et.Name, problems)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO event_types (name, description, schema, example, archived, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-			et.Name, et.Description, jsonArg(schema), jsonArg(example), false, tx.Now(), tx.Now()); err != nil {
+		et.Schema, et.Example, et.Archived, et.CreatedAt, et.UpdatedAt = schema, example, false, tx.Now(), tx.Now()
+		if err := eventTypeInsertUnlessExists(ctx, tx, et); err != nil {
 			return fmt.Errorf("declare event type %s: %w", et.Name, err)
 		}
 		s.forget(et.Name)
@@ -173,27 +171,9 @@ func (s *EventTypes) DeclareTx(ctx context.Context, tx *store.Tx, types []EventT
 	return nil
 }
 
-const eventTypeColumns = "name, description, schema, example, archived, created_at, updated_at"
-
-func scanEventType(row store.Scanner) (EventType, error) {
-	var et EventType
-	var schema, example []byte
-	if err := row.Scan(&et.Name, &et.Description, &schema, &example, &et.Archived, &et.CreatedAt, &et.UpdatedAt); err != nil {
-		return EventType{}, err
-	}
-	var err error
-	if et.Schema, err = compactJSON(schema); err != nil {
-		return EventType{}, fmt.Errorf("event type %s schema: %w", et.Name, err)
-	}
-	if et.Example, err = compactJSON(example); err != nil {
-		return EventType{}, fmt.Errorf("event type %s example: %w", et.Name, err)
-	}
-	return et, nil
-}
-
 // EventType returns one event type, archived or not.
 func (s *EventTypes) EventType(ctx context.Context, name string) (EventType, error) {
-	et, err := scanEventType(s.db.QueryRow(ctx, "SELECT "+eventTypeColumns+" FROM event_types WHERE name = ?", name))
+	et, err := eventTypeGet(ctx, s.db, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return EventType{}, apperr.Errorf(apperr.NotFound, "event type %s not found", name)
 	}
@@ -203,39 +183,21 @@ func (s *EventTypes) EventType(ctx context.Context, name string) (EventType, err
 // List returns a page of event types ordered by name; archived ones only when
 // includeArchived is set.
 func (s *EventTypes) List(ctx context.Context, page httpapi.Page, includeArchived bool) ([]EventType, error) {
-	query := "SELECT " + eventTypeColumns + " FROM event_types WHERE name > ? AND archived = false ORDER BY name LIMIT ?"
-	if includeArchived {
-		query = "SELECT " + eventTypeColumns + " FROM event_types WHERE name > ? ORDER BY name LIMIT ?"
-	}
-	rows, err := s.db.Query(ctx, query, page.After, page.Limit+1)
+	list, err := eventTypesList(ctx, s.db, page.After, page.Limit+1, includeArchived)
 	if err != nil {
 		return nil, fmt.Errorf("list event types: %w", err)
 	}
-	defer rows.Close()
-	var list []EventType
-	for rows.Next() {
-		et, err := scanEventType(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, et)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // Update changes an event type's description, schema, example or archived
 // flag. The example must match the schema the type ends up with, so a new
 // schema that the stored example fails needs a new example (or null) with it.
 func (s *EventTypes) Update(ctx context.Context, name string, patch EventTypePatch) (EventType, error) {
-	// Lock the row on PostgreSQL so that two concurrent patches cannot leave
-	// an example that does not match the schema; SQLite transactions take the
-	// write lock at BEGIN already.
-	lock := ""
-	if s.db.Dialect().Name() == store.Postgres {
-		lock = " FOR UPDATE"
-	}
 	et, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (EventType, error) {
-		et, err := scanEventType(tx.QueryRow(ctx, "SELECT "+eventTypeColumns+" FROM event_types WHERE name = ?"+lock, name))
+		// Locked so that two concurrent patches cannot leave an example that
+		// does not match the schema.
+		et, err := eventTypeGetLocked(ctx, tx, name)
 		if errors.Is(err, sql.ErrNoRows) {
 			return EventType{}, apperr.Errorf(apperr.NotFound, "event type %s not found", name)
 		} else if err != nil {
@@ -268,9 +230,7 @@ func (s *EventTypes) Update(ctx context.Context, name string, patch EventTypePat
 			return EventType{}, apperr.InvalidFields(problems)
 		}
 		et.UpdatedAt = tx.Now()
-		_, err = tx.Exec(ctx, "UPDATE event_types SET description = ?, schema = ?, example = ?, archived = ?, updated_at = ? WHERE name = ?",
-			et.Description, jsonArg(et.Schema), jsonArg(et.Example), et.Archived, et.UpdatedAt, name)
-		return et, err
+		return et, eventTypeUpdate(ctx, tx, et)
 	})
 	s.forget(name)
 	if err != nil {
@@ -284,10 +244,10 @@ func (s *EventTypes) Update(ctx context.Context, name string, patch EventTypePat
 // nothing; Update with archived false restores one.
 func (s *EventTypes) Archive(ctx context.Context, name string) (EventType, error) {
 	et, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (EventType, error) {
-		if _, err := tx.Exec(ctx, "UPDATE event_types SET archived = ?, updated_at = ? WHERE name = ? AND archived = false", true, tx.Now(), name); err != nil {
+		if err := eventTypeArchive(ctx, tx, name); err != nil {
 			return EventType{}, err
 		}
-		et, err := scanEventType(tx.QueryRow(ctx, "SELECT "+eventTypeColumns+" FROM event_types WHERE name = ?", name))
+		et, err := eventTypeGet(ctx, tx, name)
 		if errors.Is(err, sql.ErrNoRows) {
 			return EventType{}, apperr.Errorf(apperr.NotFound, "event type %s not found", name)
 		}
@@ -404,8 +364,8 @@ func (s *EventTypes) lookup(ctx context.Context, name string) (*checkEntry, erro
 // schema compiled already.
 func (s *EventTypes) load(ctx context.Context, name string, prev *checkEntry) (*checkEntry, error) {
 	e := &checkEntry{fetched: time.Now()}
-	var raw []byte
-	err := s.db.QueryRow(ctx, "SELECT archived, schema FROM event_types WHERE name = ?", name).Scan(&e.archived, &raw)
+	archived, raw, err := eventTypeGetSchema(ctx, s.db, name)
+	e.archived = archived
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return e, nil

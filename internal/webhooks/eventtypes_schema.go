@@ -13,10 +13,9 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/patchbay/patchbay/internal/jsonptr"
+	"github.com/patchbay/patchbay/internal/schemaerr"
 )
 
 // validEventTypeName reports what is wrong with an event type name, or "".
@@ -260,61 +259,39 @@ func cutBaseURL(s string) string {
 
 // schemaProblems lists what a failed validation found, keyed by prefix plus
 // the JSON pointer to each bad value: with prefix "payload", a bad price in
-// the first line item is "payload/lines/0/price".
+// the first line item is "payload/lines/0/price". Problems of one value are
+// joined.
 func schemaProblems(verr *jsonschema.ValidationError, prefix string) map[string]string {
 	found := map[string][]string{}
-	add := func(loc []string, msg string) {
-		key := prefix + jsonptr.Format(loc)
-		if !slices.Contains(found[key], msg) {
-			found[key] = append(found[key], msg)
-		}
+	for _, p := range schemaerr.Problems(verr, payloadWords) {
+		key := prefix + jsonptr.Format(p.Location)
+		found[key] = append(found[key], p.Message)
 	}
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		switch k := e.ErrorKind.(type) {
-		case *kind.Required:
-			for _, p := range k.Missing {
-				add(append(slices.Clip(e.InstanceLocation), p), "is required")
-			}
-			return
-		case *kind.AdditionalProperties:
-			for _, p := range k.Properties {
-				add(append(slices.Clip(e.InstanceLocation), p), "is not allowed")
-			}
-			return
-		case *kind.DependentRequired:
-			for _, p := range k.Missing {
-				add(append(slices.Clip(e.InstanceLocation), p), fmt.Sprintf("is required when %q is present", k.Prop))
-			}
-			return
-		case *kind.Dependency:
-			for _, p := range k.Missing {
-				add(append(slices.Clip(e.InstanceLocation), p), fmt.Sprintf("is required when %q is present", k.Prop))
-			}
-			return
-		case *kind.AnyOf, *kind.OneOf:
-			add(e.InstanceLocation, alternativesProblem(e))
-			return
-		case *kind.Contains, *kind.MinContains, *kind.PropertyNames:
-			// Their causes are why each item or name failed, which reads as
-			// if every one were required to match.
-			add(e.InstanceLocation, kindProblem(e.ErrorKind))
-			return
-		}
-		if len(e.Causes) == 0 {
-			add(e.InstanceLocation, kindProblem(e.ErrorKind))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(verr)
 	problems := make(map[string]string, len(found))
 	for key, msgs := range found {
 		problems[key] = shortenProblem(strings.Join(msgs, "; "))
 	}
 	return problems
+}
+
+// payloadWords say the problems of payloads and examples.
+var payloadWords = schemaerr.Words{
+	Keyword: func(e *jsonschema.ValidationError) ([]schemaerr.Problem, bool) {
+		switch k := e.ErrorKind.(type) {
+		case *kind.DependentRequired:
+			return schemaerr.AtEach(e, k.Missing, fmt.Sprintf("is required when %q is present", k.Prop)), true
+		case *kind.Dependency:
+			return schemaerr.AtEach(e, k.Missing, fmt.Sprintf("is required when %q is present", k.Prop)), true
+		case *kind.AnyOf, *kind.OneOf:
+			return []schemaerr.Problem{{Location: e.InstanceLocation, Message: alternativesProblem(e)}}, true
+		case *kind.Contains, *kind.MinContains, *kind.PropertyNames:
+			// Their causes are why each item or name failed, which reads as
+			// if every one were required to match.
+			return []schemaerr.Problem{{Location: e.InstanceLocation, Message: kindProblem(e.ErrorKind)}}, true
+		}
+		return nil, false
+	},
+	Leaf: kindProblem,
 }
 
 // alternativesProblem says why a value matched none (or, for oneOf, more than
@@ -355,8 +332,6 @@ func alternativesProblem(e *jsonschema.ValidationError) string {
 	}
 	return "matches none of the " + keyword + " alternatives"
 }
-
-var englishPrinter = message.NewPrinter(language.English)
 
 // kindProblem says what one failed keyword wants, briefly; the value's path
 // is already in the field name.
@@ -418,7 +393,7 @@ func kindProblem(k jsonschema.ErrorKind) string {
 	case *kind.PropertyNames:
 		return fmt.Sprintf("has a property name that is not allowed: %q", k.Property)
 	}
-	return k.LocalizedString(englishPrinter)
+	return schemaerr.Text(k)
 }
 
 // propertyList names one or more properties: `the property "a"`.

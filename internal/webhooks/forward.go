@@ -58,10 +58,10 @@ func (s *Service) EnqueueTx(ctx context.Context, tx *store.Tx, fs []Forward) ([]
 		messages = append(messages, msgID, f.TenantID, f.EventType, nil, "[]", payload, string(headers), tx.Now())
 		deliveries = append(deliveries, deliveryIDs[i], f.EndpointID, msgID, f.TenantID, StatusPending, tx.Now(), tx.Now(), tx.Now())
 	}
-	if err := store.InsertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, headers, created_at)", 8, messages); err != nil {
+	if err := messagesWithHeadersInsert(ctx, tx, messages); err != nil {
 		return nil, fmt.Errorf("insert forwarded messages: %w", err)
 	}
-	if err := store.InsertRows(ctx, tx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)", 8, deliveries); err != nil {
+	if err := deliveriesInsert(ctx, tx, deliveries); err != nil {
 		return nil, fmt.Errorf("insert forwarded deliveries: %w", err)
 	}
 	return deliveryIDs, nil

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -49,39 +48,11 @@ type MessageFilter struct {
 
 // Messages lists a tenant's messages, newest first.
 func (s *Service) Messages(ctx context.Context, tenantID string, f MessageFilter, page httpapi.Page) ([]Message, error) {
-	where := []string{"m.tenant_id = ?"}
-	args := []any{tenantID}
-	if page.After != "" {
-		where, args = append(where, "m.id < ?"), append(args, page.After)
-	}
-	if f.EventType != "" {
-		where, args = append(where, "m.event_type = ?"), append(args, f.EventType)
-	}
-	if !f.Since.IsZero() {
-		where, args = append(where, "m.created_at >= ?"), append(args, f.Since)
-	}
-	if !f.Until.IsZero() {
-		where, args = append(where, "m.created_at < ?"), append(args, f.Until)
-	}
-	if f.Status != "" {
-		where, args = append(where, "EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status = ?)"), append(args, f.Status)
-	}
-	args = append(args, page.Limit+1)
-	rows, err := s.db.Query(ctx, "SELECT m.id, m.tenant_id, m.event_type, m.event_id, m.channels, NULL, m.created_at FROM messages m WHERE "+
-		strings.Join(where, " AND ")+" ORDER BY m.id DESC LIMIT ?", args...)
+	list, err := messagesList(ctx, s.db, tenantID, f, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	defer rows.Close()
-	var list []Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, m)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // MessageDetail is a message with its deliveries.
@@ -92,49 +63,17 @@ type MessageDetail struct {
 
 // Message returns a message with its payload and deliveries.
 func (s *Service) Message(ctx context.Context, tenantID, messageID string) (MessageDetail, error) {
-	m, err := scanMessage(s.db.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE id = ? AND tenant_id = ?", messageID, tenantID))
+	m, err := messageGetOfTenant(ctx, s.db, tenantID, messageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return MessageDetail{}, apperr.Errorf(apperr.NotFound, "message %s not found for tenant %s", messageID, tenantID)
 	} else if err != nil {
 		return MessageDetail{}, err
 	}
-	ds, err := s.deliveries(ctx, "message_id = ?", []any{messageID}, 1000)
-	return MessageDetail{Message: m, Deliveries: nonNil(ds)}, err
-}
-
-const deliveryColumns = "id, endpoint_id, message_id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, created_at"
-
-func scanDelivery(s store.Scanner) (Delivery, error) {
-	var d Delivery
-	var code sql.NullInt64
-	if err := s.Scan(&d.ID, &d.EndpointID, &d.MessageID, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastAttemptAt, &code, &d.CreatedAt); err != nil {
-		return Delivery{}, err
-	}
-	if code.Valid {
-		c := int(code.Int64)
-		d.LastStatusCode = &c
-	}
-	if d.Status != StatusPending {
-		d.NextAttemptAt = nil
-	}
-	return d, nil
-}
-
-func (s *Service) deliveries(ctx context.Context, where string, args []any, limit int) ([]Delivery, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE "+where+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
+	ds, err := deliveriesOfMessage(ctx, s.db, messageID, 1000)
 	if err != nil {
-		return nil, fmt.Errorf("list deliveries: %w", err)
+		err = fmt.Errorf("list deliveries: %w", err)
 	}
-	defer rows.Close()
-	var list []Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, d)
-	}
-	return list, rows.Err()
+	return MessageDetail{Message: m, Deliveries: nonNil(ds)}, err
 }
 
 // EndpointDeliveries lists an endpoint's deliveries, newest first,
@@ -143,14 +82,11 @@ func (s *Service) EndpointDeliveries(ctx context.Context, tenantID, endpointID, 
 	if _, err := s.Endpoint(ctx, tenantID, endpointID); err != nil {
 		return nil, err
 	}
-	where, args := "endpoint_id = ?", []any{endpointID}
-	if status != "" {
-		where, args = where+" AND status = ?", append(args, status)
+	list, err := deliveriesOfEndpoint(ctx, s.db, endpointID, status, page.After, page.Limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
-	if page.After != "" {
-		where, args = where+" AND id < ?", append(args, page.After)
-	}
-	return s.deliveries(ctx, where, args, page.Limit+1)
+	return list, nil
 }
 
 // DeliveryDetail is a delivery with its attempts.
@@ -161,35 +97,17 @@ type DeliveryDetail struct {
 
 // Delivery returns a delivery with its attempts, oldest first.
 func (s *Service) Delivery(ctx context.Context, tenantID, deliveryID string) (DeliveryDetail, error) {
-	d, err := scanDelivery(s.db.QueryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = ? AND tenant_id = ?", deliveryID, tenantID))
+	d, err := deliveryGetOfTenant(ctx, s.db, tenantID, deliveryID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DeliveryDetail{}, apperr.Errorf(apperr.NotFound, "delivery %s not found for tenant %s", deliveryID, tenantID)
 	} else if err != nil {
 		return DeliveryDetail{}, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, attempted_at, duration_ms, status_code, success, error, response_body
-		FROM attempts WHERE delivery_id = ? ORDER BY attempted_at, id LIMIT 1000`, deliveryID)
+	attempts, err := attemptsOfDelivery(ctx, s.db, deliveryID, 1000)
 	if err != nil {
 		return DeliveryDetail{}, err
 	}
-	defer rows.Close()
-	detail := DeliveryDetail{Delivery: d, AttemptLog: []Attempt{}}
-	for rows.Next() {
-		var a Attempt
-		var code sql.NullInt64
-		var errText sql.NullString
-		var body []byte
-		if err := rows.Scan(&a.ID, &a.AttemptedAt, &a.DurationMS, &code, &a.Success, &errText, &body); err != nil {
-			return DeliveryDetail{}, err
-		}
-		if code.Valid {
-			c := int(code.Int64)
-			a.StatusCode = &c
-		}
-		a.Error, a.ResponseBody = errText.String, string(body)
-		detail.AttemptLog = append(detail.AttemptLog, a)
-	}
-	return detail, rows.Err()
+	return DeliveryDetail{Delivery: d, AttemptLog: nonNil(attempts)}, nil
 }
 
 // Resend makes a delivery due now, whatever its status; a failed one gets a
@@ -197,18 +115,17 @@ func (s *Service) Delivery(ctx context.Context, tenantID, deliveryID string) (De
 // probe asked for by hand.
 func (s *Service) Resend(ctx context.Context, tenantID, deliveryID string) (Delivery, error) {
 	d, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Delivery, error) {
-		res, err := tx.Exec(ctx, "UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ?",
-			StatusPending, tx.Now(), tx.Now(), deliveryID, tenantID)
+		resent, err := deliveryResendOfTenant(ctx, tx, tenantID, deliveryID)
 		if err != nil {
 			return Delivery{}, err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !resent {
 			return Delivery{}, apperr.Errorf(apperr.NotFound, "delivery %s not found for tenant %s", deliveryID, tenantID)
 		}
-		if _, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = NULL WHERE id = (SELECT endpoint_id FROM deliveries WHERE id = ?)", deliveryID); err != nil {
+		if err := endpointUnpauseOfDelivery(ctx, tx, deliveryID); err != nil {
 			return Delivery{}, err
 		}
-		return scanDelivery(tx.QueryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = ?", deliveryID))
+		return deliveryGet(ctx, tx, deliveryID)
 	})
 	if err == nil {
 		s.wake()

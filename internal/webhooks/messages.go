@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tenants"
 )
 
 // MessageIn is an event the SaaS publishes for a tenant.
@@ -134,7 +135,7 @@ func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error 
 					if err := rows.flush(ctx, tx); err != nil {
 						return err
 					}
-					existing, err := scanMessage(tx.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE tenant_id = ? AND event_id = ?", r.tenantID, in.EventID))
+					existing, err := messageGetByEventID(ctx, tx, r.tenantID, in.EventID)
 					if err == nil {
 						existing.Payload = nil
 						r.out = append(r.out, existing)
@@ -176,10 +177,10 @@ func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []en
 }
 
 func (p *publishRows) flush(ctx context.Context, tx *store.Tx) error {
-	if err := store.InsertRows(ctx, tx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at)", 7, p.messages); err != nil {
+	if err := messagesInsert(ctx, tx, p.messages); err != nil {
 		return fmt.Errorf("insert messages: %w", err)
 	}
-	if err := store.InsertRows(ctx, tx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at)", 8, p.deliveries); err != nil {
+	if err := deliveriesInsert(ctx, tx, p.deliveries); err != nil {
 		return fmt.Errorf("insert deliveries: %w", err)
 	}
 	p.messages, p.deliveries = p.messages[:0], p.deliveries[:0]
@@ -188,65 +189,30 @@ func (p *publishRows) flush(ctx context.Context, tx *store.Tx) error {
 
 // activeEndpoints returns the enabled endpoints of each of the tenants that
 // exists (a tenant without any has an empty list; one that does not exist is
-// missing): one statement for all of them.
+// missing). The tenants capability says which exist.
 func activeEndpoints(ctx context.Context, tx *store.Tx, tenantIDs []string) (map[string][]endpointFilter, error) {
-	ids := store.PadPow2(slices.Clone(tenantIDs))
-	args := make([]any, 0, 1+len(ids))
-	args = append(args, false)
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	rows, err := tx.Query(ctx, `SELECT t.id, e.id, e.event_types, e.channels FROM tenants t
-		LEFT JOIN endpoints e ON e.tenant_id = t.id AND e.disabled = ?
-		WHERE t.id IN (`+store.Placeholders(len(ids))+`) AND t.deleted_at IS NULL ORDER BY t.id, e.id`, args...)
+	live, err := tenants.Live(ctx, tx, tenantIDs)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	found := map[string][]endpointFilter{}
-	for rows.Next() {
-		var tenantID string
-		var epID sql.NullString
-		var types, channels []byte
-		if err := rows.Scan(&tenantID, &epID, &types, &channels); err != nil {
-			return nil, err
+	ids := make([]string, 0, len(live))
+	for _, id := range tenantIDs {
+		if live[id] {
+			ids = append(ids, id)
 		}
-		eps := found[tenantID]
-		if epID.Valid {
-			f := endpointFilter{id: epID.String}
-			if err := json.Unmarshal(types, &f.eventTypes); err != nil {
-				return nil, err
-			}
-			if err := json.Unmarshal(channels, &f.channels); err != nil {
-				return nil, err
-			}
-			eps = append(eps, f)
-		}
-		found[tenantID] = eps // present even when the tenant has no enabled endpoint
 	}
-	return found, rows.Err()
+	found, err := endpointFiltersOfTenants(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, ok := found[id]; !ok {
+			found[id] = nil // present even when the tenant has no enabled endpoint
+		}
+	}
+	return found, nil
 }
 
 func tenantNotFound(tenantID string) error {
 	return apperr.Errorf(apperr.NotFound, "tenant %s not found", tenantID)
-}
-
-const messageColumns = "id, tenant_id, event_type, event_id, channels, payload, created_at"
-
-func scanMessage(s store.Scanner) (Message, error) {
-	var m Message
-	var eventID sql.NullString
-	var channels []byte
-	var payload sql.NullString
-	if err := s.Scan(&m.ID, &m.TenantID, &m.EventType, &eventID, &channels, &payload, &m.CreatedAt); err != nil {
-		return Message{}, err
-	}
-	m.EventID = eventID.String
-	if payload.Valid {
-		m.Payload = json.RawMessage(payload.String)
-	}
-	if err := json.Unmarshal(channels, &m.Channels); err != nil {
-		return Message{}, err
-	}
-	return m, nil
 }

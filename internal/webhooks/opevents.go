@@ -20,8 +20,7 @@ import (
 // transaction, enqueues the endpoint.disabled operational event.
 func (s *Service) disable(ctx context.Context, tx *store.Tx, e Endpoint, reason string) error {
 	now := tx.Now()
-	if _, err := tx.Exec(ctx, "UPDATE endpoints SET disabled = ?, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ?",
-		true, reason, now, now, e.ID); err != nil {
+	if err := endpointDisable(ctx, tx, e.ID, reason); err != nil {
 		return err
 	}
 	if err := recordEndpointEvent(ctx, tx, e.ID, "disabled", reason); err != nil {

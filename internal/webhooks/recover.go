@@ -41,11 +41,10 @@ func (s *Service) Recover(ctx context.Context, tenantID, endpointID string, sinc
 	rec := Recovery{ID: id.New("rcv"), EndpointID: endpointID, Since: since.UTC(), Status: "running"}
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		rec.CreatedAt = tx.Now()
-		if _, err := tx.Exec(ctx, `INSERT INTO webhook_recoveries (id, tenant_id, endpoint_id, since, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			rec.ID, tenantID, endpointID, rec.Since, rec.Status, rec.CreatedAt); err != nil {
+		if err := recoveryInsert(ctx, tx, tenantID, rec); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE endpoints SET paused_until = NULL WHERE id = ?", endpointID); err != nil {
+		if err := endpointUnpause(ctx, tx, endpointID); err != nil {
 			return err
 		}
 		_, err := s.jobs.InsertTx(ctx, tx.Tx, RecoverArgs{RecoveryID: rec.ID}, nil)
@@ -59,10 +58,7 @@ func (s *Service) Recover(ctx context.Context, tenantID, endpointID string, sinc
 
 // Recovery returns a recovery's progress.
 func (s *Service) Recovery(ctx context.Context, tenantID, endpointID, recoveryID string) (Recovery, error) {
-	var r Recovery
-	err := s.db.QueryRow(ctx, `SELECT id, endpoint_id, since, status, resent, created_at, finished_at FROM webhook_recoveries
-		WHERE id = ? AND tenant_id = ? AND endpoint_id = ?`, recoveryID, tenantID, endpointID).
-		Scan(&r.ID, &r.EndpointID, &r.Since, &r.Status, &r.Resent, &r.CreatedAt, &r.FinishedAt)
+	r, err := recoveryGet(ctx, s.db, tenantID, endpointID, recoveryID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Recovery{}, apperr.Errorf(apperr.NotFound, "recovery %s not found", recoveryID)
 	}
@@ -90,51 +86,24 @@ func (w *RecoverWorker) Work(ctx context.Context, job *river.Job[RecoverArgs]) e
 	s := w.Service
 	var more bool
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		var endpointID, status string
-		var since time.Time
-		var cursor int64
-		err := tx.QueryRow(ctx, "SELECT endpoint_id, since, status, cursor_seq FROM webhook_recoveries WHERE id = ?", job.Args.RecoveryID).
-			Scan(&endpointID, &since, &status, &cursor)
+		endpointID, since, status, cursor, err := recoveryGetProgress(ctx, tx, job.Args.RecoveryID)
 		if errors.Is(err, sql.ErrNoRows) || status != "running" {
 			return nil // the endpoint was deleted, or the recovery is done
 		} else if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT seq FROM deliveries WHERE endpoint_id = ? AND status = ? AND created_at >= ? AND seq > ?
-			ORDER BY seq LIMIT ?`, endpointID, StatusFailed, since, cursor, recoverPage)
+		seqs, err := deliveriesFailedSince(ctx, tx, endpointID, since, cursor, recoverPage)
 		if err != nil {
 			return err
 		}
-		var seqs []int64
-		for rows.Next() {
-			var seq int64
-			if err := rows.Scan(&seq); err != nil {
-				rows.Close()
-				return err
-			}
-			seqs = append(seqs, seq)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		now := tx.Now()
 		if len(seqs) > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ?
-				WHERE endpoint_id = ? AND status = ? AND seq >= ? AND seq <= ? AND created_at >= ?`,
-				StatusPending, now, now, endpointID, StatusFailed, seqs[0], seqs[len(seqs)-1], since); err != nil {
+			if err := deliveriesRequeueFailed(ctx, tx, endpointID, since, seqs[0], seqs[len(seqs)-1]); err != nil {
 				return err
 			}
 			cursor = seqs[len(seqs)-1]
 		}
 		more = len(seqs) == recoverPage
-		if more {
-			_, err = tx.Exec(ctx, "UPDATE webhook_recoveries SET resent = resent + ?, cursor_seq = ? WHERE id = ?", len(seqs), cursor, job.Args.RecoveryID)
-		} else {
-			_, err = tx.Exec(ctx, "UPDATE webhook_recoveries SET resent = resent + ?, cursor_seq = ?, status = ?, finished_at = ? WHERE id = ?",
-				len(seqs), cursor, "completed", now, job.Args.RecoveryID)
-		}
-		return err
+		return recoveryAdvance(ctx, tx, job.Args.RecoveryID, len(seqs), cursor, !more)
 	})
 	if err != nil {
 		return err

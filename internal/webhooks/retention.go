@@ -28,15 +28,11 @@ const RetentionBatch = 1000
 // Work clears everything past the retention period.
 func (w *RetentionWorker) Work(ctx context.Context, job *river.Job[RetentionArgs]) error {
 	cutoff := time.Now().Add(-w.Service.cfg.Retention)
-	for _, q := range []string{
-		`UPDATE messages SET payload = NULL WHERE id IN
-			(SELECT id FROM messages WHERE created_at < ? AND payload IS NOT NULL LIMIT ?)`,
-		`UPDATE attempts SET response_body = NULL WHERE id IN
-			(SELECT id FROM attempts WHERE attempted_at < ? AND response_body IS NOT NULL LIMIT ?)`,
-	} {
-		if err := w.Service.db.ExecBatched(ctx, RetentionBatch, q, cutoff); err != nil {
-			return fmt.Errorf("webhook retention: %w", err)
-		}
+	if err := messagesEmptyBefore(ctx, w.Service.db, cutoff); err != nil {
+		return fmt.Errorf("webhook retention: %w", err)
+	}
+	if err := attemptsEmptyBefore(ctx, w.Service.db, cutoff); err != nil {
+		return fmt.Errorf("webhook retention: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -38,8 +39,9 @@ func (s *Service) Stats(ctx context.Context, tenantID, endpointID string, window
 		return EndpointStats{}, err
 	}
 	st := EndpointStats{Window: window.String(), Deliveries: map[string]int{StatusPending: 0, StatusSucceeded: 0, StatusFailed: 0}}
-	err := s.db.QueryRow(ctx, `SELECT count(*), COALESCE(sum(CASE WHEN success THEN 1 ELSE 0 END), 0) FROM attempts
-		WHERE endpoint_id = ? AND attempted_at >= ?`, endpointID, time.Now().Add(-window)).Scan(&st.Attempts, &st.Successes)
+	since := time.Now().Add(-window)
+	var err error
+	st.Attempts, st.Successes, err = attemptsCountSince(ctx, s.db, endpointID, since)
 	if err != nil {
 		return st, fmt.Errorf("endpoint stats: %w", err)
 	}
@@ -47,38 +49,19 @@ func (s *Service) Stats(ctx context.Context, tenantID, endpointID string, window
 	if st.Attempts > 0 {
 		st.SuccessRate = float64(st.Successes) / float64(st.Attempts)
 	}
-	rows, err := s.db.Query(ctx, `SELECT duration_ms FROM attempts WHERE endpoint_id = ? AND attempted_at >= ?
-		ORDER BY attempted_at DESC LIMIT ?`, endpointID, time.Now().Add(-window), statsSample)
+	ds, err := attemptsDurationsSince(ctx, s.db, endpointID, since, statsSample)
 	if err != nil {
 		return st, err
 	}
-	var ds []int64
-	for rows.Next() {
-		var d int64
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return st, err
-		}
-		ds = append(ds, d)
-	}
-	rows.Close()
 	if len(ds) > 0 {
 		slices.Sort(ds)
 		at := func(p float64) int64 { return ds[min(len(ds)-1, int(float64(len(ds))*p))] }
 		st.LatencyMS = LatencyStats{P50: at(.5), P90: at(.9), P99: at(.99), Max: ds[len(ds)-1]}
 	}
-	counts, err := s.db.Query(ctx, "SELECT status, count(*) FROM deliveries WHERE endpoint_id = ? GROUP BY status", endpointID)
+	counts, err := deliveriesCountByStatus(ctx, s.db, endpointID)
 	if err != nil {
 		return st, err
 	}
-	defer counts.Close()
-	for counts.Next() {
-		var status string
-		var n int
-		if err := counts.Scan(&status, &n); err != nil {
-			return st, err
-		}
-		st.Deliveries[status] = n
-	}
-	return st, counts.Err()
+	maps.Copy(st.Deliveries, counts)
+	return st, nil
 }

@@ -17,10 +17,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/patchbay/patchbay/internal/jsonptr"
+	"github.com/patchbay/patchbay/internal/schemaerr"
 )
 
 // schemaJSON is the JSON Schema of a provider definition. Every definition,
@@ -253,56 +252,36 @@ func jsonValue(n *yaml.Node, path string, lines map[string]int, depth int) (any,
 	return bad("is not a YAML value")
 }
 
-var english = message.NewPrinter(language.English)
-
 // schemaProblems lists the failed keywords of a validation, by the JSON
 // pointer of the value each is about. A missing or unknown property is
 // reported at its own path, where a reader looks for it.
 func schemaProblems(verr *jsonschema.ValidationError) []Problem {
 	var problems []Problem
-	add := func(loc []string, msg string) {
-		p := Problem{Path: jsonptr.Format(loc), Message: msg}
-		if !slices.Contains(problems, p) {
-			problems = append(problems, p)
-		}
+	for _, p := range schemaerr.Problems(verr, definitionWords) {
+		problems = append(problems, Problem{Path: jsonptr.Format(p.Location), Message: p.Message})
 	}
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		at := func(name string) []string { return append(slices.Clip(e.InstanceLocation), name) }
+	return problems
+}
+
+// definitionWords say the problems of provider definitions.
+var definitionWords = schemaerr.Words{
+	NotAllowed: func(e *jsonschema.ValidationError) string {
+		if strings.HasSuffix(e.SchemaURL, "Map") { // the schema's $defs name maps so
+			return "is not an allowed name"
+		}
+		return "is not a known property"
+	},
+	Keyword: func(e *jsonschema.ValidationError) ([]schemaerr.Problem, bool) {
 		switch k := e.ErrorKind.(type) {
-		case *kind.Required:
-			for _, name := range k.Missing {
-				add(at(name), "is required")
-			}
-			return
-		case *kind.AdditionalProperties:
-			msg := "is not a known property"
-			if strings.HasSuffix(e.SchemaURL, "Map") { // the schema's $defs name maps so
-				msg = "is not an allowed name"
-			}
-			for _, name := range k.Properties {
-				add(at(name), msg)
-			}
-			return
 		case *kind.FalseSchema:
-			add(e.InstanceLocation, "is not allowed here")
-			return
+			return []schemaerr.Problem{{Location: e.InstanceLocation, Message: "is not allowed here"}}, true
 		case *kind.Pattern:
 			if msg, ok := patternProblems[k.Want]; ok {
-				add(e.InstanceLocation, msg)
-				return
+				return []schemaerr.Problem{{Location: e.InstanceLocation, Message: msg}}, true
 			}
 		}
-		if len(e.Causes) == 0 {
-			add(e.InstanceLocation, e.ErrorKind.LocalizedString(english))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(verr)
-	return problems
+		return nil, false
+	},
 }
 
 // patternProblems says in words what the schema's patterns want, for

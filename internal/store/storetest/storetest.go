@@ -30,14 +30,18 @@ type Dialect struct {
 	// PostgreSQL database) for a test that opens the store itself, such as
 	// one that starts the binary.
 	Options func(t testing.TB) store.Options
+	// TimeType and BlobType are the column types of a time and of bytes,
+	// for a table a test creates itself, so that tests outside store need
+	// not ask which database they are on.
+	TimeType, BlobType string
 }
 
 // Dialects returns SQLite, and PostgreSQL when EnvDatabaseURL is set.
 func Dialects(t *testing.T) []Dialect {
 	t.Helper()
-	ds := []Dialect{{Name: store.SQLite, Open: OpenSQLite, Options: SQLiteOptions}}
+	ds := []Dialect{{Name: store.SQLite, Open: OpenSQLite, Options: SQLiteOptions, TimeType: "TIMESTAMP", BlobType: "BLOB"}}
 	if os.Getenv(EnvDatabaseURL) != "" {
-		ds = append(ds, Dialect{Name: store.Postgres, Open: OpenPostgres, Options: PostgresOptions})
+		ds = append(ds, Dialect{Name: store.Postgres, Open: OpenPostgres, Options: PostgresOptions, TimeType: "TIMESTAMPTZ", BlobType: "BYTEA"})
 	} else {
 		t.Logf("PostgreSQL variants skipped: %s is not set", EnvDatabaseURL)
 	}

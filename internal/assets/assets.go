@@ -52,9 +52,7 @@ func (s *Store) Put(ctx context.Context, tx *store.Tx, body []byte) (Asset, erro
 	}
 	sum := sha256.Sum256(body)
 	a := Asset{Hash: hex.EncodeToString(sum[:]), ContentType: contentType, Bytes: body, CreatedAt: tx.Now()}
-	_, err = tx.Exec(ctx, "INSERT INTO assets (hash, content_type, bytes, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING",
-		a.Hash, a.ContentType, a.Bytes, a.CreatedAt)
-	if err != nil {
+	if err := assetInsert(ctx, tx, a); err != nil {
 		return Asset{}, fmt.Errorf("store asset: %w", err)
 	}
 	return a, nil
@@ -76,8 +74,7 @@ func (s *Store) PutUpload(ctx context.Context, tx *store.Tx, declaredType string
 
 // Asset returns the asset with hash.
 func (s *Store) Asset(ctx context.Context, hash string) (Asset, error) {
-	a := Asset{Hash: hash}
-	err := s.db.QueryRow(ctx, "SELECT content_type, bytes, created_at FROM assets WHERE hash = ?", hash).Scan(&a.ContentType, &a.Bytes, &a.CreatedAt)
+	a, err := assetGet(ctx, s.db, hash)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Asset{}, apperr.Errorf(apperr.NotFound, "asset %s not found", hash)

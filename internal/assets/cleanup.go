@@ -2,7 +2,6 @@ package assets
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -40,12 +39,9 @@ type CleanupWorker struct {
 // number of rows.
 func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
 	return w.DB.WithTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM asset_sources WHERE fetched_at < ?", tx.Now().Add(-CopyMaxAge)); err != nil {
+		if err := sourcesDeleteFetchedBefore(ctx, tx, tx.Now().Add(-CopyMaxAge)); err != nil {
 			return err
 		}
-		used := append([]string{"SELECT hash FROM asset_sources WHERE hash IS NOT NULL"}, w.InUse...)
-		_, err := tx.Exec(ctx, "DELETE FROM assets WHERE created_at < ? AND hash NOT IN ("+strings.Join(used, " UNION ")+")",
-			tx.Now().Add(-unusedGrace))
-		return err
+		return assetsDeleteUnused(ctx, tx, tx.Now().Add(-unusedGrace), w.InUse)
 	})
 }

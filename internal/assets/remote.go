@@ -2,8 +2,6 @@ package assets
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -64,17 +62,14 @@ func (r *Remote) Path(ctx context.Context, rawURL string) string {
 	if len(rawURL) > maxRemoteURL {
 		return ""
 	}
-	var hash, contentType sql.NullString
-	var retryAt *time.Time
-	err := r.db.QueryRow(ctx, "SELECT s.hash, a.content_type, s.retry_at FROM asset_sources s LEFT JOIN assets a ON a.hash = s.hash WHERE s.url = ?",
-		rawURL).Scan(&hash, &contentType, &retryAt)
+	known, found, err := sourceGet(ctx, r.db, rawURL)
 	switch {
-	case err == nil && hash.Valid:
-		return Path(hash.String, contentType.String)
-	case err == nil && retryAt != nil && r.db.Now().Before(*retryAt):
-		return ""
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
+	case err != nil:
 		r.logger.WarnContext(ctx, "remote image lookup failed", "err", err)
+		return ""
+	case found && known.path != "":
+		return known.path
+	case found && known.retryAt != nil && r.db.Now().Before(*known.retryAt):
 		return ""
 	}
 	path, err, _ := r.fetches.Do(rawURL, func() (any, error) {
@@ -110,10 +105,7 @@ func (r *Remote) Fetch(ctx context.Context, rawURL string) (Asset, error) {
 			t := tx.Now().Add(retryFailedAfter)
 			retryAt = &t
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO asset_sources (url, hash, error, fetched_at, retry_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (url) DO UPDATE SET hash = excluded.hash, error = excluded.error, fetched_at = excluded.fetched_at, retry_at = excluded.retry_at`,
-			rawURL, hash, msg, tx.Now(), retryAt)
-		return err
+		return sourceUpsert(ctx, tx, rawURL, hash, msg, retryAt)
 	})
 	if fetchErr != nil {
 		return Asset{}, fetchErr

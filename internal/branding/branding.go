@@ -200,7 +200,7 @@ func (s *Service) DeleteTenant(ctx context.Context, tenantID string) error {
 		return err
 	}
 	defer s.changed()
-	return s.db.WithTx(ctx, func(tx *store.Tx) error { return deleteRow(ctx, tx, tenantID) })
+	return s.db.WithTx(ctx, func(tx *store.Tx) error { return brandingDelete(ctx, tx, tenantID) })
 }
 
 func (s *Service) put(ctx context.Context, id string, set Settings) error {
@@ -215,7 +215,7 @@ func (s *Service) put(ctx context.Context, id string, set Settings) error {
 				return err
 			}
 		}
-		return upsertSettings(ctx, tx, id, set)
+		return brandingUpsertSettings(ctx, tx, id, set)
 	})
 }
 
@@ -234,7 +234,7 @@ func (s *Service) PutLogo(ctx context.Context, tenantID, declaredType string, bo
 		if err != nil {
 			return err
 		}
-		return setLogo(ctx, tx, tenantID, &a.Hash)
+		return brandingSetLogo(ctx, tx, tenantID, &a.Hash)
 	})
 	if err != nil {
 		return Branding{}, err
@@ -253,7 +253,7 @@ func (s *Service) DeleteLogo(ctx context.Context, tenantID string) error {
 				return err
 			}
 		}
-		return setLogo(ctx, tx, tenantID, nil)
+		return brandingSetLogo(ctx, tx, tenantID, nil)
 	})
 }
 
@@ -318,7 +318,7 @@ func tenantExists(ctx context.Context, q store.Querier, tenantID string) error {
 
 // branding reads a stored branding row, and whether there is one.
 func (s *Service) branding(ctx context.Context, id string) (Branding, bool, error) {
-	b, found, err := loadRow(ctx, s.db, id)
+	b, found, err := brandingGet(ctx, s.db, id)
 	if err != nil {
 		return Branding{}, false, fmt.Errorf("branding: %w", err)
 	}

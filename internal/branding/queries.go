@@ -17,7 +17,7 @@ import (
 // store's cleanup.
 const AssetsInUse = "SELECT logo_hash FROM branding WHERE logo_hash IS NOT NULL"
 
-func loadRow(ctx context.Context, q store.Querier, id string) (Branding, bool, error) {
+func brandingGet(ctx context.Context, q store.Querier, id string) (Branding, bool, error) {
 	var b Branding
 	var product, accent, theme, support, terms, privacy, logoHash, logoType sql.NullString
 	var updated sql.NullTime
@@ -50,7 +50,7 @@ func tenantColumn(id string) *string {
 	return &id
 }
 
-func upsertSettings(ctx context.Context, tx *store.Tx, id string, set Settings) error {
+func brandingUpsertSettings(ctx context.Context, tx *store.Tx, id string, set Settings) error {
 	_, err := tx.Exec(ctx, `INSERT INTO branding (id, tenant_id, product_name, accent_color, theme, support_url, terms_url, privacy_url, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET product_name = excluded.product_name, accent_color = excluded.accent_color, theme = excluded.theme,
@@ -60,14 +60,14 @@ func upsertSettings(ctx context.Context, tx *store.Tx, id string, set Settings) 
 	return err
 }
 
-func setLogo(ctx context.Context, tx *store.Tx, id string, hash *string) error {
+func brandingSetLogo(ctx context.Context, tx *store.Tx, id string, hash *string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO branding (id, tenant_id, logo_hash, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET logo_hash = excluded.logo_hash, updated_at = excluded.updated_at`,
 		id, tenantColumn(id), hash, tx.Now())
 	return err
 }
 
-func deleteRow(ctx context.Context, tx *store.Tx, id string) error {
+func brandingDelete(ctx context.Context, tx *store.Tx, id string) error {
 	_, err := tx.Exec(ctx, "DELETE FROM branding WHERE id = ?", id)
 	return err
 }

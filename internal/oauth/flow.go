@@ -577,13 +577,13 @@ func (s *Service) switchAccount(ctx context.Context, r authRequest) (consentStep
 		loginURL = s.cfg.Issuer + "/oauth/dev/login" // consent was reached, so this is development
 	}
 	login := vault.NewToken(prefixChallenge)
-	res, err := s.db.Exec(ctx, `UPDATE oauth_requests SET status = ?, login_challenge = ?, consent_challenge = NULL, user_id = NULL, team_id = NULL,
-		user_name = NULL, team_name = NULL, avatar_url = NULL WHERE id = ? AND status = ?`,
-		statusLogin, vault.HashToken(login), r.ID, statusConsent)
+	changed, err := store.Changed(s.db.Exec(ctx, `UPDATE oauth_requests SET status = ?, login_challenge = ?, consent_challenge = NULL,
+		user_id = NULL, team_id = NULL, user_name = NULL, team_name = NULL, avatar_url = NULL WHERE id = ? AND status = ?`,
+		statusLogin, vault.HashToken(login), r.ID, statusConsent))
 	if err != nil {
 		return consentStep{}, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !changed {
 		return consentStep{}, pageError("invalid_request", "this sign-in link has already been used; start again from the app")
 	}
 	return consentStep{RedirectTo: withQuery(loginURL, url.Values{"login_challenge": {login}, "prompt": {"select_account"}})}, nil

@@ -25,12 +25,12 @@ func (s *Service) SetAppLogo(ctx context.Context, appID, declaredType string, bo
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, "UPDATE oauth_apps SET logo_hash = ?, logo_content_type = ?, updated_at = ? WHERE id = ?",
-			a.Hash, a.ContentType, tx.Now(), appID)
+		changed, err := store.Changed(tx.Exec(ctx, "UPDATE oauth_apps SET logo_hash = ?, logo_content_type = ?, updated_at = ? WHERE id = ?",
+			a.Hash, a.ContentType, tx.Now(), appID))
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !changed {
 			return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
 		}
 		return nil

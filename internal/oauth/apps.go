@@ -38,10 +38,13 @@ type App struct {
 	// URI may differ (RFC 8252 §7.3).
 	RedirectURIs []string `json:"redirect_uris"`
 	// Scopes are those the app may ask for; each is in the catalog.
-	Scopes      []string `json:"scopes"`
-	LogoURL     string   `json:"logo_url"`
-	HomepageURL string   `json:"homepage_url"`
-	IsPublished bool     `json:"is_published"`
+	Scopes  []string `json:"scopes"`
+	LogoURL string   `json:"logo_url"`
+	// LogoUploadURL is the path of a logo uploaded with PUT
+	// /v1/oauth/apps/{app_id}/logo, which pages show instead of LogoURL's.
+	LogoUploadURL string `json:"logo_upload_url,omitempty"`
+	HomepageURL   string `json:"homepage_url"`
+	IsPublished   bool   `json:"is_published"`
 	// TokenExchange lets the app, a service the SaaS trusts, exchange users'
 	// access tokens for tokens with another audience or fewer scopes (RFC
 	// 8693). Only confidential apps may have it.

@@ -138,8 +138,25 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 		}
 
 		resp, b = embedDo(t, e, token, embedOrigin, "GET", "/embed/v1/event-types", "")
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"o_example"`) {
-			t.Errorf("event types: %d %s, want the example payload listed", resp.StatusCode, b)
+		types := decodeJSON[struct {
+			Data []struct {
+				Name       string
+				Example    json.RawMessage
+				Schema     json.RawMessage
+				Deprecated *bool
+			}
+		}](t, b)
+		if resp.StatusCode != http.StatusOK || len(types.Data) != 3 {
+			t.Fatalf("event types: %d %s, want the 3 types", resp.StatusCode, b)
+		}
+		for _, et := range types.Data {
+			wantExample := map[string]string{"order.shipped": `{"order":"o_example"}`}[et.Name]
+			if wantExample == "" {
+				wantExample = "null"
+			}
+			if string(et.Example) != wantExample || et.Deprecated == nil || *et.Deprecated || len(et.Schema) == 0 {
+				t.Errorf("event type %s: example %s, schema %s, deprecated %v; want example %s", et.Name, et.Example, et.Schema, et.Deprecated, wantExample)
+			}
 		}
 
 		rc := newReceiver(t, nil)
@@ -176,14 +193,24 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 		type delivery struct {
 			ID, Status string
 			EventType  string `json:"event_type"`
-			AttemptLog []struct {
+			Attempts   int
+		}
+		type deliveryDetail struct {
+			ID       string
+			Attempts []struct {
 				StatusCode int `json:"status_code"`
-			} `json:"attempt_log"`
+				Request    struct {
+					URL     string
+					Headers map[string]string
+					Body    json.RawMessage
+				}
+				Response struct{ Body string }
+			}
 		}
 		waitFor(t, 10*time.Second, "the delivery to succeed", func() bool {
 			_, b := embedDo(t, e, token, embedOrigin, "GET", "/embed/v1/endpoints/"+ep.ID+"/deliveries?status=succeeded&event_type=order.shipped", "")
 			list := decodeJSON[struct{ Data []delivery }](t, b)
-			return len(list.Data) == 1 && list.Data[0].ID == sent.DeliveryID && list.Data[0].EventType == "order.shipped"
+			return len(list.Data) == 1 && list.Data[0].ID == sent.DeliveryID && list.Data[0].EventType == "order.shipped" && list.Data[0].Attempts == 1
 		})
 		_, b = embedDo(t, e, token, embedOrigin, "GET", "/embed/v1/endpoints/"+ep.ID+"/deliveries?event_type=invoice.paid", "")
 		if list := decodeJSON[struct{ Data []delivery }](t, b); len(list.Data) != 0 {
@@ -194,8 +221,10 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 			t.Errorf("bad since: %d %s, want 400 naming since", resp.StatusCode, b)
 		}
 		resp, b = embedDo(t, e, token, embedOrigin, "GET", "/embed/v1/deliveries/"+sent.DeliveryID, "")
-		if dl := decodeJSON[delivery](t, b); resp.StatusCode != http.StatusOK || len(dl.AttemptLog) != 1 || dl.AttemptLog[0].StatusCode != 200 {
-			t.Errorf("delivery detail: %d %s, want one attempt answered 200", resp.StatusCode, b)
+		if dl := decodeJSON[deliveryDetail](t, b); resp.StatusCode != http.StatusOK || len(dl.Attempts) != 1 || dl.Attempts[0].StatusCode != 200 ||
+			dl.Attempts[0].Request.URL != rc.URL || dl.Attempts[0].Request.Headers["webhook-id"] != sent.MessageID ||
+			string(dl.Attempts[0].Request.Body) != `{"order":"o_example"}` || dl.Attempts[0].Response.Body != "receiver says OK" {
+			t.Errorf("delivery detail: %d %s, want one attempt answered 200 with its request and response", resp.StatusCode, b)
 		}
 		resp, b = embedDo(t, e, token, embedOrigin, "POST", "/embed/v1/deliveries/"+sent.DeliveryID+"/resend", "")
 		if resp.StatusCode != http.StatusAccepted {
@@ -214,8 +243,16 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 			return resp.StatusCode == http.StatusOK && strings.Contains(string(b), `"completed"`)
 		})
 		resp, b = embedDo(t, e, token, embedOrigin, "GET", "/embed/v1/endpoints/"+ep.ID+"/stats?window=1h", "")
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"success_rate"`) {
-			t.Errorf("stats: %d %s", resp.StatusCode, b)
+		stats := decodeJSON[struct {
+			SuccessRate float64 `json:"success_rate"`
+			Buckets     []struct{ Succeeded, Failed int }
+		}](t, b)
+		succeeded := 0
+		for _, bk := range stats.Buckets {
+			succeeded += bk.Succeeded
+		}
+		if resp.StatusCode != http.StatusOK || stats.SuccessRate != 1 || len(stats.Buckets) != 24 || succeeded != 2 {
+			t.Errorf("stats: %d %s, want all 2 attempts succeeded, in 24 buckets", resp.StatusCode, b)
 		}
 		resp, b = embedDo(t, e, token, embedOrigin, "GET", "/embed/v1/endpoints/"+ep.ID+"/secret", "")
 		if s := decodeJSON[struct{ Secret string }](t, b); resp.StatusCode != http.StatusOK || s.Secret != ep.Secret {

@@ -201,7 +201,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Idempotency:           idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
 		Audit:                 auditLog,
 		Embed:                 embedTokens,
-		EmbedAPI:              &embed.API{Webhooks: hooks, Connections: connections, Apps: provider},
+		EmbedAPI:              &embed.API{Webhooks: hooks, EventTypes: eventTypes, Connections: connections, Apps: provider},
 		EmbedRateLimit:        publicPolicy(cfg, cfg.EmbedRateLimit),
 		EmbedAddressRateLimit: publicPolicy(cfg, cfg.PublicRateLimitEmbed),
 		OAuth:                 provider,

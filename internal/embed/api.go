@@ -35,9 +35,18 @@ type BrandingSource interface {
 // ProductNameDefault names the product when no branding is configured.
 const ProductNameDefault = "Patchbay"
 
-// TestEvents sends test events: webhooks.Service.
-type TestEvents interface {
+// Webhooks is what the webhook portal needs of webhooks.Service beyond the
+// admin handlers it shares.
+type Webhooks interface {
 	SendTest(ctx context.Context, tenantID, endpointID, eventType string, payload json.RawMessage) (webhooks.TestEvent, error)
+	Delivery(ctx context.Context, tenantID, deliveryID string) (webhooks.DeliveryDetail, error)
+	Message(ctx context.Context, tenantID, messageID string) (webhooks.MessageDetail, error)
+	Endpoint(ctx context.Context, tenantID, endpointID string) (webhooks.Endpoint, error)
+}
+
+// EventTypes lists the event catalog: webhooks.EventTypes.
+type EventTypes interface {
+	List(ctx context.Context, page httpapi.Page, includeArchived bool) ([]webhooks.EventType, error)
 }
 
 // Connections is what the connections component needs of connect.Service.
@@ -61,7 +70,8 @@ type AuthorizedApps interface {
 // API serves the /embed/v1 routes of its own (the others are the admin
 // API's handlers, reached through RequireToken).
 type API struct {
-	Webhooks    TestEvents
+	Webhooks    Webhooks
+	EventTypes  EventTypes
 	Connections Connections
 	Apps        AuthorizedApps
 	// Branding is nil until branding is configured: the session then names

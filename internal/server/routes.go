@@ -198,7 +198,7 @@ func addRoutes(rt *router, d Deps) {
 	webhooksRead, webhooksWrite := embed.CapWebhooksRead, embed.CapWebhooks
 	rt.public("OPTIONS /embed/v1/{path...}", embed.HandlePreflight())
 	rt.embed("GET /embed/v1/session", embed.CapAny, d.EmbedAPI.HandleSession())
-	rt.embed("GET /embed/v1/event-types", webhooksRead, webhooks.HandleEventTypeList(d.EventTypes))
+	rt.embed("GET /embed/v1/event-types", webhooksRead, d.EmbedAPI.HandleEventTypes())
 	rt.embed("GET /embed/v1/endpoints", webhooksRead, webhooks.HandleEndpointList(d.Webhooks))
 	rt.embed("POST /embed/v1/endpoints", webhooksWrite, webhooks.HandleEndpointCreate(d.Webhooks))
 	rt.embed("GET /embed/v1/endpoints/{endpoint_id}", webhooksRead, webhooks.HandleEndpointGet(d.Webhooks))
@@ -211,7 +211,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.embed("GET /embed/v1/endpoints/{endpoint_id}/stats", webhooksRead, webhooks.HandleEndpointStats(d.Webhooks))
 	rt.embed("POST /embed/v1/endpoints/{endpoint_id}/recover", webhooksWrite, webhooks.HandleEndpointRecover(d.Webhooks))
 	rt.embed("GET /embed/v1/endpoints/{endpoint_id}/recoveries/{recovery_id}", webhooksRead, webhooks.HandleRecoveryGet(d.Webhooks))
-	rt.embed("GET /embed/v1/deliveries/{delivery_id}", webhooksRead, webhooks.HandleDeliveryGet(d.Webhooks))
+	rt.embed("GET /embed/v1/deliveries/{delivery_id}", webhooksRead, d.EmbedAPI.HandleDelivery())
 	rt.embed("POST /embed/v1/deliveries/{delivery_id}/resend", webhooksWrite, webhooks.HandleDeliveryResend(d.Webhooks))
 	rt.embed("GET /embed/v1/integrations", embed.CapConnections, d.EmbedAPI.HandleIntegrations())
 	rt.embed("POST /embed/v1/integrations/{integration_id}/connect", embed.CapConnections, d.EmbedAPI.HandleConnect())

@@ -44,31 +44,11 @@ func mintEmbed(t *testing.T, e *env, body string) (token, id string) {
 // embedding page's Origin (none when origin is empty).
 func embedDo(t *testing.T, e *env, token, origin, method, path, body string) (*http.Response, []byte) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, e.node.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	headers := []string{"Authorization", "Bearer " + token, "Content-Type", "application/json"}
 	if origin != "" {
-		req.Header.Set("Origin", origin)
+		headers = append(headers, "Origin", origin)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return e.do(t, method, path, body, headers...)
 }
 
 // wantEmbedProblem checks a refusal's status and that its problem type ends

@@ -60,8 +60,8 @@ func newRouter(d Deps) *router {
 	limit := ratelimit.Middleware(d.Limiter, d.RateLimit, d.Logger)
 	idem := idempotency.Middleware(d.Idempotency)
 	record, recordForwarded := audit.Middleware(d.Audit), audit.ForwardedMiddleware(d.Audit)
-	embedAddress := d.Addresses.Middleware("embed", d.EmbedAddressRateLimit, ratelimit.RefuseProblem)
-	requireToken, limitToken, recordEmbed := embed.RequireToken(d.Embed), embed.RateLimit(d.Limiter, d.EmbedRateLimit), embed.Audit(d.Audit)
+	embedAddress := d.Addresses.Middleware("embed", d.EmbedAddrLimit, ratelimit.RefuseProblem)
+	requireToken, limitToken, recordEmbed := embed.RequireToken(d.Embed), embed.RateLimit(d.Limiter, d.EmbedTokenLimit), embed.Audit(d.Audit)
 	return &router{
 		mux: http.NewServeMux(),
 		adminChain: func(a auth.Access, h http.Handler) http.Handler {

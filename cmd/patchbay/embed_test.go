@@ -618,9 +618,29 @@ func TestEmbedConnections(t *testing.T) {
 				t.Errorf("another user's disconnect: %d %s, want 404", resp.StatusCode, b)
 			}
 		}
+		// A flow the user cancels tells the opener it failed, and why.
 		resp, b = embedDo(t, e.env, mint("beta", "u1"), embedOrigin, "POST", "/embed/v1/integrations/"+inID+"/connect", "")
 		if resp.StatusCode != http.StatusOK {
-			t.Errorf("connect without a body: %d %s", resp.StatusCode, b)
+			t.Fatalf("connect without a body: %d %s", resp.StatusCode, b)
+		}
+		cancelURL := decodeJSON[struct {
+			ConnectURL string `json:"connect_url"`
+		}](t, b).ConnectURL
+		browser = e.fake.browser(t)
+		pageResp, err = browser.Get(cancelURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(pageResp.Body)
+		pageResp.Body.Close()
+		a, c = formAction.FindStringSubmatch(string(page)), formCSRF.FindStringSubmatch(string(page))
+		if a == nil || c == nil {
+			t.Fatalf("connect page has no form:\n%s", page)
+		}
+		failed, body := submit(t, browser, e.node.URL, html.UnescapeString(a[1]), url.Values{"csrf_token": {html.UnescapeString(c[1])}, "decision": {"cancel"}})
+		if failed.StatusCode != http.StatusOK || failed.Request.URL.Path != "/connect/done" || !strings.Contains(body, `data-type="patchbay:connect-failed"`) ||
+			!strings.Contains(body, `data-connection=""`) || strings.Contains(body, `data-error=""`) || !strings.Contains(body, `data-return-to=""`) {
+			t.Errorf("cancelled flow: %d at %s\n%s", failed.StatusCode, failed.Request.URL, body)
 		}
 
 		resp, b = embedDo(t, e.env, token, embedOrigin, "DELETE", "/embed/v1/connections/"+connID, "")

@@ -513,6 +513,10 @@ func TestEmbedRateLimits(t *testing.T) {
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "address") {
 			t.Errorf("6th request from the address: %d %s, want 429 for the address", resp.StatusCode, b)
 		}
+		// The page can read the refusal and when to retry.
+		if resp.Header.Get("Access-Control-Allow-Origin") != embedOrigin || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Retry-After") {
+			t.Errorf("429 CORS headers: ACAO %q, expose %q", resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Access-Control-Expose-Headers"))
+		}
 	})
 }
 

@@ -459,10 +459,16 @@ func TestEmbedTokenRules(t *testing.T) {
 		resp, b = embedDo(t, e, "pbe_forged", "", "GET", "/embed/v1/session", "")
 		wantEmbedProblem(t, "unknown token", resp, b, http.StatusUnauthorized, "token_invalid")
 
-		// Revocation holds at once; listing shows it without the token.
-		revoked, revokedID := mintEmbed(t, e, `{"tenant_id":"acme","user_id":"u2","capabilities":["webhooks"],"allowed_origins":["`+embedOrigin+`"]}`)
-		if resp, b := e.do(t, "DELETE", "/v1/embed/tokens/"+revokedID, ""); resp.StatusCode != http.StatusOK {
-			t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+		// Revocation holds at once; listing shows it without the token. (Through
+		// the Go SDK, as a SaaS backend would.)
+		minted, err := e.client.MintEmbedToken(t.Context(), client.EmbedTokenParams{TenantID: "acme", UserID: "u2",
+			Capabilities: []string{"webhooks"}, AllowedOrigins: []string{embedOrigin}, TTLSeconds: 60})
+		if err != nil || !strings.HasPrefix(minted.Token, "pbe_") || time.Until(minted.ExpiresAt) > time.Minute {
+			t.Fatalf("MintEmbedToken = %+v, %v", minted, err)
+		}
+		revoked, revokedID := minted.Token, minted.ID
+		if tok, err := e.client.RevokeEmbedToken(t.Context(), revokedID); err != nil || tok.RevokedAt == nil {
+			t.Fatalf("revoke: %+v, %v", tok, err)
 		}
 		resp, b = embedDo(t, e, revoked, embedOrigin, "GET", "/embed/v1/session", "")
 		wantEmbedProblem(t, "revoked token", resp, b, http.StatusUnauthorized, "token_revoked")
@@ -472,6 +478,10 @@ func TestEmbedTokenRules(t *testing.T) {
 		_, b = e.do(t, "GET", "/v1/embed/tokens?tenant_id=acme&limit=100", "")
 		if strings.Contains(string(b), "pbe_") || !strings.Contains(string(b), revokedID) || !strings.Contains(string(b), `"revoked_at":"`) {
 			t.Errorf("token list: %s, want the revoked token listed as such and no token values", b)
+		}
+		if page, err := e.client.ListEmbedTokens(t.Context(), "acme", client.ListParams{Limit: 2}); err != nil || len(page.Data) != 2 ||
+			page.Data[0].ID != revokedID || page.NextCursor == "" {
+			t.Errorf("ListEmbedTokens = %+v, %v; want the newest (revoked) first and a next page", page, err)
 		}
 		if resp, b := e.do(t, "DELETE", "/v1/embed/tokens/"+revokedID, "", "Authorization", "Bearer "+betaKey); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("beta's key revoking acme's token: %d %s, want 404", resp.StatusCode, b)

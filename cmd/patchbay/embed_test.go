@@ -288,6 +288,11 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 				t.Errorf("no audit event for %s among %v", want, seen)
 			}
 		}
+		// Neither the token nor any secret it showed is logged or stored.
+		checkLogsHoldNo(t, e.node, []string{token, ep.Secret}, "pbe_")
+		if rows := scanForPlaintext(t, e.opts, []string{token}); rows["embed_tokens"] != 1 {
+			t.Errorf("scanned %d embed token rows, want 1", rows["embed_tokens"])
+		}
 	})
 }
 

@@ -193,13 +193,13 @@ const maxOrigins = 10
 // localeProblem checks a BCP 47 language tag loosely: letters, digits and
 // hyphens, such as de or en-GB. Empty means the browser's language.
 func localeProblem(l string) string {
+	if l == "" {
+		return ""
+	}
 	if len(l) > 35 {
 		return "must be a language tag such as en or de-DE"
 	}
 	for _, part := range strings.Split(l, "-") {
-		if l == "" {
-			break
-		}
 		if part == "" || len(part) > 8 || strings.TrimFunc(part, isAlnum) != "" {
 			return "must be a language tag such as en or de-DE"
 		}

@@ -155,6 +155,21 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 		if !strings.HasPrefix(ep.Secret, "whsec_") {
 			t.Errorf("created endpoint shows secret %q, want whsec_…", ep.Secret)
 		}
+		// Idempotency-Key: a retried create answers the first response.
+		var first string
+		for i := range 2 {
+			resp, b := e.do(t, "POST", "/embed/v1/endpoints", `{"url":"`+rc.URL+`","description":"retried"}`,
+				"Authorization", "Bearer "+token, "Origin", embedOrigin, "Idempotency-Key", "create-retried")
+			got := decodeJSON[struct{ ID string }](t, b).ID
+			if i == 0 {
+				first = got
+			} else if resp.StatusCode != http.StatusCreated || got != first || resp.Header.Get("Idempotent-Replayed") != "true" {
+				t.Errorf("retried create: %d %s, replayed %q; want the first answer (%s) again", resp.StatusCode, b, resp.Header.Get("Idempotent-Replayed"), first)
+			}
+		}
+		if resp, b := embedDo(t, e, token, embedOrigin, "DELETE", "/embed/v1/endpoints/"+first, ""); resp.StatusCode != http.StatusNoContent {
+			t.Errorf("delete the retried endpoint: %d %s", resp.StatusCode, b)
+		}
 		if _, err := e.client.Endpoint(t.Context(), "acme", ep.ID); err != nil {
 			t.Errorf("the endpoint is not acme's through the admin API: %v", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/tenants"
 )
@@ -140,6 +141,15 @@ func RateLimit(l ratelimit.Limiter, p ratelimit.Policy) func(http.Handler) http.
 	return ratelimit.CallerMiddleware(l, nil, func(r *http.Request) (ratelimit.Caller, bool) {
 		t, ok := TokenFrom(r.Context())
 		return ratelimit.Caller{Bucket: t.ID, Policy: p, Name: "this embed token", LogKey: "embed_token_id"}, ok
+	})
+}
+
+// Idempotency applies Idempotency-Key to the changes a token makes, with
+// keys scoped per token, as per API key on the admin API.
+func Idempotency(k *idempotency.Keys) func(http.Handler) http.Handler {
+	return idempotency.CallerMiddleware(k, func(r *http.Request) (string, bool) {
+		t, ok := TokenFrom(r.Context())
+		return t.ID, ok
 	})
 }
 

@@ -125,7 +125,7 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 	case rt.forwarded:
 		params = append(params, object{"name": "Idempotency-Key", "in": "header",
 			"description": "passed on as it is; lets Patchbay retry a POST or PATCH", "schema": object{"type": "string"}})
-	case rt.admin && method != http.MethodGet:
+	case (rt.admin || rt.capability != "") && method != http.MethodGet:
 		params = append(params, object{"name": "Idempotency-Key", "in": "header",
 			"description": "makes the request safe to retry: a retry gets the first response", "schema": object{"type": "string", "maxLength": 255}})
 	}

@@ -62,6 +62,7 @@ func newRouter(d Deps) *router {
 	record, recordForwarded := audit.Middleware(d.Audit), audit.ForwardedMiddleware(d.Audit)
 	embedAddress := d.Addresses.Middleware("embed", d.EmbedAddrLimit, ratelimit.RefuseProblem)
 	requireToken, limitToken, recordEmbed := embed.RequireToken(d.Embed), embed.RateLimit(d.Limiter, d.EmbedTokenLimit), embed.Audit(d.Audit)
+	embedIdem := embed.Idempotency(d.Idempotency)
 	return &router{
 		mux: http.NewServeMux(),
 		adminChain: func(a auth.Access, h http.Handler) http.Handler {
@@ -71,7 +72,7 @@ func newRouter(d Deps) *router {
 			return requireKey(limit(recordForwarded(auth.Require(a)(h))))
 		},
 		embedChain: func(capability string, h http.Handler) http.Handler {
-			return embed.CORS(embedAddress(requireToken(limitToken(recordEmbed(embed.RequireCapability(capability)(h))))))
+			return embed.CORS(embedAddress(requireToken(limitToken(recordEmbed(embed.RequireCapability(capability)(embedIdem(h)))))))
 		},
 	}
 }

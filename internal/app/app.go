@@ -31,6 +31,7 @@ import (
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
+	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
@@ -184,7 +185,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	// package of their own.
 	syncService := syncs.NewService(db, connections, proxyEngine, providerCatalog, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
 
-	workers, periodic, queues := registry(cfg, logger, db, hooks, authServer, incoming, connections, syncService)
+	embedTokens := embed.NewService(db)
+	workers, periodic, queues := registry(cfg, logger, db, hooks, authServer, incoming, connections, syncService, embedTokens)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -217,6 +219,10 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		EventTypes:      eventTypes,
 		Idempotency:     idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
 		Audit:           auditLog,
+		Embed:           embedTokens,
+		EmbedAPI:        &embed.API{Webhooks: hooks, EventTypes: eventTypes, Connections: connections, Apps: authServer},
+		EmbedTokenLimit: publicPolicy(cfg, cfg.EmbedRateLimit),
+		EmbedAddrLimit:  publicPolicy(cfg, cfg.PublicRateLimitEmbed),
 		OAuth:           authServer,
 		Inbound:         incoming,
 		Providers:       providerCatalog,

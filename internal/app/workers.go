@@ -11,6 +11,7 @@ import (
 	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
+	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
@@ -24,7 +25,7 @@ import (
 // registry is the one place where every job's worker, every periodic job and
 // every queue besides the default one is registered.
 func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webhooks.Service, authServer *oauth.Service, incoming *inbound.Service,
-	connections *connect.Service, syncService *syncs.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
+	connections *connect.Service, syncService *syncs.Service, embedTokens *embed.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -42,8 +43,12 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 	river.AddWorker(workers, &syncs.TickWorker{Service: syncService})
 	river.AddWorker(workers, &syncs.RunWorker{Service: syncService})
 	river.AddWorker(workers, &assets.CleanupWorker{DB: db, InUse: []string{branding.AssetsInUse, oauth.AssetsInUse}})
+	river.AddWorker(workers, &embed.CleanupWorker{Service: embedTokens})
 
 	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return embed.CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return idempotency.CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),

@@ -27,8 +27,13 @@ const RetentionDefault = 90 * 24 * time.Hour
 type Event struct {
 	ID         string    `json:"id"`
 	OccurredAt time.Time `json:"occurred_at"`
-	APIKeyID   string    `json:"api_key_id"`
-	Method     string    `json:"method"`
+	// APIKeyID is who made the change: an admin API key's ID, or an embed
+	// token's (emb_…) for changes made from an embedded component.
+	APIKeyID string `json:"api_key_id"`
+	// UserID is the SaaS's user an embed token was minted for; empty for
+	// API keys.
+	UserID string `json:"user_id,omitempty"`
+	Method string `json:"method"`
 	// Route is the matched route's path pattern, such as
 	// "/v1/tenants/{tenant_id}/endpoints".
 	Route string `json:"route"`

@@ -12,10 +12,10 @@ import (
 
 // The queries of audit_events (docs/architecture.md, "Where queries live").
 
-const eventsInsertSQL = `INSERT INTO audit_events (id, occurred_at, api_key_id, method, route, object_id, path_ids,
+const eventsInsertSQL = `INSERT INTO audit_events (id, occurred_at, api_key_id, user_id, method, route, object_id, path_ids,
 	status, problem_type, replayed, request_id, client_ip)`
 
-const eventCols = 12
+const eventCols = 13
 
 // eventsInsert writes events with multi-row INSERTs.
 func eventsInsert(ctx context.Context, tx *store.Tx, events []Event) error {
@@ -25,13 +25,13 @@ func eventsInsert(ctx context.Context, tx *store.Tx, events []Event) error {
 		if err != nil {
 			return err
 		}
-		args = append(args, e.ID, e.OccurredAt, e.APIKeyID, e.Method, e.Route, e.ObjectID, string(ids),
+		args = append(args, e.ID, e.OccurredAt, e.APIKeyID, e.UserID, e.Method, e.Route, e.ObjectID, string(ids),
 			e.Status, e.ProblemType, e.Replayed, e.RequestID, e.ClientIP)
 	}
 	return store.InsertRows(ctx, tx, eventsInsertSQL, eventCols, args)
 }
 
-const eventColumns = `id, occurred_at, api_key_id, method, route, object_id, path_ids, status, problem_type, replayed, request_id, client_ip`
+const eventColumns = `id, occurred_at, api_key_id, user_id, method, route, object_id, path_ids, status, problem_type, replayed, request_id, client_ip`
 
 // eventsList returns up to limit events that match f, newest first, with IDs
 // before the ID before (all when it is empty).
@@ -76,7 +76,7 @@ func eventsList(ctx context.Context, q store.Querier, f Filter, before string, l
 	return store.Collect(rows, func(s store.Scanner) (Event, error) {
 		var e Event
 		var ids []byte
-		if err := s.Scan(&e.ID, &e.OccurredAt, &e.APIKeyID, &e.Method, &e.Route, &e.ObjectID, &ids, &e.Status,
+		if err := s.Scan(&e.ID, &e.OccurredAt, &e.APIKeyID, &e.UserID, &e.Method, &e.Route, &e.ObjectID, &ids, &e.Status,
 			&e.ProblemType, &e.Replayed, &e.RequestID, &e.ClientIP); err != nil {
 			return Event{}, err
 		}

@@ -49,6 +49,7 @@ var Scopes = []ScopeInfo{
 	{"audit:read", "read the audit log", nil},
 	{"branding:read", "read the branding of pages and components, the installation's and tenants' overrides", nil},
 	{"branding:write", "change the branding and upload logos", []string{"branding:read"}},
+	{"embed", "mint, list and revoke embed tokens, which let a tenant's user use the browser components", nil},
 }
 
 // implied maps each scope to every scope it grants, itself included.

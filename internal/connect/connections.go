@@ -87,7 +87,8 @@ func credentialsAAD(connectionID string) string {
 	return "connections/" + connectionID + "/credentials"
 }
 
-func (s *Service) providerInfo(providerID string) ProviderInfo {
+// ProviderInfo is what connections show of a provider in the catalog.
+func (s *Service) ProviderInfo(providerID string) ProviderInfo {
 	p, ok := s.catalog.Get(providerID)
 	if !ok {
 		return ProviderInfo{ID: providerID}
@@ -109,7 +110,7 @@ type newConnection struct {
 func (s *Service) newConnectionRecord(nc newConnection) Connection {
 	c := Connection{
 		ID: cmp.Or(nc.session.ConnectionID, id.New("conn")), TenantID: nc.session.TenantID, EndUserID: nc.session.EndUserID,
-		IntegrationID: nc.session.IntegrationID, Provider: s.providerInfo(nc.session.providerID), Status: StatusActive,
+		IntegrationID: nc.session.IntegrationID, Provider: s.ProviderInfo(nc.session.providerID), Status: StatusActive,
 		Scopes: nonNil(nc.scopes), Config: nc.config,
 	}
 	if c.Config == nil {
@@ -127,14 +128,14 @@ func (s *Service) connection(ctx context.Context, q store.Querier, connectionID 
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !tenants.Visible(ctx, c.TenantID) {
 		return Connection{}, apperr.Errorf(apperr.NotFound, "connection %s not found", connectionID)
 	}
-	c.Provider = s.providerInfo(c.Provider.ID)
+	c.Provider = s.ProviderInfo(c.Provider.ID)
 	return c, err
 }
 
 // withProviderInfo fills in what each connection shows of its provider.
 func (s *Service) withProviderInfo(list []Connection) []Connection {
 	for i := range list {
-		list[i].Provider = s.providerInfo(list[i].Provider.ID)
+		list[i].Provider = s.ProviderInfo(list[i].Provider.ID)
 	}
 	return list
 }

@@ -157,14 +157,14 @@ func connectionDelete(ctx context.Context, tx *store.Tx, id string) (bool, error
 }
 
 const sessionColumns = `cs.id, cs.tenant_id, cs.end_user_id, cs.integration_id, cs.scopes, cs.return_url, cs.expires_at, cs.created_at,
-	i.provider_id, cs.status, cs.browser_hash, cs.csrf_hash, cs.code_verifier, cs.config, cs.connection_id`
+	i.provider_id, cs.status, cs.browser_hash, cs.csrf_hash, cs.code_verifier, cs.config, cs.connection_id, cs.opener_origin, cs.return_to`
 
 func scanSession(sc store.Scanner) (Session, error) {
 	var ss Session
 	var scopes, config string
 	var connectionID sql.NullString
 	err := sc.Scan(&ss.ID, &ss.TenantID, &ss.EndUserID, &ss.IntegrationID, &scopes, &ss.ReturnURL, &ss.ExpiresAt, &ss.CreatedAt,
-		&ss.providerID, &ss.status, &ss.browserHash, &ss.csrfHash, &ss.codeVerifier, &config, &connectionID)
+		&ss.providerID, &ss.status, &ss.browserHash, &ss.csrfHash, &ss.codeVerifier, &config, &connectionID, &ss.openerOrigin, &ss.returnTo)
 	if err != nil {
 		return Session{}, err
 	}
@@ -206,9 +206,9 @@ func sessionInsert(ctx context.Context, tx *store.Tx, cs CreatedSession, tokenHa
 		repairs = &cs.ConnectionID
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO connect_sessions (id, token_hash, tenant_id, end_user_id, integration_id, scopes, return_url,
-		status, connection_id, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		status, connection_id, expires_at, created_at, updated_at, opener_origin, return_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		cs.ID, tokenHash, cs.TenantID, cs.EndUserID, cs.IntegrationID, string(scopes), cs.ReturnURL, sessionPending,
-		repairs, cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt)
+		repairs, cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt, cs.openerOrigin, cs.returnTo)
 	return err
 }
 

@@ -53,6 +53,8 @@ type Session struct {
 	csrfHash     []byte
 	codeVerifier []byte // sealed
 	config       map[string]string
+	openerOrigin string
+	returnTo     string
 }
 
 // NewSession is what the SaaS asks for when it creates a session.
@@ -64,6 +66,12 @@ type NewSession struct {
 	// ConnectionID, when given, makes the session repair that connection
 	// (one in needs_reauth, say) in place instead of making a new one.
 	ConnectionID string
+	// OpenerOrigin, for a session started from an embedded component, is
+	// the origin of the page that opened the connect popup: the flow ends
+	// on Patchbay's done page, which tells that page (and only that origin)
+	// the outcome. ReturnTo, optional, is where the done page then sends
+	// the browser. Either makes ReturnURL the done page.
+	OpenerOrigin, ReturnTo string
 }
 
 // CreatedSession is a new session with its single-use token and URL, which
@@ -105,10 +113,13 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 			return CreatedSession{}, repairProblem("belongs to another tenant, end user or integration than this session's")
 		}
 	}
+	if ns.OpenerOrigin != "" || ns.ReturnTo != "" {
+		ns.ReturnURL = s.cfg.PublicURL + donePath
+	}
 	token := vault.NewToken("pbcs_")
 	cs := CreatedSession{Session: Session{
 		ID: id.New("cs"), TenantID: ns.TenantID, EndUserID: ns.EndUserID, IntegrationID: in.ID, Scopes: nonNil(ns.Scopes),
-		ReturnURL: ns.ReturnURL, ConnectionID: ns.ConnectionID,
+		ReturnURL: ns.ReturnURL, ConnectionID: ns.ConnectionID, openerOrigin: ns.OpenerOrigin, returnTo: ns.ReturnTo,
 	}, Token: token, URL: s.cfg.PublicURL + "/connect/" + token}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tenants.MustExist(ctx, tx, ns.TenantID); err != nil {

@@ -7,6 +7,8 @@ package htmlpage
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
 	"math"
 	"net/http"
@@ -81,6 +83,10 @@ type Page struct {
 	// FormTargets are CSP sources (see FormTarget) the page's forms may send
 	// the browser on to, besides Patchbay.
 	FormTargets []string
+	// Script is the one inline script of a page that runs one (the body
+	// writes it as {{.Script}} inside <script>): the CSP allows exactly it,
+	// by its hash, and no form.
+	Script string
 }
 
 // View is what a page body's template sees: its data, and the brand and
@@ -90,7 +96,9 @@ type View struct {
 	Title string
 	Brand Brand
 	Data  any
-	msgs  map[string]string
+	// Script is the page's Script, to write verbatim inside <script>.
+	Script template.JS
+	msgs   map[string]string
 }
 
 // T returns the message key in the page's language, formatted with args.
@@ -174,7 +182,7 @@ footer nav{display:flex;flex-wrap:wrap;gap:1rem;justify-content:center;margin-to
 // the redirect after a post to the same rule, to p.FormTargets.
 func Render(w http.ResponseWriter, r *http.Request, p Page) {
 	lang := Language(r)
-	v := View{Lang: lang, Brand: p.Brand, Data: p.Data, msgs: catalogs[lang]}
+	v := View{Lang: lang, Brand: p.Brand, Data: p.Data, Script: template.JS(p.Script), msgs: catalogs[lang]}
 	v.Title = v.T(p.Title, p.TitleArgs...)
 	var body bytes.Buffer
 	if err := p.Template.ExecuteTemplate(&body, p.Name, v); err != nil {
@@ -183,7 +191,7 @@ func Render(w http.ResponseWriter, r *http.Request, p Page) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; "+
-		strings.Join(append([]string{"form-action 'self'"}, p.FormTargets...), " "))
+		scriptPolicy(p))
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -194,6 +202,16 @@ func Render(w http.ResponseWriter, r *http.Request, p Page) {
 		View
 		Body template.HTML
 	}{v, template.HTML(body.String())})
+}
+
+// scriptPolicy is the CSP's form-action and, for a page that runs a
+// script, script-src directives.
+func scriptPolicy(p Page) string {
+	if p.Script == "" {
+		return strings.Join(append([]string{"form-action 'self'"}, p.FormTargets...), " ")
+	}
+	sum := sha256.Sum256([]byte(p.Script))
+	return "form-action 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
 var errorPage = template.Must(template.New("error").Parse(`<h1>{{.Title}}</h1>

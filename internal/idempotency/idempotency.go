@@ -349,10 +349,20 @@ func (c *claim) stop() time.Time {
 // that carry one. It runs after authentication, since keys are scoped per API
 // key.
 func Middleware(k *Keys) func(http.Handler) http.Handler {
+	return CallerMiddleware(k, func(r *http.Request) (string, bool) {
+		apiKey, ok := auth.KeyFrom(r.Context())
+		return apiKey.ID, ok
+	})
+}
+
+// CallerMiddleware is Middleware for any kind of authenticated caller (an
+// API key, an embed token): caller names the one the keys are scoped to,
+// and requests for which it returns false pass through untouched.
+func CallerMiddleware(k *Keys, caller func(r *http.Request) (string, bool)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key := r.Header.Get(Header)
-			apiKey, authed := auth.KeyFrom(r.Context())
+			callerID, authed := caller(r)
 			if key == "" || !authed || !mutating(r.Method) {
 				next.ServeHTTP(w, r)
 				return
@@ -369,7 +379,7 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 
 			ctx := r.Context()
-			prior, claimed, err := k.begin(ctx, apiKey.ID, key, fingerprint(r, body))
+			prior, claimed, err := k.begin(ctx, callerID, key, fingerprint(r, body))
 			if err != nil {
 				if apperr.CodeOf(err) == apperr.Conflict {
 					w.Header().Set("Retry-After", "1")
@@ -382,7 +392,7 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 				return
 			}
 
-			held := k.hold(ctx, apiKey.ID, key, claimed)
+			held := k.hold(ctx, callerID, key, claimed)
 			rec := &recorder{ResponseWriter: w, status: http.StatusOK, failing: func() {
 				if commitInDoubt(ctx) {
 					return
@@ -390,7 +400,7 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 				// The client may retry the moment it reads this answer,
 				// before the key is released below: a retry on this node
 				// releases it itself.
-				k.orphans.add(apiKey.ID, key, held.stop())
+				k.orphans.add(callerID, key, held.stop())
 			}}
 			finished := false
 			// The response has gone out, or the handler panicked; either way
@@ -407,7 +417,7 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 							resp.headers[h] = v
 						}
 					}
-					if err := k.finish(bg, apiKey.ID, key, claimed, resp); err != nil {
+					if err := k.finish(bg, callerID, key, claimed, resp); err != nil {
 						k.logger.Error("store idempotent response; a retry may run the request again", "error", err, "request_id", httpapi.RequestID(ctx))
 					}
 					return
@@ -417,13 +427,13 @@ func Middleware(k *Keys) func(http.Handler) http.Handler {
 					// must not run it again while that is unknown. The key
 					// stays claimed, unrenewed, until its lease runs out.
 					k.logger.Warn("a commit's outcome is unknown (the database connection was lost during it); "+
-						"the Idempotency-Key stays claimed until its lease runs out", "api_key_id", apiKey.ID, "request_id", httpapi.RequestID(ctx))
+						"the Idempotency-Key stays claimed until its lease runs out", "api_key_id", callerID, "request_id", httpapi.RequestID(ctx))
 					return
 				}
-				if err := k.release(bg, apiKey.ID, key, claimed); err != nil {
-					k.orphan(ctx, apiKey.ID, key, claimed)
+				if err := k.release(bg, callerID, key, claimed); err != nil {
+					k.orphan(ctx, callerID, key, claimed)
 				} else {
-					k.orphans.remove(apiKey.ID, key, claimed)
+					k.orphans.remove(callerID, key, claimed)
 				}
 			}()
 			next.ServeHTTP(rec, r)

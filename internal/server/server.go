@@ -17,6 +17,7 @@ import (
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
+	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
@@ -46,6 +47,13 @@ type Deps struct {
 	Branding    *branding.Service
 	Assets      *assets.Store
 	Idempotency *idempotency.Keys
+	// Embed checks embed tokens; EmbedAPI serves the /embed/v1 routes of
+	// its own. EmbedTokenLimit limits each embed token's requests, and
+	// EmbedAddrLimit each client address's to /embed/v1.
+	Embed           *embed.Service
+	EmbedAPI        *embed.API
+	EmbedTokenLimit ratelimit.Policy
+	EmbedAddrLimit  ratelimit.Policy
 	// Audit records every change made through the admin API.
 	Audit     *audit.Log
 	Limiter   ratelimit.Limiter

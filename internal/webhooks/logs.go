@@ -17,6 +17,7 @@ type Delivery struct {
 	ID             string     `json:"id"`
 	EndpointID     string     `json:"endpoint_id"`
 	MessageID      string     `json:"message_id"`
+	EventType      string     `json:"event_type"`
 	Status         string     `json:"status"`
 	Attempts       int        `json:"attempts"`
 	NextAttemptAt  *time.Time `json:"next_attempt_at"`
@@ -76,13 +77,21 @@ func (s *Service) Message(ctx context.Context, tenantID, messageID string) (Mess
 	return MessageDetail{Message: m, Deliveries: nonNil(ds)}, err
 }
 
-// EndpointDeliveries lists an endpoint's deliveries, newest first,
-// optionally only those in one status.
-func (s *Service) EndpointDeliveries(ctx context.Context, tenantID, endpointID, status string, page httpapi.Page) ([]Delivery, error) {
+// DeliveryFilter narrows a delivery list; zero fields do not filter.
+type DeliveryFilter struct {
+	Status    string
+	EventType string
+	// Since and Until bound when deliveries were created: at or after
+	// Since, before Until.
+	Since, Until time.Time
+}
+
+// EndpointDeliveries lists an endpoint's deliveries, newest first.
+func (s *Service) EndpointDeliveries(ctx context.Context, tenantID, endpointID string, f DeliveryFilter, page httpapi.Page) ([]Delivery, error) {
 	if _, err := s.Endpoint(ctx, tenantID, endpointID); err != nil {
 		return nil, err
 	}
-	list, err := deliveriesOfEndpoint(ctx, s.db, endpointID, status, page.After, page.Limit+1)
+	list, err := deliveriesOfEndpoint(ctx, s.db, tenantID, endpointID, f, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}

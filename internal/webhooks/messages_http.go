@@ -162,7 +162,12 @@ func HandleMessageGet(s *Service) httpapi.Endpoint {
 func HandleEndpointDeliveries(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Delivery]]{
 		Summary: "List an endpoint's deliveries, newest first",
-		Query:   append([]httpapi.Param{{Name: "status", Description: "pending, succeeded or failed"}}, httpapi.PageParams...),
+		Query: append([]httpapi.Param{
+			{Name: "status", Description: "pending, succeeded or failed"},
+			{Name: "event_type", Description: "only deliveries of messages of this event type"},
+			{Name: "since", Description: "only deliveries created at or after this RFC 3339 time"},
+			{Name: "until", Description: "only deliveries created before this RFC 3339 time"},
+		}, httpapi.PageParams...),
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Delivery], error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -173,11 +178,12 @@ func HandleEndpointDeliveries(s *Service) httpapi.Endpoint {
 				return httpapi.List[Delivery]{}, err
 			}
 			fields := map[string]string{}
-			status := parseStatusParam(r, fields)
+			f := DeliveryFilter{Status: parseStatusParam(r, fields), EventType: r.URL.Query().Get("event_type"),
+				Since: httpapi.QueryTime(r, "since", fields), Until: httpapi.QueryTime(r, "until", fields)}
 			if len(fields) > 0 {
 				return httpapi.List[Delivery]{}, apperr.InvalidFields(fields)
 			}
-			list, err := s.EndpointDeliveries(r.Context(), tenantID, endpointID, status, page)
+			list, err := s.EndpointDeliveries(r.Context(), tenantID, endpointID, f, page)
 			return httpapi.NewList(page, list, func(d Delivery) string { return d.ID }), err
 		},
 	})

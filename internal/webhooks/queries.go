@@ -251,12 +251,13 @@ func messageGetOfTenant(ctx context.Context, q store.Querier, tenantID, messageI
 	return scanMessage(q.QueryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE id = ? AND tenant_id = ?", messageID, tenantID))
 }
 
-const deliveryColumns = "id, endpoint_id, message_id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, created_at"
+const deliveryColumns = `id, endpoint_id, message_id, (SELECT m.event_type FROM messages m WHERE m.id = deliveries.message_id),
+	status, attempts, next_attempt_at, last_attempt_at, last_status_code, created_at`
 
 func scanDelivery(s store.Scanner) (Delivery, error) {
 	var d Delivery
 	var code sql.NullInt64
-	if err := s.Scan(&d.ID, &d.EndpointID, &d.MessageID, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastAttemptAt, &code, &d.CreatedAt); err != nil {
+	if err := s.Scan(&d.ID, &d.EndpointID, &d.MessageID, &d.EventType, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastAttemptAt, &code, &d.CreatedAt); err != nil {
 		return Delivery{}, err
 	}
 	if code.Valid {
@@ -283,13 +284,22 @@ func deliveriesOfMessage(ctx context.Context, q store.Querier, messageID string,
 	return deliveriesWhere(ctx, q, "message_id = ?", []any{messageID}, limit)
 }
 
-// deliveriesOfEndpoint returns up to limit of an endpoint's deliveries, only
-// those in status unless it is empty, newest first, with IDs before the ID
-// before (all when it is empty).
-func deliveriesOfEndpoint(ctx context.Context, q store.Querier, endpointID, status, before string, limit int) ([]Delivery, error) {
+// deliveriesOfEndpoint returns up to limit of a tenant's endpoint's
+// deliveries that match f, newest first, with IDs before the ID before (all
+// when it is empty).
+func deliveriesOfEndpoint(ctx context.Context, q store.Querier, tenantID, endpointID string, f DeliveryFilter, before string, limit int) ([]Delivery, error) {
 	where, args := "endpoint_id = ?", []any{endpointID}
-	if status != "" {
-		where, args = where+" AND status = ?", append(args, status)
+	if f.Status != "" {
+		where, args = where+" AND status = ?", append(args, f.Status)
+	}
+	if f.EventType != "" {
+		where, args = where+" AND message_id IN (SELECT id FROM messages WHERE tenant_id = ? AND event_type = ?)", append(args, tenantID, f.EventType)
+	}
+	if !f.Since.IsZero() {
+		where, args = where+" AND created_at >= ?", append(args, f.Since)
+	}
+	if !f.Until.IsZero() {
+		where, args = where+" AND created_at < ?", append(args, f.Until)
 	}
 	if before != "" {
 		where, args = where+" AND id < ?", append(args, before)
@@ -460,13 +470,28 @@ func attemptsCountSince(ctx context.Context, q store.Querier, endpointID string,
 
 // attemptsDurationsSince returns the durations of an endpoint's latest limit
 // attempts since since, in milliseconds, newest first.
-func attemptsDurationsSince(ctx context.Context, q store.Querier, endpointID string, since time.Time, limit int) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT duration_ms FROM attempts WHERE endpoint_id = ? AND attempted_at >= ?
-		ORDER BY attempted_at DESC LIMIT ?`, endpointID, since, limit)
+// attemptSample is what stats read of one attempt.
+type attemptSample struct {
+	At         time.Time
+	Success    bool
+	DurationMS int64
+	StatusCode sql.NullInt64
+	Error      sql.NullString
+}
+
+// attemptsSince returns up to limit of an endpoint's attempts made since
+// since, newest first.
+func attemptsSince(ctx context.Context, q store.Querier, endpointID string, since time.Time, limit int) ([]attemptSample, error) {
+	rows, err := q.Query(ctx, `SELECT attempted_at, success, duration_ms, status_code, error FROM attempts
+		WHERE endpoint_id = ? AND attempted_at >= ? ORDER BY attempted_at DESC LIMIT ?`, endpointID, since, limit)
 	if err != nil {
 		return nil, err
 	}
-	return store.Column[int64](rows)
+	return store.Collect(rows, func(sc store.Scanner) (attemptSample, error) {
+		var a attemptSample
+		err := sc.Scan(&a.At, &a.Success, &a.DurationMS, &a.StatusCode, &a.Error)
+		return a, err
+	})
 }
 
 // messagesEmptyBefore removes the payloads of messages created before cutoff,

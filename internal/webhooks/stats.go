@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -20,7 +21,23 @@ type EndpointStats struct {
 	LatencyMS LatencyStats `json:"latency_ms"`
 	// Deliveries counts the endpoint's deliveries by status, all time.
 	Deliveries map[string]int `json:"deliveries"`
+	// LastError is what went wrong with the most recent failed attempt in
+	// the window: its error, or the status it was answered with.
+	LastError string `json:"last_error,omitempty"`
+	// Buckets split the window into statsBuckets equal parts, oldest first,
+	// for a chart; over the same sample as LatencyMS.
+	Buckets []StatsBucket `json:"buckets"`
 }
+
+// StatsBucket counts the attempts of one part of a stats window.
+type StatsBucket struct {
+	Start     time.Time `json:"start"`
+	Succeeded int       `json:"succeeded"`
+	Failed    int       `json:"failed"`
+}
+
+// statsBuckets is how many parts a window is split into.
+const statsBuckets = 24
 
 // LatencyStats are latency percentiles in milliseconds.
 type LatencyStats struct {
@@ -49,9 +66,27 @@ func (s *Service) Stats(ctx context.Context, tenantID, endpointID string, window
 	if st.Attempts > 0 {
 		st.SuccessRate = float64(st.Successes) / float64(st.Attempts)
 	}
-	ds, err := attemptsDurationsSince(ctx, s.db, endpointID, since, statsSample)
+	width := window / statsBuckets
+	st.Buckets = make([]StatsBucket, statsBuckets)
+	for i := range st.Buckets {
+		st.Buckets[i].Start = since.Add(time.Duration(i) * width).UTC()
+	}
+	sample, err := attemptsSince(ctx, s.db, endpointID, since, statsSample)
 	if err != nil {
 		return st, err
+	}
+	ds := make([]int64, 0, len(sample))
+	for _, a := range sample {
+		ds = append(ds, a.DurationMS)
+		b := &st.Buckets[min(statsBuckets-1, max(0, int(a.At.Sub(since)/width)))]
+		if a.Success {
+			b.Succeeded++
+			continue
+		}
+		b.Failed++
+		if st.LastError == "" { // newest first
+			st.LastError = cmp.Or(a.Error.String, fmt.Sprintf("answered %d", a.StatusCode.Int64))
+		}
 	}
 	if len(ds) > 0 {
 		slices.Sort(ds)

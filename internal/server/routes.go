@@ -13,6 +13,7 @@ import (
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
+	"github.com/patchbay/patchbay/web"
 )
 
 // addRoutes is the list of every route Patchbay serves.
@@ -66,6 +67,13 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("GET /connect/{token}", connect.HandleConnectPage(d.Connect), pages)
 	rt.public("POST /connect/sessions/{session_id}", connect.HandleConnectSubmit(d.Connect), pages)
 	rt.public("GET /connect/callback", connect.HandleCallback(d.Connect), pages)
+
+	// The web components' bundle, and the hosted pages that mount one each;
+	// the pages' embed token travels in the URL fragment, never to a server.
+	rt.public("GET "+web.BundlePath, web.HandleBundle())
+	rt.public("GET /portal/webhooks", web.HandlePage(web.Page{Element: "patchbay-webhooks", Title: "Webhooks"}), pages)
+	rt.public("GET /portal/connections", web.HandlePage(web.Page{Element: "patchbay-connections", Title: "Connections"}), pages)
+	rt.public("GET /portal/authorized-apps", web.HandlePage(web.Page{Element: "patchbay-authorized-apps", Title: "Authorized apps"}), pages)
 
 	// Incoming webhooks: providers authenticate by their signatures, not API
 	// keys; a source with scheme none by the ingest token in its URL.

@@ -58,8 +58,8 @@ export class Api {
       const type: string = json?.type ?? "";
       const code = type.split("/").pop() || `http_${resp.status}`;
       const fields: Record<string, string> = {};
-      if (json?.errors && typeof json.errors === "object") {
-        for (const [k, v] of Object.entries(json.errors)) fields[k] = String(v);
+      if (Array.isArray(json?.errors)) {
+        for (const e of json.errors) if (e?.field) fields[String(e.field)] = String(e.detail ?? "");
       }
       throw new ApiError(resp.status, code, json?.detail || json?.title || resp.statusText, fields);
     }

@@ -12,7 +12,6 @@ await build({
   format: "iife",
   target: ["es2022"],
   legalComments: "eof",
-  charset: "utf8",
   logLevel: "warning",
 });
 await copyFile("src/patchbay.d.ts", "dist/patchbay.d.ts");

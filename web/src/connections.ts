@@ -84,7 +84,19 @@ export class PatchbayConnections extends Base {
       this.pending = i.id;
       window.clearInterval(this.popupTimer);
       this.popupTimer = window.setInterval(() => {
-        if (popup.closed && this.pending === i.id) void this.finishConnect(i.id, true);
+        if (this.pending !== i.id) return;
+        if (popup.closed) return void this.finishConnect(i.id, true);
+        // Back on this page's origin (return_to) without a message: done.
+        let home = false;
+        try {
+          home = popup.location.origin === location.origin;
+        } catch {
+          // still on Patchbay or the provider: cross-origin
+        }
+        if (home) {
+          popup.close();
+          void this.finishConnect(i.id, true);
+        }
       }, 500);
     });
     if (!this.pending) popup?.close();

@@ -294,8 +294,8 @@ export class PatchbayWebhooks extends Base {
           (t) => html`<li part="event-type">
             <h3><code>${t.name}</code> ${t.deprecated ? html`<span class="badge">${m.deprecated}</span>` : nothing}</h3>
             <p>${t.description}</p>
-            ${t.schema ? html`<details><summary>${m.schema}</summary><pre>${JSON.stringify(t.schema, null, 2)}</pre></details>` : nothing}
-            ${t.example ? html`<details><summary>${m.example}</summary><pre>${JSON.stringify(t.example, null, 2)}</pre></details>` : nothing}
+            ${t.schema ? html`<details><summary>${m.schema}</summary><pre tabindex="0">${JSON.stringify(t.schema, null, 2)}</pre></details>` : nothing}
+            ${t.example ? html`<details><summary>${m.example}</summary><pre tabindex="0">${JSON.stringify(t.example, null, 2)}</pre></details>` : nothing}
           </li>`,
         )}
       </ul>
@@ -367,7 +367,7 @@ export class PatchbayWebhooks extends Base {
         <select id="sample-lang" @change=${(ev: Event) => (this.sampleLang = (ev.target as HTMLSelectElement).value as SampleLanguage)}>
           ${sampleLanguages.map(([k, name]) => html`<option value=${k} ?selected=${k === this.sampleLang}>${name}</option>`)}
         </select>
-        <pre><code>${verifySample(this.sampleLang)}</code></pre>
+        <pre tabindex="0" aria-label=${m.verifyTitle}><code>${verifySample(this.sampleLang)}</code></pre>
       </div>
     `;
   }
@@ -535,9 +535,9 @@ export class PatchbayWebhooks extends Base {
           <summary>${m.attempt} ${i + 1}: ${a.status_code ?? a.error ?? "–"} · ${a.duration_ms} ms · ${when(a.started_at, this.m.lang)}</summary>
           ${a.error ? html`<p class="error">${a.error}</p>` : nothing}
           <h4>${m.request}</h4>
-          <pre>POST ${a.request?.url}\n${heads(a.request?.headers)}\n\n${a.request?.body}</pre>
+          <pre tabindex="0">POST ${a.request?.url}\n${heads(a.request?.headers)}\n\n${a.request?.body}</pre>
           <h4>${m.response}</h4>
-          <pre>${a.status_code ?? ""}\n${heads(a.response?.headers)}\n\n${a.response?.body}</pre>
+          <pre tabindex="0">${a.status_code ?? ""}\n${heads(a.response?.headers)}\n\n${a.response?.body}</pre>
         </details>`,
       )}
     </div>`;

@@ -16,10 +16,9 @@ interface AuthorizedApp {
 
 /** <patchbay-authorized-apps>: OAuth apps this user authorized in this team, and revoking them. */
 export class PatchbayAuthorizedApps extends Base {
-  static properties = { ...Base.properties, apps: { state: true }, confirming: { state: true } };
+  static properties = { ...Base.properties, apps: { state: true } };
 
   private apps: AuthorizedApp[] = [];
-  private confirming = "";
 
   protected heading(): string {
     return this.m.appsTitle;
@@ -51,38 +50,19 @@ export class PatchbayAuthorizedApps extends Base {
               ${a.logo_url ? html`<img src=${a.logo_url} alt="" width="32" height="32" style="border-radius:6px" />` : nothing}
               <div>
                 <h2 style="margin:0;font-size:1rem">${a.name}</h2>
-                <div class="muted">${a.developer ? m.by(a.developer) : nothing}${a.host ? html` · ${a.host}` : nothing}
-                  ${a.self_registered ? html` · <span class="badge">${m.unreviewed}</span>` : nothing}</div>
+                <div class="muted">${a.developer ? m.by(a.developer) : nothing}${a.host ? html` &middot; ${a.host}` : nothing}
+                  ${a.self_registered ? html` &middot; <span class="badge">${m.unreviewed}</span>` : nothing}</div>
               </div>
             </div>
-            ${this.revokeButton(a)}
+            ${this.confirmable(a.app_id, html`${m.revoke}<span class="sr-only"> ${a.name}</span>`, m.revoke, m.revokeConfirm(a.name), () => this.revoke(a))}
           </div>
-          <p class="muted">${m.grantedOn(when(a.granted_at, m.lang))}${a.last_used_at ? html` · ${m.lastUsed(when(a.last_used_at, m.lang))}` : nothing}</p>
+          <p class="muted">${m.grantedOn(when(a.granted_at, m.lang))}${a.last_used_at ? html` &middot; ${m.lastUsed(when(a.last_used_at, m.lang))}` : nothing}</p>
           <ul part="scopes">
             ${a.scopes.map((s) => html`<li>${s.description || s.name}${s.access ? html` <span class="badge">${accessLabel(m, s.access)}</span>` : nothing}</li>`)}
           </ul>
         </li>`,
       )}
     </ul>`;
-  }
-
-  private revokeButton(a: AuthorizedApp): TemplateResult {
-    const m = this.m;
-    if (this.confirming !== a.app_id) {
-      return html`<button class="danger" @click=${async () => {
-        this.confirming = a.app_id;
-        await this.updateComplete;
-        this.renderRoot.querySelector<HTMLButtonElement>(`[data-confirm="${a.app_id}"]`)?.focus();
-      }}>${m.revoke}<span class="sr-only"> ${a.name}</span></button>`;
-    }
-    return html`<div role="group" aria-label=${m.revokeConfirm(a.name)} class="row">
-      <span>${m.revokeConfirm(a.name)}</span>
-      <button class="danger" data-confirm=${a.app_id} @click=${() => {
-        this.confirming = "";
-        return this.revoke(a);
-      }}>${m.revoke}</button>
-      <button @click=${() => (this.confirming = "")}>${m.cancel}</button>
-    </div>`;
   }
 }
 

@@ -47,6 +47,7 @@ export abstract class Base extends LitElement {
     fatal: { state: true },
     notice: { state: true },
     busy: { state: true },
+    confirming: { state: true },
   };
 
   token = "";
@@ -57,6 +58,8 @@ export abstract class Base extends LitElement {
   protected fatal?: ApiError;
   protected notice?: { text: string; error: boolean };
   protected busy = false;
+  /** confirming is the key of the destructive action waiting for its second click. */
+  protected confirming = "";
   protected api?: Api;
 
   /** load fetches what the component shows, once the session is known. */
@@ -127,6 +130,30 @@ export abstract class Base extends LitElement {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
+  /**
+   * confirmable is a button for a destructive action that asks again in
+   * place, moving the focus to the confirming button (no modal to trap focus
+   * in, and no window.confirm, which sandboxed iframes block). label may
+   * carry text for screen readers only; confirmLabel is the visible one.
+   */
+  protected confirmable(key: string, label: TemplateResult | string, confirmLabel: string, question: string, action: () => Promise<void>, danger = true): TemplateResult {
+    if (this.confirming !== key) {
+      return html`<button class=${danger ? "danger" : ""} @click=${async () => {
+        this.confirming = key;
+        await this.updateComplete;
+        this.renderRoot.querySelector<HTMLButtonElement>(`[data-confirm="${CSS.escape(key)}"]`)?.focus();
+      }}>${label}</button>`;
+    }
+    return html`<span role="group" aria-label=${question} class="row">
+      <span>${question}</span>
+      <button class="danger" data-confirm=${key} @click=${() => {
+        this.confirming = "";
+        return action();
+      }}>${confirmLabel}</button>
+      <button @click=${() => (this.confirming = "")}>${this.m.cancel}</button>
+    </span>`;
+  }
+
   protected fatalMessage(e: ApiError): string {
     const m = this.m;
     switch (e.code) {
@@ -167,7 +194,7 @@ export abstract class Base extends LitElement {
             : html`${this.notice
                   ? html`<div class="notice ${this.notice.error ? "error" : ""}" role=${this.notice.error ? "alert" : "status"} part="notice">
                       ${this.notice.text}
-                      <button class="link" @click=${() => (this.notice = undefined)} aria-label=${m.dismiss}>×</button>
+                      <button class="link" @click=${() => (this.notice = undefined)} aria-label=${m.dismiss}>&times;</button>
                     </div>`
                   : nothing}
                 ${this.body()}`}

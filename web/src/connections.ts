@@ -18,10 +18,9 @@ interface Integration {
 
 /** <patchbay-connections>: the SaaS's connectors and this user's connection to each. */
 export class PatchbayConnections extends Base {
-  static properties = { ...Base.properties, integrations: { state: true }, confirming: { state: true }, pending: { state: true } };
+  static properties = { ...Base.properties, integrations: { state: true }, pending: { state: true } };
 
   private integrations: Integration[] = [];
-  private confirming = "";
   /** pending is the integration whose connect popup is open. */
   private pending = "";
   private popup?: Window | null;
@@ -137,7 +136,9 @@ export class PatchbayConnections extends Base {
                 ? html`<button class="primary" part="button-primary" data-connect=${i.id} ?disabled=${!!this.pending}
                     @click=${() => this.connect(i)}>${c ? m.reconnect : m.connect}<span class="sr-only"> ${i.name}</span></button>`
                 : nothing}
-              ${c ? this.disconnectButton(i) : nothing}
+              ${c
+                ? this.confirmable(i.id, html`${m.disconnect}<span class="sr-only"> ${i.name}</span>`, m.disconnect, m.disconnectConfirm(i.name), () => this.disconnect(i))
+                : nothing}
             </div>
           </div>
           ${c
@@ -153,25 +154,6 @@ export class PatchbayConnections extends Base {
         </li>`;
       })}
     </ul>`;
-  }
-
-  private disconnectButton(i: Integration): TemplateResult {
-    const m = this.m;
-    if (this.confirming !== i.id) {
-      return html`<button class="danger" @click=${async () => {
-        this.confirming = i.id;
-        await this.updateComplete;
-        this.renderRoot.querySelector<HTMLButtonElement>(`[data-confirm="${i.id}"]`)?.focus();
-      }}>${m.disconnect}<span class="sr-only"> ${i.name}</span></button>`;
-    }
-    return html`<span role="group" aria-label=${m.disconnectConfirm(i.name)} class="row">
-      <span>${m.disconnectConfirm(i.name)}</span>
-      <button class="danger" data-confirm=${i.id} @click=${() => {
-        this.confirming = "";
-        return this.disconnect(i);
-      }}>${m.disconnect}</button>
-      <button @click=${() => (this.confirming = "")}>${m.cancel}</button>
-    </span>`;
   }
 }
 

@@ -9,14 +9,15 @@ export const styles = css`
     --pb-space: 1rem;
     --pb-accent: #1d4ed8;
     --pb-on-accent: #ffffff;
-    --pb-bg: #ffffff;
-    --pb-surface: #f6f7f9;
-    --pb-text: #1d1d1f;
-    --pb-muted: #52525b;
-    --pb-border: #c9ccd1;
-    --pb-danger: #b91c1c;
-    --pb-success: #15803d;
-    --pb-focus: #1d4ed8;
+    /* Each colour is light-dark(light, dark); the scheme picks one. */
+    --pb-bg: light-dark(#ffffff, #18181b);
+    --pb-surface: light-dark(#f6f7f9, #232327);
+    --pb-text: light-dark(#1d1d1f, #f4f4f5);
+    --pb-muted: light-dark(#52525b, #b4b4bb);
+    --pb-border: light-dark(#c9ccd1, #4a4a52);
+    --pb-danger: light-dark(#b91c1c, #f87171);
+    --pb-success: light-dark(#15803d, #4ade80);
+    --pb-focus: light-dark(#1d4ed8, #93c5fd);
     display: block;
     font-family: var(--pb-font);
     font-size: 15px;
@@ -26,30 +27,8 @@ export const styles = css`
     color-scheme: light;
     container-type: inline-size;
   }
-  :host([data-scheme="dark"]) {
-    --pb-bg: #18181b;
-    --pb-surface: #232327;
-    --pb-text: #f4f4f5;
-    --pb-muted: #b4b4bb;
-    --pb-border: #4a4a52;
-    --pb-danger: #f87171;
-    --pb-success: #4ade80;
-    --pb-focus: #93c5fd;
-    color-scheme: dark;
-  }
-  @media (prefers-color-scheme: dark) {
-    :host([data-scheme="auto"]) {
-      --pb-bg: #18181b;
-      --pb-surface: #232327;
-      --pb-text: #f4f4f5;
-      --pb-muted: #b4b4bb;
-      --pb-border: #4a4a52;
-      --pb-danger: #f87171;
-      --pb-success: #4ade80;
-      --pb-focus: #93c5fd;
-      color-scheme: dark;
-    }
-  }
+  :host([data-scheme="dark"]) { color-scheme: dark; }
+  :host([data-scheme="auto"]) { color-scheme: light dark; }
   * { box-sizing: border-box; }
   .root { padding: var(--pb-space); }
   header { display: flex; align-items: center; gap: calc(var(--pb-space) / 2); margin-bottom: var(--pb-space); flex-wrap: wrap; }

@@ -78,7 +78,6 @@ export class PatchbayWebhooks extends Base {
     stats: { state: true },
     recovery: { state: true },
     fieldErrors: { state: true },
-    confirming: { state: true },
     sampleLang: { state: true },
     filter: { state: true },
   };
@@ -92,7 +91,6 @@ export class PatchbayWebhooks extends Base {
   private stats?: Stats;
   private recovery?: Recovery;
   private fieldErrors: Record<string, string> = {};
-  private confirming = "";
   private sampleLang: SampleLanguage = "node";
   private filter: DeliveryFilter = { event_type: "", status: "", since: "", until: "" };
   private recoveryTimer?: number;
@@ -174,7 +172,7 @@ export class PatchbayWebhooks extends Base {
                 <div>
                   <button class="link" @click=${() => this.go({ kind: "endpoint", id: e.id, tab: "overview" })}><code>${e.url}</code></button>
                   ${e.disabled ? html`<span class="badge error">${m.disabled}</span>` : nothing}
-                  <div class="muted">${e.description || m.noDescription} · ${e.event_types?.length ? e.event_types.join(", ") : m.allEventTypes}</div>
+                  <div class="muted">${e.description || m.noDescription} &middot; ${e.event_types?.length ? e.event_types.join(", ") : m.allEventTypes}</div>
                 </div>
               </li>`,
             )}
@@ -314,7 +312,7 @@ export class PatchbayWebhooks extends Base {
       ["settings", m.settings],
     ];
     return html`<section part="endpoint-detail">
-      <button class="link" @click=${() => this.go({ kind: "endpoints" })}>← ${m.endpoints}</button>
+      <button class="link" @click=${() => this.go({ kind: "endpoints" })}>&larr; ${m.endpoints}</button>
       <h2 tabindex="-1"><code>${e.url}</code> ${e.disabled ? html`<span class="badge error">${m.disabled}</span>` : nothing}</h2>
       ${e.disabled_reason ? html`<p class="error">${e.disabled_reason}</p>` : nothing}
       <div role="tablist" aria-label=${m.endpoint} @keydown=${this.tabKeys}>
@@ -357,7 +355,7 @@ export class PatchbayWebhooks extends Base {
               <button @click=${() => this.run(async () => {
                 this.secret = (await this.api!.get<{ secret: string }>(`/endpoints/${enc(e.id)}/secret`)).secret;
               })}>${m.reveal}</button>`}
-        ${this.canWrite ? this.confirmable("rotate", m.rotate, m.rotateConfirm, () => this.rotate(e)) : nothing}
+        ${this.canWrite ? this.confirmable("rotate", m.rotate, m.rotate, m.rotateConfirm, () => this.rotate(e), false) : nothing}
       </div>
       ${this.canWrite ? this.testForm(e) : nothing}
       <div class="card" part="verify-sample">
@@ -527,12 +525,12 @@ export class PatchbayWebhooks extends Base {
         <h3 tabindex="-1">${m.delivery} <code>${d.id}</code></h3>
         <button @click=${() => (this.delivery = undefined)}>${m.close}</button>
       </div>
-      <p class="muted">${d.event_type} · ${m.message} <code>${d.message_id}</code></p>
+      <p class="muted">${d.event_type} &middot; ${m.message} <code>${d.message_id}</code></p>
       ${this.canWrite ? html`<button @click=${() => this.resend(d.id)}>${m.resend}</button>` : nothing}
       ${d.attempts_detail.length === 0 ? html`<p class="muted">${m.noAttempts}</p>` : nothing}
       ${d.attempts_detail.map(
         (a, i) => html`<details ?open=${i === d.attempts_detail.length - 1} part="attempt">
-          <summary>${m.attempt} ${i + 1}: ${a.status_code ?? a.error ?? "–"} · ${a.duration_ms} ms · ${when(a.started_at, this.m.lang)}</summary>
+          <summary>${m.attempt} ${i + 1}: ${a.status_code ?? a.error ?? "–"} &middot; ${a.duration_ms} ms &middot; ${when(a.started_at, this.m.lang)}</summary>
           ${a.error ? html`<p class="error">${a.error}</p>` : nothing}
           <h4>${m.request}</h4>
           <pre tabindex="0">POST ${a.request?.url}\n${heads(a.request?.headers)}\n\n${a.request?.body}</pre>
@@ -599,7 +597,7 @@ export class PatchbayWebhooks extends Base {
       <div class="card">${this.endpointForm(e)}</div>
       <div class="card row">
         <button @click=${() => this.setDisabled(e, !e.disabled)}>${e.disabled ? m.enable : m.disable}</button>
-        ${this.confirmable("delete", m.delete, m.deleteConfirm, () => this.deleteEndpoint(e), true)}
+        ${this.confirmable("delete", m.delete, m.delete, m.deleteConfirm, () => this.deleteEndpoint(e))}
       </div>`;
   }
 
@@ -620,26 +618,6 @@ export class PatchbayWebhooks extends Base {
       this.go({ kind: "endpoints" });
       this.say(this.m.deleted);
     });
-  }
-
-  /** confirmable is a button that asks again, in place, before a destructive action. */
-  private confirmable(key: string, label: string, question: string, action: () => Promise<void>, danger = false): TemplateResult {
-    const m = this.m;
-    if (this.confirming !== key) {
-      return html`<button class=${danger ? "danger" : ""} @click=${async () => {
-        this.confirming = key;
-        await this.updateComplete;
-        this.renderRoot.querySelector<HTMLButtonElement>(`[data-confirm="${key}"]`)?.focus();
-      }}>${label}</button>`;
-    }
-    return html`<div role="group" aria-label=${question} class="row">
-      <span>${question}</span>
-      <button class="danger" data-confirm=${key} @click=${async () => {
-        this.confirming = "";
-        await action();
-      }}>${label}</button>
-      <button @click=${() => (this.confirming = "")}>${m.cancel}</button>
-    </div>`;
   }
 }
 

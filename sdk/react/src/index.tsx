@@ -13,15 +13,7 @@ import type {
   TestSentEventDetail,
 } from "./patchbay";
 
-export type {
-  AppRevokedEventDetail,
-  ConnectionEventDetail,
-  EndpointEventDetail,
-  ErrorEventDetail,
-  PatchbayEventMap,
-  PatchbayTheme,
-  TestSentEventDetail,
-};
+export type * from "./patchbay";
 
 /** Props every component takes. */
 export interface CommonProps {

@@ -70,7 +70,7 @@ export abstract class Base extends LitElement {
   protected abstract heading(): string;
 
   protected get m(): Messages {
-    return messages(pickLanguage(this.getAttribute("lang") || this.session?.locale || navigator.language));
+    return messages(pickLanguage(this.lang || this.session?.locale || navigator.language));
   }
 
   protected willUpdate(changed: PropertyValues): void {
@@ -176,7 +176,7 @@ export abstract class Base extends LitElement {
   render() {
     const m = this.m;
     const b = this.session?.branding;
-    return html`<div class="root" part="root" lang=${pickLanguage(this.getAttribute("lang") || this.session?.locale || navigator.language)}>
+    return html`<div class="root" part="root" lang=${pickLanguage(this.lang || this.session?.locale || navigator.language)}>
       <header part="header">
         ${b?.logo_url ? html`<img src=${b.logo_url} alt="" part="logo" />` : nothing}
         <h1 part="title" tabindex="-1">${this.heading()}</h1>

@@ -29,6 +29,7 @@ import (
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
+	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
@@ -165,7 +166,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	// package of their own.
 	syncService := syncs.NewService(db, connections, providers, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
 
-	workers, periodic, queues := registry(cfg, logger, db, hooks, provider, incoming, connections, syncService)
+	embedTokens := embed.NewService(db)
+	workers, periodic, queues := registry(cfg, logger, db, hooks, provider, incoming, connections, syncService, embedTokens)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
 		Workers:     workers,
@@ -190,32 +192,36 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	auditLog := audit.NewLog(db, logger.With("component", "audit"))
 	handler := server.NewServer(server.Deps{
-		Logger:          logger,
-		DB:              db,
-		Keys:            keys,
-		Tenants:         tenants.NewService(db, jobClient),
-		Webhooks:        hooks,
-		EventTypes:      eventTypes,
-		Idempotency:     idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
-		Audit:           auditLog,
-		OAuth:           provider,
-		Inbound:         incoming,
-		Providers:       providers,
-		Connect:         connections,
-		Syncs:           syncService,
-		Limiter:         limiter,
-		RateLimit:       ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
-		Addresses:       addresses,
-		PagesRateLimit:  publicPolicy(cfg, cfg.PublicRateLimitPages),
-		IngestRateLimit: publicPolicy(cfg, cfg.PublicRateLimitIngest),
-		Metrics:         reg,
-		PrivateMetrics:  cfg.MetricsAddr != "",
-		BodyLimit:       cfg.BodyLimit,
-		Clients:         clientip.Resolver{Trusted: cfg.TrustedProxies},
-		AdminAPI:        cfg.Role != config.RoleWorker,
-		Dev:             cfg.Dev,
-		DevInbox:        inbox,
-		Version:         version,
+		Logger:                logger,
+		DB:                    db,
+		Keys:                  keys,
+		Tenants:               tenants.NewService(db, jobClient),
+		Webhooks:              hooks,
+		EventTypes:            eventTypes,
+		Idempotency:           idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
+		Audit:                 auditLog,
+		Embed:                 embedTokens,
+		EmbedAPI:              &embed.API{Webhooks: hooks, EventTypes: eventTypes, Connections: connections, Apps: provider},
+		EmbedRateLimit:        publicPolicy(cfg, cfg.EmbedRateLimit),
+		EmbedAddressRateLimit: publicPolicy(cfg, cfg.PublicRateLimitEmbed),
+		OAuth:                 provider,
+		Inbound:               incoming,
+		Providers:             providers,
+		Connect:               connections,
+		Syncs:                 syncService,
+		Limiter:               limiter,
+		RateLimit:             ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
+		Addresses:             addresses,
+		PagesRateLimit:        publicPolicy(cfg, cfg.PublicRateLimitPages),
+		IngestRateLimit:       publicPolicy(cfg, cfg.PublicRateLimitIngest),
+		Metrics:               reg,
+		PrivateMetrics:        cfg.MetricsAddr != "",
+		BodyLimit:             cfg.BodyLimit,
+		Clients:               clientip.Resolver{Trusted: cfg.TrustedProxies},
+		AdminAPI:              cfg.Role != config.RoleWorker,
+		Dev:                   cfg.Dev,
+		DevInbox:              inbox,
+		Version:               version,
 	})
 	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections,
 		metrics: server.MetricsHandler(reg), outages: outages, audit: auditLog}, nil

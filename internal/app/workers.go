@@ -9,6 +9,7 @@ import (
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
+	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
@@ -22,7 +23,7 @@ import (
 // registry is the one place where every job's worker, every periodic job and
 // every queue besides the default one is registered.
 func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webhooks.Service, provider *oauth.Service, incoming *inbound.Service,
-	connections *connect.Service, syncService *syncs.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
+	connections *connect.Service, syncService *syncs.Service, embedTokens *embed.Service) (*river.Workers, []*river.PeriodicJob, map[string]river.QueueConfig) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &tenants.PurgeWorker{DB: db})
 	river.AddWorker(workers, &idempotency.CleanupWorker{DB: db})
@@ -39,8 +40,12 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 	river.AddWorker(workers, &connect.RefreshWorker{Service: connections, Interval: cfg.ConnectRefreshInterval})
 	river.AddWorker(workers, &syncs.TickWorker{Service: syncService})
 	river.AddWorker(workers, &syncs.RunWorker{Service: syncService})
+	river.AddWorker(workers, &embed.CleanupWorker{Service: embedTokens})
 
 	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return embed.CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return idempotency.CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),

@@ -35,6 +35,10 @@ type Error struct {
 	// Fields maps a request field (a JSON name, a query parameter or a path
 	// parameter) to what is wrong with it.
 	Fields map[string]string
+	// Reason, when set, names the problem more precisely than Code, as its
+	// problem type's last segment (token_expired), for clients that must
+	// tell causes of one status apart.
+	Reason string
 	// Err is the underlying cause, kept for logs and errors.Is; never shown.
 	Err error
 }
@@ -56,6 +60,12 @@ func Errorf(code Code, format string, args ...any) *Error {
 // InvalidFields returns an Invalid error listing every bad field.
 func InvalidFields(fields map[string]string) *Error {
 	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: fields}
+}
+
+// Because returns an *Error with the given code and reason (see Error.Reason)
+// and a client-safe message.
+func Because(code Code, reason, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
 // CodeOf returns the code of the first *Error in err's chain, or Internal.

@@ -29,8 +29,13 @@ const RetentionDefault = 90 * 24 * time.Hour
 type Event struct {
 	ID         string    `json:"id"`
 	OccurredAt time.Time `json:"occurred_at"`
-	APIKeyID   string    `json:"api_key_id"`
-	Method     string    `json:"method"`
+	// APIKeyID is who made the change: an admin API key's ID, or an embed
+	// token's (emb_…) for changes made from an embedded component.
+	APIKeyID string `json:"api_key_id"`
+	// UserID is the SaaS's user an embed token was minted for; empty for
+	// API keys.
+	UserID string `json:"user_id,omitempty"`
+	Method string `json:"method"`
 	// Route is the matched route's path pattern, such as
 	// "/v1/tenants/{tenant_id}/endpoints".
 	Route string `json:"route"`
@@ -92,10 +97,10 @@ func NewLog(db *store.DB, logger *slog.Logger) *Log {
 	return &Log{db: db, logger: logger}
 }
 
-const insertEvents = `INSERT INTO audit_events (id, occurred_at, api_key_id, method, route, object_id, path_ids,
+const insertEvents = `INSERT INTO audit_events (id, occurred_at, api_key_id, user_id, method, route, object_id, path_ids,
 	status, problem_type, replayed, request_id, client_ip)`
 
-const eventCols = 12
+const eventCols = 13
 
 // insert writes a group of events in one transaction; on SQLite the
 // transaction is also shared with other writers' (WithGroupTx).
@@ -106,7 +111,7 @@ func (l *Log) insert(ctx context.Context, events []Event) error {
 		if err != nil {
 			return err
 		}
-		args = append(args, e.ID, e.OccurredAt, e.APIKeyID, e.Method, e.Route, e.ObjectID, string(ids),
+		args = append(args, e.ID, e.OccurredAt, e.APIKeyID, e.UserID, e.Method, e.Route, e.ObjectID, string(ids),
 			e.Status, e.ProblemType, e.Replayed, e.RequestID, e.ClientIP)
 	}
 	return l.db.WithGroupTx(ctx, func(ctx context.Context, tx *store.Tx) error {
@@ -168,7 +173,7 @@ type Filter struct {
 	Until   time.Time
 }
 
-const eventColumns = `id, occurred_at, api_key_id, method, route, object_id, path_ids, status, problem_type, replayed, request_id, client_ip`
+const eventColumns = `id, occurred_at, api_key_id, user_id, method, route, object_id, path_ids, status, problem_type, replayed, request_id, client_ip`
 
 // List returns events newest first (by ID, which sorts by the millisecond it
 // was made in).
@@ -215,7 +220,7 @@ func (l *Log) List(ctx context.Context, f Filter, page httpapi.Page) ([]Event, e
 	for rows.Next() {
 		var e Event
 		var ids []byte
-		if err := rows.Scan(&e.ID, &e.OccurredAt, &e.APIKeyID, &e.Method, &e.Route, &e.ObjectID, &ids, &e.Status,
+		if err := rows.Scan(&e.ID, &e.OccurredAt, &e.APIKeyID, &e.UserID, &e.Method, &e.Route, &e.ObjectID, &ids, &e.Status,
 			&e.ProblemType, &e.Replayed, &e.RequestID, &e.ClientIP); err != nil {
 			return nil, fmt.Errorf("list audit events: %w", err)
 		}

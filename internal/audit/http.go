@@ -13,7 +13,7 @@ import (
 
 // filterParams are the query parameters of the list, besides the page's.
 var filterParams = []httpapi.Param{
-	{Name: "key_id", Description: "only changes made with this API key (key_…)"},
+	{Name: "key_id", Description: "only changes made with this API key (key_…) or embed token (emb_…)"},
 	{Name: "object_id", Description: "only changes to this object"},
 	{Name: "route", Description: "only changes through this route's path pattern, such as /v1/tenants/{tenant_id}/endpoints"},
 	{Name: "method", Description: "POST, PUT, PATCH or DELETE"},
@@ -36,8 +36,8 @@ func parseFilter(r *http.Request) (Filter, map[string]string) {
 		}
 	}
 	f := Filter{APIKeyID: q.Get("key_id"), ObjectID: q.Get("object_id"), Route: q.Get("route"), Method: q.Get("method")}
-	if f.APIKeyID != "" && !id.Valid("key", f.APIKeyID) {
-		problems["key_id"] = "must be an API key ID of the form key_…"
+	if f.APIKeyID != "" && !id.Valid("key", f.APIKeyID) && !id.Valid("emb", f.APIKeyID) {
+		problems["key_id"] = "must be an API key ID (key_…) or an embed token ID (emb_…)"
 	}
 	if len(f.ObjectID) > maxIDLen {
 		problems["object_id"] = "must be at most 255 bytes"

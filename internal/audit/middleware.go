@@ -22,18 +22,40 @@ import (
 // would let anyone, or one key beyond its limit, grow the table at will. The
 // request log and the HTTP metrics count them. It belongs before idempotency
 // keys, so that a replayed response is recorded, marked as a replay.
-func Middleware(l *Log) func(http.Handler) http.Handler { return middleware(l, true) }
+func Middleware(l *Log) func(http.Handler) http.Handler { return middleware(l, true, keyActor) }
 
 // ForwardedMiddleware is Middleware for routes that forward requests to a
 // third party on a user's behalf (the connections proxy): their response is
 // the third party's, so no object ID is read from it, and the forwarded path
 // is not recorded, only the route's ID parameters.
-func ForwardedMiddleware(l *Log) func(http.Handler) http.Handler { return middleware(l, false) }
+func ForwardedMiddleware(l *Log) func(http.Handler) http.Handler {
+	return middleware(l, false, keyActor)
+}
 
-func middleware(l *Log, readCreatedID bool) func(http.Handler) http.Handler {
+// Actor is who made a change: an API key's ID, or an embed token's with the
+// user it was minted for.
+type Actor struct {
+	ID, UserID string
+}
+
+// ActorFunc finds who made a request; false when no one authenticated it.
+type ActorFunc func(r *http.Request) (Actor, bool)
+
+func keyActor(r *http.Request) (Actor, bool) {
+	key, ok := auth.KeyFrom(r.Context())
+	return Actor{ID: key.ID}, ok
+}
+
+// ActorMiddleware is Middleware for callers other than API keys (embed
+// tokens), whom actor names.
+func ActorMiddleware(l *Log, actor ActorFunc) func(http.Handler) http.Handler {
+	return middleware(l, true, actor)
+}
+
+func middleware(l *Log, readCreatedID bool, actor ActorFunc) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			key, authed := auth.KeyFrom(r.Context())
+			who, authed := actor(r)
 			info := httpapi.InfoFrom(r.Context())
 			if !authed || info == nil || !changes(r.Method) {
 				next.ServeHTTP(w, r)
@@ -49,7 +71,7 @@ func middleware(l *Log, readCreatedID bool) func(http.Handler) http.Handler {
 				// The response has been written: the record must be too, even if
 				// the client has left, and failing to write it must not change
 				// the response.
-				l.Add(newEvent(r, info, key.ID, rec))
+				l.Add(newEvent(r, info, who, rec))
 			}()
 			next.ServeHTTP(rec, r)
 			finished = true
@@ -66,7 +88,7 @@ func changes(method string) bool {
 }
 
 // newEvent describes a finished request.
-func newEvent(r *http.Request, info *httpapi.Info, keyID string, rec *recorder) Event {
+func newEvent(r *http.Request, info *httpapi.Info, who Actor, rec *recorder) Event {
 	status := rec.status
 	if status == 0 {
 		status = http.StatusOK
@@ -78,7 +100,8 @@ func newEvent(r *http.Request, info *httpapi.Info, keyID string, rec *recorder) 
 	e := Event{
 		ID:         id.New("aud"),
 		OccurredAt: info.Start.UTC().Truncate(time.Microsecond),
-		APIKeyID:   keyID,
+		APIKeyID:   who.ID,
+		UserID:     who.UserID,
 		Method:     r.Method,
 		Route:      route,
 		PathIDs:    map[string]string{},

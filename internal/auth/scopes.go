@@ -47,6 +47,7 @@ var Scopes = []ScopeInfo{
 	{"connections:credentials", "read connections' decrypted credentials and call providers through the proxy", []string{"connections:read"}},
 	{"connections:admin", "everything on connections, and change the provider catalog and integrations", []string{"connections:write", "connections:credentials"}},
 	{"audit:read", "read the audit log", nil},
+	{"embed", "mint, list and revoke embed tokens, which let a tenant's user use the browser components", nil},
 }
 
 // implied maps each scope to every scope it grants, itself included.

@@ -72,6 +72,10 @@ type Config struct {
 	PublicRateLimitPages  RatePolicy
 	PublicRateLimitOAuth  RatePolicy
 	PublicRateLimitIngest RatePolicy
+	// EmbedRateLimit limits each embed token's requests to /embed/v1, and
+	// PublicRateLimitEmbed each client address's; RateLimit 0 turns both off.
+	EmbedRateLimit       RatePolicy
+	PublicRateLimitEmbed RatePolicy
 
 	// EncryptionKey (base64, 32 bytes) encrypts stored secrets. Empty on
 	// SQLite means a key file in the data directory; PostgreSQL requires it,
@@ -449,6 +453,8 @@ var settings = []setting{
 	}},
 	{name: "public-rate-limit-pages", def: "60/1m", usage: "requests per client address to the browser pages (OAuth authorize, consent and dev sign-in; connect pages), and apart to the protected resource metadata documents, as LIMIT/WINDOW with bursts of LIMIT; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitPages })},
 	{name: "public-rate-limit-oauth", def: "50/1s", usage: "token, revocation and introspection requests per client address that no client secret or API key authenticates (public clients, failed authentication), as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitOAuth })},
+	{name: "embed-rate-limit", def: "20/1s", usage: "requests per embed token to the browser components' API (/embed/v1), as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.EmbedRateLimit })},
+	{name: "public-rate-limit-embed", def: "600/1m", usage: "requests per client address to /embed/v1, as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitEmbed })},
 	{name: "public-rate-limit-ingest", def: "1000/1s", usage: "incoming webhook requests (/in/) per client address, as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitIngest })},
 }
 

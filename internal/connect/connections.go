@@ -87,7 +87,8 @@ func credentialsAAD(connectionID string) string {
 	return "connections/" + connectionID + "/credentials"
 }
 
-func (s *Service) providerInfo(providerID string) ProviderInfo {
+// ProviderInfo is what connections show of a provider in the catalog.
+func (s *Service) ProviderInfo(providerID string) ProviderInfo {
 	p, ok := s.catalog.Get(providerID)
 	if !ok {
 		return ProviderInfo{ID: providerID}
@@ -109,7 +110,7 @@ type newConnection struct {
 func (s *Service) newConnectionRecord(nc newConnection) Connection {
 	c := Connection{
 		ID: cmp.Or(nc.session.ConnectionID, id.New("conn")), TenantID: nc.session.TenantID, EndUserID: nc.session.EndUserID,
-		IntegrationID: nc.session.IntegrationID, Provider: s.providerInfo(nc.session.providerID), Status: StatusActive,
+		IntegrationID: nc.session.IntegrationID, Provider: s.ProviderInfo(nc.session.providerID), Status: StatusActive,
 		Scopes: nonNil(nc.scopes), Config: nc.config,
 	}
 	if c.Config == nil {
@@ -158,7 +159,7 @@ func (s *Service) scanConnection(sc store.Scanner) (Connection, error) {
 	if err := json.Unmarshal([]byte(config), &c.Config); err != nil {
 		return Connection{}, fmt.Errorf("connection %s config: %w", c.ID, err)
 	}
-	c.Provider = s.providerInfo(c.Provider.ID)
+	c.Provider = s.ProviderInfo(c.Provider.ID)
 	return c, nil
 }
 

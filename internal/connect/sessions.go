@@ -54,6 +54,8 @@ type Session struct {
 	csrfHash     []byte
 	codeVerifier []byte // sealed
 	config       map[string]string
+	openerOrigin string
+	returnTo     string
 }
 
 // NewSession is what the SaaS asks for when it creates a session.
@@ -65,6 +67,12 @@ type NewSession struct {
 	// ConnectionID, when given, makes the session repair that connection
 	// (one in needs_reauth, say) in place instead of making a new one.
 	ConnectionID string
+	// OpenerOrigin, for a session started from an embedded component, is
+	// the origin of the page that opened the connect popup: the flow ends
+	// on Patchbay's done page, which tells that page (and only that origin)
+	// the outcome. ReturnTo, optional, is where the done page then sends
+	// the browser. Either makes ReturnURL the done page.
+	OpenerOrigin, ReturnTo string
 }
 
 // CreatedSession is a new session with its single-use token and URL, which
@@ -106,10 +114,13 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 			return CreatedSession{}, repairProblem("belongs to another tenant, end user or integration than this session's")
 		}
 	}
+	if ns.OpenerOrigin != "" || ns.ReturnTo != "" {
+		ns.ReturnURL = s.cfg.PublicURL + donePath
+	}
 	token := vault.NewToken("pbcs_")
 	cs := CreatedSession{Session: Session{
 		ID: id.New("cs"), TenantID: ns.TenantID, EndUserID: ns.EndUserID, IntegrationID: in.ID, Scopes: nonNil(ns.Scopes),
-		ReturnURL: ns.ReturnURL, ConnectionID: ns.ConnectionID,
+		ReturnURL: ns.ReturnURL, ConnectionID: ns.ConnectionID, openerOrigin: ns.OpenerOrigin, returnTo: ns.ReturnTo,
 	}, Token: token, URL: s.cfg.PublicURL + "/connect/" + token}
 	scopes, _ := json.Marshal(cs.Scopes)
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
@@ -122,9 +133,9 @@ func (s *Service) CreateSession(ctx context.Context, ns NewSession) (CreatedSess
 			repairs = &cs.ConnectionID
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO connect_sessions (id, token_hash, tenant_id, end_user_id, integration_id, scopes, return_url,
-			status, connection_id, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			status, connection_id, expires_at, created_at, updated_at, opener_origin, return_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			cs.ID, vault.HashToken(token), cs.TenantID, cs.EndUserID, cs.IntegrationID, string(scopes), cs.ReturnURL, sessionPending,
-			repairs, cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt)
+			repairs, cs.ExpiresAt, cs.CreatedAt, cs.CreatedAt, cs.openerOrigin, cs.returnTo)
 		return err
 	})
 	if err != nil {
@@ -138,14 +149,14 @@ func repairProblem(msg string) error {
 }
 
 const sessionColumns = `cs.id, cs.tenant_id, cs.end_user_id, cs.integration_id, cs.scopes, cs.return_url, cs.expires_at, cs.created_at,
-	i.provider_id, cs.status, cs.browser_hash, cs.csrf_hash, cs.code_verifier, cs.config, cs.connection_id`
+	i.provider_id, cs.status, cs.browser_hash, cs.csrf_hash, cs.code_verifier, cs.config, cs.connection_id, cs.opener_origin, cs.return_to`
 
 func scanSession(sc store.Scanner) (Session, error) {
 	var ss Session
 	var scopes, config string
 	var connectionID sql.NullString
 	err := sc.Scan(&ss.ID, &ss.TenantID, &ss.EndUserID, &ss.IntegrationID, &scopes, &ss.ReturnURL, &ss.ExpiresAt, &ss.CreatedAt,
-		&ss.providerID, &ss.status, &ss.browserHash, &ss.csrfHash, &ss.codeVerifier, &config, &connectionID)
+		&ss.providerID, &ss.status, &ss.browserHash, &ss.csrfHash, &ss.codeVerifier, &config, &connectionID, &ss.openerOrigin, &ss.returnTo)
 	if err != nil {
 		return Session{}, err
 	}

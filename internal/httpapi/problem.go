@@ -79,7 +79,13 @@ func SetRetryAfter(w http.ResponseWriter) {
 }
 
 // ProblemTypeOf is the problem type that answers err.
-func ProblemTypeOf(err error) string { return ProblemTypeBase + problemKinds[apperr.CodeOf(err)].slug }
+func ProblemTypeOf(err error) string {
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Reason != "" {
+		return ProblemTypeBase + e.Reason
+	}
+	return ProblemTypeBase + problemKinds[apperr.CodeOf(err)].slug
+}
 
 // ProblemFor builds the problem document that answers err. Internal errors get
 // a generic detail: their text may hold anything.

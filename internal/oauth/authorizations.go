@@ -78,6 +78,25 @@ func (s *Service) RevokeAuthorization(ctx context.Context, authID string) error 
 	})
 }
 
+// RevokeAppForUser revokes what a user granted an app in a team, and every
+// token issued under it, at once: the "revoke" of the user's own list of
+// authorized apps, which knows the app rather than the authorization.
+func (s *Service) RevokeAppForUser(ctx context.Context, userID, teamID, appID string) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ?, updated_at = ? WHERE user_id = ? AND team_id = ? AND app_id = ? AND revoked_at IS NULL",
+			tx.Now(), tx.Now(), userID, teamID, appID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.Errorf(apperr.NotFound, "app %s is not authorized by this user", appID)
+		}
+		_, err = tx.Exec(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND authorization_id IN
+			(SELECT id FROM oauth_authorizations WHERE user_id = ? AND team_id = ? AND app_id = ?)`, tx.Now(), userID, teamID, appID)
+		return err
+	})
+}
+
 // HandleAuthorizationList lists what a user granted.
 func HandleAuthorizationList(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{

@@ -4,6 +4,8 @@
 package page
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -33,10 +35,21 @@ const Foot = `</div></body></html>`
 // rule, to formTargets: the CSP sources (see FormTarget) of where that post
 // sends the browser on.
 func Render(w http.ResponseWriter, status int, t *template.Template, name string, data any, formTargets ...string) {
+	render(w, status, t, name, data, strings.Join(append([]string{"form-action 'self'"}, formTargets...), " "))
+}
+
+// RenderScript is Render for a page that runs one inline script, which the
+// template holds verbatim (as template.JS): the CSP allows exactly that
+// script, by its hash, and no form.
+func RenderScript(w http.ResponseWriter, status int, t *template.Template, name string, data any, script string) {
+	sum := sha256.Sum256([]byte(script))
+	render(w, status, t, name, data, "form-action 'none'; script-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+}
+
+func render(w http.ResponseWriter, status int, t *template.Template, name string, data any, csp string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'; base-uri 'none'; "+
-		strings.Join(append([]string{"form-action 'self'"}, formTargets...), " "))
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'; base-uri 'none'; "+csp)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")

@@ -13,7 +13,7 @@ import (
 )
 
 // PolicyName names the one policy in the RateLimit-Policy and RateLimit
-// fields. It is per API key: each key has its own quota.
+// fields. It is per caller: each API key (and embed token) has its own quota.
 const PolicyName = "default"
 
 // Middleware limits each API key's requests under def, or under the key's own
@@ -27,25 +27,42 @@ const PolicyName = "default"
 // Warn: a limiter outage must not become an API outage. A nil logger means
 // slog.Default().
 func Middleware(l Limiter, def Policy, logger *slog.Logger) func(http.Handler) http.Handler {
+	return CallerMiddleware(l, logger, func(r *http.Request) (Caller, bool) {
+		key, ok := auth.KeyFrom(r.Context())
+		p := def
+		if key.RateLimit != nil && *key.RateLimit > 0 { // 0 would mean "the default" (auth's convention)
+			p.Limit = *key.RateLimit
+		}
+		return Caller{Bucket: key.ID, Policy: p, Name: "this API key", LogKey: "api_key_id"}, ok
+	})
+}
+
+// Caller is what one request is counted as: its bucket and policy, how a
+// refusal names it ("this API key"), and the log attribute the bucket is
+// logged under ("api_key_id").
+type Caller struct {
+	Bucket string
+	Policy Policy
+	Name   string
+	LogKey string
+}
+
+// CallerMiddleware is Middleware for any kind of authenticated caller (an API
+// key, an embed token), which caller finds in the request; requests for which
+// it returns false pass through untouched.
+func CallerMiddleware(l Limiter, logger *slog.Logger, caller func(r *http.Request) (Caller, bool)) func(http.Handler) http.Handler {
 	logger = cmp.Or(logger, slog.Default())
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			key, ok := auth.KeyFrom(r.Context())
-			if !ok {
+			c, ok := caller(r)
+			p := c.Policy
+			if !ok || p.Limit <= 0 {
 				next.ServeHTTP(w, r)
 				return
 			}
-			p := def
-			if key.RateLimit != nil && *key.RateLimit > 0 { // 0 would mean "the default" (auth's convention)
-				p.Limit = *key.RateLimit
-			}
-			if p.Limit <= 0 {
-				next.ServeHTTP(w, r)
-				return
-			}
-			d, err := l.Allow(r.Context(), key.ID, p)
+			d, err := l.Allow(r.Context(), c.Bucket, p)
 			if err != nil {
-				logger.WarnContext(r.Context(), "rate limit not applied; request allowed", "api_key_id", key.ID, "err", err)
+				logger.WarnContext(r.Context(), "rate limit not applied; request allowed", c.LogKey, c.Bucket, "err", err)
 			}
 			if d.Limit > 0 { // a limiter that could not apply the policy says nothing about it
 				h := w.Header()
@@ -56,7 +73,7 @@ func Middleware(l Limiter, def Policy, logger *slog.Logger) func(http.Handler) h
 				retry := seconds(d.RetryAfter, 1)
 				w.Header().Set("Retry-After", strconv.FormatInt(retry, 10))
 				httpapi.Error(w, r, apperr.Errorf(apperr.QuotaExceeded,
-					"this API key may make %s per %s; retry in %s", plural(p.Limit, "request"), windowText(p.Window), plural(retry, "second")))
+					"%s may make %s per %s; retry in %s", c.Name, plural(p.Limit, "request"), windowText(p.Window), plural(retry, "second")))
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -64,9 +64,15 @@ func buildOpenAPI(routes []route) object {
 			"description": "The SaaS's integration backbone. Admin calls carry Authorization: Bearer pbk_…",
 		},
 		"paths": paths,
+		"tags":  []any{object{"name": "embed", "description": "The API of the browser components (/embed/v1), called with an embed token from the SaaS's pages; see docs/embed.md"}},
 		"components": object{
-			"schemas":         schemas.defs,
-			"securitySchemes": object{"bearer": object{"type": "http", "scheme": "bearer", "description": scopesDescription()}},
+			"schemas": schemas.defs,
+			"securitySchemes": object{
+				"bearer": object{"type": "http", "scheme": "bearer", "description": scopesDescription()},
+				"embedToken": object{"type": "http", "scheme": "bearer", "description": "An embed token (pbe_…) that the SaaS's backend minted with POST /v1/embed/tokens for one user; " +
+					"/embed/v1 routes (tag embed) take it, never an API key, and each names in x-patchbay-capability what the token must grant " +
+					"(webhooks, webhooks:read, connections, authorized_apps; any: every token)."},
+			},
 		},
 	}
 }
@@ -157,6 +163,15 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		// Keys restricted to a tenant may call the route, reaching only
 		// their tenant's objects; other tenants' answer 404.
 		op["x-patchbay-tenant-keys"] = !rt.access.Installation
+	}
+	if rt.capability != "" {
+		responses["401"] = problemResponse("Missing, invalid, expired or revoked embed token; the problem type ends with token_invalid, token_expired or token_revoked")
+		responses["403"] = problemResponse("The embed token does not grant the capability in x-patchbay-capability (capability_missing), or the page's Origin is not one of the token's (origin_not_allowed)")
+		responses["429"] = problemResponse("Rate limit exceeded, for the token or the client address; see Retry-After")
+		responses["503"] = problemResponse("The database is unavailable for the moment; retry after Retry-After")
+		op["security"] = []any{object{"embedToken": []any{}}}
+		op["tags"] = []any{"embed"}
+		op["x-patchbay-capability"] = rt.capability
 	}
 	if rt.limited {
 		responses["429"] = object{"description": "Too many requests from this client address (a page for browsers' pages, a problem otherwise); see Retry-After"}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,8 @@ func TestOpenAPIComplete(t *testing.T) {
 			Responses   map[string]any     `json:"responses"`
 			Security    []map[string][]any `json:"security"`
 			Scope       string             `json:"x-patchbay-scope"`
+			Capability  string             `json:"x-patchbay-capability"`
+			Tags        []string           `json:"tags"`
 			TenantKeys  *bool              `json:"x-patchbay-tenant-keys"`
 		} `json:"paths"`
 		Components struct {
@@ -119,11 +122,17 @@ func TestOpenAPIComplete(t *testing.T) {
 			if (r.endpoint.Request != nil) != (op.RequestBody != nil) {
 				t.Errorf("%s: request body documented %v, handler takes one %v", r.pattern, op.RequestBody != nil, r.endpoint.Request != nil)
 			}
-			if r.admin != (len(op.Security) > 0) {
-				t.Errorf("%s: security documented %v, route needs a key %v", r.pattern, len(op.Security) > 0, r.admin)
+			if needs := r.admin || r.capability != ""; needs != (len(op.Security) > 0) {
+				t.Errorf("%s: security documented %v, route needs a key or token %v", r.pattern, len(op.Security) > 0, needs)
 			}
-			if _, ok := op.Responses["429"]; ok != (r.admin || r.limited) {
-				t.Errorf("%s: 429 documented %v, route rate-limited %v", r.pattern, ok, r.admin || r.limited)
+			if limited := r.admin || r.limited || r.capability != ""; limited != (op.Responses["429"] != nil) {
+				t.Errorf("%s: 429 documented %v, route rate-limited %v", r.pattern, op.Responses["429"] != nil, limited)
+			}
+			if r.capability != "" {
+				if _, ok := op.Security[0]["embedToken"]; !ok || op.Capability != r.capability || !slices.Contains(op.Tags, "embed") {
+					t.Errorf("%s: security %v, x-patchbay-capability %q, tags %v: want embedToken, %q and the embed tag",
+						r.pattern, op.Security, op.Capability, op.Tags, r.capability)
+				}
 			}
 			if r.admin {
 				scopes := op.Security[0]["bearer"]
@@ -134,7 +143,7 @@ func TestOpenAPIComplete(t *testing.T) {
 					t.Errorf("%s: x-patchbay-tenant-keys %v, route is installation-only %v", r.pattern, op.TenantKeys, r.access.Installation)
 				}
 			}
-			if _, ok := op.Responses["503"]; r.admin && !ok {
+			if _, ok := op.Responses["503"]; (r.admin || r.capability != "") && !ok {
 				t.Errorf("%s: the 503 of a database outage is undocumented", r.pattern)
 			}
 		}
@@ -163,8 +172,8 @@ func TestOpenAPIComplete(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if r.admin && resp.StatusCode != http.StatusUnauthorized {
-				t.Errorf("%s %s without a key: %d, want 401", method, r.pattern, resp.StatusCode)
+			if (r.admin || r.capability != "") && resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%s %s without a key or token: %d, want 401", method, r.pattern, resp.StatusCode)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -25,6 +27,9 @@ type route struct {
 	forwarded bool
 	// limited routes are public routes under a per-address rate limit.
 	limited bool
+	// capability is what an embed token must grant on /embed/v1 routes,
+	// which take embed tokens, never API keys; empty on every other route.
+	capability string
 	// handler is what the route serves, its middleware included.
 	handler http.Handler
 }
@@ -43,6 +48,11 @@ type router struct {
 	// forwardChain wraps forwarded routes: adminChain without idempotency, and
 	// an audit record that reads nothing of the third party's response.
 	forwardChain func(auth.Access, http.Handler) http.Handler
+	// embedChain wraps the /embed/v1 routes the browser components call:
+	// limit each client address, authenticate the embed token and check the
+	// page's origin, limit each token, record changes in the audit log, then
+	// check the route's capability.
+	embedChain func(capability string, h http.Handler) http.Handler
 }
 
 func newRouter(d Deps) *router {
@@ -50,6 +60,8 @@ func newRouter(d Deps) *router {
 	limit := ratelimit.Middleware(d.Limiter, d.RateLimit, d.Logger)
 	idem := idempotency.Middleware(d.Idempotency)
 	record, recordForwarded := audit.Middleware(d.Audit), audit.ForwardedMiddleware(d.Audit)
+	embedAddress := d.Addresses.Middleware("embed", d.EmbedAddressRateLimit, ratelimit.RefuseProblem)
+	requireToken, limitToken, recordEmbed := embed.RequireToken(d.Embed), embed.RateLimit(d.Limiter, d.EmbedRateLimit), embed.Audit(d.Audit)
 	return &router{
 		mux: http.NewServeMux(),
 		adminChain: func(a auth.Access, h http.Handler) http.Handler {
@@ -57,6 +69,9 @@ func newRouter(d Deps) *router {
 		},
 		forwardChain: func(a auth.Access, h http.Handler) http.Handler {
 			return requireKey(limit(recordForwarded(auth.Require(a)(h))))
+		},
+		embedChain: func(capability string, h http.Handler) http.Handler {
+			return embedAddress(requireToken(limitToken(recordEmbed(embed.RequireCapability(capability)(h)))))
 		},
 	}
 }
@@ -76,6 +91,15 @@ func (rt *router) public(pattern string, e httpapi.Endpoint, limits ...func(http
 func (rt *router) admin(pattern string, access auth.Access, e httpapi.Endpoint) {
 	access.Check(pattern)
 	rt.add(route{pattern: pattern, endpoint: e, admin: true, access: access}, rt.adminChain(access, e))
+}
+
+// embed registers a route of the browser components' API, which needs an
+// embed token granting capability.
+func (rt *router) embed(pattern, capability string, e httpapi.Endpoint) {
+	if !embed.KnownCapability(capability) {
+		panic(fmt.Sprintf("route %s: capability %q is not an embed capability", pattern, capability))
+	}
+	rt.add(route{pattern: pattern, endpoint: e, capability: capability}, rt.embedChain(capability, e))
 }
 
 // forwarded registers an admin route whose requests Patchbay forwards to a

@@ -6,6 +6,7 @@ import (
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
+	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/page"
@@ -67,6 +68,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("GET /connect/{token}", connect.HandleConnectPage(d.Connect), pages)
 	rt.public("POST /connect/sessions/{session_id}", connect.HandleConnectSubmit(d.Connect), pages)
 	rt.public("GET /connect/callback", connect.HandleCallback(d.Connect), pages)
+	rt.public("GET /connect/done", connect.HandleDone(d.Connect), pages)
 
 	// The web components' bundle, and the hosted pages that mount one each;
 	// the pages' embed token travels in the URL fragment, never to a server.
@@ -192,6 +194,38 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/tenants/{tenant_id}/messages/{message_id}", tenant("webhooks:read"), webhooks.HandleMessageGet(d.Webhooks))
 	rt.admin("GET /v1/tenants/{tenant_id}/deliveries/{delivery_id}", tenant("webhooks:read"), webhooks.HandleDeliveryGet(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/deliveries/{delivery_id}/resend", tenant("webhooks:write"), webhooks.HandleDeliveryResend(d.Webhooks))
+
+	rt.admin("POST /v1/embed/tokens", tenant("embed"), embed.HandleMint(d.Embed))
+	rt.admin("GET /v1/embed/tokens", tenant("embed"), embed.HandleList(d.Embed))
+	rt.admin("DELETE /v1/embed/tokens/{token_id}", tenant("embed"), embed.HandleRevoke(d.Embed))
+
+	// The browser components' API: embed tokens, not API keys. Each route
+	// names the capability its token must grant; the token's tenant is the
+	// {tenant_id} of the admin handlers reused here, so they reach only its
+	// objects.
+	webhooksRead, webhooksWrite := embed.CapWebhooksRead, embed.CapWebhooks
+	rt.public("OPTIONS /embed/v1/{path...}", embed.HandlePreflight())
+	rt.embed("GET /embed/v1/session", embed.CapAny, d.EmbedAPI.HandleSession())
+	rt.embed("GET /embed/v1/event-types", webhooksRead, d.EmbedAPI.HandleEventTypes())
+	rt.embed("GET /embed/v1/endpoints", webhooksRead, webhooks.HandleEndpointList(d.Webhooks))
+	rt.embed("POST /embed/v1/endpoints", webhooksWrite, webhooks.HandleEndpointCreate(d.Webhooks))
+	rt.embed("GET /embed/v1/endpoints/{endpoint_id}", webhooksRead, webhooks.HandleEndpointGet(d.Webhooks))
+	rt.embed("PATCH /embed/v1/endpoints/{endpoint_id}", webhooksWrite, webhooks.HandleEndpointUpdate(d.Webhooks))
+	rt.embed("DELETE /embed/v1/endpoints/{endpoint_id}", webhooksWrite, webhooks.HandleEndpointDelete(d.Webhooks))
+	rt.embed("GET /embed/v1/endpoints/{endpoint_id}/secret", webhooksWrite, webhooks.HandleEndpointSecret(d.Webhooks))
+	rt.embed("POST /embed/v1/endpoints/{endpoint_id}/secret/rotate", webhooksWrite, webhooks.HandleEndpointRotateSecret(d.Webhooks))
+	rt.embed("POST /embed/v1/endpoints/{endpoint_id}/test", webhooksWrite, d.EmbedAPI.HandleTestEvent())
+	rt.embed("GET /embed/v1/endpoints/{endpoint_id}/deliveries", webhooksRead, webhooks.HandleEndpointDeliveries(d.Webhooks))
+	rt.embed("GET /embed/v1/endpoints/{endpoint_id}/stats", webhooksRead, webhooks.HandleEndpointStats(d.Webhooks))
+	rt.embed("POST /embed/v1/endpoints/{endpoint_id}/recover", webhooksWrite, webhooks.HandleEndpointRecover(d.Webhooks))
+	rt.embed("GET /embed/v1/endpoints/{endpoint_id}/recoveries/{recovery_id}", webhooksRead, webhooks.HandleRecoveryGet(d.Webhooks))
+	rt.embed("GET /embed/v1/deliveries/{delivery_id}", webhooksRead, d.EmbedAPI.HandleDelivery())
+	rt.embed("POST /embed/v1/deliveries/{delivery_id}/resend", webhooksWrite, webhooks.HandleDeliveryResend(d.Webhooks))
+	rt.embed("GET /embed/v1/integrations", embed.CapConnections, d.EmbedAPI.HandleIntegrations())
+	rt.embed("POST /embed/v1/integrations/{integration_id}/connect", embed.CapConnections, d.EmbedAPI.HandleConnect())
+	rt.embed("DELETE /embed/v1/connections/{connection_id}", embed.CapConnections, d.EmbedAPI.HandleDisconnect())
+	rt.embed("GET /embed/v1/authorized-apps", embed.CapAuthorizedApps, d.EmbedAPI.HandleAuthorizedApps())
+	rt.embed("DELETE /embed/v1/authorized-apps/{app_id}", embed.CapAuthorizedApps, d.EmbedAPI.HandleRevokeApp())
 
 	// Development only: no API key, and it reads every endpoint's secret.
 	if d.Dev {

@@ -15,6 +15,7 @@ import (
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
+	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
@@ -39,6 +40,13 @@ type Deps struct {
 	Connect     *connect.Service
 	Syncs       *syncs.Service
 	Idempotency *idempotency.Keys
+	// Embed checks embed tokens; EmbedAPI serves the /embed/v1 routes of
+	// its own. EmbedRateLimit limits each embed token's requests, and
+	// EmbedAddressRateLimit each client address's to /embed/v1.
+	Embed                 *embed.Service
+	EmbedAPI              *embed.API
+	EmbedRateLimit        ratelimit.Policy
+	EmbedAddressRateLimit ratelimit.Policy
 	// Audit records every change made through the admin API.
 	Audit     *audit.Log
 	Limiter   ratelimit.Limiter

@@ -18,6 +18,7 @@ type Delivery struct {
 	ID             string     `json:"id"`
 	EndpointID     string     `json:"endpoint_id"`
 	MessageID      string     `json:"message_id"`
+	EventType      string     `json:"event_type"`
 	Status         string     `json:"status"`
 	Attempts       int        `json:"attempts"`
 	NextAttemptAt  *time.Time `json:"next_attempt_at"`
@@ -102,12 +103,13 @@ func (s *Service) Message(ctx context.Context, tenantID, messageID string) (Mess
 	return MessageDetail{Message: m, Deliveries: nonNil(ds)}, err
 }
 
-const deliveryColumns = "id, endpoint_id, message_id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, created_at"
+const deliveryColumns = `id, endpoint_id, message_id, (SELECT m.event_type FROM messages m WHERE m.id = deliveries.message_id),
+	status, attempts, next_attempt_at, last_attempt_at, last_status_code, created_at`
 
 func scanDelivery(s store.Scanner) (Delivery, error) {
 	var d Delivery
 	var code sql.NullInt64
-	if err := s.Scan(&d.ID, &d.EndpointID, &d.MessageID, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastAttemptAt, &code, &d.CreatedAt); err != nil {
+	if err := s.Scan(&d.ID, &d.EndpointID, &d.MessageID, &d.EventType, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastAttemptAt, &code, &d.CreatedAt); err != nil {
 		return Delivery{}, err
 	}
 	if code.Valid {
@@ -137,15 +139,32 @@ func (s *Service) deliveries(ctx context.Context, where string, args []any, limi
 	return list, rows.Err()
 }
 
-// EndpointDeliveries lists an endpoint's deliveries, newest first,
-// optionally only those in one status.
-func (s *Service) EndpointDeliveries(ctx context.Context, tenantID, endpointID, status string, page httpapi.Page) ([]Delivery, error) {
+// DeliveryFilter narrows a delivery list; zero fields do not filter.
+type DeliveryFilter struct {
+	Status    string
+	EventType string
+	// Since and Until bound when deliveries were created: at or after
+	// Since, before Until.
+	Since, Until time.Time
+}
+
+// EndpointDeliveries lists an endpoint's deliveries, newest first.
+func (s *Service) EndpointDeliveries(ctx context.Context, tenantID, endpointID string, f DeliveryFilter, page httpapi.Page) ([]Delivery, error) {
 	if _, err := s.Endpoint(ctx, tenantID, endpointID); err != nil {
 		return nil, err
 	}
 	where, args := "endpoint_id = ?", []any{endpointID}
-	if status != "" {
-		where, args = where+" AND status = ?", append(args, status)
+	if f.Status != "" {
+		where, args = where+" AND status = ?", append(args, f.Status)
+	}
+	if f.EventType != "" {
+		where, args = where+" AND message_id IN (SELECT id FROM messages WHERE tenant_id = ? AND event_type = ?)", append(args, tenantID, f.EventType)
+	}
+	if !f.Since.IsZero() {
+		where, args = where+" AND created_at >= ?", append(args, f.Since)
+	}
+	if !f.Until.IsZero() {
+		where, args = where+" AND created_at < ?", append(args, f.Until)
 	}
 	if page.After != "" {
 		where, args = where+" AND id < ?", append(args, page.After)

@@ -190,7 +190,12 @@ func HandleMessageGet(s *Service) httpapi.Endpoint {
 func HandleEndpointDeliveries(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "List an endpoint's deliveries, newest first", Response: httpapi.List[Delivery]{},
-		Query: append([]httpapi.Param{{Name: "status", Description: "pending, succeeded or failed"}}, httpapi.PageParams...),
+		Query: append([]httpapi.Param{
+			{Name: "status", Description: "pending, succeeded or failed"},
+			{Name: "event_type", Description: "only deliveries of messages of this event type"},
+			{Name: "since", Description: "only deliveries created at or after this RFC 3339 time"},
+			{Name: "until", Description: "only deliveries created before this RFC 3339 time"},
+		}, httpapi.PageParams...),
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -203,12 +208,13 @@ func HandleEndpointDeliveries(s *Service) httpapi.Endpoint {
 				return
 			}
 			fields := map[string]string{}
-			status := parseStatusParam(r, fields)
+			f := DeliveryFilter{Status: parseStatusParam(r, fields), EventType: r.URL.Query().Get("event_type"),
+				Since: httpapi.QueryTime(r, "since", fields), Until: httpapi.QueryTime(r, "until", fields)}
 			if len(fields) > 0 {
 				httpapi.Error(w, r, apperr.InvalidFields(fields))
 				return
 			}
-			list, err := s.EndpointDeliveries(r.Context(), tenantID, endpointID, status, page)
+			list, err := s.EndpointDeliveries(r.Context(), tenantID, endpointID, f, page)
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return

@@ -1,7 +1,9 @@
 package webhooks
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -19,7 +21,23 @@ type EndpointStats struct {
 	LatencyMS LatencyStats `json:"latency_ms"`
 	// Deliveries counts the endpoint's deliveries by status, all time.
 	Deliveries map[string]int `json:"deliveries"`
+	// LastError is what went wrong with the most recent failed attempt in
+	// the window: its error, or the status it was answered with.
+	LastError string `json:"last_error,omitempty"`
+	// Buckets split the window into statsBuckets equal parts, oldest first,
+	// for a chart; over the same sample as LatencyMS.
+	Buckets []StatsBucket `json:"buckets"`
 }
+
+// StatsBucket counts the attempts of one part of a stats window.
+type StatsBucket struct {
+	Start     time.Time `json:"start"`
+	Succeeded int       `json:"succeeded"`
+	Failed    int       `json:"failed"`
+}
+
+// statsBuckets is how many parts a window is split into.
+const statsBuckets = 24
 
 // LatencyStats are latency percentiles in milliseconds.
 type LatencyStats struct {
@@ -47,19 +65,38 @@ func (s *Service) Stats(ctx context.Context, tenantID, endpointID string, window
 	if st.Attempts > 0 {
 		st.SuccessRate = float64(st.Successes) / float64(st.Attempts)
 	}
-	rows, err := s.db.Query(ctx, `SELECT duration_ms FROM attempts WHERE endpoint_id = ? AND attempted_at >= ?
-		ORDER BY attempted_at DESC LIMIT ?`, endpointID, time.Now().Add(-window), statsSample)
+	now := time.Now()
+	start, width := now.Add(-window), window/statsBuckets
+	st.Buckets = make([]StatsBucket, statsBuckets)
+	for i := range st.Buckets {
+		st.Buckets[i].Start = start.Add(time.Duration(i) * width).UTC()
+	}
+	rows, err := s.db.Query(ctx, `SELECT attempted_at, success, duration_ms, status_code, error FROM attempts
+		WHERE endpoint_id = ? AND attempted_at >= ? ORDER BY attempted_at DESC LIMIT ?`, endpointID, start, statsSample)
 	if err != nil {
 		return st, err
 	}
 	var ds []int64
 	for rows.Next() {
+		var at time.Time
+		var ok bool
 		var d int64
-		if err := rows.Scan(&d); err != nil {
+		var code sql.NullInt64
+		var errText sql.NullString
+		if err := rows.Scan(&at, &ok, &d, &code, &errText); err != nil {
 			rows.Close()
 			return st, err
 		}
 		ds = append(ds, d)
+		b := &st.Buckets[min(statsBuckets-1, max(0, int(at.Sub(start)/width)))]
+		if ok {
+			b.Succeeded++
+			continue
+		}
+		b.Failed++
+		if st.LastError == "" { // newest first
+			st.LastError = cmp.Or(errText.String, fmt.Sprintf("answered %d", code.Int64))
+		}
 	}
 	rows.Close()
 	if len(ds) > 0 {

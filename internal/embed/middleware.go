@@ -1,0 +1,136 @@
+package embed
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/audit"
+	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/ratelimit"
+	"github.com/patchbay/patchbay/internal/tenants"
+)
+
+type tokenCtx struct{}
+
+// TokenFrom returns the embed token that authenticated the request.
+func TokenFrom(ctx context.Context) (Token, bool) {
+	t, ok := ctx.Value(tokenCtx{}).(Token)
+	return t, ok
+}
+
+// CORS values of /embed/v1: what the components send.
+const (
+	corsMethods = "GET, POST, PATCH, PUT, DELETE"
+	corsHeaders = "Authorization, Content-Type, Idempotency-Key"
+	corsMaxAge  = "600"
+)
+
+// HandlePreflight answers CORS preflight requests for every /embed/v1 path.
+// A preflight carries no token, so it cannot know the token's origins: it
+// allows any origin, and the request itself is refused (403
+// origin_not_allowed) unless its token allows the page's origin.
+func HandlePreflight() httpapi.Endpoint {
+	return httpapi.Endpoint{
+		Summary: "CORS preflight for the embed API: 204 with the methods and headers the components may send",
+		Status:  http.StatusNoContent,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			if origin := r.Header.Get("Origin"); origin != "" {
+				h.Set("Access-Control-Allow-Origin", origin)
+			}
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Allow-Methods", corsMethods)
+			h.Set("Access-Control-Allow-Headers", corsHeaders)
+			h.Set("Access-Control-Max-Age", corsMaxAge)
+			w.WriteHeader(http.StatusNoContent)
+		}),
+	}
+}
+
+// RequireToken authenticates /embed/v1 requests by their embed token and
+// checks the page's origin against the token's: a request with an Origin
+// the token does not allow is refused with 403 origin_not_allowed, one
+// without an Origin (a hosted page of Patchbay's own, curl) is let through.
+// The token's tenant becomes the request's only reachable tenant, and its
+// {tenant_id}, so the handlers shared with the admin API reach that tenant's
+// objects and no other's.
+func RequireToken(s *Service) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			if origin != "" {
+				// Refusals are readable by any page, so the component can
+				// say why; they hold nothing of the token's.
+				w.Header().Set("Access-Control-Allow-Origin", origin)
+				w.Header().Add("Vary", "Origin")
+			}
+			t, err := s.Authenticate(r.Context(), bearer(r))
+			if err != nil {
+				if apperr.CodeOf(err) == apperr.Unauthorized {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay-embed", error="invalid_token"`)
+				}
+				httpapi.Error(w, r, err)
+				return
+			}
+			if origin != "" && !t.AllowsOrigin(origin) {
+				httpapi.Error(w, r, apperr.Because(apperr.Forbidden, ReasonOriginNotAllowed,
+					"this embed token may be used only from its allowed origins, and %s is not one of them", origin))
+				return
+			}
+			if info := httpapi.InfoFrom(r.Context()); info != nil {
+				info.APIKeyID = t.ID // the request log's "who"
+			}
+			r.SetPathValue("tenant_id", t.TenantID)
+			ctx := tenants.Restrict(context.WithValue(r.Context(), tokenCtx{}, t), t.TenantID)
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+func bearer(r *http.Request) string {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// RequireCapability answers 403 capability_missing unless the request's
+// token grants capability. It runs after RequireToken.
+func RequireCapability(capability string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t, ok := TokenFrom(r.Context())
+			if !ok {
+				httpapi.Error(w, r, apperr.Because(apperr.Unauthorized, ReasonInvalid, "send an embed token as Authorization: Bearer pbe_…"))
+				return
+			}
+			if !t.Grants(capability) {
+				httpapi.Error(w, r, apperr.Because(apperr.Forbidden, ReasonCapabilityMissing,
+					"this embed token does not grant %s, which this request needs", capability))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// RateLimit limits each token's requests under p, with the project's
+// limiter and RateLimit fields, as API keys are limited.
+func RateLimit(l ratelimit.Limiter, p ratelimit.Policy) func(http.Handler) http.Handler {
+	return ratelimit.CallerMiddleware(l, nil, func(r *http.Request) (ratelimit.Caller, bool) {
+		t, ok := TokenFrom(r.Context())
+		return ratelimit.Caller{Bucket: t.ID, Policy: p, Name: "this embed token", LogKey: "embed_token_id"}, ok
+	})
+}
+
+// Audit records the changes made with embed tokens in the audit log, under
+// the token's ID and its user's.
+func Audit(l *audit.Log) func(http.Handler) http.Handler {
+	return audit.ActorMiddleware(l, func(r *http.Request) (audit.Actor, bool) {
+		t, ok := TokenFrom(r.Context())
+		return audit.Actor{ID: t.ID, UserID: t.UserID}, ok
+	})
+}

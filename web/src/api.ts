@@ -31,6 +31,11 @@ export class Api {
     private readonly token: string,
   ) {}
 
+  /** origin is the origin of Patchbay's API. */
+  get origin(): string {
+    return new URL(this.base, location.href).origin;
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -48,12 +48,13 @@ export class PatchbayConnections extends Base {
   // The connect page, opened by us, reports how the flow ended.
   private onMessage = (ev: MessageEvent): void => {
     if (!this.popup || ev.source !== this.popup) return;
-    const data = ev.data as { type?: string; integration_id?: string } | null;
+    const data = ev.data as { type?: string; integration_id?: string; error?: string } | null;
     if (data?.type !== "patchbay:connected" && data?.type !== "patchbay:connect-failed") return;
-    void this.finishConnect(data.integration_id ?? this.pending, data.type === "patchbay:connected");
+    this.popup?.close();
+    void this.finishConnect(data.integration_id ?? this.pending, data.type === "patchbay:connected", data.error);
   };
 
-  private async finishConnect(integrationID: string, ok: boolean): Promise<void> {
+  private async finishConnect(integrationID: string, ok: boolean, error?: string): Promise<void> {
     window.clearInterval(this.popupTimer);
     this.popup = undefined;
     this.pending = "";
@@ -64,7 +65,7 @@ export class PatchbayConnections extends Base {
         this.emit("patchbay:connected", { integration_id: integrationID, connection_id: conn.id });
         this.say(this.m.connectedNotice);
       } else if (!ok) {
-        this.notice = { text: this.m.connectFailed, error: true };
+        this.notice = { text: error ? `${this.m.connectFailed} (${error})` : this.m.connectFailed, error: true };
       }
     });
   }
@@ -73,7 +74,10 @@ export class PatchbayConnections extends Base {
     // Open the window in the click's turn, so that popup blockers let it through.
     const popup = window.open("", "patchbay-connect", "popup,width=520,height=720");
     await this.run(async () => {
-      const { connect_url } = await this.api!.request<{ connect_url: string }>("POST", `/integrations/${enc(i.id)}/connect`, { return_to: location.href });
+      // return_to must be on one of the token's origins; a hosted page, on
+      // Patchbay's own origin, has none and is closed by the flow instead.
+      const body = this.api!.origin === location.origin ? {} : { return_to: location.href };
+      const { connect_url } = await this.api!.request<{ connect_url: string }>("POST", `/integrations/${enc(i.id)}/connect`, body);
       if (!popup) {
         location.assign(connect_url); // popups blocked: the flow comes back to return_to
         return;

@@ -40,19 +40,19 @@ interface Attempt {
   duration_ms: number;
   status_code: number | null;
   error?: string;
-  request: { url: string; headers: Record<string, string>; body: string };
-  response: { headers: Record<string, string>; body: string };
+  request: { url: string; headers: Record<string, string>; body: unknown };
+  response: { headers: Record<string, string>; body: unknown };
 }
 interface Recovery {
   id: string;
-  status: string;
-  total: number;
-  done: number;
+  status: "running" | "completed";
+  /** resent is how many failed deliveries were queued again so far. */
+  resent: number;
 }
 interface Stats {
+  attempts: number;
   success_rate: number | null;
-  latency_p50_ms: number | null;
-  latency_p99_ms: number | null;
+  latency_ms: { p50: number; p90: number; p99: number; max: number } | null;
   last_error?: string;
   buckets: { start: string; succeeded: number; failed: number }[];
 }
@@ -145,8 +145,8 @@ export class PatchbayWebhooks extends Base {
     const v = this.view;
     return html`
       <nav aria-label=${m.webhooksTitle} class="row" part="nav">
-        <button role="link" aria-current=${v.kind === "endpoints" || v.kind === "endpoint" || v.kind === "new" ? "page" : "false"} @click=${() => this.go({ kind: "endpoints" })}>${m.endpoints}</button>
-        <button role="link" aria-current=${v.kind === "catalog" ? "page" : "false"} @click=${() => this.go({ kind: "catalog" })}>${m.eventCatalog}</button>
+        <button aria-current=${v.kind === "endpoints" || v.kind === "endpoint" || v.kind === "new" ? "page" : "false"} @click=${() => this.go({ kind: "endpoints" })}>${m.endpoints}</button>
+        <button aria-current=${v.kind === "catalog" ? "page" : "false"} @click=${() => this.go({ kind: "catalog" })}>${m.eventCatalog}</button>
       </nav>
       ${v.kind === "endpoints" ? this.endpointList() : nothing}
       ${v.kind === "new" ? this.endpointForm() : nothing}
@@ -372,16 +372,16 @@ export class PatchbayWebhooks extends Base {
 
   private health(s: Stats): TemplateResult {
     const m = this.m;
-    const pct = s.success_rate == null ? "–" : `${(s.success_rate * 100).toFixed(1)} %`;
-    const ms = (v: number | null) => (v == null ? "–" : `${Math.round(v)} ms`);
+    const pct = s.success_rate == null || !s.attempts ? "–" : `${(s.success_rate * 100).toFixed(1)} %`;
+    const ms = (v: number | undefined) => (v == null || !s.attempts ? "–" : `${Math.round(v)} ms`);
     const max = Math.max(1, ...s.buckets.map((b) => b.succeeded + b.failed));
     const w = 240, h = 48, bw = s.buckets.length ? w / s.buckets.length : w;
     const total = s.buckets.reduce((a, b) => a + b.succeeded + b.failed, 0);
     const failed = s.buckets.reduce((a, b) => a + b.failed, 0);
     return html`<dl class="row" style="gap:1.5rem">
         <div><dt class="muted">${m.successRate}</dt><dd style="margin:0" data-testid="success-rate">${pct}</dd></div>
-        <div><dt class="muted">${m.latency} p50</dt><dd style="margin:0">${ms(s.latency_p50_ms)}</dd></div>
-        <div><dt class="muted">${m.latency} p99</dt><dd style="margin:0">${ms(s.latency_p99_ms)}</dd></div>
+        <div><dt class="muted">${m.latency} p50</dt><dd style="margin:0">${ms(s.latency_ms?.p50)}</dd></div>
+        <div><dt class="muted">${m.latency} p99</dt><dd style="margin:0">${ms(s.latency_ms?.p99)}</dd></div>
       </dl>
       <svg part="chart" role="img" viewBox="0 0 ${w} ${h}" width="100%" height=${h} preserveAspectRatio="none" aria-label=${m.chartLabel(total, failed)}>
         ${s.buckets.map((b, i) => {
@@ -519,7 +519,8 @@ export class PatchbayWebhooks extends Base {
 
   private deliveryDetail(d: Delivery & { attempts_detail: Attempt[] }): TemplateResult {
     const m = this.m;
-    const heads = (h: Record<string, string> | undefined) => Object.entries(h ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n");
+    const heads = (h: Record<string, string> | undefined) => Object.entries(h ?? {}).map(([k, v]) => `${k}: ${v}\n`).join("");
+    const body = (b: unknown) => (b == null ? "" : typeof b === "string" ? b : JSON.stringify(b, null, 2));
     return html`<div class="card" id="delivery-detail" part="delivery-detail">
       <div class="row spread">
         <h3 tabindex="-1">${m.delivery} <code>${d.id}</code></h3>
@@ -533,9 +534,9 @@ export class PatchbayWebhooks extends Base {
           <summary>${m.attempt} ${i + 1}: ${a.status_code ?? a.error ?? "–"} &middot; ${a.duration_ms} ms &middot; ${when(a.started_at, this.m.lang)}</summary>
           ${a.error ? html`<p class="error">${a.error}</p>` : nothing}
           <h4>${m.request}</h4>
-          <pre tabindex="0">POST ${a.request?.url}\n${heads(a.request?.headers)}\n\n${a.request?.body}</pre>
+          <pre tabindex="0">POST ${a.request?.url}\n${heads(a.request?.headers)}\n${body(a.request?.body)}</pre>
           <h4>${m.response}</h4>
-          <pre tabindex="0">${a.status_code ?? ""}\n${heads(a.response?.headers)}\n\n${a.response?.body}</pre>
+          <pre tabindex="0">${a.status_code ?? ""}\n${heads(a.response?.headers)}\n${body(a.response?.body)}</pre>
         </details>`,
       )}
     </div>`;
@@ -560,8 +561,8 @@ export class PatchbayWebhooks extends Base {
       <div class="row" style="margin-top:.5rem"><button type="submit" ?disabled=${this.busy || (r && !isFinished(r))}>${m.recover}</button></div>
       ${r
         ? html`<div role="status" aria-live="polite">
-            <progress max=${Math.max(r.total, 1)} value=${r.done} aria-label=${m.recoverTitle}></progress>
-            ${m.recoverProgress(r.done, r.total)} ${isFinished(r) ? m.done : ""}
+            ${isFinished(r) ? nothing : html`<progress aria-label=${m.recoverTitle}></progress>`}
+            ${m.recoverProgress(r.resent)} ${isFinished(r) ? m.done : ""}
           </div>`
         : nothing}
     </form>`;
@@ -622,7 +623,7 @@ export class PatchbayWebhooks extends Base {
 }
 
 function isFinished(r: Recovery): boolean {
-  return r.status !== "pending" && r.status !== "running";
+  return r.status !== "running";
 }
 
 customElements.define("patchbay-webhooks", PatchbayWebhooks);

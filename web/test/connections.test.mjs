@@ -86,7 +86,7 @@ for (const dialect of dialects()) {
       const page = await context.newPage();
       await page.goto(host.page("patchbay-connections", token));
       const conns = page.locator("patchbay-connections");
-      await conns.getByText("Mock CRM").waitFor();
+      await conns.getByRole("heading", { name: "Mock CRM" }).waitFor();
       assert.deepEqual(await seriousViolations(page), []);
       await screenshots(page, `connections-${dialect}`);
 
@@ -114,11 +114,12 @@ for (const dialect of dialects()) {
 
     test("the hosted page and a token without the capability", async () => {
       const page = await browser.newPage();
-      await page.goto(`${pb.url}/portal/connections#token=${(await pb.mint({ tenant_id: "acme", user_id: "ada", capabilities: ["connections"] })).token}`);
-      await page.locator("patchbay-connections").getByText("Mock CRM").waitFor();
+      await page.goto(`${pb.url}/portal/connections#token=${(await pb.mint({ tenant_id: "acme", user_id: "ada", capabilities: ["connections"], allowed_origins: [pb.url] })).token}`);
+      await page.locator("patchbay-connections").getByRole("heading", { name: "Mock CRM" }).waitFor();
       assert.deepEqual(await seriousViolations(page), []);
       await screenshots(page, `portal-connections-${dialect}`);
-      await page.goto(`${pb.url}/portal/connections#token=${(await pb.mint({ tenant_id: "acme", user_id: "ada", capabilities: ["webhooks"] })).token}`);
+      await page.goto("about:blank"); // a new fragment alone would not reload the page
+      await page.goto(`${pb.url}/portal/connections#token=${(await pb.mint({ tenant_id: "acme", user_id: "ada", capabilities: ["webhooks"], allowed_origins: [pb.url] })).token}`);
       await page.locator("patchbay-connections").getByRole("alert").getByText("You do not have access to this section").waitFor();
       await page.close();
     });

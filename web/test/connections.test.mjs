@@ -90,7 +90,9 @@ for (const dialect of dialects()) {
       assert.deepEqual(await seriousViolations(page), []);
       await screenshots(page, `connections-${dialect}`);
 
-      const [popup] = await Promise.all([page.waitForEvent("popup"), conns.getByRole("button", { name: "Connect Mock CRM" }).click()]);
+      // Keyboard only: focus "Connect Mock CRM" and press Enter.
+      await conns.getByRole("button", { name: "Connect Mock CRM" }).focus();
+      const [popup] = await Promise.all([page.waitForEvent("popup"), page.keyboard.press("Enter")]);
       await popup.waitForLoadState();
       await popup.getByRole("button", { name: /Continue to Mock OAuth|Connect/ }).click();
       await conns.getByText("Connected", { exact: true }).first().waitFor();

@@ -106,19 +106,26 @@ export async function startPatchbay(dialect, extraArgs = []) {
   };
 }
 
-/** startReceiver is a webhook receiver on loopback that records every request. */
+/**
+ * startReceiver is a webhook receiver on loopback that records every
+ * request. It answers 200, except at /failing, where a message's first three
+ * attempts (the first and two retries) get 500.
+ */
 export async function startReceiver() {
   const requests = [];
   const server = createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      requests.push({ headers: req.headers, body: Buffer.concat(chunks) });
-      res.writeHead(200, { "Content-Type": "text/plain" }).end("received");
+      requests.push({ url: req.url, headers: req.headers, body: Buffer.concat(chunks) });
+      // /failing fails until something was recovered: its first delivery of each message fails.
+      const failing = req.url === "/failing" && requests.filter((r) => r.headers["webhook-id"] === req.headers["webhook-id"]).length <= 3;
+      res.writeHead(failing ? 500 : 200, { "Content-Type": "text/plain" }).end(failing ? "failing" : "received");
     });
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  return { url: `http://127.0.0.1:${server.address().port}/hooks`, requests, close: () => new Promise((ok) => server.close(ok)) };
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return { url: `${base}/hooks`, failingURL: `${base}/failing`, requests, close: () => new Promise((ok) => server.close(ok)) };
 }
 
 /**

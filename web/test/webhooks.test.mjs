@@ -79,6 +79,59 @@ for (const dialect of dialects()) {
       await page.close();
     });
 
+    test("edit, disable, enable, reveal and rotate the secret, recover failed deliveries, delete", async () => {
+      const page = await browser.newPage();
+      await page.goto(host.page("patchbay-webhooks", await token("acme")));
+      const wh = page.locator("patchbay-webhooks");
+      await wh.getByRole("button", { name: "Add endpoint" }).click();
+      await wh.getByLabel("Endpoint URL").fill(receiver.failingURL);
+      await wh.getByRole("button", { name: "Create" }).click();
+      const first = await wh.locator("#secret-value").textContent();
+      await wh.getByRole("button", { name: "Hide" }).click();
+      await wh.getByRole("button", { name: "Reveal secret" }).click();
+      assert.equal(await wh.locator("#secret-value").textContent(), first);
+      await wh.getByRole("button", { name: "Rotate secret" }).click();
+      await wh.getByRole("group").getByRole("button", { name: "Rotate secret" }).click();
+      await wh.getByText("Secret rotated").waitFor();
+      assert.notEqual(await wh.locator("#secret-value").textContent(), first);
+
+      // A test event fails at the receiver through every retry; recovery sends it again.
+      await wh.getByRole("button", { name: "Send test event" }).click();
+      await wh.getByText("Test event sent").waitFor();
+      const sent = await page.evaluate(() => window.patchbayEvents.findLast((e) => e.type === "patchbay:test-sent"));
+      await wh.getByRole("tab", { name: "Deliveries" }).click();
+      await eventually(async () => {
+        await wh.getByRole("button", { name: "Refresh" }).click();
+        assert.equal(await wh.locator(`tr[data-delivery="${sent.detail.delivery_id}"] .badge`).textContent(), "Failed");
+      });
+      await wh.getByLabel("Status").selectOption("failed");
+      await wh.getByRole("button", { name: "Apply" }).click();
+      await wh.locator(`tr[data-delivery="${sent.detail.delivery_id}"]`).waitFor();
+      const before = receiver.requests.filter((r) => r.headers["webhook-id"] === sent.detail.message_id).length;
+      await wh.locator("#recover-since").fill("2020-01-01T00:00");
+      await wh.getByRole("button", { name: "Recover", exact: true }).click();
+      await wh.getByText("Done.").waitFor();
+      await eventually(() => assert.ok(receiver.requests.filter((r) => r.headers["webhook-id"] === sent.detail.message_id).length > before));
+
+      await wh.getByRole("tab", { name: "Settings" }).click();
+      await wh.getByLabel("Description").fill("Renamed");
+      await wh.getByRole("button", { name: "Save" }).click();
+      await wh.getByText("Saved.").waitFor();
+      await wh.getByRole("button", { name: "Disable" }).click();
+      await wh.getByText("Endpoint disabled").waitFor();
+      await wh.getByRole("button", { name: "Enable" }).click();
+      await wh.getByText("Endpoint enabled").waitFor();
+      const updates = await page.evaluate(() => window.patchbayEvents.filter((e) => e.type === "patchbay:endpoint-updated").length);
+      assert.equal(updates, 3);
+      await wh.getByRole("button", { name: "Delete endpoint" }).click();
+      await wh.getByRole("group").getByRole("button", { name: "Delete endpoint" }).click();
+      await wh.getByText("Endpoint deleted.").waitFor();
+      const deleted = await page.evaluate(() => window.patchbayEvents.find((e) => e.type === "patchbay:endpoint-deleted"));
+      assert.equal(deleted?.detail.url, receiver.failingURL);
+      await assert.rejects(pb.admin("GET", `/v1/tenants/acme/endpoints/${deleted.detail.endpoint_id}`), /404/);
+      await page.close();
+    });
+
     test("the event catalog shows types, descriptions, schema and example", async () => {
       const page = await browser.newPage();
       await page.goto(host.page("patchbay-webhooks", await token("acme")));

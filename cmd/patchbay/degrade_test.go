@@ -415,9 +415,10 @@ func TestDatabaseOutage(t *testing.T) {
 	if st := status("/healthz"); st != 200 {
 		t.Errorf("/healthz during the outage: %d, want 200 (the process is alive)", st)
 	}
-	// The OAuth endpoints answer in OAuth's format, the pages in HTML; all
-	// with 503 and Retry-After.
+	// The OAuth endpoints answer in OAuth's format, the pages in HTML, the
+	// embed API in problem+json; all with 503 and Retry-After.
 	for _, c := range []struct{ method, path, body, contentType, want string }{
+		{"GET", "/embed/v1/session", "", "application/problem+json", `"status":503`},
 		{"POST", "/oauth/token", "grant_type=client_credentials&client_id=app_01JDOESNOTEXIST0000000000&client_secret=pbo_nope",
 			"application/json", `"error":"temporarily_unavailable"`},
 		{"GET", "/oauth/authorize?response_type=code&client_id=app_01JDOESNOTEXIST0000000000&redirect_uri=https%3A%2F%2Fapp.example%2Fcb" +
@@ -426,6 +427,9 @@ func TestDatabaseOutage(t *testing.T) {
 	} {
 		req, _ := http.NewRequestWithContext(ctx, c.method, n.URL+c.path, strings.NewReader(c.body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if strings.HasPrefix(c.path, "/embed/") {
+			req.Header.Set("Authorization", "Bearer pbe_doesnotexist")
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/store/storetest"
@@ -37,31 +44,11 @@ func mintEmbed(t *testing.T, e *env, body string) (token, id string) {
 // embedding page's Origin (none when origin is empty).
 func embedDo(t *testing.T, e *env, token, origin, method, path, body string) (*http.Response, []byte) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, e.node.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	headers := []string{"Authorization", "Bearer " + token, "Content-Type", "application/json"}
 	if origin != "" {
-		req.Header.Set("Origin", origin)
+		headers = append(headers, "Origin", origin)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return e.do(t, method, path, body, headers...)
 }
 
 // wantEmbedProblem checks a refusal's status and that its problem type ends
@@ -525,6 +512,201 @@ func TestEmbedRateLimits(t *testing.T) {
 		resp, b = embedDo(t, e, second, embedOrigin, "GET", "/embed/v1/session", "")
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "address") {
 			t.Errorf("6th request from the address: %d %s, want 429 for the address", resp.StatusCode, b)
+		}
+	})
+}
+
+// doneScriptRe finds the inline script of the connect done page.
+var doneScriptRe = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+
+// TestEmbedConnections goes through the connections component's flows on
+// both stores: the integrations with the user's status, connecting through
+// the connect flow to the done page that tells the opener (and only its
+// origin) and returns to return_to, isolation from other tenants and users,
+// and disconnecting.
+func TestEmbedConnections(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupConnect(t, d)
+		if resp, b := e.do(t, "PUT", "/v1/tenants/beta", `{"name":"Beta"}`); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("tenant: %d %s", resp.StatusCode, b)
+		}
+		inID := e.createJSON(t, "/v1/integrations", `{"provider_id":"fakekey","name":"Keys"}`)["id"].(string)
+		mint := func(tenant, user string) string {
+			token, _ := mintEmbed(t, e.env, `{"tenant_id":"`+tenant+`","user_id":"`+user+`","capabilities":["connections"],"allowed_origins":["`+embedOrigin+`"]}`)
+			return token
+		}
+		token := mint("acme", "u1")
+		type integration struct {
+			ID       string
+			Provider struct{ ID, Name string }
+			Conn     *struct{ ID, Status string } `json:"connection"`
+		}
+		list := func(token string) []integration {
+			resp, b := embedDo(t, e.env, token, embedOrigin, "GET", "/embed/v1/integrations", "")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("integrations: %d %s", resp.StatusCode, b)
+			}
+			return decodeJSON[struct{ Data []integration }](t, b).Data
+		}
+		if got := list(token); len(got) != 1 || got[0].ID != inID || got[0].Provider.Name != "Fake Key" || got[0].Conn != nil {
+			t.Fatalf("integrations before connecting: %+v", got)
+		}
+
+		resp, b := embedDo(t, e.env, token, embedOrigin, "POST", "/embed/v1/integrations/"+inID+"/connect", `{"return_to":"https://evil.test/x"}`)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), `"return_to"`) {
+			t.Errorf("return_to on another origin: %d %s, want 400 naming return_to", resp.StatusCode, b)
+		}
+		resp, b = embedDo(t, e.env, token, embedOrigin, "POST", "/embed/v1/integrations/"+inID+"/connect", `{"return_to":"`+embedOrigin+`/settings?tab=apps"}`)
+		start := decodeJSON[struct {
+			ConnectURL string `json:"connect_url"`
+		}](t, b)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(start.ConnectURL, e.node.URL+"/connect/pbcs_") {
+			t.Fatalf("connect: %d %s", resp.StatusCode, b)
+		}
+
+		// The user's browser: the connect page, its form, then the done page.
+		browser := e.fake.browser(t)
+		pageResp, err := browser.Get(start.ConnectURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(pageResp.Body)
+		pageResp.Body.Close()
+		a, c := formAction.FindStringSubmatch(string(page)), formCSRF.FindStringSubmatch(string(page))
+		if a == nil || c == nil {
+			t.Fatalf("connect page has no form:\n%s", page)
+		}
+		done, body := submit(t, browser, e.node.URL, html.UnescapeString(a[1]), url.Values{"csrf_token": {html.UnescapeString(c[1])}, "api_key": {fakeAPIKey}})
+		if done.StatusCode != http.StatusOK || done.Request.URL.Path != "/connect/done" {
+			t.Fatalf("end of the flow: %d at %s\n%s", done.StatusCode, done.Request.URL, body)
+		}
+		conns := list(token)
+		if len(conns) != 1 || conns[0].Conn == nil || conns[0].Conn.Status != "connected" || !strings.HasPrefix(conns[0].Conn.ID, "conn_") {
+			t.Fatalf("integrations after connecting: %+v", conns)
+		}
+		connID := conns[0].Conn.ID
+		for _, want := range []string{`data-type="patchbay:connected"`, `data-integration="` + inID + `"`, `data-connection="` + connID + `"`,
+			`data-origin="` + embedOrigin + `"`, `data-return-to="` + embedOrigin + `/settings?`, "status=connected", "tab=apps"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("done page lacks %s:\n%s", want, body)
+			}
+		}
+		script := doneScriptRe.FindStringSubmatch(body)
+		if script == nil {
+			t.Fatalf("done page has no script:\n%s", body)
+		}
+		sum := sha256.Sum256([]byte(script[1]))
+		csp := done.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") || !strings.Contains(csp, "frame-ancestors 'none'") ||
+			!strings.Contains(script[1], "postMessage(m, d.origin)") {
+			t.Errorf("done page CSP %q does not allow exactly its script, or the script does not post to the origin:\n%s", csp, script[1])
+		}
+		// A crafted link to the done page announces nothing.
+		if resp, err := http.Get(e.node.URL + "/connect/done?session_id=cs_01jd0000000000000000000000&status=connected"); err != nil || resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("done page for an unknown session: %v %v, want 400", resp.StatusCode, err)
+		}
+
+		// Other tenants' and other users' tokens reach neither the
+		// connection nor its status.
+		for _, other := range []string{mint("beta", "u1"), mint("acme", "u2")} {
+			if got := list(other); len(got) != 1 || got[0].Conn != nil {
+				t.Errorf("another user's integrations show the connection: %+v", got)
+			}
+			resp, b := embedDo(t, e.env, other, embedOrigin, "DELETE", "/embed/v1/connections/"+connID, "")
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("another user's disconnect: %d %s, want 404", resp.StatusCode, b)
+			}
+		}
+		resp, b = embedDo(t, e.env, mint("beta", "u1"), embedOrigin, "POST", "/embed/v1/integrations/"+inID+"/connect", "")
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("connect without a body: %d %s", resp.StatusCode, b)
+		}
+
+		resp, b = embedDo(t, e.env, token, embedOrigin, "DELETE", "/embed/v1/connections/"+connID, "")
+		if resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("disconnect: %d %s", resp.StatusCode, b)
+		}
+		if got := list(token); len(got) != 1 || got[0].Conn != nil {
+			t.Errorf("integrations after disconnecting: %+v", got)
+		}
+		if resp, _ := e.do(t, "GET", "/v1/connections/"+connID, ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("the connection is still there: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestEmbedAuthorizedApps: the user's authorized apps in the token's tenant,
+// and revoking one kills its tokens (introspection says inactive), on both
+// stores; other tenants and users see none of it.
+func TestEmbedAuthorizedApps(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d)
+		for _, team := range []string{"team_1", "team_2"} {
+			if resp, b := o.do(t, "PUT", "/v1/tenants/"+team, `{"name":"Team"}`); resp.StatusCode != http.StatusCreated {
+				t.Fatalf("tenant: %d %s", resp.StatusCode, b)
+			}
+		}
+		app := o.createApp(t, `{"team_id":"devteam","name":"Timely","redirect_uris":["`+registeredCallback+`"],
+			"scopes":["read:projects","write:projects"],"logo_url":"https://timely.example/logo.png"}`)
+		conf := o.config(app, "read:projects")
+		verifier := oauth2.GenerateVerifier()
+		cb := o.authorize(t, newBrowser(t), conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), client.Ptr(true))
+		tok, err := conf.Exchange(t.Context(), cb.Query().Get("code"), oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mint := func(tenant, user string) string {
+			token, _ := mintEmbed(t, o.env, `{"tenant_id":"`+tenant+`","user_id":"`+user+`","capabilities":["authorized_apps"],"allowed_origins":["`+embedOrigin+`"]}`)
+			return token
+		}
+		type authorizedApp struct {
+			AppID          string `json:"app_id"`
+			Name           string
+			LogoURL        string `json:"logo_url"`
+			Developer      string
+			SelfRegistered bool `json:"self_registered"`
+			Scopes         []struct{ Name, Description string }
+			GrantedAt      time.Time `json:"granted_at"`
+		}
+		apps := func(token string) []authorizedApp {
+			resp, b := embedDo(t, o.env, token, embedOrigin, "GET", "/embed/v1/authorized-apps", "")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("authorized apps: %d %s", resp.StatusCode, b)
+			}
+			return decodeJSON[struct{ Data []authorizedApp }](t, b).Data
+		}
+		token := mint("team_1", "user_1")
+		got := apps(token)
+		if len(got) != 1 || got[0].AppID != app.ID || got[0].Name != "Timely" || got[0].Developer != "devteam" || got[0].SelfRegistered ||
+			got[0].LogoURL != "https://timely.example/logo.png" || len(got[0].Scopes) != 1 || got[0].Scopes[0].Name != "read:projects" ||
+			got[0].Scopes[0].Description != "Do read:projects things" || time.Since(got[0].GrantedAt) > time.Minute {
+			t.Fatalf("authorized apps: %+v", got)
+		}
+		for _, other := range []string{mint("team_2", "user_1"), mint("team_1", "user_2")} {
+			if got := apps(other); len(got) != 0 {
+				t.Errorf("another tenant's or user's list shows %+v", got)
+			}
+			resp, b := embedDo(t, o.env, other, embedOrigin, "DELETE", "/embed/v1/authorized-apps/"+app.ID, "")
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("another tenant's or user's revoke: %d %s, want 404", resp.StatusCode, b)
+			}
+		}
+		if o.introspect(t, tok.AccessToken)["active"] != true {
+			t.Fatal("the app's token died before the user revoked it")
+		}
+		resp, b := embedDo(t, o.env, token, embedOrigin, "DELETE", "/embed/v1/authorized-apps/"+app.ID, "")
+		if resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+		}
+		for _, tk := range []string{tok.AccessToken, tok.RefreshToken} {
+			if o.introspect(t, tk)["active"] != false {
+				t.Error("a token survived the user's revocation of its app")
+			}
+		}
+		if got := apps(token); len(got) != 0 {
+			t.Errorf("after revoking: %+v", got)
 		}
 	})
 }

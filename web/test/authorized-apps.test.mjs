@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { dialects, launchBrowser, screenshots, seriousViolations, startHost, startPatchbay } from "./harness.mjs";
+import { dialects, focusedName, launchBrowser, screenshots, seriousViolations, startHost, startPatchbay } from "./harness.mjs";
 
 for (const dialect of dialects()) {
   describe(`patchbay-authorized-apps (${dialect})`, () => {
@@ -82,11 +82,7 @@ for (const dialect of dialects()) {
       await screenshots(page, `authorized-apps-${dialect}`);
 
       // Keyboard only: Tab to "Revoke access", Enter, then confirm (focus moves there).
-      const focusedText = () => page.evaluate(() => {
-        let el = document.activeElement;
-        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-        return (el?.textContent ?? "").trim();
-      });
+      const focusedText = () => focusedName(page);
       for (let i = 0; i < 10 && !(await focusedText()).startsWith("Revoke access"); i++) await page.keyboard.press("Tab");
       assert.match(await focusedText(), /^Revoke access/);
       await page.keyboard.press("Enter");

@@ -209,3 +209,15 @@ export async function eventually(fn, ms = 15000) {
     }
   }
 }
+
+/**
+ * focusedName is the accessible text of the element that has the keyboard
+ * focus, through shadow roots: a button's text or aria-label, else its id.
+ */
+export function focusedName(page) {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return (el?.getAttribute("aria-label") || (el?.tagName === "BUTTON" ? el.textContent : el?.id) || "").trim();
+  });
+}

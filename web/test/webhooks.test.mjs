@@ -2,7 +2,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { dialects, eventually, launchBrowser, screenshots, seriousViolations, startHost, startPatchbay, startReceiver } from "./harness.mjs";
+import { dialects, eventually, focusedName, launchBrowser, screenshots, seriousViolations, startHost, startPatchbay, startReceiver } from "./harness.mjs";
 
 for (const dialect of dialects()) {
   describe(`patchbay-webhooks (${dialect})`, () => {
@@ -28,13 +28,18 @@ for (const dialect of dialects()) {
       await pb?.stop();
     });
 
+    /** open shows the webhooks portal on the host page with a fresh token for tenant. */
+    const open = async (tenant, options) => {
+      const page = await browser.newPage(options);
+      await page.goto(host.page("patchbay-webhooks", await token(tenant)));
+      return { page, wh: page.locator("patchbay-webhooks") };
+    };
+
     const token = async (tenant, extra = {}) =>
       (await pb.mint({ tenant_id: tenant, user_id: "ada", user_name: "Ada", capabilities: ["webhooks"], allowed_origins: [host.origin], ...extra })).token;
 
     test("create an endpoint, send a test event, see it delivered, open the attempt, resend", async () => {
-      const page = await browser.newPage();
-      await page.goto(host.page("patchbay-webhooks", await token("acme")));
-      const wh = page.locator("patchbay-webhooks");
+      const { page, wh } = await open("acme");
       await wh.getByRole("button", { name: "Add endpoint" }).click();
       await wh.getByLabel("Endpoint URL").fill(receiver.url);
       await wh.getByLabel("Description").fill("Billing receiver");
@@ -80,9 +85,7 @@ for (const dialect of dialects()) {
     });
 
     test("edit, disable, enable, reveal and rotate the secret, recover failed deliveries, delete", async () => {
-      const page = await browser.newPage();
-      await page.goto(host.page("patchbay-webhooks", await token("acme")));
-      const wh = page.locator("patchbay-webhooks");
+      const { page, wh } = await open("acme");
       await wh.getByRole("button", { name: "Add endpoint" }).click();
       await wh.getByLabel("Endpoint URL").fill(receiver.failingURL);
       await wh.getByRole("button", { name: "Create" }).click();
@@ -133,9 +136,7 @@ for (const dialect of dialects()) {
     });
 
     test("the event catalog shows types, descriptions, schema and example", async () => {
-      const page = await browser.newPage();
-      await page.goto(host.page("patchbay-webhooks", await token("acme")));
-      const wh = page.locator("patchbay-webhooks");
+      const { page, wh } = await open("acme");
       await wh.getByRole("button", { name: "Event catalog" }).click();
       await wh.getByText("An invoice was paid in full.").waitFor();
       await wh.getByText("Schema").first().click();
@@ -146,15 +147,9 @@ for (const dialect of dialects()) {
     });
 
     test("keyboard only: add an endpoint and send a test event", async () => {
-      const page = await browser.newPage();
-      await page.goto(host.page("patchbay-webhooks", await token("acme")));
-      const wh = page.locator("patchbay-webhooks");
+      const { page, wh } = await open("acme");
       await wh.getByRole("button", { name: "Add endpoint" }).waitFor();
-      const focused = () => page.evaluate(() => {
-        let el = document.activeElement;
-        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-        return (el?.getAttribute("aria-label") || (el?.tagName === "BUTTON" ? el.textContent : el?.id) || "").trim();
-      });
+      const focused = () => focusedName(page);
       // Tab to "Add endpoint" and press Enter.
       for (let i = 0; i < 10 && (await focused()) !== "Add endpoint"; i++) await page.keyboard.press("Tab");
       assert.equal(await focused(), "Add endpoint");
@@ -176,9 +171,7 @@ for (const dialect of dialects()) {
     });
 
     test("invalid input names the field", async () => {
-      const page = await browser.newPage();
-      await page.goto(host.page("patchbay-webhooks", await token("acme")));
-      const wh = page.locator("patchbay-webhooks");
+      const { page, wh } = await open("acme");
       await wh.getByRole("button", { name: "Add endpoint" }).click();
       await wh.getByLabel("Endpoint URL").fill("not a url");
       await wh.getByRole("button", { name: "Create" }).click();
@@ -189,9 +182,7 @@ for (const dialect of dialects()) {
 
     test("tenant A's token never shows tenant B's endpoints", async () => {
       await pb.admin("POST", "/v1/tenants/globex/endpoints", { url: receiver.url + "/globex-only" });
-      const page = await browser.newPage();
-      await page.goto(host.page("patchbay-webhooks", await token("acme")));
-      const wh = page.locator("patchbay-webhooks");
+      const { page, wh } = await open("acme");
       await wh.getByRole("button", { name: "Add endpoint" }).waitFor();
       assert.doesNotMatch(await page.evaluate(() => document.querySelector("patchbay-webhooks").shadowRoot.textContent), /globex-only/);
       await page.goto(host.page("patchbay-webhooks", await token("globex")));

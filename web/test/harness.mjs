@@ -2,11 +2,11 @@
 // this tree) on loopback, on SQLite or a fresh PostgreSQL database, an admin
 // key, a webhook receiver, a host page on another origin, and Chromium.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
@@ -134,6 +134,9 @@ export async function startReceiver() {
  * recording the component's events in window.patchbayEvents.
  */
 export async function startHost(patchbayURL) {
+  // The page pins the bundle by its integrity hash, as docs/embed.md tells
+  // SaaSes to: the served bundle must be the committed one, byte for byte.
+  const integrity = "sha384-" + createHash("sha384").update(readFileSync(resolve(import.meta.dirname, "../dist/patchbay.js"))).digest("base64");
   const server = createServer((req, res) => {
     const u = new URL(req.url, "http://localhost");
     const tag = u.searchParams.get("component") ?? "patchbay-webhooks";
@@ -150,7 +153,7 @@ for (const name of ["endpoint-created","endpoint-updated","endpoint-deleted","te
   document.addEventListener("patchbay:" + name, (e) => window.patchbayEvents.push({ type: e.type, detail: e.detail }));
 }
 </script>
-<script src="${patchbayURL}/embed/v1/patchbay.js" crossorigin="anonymous"></script>
+<script src="${patchbayURL}/embed/v1/patchbay.js" integrity="${integrity}" crossorigin="anonymous"></script>
 </body></html>`);
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));

@@ -459,10 +459,16 @@ func TestEmbedTokenRules(t *testing.T) {
 		resp, b = embedDo(t, e, "pbe_forged", "", "GET", "/embed/v1/session", "")
 		wantEmbedProblem(t, "unknown token", resp, b, http.StatusUnauthorized, "token_invalid")
 
-		// Revocation holds at once; listing shows it without the token.
-		revoked, revokedID := mintEmbed(t, e, `{"tenant_id":"acme","user_id":"u2","capabilities":["webhooks"],"allowed_origins":["`+embedOrigin+`"]}`)
-		if resp, b := e.do(t, "DELETE", "/v1/embed/tokens/"+revokedID, ""); resp.StatusCode != http.StatusOK {
-			t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+		// Revocation holds at once; listing shows it without the token. (Through
+		// the Go SDK, as a SaaS backend would.)
+		minted, err := e.client.MintEmbedToken(t.Context(), client.EmbedTokenParams{TenantID: "acme", UserID: "u2",
+			Capabilities: []string{"webhooks"}, AllowedOrigins: []string{embedOrigin}, TTLSeconds: 60})
+		if err != nil || !strings.HasPrefix(minted.Token, "pbe_") || time.Until(minted.ExpiresAt) > time.Minute {
+			t.Fatalf("MintEmbedToken = %+v, %v", minted, err)
+		}
+		revoked, revokedID := minted.Token, minted.ID
+		if tok, err := e.client.RevokeEmbedToken(t.Context(), revokedID); err != nil || tok.RevokedAt == nil {
+			t.Fatalf("revoke: %+v, %v", tok, err)
 		}
 		resp, b = embedDo(t, e, revoked, embedOrigin, "GET", "/embed/v1/session", "")
 		wantEmbedProblem(t, "revoked token", resp, b, http.StatusUnauthorized, "token_revoked")
@@ -472,6 +478,10 @@ func TestEmbedTokenRules(t *testing.T) {
 		_, b = e.do(t, "GET", "/v1/embed/tokens?tenant_id=acme&limit=100", "")
 		if strings.Contains(string(b), "pbe_") || !strings.Contains(string(b), revokedID) || !strings.Contains(string(b), `"revoked_at":"`) {
 			t.Errorf("token list: %s, want the revoked token listed as such and no token values", b)
+		}
+		if page, err := e.client.ListEmbedTokens(t.Context(), "acme", client.ListParams{Limit: 2}); err != nil || len(page.Data) != 2 ||
+			page.Data[0].ID != revokedID || page.NextCursor == "" {
+			t.Errorf("ListEmbedTokens = %+v, %v; want the newest (revoked) first and a next page", page, err)
 		}
 		if resp, b := e.do(t, "DELETE", "/v1/embed/tokens/"+revokedID, "", "Authorization", "Bearer "+betaKey); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("beta's key revoking acme's token: %d %s, want 404", resp.StatusCode, b)
@@ -512,6 +522,10 @@ func TestEmbedRateLimits(t *testing.T) {
 		resp, b = embedDo(t, e, second, embedOrigin, "GET", "/embed/v1/session", "")
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "address") {
 			t.Errorf("6th request from the address: %d %s, want 429 for the address", resp.StatusCode, b)
+		}
+		// The page can read the refusal and when to retry.
+		if resp.Header.Get("Access-Control-Allow-Origin") != embedOrigin || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Retry-After") {
+			t.Errorf("429 CORS headers: ACAO %q, expose %q", resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Access-Control-Expose-Headers"))
 		}
 	})
 }
@@ -618,9 +632,29 @@ func TestEmbedConnections(t *testing.T) {
 				t.Errorf("another user's disconnect: %d %s, want 404", resp.StatusCode, b)
 			}
 		}
+		// A flow the user cancels tells the opener it failed, and why.
 		resp, b = embedDo(t, e.env, mint("beta", "u1"), embedOrigin, "POST", "/embed/v1/integrations/"+inID+"/connect", "")
 		if resp.StatusCode != http.StatusOK {
-			t.Errorf("connect without a body: %d %s", resp.StatusCode, b)
+			t.Fatalf("connect without a body: %d %s", resp.StatusCode, b)
+		}
+		cancelURL := decodeJSON[struct {
+			ConnectURL string `json:"connect_url"`
+		}](t, b).ConnectURL
+		browser = e.fake.browser(t)
+		pageResp, err = browser.Get(cancelURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(pageResp.Body)
+		pageResp.Body.Close()
+		a, c = formAction.FindStringSubmatch(string(page)), formCSRF.FindStringSubmatch(string(page))
+		if a == nil || c == nil {
+			t.Fatalf("connect page has no form:\n%s", page)
+		}
+		failed, body := submit(t, browser, e.node.URL, html.UnescapeString(a[1]), url.Values{"csrf_token": {html.UnescapeString(c[1])}, "decision": {"cancel"}})
+		if failed.StatusCode != http.StatusOK || failed.Request.URL.Path != "/connect/done" || !strings.Contains(body, `data-type="patchbay:connect-failed"`) ||
+			!strings.Contains(body, `data-connection=""`) || strings.Contains(body, `data-error=""`) || !strings.Contains(body, `data-return-to=""`) {
+			t.Errorf("cancelled flow: %d at %s\n%s", failed.StatusCode, failed.Request.URL, body)
 		}
 
 		resp, b = embedDo(t, e.env, token, embedOrigin, "DELETE", "/embed/v1/connections/"+connID, "")

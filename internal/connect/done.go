@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
@@ -42,6 +43,7 @@ type Done struct {
 	Type          string // patchbay:connected or patchbay:connect-failed
 	IntegrationID string
 	ConnectionID  string
+	Error         string // why it failed, for a failed flow
 	Origin        string // the opener's, from the session
 	ReturnTo      string // with the outcome in its query, or ""
 }
@@ -60,7 +62,7 @@ func (s *Service) Done(ctx context.Context, sessionID, errCode string) (Done, er
 		d.Type, d.ConnectionID = "patchbay:connected", ss.ConnectionID
 		params["status"], params["connection_id"] = "connected", ss.ConnectionID
 	case sessionFailed:
-		params["error"] = errCode
+		d.Error, params["error"] = errCode, errCode
 	default:
 		return Done{}, errFlow("unfinished", "Connecting has not finished. Go back to the connect page, or start again from the application.")
 	}
@@ -81,11 +83,7 @@ func HandleDone(s *Service) httpapi.Endpoint {
 				s.flowError(w, r, errFlow("unknown_session", "This link is not valid. Start connecting again from the application."))
 				return
 			}
-			errCode := q.Get("error")
-			if len(errCode) > 64 {
-				errCode = "failed"
-			}
-			d, err := s.Done(r.Context(), q.Get("session_id"), errCode)
+			d, err := s.Done(r.Context(), q.Get("session_id"), flowErrorCode(q.Get("error")))
 			if err != nil {
 				s.flowError(w, r, err)
 				return
@@ -94,7 +92,17 @@ func HandleDone(s *Service) httpapi.Endpoint {
 				Title, Type, IntegrationID, ConnectionID, Error, Origin, ReturnTo string
 				Connected                                                         bool
 				Script                                                            template.JS
-			}{"Connect", d.Type, d.IntegrationID, d.ConnectionID, errCode, d.Origin, d.ReturnTo, d.ConnectionID != "", template.JS(doneScript)}, doneScript)
+			}{"Connect", d.Type, d.IntegrationID, d.ConnectionID, d.Error, d.Origin, d.ReturnTo, d.ConnectionID != "", template.JS(doneScript)}, doneScript)
 		}),
 	}
+}
+
+// flowErrorCode is the error code a failed flow's URL names, when it looks
+// like one of the flow's codes (access_denied), or "failed": the URL is the
+// browser's to change, and the code is passed on to the opener.
+func flowErrorCode(code string) string {
+	if code == "" || len(code) > 64 || strings.TrimFunc(code, func(r rune) bool { return 'a' <= r && r <= 'z' || r == '_' }) != "" {
+		return "failed"
+	}
+	return code
 }

@@ -49,10 +49,33 @@ func HandlePreflight() httpapi.Endpoint {
 	}
 }
 
+// corsExposed are the response headers a page may read beside the
+// CORS-safelisted ones: when to retry, the limits, the request's ID.
+const corsExposed = "Retry-After, RateLimit, RateLimit-Policy, X-Request-Id"
+
+// CORS lets the page whose Origin a request carries read the answer. It
+// runs first on every /embed/v1 route: refusals (a rate limit, a token
+// problem, an origin the token does not allow) are readable by any page, so
+// the component can say why, and hold nothing of the token's; everything
+// else is answered only when RequireToken has found the origin to be one
+// of the token's.
+func CORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Expose-Headers", corsExposed)
+		}
+		w.Header().Add("Vary", "Origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
 // RequireToken authenticates /embed/v1 requests by their embed token and
 // checks the page's origin against the token's: a request with an Origin
 // the token does not allow is refused with 403 origin_not_allowed, one
 // without an Origin (a hosted page of Patchbay's own, curl) is let through.
+// It runs after CORS.
 // The token's tenant becomes the request's only reachable tenant, and its
 // {tenant_id}, so the handlers shared with the admin API reach that tenant's
 // objects and no other's.
@@ -60,12 +83,6 @@ func RequireToken(s *Service) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			origin := r.Header.Get("Origin")
-			if origin != "" {
-				// Refusals are readable by any page, so the component can
-				// say why; they hold nothing of the token's.
-				w.Header().Set("Access-Control-Allow-Origin", origin)
-				w.Header().Add("Vary", "Origin")
-			}
 			t, err := s.Authenticate(r.Context(), bearer(r))
 			if err != nil {
 				if apperr.CodeOf(err) == apperr.Unauthorized {

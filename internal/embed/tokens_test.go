@@ -222,11 +222,11 @@ func TestRequireToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /t/{tenant_id}", RequireToken(s)(RequireCapability(CapWebhooks)(http.NotFoundHandler())))
-	mux.Handle("GET /t", RequireToken(s)(RequireCapability(CapWebhooksRead)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /t/{tenant_id}", CORS(RequireToken(s)(RequireCapability(CapWebhooks)(http.NotFoundHandler()))))
+	mux.Handle("GET /t", CORS(RequireToken(s)(RequireCapability(CapWebhooksRead)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		only, _ := tenants.RestrictedTo(r.Context())
 		w.Write([]byte(r.PathValue("tenant_id") + " " + only)) //nolint:errcheck // test handler
-	}))))
+	})))))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	for _, tc := range []struct {

@@ -204,6 +204,23 @@ func TestRouteWithoutScopePanics(t *testing.T) {
 	}
 }
 
+// TestEmbedRouteWithoutCapabilityPanics: an embed route must name a
+// capability tokens can hold.
+func TestEmbedRouteWithoutCapabilityPanics(t *testing.T) {
+	t.Parallel()
+	d := testDeps(t)
+	for _, capability := range []string{"", "webhooks:admin", "embed"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("registering an embed route with capability %q did not panic", capability)
+				}
+			}()
+			newRouter(d).embed("GET /embed/v1/unguarded", capability, httpapi.Endpoint{Handler: http.NotFoundHandler()})
+		}()
+	}
+}
+
 func TestSchemaName(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

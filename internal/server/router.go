@@ -49,8 +49,8 @@ type router struct {
 	// an audit record that reads nothing of the third party's response.
 	forwardChain func(auth.Access, http.Handler) http.Handler
 	// embedChain wraps the /embed/v1 routes the browser components call:
-	// limit each client address, authenticate the embed token and check the
-	// page's origin, limit each token, record changes in the audit log, then
+	// CORS headers, limit each client address, authenticate the embed token
+	// and check the page's origin, limit each token, record changes in the audit log, then
 	// check the route's capability.
 	embedChain func(capability string, h http.Handler) http.Handler
 }
@@ -60,8 +60,8 @@ func newRouter(d Deps) *router {
 	limit := ratelimit.Middleware(d.Limiter, d.RateLimit, d.Logger)
 	idem := idempotency.Middleware(d.Idempotency)
 	record, recordForwarded := audit.Middleware(d.Audit), audit.ForwardedMiddleware(d.Audit)
-	embedAddress := d.Addresses.Middleware("embed", d.EmbedAddressRateLimit, ratelimit.RefuseProblem)
-	requireToken, limitToken, recordEmbed := embed.RequireToken(d.Embed), embed.RateLimit(d.Limiter, d.EmbedRateLimit), embed.Audit(d.Audit)
+	embedAddress := d.Addresses.Middleware("embed", d.EmbedAddrLimit, ratelimit.RefuseProblem)
+	requireToken, limitToken, recordEmbed := embed.RequireToken(d.Embed), embed.RateLimit(d.Limiter, d.EmbedTokenLimit), embed.Audit(d.Audit)
 	return &router{
 		mux: http.NewServeMux(),
 		adminChain: func(a auth.Access, h http.Handler) http.Handler {
@@ -71,7 +71,7 @@ func newRouter(d Deps) *router {
 			return requireKey(limit(recordForwarded(auth.Require(a)(h))))
 		},
 		embedChain: func(capability string, h http.Handler) http.Handler {
-			return embedAddress(requireToken(limitToken(recordEmbed(embed.RequireCapability(capability)(h)))))
+			return embed.CORS(embedAddress(requireToken(limitToken(recordEmbed(embed.RequireCapability(capability)(h))))))
 		},
 	}
 }

@@ -41,12 +41,12 @@ type Deps struct {
 	Syncs       *syncs.Service
 	Idempotency *idempotency.Keys
 	// Embed checks embed tokens; EmbedAPI serves the /embed/v1 routes of
-	// its own. EmbedRateLimit limits each embed token's requests, and
-	// EmbedAddressRateLimit each client address's to /embed/v1.
-	Embed                 *embed.Service
-	EmbedAPI              *embed.API
-	EmbedRateLimit        ratelimit.Policy
-	EmbedAddressRateLimit ratelimit.Policy
+	// its own. EmbedTokenLimit limits each embed token's requests, and
+	// EmbedAddrLimit each client address's to /embed/v1.
+	Embed           *embed.Service
+	EmbedAPI        *embed.API
+	EmbedTokenLimit ratelimit.Policy
+	EmbedAddrLimit  ratelimit.Policy
 	// Audit records every change made through the admin API.
 	Audit     *audit.Log
 	Limiter   ratelimit.Limiter

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 )
@@ -84,6 +85,7 @@ func TestCursorNotText(t *testing.T) {
 		e := setup(t, d)
 		ids := listParents(t, e)
 		doc := fetchOpenAPI(t, e)
+		var embedToken string
 		var lists int
 		for _, path := range doc.sortedPaths() {
 			op, ok := doc.Paths[path]["get"]
@@ -99,7 +101,7 @@ func TestCursorNotText(t *testing.T) {
 			for _, key := range []string{"a\x00b", "\xff", "ten_\xc3"} {
 				cursor := base64.RawURLEncoding.EncodeToString([]byte("v1:" + key))
 				target := fill(path, ids) + "?cursor=" + url.QueryEscape(cursor)
-				resp, body := e.do(t, "GET", target, "")
+				resp, body := e.do(t, "GET", target, "", asEmbed(t, e, target, &embedToken)...)
 				if resp.StatusCode != http.StatusBadRequest {
 					t.Errorf("GET %s (key %q): status %d, want 400; body %s", target, key, resp.StatusCode, body)
 					continue
@@ -117,6 +119,25 @@ func TestCursorNotText(t *testing.T) {
 			t.Errorf("cursors caused error logs:\n%s", e.node.Logs)
 		}
 	})
+}
+
+// asEmbed is the header that authenticates a request to target: for the
+// embed API a token of tenant acme granting every capability (minted once),
+// for anything else none (the env's key).
+func asEmbed(t *testing.T, e *env, target string, token *string) []string {
+	t.Helper()
+	if !strings.HasPrefix(target, "/embed/") {
+		return nil
+	}
+	if *token == "" {
+		minted, err := e.client.MintEmbedToken(t.Context(), client.EmbedTokenParams{TenantID: "acme", UserID: "u",
+			Capabilities: []string{"webhooks", "connections", "authorized_apps"}, AllowedOrigins: []string{"https://app.acme.test"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*token = minted.Token
+	}
+	return []string{"Authorization", "Bearer " + *token}
 }
 
 // listParents makes one of each resource that a list is nested under and
@@ -407,7 +428,12 @@ func TestSecretResponsesNotCached(t *testing.T) {
 			"GET /oauth/register/{client_id}":                                    {refused: true},
 			"PUT /oauth/register/{client_id}":                                    {body: `{"redirect_uris":["https://agent.example/cb"]}`, contentType: "application/json", refused: true},
 			"POST /v1/oauth/initial-access-tokens":                               {body: `{"description":"Zapier"}`},
+			"POST /v1/embed/tokens":                                              {body: `{"tenant_id":"acme","user_id":"u","capabilities":["webhooks"],"allowed_origins":["https://app.acme.test"]}`},
+			"POST /embed/v1/endpoints":                                           {body: `{"url":"https://example.com/embedded"}`},
+			"GET /embed/v1/endpoints/{endpoint_id}/secret":                       {},
+			"POST /embed/v1/endpoints/{endpoint_id}/secret/rotate":               {},
 		}
+		var embedToken string
 		doc := fetchOpenAPI(t, e.env)
 		var marked int
 		for _, path := range doc.sortedPaths() {
@@ -438,9 +464,9 @@ func TestSecretResponsesNotCached(t *testing.T) {
 					t.Errorf("%s is marked x-patchbay-secret, but this test does not call it", name)
 					continue
 				}
-				var headers []string
+				headers := asEmbed(t, e.env, path, &embedToken)
 				if call.contentType != "" {
-					headers = []string{"Content-Type", call.contentType}
+					headers = append(headers, "Content-Type", call.contentType)
 				}
 				resp, body := e.do(t, strings.ToUpper(method), fill(path, ids), call.body, headers...)
 				if (resp.StatusCode >= 300) != call.refused {

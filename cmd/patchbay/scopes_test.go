@@ -167,8 +167,14 @@ func TestEveryOperationRefusesOutsideItsKey(t *testing.T) {
 			"event_id": id.New("ievt"), "replay_id": id.New("rcv"), "recovery_id": id.New("rcv"), "delivery_id": id.New("dlv"),
 			"app_id": id.New("app"), "authorization_id": id.New("oauthz"), "scope": "profile", "challenge_token": "c", "resource_id": id.New("res"), "token_id": id.New("oiat"),
 		}
+		embedToken, err := e.client.MintEmbedToken(ctx, client.EmbedTokenParams{TenantID: "acme", UserID: "u", Capabilities: []string{"webhooks"},
+			AllowedOrigins: []string{"https://app.acme.test"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		params["embed_token_id"] = embedToken.ID
 		// acme's identifiers, none of which an answer may contain.
-		secrets := []string{ep.ID, msg.ID, src["id"].(string), conn["id"].(string), sy["id"].(string), `"acme"`}
+		secrets := []string{ep.ID, msg.ID, src["id"].(string), conn["id"].(string), sy["id"].(string), `"acme"`, embedToken.ID}
 		// Create calls whose body must pass validation to reach the tenant
 		// check, naming acme's objects.
 		bodies := map[string]string{
@@ -177,6 +183,7 @@ func TestEveryOperationRefusesOutsideItsKey(t *testing.T) {
 			"POST /v1/connect/sessions":           `{"tenant_id":"acme","end_user_id":"u","integration_id":"` + in["id"].(string) + `","return_url":"https://saas.example/done"}`,
 			"POST /v1/sources/{source_id}/replay": `{"since":"2020-01-01T00:00:00Z"}`,
 			"POST /v1/syncs":                      `{"connection_id":"` + conn["id"].(string) + `","paused":true,"request":{"path":"/items"},"record_id":"id"}`,
+			"POST /v1/embed/tokens":               `{"tenant_id":"acme","user_id":"u","capabilities":["webhooks"],"allowed_origins":["https://app.acme.test"]}`,
 		}
 
 		resp, body := e.do(t, http.MethodGet, "/openapi.json", "")

@@ -106,7 +106,7 @@ func HandleRevoke(s *Service) httpapi.Endpoint {
 		Summary:  "Revoke an embed token; it stops working at once",
 		Response: Token{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tokenID, err := httpapi.PathID(r, "token_id", "emb")
+			tokenID, err := httpapi.PathID(r, "embed_token_id", "emb")
 			if err != nil {
 				httpapi.Error(w, r, err)
 				return

@@ -197,7 +197,7 @@ func addRoutes(rt *router, d Deps) {
 
 	rt.admin("POST /v1/embed/tokens", tenant("embed"), embed.HandleMint(d.Embed))
 	rt.admin("GET /v1/embed/tokens", tenant("embed"), embed.HandleList(d.Embed))
-	rt.admin("DELETE /v1/embed/tokens/{token_id}", tenant("embed"), embed.HandleRevoke(d.Embed))
+	rt.admin("DELETE /v1/embed/tokens/{embed_token_id}", tenant("embed"), embed.HandleRevoke(d.Embed))
 
 	// The browser components' API: embed tokens, not API keys. Each route
 	// names the capability its token must grant; the token's tenant is the

@@ -17,6 +17,7 @@ import (
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
+	"github.com/patchbay/patchbay/web"
 )
 
 // addRoutes is the list of every route Patchbay serves.
@@ -78,6 +79,12 @@ func addRoutes(rt *router, d Deps) {
 	// Logos and other images pages show, by the hash of their bytes: public,
 	// cached for ever, never hot-linked from elsewhere.
 	rt.public("GET /assets/{file}", assets.HandleServe(d.Assets), images)
+	// The web components' bundle, and the hosted pages that mount one each;
+	// the pages' embed token travels in the URL fragment, never to a server.
+	rt.public("GET "+web.BundlePath, web.HandleBundle())
+	rt.public("GET /portal/webhooks", web.HandlePage(web.Page{Element: "patchbay-webhooks", Title: "Webhooks"}), pages)
+	rt.public("GET /portal/connections", web.HandlePage(web.Page{Element: "patchbay-connections", Title: "Connections"}), pages)
+	rt.public("GET /portal/authorized-apps", web.HandlePage(web.Page{Element: "patchbay-authorized-apps", Title: "Authorized apps"}), pages)
 
 	// Incoming webhooks: providers authenticate by their signatures, not API
 	// keys; a source with scheme none by the ingest token in its URL.

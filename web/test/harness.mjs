@@ -1,0 +1,226 @@
+// Test harness for the browser tests: a real Patchbay (the binary built from
+// this tree) on loopback, on SQLite or a fresh PostgreSQL database, an admin
+// key, a webhook receiver, a host page on another origin, and Chromium.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+export const repoRoot = resolve(import.meta.dirname, "../..");
+export const resultsDir = resolve(import.meta.dirname, "../test-results");
+export const screenshotsDir = join(resultsDir, "screenshots");
+mkdirSync(screenshotsDir, { recursive: true });
+
+let binary;
+/** patchbayBinary builds cmd/patchbay once per test process. */
+export function patchbayBinary() {
+  if (!binary) {
+    binary = join(resultsDir, "patchbay");
+    execFileSync("go", ["build", "-o", binary, "./cmd/patchbay"], { cwd: repoRoot, stdio: "inherit" });
+  }
+  return binary;
+}
+
+/** dialects are the stores to run on: SQLite always; PostgreSQL when configured, and required under CI. */
+export function dialects() {
+  const url = process.env.PATCHBAY_TEST_DATABASE_URL;
+  if (!url && process.env.CI === "true") throw new Error("CI=true but PATCHBAY_TEST_DATABASE_URL is unset: the PostgreSQL browser tests cannot run");
+  return url ? ["sqlite", "postgres"] : ["sqlite"];
+}
+
+/** freshDatabase creates a database of its own on the configured server and returns its URL and a drop function. */
+function freshDatabase() {
+  const base = new URL(process.env.PATCHBAY_TEST_DATABASE_URL);
+  const name = "pbweb_" + randomBytes(6).toString("hex");
+  execFileSync("psql", [base.toString(), "-qc", `CREATE DATABASE ${name}`]);
+  const url = new URL(base);
+  url.pathname = "/" + name;
+  return {
+    url: url.toString(),
+    drop: () => execFileSync("psql", [base.toString(), "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
+  };
+}
+
+const encryptionKey = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMDAwMDA=";
+
+/** startPatchbay runs `patchbay serve` on a free loopback port and returns its URL, an admin key and helpers. */
+export async function startPatchbay(dialect, extraArgs = []) {
+  const bin = patchbayBinary();
+  const dir = mkdtempSync(join(tmpdir(), "pbweb-"));
+  let store, db;
+  if (dialect === "postgres") {
+    db = freshDatabase();
+    store = ["--database-url", db.url];
+  } else {
+    store = ["--data", dir];
+  }
+  const keyOut = execFileSync(bin, ["keys", "create", "--name", "browser-tests", ...store], { encoding: "utf8" });
+  const key = keyOut.trim().split("\n").pop();
+  if (!key.startsWith("pbk_")) throw new Error("keys create printed no key:\n" + keyOut);
+  const serveArgs = ["serve", "--addr", "127.0.0.1:0", ...store, "--outbound-allow", "127.0.0.0/8", "--webhook-allow-http",
+    "--webhook-retry-schedule", "200ms,400ms", "--rate-limit", "0", ...extraArgs];
+  if (dialect === "postgres") serveArgs.push("--encryption-key", encryptionKey);
+  const proc = spawn(bin, serveArgs, { stdio: ["ignore", "ignore", "pipe"] });
+  const logs = [];
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error("patchbay did not listen within 30s:\n" + logs.join("\n"))), 30000);
+    createInterface({ input: proc.stderr }).on("line", (line) => {
+      logs.push(line);
+      try {
+        const rec = JSON.parse(line);
+        if (rec.msg === "listening") {
+          clearTimeout(timer);
+          ok("http://" + rec.addr);
+        }
+      } catch {}
+    });
+    proc.on("exit", (code) => fail(new Error(`patchbay exited (${code}):\n` + logs.join("\n"))));
+  });
+  async function admin(method, path, body) {
+    const resp = await fetch(url + path, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await resp.text();
+    if (!resp.ok) throw new Error(`${method} ${path}: ${resp.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+  return {
+    url,
+    key,
+    logs,
+    admin,
+    /** mint returns a fresh embed token. */
+    mint: (opts) => admin("POST", "/v1/embed/tokens", { allowed_origins: [], ...opts }),
+    async stop() {
+      proc.kill("SIGTERM");
+      await new Promise((ok) => (proc.exitCode !== null ? ok() : proc.once("exit", ok)));
+      db?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * startReceiver is a webhook receiver on loopback that records every
+ * request. It answers 200, except at /failing, where a message's first three
+ * attempts (the first and two retries) get 500.
+ */
+export async function startReceiver() {
+  const requests = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      requests.push({ url: req.url, headers: req.headers, body: Buffer.concat(chunks) });
+      // /failing fails until something was recovered: its first delivery of each message fails.
+      const failing = req.url === "/failing" && requests.filter((r) => r.headers["webhook-id"] === req.headers["webhook-id"]).length <= 3;
+      res.writeHead(failing ? 500 : 200, { "Content-Type": "text/plain" }).end(failing ? "failing" : "received");
+    });
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return { url: `${base}/hooks`, failingURL: `${base}/failing`, requests, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/**
+ * startHost is the SaaS's own page on another origin (localhost, not
+ * 127.0.0.1): it loads patchbay.js from Patchbay and shows one component,
+ * recording the component's events in window.patchbayEvents.
+ */
+export async function startHost(patchbayURL) {
+  // The page pins the bundle by its integrity hash, as docs/embed.md tells
+  // SaaSes to: the served bundle must be the committed one, byte for byte.
+  const integrity = "sha384-" + createHash("sha384").update(readFileSync(resolve(import.meta.dirname, "../dist/patchbay.js"))).digest("base64");
+  const server = createServer((req, res) => {
+    const u = new URL(req.url, "http://localhost");
+    const tag = u.searchParams.get("component") ?? "patchbay-webhooks";
+    const lang = u.searchParams.get("lang") ?? "en";
+    const token = u.searchParams.get("token") ?? "";
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title></head>
+<body style="margin:0"><main>
+<${tag} token="${token}" lang="${lang}"></${tag}>
+</main>
+<script>
+window.patchbayEvents = [];
+for (const name of ["endpoint-created","endpoint-updated","endpoint-deleted","test-sent","connected","disconnected","app-revoked","error"]) {
+  document.addEventListener("patchbay:" + name, (e) => window.patchbayEvents.push({ type: e.type, detail: e.detail }));
+}
+</script>
+<script src="${patchbayURL}/embed/v1/patchbay.js" integrity="${integrity}" crossorigin="anonymous"></script>
+</body></html>`);
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const origin = `http://localhost:${server.address().port}`;
+  return {
+    origin,
+    page: (component, token, lang = "en") => `${origin}/?component=${component}&lang=${lang}&token=${encodeURIComponent(token)}`,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+/** launchBrowser starts Debian's Chromium, headless, with a fresh profile (Playwright makes one per launch). */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+const axeSource = execFileSync("node", ["-e", "process.stdout.write(require('fs').readFileSync(require.resolve('axe-core/axe.min.js'),'utf8'))"], {
+  cwd: resolve(import.meta.dirname, ".."),
+  encoding: "utf8",
+  maxBuffer: 8 << 20,
+});
+
+/** seriousViolations runs axe-core in the page (shadow roots included) and returns serious and critical violations. */
+export async function seriousViolations(page) {
+  // Evaluated through the DevTools protocol, which the hosted pages' CSP
+  // (script-src 'self') does not govern, unlike an injected script tag.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join("; ")}`);
+}
+
+/** screenshot saves the page at 1280 and at 390 px wide. */
+export async function screenshots(page, name) {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(screenshotsDir, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** eventually retries fn until it stops throwing, for up to ms. */
+export async function eventually(fn, ms = 15000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+  }
+}
+
+/**
+ * focusedName is the accessible text of the element that has the keyboard
+ * focus, through shadow roots: a button's text or aria-label, else its id.
+ */
+export function focusedName(page) {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return (el?.getAttribute("aria-label") || (el?.tagName === "BUTTON" ? el.textContent : el?.id) || "").trim();
+  });
+}

@@ -1,0 +1,108 @@
+// Package web serves Patchbay's web components: the bundle built from the
+// TypeScript under web/src (committed as dist/patchbay.js and embedded, so
+// Go builds and tests need no Node) and the hosted pages that mount one
+// component each.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/httpapi"
+)
+
+// bundle is dist/patchbay.js, built by `npm run build` in web/.
+//
+//go:embed dist/patchbay.js
+var bundle []byte
+
+// BundlePath is where the bundle is served. Pages pin it with ?v=Version.
+const BundlePath = "/embed/v1/patchbay.js"
+
+// Version names the embedded bundle: the first 12 hex digits of its SHA-256,
+// as web/scripts/sri.mjs computes them for the docs.
+var Version = func() string {
+	sum := sha256.Sum256(bundle)
+	return hex.EncodeToString(sum[:])[:12]
+}()
+
+// HandleBundle serves patchbay.js. A request for this very version (?v=
+// Version) may be cached for good; any other is revalidated by its ETag, so
+// a page without ?v= picks up a new release. Any site may load it (CORS *),
+// which integrity checks on cross-origin scripts need.
+func HandleBundle() httpapi.Endpoint {
+	etag := `"` + Version + `"`
+	return httpapi.Endpoint{
+		Summary: "The web components' JavaScript bundle (immutable when ?v= names its version)",
+		Query:   []httpapi.Param{{Name: "v", Description: "the bundle's version; when it matches, the response may be cached for a year"}},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", "text/javascript; charset=utf-8")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+			h.Set("ETag", etag)
+			if r.URL.Query().Get("v") == Version {
+				h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			} else {
+				h.Set("Cache-Control", "no-cache")
+			}
+			// The ETag, not a modification time, identifies a version.
+			http.ServeContent(w, r, "patchbay.js", time.Time{}, bytes.NewReader(bundle))
+		}),
+	}
+}
+
+// Page is a hosted page: one component on a page of its own.
+type Page struct {
+	// Element is the component's tag, e.g. "patchbay-webhooks".
+	Element string
+	// Title is the page's title before the component loads its branding.
+	Title string
+}
+
+var pageTemplate = template.Must(template.New("portal").Parse(`<!doctype html>
+<html lang="en" data-patchbay-portal><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{{.Title}}</title>
+<style>body{margin:0;background:Canvas;color:CanvasText}main{max-width:60rem;margin:0 auto}</style>
+</head><body><main>{{.Tag}}</main>
+<script src="{{.Script}}"></script>
+</body></html>`))
+
+// HandlePage serves p's HTML shell. The token travels in the fragment
+// (#token=…), which never reaches a server, and patchbay.js removes it from
+// the address bar as it starts. Only Patchbay's own script runs (CSP
+// script-src 'self'). The page may be framed: without the token, which only
+// the framing SaaS holds, it shows nothing that could be clicked.
+func HandlePage(p Page) httpapi.Endpoint {
+	var buf bytes.Buffer
+	err := pageTemplate.Execute(&buf, map[string]any{
+		"Title":  p.Title,
+		"Tag":    template.HTML("<" + p.Element + "></" + p.Element + ">"),
+		"Script": BundlePath + "?v=" + Version,
+	})
+	if err != nil {
+		panic(err) // the template and its data are fixed at build time
+	}
+	body := buf.Bytes()
+	return httpapi.Endpoint{
+		Summary: "Hosted page: " + p.Title + " (token in the URL fragment, #token=…)",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' https: data:; "+
+				"style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Cache-Control", "no-cache")
+			w.Write(body) //nolint:errcheck // the browser may be gone; nothing to do
+		}),
+	}
+}

@@ -136,11 +136,7 @@ func (s *Service) Mint(ctx context.Context, nt NewToken) (Token, string, error) 
 		if err := tenants.MustExist(ctx, tx, t.TenantID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO embed_tokens (id, token_hash, tenant_id, user_id, user_name, capabilities, allowed_origins,
-			locale, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, vault.HashToken(secret), t.TenantID, t.UserID, t.UserName, strings.Join(t.Capabilities, " "),
-			strings.Join(t.AllowedOrigins, " "), t.Locale, t.CreatedAt, t.ExpiresAt)
-		return err
+		return tokenInsert(ctx, tx, t, vault.HashToken(secret))
 	})
 	if err != nil {
 		return Token{}, "", fmt.Errorf("mint embed token: %w", err)
@@ -221,20 +217,6 @@ func distinct(in []string) []string {
 	return out
 }
 
-const tokenColumns = "id, tenant_id, user_id, user_name, capabilities, allowed_origins, locale, created_at, expires_at, revoked_at"
-
-func scanToken(sc store.Scanner, extra ...any) (Token, error) {
-	var t Token
-	var caps, origins string
-	if err := sc.Scan(append([]any{&t.ID, &t.TenantID, &t.UserID, &t.UserName, &caps, &origins, &t.Locale, &t.CreatedAt,
-		&t.ExpiresAt, &t.RevokedAt}, extra...)...); err != nil {
-		return Token{}, err
-	}
-	t.Capabilities, t.AllowedOrigins = strings.Fields(caps), strings.Fields(origins)
-	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC()
-	return t, nil
-}
-
 // List returns a page of a tenant's tokens, newest first, expired and
 // revoked ones included until the cleanup job removes them.
 func (s *Service) List(ctx context.Context, tenantID string, page httpapi.Page) ([]Token, error) {
@@ -242,31 +224,18 @@ func (s *Service) List(ctx context.Context, tenantID string, page httpapi.Page) 
 	if tenantID, err = tenants.Own(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	where, args := "tenant_id = ?", []any{tenantID}
-	if page.After != "" {
-		where, args = where+" AND id < ?", append(args, page.After)
-	}
-	rows, err := s.db.Query(ctx, "SELECT "+tokenColumns+" FROM embed_tokens WHERE "+where+" ORDER BY id DESC LIMIT ?", append(args, page.Limit+1)...)
+	list, err := tokensOfTenant(ctx, s.db, tenantID, page.After, page.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("list embed tokens: %w", err)
 	}
-	defer rows.Close()
-	var list []Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, t)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // Revoke makes a token unusable at once. Revoking a revoked token changes
 // nothing. A caller restricted to a tenant reaches only its tenant's tokens.
 func (s *Service) Revoke(ctx context.Context, tokenID string) (Token, error) {
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Token, error) {
-		t, err := scanToken(tx.QueryRow(ctx, "SELECT "+tokenColumns+" FROM embed_tokens WHERE id = ?", tokenID))
+		t, err := tokenGet(ctx, tx, tokenID)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && !tenants.Visible(ctx, t.TenantID) {
 			return Token{}, apperr.Errorf(apperr.NotFound, "embed token %s not found", tokenID)
 		} else if err != nil {
@@ -276,7 +245,7 @@ func (s *Service) Revoke(ctx context.Context, tokenID string) (Token, error) {
 			return t, nil
 		}
 		now := tx.Now()
-		if _, err := tx.Exec(ctx, "UPDATE embed_tokens SET revoked_at = ? WHERE id = ?", now, tokenID); err != nil {
+		if err := tokenRevoke(ctx, tx, tokenID, now); err != nil {
 			return Token{}, err
 		}
 		t.RevokedAt = &now
@@ -301,8 +270,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Token, error
 		return Token{}, apperr.Because(apperr.Unauthorized, ReasonInvalid, "send an embed token as Authorization: Bearer pbe_…")
 	}
 	hash := vault.HashToken(secret)
-	var stored []byte
-	t, err := scanToken(s.db.QueryRow(ctx, "SELECT "+tokenColumns+", token_hash FROM embed_tokens WHERE token_hash = ?", hash), &stored)
+	t, stored, err := tokenGetByHash(ctx, s.db, hash)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Token{}, apperr.Because(apperr.Unauthorized, ReasonInvalid, "this embed token is not valid")
@@ -338,9 +306,7 @@ type CleanupWorker struct {
 
 // Work deletes every token that expired more than CleanupAge ago.
 func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
-	err := w.Service.db.ExecBatched(ctx, 1000, `DELETE FROM embed_tokens WHERE id IN
-		(SELECT id FROM embed_tokens WHERE expires_at < ? LIMIT ?)`, w.Service.now().Add(-CleanupAge))
-	if err != nil {
+	if err := tokensDeleteExpiredBefore(ctx, w.Service.db, w.Service.now().Add(-CleanupAge)); err != nil {
 		return fmt.Errorf("embed token cleanup: %w", err)
 	}
 	return nil

@@ -55,17 +55,12 @@ func (s *Service) RevokeAuthorization(ctx context.Context, authID string) error 
 // authorized apps, which knows the app rather than the authorization.
 func (s *Service) RevokeAppForUser(ctx context.Context, userID, teamID, appID string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE oauth_authorizations SET revoked_at = ?, updated_at = ? WHERE user_id = ? AND team_id = ? AND app_id = ? AND revoked_at IS NULL",
-			tx.Now(), tx.Now(), userID, teamID, appID)
-		if err != nil {
+		if revoked, err := authorizationRevokeOfUserApp(ctx, tx, userID, teamID, appID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		} else if !revoked {
 			return apperr.Errorf(apperr.NotFound, "app %s is not authorized by this user", appID)
 		}
-		_, err = tx.Exec(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND authorization_id IN
-			(SELECT id FROM oauth_authorizations WHERE user_id = ? AND team_id = ? AND app_id = ?)`, tx.Now(), userID, teamID, appID)
-		return err
+		return tokensRevokeOfUserApp(ctx, tx, userID, teamID, appID)
 	})
 }
 

@@ -660,6 +660,21 @@ func tokensRevokeByAuthorization(ctx context.Context, tx *store.Tx, authID strin
 	return err
 }
 
+// authorizationRevokeOfUserApp revokes what a user granted an app in a
+// team, and reports whether there was such a live authorization.
+func authorizationRevokeOfUserApp(ctx context.Context, tx *store.Tx, userID, teamID, appID string) (bool, error) {
+	return store.Changed(tx.Exec(ctx, `UPDATE oauth_authorizations SET revoked_at = ?, updated_at = ?
+		WHERE user_id = ? AND team_id = ? AND app_id = ? AND revoked_at IS NULL`, tx.Now(), tx.Now(), userID, teamID, appID))
+}
+
+// tokensRevokeOfUserApp revokes the tokens issued under what a user granted
+// an app in a team.
+func tokensRevokeOfUserApp(ctx context.Context, tx *store.Tx, userID, teamID, appID string) error {
+	_, err := tx.Exec(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND authorization_id IN
+		(SELECT id FROM oauth_authorizations WHERE user_id = ? AND team_id = ? AND app_id = ?)`, tx.Now(), userID, teamID, appID)
+	return err
+}
+
 // cleanupExpired removes the requests that expired by now, the device codes
 // that expired before deviceCutoff, the codes, tokens and authorizations
 // that ended before cutoff, and the self-registered apps made before

@@ -2,7 +2,9 @@ package webhooks
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -39,21 +41,16 @@ func (s *Service) SendTest(ctx context.Context, tenantID, endpointID, eventType 
 	}
 	te := TestEvent{MessageID: id.New("msg"), DeliveryID: id.New("dlv")}
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		var n int
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM endpoints WHERE id = ? AND tenant_id = ?", endpointID, tenantID).Scan(&n); err != nil {
+		if _, err := endpointGetOfTenant(ctx, tx, tenantID, endpointID); errors.Is(err, sql.ErrNoRows) {
+			return apperr.Errorf(apperr.NotFound, "endpoint %s not found for tenant %s", endpointID, tenantID)
+		} else if err != nil {
 			return err
 		}
-		if n == 0 {
-			return apperr.Errorf(apperr.NotFound, "endpoint %s not found for tenant %s", endpointID, tenantID)
-		}
 		now := tx.Now()
-		if _, err := tx.Exec(ctx, "INSERT INTO messages (id, tenant_id, event_type, event_id, channels, payload, created_at) VALUES (?, ?, ?, NULL, ?, ?, ?)",
-			te.MessageID, tenantID, eventType, "[]", string(payload), now); err != nil {
+		if err := messagesInsert(ctx, tx, []any{te.MessageID, tenantID, eventType, nil, "[]", string(payload), now}); err != nil {
 			return fmt.Errorf("insert test message: %w", err)
 		}
-		_, err := tx.Exec(ctx, "INSERT INTO deliveries (id, endpoint_id, message_id, tenant_id, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			te.DeliveryID, endpointID, te.MessageID, tenantID, StatusPending, now, now, now)
-		return err
+		return deliveriesInsert(ctx, tx, []any{te.DeliveryID, endpointID, te.MessageID, tenantID, StatusPending, now, now, now})
 	})
 	if err != nil {
 		return TestEvent{}, err

@@ -185,7 +185,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	// package of their own.
 	syncService := syncs.NewService(db, connections, proxyEngine, providerCatalog, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
 
-	embedTokens := embed.NewService(db)
+	embedTokens := embed.NewService(db, cfg.PublicURL)
 	workers, periodic, queues := registry(cfg, logger, db, hooks, authServer, incoming, connections, syncService, embedTokens)
 	jobsCfg := jobs.Config{
 		Work:        cfg.Role != config.RoleAPI,
@@ -211,16 +211,17 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	auditLog := audit.NewLog(db, logger.With("component", "audit"))
 	handler := server.NewServer(server.Deps{
-		Logger:          logger,
-		DB:              db,
-		Keys:            keys,
-		Tenants:         tenants.NewService(db, jobClient),
-		Webhooks:        hooks,
-		EventTypes:      eventTypes,
-		Idempotency:     idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
-		Audit:           auditLog,
-		Embed:           embedTokens,
-		EmbedAPI:        &embed.API{Webhooks: hooks, EventTypes: eventTypes, Connections: connections, Apps: authServer},
+		Logger:      logger,
+		DB:          db,
+		Keys:        keys,
+		Tenants:     tenants.NewService(db, jobClient),
+		Webhooks:    hooks,
+		EventTypes:  eventTypes,
+		Idempotency: idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
+		Audit:       auditLog,
+		Embed:       embedTokens,
+		EmbedAPI: &embed.API{Webhooks: hooks, EventTypes: eventTypes, Connections: connections, Apps: authServer,
+			Branding: brands, PublicURL: cfg.PublicURL},
 		EmbedTokenLimit: publicPolicy(cfg, cfg.EmbedRateLimit),
 		EmbedAddrLimit:  publicPolicy(cfg, cfg.PublicRateLimitEmbed),
 		OAuth:           authServer,

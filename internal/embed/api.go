@@ -5,35 +5,25 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect"
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // Branding is how the components look for a tenant: the installation's
-// branding with the tenant's overrides.
-type Branding struct {
-	ProductName string `json:"product_name"`
-	LogoURL     string `json:"logo_url"`
-	AccentColor string `json:"accent_color"`
-	// Theme is light, dark or auto.
-	Theme      string `json:"theme"`
-	SupportURL string `json:"support_url"`
-	TermsURL   string `json:"terms_url"`
-	PrivacyURL string `json:"privacy_url"`
-}
+// branding with the tenant's overrides, as pages show it.
+type Branding = htmlpage.Brand
 
-// BrandingSource gives a tenant's effective branding.
+// BrandingSource gives a tenant's effective branding: branding.Service.
 type BrandingSource interface {
 	ForTenant(ctx context.Context, tenantID string) (Branding, error)
 }
-
-// ProductNameDefault names the product when no branding is configured.
-const ProductNameDefault = "Patchbay"
 
 // Webhooks is what the webhook portal needs of webhooks.Service beyond the
 // admin handlers it shares.
@@ -74,10 +64,11 @@ type API struct {
 	EventTypes  EventTypes
 	Connections Connections
 	Apps        AuthorizedApps
-	// Branding is nil until branding is configured: the session then names
-	// ProductName.
-	Branding    BrandingSource
-	ProductName string
+	// Branding is the tenants' branding; nil (tests) shows the default.
+	Branding BrandingSource
+	// PublicURL is Patchbay's own URL: the logo Patchbay serves is named
+	// by it, since the components run on the SaaS's origin.
+	PublicURL string
 }
 
 func mustToken(r *http.Request) Token {
@@ -101,26 +92,24 @@ type Session struct {
 
 // HandleSession describes the token and the tenant's branding.
 func (a *API) HandleSession() httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "The embed token's tenant, user, capabilities and expiry, with the branding the components use",
-		Response: Session{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Session]{
+		Summary: "The embed token's tenant, user, capabilities and expiry, with the branding the components use",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Session, error) {
 			t := mustToken(r)
-			b := Branding{ProductName: a.ProductName, Theme: "auto"}
-			if b.ProductName == "" {
-				b.ProductName = ProductNameDefault
-			}
+			b := htmlpage.DefaultBrand
 			if a.Branding != nil {
 				var err error
 				if b, err = a.Branding.ForTenant(r.Context(), t.TenantID); err != nil {
-					httpapi.Error(w, r, err)
-					return
+					return Session{}, err
 				}
 			}
-			httpapi.Encode(w, http.StatusOK, Session{TenantID: t.TenantID, UserID: t.UserID, UserName: t.UserName,
-				Capabilities: t.Capabilities, ExpiresAt: t.ExpiresAt, Locale: t.Locale, Branding: b})
-		}),
-	}
+			if strings.HasPrefix(b.LogoURL, "/") {
+				b.LogoURL = a.PublicURL + b.LogoURL
+			}
+			return Session{TenantID: t.TenantID, UserID: t.UserID, UserName: t.UserName,
+				Capabilities: t.Capabilities, ExpiresAt: t.ExpiresAt, Locale: t.Locale, Branding: b}, nil
+		},
+	})
 }
 
 type testEventRequest struct {
@@ -138,29 +127,18 @@ func (req testEventRequest) Valid(context.Context) map[string]string {
 
 // HandleTestEvent sends a test event to one endpoint.
 func (a *API) HandleTestEvent() httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[testEventRequest, webhooks.TestEvent]{
 		Summary: "Send a test event of a type to this endpoint only; the payload defaults to the type's example",
-		Request: testEventRequest{}, Response: webhooks.TestEvent{}, Status: http.StatusAccepted,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Status:  http.StatusAccepted,
+		Do: func(r *http.Request, req testEventRequest) (webhooks.TestEvent, error) {
 			t := mustToken(r)
 			endpointID, err := httpapi.PathID(r, "endpoint_id", "ep")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return webhooks.TestEvent{}, err
 			}
-			req, err := httpapi.Decode[testEventRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			te, err := a.Webhooks.SendTest(r.Context(), t.TenantID, endpointID, req.EventType, req.Payload)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusAccepted, te)
-		}),
-	}
+			return a.Webhooks.SendTest(r.Context(), t.TenantID, endpointID, req.EventType, req.Payload)
+		},
+	})
 }
 
 // IntegrationProvider is the provider an integration connects to.
@@ -195,21 +173,18 @@ const maxListed = 100
 
 // HandleIntegrations lists the integrations with the user's connections.
 func (a *API) HandleIntegrations() httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "The connectors offered, each with this user's connection and its status (connected, needs_reconnect, error)",
-		Response: httpapi.List[Integration]{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Integration]]{
+		Summary: "The connectors offered, each with this user's connection and its status (connected, needs_reconnect, error)",
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Integration], error) {
 			t := mustToken(r)
 			ins, err := a.Connections.ListIntegrations(r.Context(), "", httpapi.Page{Limit: maxListed})
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Integration]{}, err
 			}
 			conns, err := a.Connections.ListConnections(r.Context(), connect.ConnectionFilter{TenantID: t.TenantID, EndUserID: t.UserID},
 				httpapi.Page{Limit: maxListed})
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Integration]{}, err
 			}
 			out := httpapi.List[Integration]{Data: []Integration{}}
 			for _, in := range ins[:min(len(ins), maxListed)] {
@@ -223,9 +198,9 @@ func (a *API) HandleIntegrations() httpapi.Endpoint {
 				}
 				out.Data = append(out.Data, item)
 			}
-			httpapi.Encode(w, http.StatusOK, out)
-		}),
-	}
+			return out, nil
+		},
+	})
 }
 
 // connectionStatus maps a connection's status to the components' three.
@@ -255,28 +230,19 @@ type ConnectStart struct {
 
 // HandleConnect starts the connect flow for an integration.
 func (a *API) HandleConnect() httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary: "Start connecting (or reconnecting) an integration for this user: the connect page's URL, for a popup or a redirect",
-		Request: connectRequest{}, Response: ConnectStart{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[connectRequest, ConnectStart]{
+		Summary:      "Start connecting (or reconnecting) an integration for this user: the connect page's URL, for a popup or a redirect",
+		OptionalBody: true,
+		Do: func(r *http.Request, req connectRequest) (ConnectStart, error) {
 			t := mustToken(r)
 			integrationID, err := httpapi.PathID(r, "integration_id", "int")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			req := connectRequest{}
-			if r.ContentLength != 0 {
-				if req, err = httpapi.Decode[connectRequest](r); err != nil {
-					httpapi.Error(w, r, err)
-					return
-				}
+				return ConnectStart{}, err
 			}
 			if req.ReturnTo != "" {
 				u, err := url.Parse(req.ReturnTo)
 				if err != nil || u.Fragment != "" || len(req.ReturnTo) > 2000 || !t.AllowsOrigin(u.Scheme+"://"+u.Host) {
-					httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"return_to": "must be a URL on one of the token's allowed origins, without a fragment"}))
-					return
+					return ConnectStart{}, apperr.InvalidFields(map[string]string{"return_to": "must be a URL on one of the token's allowed origins, without a fragment"})
 				}
 			}
 			ns := connect.NewSession{TenantID: t.TenantID, EndUserID: t.UserID, IntegrationID: integrationID,
@@ -288,8 +254,7 @@ func (a *API) HandleConnect() httpapi.Endpoint {
 			conns, err := a.Connections.ListConnections(r.Context(), connect.ConnectionFilter{TenantID: t.TenantID, EndUserID: t.UserID},
 				httpapi.Page{Limit: maxListed})
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return ConnectStart{}, err
 			}
 			for _, c := range conns {
 				if c.IntegrationID == integrationID && c.Status == connect.StatusNeedsReauth {
@@ -297,41 +262,31 @@ func (a *API) HandleConnect() httpapi.Endpoint {
 				}
 			}
 			cs, err := a.Connections.CreateSession(r.Context(), ns)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, ConnectStart{ConnectURL: cs.URL})
-		}),
-	}
+			return ConnectStart{ConnectURL: cs.URL}, err
+		},
+	})
 }
 
 // HandleDisconnect deletes one of the user's connections.
 func (a *API) HandleDisconnect() httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Disconnect one of this user's connections: revoked at the provider where it can be, and deleted",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			t := mustToken(r)
 			connectionID, err := httpapi.PathID(r, "connection_id", "conn")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
 			c, err := a.Connections.Connection(r.Context(), connectionID)
 			if err == nil && (c.TenantID != t.TenantID || c.EndUserID != t.UserID) {
 				err = apperr.Errorf(apperr.NotFound, "connection %s not found", connectionID)
 			}
-			if err == nil {
-				err = a.Connections.DeleteConnection(r.Context(), connectionID)
-			}
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, a.Connections.DeleteConnection(r.Context(), connectionID)
+		},
+	})
 }
 
 // GrantedScope is a scope the user granted an app, explained.
@@ -354,20 +309,18 @@ type AuthorizedApp struct {
 
 // HandleAuthorizedApps lists the apps the user authorized in the tenant.
 func (a *API) HandleAuthorizedApps() httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "The OAuth apps this user authorized in this tenant, with the scopes granted and when",
-		Response: httpapi.List[AuthorizedApp]{}, Query: httpapi.PageParams,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[AuthorizedApp]]{
+		Summary: "The OAuth apps this user authorized in this tenant, with the scopes granted and when",
+		Query:   httpapi.PageParams,
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[AuthorizedApp], error) {
 			t := mustToken(r)
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[AuthorizedApp]{}, err
 			}
 			zs, err := a.Apps.ListAuthorizations(r.Context(), t.UserID, t.TenantID, page)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[AuthorizedApp]{}, err
 			}
 			apps := make([]AuthorizedApp, 0, len(zs))
 			for _, z := range zs {
@@ -376,16 +329,15 @@ func (a *API) HandleAuthorizedApps() httpapi.Endpoint {
 				for _, name := range z.Scopes {
 					sc, err := a.Apps.Scope(r.Context(), name)
 					if err != nil && apperr.CodeOf(err) != apperr.NotFound {
-						httpapi.Error(w, r, err)
-						return
+						return httpapi.List[AuthorizedApp]{}, err
 					}
 					app.Scopes = append(app.Scopes, GrantedScope{Name: name, Description: sc.Description})
 				}
 				apps = append(apps, app)
 			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, apps, func(app AuthorizedApp) string { return idOf(zs, app.AppID) }))
-		}),
-	}
+			return httpapi.NewList(page, apps, func(app AuthorizedApp) string { return idOf(zs, app.AppID) }), nil
+		},
+	})
 }
 
 // idOf finds the authorization of an app in a page, whose ID is the cursor.
@@ -400,21 +352,15 @@ func idOf(zs []oauth.Authorization, appID string) string {
 
 // HandleRevokeApp revokes the user's authorization of an app in the tenant.
 func (a *API) HandleRevokeApp() httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
 		Summary: "Revoke this user's authorization of an app in this tenant, and every token it issued, at once",
-		Status:  http.StatusNoContent,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			t := mustToken(r)
 			appID, err := httpapi.PathID(r, "app_id", "app")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.NoContent{}, err
 			}
-			if err := a.Apps.RevokeAppForUser(r.Context(), t.UserID, t.TenantID, appID); err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}),
-	}
+			return httpapi.NoContent{}, a.Apps.RevokeAppForUser(r.Context(), t.UserID, t.TenantID, appID)
+		},
+	})
 }

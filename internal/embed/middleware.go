@@ -75,7 +75,8 @@ func CORS(next http.Handler) http.Handler {
 // RequireToken authenticates /embed/v1 requests by their embed token and
 // checks the page's origin against the token's: a request with an Origin
 // the token does not allow is refused with 403 origin_not_allowed, one
-// without an Origin (a hosted page of Patchbay's own, curl) is let through.
+// without an Origin (curl, a same-origin GET) or from Patchbay's own origin
+// (its hosted pages, which send it on POST, PATCH and DELETE) is let through.
 // It runs after CORS.
 // The token's tenant becomes the request's only reachable tenant, and its
 // {tenant_id}, so the handlers shared with the admin API reach that tenant's
@@ -92,7 +93,7 @@ func RequireToken(s *Service) func(http.Handler) http.Handler {
 				httpapi.Error(w, r, err)
 				return
 			}
-			if origin != "" && !t.AllowsOrigin(origin) {
+			if origin != "" && !s.originAllowed(t, origin) {
 				httpapi.Error(w, r, apperr.Because(apperr.Forbidden, ReasonOriginNotAllowed,
 					"this embed token may be used only from its allowed origins, and %s is not one of them", origin))
 				return

@@ -76,3 +76,24 @@ func validHostname(h string) bool {
 	}
 	return true
 }
+
+// OriginOf is the origin of rawURL as browsers send it in Origin: the
+// scheme and host lowercased, without the scheme's default port; "" when
+// rawURL has no scheme or host.
+func OriginOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if scheme == "https" && port == "443" || scheme == "http" && port == "80" {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host
+}

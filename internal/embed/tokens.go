@@ -95,13 +95,26 @@ func (t Token) AllowsOrigin(origin string) bool {
 // Service mints, lists, revokes and checks embed tokens.
 type Service struct {
 	db *store.DB
+	// ownOrigin is Patchbay's own (its public URL's): its hosted pages use
+	// tokens from there, and browsers send it on same-origin changes.
+	ownOrigin string
 	// NowFunc is the clock that expiry is checked against; nil means
 	// time.Now. Tests set it.
 	NowFunc func() time.Time
 }
 
-// NewService returns the embed token service.
-func NewService(db *store.DB) *Service { return &Service{db: db} }
+// NewService returns the embed token service of the Patchbay served at
+// publicURL.
+func NewService(db *store.DB, publicURL string) *Service {
+	return &Service{db: db, ownOrigin: OriginOf(publicURL)}
+}
+
+// originAllowed reports whether a page of origin may use t: one of the
+// token's origins, or Patchbay's own, whose hosted pages every token may
+// be used on.
+func (s *Service) originAllowed(t Token, origin string) bool {
+	return t.AllowsOrigin(origin) || origin != "" && origin == s.ownOrigin
+}
 
 func (s *Service) now() time.Time {
 	if s.NowFunc != nil {

@@ -45,78 +45,54 @@ type MintedToken struct {
 
 // HandleMint mints an embed token.
 func HandleMint(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
+	return httpapi.Handle(httpapi.Op[mintRequest, MintedToken]{
 		Secret:  true,
 		Summary: "Mint an embed token for one of a tenant's users, for the browser components; the response holds the token, shown only once",
-		Request: mintRequest{}, Response: MintedToken{}, Status: http.StatusCreated,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			req, err := httpapi.Decode[mintRequest](r)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
+		Status:  http.StatusCreated,
+		Do: func(r *http.Request, req mintRequest) (MintedToken, error) {
+			var err error
 			if req.TenantID, err = tenants.Own(r.Context(), req.TenantID); err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return MintedToken{}, err
 			}
 			t, secret, err := s.Mint(r.Context(), req.newToken())
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusCreated, MintedToken{Token: t, Secret: secret})
-		}),
-	}
+			return MintedToken{Token: t, Secret: secret}, err
+		},
+	})
 }
 
 // HandleList lists a tenant's embed tokens.
 func HandleList(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "List a tenant's embed tokens, newest first (never the tokens themselves)",
-		Response: httpapi.List[Token]{},
-		Query:    append([]httpapi.Param{{Name: "tenant_id", Description: "the tenant (required unless the key is restricted to one)"}}, httpapi.PageParams...),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Token]]{
+		Summary: "List a tenant's embed tokens, newest first (never the tokens themselves)",
+		Query:   append([]httpapi.Param{{Name: "tenant_id", Description: "the tenant (required unless the key is restricted to one)"}}, httpapi.PageParams...),
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Token], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Token]{}, err
 			}
 			tenantID, err := tenants.Own(r.Context(), r.URL.Query().Get("tenant_id"))
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[Token]{}, err
 			}
 			if msg := tenants.ValidID(tenantID); msg != "" {
-				httpapi.Error(w, r, apperr.InvalidFields(map[string]string{"tenant_id": msg}))
-				return
+				return httpapi.List[Token]{}, apperr.InvalidFields(map[string]string{"tenant_id": msg})
 			}
 			list, err := s.List(r.Context(), tenantID, page)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, list, func(t Token) string { return t.ID }))
-		}),
-	}
+			return httpapi.NewList(page, list, func(t Token) string { return t.ID }), err
+		},
+	})
 }
 
 // HandleRevoke revokes an embed token.
 func HandleRevoke(s *Service) httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "Revoke an embed token; it stops working at once",
-		Response: Token{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Token]{
+		Summary: "Revoke an embed token; it stops working at once",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Token, error) {
 			tokenID, err := httpapi.PathID(r, "embed_token_id", "emb")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return Token{}, err
 			}
-			t, err := s.Revoke(r.Context(), tokenID)
-			if err != nil {
-				httpapi.Error(w, r, err)
-				return
-			}
-			httpapi.Encode(w, http.StatusOK, t)
-		}),
-	}
+			return s.Revoke(r.Context(), tokenID)
+		},
+	})
 }

@@ -76,7 +76,7 @@ func FuzzOriginProblem(f *testing.F) {
 // matches.
 func FuzzAuthenticateHeader(f *testing.F) {
 	db := storetest.OpenSQLite(f)
-	s := NewService(db)
+	s := NewService(db, "")
 	for _, h := range []string{"Bearer pbe_x", "bearer  pbe_", "Basic abc", "Bearer", "Bearer pbe_" + strings.Repeat("a", 200), "pbe_x"} {
 		f.Add(h)
 	}
@@ -104,7 +104,7 @@ func TestTokenRules(t *testing.T) {
 			}
 		}
 		now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-		s := NewService(db)
+		s := NewService(db, "")
 		s.NowFunc = func() time.Time { return now }
 
 		nt := NewToken{TenantID: "acme", UserID: "u1", Capabilities: []string{CapWebhooksRead, CapWebhooksRead, CapConnections},
@@ -215,7 +215,7 @@ func TestRequireToken(t *testing.T) {
 	if _, _, err := tenants.NewService(db, nil).Put(t.Context(), tenants.Tenant{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	s := NewService(db)
+	s := NewService(db, "")
 	_, secret, err := s.Mint(t.Context(), NewToken{TenantID: "acme", UserID: "u1", Capabilities: []string{CapWebhooksRead},
 		AllowedOrigins: []string{"https://app.acme.test"}})
 	if err != nil {

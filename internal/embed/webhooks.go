@@ -23,28 +23,26 @@ type EventType struct {
 
 // HandleEventTypes lists the event catalog.
 func (a *API) HandleEventTypes() httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "The event catalog: each type's description, JSON Schema and example payload",
-		Response: httpapi.List[EventType]{}, Query: httpapi.PageParams,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[EventType]]{
+		Summary: "The event catalog: each type's description, JSON Schema and example payload",
+		Query:   httpapi.PageParams,
+		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[EventType], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[EventType]{}, err
 			}
 			list, err := a.EventTypes.List(r.Context(), page, true)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return httpapi.List[EventType]{}, err
 			}
 			out := make([]EventType, 0, len(list))
 			for _, et := range list {
 				out = append(out, EventType{Name: et.Name, Description: et.Description, Schema: jsonOrNull(et.Schema),
 					Example: jsonOrNull(et.Example), Deprecated: et.Archived})
 			}
-			httpapi.Encode(w, http.StatusOK, httpapi.NewList(page, out, func(et EventType) string { return et.Name }))
-		}),
-	}
+			return httpapi.NewList(page, out, func(et EventType) string { return et.Name }), nil
+		},
+	})
 }
 
 func jsonOrNull(raw json.RawMessage) json.RawMessage {
@@ -91,30 +89,25 @@ type DeliveryDetail struct {
 // HandleDelivery returns a delivery with its attempts' requests and
 // responses.
 func (a *API) HandleDelivery() httpapi.Endpoint {
-	return httpapi.Endpoint{
-		Summary:  "A delivery with each attempt: when, how long, the status, what was sent and the start of the answer",
-		Response: DeliveryDetail{},
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, DeliveryDetail]{
+		Summary: "A delivery with each attempt: when, how long, the status, what was sent and the start of the answer",
+		Do: func(r *http.Request, _ httpapi.NoBody) (DeliveryDetail, error) {
 			t := mustToken(r)
 			deliveryID, err := httpapi.PathID(r, "delivery_id", "dlv")
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return DeliveryDetail{}, err
 			}
 			d, err := a.Webhooks.Delivery(r.Context(), t.TenantID, deliveryID)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return DeliveryDetail{}, err
 			}
 			m, err := a.Webhooks.Message(r.Context(), t.TenantID, d.MessageID)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return DeliveryDetail{}, err
 			}
 			ep, err := a.Webhooks.Endpoint(r.Context(), t.TenantID, d.EndpointID)
 			if err != nil {
-				httpapi.Error(w, r, err)
-				return
+				return DeliveryDetail{}, err
 			}
 			headers := map[string]string{"content-type": "application/json", "webhook-id": m.ID}
 			for k, v := range ep.Headers {
@@ -126,7 +119,7 @@ func (a *API) HandleDelivery() httpapi.Endpoint {
 					StatusCode: at.StatusCode, Error: at.Error, Request: AttemptRequest{URL: ep.URL, Headers: headers, Body: m.Payload},
 					Response: AttemptResponse{Headers: map[string]string{}, Body: at.ResponseBody}})
 			}
-			httpapi.Encode(w, http.StatusOK, out)
-		}),
-	}
+			return out, nil
+		},
+	})
 }

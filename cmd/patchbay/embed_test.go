@@ -101,6 +101,14 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 		token, tokenID := mintEmbed(t, e, `{"tenant_id":"acme","user_id":"user_1","user_name":"Ada Lovelace",
 			"capabilities":["webhooks"],"allowed_origins":["`+embedOrigin+`"],"locale":"de"}`)
 
+		// The session shows the tenant's effective branding: its override
+		// over the installation's.
+		if resp, b := e.do(t, "PUT", "/v1/branding", `{"product_name":"Acme Cloud","support_url":"https://help.acme.test"}`); resp.StatusCode != http.StatusOK {
+			t.Fatalf("installation branding: %d %s", resp.StatusCode, b)
+		}
+		if resp, b := e.do(t, "PUT", "/v1/tenants/acme/branding", `{"product_name":"Acme Portal","accent_color":"#0f766e","theme":"dark"}`); resp.StatusCode != http.StatusOK {
+			t.Fatalf("tenant branding: %d %s", resp.StatusCode, b)
+		}
 		resp, b := embedDo(t, e, token, embedOrigin, "GET", "/embed/v1/session", "")
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != embedOrigin {
 			t.Fatalf("session: %d, ACAO %q; %s", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), b)
@@ -114,11 +122,22 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 			ExpiresAt    time.Time `json:"expires_at"`
 			Branding     struct {
 				ProductName string `json:"product_name"`
+				AccentColor string `json:"accent_color"`
+				Theme       string `json:"theme"`
+				SupportURL  string `json:"support_url"`
 			}
 		}](t, b)
 		if sess.TenantID != "acme" || sess.UserID != "user_1" || sess.UserName != "Ada Lovelace" || sess.Locale != "de" ||
-			len(sess.Capabilities) != 1 || sess.Capabilities[0] != "webhooks" || sess.Branding.ProductName != "Patchbay" {
+			len(sess.Capabilities) != 1 || sess.Capabilities[0] != "webhooks" {
 			t.Errorf("session = %+v", sess)
+		}
+		if br := sess.Branding; br.ProductName != "Acme Portal" || br.AccentColor != "#0f766e" || br.Theme != "dark" || br.SupportURL != "https://help.acme.test" {
+			t.Errorf("session branding = %+v, want acme's override over the installation's", br)
+		}
+		betaToken, _ := mintEmbed(t, e, `{"tenant_id":"beta","user_id":"user_2","capabilities":["webhooks:read"],"allowed_origins":["`+embedOrigin+`"]}`)
+		if _, b := embedDo(t, e, betaToken, embedOrigin, "GET", "/embed/v1/session", ""); !strings.Contains(string(b), `"product_name":"Acme Cloud"`) ||
+			!strings.Contains(string(b), `"accent_color":"#1d4ed8"`) {
+			t.Errorf("beta, without an override, has the installation's branding: %s", b)
 		}
 		if left := time.Until(sess.ExpiresAt); left < 14*time.Minute || left > 15*time.Minute {
 			t.Errorf("token expires in %s, want the default 15 minutes", left)
@@ -304,9 +323,9 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 			}
 		}
 		// Neither the token nor any secret it showed is logged or stored.
-		checkLogsHoldNo(t, e.node, []string{token, ep.Secret}, "pbe_")
-		if rows := scanForPlaintext(t, e.opts, []string{token}); rows["embed_tokens"] != 1 {
-			t.Errorf("scanned %d embed token rows, want 1", rows["embed_tokens"])
+		checkLogsHoldNo(t, e.node, []string{token, betaToken, ep.Secret}, "pbe_")
+		if rows := scanForPlaintext(t, e.opts, []string{token, betaToken}); rows["embed_tokens"] != 2 {
+			t.Errorf("scanned %d embed token rows, want 2 (acme's and beta's)", rows["embed_tokens"])
 		}
 	})
 }
@@ -435,8 +454,9 @@ func TestEmbedTokenRules(t *testing.T) {
 			t.Errorf("session with any capability: %d %s", resp.StatusCode, b)
 		}
 
-		// Origins: the token's only; none (curl, hosted pages) passes.
-		for origin, want := range map[string]int{embedOrigin: 200, "http://localhost:3000": 200, "": 200,
+		// Origins: the token's, and Patchbay's own (its hosted pages send it
+		// on changes); none (curl, same-origin GETs) passes.
+		for origin, want := range map[string]int{embedOrigin: 200, "http://localhost:3000": 200, "": 200, e.node.URL: 200,
 			"https://evil.test": 403, "https://app.acme.test:8443": 403, "http://app.acme.test": 403} {
 			resp, b := embedDo(t, e, acme, origin, "GET", "/embed/v1/endpoints", "")
 			if resp.StatusCode != want {
@@ -445,6 +465,10 @@ func TestEmbedTokenRules(t *testing.T) {
 			if want == 403 {
 				wantEmbedProblem(t, "Origin "+origin, resp, b, http.StatusForbidden, "origin_not_allowed")
 			}
+		}
+		if resp, b := embedDo(t, e, acme, e.node.URL, "PATCH", "/embed/v1/endpoints/"+ep.ID, `{"description":"from the hosted page"}`); resp.StatusCode != http.StatusOK ||
+			!strings.Contains(string(b), "from the hosted page") {
+			t.Errorf("a change from Patchbay's own origin (a hosted page): %d %s", resp.StatusCode, b)
 		}
 		pre, err := http.NewRequestWithContext(t.Context(), "OPTIONS", e.node.URL+"/embed/v1/endpoints/"+ep.ID, nil)
 		if err != nil {

@@ -215,7 +215,7 @@ func TestRequireToken(t *testing.T) {
 	if _, _, err := tenants.NewService(db, nil).Put(t.Context(), tenants.Tenant{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	s := NewService(db, "")
+	s := NewService(db, "https://Patchbay.Example:443/")
 	_, secret, err := s.Mint(t.Context(), NewToken{TenantID: "acme", UserID: "u1", Capabilities: []string{CapWebhooksRead},
 		AllowedOrigins: []string{"https://app.acme.test"}})
 	if err != nil {
@@ -237,6 +237,9 @@ func TestRequireToken(t *testing.T) {
 		{"/t", secret, "https://app.acme.test", 200, "https://app.acme.test", "acme acme"},
 		{"/t", secret, "", 200, "", "acme acme"},
 		{"/t", secret, "https://evil.test", 403, "https://evil.test", "origin_not_allowed"},
+		// Patchbay's own origin: its hosted pages send it on changes.
+		{"/t", secret, "https://patchbay.example", 200, "https://patchbay.example", "acme acme"},
+		{"/t", secret, "https://patchbay.example:8443", 403, "https://patchbay.example:8443", "origin_not_allowed"},
 		{"/t", "pbe_nope", "https://app.acme.test", 401, "https://app.acme.test", "token_invalid"},
 		{"/t", "", "", 401, "", "token_invalid"},
 		{"/t/beta", secret, "", 403, "", "capability_missing"},
@@ -258,6 +261,24 @@ func TestRequireToken(t *testing.T) {
 		if resp.StatusCode != tc.status || resp.Header.Get("Access-Control-Allow-Origin") != tc.acao || !strings.Contains(b.String(), tc.body) {
 			t.Errorf("%s with token %q from %q: %d ACAO %q %s; want %d ACAO %q …%s…", tc.path, tc.token, tc.origin, resp.StatusCode,
 				resp.Header.Get("Access-Control-Allow-Origin"), b, tc.status, tc.acao, tc.body)
+		}
+	}
+}
+
+func TestOriginOf(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://auth.example.com":         "https://auth.example.com",
+		"HTTPS://Auth.Example.com:443/x?y": "https://auth.example.com",
+		"http://127.0.0.1:8080":            "http://127.0.0.1:8080",
+		"http://localhost:80":              "http://localhost",
+		"http://[::1]:3000/":               "http://[::1]:3000",
+		"https://auth.example.com:8443":    "https://auth.example.com:8443",
+		"":                                 "",
+		"/relative":                        "",
+	} {
+		if got := OriginOf(in); got != want {
+			t.Errorf("OriginOf(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -104,10 +104,17 @@ for (const dialect of dialects()) {
         await page.goto(host.page("patchbay-authorized-apps", token));
         await page.locator("patchbay-authorized-apps").getByText("You have not authorized any apps").waitFor();
       }
-      await page.goto(`${pb.url}/portal/authorized-apps#token=${(await pb.mint({ tenant_id: "acme", user_id: "ada", capabilities: ["authorized_apps"], allowed_origins: [pb.url] })).token}`);
-      await page.locator("patchbay-authorized-apps").getByRole("heading", { name: "Timely" }).waitFor();
+      // The hosted page is on Patchbay's own origin, which every token may be
+      // used from: this one names only the SaaS's page, and the revocation
+      // (a DELETE, which carries Origin) still goes through.
+      await page.goto(`${pb.url}/portal/authorized-apps#token=${(await pb.mint({ tenant_id: "acme", user_id: "ada", capabilities: ["authorized_apps"], allowed_origins: [host.origin] })).token}`);
+      const apps = page.locator("patchbay-authorized-apps");
+      await apps.getByRole("heading", { name: "Timely" }).waitFor();
       assert.deepEqual(await seriousViolations(page), []);
       await screenshots(page, `portal-authorized-apps-${dialect}`);
+      await apps.getByRole("button", { name: /^Revoke access/ }).first().click();
+      await apps.getByRole("button", { name: "Revoke access", exact: true }).click();
+      await apps.getByText("Timely no longer has access").waitFor();
       await page.close();
     });
   });

@@ -37,6 +37,25 @@ func TestRenderFormAction(t *testing.T) {
 	}
 }
 
+// TestRenderScript: a page's one inline script is written verbatim and is
+// the only script the CSP allows, by its hash; such a page has no form.
+func TestRenderScript(t *testing.T) {
+	t.Parallel()
+	const script = `document.title = "<done>";`
+	tmpl := template.Must(template.New("p").Parse(`<p>{{.Data}}</p><script>{{.Script}}</script>`))
+	w := httptest.NewRecorder()
+	Render(w, httptest.NewRequest("GET", "/", nil), Page{Status: 200, Template: tmpl, Name: "p", Brand: DefaultBrand, Data: "ok", Script: script})
+	// sha256 of the script, base64: printf '%s' "$script" | openssl dgst -sha256 -binary | base64
+	const hash = "'sha256-4Xi3NlwbDfcTAI3yxgPVUCMp4utjebleoTxEsOe/KI4='"
+	csp := w.Header().Get("Content-Security-Policy")
+	if !strings.HasSuffix(csp, "; form-action 'none'; script-src "+hash) {
+		t.Errorf("CSP %q, want no form and only the script %s", csp, hash)
+	}
+	if !strings.Contains(w.Body.String(), "<script>"+script+"</script>") {
+		t.Errorf("the script is not verbatim in the page: %s", w.Body)
+	}
+}
+
 func TestRenderBrand(t *testing.T) {
 	t.Parallel()
 	body := template.Must(template.New("b").Parse(`<p>{{.T "consent.allow"}}</p>{{.Logo "" "acme tools"}}`))

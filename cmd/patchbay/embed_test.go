@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"html"
+	"image/color"
 	"io"
 	"net/http"
 	"net/url"
@@ -109,6 +110,8 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 		if resp, b := e.do(t, "PUT", "/v1/tenants/acme/branding", `{"product_name":"Acme Portal","accent_color":"#0f766e","theme":"dark"}`); resp.StatusCode != http.StatusOK {
 			t.Fatalf("tenant branding: %d %s", resp.StatusCode, b)
 		}
+		logo := callBranding(t, e, "PUT", "/v1/tenants/acme/branding/logo", string(testPNG(t, color.RGBA{G: 0x76, B: 0x6e, A: 0xff})),
+			"Content-Type", "image/png").LogoURL
 		resp, b := embedDo(t, e, token, embedOrigin, "GET", "/embed/v1/session", "")
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != embedOrigin {
 			t.Fatalf("session: %d, ACAO %q; %s", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), b)
@@ -125,6 +128,7 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 				AccentColor string `json:"accent_color"`
 				Theme       string `json:"theme"`
 				SupportURL  string `json:"support_url"`
+				LogoURL     string `json:"logo_url"`
 			}
 		}](t, b)
 		if sess.TenantID != "acme" || sess.UserID != "user_1" || sess.UserName != "Ada Lovelace" || sess.Locale != "de" ||
@@ -133,6 +137,10 @@ func TestEmbedWebhookPortalFlow(t *testing.T) {
 		}
 		if br := sess.Branding; br.ProductName != "Acme Portal" || br.AccentColor != "#0f766e" || br.Theme != "dark" || br.SupportURL != "https://help.acme.test" {
 			t.Errorf("session branding = %+v, want acme's override over the installation's", br)
+		}
+		// The components run on the SaaS's origin: the logo is named by Patchbay's URL.
+		if sess.Branding.LogoURL != e.node.URL+logo || !strings.HasPrefix(logo, "/assets/") {
+			t.Errorf("session logo %q, want %s%s", sess.Branding.LogoURL, e.node.URL, logo)
 		}
 		betaToken, _ := mintEmbed(t, e, `{"tenant_id":"beta","user_id":"user_2","capabilities":["webhooks:read"],"allowed_origins":["`+embedOrigin+`"]}`)
 		if _, b := embedDo(t, e, betaToken, embedOrigin, "GET", "/embed/v1/session", ""); !strings.Contains(string(b), `"product_name":"Acme Cloud"`) ||

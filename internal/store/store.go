@@ -135,7 +135,7 @@ func openSQLite(dataDir string, logger *slog.Logger) (*DB, error) {
 		logger.Warn("made files in the data directory private (no access for group or others): an older version left them readable to other users of this machine",
 			"data_dir", dataDir, "files", tightened)
 	}
-	path := filepath.Join(dataDir, "patchbay.db")
+	path := SQLiteFile(dataDir)
 	// SQLite would create the file with the umask's default mode (0644
 	// under the usual 022) and its -wal and -shm files with the file's
 	// mode. It holds key hashes and sealed credentials: create it private,

@@ -119,3 +119,20 @@ func TestHealthcheck(t *testing.T) {
 		t.Error("a /healthz request was logged at info level")
 	}
 }
+
+func TestLocalHealthURL(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]string{
+		"":               "http://127.0.0.1:8080/healthz",
+		"0.0.0.0:9000":   "http://127.0.0.1:9000/healthz",
+		":9000":          "http://127.0.0.1:9000/healthz",
+		"[::]:9000":      "http://127.0.0.1:9000/healthz",
+		"10.0.0.5:8080":  "http://10.0.0.5:8080/healthz",
+		"[::1]:8080":     "http://[::1]:8080/healthz",
+		"localhost:8080": "http://localhost:8080/healthz",
+	} {
+		if got := localHealthURL(addr); got != want {
+			t.Errorf("localHealthURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}

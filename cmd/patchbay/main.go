@@ -71,7 +71,7 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	case "doctor":
 		return runDoctor(ctx, rest, getenv, stdout)
 	case "healthcheck":
-		return runHealthcheck(ctx, rest, stdout)
+		return runHealthcheck(ctx, rest, getenv, stdout)
 	case "bench":
 		if len(rest) > 0 {
 			switch rest[0] {

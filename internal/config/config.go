@@ -49,11 +49,11 @@ type Config struct {
 	LogLevel        string
 	// LogLevelGiven says the operator chose LogLevel (flag or environment);
 	// only a chosen debug level shows the job queue's own debug lines.
-	LogLevelGiven bool
-	AutoMigrate     bool
-	DBMaxConns      int
-	BodyLimit       int64
-	IdempotencyTTL  time.Duration
+	LogLevelGiven  bool
+	AutoMigrate    bool
+	DBMaxConns     int
+	BodyLimit      int64
+	IdempotencyTTL time.Duration
 	// AuditRetention is how long the admin API's audit log keeps an event.
 	AuditRetention time.Duration
 	// JobRescueAfter is how long a job may stay running before it counts as

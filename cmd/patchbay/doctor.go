@@ -171,8 +171,8 @@ func checkFiles(c *checkup, cfg config.Config) {
 // checkDatabase opens the configured database without creating it, and
 // returns it when it holds a Patchbay database.
 func checkDatabase(ctx context.Context, c *checkup, cfg config.Config) *store.DB {
-	where := describeStore(cfg)
 	opts := cfg.Store(slog.New(slog.DiscardHandler))
+	where := store.Location(opts)
 	exists, err := store.Exists(ctx, opts)
 	if err != nil {
 		fix := "check the data directory's permissions"

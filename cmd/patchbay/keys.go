@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +40,7 @@ func openStore(ctx context.Context, cfg config.Config, create bool, logger *slog
 		}
 		if !exists {
 			return nil, fmt.Errorf("%s holds no Patchbay database: give the server's --data or --database-url "+
-				"(or PATCHBAY_DATA, PATCHBAY_DATABASE_URL, --config), or --create to make a new one there", describeStore(cfg))
+				"(or PATCHBAY_DATA, PATCHBAY_DATABASE_URL, --config), or --create to make a new one there", store.Location(opts))
 		}
 	}
 	db, err := store.Open(ctx, opts)
@@ -53,24 +51,8 @@ func openStore(ctx context.Context, cfg config.Config, create bool, logger *slog
 		db.Close()
 		return nil, err
 	}
-	fmt.Fprintf(stderr, "Using the database %s\n", describeStore(cfg))
+	fmt.Fprintf(stderr, "Using the database %s\n", store.Location(opts))
 	return db, nil
-}
-
-// describeStore names the configured database for people: the SQLite file's
-// absolute path, or the PostgreSQL URL without its credentials.
-func describeStore(cfg config.Config) string {
-	if cfg.DatabaseURL != "" {
-		if u, err := url.Parse(cfg.DatabaseURL); err == nil {
-			return "postgres://" + u.Host + u.Path
-		}
-		return "at the configured PostgreSQL URL"
-	}
-	path, err := filepath.Abs(store.SQLiteFile(cfg.DataDir))
-	if err != nil {
-		path = store.SQLiteFile(cfg.DataDir)
-	}
-	return path
 }
 
 // createFlag adds --create to a command that works on the database directly.

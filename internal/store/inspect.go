@@ -14,6 +14,23 @@ import (
 // SQLiteFile is the database file in a data directory.
 func SQLiteFile(dataDir string) string { return filepath.Join(dataDir, "patchbay.db") }
 
+// Location names the database opts select, as DB.Location does once it is
+// open, without opening it: the SQLite file's absolute path, or the
+// PostgreSQL URL without user or password.
+func Location(opts Options) string {
+	if IsPostgresURL(opts.DatabaseURL) {
+		if loc, err := postgresLocation(opts.DatabaseURL); err == nil {
+			return loc
+		}
+		return "the configured PostgreSQL database"
+	}
+	path := SQLiteFile(opts.DataDir)
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
 // Exists reports whether opts name a database that Patchbay has migrated at
 // least once, without creating anything: admin commands refuse to work on a
 // mistyped data directory or database URL rather than fill a new empty one.

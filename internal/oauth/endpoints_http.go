@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strconv"
@@ -60,7 +61,10 @@ func (s *Service) answerFlow(w http.ResponseWriter, r *http.Request, step consen
 	case errors.As(err, &fe) && fe.RedirectURI != "":
 		http.Redirect(w, r, errorRedirect(fe, s.cfg.Issuer), http.StatusSeeOther)
 	case errors.As(err, &fe):
-		renderPage(w, http.StatusBadRequest, "error", map[string]string{"Title": "Cannot continue", "Code": fe.Code, "Description": fe.Description})
+		if fe.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(fe.retryAfter.Seconds())))
+		}
+		renderPage(w, cmp.Or(fe.pageStatus, http.StatusBadRequest), "error", map[string]string{"Title": "Cannot continue", "Code": fe.Code, "Description": fe.Description})
 	case httpapi.IsUnavailable(err):
 		httpapi.SetRetryAfter(w)
 		renderPage(w, http.StatusServiceUnavailable, "error", map[string]string{"Title": "Try again in a moment", "Code": "temporarily_unavailable",

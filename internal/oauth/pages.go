@@ -17,10 +17,14 @@ func init() {
 	template.Must(pages.New("consent").Parse(page.Head + `
 {{with .Screen}}{{if .App.LogoURL}}<img src="{{.App.LogoURL}}" alt="">{{end}}
 <h1>Allow {{.App.Name}}?</h1>
-{{if ne .App.Registration "admin"}}<p role="note"><strong>Not reviewed:</strong> this app registered itself, so its name is only its own claim.
+{{if eq .App.Registration "metadata_document"}}<p role="note"><strong>Not reviewed:</strong> this app is identified by a document at
+<strong>{{.App.Host}}</strong>, so its name is only that document's claim. Allow only if you trust {{.App.Host}}.</p>
+{{else if ne .App.Registration "admin"}}<p role="note"><strong>Not reviewed:</strong> this app registered itself, so its name is only its own claim.
 It comes from <strong>{{if .App.Host}}{{.App.Host}}{{else}}a device{{end}}</strong>. Allow only if you trust that.</p>{{end}}
 <p><strong>{{.App.Name}}</strong>{{if .App.HomepageURL}} (<a href="{{.App.HomepageURL}}" rel="noopener noreferrer">{{.App.HomepageURL}}</a>){{end}}
 wants to access team <strong>{{.TeamID}}</strong> as <strong>{{.UserID}}</strong>.</p>
+{{if or .App.PolicyURL .App.TermsURL}}<p>Its {{if .App.PolicyURL}}<a href="{{.App.PolicyURL}}" rel="noopener noreferrer">privacy policy</a>{{end}}
+{{- if and .App.PolicyURL .App.TermsURL}} and {{end}}{{if .App.TermsURL}}<a href="{{.App.TermsURL}}" rel="noopener noreferrer">terms of service</a>{{end}}.</p>{{end}}
 {{if .Resources}}<p>It will reach:</p>
 <ul>{{range .Resources}}<li><strong>{{.Name}}</strong> <span class="muted">({{.Resource}})</span></li>{{end}}</ul>{{end}}
 <p>It will be able to:</p>

@@ -80,6 +80,23 @@ func fuzzDeviceService(f *testing.F) *Service {
 var deviceErrors = []string{"invalid_request", "invalid_client", "invalid_grant", "invalid_scope", "invalid_target", "unauthorized_client",
 	"unsupported_grant_type", "authorization_pending", "slow_down", "expired_token", "access_denied", "temporarily_unavailable"}
 
+// refusedAsDeviceEndpoint reports whether err refuses a device request, and
+// fails the test unless it is a 4xx among deviceErrors.
+func refusedAsDeviceEndpoint(t *testing.T, body string, err error) bool {
+	t.Helper()
+	var te *tokenError
+	switch {
+	case errors.As(err, &te):
+		if te.Status < 400 || te.Status >= 500 || !slices.Contains(deviceErrors, te.Code) {
+			t.Fatalf("body %q: refusal %+v", body, te)
+		}
+		return true
+	case err != nil:
+		t.Fatalf("body %q: %v", body, err)
+	}
+	return false
+}
+
 // FuzzDeviceAuthorizationRequest: whatever the body of a device
 // authorization request (RFC 8628 §3.1), it is refused with an OAuth error
 // or answered with well-formed codes for the app's scopes, never a panic or
@@ -103,14 +120,8 @@ func FuzzDeviceAuthorizationRequest(f *testing.F) {
 		r := httptest.NewRequest(http.MethodPost, "/oauth/device_authorization", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		resp, err := s.DeviceAuthorization(t.Context(), r)
-		var te *tokenError
 		switch {
-		case errors.As(err, &te):
-			if te.Status < 400 || te.Status >= 500 || !slices.Contains(deviceErrors, te.Code) {
-				t.Fatalf("refusal %+v", te)
-			}
-		case err != nil:
-			t.Fatalf("body %q: %v", body, err)
+		case refusedAsDeviceEndpoint(t, body, err):
 		case !strings.HasPrefix(resp.DeviceCode, prefixDevice) || normalizeUserCode(resp.UserCode) == "" || resp.Interval <= 0 || resp.ExpiresIn <= 0:
 			t.Fatalf("body %q: answer %+v", body, resp)
 		}
@@ -136,16 +147,7 @@ func FuzzDeviceCodeGrant(f *testing.F) {
 		body := "grant_type=" + url.QueryEscape(grantDeviceCode) + "&client_id=cli&" + params
 		r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := s.Token(t.Context(), r)
-		var te *tokenError
-		switch {
-		case errors.As(err, &te):
-			if te.Status < 400 || te.Status >= 500 || !slices.Contains(deviceErrors, te.Code) {
-				t.Fatalf("refusal %+v", te)
-			}
-		case err != nil:
-			t.Fatalf("body %q: %v", body, err)
-		default:
+		if resp, err := s.Token(t.Context(), r); !refusedAsDeviceEndpoint(t, body, err) {
 			t.Fatalf("body %q: tokens %+v for a device code nobody was given", body, resp)
 		}
 	})

@@ -31,6 +31,12 @@ type oauthEnv struct {
 	mu         sync.Mutex
 	user, team string
 	challenges []string // every login challenge the login page saw
+	// accept is more members for the login page's accept call, such as
+	// `,"user_name":"Ada"`.
+	accept string
+	// loginOrigin is the login page's origin, where the consent screen's
+	// "switch account" sends the browser.
+	loginOrigin string
 }
 
 func setupOAuth(t *testing.T, d storetest.Dialect, extra ...string) *oauthEnv {
@@ -38,14 +44,14 @@ func setupOAuth(t *testing.T, d storetest.Dialect, extra ...string) *oauthEnv {
 	o := &oauthEnv{user: "user_1", team: "team_1"}
 	login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o.mu.Lock()
-		user, team := o.user, o.team
+		user, team, accept := o.user, o.team, o.accept
 		o.mu.Unlock()
 		challenge := r.URL.Query().Get("login_challenge")
 		o.mu.Lock()
 		o.challenges = append(o.challenges, challenge)
 		o.mu.Unlock()
 		resp, body := o.do(t, "POST", "/v1/oauth/login-requests/"+url.PathEscape(challenge)+"/accept",
-			`{"user_id":"`+user+`","team_id":"`+team+`"}`)
+			`{"user_id":"`+user+`","team_id":"`+team+`"`+accept+`}`)
 		if resp.StatusCode != 200 {
 			http.Error(w, string(body), resp.StatusCode)
 			return
@@ -57,6 +63,7 @@ func setupOAuth(t *testing.T, d storetest.Dialect, extra ...string) *oauthEnv {
 		http.Redirect(w, r, to.RedirectTo, http.StatusFound)
 	}))
 	t.Cleanup(login.Close)
+	o.loginOrigin = login.URL
 	args := append([]string{"--oauth-login-url", login.URL + "/login", "--oauth-refresh-reuse-grace", "200ms", "--rate-limit", "0"}, extra...)
 	o.env = setup(t, d, args...)
 	for _, sc := range []string{"read:projects", "write:projects", "admin"} {
@@ -211,8 +218,8 @@ func (o *oauthEnv) authorize(t *testing.T, b *browser, authURL string, approve *
 	}
 	// Its form posts to Patchbay, which sends the browser on to the app.
 	if csp := s.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") ||
-		!strings.HasSuffix(csp, "; form-action 'self' http://127.0.0.1:45678") {
-		t.Errorf("consent page CSP = %q, want frame-ancestors 'none' and form-action 'self' and the app's origin", csp)
+		!strings.HasSuffix(csp, "; form-action 'self' "+o.loginOrigin+" http://127.0.0.1:45678") {
+		t.Errorf("consent page CSP = %q, want frame-ancestors 'none' and form-action 'self', the login page's origin and the app's", csp)
 	}
 	f := consentForm(t, s.Page)
 	f.Set("decision", map[bool]string{true: "approve", false: "deny"}[*approve])

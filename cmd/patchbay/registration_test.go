@@ -117,9 +117,9 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 		verifier := oauth2.GenerateVerifier()
 		s := b.visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
 		if s.Status != 200 || !strings.Contains(s.Page, "Not reviewed") || !strings.Contains(s.Page, "<strong>127.0.0.1</strong>") ||
-			!strings.Contains(s.Page, "this app registered itself") ||
-			!strings.Contains(s.Page, `<a href="https://agent.example/privacy" rel="noopener noreferrer">privacy policy</a>`) ||
-			!strings.Contains(s.Page, `<a href="https://agent.example/terms" rel="noopener noreferrer">terms of service</a>`) {
+			!strings.Contains(s.Page, "This app registered itself") ||
+			!strings.Contains(s.Page, `<a href="https://agent.example/privacy" rel="noopener noreferrer">Privacy policy</a>`) ||
+			!strings.Contains(s.Page, `<a href="https://agent.example/terms" rel="noopener noreferrer">Terms of service</a>`) {
 			t.Fatalf("consent screen for a self-registered client: %d\n%s", s.Status, s.Page)
 		}
 		f := consentForm(t, s.Page)

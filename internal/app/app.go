@@ -22,8 +22,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
@@ -117,6 +119,11 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	if err != nil {
 		return nil, err
 	}
+	// Pages show the SaaS's branding, and images copied through the outbound
+	// guard (http URLs and loopback hosts only in development).
+	assetStore := assets.NewStore(db)
+	images := assets.NewRemote(db, assetStore, safehttp.Options{Allow: cfg.OutboundAllow}, cfg.Dev, logger.With("component", "assets"))
+	brands := branding.NewService(db, assetStore, branding.Config{Dev: cfg.Dev}, logger.With("component", "branding"))
 	metadataClient := safehttp.Options{Allow: cfg.OAuthClientMetadataOutboundAllow, Timeout: cfg.OAuthClientMetadataTimeout, RootCAs: metadataRoots}.Client()
 	// authServer is Patchbay's own OAuth 2 authorization server (for third-party
 	// apps); the providers of the catalog are the third parties Patchbay connects to.
@@ -141,6 +148,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		RegistrationUnusedTTL: cfg.OAuthRegistrationUnusedTTL,
 		MetadataDocuments:     cfg.OAuthClientMetadata, MetadataHosts: cfg.OAuthClientMetadataHosts,
 		MetadataDenyHosts: cfg.OAuthClientMetadataDenyHosts, MetadataClient: metadataClient,
+		Brands: brands, Images: images, Assets: assetStore,
 	})
 
 	providerCatalog, err := loadCatalog(cfg.ProvidersDir)
@@ -165,7 +173,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	// The connections service's data keys are wrapped by the configured
 	// encryption key, which is the key-encryption key.
 	connections := connect.NewService(db, connect.NewKeyring(db, v), providerCatalog, toProviders, hooks, connectLogger,
-		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName()})
+		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName(), Brands: brands, Images: images})
 	proxyEngine := proxy.New(connections, providerCatalog, toProviders, connectLogger, proxy.Config{
 		MaxAttempts: cfg.ProxyMaxAttempts, MaxWait: cfg.ProxyMaxWait, QueueWait: cfg.ProxyQueueWait, Timeout: cfg.ProxyTimeout,
 	})
@@ -215,6 +223,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Connect:         connections,
 		Proxy:           proxyEngine,
 		Syncs:           syncService,
+		Branding:        brands,
+		Assets:          assetStore,
 		Limiter:         limiter,
 		RateLimit:       ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Addresses:       addresses,

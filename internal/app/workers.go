@@ -6,7 +6,9 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
+	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/idempotency"
@@ -39,6 +41,7 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 	river.AddWorker(workers, &connect.RefreshWorker{Service: connections, Interval: cfg.ConnectRefreshInterval})
 	river.AddWorker(workers, &syncs.TickWorker{Service: syncService})
 	river.AddWorker(workers, &syncs.RunWorker{Service: syncService})
+	river.AddWorker(workers, &assets.CleanupWorker{DB: db, InUse: []string{branding.AssetsInUse, oauth.AssetsInUse}})
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -64,6 +67,9 @@ func registry(cfg config.Config, logger *slog.Logger, db *store.DB, hooks *webho
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return connect.SessionCleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return assets.CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		// Each run refreshes what would come due before the next, so the
 		// interval trades how early tokens are refreshed against how often

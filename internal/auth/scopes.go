@@ -47,6 +47,8 @@ var Scopes = []ScopeInfo{
 	{"connections:credentials", "read connections' decrypted credentials and call providers through the proxy", []string{"connections:read"}},
 	{"connections:admin", "everything on connections, and change the provider catalog and integrations", []string{"connections:write", "connections:credentials"}},
 	{"audit:read", "read the audit log", nil},
+	{"branding:read", "read the branding of pages and components, the installation's and tenants' overrides", nil},
+	{"branding:write", "change the branding and upload logos", []string{"branding:read"}},
 }
 
 // implied maps each scope to every scope it grants, itself included.

@@ -460,7 +460,7 @@ var settings = []setting{
 		}
 		return fmt.Errorf("must be memory or database (got %q)", v)
 	}},
-	{name: "public-rate-limit-pages", def: "60/1m", usage: "requests per client address to the browser pages (OAuth authorize, consent and dev sign-in; connect pages), and apart to the protected resource metadata documents, as LIMIT/WINDOW with bursts of LIMIT; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitPages })},
+	{name: "public-rate-limit-pages", def: "60/1m", usage: "requests per client address to the browser pages (OAuth authorize, consent and dev sign-in; connect pages), and apart to the protected resource metadata documents and to the images under /assets/, as LIMIT/WINDOW with bursts of LIMIT; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitPages })},
 	{name: "public-rate-limit-oauth", def: "50/1s", usage: "token, revocation and introspection requests per client address that no client secret or API key authenticates (public clients, failed authentication), as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitOAuth })},
 	{name: "public-rate-limit-ingest", def: "1000/1s", usage: "incoming webhook requests (/in/) per client address, as LIMIT/WINDOW; 0 turns it off, as does --rate-limit 0", set: ratePolicySetter(func(c *Config) *RatePolicy { return &c.PublicRateLimitIngest })},
 }

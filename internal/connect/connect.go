@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/ttlcache"
 )
@@ -41,6 +42,12 @@ type Config struct {
 	// a node that dies mid-refresh delays the others at most this long.
 	// Defaults to LeaseTTLDefault.
 	LeaseTTL time.Duration
+
+	// Brands gives the connect pages the SaaS's branding (the session's
+	// tenant's); Images copies provider logos so that the pages serve them.
+	// Nil shows Patchbay's default brand and monograms.
+	Brands htmlpage.Brands
+	Images htmlpage.Images
 }
 
 func (c Config) withDefaults() Config {

@@ -3,53 +3,49 @@ package connect
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 
-	"github.com/patchbay/patchbay/internal/page"
+	"github.com/patchbay/patchbay/internal/htmlpage"
 )
 
-// pages are the connect pages: errors and the connect form.
-var pages = template.Must(template.New("error").Parse(page.Head + `
-<h1>Cannot connect</h1>
-<p>{{.Message}}</p>
-<p class="muted">Error: {{.Code}}</p>` + page.Foot))
-
-func init() {
-	template.Must(pages.New("connect").Parse(page.Head + `
-{{with .Page}}{{if .Provider.Logo}}<img src="{{.Provider.Logo}}" alt="">{{end}}
-<h1>Connect {{.Provider.DisplayName}}</h1>
-{{if .OAuth}}<p>You will sign in to <strong>{{.Provider.DisplayName}}</strong> and allow this application to:</p>
-<ul>{{range .Scopes}}<li>{{.}}</li>{{else}}<li>use your {{.Provider.DisplayName}} account on your behalf</li>{{end}}</ul>
-{{else}}<p>This application will store what you enter below, encrypted, and use it to call
-<strong>{{.Provider.DisplayName}}</strong> on your behalf.</p>{{end}}
-{{if .Message}}<p class="problem">{{.Message}}</p>{{end}}
+// connectTemplate is the connect page: what will be shared with the
+// provider, and the form. htmlpage frames it with the SaaS's branding; its
+// strings are in htmlpage's message catalog.
+var connectTemplate = template.Must(template.New("connect").Parse(`{{with .Data}}{{with .Page}}
+<div class="logos">{{$.Logo $.Brand.LogoURL $.Brand.ProductName}}<span class="link" aria-hidden="true">⇄</span>{{$.Logo $.Data.ProviderLogo .Provider.DisplayName}}</div>
+<h1>{{$.Title}}</h1>
+{{if .OAuth}}<p>{{$.T "connect.oauthIntro" .Provider.DisplayName $.Brand.ProductName}}</p>
+<ul>{{range .Scopes}}<li>{{.}}</li>{{else}}<li>{{$.T "connect.onBehalf" .Provider.DisplayName}}</li>{{end}}</ul>
+{{else}}<p>{{$.T "connect.storeIntro" $.Brand.ProductName .Provider.DisplayName}}</p>{{end}}
+{{if .Message}}<p class="problem" role="alert">{{.Message}}</p>{{end}}
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="csrf_token" value="{{.CSRF}}">
-{{$p := .}}{{range .Fields}}<label for="f_{{.Name}}">{{.Label}}</label>
-<input id="f_{{.Name}}" name="{{.Name}}" type="{{if .Secret}}password{{else if eq .Type "email"}}email{{else}}text{{end}}"{{if .Required}} required{{end}} autocomplete="off"{{if not .Secret}} value="{{index $p.Values .Name}}"{{end}}>
-{{with index $p.Problems .Name}}<div class="problem">{{.}}</div>{{end}}{{if .Help}}<div class="muted">{{.Help}}</div>{{end}}
-{{end}}<p><button class="primary" name="decision" value="connect">{{if .OAuth}}Continue to {{.Provider.DisplayName}}{{else}}Connect{{end}}</button><button name="decision" value="cancel" formnovalidate>Cancel</button></p>
-</form>{{end}}` + page.Foot))
-}
+{{$p := .}}{{range .Fields}}{{$f := .}}<label for="f_{{.Name}}">{{.Label}}</label>
+<input id="f_{{.Name}}" name="{{.Name}}" type="{{if .Secret}}password{{else if eq .Type "email"}}email{{else}}text{{end}}"{{if .Required}} required{{end}} autocomplete="off"{{if not .Secret}} value="{{index $p.Values .Name}}"{{end}}{{with index $p.Problems .Name}} aria-invalid="true" aria-describedby="f_{{$f.Name}}_problem"{{end}}>
+{{with index $p.Problems .Name}}<div class="problem" id="f_{{$f.Name}}_problem">{{.}}</div>{{end}}{{if .Help}}<div class="muted">{{.Help}}</div>{{end}}
+{{end}}<div class="actions"><button class="primary" name="decision" value="connect">{{if .OAuth}}{{$.T "connect.continueTo" .Provider.DisplayName}}{{else}}{{$.T "connect.connect"}}{{end}}</button><button name="decision" value="cancel" formnovalidate>{{$.T "connect.cancel"}}</button></div>
+</form>
+{{if $.Data.ReturnHost}}<p class="muted">{{$.T "connect.returnTo" $.Data.ReturnHost}}</p>{{end}}
+<p class="muted">{{$.T "connect.revoke" .Provider.DisplayName $.Brand.ProductName}}</p>{{end}}{{end}}`))
 
-// renderPage writes one of the pages.
-func renderPage(w http.ResponseWriter, status int, name string, data any) {
-	page.Render(w, status, pages, name, data)
-}
-
-// renderConnect writes the connect page. Its form sends the browser on to
-// the session's return_url, and for OAuth to the provider's authorization
-// URL, whose host may come from what the user enters (a subdomain): any
-// https origin then.
-func renderConnect(w http.ResponseWriter, status int, pg connectPage) {
-	var targets []string
-	if src := page.FormTarget(pg.Session.ReturnURL); src != "" {
-		targets = append(targets, src)
-	}
+// renderConnect writes the connect page in the session's tenant's branding.
+// Its form sends the browser on to the session's return_url, and for OAuth
+// to the provider's authorization URL, whose host may come from what the
+// user enters (a subdomain): any https origin then.
+func (s *Service) renderConnect(w http.ResponseWriter, r *http.Request, status int, pg connectPage) {
+	targets := htmlpage.FormTargets(pg.Session.ReturnURL)
 	if pg.OAuth {
 		targets = append(targets, "https:")
 	}
-	page.Render(w, status, pages, "connect", struct {
-		Title string
-		Page  connectPage
-	}{"Connect " + pg.Provider.DisplayName, pg}, targets...)
+	data := struct {
+		Page         connectPage
+		ProviderLogo string
+		ReturnHost   string
+	}{Page: pg, ProviderLogo: htmlpage.ImagePath(r.Context(), s.cfg.Images, pg.Provider.Logo)}
+	if u, err := url.Parse(pg.Session.ReturnURL); err == nil {
+		data.ReturnHost = u.Host
+	}
+	htmlpage.Render(w, r, htmlpage.Page{Status: status, Template: connectTemplate, Name: "connect", Title: "connect.title",
+		TitleArgs: []any{pg.Provider.DisplayName}, Brand: htmlpage.BrandOf(r.Context(), s.cfg.Brands, pg.Session.TenantID),
+		Data: data, FormTargets: targets})
 }

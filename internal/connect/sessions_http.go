@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/tenants"
 )
@@ -101,19 +102,20 @@ func HandleSessionCreate(s *Service) httpapi.Endpoint {
 // flowError shows a flow problem to the end user; anything else is internal.
 func (s *Service) flowError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *FlowError
+	brand := htmlpage.BrandOf(r.Context(), s.cfg.Brands, "")
 	if !errors.As(err, &fe) && httpapi.IsUnavailable(err) {
 		httpapi.SetRetryAfter(w)
-		renderPage(w, http.StatusServiceUnavailable, "error", struct{ Title, Message, Code string }{"Cannot connect",
-			"The service is briefly unavailable. Reload this page in a few seconds.", "temporarily_unavailable"})
+		htmlpage.Error(w, r, http.StatusServiceUnavailable, brand, "error.unavailable",
+			"The service is briefly unavailable. Reload this page in a few seconds.", "temporarily_unavailable")
 		return
 	}
 	if !errors.As(err, &fe) {
 		s.logger.Error("connect flow", "request_id", httpapi.RequestID(r.Context()), "error", err)
 		fe = errFlow("server_error", "Something went wrong on our side. Try again in a moment.")
-		renderPage(w, http.StatusInternalServerError, "error", struct{ Title, Message, Code string }{"Cannot connect", fe.Message, fe.Code})
+		htmlpage.Error(w, r, http.StatusInternalServerError, brand, "connect.errorTitle", fe.Message, fe.Code)
 		return
 	}
-	renderPage(w, http.StatusBadRequest, "error", struct{ Title, Message, Code string }{"Cannot connect", fe.Message, fe.Code})
+	htmlpage.Error(w, r, http.StatusBadRequest, brand, "connect.errorTitle", fe.Message, fe.Code)
 }
 
 // HandleConnectPage shows the connect page for a session's URL.
@@ -137,7 +139,7 @@ func HandleConnectPage(s *Service) httpapi.Endpoint {
 			}
 			http.SetCookie(w, &http.Cookie{Name: s.cookieName(pg.Session.ID), Value: secret, Path: path, HttpOnly: true,
 				Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: int(time.Hour.Seconds())})
-			renderConnect(w, http.StatusOK, pg)
+			s.renderConnect(w, r, http.StatusOK, pg)
 		}),
 	}
 }
@@ -165,7 +167,7 @@ func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 				return
 			}
 			if out.Page != nil {
-				renderConnect(w, http.StatusBadRequest, *out.Page)
+				s.renderConnect(w, r, http.StatusBadRequest, *out.Page)
 				return
 			}
 			http.Redirect(w, r, out.Redirect, http.StatusSeeOther)

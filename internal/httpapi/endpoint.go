@@ -11,6 +11,9 @@ type Endpoint struct {
 	Summary string
 	// Request is a zero value of the JSON body type, or nil for no body.
 	Request any
+	// RawRequest lists the media types of a body that is not JSON, such as
+	// an image upload; Request is then nil.
+	RawRequest []string
 	// OptionalBody documents the request body as optional: a request
 	// without one means the zero value.
 	OptionalBody bool

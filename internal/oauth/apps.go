@@ -38,9 +38,12 @@ type App struct {
 	// URI may differ (RFC 8252 §7.3).
 	RedirectURIs []string `json:"redirect_uris"`
 	// Scopes are those the app may ask for; each is in the catalog.
-	Scopes      []string `json:"scopes"`
-	LogoURL     string   `json:"logo_url"`
-	HomepageURL string   `json:"homepage_url"`
+	Scopes  []string `json:"scopes"`
+	LogoURL string   `json:"logo_url"`
+	// LogoUploadURL is the path of a logo uploaded with PUT
+	// /v1/oauth/apps/{app_id}/logo, which pages show instead of LogoURL's.
+	LogoUploadURL string `json:"logo_upload_url,omitempty"`
+	HomepageURL   string `json:"homepage_url"`
 	// PolicyURL and TermsURL are the privacy policy and terms of service
 	// a self-registered client names (policy_uri and tos_uri, RFC 7591
 	// §2), linked on the consent screen.

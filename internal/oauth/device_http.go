@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/httpapi"
 )
 
@@ -38,13 +39,13 @@ func HandleDevicePage(s *Service) httpapi.Endpoint {
 		Summary: "Device verification page: enter the user code a device shows (?user_code= fills it in)",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()
-			data := map[string]any{"Title": "Connect a device", "UserCode": q.Get("user_code"), "Done": deviceOutcomes[q.Get("done")]}
+			data := map[string]any{"UserCode": q.Get("user_code"), "Done": deviceOutcomes[q.Get("done")]}
 			if c := normalizeUserCode(q.Get("user_code")); c != "" {
 				data["UserCode"] = displayUserCode(c)
 			} else if len(q.Get("user_code")) > 32 {
 				data["UserCode"] = ""
 			}
-			renderPage(w, http.StatusOK, "device", data)
+			s.render(w, r, "", htmlpage.Page{Status: http.StatusOK, Name: "device", Title: "device.title", Data: data})
 		}),
 	}
 }
@@ -66,7 +67,8 @@ func HandleDeviceSubmit(s *Service) httpapi.Endpoint {
 				if len(typed) > 32 {
 					typed = ""
 				}
-				renderPage(w, http.StatusBadRequest, "device", map[string]any{"Title": "Connect a device", "UserCode": typed, "Error": err.Error()})
+				s.render(w, r, "", htmlpage.Page{Status: http.StatusBadRequest, Name: "device", Title: "device.title",
+					Data: map[string]any{"UserCode": typed, "Error": err.Error()}})
 				return
 			}
 			if err == nil {

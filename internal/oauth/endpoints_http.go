@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/httpapi"
 )
 
@@ -61,21 +62,24 @@ func (s *Service) answerFlow(w http.ResponseWriter, r *http.Request, step consen
 	case errors.As(err, &fe) && fe.RedirectURI != "":
 		http.Redirect(w, r, errorRedirect(fe, s.cfg.Issuer), http.StatusSeeOther)
 	case errors.As(err, &fe):
+		title := "error.title"
 		if fe.retryAfter > 0 {
+			title = "error.unavailable"
 			w.Header().Set("Retry-After", strconv.Itoa(int(fe.retryAfter.Seconds())))
 		}
-		renderPage(w, cmp.Or(fe.pageStatus, http.StatusBadRequest), "error", map[string]string{"Title": "Cannot continue", "Code": fe.Code, "Description": fe.Description})
+		s.renderError(w, r, cmp.Or(fe.pageStatus, http.StatusBadRequest), title, fe.Description, fe.Code)
 	case httpapi.IsUnavailable(err):
 		httpapi.SetRetryAfter(w)
-		renderPage(w, http.StatusServiceUnavailable, "error", map[string]string{"Title": "Try again in a moment", "Code": "temporarily_unavailable",
-			"Description": "The service is briefly unavailable. Reload this page in a few seconds."})
+		s.renderError(w, r, http.StatusServiceUnavailable, "error.unavailable",
+			"The service is briefly unavailable. Reload this page in a few seconds.", "temporarily_unavailable")
 	case err != nil:
 		s.logger.ErrorContext(r.Context(), "authorization flow failed", "err", err)
-		renderPage(w, http.StatusInternalServerError, "error", map[string]string{"Title": "Cannot continue", "Code": "server_error",
-			"Description": "Something went wrong on our side. Start again from the app."})
+		s.renderError(w, r, http.StatusInternalServerError, "error.title", "Something went wrong on our side. Start again from the app.", "server_error")
 	case step.Screen != nil:
-		renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow " + step.Screen.App.Name + "?", "Screen": step.Screen},
-			step.Screen.redirectURI)
+		// The team the user signed in to is the SaaS's tenant: its
+		// branding, when it has its own.
+		s.render(w, r, step.Screen.TeamID, htmlpage.Page{Status: http.StatusOK, Name: "consent", Title: "consent.title",
+			TitleArgs: []any{step.Screen.App.Name}, Data: s.consentView(r.Context(), step.Screen)}, s.cfg.LoginURL, step.Screen.redirectURI)
 	default:
 		http.Redirect(w, r, step.RedirectTo, http.StatusSeeOther)
 	}
@@ -110,7 +114,7 @@ func HandleConsent(s *Service) httpapi.Endpoint {
 // HandleConsentDecision takes the answer from the consent screen.
 func HandleConsentDecision(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "The consent screen's Allow or Deny (a form with a CSRF token)",
+		Summary: "The consent screen's Allow, Deny or Switch account (a form with a CSRF token)",
 		Status:  http.StatusSeeOther,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.ParseTextForm(r); err != nil {
@@ -118,7 +122,7 @@ func HandleConsentDecision(s *Service) httpapi.Endpoint {
 				return
 			}
 			step, err := s.decide(r.Context(), r.PostForm.Get("consent_challenge"), s.flowCookies(r), r.PostForm.Get("csrf_token"),
-				r.PostForm.Get("decision") == "approve")
+				r.PostForm.Get("decision"))
 			s.answerFlow(w, r, step, err)
 		}),
 	}
@@ -141,7 +145,8 @@ func HandleDevLogin(s *Service) httpapi.Endpoint {
 			}
 			// Signing in goes on to the consent step, the SaaS's or
 			// Patchbay's, and may end at the app at once.
-			renderPage(w, http.StatusOK, "dev-login", map[string]any{"Title": "Sign in", "App": req.App, "Scopes": req.Scopes, "Challenge": challenge},
+			s.render(w, r, "", htmlpage.Page{Status: http.StatusOK, Name: "dev-login", Title: "devlogin.title",
+				Data: map[string]any{"App": req.App, "ScopeList": strings.Join(req.Scopes, ", "), "Challenge": challenge}},
 				s.cfg.ConsentURL, req.redirectURI)
 		}),
 	}

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"database/sql"
@@ -43,6 +44,7 @@ type authRequest struct {
 	Resources     []string
 	UserID        string
 	TeamID        string
+	Account       Account
 	DenyError     string
 	DenyDesc      string
 	browser       []byte
@@ -248,6 +250,9 @@ type PublicApp struct {
 	PolicyURL   string `json:"policy_url,omitempty"`
 	TermsURL    string `json:"terms_url,omitempty"`
 	TeamID      string `json:"team_id"`
+	// Published is whether the SaaS has published the app (listed it for
+	// its users); pages say so.
+	Published bool `json:"published"`
 	// Registration is "admin", "dynamic" or "metadata_document"; a
 	// self-registered app names itself and nobody has reviewed it, so pages
 	// show its Host beside the name it claims: the host serving its metadata
@@ -258,8 +263,9 @@ type PublicApp struct {
 }
 
 func (a App) public() PublicApp {
-	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: a.LogoURL, HomepageURL: a.HomepageURL,
-		PolicyURL: a.PolicyURL, TermsURL: a.TermsURL, TeamID: a.TeamID, Registration: a.Registration}
+	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: cmp.Or(a.LogoUploadURL, a.LogoURL),
+		HomepageURL: a.HomepageURL, PolicyURL: a.PolicyURL, TermsURL: a.TermsURL, TeamID: a.TeamID, Published: a.IsPublished,
+		Registration: a.Registration}
 	switch {
 	case a.Registration == registrationMetadata:
 		// The host that serves its document vouches for it.
@@ -313,9 +319,23 @@ type Redirect struct {
 	RedirectTo string `json:"redirect_to"`
 }
 
+// Account is who signed in, as the SaaS's login page reports it: the IDs
+// that grants are kept under, and optionally how to show them to people.
+type Account struct {
+	UserID string `json:"user_id"`
+	TeamID string `json:"team_id"`
+	// UserName and TeamName are display names for the consent screen's
+	// "signed in as"; without them it shows the IDs.
+	UserName string `json:"user_name,omitempty"`
+	TeamName string `json:"team_name,omitempty"`
+	// AvatarURL is an https URL of the user's picture; Patchbay copies it
+	// once through its outbound guard and never links it.
+	AvatarURL string `json:"avatar_url,omitempty"`
+}
+
 // AcceptLogin records who signed in, and returns where the browser goes
 // next: Patchbay's consent step.
-func (s *Service) AcceptLogin(ctx context.Context, challenge, userID, teamID string) (Redirect, error) {
+func (s *Service) AcceptLogin(ctx context.Context, challenge string, who Account) (Redirect, error) {
 	consent := vault.NewToken(prefixChallenge)
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := s.pending(ctx, tx, "login_challenge", challenge, statusLogin)
@@ -338,7 +358,7 @@ func (s *Service) AcceptLogin(ctx context.Context, challenge, userID, teamID str
 				return err
 			}
 		}
-		return requestSignedIn(ctx, tx, r.ID, userID, teamID, vault.HashToken(consent))
+		return requestSignedIn(ctx, tx, r.ID, who, vault.HashToken(consent))
 	})
 	if err != nil {
 		return Redirect{}, err
@@ -381,9 +401,10 @@ func (s *Service) consentURL(challenge string) string {
 
 // ConsentRequest is what a consent page shows.
 type ConsentRequest struct {
-	App    PublicApp `json:"app"`
-	UserID string    `json:"user_id"`
-	TeamID string    `json:"team_id"`
+	App PublicApp `json:"app"`
+	// Account is who signed in: user_id and team_id, and the display names
+	// and avatar when the login page gave them.
+	Account
 	// Scopes are those requested, with their descriptions.
 	Scopes []Scope `json:"scopes"`
 	// GrantedScopes are those the user already granted this app.
@@ -454,7 +475,7 @@ func (s *Service) describeConsent(ctx context.Context, r authRequest) (ConsentRe
 			resources = append(resources, ConsentResource{Resource: ident, Name: res.Name})
 		}
 	}
-	c := ConsentRequest{App: r.publicApp(), UserID: r.UserID, TeamID: r.TeamID, Scopes: scopes, GrantedScopes: granted,
+	c := ConsentRequest{App: r.publicApp(), Account: r.Account, Scopes: scopes, GrantedScopes: granted,
 		Resources: resources, ExpiresAt: r.ExpiresAt, Device: r.isDevice()}
 	if c.Device {
 		if c.DeviceVerification, err = s.deviceVerification(ctx, r.ID); err != nil {
@@ -581,7 +602,7 @@ func (s *Service) consentStep(ctx context.Context, challenge string, browser fun
 }
 
 // decide applies the user's answer on Patchbay's consent screen.
-func (s *Service) decide(ctx context.Context, challenge string, browser func(requestID string) string, csrf string, approve bool) (consentStep, error) {
+func (s *Service) decide(ctx context.Context, challenge string, browser func(requestID string) string, csrf string, decision string) (consentStep, error) {
 	r, err := s.requestBy(ctx, s.db, "consent_challenge", challenge)
 	if err != nil {
 		return consentStep{}, pageError("invalid_request", "this sign-in link is unknown or has expired; start again from the app")
@@ -592,10 +613,40 @@ func (s *Service) decide(ctx context.Context, challenge string, browser func(req
 	if r.Status != statusConsent {
 		return consentStep{}, pageError("invalid_request", "this sign-in link has already been used; start again from the app")
 	}
-	if !approve {
-		return s.finishDenied(ctx, r, "access_denied", "the user denied the request")
+	switch decision {
+	case decisionApprove:
+		return s.finish(ctx, r, r.Scopes)
+	case decisionSwitch:
+		return s.switchAccount(ctx, r)
 	}
-	return s.finish(ctx, r, r.Scopes)
+	return s.finishDenied(ctx, r, "access_denied", "the user denied the request")
+}
+
+// The consent screen's decisions; anything else denies.
+const (
+	decisionApprove = "approve"
+	decisionSwitch  = "switch"
+)
+
+// switchAccount sends a request waiting for consent back to the SaaS's login
+// page, for a user signed in as someone else: who signed in is forgotten, and
+// a new login challenge replaces the old one. The login page gets
+// prompt=select_account so that it offers another account instead of
+// accepting the current session again.
+func (s *Service) switchAccount(ctx context.Context, r authRequest) (consentStep, error) {
+	loginURL := s.cfg.LoginURL
+	if loginURL == "" {
+		loginURL = s.cfg.Issuer + "/oauth/dev/login" // consent was reached, so this is development
+	}
+	login := vault.NewToken(prefixChallenge)
+	changed, err := requestBackToLogin(ctx, s.db, r.ID, vault.HashToken(login))
+	if err != nil {
+		return consentStep{}, err
+	}
+	if !changed {
+		return consentStep{}, pageError("invalid_request", "this sign-in link has already been used; start again from the app")
+	}
+	return consentStep{RedirectTo: withQuery(loginURL, url.Values{"login_challenge": {login}, "prompt": {"select_account"}})}, nil
 }
 
 func containsAll(have, want []string) bool {
@@ -713,6 +764,6 @@ func (s *Service) devLogin(ctx context.Context, challenge string, browser func(r
 	if tenants.ValidID(userID) != "" || tenants.ValidID(teamID) != "" {
 		return "", pageError("invalid_request", "user and team IDs must be 1 to 128 letters, digits and . _ - : @")
 	}
-	redirect, err := s.AcceptLogin(ctx, challenge, userID, teamID)
+	redirect, err := s.AcceptLogin(ctx, challenge, Account{UserID: userID, TeamID: teamID})
 	return redirect.RedirectTo, err
 }

@@ -20,6 +20,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/assets"
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/ttlcache"
@@ -114,6 +116,13 @@ type Config struct {
 	MetadataHosts     []string
 	MetadataDenyHosts []string
 	MetadataClient    *http.Client
+	// Brands gives the provider's pages the SaaS's branding; Images copies
+	// app logos and users' avatars so that the pages serve them. Nil shows
+	// Patchbay's default brand and monograms.
+	Brands htmlpage.Brands
+	Images htmlpage.Images
+	// Assets stores apps' uploaded logos.
+	Assets *assets.Store
 }
 
 // Defaults of the bounds on pending authorization requests. Beside its

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -15,17 +16,17 @@ import (
 // Service methods own the transactions and call these; no other file of the
 // package holds SQL text.
 
-const scopeColumns = "name, description, created_at, updated_at"
+const scopeColumns = "name, description, access_level, created_at, updated_at"
 
 func scanScope(sc store.Scanner) (Scope, error) {
 	var v Scope
-	err := sc.Scan(&v.Name, &v.Description, &v.CreatedAt, &v.UpdatedAt)
+	err := sc.Scan(&v.Name, &v.Description, &v.AccessLevel, &v.CreatedAt, &v.UpdatedAt)
 	return v, err
 }
 
 func scopeInsert(ctx context.Context, tx *store.Tx, sc Scope) error {
-	_, err := tx.Exec(ctx, "INSERT INTO oauth_scopes (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)",
-		sc.Name, sc.Description, sc.CreatedAt, sc.UpdatedAt)
+	_, err := tx.Exec(ctx, "INSERT INTO oauth_scopes (name, description, access_level, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+		sc.Name, sc.Description, sc.AccessLevel, sc.CreatedAt, sc.UpdatedAt)
 	return err
 }
 
@@ -53,9 +54,11 @@ func scopeNamesAll(ctx context.Context, q store.Querier) ([]string, error) {
 	return names, err
 }
 
-// scopeUpdate reports whether the scope existed.
-func scopeUpdate(ctx context.Context, tx *store.Tx, name, description string) (bool, error) {
-	return store.Changed(tx.Exec(ctx, "UPDATE oauth_scopes SET description = ?, updated_at = ? WHERE name = ?", description, tx.Now(), name))
+// scopeUpdate reports whether the scope existed; an empty accessLevel
+// keeps the scope's.
+func scopeUpdate(ctx context.Context, tx *store.Tx, name, description, accessLevel string) (bool, error) {
+	return store.Changed(tx.Exec(ctx, "UPDATE oauth_scopes SET description = ?, access_level = COALESCE(?, access_level), updated_at = ? WHERE name = ?",
+		description, store.Nullable(accessLevel), tx.Now(), name))
 }
 
 // scopeDelete reports whether the scope existed.
@@ -137,23 +140,27 @@ func appInsert(ctx context.Context, tx *store.Tx, app App) error {
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
 	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
 	a.token_exchange, a.exchange_audiences, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at,
-	a.policy_url, a.terms_url`
+	a.logo_hash, a.logo_content_type, a.policy_url, a.terms_url`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
 	app                          App
 	redirects, scopes, exchanges string
+	logoHash, logoType           sql.NullString
 }
 
 func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
 		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
-		&a.TokenExchange, &as.exchanges, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt,
+		&a.TokenExchange, &as.exchanges, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt, &as.logoHash, &as.logoType,
 		&a.PolicyURL, &a.TermsURL}
 }
 
 func (as *appScan) finish() (App, error) {
+	if as.logoHash.Valid {
+		as.app.LogoUploadURL = assets.Path(as.logoHash.String, as.logoType.String)
+	}
 	var err error
 	if as.app.RedirectURIs, err = unmarshalList(as.redirects); err != nil {
 		return App{}, err
@@ -349,20 +356,23 @@ type requestRaw struct {
 func requestGetByChallenge(ctx context.Context, q store.Querier, column string, challengeHash []byte) (authRequest, requestRaw, error) {
 	var r authRequest
 	var raw requestRaw
-	var userID, teamID, denyErr, denyDesc sql.NullString
+	var userID, teamID, denyErr, denyDesc, userName, teamName, avatar sql.NullString
 	err := q.QueryRow(ctx, `SELECT id, status, redirect_uri, scopes, granted_scopes, state, code_challenge, user_id, team_id, deny_error,
-		deny_description, browser, csrf, expires_at, resources, app_id, metadata_client_id, metadata_client
+		deny_description, browser, csrf, expires_at, resources, app_id, metadata_client_id, metadata_client, user_name, team_name, avatar_url
 		FROM oauth_requests WHERE `+column+` = ?`, challengeHash).Scan(
 		&r.ID, &r.Status, &r.RedirectURI, &raw.scopes, &raw.granted, &r.State, &r.CodeChallenge, &userID, &teamID, &denyErr, &denyDesc,
-		&r.browser, &r.csrf, &r.ExpiresAt, &raw.resources, &raw.appID, &raw.metadataClientID, &raw.metadataClient)
+		&r.browser, &r.csrf, &r.ExpiresAt, &raw.resources, &raw.appID, &raw.metadataClientID, &raw.metadataClient, &userName, &teamName, &avatar)
 	r.UserID, r.TeamID, r.DenyError, r.DenyDesc = userID.String, teamID.String, denyErr.String, denyDesc.String
+	r.Account = Account{UserID: r.UserID, TeamID: r.TeamID, UserName: userName.String, TeamName: teamName.String, AvatarURL: avatar.String}
 	return r, raw, err
 }
 
 // requestSignedIn moves a request waiting for a sign-in on to consent.
-func requestSignedIn(ctx context.Context, tx *store.Tx, requestID, userID, teamID string, consentHash []byte) error {
-	_, err := tx.Exec(ctx, "UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, consent_challenge = ? WHERE id = ? AND status = ?",
-		statusConsent, userID, teamID, consentHash, requestID, statusLogin)
+func requestSignedIn(ctx context.Context, tx *store.Tx, requestID string, who Account, consentHash []byte) error {
+	_, err := tx.Exec(ctx, `UPDATE oauth_requests SET status = ?, user_id = ?, team_id = ?, user_name = ?, team_name = ?, avatar_url = ?,
+		consent_challenge = ? WHERE id = ? AND status = ?`,
+		statusConsent, who.UserID, who.TeamID, store.Nullable(who.UserName), store.Nullable(who.TeamName), store.Nullable(who.AvatarURL),
+		consentHash, requestID, statusLogin)
 	return err
 }
 
@@ -679,4 +689,24 @@ func cleanupExpired(ctx context.Context, db store.Querier, now, cutoff, deviceCu
 		}
 	}
 	return nil
+}
+
+// AssetsInUse selects the hashes of the assets apps show, for the asset
+// store's cleanup.
+const AssetsInUse = "SELECT logo_hash FROM oauth_apps WHERE logo_hash IS NOT NULL"
+
+// appSetLogo points an app at an uploaded logo; it reports whether the app
+// exists.
+func appSetLogo(ctx context.Context, tx *store.Tx, appID, hash, contentType string) (bool, error) {
+	return store.Changed(tx.Exec(ctx, "UPDATE oauth_apps SET logo_hash = ?, logo_content_type = ?, updated_at = ? WHERE id = ?",
+		hash, contentType, tx.Now(), appID))
+}
+
+// requestBackToLogin sends a request waiting for consent back to the login
+// step under a new login challenge, forgetting who signed in; it reports
+// whether the request was still waiting for consent.
+func requestBackToLogin(ctx context.Context, q store.Querier, requestID string, loginHash []byte) (bool, error) {
+	return store.Changed(q.Exec(ctx, `UPDATE oauth_requests SET status = ?, login_challenge = ?, consent_challenge = NULL,
+		user_id = NULL, team_id = NULL, user_name = NULL, team_name = NULL, avatar_url = NULL WHERE id = ? AND status = ?`,
+		statusLogin, loginHash, requestID, statusConsent))
 }

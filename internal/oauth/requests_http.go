@@ -2,8 +2,13 @@ package oauth
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/tenants"
@@ -21,13 +26,24 @@ func HandleLoginRequestGet(s *Service) httpapi.Endpoint {
 	})
 }
 
-type acceptLoginRequest struct {
-	UserID string `json:"user_id"`
-	TeamID string `json:"team_id"`
-}
+type acceptLoginRequest Account
 
 func (req acceptLoginRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
+	for field, v := range map[string]string{"user_name": req.UserName, "team_name": req.TeamName} {
+		if len(v) > 200 || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			p[field] = "must be at most 200 bytes of text without control characters"
+		}
+	}
+	if req.AvatarURL != "" {
+		// http only to a loopback address, for development: the asset
+		// fetcher refuses both outside it anyway.
+		u, err := url.Parse(req.AvatarURL)
+		loopbackHTTP := err == nil && u.Scheme == "http" && net.ParseIP(u.Hostname()).IsLoopback()
+		if err != nil || u.Host == "" || len(req.AvatarURL) > 2000 || u.Scheme != "https" && !loopbackHTTP {
+			p["avatar_url"] = "must be an https URL of at most 2000 bytes"
+		}
+	}
 	if msg := tenants.ValidID(req.UserID); msg != "" {
 		p["user_id"] = msg
 	}
@@ -40,9 +56,9 @@ func (req acceptLoginRequest) Valid(context.Context) map[string]string {
 // HandleLoginAccept records who signed in.
 func HandleLoginAccept(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[acceptLoginRequest, Redirect]{
-		Summary: "The SaaS signed the user in: record the user and team, and get where to send the browser next",
+		Summary: "The SaaS signed the user in: record the user and team (with display names and avatar for the consent screen), and get where to send the browser next",
 		Do: func(r *http.Request, req acceptLoginRequest) (Redirect, error) {
-			return s.AcceptLogin(r.Context(), challengeFromPath(r), req.UserID, req.TeamID)
+			return s.AcceptLogin(r.Context(), challengeFromPath(r), Account(req))
 		},
 	})
 }

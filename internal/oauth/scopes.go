@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,10 +16,29 @@ import (
 // Scope is a permission apps may ask for, such as read:projects. Its
 // description is what the consent screen shows the user.
 type Scope struct {
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// AccessLevel is read, write or admin: what kind of access the scope
+	// gives, by which the consent screen groups scopes. Default read.
+	AccessLevel string    `json:"access_level"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// The access levels of scopes, from least to most.
+const (
+	AccessRead  = "read"
+	AccessWrite = "write"
+	AccessAdmin = "admin"
+)
+
+// validAccessLevel reports what is wrong with an access level, or "".
+func validAccessLevel(s string) string {
+	switch s {
+	case AccessRead, AccessWrite, AccessAdmin:
+		return ""
+	}
+	return "must be read, write or admin"
 }
 
 // validScopeName reports what is wrong with a scope name, or "". RFC 6749
@@ -41,6 +61,7 @@ func validScopeName(s string) string {
 func (s *Service) CreateScope(ctx context.Context, sc Scope) (Scope, error) {
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		sc.CreatedAt, sc.UpdatedAt = tx.Now(), tx.Now()
+		sc.AccessLevel = cmp.Or(sc.AccessLevel, AccessRead)
 		err := scopeInsert(ctx, tx, sc)
 		if store.IsUniqueViolation(err) {
 			return apperr.Errorf(apperr.Conflict, "scope %s already exists", sc.Name)
@@ -68,10 +89,11 @@ func (s *Service) ListScopes(ctx context.Context, page httpapi.Page) ([]Scope, e
 	return list, nil
 }
 
-// UpdateScope changes a scope's description.
-func (s *Service) UpdateScope(ctx context.Context, name, description string) (Scope, error) {
+// UpdateScope changes a scope's description, and its access level unless
+// accessLevel is "".
+func (s *Service) UpdateScope(ctx context.Context, name, description, accessLevel string) (Scope, error) {
 	return store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Scope, error) {
-		if found, err := scopeUpdate(ctx, tx, name, description); err != nil {
+		if found, err := scopeUpdate(ctx, tx, name, description, accessLevel); err != nil {
 			return Scope{}, err
 		} else if !found {
 			return Scope{}, apperr.Errorf(apperr.NotFound, "scope %s not found", name)

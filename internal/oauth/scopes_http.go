@@ -11,6 +11,8 @@ import (
 type scopeRequest struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// AccessLevel is read (the default), write or admin.
+	AccessLevel string `json:"access_level,omitempty"`
 }
 
 func (req scopeRequest) Valid(context.Context) map[string]string {
@@ -20,6 +22,11 @@ func (req scopeRequest) Valid(context.Context) map[string]string {
 	}
 	if req.Description == "" || len(req.Description) > 500 {
 		p["description"] = "must be 1 to 500 bytes: the consent screen shows it to users"
+	}
+	if req.AccessLevel != "" {
+		if msg := validAccessLevel(req.AccessLevel); msg != "" {
+			p["access_level"] = msg
+		}
 	}
 	return p
 }
@@ -38,7 +45,7 @@ func HandleScopeCreate(s *Service) httpapi.Endpoint {
 		Summary: "Add a scope to the catalog apps may ask for; the description is shown on the consent screen",
 		Status:  http.StatusCreated,
 		Do: func(r *http.Request, req scopeRequest) (Scope, error) {
-			return s.CreateScope(r.Context(), Scope{Name: req.Name, Description: req.Description})
+			return s.CreateScope(r.Context(), Scope{Name: req.Name, Description: req.Description, AccessLevel: req.AccessLevel})
 		},
 	})
 }
@@ -75,25 +82,33 @@ func HandleScopeGet(s *Service) httpapi.Endpoint {
 
 type scopePatch struct {
 	Description string `json:"description"`
+	// AccessLevel, when given, replaces the scope's: read, write or admin.
+	AccessLevel string `json:"access_level,omitempty"`
 }
 
 func (req scopePatch) Valid(context.Context) map[string]string {
+	p := map[string]string{}
 	if req.Description == "" || len(req.Description) > 500 {
-		return map[string]string{"description": "must be 1 to 500 bytes"}
+		p["description"] = "must be 1 to 500 bytes"
 	}
-	return nil
+	if req.AccessLevel != "" {
+		if msg := validAccessLevel(req.AccessLevel); msg != "" {
+			p["access_level"] = msg
+		}
+	}
+	return p
 }
 
 // HandleScopeUpdate changes a scope's description.
 func HandleScopeUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[scopePatch, Scope]{
-		Summary: "Change a scope's description",
+		Summary: "Change a scope's description and access level",
 		Do: func(r *http.Request, req scopePatch) (Scope, error) {
 			name, err := scopeFromPath(r)
 			if err != nil {
 				return Scope{}, err
 			}
-			return s.UpdateScope(r.Context(), name, req.Description)
+			return s.UpdateScope(r.Context(), name, req.Description, req.AccessLevel)
 		},
 	})
 }

@@ -78,7 +78,7 @@ func (b *testBundle) authorize(t *testing.T, app AppWithSecret, q url.Values, gr
 	if err != nil {
 		t.Fatalf("StartAuthorization: %v", err)
 	}
-	r, err := b.svc.AcceptLogin(ctx, param(t, login, "login_challenge"), "user-1", "team-1")
+	r, err := b.svc.AcceptLogin(ctx, param(t, login, "login_challenge"), Account{UserID: "user-1", TeamID: "team-1"})
 	if err != nil {
 		t.Fatalf("AcceptLogin: %v", err)
 	}

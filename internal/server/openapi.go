@@ -127,6 +127,13 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 	if params != nil {
 		op["parameters"] = params
 	}
+	if types := rt.endpoint.RawRequest; len(types) > 0 {
+		content := object{}
+		for _, t := range types {
+			content[t] = object{"schema": object{"type": "string", "format": "binary"}}
+		}
+		op["requestBody"] = object{"required": true, "content": content}
+	}
 	if rt.endpoint.Request != nil {
 		op["requestBody"] = object{"required": !rt.endpoint.OptionalBody, "content": object{
 			"application/json": object{"schema": schemas.ref(reflect.TypeOf(rt.endpoint.Request))}}}

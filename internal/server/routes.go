@@ -1,14 +1,16 @@
 package server
 
 import (
+	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/devinbox"
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/oauth"
-	"github.com/patchbay/patchbay/internal/page"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/syncs"
@@ -35,11 +37,14 @@ func addRoutes(rt *router, d Deps) {
 	// address, in memory. The OAuth endpoints limit the requests that no
 	// secret authenticates themselves (see oauth.Config.AddressRateLimit), so
 	// that an app's servers behind one address are not limited with them.
-	pages := d.Addresses.Middleware("pages", d.PagesRateLimit, page.TooManyRequests)
+	pages := d.Addresses.Middleware("pages", d.PagesRateLimit, htmlpage.TooManyRequests(d.Branding))
 	ingest := d.Addresses.Middleware("ingest", d.IngestRateLimit, ratelimit.RefuseProblem)
 	// Resource metadata documents cost a lookup each and anyone may ask;
 	// clients fetch one per discovery, so the pages' limit fits, counted apart.
 	discovery := d.Addresses.Middleware("discovery", d.PagesRateLimit, ratelimit.RefuseProblem)
+	// Images cost a lookup each too; browsers fetch each once (they are
+	// cached for ever), so the pages' limit fits, counted apart again.
+	images := d.Addresses.Middleware("assets", d.PagesRateLimit, ratelimit.RefuseProblem)
 
 	// The OAuth provider's protocol endpoints and pages, for apps and browsers.
 	rt.public("GET /.well-known/oauth-authorization-server", oauth.HandleMetadata(d.OAuth))
@@ -68,6 +73,10 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("POST /connect/sessions/{session_id}", connect.HandleConnectSubmit(d.Connect), pages)
 	rt.public("GET /connect/callback", connect.HandleCallback(d.Connect), pages)
 
+	// Logos and other images pages show, by the hash of their bytes: public,
+	// cached for ever, never hot-linked from elsewhere.
+	rt.public("GET /assets/{file}", assets.HandleServe(d.Assets), images)
+
 	// Incoming webhooks: providers authenticate by their signatures, not API
 	// keys; a source with scheme none by the ingest token in its URL.
 	rt.public("POST /in/{source_id}", inbound.HandleIngest(d.Inbound), ingest)
@@ -82,6 +91,16 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("DELETE /v1/api-keys/{key_id}", install("keys:admin"), auth.HandleRevoke(d.Keys))
 
 	rt.admin("GET /v1/audit-events", install("audit:read"), audit.HandleList(d.Audit))
+
+	rt.admin("GET /v1/branding", install("branding:read"), branding.HandleGet(d.Branding))
+	rt.admin("PUT /v1/branding", install("branding:write"), branding.HandlePut(d.Branding))
+	rt.admin("PUT /v1/branding/logo", install("branding:write"), branding.HandleLogoPut(d.Branding, false))
+	rt.admin("DELETE /v1/branding/logo", install("branding:write"), branding.HandleLogoDelete(d.Branding, false))
+	rt.admin("GET /v1/tenants/{tenant_id}/branding", tenant("branding:read"), branding.HandleTenantGet(d.Branding))
+	rt.admin("PUT /v1/tenants/{tenant_id}/branding", tenant("branding:write"), branding.HandleTenantPut(d.Branding))
+	rt.admin("DELETE /v1/tenants/{tenant_id}/branding", tenant("branding:write"), branding.HandleTenantDelete(d.Branding))
+	rt.admin("PUT /v1/tenants/{tenant_id}/branding/logo", tenant("branding:write"), branding.HandleLogoPut(d.Branding, true))
+	rt.admin("DELETE /v1/tenants/{tenant_id}/branding/logo", tenant("branding:write"), branding.HandleLogoDelete(d.Branding, true))
 
 	rt.admin("PUT /v1/tenants/{tenant_id}", tenant("tenants:write"), tenants.HandlePut(d.Tenants))
 	rt.admin("GET /v1/tenants", tenant("tenants:read"), tenants.HandleList(d.Tenants))
@@ -123,6 +142,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/oauth/apps/{app_id}", install("oauth:read"), oauth.HandleAppGet(d.OAuth))
 	rt.admin("PATCH /v1/oauth/apps/{app_id}", install("oauth:write"), oauth.HandleAppUpdate(d.OAuth))
 	rt.admin("DELETE /v1/oauth/apps/{app_id}", install("oauth:write"), oauth.HandleAppDelete(d.OAuth))
+	rt.admin("PUT /v1/oauth/apps/{app_id}/logo", install("oauth:write"), oauth.HandleAppLogoPut(d.OAuth))
 	rt.admin("POST /v1/oauth/apps/{app_id}/secret/rotate", install("oauth:admin"), oauth.HandleAppRotateSecret(d.OAuth))
 	rt.admin("POST /v1/oauth/apps/{app_id}/revoke", install("oauth:write"), oauth.HandleAppRevoke(d.OAuth))
 	rt.admin("POST /v1/oauth/initial-access-tokens", install("oauth:admin"), oauth.HandleInitialTokenCreate(d.OAuth))

@@ -9,8 +9,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
@@ -28,18 +30,21 @@ import (
 
 // Deps are everything the HTTP API calls into.
 type Deps struct {
-	Logger      *slog.Logger
-	DB          *store.DB
-	Keys        *auth.Keys
-	Tenants     *tenants.Service
-	Webhooks    *webhooks.Service
-	EventTypes  *webhooks.EventTypes
-	OAuth       *oauth.Service
-	Inbound     *inbound.Service
-	Providers   *catalog.Catalog
-	Connect     *connect.Service
-	Proxy       *proxy.Engine
-	Syncs       *syncs.Service
+	Logger     *slog.Logger
+	DB         *store.DB
+	Keys       *auth.Keys
+	Tenants    *tenants.Service
+	Webhooks   *webhooks.Service
+	EventTypes *webhooks.EventTypes
+	OAuth      *oauth.Service
+	Inbound    *inbound.Service
+	Providers  *catalog.Catalog
+	Connect    *connect.Service
+	Proxy      *proxy.Engine
+	Syncs      *syncs.Service
+	// Branding is what every page shows of the SaaS; Assets serves logos.
+	Branding    *branding.Service
+	Assets      *assets.Store
 	Idempotency *idempotency.Keys
 	// Audit records every change made through the admin API.
 	Audit     *audit.Log

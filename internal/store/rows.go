@@ -107,3 +107,11 @@ func Collect[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) 
 	}
 	return out, rows.Err()
 }
+
+// Nullable stores an empty string as NULL, for optional text columns.
+func Nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -39,12 +39,17 @@ CREATE TABLE oauth_requests_new (
     created_at            TIMESTAMP NOT NULL,
     expires_at            TIMESTAMP NOT NULL,
     client_addr           TEXT NOT NULL DEFAULT '',
-    resources             TEXT NOT NULL DEFAULT '[]'
+    resources             TEXT NOT NULL DEFAULT '[]',
+    user_name             TEXT,
+    team_name             TEXT,
+    avatar_url            TEXT
 );
 INSERT INTO oauth_requests_new (id, app_id, login_challenge, consent_challenge, browser, csrf, status, redirect_uri, scopes,
-    granted_scopes, state, code_challenge, user_id, team_id, deny_error, deny_description, created_at, expires_at, client_addr, resources)
+    granted_scopes, state, code_challenge, user_id, team_id, deny_error, deny_description, created_at, expires_at, client_addr, resources,
+    user_name, team_name, avatar_url)
 SELECT id, app_id, login_challenge, consent_challenge, browser, csrf, status, redirect_uri, scopes,
-    granted_scopes, state, code_challenge, user_id, team_id, deny_error, deny_description, created_at, expires_at, client_addr, resources
+    granted_scopes, state, code_challenge, user_id, team_id, deny_error, deny_description, created_at, expires_at, client_addr, resources,
+    user_name, team_name, avatar_url
 FROM oauth_requests;
 DROP TABLE oauth_requests;
 ALTER TABLE oauth_requests_new RENAME TO oauth_requests;

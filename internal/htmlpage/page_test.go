@@ -1,0 +1,124 @@
+package htmlpage
+
+import (
+	"html/template"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRenderFormAction(t *testing.T) {
+	t.Parallel()
+	tmpl := template.Must(template.New("p").Parse(`<form method="post" action="/x"></form>`))
+	for _, tc := range []struct {
+		targets []string
+		want    string
+	}{
+		{nil, "form-action 'self'"},
+		{FormTargets("https://app.example:8443/cb?x=1"), "form-action 'self' https://app.example:8443"},
+		{append(FormTargets("", "com.example.app:/cb"), "https:"), "form-action 'self' com.example.app: https:"},
+	} {
+		w := httptest.NewRecorder()
+		Render(w, httptest.NewRequest("GET", "/", nil), Page{Status: 200, Template: tmpl, Name: "p", Brand: DefaultBrand, FormTargets: tc.targets})
+		csp := w.Header().Get("Content-Security-Policy")
+		if !strings.HasSuffix(csp, "; "+tc.want) || !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "img-src 'self';") {
+			t.Errorf("targets %q: CSP %q, want images only from Patchbay and to end with %q", tc.targets, csp, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "/relative", "https://a.example; script-src *", "%zz"} {
+		if got := FormTarget(bad); got != "" {
+			t.Errorf("FormTarget(%q) = %q, want none", bad, got)
+		}
+	}
+}
+
+func TestRenderBrand(t *testing.T) {
+	t.Parallel()
+	body := template.Must(template.New("b").Parse(`<p>{{.T "consent.allow"}}</p>{{.Logo "" "acme tools"}}`))
+	render := func(brand Brand, acceptLanguage string) (*httptest.ResponseRecorder, string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", acceptLanguage)
+		w := httptest.NewRecorder()
+		Error(w, r, http.StatusBadRequest, brand, "error.title", "The link expired.", "expired")
+		page := w.Body.String()
+		w = httptest.NewRecorder()
+		Render(w, r, Page{Status: 200, Template: body, Name: "b", Title: "consent.title", TitleArgs: []any{"Zap"}, Brand: brand})
+		return w, page + w.Body.String()
+	}
+
+	brand := Brand{ProductName: "Acme", LogoURL: "/assets/" + strings.Repeat("a", 64) + ".png", AccentColor: "#ffd400", Theme: "dark",
+		SupportURL: "https://acme.example/help", PrivacyURL: "https://acme.example/privacy"}
+	w, page := render(brand, "de-CH, en;q=0.5")
+	for _, want := range []string{
+		`<html lang="de" class="theme-dark">`, "<title>Zap erlauben? · Acme</title>", `--accent:#ffd400;--on-accent:#111111`,
+		`<header class="brand"><img class="logo" src="/assets/` + strings.Repeat("a", 64) + `.png" alt="" width="32" height="32"><span class="product">Acme</span></header>`, `<a href="https://acme.example/help" rel="noopener noreferrer">Support kontaktieren</a>`,
+		`Datenschutz</a>`, "<p>Erlauben</p>", `<span class="logo monogram" role="img" aria-label="acme tools">A</span>`, "Fehlercode: expired",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("German page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "Nutzungsbedingungen") {
+		t.Errorf("page links terms it was not given:\n%s", page)
+	}
+	if got := w.Header().Get("Content-Language"); got != "de" {
+		t.Errorf("Content-Language = %q, want de", got)
+	}
+
+	_, page = render(DefaultBrand, "fr, *;q=0.1")
+	for _, want := range []string{`<html lang="en" class="theme-auto">`, "<title>Allow Zap? · Patchbay</title>", "--on-accent:#ffffff",
+		`<span class="logo monogram" aria-hidden="true">P</span><span class="product">Patchbay</span>`, "Error code: expired"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("default English page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "<footer>") || strings.Contains(page, "Contact support") {
+		t.Errorf("page without links shows a footer or support link:\n%s", page)
+	}
+}
+
+func TestContrast(t *testing.T) {
+	t.Parallel()
+	for color, want := range map[string]string{
+		"#1d4ed8": "#ffffff", // 6.7:1
+		"#000000": "#ffffff",
+		"#ffffff": "#111111",
+		"#ffd400": "#111111", // yellow: white would be 1.4:1
+		"#2f9e44": "#111111", // green: white is 3.4:1, below AA
+		"#767676": "#ffffff", // the classic 4.54:1 grey
+		"bad":     "#111111",
+	} {
+		if got := OnAccent(color); got != want {
+			t.Errorf("OnAccent(%s) = %s (white %.2f:1), want %s", color, got, ContrastWithWhite(color), want)
+		}
+	}
+}
+
+func TestCatalogsComplete(t *testing.T) {
+	t.Parallel()
+	english := slices.Sorted(maps.Keys(catalogs["en"]))
+	for lang, msgs := range catalogs {
+		if diff := cmp.Diff(english, slices.Sorted(maps.Keys(msgs))); diff != "" {
+			t.Errorf("catalog %s keys differ from English (-en +%s):\n%s", lang, lang, diff)
+		}
+		for key, msg := range msgs {
+			if strings.Count(msg, "%s") != strings.Count(catalogs["en"][key], "%s") {
+				t.Errorf("%s %s has other arguments than English: %q", lang, key, msg)
+			}
+		}
+	}
+}
+
+func TestInitial(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]string{"acme": "A", "  ölwerk": "Ö", "42 Tools": "4", "": "?", "—": "?"} {
+		if got := Initial(name); got != want {
+			t.Errorf("Initial(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -260,8 +260,8 @@ func unsavedClientApp(clientID, saved string) (App, error) {
 		return App{}, fmt.Errorf("stored metadata client %s: %w", clientID, err)
 	}
 	return App{ClientID: clientID, ClientType: Public, Registration: registrationMetadata, authMethod: "none", Name: c.Name,
-		RedirectURIs: c.RedirectURIs, LogoURL: c.LogoURL, HomepageURL: c.HomepageURL, PolicyURL: c.PolicyURL, TermsURL: c.TermsURL, Scopes: c.Scopes, metadataExpiresAt: &c.ExpiresAt,
-		registeredFrom: c.RegisteredFrom}, nil
+		RedirectURIs: c.RedirectURIs, LogoURL: c.LogoURL, HomepageURL: c.HomepageURL, PolicyURL: c.PolicyURL, TermsURL: c.TermsURL,
+		Scopes: c.Scopes, metadataExpiresAt: &c.ExpiresAt, registeredFrom: c.RegisteredFrom}, nil
 }
 
 // saveMetadataApp stores an unsaved metadata-document client once a user

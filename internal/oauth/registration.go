@@ -102,13 +102,13 @@ func (md ClientMetadata) problem() (field, msg string) {
 		fields.RedirectURIs = &md.RedirectURIs
 	}
 	p := fields.problems()
-	for name, v := range map[string]string{"policy_url": md.PolicyURI, "tos_url": md.TOSURI} {
+	for name, v := range map[string]string{"policy_url": md.PolicyURI, "terms_url": md.TOSURI} {
 		if msg := checkShownURL(v); msg != "" {
 			p[name] = msg
 		}
 	}
 	names := map[string]string{"name": "client_name", "redirect_uris": "redirect_uris", "logo_url": "logo_uri", "homepage_url": "client_uri",
-		"policy_url": "policy_uri", "tos_url": "tos_uri"}
+		"policy_url": "policy_uri", "terms_url": "tos_uri"}
 	for _, f := range slices.Sorted(maps.Keys(p)) {
 		return names[f], p[f]
 	}

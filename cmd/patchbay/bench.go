@@ -21,25 +21,24 @@ import (
 // ends first. It reports the rate, the statuses and the latency percentiles.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("patchbay bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	target := fs.String("url", "", "URL to GET, for example http://127.0.0.1:8080/v1/tenants/acme (required)")
 	key := fs.String("key", "", "admin API key sent as a bearer token")
 	lim := loadFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if err := parseArgs(fs, args, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{error: fmt.Errorf("unknown bench command %q: use webhooks, oauth or inbound, or flags only", fs.Arg(0)), command: "bench"}
 	}
 	if *target == "" {
-		return usageError{errors.New("bench needs --url")}
+		return usageError{error: errors.New("bench needs --url"), command: "bench"}
 	}
 	if err := lim.validate(); err != nil {
 		return err
 	}
 	req, err := http.NewRequest(http.MethodGet, *target, nil)
 	if err != nil {
-		return usageError{fmt.Errorf("--url: %w", err)}
+		return usageError{error: fmt.Errorf("--url: %w", err)}
 	}
 	if *key != "" {
 		req.Header.Set("Authorization", "Bearer "+*key)
@@ -80,13 +79,13 @@ func loadFlags(fs *flag.FlagSet) loadLimits {
 func (l loadLimits) validate() error {
 	switch {
 	case *l.concurrency < 1 || *l.concurrency > 4096:
-		return usageError{errors.New("--concurrency must be from 1 to 4096")}
+		return usageError{error: errors.New("--concurrency must be from 1 to 4096")}
 	case *l.duration <= 0 || *l.duration > 5*time.Minute:
-		return usageError{errors.New("--duration must be positive and at most 5m")}
+		return usageError{error: errors.New("--duration must be positive and at most 5m")}
 	case *l.requests < 1:
-		return usageError{errors.New("--requests must be positive")}
+		return usageError{error: errors.New("--requests must be positive")}
 	case *l.rate < 0:
-		return usageError{errors.New("--rate must not be negative")}
+		return usageError{error: errors.New("--rate must not be negative")}
 	}
 	return nil
 }

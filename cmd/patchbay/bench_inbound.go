@@ -23,22 +23,18 @@ import (
 // API.
 func runBenchInbound(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("patchbay bench inbound", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	base := fs.String("url", "", "the node's base URL, for example http://127.0.0.1:8080 (required)")
 	key := fs.String("key", "", "admin API key (required)")
 	size := fs.Int("payload-bytes", 2048, "size of each event's JSON body")
 	lim := loadFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if err := parseArgs(fs, args, stdout); err != nil {
+		return err
 	}
 	if *base == "" || *key == "" {
-		return usageError{errors.New("bench inbound needs --url and --key")}
+		return usageError{error: errors.New("bench inbound needs --url and --key")}
 	}
 	if *size < 100 || *size > 1<<20 {
-		return usageError{errors.New("--payload-bytes must be from 100 to 1048576")}
+		return usageError{error: errors.New("--payload-bytes must be from 100 to 1048576")}
 	}
 	if err := lim.validate(); err != nil {
 		return err

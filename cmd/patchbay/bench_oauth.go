@@ -27,18 +27,14 @@ import (
 // the benchmark never visits it) or --dev.
 func runBenchOAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("patchbay bench oauth", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	base := fs.String("url", "", "the node's base URL, for example http://127.0.0.1:8080 (required)")
 	key := fs.String("key", "", "admin API key (required)")
 	lim := loadFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if err := parseArgs(fs, args, stdout); err != nil {
+		return err
 	}
 	if *base == "" || *key == "" {
-		return usageError{errors.New("bench oauth needs --url and --key")}
+		return usageError{error: errors.New("bench oauth needs --url and --key")}
 	}
 	if err := lim.validate(); err != nil {
 		return err

@@ -61,7 +61,6 @@ func (b webhookBench) endpoints() int { return b.tenants * b.endpointsPerTenant 
 // fixed number of messages and requests, and --timeout for the whole run.
 func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("patchbay bench webhooks", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var b webhookBench
 	fs.StringVar(&b.databaseURL, "database-url", "", "PostgreSQL server to use (a fresh database patchbay_bench_… is created on it and dropped after); empty means SQLite in a fresh temporary directory")
 	fs.IntVar(&b.tenants, "tenants", 10, "tenants; messages go to them in turn")
@@ -74,14 +73,11 @@ func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) st
 	fs.IntVar(&b.payloadBytes, "payload-bytes", 512, "size of each message's JSON payload")
 	fs.IntVar(&b.receivers, "receivers", 4, "loopback HTTP servers the endpoints are spread over")
 	fs.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured phase (publishing and delivery; node, publisher and receivers together) to this file")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if err := parseArgs(fs, args, stdout); err != nil {
+		return err
 	}
 	if err := b.validate(fs); err != nil {
-		return usageError{err}
+		return usageError{error: err}
 	}
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(200) // as serve does
@@ -378,7 +374,7 @@ func (b webhookBench) measure(ctx context.Context, rc *receivers, stdout, stderr
 		return nil, err
 	}
 	defer logFile.Close()
-	logger := newLogger(logFile, cfg.LogLevel)
+	logger := newLogger(logFile, cfg.SlogLevel())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -690,7 +686,7 @@ func (r *benchResult) report(w io.Writer, b webhookBench, ceiling ceilingResult)
 func createBenchDatabase(ctx context.Context, serverURL string) (string, func() error, error) {
 	u, err := url.Parse(serverURL)
 	if err != nil {
-		return "", nil, usageError{errors.New("--database-url is not a valid URL")}
+		return "", nil, usageError{error: errors.New("--database-url is not a valid URL")}
 	}
 	admin, err := sql.Open("pgx", serverURL)
 	if err != nil {

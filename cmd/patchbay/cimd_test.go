@@ -35,7 +35,11 @@ func newMetadataHost(t *testing.T) *metadataHost {
 		"/agent.json": func(w http.ResponseWriter, self string) {
 			w.Header().Set("Cache-Control", "max-age=300")
 			json.NewEncoder(w).Encode(map[string]any{"client_id": self, "client_name": "Agent", "redirect_uris": []string{registeredCallback},
-				"token_endpoint_auth_method": "none", "grant_types": []string{"authorization_code", "refresh_token"}})
+				"token_endpoint_auth_method": "none", "grant_types": []string{"authorization_code", "refresh_token"},
+				"policy_uri": "https://agent.example/privacy", "tos_uri": "https://agent.example/terms"})
+		},
+		"/script-policy.json": func(w http.ResponseWriter, self string) {
+			json.NewEncoder(w).Encode(map[string]any{"client_id": self, "redirect_uris": []string{registeredCallback}, "policy_uri": "javascript:alert(1)"})
 		},
 		"/uncached.json": func(w http.ResponseWriter, self string) {
 			w.Header().Set("Cache-Control", "no-store")
@@ -126,8 +130,10 @@ func TestOAuthClientMetadataDocument(t *testing.T) {
 		b := newBrowser(t)
 		verifier := oauth2.GenerateVerifier()
 		s := b.visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
-		if s.Status != 200 || !strings.Contains(s.Page, "Not reviewed") || !strings.Contains(s.Page, "<strong>127.0.0.1</strong>") ||
-			!strings.Contains(s.Page, "Allow Agent?") {
+		if s.Status != 200 || !strings.Contains(s.Page, "Not reviewed") || !strings.Contains(s.Page, "identified by a document at <strong>127.0.0.1</strong>") ||
+			strings.Contains(s.Page, "registered itself") || !strings.Contains(s.Page, "Allow Agent?") ||
+			!strings.Contains(s.Page, `<a href="https://agent.example/privacy" rel="noopener noreferrer">Privacy policy</a>`) ||
+			!strings.Contains(s.Page, `<a href="https://agent.example/terms" rel="noopener noreferrer">Terms of service</a>`) {
 			t.Fatalf("consent screen: %d\n%s", s.Status, s.Page)
 		}
 		f := consentForm(t, s.Page)
@@ -178,7 +184,7 @@ func TestOAuthClientMetadataDocument(t *testing.T) {
 			"/secret.json":        "token_endpoint_auth_method must be none",
 			"/http-redirect.json": "redirect_uris",
 			"/huge.json":          "larger than",
-			"/slow.json":          "could not be fetched in time",
+			"/script-policy.json": "policy_uri must be an https URL",
 			"/redirect.json":      "answered 302",
 			"/missing.json":       "answered 404",
 		} {
@@ -190,6 +196,26 @@ func TestOAuthClientMetadataDocument(t *testing.T) {
 			}
 			if took := time.Since(start); took > 2500*time.Millisecond {
 				t.Errorf("%s took %s; the fetch timeout is 1s", path, took)
+			}
+		}
+		// A fetch that failed in a way a retry may mend is a 503 page with
+		// Retry-After, as at the token endpoint, saying what happened
+		// without the address or the library's words.
+		refused := httptest.NewServer(http.NotFoundHandler())
+		refusedURL := refused.URL
+		refused.Close()
+		for clientID, want := range map[string]string{
+			h.srv.URL + "/slow.json": "could not be fetched in time from 127.0.0.1",
+			strings.Replace(refusedURL, "http:", "https:", 1) + "/c.json": "127.0.0.1 refused the connection",
+			// The test certificate names 127.0.0.1, not localhost.
+			strings.Replace(h.srv.URL, "127.0.0.1", "localhost", 1) + "/agent.json": "the TLS certificate of localhost is not trusted",
+			"https://nonexistent.invalid/c.json":                                    "its host nonexistent.invalid was not found",
+		} {
+			c := o.config(testApp{ClientID: clientID}, "read:projects")
+			s := b.visit(c.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+			if s.Status != 503 || s.Header.Get("Retry-After") == "" || s.Callback != nil || !strings.Contains(s.Page, "temporarily_unavailable") ||
+				!strings.Contains(s.Page, want) || strings.Contains(s.Page, "dial") {
+				t.Errorf("%s: %d (Retry-After %q) %v, want a 503 page naming %q:\n%s", clientID, s.Status, s.Header.Get("Retry-After"), s.Callback, want, s.Page)
 			}
 		}
 		// A redirect URI that is not in the document is refused.
@@ -271,8 +297,19 @@ func TestOAuthSelfRegisteredCapsPerSource(t *testing.T) {
 		if s := visit("/agent.json"); s.Status != 200 || !strings.Contains(s.Page, "Allow Agent?") {
 			t.Fatalf("first client from the host: %d\n%s", s.Status, s.Page)
 		}
-		if s := visit("/uncached.json"); s.Status != 400 || !strings.Contains(s.Page, "too many self-registered clients are known from 127.0.0.1") {
-			t.Errorf("second client from the host: %d\n%s", s.Status, s.Page)
+		// Over the cap, a valid client is told as a registration would be
+		// (429 temporarily_unavailable): at its redirect URI, or when the
+		// request names another, on a 429 page.
+		if s := visit("/uncached.json"); s.Callback == nil || s.Callback.Query().Get("error") != "temporarily_unavailable" ||
+			s.Callback.Query().Get("state") != "st" ||
+			!strings.Contains(s.Callback.Query().Get("error_description"), "too many self-registered clients are known from 127.0.0.1") {
+			t.Errorf("second client from the host: %d %v\n%s", s.Status, s.Callback, s.Page)
+		}
+		elsewhere := o.config(testApp{ClientID: h.srv.URL + "/uncached.json"}, "read:projects")
+		elsewhere.RedirectURL = "https://evil.example/cb"
+		if s := newBrowser(t).visit(elsewhere.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))); s.Status != 429 ||
+			s.Callback != nil || s.Header.Get("Retry-After") == "" || !strings.Contains(s.Page, "temporarily_unavailable") {
+			t.Errorf("second client from the host, unknown redirect URI: %d %v\n%s", s.Status, s.Callback, s.Page)
 		}
 		// The known client is not refused, and the host's client does not
 		// count against the address that sent its URL.

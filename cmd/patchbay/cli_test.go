@@ -36,17 +36,6 @@ func TestBadConfigurationIsOneClearLine(t *testing.T) {
 	}
 }
 
-func TestVersion(t *testing.T) {
-	t.Parallel()
-	var out bytes.Buffer
-	if err := run(t.Context(), []string{"patchbay", "version"}, noEnv, nil, &out, &out); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(out.String(), "patchbay ") {
-		t.Errorf("version printed %q", out.String())
-	}
-}
-
 func TestDevModeCreatesOneKeyOnFirstStart(t *testing.T) {
 	t.Parallel()
 	opts := storetest.SQLiteOptions(t)

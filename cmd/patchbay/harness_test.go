@@ -135,7 +135,8 @@ func listeningAddr(logs string) string {
 func createKey(t testing.TB, opts store.Options, extra ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	args := append([]string{"patchbay", "keys", "create", "--name", "test"}, storeArgs(opts)...)
+	// --create: most tests give their fresh store its first key before any node has started.
+	args := append([]string{"patchbay", "keys", "create", "--create", "--name", "test"}, storeArgs(opts)...)
 	args = append(args, extra...)
 	if err := run(t.Context(), args, noEnv, strings.NewReader(""), &out, &errOut); err != nil {
 		t.Fatalf("keys create: %v\n%s", err, errOut.String())

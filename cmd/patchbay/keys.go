@@ -21,14 +21,29 @@ import (
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // openStore opens and migrates the configured store, for commands that work
-// on it directly. Migrating is safe beside a running server: it is locked and
-// does nothing when the schema is current.
-func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.Store(logger))
+// on it directly, and says on stderr which database it opened. Unless create
+// is set, it refuses a data directory or database that holds no Patchbay
+// database: run from the wrong directory, a command would otherwise make a
+// new empty one and work on that. Migrating is safe beside a running server:
+// it is locked and does nothing when the schema is current.
+func openStore(ctx context.Context, cfg config.Config, create bool, logger *slog.Logger, stderr io.Writer) (*store.DB, error) {
+	opts := cfg.Store(logger)
+	if !create {
+		exists, err := store.Exists(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		if !exists {
+			return nil, fmt.Errorf("%s holds no Patchbay database: give the server's --data or --database-url "+
+				"(or PATCHBAY_DATA, PATCHBAY_DATABASE_URL, --config), or --create to make a new one there", store.Location(opts))
+		}
+	}
+	db, err := store.Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -36,48 +51,72 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*st
 		db.Close()
 		return nil, err
 	}
+	fmt.Fprintf(stderr, "Using the database %s\n", store.Location(opts))
 	return db, nil
+}
+
+// createFlag adds --create to a command that works on the database directly.
+func createFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("create", false, "make a new database when the data directory or database holds none, instead of refusing")
 }
 
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{errors.New("keys needs a subcommand: create, list, revoke or rotate-kek")}
+		return usageError{error: errors.New("keys needs a command: create, list, revoke or rotate-kek"), command: "keys"}
 	}
 	sub, rest := args[0], args[1:]
+	if isHelpArg(sub) {
+		printHelp(stdout, "keys", nil)
+		return flag.ErrHelp
+	}
+	if _, ok := findCommand("keys " + sub); !ok {
+		return usageError{error: fmt.Errorf("unknown keys command %q: use create, list, revoke or rotate-kek", sub), command: "keys"}
+	}
 	fs := flag.NewFlagSet("patchbay keys "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	settings := config.StoreSettings
 	if sub == "rotate-kek" {
 		settings = append(slices.Clone(settings), "encryption-key", "encryption-key-previous")
 	}
 	loader := config.Register(fs, settings...)
-	name := fs.String("name", "", "the key's name (create)")
-	rateLimit := fs.Int64("rate-limit", 0, "the key's own requests per window; 0 uses the default (create)")
-	var scopes []string
-	fs.Func("scope", "a scope the key holds, repeatable or space/comma-separated; default * (everything) (create)", func(v string) error {
-		scopes = append(scopes, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })...)
-		return nil
-	})
-	tenant := fs.String("tenant", "", "restrict the key to this tenant's objects (create)")
+	create := createFlag(fs)
+	var (
+		name, tenant *string
+		rateLimit    *int64
+		scopes       []string
+	)
+	if sub == "create" {
+		name = fs.String("name", "", "the key's name, shown by keys list (required)")
+		rateLimit = fs.Int64("rate-limit", 0, "the key's own requests per window; 0 uses the server's --rate-limit")
+		fs.Func("scope", "a scope the key holds, such as webhooks:write; repeatable, or space- or comma-separated (default *, everything)", func(v string) error {
+			scopes = append(scopes, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })...)
+			return nil
+		})
+		tenant = fs.String("tenant", "", "restrict the key to this tenant's objects")
+	}
+	fs.SetOutput(io.Discard)
 	positional, err := parseInterspersed(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
-		return nil
+		printHelp(stdout, "keys "+sub, fs)
+		return err
 	} else if err != nil {
-		return usageError{err}
+		return usageError{error: err, command: "keys " + sub}
 	}
-	cfg, err := loader.Load(getenv)
+	if sub != "revoke" && len(positional) > 0 {
+		return usageError{error: fmt.Errorf("keys %s takes no arguments (got %q)", sub, positional), command: "keys " + sub}
+	}
+	cfg, err := loadConfig(loader, getenv, "keys "+sub)
 	if err != nil {
-		return usageError{fmt.Errorf("invalid configuration: %w", err)}
+		return err
 	}
 
 	var act func(db *store.DB) error
 	switch sub {
 	case "create":
 		if *name == "" {
-			return usageError{errors.New("keys create needs --name")}
+			return usageError{error: errors.New("keys create needs --name"), command: "keys create"}
 		}
 		if *rateLimit < 0 {
-			return usageError{errors.New("--rate-limit must be 0 or more")}
+			return usageError{error: errors.New("--rate-limit must be 0 or more"), command: "keys create"}
 		}
 		act = func(db *store.DB) error {
 			var limit *int64
@@ -103,7 +142,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		act = func(db *store.DB) error { return listKeys(ctx, auth.NewKeys(db), stdout) }
 	case "revoke":
 		if len(positional) != 1 {
-			return usageError{errors.New("keys revoke needs one key ID (key_…)")}
+			return usageError{error: errors.New("keys revoke needs one key ID (key_…)"), command: "keys revoke"}
 		}
 		act = func(db *store.DB) error {
 			key, err := auth.NewKeys(db).Revoke(ctx, positional[0])
@@ -115,15 +154,13 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	case "rotate-kek":
 		if cfg.EncryptionKey == "" {
-			return usageError{errors.New("keys rotate-kek needs --encryption-key (the new key) and --encryption-key-previous (the old one; " +
+			return usageError{error: errors.New("keys rotate-kek needs --encryption-key (the new key) and --encryption-key-previous (the old one; " +
 				"with a key file, its content), the same settings every node already runs with")}
 		}
 		act = func(db *store.DB) error { return rotateKEK(ctx, cfg, db, stdout) }
-	default:
-		return usageError{fmt.Errorf("unknown keys subcommand %q: use create, list, revoke or rotate-kek", sub)}
 	}
 
-	db, err := openStore(ctx, cfg, newLogger(stderr, "warn"))
+	db, err := openStore(ctx, cfg, *create, newLogger(stderr, slog.LevelWarn), stderr)
 	if err != nil {
 		return err
 	}
@@ -148,7 +185,7 @@ func rotateKEK(ctx context.Context, cfg config.Config, db *store.DB, stdout io.W
 	total := 0
 	for pass := 1; pass <= passes; pass++ {
 		resealed := 0
-		for _, col := range slices.Concat(connect.SealedColumns(), webhooks.SealedColumns(), inbound.SealedColumns()) {
+		for _, col := range sealedColumns() {
 			n, err := db.RewriteColumn(ctx, col.Table, col.Column, func(id string, sealed []byte) ([]byte, error) {
 				return v.Reseal(sealed, col.AAD(id))
 			})
@@ -175,6 +212,11 @@ func rotateKEK(ctx context.Context, cfg config.Config, db *store.DB, stdout io.W
 		}
 	}
 	return fmt.Errorf("values sealed with an old key kept appearing over %d passes (%d resealed): some node still runs without the new --encryption-key; restart every node with it, then run rotate-kek again", passes, total)
+}
+
+// sealedColumns are the columns sealed directly under the encryption key.
+func sealedColumns() []vault.Column {
+	return slices.Concat(connect.SealedColumns(), webhooks.SealedColumns(), inbound.SealedColumns())
 }
 
 // tenantNote says which tenant a key is restricted to, if any.

@@ -28,6 +28,8 @@ type registration struct {
 	GrantTypes              []string `json:"grant_types"`
 	ResponseTypes           []string `json:"response_types"`
 	ClientName              string   `json:"client_name"`
+	PolicyURI               string   `json:"policy_uri"`
+	TOSURI                  string   `json:"tos_uri"`
 	Scope                   string   `json:"scope"`
 }
 
@@ -100,11 +102,13 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 		// An MCP client registers itself as a public client and goes through
 		// the ordinary flow.
 		agent := o.register(t, `{"client_name":"Agent","redirect_uris":["`+registeredCallback+`"],"token_endpoint_auth_method":"none",
-			"grant_types":["authorization_code","refresh_token"],"scope":"read:projects","software_id":"ignored","contacts":["a@b.example"]}`, "")
+			"grant_types":["authorization_code","refresh_token"],"scope":"read:projects","software_id":"ignored","contacts":["a@b.example"],
+			"policy_uri":"https://agent.example/privacy","tos_uri":"https://agent.example/terms"}`, "")
 		if !strings.HasPrefix(agent.ClientID, "pbc_") || agent.ClientSecret != "" || agent.ClientSecretExpiresAt != nil ||
 			!strings.HasPrefix(agent.RegistrationAccessToken, "pbrat_") || agent.RegistrationClientURI != o.node.URL+"/oauth/register/"+agent.ClientID ||
 			agent.ClientIDIssuedAt == 0 || agent.ClientName != "Agent" || agent.Scope != "read:projects" || agent.TokenEndpointAuthMethod != "none" ||
-			len(agent.RedirectURIs) != 1 || agent.RedirectURIs[0] != registeredCallback || len(agent.ResponseTypes) != 1 {
+			len(agent.RedirectURIs) != 1 || agent.RedirectURIs[0] != registeredCallback || len(agent.ResponseTypes) != 1 ||
+			agent.PolicyURI != "https://agent.example/privacy" || agent.TOSURI != "https://agent.example/terms" {
 			t.Fatalf("registration %+v", agent)
 		}
 		conf := o.config(testApp{ClientID: agent.ClientID}, "read:projects")
@@ -112,7 +116,10 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 		b := newBrowser(t)
 		verifier := oauth2.GenerateVerifier()
 		s := b.visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
-		if s.Status != 200 || !strings.Contains(s.Page, "Not reviewed") || !strings.Contains(s.Page, "<strong>127.0.0.1</strong>") {
+		if s.Status != 200 || !strings.Contains(s.Page, "Not reviewed") || !strings.Contains(s.Page, "<strong>127.0.0.1</strong>") ||
+			!strings.Contains(s.Page, "This app registered itself") ||
+			!strings.Contains(s.Page, `<a href="https://agent.example/privacy" rel="noopener noreferrer">Privacy policy</a>`) ||
+			!strings.Contains(s.Page, `<a href="https://agent.example/terms" rel="noopener noreferrer">Terms of service</a>`) {
 			t.Fatalf("consent screen for a self-registered client: %d\n%s", s.Status, s.Page)
 		}
 		f := consentForm(t, s.Page)
@@ -177,7 +184,7 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 		regURI := agent.RegistrationClientURI
 		st, h, body := o.registerCall(t, "GET", regURI, "", "", agent.RegistrationAccessToken)
 		var read registration
-		if json.Unmarshal(body, &read); st != 200 || h.Get("Cache-Control") != "no-store" || read.ClientID != agent.ClientID || read.ClientName != "Agent" ||
+		if json.Unmarshal(body, &read); st != 200 || h.Get("Cache-Control") != "no-store" || read.ClientID != agent.ClientID || read.ClientName != "Agent" || read.PolicyURI != "https://agent.example/privacy" ||
 			!strings.HasPrefix(read.RegistrationAccessToken, "pbrat_") || read.RegistrationAccessToken == agent.RegistrationAccessToken {
 			t.Errorf("read: %d %s", st, body)
 		}
@@ -249,6 +256,21 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 			st, h, b := o.registerCall(t, "POST", o.node.URL+"/oauth/register", c.contentType, c.body, "")
 			if st != 400 || oauthErrorCode(t, b) != c.code || h.Get("Cache-Control") != "no-store" {
 				t.Errorf("%s: %d %s, want 400 %s", name, st, b, c.code)
+			}
+		}
+
+		// URIs a page would link must be https: refused, naming the member,
+		// as a metadata document with them is (RFC 7591 §2).
+		for field, uri := range map[string]string{"policy_uri": "javascript:alert(1)", "tos_uri": "ftp://x", "client_uri": "javascript:alert(1)",
+			"logo_uri": "data:image/png;base64,AAAA"} {
+			body := `{"redirect_uris":["https://a.example/cb"],"` + field + `":"` + uri + `"}`
+			st, _, b := o.registerCall(t, "POST", o.node.URL+"/oauth/register", "application/json", body, "")
+			var e struct {
+				Error       string `json:"error"`
+				Description string `json:"error_description"`
+			}
+			if json.Unmarshal(b, &e); st != 400 || e.Error != "invalid_client_metadata" || !strings.HasPrefix(e.Description, field+" must be an https URL") {
+				t.Errorf("%s %q: %d %s, want 400 invalid_client_metadata naming it", field, uri, st, b)
 			}
 		}
 

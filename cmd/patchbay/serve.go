@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,51 +14,47 @@ import (
 	"github.com/patchbay/patchbay/internal/config"
 )
 
-// parseFlags parses a subcommand's flags into the configuration; any problem
-// is a usageError of one line.
-func parseFlags(name string, args []string, getenv func(string) string, stderr io.Writer, settings ...string) (config.Config, *flag.FlagSet, error) {
+// parseFlags parses a command's flags into the configuration; any problem is
+// a usageError of one line. Asked for help, it prints it and returns
+// flag.ErrHelp.
+func parseFlags(name string, args []string, getenv func(string) string, stdout io.Writer, settings ...string) (config.Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("patchbay "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	loader := config.Register(fs, settings...)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return config.Config{}, nil, err
-		}
-		return config.Config{}, nil, usageError{err}
+	if err := parseArgs(fs, args, stdout); err != nil {
+		return config.Config{}, nil, err
 	}
-	cfg, err := loader.Load(getenv)
-	if err != nil {
-		return cfg, nil, usageError{fmt.Errorf("invalid configuration: %w", err)}
-	}
-	return cfg, fs, nil
+	cfg, err := loadConfig(loader, getenv, name)
+	return cfg, fs, err
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	l.UnmarshalText([]byte(level)) //nolint:errcheck // config validated the level
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+// loadConfig builds the configuration once the flags are parsed; a bad
+// setting is a usage error of the named command.
+func loadConfig(loader *config.Loader, getenv func(string) string, name string) (config.Config, error) {
+	cfg, err := loader.Load(getenv)
+	if err != nil {
+		return cfg, usageError{error: fmt.Errorf("invalid configuration: %w", err), command: name}
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, fs, err := parseFlags("serve", args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
+	cfg, fs, err := parseFlags("serve", args, getenv, stdout)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("serve takes no arguments (got %q)", fs.Args())}
+		return usageError{error: fmt.Errorf("serve takes no arguments (got %q)", fs.Args())}
 	}
-	logger := newLogger(stderr, cfg.LogLevel)
+	logger := newLogger(stderr, cfg.SlogLevel())
 	if getenv("GOGC") == "" {
 		// The server's live heap is small and its garbage is per-request;
 		// collecting at 3× the live heap instead of 2× costs a few MB and
 		// buys about a tenth more requests per second.
 		debug.SetGCPercent(200)
-	}
-	if cfg.Dev {
-		logger.Warn("dev mode: debug logs, and an admin API key is created and printed on first start; do not use in production",
-			"data", cfg.DataDir, "addr", cfg.Addr)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -99,14 +94,21 @@ func createDevKey(ctx context.Context, a *app.App, addr string, stdout io.Writer
 	return nil
 }
 
-func runMigrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	cfg, _, err := parseFlags("migrate", args, getenv, stderr, config.StoreSettings...)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("patchbay migrate", flag.ContinueOnError)
+	loader := config.Register(fs, config.StoreSettings...)
+	create := createFlag(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, newLogger(stderr, "info"))
+	if fs.NArg() > 0 {
+		return usageError{error: fmt.Errorf("migrate takes no arguments (got %q)", fs.Args()), command: "migrate"}
+	}
+	cfg, err := loadConfig(loader, getenv, "migrate")
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, *create, newLogger(stderr, slog.LevelInfo), stderr)
 	if err != nil {
 		return err
 	}

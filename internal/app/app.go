@@ -52,6 +52,7 @@ import (
 // App is one Patchbay node.
 type App struct {
 	cfg      config.Config
+	version  string
 	logger   *slog.Logger
 	DB       *store.DB
 	Keys     *auth.Keys
@@ -193,7 +194,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Periodic:    periodic,
 		Queues:      queues,
 		RescueAfter: cfg.JobRescueAfter,
-		Logger:      logger.With("component", "jobs"),
+		Logger:      store.RiverLogger(logger.With("component", "jobs")),
 	}
 	jobClient, err := jobs.NewClient(db, jobsCfg)
 	if err != nil {
@@ -246,7 +247,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		DevInbox:        inbox,
 		Version:         version,
 	})
-	return &App{cfg: cfg, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections,
+	return &App{cfg: cfg, version: version, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections,
 		metrics: server.MetricsHandler(reg), outages: outages, audit: auditLog}, nil
 }
 
@@ -416,7 +417,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	a.logger.Info("listening", "addr", ln.Addr().String(), "role", string(a.cfg.Role), "database", a.DB.Location())
+	a.logStart(ctx, ln.Addr().String())
 
 	var serveErr error
 	select {

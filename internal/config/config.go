@@ -47,10 +47,13 @@ type Config struct {
 	Dev             bool
 	ShutdownTimeout time.Duration
 	LogLevel        string
-	AutoMigrate     bool
-	DBMaxConns      int
-	BodyLimit       int64
-	IdempotencyTTL  time.Duration
+	// LogLevelGiven says the operator chose LogLevel (flag or environment);
+	// only a chosen debug level shows the job queue's own debug lines.
+	LogLevelGiven  bool
+	AutoMigrate    bool
+	DBMaxConns     int
+	BodyLimit      int64
+	IdempotencyTTL time.Duration
 	// AuditRetention is how long the admin API's audit log keeps an event.
 	AuditRetention time.Duration
 	// JobRescueAfter is how long a job may stay running before it counts as
@@ -175,6 +178,18 @@ type Config struct {
 	ProxyTimeout     time.Duration
 }
 
+// SlogLevel is the least level logged. A debug level the operator chose also
+// shows the job queue's own debug lines, which store.RiverLogger moves one
+// level below debug; the debug level --dev picks does not.
+func (c Config) SlogLevel() slog.Level {
+	var l slog.Level
+	l.UnmarshalText([]byte(c.LogLevel)) //nolint:errcheck // the setting accepts only valid levels
+	if l == slog.LevelDebug && c.LogLevelGiven {
+		l -= slog.LevelInfo - slog.LevelDebug
+	}
+	return l
+}
+
 // RatePolicy is a public route's per-address limit: Limit requests per
 // Window, with bursts of up to Limit.
 type RatePolicy struct {
@@ -273,7 +288,7 @@ var settings = []setting{
 		return nil
 	}},
 	{name: "idempotency-ttl", def: "24h", usage: "how long an Idempotency-Key and its stored response are kept", set: durationSetter(func(c *Config) *time.Duration { return &c.IdempotencyTTL })},
-	{name: "audit-retention", def: "2160h", usage: "how long the admin API's audit log keeps each change it records (default 90 days)", set: durationSetter(func(c *Config) *time.Duration { return &c.AuditRetention })},
+	{name: "audit-retention", def: "2160h", usage: "how long the admin API's audit log keeps each change it records (2160h is 90 days)", set: durationSetter(func(c *Config) *time.Duration { return &c.AuditRetention })},
 	{name: "job-rescue-after", def: "5m", usage: "how long a job may run before it counts as abandoned by a dead node and runs again", set: func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 2*time.Second {
@@ -291,7 +306,7 @@ var settings = []setting{
 		c.EncryptionKey = v
 		return nil
 	}},
-	{name: "encryption-key-previous", usage: "comma-separated base64 keys that encrypted stored secrets before --encryption-key: still used to decrypt, never to encrypt, until `patchbay keys rotate-kek` has resealed everything", set: func(c *Config, v string) error {
+	{name: "encryption-key-previous", usage: "comma-separated base64 keys that encrypted stored secrets before --encryption-key: still used to decrypt, never to encrypt, until patchbay keys rotate-kek has resealed everything", set: func(c *Config, v string) error {
 		c.EncryptionKeysPrevious = nil
 		for i, part := range strings.Split(v, ",") {
 			if part = strings.TrimSpace(part); part == "" {
@@ -596,6 +611,8 @@ type Loader struct {
 	config *string
 }
 
+const configUsage = "optional YAML configuration file; flags and PATCHBAY_* variables override it"
+
 // Register adds the named settings (all when names is empty) and --config to fs.
 func Register(fs *flag.FlagSet, names ...string) *Loader {
 	l := &Loader{flags: map[string]*flagValue{}}
@@ -606,10 +623,9 @@ func Register(fs *flag.FlagSet, names ...string) *Loader {
 		}
 		v := &flagValue{s: s, value: s.def}
 		l.flags[s.name] = v
-		usage := s.usage + " (env " + EnvName(s.name) + ")"
-		fs.Var(v, s.name, usage)
+		fs.Var(v, s.name, s.usage)
 	}
-	l.config = fs.String("config", "", "optional YAML configuration file (env PATCHBAY_CONFIG)")
+	l.config = fs.String("config", "", configUsage)
 	return l
 }
 
@@ -656,8 +672,9 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	c.LogLevelGiven = givenAnywhere(l, getenv, "log-level")
 	if c.Dev {
-		if !givenAnywhere(l, getenv, "log-level") {
+		if !c.LogLevelGiven {
 			c.LogLevel = "debug"
 		}
 		if !givenAnywhere(l, getenv, "webhook-allow-http") {

@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,6 +135,33 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 		row := "| `--" + s.name + "` | `" + EnvName(s.name) + "` | `" + fileKey(s.name) + "` |"
 		if !strings.Contains(string(readme), row) {
 			t.Errorf("README.md has no configuration row starting %q", row)
+		}
+	}
+}
+
+func TestOnlyAChosenDebugLevelShowsTheJobQueuesDebugLines(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want slog.Level
+	}{
+		{nil, slog.LevelInfo},
+		{[]string{"--dev"}, slog.LevelDebug},
+		{[]string{"--log-level", "debug"}, slog.LevelDebug - 4},
+		{[]string{"--dev", "--log-level", "debug"}, slog.LevelDebug - 4},
+		{[]string{"--dev", "--log-level", "warn"}, slog.LevelWarn},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		l := Register(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		c, err := l.Load(func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.SlogLevel(); got != tc.want {
+			t.Errorf("%v: SlogLevel %v, want %v", tc.args, got, tc.want)
 		}
 	}
 }

@@ -44,7 +44,12 @@ type App struct {
 	// /v1/oauth/apps/{app_id}/logo, which pages show instead of LogoURL's.
 	LogoUploadURL string `json:"logo_upload_url,omitempty"`
 	HomepageURL   string `json:"homepage_url"`
-	IsPublished   bool   `json:"is_published"`
+	// PolicyURL and TermsURL are the privacy policy and terms of service
+	// a self-registered client names (policy_uri and tos_uri, RFC 7591
+	// §2), linked on the consent screen.
+	PolicyURL   string `json:"policy_url,omitempty"`
+	TermsURL    string `json:"terms_url,omitempty"`
+	IsPublished bool   `json:"is_published"`
 	// TokenExchange lets the app, a service the SaaS trusts, exchange users'
 	// access tokens for tokens with another audience or fewer scopes (RFC
 	// 8693). Only confidential apps may have it.
@@ -133,13 +138,23 @@ func (f appFields) problems() map[string]string {
 		}
 	}
 	for field, v := range map[string]*string{"logo_url": f.LogoURL, "homepage_url": f.HomepageURL} {
-		if v != nil && *v != "" {
-			if u, err := url.Parse(*v); err != nil || u.Scheme != "https" || u.Host == "" || len(*v) > 2000 {
-				p[field] = "must be an https URL of at most 2000 bytes"
+		if v != nil {
+			if msg := checkShownURL(*v); msg != "" {
+				p[field] = msg
 			}
 		}
 	}
 	return p
+}
+
+// checkShownURL says what is wrong with a URL that pages show or link for
+// an app (logo, homepage, privacy policy, terms), or "": it must be https,
+// so that no javascript: or other scheme reaches a page. Empty is none.
+func checkShownURL(raw string) string {
+	if u, err := url.Parse(raw); raw != "" && (err != nil || u.Scheme != "https" || u.Host == "" || len(raw) > 2000) {
+		return "must be an https URL of at most 2000 bytes"
+	}
+	return ""
 }
 
 // checkRedirectURI reports what is wrong with a redirect URI to register, or

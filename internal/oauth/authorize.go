@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // authorizeRequest is a parsed request to /oauth/authorize.
@@ -27,6 +28,10 @@ type flowError struct {
 	Description string
 	RedirectURI string
 	State       string
+	// pageStatus is the error page's status, zero meaning 400; a 429 or 503
+	// page says when to come back in Retry-After (retryAfter).
+	pageStatus int
+	retryAfter time.Duration
 }
 
 func (e *flowError) Error() string { return e.Code + ": " + e.Description }

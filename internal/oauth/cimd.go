@@ -2,14 +2,18 @@ package oauth
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -81,17 +85,8 @@ func hostMatches(host string, patterns []string) bool {
 
 // metadataDocument is what Patchbay reads of a client ID metadata document.
 type metadataDocument struct {
-	ClientID                string   `json:"client_id"`
-	ClientName              string   `json:"client_name"`
-	ClientURI               string   `json:"client_uri"`
-	LogoURI                 string   `json:"logo_uri"`
-	PolicyURI               string   `json:"policy_uri"`
-	TOSURI                  string   `json:"tos_uri"`
-	RedirectURIs            []string `json:"redirect_uris"`
-	GrantTypes              []string `json:"grant_types"`
-	ResponseTypes           []string `json:"response_types"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
-	Scope                   string   `json:"scope"`
+	ClientID string `json:"client_id"`
+	ClientMetadata
 }
 
 // checkMetadataDocument says what is wrong with a document fetched from
@@ -115,17 +110,8 @@ func (s *Service) checkMetadataDocument(doc metadataDocument, clientID string) s
 	if len(doc.RedirectURIs) == 0 {
 		return "redirect_uris is missing"
 	}
-	fields := appFields{RedirectURIs: &doc.RedirectURIs, LogoURL: &doc.LogoURI, HomepageURL: &doc.ClientURI}
-	if doc.ClientName != "" {
-		fields.Name = &doc.ClientName
-	}
-	for field, msg := range fields.problems() {
-		return map[string]string{"name": "client_name", "logo_url": "logo_uri", "homepage_url": "client_uri", "redirect_uris": "redirect_uris"}[field] + " " + msg
-	}
-	for field, v := range map[string]string{"policy_uri": doc.PolicyURI, "tos_uri": doc.TOSURI} {
-		if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" || u.Host == "" || len(v) > 2000) {
-			return field + " must be an https URL of at most 2000 bytes"
-		}
+	if field, msg := doc.problem(); field != "" {
+		return field + " " + msg
 	}
 	return ""
 }
@@ -156,10 +142,14 @@ func metadataCacheTTL(h http.Header) time.Duration {
 
 // errMetadataDocument is a client ID metadata document that cannot be used.
 // transient marks a fetch that failed in a way a retry may not: a timeout,
-// a network error, or a 5xx or 429 answer.
+// a network error, or a 5xx or 429 answer. full marks a valid document
+// refused only because the caps on self-registered clients are reached,
+// the condition a registration at /oauth/register answers with 429
+// temporarily_unavailable.
 type errMetadataDocument struct {
 	reason    string
 	transient bool
+	full      bool
 }
 
 func (e *errMetadataDocument) Error() string {
@@ -203,6 +193,7 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 		app = App{ClientID: clientID, ClientType: Public, Registration: registrationMetadata, authMethod: "none", registeredFrom: source.from}
 	}
 	app.Name, app.RedirectURIs, app.LogoURL, app.HomepageURL = doc.ClientName, doc.RedirectURIs, doc.LogoURI, doc.ClientURI
+	app.PolicyURL, app.TermsURL = doc.PolicyURI, doc.TOSURI
 	if app.Name == "" {
 		app.Name = u.Hostname()
 	}
@@ -224,7 +215,9 @@ func (s *Service) metadataApp(ctx context.Context, clientID string) (App, error)
 		if over, err := s.overRegistrations(ctx, s.db, source); err != nil {
 			return App{}, err
 		} else if over != "" {
-			return App{}, &errMetadataDocument{reason: "too many self-registered clients are known " + over + "; unused ones expire"}
+			// The app goes with the refusal: its redirect URIs are known
+			// good, so the refusal can go back to the client.
+			return app, &errMetadataDocument{reason: "too many self-registered clients are known " + over + "; unused ones expire", full: true}
 		}
 		return app, nil
 	}
@@ -247,6 +240,8 @@ type unsavedClient struct {
 	RedirectURIs   []string  `json:"redirect_uris"`
 	LogoURL        string    `json:"logo_url"`
 	HomepageURL    string    `json:"homepage_url"`
+	PolicyURL      string    `json:"policy_url,omitempty"`
+	TermsURL       string    `json:"terms_url,omitempty"`
 	Scopes         []string  `json:"scopes"`
 	ExpiresAt      time.Time `json:"metadata_expires_at"`
 	RegisteredFrom string    `json:"registered_from"`
@@ -254,7 +249,7 @@ type unsavedClient struct {
 
 func unsavedClientOf(app App) unsavedClient {
 	return unsavedClient{Name: app.Name, RedirectURIs: app.RedirectURIs, LogoURL: app.LogoURL, HomepageURL: app.HomepageURL,
-		Scopes: app.Scopes, ExpiresAt: *app.metadataExpiresAt, RegisteredFrom: app.registeredFrom}
+		PolicyURL: app.PolicyURL, TermsURL: app.TermsURL, Scopes: app.Scopes, ExpiresAt: *app.metadataExpiresAt, RegisteredFrom: app.registeredFrom}
 }
 
 // unsavedClientApp is the app a request's unsaved client stands for; its ID
@@ -265,8 +260,8 @@ func unsavedClientApp(clientID, saved string) (App, error) {
 		return App{}, fmt.Errorf("stored metadata client %s: %w", clientID, err)
 	}
 	return App{ClientID: clientID, ClientType: Public, Registration: registrationMetadata, authMethod: "none", Name: c.Name,
-		RedirectURIs: c.RedirectURIs, LogoURL: c.LogoURL, HomepageURL: c.HomepageURL, Scopes: c.Scopes, metadataExpiresAt: &c.ExpiresAt,
-		registeredFrom: c.RegisteredFrom}, nil
+		RedirectURIs: c.RedirectURIs, LogoURL: c.LogoURL, HomepageURL: c.HomepageURL, PolicyURL: c.PolicyURL, TermsURL: c.TermsURL,
+		Scopes: c.Scopes, metadataExpiresAt: &c.ExpiresAt, registeredFrom: c.RegisteredFrom}, nil
 }
 
 // saveMetadataApp stores an unsaved metadata-document client once a user
@@ -311,7 +306,7 @@ func (s *Service) fetchMetadataDocument(ctx context.Context, clientID string) (m
 			return doc, 0, &errMetadataDocument{reason: "its host is a " + refused.Reason + ", which this server does not call"}
 		}
 		s.logger.InfoContext(ctx, "a client ID metadata document could not be fetched", "client_id", clientID, "err", err)
-		return doc, 0, &errMetadataDocument{reason: "it could not be fetched in time", transient: true}
+		return doc, 0, &errMetadataDocument{reason: fetchFailure(err, req.URL.Hostname()), transient: true}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -332,6 +327,32 @@ func (s *Service) fetchMetadataDocument(ctx context.Context, clientID string) (m
 		return doc, 0, &errMetadataDocument{reason: msg}
 	}
 	return doc, metadataCacheTTL(resp.Header), nil
+}
+
+// fetchFailure says why a document could not be fetched from host, in
+// words for the client's developer: the kind of failure and the host, none
+// of the addresses, ports or library text that the log has.
+func fetchFailure(err error, host string) string {
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	var recordErr tls.RecordHeaderError
+	var certErr *tls.CertificateVerificationError
+	var alertErr tls.AlertError
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return "its host " + host + " was not found (DNS)"
+	case errors.As(err, &dnsErr):
+		return "the name " + host + " could not be resolved (DNS)"
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		return "it could not be fetched in time from " + host
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return host + " refused the connection"
+	case errors.As(err, &certErr):
+		return "the TLS certificate of " + host + " is not trusted or does not name it"
+	case errors.As(err, &recordErr) || errors.As(err, &alertErr):
+		return "no TLS connection could be made with " + host
+	}
+	return "the connection to " + host + " failed"
 }
 
 // currentMetadataApp re-validates, at the token endpoint, an app known from

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strconv"
@@ -61,7 +62,12 @@ func (s *Service) answerFlow(w http.ResponseWriter, r *http.Request, step consen
 	case errors.As(err, &fe) && fe.RedirectURI != "":
 		http.Redirect(w, r, errorRedirect(fe, s.cfg.Issuer), http.StatusSeeOther)
 	case errors.As(err, &fe):
-		s.renderError(w, r, http.StatusBadRequest, "error.title", fe.Description, fe.Code)
+		title := "error.title"
+		if fe.retryAfter > 0 {
+			title = "error.unavailable"
+			w.Header().Set("Retry-After", strconv.Itoa(int(fe.retryAfter.Seconds())))
+		}
+		s.renderError(w, r, cmp.Or(fe.pageStatus, http.StatusBadRequest), title, fe.Description, fe.Code)
 	case httpapi.IsUnavailable(err):
 		httpapi.SetRetryAfter(w)
 		s.renderError(w, r, http.StatusServiceUnavailable, "error.unavailable",

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"time"
@@ -61,15 +62,27 @@ func (s *Service) StartAuthorization(ctx context.Context, q url.Values) (string,
 		return "", flowBrowser{}, ferr
 	}
 	app, err := s.clientApp(ctx, req.ClientID)
+	_, redirectOK := matchRedirectURI(app.RedirectURIs, req.RedirectURI)
 	var bad *errMetadataDocument
-	if apperr.CodeOf(err) == apperr.NotFound {
+	switch {
+	case apperr.CodeOf(err) == apperr.NotFound:
 		return "", flowBrowser{}, pageError("invalid_client", "no app has this client_id")
-	} else if errors.As(err, &bad) {
+	case errors.As(err, &bad) && bad.full && redirectOK:
+		// As a registration over the caps is answered (429
+		// temporarily_unavailable), and the client may try again later.
+		return "", flowBrowser{}, &flowError{Code: "temporarily_unavailable", Description: bad.Error(), RedirectURI: req.RedirectURI, State: req.State}
+	case errors.As(err, &bad) && (bad.full || bad.transient):
+		status := http.StatusServiceUnavailable
+		if bad.full {
+			status = http.StatusTooManyRequests
+		}
+		return "", flowBrowser{}, &flowError{Code: "temporarily_unavailable", Description: bad.Error() + "; try again later", pageStatus: status,
+			retryAfter: metadataRetryAfter}
+	case errors.As(err, &bad):
 		return "", flowBrowser{}, pageError("invalid_client", bad.Error())
-	} else if err != nil {
+	case err != nil:
 		return "", flowBrowser{}, err
-	}
-	if _, ok := matchRedirectURI(app.RedirectURIs, req.RedirectURI); !ok {
+	case !redirectOK:
 		return "", flowBrowser{}, pageError("invalid_request", "redirect_uri is not one of the app's registered redirect URIs (they must match exactly)")
 	}
 	if req, ferr = parseAuthorizeRest(q, req, app); ferr != nil {
@@ -234,6 +247,8 @@ type PublicApp struct {
 	Description string `json:"description"`
 	LogoURL     string `json:"logo_url"`
 	HomepageURL string `json:"homepage_url"`
+	PolicyURL   string `json:"policy_url,omitempty"`
+	TermsURL    string `json:"terms_url,omitempty"`
 	TeamID      string `json:"team_id"`
 	// Published is whether the SaaS has published the app (listed it for
 	// its users); pages say so.
@@ -249,7 +264,8 @@ type PublicApp struct {
 
 func (a App) public() PublicApp {
 	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: cmp.Or(a.LogoUploadURL, a.LogoURL),
-		HomepageURL: a.HomepageURL, TeamID: a.TeamID, Published: a.IsPublished, Registration: a.Registration}
+		HomepageURL: a.HomepageURL, PolicyURL: a.PolicyURL, TermsURL: a.TermsURL, TeamID: a.TeamID, Published: a.IsPublished,
+		Registration: a.Registration}
 	switch {
 	case a.Registration == registrationMetadata:
 		// The host that serves its document vouches for it.

@@ -17,11 +17,15 @@ import (
 var pages = template.Must(template.New("consent").Parse(`{{with .Data}}
 <div class="logos">{{$.Logo $.Brand.LogoURL $.Brand.ProductName}}<span class="link" aria-hidden="true">⇄</span>{{$.Logo .AppLogo .App.Name}}</div>
 <h1>{{$.T "consent.heading" .App.Name}}</h1>
-{{if ne .App.Registration "admin"}}<div class="note" role="note"><strong>{{$.T "consent.unreviewed"}}:</strong>
+{{if eq .App.Registration "metadata_document"}}<div class="note" role="note"><strong>{{$.T "consent.unreviewed"}}:</strong>
+{{$.T "consent.documentAt"}} <strong>{{.App.Host}}</strong>. {{$.T "consent.documentClaim"}} {{$.T "consent.trust"}}</div>
+{{else if ne .App.Registration "admin"}}<div class="note" role="note"><strong>{{$.T "consent.unreviewed"}}:</strong>
 {{$.T "consent.unreviewedClaim"}} {{$.T "consent.comesFrom"}} <strong>{{if .App.Host}}{{.App.Host}}{{else}}{{$.T "consent.aDevice"}}{{end}}</strong>. {{$.T "consent.trust"}}</div>
 {{else if .App.Published}}<p class="muted">{{$.T "consent.verified"}}</p>{{end}}
 {{if .App.Description}}<p>{{.App.Description}}</p>{{end}}
 {{if .App.HomepageURL}}<p class="muted"><a href="{{.App.HomepageURL}}" rel="noopener noreferrer">{{$.T "consent.homepage"}}: {{.HomepageHost}}</a></p>{{end}}
+{{if or .App.PolicyURL .App.TermsURL}}<p class="muted">{{if .App.PolicyURL}}<a href="{{.App.PolicyURL}}" rel="noopener noreferrer">{{$.T "consent.policy"}}</a>{{end}}
+{{if .App.TermsURL}}<a href="{{.App.TermsURL}}" rel="noopener noreferrer">{{$.T "consent.terms"}}</a>{{end}}</p>{{end}}
 <h2>{{$.T "consent.signedInAs"}}</h2>
 <div class="who">{{$.Logo .Avatar .UserLabel}}<div><strong>{{.UserLabel}}</strong><br><span class="muted">{{$.T "consent.inTeam" .TeamLabel}}</span></div></div>
 <form method="post" action="/oauth/consent"><input type="hidden" name="consent_challenge" value="{{.Challenge}}"><input type="hidden" name="csrf_token" value="{{.CSRF}}">

@@ -127,10 +127,11 @@ func resourceDelete(ctx context.Context, q store.Querier, resourceID string) (bo
 // appInsert stores a new app.
 func appInsert(ctx context.Context, tx *store.Tx, app App) error {
 	_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
-		redirect_uris, scopes, logo_url, homepage_url, is_published, token_exchange, exchange_audiences, registration, registration_token,
-		registered_from, token_endpoint_auth_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		redirect_uris, scopes, logo_url, homepage_url, policy_url, terms_url, is_published, token_exchange, exchange_audiences, registration,
+		registration_token, registered_from, token_endpoint_auth_method, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
-		marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.IsPublished, app.TokenExchange,
+		marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.PolicyURL, app.TermsURL, app.IsPublished, app.TokenExchange,
 		marshalList(app.ExchangeAudiences), app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt)
 	return err
 }
@@ -139,7 +140,7 @@ func appInsert(ctx context.Context, tx *store.Tx, app App) error {
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
 	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
 	a.token_exchange, a.exchange_audiences, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at,
-	a.logo_hash, a.logo_content_type`
+	a.logo_hash, a.logo_content_type, a.policy_url, a.terms_url`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
@@ -152,7 +153,8 @@ func (as *appScan) dest() []any {
 	a := &as.app
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
 		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
-		&a.TokenExchange, &as.exchanges, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt, &as.logoHash, &as.logoType}
+		&a.TokenExchange, &as.exchanges, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt, &as.logoHash, &as.logoType,
+		&a.PolicyURL, &a.TermsURL}
 }
 
 func (as *appScan) finish() (App, error) {
@@ -219,8 +221,9 @@ func appUpdate(ctx context.Context, tx *store.Tx, a App) error {
 // appUpdateFromDocument stores what a metadata document says of its app.
 func appUpdateFromDocument(ctx context.Context, tx *store.Tx, a App) error {
 	_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
-		metadata_expires_at = ?, updated_at = ? WHERE id = ?`,
-		a.Name, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.metadataExpiresAt, a.UpdatedAt, a.ID)
+		policy_url = ?, terms_url = ?, metadata_expires_at = ?, updated_at = ? WHERE id = ?`,
+		a.Name, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.PolicyURL, a.TermsURL, a.metadataExpiresAt,
+		a.UpdatedAt, a.ID)
 	return err
 }
 
@@ -271,8 +274,9 @@ func appReplaceRegistrationToken(ctx context.Context, db store.Querier, appID st
 // registration (RFC 7592 §2.2).
 func appUpdateRegistered(ctx context.Context, db store.Querier, app App) error {
 	_, err := db.Exec(ctx, `UPDATE oauth_apps SET name = ?, redirect_uris = ?, scopes = ?, logo_url = ?, homepage_url = ?,
-		token_endpoint_auth_method = ?, updated_at = ? WHERE id = ?`,
-		app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.authMethod, app.UpdatedAt, app.ID)
+		policy_url = ?, terms_url = ?, token_endpoint_auth_method = ?, updated_at = ? WHERE id = ?`,
+		app.Name, marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.PolicyURL, app.TermsURL,
+		app.authMethod, app.UpdatedAt, app.ID)
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -82,7 +83,36 @@ type ClientMetadata struct {
 	ClientName              string   `json:"client_name"`
 	ClientURI               string   `json:"client_uri,omitempty"`
 	LogoURI                 string   `json:"logo_uri,omitempty"`
+	PolicyURI               string   `json:"policy_uri,omitempty"`
+	TOSURI                  string   `json:"tos_uri,omitempty"`
 	Scope                   string   `json:"scope"`
+}
+
+// problem names the first member of md, by its RFC 7591 §2 name, that no
+// self-registered client may have, and says why, or returns "", "". Dynamic
+// registration and metadata documents both check with it: a name, redirect
+// URIs (when there are any), and https URIs for what the consent screen
+// links (§2 lets a server refuse what it will not show).
+func (md ClientMetadata) problem() (field, msg string) {
+	fields := appFields{LogoURL: &md.LogoURI, HomepageURL: &md.ClientURI}
+	if md.ClientName != "" {
+		fields.Name = &md.ClientName
+	}
+	if len(md.RedirectURIs) > 0 {
+		fields.RedirectURIs = &md.RedirectURIs
+	}
+	p := fields.problems()
+	for name, v := range map[string]string{"policy_url": md.PolicyURI, "terms_url": md.TOSURI} {
+		if msg := checkShownURL(v); msg != "" {
+			p[name] = msg
+		}
+	}
+	names := map[string]string{"name": "client_name", "redirect_uris": "redirect_uris", "logo_url": "logo_uri", "homepage_url": "client_uri",
+		"policy_url": "policy_uri", "terms_url": "tos_uri"}
+	for _, f := range slices.Sorted(maps.Keys(p)) {
+		return names[f], p[f]
+	}
+	return "", ""
 }
 
 // RegistrationResponse is the client information response (RFC 7591 §3.2.1,
@@ -168,19 +198,10 @@ func (s *Service) checkClientMetadata(ctx context.Context, md *ClientMetadata) *
 	} else if len(md.RedirectURIs) > 0 {
 		return invalidMetadata("redirect_uris are only used with the authorization_code grant")
 	}
-	fields := appFields{RedirectURIs: &md.RedirectURIs, LogoURL: &md.LogoURI, HomepageURL: &md.ClientURI}
-	if md.ClientName != "" {
-		fields.Name = &md.ClientName
-	}
-	if len(md.RedirectURIs) == 0 {
-		fields.RedirectURIs = nil
-	}
-	for field, msg := range fields.problems() {
-		if field == "redirect_uris" {
-			return registrationError(http.StatusBadRequest, "invalid_redirect_uri", "redirect_uris: "+msg)
-		}
-		name := map[string]string{"name": "client_name", "logo_url": "logo_uri", "homepage_url": "client_uri"}[field]
-		return invalidMetadata(name + " " + msg)
+	if field, msg := md.problem(); field == "redirect_uris" {
+		return registrationError(http.StatusBadRequest, "invalid_redirect_uri", "redirect_uris: "+msg)
+	} else if field != "" {
+		return invalidMetadata(field + " " + msg)
 	}
 	scopes := parseScope(md.Scope)
 	if md.Scope == "" {
@@ -274,7 +295,7 @@ func applyMetadata(app *App, md ClientMetadata) {
 	if app.Name == "" {
 		app.Name = "Unnamed app"
 	}
-	app.RedirectURIs, app.LogoURL, app.HomepageURL = md.RedirectURIs, md.LogoURI, md.ClientURI
+	app.RedirectURIs, app.LogoURL, app.HomepageURL, app.PolicyURL, app.TermsURL = md.RedirectURIs, md.LogoURI, md.ClientURI, md.PolicyURI, md.TOSURI
 	if app.RedirectURIs == nil {
 		app.RedirectURIs = []string{}
 	}
@@ -292,7 +313,7 @@ func (s *Service) registrationResponse(app App) RegistrationResponse {
 		ClientMetadata: ClientMetadata{
 			RedirectURIs: app.RedirectURIs, TokenEndpointAuthMethod: app.authMethod, GrantTypes: grantTypesDynamic,
 			ResponseTypes: []string{"code"}, ClientName: app.Name, ClientURI: app.HomepageURL, LogoURI: app.LogoURL,
-			Scope: strings.Join(app.Scopes, " "),
+			PolicyURI: app.PolicyURL, TOSURI: app.TermsURL, Scope: strings.Join(app.Scopes, " "),
 		},
 	}
 	if app.ClientType == Confidential {

@@ -66,6 +66,10 @@ func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, clients clien
 	})
 }
 
+// probeRoutes are polled by machines; their successful requests are logged
+// only at debug level, so they do not drown the log.
+var probeRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
+
 func finish(logger *slog.Logger, m *httpMetrics, rt *router, r *http.Request, info *httpapi.Info, sw *statusWriter) {
 	status := sw.status
 	if status == 0 {
@@ -80,6 +84,9 @@ func finish(logger *slog.Logger, m *httpMetrics, rt *router, r *http.Request, in
 	m.duration.WithLabelValues(routeLabel).Observe(elapsed.Seconds())
 
 	level := slog.LevelInfo
+	if probeRoutes[info.Route] && status < http.StatusInternalServerError {
+		level = slog.LevelDebug // polled every few seconds by load balancers and Prometheus
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", info.ID),
 		slog.String("method", r.Method),

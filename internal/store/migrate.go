@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver"
@@ -36,33 +37,30 @@ func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] {
 // SQLite a file lock, lets one node migrate while the others wait and then find
 // nothing left to do.
 func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
+	start := time.Now()
 	unlock, err := db.lockMigrations(ctx)
 	if err != nil {
 		return fmt.Errorf("lock migrations: %w", err)
 	}
 	defer unlock()
 
-	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect.Name())
+	provider, err := db.migrationProvider()
 	if err != nil {
 		return err
-	}
-	gooseDialect := goose.DialectPostgres
-	if db.dialect.Name() == SQLite {
-		gooseDialect = goose.DialectSQLite3
-	}
-	provider, err := goose.NewProvider(gooseDialect, db.write, fsys)
-	if err != nil {
-		return fmt.Errorf("load migrations: %w", err)
 	}
 	results, err := provider.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
 	}
+	var applied []int64
 	for _, r := range results {
-		logger.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+		applied = append(applied, r.Source.Version)
 	}
 
-	migrator, err := rivermigrate.New(db.RiverDriver(), &rivermigrate.Config{Logger: logger})
+	migrator, err := rivermigrate.New(db.RiverDriver(), &rivermigrate.Config{
+		// It returns what it applied, which the one line below reports.
+		Logger: slog.New(slog.DiscardHandler),
+	})
 	if err != nil {
 		return err
 	}
@@ -70,10 +68,32 @@ func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("apply job queue migrations: %w", err)
 	}
+	var jobsApplied []int
 	for _, v := range res.Versions {
-		logger.Info("job queue migration applied", "version", v.Version)
+		jobsApplied = append(jobsApplied, v.Version)
+	}
+	// One line for a whole upgrade, however many migrations it applied.
+	if len(applied) > 0 || len(jobsApplied) > 0 {
+		logger.Info("migrations applied", "versions", applied, "job_queue_versions", jobsApplied, "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 	return nil
+}
+
+// migrationProvider runs Patchbay's own migrations for the database's dialect.
+func (db *DB) migrationProvider() (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect.Name())
+	if err != nil {
+		return nil, err
+	}
+	gooseDialect := goose.DialectPostgres
+	if db.dialect.Name() == SQLite {
+		gooseDialect = goose.DialectSQLite3
+	}
+	provider, err := goose.NewProvider(gooseDialect, db.write, fsys)
+	if err != nil {
+		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	return provider, nil
 }
 
 func (db *DB) lockMigrations(ctx context.Context) (unlock func(), err error) {

@@ -135,7 +135,7 @@ func openSQLite(dataDir string, logger *slog.Logger) (*DB, error) {
 		logger.Warn("made files in the data directory private (no access for group or others): an older version left them readable to other users of this machine",
 			"data_dir", dataDir, "files", tightened)
 	}
-	path := filepath.Join(dataDir, "patchbay.db")
+	path := SQLiteFile(dataDir)
 	// SQLite would create the file with the umask's default mode (0644
 	// under the usual 022) and its -wal and -shm files with the file's
 	// mode. It holds key hashes and sealed credentials: create it private,
@@ -206,9 +206,9 @@ func tightenModes(dataDir string) ([]string, error) {
 }
 
 func openPostgres(databaseURL string, maxConns int) (*DB, error) {
-	u, err := url.Parse(databaseURL)
+	location, err := postgresLocation(databaseURL)
 	if err != nil {
-		return nil, errors.New("database URL is not a valid URL")
+		return nil, err
 	}
 	pool, err := sql.Open("pgx", databaseURL)
 	if err != nil {
@@ -220,8 +220,17 @@ func openPostgres(databaseURL string, maxConns int) (*DB, error) {
 	pool.SetMaxOpenConns(maxConns)
 	pool.SetMaxIdleConns(maxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	location := "postgres://" + u.Host + u.Path // no user or password
 	return &DB{dialect: postgresDialect{}, write: pool, read: pool, location: location, NowFunc: time.Now}, nil
+}
+
+// postgresLocation names a PostgreSQL database for logs: its host and
+// database, without user or password.
+func postgresLocation(databaseURL string) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "", errors.New("database URL is not a valid URL")
+	}
+	return "postgres://" + u.Host + u.Path, nil
 }
 
 // SharedByNodes reports whether several Patchbay nodes may work on this

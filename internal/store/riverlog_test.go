@@ -1,0 +1,38 @@
+package store
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestRiverLoggerMovesInfoAndDebugOneLevelDown(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		min  slog.Level
+		want []string
+	}{
+		{slog.LevelInfo, []string{"warn", "error"}},
+		{slog.LevelDebug, []string{"info", "warn", "error"}},
+		{slog.LevelDebug - 4, []string{"debug", "info", "warn", "error"}},
+	} {
+		var buf bytes.Buffer
+		l := RiverLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tc.min})).With("component", "jobs"))
+		l.Debug("debug")
+		l.Info("info")
+		l.Warn("warn")
+		l.Error("error")
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			_, msg, _ := strings.Cut(line, "msg=")
+			got = append(got, strings.Fields(msg)[0])
+			if strings.Contains(line, "msg=warn") && !strings.Contains(line, "level=WARN") {
+				t.Errorf("a warning changed level: %s", line)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("at level %v River's lines shown: %v, want %v", tc.min, got, tc.want)
+		}
+	}
+}

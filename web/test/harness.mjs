@@ -58,7 +58,7 @@ export async function startPatchbay(dialect, extraArgs = []) {
   } else {
     store = ["--data", dir];
   }
-  const keyOut = execFileSync(bin, ["keys", "create", "--name", "browser-tests", ...store], { encoding: "utf8" });
+  const keyOut = execFileSync(bin, ["keys", "create", "--create", "--name", "browser-tests", ...store], { encoding: "utf8" });
   const key = keyOut.trim().split("\n").pop();
   if (!key.startsWith("pbk_")) throw new Error("keys create printed no key:\n" + keyOut);
   const serveArgs = ["serve", "--addr", "127.0.0.1:0", ...store, "--outbound-allow", "127.0.0.0/8", "--webhook-allow-http",

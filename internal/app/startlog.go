@@ -5,18 +5,13 @@ import (
 	"fmt"
 
 	"github.com/patchbay/patchbay/internal/config"
-	"github.com/patchbay/patchbay/internal/store"
 )
 
 // logStart writes the one line that says a node is up: where it listens,
 // on which store, in which role and version; in dev mode the URLs to open;
 // and how to get or list admin API keys.
 func (a *App) logStart(ctx context.Context, addr string) {
-	storeKind := store.SQLite
-	if a.DB.SharedByNodes() {
-		storeKind = store.Postgres
-	}
-	attrs := []any{"addr", addr, "role", string(a.cfg.Role), "store", storeKind, "database", a.DB.Location(), "version", a.version}
+	attrs := []any{"addr", addr, "role", string(a.cfg.Role), "store", a.DB.Engine(), "database", a.DB.Location(), "version", a.version}
 	if a.cfg.Dev {
 		base := "http://" + addr
 		attrs = append(attrs, "dev", "debug logs, http:// and loopback webhook URLs; not for production",

@@ -240,6 +240,11 @@ func postgresLocation(databaseURL string) (string, error) {
 // is then enough.
 func (db *DB) SharedByNodes() bool { return db.dialect.Name() == Postgres }
 
+// Engine names the database software ("sqlite" or "postgres") for people:
+// the start line and the doctor's report. Code that needs to behave
+// differently asks for the capability instead (SharedByNodes, LockRow, …).
+func (db *DB) Engine() string { return db.dialect.Name() }
+
 // Location names the database for logs; it never contains a password.
 func (db *DB) Location() string { return db.location }
 

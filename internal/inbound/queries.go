@@ -68,7 +68,7 @@ func sourceInsert(ctx context.Context, tx *store.Tx, src Source, sealed []byte) 
 		endpoint_id, forward_header_prefix, route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body,
 		response_content_type, ingest_token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		src.ID, src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
-		nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
+		store.Nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
 		src.Response.ContentType, src.tokenHash, src.CreatedAt, src.UpdatedAt)
 	return err
 }
@@ -79,7 +79,7 @@ func sourceUpdate(ctx context.Context, tx *store.Tx, src Source, sealed []byte) 
 		destination_url = ?, endpoint_id = ?, forward_header_prefix = ?, route_event_type = ?, route_tenant_id = ?, route_tenant_pointer = ?,
 		response_status = ?, response_body = ?, response_content_type = ?, ingest_token_hash = ?, updated_at = ? WHERE id = ?`,
 		src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
-		nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
+		store.Nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
 		src.Response.ContentType, src.tokenHash, src.UpdatedAt, src.ID)
 	return err
 }

@@ -223,7 +223,7 @@ func (r *Route) columns() (eventType, tenantID, pointer *string) {
 	if r == nil {
 		return nil, nil, nil
 	}
-	return &r.EventType, nullable(r.TenantID), nullable(r.TenantPointer)
+	return &r.EventType, store.Nullable(r.TenantID), store.Nullable(r.TenantPointer)
 }
 
 // present fills in what a source shows and hides its secrets.
@@ -475,13 +475,6 @@ func (s *Service) syncForwarding(ctx context.Context, src *Source) error {
 	}
 	_, err := s.hooks.UpdateEndpoint(ctx, ForwardingTenant, src.endpointID, func(e *webhooks.Endpoint) { e.URL = *src.DestinationURL })
 	return err
-}
-
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func (s *Service) forget(sourceID string) { s.cache.Forget(sourceID) }

@@ -696,7 +696,7 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 			code = r.status
 		}
 		attempts = append(attempts, id.New("att"), r.id, t.ID, r.at.UTC(), r.duration.Milliseconds(), code, r.ok(),
-			nullString(r.errText), r.body, d.s.cfg.Node)
+			store.Nullable(r.errText), r.body, d.s.cfg.Node)
 		if r.ok() {
 			anyOK = true
 			succeeded[r.status] = append(succeeded[r.status], r)

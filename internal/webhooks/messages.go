@@ -166,7 +166,7 @@ type publishRows struct {
 // add collects a message's rows and marks in hit the endpoints it goes to.
 func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []endpointFilter, hit []bool) Message {
 	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: now}
-	p.messages = append(p.messages, m.ID, tenantID, m.EventType, nullString(m.EventID), mustJSON(m.Channels), string(in.Payload), now)
+	p.messages = append(p.messages, m.ID, tenantID, m.EventType, store.Nullable(m.EventID), mustJSON(m.Channels), string(in.Payload), now)
 	for i, ep := range eps {
 		if ep.matches(in) {
 			hit[i] = true

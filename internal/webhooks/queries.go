@@ -65,13 +65,6 @@ func scheduleArg(schedule []int) any {
 	return mustJSON(schedule)
 }
 
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func endpointInsert(ctx context.Context, tx *store.Tx, e Endpoint, sealedSecret []byte) error {
 	_, err := tx.Exec(ctx, `INSERT INTO endpoints (id, tenant_id, url, description, event_types, channels, headers, metadata,
 		delivery_order, rate_limit, max_concurrency, retry_schedule, secret, disabled, created_at, updated_at)
@@ -101,7 +94,7 @@ func endpointUpdate(ctx context.Context, tx *store.Tx, e Endpoint, healthy, unpa
 		failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, paused_until = CASE WHEN ? THEN NULL ELSE paused_until END,
 		updated_at = ? WHERE id = ?`,
 		e.URL, e.Description, mustJSON(nonNil(e.EventTypes)), mustJSON(nonNil(e.Channels)), mustJSON(nonNilMap(e.Headers)), mustJSON(nonNilMap(e.Metadata)),
-		e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), e.Disabled, nullString(e.DisabledReason), e.DisabledAt,
+		e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), e.Disabled, store.Nullable(e.DisabledReason), e.DisabledAt,
 		healthy, unpause, e.UpdatedAt, e.ID)
 	return err
 }

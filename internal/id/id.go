@@ -2,17 +2,26 @@
 // resource carries (DESIGN.md: "IDs are prefixed and sortable").
 //
 // An ID is a prefix, an underscore and a ULID-shaped body: 48 bits of Unix
-// milliseconds followed by 80 random bits, in Crockford base32. IDs made in later
-// milliseconds sort after earlier ones as plain strings, which keyset pagination
-// relies on.
+// milliseconds followed by 80 random bits, in Crockford base32. IDs sort as plain
+// strings in the order this process made them, which keyset pagination and
+// "newest first" lists rely on: within one millisecond the random part is the
+// previous one's plus a random step, so it still cannot be guessed from a neighbour.
 package id
 
 import (
 	"crypto/rand"
 	"encoding/binary"
 	"strings"
+	"sync"
 	"time"
 )
+
+// last is the most recent body made, so that the next one sorts after it even
+// within the same millisecond or when the clock steps back.
+var last struct {
+	sync.Mutex
+	raw [16]byte
+}
 
 const (
 	crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -26,9 +35,7 @@ func New(prefix string) string {
 }
 
 func newAt(prefix string, t time.Time) string {
-	var raw [16]byte
-	binary.BigEndian.PutUint64(raw[:8], uint64(t.UnixMilli())<<16)
-	rand.Read(raw[6:]) // never returns an error (crypto/rand documentation)
+	raw := next(uint64(t.UnixMilli()))
 
 	var b strings.Builder
 	b.Grow(len(prefix) + 1 + bodyLen)
@@ -45,6 +52,33 @@ func newAt(prefix string, t time.Time) string {
 	}
 	b.Write(digits[:])
 	return b.String()
+}
+
+// next returns a body for the millisecond ms that sorts after the last one.
+func next(ms uint64) [16]byte {
+	var step [4]byte
+	rand.Read(step[:]) // never returns an error (crypto/rand documentation)
+
+	last.Lock()
+	defer last.Unlock()
+	raw := last.raw
+	lastMS := binary.BigEndian.Uint64(raw[:8]) >> 16
+	if ms > lastMS {
+		binary.BigEndian.PutUint64(raw[:8], ms<<16)
+		rand.Read(raw[6:])
+	} else {
+		// Add 1 + step to the 128-bit value; a carry out of the random part
+		// moves the time part one millisecond on, which keeps the order.
+		hi, lo := binary.BigEndian.Uint64(raw[:8]), binary.BigEndian.Uint64(raw[8:])
+		sum := lo + 1 + uint64(binary.BigEndian.Uint32(step[:]))
+		if sum < lo {
+			hi++
+		}
+		binary.BigEndian.PutUint64(raw[:8], hi)
+		binary.BigEndian.PutUint64(raw[8:], sum)
+	}
+	last.raw = raw
+	return raw
 }
 
 // Valid reports whether s is an ID with the given prefix. Handlers use it to

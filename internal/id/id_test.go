@@ -36,3 +36,22 @@ func TestValid(t *testing.T) {
 		}
 	}
 }
+
+func TestNewSortsInOrderMadeWithinAMillisecond(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	var ids []string
+	for range 1000 {
+		ids = append(ids, newAt("msg", at))
+	}
+	// A clock that steps back must not break the order either.
+	ids = append(ids, newAt("msg", at.Add(-time.Second)))
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			t.Fatalf("ID %d %s does not sort after %s", i, ids[i], ids[i-1])
+		}
+		if !Valid("msg", ids[i]) {
+			t.Fatalf("ID %d %s is not valid", i, ids[i])
+		}
+	}
+}

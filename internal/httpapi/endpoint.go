@@ -9,6 +9,9 @@ type Endpoint struct {
 	http.Handler
 	// Summary is one line for the API reference.
 	Summary string
+	// Description says, for the API reference, what the operation does,
+	// when to use it and what it may answer besides success.
+	Description string
 	// Request is a zero value of the JSON body type, or nil for no body.
 	Request any
 	// RawRequest lists the media types of a body that is not JSON, such as

@@ -37,6 +37,8 @@ type upsertOutput interface {
 type Op[In, Out any] struct {
 	// Summary is one line for the API reference.
 	Summary string
+	// Description is the API reference's paragraph (Endpoint.Description).
+	Description string
 	// Status is the success status; zero means 200, or 204 when Out is
 	// NoContent.
 	Status int
@@ -78,7 +80,7 @@ func Handle[In, Out any](op Op[In, Out]) Endpoint {
 	default:
 		status = http.StatusOK
 	}
-	e := Endpoint{Summary: op.Summary, Status: status, Query: op.Query, Secret: op.Secret, OptionalBody: op.OptionalBody}
+	e := Endpoint{Summary: op.Summary, Description: op.Description, Status: status, Query: op.Query, Secret: op.Secret, OptionalBody: op.OptionalBody}
 	if !noBody {
 		e.Request = *new(In)
 	}

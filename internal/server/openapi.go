@@ -112,6 +112,9 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		"operationId": operationID(method, path),
 		"summary":     rt.endpoint.Summary,
 	}
+	if d := rt.endpoint.Description; d != "" {
+		op["description"] = d
+	}
 	if rt.endpoint.Secret {
 		op["x-patchbay-secret"] = true // its responses carry a secret and are never cached
 	}

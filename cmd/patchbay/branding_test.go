@@ -221,7 +221,8 @@ func TestBrandedPages(t *testing.T) {
 			}
 		}
 		app := o.createApp(t, `{"team_id":"devteam","name":"Timely","redirect_uris":["`+registeredCallback+`"],
-			"scopes":["read:projects","write:projects","delete:projects"],"logo_url":"`+strings.Replace(images.URL, "http:", "https:", 1)+`/gone.png","homepage_url":"https://timely.example/about"}`)
+			"scopes":["read:projects","write:projects","delete:projects"],"logo_url":"`+strings.Replace(images.URL, "http:", "https:", 1)+`/gone.png","homepage_url":"https://timely.example/about",
+			"developer_name":"Timely Labs"}`)
 		conf := o.config(app, "read:projects", "write:projects", "delete:projects")
 		b := newBrowser(t)
 		s := b.visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
@@ -232,6 +233,7 @@ func TestBrandedPages(t *testing.T) {
 			`<title>Allow Timely? · Acme</title>`, `class="theme-dark"`, `--accent:#ffd400;--on-accent:#111111`,
 			`<span class="logo monogram" role="img" aria-label="Acme">A</span>`,   // no logo uploaded: the product's initial
 			`<span class="logo monogram" role="img" aria-label="Timely">T</span>`, // its logo_url failed: a monogram, no broken image
+			`<p class="muted developer">by Timely Labs</p>`,
 			`alt="Ada Lovelace"`, "<strong>Ada Lovelace</strong>", "in Analytical Engines", "Not you? Switch account",
 			"<h3 class=\"muted\">Read</h3>", "<h3 class=\"muted\">Change</h3>", "<h3 class=\"muted\">Administer</h3>", "Delete your projects",
 			"you will be sent to 127.0.0.1:45678", `>Website: timely.example</a>`, "under authorized apps",
@@ -267,6 +269,14 @@ func TestBrandedPages(t *testing.T) {
 			t.Fatalf("after switching account: %d, %d login challenges (want %d)\n%s", s.Status, len(o.challenges), before+1, s.Page)
 		}
 
+		// The developer's name is the SaaS's to change, and is checked.
+		if resp, body := o.do(t, "PATCH", "/v1/oauth/apps/"+app.ID, `{"developer_name":" padded "}`); resp.StatusCode != 400 || !strings.Contains(string(body), "developer_name") {
+			t.Errorf("a padded developer_name: %d %s", resp.StatusCode, body)
+		}
+		if resp, body := o.do(t, "PATCH", "/v1/oauth/apps/"+app.ID, `{"developer_name":"Timely GmbH"}`); resp.StatusCode != 200 || !strings.Contains(string(body), `"developer_name":"Timely GmbH"`) {
+			t.Fatalf("change developer_name: %d %s", resp.StatusCode, body)
+		}
+
 		// An uploaded logo replaces the monogram.
 		logo := testPNG(t, color.RGBA{G: 0x80, A: 0xff})
 		resp, body := o.do(t, "PUT", "/v1/oauth/apps/"+app.ID+"/logo", string(logo), "Content-Type", "image/png")
@@ -282,6 +292,9 @@ func TestBrandedPages(t *testing.T) {
 		s = newBrowser(t).visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 		if want := `<img class="logo" src="` + uploaded.LogoUploadURL + `" alt="Timely"`; !strings.Contains(s.Page, want) {
 			t.Errorf("consent screen lacks the uploaded logo %q:\n%s", want, s.Page)
+		}
+		if !strings.Contains(s.Page, "by Timely GmbH") {
+			t.Errorf("consent screen lacks the changed developer name:\n%s", s.Page)
 		}
 
 		// Errors are explained with the support link, in the installation's

@@ -29,6 +29,7 @@ var catalogs = map[string]map[string]string{
 
 		"consent.title":           "Allow %s?",
 		"consent.heading":         "%s wants to access your account",
+		"consent.by":              "by %s",
 		"consent.unreviewed":      "Not reviewed",
 		"consent.unreviewedClaim": "This app registered itself, so its name is only its own claim.",
 		"consent.comesFrom":       "It comes from",
@@ -100,6 +101,7 @@ var catalogs = map[string]map[string]string{
 
 		"consent.title":           "%s erlauben?",
 		"consent.heading":         "%s möchte auf Ihr Konto zugreifen",
+		"consent.by":              "von %s",
 		"consent.unreviewed":      "Nicht geprüft",
 		"consent.unreviewedClaim": "Diese App hat sich selbst registriert; ihr Name ist nur ihre eigene Angabe.",
 		"consent.comesFrom":       "Sie stammt von",

@@ -32,8 +32,13 @@ type App struct {
 	TeamID      string `json:"team_id"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	ClientID    string `json:"client_id"`
-	ClientType  string `json:"client_type"`
+	// DeveloperName is who made the app (a person, company or team), as the
+	// SaaS names them; the consent screen shows "by DeveloperName". Empty
+	// when the SaaS has named nobody, and then the screen says nothing of
+	// a developer: a self-registered app's own claim is never shown here.
+	DeveloperName string `json:"developer_name" doc:"Who made the app (person, company or team), as the SaaS names them; shown on the consent screen as \"by …\"."`
+	ClientID      string `json:"client_id"`
+	ClientType    string `json:"client_type"`
 	// RedirectURIs are matched exactly; only the port of an http loopback
 	// URI may differ (RFC 8252 §7.3).
 	RedirectURIs []string `json:"redirect_uris"`
@@ -92,6 +97,7 @@ type AppWithSecret struct {
 type appFields struct {
 	Name          *string   `json:"name,omitempty"`
 	Description   *string   `json:"description,omitempty"`
+	DeveloperName *string   `json:"developer_name,omitempty" doc:"The display name of the developer (person, company or team) behind the app, shown on the consent screen as \"by …\"; empty for none."`
 	RedirectURIs  *[]string `json:"redirect_uris,omitempty"`
 	Scopes        *[]string `json:"scopes,omitempty"`
 	LogoURL       *string   `json:"logo_url,omitempty"`
@@ -106,6 +112,9 @@ func (f appFields) problems() map[string]string {
 	p := map[string]string{}
 	if f.Name != nil && (*f.Name == "" || len(*f.Name) > 100) {
 		p["name"] = "must be 1 to 100 bytes"
+	}
+	if f.DeveloperName != nil && (len(*f.DeveloperName) > 100 || strings.TrimSpace(*f.DeveloperName) != *f.DeveloperName) {
+		p["developer_name"] = "must be at most 100 bytes, without leading or trailing spaces"
 	}
 	if f.Description != nil && len(*f.Description) > 1000 {
 		p["description"] = "must be at most 1000 bytes"
@@ -279,6 +288,7 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 		}
 		setIf(&a.Name, f.Name)
 		setIf(&a.Description, f.Description)
+		setIf(&a.DeveloperName, f.DeveloperName)
 		setIf(&a.RedirectURIs, f.RedirectURIs)
 		setIf(&a.Scopes, f.Scopes)
 		setIf(&a.LogoURL, f.LogoURL)

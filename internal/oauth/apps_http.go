@@ -51,6 +51,7 @@ func HandleAppCreate(s *Service) httpapi.Endpoint {
 			}
 			setIf(&app.Name, req.Name)
 			setIf(&app.Description, req.Description)
+			setIf(&app.DeveloperName, req.DeveloperName)
 			setIf(&app.RedirectURIs, req.RedirectURIs)
 			setIf(&app.Scopes, req.Scopes)
 			setIf(&app.LogoURL, req.LogoURL)

@@ -250,6 +250,9 @@ type PublicApp struct {
 	PolicyURL   string `json:"policy_url,omitempty"`
 	TermsURL    string `json:"terms_url,omitempty"`
 	TeamID      string `json:"team_id"`
+	// DeveloperName is who made the app, as the SaaS names them (see
+	// App.DeveloperName); empty when it names nobody.
+	DeveloperName string `json:"developer_name,omitempty"`
 	// Published is whether the SaaS has published the app (listed it for
 	// its users); pages say so.
 	Published bool `json:"published"`
@@ -265,7 +268,7 @@ type PublicApp struct {
 func (a App) public() PublicApp {
 	p := PublicApp{ID: a.ID, ClientID: a.ClientID, Name: a.Name, Description: a.Description, LogoURL: cmp.Or(a.LogoUploadURL, a.LogoURL),
 		HomepageURL: a.HomepageURL, PolicyURL: a.PolicyURL, TermsURL: a.TermsURL, TeamID: a.TeamID, Published: a.IsPublished,
-		Registration: a.Registration}
+		Registration: a.Registration, DeveloperName: a.DeveloperName}
 	switch {
 	case a.Registration == registrationMetadata:
 		// The host that serves its document vouches for it.

@@ -17,6 +17,7 @@ import (
 var pages = template.Must(template.New("consent").Parse(`{{with .Data}}
 <div class="logos">{{$.Logo $.Brand.LogoURL $.Brand.ProductName}}<span class="link" aria-hidden="true">⇄</span>{{$.Logo .AppLogo .App.Name}}</div>
 <h1>{{$.T "consent.heading" .App.Name}}</h1>
+{{if .App.DeveloperName}}<p class="muted developer">{{$.T "consent.by" .App.DeveloperName}}</p>{{end}}
 {{if eq .App.Registration "metadata_document"}}<div class="note" role="note"><strong>{{$.T "consent.unreviewed"}}:</strong>
 {{$.T "consent.documentAt"}} <strong>{{.App.Host}}</strong>. {{$.T "consent.documentClaim"}} {{$.T "consent.trust"}}</div>
 {{else if ne .App.Registration "admin"}}<div class="note" role="note"><strong>{{$.T "consent.unreviewed"}}:</strong>

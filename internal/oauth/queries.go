@@ -128,11 +128,11 @@ func resourceDelete(ctx context.Context, q store.Querier, resourceID string) (bo
 func appInsert(ctx context.Context, tx *store.Tx, app App) error {
 	_, err := tx.Exec(ctx, `INSERT INTO oauth_apps (id, team_id, name, description, client_id, client_type, client_secret,
 		redirect_uris, scopes, logo_url, homepage_url, policy_url, terms_url, is_published, token_exchange, exchange_audiences, registration,
-		registration_token, registered_from, token_endpoint_auth_method, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		registration_token, registered_from, token_endpoint_auth_method, created_at, updated_at, developer_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		app.ID, app.TeamID, app.Name, app.Description, app.ClientID, app.ClientType, app.secret,
 		marshalList(app.RedirectURIs), marshalList(app.Scopes), app.LogoURL, app.HomepageURL, app.PolicyURL, app.TermsURL, app.IsPublished, app.TokenExchange,
-		marshalList(app.ExchangeAudiences), app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt)
+		marshalList(app.ExchangeAudiences), app.Registration, app.registrationToken, app.registeredFrom, app.authMethod, app.CreatedAt, app.UpdatedAt, app.DeveloperName)
 	return err
 }
 
@@ -140,7 +140,7 @@ func appInsert(ctx context.Context, tx *store.Tx, app App) error {
 const appColumns = `a.id, a.team_id, a.name, a.description, a.client_id, a.client_type, a.client_secret, a.previous_client_secret,
 	a.previous_secret_expires_at, a.redirect_uris, a.scopes, a.logo_url, a.homepage_url, a.is_published, a.created_at, a.updated_at,
 	a.token_exchange, a.exchange_audiences, a.registration, a.registration_token, a.token_endpoint_auth_method, a.metadata_expires_at,
-	a.logo_hash, a.logo_content_type, a.policy_url, a.terms_url`
+	a.logo_hash, a.logo_content_type, a.policy_url, a.terms_url, a.developer_name`
 
 // appScan receives appColumns from a row, alone or after other columns.
 type appScan struct {
@@ -154,7 +154,7 @@ func (as *appScan) dest() []any {
 	return []any{&a.ID, &a.TeamID, &a.Name, &a.Description, &a.ClientID, &a.ClientType, &a.secret, &a.previousSecret,
 		&a.PreviousSecretExpiresAt, &as.redirects, &as.scopes, &a.LogoURL, &a.HomepageURL, &a.IsPublished, &a.CreatedAt, &a.UpdatedAt,
 		&a.TokenExchange, &as.exchanges, &a.Registration, &a.registrationToken, &a.authMethod, &a.metadataExpiresAt, &as.logoHash, &as.logoType,
-		&a.PolicyURL, &a.TermsURL}
+		&a.PolicyURL, &a.TermsURL, &a.DeveloperName}
 }
 
 func (as *appScan) finish() (App, error) {
@@ -211,9 +211,9 @@ func appsList(ctx context.Context, db store.Querier, teamID, after string, limit
 
 // appUpdate stores an app's writable fields (appFields).
 func appUpdate(ctx context.Context, tx *store.Tx, a App) error {
-	_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, description = ?, redirect_uris = ?, scopes = ?, logo_url = ?,
+	_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, description = ?, developer_name = ?, redirect_uris = ?, scopes = ?, logo_url = ?,
 		homepage_url = ?, is_published = ?, token_exchange = ?, exchange_audiences = ?, updated_at = ? WHERE id = ?`,
-		a.Name, a.Description, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished,
+		a.Name, a.Description, a.DeveloperName, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished,
 		a.TokenExchange, marshalList(a.ExchangeAudiences), a.UpdatedAt, a.ID)
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/httpapi"
 )
 
@@ -62,47 +63,24 @@ func HandleBundle() httpapi.Endpoint {
 type Page struct {
 	// Element is the component's tag, e.g. "patchbay-webhooks".
 	Element string
-	// Title is the page's title before the component loads its branding.
+	// Title is the page's title, a message key of htmlpage's catalog.
 	Title string
 }
 
-var pageTemplate = template.Must(template.New("portal").Parse(`<!doctype html>
-<html lang="en" data-patchbay-portal><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{{.Title}}</title>
-<style>body{margin:0;background:Canvas;color:CanvasText}main{max-width:60rem;margin:0 auto}</style>
-</head><body><main>{{.Tag}}</main>
-<script src="{{.Script}}"></script>
-</body></html>`))
+var portalBody = template.Must(template.New("portal").Parse(`{{.Data}}`))
 
-// HandlePage serves p's HTML shell. The token travels in the fragment
-// (#token=…), which never reaches a server, and patchbay.js removes it from
-// the address bar as it starts. Only Patchbay's own script runs (CSP
-// script-src 'self'). The page may be framed: without the token, which only
-// the framing SaaS holds, it shows nothing that could be clicked.
-func HandlePage(p Page) httpapi.Endpoint {
-	var buf bytes.Buffer
-	err := pageTemplate.Execute(&buf, map[string]any{
-		"Title":  p.Title,
-		"Tag":    template.HTML("<" + p.Element + "></" + p.Element + ">"),
-		"Script": BundlePath + "?v=" + Version,
-	})
-	if err != nil {
-		panic(err) // the template and its data are fixed at build time
-	}
-	body := buf.Bytes()
+// HandlePage serves p in htmlpage's frame, in the installation's branding
+// (the tenant is known only once the component reads its token). The token
+// travels in the fragment (#token=…), which never reaches a server, and
+// patchbay.js removes it from the address bar as it starts. Only Patchbay's
+// own script runs, and the page may be framed (see htmlpage.Page.Portal).
+func HandlePage(p Page, brands htmlpage.Brands) httpapi.Endpoint {
+	tag := template.HTML("<" + p.Element + "></" + p.Element + ">")
 	return httpapi.Endpoint{
-		Summary: "Hosted page: " + p.Title + " (token in the URL fragment, #token=…)",
+		Summary: "Hosted page: " + p.Element + " (token in the URL fragment, #token=…)",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h := w.Header()
-			h.Set("Content-Type", "text/html; charset=utf-8")
-			h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' https: data:; "+
-				"style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'")
-			h.Set("Referrer-Policy", "no-referrer")
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Cache-Control", "no-cache")
-			w.Write(body) //nolint:errcheck // the browser may be gone; nothing to do
+			htmlpage.Render(w, r, htmlpage.Page{Status: http.StatusOK, Template: portalBody, Name: "portal", Title: p.Title,
+				Brand: htmlpage.BrandOf(r.Context(), brands, ""), Data: tag, Portal: true, Scripts: []string{BundlePath + "?v=" + Version}})
 		}),
 	}
 }

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/patchbay/patchbay/internal/htmlpage"
 )
 
 func TestHandleBundle(t *testing.T) {
@@ -40,24 +43,42 @@ func TestHandleBundle(t *testing.T) {
 	}
 }
 
+// brands is a Brands with one brand for every tenant.
+type brands htmlpage.Brand
+
+func (b brands) Brand(context.Context, string) htmlpage.Brand { return htmlpage.Brand(b) }
+
 func TestHandlePage(t *testing.T) {
 	t.Parallel()
-	w := httptest.NewRecorder()
-	HandlePage(Page{Element: "patchbay-webhooks", Title: "Webhooks"}).ServeHTTP(w, httptest.NewRequest("GET", "/portal/webhooks", nil))
-	body := w.Body.String()
-	csp := w.Header().Get("Content-Security-Policy")
-	if w.Code != 200 || !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-eval") {
-		t.Errorf("page: %d CSP %q", w.Code, csp)
-	}
-	for _, want := range []string{"<patchbay-webhooks></patchbay-webhooks>", `<script src="` + BundlePath + "?v=" + Version + `"></script>`, "data-patchbay-portal", "<title>Webhooks</title>"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("page lacks %q:\n%s", want, body)
+	brand := htmlpage.Brand{ProductName: "Acme", AccentColor: "#ffd400", Theme: "dark", SupportURL: "https://acme.example/help"}
+	for _, tc := range []struct{ lang, title string }{{"en", "Connections"}, {"de", "Verbindungen"}} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/portal/connections", nil)
+		r.Header.Set("Accept-Language", tc.lang)
+		HandlePage(Page{Element: "patchbay-connections", Title: "portal.connections"}, brands(brand)).ServeHTTP(w, r)
+		body := w.Body.String()
+		csp := w.Header().Get("Content-Security-Policy")
+		if w.Code != 200 || !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "connect-src 'self'") ||
+			!strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "form-action 'none'") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("page: %d CSP %q", w.Code, csp)
 		}
-	}
-	if strings.Contains(body, "<script>") {
-		t.Errorf("page has an inline script, which its CSP would block:\n%s", body)
-	}
-	if got := w.Header().Get("Referrer-Policy"); got != "no-referrer" {
-		t.Errorf("Referrer-Policy = %q", got)
+		// A SaaS may frame the hosted page.
+		if strings.Contains(csp, "frame-ancestors") || w.Header().Get("X-Frame-Options") != "" {
+			t.Errorf("the hosted page may not be framed: CSP %q, X-Frame-Options %q", csp, w.Header().Get("X-Frame-Options"))
+		}
+		// htmlpage's frame: the brand's name, theme, accent and footer.
+		for _, want := range []string{"<patchbay-connections></patchbay-connections>", `<script src="` + BundlePath + "?v=" + Version + `" defer></script>`,
+			"data-patchbay-portal", "<title>" + tc.title + " · Acme</title>", `class="theme-dark portal"`, "--accent:#ffd400",
+			`<span class="product">Acme</span>`, `<a href="https://acme.example/help" rel="noopener noreferrer">`, `lang="` + tc.lang + `"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks %q:\n%s", want, body)
+			}
+		}
+		if strings.Contains(body, "<script>") {
+			t.Errorf("page has an inline script, which its CSP would block:\n%s", body)
+		}
+		if got := w.Header().Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("Referrer-Policy = %q", got)
+		}
 	}
 }

@@ -18,8 +18,11 @@ var catalogs = map[string]map[string]string{
 		"footer.terms":   "Terms",
 		"footer.privacy": "Privacy",
 
-		"ratelimit.title": "Too many requests",
-		"ratelimit.body":  "Too many requests came from your network in a short time. Wait %s seconds and try again.",
+		"ratelimit.title":       "Too many requests",
+		"portal.webhooks":       "Webhooks",
+		"portal.connections":    "Connections",
+		"portal.authorizedApps": "Authorized apps",
+		"ratelimit.body":        "Too many requests came from your network in a short time. Wait %s seconds and try again.",
 
 		"error.title":       "Cannot continue",
 		"error.code":        "Error code: %s",
@@ -90,8 +93,11 @@ var catalogs = map[string]map[string]string{
 		"footer.terms":   "Nutzungsbedingungen",
 		"footer.privacy": "Datenschutz",
 
-		"ratelimit.title": "Zu viele Anfragen",
-		"ratelimit.body":  "Aus Ihrem Netzwerk kamen in kurzer Zeit zu viele Anfragen. Warten Sie %s Sekunden und versuchen Sie es erneut.",
+		"ratelimit.title":       "Zu viele Anfragen",
+		"portal.webhooks":       "Webhooks",
+		"portal.connections":    "Verbindungen",
+		"portal.authorizedApps": "Autorisierte Apps",
+		"ratelimit.body":        "Aus Ihrem Netzwerk kamen in kurzer Zeit zu viele Anfragen. Warten Sie %s Sekunden und versuchen Sie es erneut.",
 
 		"error.title":       "Vorgang nicht möglich",
 		"error.code":        "Fehlercode: %s",

@@ -87,6 +87,15 @@ type Page struct {
 	// writes it as {{.Script}} inside <script>): the CSP allows exactly it,
 	// by its hash, and no form.
 	Script string
+	// Portal makes the page a hosted portal page (/portal/…): a wide column
+	// for one of Patchbay's web components, which Scripts load. It is marked
+	// data-patchbay-portal (patchbay.js then takes the embed token from the
+	// URL fragment), its CSP allows scripts and API calls to Patchbay only
+	// and no form, and any site may frame it: without the token, which only
+	// the framing SaaS holds, it shows nothing that could be clicked.
+	Portal bool
+	// Scripts are the paths of same-origin scripts a Portal page loads.
+	Scripts []string
 }
 
 // View is what a page body's template sees: its data, and the brand and
@@ -98,7 +107,10 @@ type View struct {
 	Data  any
 	// Script is the page's Script, to write verbatim inside <script>.
 	Script template.JS
-	msgs   map[string]string
+	// Portal and Scripts are the Page's.
+	Portal  bool
+	Scripts []string
+	msgs    map[string]string
 }
 
 // T returns the message key in the page's language, formatted with args.
@@ -134,10 +146,10 @@ func Initial(name string) string {
 
 // frame is the page around every body: the brand's header, the card the
 // body sits in, and its support, terms and privacy links.
-var frame = template.Must(template.New("frame").Parse(`<!doctype html><html lang="{{.Lang}}" class="theme-{{.Brand.Theme}}"><head><meta charset="utf-8">
+var frame = template.Must(template.New("frame").Parse(`<!doctype html><html lang="{{.Lang}}" class="theme-{{.Brand.Theme}}{{if .Portal}} portal{{end}}"{{if .Portal}} data-patchbay-portal{{end}}><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Title}} · {{.Brand.ProductName}}</title>
 <style>:root{--accent:{{.Brand.AccentColor}};--on-accent:{{.OnAccent}}}` + style + `</style>
-</head><body><header class="brand">{{/* the name follows, so the mark is decoration */}}{{if .Brand.LogoURL}}<img class="logo" src="{{.Brand.LogoURL}}" alt="" width="32" height="32">{{else}}<span class="logo monogram" aria-hidden="true">{{.Initial .Brand.ProductName}}</span>{{end}}<span class="product">{{.Brand.ProductName}}</span></header>
+{{range .Scripts}}<script src="{{.}}" defer></script>{{end}}</head><body><header class="brand">{{/* the name follows, so the mark is decoration */}}{{if .Brand.LogoURL}}<img class="logo" src="{{.Brand.LogoURL}}" alt="" width="32" height="32">{{else}}<span class="logo monogram" aria-hidden="true">{{.Initial .Brand.ProductName}}</span>{{end}}<span class="product">{{.Brand.ProductName}}</span></header>
 <main class="card">{{.Body}}</main>
 {{with .Brand}}{{if or .SupportURL .TermsURL .PrivacyURL}}<footer><nav aria-label="{{$.T "footer.label"}}">
 {{if .SupportURL}}<a href="{{.SupportURL}}" rel="noopener noreferrer">{{$.T "footer.support"}}</a>{{end}}
@@ -172,6 +184,7 @@ button.link{border:none;background:none;color:var(--link);text-decoration:underl
 button.primary{background:var(--accent);color:var(--on-accent);border-color:var(--accent)}
 label{display:block;margin:.8rem 0 .2rem;font-weight:600}
 input{font:inherit;width:100%;padding:.5rem;border:1px solid var(--muted);border-radius:6px;background:var(--card);color:var(--fg)}
+html.portal body{max-width:64rem}html.portal .card{padding:1rem}
 footer nav{display:flex;flex-wrap:wrap;gap:1rem;justify-content:center;margin-top:1rem;font-size:.9rem}
 `
 
@@ -182,7 +195,7 @@ footer nav{display:flex;flex-wrap:wrap;gap:1rem;justify-content:center;margin-to
 // the redirect after a post to the same rule, to p.FormTargets.
 func Render(w http.ResponseWriter, r *http.Request, p Page) {
 	lang := Language(r)
-	v := View{Lang: lang, Brand: p.Brand, Data: p.Data, Script: template.JS(p.Script), msgs: catalogs[lang]}
+	v := View{Lang: lang, Brand: p.Brand, Data: p.Data, Script: template.JS(p.Script), Portal: p.Portal, Scripts: p.Scripts, msgs: catalogs[lang]}
 	v.Title = v.T(p.Title, p.TitleArgs...)
 	var body bytes.Buffer
 	if err := p.Template.ExecuteTemplate(&body, p.Name, v); err != nil {
@@ -190,9 +203,14 @@ func Render(w http.ResponseWriter, r *http.Request, p Page) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; "+
-		scriptPolicy(p))
-	h.Set("X-Frame-Options", "DENY")
+	if p.Portal {
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "+
+			"base-uri 'none'; form-action 'none'")
+	} else {
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; "+
+			scriptPolicy(p))
+		h.Set("X-Frame-Options", "DENY")
+	}
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Language", lang)

@@ -82,9 +82,9 @@ func addRoutes(rt *router, d Deps) {
 	// The web components' bundle, and the hosted pages that mount one each;
 	// the pages' embed token travels in the URL fragment, never to a server.
 	rt.public("GET "+web.BundlePath, web.HandleBundle())
-	rt.public("GET /portal/webhooks", web.HandlePage(web.Page{Element: "patchbay-webhooks", Title: "Webhooks"}), pages)
-	rt.public("GET /portal/connections", web.HandlePage(web.Page{Element: "patchbay-connections", Title: "Connections"}), pages)
-	rt.public("GET /portal/authorized-apps", web.HandlePage(web.Page{Element: "patchbay-authorized-apps", Title: "Authorized apps"}), pages)
+	rt.public("GET /portal/webhooks", web.HandlePage(web.Page{Element: "patchbay-webhooks", Title: "portal.webhooks"}, d.Branding), pages)
+	rt.public("GET /portal/connections", web.HandlePage(web.Page{Element: "patchbay-connections", Title: "portal.connections"}, d.Branding), pages)
+	rt.public("GET /portal/authorized-apps", web.HandlePage(web.Page{Element: "patchbay-authorized-apps", Title: "portal.authorizedApps"}, d.Branding), pages)
 
 	// Incoming webhooks: providers authenticate by their signatures, not API
 	// keys; a source with scheme none by the ingest token in its URL.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -54,6 +55,17 @@ func TestOAuthDeviceFlow(t *testing.T) {
 		ctx := t.Context()
 		cli := o.createApp(t, `{"team_id":"devteam","name":"Acme CLI","client_type":"public","redirect_uris":["`+registeredCallback+`"],
 			"scopes":["read:projects","write:projects"]}`)
+
+		// The verification page's form leads on to the SaaS's login page:
+		// its CSP must allow that origin, or browsers stop at the redirect.
+		page, err := http.Get(o.node.URL + "/oauth/device")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page.Body.Close()
+		if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+o.loginOrigin) {
+			t.Errorf("the verification page's CSP does not let its form lead to the login page %s: %q", o.loginOrigin, csp)
+		}
 
 		resp, body := o.do(t, "GET", "/.well-known/oauth-authorization-server", "")
 		var md struct {

@@ -45,7 +45,10 @@ func HandleDevicePage(s *Service) httpapi.Endpoint {
 			} else if len(q.Get("user_code")) > 32 {
 				data["UserCode"] = ""
 			}
-			s.render(w, r, "", htmlpage.Page{Status: http.StatusOK, Name: "device", Title: "device.title", Data: data})
+			// The form's answer sends the browser on to the SaaS's login page,
+			// which the CSP's form-action must allow (browsers hold the
+			// redirect after a post to it).
+			s.render(w, r, "", htmlpage.Page{Status: http.StatusOK, Name: "device", Title: "device.title", Data: data}, s.cfg.LoginURL)
 		}),
 	}
 }
@@ -68,7 +71,7 @@ func HandleDeviceSubmit(s *Service) httpapi.Endpoint {
 					typed = ""
 				}
 				s.render(w, r, "", htmlpage.Page{Status: http.StatusBadRequest, Name: "device", Title: "device.title",
-					Data: map[string]any{"UserCode": typed, "Error": err.Error()}})
+					Data: map[string]any{"UserCode": typed, "Error": err.Error()}}, s.cfg.LoginURL)
 				return
 			}
 			if err == nil {

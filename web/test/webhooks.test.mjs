@@ -170,6 +170,72 @@ for (const dialect of dialects()) {
       await page.close();
     });
 
+    test("keyboard only: recover failed deliveries, open a delivery and resend it", async () => {
+      // A tenant of its own, so its one endpoint is the first thing to tab to.
+      await pb.admin("PUT", "/v1/tenants/keyboard", { name: "Keyboard" });
+      await pb.admin("POST", "/v1/tenants/keyboard/endpoints", { url: receiver.failingURL });
+      const page = await browser.newPage({ locale: "en-US" });
+      await page.goto(host.page("patchbay-webhooks", await token("keyboard")));
+      const wh = page.locator("patchbay-webhooks");
+      await wh.getByRole("button", { name: "Add endpoint" }).waitFor();
+      const focused = () => focusedName(page);
+      /** tabTo presses Tab until the focus is on the control named like name (at most 40 times). */
+      const tabTo = async (name) => {
+        const matches = (got) => (name instanceof RegExp ? name.test(got) : got === name);
+        for (let i = 0; i < 40 && !matches(await focused()); i++) await page.keyboard.press("Tab");
+        assert.ok(matches(await focused()), `focus reached ${name}; it is on ${await focused()}`);
+      };
+
+      await tabTo(receiver.failingURL);
+      await page.keyboard.press("Enter");
+      await tabTo("Send test event");
+      await page.keyboard.press("Enter");
+      await wh.getByText("Test event sent").waitFor();
+      const sent = await page.evaluate(() => window.patchbayEvents.findLast((e) => e.type === "patchbay:test-sent"));
+      const received = () => receiver.requests.filter((r) => r.headers["webhook-id"] === sent.detail.message_id).length;
+
+      // The tabs follow the arrow keys: Overview → Deliveries.
+      await tabTo("Overview");
+      await page.keyboard.press("ArrowRight");
+      assert.equal(await focused(), "Deliveries");
+      // Refresh until the delivery failed through its retries.
+      await tabTo("Refresh");
+      const row = wh.locator(`tr[data-delivery="${sent.detail.delivery_id}"] .badge`);
+      await eventually(async () => {
+        await page.keyboard.press("Enter");
+        assert.equal(await row.textContent({ timeout: 1000 }), "Failed");
+      });
+      assert.equal(await focused(), "Refresh", "the focus stays on Refresh");
+
+      // Recover everything failed since 1 January 2020: the date typed into
+      // the date field segment by segment, then Recover.
+      await tabTo("recover-since");
+      // Month and day move on by themselves; a year may have up to six
+      // digits, so the right arrow moves on to the hour.
+      await page.keyboard.type("01012020");
+      await page.keyboard.press("ArrowRight");
+      await page.keyboard.type("1200A");
+      assert.equal(await wh.locator("#recover-since").inputValue(), "2020-01-01T00:00");
+      await tabTo("Recover");
+      const before = received();
+      await page.keyboard.press("Enter");
+      await wh.getByText("Done.").waitFor();
+      await eventually(() => assert.ok(received() > before, "the recovered delivery arrives"));
+
+      // Open the delivery's attempts and resend it.
+      await tabTo(/^View attempts: invoice\.paid /);
+      await page.keyboard.press("Enter");
+      await wh.locator("#delivery-detail").getByText(sent.detail.message_id).first().waitFor();
+      await tabTo("Resend");
+      const beforeResend = received();
+      await page.keyboard.press("Enter");
+      await wh.getByText("Delivery queued again").waitFor();
+      await eventually(() => assert.ok(received() > beforeResend, "the resent delivery arrives"));
+      assert.deepEqual(await seriousViolations(page), []);
+      await screenshots(page, `webhooks-keyboard-recovered-${dialect}`);
+      await page.close();
+    });
+
     test("invalid input names the field", async () => {
       const { page, wh } = await open("acme");
       await wh.getByRole("button", { name: "Add endpoint" }).click();

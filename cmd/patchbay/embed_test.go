@@ -735,7 +735,7 @@ func TestEmbedAuthorizedApps(t *testing.T) {
 			}
 		}
 		app := o.createApp(t, `{"team_id":"devteam","name":"Timely","redirect_uris":["`+registeredCallback+`"],
-			"scopes":["read:projects","write:projects"],"logo_url":"https://timely.example/logo.png"}`)
+			"scopes":["read:projects","write:projects"],"logo_url":"https://timely.example/logo.png","developer_name":"Timely Labs"}`)
 		conf := o.config(app, "read:projects")
 		verifier := oauth2.GenerateVerifier()
 		cb := o.authorize(t, newBrowser(t), conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), client.Ptr(true))
@@ -765,10 +765,24 @@ func TestEmbedAuthorizedApps(t *testing.T) {
 		}
 		token := mint("team_1", "user_1")
 		got := apps(token)
-		if len(got) != 1 || got[0].AppID != app.ID || got[0].Name != "Timely" || got[0].Developer != "devteam" || got[0].SelfRegistered ||
-			got[0].LogoURL != "https://timely.example/logo.png" || len(got[0].Scopes) != 1 || got[0].Scopes[0].Name != "read:projects" ||
+		// The logo is never hot-linked: timely.example cannot be fetched, so
+		// there is none (the component shows a monogram).
+		if len(got) != 1 || got[0].AppID != app.ID || got[0].Name != "Timely" || got[0].Developer != "Timely Labs" || got[0].SelfRegistered ||
+			got[0].LogoURL != "" || len(got[0].Scopes) != 1 || got[0].Scopes[0].Name != "read:projects" ||
 			got[0].Scopes[0].Description != "Do read:projects things" || time.Since(got[0].GrantedAt) > time.Minute {
 			t.Fatalf("authorized apps: %+v", got)
+		}
+		// An uploaded logo is Patchbay's, named by its URL: the component
+		// runs on the SaaS's origin.
+		resp, b := o.do(t, "PUT", "/v1/oauth/apps/"+app.ID+"/logo", string(testPNG(t, color.RGBA{B: 0xff, A: 0xff})), "Content-Type", "image/png")
+		uploaded := decodeJSON[struct {
+			LogoUploadURL string `json:"logo_upload_url"`
+		}](t, b).LogoUploadURL
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(uploaded, "/assets/") {
+			t.Fatalf("upload logo: %d %s", resp.StatusCode, b)
+		}
+		if got := apps(token); len(got) != 1 || got[0].LogoURL != o.node.URL+uploaded {
+			t.Errorf("authorized app's logo %+v, want %s", got, o.node.URL+uploaded)
 		}
 		for _, other := range []string{mint("team_2", "user_1"), mint("team_1", "user_2")} {
 			if got := apps(other); len(got) != 0 {
@@ -782,7 +796,7 @@ func TestEmbedAuthorizedApps(t *testing.T) {
 		if o.introspect(t, tok.AccessToken)["active"] != true {
 			t.Fatal("the app's token died before the user revoked it")
 		}
-		resp, b := embedDo(t, o.env, token, embedOrigin, "DELETE", "/embed/v1/authorized-apps/"+app.ID, "")
+		resp, b = embedDo(t, o.env, token, embedOrigin, "DELETE", "/embed/v1/authorized-apps/"+app.ID, "")
 		if resp.StatusCode != http.StatusNoContent {
 			t.Fatalf("revoke: %d %s", resp.StatusCode, b)
 		}

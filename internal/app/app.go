@@ -222,7 +222,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Audit:       auditLog,
 		Embed:       embedTokens,
 		EmbedAPI: &embed.API{Webhooks: hooks, EventTypes: eventTypes, Connections: connections, Apps: authServer,
-			Branding: brands, PublicURL: cfg.PublicURL},
+			Branding: brands, PublicURL: cfg.PublicURL, Images: images},
 		EmbedTokenLimit: publicPolicy(cfg, cfg.EmbedRateLimit),
 		EmbedAddrLimit:  publicPolicy(cfg, cfg.PublicRateLimitEmbed),
 		OAuth:           authServer,

@@ -69,6 +69,22 @@ type API struct {
 	// PublicURL is Patchbay's own URL: the logo Patchbay serves is named
 	// by it, since the components run on the SaaS's origin.
 	PublicURL string
+	// Images gives Patchbay's copy of a provider's or an app's logo, so the
+	// components never hot-link one; nil (tests) shows none.
+	Images htmlpage.Images
+}
+
+// image is the absolute URL of Patchbay's copy of the image at raw (a
+// path Patchbay serves, or a URL elsewhere, copied through Images), or ""
+// when there is none and the components show a monogram.
+func (a *API) image(ctx context.Context, raw string) string {
+	if !strings.HasPrefix(raw, "/") {
+		raw = htmlpage.ImagePath(ctx, a.Images, raw)
+	}
+	if raw == "" {
+		return ""
+	}
+	return a.PublicURL + raw
 }
 
 func mustToken(r *http.Request) Token {
@@ -103,9 +119,7 @@ func (a *API) HandleSession() httpapi.Endpoint {
 					return Session{}, err
 				}
 			}
-			if strings.HasPrefix(b.LogoURL, "/") {
-				b.LogoURL = a.PublicURL + b.LogoURL
-			}
+			b.LogoURL = a.image(r.Context(), b.LogoURL)
 			return Session{TenantID: t.TenantID, UserID: t.UserID, UserName: t.UserName,
 				Capabilities: t.Capabilities, ExpiresAt: t.ExpiresAt, Locale: t.Locale, Branding: b}, nil
 		},
@@ -189,7 +203,8 @@ func (a *API) HandleIntegrations() httpapi.Endpoint {
 			out := httpapi.List[Integration]{Data: []Integration{}}
 			for _, in := range ins[:min(len(ins), maxListed)] {
 				p := a.Connections.ProviderInfo(in.ProviderID)
-				item := Integration{ID: in.ID, Name: in.Name, Provider: IntegrationProvider{ID: p.ID, Name: p.DisplayName, LogoURL: p.Logo}}
+				item := Integration{ID: in.ID, Name: in.Name, Provider: IntegrationProvider{ID: p.ID, Name: p.DisplayName,
+					LogoURL: a.image(r.Context(), p.Logo)}}
 				for _, c := range conns {
 					if c.IntegrationID == in.ID {
 						item.Connection = &UserConnection{ID: c.ID, Status: connectionStatus(c.Status), CreatedAt: c.CreatedAt,
@@ -297,9 +312,11 @@ type GrantedScope struct {
 
 // AuthorizedApp is an OAuth app the user authorized in the tenant.
 type AuthorizedApp struct {
-	AppID          string         `json:"app_id"`
-	Name           string         `json:"name"`
-	LogoURL        string         `json:"logo_url"`
+	AppID   string `json:"app_id"`
+	Name    string `json:"name"`
+	LogoURL string `json:"logo_url"`
+	// Developer is the app's developer_name, as the SaaS names them; empty
+	// when it names nobody.
 	Developer      string         `json:"developer"`
 	Host           string         `json:"host,omitempty"`
 	SelfRegistered bool           `json:"self_registered"`
@@ -324,7 +341,8 @@ func (a *API) HandleAuthorizedApps() httpapi.Endpoint {
 			}
 			apps := make([]AuthorizedApp, 0, len(zs))
 			for _, z := range zs {
-				app := AuthorizedApp{AppID: z.App.ID, Name: z.App.Name, LogoURL: z.App.LogoURL, Developer: z.App.TeamID, Host: z.App.Host,
+				app := AuthorizedApp{AppID: z.App.ID, Name: z.App.Name, LogoURL: a.image(r.Context(), z.App.LogoURL),
+					Developer: z.App.DeveloperName, Host: z.App.Host,
 					SelfRegistered: z.App.Registration != "admin", Scopes: []GrantedScope{}, GrantedAt: z.CreatedAt}
 				for _, name := range z.Scopes {
 					sc, err := a.Apps.Scope(r.Context(), name)

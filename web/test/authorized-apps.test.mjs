@@ -27,7 +27,7 @@ for (const dialect of dialects()) {
       await pb.admin("PUT", "/v1/tenants/acme", { name: "Acme" });
       await pb.admin("POST", "/v1/oauth/scopes", { name: "read:projects", description: "Read your projects" });
       app = await pb.admin("POST", "/v1/oauth/apps", {
-        team_id: "devteam", name: "Timely", redirect_uris: ["http://127.0.0.1/callback"], scopes: ["read:projects"],
+        team_id: "devteam", name: "Timely", developer_name: "Timely Labs", redirect_uris: ["http://127.0.0.1/callback"], scopes: ["read:projects"],
       });
     });
     after(async () => {
@@ -78,6 +78,7 @@ for (const dialect of dialects()) {
       const apps = page.locator("patchbay-authorized-apps");
       await apps.getByRole("heading", { name: "Timely" }).waitFor();
       await apps.getByText("Read your projects").waitFor();
+      await apps.getByText("by Timely Labs").waitFor(); // the app's developer_name, not its team ID
       assert.deepEqual(await seriousViolations(page), []);
       await screenshots(page, `authorized-apps-${dialect}`);
 

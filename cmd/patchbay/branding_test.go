@@ -222,7 +222,7 @@ func TestBrandedPages(t *testing.T) {
 		}
 		app := o.createApp(t, `{"team_id":"devteam","name":"Timely","redirect_uris":["`+registeredCallback+`"],
 			"scopes":["read:projects","write:projects","delete:projects"],"logo_url":"`+strings.Replace(images.URL, "http:", "https:", 1)+`/gone.png","homepage_url":"https://timely.example/about",
-			"developer_name":"Timely Labs"}`)
+			"developer_name":"Timely Labs","policy_url":"https://timely.example/privacy","terms_url":"https://timely.example/terms"}`)
 		conf := o.config(app, "read:projects", "write:projects", "delete:projects")
 		b := newBrowser(t)
 		s := b.visit(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
@@ -234,6 +234,8 @@ func TestBrandedPages(t *testing.T) {
 			`<span class="logo monogram" role="img" aria-label="Acme">A</span>`,   // no logo uploaded: the product's initial
 			`<span class="logo monogram" role="img" aria-label="Timely">T</span>`, // its logo_url failed: a monogram, no broken image
 			`<p class="muted developer">by Timely Labs</p>`,
+			`<a href="https://timely.example/privacy" rel="noopener noreferrer">Privacy policy</a>`,
+			`<a href="https://timely.example/terms" rel="noopener noreferrer">Terms of service</a>`,
 			`alt="Ada Lovelace"`, "<strong>Ada Lovelace</strong>", "in Analytical Engines", "Not you? Switch account",
 			"<h3 class=\"muted\">Read</h3>", "<h3 class=\"muted\">Change</h3>", "<h3 class=\"muted\">Administer</h3>", "Delete your projects",
 			"you will be sent to 127.0.0.1:45678", `>Website: timely.example</a>`, "under authorized apps",
@@ -270,8 +272,10 @@ func TestBrandedPages(t *testing.T) {
 		}
 
 		// The developer's name is the SaaS's to change, and is checked.
-		if resp, body := o.do(t, "PATCH", "/v1/oauth/apps/"+app.ID, `{"developer_name":" padded "}`); resp.StatusCode != 400 || !strings.Contains(string(body), "developer_name") {
-			t.Errorf("a padded developer_name: %d %s", resp.StatusCode, body)
+		for field, bad := range map[string]string{"developer_name": `" padded "`, "policy_url": `"javascript:alert(1)"`, "terms_url": `"http://timely.example/terms"`} {
+			if resp, body := o.do(t, "PATCH", "/v1/oauth/apps/"+app.ID, `{"`+field+`":`+bad+`}`); resp.StatusCode != 400 || !strings.Contains(string(body), field) {
+				t.Errorf("%s %s: %d %s", field, bad, resp.StatusCode, body)
+			}
 		}
 		if resp, body := o.do(t, "PATCH", "/v1/oauth/apps/"+app.ID, `{"developer_name":"Timely GmbH"}`); resp.StatusCode != 200 || !strings.Contains(string(body), `"developer_name":"Timely GmbH"`) {
 			t.Fatalf("change developer_name: %d %s", resp.StatusCode, body)
@@ -293,8 +297,8 @@ func TestBrandedPages(t *testing.T) {
 		if want := `<img class="logo" src="` + uploaded.LogoUploadURL + `" alt="Timely"`; !strings.Contains(s.Page, want) {
 			t.Errorf("consent screen lacks the uploaded logo %q:\n%s", want, s.Page)
 		}
-		if !strings.Contains(s.Page, "by Timely GmbH") {
-			t.Errorf("consent screen lacks the changed developer name:\n%s", s.Page)
+		if !strings.Contains(s.Page, "by Timely GmbH") || !strings.Contains(s.Page, `href="https://timely.example/privacy"`) {
+			t.Errorf("consent screen lacks the changed developer name or the privacy policy it kept:\n%s", s.Page)
 		}
 
 		// Errors are explained with the support link, in the installation's

@@ -49,9 +49,9 @@ type App struct {
 	// /v1/oauth/apps/{app_id}/logo, which pages show instead of LogoURL's.
 	LogoUploadURL string `json:"logo_upload_url,omitempty"`
 	HomepageURL   string `json:"homepage_url"`
-	// PolicyURL and TermsURL are the privacy policy and terms of service
-	// a self-registered client names (policy_uri and tos_uri, RFC 7591
-	// §2), linked on the consent screen.
+	// PolicyURL and TermsURL are the app's privacy policy and terms of
+	// service, linked on the consent screen: set by the SaaS, or named by a
+	// self-registered client (policy_uri and tos_uri, RFC 7591 §2).
 	PolicyURL   string `json:"policy_url,omitempty"`
 	TermsURL    string `json:"terms_url,omitempty"`
 	IsPublished bool   `json:"is_published"`
@@ -102,6 +102,8 @@ type appFields struct {
 	Scopes        *[]string `json:"scopes,omitempty"`
 	LogoURL       *string   `json:"logo_url,omitempty"`
 	HomepageURL   *string   `json:"homepage_url,omitempty"`
+	PolicyURL     *string   `json:"policy_url,omitempty" format:"uri" doc:"The app's privacy policy (https), linked on the consent screen; empty for none."`
+	TermsURL      *string   `json:"terms_url,omitempty" format:"uri" doc:"The app's terms of service (https), linked on the consent screen; empty for none."`
 	IsPublished   *bool     `json:"is_published,omitempty"`
 	TokenExchange *bool     `json:"token_exchange,omitempty"`
 	// ExchangeAudiences: see App.ExchangeAudiences.
@@ -146,7 +148,7 @@ func (f appFields) problems() map[string]string {
 			}
 		}
 	}
-	for field, v := range map[string]*string{"logo_url": f.LogoURL, "homepage_url": f.HomepageURL} {
+	for field, v := range map[string]*string{"logo_url": f.LogoURL, "homepage_url": f.HomepageURL, "policy_url": f.PolicyURL, "terms_url": f.TermsURL} {
 		if v != nil {
 			if msg := checkShownURL(*v); msg != "" {
 				p[field] = msg
@@ -293,6 +295,8 @@ func (s *Service) UpdateApp(ctx context.Context, appID string, f appFields) (App
 		setIf(&a.Scopes, f.Scopes)
 		setIf(&a.LogoURL, f.LogoURL)
 		setIf(&a.HomepageURL, f.HomepageURL)
+		setIf(&a.PolicyURL, f.PolicyURL)
+		setIf(&a.TermsURL, f.TermsURL)
 		setIf(&a.IsPublished, f.IsPublished)
 		setIf(&a.TokenExchange, f.TokenExchange)
 		setIf(&a.ExchangeAudiences, f.ExchangeAudiences)

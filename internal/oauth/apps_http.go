@@ -56,6 +56,8 @@ func HandleAppCreate(s *Service) httpapi.Endpoint {
 			setIf(&app.Scopes, req.Scopes)
 			setIf(&app.LogoURL, req.LogoURL)
 			setIf(&app.HomepageURL, req.HomepageURL)
+			setIf(&app.PolicyURL, req.PolicyURL)
+			setIf(&app.TermsURL, req.TermsURL)
 			setIf(&app.IsPublished, req.IsPublished)
 			setIf(&app.TokenExchange, req.TokenExchange)
 			setIf(&app.ExchangeAudiences, req.ExchangeAudiences)

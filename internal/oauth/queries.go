@@ -212,8 +212,8 @@ func appsList(ctx context.Context, db store.Querier, teamID, after string, limit
 // appUpdate stores an app's writable fields (appFields).
 func appUpdate(ctx context.Context, tx *store.Tx, a App) error {
 	_, err := tx.Exec(ctx, `UPDATE oauth_apps SET name = ?, description = ?, developer_name = ?, redirect_uris = ?, scopes = ?, logo_url = ?,
-		homepage_url = ?, is_published = ?, token_exchange = ?, exchange_audiences = ?, updated_at = ? WHERE id = ?`,
-		a.Name, a.Description, a.DeveloperName, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.IsPublished,
+		homepage_url = ?, policy_url = ?, terms_url = ?, is_published = ?, token_exchange = ?, exchange_audiences = ?, updated_at = ? WHERE id = ?`,
+		a.Name, a.Description, a.DeveloperName, marshalList(a.RedirectURIs), marshalList(a.Scopes), a.LogoURL, a.HomepageURL, a.PolicyURL, a.TermsURL, a.IsPublished,
 		a.TokenExchange, marshalList(a.ExchangeAudiences), a.UpdatedAt, a.ID)
 	return err
 }

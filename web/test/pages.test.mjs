@@ -73,7 +73,11 @@ for (const dialect of dialects()) {
       for (const [name, description, access_level] of [["read:projects", "See your projects", "read"], ["write:projects", "Change your projects", "write"],
         ["admin:billing", "Manage your billing", "admin"]]) await pb.admin("POST", "/v1/oauth/scopes", { name, description, access_level });
       app = await pb.admin("POST", "/v1/oauth/apps", { team_id: "devteam", name: "Timely", developer_name: "Timely Labs", description: "Time tracking for your projects.",
-        redirect_uris: [`${saas.url}/callback`], scopes: ["read:projects", "write:projects", "admin:billing"], homepage_url: "https://timely.example/about", is_published: true });
+        redirect_uris: [`${saas.url}/callback`], scopes: ["read:projects", "write:projects", "admin:billing"], homepage_url: "https://timely.example/about",
+        policy_url: "https://timely.example/privacy", terms_url: "https://timely.example/terms", is_published: true });
+      const appLogo = await fetch(`${pb.url}/v1/oauth/apps/${app.id}/logo`, { method: "PUT", body: logoSVG.replace("#7c3aed", "#0f766e"),
+        headers: { Authorization: `Bearer ${pb.key}`, "Content-Type": "image/svg+xml" } });
+      assert.equal(appLogo.status, 200, await appLogo.text());
       cli = await pb.admin("POST", "/v1/oauth/apps", { team_id: "devteam", name: "Timely CLI", developer_name: "Timely Labs", client_type: "public",
         redirect_uris: ["http://127.0.0.1/cb"], scopes: ["read:projects"] });
       integration = await pb.admin("POST", "/v1/integrations", { provider_id: "mockoauth", name: "Mock CRM", client_id: "client-1", client_secret: "secret-1" });
@@ -119,7 +123,14 @@ for (const dialect of dialects()) {
         const logo = page.locator("header.brand img.logo");
         assert.match(await logo.getAttribute("src"), /^\/assets\/[0-9a-f]{64}\.svg$/);
         assert.ok(await logo.evaluate((img) => img.complete && img.naturalWidth > 0), "the brand logo loads");
+        // Beside it in the card, the SaaS's logo and the app's uploaded one.
+        const appLogo = page.getByRole("img", { name: "Timely", exact: true });
+        assert.match(await appLogo.getAttribute("src"), /^\/assets\/[0-9a-f]{64}\.svg$/);
+        assert.ok(await appLogo.evaluate((img) => img.complete && img.naturalWidth > 0), "the app's logo loads");
+        assert.notEqual(await appLogo.getAttribute("src"), await logo.getAttribute("src"));
         assert.equal(await page.locator("footer").getByRole("link", { name: "Privacy" }).getAttribute("href"), "https://acme.example/privacy");
+        assert.equal(await page.locator("main").getByRole("link", { name: "Privacy policy" }).getAttribute("href"), "https://timely.example/privacy");
+        assert.equal(await page.locator("main").getByRole("link", { name: "Terms of service" }).getAttribute("href"), "https://timely.example/terms");
         assert.equal(await background(page), scheme === "dark" ? darkBackground : lightBackground);
         // The accent colour is the brand's, on the primary button.
         assert.equal(await page.getByRole("button", { name: "Allow" }).evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(124, 58, 237)");

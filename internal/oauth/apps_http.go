@@ -107,7 +107,7 @@ func (req updateAppRequest) Valid(context.Context) map[string]string { return re
 // HandleAppUpdate changes an app.
 func HandleAppUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[updateAppRequest, App]{
-		Summary: "Change an app's name, description, redirect URIs, scopes, logo, homepage, published flag or token exchange permission",
+		Summary: "Change an app's name, description, developer name, redirect URIs, scopes, logo, homepage, privacy and terms links, published flag or token exchange permission",
 		Do: func(r *http.Request, req updateAppRequest) (App, error) {
 			appID, err := appFromPath(r)
 			if err != nil {

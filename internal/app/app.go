@@ -96,6 +96,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	if err != nil {
 		return nil, err
 	}
+	// One registry per node: the capabilities register their metrics on it,
+	// and /metrics serves it.
+	reg := prometheus.NewRegistry()
 	eventTypes := webhooks.NewEventTypes(db)
 	inserter := &lateInserter{}
 	hooks := webhooks.NewService(db, v, eventTypes, safehttp.Options{Allow: cfg.OutboundAllow}, inserter, webhooks.Config{
@@ -110,6 +113,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Node:                 nodeName(),
 		OperationalURL:       cfg.OperationalWebhookURL,
 		OperationalSecret:    cfg.OperationalWebhookSecret,
+		Metrics:              reg,
 	})
 
 	if cfg.OAuthLoginURL == "" && !cfg.Dev {
@@ -151,13 +155,13 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		MetadataDocuments:     cfg.OAuthClientMetadata, MetadataHosts: cfg.OAuthClientMetadataHosts,
 		MetadataDenyHosts: cfg.OAuthClientMetadataDenyHosts, MetadataClient: metadataClient,
 		Brands: brands, Images: images, Assets: assetStore,
+		Metrics: reg,
 	})
 
 	providerCatalog, err := loadCatalog(cfg.ProvidersDir)
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
 	incoming := inbound.NewService(db, v, inserter, hooks, cfg.PublicURL, reg)
 	if untokened, err := incoming.SourcesWithoutIngestToken(ctx); err != nil {
 		return nil, err
@@ -175,9 +179,10 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	// The connections service's data keys are wrapped by the configured
 	// encryption key, which is the key-encryption key.
 	connections := connect.NewService(db, connect.NewKeyring(db, v), providerCatalog, toProviders, hooks, connectLogger,
-		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName(), Brands: brands, Images: images})
+		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName(), Brands: brands, Images: images, Metrics: reg})
 	proxyEngine := proxy.New(connections, providerCatalog, toProviders, connectLogger, proxy.Config{
 		MaxAttempts: cfg.ProxyMaxAttempts, MaxWait: cfg.ProxyMaxWait, QueueWait: cfg.ProxyQueueWait, Timeout: cfg.ProxyTimeout,
+		Metrics: reg,
 	})
 	if err := connections.LoadProviders(ctx); err != nil {
 		return nil, fmt.Errorf("provider definitions: %w", err)
@@ -204,6 +209,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		jobs.NewCollector(db, logger))
+	for name, pool := range db.Pools() {
+		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
+	}
 
 	keys := auth.NewKeys(db)
 	var inbox *devinbox.Inboxes

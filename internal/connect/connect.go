@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/store"
@@ -48,6 +50,10 @@ type Config struct {
 	// Nil shows Patchbay's default brand and monograms.
 	Brands htmlpage.Brands
 	Images htmlpage.Images
+
+	// Metrics is the registry the refresh metrics are registered on; nil
+	// registers none.
+	Metrics prometheus.Registerer
 }
 
 func (c Config) withDefaults() Config {
@@ -77,6 +83,7 @@ type Service struct {
 	// rejections are the connections refreshed after a provider's 401
 	// within rejectedRefreshGap.
 	rejections *ttlcache.Cache[string, struct{}]
+	metrics    *refreshMetrics
 }
 
 // NewService returns the connect service. client must be a safehttp client:
@@ -84,7 +91,7 @@ type Service struct {
 func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, logger *slog.Logger,
 	cfg Config) *Service {
 	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger,
-		cfg: cfg.withDefaults(), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap)}
+		cfg: cfg.withDefaults(), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap), metrics: newRefreshMetrics(db, cfg.Metrics)}
 }
 
 // CallbackURL is the redirect URI to register with providers.

@@ -186,6 +186,7 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 	canRenew := form.Get("grant_type") != "refresh_token" || sec.RefreshToken != ""
 	if !canRenew && c.ExpiresAt != nil && !time.Now().Before(*c.ExpiresAt) {
 		// Expired, and nothing to renew it with: only the user can.
+		s.metrics.refreshes.WithLabelValues(p.ID, "expired").Inc()
 		return Credentials{}, s.markNeedsReauth(ctx, c, owner, "expired")
 	}
 	if !canRenew || !s.stale(c, sec, need) {
@@ -200,13 +201,21 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 	tr, err := s.tokenRequest(ctx, p, in, c.Config, form)
 	var pe *ProviderError
 	if errors.As(err, &pe) && pe.Code == "invalid_grant" {
+		s.metrics.refreshes.WithLabelValues(p.ID, "refused").Inc()
 		return s.refused(ctx, c, sec, owner)
 	}
 	if err != nil {
+		s.metrics.refreshes.WithLabelValues(p.ID, "failed").Inc()
 		s.recordFailure(ctx, c, owner, err)
 		return s.fallback(c, sec, err)
 	}
-	return s.storeRefreshed(ctx, c, sec, tr)
+	creds, err := s.storeRefreshed(ctx, c, sec, tr)
+	outcome := "refreshed"
+	if err != nil {
+		outcome = "failed"
+	}
+	s.metrics.refreshes.WithLabelValues(p.ID, outcome).Inc()
+	return creds, err
 }
 
 // storeRefreshed writes the new access token together with the rotated

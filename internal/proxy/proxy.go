@@ -24,6 +24,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
@@ -55,6 +57,9 @@ type Config struct {
 	// arrive; the body then streams for as long as the caller reads.
 	// Defaults to TimeoutDefault.
 	Timeout time.Duration
+	// Metrics is the registry the proxy's metrics are registered on; nil
+	// registers none.
+	Metrics prometheus.Registerer
 }
 
 func (c Config) withDefaults() Config {
@@ -117,13 +122,15 @@ type Engine struct {
 	cfg     Config
 	buckets buckets
 	clock   clock
+	metrics *proxyMetrics
 }
 
 // New returns the proxy engine. client must be a safehttp client: every
 // provider URL is a third party's. The catalog is the connections
 // service's, so providers changed at run time are seen here too.
 func New(credentials Credentials, c *catalog.Catalog, client *http.Client, logger *slog.Logger, cfg Config) *Engine {
-	return &Engine{credentials: credentials, catalog: c, client: newClient(client), logger: logger, cfg: cfg.withDefaults(), clock: realClock{}}
+	return &Engine{credentials: credentials, catalog: c, client: newClient(client), logger: logger, cfg: cfg.withDefaults(), clock: realClock{},
+		metrics: newProxyMetrics(cfg.Metrics)}
 }
 
 // proxyBackoff is the wait between attempts when the provider does not say
@@ -166,6 +173,8 @@ type Response struct {
 	Attempts int
 	// QueueWait is the time spent waiting for the connection's rate budget.
 	QueueWait time.Duration
+
+	provider string // for the metrics
 }
 
 // QueueTimeoutError is the cause of the 429 Do returns when the
@@ -217,6 +226,16 @@ var errAttemptTimeout = errors.New("no response headers in time")
 // refused by the SSRF guard) and GatewayTimeout (no response headers within
 // Config.Timeout). The context's error is returned when ctx ends first.
 func (e *Engine) Do(ctx context.Context, connectionID string, req Request) (*Response, error) {
+	start := time.Now()
+	out := &Response{}
+	resp, err := e.do(ctx, connectionID, req, out)
+	e.metrics.observe(out, resp, err, time.Since(start))
+	return resp, err
+}
+
+// do is Do; it fills out as it goes, so that the metrics see the attempts
+// and waits of a request that failed too.
+func (e *Engine) do(ctx context.Context, connectionID string, req Request, out *Response) (*Response, error) {
 	creds, err := e.credentials.Credentials(ctx, connectionID)
 	if err != nil {
 		return nil, err
@@ -225,6 +244,7 @@ func (e *Engine) Do(ctx context.Context, connectionID string, req Request) (*Res
 	if err != nil {
 		return nil, err
 	}
+	out.provider = p.ID
 	target, err := proxyURL(p, creds.Config, req.Path, req.RawQuery)
 	if err != nil {
 		return nil, err
@@ -249,7 +269,6 @@ func (e *Engine) Do(ctx context.Context, connectionID string, req Request) (*Res
 	base.Header = forwardHeader(req.Header)
 	retryable := idempotent(base.Method) || base.Header.Get("Idempotency-Key") != ""
 
-	out := &Response{}
 	var waited time.Duration // between attempts
 	refreshed := false
 	for {

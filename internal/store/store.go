@@ -252,6 +252,15 @@ func (db *DB) Location() string { return db.location }
 // job inserted with InsertTx(ctx, tx.Tx, …) commits with the data it belongs to.
 func (db *DB) SQL() *sql.DB { return db.write }
 
+// Pools names the connection pools for their statistics (sql.DBStats):
+// "write" and, on SQLite where reads have a pool of their own, "read".
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.read == db.write {
+		return map[string]*sql.DB{"write": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
+}
+
 // Ping checks that the database answers, through both pools.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.write.PingContext(ctx); err != nil {

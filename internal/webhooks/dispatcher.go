@@ -252,8 +252,10 @@ type due struct {
 	messageID string
 	attempts  int
 	nextAt    time.Time
-	payload   []byte
-	headers   map[string]string // a forwarded message's own headers
+	// publishedAt is when the message was published (its created_at).
+	publishedAt time.Time
+	payload     []byte
+	headers     map[string]string // a forwarded message's own headers
 }
 
 // result is the outcome of one attempt.
@@ -654,7 +656,9 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		return false, err
 	}
 	t.failingSince, t.consecutiveFailures, t.successRecordedAt = failingSince, failures, successRecordedAt
+	d.observe(*t, results)
 	if cooldown > 0 {
+		d.s.metrics.circuitOpens.Inc()
 		d.mu.Lock()
 		d.backoff[t.ID] = cooldown
 		d.mu.Unlock()

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
@@ -43,6 +45,9 @@ type Config struct {
 	OperationalURL string
 	// OperationalSecret (whsec_…) signs operational events when set.
 	OperationalSecret string
+	// Metrics is the registry the delivery metrics are registered on; nil
+	// registers none (they are still counted).
+	Metrics prometheus.Registerer
 }
 
 // Defaults.
@@ -91,6 +96,7 @@ type Service struct {
 
 	wakeCh     chan struct{}
 	dispatcher atomic.Pointer[Dispatcher] // this node's, if it runs one
+	metrics    *deliveryMetrics
 }
 
 // NewService returns the webhooks service. Deliveries go out through the
@@ -99,7 +105,7 @@ func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound s
 	cfg = cfg.withDefaults()
 	outbound.Timeout = cfg.Timeout
 	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,
-		wakeCh: make(chan struct{}, 1)}
+		wakeCh: make(chan struct{}, 1), metrics: newDeliveryMetrics(db, cfg.Metrics)}
 	s.publish = store.GroupCommit[*publishReq]{Commit: s.commitPublish, Max: maxPublishGroup,
 		Weight: func(r *publishReq) int { return len(r.in) }}
 	return s

@@ -17,10 +17,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tracing"
 	"github.com/patchbay/patchbay/internal/ttlcache"
 )
 
@@ -54,6 +56,8 @@ type Config struct {
 	// Metrics is the registry the refresh metrics are registered on; nil
 	// registers none.
 	Metrics prometheus.Registerer
+	// Tracer makes a span per refresh asked of a provider; nil makes none.
+	Tracer trace.TracerProvider
 }
 
 func (c Config) withDefaults() Config {
@@ -84,6 +88,7 @@ type Service struct {
 	// within rejectedRefreshGap.
 	rejections *ttlcache.Cache[string, struct{}]
 	metrics    *refreshMetrics
+	tracer     trace.Tracer // nil when tracing is off
 }
 
 // NewService returns the connect service. client must be a safehttp client:
@@ -91,7 +96,8 @@ type Service struct {
 func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, logger *slog.Logger,
 	cfg Config) *Service {
 	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger,
-		cfg: cfg.withDefaults(), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap), metrics: newRefreshMetrics(db, cfg.Metrics)}
+		cfg: cfg.withDefaults(), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap), metrics: newRefreshMetrics(db, cfg.Metrics),
+		tracer: optionalTracer(cfg.Tracer)}
 }
 
 // CallbackURL is the redirect URI to register with providers.
@@ -102,4 +108,11 @@ func (s *Service) emit(ctx context.Context, tx *store.Tx, eventType string, data
 		return nil
 	}
 	return s.events.EmitOperational(ctx, tx, eventType, data)
+}
+
+func optionalTracer(tp trace.TracerProvider) trace.Tracer {
+	if tp == nil {
+		return nil
+	}
+	return tracing.Tracer(tp)
 }

@@ -25,12 +25,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/safehttp"
+	"github.com/patchbay/patchbay/internal/tracing"
 )
 
 // Defaults for Config.
@@ -60,6 +62,9 @@ type Config struct {
 	// Metrics is the registry the proxy's metrics are registered on; nil
 	// registers none.
 	Metrics prometheus.Registerer
+	// Tracer makes a span per proxied request; nil makes none. No trace
+	// context is sent to providers.
+	Tracer trace.TracerProvider
 }
 
 func (c Config) withDefaults() Config {
@@ -123,13 +128,18 @@ type Engine struct {
 	buckets buckets
 	clock   clock
 	metrics *proxyMetrics
+	tracer  trace.Tracer // nil when tracing is off
 }
 
 // New returns the proxy engine. client must be a safehttp client: every
 // provider URL is a third party's. The catalog is the connections
 // service's, so providers changed at run time are seen here too.
 func New(credentials Credentials, c *catalog.Catalog, client *http.Client, logger *slog.Logger, cfg Config) *Engine {
-	return &Engine{credentials: credentials, catalog: c, client: newClient(client), logger: logger, cfg: cfg.withDefaults(), clock: realClock{},
+	var tracer trace.Tracer
+	if cfg.Tracer != nil {
+		tracer = tracing.Tracer(cfg.Tracer)
+	}
+	return &Engine{tracer: tracer, credentials: credentials, catalog: c, client: newClient(client), logger: logger, cfg: cfg.withDefaults(), clock: realClock{},
 		metrics: newProxyMetrics(cfg.Metrics)}
 }
 
@@ -228,8 +238,20 @@ var errAttemptTimeout = errors.New("no response headers in time")
 func (e *Engine) Do(ctx context.Context, connectionID string, req Request) (*Response, error) {
 	start := time.Now()
 	out := &Response{}
+	var span trace.Span
+	if e.tracer != nil {
+		ctx, span = e.tracer.Start(ctx, "proxy.request", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(tracing.String("patchbay.connection.id", connectionID), tracing.String("http.request.method", cmp.Or(req.Method, http.MethodGet))))
+	}
 	resp, err := e.do(ctx, connectionID, req, out)
 	e.metrics.observe(out, resp, err, time.Since(start))
+	if span != nil {
+		span.SetAttributes(tracing.String("patchbay.provider", out.provider), tracing.Int("patchbay.attempts", out.Attempts))
+		if resp != nil && resp.Response != nil {
+			span.SetAttributes(tracing.Int("http.response.status_code", resp.StatusCode))
+		}
+		tracing.End(span, err)
+	}
 	return resp, err
 }
 

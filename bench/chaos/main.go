@@ -69,7 +69,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.BoolVar(&o.short, "short", false, "a few seconds, one kill (for CI): -duration 10s, -kill-every 4s, no throughput runs")
+	flag.BoolVar(&o.short, "short", false, "a few seconds, one kill (for CI): -duration 10s, -kill-every 7s, no throughput runs")
 	flag.DurationVar(&o.duration, "duration", 2*time.Minute, "how long the load runs")
 	flag.DurationVar(&o.killEvery, "kill-every", 20*time.Second, "SIGKILL a random node this often, and start it again")
 	flag.BoolVar(&o.pgRestart, "pg-restart", true, "restart the private PostgreSQL once, half way through")
@@ -87,7 +87,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (node logs, PostgreSQL data)")
 	flag.Parse()
 	if o.short {
-		o.duration, o.killEvery, o.throughput, o.drain = 10*time.Second, 4*time.Second, false, 60*time.Second
+		o.duration, o.killEvery, o.throughput, o.drain = 10*time.Second, 7*time.Second, false, 60*time.Second
 	}
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	lost, err := run(o)
@@ -585,7 +585,7 @@ func (c *cluster) chaos(rec *receiver) (*result, error) {
 	// The faults.
 	start := time.Now()
 	log.Printf("load running for %s: kill a node every %s, PostgreSQL restart %v", o.duration, o.killEvery, o.pgRestart)
-	pgAt := start.Add(o.duration / 2)
+	pgAt := start.Add(o.duration / 4)
 	if o.killEvery <= o.duration/2 {
 		// Between two kills, so the faults do not overlap.
 		pgAt = start.Add(o.killEvery*time.Duration(int(o.duration/2/o.killEvery)) + o.killEvery/2)

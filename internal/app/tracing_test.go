@@ -157,6 +157,27 @@ func TestTracesOfPublishToDelivery(t *testing.T) {
 		if !txUnderPublish {
 			t.Errorf("no db.transaction span under webhooks.publish; the trace's spans: %v", inTrace)
 		}
+		// A job enqueued by a traced request runs in that request's trace.
+		call("PUT", "/v1/tenants/gone", `{"name":"Gone"}`, nil)
+		delCtx, deleter := tp.Tracer("caller").Start(context.Background(), "saas deletes a tenant")
+		header = http.Header{}
+		propagation.TraceContext{}.Inject(delCtx, propagation.HeaderCarrier(header))
+		deleter.End()
+		call("DELETE", "/v1/tenants/gone", "", header)
+		var purge tracetest.SpanStub
+		waitSpans = time.Now().Add(20 * time.Second)
+		for purge.Name == "" && time.Now().Before(waitSpans) {
+			for _, s := range exporter.GetSpans() {
+				if s.Name == "job tenant_purge" && s.SpanContext.TraceID() == deleter.SpanContext().TraceID() {
+					purge = s
+				}
+			}
+			time.Sleep(20 * time.Millisecond) // the job is polled for
+		}
+		if purge.Name == "" {
+			t.Error("no job tenant_purge span in the trace of the DELETE that enqueued it")
+		}
+
 		mu.Lock()
 		gotTP := received[0].Get("Traceparent")
 		mu.Unlock()

@@ -77,6 +77,9 @@ func NewClient(db *store.DB, cfg Config) (*Client, error) {
 		tracer = tracing.Tracer(cfg.Tracer)
 	}
 	rc.Middleware = []rivertype.Middleware{observer(newWorkMetrics(cfg.Metrics), tracer)}
+	if tracer != nil {
+		rc.Middleware = append(rc.Middleware, traceInserter())
+	}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.MaxWorkers, MaxWorkersDefault)}}
 		maps.Copy(rc.Queues, cfg.Queues)

@@ -2,11 +2,13 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/patchbay/patchbay/internal/metrics"
@@ -41,7 +43,7 @@ func observer(m *workMetrics, tracer trace.Tracer) rivertype.WorkerMiddleware {
 		start := time.Now()
 		if tracer != nil {
 			var span trace.Span
-			ctx, span = tracer.Start(ctx, "job "+job.Kind, trace.WithSpanKind(trace.SpanKindConsumer),
+			ctx, span = tracer.Start(jobContext(ctx, job.Metadata), "job "+job.Kind, trace.WithSpanKind(trace.SpanKindConsumer),
 				trace.WithAttributes(tracing.String("patchbay.job.kind", job.Kind), tracing.Int("patchbay.job.attempt", job.Attempt)))
 			defer func() { tracing.End(span, err) }()
 		}
@@ -54,4 +56,48 @@ func observer(m *workMetrics, tracer trace.Tracer) rivertype.WorkerMiddleware {
 		m.duration.WithLabelValues(job.Kind).Observe(time.Since(start).Seconds())
 		return err
 	})
+}
+
+// traceparentKey holds, in a job's metadata, the trace context of the span
+// that enqueued it.
+const traceparentKey = "traceparent"
+
+// traceInserter is River insert middleware, installed only when tracing is
+// on: a job enqueued within a sampled span carries that span's context in
+// its metadata, and its work span (observer) is that span's child, so a
+// request's trace shows the jobs it caused.
+func traceInserter() rivertype.JobInsertMiddleware {
+	return river.JobInsertMiddlewareFunc(func(ctx context.Context, many []*rivertype.JobInsertParams,
+		doInner func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
+		if sc := trace.SpanContextFromContext(ctx); sc.IsSampled() {
+			carrier := propagation.MapCarrier{}
+			tracing.Propagator.Inject(ctx, carrier)
+			for _, p := range many {
+				meta := map[string]json.RawMessage{}
+				if len(p.Metadata) > 0 {
+					if err := json.Unmarshal(p.Metadata, &meta); err != nil {
+						continue // not an object: left as it is
+					}
+				}
+				tp, _ := json.Marshal(carrier.Get("traceparent"))
+				meta[traceparentKey] = tp
+				if b, err := json.Marshal(meta); err == nil {
+					p.Metadata = b
+				}
+			}
+		}
+		return doInner(ctx)
+	})
+}
+
+// jobContext is ctx with the enqueuing span from the job's metadata as the
+// remote parent, when there is one.
+func jobContext(ctx context.Context, metadata []byte) context.Context {
+	var meta struct {
+		Traceparent string `json:"traceparent"`
+	}
+	if len(metadata) == 0 || json.Unmarshal(metadata, &meta) != nil || meta.Traceparent == "" {
+		return ctx
+	}
+	return tracing.Propagator.Extract(ctx, propagation.MapCarrier{"traceparent": meta.Traceparent})
 }

@@ -716,19 +716,21 @@ func deliveriesRecordSuccess(ctx context.Context, tx *store.Tx, code int, result
 
 // deliveriesBacklog counts the pending deliveries due at now, up to
 // backlogCountCap, and returns when the oldest of them fell due (nil when
-// none is). Both read the deliveries_due index only.
+// none is). Both read the partial index deliveries_due only: the status is
+// written into the query, not bound, so that a generic plan of the
+// prepared statement can still prove the index's predicate.
 func deliveriesBacklog(ctx context.Context, q store.Querier, now time.Time) (int64, *time.Time, error) {
 	var n int64
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE status = ? AND next_attempt_at <= ? LIMIT ?) AS due`,
-		StatusPending, now, backlogCountCap).Scan(&n); err != nil {
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ?) AS due`,
+		now, backlogCountCap).Scan(&n); err != nil {
 		return 0, nil, err
 	}
 	if n == 0 {
 		return 0, nil, nil
 	}
 	var oldest time.Time
-	if err := q.QueryRow(ctx, `SELECT next_attempt_at FROM deliveries WHERE status = ? AND next_attempt_at <= ?
-		ORDER BY next_attempt_at LIMIT 1`, StatusPending, now).Scan(&oldest); err != nil {
+	if err := q.QueryRow(ctx, `SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+		ORDER BY next_attempt_at LIMIT 1`, now).Scan(&oldest); err != nil {
 		return 0, nil, err
 	}
 	return n, &oldest, nil

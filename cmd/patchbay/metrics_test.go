@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	dto "github.com/prometheus/client_model/go"
 	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
 	"go.yaml.in/yaml/v3"
 

@@ -153,6 +153,8 @@ var proxyProviders = map[string]string{
     - {name: X-RateLimit-Reset, format: epoch_seconds}`,
 	"proxyslow": `rate_limit:
   budget: {requests: 1, window: 1h}`,
+	"proxypaced": `rate_limit:
+  budget: {requests: 1, window: 1s}`,
 }
 
 const proxyProviderTemplate = `id: ID

@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
@@ -44,6 +45,7 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/tracing"
 	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
 	"github.com/patchbay/patchbay/providers"
@@ -66,23 +68,55 @@ type App struct {
 	outages *store.OutageLog
 	// audit is written in batches; Run flushes the last one.
 	audit *audit.Log
+	// stopTracing flushes and stops the tracer provider FromEnv made.
+	stopTracing func(context.Context) error
+}
+
+// Option changes how New builds a node.
+type Option func(*options)
+
+type options struct {
+	tracer trace.TracerProvider
+}
+
+// WithTracerProvider makes the node trace with tp instead of what the
+// OTEL_* variables say (tests give an in-memory exporter's provider).
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracer = tp }
 }
 
 // New opens the store, migrates it when configured to, and builds the node.
-func New(ctx context.Context, cfg config.Config, logger *slog.Logger, version string) (*App, error) {
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, version string, opts ...Option) (*App, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	stopTracing := func(context.Context) error { return nil }
+	if o.tracer == nil && tracing.Enabled(os.Getenv) {
+		var err error
+		if o.tracer, stopTracing, err = tracing.FromEnv(ctx, version); err != nil {
+			return nil, err
+		}
+	}
 	db, err := store.Open(ctx, cfg.Store(logger))
 	if err != nil {
+		stopTracing(ctx) //nolint:errcheck // nothing was traced yet
 		return nil, err
 	}
-	a, err := build(ctx, cfg, logger, version, db)
+	a, err := build(ctx, cfg, logger, version, db, o.tracer)
 	if err != nil {
 		db.Close()
+		stopTracing(ctx) //nolint:errcheck // nothing was traced yet
 		return nil, err
 	}
+	a.stopTracing = stopTracing
 	return a, nil
 }
 
-func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version string, db *store.DB) (*App, error) {
+// build makes the node on db. tp is nil when tracing is off: then nothing
+// makes spans at all.
+func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version string, db *store.DB, tp trace.TracerProvider) (*App, error) {
+	db.SetTracer(tp)
 	// Every component logs through it, so a database outage is two lines,
 	// not one per poll and query.
 	outages := store.NewOutageLog(db, logger.Handler())
@@ -96,6 +130,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	if err != nil {
 		return nil, err
 	}
+	// One registry per node: the capabilities register their metrics on it,
+	// and /metrics serves it.
+	reg := prometheus.NewRegistry()
 	eventTypes := webhooks.NewEventTypes(db)
 	inserter := &lateInserter{}
 	hooks := webhooks.NewService(db, v, eventTypes, safehttp.Options{Allow: cfg.OutboundAllow}, inserter, webhooks.Config{
@@ -110,6 +147,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Node:                 nodeName(),
 		OperationalURL:       cfg.OperationalWebhookURL,
 		OperationalSecret:    cfg.OperationalWebhookSecret,
+		Metrics:              reg,
+		Tracer:               tp,
+		Traceparent:          cfg.WebhookTraceparent,
 	})
 
 	if cfg.OAuthLoginURL == "" && !cfg.Dev {
@@ -151,13 +191,13 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		MetadataDocuments:     cfg.OAuthClientMetadata, MetadataHosts: cfg.OAuthClientMetadataHosts,
 		MetadataDenyHosts: cfg.OAuthClientMetadataDenyHosts, MetadataClient: metadataClient,
 		Brands: brands, Images: images, Assets: assetStore,
+		Metrics: reg,
 	})
 
 	providerCatalog, err := loadCatalog(cfg.ProvidersDir)
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
 	incoming := inbound.NewService(db, v, inserter, hooks, cfg.PublicURL, reg)
 	if untokened, err := incoming.SourcesWithoutIngestToken(ctx); err != nil {
 		return nil, err
@@ -175,9 +215,10 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	// The connections service's data keys are wrapped by the configured
 	// encryption key, which is the key-encryption key.
 	connections := connect.NewService(db, connect.NewKeyring(db, v), providerCatalog, toProviders, hooks, connectLogger,
-		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName(), Brands: brands, Images: images})
+		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName(), Brands: brands, Images: images, Metrics: reg, Tracer: tp})
 	proxyEngine := proxy.New(connections, providerCatalog, toProviders, connectLogger, proxy.Config{
 		MaxAttempts: cfg.ProxyMaxAttempts, MaxWait: cfg.ProxyMaxWait, QueueWait: cfg.ProxyQueueWait, Timeout: cfg.ProxyTimeout,
+		Metrics: reg, Tracer: tp,
 	})
 	if err := connections.LoadProviders(ctx); err != nil {
 		return nil, fmt.Errorf("provider definitions: %w", err)
@@ -195,6 +236,8 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Queues:      queues,
 		RescueAfter: cfg.JobRescueAfter,
 		Logger:      store.RiverLogger(logger.With("component", "jobs")),
+		Tracer:      tp,
+		Metrics:     reg,
 	}
 	jobClient, err := jobs.NewClient(db, jobsCfg)
 	if err != nil {
@@ -204,6 +247,9 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		jobs.NewCollector(db, logger))
+	for name, pool := range db.Pools() {
+		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
+	}
 
 	keys := auth.NewKeys(db)
 	var inbox *devinbox.Inboxes
@@ -239,6 +285,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		PagesRateLimit:  publicPolicy(cfg, cfg.PublicRateLimitPages),
 		IngestRateLimit: publicPolicy(cfg, cfg.PublicRateLimitIngest),
 		Metrics:         reg,
+		Tracer:          tp,
 		PrivateMetrics:  cfg.MetricsAddr != "",
 		BodyLimit:       cfg.BodyLimit,
 		Clients:         clientip.Resolver{Trusted: cfg.TrustedProxies},
@@ -455,6 +502,13 @@ func (a *App) stopJobs(ctx context.Context) error {
 
 // Close releases the database.
 func (a *App) Close() error {
+	if a.stopTracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.stopTracing(ctx); err != nil {
+			a.logger.Warn("flushing traces", "error", err)
+		}
+	}
 	a.outages.Close()
 	return a.DB.Close()
 }

@@ -95,7 +95,10 @@ type Config struct {
 	// X-Forwarded-For names the client; see internal/clientip.
 	TrustedProxies []netip.Prefix
 	// WebhookAllowHTTP accepts http:// endpoint URLs; --dev turns it on.
-	WebhookAllowHTTP         bool
+	WebhookAllowHTTP bool
+	// WebhookTraceparent sends each delivery attempt's W3C traceparent to
+	// the receiver, when tracing is on.
+	WebhookTraceparent       bool
 	WebhookTimeout           time.Duration
 	WebhookRetrySchedule     []time.Duration
 	WebhookRetryAfterMax     time.Duration
@@ -322,6 +325,7 @@ var settings = []setting{
 	{name: "outbound-allow", usage: "comma-separated networks (CIDR) outbound calls may reach although the SSRF guard refuses special-purpose addresses, e.g. 10.0.0.0/8", set: prefixListSetter(func(c *Config) *[]netip.Prefix { return &c.OutboundAllow })},
 	{name: "trusted-proxies", usage: "comma-separated networks (CIDR) of reverse proxies whose X-Forwarded-For names the client, for per-IP rate limits and the audit log, e.g. 10.0.0.0/8", set: prefixListSetter(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })},
 	{name: "webhook-allow-http", def: "false", bool: true, usage: "accept http:// endpoint URLs, not only https:// (on with --dev)", set: boolSetter(func(c *Config) *bool { return &c.WebhookAllowHTTP })},
+	{name: "webhook-traceparent", def: "false", bool: true, usage: "send each delivery attempt's W3C traceparent header to webhook receivers (when tracing is on, see OTEL_EXPORTER_OTLP_ENDPOINT)", set: boolSetter(func(c *Config) *bool { return &c.WebhookTraceparent })},
 	{name: "webhook-timeout", def: "15s", usage: "how long one delivery attempt may take", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookTimeout })},
 	{name: "webhook-retry-schedule", def: "5s,5m,30m,2h,5h,10h,10h", usage: "comma-separated delays before each retry (each ±20% jitter)", set: func(c *Config, v string) error {
 		c.WebhookRetrySchedule = nil

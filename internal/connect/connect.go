@@ -16,9 +16,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tracing"
 	"github.com/patchbay/patchbay/internal/ttlcache"
 )
 
@@ -48,6 +52,12 @@ type Config struct {
 	// Nil shows Patchbay's default brand and monograms.
 	Brands htmlpage.Brands
 	Images htmlpage.Images
+
+	// Metrics is the registry the refresh metrics are registered on; nil
+	// registers none.
+	Metrics prometheus.Registerer
+	// Tracer makes a span per refresh asked of a provider; nil makes none.
+	Tracer trace.TracerProvider
 }
 
 func (c Config) withDefaults() Config {
@@ -77,6 +87,8 @@ type Service struct {
 	// rejections are the connections refreshed after a provider's 401
 	// within rejectedRefreshGap.
 	rejections *ttlcache.Cache[string, struct{}]
+	metrics    *refreshMetrics
+	tracer     trace.Tracer // nil when tracing is off
 }
 
 // NewService returns the connect service. client must be a safehttp client:
@@ -84,7 +96,8 @@ type Service struct {
 func NewService(db *store.DB, keys *Keyring, c *catalog.Catalog, client *http.Client, events OperationalEvents, logger *slog.Logger,
 	cfg Config) *Service {
 	return &Service{db: db, keys: keys, catalog: c, client: client, events: events, logger: logger,
-		cfg: cfg.withDefaults(), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap)}
+		cfg: cfg.withDefaults(), rejections: ttlcache.New[string, struct{}](rejectedRefreshGap), metrics: newRefreshMetrics(db, cfg.Metrics),
+		tracer: optionalTracer(cfg.Tracer)}
 }
 
 // CallbackURL is the redirect URI to register with providers.
@@ -95,4 +108,11 @@ func (s *Service) emit(ctx context.Context, tx *store.Tx, eventType string, data
 		return nil
 	}
 	return s.events.EmitOperational(ctx, tx, eventType, data)
+}
+
+func optionalTracer(tp trace.TracerProvider) trace.Tracer {
+	if tp == nil {
+		return nil
+	}
+	return tracing.Tracer(tp)
 }

@@ -368,3 +368,28 @@ func providerDefinitionInsert(ctx context.Context, tx *store.Tx, id, definition 
 func providerDefinitionDelete(ctx context.Context, tx *store.Tx, id string) (bool, error) {
 	return store.Changed(tx.Exec(ctx, "DELETE FROM provider_definitions WHERE id = ?", id))
 }
+
+// connectionsCountByStatus counts the connections in each status, on the
+// connections_due index.
+func connectionsCountByStatus(ctx context.Context, q store.Querier) (map[string]int64, error) {
+	rows, err := q.Query(ctx, `SELECT status, COUNT(*) FROM connections GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	type count struct {
+		status string
+		n      int64
+	}
+	counts, err := store.Collect(rows, func(s store.Scanner) (count, error) {
+		var c count
+		return c, s.Scan(&c.status, &c.n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, c := range counts {
+		out[c.status] = c.n
+	}
+	return out, nil
+}

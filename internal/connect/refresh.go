@@ -7,9 +7,12 @@ import (
 	"net/url"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tracing"
 	"github.com/patchbay/patchbay/internal/vault"
 )
 
@@ -155,7 +158,13 @@ func (s *Service) release(ctx context.Context, connectionID, owner string) {
 }
 
 // refreshLeased refreshes a connection whose lease this call holds.
-func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string, need refreshNeed) (Credentials, error) {
+func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string, need refreshNeed) (creds Credentials, err error) {
+	if s.tracer != nil {
+		var span trace.Span
+		ctx, span = s.tracer.Start(ctx, "connect.refresh", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(tracing.String("patchbay.connection.id", connectionID)))
+		defer func() { tracing.End(span, err) }()
+	}
 	// Read again under the lease: another node may have refreshed between
 	// our read and our lease.
 	c, err := s.connection(ctx, s.db, connectionID)
@@ -186,6 +195,7 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 	canRenew := form.Get("grant_type") != "refresh_token" || sec.RefreshToken != ""
 	if !canRenew && c.ExpiresAt != nil && !time.Now().Before(*c.ExpiresAt) {
 		// Expired, and nothing to renew it with: only the user can.
+		s.metrics.refreshes.WithLabelValues(p.ID, "expired").Inc()
 		return Credentials{}, s.markNeedsReauth(ctx, c, owner, "expired")
 	}
 	if !canRenew || !s.stale(c, sec, need) {
@@ -200,13 +210,21 @@ func (s *Service) refreshLeased(ctx context.Context, connectionID, owner string,
 	tr, err := s.tokenRequest(ctx, p, in, c.Config, form)
 	var pe *ProviderError
 	if errors.As(err, &pe) && pe.Code == "invalid_grant" {
+		s.metrics.refreshes.WithLabelValues(p.ID, "refused").Inc()
 		return s.refused(ctx, c, sec, owner)
 	}
 	if err != nil {
+		s.metrics.refreshes.WithLabelValues(p.ID, "failed").Inc()
 		s.recordFailure(ctx, c, owner, err)
 		return s.fallback(c, sec, err)
 	}
-	return s.storeRefreshed(ctx, c, sec, tr)
+	creds, err = s.storeRefreshed(ctx, c, sec, tr)
+	outcome := "refreshed"
+	if err != nil {
+		outcome = "failed"
+	}
+	s.metrics.refreshes.WithLabelValues(p.ID, outcome).Inc()
+	return creds, err
 }
 
 // storeRefreshed writes the new access token together with the rotated

@@ -11,10 +11,13 @@ import (
 	"maps"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tracing"
 )
 
 // Client is River's client on database/sql: a job insert takes the *sql.Tx of
@@ -45,6 +48,11 @@ type Config struct {
 	// node and run again. Jobs are written to be safe to run twice.
 	RescueAfter time.Duration
 	Logger      *slog.Logger
+	// Metrics is the registry the work metrics are registered on; nil
+	// registers none.
+	Metrics prometheus.Registerer
+	// Tracer makes a span per job worked; nil makes none.
+	Tracer trace.TracerProvider
 }
 
 // MaxWorkersDefault is the default concurrency of the default queue.
@@ -63,6 +71,14 @@ func NewClient(db *store.DB, cfg Config) (*Client, error) {
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		// River requires a job's timeout to be shorter than the rescue delay.
 		JobTimeout: min(time.Minute, cfg.RescueAfter/2),
+	}
+	var tracer trace.Tracer
+	if cfg.Tracer != nil {
+		tracer = tracing.Tracer(cfg.Tracer)
+	}
+	rc.Middleware = []rivertype.Middleware{observer(newWorkMetrics(cfg.Metrics), tracer)}
+	if tracer != nil {
+		rc.Middleware = append(rc.Middleware, traceInserter())
 	}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.MaxWorkers, MaxWorkersDefault)}}

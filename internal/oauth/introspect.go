@@ -73,6 +73,12 @@ func (s *Service) findToken(ctx context.Context, q store.Querier, token, hint st
 // answer to that app's own tokens: an app may introspect what it was issued,
 // not other apps' tokens.
 func (s *Service) Introspect(ctx context.Context, token, hint, onlyApp string) (Introspection, error) {
+	out, err := s.introspect(ctx, token, hint, onlyApp)
+	s.metrics.introspection(out, err)
+	return out, err
+}
+
+func (s *Service) introspect(ctx context.Context, token, hint, onlyApp string) (Introspection, error) {
 	inactive := Introspection{}
 	if token == "" || len(token) > maxFormValue {
 		return inactive, nil

@@ -20,6 +20,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -123,6 +125,9 @@ type Config struct {
 	Images htmlpage.Images
 	// Assets stores apps' uploaded logos.
 	Assets *assets.Store
+	// Metrics is the registry the token endpoint's metrics are registered
+	// on; nil registers none.
+	Metrics prometheus.Registerer
 }
 
 // Defaults of the bounds on pending authorization requests. Beside its
@@ -150,6 +155,7 @@ type Service struct {
 	// clients keeps apps by client_id for the endpoints that authenticate
 	// an app on every call.
 	clients *ttlcache.Cache[string, App]
+	metrics *tokenMetrics
 }
 
 // NewService returns the OAuth provider. limiter holds the per-client
@@ -166,7 +172,7 @@ func NewService(db *store.DB, limiter ratelimit.Limiter, addresses *ratelimit.Ad
 	cfg.Registrations = cmp.Or(cfg.Registrations, RegistrationsDefault)
 	cfg.RegistrationUnusedTTL = cmp.Or(cfg.RegistrationUnusedTTL, RegistrationUnusedTTLDefault)
 	return &Service{db: db, cfg: cfg, limiter: limiter, addresses: addresses, logger: logger,
-		clients: ttlcache.New[string, App](clientCacheTTL)}
+		clients: ttlcache.New[string, App](clientCacheTTL), metrics: newTokenMetrics(cfg.Metrics)}
 }
 
 // Issuer is the provider's issuer URL.

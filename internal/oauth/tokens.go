@@ -286,10 +286,19 @@ func (s *Service) grouped(ctx context.Context, fn func(ctx context.Context, tx *
 // Token answers a token request: authenticate the client, rate-limit it,
 // and run the grant.
 func (s *Service) Token(ctx context.Context, r *http.Request) (TokenResponse, error) {
+	grant := "unknown"
+	resp, err := s.token(ctx, r, &grant)
+	s.metrics.grant(grant, err)
+	return resp, err
+}
+
+// token is Token; it sets *grant to the grant type once the form is read.
+func (s *Service) token(ctx context.Context, r *http.Request, grant *string) (TokenResponse, error) {
 	form, terr := readForm(r)
 	if terr != nil {
 		return TokenResponse{}, terr
 	}
+	*grant = grantLabel(form.Get("grant_type"))
 	creds, terr := parseClientCredentials(r, form)
 	if terr != nil {
 		return TokenResponse{}, terr

@@ -24,11 +24,15 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/safehttp"
+	"github.com/patchbay/patchbay/internal/tracing"
 )
 
 // Defaults for Config.
@@ -55,6 +59,12 @@ type Config struct {
 	// arrive; the body then streams for as long as the caller reads.
 	// Defaults to TimeoutDefault.
 	Timeout time.Duration
+	// Metrics is the registry the proxy's metrics are registered on; nil
+	// registers none.
+	Metrics prometheus.Registerer
+	// Tracer makes a span per proxied request; nil makes none. No trace
+	// context is sent to providers.
+	Tracer trace.TracerProvider
 }
 
 func (c Config) withDefaults() Config {
@@ -117,13 +127,20 @@ type Engine struct {
 	cfg     Config
 	buckets buckets
 	clock   clock
+	metrics *proxyMetrics
+	tracer  trace.Tracer // nil when tracing is off
 }
 
 // New returns the proxy engine. client must be a safehttp client: every
 // provider URL is a third party's. The catalog is the connections
 // service's, so providers changed at run time are seen here too.
 func New(credentials Credentials, c *catalog.Catalog, client *http.Client, logger *slog.Logger, cfg Config) *Engine {
-	return &Engine{credentials: credentials, catalog: c, client: newClient(client), logger: logger, cfg: cfg.withDefaults(), clock: realClock{}}
+	var tracer trace.Tracer
+	if cfg.Tracer != nil {
+		tracer = tracing.Tracer(cfg.Tracer)
+	}
+	return &Engine{tracer: tracer, credentials: credentials, catalog: c, client: newClient(client), logger: logger, cfg: cfg.withDefaults(), clock: realClock{},
+		metrics: newProxyMetrics(cfg.Metrics)}
 }
 
 // proxyBackoff is the wait between attempts when the provider does not say
@@ -166,6 +183,8 @@ type Response struct {
 	Attempts int
 	// QueueWait is the time spent waiting for the connection's rate budget.
 	QueueWait time.Duration
+
+	provider string // for the metrics
 }
 
 // QueueTimeoutError is the cause of the 429 Do returns when the
@@ -217,6 +236,28 @@ var errAttemptTimeout = errors.New("no response headers in time")
 // refused by the SSRF guard) and GatewayTimeout (no response headers within
 // Config.Timeout). The context's error is returned when ctx ends first.
 func (e *Engine) Do(ctx context.Context, connectionID string, req Request) (*Response, error) {
+	start := time.Now()
+	out := &Response{}
+	var span trace.Span
+	if e.tracer != nil {
+		ctx, span = e.tracer.Start(ctx, "proxy.request", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(tracing.String("patchbay.connection.id", connectionID), tracing.String("http.request.method", cmp.Or(req.Method, http.MethodGet))))
+	}
+	resp, err := e.do(ctx, connectionID, req, out)
+	e.metrics.observe(out, resp, err, time.Since(start))
+	if span != nil {
+		span.SetAttributes(tracing.String("patchbay.provider", out.provider), tracing.Int("patchbay.attempts", out.Attempts))
+		if resp != nil && resp.Response != nil {
+			span.SetAttributes(tracing.Int("http.response.status_code", resp.StatusCode))
+		}
+		tracing.End(span, err)
+	}
+	return resp, err
+}
+
+// do is Do; it fills out as it goes, so that the metrics see the attempts
+// and waits of a request that failed too.
+func (e *Engine) do(ctx context.Context, connectionID string, req Request, out *Response) (*Response, error) {
 	creds, err := e.credentials.Credentials(ctx, connectionID)
 	if err != nil {
 		return nil, err
@@ -225,6 +266,7 @@ func (e *Engine) Do(ctx context.Context, connectionID string, req Request) (*Res
 	if err != nil {
 		return nil, err
 	}
+	out.provider = p.ID
 	target, err := proxyURL(p, creds.Config, req.Path, req.RawQuery)
 	if err != nil {
 		return nil, err
@@ -249,7 +291,6 @@ func (e *Engine) Do(ctx context.Context, connectionID string, req Request) (*Res
 	base.Header = forwardHeader(req.Header)
 	retryable := idempotent(base.Method) || base.Header.Get("Idempotency-Key") != ""
 
-	out := &Response{}
 	var waited time.Duration // between attempts
 	refreshed := false
 	for {

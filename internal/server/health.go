@@ -47,7 +47,12 @@ func handleReadyz(db *store.DB) httpapi.Endpoint {
 
 func handleMetrics(reg *prometheus.Registry) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Prometheus metrics: HTTP requests and latencies by route, jobs by kind and state",
+		Summary: "Prometheus metrics of this node and of the shared database",
+		Description: "Prometheus text format: HTTP requests and latencies by route; outgoing webhook attempts, outcomes, " +
+			"publish-to-delivery latency, backlog and endpoints by state; incoming webhooks by scheme and outcome; proxy calls, " +
+			"retries and rate-budget waits by provider; token refreshes and connections by status; OAuth grants and " +
+			"introspections; jobs; database pools; the Go runtime. No label names a tenant, endpoint, source, key or token. " +
+			"Served on --metrics-addr instead when that is set (then 404 here). The list is in docs/operations.md.",
 		Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	}
 }

@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/tracing"
 )
 
 type httpMetrics struct {
@@ -39,11 +42,21 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 // Info record, caps the body, turns panics into 500 problems, and when the
 // response is done writes one log line and the metrics. The line shows the
 // path that rt.loggedPath gives, without credentials.
-func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, clients clientip.Resolver, rt *router) http.Handler {
+//
+// With a tracer, each request is a server span, the child of the caller's
+// traceparent when it sent one, named by its route once the route is known.
+func observe(logger *slog.Logger, m *httpMetrics, tracer trace.Tracer, bodyLimit int64, clients clientip.Resolver, rt *router) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := &httpapi.Info{ID: httpapi.NewRequestID(r), Start: time.Now(), ClientIP: clients.Of(r)}
 		w.Header().Set(httpapi.RequestIDHeader, info.ID)
-		r = r.WithContext(httpapi.WithInfo(r.Context(), info))
+		ctx := httpapi.WithInfo(r.Context(), info)
+		var span trace.Span
+		if tracer != nil {
+			ctx = tracing.Propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
+			ctx, span = tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(tracing.String("http.request.method", r.Method), tracing.String("patchbay.request.id", info.ID)))
+		}
+		r = r.WithContext(ctx)
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
 		}
@@ -61,6 +74,9 @@ func observe(logger *slog.Logger, m *httpMetrics, bodyLimit int64, clients clien
 				}
 			}
 			finish(logger, m, rt, r, info, sw)
+			if span != nil {
+				endRequestSpan(span, info, sw)
+			}
 		}()
 		rt.ServeHTTP(sw, r)
 	})
@@ -135,3 +151,26 @@ func (s *statusWriter) Write(p []byte) (int, error) {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// endRequestSpan names a request's span by its route and ends it, an error
+// when the answer was a 5xx.
+func endRequestSpan(span trace.Span, info *httpapi.Info, sw *statusWriter) {
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	route := info.Route
+	if route == "" {
+		route = "unmatched"
+	}
+	span.SetName(route)
+	span.SetAttributes(tracing.String("http.route", route), tracing.Int("http.response.status_code", status))
+	var err error
+	if status >= http.StatusInternalServerError {
+		err = info.Err
+		if err == nil {
+			err = errors.New(http.StatusText(status))
+		}
+	}
+	tracing.End(span, err)
+}

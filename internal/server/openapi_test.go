@@ -56,7 +56,7 @@ func TestOpenAPIComplete(t *testing.T) {
 	rt := newRouter(d)
 	addRoutes(rt, d)
 	rt.finish()
-	srv := httptest.NewServer(observe(d.Logger, newHTTPMetrics(d.Metrics), d.BodyLimit, clientip.Resolver{}, rt))
+	srv := httptest.NewServer(observe(d.Logger, newHTTPMetrics(d.Metrics), nil, d.BodyLimit, clientip.Resolver{}, rt))
 	defer srv.Close()
 
 	resp, err := http.Get(srv.URL + "/openapi.json")

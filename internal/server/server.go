@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
@@ -26,6 +27,7 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/tracing"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
@@ -67,6 +69,8 @@ type Deps struct {
 	// Metrics is the node's registry; the server adds its HTTP metrics to it
 	// and serves it at /metrics, unless PrivateMetrics.
 	Metrics *prometheus.Registry
+	// Tracer makes a span per request; nil makes none.
+	Tracer trace.TracerProvider
 	// PrivateMetrics leaves /metrics to a listener of its own
 	// (MetricsHandler), so the main listener answers 404 there.
 	PrivateMetrics bool
@@ -97,5 +101,9 @@ func NewServer(d Deps) http.Handler {
 	rt := newRouter(d)
 	addRoutes(rt, d)
 	rt.finish()
-	return observe(d.Logger, newHTTPMetrics(d.Metrics), d.BodyLimit, d.Clients, rt)
+	var tracer trace.Tracer
+	if d.Tracer != nil {
+		tracer = tracing.Tracer(d.Tracer)
+	}
+	return observe(d.Logger, newHTTPMetrics(d.Metrics), tracer, d.BodyLimit, d.Clients, rt)
 }

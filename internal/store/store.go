@@ -21,8 +21,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	"modernc.org/sqlite"               // registers the "sqlite" database/sql driver
+	"github.com/patchbay/patchbay/internal/tracing"
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -57,6 +61,8 @@ type DB struct {
 	location string
 	// NowFunc is the clock behind Tx.Now. Tests may replace it.
 	NowFunc func() time.Time
+	// tracer makes a span per transaction; nil makes none (see SetTracer).
+	tracer trace.Tracer
 
 	// readStmts caches prepared reads by query text. Queries are constants, so
 	// it stays small, and SQLite is spared parsing each query on every call,
@@ -251,6 +257,32 @@ func (db *DB) Location() string { return db.location }
 // SQL is the pool that transactions run on. River's driver takes it, so that a
 // job inserted with InsertTx(ctx, tx.Tx, …) commits with the data it belongs to.
 func (db *DB) SQL() *sql.DB { return db.write }
+
+// SetTracer makes WithTx record a span per transaction with tp's tracer.
+// Call it before the database is used; a nil tp records none.
+func (db *DB) SetTracer(tp trace.TracerProvider) {
+	db.tracer = nil
+	if tp != nil {
+		db.tracer = tracing.Tracer(tp)
+	}
+}
+
+// systemName is the OpenTelemetry db.system.name of the dialect.
+func (db *DB) systemName() string {
+	if db.dialect.Name() == Postgres {
+		return "postgresql"
+	}
+	return "sqlite"
+}
+
+// Pools names the connection pools for their statistics (sql.DBStats):
+// "write" and, on SQLite where reads have a pool of their own, "read".
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.read == db.write {
+		return map[string]*sql.DB{"write": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
+}
 
 // Ping checks that the database answers, through both pools.
 func (db *DB) Ping(ctx context.Context) error {
@@ -451,7 +483,13 @@ func (db *DB) Now() time.Time { return db.NowFunc().UTC().Truncate(time.Microsec
 // WithTx runs fn in a transaction and commits if fn returns nil. On SQLite the
 // transaction takes the write lock at BEGIN (_txlock=immediate), so two writers
 // never deadlock on a lock upgrade.
-func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if db.tracer != nil {
+		var span trace.Span
+		_, span = db.tracer.Start(ctx, "db.transaction", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("db.system.name", db.systemName())))
+		defer func() { tracing.End(span, err) }()
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,10 +14,13 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
 	"github.com/patchbay/patchbay/internal/id"
@@ -24,6 +28,7 @@ import (
 	"github.com/patchbay/patchbay/internal/retry"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tracing"
 	"github.com/patchbay/patchbay/webhook"
 )
 
@@ -252,8 +257,12 @@ type due struct {
 	messageID string
 	attempts  int
 	nextAt    time.Time
-	payload   []byte
-	headers   map[string]string // a forwarded message's own headers
+	// publishedAt is when the message was published (its created_at).
+	publishedAt time.Time
+	payload     []byte
+	headers     map[string]string // a forwarded message's own headers
+	// traceparent is the span context its message was published in.
+	traceparent string
 }
 
 // result is the outcome of one attempt.
@@ -445,6 +454,10 @@ func (d *Dispatcher) claim(ctx context.Context, t *target, limit int) ([]due, bo
 			break
 		}
 		x.payload = []byte(payload.String)
+		if tp, ok := x.headers[traceparentKey]; ok {
+			x.traceparent = tp
+			delete(x.headers, traceparentKey)
+		}
 		switch {
 		case !payload.Valid:
 			x.payload = []byte("null") // retention removed it; the receiver still learns of the event
@@ -502,6 +515,22 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 	// own timeout bounds it, and its result is recorded.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.s.cfg.Timeout)
 	defer cancel()
+	if d.s.tracer != nil {
+		var span trace.Span
+		ctx, span = d.s.tracer.Start(attemptContext(ctx, x), "webhooks.attempt", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(tracing.String("messaging.message.id", x.messageID), tracing.String("patchbay.delivery.id", x.id),
+				tracing.String("patchbay.endpoint.id", t.ID), tracing.Int("patchbay.attempt", x.attempts+1)))
+		defer func() {
+			if r.status != 0 {
+				span.SetAttributes(tracing.Int("http.response.status_code", r.status))
+			}
+			var err error
+			if !r.ok() {
+				err = errors.New(cmp.Or(r.errText, "the receiver answered "+strconv.Itoa(r.status)))
+			}
+			tracing.End(span, err)
+		}()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(x.payload))
 	if err != nil {
 		r.errText = "invalid request: " + err.Error()
@@ -520,6 +549,9 @@ func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
 		keys = keys[:1] // the worker outlived the previous secret's overlap
 	}
 	webhook.SetHeaders(req.Header, keys, x.messageID, r.at, x.payload)
+	if d.s.tracer != nil && d.s.cfg.Traceparent {
+		tracing.Propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
+	}
 	resp, err := d.s.client.Do(req)
 	if err != nil {
 		r.duration = time.Since(r.at)
@@ -654,7 +686,9 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		return false, err
 	}
 	t.failingSince, t.consecutiveFailures, t.successRecordedAt = failingSince, failures, successRecordedAt
+	d.observe(*t, results)
 	if cooldown > 0 {
+		d.s.metrics.circuitOpens.Inc()
 		d.mu.Lock()
 		d.backoff[t.ID] = cooldown
 		d.mu.Unlock()

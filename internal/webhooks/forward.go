@@ -99,7 +99,7 @@ func (s *Service) PublishTx(ctx context.Context, tx *store.Tx, tenantID string, 
 	var rows publishRows
 	hit := make([]bool, len(eps))
 	for _, m := range in {
-		rows.add(tx.Now(), tenantID, m, eps, hit)
+		rows.add(tx.Now(), tenantID, m, eps, hit, nil)
 	}
 	if err := rows.flush(ctx, tx); err != nil {
 		return nil, err

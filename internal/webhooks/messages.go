@@ -9,10 +9,13 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/tracing"
 )
 
 // MessageIn is an event the SaaS publishes for a tenant.
@@ -39,7 +42,7 @@ type Message struct {
 // Publish commits messages and one delivery per matching endpoint, and
 // returns once they are durable. Concurrent calls share a transaction (group
 // commit): a burst of publishes costs one commit, not one each.
-func (s *Service) Publish(ctx context.Context, tenantID string, in []MessageIn) ([]Message, error) {
+func (s *Service) Publish(ctx context.Context, tenantID string, in []MessageIn) (out []Message, err error) {
 	for i, m := range in {
 		if err := s.eventTypes.Check(ctx, m.EventType, m.Payload); err != nil {
 			if len(in) > 1 {
@@ -49,6 +52,18 @@ func (s *Service) Publish(ctx context.Context, tenantID string, in []MessageIn) 
 		}
 	}
 	req := &publishReq{tenantID: tenantID, in: in}
+	if s.tracer != nil {
+		var span trace.Span
+		ctx, span = s.tracer.Start(ctx, "webhooks.publish", trace.WithSpanKind(trace.SpanKindProducer),
+			trace.WithAttributes(tracing.Int("messaging.batch.message_count", len(in))))
+		req.trace = traceHeaders(span.SpanContext())
+		defer func() { tracing.End(span, err) }()
+		defer func() {
+			for _, m := range out {
+				span.AddEvent("message", trace.WithAttributes(tracing.String("messaging.message.id", m.ID)))
+			}
+		}()
+	}
 	if err := s.publish.Submit(ctx, req); err != nil {
 		return nil, err
 	}
@@ -76,6 +91,9 @@ type publishReq struct {
 	err      error // the request's own failure, such as an unknown tenant
 	// endpoints got deliveries from this request.
 	endpoints []string
+	// trace is the messages' headers column when the publish was traced:
+	// the publish span's context, for its deliveries' spans (traceHeaders).
+	trace any
 }
 
 // maxPublishGroup bounds one publish transaction, in messages.
@@ -144,7 +162,7 @@ func (s *Service) commitPublish(ctx context.Context, group []*publishReq) error 
 						return err
 					}
 				}
-				r.out = append(r.out, rows.add(tx.Now(), r.tenantID, in, eps, hit))
+				r.out = append(r.out, rows.add(tx.Now(), r.tenantID, in, eps, hit, r.trace))
 			}
 			for i, ep := range eps {
 				if hit[i] {
@@ -164,9 +182,11 @@ type publishRows struct {
 }
 
 // add collects a message's rows and marks in hit the endpoints it goes to.
-func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []endpointFilter, hit []bool) Message {
+// headers is the messages' headers column: nil, or the publish's trace
+// context (traceHeaders).
+func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []endpointFilter, hit []bool, headers any) Message {
 	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: now}
-	p.messages = append(p.messages, m.ID, tenantID, m.EventType, store.Nullable(m.EventID), mustJSON(m.Channels), string(in.Payload), now)
+	p.messages = append(p.messages, m.ID, tenantID, m.EventType, store.Nullable(m.EventID), mustJSON(m.Channels), string(in.Payload), headers, now)
 	for i, ep := range eps {
 		if ep.matches(in) {
 			hit[i] = true
@@ -177,7 +197,7 @@ func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []en
 }
 
 func (p *publishRows) flush(ctx context.Context, tx *store.Tx) error {
-	if err := messagesInsert(ctx, tx, p.messages); err != nil {
+	if err := messagesWithHeadersInsert(ctx, tx, p.messages); err != nil {
 		return fmt.Errorf("insert messages: %w", err)
 	}
 	if err := deliveriesInsert(ctx, tx, p.deliveries); err != nil {

@@ -652,7 +652,7 @@ type pendingRow struct {
 // in seq order: those due at now, or, for a FIFO endpoint, the oldest ones
 // whether due or not (later ones wait behind them).
 func deliveriesPending(ctx context.Context, q store.Querier, endpointID string, fifo bool, now time.Time, limit int) ([]pendingRow, error) {
-	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.payload, m.headers,
+	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.created_at, m.payload, m.headers,
 		e.updated_at, e.failing_since, e.consecutive_failures, e.paused_until
 		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
 	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
@@ -667,7 +667,7 @@ func deliveriesPending(ctx context.Context, q store.Querier, endpointID string, 
 	}
 	return store.Collect(rows, func(s store.Scanner) (pendingRow, error) {
 		var r pendingRow
-		if err := s.Scan(&r.id, &r.messageID, &r.attempts, &r.nextAt, &r.payload, &r.headers, &r.endpointUpdatedAt,
+		if err := s.Scan(&r.id, &r.messageID, &r.attempts, &r.nextAt, &r.publishedAt, &r.payload, &r.headers, &r.endpointUpdatedAt,
 			&r.failingSince, &r.consecutiveFailures, &r.pausedUntil); err != nil {
 			return pendingRow{}, err
 		}
@@ -712,4 +712,56 @@ func deliveriesRecordSuccess(ctx context.Context, tx *store.Tx, code int, result
 		strings.Repeat(" WHEN ? THEN ?", len(rs))+" ELSE last_attempt_at END, last_status_code = ?, updated_at = ? WHERE id IN ("+
 		store.Placeholders(len(rs))+")", args...)
 	return err
+}
+
+// deliveriesBacklog counts the pending deliveries due at now, up to
+// backlogCountCap, and returns when the oldest of them fell due (nil when
+// none is). Both read the partial index deliveries_due only: the status is
+// written into the query, not bound, so that a generic plan of the
+// prepared statement can still prove the index's predicate.
+func deliveriesBacklog(ctx context.Context, q store.Querier, now time.Time) (int64, *time.Time, error) {
+	var n int64
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ?) AS due`,
+		now, backlogCountCap).Scan(&n); err != nil {
+		return 0, nil, err
+	}
+	if n == 0 {
+		return 0, nil, nil
+	}
+	var oldest time.Time
+	if err := q.QueryRow(ctx, `SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+		ORDER BY next_attempt_at LIMIT 1`, now).Scan(&oldest); err != nil {
+		return 0, nil, err
+	}
+	return n, &oldest, nil
+}
+
+// endpointsByState counts the endpoints as healthy, failing, circuit_open
+// (paused until after now) and disabled.
+func endpointsByState(ctx context.Context, q store.Querier, now time.Time) (map[string]int64, error) {
+	rows, err := q.Query(ctx, `SELECT CASE
+			WHEN disabled THEN 'disabled'
+			WHEN paused_until IS NOT NULL AND paused_until > ? THEN 'circuit_open'
+			WHEN consecutive_failures > 0 THEN 'failing'
+			ELSE 'healthy' END AS state, COUNT(*)
+		FROM endpoints GROUP BY 1`, now)
+	if err != nil {
+		return nil, err
+	}
+	type count struct {
+		state string
+		n     int64
+	}
+	counts, err := store.Collect(rows, func(s store.Scanner) (count, error) {
+		var c count
+		return c, s.Scan(&c.state, &c.n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, c := range counts {
+		out[c.state] += c.n
+	}
+	return out, nil
 }

@@ -6,9 +6,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/tracing"
 	"github.com/patchbay/patchbay/internal/vault"
 )
 
@@ -43,6 +47,15 @@ type Config struct {
 	OperationalURL string
 	// OperationalSecret (whsec_…) signs operational events when set.
 	OperationalSecret string
+	// Metrics is the registry the delivery metrics are registered on; nil
+	// registers none (they are still counted).
+	Metrics prometheus.Registerer
+	// Tracer makes spans for publishes and delivery attempts; nil makes
+	// none. A message published within a sampled span keeps its context,
+	// and its attempts' spans are that span's children.
+	Tracer trace.TracerProvider
+	// Traceparent sends each attempt's traceparent header to the receiver.
+	Traceparent bool
 }
 
 // Defaults.
@@ -91,6 +104,8 @@ type Service struct {
 
 	wakeCh     chan struct{}
 	dispatcher atomic.Pointer[Dispatcher] // this node's, if it runs one
+	metrics    *deliveryMetrics
+	tracer     trace.Tracer // nil when tracing is off
 }
 
 // NewService returns the webhooks service. Deliveries go out through the
@@ -99,7 +114,10 @@ func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound s
 	cfg = cfg.withDefaults()
 	outbound.Timeout = cfg.Timeout
 	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,
-		wakeCh: make(chan struct{}, 1)}
+		wakeCh: make(chan struct{}, 1), metrics: newDeliveryMetrics(db, cfg.Metrics)}
+	if cfg.Tracer != nil {
+		s.tracer = tracing.Tracer(cfg.Tracer)
+	}
 	s.publish = store.GroupCommit[*publishReq]{Commit: s.commitPublish, Max: maxPublishGroup,
 		Weight: func(r *publishReq) int { return len(r.in) }}
 	return s

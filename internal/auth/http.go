@@ -51,14 +51,14 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 type createKeyRequest struct {
-	Name string `json:"name"`
+	Name string `json:"name" doc:"A name that says who or what uses the key."`
 	// RateLimit overrides the default requests per window for this key.
-	RateLimit *int64 `json:"rate_limit,omitempty"`
+	RateLimit *int64 `json:"rate_limit,omitempty" doc:"Overrides the default requests per window for this key."`
 	// Scopes default to the calling key's own.
-	Scopes []string `json:"scopes,omitempty"`
+	Scopes []string `json:"scopes,omitempty" doc:"The scopes the key holds; absent gives it the calling key's own."`
 	// TenantID restricts the key to one tenant; it defaults to the calling
 	// key's tenant.
-	TenantID *string `json:"tenant_id,omitempty"`
+	TenantID *string `json:"tenant_id,omitempty" doc:"Restricts the key to one tenant; it defaults to the calling key's tenant."`
 }
 
 func (req createKeyRequest) Valid(context.Context) map[string]string {
@@ -90,7 +90,7 @@ func validName(name string) string {
 // CreatedKey is a new key with its secret, which is shown only this once.
 type CreatedKey struct {
 	Key
-	Secret string `json:"key"`
+	Secret string `json:"key" doc:"The key itself (pbk_…), shown only in this response; Patchbay keeps only its hash."`
 }
 
 // HandleCreate creates an API key.
@@ -153,9 +153,9 @@ func HandleGet(keys *Keys) httpapi.Endpoint {
 }
 
 type updateKeyRequest struct {
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" doc:"A new name for the key; absent keeps the old one."`
 	// RateLimit of 0 returns the key to the installation's default.
-	RateLimit *int64 `json:"rate_limit,omitempty"`
+	RateLimit *int64 `json:"rate_limit,omitempty" doc:"A new rate limit; 0 returns the key to the installation's default."`
 }
 
 func (req updateKeyRequest) Valid(context.Context) map[string]string {

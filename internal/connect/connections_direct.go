@@ -119,11 +119,11 @@ func credentialsRefused(p *catalog.Provider, step string, err error) error {
 }
 
 type createConnectionRequest struct {
-	TenantID      string            `json:"tenant_id"`
-	EndUserID     string            `json:"end_user_id"`
-	IntegrationID string            `json:"integration_id"`
-	Scopes        []string          `json:"scopes,omitempty"`
-	Values        map[string]string `json:"values,omitempty"`
+	TenantID      string            `json:"tenant_id" doc:"The tenant the end user belongs to."`
+	EndUserID     string            `json:"end_user_id" doc:"The SaaS's ID of the end user the connection is for."`
+	IntegrationID string            `json:"integration_id" doc:"The integration to connect through."`
+	Scopes        []string          `json:"scopes,omitempty" doc:"Scopes to ask the provider for; absent asks for the integration's."`
+	Values        map[string]string `json:"values,omitempty" doc:"The credential values the provider's fields ask for (API keys, user names)."`
 }
 
 func (req createConnectionRequest) Valid(ctx context.Context) map[string]string {

@@ -10,10 +10,10 @@ import (
 
 // integrationFields are an integration's writable fields; nil is "not given".
 type integrationFields struct {
-	Name         *string   `json:"name,omitempty"`
-	ClientID     *string   `json:"client_id,omitempty"`
-	ClientSecret *string   `json:"client_secret,omitempty"`
-	Scopes       *[]string `json:"scopes,omitempty"`
+	Name         *string   `json:"name,omitempty" doc:"The integration's name."`
+	ClientID     *string   `json:"client_id,omitempty" doc:"The OAuth client ID the SaaS registered with the provider."`
+	ClientSecret *string   `json:"client_secret,omitempty" doc:"The OAuth client secret, stored sealed and never shown again."`
+	Scopes       *[]string `json:"scopes,omitempty" doc:"The scopes to ask the provider for by default."`
 }
 
 func (f integrationFields) problems() map[string]string {
@@ -52,7 +52,7 @@ func hasControl(s string) bool {
 }
 
 type createIntegrationRequest struct {
-	ProviderID string `json:"provider_id"`
+	ProviderID string `json:"provider_id" doc:"The catalog provider to connect to."`
 	integrationFields
 }
 

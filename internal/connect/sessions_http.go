@@ -43,16 +43,16 @@ func (s *Service) browserSecrets(r *http.Request) BrowserSecrets {
 }
 
 type createSessionRequest struct {
-	TenantID      string   `json:"tenant_id"`
-	EndUserID     string   `json:"end_user_id"`
-	IntegrationID string   `json:"integration_id"`
-	Scopes        []string `json:"scopes,omitempty"`
+	TenantID      string   `json:"tenant_id" doc:"The tenant the end user belongs to."`
+	EndUserID     string   `json:"end_user_id" doc:"The SaaS's ID of the end user who will connect."`
+	IntegrationID string   `json:"integration_id" doc:"The integration to connect through."`
+	Scopes        []string `json:"scopes,omitempty" doc:"Scopes to ask the provider for; absent asks for the integration's."`
 	// ReturnURL receives the browser when the flow ends, with session_id,
 	// status (connected or failed), and connection_id or error.
-	ReturnURL string `json:"return_url"`
+	ReturnURL string `json:"return_url" format:"uri" doc:"Receives the browser when the flow ends, with session_id, status (connected or failed), and connection_id or error."`
 	// ConnectionID repairs that connection (of the same tenant, end user and
 	// integration) in place when the flow completes.
-	ConnectionID string `json:"connection_id,omitempty"`
+	ConnectionID string `json:"connection_id,omitempty" doc:"Repairs that connection (of the same tenant, end user and integration) in place when the flow completes."`
 }
 
 func (req createSessionRequest) Valid(ctx context.Context) map[string]string {

@@ -81,13 +81,13 @@ func mustToken(r *http.Request) Token {
 
 // Session is what a component learns about its token on start.
 type Session struct {
-	TenantID     string    `json:"tenant_id"`
-	UserID       string    `json:"user_id"`
-	UserName     string    `json:"user_name"`
-	Capabilities []string  `json:"capabilities"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	Locale       string    `json:"locale"`
-	Branding     Branding  `json:"branding"`
+	TenantID     string    `json:"tenant_id" doc:"The token's tenant."`
+	UserID       string    `json:"user_id" doc:"The SaaS's ID of the user the token was minted for."`
+	UserName     string    `json:"user_name" doc:"The user's name, for display."`
+	Capabilities []string  `json:"capabilities" doc:"What the token grants."`
+	ExpiresAt    time.Time `json:"expires_at" doc:"When the token expires."`
+	Locale       string    `json:"locale" doc:"The language the components use."`
+	Branding     Branding  `json:"branding" doc:"The product name and links the components show."`
 }
 
 // HandleSession describes the token and the tenant's branding.
@@ -113,9 +113,9 @@ func (a *API) HandleSession() httpapi.Endpoint {
 }
 
 type testEventRequest struct {
-	EventType string `json:"event_type"`
+	EventType string `json:"event_type" doc:"The event type of the test message; absent sends a patchbay.test event."`
 	// Payload defaults to the event type's example.
-	Payload json.RawMessage `json:"payload,omitempty"`
+	Payload json.RawMessage `json:"payload,omitempty" doc:"Defaults to the event type's example."`
 }
 
 func (req testEventRequest) Valid(context.Context) map[string]string {
@@ -143,28 +143,28 @@ func (a *API) HandleTestEvent() httpapi.Endpoint {
 
 // IntegrationProvider is the provider an integration connects to.
 type IntegrationProvider struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	LogoURL string `json:"logo_url"`
+	ID      string `json:"id" doc:"The provider's ID."`
+	Name    string `json:"name" doc:"The provider's name."`
+	LogoURL string `json:"logo_url" doc:"The provider's logo." format:"uri"`
 }
 
 // UserConnection is the user's connection through an integration, without
 // credentials.
 type UserConnection struct {
-	ID string `json:"id"`
+	ID string `json:"id" doc:"The connection's ID."`
 	// Status is connected, needs_reconnect or error.
-	Status          string     `json:"status"`
-	CreatedAt       time.Time  `json:"created_at"`
-	LastRefreshedAt *time.Time `json:"last_refreshed_at"`
-	Scopes          []string   `json:"scopes"`
+	Status          string     `json:"status" enum:"connected,needs_reconnect,error" doc:"The connection's state: connected, needs_reconnect or error."`
+	CreatedAt       time.Time  `json:"created_at" doc:"When the user connected."`
+	LastRefreshedAt *time.Time `json:"last_refreshed_at" doc:"When its access token was last refreshed; null if never."`
+	Scopes          []string   `json:"scopes" doc:"The scopes the provider granted."`
 }
 
 // Integration is a connector the SaaS offers, with the user's connection.
 type Integration struct {
-	ID         string              `json:"id"`
-	Name       string              `json:"name"`
-	Provider   IntegrationProvider `json:"provider"`
-	Connection *UserConnection     `json:"connection"`
+	ID         string              `json:"id" doc:"The integration's ID."`
+	Name       string              `json:"name" doc:"The integration's name."`
+	Provider   IntegrationProvider `json:"provider" doc:"The provider it connects to."`
+	Connection *UserConnection     `json:"connection" doc:"The user's connection through it; null if none."`
 }
 
 // maxListed bounds the integrations and connections one list reads: the
@@ -218,14 +218,14 @@ type connectRequest struct {
 	// ReturnTo receives the browser when the flow ends, when the component
 	// redirects instead of opening a popup; it must be on one of the token's
 	// origins.
-	ReturnTo string `json:"return_to,omitempty"`
+	ReturnTo string `json:"return_to,omitempty" doc:"Receives the browser when the flow ends, when the component redirects instead of opening a popup; it must be on one of the token's origins."`
 }
 
 func (connectRequest) Valid(context.Context) map[string]string { return nil }
 
 // ConnectStart is where the browser goes to connect.
 type ConnectStart struct {
-	ConnectURL string `json:"connect_url"`
+	ConnectURL string `json:"connect_url" doc:"The connect page to open in a window." format:"uri"`
 }
 
 // HandleConnect starts the connect flow for an integration.
@@ -291,20 +291,20 @@ func (a *API) HandleDisconnect() httpapi.Endpoint {
 
 // GrantedScope is a scope the user granted an app, explained.
 type GrantedScope struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string `json:"name" doc:"The scope's name."`
+	Description string `json:"description" doc:"What the scope lets the app do."`
 }
 
 // AuthorizedApp is an OAuth app the user authorized in the tenant.
 type AuthorizedApp struct {
-	AppID          string         `json:"app_id"`
-	Name           string         `json:"name"`
-	LogoURL        string         `json:"logo_url"`
-	Developer      string         `json:"developer"`
-	Host           string         `json:"host,omitempty"`
-	SelfRegistered bool           `json:"self_registered"`
-	Scopes         []GrantedScope `json:"scopes"`
-	GrantedAt      time.Time      `json:"granted_at"`
+	AppID          string         `json:"app_id" doc:"The app's ID."`
+	Name           string         `json:"name" doc:"The app's name."`
+	LogoURL        string         `json:"logo_url" doc:"The app's logo." format:"uri"`
+	Developer      string         `json:"developer" doc:"Who made the app."`
+	Host           string         `json:"host,omitempty" doc:"The host of the app's home page."`
+	SelfRegistered bool           `json:"self_registered" doc:"Whether the app registered itself (dynamic registration) rather than being added by the SaaS."`
+	Scopes         []GrantedScope `json:"scopes" doc:"The scopes the user granted the app."`
+	GrantedAt      time.Time      `json:"granted_at" doc:"When the user first authorized the app."`
 }
 
 // HandleAuthorizedApps lists the apps the user authorized in the tenant.

@@ -11,18 +11,18 @@ import (
 )
 
 type mintRequest struct {
-	TenantID     string   `json:"tenant_id"`
-	UserID       string   `json:"user_id"`
-	UserName     string   `json:"user_name,omitempty"`
-	Capabilities []string `json:"capabilities"`
+	TenantID     string   `json:"tenant_id" doc:"The tenant the token reaches."`
+	UserID       string   `json:"user_id" doc:"The SaaS's ID of the user the token is for."`
+	UserName     string   `json:"user_name,omitempty" doc:"The user's name, for display."`
+	Capabilities []string `json:"capabilities" doc:"What the token grants."`
 	// AllowedOrigins are the pages that may use the token, as browsers send
 	// them in Origin: https://app.example.com.
-	AllowedOrigins []string `json:"allowed_origins"`
+	AllowedOrigins []string `json:"allowed_origins" doc:"The pages that may use the token, as browsers send them in Origin: https://app.example.com."`
 	// TTLSeconds is the token's lifetime: 900 (15 minutes) unless given, at
 	// most 3600.
-	TTLSeconds int64 `json:"ttl_seconds,omitempty"`
+	TTLSeconds int64 `json:"ttl_seconds,omitempty" doc:"The token's lifetime: 900 (15 minutes) unless given, at most 3600."`
 	// Locale is the components' language (en, de); empty follows the browser.
-	Locale string `json:"locale,omitempty"`
+	Locale string `json:"locale,omitempty" doc:"The components' language (en, de); empty follows the browser."`
 }
 
 func (req mintRequest) newToken() NewToken {
@@ -40,7 +40,7 @@ func (req mintRequest) Valid(context.Context) map[string]string {
 // MintedToken is a new token with its secret, shown only this once.
 type MintedToken struct {
 	Token
-	Secret string `json:"token"`
+	Secret string `json:"token" doc:"The token itself (pbe_…), shown only in this response."`
 }
 
 // HandleMint mints an embed token.

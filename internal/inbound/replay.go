@@ -106,7 +106,7 @@ func HandleReplay(s *Service) httpapi.Endpoint {
 }
 
 type replayFailedRequest struct {
-	Since time.Time `json:"since"`
+	Since time.Time `json:"since" doc:"Replay the events received at or after this time whose forward failed."`
 }
 
 func (req replayFailedRequest) Valid(context.Context) map[string]string {
@@ -151,7 +151,7 @@ func HandleReplayGet(s *Service) httpapi.Endpoint {
 
 // SigningSecret is the secret Patchbay signs a source's forwards with.
 type SigningSecret struct {
-	Secret string `json:"secret"`
+	Secret string `json:"secret" doc:"The secret that verifies the provider's signatures."`
 }
 
 // HandleSecret returns the secret forwards are signed with.

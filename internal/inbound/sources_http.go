@@ -20,15 +20,15 @@ import (
 // nil means "not given". An empty string clears tenant_id and
 // destination_url.
 type sourceFields struct {
-	Name                *string        `json:"name,omitempty"`
-	TenantID            *string        `json:"tenant_id,omitempty"`
-	Verifier            *verify.Config `json:"verifier,omitempty"`
-	DedupeWindowSeconds *int           `json:"dedupe_window_seconds,omitempty"`
-	DestinationURL      *string        `json:"destination_url,omitempty"`
-	ForwardHeaderPrefix *string        `json:"forward_header_prefix,omitempty"`
+	Name                *string        `json:"name,omitempty" doc:"The source's name."`
+	TenantID            *string        `json:"tenant_id,omitempty" doc:"The tenant the source belongs to; absent for an installation-wide source."`
+	Verifier            *verify.Config `json:"verifier,omitempty" doc:"How to verify the provider's requests: its signature scheme and secrets."`
+	DedupeWindowSeconds *int           `json:"dedupe_window_seconds,omitempty" doc:"How long, in seconds, a repeated provider event ID counts as a duplicate."`
+	DestinationURL      *string        `json:"destination_url,omitempty" doc:"Where each new event is forwarded; absent keeps events only." format:"uri"`
+	ForwardHeaderPrefix *string        `json:"forward_header_prefix,omitempty" doc:"Provider headers starting with this prefix are forwarded with the event."`
 	// Route given as null removes it.
-	Route    json.RawMessage `json:"route,omitempty"`
-	Response *Response       `json:"response,omitempty"`
+	Route    json.RawMessage `json:"route,omitempty" doc:"Route given as null removes it."`
+	Response *Response       `json:"response,omitempty" doc:"What Patchbay answers the provider with after accepting an event."`
 }
 
 func (f sourceFields) problems() map[string]string {

@@ -11,8 +11,8 @@ import (
 )
 
 type createAppRequest struct {
-	TeamID     string `json:"team_id"`
-	ClientType string `json:"client_type,omitempty"`
+	TeamID     string `json:"team_id" doc:"The SaaS team (workspace) that owns the app, when the SaaS tracks one."`
+	ClientType string `json:"client_type,omitempty" doc:"confidential (default; a server that keeps a secret) or public (PKCE, no secret)." enum:"confidential,public"`
 	appFields
 }
 

@@ -16,16 +16,16 @@ import (
 
 // Authorization is what a user granted an app for a team.
 type Authorization struct {
-	ID     string    `json:"id"`
-	App    PublicApp `json:"app"`
-	UserID string    `json:"user_id"`
-	TeamID string    `json:"team_id"`
-	Scopes []string  `json:"scopes"`
+	ID     string    `json:"id" doc:"The authorization's ID."`
+	App    PublicApp `json:"app" doc:"The app the user authorized."`
+	UserID string    `json:"user_id" doc:"The SaaS's ID of the user who consented."`
+	TeamID string    `json:"team_id" doc:"The user's team, when the SaaS tracks one."`
+	Scopes []string  `json:"scopes" doc:"The scopes granted."`
 	// Resources are the APIs and MCP servers the user let the app reach
 	// (RFC 8707); empty when it named none.
-	Resources []string  `json:"resources"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Resources []string  `json:"resources" doc:"The APIs and MCP servers the user let the app reach (RFC 8707); empty when it named none."`
+	CreatedAt time.Time `json:"created_at" doc:"When the user first consented."`
+	UpdatedAt time.Time `json:"updated_at" doc:"When the grant last changed."`
 }
 
 // ListAuthorizations returns a user's live authorizations in a team.

@@ -291,26 +291,26 @@ func HandleIntrospect(s *Service, keys *auth.Keys) httpapi.Endpoint {
 
 // Metadata is the authorization server's metadata (RFC 8414).
 type Metadata struct {
-	Issuer                                    string   `json:"issuer"`
-	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
-	TokenEndpoint                             string   `json:"token_endpoint"`
-	RevocationEndpoint                        string   `json:"revocation_endpoint"`
-	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
-	ResponseTypesSupported                    []string `json:"response_types_supported"`
-	ResponseModesSupported                    []string `json:"response_modes_supported"`
-	GrantTypesSupported                       []string `json:"grant_types_supported"`
-	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported"`
-	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
-	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
-	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
-	ScopesSupported                           []string `json:"scopes_supported"`
-	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported"`
+	Issuer                                    string   `json:"issuer" doc:"The authorization server's identifier." format:"uri"`
+	AuthorizationEndpoint                     string   `json:"authorization_endpoint" doc:"The authorization endpoint." format:"uri"`
+	TokenEndpoint                             string   `json:"token_endpoint" doc:"The token endpoint." format:"uri"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint" doc:"The revocation endpoint." format:"uri"`
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint" doc:"The introspection endpoint." format:"uri"`
+	ResponseTypesSupported                    []string `json:"response_types_supported" doc:"The response types supported."`
+	ResponseModesSupported                    []string `json:"response_modes_supported" doc:"The response modes supported."`
+	GrantTypesSupported                       []string `json:"grant_types_supported" doc:"The grant types supported."`
+	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported" doc:"The PKCE code challenge methods supported."`
+	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported" doc:"How clients may authenticate at the token endpoint."`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported" doc:"How clients may authenticate at the revocation endpoint."`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported" doc:"How callers may authenticate at the introspection endpoint."`
+	ScopesSupported                           []string `json:"scopes_supported" doc:"The scopes apps may ask for."`
+	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported" doc:"Whether authorization responses carry iss (RFC 9207)."`
 	// ProtectedResources are the registered resources' identifiers (RFC
 	// 9728 §4), which the resource parameter may name (RFC 8707).
-	ProtectedResources                []string `json:"protected_resources,omitempty"`
-	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint"`
-	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty"`
-	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported"`
+	ProtectedResources                []string `json:"protected_resources,omitempty" doc:"The registered resources' identifiers (RFC 9728 §4), which the resource parameter may name (RFC 8707)."`
+	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint" doc:"The device authorization endpoint." format:"uri"`
+	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty" doc:"The dynamic client registration endpoint." format:"uri"`
+	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported" doc:"Whether a client ID may be the URL of a client metadata document."`
 }
 
 // HandleMetadata serves /.well-known/oauth-authorization-server.

@@ -89,9 +89,9 @@ func HandleRegistrationDelete(s *Service) httpapi.Endpoint {
 }
 
 type createInitialTokenRequest struct {
-	Description string `json:"description"`
+	Description string `json:"description" doc:"What the token is for."`
 	// ExpiresIn is in seconds; absent means until deleted.
-	ExpiresIn int64 `json:"expires_in,omitempty"`
+	ExpiresIn int64 `json:"expires_in,omitempty" doc:"In seconds; absent means until deleted."`
 }
 
 func (req createInitialTokenRequest) Valid(context.Context) map[string]string {

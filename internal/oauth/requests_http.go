@@ -66,8 +66,8 @@ func HandleLoginAccept(s *Service) httpapi.Endpoint {
 // rejectRequest is how the SaaS refuses a login or a consent; the app
 // receives the error.
 type rejectRequest struct {
-	Error            string `json:"error,omitempty"`
-	ErrorDescription string `json:"error_description,omitempty"`
+	Error            string `json:"error,omitempty" doc:"The OAuth error code to send the app."`
+	ErrorDescription string `json:"error_description,omitempty" doc:"A sentence for the app's developer."`
 }
 
 // rejectErrors are the errors an app may be sent when the SaaS refuses.
@@ -121,7 +121,7 @@ func HandleConsentRequestGet(s *Service) httpapi.Endpoint {
 
 type acceptConsentRequest struct {
 	// GrantScopes narrows what is granted; empty grants everything requested.
-	GrantScopes []string `json:"grant_scopes,omitempty"`
+	GrantScopes []string `json:"grant_scopes,omitempty" doc:"Narrows what is granted; empty grants everything requested."`
 }
 
 // HandleConsentAccept records the user's approval on the SaaS's page.

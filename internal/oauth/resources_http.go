@@ -105,11 +105,11 @@ func HandleResourceDelete(s *Service) httpapi.Endpoint {
 // ResourceMetadata is a protected resource's metadata document (RFC 9728
 // §2).
 type ResourceMetadata struct {
-	Resource               string   `json:"resource"`
-	AuthorizationServers   []string `json:"authorization_servers"`
-	ScopesSupported        []string `json:"scopes_supported"`
-	BearerMethodsSupported []string `json:"bearer_methods_supported"`
-	ResourceName           string   `json:"resource_name"`
+	Resource               string   `json:"resource" doc:"The protected resource's identifier." format:"uri"`
+	AuthorizationServers   []string `json:"authorization_servers" doc:"The authorization servers that issue tokens for it."`
+	ScopesSupported        []string `json:"scopes_supported" doc:"The scopes it accepts."`
+	BearerMethodsSupported []string `json:"bearer_methods_supported" doc:"How tokens may be sent to it."`
+	ResourceName           string   `json:"resource_name" doc:"Its name for people."`
 }
 
 // ResourceMetadataPath is where Patchbay serves the metadata of the resource

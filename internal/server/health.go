@@ -15,8 +15,8 @@ import (
 
 // Health is the body of /healthz and /readyz.
 type Health struct {
-	Status  string `json:"status"`
-	Version string `json:"version,omitempty"`
+	Status  string `json:"status" doc:"Always ok when the process serves requests." enum:"ok"`
+	Version string `json:"version,omitempty" doc:"The running version."`
 }
 
 // handleHealthz says the process is up; it touches nothing else, so a slow

@@ -41,8 +41,8 @@ func PathID(r *http.Request) (string, error) {
 }
 
 type putRequest struct {
-	Name     string            `json:"name"`
-	Metadata map[string]string `json:"metadata,omitempty"`
+	Name     string            `json:"name" doc:"The tenant's name."`
+	Metadata map[string]string `json:"metadata,omitempty" doc:"The SaaS's own key-value pairs about the tenant."`
 }
 
 func (req putRequest) Valid(context.Context) map[string]string {

@@ -23,17 +23,17 @@ var reservedHeaders = map[string]bool{
 // endpointFields are the writable fields of an endpoint, shared by create and
 // update; nil means "not given".
 type endpointFields struct {
-	URL            *string            `json:"url,omitempty"`
-	Description    *string            `json:"description,omitempty"`
-	EventTypes     *[]string          `json:"event_types,omitempty"`
-	Channels       *[]string          `json:"channels,omitempty"`
-	Headers        *map[string]string `json:"headers,omitempty"`
-	Metadata       *map[string]string `json:"metadata,omitempty"`
-	DeliveryOrder  *string            `json:"delivery_order,omitempty"`
-	RateLimit      *int               `json:"rate_limit,omitempty"`
-	MaxConcurrency *int               `json:"max_concurrency,omitempty"`
-	RetrySchedule  *[]int             `json:"retry_schedule,omitempty"`
-	Disabled       *bool              `json:"disabled,omitempty"`
+	URL            *string            `json:"url,omitempty" doc:"Where deliveries are POSTed (https, or http on loopback in development)." format:"uri"`
+	Description    *string            `json:"description,omitempty" doc:"What the endpoint is for."`
+	EventTypes     *[]string          `json:"event_types,omitempty" doc:"Event types the endpoint receives; absent or empty receives every type."`
+	Channels       *[]string          `json:"channels,omitempty" doc:"Channels the endpoint subscribes to; absent receives messages of every channel."`
+	Headers        *map[string]string `json:"headers,omitempty" doc:"Extra headers sent with each delivery."`
+	Metadata       *map[string]string `json:"metadata,omitempty" doc:"The SaaS's own key-value pairs about the endpoint."`
+	DeliveryOrder  *string            `json:"delivery_order,omitempty" doc:"unordered (the default) or fifo: one delivery at a time, in publish order." enum:"unordered,fifo"`
+	RateLimit      *int               `json:"rate_limit,omitempty" doc:"Caps deliveries per second; 0 removes the cap."`
+	MaxConcurrency *int               `json:"max_concurrency,omitempty" doc:"Caps deliveries in flight; 0 restores the default."`
+	RetrySchedule  *[]int             `json:"retry_schedule,omitempty" doc:"The delay in seconds before each retry; empty restores the installation's schedule."`
+	Disabled       *bool              `json:"disabled,omitempty" doc:"Pauses (true) or resumes (false) deliveries."`
 }
 
 func (f endpointFields) problems(s *Service) map[string]string {
@@ -147,13 +147,13 @@ func (f endpointFields) apply(e *Endpoint) {
 type createEndpointRequest struct {
 	endpointFields
 	// Secret is the signing secret (whsec_…); empty makes a new one.
-	Secret string `json:"secret,omitempty"`
+	Secret string `json:"secret,omitempty" doc:"The signing secret (whsec_…); empty makes a new one."`
 }
 
 // EndpointCreated is a new endpoint with its signing secret.
 type EndpointCreated struct {
 	Endpoint
-	Secret string `json:"secret"`
+	Secret string `json:"secret" doc:"The signing secret (whsec_…), to verify deliveries with."`
 }
 
 // endpointPath reads and checks {tenant_id} and {endpoint_id}.
@@ -276,7 +276,7 @@ func HandleEndpointDelete(s *Service) httpapi.Endpoint {
 
 // EndpointSecret is an endpoint's signing secret.
 type EndpointSecret struct {
-	Secret string `json:"secret"`
+	Secret string `json:"secret" doc:"The signing secret (whsec_…), to verify deliveries with."`
 }
 
 // HandleEndpointSecret shows an endpoint's current secret.
@@ -300,7 +300,7 @@ func HandleEndpointSecret(s *Service) httpapi.Endpoint {
 
 type rotateSecretRequest struct {
 	// Secret is the new secret (whsec_…); empty makes one.
-	Secret string `json:"secret,omitempty"`
+	Secret string `json:"secret,omitempty" doc:"The new secret (whsec_…); empty makes one."`
 }
 
 func (req rotateSecretRequest) Valid(context.Context) map[string]string {

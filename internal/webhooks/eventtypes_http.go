@@ -23,11 +23,11 @@ func eventTypeFromPath(r *http.Request) (string, error) {
 }
 
 type createEventTypeRequest struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
+	Name        string `json:"name" doc:"The event type's name, such as invoice.paid."`
+	Description string `json:"description,omitempty" doc:"What the event means."`
 	// Schema is a JSON Schema (draft 2020-12 unless $schema says otherwise).
-	Schema  json.RawMessage `json:"schema,omitempty"`
-	Example json.RawMessage `json:"example,omitempty"`
+	Schema  json.RawMessage `json:"schema,omitempty" doc:"A JSON Schema (draft 2020-12 unless $schema says otherwise)."`
+	Example json.RawMessage `json:"example,omitempty" doc:"An example payload, shown to endpoint owners."`
 }
 
 // HandleEventTypeCreate creates an event type.

@@ -40,7 +40,7 @@ func (m MessageIn) problems(prefix string) map[string]string {
 func (m MessageIn) Valid(context.Context) map[string]string { return m.problems("") }
 
 type batchRequest struct {
-	Messages []MessageIn `json:"messages"`
+	Messages []MessageIn `json:"messages" doc:"The messages to publish, all or none."`
 }
 
 func (b batchRequest) Valid(context.Context) map[string]string {
@@ -77,7 +77,7 @@ func HandlePublish(s *Service) httpapi.Endpoint {
 
 // BatchPublished is the result of a batch publish, in request order.
 type BatchPublished struct {
-	Data []Message `json:"data"`
+	Data []Message `json:"data" doc:"The published messages, in the order of the request."`
 }
 
 // HandlePublishBatch publishes up to 100 messages at once.
@@ -229,7 +229,7 @@ func HandleDeliveryResend(s *Service) httpapi.Endpoint {
 
 type recoverRequest struct {
 	// Since re-sends failed deliveries created at or after this time.
-	Since time.Time `json:"since"`
+	Since time.Time `json:"since" doc:"Re-sends failed deliveries created at or after this time."`
 }
 
 func (req recoverRequest) Valid(context.Context) map[string]string {

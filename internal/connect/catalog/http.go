@@ -11,7 +11,7 @@ import (
 // definition came from.
 type View struct {
 	Provider
-	Source string `json:"source"`
+	Source string `json:"source" doc:"Where the provider's definition comes from: shipped or the operator's directory (file), or added through the API (api)." enum:"file,api"`
 }
 
 // NewView returns p as the API shows it.
@@ -20,7 +20,7 @@ func NewView(p *Provider) View { return View{Provider: *p, Source: p.Source} }
 // ProviderList is the catalog as the API lists it: every provider, ordered
 // by ID.
 type ProviderList struct {
-	Data []View `json:"data"`
+	Data []View `json:"data" doc:"Every provider in the catalog."`
 }
 
 // HandleList lists the catalog.

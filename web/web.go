@@ -38,8 +38,9 @@ var Version = func() string {
 func HandleBundle() httpapi.Endpoint {
 	etag := `"` + Version + `"`
 	return httpapi.Endpoint{
-		Summary: "The web components' JavaScript bundle (immutable when ?v= names its version)",
-		Query:   []httpapi.Param{{Name: "v", Description: "the bundle's version; when it matches, the response may be cached for a year"}},
+		Summary:     "The web components' JavaScript bundle (immutable when ?v= names its version)",
+		Description: "The bundle that defines the web components. With ?v= (the bundle's hash) it is immutable and cached for a year; pages should load it with Subresource Integrity.",
+		Query:       []httpapi.Param{{Name: "v", Description: "the bundle's version; when it matches, the response may be cached for a year"}},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
 			h.Set("Content-Type", "text/javascript; charset=utf-8")
@@ -94,6 +95,8 @@ func HandlePage(p Page) httpapi.Endpoint {
 	body := buf.Bytes()
 	return httpapi.Endpoint{
 		Summary: "Hosted page: " + p.Title + " (token in the URL fragment, #token=…)",
+		Description: "A full page that mounts the " + p.Element + " component, for SaaSes that link to Patchbay instead of embedding it. " +
+			"The embed token travels in the URL fragment, which never reaches a server.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
 			h.Set("Content-Type", "text/html; charset=utf-8")

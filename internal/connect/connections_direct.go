@@ -135,6 +135,8 @@ func HandleConnectionCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createConnectionRequest, Connection]{
 		Summary: "Create a connection without the browser flow: for client-credentials providers (Patchbay gets and renews the token), " +
 			"or API-key and basic providers whose credentials the SaaS already holds (values); checked with the provider's verification request",
+		Description: "Stores a connection without sending the user through the connect page: for client-credentials providers, " +
+			"or when the SaaS already holds the user's API key or password. Patchbay checks the credentials with the provider first; 422 when the provider refuses them.",
 		Status: http.StatusCreated,
 		Do: func(r *http.Request, req createConnectionRequest) (Connection, error) {
 			return s.CreateConnection(r.Context(), DirectConnection{TenantID: req.TenantID, EndUserID: req.EndUserID,

@@ -93,7 +93,8 @@ type Session struct {
 // HandleSession describes the token and the tenant's branding.
 func (a *API) HandleSession() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Session]{
-		Summary: "The embed token's tenant, user, capabilities and expiry, with the branding the components use",
+		Summary:     "The embed token's tenant, user, capabilities and expiry, with the branding the components use",
+		Description: "The first call a component makes: what the embed token is (tenant, user, capabilities, expiry) and the branding to draw with. 401 when the token is invalid, expired or revoked.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Session, error) {
 			t := mustToken(r)
 			b := htmlpage.DefaultBrand
@@ -128,8 +129,9 @@ func (req testEventRequest) Valid(context.Context) map[string]string {
 // HandleTestEvent sends a test event to one endpoint.
 func (a *API) HandleTestEvent() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[testEventRequest, webhooks.TestEvent]{
-		Summary: "Send a test event of a type to this endpoint only; the payload defaults to the type's example",
-		Status:  http.StatusAccepted,
+		Summary:     "Send a test event of a type to this endpoint only; the payload defaults to the type's example",
+		Description: "Publishes a test message to this endpoint alone, so a user can check that the receiver verifies and accepts it. The payload is the event type's example unless one is given. 422 for an unknown event type.",
+		Status:      http.StatusAccepted,
 		Do: func(r *http.Request, req testEventRequest) (webhooks.TestEvent, error) {
 			t := mustToken(r)
 			endpointID, err := httpapi.PathID(r, "endpoint_id", "ep")
@@ -174,7 +176,8 @@ const maxListed = 100
 // HandleIntegrations lists the integrations with the user's connections.
 func (a *API) HandleIntegrations() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Integration]]{
-		Summary: "The connectors offered, each with this user's connection and its status (connected, needs_reconnect, error)",
+		Summary:     "The connectors offered, each with this user's connection and its status (connected, needs_reconnect, error)",
+		Description: "For the connections component: each integration the SaaS offers, with the user's connection to it if any and that connection's status.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Integration], error) {
 			t := mustToken(r)
 			ins, err := a.Connections.ListIntegrations(r.Context(), "", httpapi.Page{Limit: maxListed})
@@ -232,6 +235,7 @@ type ConnectStart struct {
 func (a *API) HandleConnect() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[connectRequest, ConnectStart]{
 		Summary:      "Start connecting (or reconnecting) an integration for this user: the connect page's URL, for a popup or a redirect",
+		Description:  "Creates a connect session for the token's user and returns the connect page's URL, which the component opens in a popup or redirects to. 404 for an unknown integration.",
 		OptionalBody: true,
 		Do: func(r *http.Request, req connectRequest) (ConnectStart, error) {
 			t := mustToken(r)
@@ -270,7 +274,8 @@ func (a *API) HandleConnect() httpapi.Endpoint {
 // HandleDisconnect deletes one of the user's connections.
 func (a *API) HandleDisconnect() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Disconnect one of this user's connections: revoked at the provider where it can be, and deleted",
+		Summary:     "Disconnect one of this user's connections: revoked at the provider where it can be, and deleted",
+		Description: "The user disconnects from the connections component. Patchbay revokes the token at the provider when the provider supports revocation, then deletes the connection. 404 when it is not this user's.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			t := mustToken(r)
 			connectionID, err := httpapi.PathID(r, "connection_id", "conn")
@@ -310,8 +315,9 @@ type AuthorizedApp struct {
 // HandleAuthorizedApps lists the apps the user authorized in the tenant.
 func (a *API) HandleAuthorizedApps() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[AuthorizedApp]]{
-		Summary: "The OAuth apps this user authorized in this tenant, with the scopes granted and when",
-		Query:   httpapi.PageParams,
+		Summary:     "The OAuth apps this user authorized in this tenant, with the scopes granted and when",
+		Description: "For the authorized-apps component: the OAuth apps the token's user granted access in the token's tenant. Use DELETE …/authorized-apps/{app_id} to revoke one.",
+		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[AuthorizedApp], error) {
 			t := mustToken(r)
 			page, err := httpapi.ParsePage(r)
@@ -353,7 +359,8 @@ func idOf(zs []oauth.Authorization, appID string) string {
 // HandleRevokeApp revokes the user's authorization of an app in the tenant.
 func (a *API) HandleRevokeApp() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Revoke this user's authorization of an app in this tenant, and every token it issued, at once",
+		Summary:     "Revoke this user's authorization of an app in this tenant, and every token it issued, at once",
+		Description: "The user takes back an app's access from the authorized-apps component: the authorization and every access and refresh token issued under it stop working at once. 404 when the user never authorized the app.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			t := mustToken(r)
 			appID, err := httpapi.PathID(r, "app_id", "app")

@@ -24,8 +24,9 @@ type EventType struct {
 // HandleEventTypes lists the event catalog.
 func (a *API) HandleEventTypes() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[EventType]]{
-		Summary: "The event catalog: each type's description, JSON Schema and example payload",
-		Query:   httpapi.PageParams,
+		Summary:     "The event catalog: each type's description, JSON Schema and example payload",
+		Description: "The event types the tenant's endpoints can subscribe to, with descriptions, JSON Schemas and examples, for the webhooks component's picker and catalog.",
+		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[EventType], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -90,7 +91,8 @@ type DeliveryDetail struct {
 // responses.
 func (a *API) HandleDelivery() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, DeliveryDetail]{
-		Summary: "A delivery with each attempt: when, how long, the status, what was sent and the start of the answer",
+		Summary:     "A delivery with each attempt: when, how long, the status, what was sent and the start of the answer",
+		Description: "The delivery log of the webhooks component: one delivery with each attempt's request and the start of each response, to show the user why an endpoint failed. 404 when the delivery is not the tenant's.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (DeliveryDetail, error) {
 			t := mustToken(r)
 			deliveryID, err := httpapi.PathID(r, "delivery_id", "dlv")

@@ -93,7 +93,8 @@ var eventStatuses = []string{StatusReceived, StatusDuplicate, StatusForwarded, S
 // HandleEventList lists a source's events.
 func HandleEventList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Event]]{
-		Summary: "List a source's events, oldest first",
+		Summary:     "List a source's events, oldest first",
+		Description: "Lists a source's events, oldest first, paginated by cursor; filter by status to find failed forwards. Use it to inspect what a provider sent.",
 		Query: append([]httpapi.Param{
 			{Name: "status", Description: "received, duplicate, forwarded or failed"},
 			{Name: "event_id", Description: "the provider's event identity (the dedupe key)"},
@@ -147,7 +148,8 @@ func (s *Service) EventDetail(ctx context.Context, sourceID, eventID string) (Ev
 // HandleEventGet returns one event.
 func HandleEventGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EventDetail]{
-		Summary: "Get one event of a source, with its headers, raw body, and its forward's attempts",
+		Summary:     "Get one event of a source, with its headers, raw body, and its forward's attempts",
+		Description: "Returns one event with its headers, body and the attempts to forward it. 404 for an unknown ID.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (EventDetail, error) {
 			sourceID, eventID, err := eventFromPath(r)
 			if err != nil {
@@ -181,7 +183,8 @@ func (s *Service) EventBody(ctx context.Context, sourceID, eventID string) (stri
 // HandleEventBody returns an event's body exactly as the provider sent it.
 func HandleEventBody(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "An event's body, byte for byte as the provider sent it, with its Content-Type (404 once the retention period removed it)",
+		Summary:     "An event's body, byte for byte as the provider sent it, with its Content-Type (404 once the retention period removed it)",
+		Description: "Returns the event's body exactly as received, for re-verifying or debugging. 404 once the retention period removed it.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			sourceID, eventID, err := eventFromPath(r)
 			if err != nil {

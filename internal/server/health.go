@@ -23,7 +23,8 @@ type Health struct {
 // database never gets a live node restarted.
 func handleHealthz(version string) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Health]{
-		Summary: "Liveness: the process is serving",
+		Summary:     "Liveness: the process is serving",
+		Description: "Answers 200 while the process serves HTTP, without touching the database: for liveness probes. Use /readyz for readiness.",
 		Do: func(*http.Request, httpapi.NoBody) (Health, error) {
 			return Health{Status: "ok", Version: version}, nil
 		},
@@ -33,7 +34,8 @@ func handleHealthz(version string) httpapi.Endpoint {
 // handleReadyz says the node can do work: its database answers.
 func handleReadyz(db *store.DB) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Health]{
-		Summary: "Readiness: the database answers (503 when it does not)",
+		Summary:     "Readiness: the database answers (503 when it does not)",
+		Description: "Answers 200 when the database answers and 503 when it does not: for load balancers' readiness checks.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Health, error) {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 			defer cancel()
@@ -47,7 +49,8 @@ func handleReadyz(db *store.DB) httpapi.Endpoint {
 
 func handleMetrics(reg *prometheus.Registry) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Prometheus metrics: HTTP requests and latencies by route, jobs by kind and state",
-		Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Summary:     "Prometheus metrics: HTTP requests and latencies by route, jobs by kind and state",
+		Description: "Prometheus exposition of Patchbay's metrics. Served publicly unless --private-metrics moves it to the metrics listener.",
+		Handler:     promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	}
 }

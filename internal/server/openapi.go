@@ -23,7 +23,8 @@ func handleOpenAPI(rt *router) httpapi.Endpoint {
 	var once sync.Once
 	var doc []byte
 	return httpapi.Endpoint{
-		Summary: "This API's OpenAPI 3.1 document",
+		Summary:     "This API's OpenAPI 3.1 document",
+		Description: "This document: every route with its parameters, bodies, examples and required scope. /docs renders it for people; SDK types are generated from it.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			once.Do(func() {
 				var err error

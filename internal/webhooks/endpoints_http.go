@@ -169,9 +169,10 @@ func endpointPath(r *http.Request) (tenantID, endpointID string, err error) {
 // HandleEndpointCreate adds an endpoint.
 func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createEndpointRequest, EndpointCreated]{
-		Secret:  true,
-		Summary: "Add an endpoint to a tenant; the response includes its signing secret",
-		Status:  http.StatusCreated,
+		Secret:      true,
+		Summary:     "Add an endpoint to a tenant; the response includes its signing secret",
+		Description: "Creates an endpoint that receives the tenant's messages of the chosen event types and channels. The response carries the signing secret (whsec_…) receivers verify with. 422 names each bad field, such as a URL that is not https or points to a private address.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req createEndpointRequest) (EndpointCreated, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
@@ -207,8 +208,9 @@ func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 // HandleEndpointList lists a tenant's endpoints.
 func HandleEndpointList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Endpoint]]{
-		Summary: "List a tenant's endpoints",
-		Query:   httpapi.PageParams,
+		Summary:     "List a tenant's endpoints",
+		Description: "Lists the tenant's webhook endpoints, paginated by cursor. The admin API and the embed API share this operation; an embed token reaches only its tenant.",
+		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Endpoint], error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
@@ -227,7 +229,8 @@ func HandleEndpointList(s *Service) httpapi.Endpoint {
 // HandleEndpointGet returns an endpoint.
 func HandleEndpointGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Endpoint]{
-		Summary: "Get an endpoint",
+		Summary:     "Get an endpoint",
+		Description: "Returns an endpoint's settings and whether it is disabled, and why. Its secret is at …/secret. 404 when the endpoint is not the tenant's.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Endpoint, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -246,7 +249,8 @@ func (updateEndpointRequest) Valid(context.Context) map[string]string { return n
 // HandleEndpointUpdate changes an endpoint; "disabled": false re-enables it.
 func HandleEndpointUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[updateEndpointRequest, Endpoint]{
-		Summary: "Change an endpoint; set disabled to false to re-enable it and resume its deliveries",
+		Summary:     "Change an endpoint; set disabled to false to re-enable it and resume its deliveries",
+		Description: "Changes only the fields given. An endpoint that Patchbay disabled after failing for days resumes with disabled false; deliveries that failed meanwhile can be resent with …/recover. 422 names each bad field.",
 		Do: func(r *http.Request, req updateEndpointRequest) (Endpoint, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -263,7 +267,8 @@ func HandleEndpointUpdate(s *Service) httpapi.Endpoint {
 // HandleEndpointDelete removes an endpoint.
 func HandleEndpointDelete(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Delete an endpoint with its delivery log",
+		Summary:     "Delete an endpoint with its delivery log",
+		Description: "Deletes an endpoint, its pending deliveries and its delivery log. Use PATCH disabled true instead to pause it and keep its history.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -282,8 +287,9 @@ type EndpointSecret struct {
 // HandleEndpointSecret shows an endpoint's current secret.
 func HandleEndpointSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EndpointSecret]{
-		Secret:  true,
-		Summary: "Get an endpoint's current signing secret",
+		Secret:      true,
+		Summary:     "Get an endpoint's current signing secret",
+		Description: "Returns the secret deliveries are signed with now, for the receiver to verify the webhook-signature header (Standard Webhooks). Needs the secret-reading scope because the answer is a credential; never cached.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (EndpointSecret, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -318,6 +324,7 @@ func HandleEndpointRotateSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[rotateSecretRequest, EndpointSecret]{
 		Secret:       true,
 		Summary:      "Rotate an endpoint's secret; the old one keeps signing beside the new one for the overlap (default 24 h)",
+		Description:  "Replaces an endpoint's signing secret. During the overlap deliveries carry signatures by both secrets, so the receiver can switch without dropping any. A given secret must be whsec_ and base64 of 24 to 64 bytes.",
 		OptionalBody: true,
 		Do: func(r *http.Request, req rotateSecretRequest) (EndpointSecret, error) {
 			tenantID, endpointID, err := endpointPath(r)

@@ -73,8 +73,9 @@ func buildOpenAPITypes(routes []route) (object, map[string]string) {
 			"version":     "1",
 			"description": "The SaaS's integration backbone. Admin calls carry Authorization: Bearer pbk_…",
 		},
-		"paths": paths,
-		"tags":  tagList(),
+		"servers": []any{object{"url": "/", "description": "The Patchbay node serving this document"}},
+		"paths":   paths,
+		"tags":    tagList(),
 		"components": object{
 			"schemas": schemas.defs,
 			"securitySchemes": object{

@@ -21,6 +21,8 @@ var catalogs = map[string]map[string]string{
 		"ratelimit.title": "Too many requests",
 		"ratelimit.body":  "Too many requests came from your network in a short time. Wait %s seconds and try again.",
 
+		"docs.title": "API reference",
+
 		"error.title":       "Cannot continue",
 		"error.code":        "Error code: %s",
 		"error.support":     "If this keeps happening, contact support and mention the error code.",
@@ -88,6 +90,8 @@ var catalogs = map[string]map[string]string{
 		"footer.support": "Support",
 		"footer.terms":   "Nutzungsbedingungen",
 		"footer.privacy": "Datenschutz",
+
+		"docs.title": "API-Referenz",
 
 		"ratelimit.title": "Zu viele Anfragen",
 		"ratelimit.body":  "Aus Ihrem Netzwerk kamen in kurzer Zeit zu viele Anfragen. Warten Sie %s Sekunden und versuchen Sie es erneut.",

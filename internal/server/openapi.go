@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -20,23 +19,33 @@ import (
 // handleOpenAPI serves an OpenAPI 3.1 document built from the router's routes
 // and the Go types of their bodies, so it cannot fall behind the code.
 func handleOpenAPI(rt *router) httpapi.Endpoint {
-	var once sync.Once
-	var doc []byte
 	return httpapi.Endpoint{
-		Summary:     "This API's OpenAPI 3.1 document",
-		Description: "This document: every route with its parameters, bodies, examples and required scope. /docs renders it for people; SDK types are generated from it.",
+		Summary: "This API's OpenAPI 3.1 document",
+		Description: "This document: every route with its parameters, bodies, examples and required scope. " +
+			"/docs renders it for people; SDK types are generated from it.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			once.Do(func() {
-				var err error
-				doc, err = json.Marshal(buildOpenAPI(rt.routes))
-				if err != nil {
-					panic("openapi: " + err.Error())
-				}
-			})
+			_, doc := rt.document()
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(doc) //nolint:errcheck // the client may be gone; nothing to do
 		}),
 	}
+}
+
+// document is the OpenAPI document of the router's routes, built at the
+// first request (every route is registered by then), decoded and encoded.
+func (rt *router) document() (object, []byte) {
+	rt.docOnce.Do(func() {
+		var err error
+		rt.docJSON, err = json.Marshal(buildOpenAPI(rt.routes))
+		if err != nil {
+			panic("openapi: " + err.Error())
+		}
+		// The decoded copy holds only JSON types, as a client sees them.
+		if err := json.Unmarshal(rt.docJSON, &rt.docObject); err != nil {
+			panic("openapi: " + err.Error())
+		}
+	})
+	return rt.docObject, rt.docJSON
 }
 
 type object = map[string]any

@@ -20,7 +20,7 @@ type Scope struct {
 	Description string `json:"description" doc:"What the scope lets an app do, shown on the consent page."`
 	// AccessLevel is read, write or admin: what kind of access the scope
 	// gives, by which the consent screen groups scopes. Default read.
-	AccessLevel string    `json:"access_level" doc:"Read, write or admin: what kind of access the scope gives, by which the consent screen groups scopes. Default read."`
+	AccessLevel string    `json:"access_level" enum:"read,write,admin" doc:"Read, write or admin: what kind of access the scope gives, by which the consent screen groups scopes. Default read."`
 	CreatedAt   time.Time `json:"created_at" doc:"When the scope was created."`
 	UpdatedAt   time.Time `json:"updated_at" doc:"When the scope last changed."`
 }

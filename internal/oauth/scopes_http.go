@@ -12,7 +12,7 @@ type scopeRequest struct {
 	Name        string `json:"name" doc:"The scope's name, as apps ask for it."`
 	Description string `json:"description" doc:"What the scope lets an app do, shown on the consent page."`
 	// AccessLevel is read (the default), write or admin.
-	AccessLevel string `json:"access_level,omitempty" doc:"Read (the default), write or admin."`
+	AccessLevel string `json:"access_level,omitempty" enum:"read,write,admin" doc:"Read (the default), write or admin."`
 }
 
 func (req scopeRequest) Valid(context.Context) map[string]string {
@@ -86,7 +86,7 @@ func HandleScopeGet(s *Service) httpapi.Endpoint {
 type scopePatch struct {
 	Description string `json:"description" doc:"A new description; absent keeps the old one."`
 	// AccessLevel, when given, replaces the scope's: read, write or admin.
-	AccessLevel string `json:"access_level,omitempty" doc:"When given, replaces the scope's: read, write or admin."`
+	AccessLevel string `json:"access_level,omitempty" enum:"read,write,admin" doc:"When given, replaces the scope's: read, write or admin."`
 }
 
 func (req scopePatch) Valid(context.Context) map[string]string {

@@ -294,6 +294,9 @@ func initialism(s string) string {
 
 // lowerFirst makes a Go name a TypeScript method name: APIKey → apiKey.
 func lowerFirst(s string) string {
+	if rest, ok := strings.CutPrefix(s, "OAuth"); ok {
+		return "oauth" + rest
+	}
 	r := []rune(s)
 	i := 0
 	for i < len(r) && unicode.IsUpper(r[i]) {

@@ -76,7 +76,7 @@ func writeTS(ops []Operation, schemas object) []byte {
 // Regenerate with: go run ./client/internal/gen/sdkgen
 /* eslint-disable */
 
-import type { RequestOptions, RawBody, Request } from "./types.js";
+import type { RequestOptions, RawBody, OperationRequest } from "./types.js";
 
 `)
 	for _, name := range sortedKeys(schemas) {
@@ -103,8 +103,8 @@ import type { RequestOptions, RawBody, Request } from "./types.js";
 	}
 	b.WriteString(`/** Every operation of the document, with a typed method each; Client adds the transport. */
 export abstract class GeneratedClient {
-  protected abstract send<T>(request: Request): Promise<T>;
-  protected abstract paginate<T>(page: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor: string }>): AsyncGenerator<T>;
+  protected abstract send<T>(request: OperationRequest): Promise<T>;
+  protected abstract paginate<T>(page: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor?: string }>): AsyncGenerator<T>;
 
 `)
 	for _, o := range ops {

@@ -2,7 +2,7 @@
 // Regenerate with: go run ./client/internal/gen/sdkgen
 /* eslint-disable */
 
-import type { RequestOptions, RawBody, Request } from "./types.js";
+import type { RequestOptions, RawBody, OperationRequest } from "./types.js";
 
 /** The schema AuditEvent of the OpenAPI document. */
 export interface AuditEvent {
@@ -2284,8 +2284,8 @@ export interface WebhooksUpdateEndpointRequest {
 
 /** Every operation of the document, with a typed method each; Client adds the transport. */
 export abstract class GeneratedClient {
-  protected abstract send<T>(request: Request): Promise<T>;
-  protected abstract paginate<T>(page: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor: string }>): AsyncGenerator<T>;
+  protected abstract send<T>(request: OperationRequest): Promise<T>;
+  protected abstract paginate<T>(page: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor?: string }>): AsyncGenerator<T>;
 
   /**
    * Get an admin API key.
@@ -3698,7 +3698,7 @@ export abstract class GeneratedClient {
    * 
    * `POST /oauth/device_authorization` (operationId postOauthDeviceAuthorization)
    */
-  oAuthDeviceAuthorization(options: RequestOptions = {}): Promise<OAuthDeviceAuthResponse> {
+  oauthDeviceAuthorization(options: RequestOptions = {}): Promise<OAuthDeviceAuthResponse> {
     return this.send<OAuthDeviceAuthResponse>({ operationId: "postOauthDeviceAuthorization", method: "POST", path: `/oauth/device_authorization`, options });
   }
 
@@ -3709,7 +3709,7 @@ export abstract class GeneratedClient {
    * 
    * `POST /oauth/token` (operationId postOauthToken)
    */
-  oAuthToken(options: RequestOptions = {}): Promise<OAuthTokenResponse> {
+  oauthToken(options: RequestOptions = {}): Promise<OAuthTokenResponse> {
     return this.send<OAuthTokenResponse>({ operationId: "postOauthToken", method: "POST", path: `/oauth/token`, options });
   }
 
@@ -4366,8 +4366,8 @@ export const operationMethods: Record<string, string> = {
   "getV1Tenants": "listTenants",
   "getV1TenantsTenantIdMessagesMessageId": "message",
   "postV1EmbedTokens": "mintEmbedToken",
-  "postOauthDeviceAuthorization": "oAuthDeviceAuthorization",
-  "postOauthToken": "oAuthToken",
+  "postOauthDeviceAuthorization": "oauthDeviceAuthorization",
+  "postOauthToken": "oauthToken",
   "getOpenapiJson": "openAPIDocument",
   "deleteV1ConnectionsConnectionIdProxyPath": "proxy",
   "getV1ConnectionsConnectionIdProxyPath": "proxy",

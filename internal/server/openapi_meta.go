@@ -41,6 +41,12 @@ var apiTags = []apiTag{
 		[]string{"/oauth", "/.well-known"}},
 	{"Connections", "Calls to third-party APIs for the SaaS's users: the provider catalog, integrations, the connect flow, stored connections, the proxy and polling syncs.",
 		[]string{"/v1/providers", "/v1/integrations", "/v1/connect", "/v1/connections", "/v1/syncs", "/connect"}},
+	{"Transformations", "Sandboxed WebAssembly transformations of payloads, their versions, tests and the endpoints and sources they are attached to.",
+		[]string{"/v1/transformations"}},
+	{"Marketplace", "App listings, their review and publication, categories, installations and reviews.",
+		[]string{"/v1/marketplace"}},
+	{"Automation", "Zapier, Make and n8n compatibility: the trigger and action catalog, REST hook subscriptions, polling, and the MCP server.",
+		[]string{"/v1/automation", "/v1/tenants/{tenant_id}/automation", "/v1/hooks", "/mcp"}},
 	{"Embed tokens", "Short-lived tokens the SaaS's backend mints for one user, which the browser components use instead of an API key.",
 		[]string{"/v1/embed"}},
 	{embedTag, "The API of the browser components (/embed/v1), called with an embed token from the SaaS's pages; see docs/embed.md.",
@@ -219,6 +225,8 @@ func exampleString(schema object, name string) string {
 		return ""
 	}
 	switch {
+	case name == "tenant_id":
+		return "acme" // tenants have the SaaS's own IDs
 	case name == "id" || strings.HasSuffix(name, "_id"):
 		return strings.TrimSuffix(name, "id") + "01JEXAMPLE0000000000000000"
 	case strings.HasSuffix(name, "_at"):

@@ -27,7 +27,7 @@ const (
 type Endpoint struct {
 	ID          string `json:"id" doc:"The endpoint's ID."`
 	TenantID    string `json:"tenant_id" doc:"The tenant the endpoint belongs to."`
-	URL         string `json:"url" doc:"Where deliveries are POSTed." format:"uri"`
+	URL         string `json:"url" example:"https://hooks.acme.example/patchbay" doc:"Where deliveries are POSTed." format:"uri"`
 	Description string `json:"description" doc:"What the endpoint is for."`
 	// EventTypes filters the messages sent; empty means all.
 	EventTypes []string `json:"event_types" doc:"Filters the messages sent; empty means all."`

@@ -23,7 +23,7 @@ var reservedHeaders = map[string]bool{
 // endpointFields are the writable fields of an endpoint, shared by create and
 // update; nil means "not given".
 type endpointFields struct {
-	URL            *string            `json:"url,omitempty" doc:"Where deliveries are POSTed (https, or http on loopback in development)." format:"uri"`
+	URL            *string            `json:"url,omitempty" example:"https://hooks.acme.example/patchbay" doc:"Where deliveries are POSTed (https, or http on loopback in development)." format:"uri"`
 	Description    *string            `json:"description,omitempty" doc:"What the endpoint is for."`
 	EventTypes     *[]string          `json:"event_types,omitempty" doc:"Event types the endpoint receives; absent or empty receives every type."`
 	Channels       *[]string          `json:"channels,omitempty" doc:"Channels the endpoint subscribes to; absent receives messages of every channel."`

@@ -27,7 +27,7 @@ import (
 type EventType struct {
 	// Name is dot-separated parts of letters, digits, _ and -, such as
 	// invoice.paid or user.created.v2.
-	Name        string `json:"name" doc:"Dot-separated parts of letters, digits, _ and -, such as invoice.paid or user.created.v2."`
+	Name        string `json:"name" example:"invoice.paid" doc:"Dot-separated parts of letters, digits, _ and -, such as invoice.paid or user.created.v2."`
 	Description string `json:"description" doc:"What the event means."`
 	// Schema is the JSON Schema payloads must match: draft 2020-12 unless
 	// its $schema names another draft. Absent, any JSON payload is accepted.

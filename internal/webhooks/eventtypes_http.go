@@ -23,7 +23,7 @@ func eventTypeFromPath(r *http.Request) (string, error) {
 }
 
 type createEventTypeRequest struct {
-	Name        string `json:"name" doc:"The event type's name, such as invoice.paid."`
+	Name        string `json:"name" example:"invoice.paid" doc:"The event type's name, such as invoice.paid."`
 	Description string `json:"description,omitempty" doc:"What the event means."`
 	// Schema is a JSON Schema (draft 2020-12 unless $schema says otherwise).
 	Schema  json.RawMessage `json:"schema,omitempty" doc:"A JSON Schema (draft 2020-12 unless $schema says otherwise)."`

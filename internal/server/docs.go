@@ -290,11 +290,11 @@ h2 a,h3 a{color:inherit;text-decoration:none}
 {{if .Parameters}}<table><caption class="muted">Parameters</caption><thead><tr><th scope="col">Name</th><th scope="col">In</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead><tbody>
 {{range .Parameters}}<tr><td><code>{{.Name}}</code></td><td>{{.In}}</td><td>{{.Type}}</td><td>{{.Description}}</td></tr>{{end}}
 </tbody></table>{{end}}
-{{with .Request}}<p>Request body: <code>{{.MediaType}}</code>, {{.Type}}</p>{{if .Example}}<pre aria-label="Example request">{{.Example}}</pre>{{end}}{{end}}
+{{with .Request}}<p>Request body: <code>{{.MediaType}}</code>, {{.Type}}</p>{{if .Example}}<p class="muted">Example request</p><pre aria-label="Example request">{{.Example}}</pre>{{end}}{{end}}
 <table><caption class="muted">Responses</caption><tbody>
 {{range .Responses}}<tr><td><code>{{.Code}}</code></td><td>{{.Description}}{{with .Body}} — <code>{{.MediaType}}</code>, {{.Type}}{{end}}</td></tr>{{end}}
 </tbody></table>
-{{range .Responses}}{{with .Body}}{{if .Example}}<pre aria-label="Example response">{{.Example}}</pre>{{end}}{{end}}{{end}}
+{{range .Responses}}{{$code := .Code}}{{with .Body}}{{if .Example}}<p class="muted">Example response ({{$code}})</p><pre aria-label="Example response {{$code}}">{{.Example}}</pre>{{end}}{{end}}{{end}}
 </article>{{end}}
 </section>{{end}}
 <section class="tag" id="schemas" aria-labelledby="schemas-h"><h2 id="schemas-h"><a href="#schemas">Schemas</a></h2>

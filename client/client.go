@@ -17,13 +17,14 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/patchbay/patchbay/internal/retry"
 )
 
 // Client calls one Patchbay installation with one admin API key. It is safe
@@ -258,18 +259,14 @@ func (c *Client) attempt(ctx context.Context, method, u, contentType string, bod
 	return resp, raw, nil
 }
 
-// parseRetryAfter reads Retry-After as seconds or an HTTP date.
+// parseRetryAfter reads Retry-After as seconds or an HTTP date, with the
+// reader the server uses itself; 0 when it is neither.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return time.Duration(min(s, 1<<31)) * time.Second // a day's worth is as good as forever
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	d, _ := retry.After(v, now)
+	return d
 }
 
 // retryAfter says whether to retry after an attempt, and how long to wait:
@@ -299,8 +296,7 @@ func (c *Client) retryAfter(attempt int, resp *http.Response, err error) (time.D
 	default:
 		return 0, false
 	}
-	backoff := min(c.minWait<<attempt, c.maxWait)
-	return time.Duration(rand.Int64N(int64(backoff) + 1)), true
+	return retry.Policy{Base: c.minWait, Cap: c.maxWait, Jitter: retry.Full}.Delay(attempt + 1), true
 }
 
 // retryable: only requests that are safe to send twice are retried: GET,

@@ -71,7 +71,7 @@ const maxSecrets = 10
 // encrypted and never return it in a list.
 type Config struct {
 	// Scheme is required.
-	Scheme Scheme `json:"scheme"`
+	Scheme Scheme `json:"scheme" doc:"Required."`
 
 	// Secrets are the accepted signing secrets, passwords (basic) or keys
 	// (api_key), used as the key bytes exactly as given except for standard,
@@ -79,7 +79,7 @@ type Config struct {
 	// matches any of them, so during a rotation list the old and the new secret,
 	// and drop the old one when the provider has switched. Required (at most 10)
 	// for every scheme but none.
-	Secrets []string `json:"secrets,omitempty"`
+	Secrets []string `json:"secrets,omitempty" doc:"The accepted signing secrets, passwords (basic) or keys (api_key), used as the key bytes exactly as given except for standard, whose \"whsec_<base64>\" secrets are decoded. A request is accepted if it matches any of them, so during a rotation list the old and the new secret, and drop the old one when the provider has switched. Required (at most 10) for every scheme but none."`
 
 	// Tolerance is how far a signed timestamp may be from the receiver's clock,
 	// in either direction; zero means DefaultTolerance. It must be whole seconds,
@@ -88,47 +88,47 @@ type Config struct {
 	Tolerance time.Duration `json:"-"`
 
 	// Header is the header with the signature (hmac) or the key (api_key).
-	Header string `json:"header,omitempty"`
+	Header string `json:"header,omitempty" doc:"The header with the signature (hmac) or the key (api_key)."`
 	// Prefix precedes the signature (hmac: "sha256=") or key (api_key:
 	// "Bearer ") in Header, and must be present.
-	Prefix string `json:"prefix,omitempty"`
+	Prefix string `json:"prefix,omitempty" doc:"Prefix precedes the signature (hmac: \"sha256=\") or key (api_key: \"Bearer \") in Header, and must be present."`
 	// Algorithm is the HMAC hash (hmac): "sha256" (the default), "sha1" or
 	// "sha512".
-	Algorithm string `json:"algorithm,omitempty"`
+	Algorithm string `json:"algorithm,omitempty" doc:"The HMAC hash (hmac): \"sha256\" (the default), \"sha1\" or \"sha512\"."`
 	// Encoding is how the signature is written (hmac): "hex" (the default, either
 	// case) or "base64" (standard, padded).
-	Encoding string `json:"encoding,omitempty"`
+	Encoding string `json:"encoding,omitempty" doc:"How the signature is written (hmac): \"hex\" (the default, either case) or \"base64\" (standard, padded)."`
 	// SignedContent is what is signed (hmac): a template with "{body}" once, for
 	// the raw body, and "{timestamp}" for the text of TimestampHeader if that is
 	// set, such as "{timestamp}.{body}". Other text is literal; braces are not
 	// allowed in it. Empty means "{body}".
-	SignedContent string `json:"signed_content,omitempty"`
+	SignedContent string `json:"signed_content,omitempty" doc:"What is signed (hmac): a template with \"{body}\" once, for the raw body, and \"{timestamp}\" for the text of TimestampHeader if that is set, such as \"{timestamp}.{body}\". Other text is literal; braces are not allowed in it. Empty means \"{body}\"."`
 	// TimestampHeader carries the signing time in decimal Unix seconds (hmac).
 	// When set, SignedContent must include "{timestamp}" and the time is checked
 	// against Tolerance; a timestamp that is not signed would prove nothing.
-	TimestampHeader string `json:"timestamp_header,omitempty"`
+	TimestampHeader string `json:"timestamp_header,omitempty" doc:"TimestampHeader carries the signing time in decimal Unix seconds (hmac). When set, SignedContent must include \"{timestamp}\" and the time is checked against Tolerance; a timestamp that is not signed would prove nothing."`
 
 	// Username is the required user name (basic).
-	Username string `json:"username,omitempty"`
+	Username string `json:"username,omitempty" doc:"The required user name (basic)."`
 	// QueryParam is the query parameter with the key (api_key), for providers
 	// that can only be given a URL. Set it or Header, not both.
-	QueryParam string `json:"query_param,omitempty"`
+	QueryParam string `json:"query_param,omitempty" doc:"The query parameter with the key (api_key), for providers that can only be given a URL. Set it or Header, not both."`
 
 	// EventIDHeader names the header whose value is [Result.EventID], replacing
 	// the scheme's default. Set it or EventIDPointer, not both.
-	EventIDHeader string `json:"event_id_header,omitempty"`
+	EventIDHeader string `json:"event_id_header,omitempty" doc:"EventIDHeader names the header whose value is [Result.EventID], replacing the scheme's default. Set it or EventIDPointer, not both."`
 	// EventIDPointer is an RFC 6901 JSON pointer, such as "/data/id", to the
 	// string or number in a JSON body that is [Result.EventID], replacing the
 	// scheme's default.
-	EventIDPointer string `json:"event_id_pointer,omitempty"`
+	EventIDPointer string `json:"event_id_pointer,omitempty" doc:"An RFC 6901 JSON pointer, such as \"/data/id\", to the string or number in a JSON body that is [Result.EventID], replacing the scheme's default."`
 
 	// Handshake is how the source answers a provider that checks the URL with
 	// a GET request before it sends events; empty for none. See
 	// [Verifier.Handshake].
-	Handshake Handshake `json:"handshake,omitempty"`
+	Handshake Handshake `json:"handshake,omitempty" doc:"How the source answers a provider that checks the URL with a GET request before it sends events; empty for none. See [Verifier.Handshake]."`
 	// VerifyToken is the token the provider must send (handshake "meta"): the
 	// "Verify token" typed into the provider's dashboard.
-	VerifyToken string `json:"verify_token,omitempty"`
+	VerifyToken string `json:"verify_token,omitempty" doc:"The token the provider must send (handshake \"meta\"): the \"Verify token\" typed into the provider's dashboard."`
 }
 
 // schemeFields lists, per scheme, the fields beyond "scheme" and the event ID

@@ -39,8 +39,9 @@ var Version = func() string {
 func HandleBundle() httpapi.Endpoint {
 	etag := `"` + Version + `"`
 	return httpapi.Endpoint{
-		Summary: "The web components' JavaScript bundle (immutable when ?v= names its version)",
-		Query:   []httpapi.Param{{Name: "v", Description: "the bundle's version; when it matches, the response may be cached for a year"}},
+		Summary:     "The web components' JavaScript bundle (immutable when ?v= names its version)",
+		Description: "The bundle that defines the web components. With ?v= (the bundle's hash) it is immutable and cached for a year; pages should load it with Subresource Integrity.",
+		Query:       []httpapi.Param{{Name: "v", Description: "the bundle's version; when it matches, the response may be cached for a year"}},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
 			h.Set("Content-Type", "text/javascript; charset=utf-8")
@@ -77,7 +78,9 @@ var portalBody = template.Must(template.New("portal").Parse(`{{.Data}}`))
 func HandlePage(p Page, brands htmlpage.Brands) httpapi.Endpoint {
 	tag := template.HTML("<" + p.Element + "></" + p.Element + ">")
 	return httpapi.Endpoint{
-		Summary: "Hosted page: " + p.Element + " (token in the URL fragment, #token=…)",
+		Summary: "Hosted page: " + p.Title + " (token in the URL fragment, #token=…)",
+		Description: "A full page that mounts the " + p.Element + " component, for SaaSes that link to Patchbay instead of embedding it. " +
+			"The embed token travels in the URL fragment, which never reaches a server.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			htmlpage.Render(w, r, htmlpage.Page{Status: http.StatusOK, Template: portalBody, Name: "portal", Title: p.Title,
 				Brand: htmlpage.BrandOf(r.Context(), brands, ""), Data: tag, Portal: true, Scripts: []string{BundlePath + "?v=" + Version}})

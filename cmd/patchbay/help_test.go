@@ -46,6 +46,8 @@ func TestHelpAndExitCodes(t *testing.T) {
 		"bench oauth --help",
 		"bench inbound --help",
 		"bench frobnicate",
+		"openapi --help",
+		"openapi extra",
 		"version --help",
 		"version extra",
 		"frobnicate",

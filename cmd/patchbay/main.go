@@ -84,6 +84,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}
 		return runBench(ctx, rest, stdout, stderr)
+	case "openapi":
+		return runOpenAPI(rest, stdout)
 	case "version", "--version":
 		return runVersion(rest, stdout)
 	case "help", "-h", "-help", "--help":

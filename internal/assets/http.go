@@ -20,7 +20,8 @@ const svgPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 // stored, and browsers are told not to guess another.
 func HandleServe(s *Store) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "A stored image (logo, icon) by the SHA-256 of its bytes; public and cached for ever",
+		Summary:     "A stored image (logo, icon) by the SHA-256 of its bytes; public and cached for ever",
+		Description: "Serves an uploaded logo or icon by the hash of its bytes, with a Content-Type from its stored kind and a cache lifetime of a year. Pages and components link here; the name changes whenever the image does. 404 for an unknown hash.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			hash, ext, _ := strings.Cut(r.PathValue("file"), ".")
 			if !validHash(hash) {
@@ -83,6 +84,8 @@ func HandleUpload(summary string, response any, save func(r *http.Request, conte
 	return httpapi.Endpoint{
 		Summary: summary + ": the image's bytes as the body, Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB " +
 			"(SVG without script, event handlers or external references)",
+		Description: "Send the image itself as the request body, not a form or JSON; the answer shows where the stored copy is served. " +
+			"SVGs are refused if they hold scripts, event handlers or external references. 415 for another media type, 413 over 256 KiB.",
 		RawRequest: Types, Response: response,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, err := readUpload(w, r)

@@ -25,35 +25,35 @@ const RetentionDefault = 90 * 24 * time.Hour
 
 // Event is one change attempted through the admin API.
 type Event struct {
-	ID         string    `json:"id"`
-	OccurredAt time.Time `json:"occurred_at"`
+	ID         string    `json:"id" doc:"The audit event's ID."`
+	OccurredAt time.Time `json:"occurred_at" doc:"When the change was made."`
 	// APIKeyID is who made the change: an admin API key's ID, or an embed
 	// token's (emb_…) for changes made from an embedded component.
-	APIKeyID string `json:"api_key_id"`
+	APIKeyID string `json:"api_key_id" doc:"Who made the change: an admin API key's ID, or an embed token's (emb_…) for changes made from an embedded component."`
 	// UserID is the SaaS's user an embed token was minted for; empty for
 	// API keys.
-	UserID string `json:"user_id,omitempty"`
-	Method string `json:"method"`
+	UserID string `json:"user_id,omitempty" doc:"The SaaS's user an embed token was minted for; empty for API keys."`
+	Method string `json:"method" doc:"The HTTP method of the request that made the change."`
 	// Route is the matched route's path pattern, such as
 	// "/v1/tenants/{tenant_id}/endpoints".
-	Route string `json:"route"`
+	Route string `json:"route" doc:"The matched route's path pattern, such as \"/v1/tenants/{tenant_id}/endpoints\"."`
 	// ObjectID is the object changed: the ID of the object a create made, or
 	// else the route's last ID parameter; empty when the route has none.
-	ObjectID string `json:"object_id"`
+	ObjectID string `json:"object_id" doc:"The object changed: the ID of the object a create made, or else the route's last ID parameter; empty when the route has none."`
 	// PathIDs are the route's ID parameters, such as tenant_id beside an
 	// endpoint_id.
-	PathIDs map[string]string `json:"path_ids"`
-	Status  int               `json:"status"`
+	PathIDs map[string]string `json:"path_ids" doc:"The route's ID parameters, such as tenant_id beside an endpoint_id."`
+	Status  int               `json:"status" doc:"The HTTP status Patchbay answered the request with."`
 	// Outcome is "success" (a status below 400) or "failure".
-	Outcome string `json:"outcome"`
+	Outcome string `json:"outcome" enum:"success,failure" doc:"\"success\" (a status below 400) or \"failure\"."`
 	// ProblemType is the problem+json type Patchbay answered a failure with;
 	// empty for successes and for failures passed through from a provider.
-	ProblemType string `json:"problem_type,omitempty"`
+	ProblemType string `json:"problem_type,omitempty" doc:"The problem+json type Patchbay answered a failure with; empty for successes and for failures passed through from a provider."`
 	// Replayed marks a response served again for a repeated Idempotency-Key:
 	// the change itself happened at the first request.
-	Replayed  bool   `json:"replayed"`
-	RequestID string `json:"request_id"`
-	ClientIP  string `json:"client_ip"`
+	Replayed  bool   `json:"replayed" doc:"Marks a response served again for a repeated Idempotency-Key: the change itself happened at the first request."`
+	RequestID string `json:"request_id" doc:"The request's ID, as in the X-Request-Id response header and the logs."`
+	ClientIP  string `json:"client_ip" doc:"The client address the request came from."`
 }
 
 // Outcomes.

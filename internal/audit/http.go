@@ -68,8 +68,9 @@ func parseFilter(r *http.Request) (Filter, map[string]string) {
 // HandleList lists audit events.
 func HandleList(l *Log) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Event]]{
-		Summary: "List the audit log: changes made through the admin API, newest first",
-		Query:   append(slices.Clone(filterParams), httpapi.PageParams...),
+		Summary:     "List the audit log: changes made through the admin API, newest first",
+		Description: "Every change made through the admin and embed APIs, newest first: who (key or embed token), what route and object, the status and the request ID. Filter by key, object, route, method, outcome or time; use it for security reviews and support.",
+		Query:       append(slices.Clone(filterParams), httpapi.PageParams...),
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Event], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {

@@ -51,14 +51,14 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 type createKeyRequest struct {
-	Name string `json:"name"`
+	Name string `json:"name" doc:"A name that says who or what uses the key."`
 	// RateLimit overrides the default requests per window for this key.
-	RateLimit *int64 `json:"rate_limit,omitempty"`
+	RateLimit *int64 `json:"rate_limit,omitempty" doc:"Overrides the default requests per window for this key."`
 	// Scopes default to the calling key's own.
-	Scopes []string `json:"scopes,omitempty"`
+	Scopes []string `json:"scopes,omitempty" doc:"The scopes the key holds; absent gives it the calling key's own."`
 	// TenantID restricts the key to one tenant; it defaults to the calling
 	// key's tenant.
-	TenantID *string `json:"tenant_id,omitempty"`
+	TenantID *string `json:"tenant_id,omitempty" doc:"Restricts the key to one tenant; it defaults to the calling key's tenant."`
 }
 
 func (req createKeyRequest) Valid(context.Context) map[string]string {
@@ -90,15 +90,16 @@ func validName(name string) string {
 // CreatedKey is a new key with its secret, which is shown only this once.
 type CreatedKey struct {
 	Key
-	Secret string `json:"key"`
+	Secret string `json:"key" doc:"The key itself (pbk_…), shown only in this response; Patchbay keeps only its hash."`
 }
 
 // HandleCreate creates an API key.
 func HandleCreate(keys *Keys) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createKeyRequest, CreatedKey]{
-		Secret:  true,
-		Summary: "Create an admin API key with no more scopes than the calling key (by default, the same) and restricted to its tenant if it is; the response holds the key, shown only once",
-		Status:  http.StatusCreated,
+		Secret:      true,
+		Summary:     "Create an admin API key with no more scopes than the calling key (by default, the same) and restricted to its tenant if it is; the response holds the key, shown only once",
+		Description: "Creates a key for a service or a person. It may hold no scope the calling key lacks, and a tenant-restricted caller can create only keys restricted to its tenant (403 otherwise). The key's secret is in this answer only; store it at once.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req createKeyRequest) (CreatedKey, error) {
 			caller, _ := KeyFrom(r.Context())
 			nk := NewKey{Name: req.Name, RateLimit: req.RateLimit, Scopes: req.Scopes, TenantID: req.TenantID}
@@ -123,7 +124,8 @@ func HandleCreate(keys *Keys) httpapi.Endpoint {
 // HandleList lists API keys.
 func HandleList(keys *Keys) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Key]]{
-		Summary: "List admin API keys, revoked ones included", Query: httpapi.PageParams,
+		Summary:     "List admin API keys, revoked ones included",
+		Description: "Lists admin API keys, newest first, without their secrets; revoked keys are listed with revoked_at. Use it to audit which keys exist and what they may do.", Query: httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Key], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -141,7 +143,8 @@ func keyID(r *http.Request) (string, error) { return httpapi.PathID(r, "key_id",
 // HandleGet returns one API key.
 func HandleGet(keys *Keys) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Key]{
-		Summary: "Get an admin API key",
+		Summary:     "Get an admin API key",
+		Description: "Returns one key's name, scopes, tenant restriction and rate limit, never its secret. 404 for an unknown key.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Key, error) {
 			kid, err := keyID(r)
 			if err != nil {
@@ -153,9 +156,9 @@ func HandleGet(keys *Keys) httpapi.Endpoint {
 }
 
 type updateKeyRequest struct {
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" doc:"A new name for the key; absent keeps the old one."`
 	// RateLimit of 0 returns the key to the installation's default.
-	RateLimit *int64 `json:"rate_limit,omitempty"`
+	RateLimit *int64 `json:"rate_limit,omitempty" doc:"A new rate limit; 0 returns the key to the installation's default."`
 }
 
 func (req updateKeyRequest) Valid(context.Context) map[string]string {
@@ -174,7 +177,8 @@ func (req updateKeyRequest) Valid(context.Context) map[string]string {
 // HandleUpdate renames a key or sets its rate limit.
 func HandleUpdate(keys *Keys) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[updateKeyRequest, Key]{
-		Summary: "Rename an admin API key or set its own rate limit (0 restores the default)",
+		Summary:     "Rename an admin API key or set its own rate limit (0 restores the default)",
+		Description: "Renames a key or gives it its own rate limit; scopes and tenant cannot change (create a new key instead). 404 for an unknown key.",
 		Do: func(r *http.Request, req updateKeyRequest) (Key, error) {
 			kid, err := keyID(r)
 			if err != nil {
@@ -207,7 +211,8 @@ func mayManage(ctx context.Context, keys *Keys, keyID string) error {
 // HandleRevoke revokes a key.
 func HandleRevoke(keys *Keys) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Key]{
-		Summary: "Revoke an admin API key; it stops working at once on this node and within a second on the others",
+		Summary:     "Revoke an admin API key; it stops working at once on this node and within a second on the others",
+		Description: "Revokes a key: requests with it answer 401 from then on. The key stays listed with revoked_at.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Key, error) {
 			kid, err := keyID(r)
 			if err != nil {

@@ -28,18 +28,18 @@ const TokenPrefix = "pbk_"
 
 // Key is an admin API key as shown to people: never the key itself.
 type Key struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID   string `json:"id" doc:"The key's ID."`
+	Name string `json:"name" doc:"A name that says who or what uses the key."`
 	// Hint is the start of the key, enough to tell keys apart.
-	Hint string `json:"hint"`
+	Hint string `json:"hint" doc:"The start of the key, enough to tell keys apart."`
 	// RateLimit overrides the installation's requests per window for this key.
-	RateLimit *int64 `json:"rate_limit"`
+	RateLimit *int64 `json:"rate_limit" doc:"Overrides the installation's requests per window for this key."`
 	// Scopes are what the key may do (see Scopes); "*" is everything.
-	Scopes []string `json:"scopes"`
+	Scopes []string `json:"scopes" doc:"What the key may do (see Scopes); \"*\" is everything."`
 	// TenantID restricts the key to one tenant's objects; nil reaches all.
-	TenantID  *string    `json:"tenant_id"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at"`
+	TenantID  *string    `json:"tenant_id" doc:"Restricts the key to one tenant's objects; null reaches all."`
+	CreatedAt time.Time  `json:"created_at" doc:"When the key was created."`
+	RevokedAt *time.Time `json:"revoked_at" doc:"When the key was revoked; null while it works."`
 }
 
 // A node keeps valid keys in a cache, so authenticating needs no query. A

@@ -28,31 +28,31 @@ import (
 // the installation's, the installation's to Patchbay's default
 // (htmlpage.DefaultBrand).
 type Settings struct {
-	ProductName string `json:"product_name"`
+	ProductName string `json:"product_name" doc:"The product name pages show in their header and title."`
 	// AccentColor is #rrggbb. Text on it is white when that meets WCAG AA
 	// (4.5:1), else near-black.
-	AccentColor string `json:"accent_color"`
+	AccentColor string `json:"accent_color" doc:"#rrggbb. Text on it is white when that meets WCAG AA (4.5:1), else near-black."`
 	// Theme is light, dark or auto (follow the browser).
-	Theme      string `json:"theme"`
-	SupportURL string `json:"support_url"`
-	TermsURL   string `json:"terms_url"`
-	PrivacyURL string `json:"privacy_url"`
+	Theme      string `json:"theme" doc:"Light, dark or auto (follow the browser)."`
+	SupportURL string `json:"support_url" doc:"Where pages link for help." format:"uri"`
+	TermsURL   string `json:"terms_url" doc:"The terms of service pages link to." format:"uri"`
+	PrivacyURL string `json:"privacy_url" doc:"The privacy policy pages link to." format:"uri"`
 }
 
 // Branding is the installation's branding or a tenant's override, as stored.
 type Branding struct {
 	Settings
 	// LogoURL is the path of the uploaded logo (/assets/…), or empty.
-	LogoURL string `json:"logo_url"`
+	LogoURL string `json:"logo_url" doc:"The path of the uploaded logo (/assets/…), or empty."`
 	// UpdatedAt is when it last changed; zero when never set.
-	UpdatedAt *time.Time `json:"updated_at"`
+	UpdatedAt *time.Time `json:"updated_at" doc:"When it last changed; zero when never set."`
 }
 
 // TenantBranding is a tenant's override and what its pages show with it.
 type TenantBranding struct {
 	Branding
-	TenantID  string    `json:"tenant_id"`
-	Effective Effective `json:"effective"`
+	TenantID  string    `json:"tenant_id" doc:"The tenant these settings apply to."`
+	Effective Effective `json:"effective" doc:"What the tenant's pages show: its own settings over the installation's."`
 }
 
 // Effective is the branding a page or component shows: every field filled,

@@ -29,22 +29,22 @@ const (
 // Connection is one end user's authorized access to a provider's API. It
 // never shows credentials; GET …/credentials does.
 type Connection struct {
-	ID            string       `json:"id"`
-	TenantID      string       `json:"tenant_id"`
-	EndUserID     string       `json:"end_user_id"`
-	IntegrationID string       `json:"integration_id"`
-	Provider      ProviderInfo `json:"provider"`
-	Status        string       `json:"status"`
-	Scopes        []string     `json:"scopes"`
+	ID            string       `json:"id" doc:"The connection's ID."`
+	TenantID      string       `json:"tenant_id" doc:"The tenant the end user belongs to."`
+	EndUserID     string       `json:"end_user_id" doc:"The SaaS's ID of the end user who connected."`
+	IntegrationID string       `json:"integration_id" doc:"The integration the connection was made through."`
+	Provider      ProviderInfo `json:"provider" doc:"The provider the connection reaches."`
+	Status        string       `json:"status" doc:"active, or needs_reauth once the provider refused to refresh: the user must connect again." enum:"active,needs_reauth"`
+	Scopes        []string     `json:"scopes" doc:"The scopes the provider granted."`
 	// Config holds the values of the provider's fields that are not secret,
 	// such as a subdomain.
-	Config map[string]string `json:"config"`
+	Config map[string]string `json:"config" doc:"Holds the values of the provider's fields that are not secret, such as a subdomain."`
 	// ExpiresAt is when the current access token expires; null when it does
 	// not.
-	ExpiresAt   *time.Time `json:"expires_at"`
-	RefreshedAt *time.Time `json:"refreshed_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ExpiresAt   *time.Time `json:"expires_at" doc:"When the current access token expires; null when it does not."`
+	RefreshedAt *time.Time `json:"refreshed_at" doc:"When the access token was last refreshed; null if never."`
+	CreatedAt   time.Time  `json:"created_at" doc:"When the connection was made."`
+	UpdatedAt   time.Time  `json:"updated_at" doc:"When the connection last changed."`
 
 	sealed          []byte
 	refreshFailures int // transient refresh failures in a row
@@ -52,10 +52,10 @@ type Connection struct {
 
 // ProviderInfo is what a connection shows of its provider.
 type ProviderInfo struct {
-	ID          string           `json:"id"`
-	DisplayName string           `json:"display_name"`
-	Logo        string           `json:"logo,omitempty"`
-	AuthMode    catalog.AuthMode `json:"auth_mode"`
+	ID          string           `json:"id" doc:"The provider's ID in the catalog."`
+	DisplayName string           `json:"display_name" doc:"The provider's name for people."`
+	Logo        string           `json:"logo,omitempty" doc:"The provider's logo URL." format:"uri"`
+	AuthMode    catalog.AuthMode `json:"auth_mode" doc:"How the provider authenticates API calls." enum:"oauth2,oauth2_client_credentials,api_key,basic"`
 }
 
 // secrets is what a connection keeps encrypted.
@@ -71,16 +71,16 @@ type secrets struct {
 // Credentials are a connection's usable credentials, as the credentials call
 // returns them.
 type Credentials struct {
-	ConnectionID string `json:"connection_id"`
-	ProviderID   string `json:"provider_id"`
+	ConnectionID string `json:"connection_id" doc:"The connection these credentials belong to."`
+	ProviderID   string `json:"provider_id" doc:"The provider they are for."`
 	// AccessToken is the current OAuth access token.
-	AccessToken string     `json:"access_token,omitempty"`
-	TokenType   string     `json:"token_type,omitempty"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	AccessToken string     `json:"access_token,omitempty" doc:"The current OAuth access token."`
+	TokenType   string     `json:"token_type,omitempty" doc:"The access token's type, usually Bearer."`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty" doc:"When the access token expires; null if it does not."`
 	// Secrets are the secret field values of API-key and basic connections.
-	Secrets map[string]string `json:"secrets,omitempty"`
+	Secrets map[string]string `json:"secrets,omitempty" doc:"The secret field values of API-key and basic connections."`
 	// Config are the connection's values that are not secret.
-	Config map[string]string `json:"config"`
+	Config map[string]string `json:"config" doc:"The connection's values that are not secret."`
 }
 
 func credentialsAAD(connectionID string) string {

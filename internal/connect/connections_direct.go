@@ -119,11 +119,11 @@ func credentialsRefused(p *catalog.Provider, step string, err error) error {
 }
 
 type createConnectionRequest struct {
-	TenantID      string            `json:"tenant_id"`
-	EndUserID     string            `json:"end_user_id"`
-	IntegrationID string            `json:"integration_id"`
-	Scopes        []string          `json:"scopes,omitempty"`
-	Values        map[string]string `json:"values,omitempty"`
+	TenantID      string            `json:"tenant_id" doc:"The tenant the end user belongs to."`
+	EndUserID     string            `json:"end_user_id" doc:"The SaaS's ID of the end user the connection is for."`
+	IntegrationID string            `json:"integration_id" doc:"The integration to connect through."`
+	Scopes        []string          `json:"scopes,omitempty" doc:"Scopes to ask the provider for; absent asks for the integration's."`
+	Values        map[string]string `json:"values,omitempty" doc:"The credential values the provider's fields ask for (API keys, user names)."`
 }
 
 func (req createConnectionRequest) Valid(ctx context.Context) map[string]string {
@@ -135,6 +135,8 @@ func HandleConnectionCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createConnectionRequest, Connection]{
 		Summary: "Create a connection without the browser flow: for client-credentials providers (Patchbay gets and renews the token), " +
 			"or API-key and basic providers whose credentials the SaaS already holds (values); checked with the provider's verification request",
+		Description: "Stores a connection without sending the user through the connect page: for client-credentials providers, " +
+			"or when the SaaS already holds the user's API key or password. Patchbay checks the credentials with the provider first; 422 when the provider refuses them.",
 		Status: http.StatusCreated,
 		Do: func(r *http.Request, req createConnectionRequest) (Connection, error) {
 			return s.CreateConnection(r.Context(), DirectConnection{TenantID: req.TenantID, EndUserID: req.EndUserID,

@@ -76,8 +76,9 @@ func (s *Service) Done(ctx context.Context, sessionID, errCode string) (Done, er
 // HandleDone is the page an embedded connect flow ends on.
 func HandleDone(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Where a connect flow started from an embedded component ends (HTML): tells the opening page the outcome, then returns or closes",
-		Query:   []httpapi.Param{{Name: "session_id", Description: "the connect session"}, {Name: "error", Description: "why it failed"}},
+		Summary:     "Where a connect flow started from an embedded component ends (HTML): tells the opening page the outcome, then returns or closes",
+		Description: "The last page of a connect flow started from a web component: it posts the outcome to the window that opened it and closes, or returns to the page. Not called directly.",
+		Query:       []httpapi.Param{{Name: "session_id", Description: "the connect session"}, {Name: "error", Description: "why it failed"}},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()
 			if !id.Valid("cs", q.Get("session_id")) {

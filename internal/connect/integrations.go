@@ -17,17 +17,17 @@ import (
 // secret it registered there, and the scopes its users are asked for. There
 // may be several per provider (a production and a staging app, say).
 type Integration struct {
-	ID         string `json:"id"`
-	ProviderID string `json:"provider_id"`
-	Name       string `json:"name"`
-	ClientID   string `json:"client_id"`
+	ID         string `json:"id" doc:"The integration's ID."`
+	ProviderID string `json:"provider_id" doc:"The catalog provider it connects to."`
+	Name       string `json:"name" doc:"The integration's name."`
+	ClientID   string `json:"client_id" doc:"The OAuth client ID the SaaS registered with the provider."`
 	// Scopes are asked for unless a connect session names others; empty
 	// means the provider definition's defaults.
-	Scopes []string `json:"scopes"`
+	Scopes []string `json:"scopes" doc:"Asked for unless a connect session names others; empty means the provider definition's defaults."`
 	// CallbackURL is the redirect URI to register with the provider.
-	CallbackURL string    `json:"callback_url"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	CallbackURL string    `json:"callback_url" format:"uri" doc:"The redirect URI to register with the provider."`
+	CreatedAt   time.Time `json:"created_at" doc:"When the integration was created."`
+	UpdatedAt   time.Time `json:"updated_at" doc:"When the integration last changed."`
 
 	clientSecret string
 }

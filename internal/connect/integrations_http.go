@@ -10,10 +10,10 @@ import (
 
 // integrationFields are an integration's writable fields; nil is "not given".
 type integrationFields struct {
-	Name         *string   `json:"name,omitempty"`
-	ClientID     *string   `json:"client_id,omitempty"`
-	ClientSecret *string   `json:"client_secret,omitempty"`
-	Scopes       *[]string `json:"scopes,omitempty"`
+	Name         *string   `json:"name,omitempty" doc:"The integration's name."`
+	ClientID     *string   `json:"client_id,omitempty" doc:"The OAuth client ID the SaaS registered with the provider."`
+	ClientSecret *string   `json:"client_secret,omitempty" doc:"The OAuth client secret, stored sealed and never shown again."`
+	Scopes       *[]string `json:"scopes,omitempty" doc:"The scopes to ask the provider for by default."`
 }
 
 func (f integrationFields) problems() map[string]string {
@@ -52,7 +52,7 @@ func hasControl(s string) bool {
 }
 
 type createIntegrationRequest struct {
-	ProviderID string `json:"provider_id"`
+	ProviderID string `json:"provider_id" doc:"The catalog provider to connect to."`
 	integrationFields
 }
 
@@ -82,8 +82,9 @@ func deref[T any](p *T) T {
 // HandleIntegrationCreate registers the SaaS's OAuth client with a provider.
 func HandleIntegrationCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createIntegrationRequest, Integration]{
-		Summary: "Add an integration: the SaaS's own OAuth client at a provider (the secret is encrypted and never shown again); register its callback_url with the provider",
-		Status:  http.StatusCreated,
+		Summary:     "Add an integration: the SaaS's own OAuth client at a provider (the secret is encrypted and never shown again); register its callback_url with the provider",
+		Description: "Adds the SaaS's OAuth client at a provider of the catalog, so users can connect through it. The answer's callback_url must be registered at the provider. 422 for an unknown provider or missing client credentials.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req createIntegrationRequest) (Integration, error) {
 			return s.CreateIntegration(r.Context(), Integration{
 				ProviderID: req.ProviderID, Name: deref(req.Name), ClientID: deref(req.ClientID), Scopes: deref(req.Scopes),
@@ -95,8 +96,9 @@ func HandleIntegrationCreate(s *Service) httpapi.Endpoint {
 // HandleIntegrationList lists integrations.
 func HandleIntegrationList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Integration]]{
-		Summary: "List integrations ordered by ID (never their secrets)",
-		Query:   append([]httpapi.Param{{Name: "provider_id", Description: "only this provider's integrations"}}, httpapi.PageParams...),
+		Summary:     "List integrations ordered by ID (never their secrets)",
+		Description: "Lists the integrations (the SaaS's OAuth clients at providers), paginated by cursor; never their client secrets.",
+		Query:       append([]httpapi.Param{{Name: "provider_id", Description: "only this provider's integrations"}}, httpapi.PageParams...),
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Integration], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -115,7 +117,8 @@ func integrationFromPath(r *http.Request) (string, error) {
 // HandleIntegrationGet returns an integration.
 func HandleIntegrationGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Integration]{
-		Summary: "Get an integration (never its secret)",
+		Summary:     "Get an integration (never its secret)",
+		Description: "Returns an integration and its callback_url; never its client secret.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Integration, error) {
 			integrationID, err := integrationFromPath(r)
 			if err != nil {
@@ -129,7 +132,8 @@ func HandleIntegrationGet(s *Service) httpapi.Endpoint {
 // HandleIntegrationUpdate changes an integration.
 func HandleIntegrationUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[updateIntegrationRequest, Integration]{
-		Summary: "Change an integration's name, client ID, client secret or scopes",
+		Summary:     "Change an integration's name, client ID, client secret or scopes",
+		Description: "Changes only the fields given, for example a rotated client secret; connections keep working.",
 		Do: func(r *http.Request, req updateIntegrationRequest) (Integration, error) {
 			integrationID, err := integrationFromPath(r)
 			if err != nil {
@@ -145,7 +149,8 @@ func HandleIntegrationUpdate(s *Service) httpapi.Endpoint {
 // HandleIntegrationDelete deletes an integration no connection uses.
 func HandleIntegrationDelete(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Delete an integration; 409 while connections use it",
+		Summary:     "Delete an integration; 409 while connections use it",
+		Description: "Deletes an integration. 409 while connections use it: delete them first.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			integrationID, err := integrationFromPath(r)
 			if err != nil {

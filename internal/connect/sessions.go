@@ -35,17 +35,17 @@ const (
 
 // Session is a connect session: one end user's way through the connect flow.
 type Session struct {
-	ID            string   `json:"id"`
-	TenantID      string   `json:"tenant_id"`
-	EndUserID     string   `json:"end_user_id"`
-	IntegrationID string   `json:"integration_id"`
-	Scopes        []string `json:"scopes"`
-	ReturnURL     string   `json:"return_url"`
+	ID            string   `json:"id" doc:"The session's ID."`
+	TenantID      string   `json:"tenant_id" doc:"The tenant the end user belongs to."`
+	EndUserID     string   `json:"end_user_id" doc:"The SaaS's ID of the end user who will connect."`
+	IntegrationID string   `json:"integration_id" doc:"The integration to connect through."`
+	Scopes        []string `json:"scopes" doc:"The scopes to ask the provider for."`
+	ReturnURL     string   `json:"return_url" doc:"Where the browser goes when the flow ends." format:"uri"`
 	// ConnectionID names the connection this session repairs; empty for a
 	// session that makes a new connection.
-	ConnectionID string    `json:"connection_id,omitempty"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	CreatedAt    time.Time `json:"created_at"`
+	ConnectionID string    `json:"connection_id,omitempty" doc:"ConnectionID names the connection this session repairs; empty for a session that makes a new connection."`
+	ExpiresAt    time.Time `json:"expires_at" doc:"When the session's link expires."`
+	CreatedAt    time.Time `json:"created_at" doc:"When the session was created."`
 
 	providerID   string
 	status       string
@@ -78,8 +78,8 @@ type NewSession struct {
 // the SaaS sends its user's browser to.
 type CreatedSession struct {
 	Session
-	Token string `json:"token"`
-	URL   string `json:"url"`
+	Token string `json:"token" doc:"The session's single-use token, part of url."`
+	URL   string `json:"url" doc:"The page to send the end user's browser to." format:"uri"`
 }
 
 // CreateSession starts a connect flow. The token is shown only now and

@@ -43,16 +43,16 @@ func (s *Service) browserSecrets(r *http.Request) BrowserSecrets {
 }
 
 type createSessionRequest struct {
-	TenantID      string   `json:"tenant_id"`
-	EndUserID     string   `json:"end_user_id"`
-	IntegrationID string   `json:"integration_id"`
-	Scopes        []string `json:"scopes,omitempty"`
+	TenantID      string   `json:"tenant_id" doc:"The tenant the end user belongs to."`
+	EndUserID     string   `json:"end_user_id" doc:"The SaaS's ID of the end user who will connect."`
+	IntegrationID string   `json:"integration_id" doc:"The integration to connect through."`
+	Scopes        []string `json:"scopes,omitempty" doc:"Scopes to ask the provider for; absent asks for the integration's."`
 	// ReturnURL receives the browser when the flow ends, with session_id,
 	// status (connected or failed), and connection_id or error.
-	ReturnURL string `json:"return_url"`
+	ReturnURL string `json:"return_url" format:"uri" doc:"Receives the browser when the flow ends, with session_id, status (connected or failed), and connection_id or error."`
 	// ConnectionID repairs that connection (of the same tenant, end user and
 	// integration) in place when the flow completes.
-	ConnectionID string `json:"connection_id,omitempty"`
+	ConnectionID string `json:"connection_id,omitempty" doc:"Repairs that connection (of the same tenant, end user and integration) in place when the flow completes."`
 }
 
 func (req createSessionRequest) Valid(ctx context.Context) map[string]string {
@@ -89,9 +89,10 @@ func ownerProblems(ctx context.Context, tenantID, endUserID, integrationID strin
 // HandleSessionCreate starts a connect flow for one end user.
 func HandleSessionCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createSessionRequest, CreatedSession]{
-		Secret:  true,
-		Summary: "Create a connect session: a short-lived, single-use url to send the end user's browser to; the outcome comes back to return_url and as an operational event",
-		Status:  http.StatusCreated,
+		Secret:      true,
+		Summary:     "Create a connect session: a short-lived, single-use url to send the end user's browser to; the outcome comes back to return_url and as an operational event",
+		Description: "Starts the connect flow for one end user: returns a single-use URL to send the user's browser to, which expires after a while. When the user finishes, the browser returns to return_url with the outcome. 422 for an unknown integration or a return_url that is not https.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req createSessionRequest) (CreatedSession, error) {
 			return s.CreateSession(r.Context(), NewSession{TenantID: req.TenantID, EndUserID: req.EndUserID,
 				IntegrationID: req.IntegrationID, Scopes: req.Scopes, ReturnURL: req.ReturnURL, ConnectionID: req.ConnectionID})
@@ -121,7 +122,8 @@ func (s *Service) flowError(w http.ResponseWriter, r *http.Request, err error) {
 // HandleConnectPage shows the connect page for a session's URL.
 func HandleConnectPage(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "The connect page a session's url opens (HTML): the provider, what will be shared, and a form",
+		Summary:     "The connect page a session's url opens (HTML): the provider, what will be shared, and a form",
+		Description: "The page a connect session's url opens in the end user's browser. It shows the provider, what will be shared, and a form or a continue button. An expired or used token shows an error page.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			token := r.PathValue("token")
 			if !strings.HasPrefix(token, "pbcs_") || len(token) > 100 {
@@ -147,7 +149,8 @@ func HandleConnectPage(s *Service) httpapi.Endpoint {
 // HandleConnectSubmit takes the connect page's form.
 func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "The connect page's form: to the provider for OAuth, or checks and stores API-key and basic credentials",
+		Summary:     "The connect page's form: to the provider for OAuth, or checks and stores API-key and basic credentials",
+		Description: "Submitted by the connect page's form. For OAuth providers it redirects the browser to the provider's consent page; for API-key and basic providers it checks the values with the provider's verification request and stores them. A wrong value shows the form again with the error.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.ParseTextForm(r); err != nil {
 				s.flowError(w, r, errFlow("invalid_request", "The form could not be read."))
@@ -178,7 +181,8 @@ func HandleConnectSubmit(s *Service) httpapi.Endpoint {
 // HandleCallback is the OAuth redirect URI integrations register.
 func HandleCallback(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "The OAuth redirect URI: exchanges the code, verifies and stores the connection, and returns the browser to the SaaS",
+		Summary:     "The OAuth redirect URI: exchanges the code, verifies and stores the connection, and returns the browser to the SaaS",
+		Description: "The provider sends the end user's browser here after consent. Patchbay exchanges the code, verifies the credentials and stores the connection sealed, then redirects to the session's return_url with status connected or failed. Register it with the provider as the integration's callback_url.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			u, err := s.Callback(r.Context(), r.URL.Query(), s.browserSecrets(r))
 			if err != nil {

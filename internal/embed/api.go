@@ -97,19 +97,20 @@ func mustToken(r *http.Request) Token {
 
 // Session is what a component learns about its token on start.
 type Session struct {
-	TenantID     string    `json:"tenant_id"`
-	UserID       string    `json:"user_id"`
-	UserName     string    `json:"user_name"`
-	Capabilities []string  `json:"capabilities"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	Locale       string    `json:"locale"`
-	Branding     Branding  `json:"branding"`
+	TenantID     string    `json:"tenant_id" doc:"The token's tenant."`
+	UserID       string    `json:"user_id" doc:"The SaaS's ID of the user the token was minted for."`
+	UserName     string    `json:"user_name" doc:"The user's name, for display."`
+	Capabilities []string  `json:"capabilities" doc:"What the token grants."`
+	ExpiresAt    time.Time `json:"expires_at" doc:"When the token expires."`
+	Locale       string    `json:"locale" doc:"The language the components use."`
+	Branding     Branding  `json:"branding" doc:"The product name and links the components show."`
 }
 
 // HandleSession describes the token and the tenant's branding.
 func (a *API) HandleSession() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Session]{
-		Summary: "The embed token's tenant, user, capabilities and expiry, with the branding the components use",
+		Summary:     "The embed token's tenant, user, capabilities and expiry, with the branding the components use",
+		Description: "The first call a component makes: what the embed token is (tenant, user, capabilities, expiry) and the branding to draw with. 401 when the token is invalid, expired or revoked.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Session, error) {
 			t := mustToken(r)
 			b := htmlpage.DefaultBrand
@@ -127,9 +128,9 @@ func (a *API) HandleSession() httpapi.Endpoint {
 }
 
 type testEventRequest struct {
-	EventType string `json:"event_type"`
+	EventType string `json:"event_type" doc:"The event type of the test message; absent sends a patchbay.test event."`
 	// Payload defaults to the event type's example.
-	Payload json.RawMessage `json:"payload,omitempty"`
+	Payload json.RawMessage `json:"payload,omitempty" doc:"Defaults to the event type's example."`
 }
 
 func (req testEventRequest) Valid(context.Context) map[string]string {
@@ -142,8 +143,9 @@ func (req testEventRequest) Valid(context.Context) map[string]string {
 // HandleTestEvent sends a test event to one endpoint.
 func (a *API) HandleTestEvent() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[testEventRequest, webhooks.TestEvent]{
-		Summary: "Send a test event of a type to this endpoint only; the payload defaults to the type's example",
-		Status:  http.StatusAccepted,
+		Summary:     "Send a test event of a type to this endpoint only; the payload defaults to the type's example",
+		Description: "Publishes a test message to this endpoint alone, so a user can check that the receiver verifies and accepts it. The payload is the event type's example unless one is given. 422 for an unknown event type.",
+		Status:      http.StatusAccepted,
 		Do: func(r *http.Request, req testEventRequest) (webhooks.TestEvent, error) {
 			t := mustToken(r)
 			endpointID, err := httpapi.PathID(r, "endpoint_id", "ep")
@@ -157,28 +159,28 @@ func (a *API) HandleTestEvent() httpapi.Endpoint {
 
 // IntegrationProvider is the provider an integration connects to.
 type IntegrationProvider struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	LogoURL string `json:"logo_url"`
+	ID      string `json:"id" doc:"The provider's ID."`
+	Name    string `json:"name" doc:"The provider's name."`
+	LogoURL string `json:"logo_url" doc:"The provider's logo." format:"uri"`
 }
 
 // UserConnection is the user's connection through an integration, without
 // credentials.
 type UserConnection struct {
-	ID string `json:"id"`
+	ID string `json:"id" doc:"The connection's ID."`
 	// Status is connected, needs_reconnect or error.
-	Status          string     `json:"status"`
-	CreatedAt       time.Time  `json:"created_at"`
-	LastRefreshedAt *time.Time `json:"last_refreshed_at"`
-	Scopes          []string   `json:"scopes"`
+	Status          string     `json:"status" enum:"connected,needs_reconnect,error" doc:"The connection's state: connected, needs_reconnect or error."`
+	CreatedAt       time.Time  `json:"created_at" doc:"When the user connected."`
+	LastRefreshedAt *time.Time `json:"last_refreshed_at" doc:"When its access token was last refreshed; null if never."`
+	Scopes          []string   `json:"scopes" doc:"The scopes the provider granted."`
 }
 
 // Integration is a connector the SaaS offers, with the user's connection.
 type Integration struct {
-	ID         string              `json:"id"`
-	Name       string              `json:"name"`
-	Provider   IntegrationProvider `json:"provider"`
-	Connection *UserConnection     `json:"connection"`
+	ID         string              `json:"id" doc:"The integration's ID."`
+	Name       string              `json:"name" doc:"The integration's name."`
+	Provider   IntegrationProvider `json:"provider" doc:"The provider it connects to."`
+	Connection *UserConnection     `json:"connection" doc:"The user's connection through it; null if none."`
 }
 
 // maxListed bounds the integrations and connections one list reads: the
@@ -188,7 +190,8 @@ const maxListed = 100
 // HandleIntegrations lists the integrations with the user's connections.
 func (a *API) HandleIntegrations() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Integration]]{
-		Summary: "The connectors offered, each with this user's connection and its status (connected, needs_reconnect, error)",
+		Summary:     "The connectors offered, each with this user's connection and its status (connected, needs_reconnect, error)",
+		Description: "For the connections component: each integration the SaaS offers, with the user's connection to it if any and that connection's status.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Integration], error) {
 			t := mustToken(r)
 			ins, err := a.Connections.ListIntegrations(r.Context(), "", httpapi.Page{Limit: maxListed})
@@ -233,20 +236,21 @@ type connectRequest struct {
 	// ReturnTo receives the browser when the flow ends, when the component
 	// redirects instead of opening a popup; it must be on one of the token's
 	// origins.
-	ReturnTo string `json:"return_to,omitempty"`
+	ReturnTo string `json:"return_to,omitempty" doc:"Receives the browser when the flow ends, when the component redirects instead of opening a popup; it must be on one of the token's origins."`
 }
 
 func (connectRequest) Valid(context.Context) map[string]string { return nil }
 
 // ConnectStart is where the browser goes to connect.
 type ConnectStart struct {
-	ConnectURL string `json:"connect_url"`
+	ConnectURL string `json:"connect_url" doc:"The connect page to open in a window." format:"uri"`
 }
 
 // HandleConnect starts the connect flow for an integration.
 func (a *API) HandleConnect() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[connectRequest, ConnectStart]{
 		Summary:      "Start connecting (or reconnecting) an integration for this user: the connect page's URL, for a popup or a redirect",
+		Description:  "Creates a connect session for the token's user and returns the connect page's URL, which the component opens in a popup or redirects to. 404 for an unknown integration.",
 		OptionalBody: true,
 		Do: func(r *http.Request, req connectRequest) (ConnectStart, error) {
 			t := mustToken(r)
@@ -285,7 +289,8 @@ func (a *API) HandleConnect() httpapi.Endpoint {
 // HandleDisconnect deletes one of the user's connections.
 func (a *API) HandleDisconnect() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Disconnect one of this user's connections: revoked at the provider where it can be, and deleted",
+		Summary:     "Disconnect one of this user's connections: revoked at the provider where it can be, and deleted",
+		Description: "The user disconnects from the connections component. Patchbay revokes the token at the provider when the provider supports revocation, then deletes the connection. 404 when it is not this user's.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			t := mustToken(r)
 			connectionID, err := httpapi.PathID(r, "connection_id", "conn")
@@ -306,29 +311,28 @@ func (a *API) HandleDisconnect() httpapi.Endpoint {
 
 // GrantedScope is a scope the user granted an app, explained.
 type GrantedScope struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string `json:"name" doc:"The scope's name."`
+	Description string `json:"description" doc:"What the scope lets the app do."`
 }
 
 // AuthorizedApp is an OAuth app the user authorized in the tenant.
 type AuthorizedApp struct {
-	AppID   string `json:"app_id"`
-	Name    string `json:"name"`
-	LogoURL string `json:"logo_url"`
-	// Developer is the app's developer_name, as the SaaS names them; empty
-	// when it names nobody.
-	Developer      string         `json:"developer"`
-	Host           string         `json:"host,omitempty"`
-	SelfRegistered bool           `json:"self_registered"`
-	Scopes         []GrantedScope `json:"scopes"`
-	GrantedAt      time.Time      `json:"granted_at"`
+	AppID          string         `json:"app_id" doc:"The app's ID."`
+	Name           string         `json:"name" doc:"The app's name."`
+	LogoURL        string         `json:"logo_url" doc:"The app's logo." format:"uri"`
+	Developer      string         `json:"developer" doc:"The app's developer as the SaaS names them (developer_name); empty when it names nobody."`
+	Host           string         `json:"host,omitempty" doc:"The host of the app's home page."`
+	SelfRegistered bool           `json:"self_registered" doc:"Whether the app registered itself (dynamic registration) rather than being added by the SaaS."`
+	Scopes         []GrantedScope `json:"scopes" doc:"The scopes the user granted the app."`
+	GrantedAt      time.Time      `json:"granted_at" doc:"When the user first authorized the app."`
 }
 
 // HandleAuthorizedApps lists the apps the user authorized in the tenant.
 func (a *API) HandleAuthorizedApps() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[AuthorizedApp]]{
-		Summary: "The OAuth apps this user authorized in this tenant, with the scopes granted and when",
-		Query:   httpapi.PageParams,
+		Summary:     "The OAuth apps this user authorized in this tenant, with the scopes granted and when",
+		Description: "For the authorized-apps component: the OAuth apps the token's user granted access in the token's tenant. Use DELETE …/authorized-apps/{app_id} to revoke one.",
+		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[AuthorizedApp], error) {
 			t := mustToken(r)
 			page, err := httpapi.ParsePage(r)
@@ -371,7 +375,8 @@ func idOf(zs []oauth.Authorization, appID string) string {
 // HandleRevokeApp revokes the user's authorization of an app in the tenant.
 func (a *API) HandleRevokeApp() httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Revoke this user's authorization of an app in this tenant, and every token it issued, at once",
+		Summary:     "Revoke this user's authorization of an app in this tenant, and every token it issued, at once",
+		Description: "The user takes back an app's access from the authorized-apps component: the authorization and every access and refresh token issued under it stop working at once. 404 when the user never authorized the app.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			t := mustToken(r)
 			appID, err := httpapi.PathID(r, "app_id", "app")

@@ -34,8 +34,9 @@ const (
 // origin_not_allowed) unless its token allows the page's origin.
 func HandlePreflight() httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "CORS preflight for the embed API: 204 with the methods and headers the components may send",
-		Status:  http.StatusNoContent,
+		Summary:     "CORS preflight for the embed API: 204 with the methods and headers the components may send",
+		Description: "Answers browsers' CORS preflight requests for the embed API. Origins are checked against the token on the actual request, not here.",
+		Status:      http.StatusNoContent,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
 			if origin := r.Header.Get("Origin"); origin != "" {

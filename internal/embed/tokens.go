@@ -62,16 +62,16 @@ func KnownCapability(c string) bool {
 
 // Token is an embed token as shown to the SaaS: never the token itself.
 type Token struct {
-	ID             string     `json:"id"`
-	TenantID       string     `json:"tenant_id"`
-	UserID         string     `json:"user_id"`
-	UserName       string     `json:"user_name"`
-	Capabilities   []string   `json:"capabilities"`
-	AllowedOrigins []string   `json:"allowed_origins"`
-	Locale         string     `json:"locale"`
-	CreatedAt      time.Time  `json:"created_at"`
-	ExpiresAt      time.Time  `json:"expires_at"`
-	RevokedAt      *time.Time `json:"revoked_at"`
+	ID             string     `json:"id" doc:"The token's ID."`
+	TenantID       string     `json:"tenant_id" doc:"The tenant the token reaches."`
+	UserID         string     `json:"user_id" doc:"The SaaS's ID of the user the token was minted for."`
+	UserName       string     `json:"user_name" doc:"The user's name, for display."`
+	Capabilities   []string   `json:"capabilities" doc:"What the token grants."`
+	AllowedOrigins []string   `json:"allowed_origins" doc:"The page origins that may use the token."`
+	Locale         string     `json:"locale" doc:"The language the components use."`
+	CreatedAt      time.Time  `json:"created_at" doc:"When the token was minted."`
+	ExpiresAt      time.Time  `json:"expires_at" doc:"When the token expires."`
+	RevokedAt      *time.Time `json:"revoked_at" doc:"When the token was revoked; null while it works."`
 }
 
 // Grants reports whether the token holds capability need.

@@ -11,18 +11,18 @@ import (
 )
 
 type mintRequest struct {
-	TenantID     string   `json:"tenant_id"`
-	UserID       string   `json:"user_id"`
-	UserName     string   `json:"user_name,omitempty"`
-	Capabilities []string `json:"capabilities"`
+	TenantID     string   `json:"tenant_id" doc:"The tenant the token reaches."`
+	UserID       string   `json:"user_id" doc:"The SaaS's ID of the user the token is for."`
+	UserName     string   `json:"user_name,omitempty" doc:"The user's name, for display."`
+	Capabilities []string `json:"capabilities" doc:"What the token grants."`
 	// AllowedOrigins are the pages that may use the token, as browsers send
 	// them in Origin: https://app.example.com.
-	AllowedOrigins []string `json:"allowed_origins"`
+	AllowedOrigins []string `json:"allowed_origins" doc:"The pages that may use the token, as browsers send them in Origin: https://app.example.com."`
 	// TTLSeconds is the token's lifetime: 900 (15 minutes) unless given, at
 	// most 3600.
-	TTLSeconds int64 `json:"ttl_seconds,omitempty"`
+	TTLSeconds int64 `json:"ttl_seconds,omitempty" doc:"The token's lifetime: 900 (15 minutes) unless given, at most 3600."`
 	// Locale is the components' language (en, de); empty follows the browser.
-	Locale string `json:"locale,omitempty"`
+	Locale string `json:"locale,omitempty" doc:"The components' language (en, de); empty follows the browser."`
 }
 
 func (req mintRequest) newToken() NewToken {
@@ -40,15 +40,16 @@ func (req mintRequest) Valid(context.Context) map[string]string {
 // MintedToken is a new token with its secret, shown only this once.
 type MintedToken struct {
 	Token
-	Secret string `json:"token"`
+	Secret string `json:"token" doc:"The token itself (pbe_…), shown only in this response."`
 }
 
 // HandleMint mints an embed token.
 func HandleMint(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[mintRequest, MintedToken]{
-		Secret:  true,
-		Summary: "Mint an embed token for one of a tenant's users, for the browser components; the response holds the token, shown only once",
-		Status:  http.StatusCreated,
+		Secret:      true,
+		Summary:     "Mint an embed token for one of a tenant's users, for the browser components; the response holds the token, shown only once",
+		Description: "The SaaS's backend mints a short-lived token for the user viewing a page, and hands it to the page's web components. It grants only the capabilities and origins given. The token is in this answer only.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req mintRequest) (MintedToken, error) {
 			var err error
 			if req.TenantID, err = tenants.Own(r.Context(), req.TenantID); err != nil {
@@ -63,8 +64,9 @@ func HandleMint(s *Service) httpapi.Endpoint {
 // HandleList lists a tenant's embed tokens.
 func HandleList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Token]]{
-		Summary: "List a tenant's embed tokens, newest first (never the tokens themselves)",
-		Query:   append([]httpapi.Param{{Name: "tenant_id", Description: "the tenant (required unless the key is restricted to one)"}}, httpapi.PageParams...),
+		Summary:     "List a tenant's embed tokens, newest first (never the tokens themselves)",
+		Description: "Lists a tenant's embed tokens, newest first, with their users, capabilities and expiry; never the tokens themselves. Use it to find tokens to revoke.",
+		Query:       append([]httpapi.Param{{Name: "tenant_id", Description: "the tenant (required unless the key is restricted to one)"}}, httpapi.PageParams...),
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Token], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -86,7 +88,8 @@ func HandleList(s *Service) httpapi.Endpoint {
 // HandleRevoke revokes an embed token.
 func HandleRevoke(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Token]{
-		Summary: "Revoke an embed token; it stops working at once",
+		Summary:     "Revoke an embed token; it stops working at once",
+		Description: "Revokes an embed token before it expires, for example when the user logs out; components using it get 401 from then on.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Token, error) {
 			tokenID, err := httpapi.PathID(r, "embed_token_id", "emb")
 			if err != nil {

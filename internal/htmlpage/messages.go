@@ -24,6 +24,8 @@ var catalogs = map[string]map[string]string{
 		"portal.authorizedApps": "Authorized apps",
 		"ratelimit.body":        "Too many requests came from your network in a short time. Wait %s seconds and try again.",
 
+		"docs.title": "API reference",
+
 		"error.title":       "Cannot continue",
 		"error.code":        "Error code: %s",
 		"error.support":     "If this keeps happening, contact support and mention the error code.",
@@ -92,6 +94,8 @@ var catalogs = map[string]map[string]string{
 		"footer.support": "Support",
 		"footer.terms":   "Nutzungsbedingungen",
 		"footer.privacy": "Datenschutz",
+
+		"docs.title": "API-Referenz",
 
 		"ratelimit.title":       "Zu viele Anfragen",
 		"portal.webhooks":       "Webhooks",

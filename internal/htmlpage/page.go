@@ -22,17 +22,17 @@ import (
 
 // Brand is what pages show of the SaaS: its name, logo, colours and links.
 type Brand struct {
-	ProductName string `json:"product_name"`
+	ProductName string `json:"product_name" doc:"The product name pages show."`
 	// LogoURL is the path of Patchbay's copy of the logo (/assets/…), or
 	// empty when there is none: pages then show the name's initial.
-	LogoURL string `json:"logo_url"`
+	LogoURL string `json:"logo_url" doc:"The path of Patchbay's copy of the logo (/assets/…), or empty when there is none: pages then show the name's initial."`
 	// AccentColor is #rrggbb; buttons and the monogram use it.
-	AccentColor string `json:"accent_color"`
+	AccentColor string `json:"accent_color" doc:"#rrggbb; buttons and the monogram use it."`
 	// Theme is light, dark or auto (the browser's preference).
-	Theme      string `json:"theme"`
-	SupportURL string `json:"support_url"`
-	TermsURL   string `json:"terms_url"`
-	PrivacyURL string `json:"privacy_url"`
+	Theme      string `json:"theme" doc:"Light, dark or auto (the browser's preference)."`
+	SupportURL string `json:"support_url" doc:"Where pages link for help." format:"uri"`
+	TermsURL   string `json:"terms_url" doc:"The terms of service pages link to." format:"uri"`
+	PrivacyURL string `json:"privacy_url" doc:"The privacy policy pages link to." format:"uri"`
 }
 
 // DefaultBrand is what pages show when the SaaS has set no branding.

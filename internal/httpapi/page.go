@@ -24,9 +24,9 @@ type Page struct {
 
 // List is the shape of every list response.
 type List[T any] struct {
-	Data []T `json:"data"`
+	Data []T `json:"data" doc:"This page's items."`
 	// NextCursor fetches the next page; it is empty on the last page.
-	NextCursor string `json:"next_cursor,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Fetches the next page; it is empty on the last page."`
 }
 
 // cursorPrefix versions the cursor format, so a change can reject old cursors

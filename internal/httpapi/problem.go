@@ -21,19 +21,19 @@ const ProblemTypeBase = "https://patchbay.dev/problems/"
 
 // Problem is an RFC 9457 problem details document.
 type Problem struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
-	Detail    string         `json:"detail,omitempty"`
-	Instance  string         `json:"instance,omitempty"`
-	RequestID string         `json:"request_id,omitempty"`
-	Errors    []FieldProblem `json:"errors,omitempty"`
+	Type      string         `json:"type" doc:"A URI naming the kind of problem." format:"uri"`
+	Title     string         `json:"title" doc:"A short summary of the kind of problem."`
+	Status    int            `json:"status" doc:"The HTTP status."`
+	Detail    string         `json:"detail,omitempty" doc:"What went wrong with this request."`
+	Instance  string         `json:"instance,omitempty" doc:"The request's path."`
+	RequestID string         `json:"request_id,omitempty" doc:"The request's ID, for the logs."`
+	Errors    []FieldProblem `json:"errors,omitempty" doc:"What is wrong with each request field, on validation problems."`
 }
 
 // FieldProblem says what is wrong with one request field.
 type FieldProblem struct {
-	Field  string `json:"field"`
-	Detail string `json:"detail"`
+	Field  string `json:"field" doc:"The field, as a JSON pointer into the request body or a parameter's name."`
+	Detail string `json:"detail" doc:"What is wrong with it."`
 }
 
 type problemKind struct {

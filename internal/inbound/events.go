@@ -22,27 +22,27 @@ import (
 
 // Event is one request a provider sent to a source, as received.
 type Event struct {
-	ID       string `json:"id"`
-	SourceID string `json:"source_id"`
+	ID       string `json:"id" doc:"The event's ID."`
+	SourceID string `json:"source_id" doc:"The source that received it."`
 	// EventID is the provider's identity of the event, the dedupe key.
-	EventID     *string `json:"event_id"`
-	DuplicateOf *string `json:"duplicate_of"`
+	EventID     *string `json:"event_id" doc:"The provider's identity of the event, the dedupe key."`
+	DuplicateOf *string `json:"duplicate_of" doc:"The earlier event with the same provider event ID; null if it is the first."`
 	// Status is received (stored; being forwarded, or kept only), duplicate,
 	// forwarded (the destination took it) or failed (it gave up; replayable).
-	Status string `json:"status"`
+	Status string `json:"status" enum:"received,duplicate,forwarded,failed" doc:"received (stored; being forwarded, or kept only), duplicate, forwarded (the destination took it) or failed (it gave up; replayable)."`
 	// DeliveryID is the forward's delivery, when the event was forwarded to
 	// the source's current destination.
-	DeliveryID *string           `json:"delivery_id"`
-	Method     string            `json:"method"`
-	Headers    map[string]string `json:"headers"`
+	DeliveryID *string           `json:"delivery_id" doc:"The forward's delivery, when the event was forwarded to the source's current destination."`
+	Method     string            `json:"method" doc:"The HTTP method the provider used."`
+	Headers    map[string]string `json:"headers" doc:"The request headers, secrets removed."`
 	// Body is the body: JSON as a JSON value (its spacing is not kept), or a
 	// string for anything else; …/body has it byte for byte.
-	Body json.RawMessage `json:"body"`
+	Body json.RawMessage `json:"body" doc:"The body: JSON as a JSON value (its spacing is not kept), or a string for anything else; …/body has it byte for byte."`
 	// BodyRemoved says the retention period has passed: the body and headers
 	// are gone, the record stays.
-	BodyRemoved bool       `json:"body_removed,omitempty"`
-	SignedAt    *time.Time `json:"signed_at"`
-	ReceivedAt  time.Time  `json:"received_at"`
+	BodyRemoved bool       `json:"body_removed,omitempty" doc:"Says the retention period has passed: the body and headers are gone, the record stays."`
+	SignedAt    *time.Time `json:"signed_at" doc:"When the provider signed the event, from its signature; null if it does not say."`
+	ReceivedAt  time.Time  `json:"received_at" doc:"When Patchbay received it."`
 }
 
 // EventFilter narrows a list of events; zero values do not filter.
@@ -93,7 +93,8 @@ var eventStatuses = []string{StatusReceived, StatusDuplicate, StatusForwarded, S
 // HandleEventList lists a source's events.
 func HandleEventList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Event]]{
-		Summary: "List a source's events, oldest first",
+		Summary:     "List a source's events, oldest first",
+		Description: "Lists a source's events, oldest first, paginated by cursor; filter by status to find failed forwards. Use it to inspect what a provider sent.",
 		Query: append([]httpapi.Param{
 			{Name: "status", Description: "received, duplicate, forwarded or failed"},
 			{Name: "event_id", Description: "the provider's event identity (the dedupe key)"},
@@ -128,7 +129,7 @@ func HandleEventList(s *Service) httpapi.Endpoint {
 // EventDetail is an event with its forward's delivery and attempts.
 type EventDetail struct {
 	Event
-	Forward *webhooks.DeliveryDetail `json:"forward,omitempty"`
+	Forward *webhooks.DeliveryDetail `json:"forward,omitempty" doc:"The forward to the source's destination, with its attempts; absent if none."`
 }
 
 // EventDetail returns one event of a source with its forward.
@@ -147,7 +148,8 @@ func (s *Service) EventDetail(ctx context.Context, sourceID, eventID string) (Ev
 // HandleEventGet returns one event.
 func HandleEventGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EventDetail]{
-		Summary: "Get one event of a source, with its headers, raw body, and its forward's attempts",
+		Summary:     "Get one event of a source, with its headers, raw body, and its forward's attempts",
+		Description: "Returns one event with its headers, body and the attempts to forward it. 404 for an unknown ID.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (EventDetail, error) {
 			sourceID, eventID, err := eventFromPath(r)
 			if err != nil {
@@ -181,7 +183,8 @@ func (s *Service) EventBody(ctx context.Context, sourceID, eventID string) (stri
 // HandleEventBody returns an event's body exactly as the provider sent it.
 func HandleEventBody(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "An event's body, byte for byte as the provider sent it, with its Content-Type (404 once the retention period removed it)",
+		Summary:     "An event's body, byte for byte as the provider sent it, with its Content-Type (404 once the retention period removed it)",
+		Description: "Returns the event's body exactly as received, for re-verifying or debugging. 404 once the retention period removed it.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			sourceID, eventID, err := eventFromPath(r)
 			if err != nil {

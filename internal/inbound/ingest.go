@@ -65,7 +65,8 @@ func errVerification(e *verify.Error) error {
 // HandleIngest receives a provider's webhook at a source's ingest URL.
 func HandleIngest(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Ingest URL for a source: verifies the request over its raw bytes, stores it once per event identity, then answers the provider",
+		Summary:     "Ingest URL for a source: verifies the request over its raw bytes, stores it once per event identity, then answers the provider",
+		Description: "Give this URL to the provider. Patchbay verifies the signature over the raw bytes, stores the event once per provider event ID within the dedupe window, answers at once, and forwards or publishes it in the background. A request that fails verification is refused with a problem, and is not stored.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.ingest(w, r)
 		}),
@@ -76,7 +77,8 @@ func HandleIngest(s *Service) httpapi.Endpoint {
 // a GET request before sending events (verifier.handshake).
 func HandleHandshake(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Ingest URL, GET: answers the provider's URL check (Meta's hub.challenge, Dropbox's challenge, X's crc_token) as the source's verifier.handshake says",
+		Summary:     "Ingest URL, GET: answers the provider's URL check (Meta's hub.challenge, Dropbox's challenge, X's crc_token) as the source's verifier.handshake says",
+		Description: "Some providers check an ingest URL with a GET before sending events (Meta's hub.challenge, Dropbox's challenge, X's CRC). Patchbay answers as the source's verifier.handshake says; 404 when the source has no handshake.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			src, v, err := s.ingestSourceOf(r)
 			if err != nil {

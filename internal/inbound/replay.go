@@ -93,8 +93,9 @@ func (s *Service) forwardAgain(ctx context.Context, src Source, eventID string) 
 // HandleReplay forwards one event again.
 func HandleReplay(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, webhooks.Delivery]{
-		Summary: "Forward one event again now: its forward, with the same webhook-id, or a new forward if it has none to the current destination",
-		Status:  http.StatusAccepted,
+		Summary:     "Forward one event again now: its forward, with the same webhook-id, or a new forward if it has none to the current destination",
+		Description: "Forwards one event again now, for example after fixing the SaaS's handler. The receiver gets the same webhook-id, so it can deduplicate.",
+		Status:      http.StatusAccepted,
 		Do: func(r *http.Request, _ httpapi.NoBody) (webhooks.Delivery, error) {
 			sourceID, eventID, err := eventFromPath(r)
 			if err != nil {
@@ -106,7 +107,7 @@ func HandleReplay(s *Service) httpapi.Endpoint {
 }
 
 type replayFailedRequest struct {
-	Since time.Time `json:"since"`
+	Since time.Time `json:"since" doc:"Replay the events received at or after this time whose forward failed."`
 }
 
 func (req replayFailedRequest) Valid(context.Context) map[string]string {
@@ -119,8 +120,9 @@ func (req replayFailedRequest) Valid(context.Context) map[string]string {
 // HandleReplayFailed forwards again every event whose forward failed.
 func HandleReplayFailed(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[replayFailedRequest, webhooks.Recovery]{
-		Summary: "Forward again every event received since a time whose forward failed, as a background job (202); its progress is at …/replays/{replay_id}",
-		Status:  http.StatusAccepted,
+		Summary:     "Forward again every event received since a time whose forward failed, as a background job (202); its progress is at …/replays/{replay_id}",
+		Description: "After the SaaS's handler was down, forwards again every event since a time whose forward failed, as a background job. Answers 202 with the replay; poll …/replays/{replay_id}.",
+		Status:      http.StatusAccepted,
 		Do: func(r *http.Request, req replayFailedRequest) (webhooks.Recovery, error) {
 			endpointID, err := s.forwardingFromPath(r)
 			if err != nil {
@@ -134,7 +136,8 @@ func HandleReplayFailed(s *Service) httpapi.Endpoint {
 // HandleReplayGet reports a replay's progress.
 func HandleReplayGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, webhooks.Recovery]{
-		Summary: "A replay's progress: status and how many forwards it has sent again",
+		Summary:     "A replay's progress: status and how many forwards it has sent again",
+		Description: "Shows a bulk replay's progress. Poll after POST …/replay until finished_at is set.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (webhooks.Recovery, error) {
 			replayID, err := httpapi.PathID(r, "replay_id", "rcv")
 			if err != nil {
@@ -151,14 +154,15 @@ func HandleReplayGet(s *Service) httpapi.Endpoint {
 
 // SigningSecret is the secret Patchbay signs a source's forwards with.
 type SigningSecret struct {
-	Secret string `json:"secret"`
+	Secret string `json:"secret" doc:"The secret that verifies the provider's signatures."`
 }
 
 // HandleSecret returns the secret forwards are signed with.
 func HandleSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, SigningSecret]{
-		Secret:  true,
-		Summary: "The whsec_ secret Patchbay signs this source's forwards with (Standard Webhooks), for the SaaS's handler to verify",
+		Secret:      true,
+		Summary:     "The whsec_ secret Patchbay signs this source's forwards with (Standard Webhooks), for the SaaS's handler to verify",
+		Description: "Returns the secret Patchbay signs forwards from this source with, so the SaaS's handler can verify them with any Standard Webhooks library. Never cached.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (SigningSecret, error) {
 			endpointID, err := s.forwardingFromPath(r)
 			if err != nil {

@@ -38,36 +38,36 @@ const sourceCacheTTL = 5 * time.Second
 
 // Response is what a source answers the provider once an event is stored.
 type Response struct {
-	Status      int    `json:"status"`
-	Body        string `json:"body"`
-	ContentType string `json:"content_type"`
+	Status      int    `json:"status" doc:"The HTTP status to answer the provider with."`
+	Body        string `json:"body" doc:"The body to answer with."`
+	ContentType string `json:"content_type" doc:"The body's media type."`
 }
 
 // Source is where one provider sends its webhooks.
 type Source struct {
-	ID       string  `json:"id"`
-	Name     string  `json:"name"`
-	TenantID *string `json:"tenant_id"`
+	ID       string  `json:"id" doc:"The source's ID; its ingest URL is /in/{id}."`
+	Name     string  `json:"name" doc:"The source's name."`
+	TenantID *string `json:"tenant_id" doc:"The tenant the source belongs to; null for an installation-wide source."`
 	// IngestURL is the URL to give the provider. A source with scheme none
 	// has no credential but its URL, whose ingest token is kept only as a
 	// hash: its ingest URL is shown when the source is made, when it becomes
 	// a none source, and when its token is rotated, and is null elsewhere.
-	IngestURL *string `json:"ingest_url"`
+	IngestURL *string `json:"ingest_url" format:"uri" doc:"The URL to give the provider. A source with scheme none has no credential but its URL, whose ingest token is kept only as a hash: its ingest URL is shown when the source is made, when it becomes a none source, and when its token is rotated, and is null elsewhere."`
 	// Verifier is how requests are verified, without its secrets.
-	Verifier    verify.Config `json:"verifier"`
-	SecretCount int           `json:"secret_count"`
+	Verifier    verify.Config `json:"verifier" doc:"How requests are verified, without its secrets."`
+	SecretCount int           `json:"secret_count" doc:"How many signing secrets verify signatures (two during a rotation)."`
 	// DedupeWindowSeconds is how long an event identity is remembered.
-	DedupeWindowSeconds int `json:"dedupe_window_seconds"`
+	DedupeWindowSeconds int `json:"dedupe_window_seconds" doc:"How long an event identity is remembered."`
 	// DestinationURL receives each new event; nil keeps events only.
-	DestinationURL *string `json:"destination_url"`
+	DestinationURL *string `json:"destination_url" format:"uri" doc:"Receives each new event; null keeps events only."`
 	// ForwardHeaderPrefix, when set, forwards the provider's headers under
 	// this prefix.
-	ForwardHeaderPrefix string `json:"forward_header_prefix"`
+	ForwardHeaderPrefix string `json:"forward_header_prefix" doc:"When set, forwards the provider's headers under this prefix."`
 	// Route, when set, re-emits each new event as an outgoing message.
-	Route     *Route    `json:"route"`
-	Response  Response  `json:"response"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Route     *Route    `json:"route" doc:"When set, re-emits each new event as an outgoing message."`
+	Response  Response  `json:"response" doc:"What Patchbay answers the provider with after accepting an event."`
+	CreatedAt time.Time `json:"created_at" doc:"When the source was created."`
+	UpdatedAt time.Time `json:"updated_at" doc:"When the source last changed."`
 
 	verifier   verify.Config // with its secrets
 	endpointID string        // the forwarding endpoint, when DestinationURL is set
@@ -115,11 +115,11 @@ func (src Source) admits(token string) bool {
 // Route sends a source's new events on to a tenant's endpoints as outgoing
 // messages: the event's body is the payload, its ID the message's event_id.
 type Route struct {
-	EventType string `json:"event_type"`
+	EventType string `json:"event_type" doc:"The event type to publish each verified event as."`
 	// TenantID is the tenant every event goes to; or else TenantPointer, an
 	// RFC 6901 JSON pointer to the tenant's ID in the event's body.
-	TenantID      string `json:"tenant_id,omitempty"`
-	TenantPointer string `json:"tenant_pointer,omitempty"`
+	TenantID      string `json:"tenant_id,omitempty" doc:"The tenant every event goes to; or else TenantPointer, an RFC 6901 JSON pointer to the tenant's ID in the event's body."`
+	TenantPointer string `json:"tenant_pointer,omitempty" doc:"A JSON pointer to the tenant ID inside each event's body, when tenant_id is not fixed."`
 }
 
 // Service manages sources and ingests their events.

@@ -20,15 +20,15 @@ import (
 // nil means "not given". An empty string clears tenant_id and
 // destination_url.
 type sourceFields struct {
-	Name                *string        `json:"name,omitempty"`
-	TenantID            *string        `json:"tenant_id,omitempty"`
-	Verifier            *verify.Config `json:"verifier,omitempty"`
-	DedupeWindowSeconds *int           `json:"dedupe_window_seconds,omitempty"`
-	DestinationURL      *string        `json:"destination_url,omitempty"`
-	ForwardHeaderPrefix *string        `json:"forward_header_prefix,omitempty"`
+	Name                *string        `json:"name,omitempty" doc:"The source's name."`
+	TenantID            *string        `json:"tenant_id,omitempty" doc:"The tenant the source belongs to; absent for an installation-wide source."`
+	Verifier            *verify.Config `json:"verifier,omitempty" doc:"How to verify the provider's requests: its signature scheme and secrets."`
+	DedupeWindowSeconds *int           `json:"dedupe_window_seconds,omitempty" doc:"How long, in seconds, a repeated provider event ID counts as a duplicate."`
+	DestinationURL      *string        `json:"destination_url,omitempty" doc:"Where each new event is forwarded; absent keeps events only." format:"uri"`
+	ForwardHeaderPrefix *string        `json:"forward_header_prefix,omitempty" doc:"Provider headers starting with this prefix are forwarded with the event."`
 	// Route given as null removes it.
-	Route    json.RawMessage `json:"route,omitempty"`
-	Response *Response       `json:"response,omitempty"`
+	Route    json.RawMessage `json:"route,omitempty" doc:"Route given as null removes it."`
+	Response *Response       `json:"response,omitempty" doc:"What Patchbay answers the provider with after accepting an event."`
 }
 
 func (f sourceFields) problems() map[string]string {
@@ -163,9 +163,10 @@ func sourceFromPath(r *http.Request) (string, error) { return httpapi.PathID(r, 
 // HandleSourceCreate adds a source.
 func HandleSourceCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createSourceRequest, Source]{
-		Secret:  true, // a none source's ingest_url carries its token
-		Summary: "Add a source of incoming webhooks: how its requests are verified, deduplicated, answered and forwarded; the answer has its ingest_url",
-		Status:  http.StatusCreated,
+		Secret:      true, // a none source's ingest_url carries its token
+		Summary:     "Add a source of incoming webhooks: how its requests are verified, deduplicated, answered and forwarded; the answer has its ingest_url",
+		Description: "Creates a source for a provider's webhooks: its verifier (signature scheme and secrets), dedupe window, answer and destination. Give the answer's ingest_url to the provider. 422 names each bad field.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req createSourceRequest) (Source, error) {
 			src := Source{DedupeWindowSeconds: int(DedupeWindowDefault.Seconds()),
 				Response: Response{Status: http.StatusOK, Body: `{"ok":true}`, ContentType: "application/json"}}
@@ -178,8 +179,9 @@ func HandleSourceCreate(s *Service) httpapi.Endpoint {
 // HandleSourceList lists sources.
 func HandleSourceList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Source]]{
-		Summary: "List sources ordered by ID (never their secrets)",
-		Query:   append([]httpapi.Param{{Name: "tenant_id", Description: "only this tenant's sources"}}, httpapi.PageParams...),
+		Summary:     "List sources ordered by ID (never their secrets)",
+		Description: "Lists incoming-webhook sources, paginated by cursor, optionally one tenant's; never their signing secrets.",
+		Query:       append([]httpapi.Param{{Name: "tenant_id", Description: "only this tenant's sources"}}, httpapi.PageParams...),
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Source], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -198,7 +200,8 @@ func HandleSourceList(s *Service) httpapi.Endpoint {
 // HandleSourceGet returns a source.
 func HandleSourceGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Source]{
-		Summary: "Get a source (never its secrets)",
+		Summary:     "Get a source (never its secrets)",
+		Description: "Returns a source's settings; never its secrets. 404 for an unknown ID.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Source, error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {
@@ -212,8 +215,9 @@ func HandleSourceGet(s *Service) httpapi.Endpoint {
 // HandleSourceUpdate changes a source.
 func HandleSourceUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[updateSourceRequest, Source]{
-		Secret:  true, // a none source's ingest_url carries its token
-		Summary: "Change a source; a verifier given replaces the old one whole (list old and new secrets to rotate)",
+		Secret:      true, // a none source's ingest_url carries its token
+		Summary:     "Change a source; a verifier given replaces the old one whole (list old and new secrets to rotate)",
+		Description: "Changes only the fields given. To rotate a provider secret without losing events, give a verifier listing the new and the old secret, then later only the new one.",
 		Do: func(r *http.Request, req updateSourceRequest) (Source, error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {
@@ -227,7 +231,8 @@ func HandleSourceUpdate(s *Service) httpapi.Endpoint {
 // HandleSourceDelete deletes a source.
 func HandleSourceDelete(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Delete a source and its events",
+		Summary:     "Delete a source and its events",
+		Description: "Deletes a source with its events; its ingest URL answers 404 from then on.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {
@@ -241,8 +246,9 @@ func HandleSourceDelete(s *Service) httpapi.Endpoint {
 // HandleIngestTokenRotate gives a none source a new ingest token.
 func HandleIngestTokenRotate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Source]{
-		Secret:  true, // a none source's ingest_url carries its token
-		Summary: "Give a source with scheme none a new ingest token: the answer's ingest_url carries it (shown only here), and the old URL stops accepting",
+		Secret:      true, // a none source's ingest_url carries its token
+		Summary:     "Give a source with scheme none a new ingest token: the answer's ingest_url carries it (shown only here), and the old URL stops accepting",
+		Description: "For sources whose only credential is their URL: issues a new ingest URL and retires the old one at once. Give the new URL to the provider first. 409 for a source with a signature scheme.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Source, error) {
 			sourceID, err := sourceFromPath(r)
 			if err != nil {

@@ -28,50 +28,50 @@ const (
 
 // App is a third-party application registered by a developer's team.
 type App struct {
-	ID          string `json:"id"`
-	TeamID      string `json:"team_id"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	ID          string `json:"id" doc:"The app's ID."`
+	TeamID      string `json:"team_id" doc:"The SaaS team (workspace) that owns the app, when the SaaS tracks one."`
+	Name        string `json:"name" doc:"The app's name, shown on the consent page."`
+	Description string `json:"description" doc:"What the app does, shown on the consent page."`
 	// DeveloperName is who made the app (a person, company or team), as the
 	// SaaS names them; the consent screen shows "by DeveloperName". Empty
 	// when the SaaS has named nobody, and then the screen says nothing of
 	// a developer: a self-registered app's own claim is never shown here.
 	DeveloperName string `json:"developer_name" doc:"Who made the app (person, company or team), as the SaaS names them; shown on the consent screen as \"by …\"."`
-	ClientID      string `json:"client_id"`
-	ClientType    string `json:"client_type"`
+	ClientID      string `json:"client_id" doc:"The app's OAuth client ID."`
+	ClientType    string `json:"client_type" doc:"confidential (a server that keeps a secret) or public (PKCE, no secret)." enum:"confidential,public"`
 	// RedirectURIs are matched exactly; only the port of an http loopback
 	// URI may differ (RFC 8252 §7.3).
-	RedirectURIs []string `json:"redirect_uris"`
+	RedirectURIs []string `json:"redirect_uris" format:"uri" doc:"Matched exactly; only the port of an http loopback URI may differ (RFC 8252 §7.3)."`
 	// Scopes are those the app may ask for; each is in the catalog.
-	Scopes  []string `json:"scopes"`
-	LogoURL string   `json:"logo_url"`
+	Scopes  []string `json:"scopes" doc:"Those the app may ask for; each is in the catalog."`
+	LogoURL string   `json:"logo_url" doc:"The app's logo." format:"uri"`
 	// LogoUploadURL is the path of a logo uploaded with PUT
 	// /v1/oauth/apps/{app_id}/logo, which pages show instead of LogoURL's.
-	LogoUploadURL string `json:"logo_upload_url,omitempty"`
-	HomepageURL   string `json:"homepage_url"`
+	LogoUploadURL string `json:"logo_upload_url,omitempty" doc:"The path of a logo uploaded with PUT /v1/oauth/apps/{app_id}/logo, which pages show instead of LogoURL's."`
+	HomepageURL   string `json:"homepage_url" doc:"The app's home page." format:"uri"`
 	// PolicyURL and TermsURL are the app's privacy policy and terms of
 	// service, linked on the consent screen: set by the SaaS, or named by a
 	// self-registered client (policy_uri and tos_uri, RFC 7591 §2).
-	PolicyURL   string `json:"policy_url,omitempty"`
-	TermsURL    string `json:"terms_url,omitempty"`
-	IsPublished bool   `json:"is_published"`
+	PolicyURL   string `json:"policy_url,omitempty" format:"uri" doc:"The app's privacy policy, linked on the consent screen: set by the SaaS or named by a self-registered client (policy_uri)."`
+	TermsURL    string `json:"terms_url,omitempty" format:"uri" doc:"The app's terms of service, linked on the consent screen: set by the SaaS or named by a self-registered client (tos_uri)."`
+	IsPublished bool   `json:"is_published" doc:"Whether the app is listed for all users rather than only its team."`
 	// TokenExchange lets the app, a service the SaaS trusts, exchange users'
 	// access tokens for tokens with another audience or fewer scopes (RFC
 	// 8693). Only confidential apps may have it.
-	TokenExchange bool `json:"token_exchange"`
+	TokenExchange bool `json:"token_exchange" doc:"Lets the app, a service the SaaS trusts, exchange users' access tokens for tokens with another audience or fewer scopes (RFC 8693). Only confidential apps may have it."`
 	// ExchangeAudiences are the resources (RFC 8707 identifiers) an app with
 	// TokenExchange may get tokens for; none by default, so that enabling
 	// the grant does not open every resource to the app.
-	ExchangeAudiences []string `json:"exchange_audiences"`
+	ExchangeAudiences []string `json:"exchange_audiences" doc:"The resources (RFC 8707 identifiers) an app with TokenExchange may get tokens for; none by default, so that enabling the grant does not open every resource to the app."`
 	// Registration is how the app came to be: "admin" (registered by the
 	// SaaS) or "dynamic" (registered itself at /oauth/register, RFC 7591,
 	// and reviewed by nobody).
-	Registration string    `json:"registration"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Registration string    `json:"registration" doc:"How the app came to be: \"admin\" (registered by the SaaS) or \"dynamic\" (registered itself at /oauth/register, RFC 7591, and reviewed by nobody)."`
+	CreatedAt    time.Time `json:"created_at" doc:"When the app was created."`
+	UpdatedAt    time.Time `json:"updated_at" doc:"When the app last changed."`
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// rotation stops working.
-	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty" doc:"When the secret replaced by the last rotation stops working."`
 
 	secret         []byte
 	previousSecret []byte
@@ -89,25 +89,25 @@ type App struct {
 // secret is shown.
 type AppWithSecret struct {
 	App
-	ClientSecret string `json:"client_secret,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty" doc:"The client secret, shown only in this response."`
 }
 
 // appFields are an app's writable fields, shared by create and update; nil
 // means "not given".
 type appFields struct {
-	Name          *string   `json:"name,omitempty"`
-	Description   *string   `json:"description,omitempty"`
+	Name          *string   `json:"name,omitempty" doc:"The app's name, shown on the consent page."`
+	Description   *string   `json:"description,omitempty" doc:"What the app does, shown on the consent page."`
 	DeveloperName *string   `json:"developer_name,omitempty" doc:"The display name of the developer (person, company or team) behind the app, shown on the consent screen as \"by …\"; empty for none."`
-	RedirectURIs  *[]string `json:"redirect_uris,omitempty"`
-	Scopes        *[]string `json:"scopes,omitempty"`
-	LogoURL       *string   `json:"logo_url,omitempty"`
-	HomepageURL   *string   `json:"homepage_url,omitempty"`
+	RedirectURIs  *[]string `json:"redirect_uris,omitempty" doc:"Where authorization codes may be sent, matched exactly." format:"uri"`
+	Scopes        *[]string `json:"scopes,omitempty" doc:"The scopes the app may ask for."`
+	LogoURL       *string   `json:"logo_url,omitempty" doc:"The app's logo, copied through the SSRF guard." format:"uri"`
+	HomepageURL   *string   `json:"homepage_url,omitempty" doc:"The app's home page." format:"uri"`
 	PolicyURL     *string   `json:"policy_url,omitempty" format:"uri" doc:"The app's privacy policy (https), linked on the consent screen; empty for none."`
 	TermsURL      *string   `json:"terms_url,omitempty" format:"uri" doc:"The app's terms of service (https), linked on the consent screen; empty for none."`
-	IsPublished   *bool     `json:"is_published,omitempty"`
-	TokenExchange *bool     `json:"token_exchange,omitempty"`
+	IsPublished   *bool     `json:"is_published,omitempty" doc:"Whether the app is listed for all users rather than only its team."`
+	TokenExchange *bool     `json:"token_exchange,omitempty" doc:"Lets the app exchange users' access tokens (RFC 8693); only for confidential apps the SaaS trusts."`
 	// ExchangeAudiences: see App.ExchangeAudiences.
-	ExchangeAudiences *[]string `json:"exchange_audiences,omitempty"`
+	ExchangeAudiences *[]string `json:"exchange_audiences,omitempty" doc:"ExchangeAudiences: see App.ExchangeAudiences."`
 }
 
 func (f appFields) problems() map[string]string {

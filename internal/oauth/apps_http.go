@@ -11,8 +11,8 @@ import (
 )
 
 type createAppRequest struct {
-	TeamID     string `json:"team_id"`
-	ClientType string `json:"client_type,omitempty"`
+	TeamID     string `json:"team_id" doc:"The SaaS team (workspace) that owns the app, when the SaaS tracks one."`
+	ClientType string `json:"client_type,omitempty" doc:"confidential (default; a server that keeps a secret) or public (PKCE, no secret)." enum:"confidential,public"`
 	appFields
 }
 
@@ -41,9 +41,10 @@ func appFromPath(r *http.Request) (string, error) { return httpapi.PathID(r, "ap
 // HandleAppCreate registers an app.
 func HandleAppCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createAppRequest, AppWithSecret]{
-		Secret:  true,
-		Summary: "Register a third-party app; a confidential app's client_secret is in this answer only",
-		Status:  http.StatusCreated,
+		Secret:      true,
+		Summary:     "Register a third-party app; a confidential app's client_secret is in this answer only",
+		Description: "Registers a third-party app that will ask users for access. Confidential apps get a client_secret in this answer only; public apps (native, single-page) use PKCE without one. 422 names each bad field, such as a redirect URI that is not https.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req createAppRequest) (AppWithSecret, error) {
 			app := App{TeamID: req.TeamID, ClientType: Confidential, Scopes: []string{}, ExchangeAudiences: []string{}}
 			if req.ClientType != "" {
@@ -69,8 +70,9 @@ func HandleAppCreate(s *Service) httpapi.Endpoint {
 // HandleAppList lists apps.
 func HandleAppList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[App]]{
-		Summary: "List apps ordered by ID, all or one team's",
-		Query:   append(slices.Clone(httpapi.PageParams), httpapi.Param{Name: "team_id", Description: "only this team's apps"}),
+		Summary:     "List apps ordered by ID, all or one team's",
+		Description: "Lists registered third-party apps, paginated by cursor, optionally one team's (team_id). Never their client secrets.",
+		Query:       append(slices.Clone(httpapi.PageParams), httpapi.Param{Name: "team_id", Description: "only this team's apps"}),
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[App], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -89,7 +91,8 @@ func HandleAppList(s *Service) httpapi.Endpoint {
 // HandleAppGet returns an app.
 func HandleAppGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, App]{
-		Summary: "Get an app (never its secret)",
+		Summary:     "Get an app (never its secret)",
+		Description: "Returns an app's registration; never its client secret. 404 for an unknown app.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (App, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
@@ -107,7 +110,8 @@ func (req updateAppRequest) Valid(context.Context) map[string]string { return re
 // HandleAppUpdate changes an app.
 func HandleAppUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[updateAppRequest, App]{
-		Summary: "Change an app's name, description, developer name, redirect URIs, scopes, logo, homepage, privacy and terms links, published flag or token exchange permission",
+		Summary:     "Change an app's name, description, developer name, redirect URIs, scopes, logo, homepage, privacy and terms links, published flag or token exchange permission",
+		Description: "Changes only the fields given. Removing a scope does not take it from grants already made; revoke them for that.",
 		Do: func(r *http.Request, req updateAppRequest) (App, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
@@ -121,7 +125,8 @@ func HandleAppUpdate(s *Service) httpapi.Endpoint {
 // HandleAppDelete deletes an app.
 func HandleAppDelete(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Delete an app with every authorization and token issued to it",
+		Summary:     "Delete an app with every authorization and token issued to it",
+		Description: "Deletes an app and revokes every authorization and token issued to it at once. Use …/revoke to keep the app but cut its access.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
@@ -135,7 +140,8 @@ func HandleAppDelete(s *Service) httpapi.Endpoint {
 // HandleAppRevoke revokes everything issued to an app.
 func HandleAppRevoke(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Revoke every authorization and token of an app at once; the app stays registered",
+		Summary:     "Revoke every authorization and token of an app at once; the app stays registered",
+		Description: "Cuts an app's access everywhere, for example after a breach at the app: every authorization, access token and refresh token it holds stops working. Users must consent again.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
@@ -149,8 +155,9 @@ func HandleAppRevoke(s *Service) httpapi.Endpoint {
 // HandleAppRotateSecret gives an app a new client secret.
 func HandleAppRotateSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, AppWithSecret]{
-		Secret:  true,
-		Summary: "Give a confidential app a new client_secret (in this answer only); the old one works until previous_secret_expires_at",
+		Secret:      true,
+		Summary:     "Give a confidential app a new client_secret (in this answer only); the old one works until previous_secret_expires_at",
+		Description: "Issues a new client secret. The old one keeps working until previous_secret_expires_at so the app can deploy the new one without downtime. 409 for a public app, which has no secret.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (AppWithSecret, error) {
 			appID, err := appFromPath(r)
 			if err != nil {

@@ -16,16 +16,16 @@ import (
 
 // Authorization is what a user granted an app for a team.
 type Authorization struct {
-	ID     string    `json:"id"`
-	App    PublicApp `json:"app"`
-	UserID string    `json:"user_id"`
-	TeamID string    `json:"team_id"`
-	Scopes []string  `json:"scopes"`
+	ID     string    `json:"id" doc:"The authorization's ID."`
+	App    PublicApp `json:"app" doc:"The app the user authorized."`
+	UserID string    `json:"user_id" doc:"The SaaS's ID of the user who consented."`
+	TeamID string    `json:"team_id" doc:"The user's team, when the SaaS tracks one."`
+	Scopes []string  `json:"scopes" doc:"The scopes granted."`
 	// Resources are the APIs and MCP servers the user let the app reach
 	// (RFC 8707); empty when it named none.
-	Resources []string  `json:"resources"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Resources []string  `json:"resources" doc:"The APIs and MCP servers the user let the app reach (RFC 8707); empty when it named none."`
+	CreatedAt time.Time `json:"created_at" doc:"When the user first consented."`
+	UpdatedAt time.Time `json:"updated_at" doc:"When the grant last changed."`
 }
 
 // ListAuthorizations returns a user's live authorizations in a team.
@@ -67,7 +67,8 @@ func (s *Service) RevokeAppForUser(ctx context.Context, userID, teamID, appID st
 // HandleAuthorizationList lists what a user granted.
 func HandleAuthorizationList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Authorization]]{
-		Summary: "List the apps a user has authorized in a team, with the scopes granted and when",
+		Summary:     "List the apps a user has authorized in a team, with the scopes granted and when",
+		Description: "Lists the apps a user authorized, with the scopes and dates, for the SaaS's own \"authorized apps\" settings page. Filter by user_id and team_id.",
 		Query: append([]httpapi.Param{{Name: "user_id", Description: "the user (required)"}, {Name: "team_id", Description: "the team (required)"}},
 			httpapi.PageParams...),
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Authorization], error) {
@@ -94,7 +95,8 @@ func HandleAuthorizationList(s *Service) httpapi.Endpoint {
 // HandleAuthorizationRevoke revokes an authorization.
 func HandleAuthorizationRevoke(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Revoke an authorization and every token issued under it, at once",
+		Summary:     "Revoke an authorization and every token issued under it, at once",
+		Description: "Revokes one user's grant to an app: its tokens stop working at once and the app must ask again.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			authID, err := httpapi.PathID(r, "authorization_id", "oauthz")
 			if err != nil {

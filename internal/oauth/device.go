@@ -101,12 +101,12 @@ func normalizeUserCode(typed string) string {
 // DeviceAuthResponse is the device authorization endpoint's answer (RFC 8628
 // §3.2).
 type DeviceAuthResponse struct {
-	DeviceCode              string `json:"device_code"`
-	UserCode                string `json:"user_code"`
-	VerificationURI         string `json:"verification_uri"`
-	VerificationURIComplete string `json:"verification_uri_complete"`
-	ExpiresIn               int64  `json:"expires_in"`
-	Interval                int64  `json:"interval"`
+	DeviceCode              string `json:"device_code" doc:"The code the device polls the token endpoint with."`
+	UserCode                string `json:"user_code" doc:"The code the user types on the verification page."`
+	VerificationURI         string `json:"verification_uri" doc:"The page where the user enters the code." format:"uri"`
+	VerificationURIComplete string `json:"verification_uri_complete" doc:"The page with the code filled in, for a QR code." format:"uri"`
+	ExpiresIn               int64  `json:"expires_in" doc:"Seconds until the codes expire."`
+	Interval                int64  `json:"interval" doc:"Seconds the device waits between polls."`
 }
 
 // DeviceAuthorization answers a device authorization request (RFC 8628

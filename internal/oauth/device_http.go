@@ -12,8 +12,9 @@ import (
 // §3.1).
 func HandleDeviceAuthorization(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary:  "OAuth 2 device authorization (RFC 8628): a device code to poll with and a user code for the verification page (form-encoded)",
-		Response: DeviceAuthResponse{},
+		Summary:     "OAuth 2 device authorization (RFC 8628): a device code to poll with and a user code for the verification page (form-encoded)",
+		Description: "A device without a browser starts here: it gets a device code to poll the token endpoint with and a user code to show. Form-encoded, client authentication as at the token endpoint.",
+		Response:    DeviceAuthResponse{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			resp, err := s.DeviceAuthorization(r.Context(), r)
 			if err != nil {
@@ -36,7 +37,8 @@ var deviceOutcomes = map[string]string{
 // enters the code the device shows; verification_uri_complete fills it in.
 func HandleDevicePage(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Device verification page: enter the user code a device shows (?user_code= fills it in)",
+		Summary:     "Device verification page: enter the user code a device shows (?user_code= fills it in)",
+		Description: "The page where a user types the code a TV, CLI or other input-constrained device shows (RFC 8628). ?user_code= prefills it.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()
 			data := map[string]any{"UserCode": q.Get("user_code"), "Done": deviceOutcomes[q.Get("done")]}
@@ -57,8 +59,9 @@ func HandleDevicePage(s *Service) httpapi.Endpoint {
 // browser to sign in.
 func HandleDeviceSubmit(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Device verification: the user code from the page; sends the browser to the SaaS's login page",
-		Status:  http.StatusSeeOther,
+		Summary:     "Device verification: the user code from the page; sends the browser to the SaaS's login page",
+		Description: "The device page's form: checks the user code and sends the browser to the SaaS's login page to approve the device. A wrong or expired code shows the page again.",
+		Status:      http.StatusSeeOther,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.ParseTextForm(r); err != nil {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))

@@ -88,8 +88,9 @@ func (s *Service) answerFlow(w http.ResponseWriter, r *http.Request, step consen
 // HandleAuthorize is the authorization endpoint (RFC 6749 §3.1).
 func HandleAuthorize(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "OAuth 2 authorization endpoint: response_type=code with PKCE (S256); sends the browser to the SaaS's login page",
-		Status:  http.StatusSeeOther,
+		Summary:     "OAuth 2 authorization endpoint: response_type=code with PKCE (S256); sends the browser to the SaaS's login page",
+		Description: "Where a third-party app sends the user to ask for access: authorization code flow with PKCE (S256) and optional resource indicators. The browser goes to the SaaS's login page with a login challenge. Errors go back to the app's redirect URI when it is known, else an error page.",
+		Status:      http.StatusSeeOther,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			to, b, err := s.StartAuthorization(r.Context(), r.URL.Query())
 			if err == nil {
@@ -103,7 +104,8 @@ func HandleAuthorize(s *Service) httpapi.Endpoint {
 // HandleConsent is where the browser comes back after signing in.
 func HandleConsent(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "Consent step: shows the consent screen, or sends the browser back to the app when nothing new is asked",
+		Summary:     "Consent step: shows the consent screen, or sends the browser back to the app when nothing new is asked",
+		Description: "After login, shows the consent screen for what the app asks for, or returns to the app at once when the user already granted it all. Browser-facing; not called by apps.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			step, err := s.consentStep(r.Context(), r.URL.Query().Get("consent_challenge"), s.flowCookies(r))
 			s.answerFlow(w, r, step, err)
@@ -114,8 +116,9 @@ func HandleConsent(s *Service) httpapi.Endpoint {
 // HandleConsentDecision takes the answer from the consent screen.
 func HandleConsentDecision(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "The consent screen's Allow, Deny or Switch account (a form with a CSRF token)",
-		Status:  http.StatusSeeOther,
+		Summary:     "The consent screen's Allow, Deny or Switch account (a form with a CSRF token)",
+		Description: "The consent screen's form: Allow issues an authorization code to the app's redirect URI, Deny sends access_denied, Switch account starts login again. Protected by a CSRF token.",
+		Status:      http.StatusSeeOther,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.ParseTextForm(r); err != nil {
 				s.answerFlow(w, r, consentStep{}, pageError("invalid_request", "the form could not be read"))
@@ -204,9 +207,10 @@ func (s *Service) writeTokenError(w http.ResponseWriter, r *http.Request, err er
 // HandleToken is the token endpoint (RFC 6749 §3.2).
 func HandleToken(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Secret:   true,
-		Summary:  "OAuth 2 token endpoint: authorization_code, refresh_token, client_credentials and token exchange (RFC 8693) grants, with resource indicators (RFC 8707); form-encoded",
-		Response: TokenResponse{},
+		Secret:      true,
+		Summary:     "OAuth 2 token endpoint: authorization_code, refresh_token, client_credentials and token exchange (RFC 8693) grants, with resource indicators (RFC 8707); form-encoded",
+		Description: "Apps exchange an authorization code (with its PKCE verifier), a refresh token, their client credentials or another token for access tokens. Refresh tokens rotate on every use; a reused one revokes the grant. Errors follow RFC 6749 (invalid_grant, invalid_client, …).",
+		Response:    TokenResponse{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			resp, err := s.Token(r.Context(), r)
 			if err != nil {
@@ -221,7 +225,8 @@ func HandleToken(s *Service) httpapi.Endpoint {
 // HandleRevoke is the revocation endpoint (RFC 7009).
 func HandleRevoke(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary: "OAuth 2 token revocation (RFC 7009); unknown tokens answer 200 too",
+		Summary:     "OAuth 2 token revocation (RFC 7009); unknown tokens answer 200 too",
+		Description: "An app revokes an access or refresh token it holds (RFC 7009), for example at logout; revoking a refresh token ends the whole grant. Unknown tokens answer 200 as the RFC requires.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := s.Revoke(r.Context(), r); err != nil {
 				s.writeTokenError(w, r, err)
@@ -242,8 +247,9 @@ var introspectAccess = auth.InstallationAccess("oauth:read")
 
 func HandleIntrospect(s *Service, keys *auth.Keys) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary:  "OAuth 2 token introspection (RFC 7662): authenticate with an API key holding oauth:read, restricted to no tenant (Bearer), or client credentials",
-		Response: Introspection{},
+		Summary:     "OAuth 2 token introspection (RFC 7662): authenticate with an API key holding oauth:read, restricted to no tenant (Bearer), or client credentials",
+		Description: "Resource servers ask whether an access token is active and what it grants (RFC 7662). Authenticate with an admin API key holding oauth:read or with client credentials. Inactive tokens answer active false.",
+		Response:    Introspection{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var onlyApp string
 			scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -291,33 +297,34 @@ func HandleIntrospect(s *Service, keys *auth.Keys) httpapi.Endpoint {
 
 // Metadata is the authorization server's metadata (RFC 8414).
 type Metadata struct {
-	Issuer                                    string   `json:"issuer"`
-	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
-	TokenEndpoint                             string   `json:"token_endpoint"`
-	RevocationEndpoint                        string   `json:"revocation_endpoint"`
-	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
-	ResponseTypesSupported                    []string `json:"response_types_supported"`
-	ResponseModesSupported                    []string `json:"response_modes_supported"`
-	GrantTypesSupported                       []string `json:"grant_types_supported"`
-	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported"`
-	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
-	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
-	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
-	ScopesSupported                           []string `json:"scopes_supported"`
-	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported"`
+	Issuer                                    string   `json:"issuer" doc:"The authorization server's identifier." format:"uri"`
+	AuthorizationEndpoint                     string   `json:"authorization_endpoint" doc:"The authorization endpoint." format:"uri"`
+	TokenEndpoint                             string   `json:"token_endpoint" doc:"The token endpoint." format:"uri"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint" doc:"The revocation endpoint." format:"uri"`
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint" doc:"The introspection endpoint." format:"uri"`
+	ResponseTypesSupported                    []string `json:"response_types_supported" doc:"The response types supported."`
+	ResponseModesSupported                    []string `json:"response_modes_supported" doc:"The response modes supported."`
+	GrantTypesSupported                       []string `json:"grant_types_supported" doc:"The grant types supported."`
+	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported" doc:"The PKCE code challenge methods supported."`
+	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported" doc:"How clients may authenticate at the token endpoint."`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported" doc:"How clients may authenticate at the revocation endpoint."`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported" doc:"How callers may authenticate at the introspection endpoint."`
+	ScopesSupported                           []string `json:"scopes_supported" doc:"The scopes apps may ask for."`
+	AuthorizationResponseISSParameter         bool     `json:"authorization_response_iss_parameter_supported" doc:"Whether authorization responses carry iss (RFC 9207)."`
 	// ProtectedResources are the registered resources' identifiers (RFC
 	// 9728 §4), which the resource parameter may name (RFC 8707).
-	ProtectedResources                []string `json:"protected_resources,omitempty"`
-	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint"`
-	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty"`
-	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported"`
+	ProtectedResources                []string `json:"protected_resources,omitempty" doc:"The registered resources' identifiers (RFC 9728 §4), which the resource parameter may name (RFC 8707)."`
+	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint" doc:"The device authorization endpoint." format:"uri"`
+	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty" doc:"The dynamic client registration endpoint." format:"uri"`
+	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported" doc:"Whether a client ID may be the URL of a client metadata document."`
 }
 
 // HandleMetadata serves /.well-known/oauth-authorization-server.
 func HandleMetadata(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary:  "OAuth 2 authorization server metadata (RFC 8414)",
-		Response: Metadata{},
+		Summary:     "OAuth 2 authorization server metadata (RFC 8414)",
+		Description: "Discovery for OAuth clients: the endpoints, grants, PKCE methods and client authentication methods this authorization server supports. Libraries such as golang.org/x/oauth2 and openid-client read it to configure themselves.",
+		Response:    Metadata{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			scopes, err := s.allScopeNames(r.Context())
 			if err != nil {

@@ -229,11 +229,11 @@ func (s *Service) requestBy(ctx context.Context, q store.Querier, column, challe
 
 // LoginRequest is what the SaaS's login page learns about a login challenge.
 type LoginRequest struct {
-	App    PublicApp `json:"app"`
-	Scopes []string  `json:"scopes"`
+	App    PublicApp `json:"app" doc:"The app the user is signing in for."`
+	Scopes []string  `json:"scopes" doc:"The scopes the app asks for."`
 	// Resources are the resource indicators the app asked for (RFC 8707).
-	Resources []string  `json:"resources"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Resources []string  `json:"resources" doc:"The resource indicators the app asked for (RFC 8707)."`
+	ExpiresAt time.Time `json:"expires_at" doc:"When the request expires."`
 	// redirectURI is where the flow ends, for the dev sign-in page's
 	// form-action.
 	redirectURI string
@@ -241,28 +241,28 @@ type LoginRequest struct {
 
 // PublicApp is what users and the SaaS's pages may see of an app.
 type PublicApp struct {
-	ID          string `json:"id"`
-	ClientID    string `json:"client_id"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	LogoURL     string `json:"logo_url"`
-	HomepageURL string `json:"homepage_url"`
-	PolicyURL   string `json:"policy_url,omitempty"`
-	TermsURL    string `json:"terms_url,omitempty"`
-	TeamID      string `json:"team_id"`
+	ID          string `json:"id" doc:"The app's ID."`
+	ClientID    string `json:"client_id" doc:"The app's OAuth client ID."`
+	Name        string `json:"name" doc:"The app's name."`
+	Description string `json:"description" doc:"What the app does."`
+	LogoURL     string `json:"logo_url" doc:"The app's logo." format:"uri"`
+	HomepageURL string `json:"homepage_url" doc:"The app's home page." format:"uri"`
+	PolicyURL   string `json:"policy_url,omitempty" doc:"The app's privacy policy." format:"uri"`
+	TermsURL    string `json:"terms_url,omitempty" doc:"The app's terms of service." format:"uri"`
+	TeamID      string `json:"team_id" doc:"The team that owns the app, when the SaaS tracks one."`
 	// DeveloperName is who made the app, as the SaaS names them (see
 	// App.DeveloperName); empty when it names nobody.
-	DeveloperName string `json:"developer_name,omitempty"`
+	DeveloperName string `json:"developer_name,omitempty" doc:"Who made the app, as the SaaS names them; empty when it names nobody."`
 	// Published is whether the SaaS has published the app (listed it for
 	// its users); pages say so.
-	Published bool `json:"published"`
+	Published bool `json:"published" doc:"Whether the SaaS has published the app (listed it for its users); pages say so."`
 	// Registration is "admin", "dynamic" or "metadata_document"; a
 	// self-registered app names itself and nobody has reviewed it, so pages
 	// show its Host beside the name it claims: the host serving its metadata
 	// document, or for a dynamic app that of its first redirect URI (where
 	// codes go).
-	Registration string `json:"registration"`
-	Host         string `json:"host,omitempty"`
+	Registration string `json:"registration" enum:"admin,dynamic,metadata_document" doc:"\"admin\", \"dynamic\" or \"metadata_document\"; a self-registered app names itself and nobody has reviewed it, so pages show its Host beside the name it claims: the host serving its metadata document, or for a dynamic app that of its first redirect URI (where codes go)."`
+	Host         string `json:"host,omitempty" doc:"The host of the app's home page."`
 }
 
 func (a App) public() PublicApp {
@@ -319,21 +319,21 @@ func (s *Service) pending(ctx context.Context, q store.Querier, column, challeng
 
 // Redirect is where the SaaS sends the browser next.
 type Redirect struct {
-	RedirectTo string `json:"redirect_to"`
+	RedirectTo string `json:"redirect_to" doc:"Where to send the user's browser next." format:"uri"`
 }
 
 // Account is who signed in, as the SaaS's login page reports it: the IDs
 // that grants are kept under, and optionally how to show them to people.
 type Account struct {
-	UserID string `json:"user_id"`
-	TeamID string `json:"team_id"`
+	UserID string `json:"user_id" doc:"The SaaS's ID of the user who signed in."`
+	TeamID string `json:"team_id" doc:"The user's team (workspace), when the SaaS tracks one."`
 	// UserName and TeamName are display names for the consent screen's
 	// "signed in as"; without them it shows the IDs.
-	UserName string `json:"user_name,omitempty"`
-	TeamName string `json:"team_name,omitempty"`
+	UserName string `json:"user_name,omitempty" doc:"UserName and TeamName are display names for the consent screen's \"signed in as\"; without them it shows the IDs."`
+	TeamName string `json:"team_name,omitempty" doc:"The team's name, shown on the consent page."`
 	// AvatarURL is an https URL of the user's picture; Patchbay copies it
 	// once through its outbound guard and never links it.
-	AvatarURL string `json:"avatar_url,omitempty"`
+	AvatarURL string `json:"avatar_url,omitempty" doc:"An https URL of the user's picture; Patchbay copies it once through its outbound guard and never links it."`
 }
 
 // AcceptLogin records who signed in, and returns where the browser goes
@@ -404,27 +404,27 @@ func (s *Service) consentURL(challenge string) string {
 
 // ConsentRequest is what a consent page shows.
 type ConsentRequest struct {
-	App PublicApp `json:"app"`
+	App PublicApp `json:"app" doc:"The app asking for consent."`
 	// Account is who signed in: user_id and team_id, and the display names
 	// and avatar when the login page gave them.
 	Account
 	// Scopes are those requested, with their descriptions.
-	Scopes []Scope `json:"scopes"`
+	Scopes []Scope `json:"scopes" doc:"Those requested, with their descriptions."`
 	// GrantedScopes are those the user already granted this app.
-	GrantedScopes []string `json:"granted_scopes"`
+	GrantedScopes []string `json:"granted_scopes" doc:"Those the user already granted this app."`
 	// Resources are the APIs and MCP servers the app will reach with the
 	// tokens (RFC 8707); empty when it named none.
-	Resources []ConsentResource `json:"resources"`
-	ExpiresAt time.Time         `json:"expires_at"`
+	Resources []ConsentResource `json:"resources" doc:"The APIs and MCP servers the app will reach with the tokens (RFC 8707); empty when it named none."`
+	ExpiresAt time.Time         `json:"expires_at" doc:"When the request expires."`
 	// Device is true when the user entered a device's user code at the
 	// verification page (RFC 8628) rather than following an app's link: the
 	// page should say that a device is asking, and ask the user to allow
 	// only a device they started just now (§5.4, remote phishing).
-	Device bool `json:"device"`
+	Device bool `json:"device" doc:"True when the user entered a device's user code at the verification page (RFC 8628) rather than following an app's link: the page should say that a device is asking, and ask the user to allow only a device they started just now (§5.4, remote phishing)."`
 	// DeviceVerification is where and when that code came from; set only
 	// with Device, and missing once the code was entered in another browser
 	// (this request can then no longer approve it).
-	DeviceVerification *DeviceVerification `json:"device_verification,omitempty"`
+	DeviceVerification *DeviceVerification `json:"device_verification,omitempty" doc:"Where and when that code came from; set only with Device, and missing once the code was entered in another browser (this request can then no longer approve it)."`
 }
 
 // DeviceVerification is the context of a device's user code, for a consent
@@ -433,19 +433,19 @@ type ConsentRequest struct {
 type DeviceVerification struct {
 	// RequestedAt is when the device asked for its code; ExpiresAt when the
 	// code stops working.
-	RequestedAt time.Time `json:"requested_at"`
-	ExpiresAt   time.Time `json:"expires_at"`
+	RequestedAt time.Time `json:"requested_at" doc:"When the device asked for its code; ExpiresAt when the code stops working."`
+	ExpiresAt   time.Time `json:"expires_at" doc:"When the device's code expires."`
 	// DeviceAddress is the network address the device asked from (an IPv6
 	// address as its /64); SameNetwork says whether the browser that
 	// entered the code came from the same one.
-	DeviceAddress string `json:"device_address"`
-	SameNetwork   bool   `json:"same_network"`
+	DeviceAddress string `json:"device_address" doc:"The network address the device asked from (an IPv6 address as its /64); SameNetwork says whether the browser that entered the code came from the same one."`
+	SameNetwork   bool   `json:"same_network" doc:"Whether the user's browser and the device came from the same network address."`
 }
 
 // ConsentResource is a requested resource as a consent page shows it.
 type ConsentResource struct {
-	Resource string `json:"resource"`
-	Name     string `json:"name"`
+	Resource string `json:"resource" doc:"The resource's identifier (its URL)."`
+	Name     string `json:"name" doc:"The resource's name for people."`
 }
 
 // ConsentRequest returns a pending consent challenge's request.

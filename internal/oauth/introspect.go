@@ -16,27 +16,27 @@ import (
 // Introspection is the answer of the introspection endpoint (RFC 7662 §2.2).
 // An inactive token is exactly {"active":false}.
 type Introspection struct {
-	Active bool `json:"active"`
+	Active bool `json:"active" doc:"Whether the token is valid now; every other field is absent when it is not."`
 	// TokenType is Bearer for access tokens (RFC 7662 §2.2 uses RFC 6749's
 	// token types); TokenUse says which kind of token was presented.
-	TokenType string `json:"token_type,omitempty"`
-	TokenUse  string `json:"token_use,omitempty"` // access_token or refresh_token
-	Scope     string `json:"scope,omitempty"`
-	ClientID  string `json:"client_id,omitempty"`
-	AppID     string `json:"app_id,omitempty"`
+	TokenType string `json:"token_type,omitempty" doc:"Bearer for access tokens (RFC 7662 §2.2 uses RFC 6749's token types); TokenUse says which kind of token was presented."`
+	TokenUse  string `json:"token_use,omitempty" doc:"Access_token or refresh_token."` // access_token or refresh_token
+	Scope     string `json:"scope,omitempty" doc:"The token's scopes, separated by spaces."`
+	ClientID  string `json:"client_id,omitempty" doc:"The client the token was issued to."`
+	AppID     string `json:"app_id,omitempty" doc:"The app's ID."`
 	// Subject is the user for tokens a user granted, and the client_id for
 	// the app's own client_credentials tokens.
-	Subject   string `json:"sub,omitempty"`
-	TeamID    string `json:"team_id,omitempty"`
-	ExpiresAt int64  `json:"exp,omitempty"`
-	IssuedAt  int64  `json:"iat,omitempty"`
-	Issuer    string `json:"iss,omitempty"`
+	Subject   string `json:"sub,omitempty" doc:"The user for tokens a user granted, and the client_id for the app's own client_credentials tokens."`
+	TeamID    string `json:"team_id,omitempty" doc:"The team the token was granted for, when the SaaS tracks one."`
+	ExpiresAt int64  `json:"exp,omitempty" doc:"When the token expires, in seconds since the epoch."`
+	IssuedAt  int64  `json:"iat,omitempty" doc:"When the token was issued, in seconds since the epoch."`
+	Issuer    string `json:"iss,omitempty" doc:"The issuer's identifier." format:"uri"`
 	// Audience lists the resources an access token is for (RFC 8707); a
 	// resource server must refuse a token whose aud does not name it.
-	Audience []string `json:"aud,omitempty"`
+	Audience []string `json:"aud,omitempty" doc:"Lists the resources an access token is for (RFC 8707); a resource server must refuse a token whose aud does not name it."`
 	// Actor is the party that obtained the token by token exchange and, nested,
 	// those before it (RFC 8693 §4.1).
-	Actor json.RawMessage `json:"act,omitempty"`
+	Actor json.RawMessage `json:"act,omitempty" doc:"The party that obtained the token by token exchange and, nested, those before it (RFC 8693 §4.1)."`
 }
 
 // storedToken is a token row found by one of its hashes.

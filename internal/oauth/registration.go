@@ -76,16 +76,16 @@ var grantTypesDynamic = []string{"authorization_code", "refresh_token"}
 // Other members are ignored, as §2 requires of members a server does not
 // understand.
 type ClientMetadata struct {
-	RedirectURIs            []string `json:"redirect_uris"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
-	GrantTypes              []string `json:"grant_types"`
-	ResponseTypes           []string `json:"response_types"`
-	ClientName              string   `json:"client_name"`
-	ClientURI               string   `json:"client_uri,omitempty"`
-	LogoURI                 string   `json:"logo_uri,omitempty"`
-	PolicyURI               string   `json:"policy_uri,omitempty"`
-	TOSURI                  string   `json:"tos_uri,omitempty"`
-	Scope                   string   `json:"scope"`
+	RedirectURIs            []string `json:"redirect_uris" format:"uri" doc:"Where the authorization server may send the browser back to."`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method" doc:"How the client authenticates at the token endpoint." enum:"client_secret_basic,client_secret_post,none"`
+	GrantTypes              []string `json:"grant_types" doc:"The grant types the client uses."`
+	ResponseTypes           []string `json:"response_types" doc:"The response types the client uses."`
+	ClientName              string   `json:"client_name" doc:"The client's name for people."`
+	ClientURI               string   `json:"client_uri,omitempty" doc:"The client's home page." format:"uri"`
+	LogoURI                 string   `json:"logo_uri,omitempty" doc:"The client's logo." format:"uri"`
+	PolicyURI               string   `json:"policy_uri,omitempty" doc:"The client's privacy policy." format:"uri"`
+	TOSURI                  string   `json:"tos_uri,omitempty" doc:"The client's terms of service." format:"uri"`
+	Scope                   string   `json:"scope" doc:"The scopes the client may ask for, separated by spaces."`
 }
 
 // problem names the first member of md, by its RFC 7591 §2 name, that no
@@ -119,12 +119,12 @@ func (md ClientMetadata) problem() (field, msg string) {
 // RFC 7592 §3). The client secret and registration access token are in the
 // registration's answer only: Patchbay keeps only their hashes.
 type RegistrationResponse struct {
-	ClientID                string `json:"client_id"`
-	ClientSecret            string `json:"client_secret,omitempty"`
-	ClientIDIssuedAt        int64  `json:"client_id_issued_at"`
-	ClientSecretExpiresAt   *int64 `json:"client_secret_expires_at,omitempty"`
-	RegistrationAccessToken string `json:"registration_access_token,omitempty"`
-	RegistrationClientURI   string `json:"registration_client_uri"`
+	ClientID                string `json:"client_id" doc:"The new client's ID."`
+	ClientSecret            string `json:"client_secret,omitempty" doc:"The client secret, for confidential clients; shown only here."`
+	ClientIDIssuedAt        int64  `json:"client_id_issued_at" doc:"When the client ID was issued, in seconds since the epoch."`
+	ClientSecretExpiresAt   *int64 `json:"client_secret_expires_at,omitempty" doc:"When the secret expires, in seconds since the epoch; 0 for never."`
+	RegistrationAccessToken string `json:"registration_access_token,omitempty" doc:"The token that reads, updates and deletes this registration."`
+	RegistrationClientURI   string `json:"registration_client_uri" doc:"The URL of this registration." format:"uri"`
 	ClientMetadata
 }
 
@@ -475,17 +475,17 @@ func (s *Service) DeleteRegistration(ctx context.Context, r *http.Request, clien
 // InitialAccessToken lets its holder register clients when registration is
 // "token" (RFC 7591 §3). The token itself is shown once, at creation.
 type InitialAccessToken struct {
-	ID          string     `json:"id"`
-	Description string     `json:"description"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ExpiresAt   *time.Time `json:"expires_at"`
+	ID          string     `json:"id" doc:"The token's ID."`
+	Description string     `json:"description" doc:"What the token is for."`
+	CreatedAt   time.Time  `json:"created_at" doc:"When the token was created."`
+	ExpiresAt   *time.Time `json:"expires_at" doc:"When the token expires; null if it does not."`
 }
 
 // CreatedInitialAccessToken is a new initial access token with the token
 // itself, shown only in the answer that issues it.
 type CreatedInitialAccessToken struct {
 	InitialAccessToken
-	Token string `json:"token"`
+	Token string `json:"token" doc:"The token itself, shown only in this response."`
 }
 
 // CreateInitialAccessToken issues an initial access token; expiresIn zero

@@ -19,7 +19,8 @@ func challengeFromPath(r *http.Request) string { return r.PathValue("challenge_t
 // HandleLoginRequestGet tells the SaaS's login page what is being asked.
 func HandleLoginRequestGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, LoginRequest]{
-		Summary: "What a login challenge asks for: the app and the scopes",
+		Summary:     "What a login challenge asks for: the app and the scopes",
+		Description: "The SaaS's login page calls this with the challenge from the redirect to learn which app asks and for what. 404 when the challenge is unknown or expired.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (LoginRequest, error) {
 			return s.LoginRequest(r.Context(), challengeFromPath(r))
 		},
@@ -56,7 +57,8 @@ func (req acceptLoginRequest) Valid(context.Context) map[string]string {
 // HandleLoginAccept records who signed in.
 func HandleLoginAccept(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[acceptLoginRequest, Redirect]{
-		Summary: "The SaaS signed the user in: record the user and team (with display names and avatar for the consent screen), and get where to send the browser next",
+		Summary:     "The SaaS signed the user in: record the user and team (with display names and avatar for the consent screen), and get where to send the browser next",
+		Description: "Call once the SaaS has signed the user in: tells Patchbay who the user is and answers where to redirect the browser (the consent step).",
 		Do: func(r *http.Request, req acceptLoginRequest) (Redirect, error) {
 			return s.AcceptLogin(r.Context(), challengeFromPath(r), Account(req))
 		},
@@ -66,8 +68,8 @@ func HandleLoginAccept(s *Service) httpapi.Endpoint {
 // rejectRequest is how the SaaS refuses a login or a consent; the app
 // receives the error.
 type rejectRequest struct {
-	Error            string `json:"error,omitempty"`
-	ErrorDescription string `json:"error_description,omitempty"`
+	Error            string `json:"error,omitempty" doc:"The OAuth error code to send the app."`
+	ErrorDescription string `json:"error_description,omitempty" doc:"A sentence for the app's developer."`
 }
 
 // rejectErrors are the errors an app may be sent when the SaaS refuses.
@@ -92,17 +94,19 @@ func (req rejectRequest) Valid(context.Context) map[string]string {
 
 // HandleLoginReject refuses a login.
 func HandleLoginReject(s *Service) httpapi.Endpoint {
-	return handleReject("The user could not or would not sign in: the app receives error (access_denied unless given)", s.RejectLogin)
+	return handleReject("The user could not or would not sign in: the app receives error (access_denied unless given)",
+		"Call when sign-in fails or is cancelled: answers where to redirect the browser, which sends the app the error.", s.RejectLogin)
 }
 
 // HandleConsentReject refuses consent.
 func HandleConsentReject(s *Service) httpapi.Endpoint {
-	return handleReject("The user declined on the SaaS's consent page: the app receives error (access_denied unless given)", s.RejectConsent)
+	return handleReject("The user declined on the SaaS's consent page: the app receives error (access_denied unless given)",
+		"Call when the user declines: answers where to redirect the browser, which sends the app the error.", s.RejectConsent)
 }
 
-func handleReject(summary string, reject func(ctx context.Context, challenge, code, description string) (Redirect, error)) httpapi.Endpoint {
+func handleReject(summary, description string, reject func(ctx context.Context, challenge, code, description string) (Redirect, error)) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[rejectRequest, Redirect]{
-		Summary: summary, OptionalBody: true,
+		Summary: summary, Description: description, OptionalBody: true,
 		Do: func(r *http.Request, req rejectRequest) (Redirect, error) {
 			return reject(r.Context(), challengeFromPath(r), req.Error, req.ErrorDescription)
 		},
@@ -112,7 +116,8 @@ func handleReject(summary string, reject func(ctx context.Context, challenge, co
 // HandleConsentRequestGet tells the SaaS's consent page what to show.
 func HandleConsentRequestGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, ConsentRequest]{
-		Summary: "What a consent challenge asks for: the app, the user and team, each scope with its description, and what is already granted",
+		Summary:     "What a consent challenge asks for: the app, the user and team, each scope with its description, and what is already granted",
+		Description: "The SaaS's own consent page calls this with the challenge from the redirect to learn what to show. 404 when the challenge is unknown or expired.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (ConsentRequest, error) {
 			return s.ConsentRequest(r.Context(), challengeFromPath(r))
 		},
@@ -121,13 +126,14 @@ func HandleConsentRequestGet(s *Service) httpapi.Endpoint {
 
 type acceptConsentRequest struct {
 	// GrantScopes narrows what is granted; empty grants everything requested.
-	GrantScopes []string `json:"grant_scopes,omitempty"`
+	GrantScopes []string `json:"grant_scopes,omitempty" doc:"Narrows what is granted; empty grants everything requested."`
 }
 
 // HandleConsentAccept records the user's approval on the SaaS's page.
 func HandleConsentAccept(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[acceptConsentRequest, Redirect]{
 		Summary:      "The user approved on the SaaS's consent page: grant the scopes and get where to send the browser next",
+		Description:  "Call when the user approves on the SaaS's consent page: records the grant of the scopes given and answers where to redirect the browser (the app, with its code).",
 		OptionalBody: true,
 		Do: func(r *http.Request, req acceptConsentRequest) (Redirect, error) {
 			return s.AcceptConsent(r.Context(), challengeFromPath(r), req.GrantScopes)

@@ -22,15 +22,15 @@ import (
 // parameter (RFC 8707), and the tokens they get are bound to it: its
 // identifier is their audience (aud).
 type Resource struct {
-	ID string `json:"id"`
+	ID string `json:"id" doc:"The resource's ID."`
 	// Identifier is the resource indicator, such as https://mcp.example.com/mcp.
-	Identifier string `json:"resource"`
-	Name       string `json:"name"`
+	Identifier string `json:"resource" doc:"The resource indicator, such as https://mcp.example.com/mcp."`
+	Name       string `json:"name" doc:"The resource's name for people."`
 	// Scopes are those the resource accepts; each is in the catalog. A token
 	// for the resource carries only scopes one of its resources accepts.
-	Scopes    []string  `json:"scopes"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Scopes    []string  `json:"scopes" doc:"Those the resource accepts; each is in the catalog. A token for the resource carries only scopes one of its resources accepts."`
+	CreatedAt time.Time `json:"created_at" doc:"When the resource was created."`
+	UpdatedAt time.Time `json:"updated_at" doc:"When the resource last changed."`
 }
 
 // maxResources bounds the resource parameters of one request: enough for
@@ -72,9 +72,9 @@ func uriChar(c rune) bool {
 }
 
 type resourceFields struct {
-	Identifier *string   `json:"resource,omitempty"`
-	Name       *string   `json:"name,omitempty"`
-	Scopes     *[]string `json:"scopes,omitempty"`
+	Identifier *string   `json:"resource,omitempty" doc:"The resource's identifier (RFC 8707), an absolute URL." format:"uri"`
+	Name       *string   `json:"name,omitempty" doc:"The resource's name for people."`
+	Scopes     *[]string `json:"scopes,omitempty" doc:"The scopes tokens for this resource may carry."`
 }
 
 func (f resourceFields) problems() map[string]string {

@@ -32,8 +32,9 @@ func resourceFromPath(r *http.Request) (string, error) {
 // HandleResourceCreate registers a protected resource.
 func HandleResourceCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createResourceRequest, Resource]{
-		Summary: "Register a protected resource (an API or MCP server): its identifier (RFC 8707), name and the scopes it accepts",
-		Status:  http.StatusCreated,
+		Summary:     "Register a protected resource (an API or MCP server): its identifier (RFC 8707), name and the scopes it accepts",
+		Description: "Registers an API or MCP server as a protected resource, so apps can ask for tokens bound to it (RFC 8707) and clients can discover it (RFC 9728). 409 when the identifier exists.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req createResourceRequest) (Resource, error) {
 			return s.CreateResource(r.Context(), Resource{Identifier: *req.Identifier, Name: *req.Name, Scopes: *req.Scopes})
 		},
@@ -43,8 +44,9 @@ func HandleResourceCreate(s *Service) httpapi.Endpoint {
 // HandleResourceList lists the protected resources.
 func HandleResourceList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Resource]]{
-		Summary: "List protected resources ordered by ID",
-		Query:   httpapi.PageParams,
+		Summary:     "List protected resources ordered by ID",
+		Description: "Lists registered protected resources (APIs or MCP servers tokens can be bound to), paginated by cursor.",
+		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Resource], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -59,7 +61,8 @@ func HandleResourceList(s *Service) httpapi.Endpoint {
 // HandleResourceGet returns a protected resource.
 func HandleResourceGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Resource]{
-		Summary: "Get a protected resource",
+		Summary:     "Get a protected resource",
+		Description: "Returns one protected resource. 404 for an unknown ID.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Resource, error) {
 			resID, err := resourceFromPath(r)
 			if err != nil {
@@ -77,7 +80,8 @@ func (req updateResourceRequest) Valid(context.Context) map[string]string { retu
 // HandleResourceUpdate changes a protected resource.
 func HandleResourceUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[updateResourceRequest, Resource]{
-		Summary: "Change a protected resource's identifier, name or scopes; tokens already issued keep their audience",
+		Summary:     "Change a protected resource's identifier, name or scopes; tokens already issued keep their audience",
+		Description: "Changes only the fields given; tokens already issued keep the audience they were issued for.",
 		Do: func(r *http.Request, req updateResourceRequest) (Resource, error) {
 			resID, err := resourceFromPath(r)
 			if err != nil {
@@ -91,7 +95,8 @@ func HandleResourceUpdate(s *Service) httpapi.Endpoint {
 // HandleResourceDelete removes a protected resource.
 func HandleResourceDelete(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Remove a protected resource: apps can no longer ask for it; tokens bound to it live until they expire",
+		Summary:     "Remove a protected resource: apps can no longer ask for it; tokens bound to it live until they expire",
+		Description: "Removes a protected resource. New requests for it fail; tokens already issued for it stay valid until they expire.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			resID, err := resourceFromPath(r)
 			if err != nil {
@@ -105,11 +110,11 @@ func HandleResourceDelete(s *Service) httpapi.Endpoint {
 // ResourceMetadata is a protected resource's metadata document (RFC 9728
 // §2).
 type ResourceMetadata struct {
-	Resource               string   `json:"resource"`
-	AuthorizationServers   []string `json:"authorization_servers"`
-	ScopesSupported        []string `json:"scopes_supported"`
-	BearerMethodsSupported []string `json:"bearer_methods_supported"`
-	ResourceName           string   `json:"resource_name"`
+	Resource               string   `json:"resource" doc:"The protected resource's identifier." format:"uri"`
+	AuthorizationServers   []string `json:"authorization_servers" doc:"The authorization servers that issue tokens for it."`
+	ScopesSupported        []string `json:"scopes_supported" doc:"The scopes it accepts."`
+	BearerMethodsSupported []string `json:"bearer_methods_supported" doc:"How tokens may be sent to it."`
+	ResourceName           string   `json:"resource_name" doc:"Its name for people."`
 }
 
 // ResourceMetadataPath is where Patchbay serves the metadata of the resource
@@ -155,8 +160,9 @@ func metadataCandidates(hostPath string) []string {
 // HandleResourceMetadata serves /.well-known/oauth-protected-resource/{host}/{path}.
 func HandleResourceMetadata(s *Service) httpapi.Endpoint {
 	return httpapi.Endpoint{
-		Summary:  "Protected resource metadata (RFC 9728) of a registered resource, by its identifier's host and path",
-		Response: ResourceMetadata{},
+		Summary:     "Protected resource metadata (RFC 9728) of a registered resource, by its identifier's host and path",
+		Description: "Tells a client which authorization server issues tokens for a registered protected resource and which scopes it accepts, so an MCP client or API consumer can discover how to get a token. 404 when no registered resource has that identifier.",
+		Response:    ResourceMetadata{},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			// As sent, not decoded: identifiers are compared as written.
 			hostPath := strings.TrimPrefix(r.URL.EscapedPath(), "/.well-known/oauth-protected-resource/")

@@ -16,13 +16,13 @@ import (
 // Scope is a permission apps may ask for, such as read:projects. Its
 // description is what the consent screen shows the user.
 type Scope struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string `json:"name" doc:"The scope's name, as apps ask for it."`
+	Description string `json:"description" doc:"What the scope lets an app do, shown on the consent page."`
 	// AccessLevel is read, write or admin: what kind of access the scope
 	// gives, by which the consent screen groups scopes. Default read.
-	AccessLevel string    `json:"access_level"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	AccessLevel string    `json:"access_level" enum:"read,write,admin" doc:"Read, write or admin: what kind of access the scope gives, by which the consent screen groups scopes. Default read."`
+	CreatedAt   time.Time `json:"created_at" doc:"When the scope was created."`
+	UpdatedAt   time.Time `json:"updated_at" doc:"When the scope last changed."`
 }
 
 // The access levels of scopes, from least to most.

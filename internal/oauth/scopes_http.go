@@ -9,10 +9,10 @@ import (
 )
 
 type scopeRequest struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string `json:"name" doc:"The scope's name, as apps ask for it."`
+	Description string `json:"description" doc:"What the scope lets an app do, shown on the consent page."`
 	// AccessLevel is read (the default), write or admin.
-	AccessLevel string `json:"access_level,omitempty"`
+	AccessLevel string `json:"access_level,omitempty" enum:"read,write,admin" doc:"Read (the default), write or admin."`
 }
 
 func (req scopeRequest) Valid(context.Context) map[string]string {
@@ -42,8 +42,9 @@ func scopeFromPath(r *http.Request) (string, error) {
 // HandleScopeCreate adds a scope to the catalog.
 func HandleScopeCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[scopeRequest, Scope]{
-		Summary: "Add a scope to the catalog apps may ask for; the description is shown on the consent screen",
-		Status:  http.StatusCreated,
+		Summary:     "Add a scope to the catalog apps may ask for; the description is shown on the consent screen",
+		Description: "Adds a scope apps may ask for. Its description is what users read on the consent screen; write it for them. 409 when the name exists.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req scopeRequest) (Scope, error) {
 			return s.CreateScope(r.Context(), Scope{Name: req.Name, Description: req.Description, AccessLevel: req.AccessLevel})
 		},
@@ -53,8 +54,9 @@ func HandleScopeCreate(s *Service) httpapi.Endpoint {
 // HandleScopeList lists the catalog.
 func HandleScopeList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Scope]]{
-		Summary: "List the scope catalog ordered by name",
-		Query:   httpapi.PageParams,
+		Summary:     "List the scope catalog ordered by name",
+		Description: "Lists the scopes apps may ask for, with the descriptions the consent screen shows, ordered by name.",
+		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Scope], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -69,7 +71,8 @@ func HandleScopeList(s *Service) httpapi.Endpoint {
 // HandleScopeGet returns a scope.
 func HandleScopeGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Scope]{
-		Summary: "Get a scope",
+		Summary:     "Get a scope",
+		Description: "Returns one scope and its description. 404 for an unknown name.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Scope, error) {
 			name, err := scopeFromPath(r)
 			if err != nil {
@@ -81,9 +84,9 @@ func HandleScopeGet(s *Service) httpapi.Endpoint {
 }
 
 type scopePatch struct {
-	Description string `json:"description"`
+	Description string `json:"description" doc:"A new description; absent keeps the old one."`
 	// AccessLevel, when given, replaces the scope's: read, write or admin.
-	AccessLevel string `json:"access_level,omitempty"`
+	AccessLevel string `json:"access_level,omitempty" enum:"read,write,admin" doc:"When given, replaces the scope's: read, write or admin."`
 }
 
 func (req scopePatch) Valid(context.Context) map[string]string {
@@ -102,7 +105,8 @@ func (req scopePatch) Valid(context.Context) map[string]string {
 // HandleScopeUpdate changes a scope's description.
 func HandleScopeUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[scopePatch, Scope]{
-		Summary: "Change a scope's description and access level",
+		Summary:     "Change a scope's description and access level",
+		Description: "Changes a scope's description or access level; grants already made are not changed.",
 		Do: func(r *http.Request, req scopePatch) (Scope, error) {
 			name, err := scopeFromPath(r)
 			if err != nil {
@@ -116,7 +120,8 @@ func HandleScopeUpdate(s *Service) httpapi.Endpoint {
 // HandleScopeDelete removes a scope from the catalog.
 func HandleScopeDelete(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Remove a scope from the catalog; grants already made keep it until revoked",
+		Summary:     "Remove a scope from the catalog; grants already made keep it until revoked",
+		Description: "Removes a scope from the catalog: apps can no longer ask for it. Grants that hold it keep it until they are revoked.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			name, err := scopeFromPath(r)
 			if err != nil {

@@ -21,13 +21,13 @@ import (
 
 // TokenResponse is the token endpoint's answer (RFC 6749 §5.1).
 type TokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int64  `json:"expires_in"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	Scope        string `json:"scope"`
+	AccessToken  string `json:"access_token" doc:"The access token."`
+	TokenType    string `json:"token_type" doc:"The token's type." enum:"Bearer,DPoP"`
+	ExpiresIn    int64  `json:"expires_in" doc:"Seconds until the access token expires."`
+	RefreshToken string `json:"refresh_token,omitempty" doc:"A refresh token, when the grant gives one."`
+	Scope        string `json:"scope" doc:"The granted scopes, separated by spaces."`
 	// IssuedTokenType answers a token exchange (RFC 8693 §2.2.1).
-	IssuedTokenType string `json:"issued_token_type,omitempty"`
+	IssuedTokenType string `json:"issued_token_type,omitempty" doc:"Answers a token exchange (RFC 8693 §2.2.1)."`
 }
 
 // issued is a token row to create.

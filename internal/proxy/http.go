@@ -31,6 +31,9 @@ func Handle(e *Engine) httpapi.Endpoint {
 	return httpapi.Endpoint{
 		Summary: "Forward a request to the connection's provider with its credentials, retrying 429 and 5xx within bounds " +
 			"and pacing within the provider's rate budget; the provider's response streams back as it is",
+		Description: "Calls the provider's API for a connection without the SaaS handling its credentials: Patchbay adds them, refreshes expired tokens, " +
+			"retries 429 and 5xx answers within bounds (safe methods, or with an Idempotency-Key) and paces calls within the provider's rate budget. " +
+			"The provider's status, headers and body come back as they are; 409 when the user must connect again.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			connectionID, err := httpapi.PathID(r, "connection_id", "conn")
 			if err != nil {

@@ -15,15 +15,16 @@ import (
 
 // Health is the body of /healthz and /readyz.
 type Health struct {
-	Status  string `json:"status"`
-	Version string `json:"version,omitempty"`
+	Status  string `json:"status" doc:"Always ok when the process serves requests." enum:"ok"`
+	Version string `json:"version,omitempty" doc:"The running version."`
 }
 
 // handleHealthz says the process is up; it touches nothing else, so a slow
 // database never gets a live node restarted.
 func handleHealthz(version string) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Health]{
-		Summary: "Liveness: the process is serving",
+		Summary:     "Liveness: the process is serving",
+		Description: "Answers 200 while the process serves HTTP, without touching the database: for liveness probes. Use /readyz for readiness.",
 		Do: func(*http.Request, httpapi.NoBody) (Health, error) {
 			return Health{Status: "ok", Version: version}, nil
 		},
@@ -33,7 +34,8 @@ func handleHealthz(version string) httpapi.Endpoint {
 // handleReadyz says the node can do work: its database answers.
 func handleReadyz(db *store.DB) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Health]{
-		Summary: "Readiness: the database answers (503 when it does not)",
+		Summary:     "Readiness: the database answers (503 when it does not)",
+		Description: "Answers 200 when the database answers and 503 when it does not: for load balancers' readiness checks.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Health, error) {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 			defer cancel()

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -20,22 +19,33 @@ import (
 // handleOpenAPI serves an OpenAPI 3.1 document built from the router's routes
 // and the Go types of their bodies, so it cannot fall behind the code.
 func handleOpenAPI(rt *router) httpapi.Endpoint {
-	var once sync.Once
-	var doc []byte
 	return httpapi.Endpoint{
 		Summary: "This API's OpenAPI 3.1 document",
+		Description: "This document: every route with its parameters, bodies, examples and required scope. " +
+			"/docs renders it for people; SDK types are generated from it.",
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			once.Do(func() {
-				var err error
-				doc, err = json.Marshal(buildOpenAPI(rt.routes))
-				if err != nil {
-					panic("openapi: " + err.Error())
-				}
-			})
+			_, doc := rt.document()
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(doc) //nolint:errcheck // the client may be gone; nothing to do
 		}),
 	}
+}
+
+// document is the OpenAPI document of the router's routes, built at the
+// first request (every route is registered by then), decoded and encoded.
+func (rt *router) document() (object, []byte) {
+	rt.docOnce.Do(func() {
+		var err error
+		rt.docJSON, err = json.Marshal(buildOpenAPI(rt.routes))
+		if err != nil {
+			panic("openapi: " + err.Error())
+		}
+		// The decoded copy holds only JSON types, as a client sees them.
+		if err := json.Unmarshal(rt.docJSON, &rt.docObject); err != nil {
+			panic("openapi: " + err.Error())
+		}
+	})
+	return rt.docObject, rt.docJSON
 }
 
 type object = map[string]any
@@ -43,7 +53,14 @@ type object = map[string]any
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
 func buildOpenAPI(routes []route) object {
-	schemas := &schemaSet{defs: object{}}
+	doc, _ := buildOpenAPITypes(routes)
+	return doc
+}
+
+// buildOpenAPITypes builds the document and says which Go type each
+// component schema was made from.
+func buildOpenAPITypes(routes []route) (object, map[string]string) {
+	schemas := &schemaSet{defs: object{}, goNames: map[string]string{}}
 	problem := schemas.ref(reflect.TypeFor[httpapi.Problem]())
 	paths := object{}
 	for _, rt := range routes {
@@ -57,6 +74,7 @@ func buildOpenAPI(routes []route) object {
 			item[strings.ToLower(method)] = operation(rt, method, path, schemas, problem)
 		}
 	}
+	addExamples(paths, schemas.defs)
 	return object{
 		"openapi": "3.1.0",
 		"info": object{
@@ -64,18 +82,19 @@ func buildOpenAPI(routes []route) object {
 			"version":     "1",
 			"description": "The SaaS's integration backbone. Admin calls carry Authorization: Bearer pbk_…",
 		},
-		"paths": paths,
-		"tags":  []any{object{"name": "embed", "description": "The API of the browser components (/embed/v1), called with an embed token from the SaaS's pages; see docs/embed.md"}},
+		"servers": []any{object{"url": "/", "description": "The Patchbay node serving this document"}},
+		"paths":   paths,
+		"tags":    tagList(),
 		"components": object{
 			"schemas": schemas.defs,
 			"securitySchemes": object{
 				"bearer": object{"type": "http", "scheme": "bearer", "description": scopesDescription()},
 				"embedToken": object{"type": "http", "scheme": "bearer", "description": "An embed token (pbe_…) that the SaaS's backend minted with POST /v1/embed/tokens for one user; " +
-					"/embed/v1 routes (tag embed) take it, never an API key, and each names in x-patchbay-capability what the token must grant " +
+					"/embed/v1 routes (tag Embed API) take it, never an API key, and each names in x-patchbay-capability what the token must grant " +
 					"(webhooks, webhooks:read, connections, authorized_apps; any: every token)."},
 			},
 		},
-	}
+	}, schemas.goNames
 }
 
 // scopesDescription describes the bearer scheme and lists every scope a key
@@ -111,9 +130,18 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 	op := object{
 		"operationId": operationID(method, path),
 		"summary":     rt.endpoint.Summary,
+		"tags":        []any{tagFor(path)},
+		"security":    []any{}, // public unless a key or token is needed below
 	}
-	if d := rt.endpoint.Description; d != "" {
-		op["description"] = d
+	description := rt.endpoint.Description
+	if rt.admin {
+		description = strings.TrimSpace(description + "\n\nRequires scope `" + rt.access.Scope + "`.")
+	}
+	if rt.capability != "" {
+		description = strings.TrimSpace(description + "\n\nRequires an embed token granting `" + rt.capability + "`.")
+	}
+	if description != "" {
+		op["description"] = description
 	}
 	if rt.endpoint.Secret {
 		op["x-patchbay-secret"] = true // its responses carry a secret and are never cached
@@ -186,7 +214,6 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		responses["429"] = problemResponse("Rate limit exceeded, for the token or the client address; see Retry-After")
 		responses["503"] = problemResponse("The database is unavailable for the moment; retry after Retry-After")
 		op["security"] = []any{object{"embedToken": []any{}}}
-		op["tags"] = []any{"embed"}
 		op["x-patchbay-capability"] = rt.capability
 	}
 	if rt.limited {
@@ -213,6 +240,9 @@ func operationID(method, path string) string {
 // components shared by reference.
 type schemaSet struct {
 	defs object
+	// goNames maps a component name to its Go type, for the messages of the
+	// tests that find undocumented fields.
+	goNames map[string]string
 }
 
 var timeType = reflect.TypeFor[time.Time]()
@@ -228,6 +258,10 @@ func (s *schemaSet) ref(t reflect.Type) object {
 	name := schemaName(t)
 	if _, ok := s.defs[name]; !ok {
 		s.defs[name] = object{} // placeholder: stops recursion
+		if s.goNames == nil {
+			s.goNames = map[string]string{}
+		}
+		s.goNames[name] = t.String()
 		s.defs[name] = s.structSchema(t)
 	}
 	return object{"$ref": "#/components/schemas/" + name}
@@ -277,6 +311,7 @@ func (s *schemaSet) structSchema(t reflect.Type) object {
 func (s *schemaSet) addFields(t reflect.Type, props object, required *[]string) {
 	for f := range t.Fields() {
 		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			s.goNames["embedded "+f.Type.String()] = f.Type.String()
 			s.addFields(f.Type, props, required) // embedded fields are promoted in JSON
 			continue
 		}
@@ -284,7 +319,7 @@ func (s *schemaSet) addFields(t reflect.Type, props object, required *[]string) 
 		if !ok {
 			continue
 		}
-		props[name] = s.schema(f.Type)
+		props[name] = s.fieldSchema(f)
 		if !strings.Contains(f.Tag.Get("json"), "omitempty") {
 			*required = append(*required, name)
 		}
@@ -323,3 +358,14 @@ var qualifier = regexp.MustCompile(`\w+\.`)
 // generated from the document call the types, so a move inside the code
 // must not rename them.
 var publishedAs = map[string]string{"syncs": "connect"}
+
+// OpenAPIDocument is the document every node serves at /openapi.json (the
+// admin API on, development routes off), built without a database: for
+// `patchbay openapi`, the linter and the SDK generators.
+func OpenAPIDocument() ([]byte, error) {
+	d := Deps{AdminAPI: true}
+	rt := newRouter(d)
+	addRoutes(rt, d)
+	rt.finish()
+	return json.MarshalIndent(buildOpenAPI(rt.routes), "", "  ")
+}

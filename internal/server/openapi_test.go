@@ -130,7 +130,7 @@ func TestOpenAPIComplete(t *testing.T) {
 				t.Errorf("%s: 429 documented %v, route rate-limited %v", r.pattern, op.Responses["429"] != nil, limited)
 			}
 			if r.capability != "" {
-				if _, ok := op.Security[0]["embedToken"]; !ok || op.Capability != r.capability || !slices.Contains(op.Tags, "embed") {
+				if _, ok := op.Security[0]["embedToken"]; !ok || op.Capability != r.capability || !slices.Contains(op.Tags, embedTag) {
 					t.Errorf("%s: security %v, x-patchbay-capability %q, tags %v: want embedToken, %q and the embed tag",
 						r.pattern, op.Security, op.Capability, op.Tags, r.capability)
 				}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/audit"
@@ -53,6 +54,11 @@ type router struct {
 	// and check the page's origin, limit each token, record changes in the audit log, then
 	// check the route's capability.
 	embedChain func(capability string, h http.Handler) http.Handler
+	// docOnce builds the OpenAPI document (docObject, docJSON) that
+	// /openapi.json and /docs serve.
+	docOnce   sync.Once
+	docObject object
+	docJSON   []byte
 }
 
 func newRouter(d Deps) *router {

@@ -48,6 +48,9 @@ func addRoutes(rt *router, d Deps) {
 	// cached for ever), so the pages' limit fits, counted apart again.
 	images := d.Addresses.Middleware("assets", d.PagesRateLimit, ratelimit.RefuseProblem)
 
+	// The API reference, rendered from the document /openapi.json serves.
+	rt.public("GET /docs", handleDocs(rt, d.Branding), pages)
+
 	// The OAuth provider's protocol endpoints and pages, for apps and browsers.
 	rt.public("GET /.well-known/oauth-authorization-server", oauth.HandleMetadata(d.OAuth))
 	rt.public("GET /.well-known/oauth-protected-resource/{resource...}", oauth.HandleResourceMetadata(d.OAuth), discovery)

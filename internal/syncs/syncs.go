@@ -132,93 +132,93 @@ const (
 // sync.record.created, sync.record.updated or sync.record.deleted message to
 // the tenant's endpoints.
 type Sync struct {
-	ID           string `json:"id"`
-	TenantID     string `json:"tenant_id"`
-	ConnectionID string `json:"connection_id"`
+	ID           string `json:"id" doc:"The sync's ID."`
+	TenantID     string `json:"tenant_id" doc:"The tenant of its connection."`
+	ConnectionID string `json:"connection_id" doc:"The connection it reads through."`
 	SyncConfig
-	Mode            string `json:"mode"`
-	IntervalSeconds int    `json:"interval_seconds"`
-	Paused          bool   `json:"paused"`
+	Mode            string `json:"mode" doc:"full (every run reads every record and notices deletions) or incremental (from a cursor)." enum:"full,incremental"`
+	IntervalSeconds int    `json:"interval_seconds" doc:"Seconds between runs."`
+	Paused          bool   `json:"paused" doc:"Whether scheduled runs are paused."`
 	// Cursor is the incremental cursor the next run sends; null before the
 	// first complete incremental run.
-	Cursor *string `json:"cursor"`
+	Cursor *string `json:"cursor" doc:"The incremental cursor the next run sends; null before the first complete incremental run."`
 	// ConsecutiveFailures counts failed runs since the last success; the
 	// retry backoff grows with it.
-	ConsecutiveFailures int        `json:"consecutive_failures"`
-	NextRunAt           time.Time  `json:"next_run_at"`
-	Running             bool       `json:"running"`
-	LastRunAt           *time.Time `json:"last_run_at"`
-	LastError           string     `json:"last_error,omitempty"`
-	CreatedAt           time.Time  `json:"created_at"`
-	UpdatedAt           time.Time  `json:"updated_at"`
+	ConsecutiveFailures int        `json:"consecutive_failures" doc:"Counts failed runs since the last success; the retry backoff grows with it."`
+	NextRunAt           time.Time  `json:"next_run_at" doc:"When the next run is due."`
+	Running             bool       `json:"running" doc:"Whether a run is under way."`
+	LastRunAt           *time.Time `json:"last_run_at" doc:"When the last run finished; null if none has."`
+	LastError           string     `json:"last_error,omitempty" doc:"Why the last run failed, when it did."`
+	CreatedAt           time.Time  `json:"created_at" doc:"When the sync was created."`
+	UpdatedAt           time.Time  `json:"updated_at" doc:"When the sync last changed."`
 }
 
 // SyncConfig is what a sync fetches and how it reads the answers.
 type SyncConfig struct {
-	Request SyncRequest `json:"request"`
+	Request SyncRequest `json:"request" doc:"The provider request that lists the records."`
 	// Records is a JSON pointer to the array of records in a response; ""
 	// when the response is the array. Defaults to the provider's
 	// pagination items pointer.
-	Records string `json:"records"`
+	Records string `json:"records" doc:"A JSON pointer to the array of records in a response; \"\" when the response is the array. Defaults to the provider's pagination items pointer."`
 	// RecordID is a JSON pointer within a record to its ID, or the name of
 	// one of its fields.
-	RecordID   string         `json:"record_id"`
-	Pagination SyncPagination `json:"pagination"`
+	RecordID   string         `json:"record_id" doc:"A JSON pointer within a record to its ID, or the name of one of its fields."`
+	Pagination SyncPagination `json:"pagination" doc:"How to page the provider's list."`
 	// Incremental says where the incremental cursor comes from and goes
 	// (incremental mode only).
-	Incremental *SyncIncrementalCursor `json:"incremental,omitempty"`
+	Incremental *SyncIncrementalCursor `json:"incremental,omitempty" doc:"Incremental says where the incremental cursor comes from and goes (incremental mode only)."`
 }
 
 // SyncRequest is the request a sync makes for its first page.
 type SyncRequest struct {
 	// Method is GET (the default) or POST.
-	Method string `json:"method"`
+	Method string `json:"method" doc:"GET (the default) or POST."`
 	// Path is appended to the provider's proxy base URL.
-	Path  string            `json:"path"`
-	Query map[string]string `json:"query,omitempty"`
+	Path  string            `json:"path" doc:"Appended to the provider's proxy base URL."`
+	Query map[string]string `json:"query,omitempty" doc:"Parameters added to the request."`
 	// Body is sent as JSON with POST.
-	Body json.RawMessage `json:"body,omitempty"`
+	Body json.RawMessage `json:"body,omitempty" doc:"Sent as JSON with POST."`
 }
 
 // SyncPagination says how a sync walks pages. It defaults to the provider's
 // catalog pagination.
 type SyncPagination struct {
 	// Style is cursor, link_header, offset, page or none.
-	Style string `json:"style"`
+	Style string `json:"style" doc:"Cursor, link_header, offset, page or none."`
 	// CursorParam takes the next cursor, read from NextCursor (a pointer into
 	// the response) or LastItemCursor (a pointer into the last record).
-	CursorParam    string `json:"cursor_param,omitempty"`
-	NextCursor     string `json:"next_cursor,omitempty"`
-	LastItemCursor string `json:"last_item_cursor,omitempty"`
+	CursorParam    string `json:"cursor_param,omitempty" doc:"Takes the next cursor, read from NextCursor (a pointer into the response) or LastItemCursor (a pointer into the last record)."`
+	NextCursor     string `json:"next_cursor,omitempty" doc:"A JSON pointer to the next page's cursor in the response."`
+	LastItemCursor string `json:"last_item_cursor,omitempty" doc:"A field of the last record that is the next page's cursor."`
 	// OffsetParam counts records skipped; PageParam counts pages from 1.
 	// Both stop at a page shorter than Limit.
-	OffsetParam string `json:"offset_param,omitempty"`
-	PageParam   string `json:"page_param,omitempty"`
+	OffsetParam string `json:"offset_param,omitempty" doc:"Counts records skipped; PageParam counts pages from 1. Both stop at a page shorter than Limit."`
+	PageParam   string `json:"page_param,omitempty" doc:"The query parameter carrying the cursor or page."`
 	// LimitParam takes Limit, the page size asked for.
-	LimitParam string `json:"limit_param,omitempty"`
-	Limit      int    `json:"limit,omitempty"`
+	LimitParam string `json:"limit_param,omitempty" doc:"Takes Limit, the page size asked for."`
+	Limit      int    `json:"limit,omitempty" doc:"The page size to ask for."`
 }
 
 // SyncIncrementalCursor feeds an incremental sync's request parameter Param
 // from the previous complete run: the largest value of the record field
 // Field, or the value at Pointer in the last response that had one.
 type SyncIncrementalCursor struct {
-	Param   string `json:"param"`
-	Field   string `json:"field,omitempty"`
-	Pointer string `json:"pointer,omitempty"`
+	Param   string `json:"param" doc:"The query parameter that carries the cursor."`
+	Field   string `json:"field,omitempty" doc:"The record field whose largest value is the next cursor."`
+	Pointer string `json:"pointer,omitempty" doc:"A JSON pointer to the next cursor in the response, instead of field."`
 }
 
 // SyncParams are a new sync's fields, or a patch's; nil is "not given".
 type SyncParams struct {
-	ConnectionID    *string                `json:"connection_id,omitempty"`
-	Request         *SyncRequest           `json:"request,omitempty"`
-	Records         *string                `json:"records,omitempty"`
-	RecordID        *string                `json:"record_id,omitempty"`
-	Pagination      *SyncPagination        `json:"pagination,omitempty"`
-	Mode            *string                `json:"mode,omitempty"`
-	Incremental     *SyncIncrementalCursor `json:"incremental,omitempty"`
-	IntervalSeconds *int                   `json:"interval_seconds,omitempty"`
-	Paused          *bool                  `json:"paused,omitempty"`
+	ConnectionID    *string                `json:"connection_id,omitempty" doc:"The connection to read through."`
+	Request         *SyncRequest           `json:"request,omitempty" doc:"The provider request that lists the records."`
+	Records         *string                `json:"records,omitempty" doc:"A JSON pointer to the records array in the response."`
+	RecordID        *string                `json:"record_id,omitempty" doc:"A JSON pointer to each record's ID inside it."`
+	Pagination      *SyncPagination        `json:"pagination,omitempty" doc:"How to page the provider's list, when it pages."`
+	Mode            *string                `json:"mode,omitempty" doc:"full or incremental." enum:"full,incremental"`
+	Incremental     *SyncIncrementalCursor `json:"incremental,omitempty" doc:"The cursor of the incremental mode."`
+	IntervalSeconds *int                   `json:"interval_seconds,omitempty" doc:"Seconds between runs."`
+	Paused          *bool                  `json:"paused,omitempty" doc:"Pauses or resumes scheduled runs."`
 }
 
 // fieldProblem checks a record field reference: a JSON pointer, or a name.
@@ -557,21 +557,21 @@ func (s *Service) Delete(ctx context.Context, syncID string) error {
 
 // SyncRun is one run of a sync.
 type SyncRun struct {
-	ID     string `json:"id"`
-	SyncID string `json:"sync_id"`
+	ID     string `json:"id" doc:"The run's ID."`
+	SyncID string `json:"sync_id" doc:"The sync it belongs to."`
 	// Status is running, succeeded or failed.
-	Status string `json:"status"`
+	Status string `json:"status" enum:"running,succeeded,failed" doc:"The run's state: running, succeeded or failed."`
 	// Reason is schedule (due by its interval or a retry) or manual (the run
 	// call).
-	Reason     string     `json:"reason"`
-	Pages      int        `json:"pages"`
-	Created    int        `json:"created"`
-	Updated    int        `json:"updated"`
-	Deleted    int        `json:"deleted"`
-	Unchanged  int        `json:"unchanged"`
-	Error      string     `json:"error,omitempty"`
-	StartedAt  time.Time  `json:"started_at"`
-	FinishedAt *time.Time `json:"finished_at"`
+	Reason     string     `json:"reason" doc:"Schedule (due by its interval or a retry) or manual (the run call)."`
+	Pages      int        `json:"pages" doc:"Read."`
+	Created    int        `json:"created" doc:"Records seen for the first time."`
+	Updated    int        `json:"updated" doc:"Records that changed."`
+	Deleted    int        `json:"deleted" doc:"Records found gone."`
+	Unchanged  int        `json:"unchanged" doc:"Records that did not change."`
+	Error      string     `json:"error,omitempty" doc:"Why the run failed, when it did."`
+	StartedAt  time.Time  `json:"started_at" doc:"When the run started."`
+	FinishedAt *time.Time `json:"finished_at" doc:"When the run finished; null while it runs."`
 }
 
 // ListRuns returns a page of a sync's runs, newest first. Only the
@@ -589,13 +589,13 @@ func (s *Service) ListRuns(ctx context.Context, syncID string, page httpapi.Page
 
 // SyncRecord is a record as the sync last saw it.
 type SyncRecord struct {
-	ID   string          `json:"id"`
-	Data json.RawMessage `json:"data"`
+	ID   string          `json:"id" doc:"The record's ID at the provider."`
+	Data json.RawMessage `json:"data" doc:"The record as the provider last returned it."`
 	// Hash is the hex SHA-256 of Data, which is canonical JSON.
-	Hash        string     `json:"hash"`
-	FirstSeenAt time.Time  `json:"first_seen_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	DeletedAt   *time.Time `json:"deleted_at"`
+	Hash        string     `json:"hash" doc:"The hex SHA-256 of Data, which is canonical JSON."`
+	FirstSeenAt time.Time  `json:"first_seen_at" doc:"When a run first saw the record."`
+	UpdatedAt   time.Time  `json:"updated_at" doc:"When a run last saw it change."`
+	DeletedAt   *time.Time `json:"deleted_at" doc:"When a full run found it gone; null while it exists."`
 }
 
 // ListRecords returns a page of a sync's records ordered by ID, deleted

@@ -41,8 +41,8 @@ func PathID(r *http.Request) (string, error) {
 }
 
 type putRequest struct {
-	Name     string            `json:"name"`
-	Metadata map[string]string `json:"metadata,omitempty"`
+	Name     string            `json:"name" doc:"The tenant's name."`
+	Metadata map[string]string `json:"metadata,omitempty" doc:"The SaaS's own key-value pairs about the tenant."`
 }
 
 func (req putRequest) Valid(context.Context) map[string]string {
@@ -64,7 +64,8 @@ func (req putRequest) Valid(context.Context) map[string]string {
 // HandlePut creates or updates a tenant.
 func HandlePut(svc *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[putRequest, httpapi.Upsert[Tenant]]{
-		Summary: "Create or update a tenant under the SaaS's own ID for it (201 when created, 200 when updated)",
+		Summary:     "Create or update a tenant under the SaaS's own ID for it (201 when created, 200 when updated)",
+		Description: "Creates a tenant under the SaaS's own customer ID, or replaces its name and metadata. Call it when a customer signs up; it is idempotent. 422 for an ID that is not 1 to 128 letters, digits and . _ - : @",
 		Do: func(r *http.Request, req putRequest) (httpapi.Upsert[Tenant], error) {
 			tenantID, err := PathID(r)
 			if err != nil {
@@ -79,7 +80,8 @@ func HandlePut(svc *Service) httpapi.Endpoint {
 // HandleGet returns a tenant.
 func HandleGet(svc *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Tenant]{
-		Summary: "Get a tenant",
+		Summary:     "Get a tenant",
+		Description: "Returns a tenant's name and metadata. 404 for an unknown tenant.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Tenant, error) {
 			tenantID, err := PathID(r)
 			if err != nil {
@@ -93,7 +95,8 @@ func HandleGet(svc *Service) httpapi.Endpoint {
 // HandleList lists tenants.
 func HandleList(svc *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Tenant]]{
-		Summary: "List tenants ordered by ID", Query: httpapi.PageParams,
+		Summary:     "List tenants ordered by ID",
+		Description: "Lists tenants ordered by ID, paginated by cursor. A tenant-restricted key sees only its own.", Query: httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Tenant], error) {
 			page, err := httpapi.ParsePage(r)
 			if err != nil {
@@ -108,7 +111,8 @@ func HandleList(svc *Service) httpapi.Endpoint {
 // HandleDelete deletes a tenant and, in the background, its data.
 func HandleDelete(svc *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Delete a tenant; it disappears at once and its data is purged in the background",
+		Summary:     "Delete a tenant; it disappears at once and its data is purged in the background",
+		Description: "Deletes a tenant: its endpoints, messages, sources, connections and tokens stop at once and are purged in the background. 404 for an unknown tenant.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			tenantID, err := PathID(r)
 			if err != nil {

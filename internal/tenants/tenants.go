@@ -22,11 +22,11 @@ import (
 // Tenant is one of the SaaS's customers.
 type Tenant struct {
 	// ID is the SaaS's own identifier for the customer.
-	ID        string            `json:"id"`
-	Name      string            `json:"name"`
-	Metadata  map[string]string `json:"metadata"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	ID        string            `json:"id" doc:"The SaaS's own identifier for the customer."`
+	Name      string            `json:"name" doc:"The tenant's name."`
+	Metadata  map[string]string `json:"metadata" doc:"The SaaS's own key-value pairs about the tenant."`
+	CreatedAt time.Time         `json:"created_at" doc:"When the tenant was created."`
+	UpdatedAt time.Time         `json:"updated_at" doc:"When the tenant last changed."`
 }
 
 // Service manages tenants.

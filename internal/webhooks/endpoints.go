@@ -25,31 +25,31 @@ const (
 
 // Endpoint is a customer's URL that receives a tenant's messages.
 type Endpoint struct {
-	ID          string `json:"id"`
-	TenantID    string `json:"tenant_id"`
-	URL         string `json:"url"`
-	Description string `json:"description"`
+	ID          string `json:"id" doc:"The endpoint's ID."`
+	TenantID    string `json:"tenant_id" doc:"The tenant the endpoint belongs to."`
+	URL         string `json:"url" example:"https://hooks.acme.example/patchbay" doc:"Where deliveries are POSTed." format:"uri"`
+	Description string `json:"description" doc:"What the endpoint is for."`
 	// EventTypes filters the messages sent; empty means all.
-	EventTypes []string `json:"event_types"`
+	EventTypes []string `json:"event_types" doc:"Filters the messages sent; empty means all."`
 	// Channels filters by channel; empty means all. A message with channels
 	// goes to endpoints sharing one of them, or having none.
-	Channels []string          `json:"channels"`
-	Headers  map[string]string `json:"headers"`
-	Metadata map[string]string `json:"metadata"`
+	Channels []string          `json:"channels" doc:"Filters by channel; empty means all. A message with channels goes to endpoints sharing one of them, or having none."`
+	Headers  map[string]string `json:"headers" doc:"Extra headers sent with each delivery."`
+	Metadata map[string]string `json:"metadata" doc:"The SaaS's own key-value pairs about the endpoint."`
 	// DeliveryOrder is unordered (the default) or fifo.
-	DeliveryOrder string `json:"delivery_order"`
+	DeliveryOrder string `json:"delivery_order" enum:"unordered,fifo" doc:"unordered (the default) or fifo: one delivery at a time, in publish order."`
 	// RateLimit caps deliveries per second; nil means no cap.
-	RateLimit *int `json:"rate_limit"`
+	RateLimit *int `json:"rate_limit" doc:"Caps deliveries per second; null means no cap."`
 	// MaxConcurrency caps deliveries in flight; nil means the default.
-	MaxConcurrency *int `json:"max_concurrency"`
+	MaxConcurrency *int `json:"max_concurrency" doc:"Caps deliveries in flight; null means the default."`
 	// RetrySchedule is the delay in seconds before each retry; nil means the
 	// installation's schedule.
-	RetrySchedule  []int      `json:"retry_schedule"`
-	Disabled       bool       `json:"disabled"`
-	DisabledReason string     `json:"disabled_reason,omitempty"`
-	DisabledAt     *time.Time `json:"disabled_at,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	RetrySchedule  []int      `json:"retry_schedule" doc:"The delay in seconds before each retry; null means the installation's schedule."`
+	Disabled       bool       `json:"disabled" doc:"Whether deliveries are paused."`
+	DisabledReason string     `json:"disabled_reason,omitempty" doc:"Why the endpoint was disabled, when it was."`
+	DisabledAt     *time.Time `json:"disabled_at,omitempty" doc:"When it was disabled; null while enabled."`
+	CreatedAt      time.Time  `json:"created_at" doc:"When the endpoint was created."`
+	UpdatedAt      time.Time  `json:"updated_at" doc:"When the endpoint last changed."`
 }
 
 // endpointSecrets are the keys that sign an endpoint's deliveries: the

@@ -23,17 +23,17 @@ var reservedHeaders = map[string]bool{
 // endpointFields are the writable fields of an endpoint, shared by create and
 // update; nil means "not given".
 type endpointFields struct {
-	URL            *string            `json:"url,omitempty"`
-	Description    *string            `json:"description,omitempty"`
-	EventTypes     *[]string          `json:"event_types,omitempty"`
-	Channels       *[]string          `json:"channels,omitempty"`
-	Headers        *map[string]string `json:"headers,omitempty"`
-	Metadata       *map[string]string `json:"metadata,omitempty"`
-	DeliveryOrder  *string            `json:"delivery_order,omitempty"`
-	RateLimit      *int               `json:"rate_limit,omitempty"`
-	MaxConcurrency *int               `json:"max_concurrency,omitempty"`
-	RetrySchedule  *[]int             `json:"retry_schedule,omitempty"`
-	Disabled       *bool              `json:"disabled,omitempty"`
+	URL            *string            `json:"url,omitempty" example:"https://hooks.acme.example/patchbay" doc:"Where deliveries are POSTed (https, or http on loopback in development)." format:"uri"`
+	Description    *string            `json:"description,omitempty" doc:"What the endpoint is for."`
+	EventTypes     *[]string          `json:"event_types,omitempty" doc:"Event types the endpoint receives; absent or empty receives every type."`
+	Channels       *[]string          `json:"channels,omitempty" doc:"Channels the endpoint subscribes to; absent receives messages of every channel."`
+	Headers        *map[string]string `json:"headers,omitempty" doc:"Extra headers sent with each delivery."`
+	Metadata       *map[string]string `json:"metadata,omitempty" doc:"The SaaS's own key-value pairs about the endpoint."`
+	DeliveryOrder  *string            `json:"delivery_order,omitempty" doc:"unordered (the default) or fifo: one delivery at a time, in publish order." enum:"unordered,fifo"`
+	RateLimit      *int               `json:"rate_limit,omitempty" doc:"Caps deliveries per second; 0 removes the cap."`
+	MaxConcurrency *int               `json:"max_concurrency,omitempty" doc:"Caps deliveries in flight; 0 restores the default."`
+	RetrySchedule  *[]int             `json:"retry_schedule,omitempty" doc:"The delay in seconds before each retry; empty restores the installation's schedule."`
+	Disabled       *bool              `json:"disabled,omitempty" doc:"Pauses (true) or resumes (false) deliveries."`
 }
 
 func (f endpointFields) problems(s *Service) map[string]string {
@@ -147,13 +147,13 @@ func (f endpointFields) apply(e *Endpoint) {
 type createEndpointRequest struct {
 	endpointFields
 	// Secret is the signing secret (whsec_…); empty makes a new one.
-	Secret string `json:"secret,omitempty"`
+	Secret string `json:"secret,omitempty" doc:"The signing secret (whsec_…); empty makes a new one."`
 }
 
 // EndpointCreated is a new endpoint with its signing secret.
 type EndpointCreated struct {
 	Endpoint
-	Secret string `json:"secret"`
+	Secret string `json:"secret" doc:"The signing secret (whsec_…), to verify deliveries with."`
 }
 
 // endpointPath reads and checks {tenant_id} and {endpoint_id}.
@@ -169,9 +169,10 @@ func endpointPath(r *http.Request) (tenantID, endpointID string, err error) {
 // HandleEndpointCreate adds an endpoint.
 func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[createEndpointRequest, EndpointCreated]{
-		Secret:  true,
-		Summary: "Add an endpoint to a tenant; the response includes its signing secret",
-		Status:  http.StatusCreated,
+		Secret:      true,
+		Summary:     "Add an endpoint to a tenant; the response includes its signing secret",
+		Description: "Creates an endpoint that receives the tenant's messages of the chosen event types and channels. The response carries the signing secret (whsec_…) receivers verify with. 422 names each bad field, such as a URL that is not https or points to a private address.",
+		Status:      http.StatusCreated,
 		Do: func(r *http.Request, req createEndpointRequest) (EndpointCreated, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
@@ -207,8 +208,9 @@ func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 // HandleEndpointList lists a tenant's endpoints.
 func HandleEndpointList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Endpoint]]{
-		Summary: "List a tenant's endpoints",
-		Query:   httpapi.PageParams,
+		Summary:     "List a tenant's endpoints",
+		Description: "Lists the tenant's webhook endpoints, paginated by cursor. The admin API and the embed API share this operation; an embed token reaches only its tenant.",
+		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Endpoint], error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
@@ -227,7 +229,8 @@ func HandleEndpointList(s *Service) httpapi.Endpoint {
 // HandleEndpointGet returns an endpoint.
 func HandleEndpointGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Endpoint]{
-		Summary: "Get an endpoint",
+		Summary:     "Get an endpoint",
+		Description: "Returns an endpoint's settings and whether it is disabled, and why. Its secret is at …/secret. 404 when the endpoint is not the tenant's.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Endpoint, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -246,7 +249,8 @@ func (updateEndpointRequest) Valid(context.Context) map[string]string { return n
 // HandleEndpointUpdate changes an endpoint; "disabled": false re-enables it.
 func HandleEndpointUpdate(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[updateEndpointRequest, Endpoint]{
-		Summary: "Change an endpoint; set disabled to false to re-enable it and resume its deliveries",
+		Summary:     "Change an endpoint; set disabled to false to re-enable it and resume its deliveries",
+		Description: "Changes only the fields given. An endpoint that Patchbay disabled after failing for days resumes with disabled false; deliveries that failed meanwhile can be resent with …/recover. 422 names each bad field.",
 		Do: func(r *http.Request, req updateEndpointRequest) (Endpoint, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -263,7 +267,8 @@ func HandleEndpointUpdate(s *Service) httpapi.Endpoint {
 // HandleEndpointDelete removes an endpoint.
 func HandleEndpointDelete(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.NoContent]{
-		Summary: "Delete an endpoint with its delivery log",
+		Summary:     "Delete an endpoint with its delivery log",
+		Description: "Deletes an endpoint, its pending deliveries and its delivery log. Use PATCH disabled true instead to pause it and keep its history.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -276,14 +281,15 @@ func HandleEndpointDelete(s *Service) httpapi.Endpoint {
 
 // EndpointSecret is an endpoint's signing secret.
 type EndpointSecret struct {
-	Secret string `json:"secret"`
+	Secret string `json:"secret" doc:"The signing secret (whsec_…), to verify deliveries with."`
 }
 
 // HandleEndpointSecret shows an endpoint's current secret.
 func HandleEndpointSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EndpointSecret]{
-		Secret:  true,
-		Summary: "Get an endpoint's current signing secret",
+		Secret:      true,
+		Summary:     "Get an endpoint's current signing secret",
+		Description: "Returns the secret deliveries are signed with now, for the receiver to verify the webhook-signature header (Standard Webhooks). Needs the secret-reading scope because the answer is a credential; never cached.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (EndpointSecret, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -300,7 +306,7 @@ func HandleEndpointSecret(s *Service) httpapi.Endpoint {
 
 type rotateSecretRequest struct {
 	// Secret is the new secret (whsec_…); empty makes one.
-	Secret string `json:"secret,omitempty"`
+	Secret string `json:"secret,omitempty" doc:"The new secret (whsec_…); empty makes one."`
 }
 
 func (req rotateSecretRequest) Valid(context.Context) map[string]string {
@@ -318,6 +324,7 @@ func HandleEndpointRotateSecret(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[rotateSecretRequest, EndpointSecret]{
 		Secret:       true,
 		Summary:      "Rotate an endpoint's secret; the old one keeps signing beside the new one for the overlap (default 24 h)",
+		Description:  "Replaces an endpoint's signing secret. During the overlap deliveries carry signatures by both secrets, so the receiver can switch without dropping any. A given secret must be whsec_ and base64 of 24 to 64 bytes.",
 		OptionalBody: true,
 		Do: func(r *http.Request, req rotateSecretRequest) (EndpointSecret, error) {
 			tenantID, endpointID, err := endpointPath(r)

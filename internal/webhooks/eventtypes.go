@@ -27,27 +27,27 @@ import (
 type EventType struct {
 	// Name is dot-separated parts of letters, digits, _ and -, such as
 	// invoice.paid or user.created.v2.
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string `json:"name" example:"invoice.paid" doc:"Dot-separated parts of letters, digits, _ and -, such as invoice.paid or user.created.v2."`
+	Description string `json:"description" doc:"What the event means."`
 	// Schema is the JSON Schema payloads must match: draft 2020-12 unless
 	// its $schema names another draft. Absent, any JSON payload is accepted.
-	Schema json.RawMessage `json:"schema,omitempty"`
+	Schema json.RawMessage `json:"schema,omitempty" doc:"The JSON Schema payloads must match: draft 2020-12 unless its $schema names another draft. Absent, any JSON payload is accepted."`
 	// Example is a payload of this type, for documentation; it matches Schema.
-	Example json.RawMessage `json:"example,omitempty"`
+	Example json.RawMessage `json:"example,omitempty" doc:"A payload of this type, for documentation; it matches Schema."`
 	// Archived types stay listed for history but can no longer be published.
-	Archived  bool      `json:"archived"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Archived  bool      `json:"archived" doc:"Types stay listed for history but can no longer be published."`
+	CreatedAt time.Time `json:"created_at" doc:"When the event type was created."`
+	UpdatedAt time.Time `json:"updated_at" doc:"When it last changed."`
 }
 
 // EventTypePatch changes some of an event type's fields. A nil field is left
 // as it is; Schema and Example are removed by JSON null, which is why they are
 // raw JSON rather than pointers.
 type EventTypePatch struct {
-	Description *string         `json:"description,omitempty"`
-	Schema      json.RawMessage `json:"schema,omitempty"`
-	Example     json.RawMessage `json:"example,omitempty"`
-	Archived    *bool           `json:"archived,omitempty"`
+	Description *string         `json:"description,omitempty" doc:"A new description; absent keeps the old one."`
+	Schema      json.RawMessage `json:"schema,omitempty" doc:"A new JSON Schema for payloads; absent keeps the old one."`
+	Example     json.RawMessage `json:"example,omitempty" doc:"A new example payload; absent keeps the old one."`
+	Archived    *bool           `json:"archived,omitempty" doc:"Archives (true) or restores (false) the event type."`
 }
 
 // EventTypeCacheTTLDefault is how long Check trusts what it read about an

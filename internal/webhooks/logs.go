@@ -14,28 +14,28 @@ import (
 
 // Delivery is one message on its way to one endpoint.
 type Delivery struct {
-	ID             string     `json:"id"`
-	EndpointID     string     `json:"endpoint_id"`
-	MessageID      string     `json:"message_id"`
-	EventType      string     `json:"event_type"`
-	Status         string     `json:"status"`
-	Attempts       int        `json:"attempts"`
-	NextAttemptAt  *time.Time `json:"next_attempt_at"`
-	LastAttemptAt  *time.Time `json:"last_attempt_at"`
-	LastStatusCode *int       `json:"last_status_code"`
-	CreatedAt      time.Time  `json:"created_at"`
+	ID             string     `json:"id" doc:"The delivery's ID."`
+	EndpointID     string     `json:"endpoint_id" doc:"The endpoint it goes to."`
+	MessageID      string     `json:"message_id" doc:"The message it carries."`
+	EventType      string     `json:"event_type" doc:"The message's event type."`
+	Status         string     `json:"status" doc:"pending (will be tried), succeeded, or failed (retries exhausted)." enum:"pending,succeeded,failed"`
+	Attempts       int        `json:"attempts" doc:"How many attempts were made."`
+	NextAttemptAt  *time.Time `json:"next_attempt_at" doc:"When the next attempt is due; null once it has succeeded or failed."`
+	LastAttemptAt  *time.Time `json:"last_attempt_at" doc:"When the last attempt was made; null before the first."`
+	LastStatusCode *int       `json:"last_status_code" doc:"The endpoint's status on the last attempt; null if none."`
+	CreatedAt      time.Time  `json:"created_at" doc:"When the delivery was created."`
 }
 
 // Attempt is one try at a delivery.
 type Attempt struct {
-	ID          string    `json:"id"`
-	AttemptedAt time.Time `json:"attempted_at"`
-	DurationMS  int64     `json:"duration_ms"`
-	StatusCode  *int      `json:"status_code"`
-	Success     bool      `json:"success"`
-	Error       string    `json:"error,omitempty"`
+	ID          string    `json:"id" doc:"The attempt's ID."`
+	AttemptedAt time.Time `json:"attempted_at" doc:"When the attempt started."`
+	DurationMS  int64     `json:"duration_ms" doc:"How long it took, in milliseconds."`
+	StatusCode  *int      `json:"status_code" doc:"The endpoint's HTTP status; null when no response came."`
+	Success     bool      `json:"success" doc:"Whether the endpoint accepted the delivery (a 2xx)."`
+	Error       string    `json:"error,omitempty" doc:"Why the attempt failed, when it did."`
 	// ResponseBody is the first 64 KiB of the response, as text.
-	ResponseBody string `json:"response_body"`
+	ResponseBody string `json:"response_body" doc:"The first 64 KiB of the response, as text."`
 }
 
 // MessageFilter narrows a message list.
@@ -59,7 +59,7 @@ func (s *Service) Messages(ctx context.Context, tenantID string, f MessageFilter
 // MessageDetail is a message with its deliveries.
 type MessageDetail struct {
 	Message
-	Deliveries []Delivery `json:"deliveries"`
+	Deliveries []Delivery `json:"deliveries" doc:"Its delivery to each endpoint."`
 }
 
 // Message returns a message with its payload and deliveries.
@@ -101,7 +101,7 @@ func (s *Service) EndpointDeliveries(ctx context.Context, tenantID, endpointID s
 // DeliveryDetail is a delivery with its attempts.
 type DeliveryDetail struct {
 	Delivery
-	AttemptLog []Attempt `json:"attempt_log"`
+	AttemptLog []Attempt `json:"attempt_log" doc:"Each attempt, oldest first."`
 }
 
 // Delivery returns a delivery with its attempts, oldest first.

@@ -20,23 +20,23 @@ import (
 
 // MessageIn is an event the SaaS publishes for a tenant.
 type MessageIn struct {
-	EventType string          `json:"event_type"`
-	Payload   json.RawMessage `json:"payload"`
+	EventType string          `json:"event_type" example:"invoice.paid" doc:"The event type, one of the installation's event types."`
+	Payload   json.RawMessage `json:"payload" example:"{\"invoice_id\":\"in_1042\",\"amount\":4200,\"currency\":\"eur\"}" doc:"The event's JSON payload."`
 	// EventID deduplicates: publishing the same event_id for a tenant again
 	// returns the original message and sends nothing.
-	EventID  string   `json:"event_id,omitempty"`
-	Channels []string `json:"channels,omitempty"`
+	EventID  string   `json:"event_id,omitempty" doc:"Deduplicates: publishing the same event_id for a tenant again returns the original message and sends nothing."`
+	Channels []string `json:"channels,omitempty" doc:"Channels to publish on; only endpoints subscribed to one of them get it."`
 }
 
 // Message is a published event.
 type Message struct {
-	ID        string          `json:"id"`
-	TenantID  string          `json:"tenant_id"`
-	EventType string          `json:"event_type"`
-	EventID   string          `json:"event_id,omitempty"`
-	Channels  []string        `json:"channels"`
-	Payload   json.RawMessage `json:"payload,omitempty"`
-	CreatedAt time.Time       `json:"created_at"`
+	ID        string          `json:"id" doc:"The message's ID, sent as webhook-id."`
+	TenantID  string          `json:"tenant_id" doc:"The tenant it was published for."`
+	EventType string          `json:"event_type" example:"invoice.paid" doc:"The event type."`
+	EventID   string          `json:"event_id,omitempty" doc:"The SaaS's own ID of the event, which deduplicates publishes."`
+	Channels  []string        `json:"channels" doc:"The channels it was published on; endpoints subscribed to any of them get it."`
+	Payload   json.RawMessage `json:"payload,omitempty" example:"{\"invoice_id\":\"in_1042\",\"amount\":4200,\"currency\":\"eur\"}" doc:"The event's JSON payload."`
+	CreatedAt time.Time       `json:"created_at" doc:"When it was published."`
 }
 
 // Publish commits messages and one delivery per matching endpoint, and

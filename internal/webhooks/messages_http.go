@@ -40,7 +40,7 @@ func (m MessageIn) problems(prefix string) map[string]string {
 func (m MessageIn) Valid(context.Context) map[string]string { return m.problems("") }
 
 type batchRequest struct {
-	Messages []MessageIn `json:"messages"`
+	Messages []MessageIn `json:"messages" doc:"The messages to publish, all or none."`
 }
 
 func (b batchRequest) Valid(context.Context) map[string]string {
@@ -59,8 +59,9 @@ func (b batchRequest) Valid(context.Context) map[string]string {
 // HandlePublish publishes one message.
 func HandlePublish(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[MessageIn, Message]{
-		Summary: "Publish a message to a tenant's endpoints; 202 once it and its deliveries are committed",
-		Status:  http.StatusAccepted,
+		Summary:     "Publish a message to a tenant's endpoints; 202 once it and its deliveries are committed",
+		Description: "Publishes an event to every endpoint of the tenant subscribed to its type and channels. 202 means the message and its deliveries are committed; delivery happens in the background with retries. With event_id a repeat is answered with the first message. 422 when the payload does not match the event type's schema.",
+		Status:      http.StatusAccepted,
 		Do: func(r *http.Request, in MessageIn) (Message, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
@@ -77,14 +78,15 @@ func HandlePublish(s *Service) httpapi.Endpoint {
 
 // BatchPublished is the result of a batch publish, in request order.
 type BatchPublished struct {
-	Data []Message `json:"data"`
+	Data []Message `json:"data" doc:"The published messages, in the order of the request."`
 }
 
 // HandlePublishBatch publishes up to 100 messages at once.
 func HandlePublishBatch(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[batchRequest, BatchPublished]{
-		Summary: "Publish up to 100 messages in one call; all are committed, or none",
-		Status:  http.StatusAccepted,
+		Summary:     "Publish up to 100 messages in one call; all are committed, or none",
+		Description: "Publishes up to 100 messages atomically, cheaper than one call each. If any message is invalid, none is published and 422 names it by index.",
+		Status:      http.StatusAccepted,
 		Do: func(r *http.Request, req batchRequest) (BatchPublished, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
@@ -112,7 +114,8 @@ func parseStatusParam(r *http.Request, fields map[string]string) string {
 // HandleMessageList lists a tenant's messages.
 func HandleMessageList(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Message]]{
-		Summary: "List a tenant's messages, newest first",
+		Summary:     "List a tenant's messages, newest first",
+		Description: "Lists a tenant's published messages, newest first, paginated by cursor; filter by event_type, status or time.",
 		Query: append([]httpapi.Param{
 			{Name: "event_type", Description: "only this event type"},
 			{Name: "since", Description: "only messages created at or after this RFC 3339 time"},
@@ -143,7 +146,8 @@ func HandleMessageList(s *Service) httpapi.Endpoint {
 // HandleMessageGet returns a message with its deliveries.
 func HandleMessageGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, MessageDetail]{
-		Summary: "Get a message with its payload and deliveries",
+		Summary:     "Get a message with its payload and deliveries",
+		Description: "Returns a message with its payload and its delivery to each endpoint. 404 when the message is not the tenant's.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (MessageDetail, error) {
 			tenantID, err := tenants.PathID(r)
 			if err != nil {
@@ -161,7 +165,8 @@ func HandleMessageGet(s *Service) httpapi.Endpoint {
 // HandleEndpointDeliveries lists an endpoint's deliveries.
 func HandleEndpointDeliveries(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, httpapi.List[Delivery]]{
-		Summary: "List an endpoint's deliveries, newest first",
+		Summary:     "List an endpoint's deliveries, newest first",
+		Description: "Lists an endpoint's deliveries, newest first, paginated by cursor; status filters to pending, succeeded or failed. Use it to build a delivery log or find failures to resend.",
 		Query: append([]httpapi.Param{
 			{Name: "status", Description: "pending, succeeded or failed"},
 			{Name: "event_type", Description: "only deliveries of messages of this event type"},
@@ -201,7 +206,8 @@ func deliveryPath(r *http.Request) (tenantID, deliveryID string, err error) {
 // HandleDeliveryGet returns a delivery with its attempts.
 func HandleDeliveryGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, DeliveryDetail]{
-		Summary: "Get a delivery with every attempt: status, time taken, and the start of each response",
+		Summary:     "Get a delivery with every attempt: status, time taken, and the start of each response",
+		Description: "Returns one delivery with its attempts, to see why an endpoint failed. 404 when the delivery is not the tenant's.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (DeliveryDetail, error) {
 			tenantID, deliveryID, err := deliveryPath(r)
 			if err != nil {
@@ -215,8 +221,9 @@ func HandleDeliveryGet(s *Service) httpapi.Endpoint {
 // HandleDeliveryResend sends a delivery again now.
 func HandleDeliveryResend(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Delivery]{
-		Summary: "Send a delivery again now, whatever its status",
-		Status:  http.StatusAccepted,
+		Summary:     "Send a delivery again now, whatever its status",
+		Description: "Queues a delivery again now, whether it succeeded, failed or is still pending; the message and its webhook-id stay the same so receivers can deduplicate. 404 for another tenant's delivery.",
+		Status:      http.StatusAccepted,
 		Do: func(r *http.Request, _ httpapi.NoBody) (Delivery, error) {
 			tenantID, deliveryID, err := deliveryPath(r)
 			if err != nil {
@@ -229,7 +236,7 @@ func HandleDeliveryResend(s *Service) httpapi.Endpoint {
 
 type recoverRequest struct {
 	// Since re-sends failed deliveries created at or after this time.
-	Since time.Time `json:"since"`
+	Since time.Time `json:"since" doc:"Re-sends failed deliveries created at or after this time."`
 }
 
 func (req recoverRequest) Valid(context.Context) map[string]string {
@@ -242,8 +249,9 @@ func (req recoverRequest) Valid(context.Context) map[string]string {
 // HandleEndpointRecover starts re-sending an endpoint's failed deliveries.
 func HandleEndpointRecover(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[recoverRequest, Recovery]{
-		Summary: "Re-send every failed delivery of an endpoint since a time, as a background job; poll the recovery for progress",
-		Status:  http.StatusAccepted,
+		Summary:     "Re-send every failed delivery of an endpoint since a time, as a background job; poll the recovery for progress",
+		Description: "Starts a background job that resends every failed delivery created since the given time, for example after an outage of the receiver. Answers 202 with the recovery, whose progress GET …/recoveries/{recovery_id} shows.",
+		Status:      http.StatusAccepted,
 		Do: func(r *http.Request, req recoverRequest) (Recovery, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -257,7 +265,8 @@ func HandleEndpointRecover(s *Service) httpapi.Endpoint {
 // HandleRecoveryGet reports a recovery's progress.
 func HandleRecoveryGet(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Recovery]{
-		Summary: "Get a recovery's progress",
+		Summary:     "Get a recovery's progress",
+		Description: "Shows how many deliveries a recovery has resent and whether it has finished. Poll it after POST …/recover.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (Recovery, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {
@@ -275,8 +284,9 @@ func HandleRecoveryGet(s *Service) httpapi.Endpoint {
 // HandleEndpointStats reports an endpoint's recent delivery statistics.
 func HandleEndpointStats(s *Service) httpapi.Endpoint {
 	return httpapi.Handle(httpapi.Op[httpapi.NoBody, EndpointStats]{
-		Summary: "An endpoint's success rate, attempts and latency percentiles over a window (default 24h), and its deliveries by status",
-		Query:   []httpapi.Param{{Name: "window", Description: "a duration such as 1h or 24h (at most 720h)"}},
+		Summary:     "An endpoint's success rate, attempts and latency percentiles over a window (default 24h), and its deliveries by status",
+		Description: "An endpoint's health over a window (window, such as 1h or 24h, at most 720h): attempts, successes, success rate, latency percentiles and deliveries by status, in buckets for a chart.",
+		Query:       []httpapi.Param{{Name: "window", Description: "a duration such as 1h or 24h (at most 720h)"}},
 		Do: func(r *http.Request, _ httpapi.NoBody) (EndpointStats, error) {
 			tenantID, endpointID, err := endpointPath(r)
 			if err != nil {

@@ -17,13 +17,13 @@ import (
 // Recovery re-sends an endpoint's failed deliveries since a time, in the
 // background.
 type Recovery struct {
-	ID         string     `json:"id"`
-	EndpointID string     `json:"endpoint_id"`
-	Since      time.Time  `json:"since"`
-	Status     string     `json:"status"` // running, completed
-	Resent     int        `json:"resent"`
-	CreatedAt  time.Time  `json:"created_at"`
-	FinishedAt *time.Time `json:"finished_at"`
+	ID         string     `json:"id" doc:"The recovery's ID."`
+	EndpointID string     `json:"endpoint_id" doc:"The endpoint it resends to."`
+	Since      time.Time  `json:"since" doc:"Failed deliveries created at or after this time are resent."`
+	Status     string     `json:"status" enum:"running,completed" doc:"The recovery's state: running or completed."`
+	Resent     int        `json:"resent" doc:"How many deliveries it has resent so far."`
+	CreatedAt  time.Time  `json:"created_at" doc:"When it started."`
+	FinishedAt *time.Time `json:"finished_at" doc:"When it finished; null while it runs."`
 }
 
 // recoverPage is how many deliveries one step of a recovery re-queues: one

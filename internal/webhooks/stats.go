@@ -11,29 +11,29 @@ import (
 
 // EndpointStats summarises an endpoint's recent attempts.
 type EndpointStats struct {
-	Window      string  `json:"window"`
-	Attempts    int     `json:"attempts"`
-	Successes   int     `json:"successes"`
-	Failures    int     `json:"failures"`
-	SuccessRate float64 `json:"success_rate"`
+	Window      string  `json:"window" doc:"The window the figures cover, as a Go duration such as 24h0m0s."`
+	Attempts    int     `json:"attempts" doc:"Delivery attempts in the window."`
+	Successes   int     `json:"successes" doc:"Attempts the endpoint accepted."`
+	Failures    int     `json:"failures" doc:"Attempts that failed."`
+	SuccessRate float64 `json:"success_rate" doc:"Successes divided by attempts, 0 to 1."`
 	// Latency of attempts in the window, in milliseconds; over the most
 	// recent statsSample attempts when there are more.
-	LatencyMS LatencyStats `json:"latency_ms"`
+	LatencyMS LatencyStats `json:"latency_ms" doc:"Latency of attempts in the window, in milliseconds; over the most recent statsSample attempts when there are more."`
 	// Deliveries counts the endpoint's deliveries by status, all time.
-	Deliveries map[string]int `json:"deliveries"`
+	Deliveries map[string]int `json:"deliveries" doc:"Counts the endpoint's deliveries by status, all time."`
 	// LastError is what went wrong with the most recent failed attempt in
 	// the window: its error, or the status it was answered with.
-	LastError string `json:"last_error,omitempty"`
+	LastError string `json:"last_error,omitempty" doc:"What went wrong with the most recent failed attempt in the window: its error, or the status it was answered with."`
 	// Buckets split the window into statsBuckets equal parts, oldest first,
 	// for a chart; over the same sample as LatencyMS.
-	Buckets []StatsBucket `json:"buckets"`
+	Buckets []StatsBucket `json:"buckets" doc:"Split the window into statsBuckets equal parts, oldest first, for a chart; over the same sample as LatencyMS."`
 }
 
 // StatsBucket counts the attempts of one part of a stats window.
 type StatsBucket struct {
-	Start     time.Time `json:"start"`
-	Succeeded int       `json:"succeeded"`
-	Failed    int       `json:"failed"`
+	Start     time.Time `json:"start" doc:"The start of the bucket."`
+	Succeeded int       `json:"succeeded" doc:"Attempts that succeeded in the bucket."`
+	Failed    int       `json:"failed" doc:"Attempts that failed in the bucket."`
 }
 
 // statsBuckets is how many parts a window is split into.
@@ -41,10 +41,10 @@ const statsBuckets = 24
 
 // LatencyStats are latency percentiles in milliseconds.
 type LatencyStats struct {
-	P50 int64 `json:"p50"`
-	P90 int64 `json:"p90"`
-	P99 int64 `json:"p99"`
-	Max int64 `json:"max"`
+	P50 int64 `json:"p50" doc:"The median, in milliseconds."`
+	P90 int64 `json:"p90" doc:"The 90th percentile, in milliseconds."`
+	P99 int64 `json:"p99" doc:"The 99th percentile, in milliseconds."`
+	Max int64 `json:"max" doc:"The longest, in milliseconds."`
 }
 
 // statsSample bounds the attempts read to compute percentiles.

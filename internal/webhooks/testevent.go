@@ -14,8 +14,8 @@ import (
 
 // TestEvent is a test message sent to one endpoint, and its one delivery.
 type TestEvent struct {
-	MessageID  string `json:"message_id"`
-	DeliveryID string `json:"delivery_id"`
+	MessageID  string `json:"message_id" doc:"The test message's ID."`
+	DeliveryID string `json:"delivery_id" doc:"Its delivery to the endpoint."`
 }
 
 // SendTest publishes a message of an event type to one of a tenant's

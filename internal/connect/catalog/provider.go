@@ -13,26 +13,26 @@ import (
 // token vault, the refresh engine, the proxy and syncs all share one.
 type Provider struct {
 	// ID names the provider in connections and URLs, such as "github".
-	ID          string   `json:"id"`
-	DisplayName string   `json:"display_name"`
-	Categories  []string `json:"categories"`
+	ID          string   `json:"id" doc:"ID names the provider in connections and URLs, such as \"github\"."`
+	DisplayName string   `json:"display_name" doc:"The provider's name for people."`
+	Categories  []string `json:"categories" doc:"Categories the catalog lists the provider under."`
 	// Logo is an https URL of an image for listings; empty when unknown.
-	Logo string `json:"logo,omitempty"`
+	Logo string `json:"logo,omitempty" doc:"An https URL of an image for listings; empty when unknown."`
 	// DocsURL is the provider's API documentation, for operators.
-	DocsURL string `json:"docs_url"`
-	Auth    Auth   `json:"auth"`
+	DocsURL string `json:"docs_url" doc:"The provider's API documentation, for operators."`
+	Auth    Auth   `json:"auth" doc:"How the provider authenticates users and API calls."`
 	// Fields are what the end user types into the connect form: an API key, a
 	// username and password, or per-connection configuration such as a
 	// subdomain. Templates refer to them as ${config.name}, or ${secret.name}
 	// when Secret is set.
-	Fields []Field `json:"fields,omitempty"`
+	Fields []Field `json:"fields,omitempty" doc:"What the end user types into the connect form: an API key, a username and password, or per-connection configuration such as a subdomain. Templates refer to them as ${config.name}, or ${secret.name} when Secret is set."`
 	// Verification is a cheap request that succeeds only with working
 	// credentials; nil when the provider has none.
-	Verification *Verification `json:"verification,omitempty"`
-	Proxy        Proxy         `json:"proxy"`
+	Verification *Verification `json:"verification,omitempty" doc:"A cheap request that succeeds only with working credentials; nil when the provider has none."`
+	Proxy        Proxy         `json:"proxy" doc:"How proxied calls reach the provider's API."`
 	// RateLimit is nil when nothing is known beyond the standard Retry-After.
-	RateLimit  *RateLimit  `json:"rate_limit,omitempty"`
-	Pagination *Pagination `json:"pagination,omitempty"`
+	RateLimit  *RateLimit  `json:"rate_limit,omitempty" doc:"Nil when nothing is known beyond the standard Retry-After."`
+	Pagination *Pagination `json:"pagination,omitempty" doc:"How the provider's lists are paged, for syncs."`
 
 	// Source is where the definition came from: SourceFile or SourceAPI.
 	Source string `json:"-"`
@@ -71,29 +71,29 @@ const (
 // Auth is how a connection is authorized. The URL fields are templates that
 // may hold ${config.name} placeholders; expand them with ExpandURL.
 type Auth struct {
-	Mode AuthMode `json:"mode"`
+	Mode AuthMode `json:"mode" doc:"How the provider authenticates API calls." enum:"oauth2,oauth2_client_credentials,api_key,basic"`
 	// AuthorizationURL is where the user's browser is sent to consent
 	// (oauth2 only).
-	AuthorizationURL string `json:"authorization_url,omitempty"`
-	TokenURL         string `json:"token_url,omitempty"`
+	AuthorizationURL string `json:"authorization_url,omitempty" format:"uri" doc:"Where the user's browser is sent to consent (oauth2 only)."`
+	TokenURL         string `json:"token_url,omitempty" doc:"The provider's OAuth token endpoint." format:"uri"`
 	// RevocationURL is an RFC 7009 endpoint; empty when the provider has none
 	// or revokes some other way.
-	RevocationURL string `json:"revocation_url,omitempty"`
+	RevocationURL string `json:"revocation_url,omitempty" format:"uri" doc:"An RFC 7009 endpoint; empty when the provider has none or revokes some other way."`
 	// AuthorizationParams are extra query parameters for the authorization
 	// request, such as Google's access_type=offline, without which no refresh
 	// token is issued.
-	AuthorizationParams map[string]string `json:"authorization_params,omitempty"`
+	AuthorizationParams map[string]string `json:"authorization_params,omitempty" doc:"Extra query parameters for the authorization request, such as Google's access_type=offline, without which no refresh token is issued."`
 	// Scopes are requested unless the integration asks for others.
-	Scopes []string `json:"scopes,omitempty"`
+	Scopes []string `json:"scopes,omitempty" doc:"Requested unless the integration asks for others."`
 	// ScopeSeparator joins Scopes in the scope parameter. RFC 6749 says a
 	// space, but some providers (Slack, Linear, Shopify) want a comma.
 	// Defaults to a space.
-	ScopeSeparator string `json:"scope_separator,omitempty"`
+	ScopeSeparator string `json:"scope_separator,omitempty" doc:"Joins Scopes in the scope parameter. RFC 6749 says a space, but some providers (Slack, Linear, Shopify) want a comma. Defaults to a space."`
 	// PKCE sends an S256 code challenge (RFC 7636). RFC 9700 asks for it
 	// wherever the provider supports it.
-	PKCE       bool       `json:"pkce,omitempty"`
-	ClientAuth ClientAuth `json:"client_auth,omitempty"`
-	Refresh    Refresh    `json:"refresh,omitzero"`
+	PKCE       bool       `json:"pkce,omitempty" doc:"Sends an S256 code challenge (RFC 7636). RFC 9700 asks for it wherever the provider supports it."`
+	ClientAuth ClientAuth `json:"client_auth,omitempty" doc:"How the client authenticates at the token endpoint." enum:"client_secret_basic,client_secret_post"`
+	Refresh    Refresh    `json:"refresh,omitzero" doc:"How and when access tokens are refreshed."`
 }
 
 // RefreshMarginDefault is how long before expiry a token is refreshed when
@@ -106,11 +106,11 @@ type Refresh struct {
 	// Margin is how long before expiry to refresh, so a request in flight
 	// never carries a token that expires on the way. Defaults to
 	// RefreshMarginDefault.
-	Margin Duration `json:"margin,omitzero"`
+	Margin Duration `json:"margin,omitzero" doc:"How long before expiry to refresh, so a request in flight never carries a token that expires on the way. Defaults to RefreshMarginDefault."`
 	// Rotating means each refresh returns a new refresh token and may revoke
 	// the old one at once, so the new one must be stored before the old one
 	// is used again, and two refreshes of one connection must never race.
-	Rotating bool `json:"rotating,omitempty"`
+	Rotating bool `json:"rotating,omitempty" doc:"Means each refresh returns a new refresh token and may revoke the old one at once, so the new one must be stored before the old one is used again, and two refreshes of one connection must never race."`
 }
 
 // FieldType says how the connect form asks for a field and checks it.
@@ -124,20 +124,20 @@ const (
 // Field is one value the end user supplies when connecting.
 type Field struct {
 	// Name is how templates refer to the field: ${config.subdomain}.
-	Name  string    `json:"name"`
-	Label string    `json:"label"`
-	Type  FieldType `json:"type"`
+	Name  string    `json:"name" doc:"How templates refer to the field: ${config.subdomain}."`
+	Label string    `json:"label" doc:"The label the connect form shows."`
+	Type  FieldType `json:"type" doc:"How the form asks for the value and checks it." enum:"text,email"`
 	// Required fields must be given unless they have a Default.
-	Required bool `json:"required,omitempty"`
+	Required bool `json:"required,omitempty" doc:"Fields must be given unless they have a Default."`
 	// Secret fields (API keys, passwords) are stored encrypted, never shown
 	// again, and usable only in credentials, never in a URL, where they
 	// would end up in logs.
-	Secret bool `json:"secret,omitempty"`
+	Secret bool `json:"secret,omitempty" doc:"Fields (API keys, passwords) are stored encrypted, never shown again, and usable only in credentials, never in a URL, where they would end up in logs."`
 	// Pattern is a regular expression (RE2 syntax) the whole value must match.
-	Pattern string `json:"pattern,omitempty"`
-	Default string `json:"default,omitempty"`
+	Pattern string `json:"pattern,omitempty" doc:"A regular expression (RE2 syntax) the whole value must match."`
+	Default string `json:"default,omitempty" doc:"The value the form starts with."`
 	// Help is a short hint shown under the field.
-	Help string `json:"help,omitempty"`
+	Help string `json:"help,omitempty" doc:"A short hint shown under the field."`
 
 	pattern *regexp.Regexp
 }
@@ -146,31 +146,31 @@ type Field struct {
 // work, made right after connecting and when a user asks.
 type Verification struct {
 	// Method defaults to GET.
-	Method string `json:"method,omitempty"`
+	Method string `json:"method,omitempty" doc:"Defaults to GET."`
 	// Path is appended to the proxy's base URL.
-	Path string `json:"path"`
+	Path string `json:"path" doc:"Appended to the proxy's base URL."`
 	// Body is sent as application/json, for APIs such as GraphQL that have
 	// no cheap GET.
-	Body string `json:"body,omitempty"`
+	Body string `json:"body,omitempty" doc:"Sent as application/json, for APIs such as GraphQL that have no cheap GET."`
 	// ExpectStatus defaults to 200.
-	ExpectStatus int `json:"expect_status,omitempty"`
+	ExpectStatus int `json:"expect_status,omitempty" doc:"Defaults to 200."`
 	// ExpectBody maps JSON pointers to the values the response body must hold
 	// there, for APIs that answer 200 to bad credentials: Slack says
 	// {"ok": false}.
-	ExpectBody map[string]any `json:"expect_body,omitempty"`
+	ExpectBody map[string]any `json:"expect_body,omitempty" doc:"Maps JSON pointers to the values the response body must hold there, for APIs that answer 200 to bad credentials: Slack says {\"ok\": false}."`
 }
 
 // Proxy is what the proxy needs to call the provider for a connection.
 type Proxy struct {
 	// BaseURL is a template, expanded with ExpandURL; request paths are
 	// appended to it.
-	BaseURL string `json:"base_url"`
+	BaseURL string `json:"base_url" doc:"A template, expanded with ExpandURL; request paths are appended to it."`
 	// Headers are sent with every request, such as an API version. Values
 	// are templates, expanded with ExpandValue.
-	Headers map[string]string `json:"headers,omitempty"`
+	Headers map[string]string `json:"headers,omitempty" doc:"Sent with every request, such as an API version. Values are templates, expanded with ExpandValue."`
 	// Credentials say where the credentials go. For OAuth modes they default
 	// to a bearer token: {in: bearer, value: "${secret.access_token}"}.
-	Credentials Credentials `json:"credentials"`
+	Credentials Credentials `json:"credentials" doc:"Say where the credentials go. For OAuth modes they default to a bearer token: {in: bearer, value: \"${secret.access_token}\"}."`
 }
 
 // CredentialsIn is where the proxy puts a connection's credentials.
@@ -192,33 +192,33 @@ const (
 // Password are templates expanded with ExpandValue; ${secret.access_token} is
 // the connection's current OAuth access token.
 type Credentials struct {
-	In       CredentialsIn `json:"in"`
-	Name     string        `json:"name,omitempty"`
-	Value    string        `json:"value,omitempty"`
-	Username string        `json:"username,omitempty"`
-	Password string        `json:"password,omitempty"`
+	In       CredentialsIn `json:"in" doc:"Where the credential goes in each proxied request." enum:"bearer,header,basic,query"`
+	Name     string        `json:"name,omitempty" doc:"The header or query parameter that carries the credential."`
+	Value    string        `json:"value,omitempty" doc:"A template of the value sent, filled from the connection's values."`
+	Username string        `json:"username,omitempty" doc:"A template of the basic-auth user name."`
+	Password string        `json:"password,omitempty" doc:"A template of the basic-auth password."`
 }
 
 // RateLimit is what is known about a provider's limits, so the proxy can pace
 // requests before it is refused and wait the right time after.
 type RateLimit struct {
 	// Budget is nil when the provider publishes no figure.
-	Budget *Budget `json:"budget,omitempty"`
+	Budget *Budget `json:"budget,omitempty" doc:"Nil when the provider publishes no figure."`
 	// RetryHeaders are the response headers that say when to try again, in
 	// the order to consult them.
-	RetryHeaders []RetryHeader `json:"retry_headers,omitempty"`
+	RetryHeaders []RetryHeader `json:"retry_headers,omitempty" doc:"The response headers that say when to try again, in the order to consult them."`
 }
 
 // Budget is a number of requests allowed per window for one connection.
 type Budget struct {
-	Requests int      `json:"requests"`
-	Window   Duration `json:"window"`
+	Requests int      `json:"requests" doc:"Allowed in each window."`
+	Window   Duration `json:"window" doc:"The window's length, as a Go duration such as 1m."`
 }
 
 // RetryHeader is a response header that says when requests may resume.
 type RetryHeader struct {
-	Name   string      `json:"name"`
-	Format RetryFormat `json:"format"`
+	Name   string      `json:"name" doc:"The response header that says when to retry."`
+	Format RetryFormat `json:"format" doc:"How the header's value is written." enum:"seconds,epoch_seconds,epoch_millis,http_date"`
 }
 
 // RetryFormat is how a RetryHeader's value is written.
@@ -256,25 +256,25 @@ const (
 // pointers (RFC 6901) into the response body. It describes the common case;
 // endpoints that page differently need code of their own.
 type Pagination struct {
-	Style PaginationStyle `json:"style"`
+	Style PaginationStyle `json:"style" doc:"How the provider's lists are paged." enum:"cursor,link_header,next_link,offset,page"`
 	// Items points at the array of results, when the body is not one.
-	Items string `json:"items,omitempty"`
+	Items string `json:"items,omitempty" doc:"Points at the array of results, when the body is not one."`
 	// LimitParam is the query parameter for the page size.
-	LimitParam string `json:"limit_param,omitempty"`
+	LimitParam string `json:"limit_param,omitempty" doc:"The query parameter for the page size."`
 	// CursorParam takes the cursor for the next page (cursor style).
-	CursorParam string `json:"cursor_param,omitempty"`
+	CursorParam string `json:"cursor_param,omitempty" doc:"Takes the cursor for the next page (cursor style)."`
 	// NextCursor points at the next page's cursor; absent or empty means
 	// there are no more pages. Either it or LastItemCursor is set for the
 	// cursor style.
-	NextCursor string `json:"next_cursor,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Points at the next page's cursor; absent or empty means there are no more pages. Either it or LastItemCursor is set for the cursor style."`
 	// LastItemCursor points, within the last item, at the value to pass as
 	// the cursor (Stripe's starting_after takes the last object's ID).
-	LastItemCursor string `json:"last_item_cursor,omitempty"`
+	LastItemCursor string `json:"last_item_cursor,omitempty" doc:"Points, within the last item, at the value to pass as the cursor (Stripe's starting_after takes the last object's ID)."`
 	// NextLink points at the next page's URL (next_link style), which the
 	// caller must check stays under the proxy's base URL.
-	NextLink    string `json:"next_link,omitempty"`
-	OffsetParam string `json:"offset_param,omitempty"`
-	PageParam   string `json:"page_param,omitempty"`
+	NextLink    string `json:"next_link,omitempty" doc:"Points at the next page's URL (next_link style), which the caller must check stays under the proxy's base URL."`
+	OffsetParam string `json:"offset_param,omitempty" doc:"The query parameter carrying the offset, for the offset style."`
+	PageParam   string `json:"page_param,omitempty" doc:"The query parameter carrying the page number or cursor."`
 }
 
 // Duration is a time.Duration written as a string such as "5m" or "1h".

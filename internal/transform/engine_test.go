@@ -198,6 +198,9 @@ func TestWasmHostile(t *testing.T) {
 	e := transform.NewEngine(transform.Limits{})
 	t.Cleanup(func() { e.Close(context.Background()) })
 	p := wasm("tfv_hostile", code)
+	if err := e.Check(t.Context(), p); err != nil { // compiled once, outside the timed runs
+		t.Fatal(err)
+	}
 	for mode, want := range map[string]struct{ kind, message string }{
 		"loop":      {"timeout", "ran longer than 50ms"},
 		"alloc":     {"", ""}, // Go's collector may thrash near the limit: out of memory, or out of time

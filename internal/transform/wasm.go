@@ -131,15 +131,21 @@ func (w *wasmRuntime) instantiate(ctx context.Context, m *wasmModule) (*wasmInst
 // run calls the module on input in an idle instance, or a new one.
 func (w *wasmRuntime) run(ctx context.Context, c any, input []byte, now time.Time) (out []byte, logs []string, err error) {
 	m := c.(*wasmModule)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.limits.Timeout)
-	defer cancel()
-	start := time.Now()
+	ctx = context.WithoutCancel(ctx)
 	in := m.get()
 	if in == nil {
-		if in, err = w.instantiate(ctx, m); err != nil {
-			return nil, in.log.done(), w.fail(err, &in.log, start)
+		// A new instance runs the module's start-up (Go's runtime and
+		// package initialisation), bounded apart from the run itself.
+		ictx, cancel := context.WithTimeout(ctx, w.startLimit())
+		defer cancel()
+		start := time.Now()
+		if in, err = w.instantiate(ictx, m); err != nil {
+			return nil, in.log.done(), w.fail(err, &in.log, start, w.startLimit())
 		}
 	}
+	ctx, cancel := context.WithTimeout(ctx, w.limits.Timeout)
+	defer cancel()
+	start := time.Now()
 	in.now, in.log = now, logBuffer{}
 	defer func() {
 		logs = in.log.done()
@@ -151,7 +157,7 @@ func (w *wasmRuntime) run(ctx context.Context, c any, input []byte, now time.Tim
 	}()
 	res, err := in.mod.ExportedFunction(wasmAlloc).Call(ctx, uint64(len(input)))
 	if err != nil {
-		return nil, nil, w.fail(err, &in.log, start)
+		return nil, nil, w.fail(err, &in.log, start, w.limits.Timeout)
 	}
 	ptr := uint32(res[0])
 	if !in.mod.Memory().Write(ptr, input) {
@@ -159,7 +165,7 @@ func (w *wasmRuntime) run(ctx context.Context, c any, input []byte, now time.Tim
 	}
 	res, err = in.mod.ExportedFunction(wasmHandle).Call(ctx, uint64(ptr), uint64(len(input)))
 	if err != nil {
-		return nil, nil, w.fail(err, &in.log, start)
+		return nil, nil, w.fail(err, &in.log, start, w.limits.Timeout)
 	}
 	optr, olen := uint32(res[0]>>32), uint32(res[0])
 	if int(olen) > w.limits.Output {
@@ -180,16 +186,20 @@ func (w *wasmRuntime) run(ctx context.Context, c any, input []byte, now time.Tim
 	return out, nil, nil
 }
 
+// startLimit bounds a new instance's start-up: ten runs' time, at least a
+// second.
+func (w *wasmRuntime) startLimit() time.Duration { return max(time.Second, 10*w.limits.Timeout) }
+
 // fail classifies a trap, an exit or the deadline.
-func (w *wasmRuntime) fail(err error, log *logBuffer, start time.Time) error {
+func (w *wasmRuntime) fail(err error, log *logBuffer, start time.Time, limit time.Duration) error {
 	var exit *sys.ExitError
 	text := strings.Join(log.lines, "\n") + string(log.part)
 	switch {
 	case strings.Contains(text, "out of memory") || strings.Contains(err.Error(), "out of memory"):
 		return &Error{Kind: "memory", Message: fmt.Sprintf("used more than %d bytes of memory", w.limits.Memory)}
 	case errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded,
-		errors.Is(err, context.DeadlineExceeded) || time.Since(start) >= w.limits.Timeout:
-		return &Error{Kind: "timeout", Message: fmt.Sprintf("ran longer than %s", w.limits.Timeout)}
+		errors.Is(err, context.DeadlineExceeded) || time.Since(start) >= limit:
+		return &Error{Kind: "timeout", Message: fmt.Sprintf("ran longer than %s", limit)}
 	}
 	msg := bounded(err.Error())
 	if errors.As(err, &exit) {
@@ -220,4 +230,3 @@ func bounded(s string) string {
 	}
 	return s
 }
-

@@ -95,3 +95,17 @@ func Valid(prefix, s string) bool {
 	}
 	return true
 }
+
+// Time returns the millisecond an ID was made in, as its body records it;
+// false if s is not an ID.
+func Time(s string) (time.Time, bool) {
+	i := strings.LastIndexByte(s, '_')
+	if i < 0 || !Valid(s[:i], s) {
+		return time.Time{}, false
+	}
+	var ms uint64
+	for _, c := range []byte(s[i+1 : i+11]) { // the first 10 digits hold 50 bits: 2 of padding, 48 of time
+		ms = ms<<5 | uint64(strings.IndexByte(crockford, c))
+	}
+	return time.UnixMilli(int64(ms)).UTC(), true
+}

@@ -55,3 +55,14 @@ func TestNewSortsInOrderMadeWithinAMillisecond(t *testing.T) {
 		}
 	}
 }
+
+func TestTime(t *testing.T) {
+	at := time.Date(2026, 12, 8, 1, 2, 3, 456e6, time.UTC)
+	got, ok := Time(newAt("msg", at))
+	if !ok || !got.Equal(at) {
+		t.Errorf("Time = %s, %v; want %s", got, ok, at)
+	}
+	if _, ok := Time("msg_nope"); ok {
+		t.Error("Time of a non-ID reported ok")
+	}
+}

@@ -295,3 +295,12 @@ func (b *logBuffer) done() []string {
 	}
 	return b.lines
 }
+
+// cached reports whether version's compiled form is at hand, so its code
+// need not be read.
+func (e *Engine) cached(version string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.compiled[version]
+	return ok
+}

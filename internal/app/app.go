@@ -44,6 +44,7 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/transform"
 	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
 	"github.com/patchbay/patchbay/providers"
@@ -159,6 +160,13 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	reg := prometheus.NewRegistry()
 	incoming := inbound.NewService(db, v, inserter, hooks, cfg.PublicURL, reg)
+	// Transformations run for endpoints (before signing) and sources (after
+	// verification), each run bounded by the transform-* settings.
+	transforms := transform.NewService(db, transform.NewEngine(transform.Limits{
+		Timeout: cfg.TransformTimeout, Memory: cfg.TransformMemory, Output: int(cfg.TransformOutput),
+	}), transformTargets{hooks, incoming}, transformSamples{eventTypes, hooks})
+	hooks.SetTransformer(transforms)
+	incoming.SetTransformer(transforms, logger.With("component", "inbound"))
 	if untokened, err := incoming.SourcesWithoutIngestToken(ctx); err != nil {
 		return nil, err
 	} else if len(untokened) > 0 {
@@ -227,6 +235,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		EmbedAddrLimit:  publicPolicy(cfg, cfg.PublicRateLimitEmbed),
 		OAuth:           authServer,
 		Inbound:         incoming,
+		Transforms:      transforms,
 		Providers:       providerCatalog,
 		Connect:         connections,
 		Proxy:           proxyEngine,

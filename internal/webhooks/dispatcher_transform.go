@@ -2,10 +2,12 @@ package webhooks
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"maps"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/transform"
 )
@@ -77,4 +79,14 @@ func (d *Dispatcher) attempt(ctx context.Context, t target, x due) result {
 	sent := d.send(ctx, t, x)
 	sent.at, sent.duration, sent.transformed = at, time.Since(at), applied.VersionID
 	return sent
+}
+
+// EndpointExists reports a NotFound error unless endpointID is an endpoint
+// (for attaching a transformation to it).
+func (s *Service) EndpointExists(ctx context.Context, endpointID string) error {
+	_, _, _, err := endpointGetWithHealth(ctx, s.db, endpointID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.Errorf(apperr.NotFound, "endpoint %s not found", endpointID)
+	}
+	return err
 }

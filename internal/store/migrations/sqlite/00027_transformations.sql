@@ -35,8 +35,10 @@ CREATE INDEX transformation_attachments_transformation ON transformation_attachm
 -- The version that ran for an attempt (outgoing) or an event (incoming).
 ALTER TABLE attempts ADD COLUMN transformation_version TEXT;
 ALTER TABLE inbound_events ADD COLUMN transformation_version TEXT;
+ALTER TABLE inbound_events ADD COLUMN transformation_error TEXT;
 
 -- +goose Down
+ALTER TABLE inbound_events DROP COLUMN transformation_error;
 ALTER TABLE inbound_events DROP COLUMN transformation_version;
 ALTER TABLE attempts DROP COLUMN transformation_version;
 DROP TABLE transformation_attachments;

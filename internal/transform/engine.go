@@ -139,6 +139,29 @@ func (e *Engine) Check(ctx context.Context, p Program) error {
 	return err
 }
 
+// Compiled is a program's compiled form, from Compile.
+type Compiled struct{ c any }
+
+// Compile compiles p (whose version may not have an ID yet) for Remember.
+func (e *Engine) Compile(ctx context.Context, p Program) (Compiled, error) {
+	c, err := e.compile(ctx, p)
+	return Compiled{c}, err
+}
+
+// Remember caches c as version's compiled form, so that the first run of a
+// version saved on this node does not compile it again.
+func (e *Engine) Remember(version string, c Compiled) {
+	if c.c == nil || version == "" {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.compiled) >= maxCached {
+		clear(e.compiled)
+	}
+	e.compiled[version] = c.c
+}
+
 func (e *Engine) compile(ctx context.Context, p Program) (any, error) {
 	e.mu.Lock()
 	c, ok := e.compiled[p.Version]

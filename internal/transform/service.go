@@ -167,13 +167,13 @@ func decodeModule(s string) ([]byte, error) {
 }
 
 // check compiles code, answering its compile error as a field problem.
-func (s *Service) check(ctx context.Context, language string, code []byte, field string) error {
-	err := s.engine.Check(ctx, Program{Language: language, Code: code})
+func (s *Service) check(ctx context.Context, language string, code []byte, field string) (Compiled, error) {
+	c, err := s.engine.Compile(ctx, Program{Language: language, Code: code})
 	var te *Error
 	if errors.As(err, &te) {
-		return apperr.InvalidFields(map[string]string{field: te.Message})
+		return c, apperr.InvalidFields(map[string]string{field: te.Message})
 	}
-	return err
+	return c, err
 }
 
 func codeField(language string) string {
@@ -195,12 +195,13 @@ func (s *Service) Create(ctx context.Context, name, language string, code Code) 
 	if len(problems) > 0 {
 		return Transformation{}, Version{}, apperr.InvalidFields(problems)
 	}
-	if err := s.check(ctx, language, b, codeField(language)); err != nil {
+	compiled, err := s.check(ctx, language, b, codeField(language))
+	if err != nil {
 		return Transformation{}, Version{}, err
 	}
 	var t Transformation
 	var v Version
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		t = Transformation{ID: id.New("tf"), Name: name, Language: language, LatestVersion: 1, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
 		if err := transformationInsert(ctx, tx, t); err != nil {
 			return err
@@ -209,6 +210,9 @@ func (s *Service) Create(ctx context.Context, name, language string, code Code) 
 		v, err = s.insertVersion(ctx, tx, t, b)
 		return err
 	})
+	if err == nil {
+		s.engine.Remember(v.ID, compiled)
+	}
 	return t, v, err
 }
 
@@ -296,7 +300,8 @@ func (s *Service) AddVersion(ctx context.Context, transformationID string, code 
 	if len(problems) > 0 {
 		return Version{}, apperr.InvalidFields(problems)
 	}
-	if err := s.check(ctx, t.Language, b, codeField(t.Language)); err != nil {
+	compiled, err := s.check(ctx, t.Language, b, codeField(t.Language))
+	if err != nil {
 		return Version{}, err
 	}
 	var v Version
@@ -314,6 +319,7 @@ func (s *Service) AddVersion(ctx context.Context, transformationID string, code 
 		return err
 	})
 	if err == nil {
+		s.engine.Remember(v.ID, compiled)
 		s.forget(transformationID)
 	}
 	return v, err

@@ -210,7 +210,7 @@ func TestTransformations(t *testing.T) {
 			Sample     string   `json:"sample"`
 		}
 		e.callJSON(t, "POST", "/v1/transformations/test", map[string]any{"language": "javascript",
-			"code": `function handler(w) { console.log("seen", w.eventType); w.payload.n += 1; return w; }`,
+			"code":       `function handler(w) { console.log("seen", w.eventType); w.payload.n += 1; return w; }`,
 			"event_type": "invoice.paid", "payload": map[string]int{"n": 1}}, 200, &res)
 		if !res.OK || string(res.Webhook.Payload) != `{"n":2}` || res.Sample != "payload" || len(res.Logs) != 1 || res.Logs[0] != "seen invoice.paid" || res.DurationMS <= 0 {
 			t.Errorf("test on a payload: %+v", res)
@@ -391,4 +391,3 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 	}
 	return buf.Bytes()
 }
-

@@ -95,13 +95,13 @@ type Config struct {
 	// X-Forwarded-For names the client; see internal/clientip.
 	TrustedProxies []netip.Prefix
 	// WebhookAllowHTTP accepts http:// endpoint URLs; --dev turns it on.
-	WebhookAllowHTTP         bool
-	WebhookTimeout           time.Duration
+	WebhookAllowHTTP bool
+	WebhookTimeout   time.Duration
 	// TransformTimeout, TransformMemory and TransformOutput bound each run
 	// of a transformation (internal/transform).
-	TransformTimeout time.Duration
-	TransformMemory  int64
-	TransformOutput  int64
+	TransformTimeout         time.Duration
+	TransformMemory          int64
+	TransformOutput          int64
 	WebhookRetrySchedule     []time.Duration
 	WebhookRetryAfterMax     time.Duration
 	Webhook429Floor          time.Duration

@@ -95,13 +95,8 @@ type Config struct {
 	// X-Forwarded-For names the client; see internal/clientip.
 	TrustedProxies []netip.Prefix
 	// WebhookAllowHTTP accepts http:// endpoint URLs; --dev turns it on.
-	WebhookAllowHTTP bool
-	WebhookTimeout   time.Duration
-	// TransformTimeout, TransformMemory and TransformOutput bound each run
-	// of a transformation (internal/transform).
-	TransformTimeout         time.Duration
-	TransformMemory          int64
-	TransformOutput          int64
+	WebhookAllowHTTP         bool
+	WebhookTimeout           time.Duration
 	WebhookRetrySchedule     []time.Duration
 	WebhookRetryAfterMax     time.Duration
 	Webhook429Floor          time.Duration
@@ -181,6 +176,12 @@ type Config struct {
 	ProxyMaxWait     time.Duration
 	ProxyQueueWait   time.Duration
 	ProxyTimeout     time.Duration
+
+	// TransformTimeout, TransformMemory and TransformOutput bound each run
+	// of a transformation (internal/transform).
+	TransformTimeout time.Duration
+	TransformMemory  int64
+	TransformOutput  int64
 }
 
 // SlogLevel is the least level logged. A debug level the operator chose also

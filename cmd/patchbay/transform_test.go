@@ -391,3 +391,74 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestTransformationOnSource: a source's transformation runs after
+// verification: it normalises the forwarded body, chooses the tenant and
+// event type of the re-emit, drops events, and a failing one keeps the event
+// (with the reason) without forwarding or re-emitting it.
+func TestTransformationOnSource(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d)
+		tenantRC := newReceiver(t, nil)
+		mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(tenantRC.URL), EventTypes: &[]string{"user.created"}})
+		dest := newReceiver(t, nil)
+		src := e.createSource(t, `{"name":"Provider","verifier":{"scheme":"none"},"destination_url":"`+dest.URL+`",
+			"route":{"event_type":"invoice.paid","tenant_id":"nobody"}}`)
+		var tf tfCreated
+		e.callJSON(t, "POST", "/v1/transformations", map[string]string{"name": "normalise", "language": "javascript", "code": `
+			function handler(webhook) {
+				var p = webhook.payload;
+				if (p.kind === "ping") { webhook.cancel = true; return webhook; }
+				if (p.kind === "bad") { throw new Error("unknown kind"); }
+				webhook.payload = { user: p.data.user_id, source_event: webhook.eventType };
+				webhook.eventType = "user.created";
+				webhook.tenantId = p.data.account;
+				webhook.headers["X-Normalised"] = "1";
+				return webhook;
+			}`}, 201, &tf)
+		e.callJSON(t, "PUT", "/v1/transformations/"+tf.ID+"/attachments/"+src.ID, nil, 200, nil)
+
+		for _, body := range []string{`{"kind":"signup","data":{"user_id":"u1","account":"acme"}}`, `{"kind":"ping"}`, `{"kind":"bad"}`} {
+			if st, _, got := post(t, src.IngestURL, []byte(body)); st != 200 {
+				t.Fatalf("ingest %s: %d %s", body, st, got)
+			}
+		}
+		waitFor(t, 15*time.Second, "the forward and the re-emit", func() bool {
+			return len(dest.requests()) == 1 && len(tenantRC.requests()) == 1
+		})
+		if b := string(dest.requests()[0].Body); b != `{"user":"u1","source_event":"invoice.paid"}` {
+			t.Errorf("forwarded %s", b)
+		}
+		if b := string(tenantRC.requests()[0].Body); b != `{"user":"u1","source_event":"invoice.paid"}` {
+			t.Errorf("re-emitted to acme as user.created: %s", b)
+		}
+		var events struct {
+			Data []struct {
+				Body                  json.RawMessage `json:"body"`
+				TransformationVersion string          `json:"transformation_version"`
+				TransformationError   string          `json:"transformation_error"`
+			} `json:"data"`
+		}
+		e.callJSON(t, "GET", "/v1/sources/"+src.ID+"/events", nil, 200, &events)
+		if len(events.Data) != 3 {
+			t.Fatalf("%d events stored, want all 3", len(events.Data))
+		}
+		reasons := map[string]string{}
+		for _, ev := range events.Data {
+			if ev.TransformationVersion != tf.Version.ID {
+				t.Errorf("event %s: version %q, want %s", ev.Body, ev.TransformationVersion, tf.Version.ID)
+			}
+			var p struct{ Kind string }
+			json.Unmarshal(ev.Body, &p) //nolint:errcheck // the kind names the event; the body is the provider's, kept as sent
+			reasons[p.Kind] = ev.TransformationError
+		}
+		if reasons["signup"] != "" || !strings.Contains(reasons["ping"], "cancelled") || !strings.Contains(reasons["bad"], "unknown kind") {
+			t.Errorf("reasons %q", reasons)
+		}
+		time.Sleep(300 * time.Millisecond) // room for a wrong forward of the dropped or failed events to show
+		if len(dest.requests()) != 1 || len(tenantRC.requests()) != 1 {
+			t.Errorf("dropped or failed events were sent: %d forwards, %d re-emits", len(dest.requests()), len(tenantRC.requests()))
+		}
+	})
+}

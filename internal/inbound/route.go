@@ -63,8 +63,8 @@ func (w *RouteWorker) Work(ctx context.Context, job *river.Job[RouteArgs]) error
 	eventType, tenantID, payload := src.Route.EventType, src.Route.TenantID, json.RawMessage(evt.Body)
 	if rt := job.Args.Routed; rt != nil { // the source's transformation chose these
 		eventType, tenantID = cmp.Or(rt.EventType, eventType), cmp.Or(rt.TenantID, tenantID)
-		if len(rt.Payload) > 0 {
-			payload = rt.Payload
+		if rt.Payload != "" {
+			payload = json.RawMessage(rt.Payload)
 		}
 	}
 	if tenantID == "" {

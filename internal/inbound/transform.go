@@ -2,7 +2,6 @@ package inbound
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -25,9 +24,11 @@ func (s *Service) SetTransformer(t Transformer, logger *slog.Logger) {
 // Routed is a re-emit as a source's transformation changed it: the event
 // type, tenant and payload to publish instead of the route's and the body's.
 type Routed struct {
-	EventType string          `json:"event_type,omitempty"`
-	TenantID  string          `json:"tenant_id,omitempty"`
-	Payload   json.RawMessage `json:"payload,omitempty"`
+	EventType string `json:"event_type,omitempty"`
+	TenantID  string `json:"tenant_id,omitempty"`
+	// Payload is JSON kept as text: job arguments are stored as jsonb on
+	// PostgreSQL, which would respace it.
+	Payload string `json:"payload,omitempty"`
 }
 
 // transformed is the outcome of a source's transformation for one event.
@@ -78,7 +79,7 @@ func (s *Service) applyTransformation(ctx context.Context, src Source, headers m
 	t.headers = out.Headers
 	t.body = transform.Body(body, out.Payload)
 	if src.Route != nil {
-		t.routed = &Routed{EventType: out.EventType, TenantID: out.TenantID, Payload: out.Payload}
+		t.routed = &Routed{EventType: out.EventType, TenantID: out.TenantID, Payload: string(out.Payload)}
 	}
 	return t
 }

@@ -117,7 +117,7 @@ type Engine struct {
 	wasm   *wasmRuntime
 
 	mu       sync.Mutex
-	compiled map[string]any // version → []byte (JS bytecode) or wazero.CompiledModule
+	compiled map[string]any // version → *jsProgram or *wasmModule
 }
 
 // NewEngine returns an engine whose runs are bound by limits.
@@ -157,7 +157,7 @@ func (e *Engine) Remember(version string, c Compiled) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.compiled) >= maxCached {
-		clear(e.compiled)
+		e.clearLocked()
 	}
 	e.compiled[version] = c.c
 }
@@ -187,7 +187,7 @@ func (e *Engine) compile(ctx context.Context, p Program) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.compiled) >= maxCached {
-		clear(e.compiled)
+		e.clearLocked()
 	}
 	e.compiled[p.Version] = c
 	return c, nil
@@ -213,7 +213,7 @@ func (e *Engine) Run(ctx context.Context, p Program, in Input) (Result, error) {
 	var logs []string
 	switch p.Language {
 	case LangJavaScript:
-		out, logs, err = runJS(c.([]byte), input, in.Now, e.limits)
+		out, logs, err = runJS(c.(*jsProgram), input, in.Now, e.limits, p.Version != "")
 	default:
 		out, logs, err = e.wasm.run(ctx, c, input, in.Now)
 	}
@@ -326,4 +326,18 @@ func (e *Engine) cached(version string) bool {
 	defer e.mu.Unlock()
 	_, ok := e.compiled[version]
 	return ok
+}
+
+// clearLocked empties the cache, freeing the idle VMs and instances its
+// programs hold.
+func (e *Engine) clearLocked() {
+	for _, c := range e.compiled {
+		switch c := c.(type) {
+		case *jsProgram:
+			c.close()
+		case *wasmModule:
+			c.close()
+		}
+	}
+	clear(e.compiled)
 }

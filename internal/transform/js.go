@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/quickjs"
@@ -80,8 +81,55 @@ func newVM(l Limits) (*quickjs.VM, error) {
 	return vm, nil
 }
 
+// jsProgram is a compiled JavaScript version and its idle VMs. Making a VM
+// and loading the bytecode costs more than a trivial run, so a VM serves
+// run after run of its version until one fails (an exception, the time or
+// memory limit), when it is closed. Runs never share a VM at once; globals
+// a handler sets may outlive its run, as in other serverless runtimes, and
+// nothing may rely on them.
+type jsProgram struct {
+	bytecode []byte
+	mu       sync.Mutex
+	idle     []*quickjs.VM
+	closed   bool
+}
+
+// maxIdleVMs bounds the idle VMs kept per version.
+const maxIdleVMs = 4
+
+func (p *jsProgram) get() *quickjs.VM {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.idle); n > 0 {
+		vm := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		return vm
+	}
+	return nil
+}
+
+func (p *jsProgram) put(vm *quickjs.VM) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || len(p.idle) >= maxIdleVMs {
+		vm.Close()
+		return
+	}
+	p.idle = append(p.idle, vm)
+}
+
+// close frees the idle VMs, when the program leaves the cache.
+func (p *jsProgram) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, vm := range p.idle {
+		vm.Close()
+	}
+	p.idle, p.closed = nil, true
+}
+
 // compileJS compiles the prelude, the code and the runner to bytecode.
-func compileJS(code string, l Limits) ([]byte, error) {
+func compileJS(code string, l Limits) (*jsProgram, error) {
 	vm, err := newVM(l)
 	if err != nil {
 		return nil, err
@@ -91,20 +139,30 @@ func compileJS(code string, l Limits) ([]byte, error) {
 	if err != nil {
 		return nil, &Error{Kind: "compile", Message: jsMessage(err)}
 	}
-	return bc, nil
+	return &jsProgram{bytecode: bc}, nil
 }
 
-// runJS runs compiled code on input in a fresh VM.
-func runJS(bytecode, input []byte, now time.Time, l Limits) ([]byte, []string, error) {
-	vm, err := newVM(l)
-	if err != nil {
-		return nil, nil, fmt.Errorf("new javascript vm: %w", err)
-	}
-	defer vm.Close()
+// runJS runs a compiled program on input in an idle VM or a new one; keep
+// false closes the VM after the run (programs that are not cached).
+func runJS(p *jsProgram, input []byte, now time.Time, l Limits, keep bool) (out []byte, logs []string, err error) {
+	vm := p.get()
 	start := time.Now()
-	if _, err := vm.EvalBytecode(bytecode); err != nil {
-		return nil, nil, jsError(err, l, start)
+	if vm == nil {
+		if vm, err = newVM(l); err != nil {
+			return nil, nil, fmt.Errorf("new javascript vm: %w", err)
+		}
+		if _, err := vm.EvalBytecode(p.bytecode); err != nil {
+			vm.Close()
+			return nil, nil, jsError(err, l, start)
+		}
 	}
+	defer func() {
+		if err != nil || !keep {
+			vm.Close()
+			return
+		}
+		p.put(vm)
+	}()
 	r, err := vm.Call("__patchbay_run", string(input), float64(now.UnixMilli()))
 	if err != nil {
 		return nil, jsLogs(vm), jsError(err, l, start)

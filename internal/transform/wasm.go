@@ -80,6 +80,7 @@ type wasmModule struct {
 	compiled wazero.CompiledModule
 	mu       sync.Mutex
 	idle     []*wasmInstance
+	closed   bool
 }
 
 // maxIdleInstances bounds the idle instances kept per version.
@@ -103,10 +104,21 @@ func (m *wasmModule) get() *wasmInstance {
 	return nil
 }
 
+// close frees the idle instances, when the module leaves the cache; the
+// compiled module itself goes with the runtime.
+func (m *wasmModule) close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, in := range m.idle {
+		in.mod.Close(context.Background())
+	}
+	m.idle, m.closed = nil, true
+}
+
 func (m *wasmModule) put(in *wasmInstance) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.idle) < maxIdleInstances {
+	if !m.closed && len(m.idle) < maxIdleInstances {
 		m.idle = append(m.idle, in)
 		return
 	}

@@ -50,7 +50,7 @@ func Build(t testing.TB, dir string) []byte {
 		t.Fatal(err)
 	}
 	tmp := out + ".tmp" + hex.EncodeToString(sum[8:12])
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-buildmode=c-shared", "-o", tmp, "./"+dir)
+	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", tmp, "./"+dir)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -83,4 +83,20 @@ func repoRoot(t testing.TB) string {
 		}
 		dir = parent
 	}
+}
+
+// goTool is the go command of the toolchain running the tests, else the
+// one on PATH.
+func goTool() string {
+	if root := runtime.GOROOT(); root != "" {
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			return p
+		}
+	}
+	return "go"
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -33,12 +33,18 @@ type wasmRuntime struct {
 	limits Limits
 }
 
+// compilationCache keeps modules' machine code per process, by their bytes:
+// compiling a Go module takes seconds, and every engine of the process (one
+// in a node; several in tests) then compiles a module once.
+var compilationCache = wazero.NewCompilationCache()
+
 func newWasmRuntime(l Limits) *wasmRuntime {
 	ctx := context.Background()
 	pages := uint32(max(1, l.Memory/65536))
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
 		WithMemoryLimitPages(pages).
-		WithCloseOnContextDone(true))
+		WithCloseOnContextDone(true).
+		WithCompilationCache(compilationCache))
 	// WASI with nothing behind it: no preopened directories, no
 	// environment, no arguments, no sockets; see moduleConfig.
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)

@@ -117,7 +117,7 @@ func TestJavaScriptHostile(t *testing.T) {
 			start := time.Now()
 			res, err := e.Run(t.Context(), js("", tc.code), sample())
 			took := time.Since(start)
-			if took > 2*time.Second {
+			if took > 10*time.Second { // bounded, with room for a busy machine
 				t.Errorf("took %s", took)
 			}
 			switch name {

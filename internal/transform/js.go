@@ -171,6 +171,9 @@ func runJS(p *jsProgram, input []byte, now time.Time, l Limits, keep bool) (out 
 	if !ok {
 		return nil, nil, &Error{Kind: "invalid", Message: "the handler's result could not be encoded as JSON"}
 	}
+	if len(s) > l.Output+logsMax*(logLineMax+8)+16 { // the result and its logs, before decoding them
+		return nil, nil, &Error{Kind: "output", Message: fmt.Sprintf("the result is about %d bytes, more than the limit of %d", len(s), l.Output)}
+	}
 	// Split the logs from the webhook without decoding the webhook twice.
 	var env struct {
 		W    rawJSON  `json:"w"`

@@ -151,11 +151,11 @@ func HandleVersionList(s *Service) httpapi.Endpoint {
 		Description: "Without code; each version's sha256 and size tell them apart.",
 		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Version], error) {
-			id, err := transformationFromPath(r)
+			page, err := httpapi.ParsePage(r) // a bad cursor is named first, as on every list
 			if err != nil {
 				return httpapi.List[Version]{}, err
 			}
-			page, err := httpapi.ParsePage(r)
+			id, err := transformationFromPath(r)
 			if err != nil {
 				return httpapi.List[Version]{}, err
 			}

@@ -858,6 +858,12 @@ type InboundEvent struct {
 	// received (stored; being forwarded, or kept only), duplicate, forwarded (the destination took it)
 	// or failed (it gave up; replayable).
 	Status string `json:"status"`
+	// Why the source's transformation failed, or that it cancelled the event; such an event is kept
+	// but neither forwarded nor re-emitted.
+	TransformationError *string `json:"transformation_error,omitempty"`
+	// The version (tfv_…) of the source's transformation that ran for this event; absent when none
+	// is attached.
+	TransformationVersion *string `json:"transformation_version,omitempty"`
 }
 
 // InboundEventDetail is the schema InboundEventDetail of the OpenAPI document.
@@ -890,6 +896,12 @@ type InboundEventDetail struct {
 	// received (stored; being forwarded, or kept only), duplicate, forwarded (the destination took it)
 	// or failed (it gave up; replayable).
 	Status string `json:"status"`
+	// Why the source's transformation failed, or that it cancelled the event; such an event is kept
+	// but neither forwarded nor re-emitted.
+	TransformationError *string `json:"transformation_error,omitempty"`
+	// The version (tfv_…) of the source's transformation that ran for this event; absent when none
+	// is attached.
+	TransformationVersion *string `json:"transformation_version,omitempty"`
 }
 
 // InboundReplayFailedRequest is the schema InboundReplayFailedRequest of the OpenAPI document.
@@ -1597,6 +1609,195 @@ type ServerHealth struct {
 	Version *string `json:"version,omitempty"`
 }
 
+// TransformAttachRequest is the schema TransformAttachRequest of the OpenAPI document.
+type TransformAttachRequest struct {
+	// The version to pin, or null (or absent) to run the latest version.
+	Version *int64 `json:"version"`
+}
+
+// TransformAttachment is the schema TransformAttachment of the OpenAPI document.
+type TransformAttachment struct {
+	// When the target got a transformation.
+	CreatedAt time.Time `json:"created_at"`
+	// The endpoint (ep_…) or source (src_…) the transformation runs for.
+	TargetID string `json:"target_id"`
+	// The transformation attached.
+	TransformationID string `json:"transformation_id"`
+	// When the attachment last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+	// The pinned version's number, or null to run the latest version.
+	Version *int64 `json:"version"`
+}
+
+// TransformCreateRequest is the schema TransformCreateRequest of the OpenAPI document.
+type TransformCreateRequest struct {
+	// JavaScript source defining function handler(webhook) (language javascript).
+	Code *string `json:"code,omitempty"`
+	// javascript (code) or wasm (module_base64).
+	Language string `json:"language"`
+	// The WebAssembly module, base64-encoded; it may be gzip-compressed first (language wasm).
+	ModuleBase64 *string `json:"module_base64,omitempty"`
+	// A name for people, 1 to 200 bytes.
+	Name string `json:"name"`
+}
+
+// TransformCreated is the schema TransformCreated of the OpenAPI document.
+type TransformCreated struct {
+	// When the transformation was created.
+	CreatedAt time.Time `json:"created_at"`
+	// The transformation's ID (tf_…).
+	ID string `json:"id"`
+	// What the code is: JavaScript source or a WebAssembly module (WASI preview 1).
+	Language string `json:"language"`
+	// The number of the newest version; attachments without a pinned version run it.
+	LatestVersion int64 `json:"latest_version"`
+	// A name for people, 1 to 200 bytes.
+	Name string `json:"name"`
+	// When it was renamed or got a new version.
+	UpdatedAt time.Time `json:"updated_at"`
+	// The first version, number 1.
+	Version TransformVersion `json:"version"`
+}
+
+// TransformRenameRequest is the schema TransformRenameRequest of the OpenAPI document.
+type TransformRenameRequest struct {
+	// The new name, 1 to 200 bytes.
+	Name string `json:"name"`
+}
+
+// TransformRunIssue is the schema TransformRunIssue of the OpenAPI document.
+type TransformRunIssue struct {
+	// What went wrong: the code did not compile, threw, ran out of time or memory, returned something
+	// invalid, or returned too much.
+	Kind string `json:"kind"`
+	// The reason, as recorded on an attempt.
+	Message string `json:"message"`
+}
+
+// TransformTestRequest is the schema TransformTestRequest of the OpenAPI document.
+type TransformTestRequest struct {
+	// JavaScript source defining function handler(webhook) (language javascript).
+	Code *string `json:"code,omitempty"`
+	// The event type: with payload, what the transformation sees as eventType; alone, its example is
+	// the payload.
+	EventType *string `json:"event_type,omitempty"`
+	// Headers the transformation sees.
+	Headers map[string]string `json:"headers,omitempty"`
+	// javascript (code) or wasm (module_base64).
+	Language string `json:"language"`
+	// A real message (msg_…) to run on: its event type and payload.
+	MessageID *string `json:"message_id,omitempty"`
+	// The WebAssembly module, base64-encoded; it may be gzip-compressed first (language wasm).
+	ModuleBase64 *string `json:"module_base64,omitempty"`
+	// A payload to run on, as JSON.
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// With message_id: the tenant of the message.
+	TenantID *string `json:"tenant_id,omitempty"`
+	// The endpoint URL the transformation sees.
+	URL *string `json:"url,omitempty"`
+}
+
+// TransformTestResult is the schema TransformTestResult of the OpenAPI document.
+type TransformTestResult struct {
+	// How long the run took, in milliseconds.
+	DurationMS float64 `json:"duration_ms"`
+	// Why the run failed, when it did.
+	Error *TransformRunIssue `json:"error,omitempty"`
+	// The webhook object the transformation was given.
+	Input TransformWebhook `json:"input"`
+	// Lines logged with console.log (or a module's stdout and stderr), at most 50 of 1,000 bytes each.
+	Logs []string `json:"logs"`
+	// Whether the transformation ran and returned a valid webhook object.
+	Ok bool `json:"ok"`
+	// Where the input came from: the payload given, a real message, or the event type's example.
+	Sample string `json:"sample"`
+	// The version that ran, for a saved transformation.
+	VersionID *string `json:"version_id,omitempty"`
+	// What would be sent: the webhook object the transformation returned.
+	Webhook *TransformWebhook `json:"webhook,omitempty"`
+}
+
+// TransformTransformation is the schema TransformTransformation of the OpenAPI document.
+type TransformTransformation struct {
+	// When the transformation was created.
+	CreatedAt time.Time `json:"created_at"`
+	// The transformation's ID (tf_…).
+	ID string `json:"id"`
+	// What the code is: JavaScript source or a WebAssembly module (WASI preview 1).
+	Language string `json:"language"`
+	// The number of the newest version; attachments without a pinned version run it.
+	LatestVersion int64 `json:"latest_version"`
+	// A name for people, 1 to 200 bytes.
+	Name string `json:"name"`
+	// When it was renamed or got a new version.
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// TransformVersion is the schema TransformVersion of the OpenAPI document.
+type TransformVersion struct {
+	// The JavaScript source; only when a single version is read.
+	Code *string `json:"code,omitempty"`
+	// When this version was saved.
+	CreatedAt time.Time `json:"created_at"`
+	// The version's ID (tfv_…), which each attempt records.
+	ID string `json:"id"`
+	// SHA-256 of the code (the source, or the module's bytes), hex.
+	Sha256 string `json:"sha256"`
+	// Length of the code in bytes.
+	Size int64 `json:"size"`
+	// The transformation it belongs to.
+	TransformationID string `json:"transformation_id"`
+	// Its number: 1 for the first save, then 2, 3…
+	Version int64 `json:"version"`
+}
+
+// TransformVersionRequest is the schema TransformVersionRequest of the OpenAPI document.
+type TransformVersionRequest struct {
+	// JavaScript source defining function handler(webhook) (language javascript).
+	Code *string `json:"code,omitempty"`
+	// The WebAssembly module, base64-encoded; it may be gzip-compressed first (language wasm).
+	ModuleBase64 *string `json:"module_base64,omitempty"`
+}
+
+// TransformVersionTestRequest is the schema TransformVersionTestRequest of the OpenAPI document.
+type TransformVersionTestRequest struct {
+	// The event type: with payload, what the transformation sees as eventType; alone, its example is
+	// the payload.
+	EventType *string `json:"event_type,omitempty"`
+	// Headers the transformation sees.
+	Headers map[string]string `json:"headers,omitempty"`
+	// A real message (msg_…) to run on: its event type and payload.
+	MessageID *string `json:"message_id,omitempty"`
+	// A payload to run on, as JSON.
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// With message_id: the tenant of the message.
+	TenantID *string `json:"tenant_id,omitempty"`
+	// The endpoint URL the transformation sees.
+	URL *string `json:"url,omitempty"`
+	// The version to run; the latest if absent.
+	Version *int64 `json:"version,omitempty"`
+}
+
+// TransformWebhook is the schema TransformWebhook of the OpenAPI document.
+type TransformWebhook struct {
+	// Set to true to send nothing for this delivery (or to drop a source's event).
+	Cancel bool `json:"cancel"`
+	// The message's event type.
+	EventType string `json:"eventType"`
+	// The headers the delivery will carry besides the signature's, which the transformation may
+	// change.
+	Headers map[string]string `json:"headers"`
+	// The message's payload, which the transformation may change.
+	Payload json.RawMessage `json:"payload"`
+	// The routing key or subject, for broker endpoints.
+	RoutingKey *string `json:"routingKey,omitempty"`
+	// The tenant the message belongs to (sources: the tenant to re-emit to).
+	TenantId *string `json:"tenantId,omitempty"`
+	// The endpoint's URL, which the transformation may change (it is checked again by the outbound
+	// policy).
+	URL *string `json:"url,omitempty"`
+}
+
 // VerifyConfig is the schema VerifyConfig of the OpenAPI document.
 type VerifyConfig struct {
 	// The HMAC hash (hmac): "sha256" (the default), "sha1" or "sha512".
@@ -1659,6 +1860,9 @@ type WebhooksAttempt struct {
 	StatusCode *int64 `json:"status_code"`
 	// Whether the endpoint accepted the delivery (a 2xx).
 	Success bool `json:"success"`
+	// The version (tfv_…) of the endpoint's transformation that ran for this attempt; absent when
+	// none is attached.
+	TransformationVersion *string `json:"transformation_version,omitempty"`
 }
 
 // WebhooksCreateEndpointRequest is the schema WebhooksCreateEndpointRequest of the OpenAPI document.
@@ -2196,6 +2400,43 @@ func (c *Client) CreateSync(ctx context.Context, in ConnectSyncParams, opts ...R
 	return &out, nil
 }
 
+// CreateTransformation: Create a transformation: JavaScript or a WebAssembly module that adapts
+// deliveries or incoming events.
+//
+// Saves the code as version 1. JavaScript defines function handler(webhook) and returns the webhook
+// object; a Wasm module implements the ABI in docs/transformations.md. The code is compiled before
+// it is saved: a syntax error or a module without the ABI's exports is a 400 naming code or
+// module_base64. Attach it to an endpoint or a source with PUT
+// /v1/transformations/{transformation_id}/attachments/{target_id}.
+// Requires scope `webhooks:write`.
+//
+// It calls POST /v1/transformations (operationId postV1Transformations).
+func (c *Client) CreateTransformation(ctx context.Context, in TransformCreateRequest, opts ...RequestOption) (*TransformCreated, error) {
+	var out TransformCreated
+	_, err := c.do(ctx, "POST", "/v1/transformations", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateTransformationVersion: Save new code as a transformation's next version.
+//
+// Versions are immutable and numbered 1, 2, 3…; attachments that follow the latest version run
+// the new one within seconds on every node, pinned ones keep theirs. The code is compiled first: a
+// compile error is a 400 naming code or module_base64.
+// Requires scope `webhooks:write`.
+//
+// It calls POST /v1/transformations/{transformation_id}/versions (operationId postV1TransformationsTransformationIdVersions).
+func (c *Client) CreateTransformationVersion(ctx context.Context, transformationID string, in TransformVersionRequest, opts ...RequestOption) (*TransformVersion, error) {
+	var out TransformVersion
+	_, err := c.do(ctx, "POST", "/v1/transformations/"+url.PathEscape(transformationID)+"/versions", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // DeleteBrandingLogo: Remove the logo; pages show the product name's initial (a tenant's falls back
 // to the installation's logo).
 //
@@ -2403,6 +2644,30 @@ func (c *Client) DeleteTenantBranding(ctx context.Context, tenantID string, opts
 // It calls DELETE /v1/tenants/{tenant_id}/branding/logo (operationId deleteV1TenantsTenantIdBrandingLogo).
 func (c *Client) DeleteTenantBrandingLogo(ctx context.Context, tenantID string, opts ...RequestOption) error {
 	_, err := c.do(ctx, "DELETE", "/v1/tenants/"+url.PathEscape(tenantID)+"/branding/logo", nil, nil, nil, opts)
+	return err
+}
+
+// DeleteTransformation: Delete a transformation and its versions.
+//
+// Refused with 409 while the transformation is attached to an endpoint or a source: detach it
+// first, so that no delivery changes shape unnoticed.
+// Requires scope `webhooks:write`.
+//
+// It calls DELETE /v1/transformations/{transformation_id} (operationId deleteV1TransformationsTransformationId).
+func (c *Client) DeleteTransformation(ctx context.Context, transformationID string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/v1/transformations/"+url.PathEscape(transformationID), nil, nil, nil, opts)
+	return err
+}
+
+// DeleteTransformationAttachment: Stop running a transformation for an endpoint or a source.
+//
+// Deliveries and events after this are sent as published; 404 if the transformation is not attached
+// there.
+// Requires scope `webhooks:write`.
+//
+// It calls DELETE /v1/transformations/{transformation_id}/attachments/{target_id} (operationId deleteV1TransformationsTransformationIdAttachmentsTargetId).
+func (c *Client) DeleteTransformationAttachment(ctx context.Context, transformationID string, targetID string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/v1/transformations/"+url.PathEscape(transformationID)+"/attachments/"+url.PathEscape(targetID), nil, nil, nil, opts)
 	return err
 }
 
@@ -2907,6 +3172,51 @@ func (c *Client) GetSync(ctx context.Context, syncID string, opts ...RequestOpti
 func (c *Client) GetTenantBranding(ctx context.Context, tenantID string, opts ...RequestOption) (*BrandingTenantBranding, error) {
 	var out BrandingTenantBranding
 	_, err := c.do(ctx, "GET", "/v1/tenants/"+url.PathEscape(tenantID)+"/branding", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetTransformation: Get a transformation.
+//
+// Returns the transformation's name, language and latest version number; 404 if it does not exist.
+// Requires scope `webhooks:read`.
+//
+// It calls GET /v1/transformations/{transformation_id} (operationId getV1TransformationsTransformationId).
+func (c *Client) GetTransformation(ctx context.Context, transformationID string, opts ...RequestOption) (*TransformTransformation, error) {
+	var out TransformTransformation
+	_, err := c.do(ctx, "GET", "/v1/transformations/"+url.PathEscape(transformationID), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetTransformationAttachments: List the endpoints and sources a transformation runs for.
+//
+// At most 1,000, ordered by target ID.
+// Requires scope `webhooks:read`.
+//
+// It calls GET /v1/transformations/{transformation_id}/attachments (operationId getV1TransformationsTransformationIdAttachments).
+func (c *Client) GetTransformationAttachments(ctx context.Context, transformationID string, opts ...RequestOption) (*List[TransformAttachment], error) {
+	var out List[TransformAttachment]
+	_, err := c.do(ctx, "GET", "/v1/transformations/"+url.PathEscape(transformationID)+"/attachments", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetTransformationVersion: Get one version of a transformation, with its JavaScript source.
+//
+// A Wasm version has no code field: its sha256 identifies the module uploaded.
+// Requires scope `webhooks:read`.
+//
+// It calls GET /v1/transformations/{transformation_id}/versions/{version} (operationId getV1TransformationsTransformationIdVersionsVersion).
+func (c *Client) GetTransformationVersion(ctx context.Context, transformationID string, version string, opts ...RequestOption) (*TransformVersion, error) {
+	var out TransformVersion
+	_, err := c.do(ctx, "GET", "/v1/transformations/"+url.PathEscape(transformationID)+"/versions/"+url.PathEscape(version), nil, nil, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -3870,6 +4180,92 @@ func (c *Client) AllTenantEndpoints(ctx context.Context, tenantID string, p List
 	})
 }
 
+// ListTransformationVersionsParams are the query parameters of ListTransformationVersions.
+type ListTransformationVersionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListTransformationVersionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListTransformationVersions: List a transformation's versions, newest first.
+//
+// Without code; each version's sha256 and size tell them apart.
+// Requires scope `webhooks:read`.
+//
+// It calls GET /v1/transformations/{transformation_id}/versions (operationId getV1TransformationsTransformationIdVersions).
+func (c *Client) ListTransformationVersions(ctx context.Context, transformationID string, p ListTransformationVersionsParams, opts ...RequestOption) (*List[TransformVersion], error) {
+	var out List[TransformVersion]
+	_, err := c.do(ctx, "GET", "/v1/transformations/"+url.PathEscape(transformationID)+"/versions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllTransformationVersions iterates over every item of ListTransformationVersions, page by page.
+func (c *Client) AllTransformationVersions(ctx context.Context, transformationID string, p ListTransformationVersionsParams, opts ...RequestOption) iter.Seq2[TransformVersion, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[TransformVersion], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListTransformationVersions(ctx, transformationID, p, opts...)
+	})
+}
+
+// ListTransformationsParams are the query parameters of ListTransformations.
+type ListTransformationsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListTransformationsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListTransformations: List transformations ordered by ID.
+//
+// Pages through every transformation, without code; read a version for its code.
+// Requires scope `webhooks:read`.
+//
+// It calls GET /v1/transformations (operationId getV1Transformations).
+func (c *Client) ListTransformations(ctx context.Context, p ListTransformationsParams, opts ...RequestOption) (*List[TransformTransformation], error) {
+	var out List[TransformTransformation]
+	_, err := c.do(ctx, "GET", "/v1/transformations", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllTransformations iterates over every item of ListTransformations, page by page.
+func (c *Client) AllTransformations(ctx context.Context, p ListTransformationsParams, opts ...RequestOption) iter.Seq2[TransformTransformation, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[TransformTransformation], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListTransformations(ctx, p, opts...)
+	})
+}
+
 // OpenAPIDocument: This API's OpenAPI 3.1 document.
 //
 // This document: every route with its parameters, bodies, examples and required scope. /docs
@@ -4004,6 +4400,27 @@ func (c *Client) PutTenantBranding(ctx context.Context, tenantID string, in Bran
 func (c *Client) PutTenantBrandingLogo(ctx context.Context, tenantID string, contentType string, body []byte, opts ...RequestOption) (*BrandingBranding, error) {
 	var out BrandingBranding
 	_, err := c.doRaw(ctx, "PUT", "/v1/tenants/"+url.PathEscape(tenantID)+"/branding/logo", nil, contentType, body, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PutTransformationAttachment: Run a transformation for an endpoint (before signing) or a source
+// (after verification).
+//
+// target_id is an endpoint (ep_…) or a source (src_…); it replaces the target's transformation,
+// if it had one. For an endpoint, each attempt runs it and records the version that ran; a failed
+// run fails the attempt, which is retried on the endpoint's schedule (or failed at once when the
+// version is pinned and the failure does not depend on timing). For a source, each new event runs
+// it before it is forwarded or re-emitted. 404 if the target does not exist; 400 if the version
+// does not.
+// Requires scope `webhooks:write`.
+//
+// It calls PUT /v1/transformations/{transformation_id}/attachments/{target_id} (operationId putV1TransformationsTransformationIdAttachmentsTargetId).
+func (c *Client) PutTransformationAttachment(ctx context.Context, transformationID string, targetID string, in TransformAttachRequest, opts ...RequestOption) (*TransformAttachment, error) {
+	var out TransformAttachment
+	_, err := c.do(ctx, "PUT", "/v1/transformations/"+url.PathEscape(transformationID)+"/attachments/"+url.PathEscape(targetID), nil, in, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -4227,6 +4644,41 @@ func (c *Client) TestEmbedEndpoint(ctx context.Context, endpointID string, in Em
 	return &out, nil
 }
 
+// TestTransformation: Run a saved transformation (a version, or the latest) on a sample.
+//
+// As POST /v1/transformations/test, with the saved code: shows what its attachments would send for
+// the sample.
+// Requires scope `webhooks:write`.
+//
+// It calls POST /v1/transformations/{transformation_id}/test (operationId postV1TransformationsTransformationIdTest).
+func (c *Client) TestTransformation(ctx context.Context, transformationID string, in TransformVersionTestRequest, opts ...RequestOption) (*TransformTestResult, error) {
+	var out TransformTestResult
+	_, err := c.do(ctx, "POST", "/v1/transformations/"+url.PathEscape(transformationID)+"/test", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// TestTransformations: Try a transformation before saving it: run code on a sample and see the
+// result, logs and time taken.
+//
+// The sample is the payload given, else a real message (message_id with tenant_id), else the
+// example of event_type. The run has the same limits as a delivery's. A run that fails (compile
+// error, throw, timeout, out of memory, invalid return) is answered 200 with ok false and the
+// error; bad input is a 400, an unknown message or event type a 404.
+// Requires scope `webhooks:write`.
+//
+// It calls POST /v1/transformations/test (operationId postV1TransformationsTest).
+func (c *Client) TestTransformations(ctx context.Context, in TransformTestRequest, opts ...RequestOption) (*TransformTestResult, error) {
+	var out TransformTestResult
+	_, err := c.do(ctx, "POST", "/v1/transformations/test", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // UpdateEmbedEndpoint: Change an endpoint; set disabled to false to re-enable it and resume its
 // deliveries.
 //
@@ -4359,6 +4811,22 @@ func (c *Client) UpdateSync(ctx context.Context, syncID string, in ConnectSyncPa
 	return &out, nil
 }
 
+// UpdateTransformation: Rename a transformation.
+//
+// Changes the name only; code changes are new versions (POST …/versions), since a version never
+// changes.
+// Requires scope `webhooks:write`.
+//
+// It calls PATCH /v1/transformations/{transformation_id} (operationId patchV1TransformationsTransformationId).
+func (c *Client) UpdateTransformation(ctx context.Context, transformationID string, in TransformRenameRequest, opts ...RequestOption) (*TransformTransformation, error) {
+	var out TransformTransformation
+	_, err := c.do(ctx, "PATCH", "/v1/transformations/"+url.PathEscape(transformationID), nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // operationMethods maps every operationId of the document to its method
 // (hand-written or generated); the coverage test checks both ways.
 var operationMethods = map[string]string{
@@ -4380,6 +4848,8 @@ var operationMethods = map[string]string{
 	"postV1OauthScopes":                                           "CreateOAuthScope",
 	"postV1Sources":                                               "CreateSource",
 	"postV1Syncs":                                                 "CreateSync",
+	"postV1Transformations":                                       "CreateTransformation",
+	"postV1TransformationsTransformationIdVersions":               "CreateTransformationVersion",
 	"deleteV1BrandingLogo":                                        "DeleteBrandingLogo",
 	"deleteV1ConnectionsConnectionId":                             "DeleteConnection",
 	"deleteEmbedV1AuthorizedAppsAppId":                            "DeleteEmbedAuthorizedApp",
@@ -4399,6 +4869,8 @@ var operationMethods = map[string]string{
 	"deleteV1TenantsTenantId":                                     "DeleteTenant",
 	"deleteV1TenantsTenantIdBranding":                             "DeleteTenantBranding",
 	"deleteV1TenantsTenantIdBrandingLogo":                         "DeleteTenantBrandingLogo",
+	"deleteV1TransformationsTransformationId":                     "DeleteTransformation",
+	"deleteV1TransformationsTransformationIdAttachmentsTargetId":  "DeleteTransformationAttachment",
 	"getV1TenantsTenantIdDeliveriesDeliveryId":                    "Delivery",
 	"getV1TenantsTenantIdEndpointsEndpointId":                     "Endpoint",
 	"getV1TenantsTenantIdEndpointsEndpointIdDeliveries":           "EndpointDeliveries",
@@ -4435,6 +4907,9 @@ var operationMethods = map[string]string{
 	"getV1SourcesSourceIdSecret":                                  "GetSourceSecret",
 	"getV1SyncsSyncId":                                            "GetSync",
 	"getV1TenantsTenantIdBranding":                                "GetTenantBranding",
+	"getV1TransformationsTransformationId":                        "GetTransformation",
+	"getV1TransformationsTransformationIdAttachments":             "GetTransformationAttachments",
+	"getV1TransformationsTransformationIdVersionsVersion":         "GetTransformationVersion",
 	"getHealthz":                                                  "Health",
 	"postOauthIntrospect":                                         "IntrospectOAuthToken",
 	"getV1ApiKeys":                                                "ListAPIKeys",
@@ -4460,6 +4935,8 @@ var operationMethods = map[string]string{
 	"getV1Syncs":                                                  "ListSyncs",
 	"getV1TenantsTenantIdEndpoints":                               "ListTenantEndpoints",
 	"getV1Tenants":                                                "ListTenants",
+	"getV1TransformationsTransformationIdVersions":                "ListTransformationVersions",
+	"getV1Transformations":                                        "ListTransformations",
 	"getV1TenantsTenantIdMessagesMessageId":                       "Message",
 	"postV1EmbedTokens":                                           "MintEmbedToken",
 	"postOauthDeviceAuthorization":                                "OAuthDeviceAuthorization",
@@ -4483,6 +4960,7 @@ var operationMethods = map[string]string{
 	"putV1TenantsTenantId":                                        "PutTenant",
 	"putV1TenantsTenantIdBranding":                                "PutTenantBranding",
 	"putV1TenantsTenantIdBrandingLogo":                            "PutTenantBrandingLogo",
+	"putV1TransformationsTransformationIdAttachmentsTargetId":     "PutTransformationAttachment",
 	"getReadyz":                                                   "Ready",
 	"postEmbedV1EndpointsEndpointIdRecover":                       "RecoverEmbedEndpoint",
 	"postV1TenantsTenantIdEndpointsEndpointIdRecover":             "RecoverEndpoint",
@@ -4505,6 +4983,8 @@ var operationMethods = map[string]string{
 	"postV1SyncsSyncIdRun":                                        "RunSync",
 	"getV1TenantsTenantId":                                        "Tenant",
 	"postEmbedV1EndpointsEndpointIdTest":                          "TestEmbedEndpoint",
+	"postV1TransformationsTransformationIdTest":                   "TestTransformation",
+	"postV1TransformationsTest":                                   "TestTransformations",
 	"patchV1ApiKeysKeyId":                                         "UpdateAPIKey",
 	"patchEmbedV1EndpointsEndpointId":                             "UpdateEmbedEndpoint",
 	"patchV1TenantsTenantIdEndpointsEndpointId":                   "UpdateEndpoint",
@@ -4515,4 +4995,5 @@ var operationMethods = map[string]string{
 	"patchV1OauthScopesScope":                                     "UpdateOAuthScope",
 	"patchV1SourcesSourceId":                                      "UpdateSource",
 	"patchV1SyncsSyncId":                                          "UpdateSync",
+	"patchV1TransformationsTransformationId":                      "UpdateTransformation",
 }

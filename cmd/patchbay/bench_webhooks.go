@@ -49,6 +49,8 @@ type webhookBench struct {
 	payloadBytes       int
 	receivers          int
 	cpuProfile         string
+	transform          string // none, js or wasm: a trivial transformation on every endpoint
+	transformModule    string // the .wasm for --transform wasm
 }
 
 func (b webhookBench) endpoints() int { return b.tenants * b.endpointsPerTenant }
@@ -72,6 +74,8 @@ func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) st
 	fs.DurationVar(&b.timeout, "timeout", 2*time.Minute, "the whole run stops by then and reports what it saw")
 	fs.IntVar(&b.payloadBytes, "payload-bytes", 512, "size of each message's JSON payload")
 	fs.IntVar(&b.receivers, "receivers", 4, "loopback HTTP servers the endpoints are spread over")
+	fs.StringVar(&b.transform, "transform", "none", "attach a trivial transformation to every endpoint: none, js (return the webhook as it came) or wasm (the module of --transform-module)")
+	fs.StringVar(&b.transformModule, "transform-module", "", "with --transform wasm: the .wasm file, such as examples/transform-wasm built as its source says")
 	fs.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured phase (publishing and delivery; node, publisher and receivers together) to this file")
 	if err := parseArgs(fs, args, stdout); err != nil {
 		return err
@@ -93,6 +97,9 @@ func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) st
 	}
 	fmt.Fprintf(stdout, "load: %d tenants × %d endpoints = %d endpoints on %d receivers; %d messages of %d B, batch %d, %s, publish concurrency %d\n",
 		b.tenants, b.endpointsPerTenant, b.endpoints(), min(b.receivers, b.endpoints()), b.messages, b.payloadBytes, b.batch, rateText, b.publishConcurrency)
+	if b.transform != "none" {
+		fmt.Fprintf(stdout, "transformation: a trivial %s one on every endpoint\n", b.transform)
+	}
 
 	rcv, err := startReceivers(min(b.receivers, b.endpoints()))
 	if err != nil {
@@ -148,6 +155,10 @@ func (b webhookBench) validate(fs *flag.FlagSet) error {
 		return errors.New("--timeout must be positive and at most 30m")
 	case b.payloadBytes < 64 || b.payloadBytes > 256<<10:
 		return errors.New("--payload-bytes must be from 64 to 262144")
+	case b.transform != "none" && b.transform != "js" && b.transform != "wasm":
+		return errors.New("--transform must be none, js or wasm")
+	case (b.transform == "wasm") != (b.transformModule != ""):
+		return errors.New("--transform-module goes with --transform wasm, and only with it")
 	case b.receivers < 1 || b.receivers > 64:
 		return errors.New("--receivers must be from 1 to 64")
 	}
@@ -339,7 +350,7 @@ func (b webhookBench) measure(ctx context.Context, rc *receivers, stdout, stderr
 	}
 	defer os.RemoveAll(dir)
 	nodeArgs := []string{"--addr", "127.0.0.1:0", "--rate-limit", "0", "--outbound-allow", "127.0.0.0/8", "--webhook-allow-http",
-		"--shutdown-timeout", "10s", "--log-level", "info"}
+		"--shutdown-timeout", "10s", "--log-level", "info", "--body-limit", "67108864"} // 64 MiB: room for a Wasm module
 	if b.databaseURL == "" {
 		nodeArgs = append(nodeArgs, "--data", filepath.Join(dir, "data"))
 	} else {
@@ -468,6 +479,25 @@ func (b webhookBench) setup(ctx context.Context, c *client.Client, rc *receivers
 	if _, err := c.CreateEventType(ctx, client.EventType{Name: "bench.event", Description: "patchbay bench webhooks"}); err != nil {
 		return nil, err
 	}
+	var transformationID string
+	switch b.transform {
+	case "js":
+		tf, err := c.CreateJSTransformation(ctx, "bench", "function handler(webhook) { return webhook; }")
+		if err != nil {
+			return nil, err
+		}
+		transformationID = tf.ID
+	case "wasm":
+		module, err := os.ReadFile(b.transformModule)
+		if err != nil {
+			return nil, err
+		}
+		tf, err := c.CreateWasmTransformation(ctx, "bench", module)
+		if err != nil {
+			return nil, err
+		}
+		transformationID = tf.ID
+	}
 	ids := make([]string, b.tenants)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("bench-%05d", i)
@@ -476,8 +506,14 @@ func (b webhookBench) setup(ctx context.Context, c *client.Client, rc *receivers
 		}
 		for j := range b.endpointsPerTenant {
 			u := rc.endpointURL(i*b.endpointsPerTenant + j)
-			if _, err := c.CreateEndpoint(ctx, ids[i], client.EndpointParams{URL: &u}); err != nil {
+			ep, err := c.CreateEndpoint(ctx, ids[i], client.EndpointParams{URL: &u})
+			if err != nil {
 				return nil, err
+			}
+			if transformationID != "" {
+				if err := c.AttachTransformation(ctx, transformationID, ep.ID, nil); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

@@ -46,6 +46,7 @@ import (
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/tracing"
+	"github.com/patchbay/patchbay/internal/transform"
 	"github.com/patchbay/patchbay/internal/vault"
 	"github.com/patchbay/patchbay/internal/webhooks"
 	"github.com/patchbay/patchbay/providers"
@@ -199,6 +200,13 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		return nil, err
 	}
 	incoming := inbound.NewService(db, v, inserter, hooks, cfg.PublicURL, reg)
+	// Transformations run for endpoints (before signing) and sources (after
+	// verification), each run bounded by the transform-* settings.
+	transforms := transform.NewService(db, transform.NewEngine(transform.Limits{
+		Timeout: cfg.TransformTimeout, Memory: cfg.TransformMemory, Output: int(cfg.TransformOutput),
+	}), transformTargets{hooks, incoming}, transformSamples{eventTypes, hooks})
+	hooks.SetTransformer(transforms)
+	incoming.SetTransformer(transforms, logger.With("component", "inbound"))
 	if untokened, err := incoming.SourcesWithoutIngestToken(ctx); err != nil {
 		return nil, err
 	} else if len(untokened) > 0 {
@@ -273,6 +281,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		EmbedAddrLimit:  publicPolicy(cfg, cfg.PublicRateLimitEmbed),
 		OAuth:           authServer,
 		Inbound:         incoming,
+		Transforms:      transforms,
 		Providers:       providerCatalog,
 		Connect:         connections,
 		Proxy:           proxyEngine,

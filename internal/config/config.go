@@ -179,6 +179,12 @@ type Config struct {
 	ProxyMaxWait     time.Duration
 	ProxyQueueWait   time.Duration
 	ProxyTimeout     time.Duration
+
+	// TransformTimeout, TransformMemory and TransformOutput bound each run
+	// of a transformation (internal/transform).
+	TransformTimeout time.Duration
+	TransformMemory  int64
+	TransformOutput  int64
 }
 
 // SlogLevel is the least level logged. A debug level the operator chose also
@@ -345,6 +351,23 @@ var settings = []setting{
 	{name: "webhook-429-floor", def: "30s", usage: "the least wait before retrying after a 429", set: durationSetter(func(c *Config) *time.Duration { return &c.Webhook429Floor })},
 	{name: "endpoint-disable-after", def: "120h", usage: "disable an endpoint that has failed without any success for this long", set: durationSetter(func(c *Config) *time.Duration { return &c.EndpointDisableAfter })},
 	{name: "secret-rotation-overlap", def: "24h", usage: "how long a rotated-out endpoint secret keeps signing beside the new one", set: durationSetter(func(c *Config) *time.Duration { return &c.SecretRotationOverlap })},
+	{name: "transform-timeout", def: "50ms", usage: "the CPU time one run of a transformation may take", set: durationSetter(func(c *Config) *time.Duration { return &c.TransformTimeout })},
+	{name: "transform-memory", def: "16777216", usage: "the memory one run of a transformation may use, in bytes", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1<<20 || n > 4<<30 {
+			return errors.New("must be an integer from 1048576 (1 MiB) to 4294967296 (4 GiB)")
+		}
+		c.TransformMemory = n
+		return nil
+	}},
+	{name: "transform-output", def: "1048576", usage: "the largest result a transformation may return, in bytes", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 64<<20 {
+			return errors.New("must be an integer from 1024 to 67108864 (64 MiB)")
+		}
+		c.TransformOutput = n
+		return nil
+	}},
 	{name: "webhook-retention", def: "720h", usage: "how long message payloads, response bodies and incoming events' bodies are kept (the records and counts stay)", set: durationSetter(func(c *Config) *time.Duration { return &c.WebhookRetention })},
 	{name: "operational-webhook-url", usage: "URL that receives operational events such as endpoint.disabled", set: func(c *Config, v string) error {
 		if v != "" && checkAbsURL(v, true) != nil {

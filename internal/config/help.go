@@ -25,7 +25,7 @@ var Groups = []string{"Server", "Database", "Security", "Outgoing webhooks", "OA
 var groupPrefixes = []struct{ prefix, group string }{
 	{"data", "Database"}, {"database-url", "Database"}, {"db-", "Database"}, {"auto-migrate", "Database"},
 	{"encryption-key", "Security"}, {"outbound-allow", "Security"}, {"trusted-proxies", "Security"},
-	{"webhook-", "Outgoing webhooks"}, {"endpoint-", "Outgoing webhooks"}, {"secret-rotation", "Outgoing webhooks"}, {"operational-", "Outgoing webhooks"},
+	{"webhook-", "Outgoing webhooks"}, {"endpoint-", "Outgoing webhooks"}, {"secret-rotation", "Outgoing webhooks"}, {"operational-", "Outgoing webhooks"}, {"transform-", "Outgoing webhooks"},
 	{"oauth-", "OAuth provider"}, {"public-url", "OAuth provider"},
 	{"connect-", "Connections"}, {"proxy-", "Connections"}, {"providers-dir", "Connections"},
 	{"rate-limit", "Rate limits"}, {"public-rate-limit", "Rate limits"}, {"embed-rate-limit", "Rate limits"},
@@ -42,7 +42,7 @@ var placeholders = map[string]string{
 	"oauth-registration": "MODE", "oauth-registration-scopes": "SCOPE,...", "rate-limit-store": "STORE",
 	"oauth-client-metadata-hosts": "HOST,...", "oauth-client-metadata-deny-hosts": "HOST,...",
 	"oauth-client-metadata-ca-file": "FILE", "connect-ca-file": "FILE", "webhook-retry-schedule": "DURATION,...",
-	"body-limit": "BYTES",
+	"body-limit": "BYTES", "transform-memory": "BYTES", "transform-output": "BYTES",
 }
 
 // FlagHelp describes a flag that Register added, or reports false for a

@@ -43,6 +43,11 @@ type Event struct {
 	BodyRemoved bool       `json:"body_removed,omitempty" doc:"Says the retention period has passed: the body and headers are gone, the record stays."`
 	SignedAt    *time.Time `json:"signed_at" doc:"When the provider signed the event, from its signature; null if it does not say."`
 	ReceivedAt  time.Time  `json:"received_at" doc:"When Patchbay received it."`
+	// TransformationVersion is the source's transformation version that ran
+	// for the event (tfv_…), and TransformationError why it failed or that
+	// it dropped the event, which was then neither forwarded nor re-emitted.
+	TransformationVersion *string `json:"transformation_version,omitempty" doc:"The version (tfv_…) of the source's transformation that ran for this event; absent when none is attached."`
+	TransformationError   *string `json:"transformation_error,omitempty" doc:"Why the source's transformation failed, or that it cancelled the event; such an event is kept but neither forwarded nor re-emitted."`
 }
 
 // EventFilter narrows a list of events; zero values do not filter.

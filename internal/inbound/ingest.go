@@ -175,6 +175,8 @@ type ingestReq struct {
 	signedAt *time.Time
 	// forward, when the source has a destination, is what goes to it.
 	forward *webhooks.Forward
+	// transformed is what the source's transformation made of the event.
+	transformed *transformed
 	// duplicateOf is the commit's answer: the first event with this
 	// identity, when it is not this one; deliveryID is the forward's.
 	duplicateOf *string
@@ -208,8 +210,12 @@ func (s *Service) store(ctx context.Context, src Source, method string, headers 
 		}
 		r.eventID = &key
 	}
-	if src.endpointID != "" {
+	r.transformed = s.applyTransformation(ctx, src, headers, body)
+	if tr := r.transformed; tr == nil && src.endpointID != "" {
 		f := src.forward(headers, body)
+		r.forward = &f
+	} else if tr != nil && tr.failure == "" && !tr.cancel && src.endpointID != "" {
+		f := src.forward(tr.headers, tr.body)
 		r.forward = &f
 	}
 	if err := s.ingests.Submit(ctx, r); err != nil {
@@ -295,8 +301,12 @@ func (s *Service) commitIngests(ctx context.Context, group []*ingestReq) error {
 			return err
 		}
 		for _, r := range group {
-			if r.duplicateOf == nil && r.src.Route != nil {
-				if _, err := s.jobs.InsertTx(ctx, tx.Tx, RouteArgs{SourceID: r.src.ID, EventID: r.id}, nil); err != nil {
+			if r.duplicateOf == nil && r.src.Route != nil && r.routes() {
+				args := RouteArgs{SourceID: r.src.ID, EventID: r.id}
+				if r.transformed != nil {
+					args.Routed = r.transformed.routed
+				}
+				if _, err := s.jobs.InsertTx(ctx, tx.Tx, args, nil); err != nil {
 					return err
 				}
 			}
@@ -319,4 +329,10 @@ func claimIdentities(ctx context.Context, tx *store.Tx, claims []*ingestReq) err
 		return cmp.Or(strings.Compare(a.src.ID, b.src.ID), strings.Compare(*a.eventID, *b.eventID))
 	})
 	return dedupeClaim(ctx, tx, claims)
+}
+
+// routes reports whether the event is re-emitted: not when its source's
+// transformation failed or dropped it.
+func (r *ingestReq) routes() bool {
+	return r.transformed == nil || (r.transformed.failure == "" && !r.transformed.cancel)
 }

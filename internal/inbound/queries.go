@@ -109,7 +109,8 @@ const eventStatus = `CASE WHEN e.status = '` + StatusDuplicate + `' THEN e.statu
 
 // eventColumns name the forward's delivery only while it exists: removing a
 // source's destination removes its deliveries.
-const eventColumns = "e.id, e.source_id, e.event_id, e.duplicate_of, " + eventStatus + ", d.id, e.method, e.headers, e.body, e.body IS NULL, e.signed_at, e.received_at"
+const eventColumns = "e.id, e.source_id, e.event_id, e.duplicate_of, " + eventStatus + ", d.id, e.method, e.headers, e.body, e.body IS NULL, e.signed_at, e.received_at, " +
+	"e.transformation_version, e.transformation_error"
 
 const eventFrom = " FROM inbound_events e LEFT JOIN deliveries d ON d.id = e.delivery_id"
 
@@ -120,7 +121,7 @@ func scanEvent(sc store.Scanner) (Event, error) {
 	// An empty body and a removed one both scan as nil on SQLite: only IS NULL
 	// tells them apart.
 	if err := sc.Scan(&e.ID, &e.SourceID, &e.EventID, &e.DuplicateOf, &e.Status, &e.DeliveryID, &e.Method, &headers, &body, &e.BodyRemoved,
-		&e.SignedAt, &e.ReceivedAt); err != nil {
+		&e.SignedAt, &e.ReceivedAt, &e.TransformationVersion, &e.TransformationError); err != nil {
 		return Event{}, err
 	}
 	if err := json.Unmarshal([]byte(headers), &e.Headers); err != nil {
@@ -190,16 +191,24 @@ func eventSetDelivery(ctx context.Context, tx *store.Tx, eventID, deliveryID str
 
 // eventsInsert stores a group of ingested events in one multi-row INSERT.
 func eventsInsert(ctx context.Context, tx *store.Tx, group []*ingestReq) error {
-	args := make([]any, 0, 11*len(group))
+	args := make([]any, 0, 13*len(group))
 	for _, r := range group {
 		status := StatusReceived
 		if r.duplicateOf != nil {
 			status = StatusDuplicate
 		}
-		args = append(args, r.id, r.src.ID, r.eventID, r.duplicateOf, r.method, r.headers, r.body, r.signedAt, tx.Now(), status, r.deliveryID)
+		var version, failure *string
+		if tr := r.transformed; tr != nil {
+			version, failure = store.Nullable(tr.version), store.Nullable(tr.failure)
+			if tr.cancel {
+				failure = store.Nullable("cancelled by the transformation")
+			}
+		}
+		args = append(args, r.id, r.src.ID, r.eventID, r.duplicateOf, r.method, r.headers, r.body, r.signedAt, tx.Now(), status, r.deliveryID,
+			version, failure)
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO inbound_events (id, source_id, event_id, duplicate_of, method, headers, body, signed_at,
-		received_at, status, delivery_id)`+store.ValuesList(len(group), 11), args...)
+		received_at, status, delivery_id, transformation_version, transformation_error)`+store.ValuesList(len(group), 13), args...)
 	return err
 }
 

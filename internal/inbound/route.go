@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,8 @@ import (
 type RouteArgs struct {
 	SourceID string `json:"source_id"`
 	EventID  string `json:"event_id"`
+	// Routed is set when the source's transformation ran: what it chose.
+	Routed *Routed `json:"routed,omitempty"`
 }
 
 func (RouteArgs) Kind() string { return "inbound_route" }
@@ -57,13 +60,19 @@ func (w *RouteWorker) Work(ctx context.Context, job *river.Job[RouteArgs]) error
 	if !json.Valid(evt.Body) || evt.Body[0] == '"' { // rawBody quotes what is not JSON
 		return w.giveUp(evt, "only JSON bodies can be routed as messages")
 	}
-	tenantID := src.Route.TenantID
+	eventType, tenantID, payload := src.Route.EventType, src.Route.TenantID, json.RawMessage(evt.Body)
+	if rt := job.Args.Routed; rt != nil { // the source's transformation chose these
+		eventType, tenantID = cmp.Or(rt.EventType, eventType), cmp.Or(rt.TenantID, tenantID)
+		if rt.Payload != "" {
+			payload = json.RawMessage(rt.Payload)
+		}
+	}
 	if tenantID == "" {
 		if tenantID, err = verify.LookupPointer(evt.Body, src.Route.TenantPointer); err != nil || tenantID == "" {
 			return w.giveUp(evt, "no tenant ID at "+src.Route.TenantPointer)
 		}
 	}
-	_, err = w.Webhooks.Publish(ctx, tenantID, []webhooks.MessageIn{{EventType: src.Route.EventType, Payload: evt.Body, EventID: evt.ID}})
+	_, err = w.Webhooks.Publish(ctx, tenantID, []webhooks.MessageIn{{EventType: eventType, Payload: payload, EventID: evt.ID}})
 	switch apperr.CodeOf(err) {
 	case apperr.NotFound, apperr.Invalid, apperr.Unprocessable:
 		// An unknown tenant or event type, or a payload its schema refuses:

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -134,6 +135,9 @@ type Service struct {
 	ingests store.GroupCommit[*ingestReq]
 
 	cache *ttlcache.Cache[string, cachedSource]
+
+	transforms   Transformer // runs sources' transformations; nil for none
+	transformLog *slog.Logger
 }
 
 type cachedSource struct {

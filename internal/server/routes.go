@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/internal/ratelimit"
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
+	"github.com/patchbay/patchbay/internal/transform"
 	"github.com/patchbay/patchbay/internal/webhooks"
 	"github.com/patchbay/patchbay/web"
 )
@@ -184,6 +185,23 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/sources/{source_id}/replays/{replay_id}", tenant("inbound:read"), inbound.HandleReplayGet(d.Inbound))
 	rt.admin("GET /v1/sources/{source_id}/secret", tenant("inbound:admin"), inbound.HandleSecret(d.Inbound))
 	rt.admin("POST /v1/sources/{source_id}/ingest-token/rotate", tenant("inbound:admin"), inbound.HandleIngestTokenRotate(d.Inbound))
+
+	// Transformations: sandboxed code run for endpoints and sources
+	// (docs/transformations.md). The test route is matched before the
+	// {transformation_id} pattern by its literal segment.
+	rt.admin("POST /v1/transformations", install("webhooks:write"), transform.HandleCreate(d.Transforms))
+	rt.admin("GET /v1/transformations", install("webhooks:read"), transform.HandleList(d.Transforms))
+	rt.admin("POST /v1/transformations/test", install("webhooks:write"), transform.HandleTest(d.Transforms))
+	rt.admin("GET /v1/transformations/{transformation_id}", install("webhooks:read"), transform.HandleGet(d.Transforms))
+	rt.admin("PATCH /v1/transformations/{transformation_id}", install("webhooks:write"), transform.HandleUpdate(d.Transforms))
+	rt.admin("DELETE /v1/transformations/{transformation_id}", install("webhooks:write"), transform.HandleDelete(d.Transforms))
+	rt.admin("POST /v1/transformations/{transformation_id}/versions", install("webhooks:write"), transform.HandleVersionCreate(d.Transforms))
+	rt.admin("GET /v1/transformations/{transformation_id}/versions", install("webhooks:read"), transform.HandleVersionList(d.Transforms))
+	rt.admin("GET /v1/transformations/{transformation_id}/versions/{version}", install("webhooks:read"), transform.HandleVersionGet(d.Transforms))
+	rt.admin("POST /v1/transformations/{transformation_id}/test", install("webhooks:write"), transform.HandleVersionTest(d.Transforms))
+	rt.admin("GET /v1/transformations/{transformation_id}/attachments", install("webhooks:read"), transform.HandleAttachmentList(d.Transforms))
+	rt.admin("PUT /v1/transformations/{transformation_id}/attachments/{target_id}", install("webhooks:write"), transform.HandleAttach(d.Transforms))
+	rt.admin("DELETE /v1/transformations/{transformation_id}/attachments/{target_id}", install("webhooks:write"), transform.HandleDetach(d.Transforms))
 
 	rt.admin("GET /v1/providers", install("connections:read"), catalog.HandleList(d.Providers))
 	rt.admin("GET /v1/providers/{provider_id}", install("connections:read"), catalog.HandleGet(d.Providers))

@@ -28,6 +28,7 @@ import (
 	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/tracing"
+	"github.com/patchbay/patchbay/internal/transform"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
@@ -41,6 +42,7 @@ type Deps struct {
 	EventTypes *webhooks.EventTypes
 	OAuth      *oauth.Service
 	Inbound    *inbound.Service
+	Transforms *transform.Service
 	Providers  *catalog.Catalog
 	Connect    *connect.Service
 	Proxy      *proxy.Engine

@@ -259,6 +259,7 @@ type due struct {
 	nextAt    time.Time
 	// publishedAt is when the message was published (its created_at).
 	publishedAt time.Time
+	eventType   string
 	payload     []byte
 	headers     map[string]string // a forwarded message's own headers
 	// traceparent is the span context its message was published in.
@@ -274,9 +275,14 @@ type result struct {
 	body       []byte
 	errText    string
 	retryAfter time.Duration
+	acked      bool // a broker acknowledged the message (no status)
+	// transformed names the transformation version that ran (tfv_…);
+	// permanent says its failure cannot be helped by retrying.
+	transformed string
+	permanent   bool
 }
 
-func (r result) ok() bool { return r.status >= 200 && r.status < 300 }
+func (r result) ok() bool { return r.acked || r.status >= 200 && r.status < 300 }
 
 // work sends an endpoint's due deliveries, batch by batch, until none has
 // been due for d.linger, the circuit opens, the endpoint is disabled, or ctx
@@ -494,7 +500,7 @@ func (d *Dispatcher) sendAll(ctx context.Context, t target, batch []due, concurr
 		sent++
 		wg.Go(func() {
 			defer func() { <-sem }()
-			r := d.send(ctx, t, x)
+			r := d.attempt(ctx, t, x)
 			results[i] = r
 			switch {
 			case r.ok():
@@ -722,7 +728,7 @@ func (d *Dispatcher) commitRecords(ctx context.Context, bodies []recordBody) err
 // until when a 429 asks the whole endpoint to wait.
 func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, results []result) (anyOK, gone bool, postponeUntil time.Time, err error) {
 	now := tx.Now()
-	attempts := make([]any, 0, 10*len(results))
+	attempts := make([]any, 0, attemptColumns*len(results))
 	succeeded := map[int][]result{}
 	for _, r := range results {
 		var code any
@@ -730,7 +736,7 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 			code = r.status
 		}
 		attempts = append(attempts, id.New("att"), r.id, t.ID, r.at.UTC(), r.duration.Milliseconds(), code, r.ok(),
-			store.Nullable(r.errText), r.body, d.s.cfg.Node)
+			store.Nullable(r.errText), r.body, d.s.cfg.Node, store.Nullable(r.transformed))
 		if r.ok() {
 			anyOK = true
 			succeeded[r.status] = append(succeeded[r.status], r)
@@ -738,7 +744,7 @@ func (d *Dispatcher) writeResults(ctx context.Context, tx *store.Tx, t target, r
 		}
 		tries := r.attempts + 1
 		status, next := StatusFailed, (*time.Time)(nil)
-		if delay, ok := d.nextDelay(t, r, tries); ok {
+		if delay, ok := d.nextDelay(t, r, tries); ok && !r.permanent {
 			at := now.Add(delay)
 			status, next = StatusPending, &at
 		}

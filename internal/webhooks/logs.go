@@ -36,6 +36,9 @@ type Attempt struct {
 	Error       string    `json:"error,omitempty" doc:"Why the attempt failed, when it did."`
 	// ResponseBody is the first 64 KiB of the response, as text.
 	ResponseBody string `json:"response_body" doc:"The first 64 KiB of the response, as text."`
+	// TransformationVersion is the transformation version (tfv_…) that ran
+	// for this attempt, if one is attached to the endpoint.
+	TransformationVersion string `json:"transformation_version,omitempty" doc:"The version (tfv_…) of the endpoint's transformation that ran for this attempt; absent when none is attached."`
 }
 
 // MessageFilter narrows a message list.

@@ -324,7 +324,7 @@ func endpointUnpauseOfDelivery(ctx context.Context, tx *store.Tx, deliveryID str
 // attemptsOfDelivery returns up to limit of a delivery's attempts, oldest
 // first.
 func attemptsOfDelivery(ctx context.Context, q store.Querier, deliveryID string, limit int) ([]Attempt, error) {
-	rows, err := q.Query(ctx, `SELECT id, attempted_at, duration_ms, status_code, success, error, response_body
+	rows, err := q.Query(ctx, `SELECT id, attempted_at, duration_ms, status_code, success, error, response_body, transformation_version
 		FROM attempts WHERE delivery_id = ? ORDER BY attempted_at, id LIMIT ?`, deliveryID, limit)
 	if err != nil {
 		return nil, err
@@ -332,11 +332,12 @@ func attemptsOfDelivery(ctx context.Context, q store.Querier, deliveryID string,
 	return store.Collect(rows, func(s store.Scanner) (Attempt, error) {
 		var a Attempt
 		var code sql.NullInt64
-		var errText sql.NullString
+		var errText, transformed sql.NullString
 		var body []byte
-		if err := s.Scan(&a.ID, &a.AttemptedAt, &a.DurationMS, &code, &a.Success, &errText, &body); err != nil {
+		if err := s.Scan(&a.ID, &a.AttemptedAt, &a.DurationMS, &code, &a.Success, &errText, &body, &transformed); err != nil {
 			return Attempt{}, err
 		}
+		a.TransformationVersion = transformed.String
 		if code.Valid {
 			c := int(code.Int64)
 			a.StatusCode = &c
@@ -652,7 +653,7 @@ type pendingRow struct {
 // in seq order: those due at now, or, for a FIFO endpoint, the oldest ones
 // whether due or not (later ones wait behind them).
 func deliveriesPending(ctx context.Context, q store.Querier, endpointID string, fifo bool, now time.Time, limit int) ([]pendingRow, error) {
-	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.created_at, m.payload, m.headers,
+	const columns = `SELECT d.id, d.message_id, d.attempts, d.next_attempt_at, m.created_at, m.event_type, m.payload, m.headers,
 		e.updated_at, e.failing_since, e.consecutive_failures, e.paused_until
 		FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id`
 	query := columns + " WHERE d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?"
@@ -667,7 +668,7 @@ func deliveriesPending(ctx context.Context, q store.Querier, endpointID string, 
 	}
 	return store.Collect(rows, func(s store.Scanner) (pendingRow, error) {
 		var r pendingRow
-		if err := s.Scan(&r.id, &r.messageID, &r.attempts, &r.nextAt, &r.publishedAt, &r.payload, &r.headers, &r.endpointUpdatedAt,
+		if err := s.Scan(&r.id, &r.messageID, &r.attempts, &r.nextAt, &r.publishedAt, &r.eventType, &r.payload, &r.headers, &r.endpointUpdatedAt,
 			&r.failingSince, &r.consecutiveFailures, &r.pausedUntil); err != nil {
 			return pendingRow{}, err
 		}
@@ -677,11 +678,14 @@ func deliveriesPending(ctx context.Context, q store.Querier, endpointID string, 
 
 // attemptsInsert inserts attempts given as rows of id, delivery_id,
 // endpoint_id, attempted_at, duration_ms, status_code, success, error,
-// response_body and node.
+// response_body, node and transformation_version.
 func attemptsInsert(ctx context.Context, tx *store.Tx, rows []any) error {
 	return store.InsertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, endpoint_id, attempted_at, duration_ms, status_code, success, error,
-		response_body, node)`, 10, rows)
+		response_body, node, transformation_version)`, attemptColumns, rows)
 }
+
+// attemptColumns is the number of values per row of attemptsInsert.
+const attemptColumns = 11
 
 // deliveryRecordAttempt records a delivery's failed attempt: its new status,
 // attempt count and next attempt time (nil when it failed for good). Planned
@@ -704,7 +708,11 @@ func deliveriesRecordSuccess(ctx context.Context, tx *store.Tx, code int, result
 	for _, r := range rs {
 		args = append(args, r.id, r.at.UTC())
 	}
-	args = append(args, code, tx.Now())
+	var status any = code
+	if code == 0 {
+		status = nil // a broker's acknowledgement has no status code
+	}
+	args = append(args, status, tx.Now())
 	for _, r := range rs {
 		args = append(args, r.id)
 	}

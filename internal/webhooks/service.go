@@ -99,6 +99,7 @@ type Service struct {
 	client     *http.Client
 	urlOptions safehttp.Options
 	eventTypes *EventTypes
+	transforms Transformer // runs endpoints' transformations; nil for none
 	jobs       jobs.Inserter
 	publish    store.GroupCommit[*publishReq]
 

@@ -1060,6 +1060,30 @@ export interface HttpapiListTenantsTenant {
   next_cursor?: string;
 }
 
+/** The schema HttpapiListTransformAttachment of the OpenAPI document. */
+export interface HttpapiListTransformAttachment {
+  /** This page's items. */
+  data: TransformAttachment[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListTransformTransformation of the OpenAPI document. */
+export interface HttpapiListTransformTransformation {
+  /** This page's items. */
+  data: TransformTransformation[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListTransformVersion of the OpenAPI document. */
+export interface HttpapiListTransformVersion {
+  /** This page's items. */
+  data: TransformVersion[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
 /** The schema HttpapiListWebhooksDelivery of the OpenAPI document. */
 export interface HttpapiListWebhooksDelivery {
   /** This page's items. */
@@ -1156,6 +1180,10 @@ export interface InboundEvent {
   source_id: string;
   /** received (stored; being forwarded, or kept only), duplicate, forwarded (the destination took it) or failed (it gave up; replayable). */
   status: "received" | "duplicate" | "forwarded" | "failed";
+  /** Why the source's transformation failed, or that it cancelled the event; such an event is kept but neither forwarded nor re-emitted. */
+  transformation_error?: string | null;
+  /** The version (tfv_…) of the source's transformation that ran for this event; absent when none is attached. */
+  transformation_version?: string | null;
 }
 
 /** The schema InboundEventDetail of the OpenAPI document. */
@@ -1186,6 +1214,10 @@ export interface InboundEventDetail {
   source_id: string;
   /** received (stored; being forwarded, or kept only), duplicate, forwarded (the destination took it) or failed (it gave up; replayable). */
   status: "received" | "duplicate" | "forwarded" | "failed";
+  /** Why the source's transformation failed, or that it cancelled the event; such an event is kept but neither forwarded nor re-emitted. */
+  transformation_error?: string | null;
+  /** The version (tfv_…) of the source's transformation that ran for this event; absent when none is attached. */
+  transformation_version?: string | null;
 }
 
 /** The schema InboundReplayFailedRequest of the OpenAPI document. */
@@ -1876,6 +1908,190 @@ export interface TenantsTenant {
   updated_at: string;
 }
 
+/** The schema TransformAttachRequest of the OpenAPI document. */
+export interface TransformAttachRequest {
+  /** The version to pin, or null (or absent) to run the latest version. */
+  version: number | null;
+}
+
+/** The schema TransformAttachment of the OpenAPI document. */
+export interface TransformAttachment {
+  /** When the target got a transformation. */
+  created_at: string;
+  /** The endpoint (ep_…) or source (src_…) the transformation runs for. */
+  target_id: string;
+  /** The transformation attached. */
+  transformation_id: string;
+  /** When the attachment last changed. */
+  updated_at: string;
+  /** The pinned version's number, or null to run the latest version. */
+  version: number | null;
+}
+
+/** The schema TransformCreateRequest of the OpenAPI document. */
+export interface TransformCreateRequest {
+  /** JavaScript source defining function handler(webhook) (language javascript). */
+  code?: string;
+  /** javascript (code) or wasm (module_base64). */
+  language: "javascript" | "wasm";
+  /** The WebAssembly module, base64-encoded; it may be gzip-compressed first (language wasm). */
+  module_base64?: string;
+  /** A name for people, 1 to 200 bytes. */
+  name: string;
+}
+
+/** The schema TransformCreated of the OpenAPI document. */
+export interface TransformCreated {
+  /** When the transformation was created. */
+  created_at: string;
+  /** The transformation's ID (tf_…). */
+  id: string;
+  /** What the code is: JavaScript source or a WebAssembly module (WASI preview 1). */
+  language: "javascript" | "wasm";
+  /** The number of the newest version; attachments without a pinned version run it. */
+  latest_version: number;
+  /** A name for people, 1 to 200 bytes. */
+  name: string;
+  /** When it was renamed or got a new version. */
+  updated_at: string;
+  /** The first version, number 1. */
+  version: TransformVersion;
+}
+
+/** The schema TransformRenameRequest of the OpenAPI document. */
+export interface TransformRenameRequest {
+  /** The new name, 1 to 200 bytes. */
+  name: string;
+}
+
+/** The schema TransformRunIssue of the OpenAPI document. */
+export interface TransformRunIssue {
+  /** What went wrong: the code did not compile, threw, ran out of time or memory, returned something invalid, or returned too much. */
+  kind: "compile" | "throw" | "timeout" | "memory" | "invalid" | "output";
+  /** The reason, as recorded on an attempt. */
+  message: string;
+}
+
+/** The schema TransformTestRequest of the OpenAPI document. */
+export interface TransformTestRequest {
+  /** JavaScript source defining function handler(webhook) (language javascript). */
+  code?: string;
+  /** The event type: with payload, what the transformation sees as eventType; alone, its example is the payload. */
+  event_type?: string;
+  /** Headers the transformation sees. */
+  headers?: Record<string, string>;
+  /** javascript (code) or wasm (module_base64). */
+  language: "javascript" | "wasm";
+  /** A real message (msg_…) to run on: its event type and payload. */
+  message_id?: string;
+  /** The WebAssembly module, base64-encoded; it may be gzip-compressed first (language wasm). */
+  module_base64?: string;
+  /** A payload to run on, as JSON. */
+  payload?: unknown;
+  /** With message_id: the tenant of the message. */
+  tenant_id?: string;
+  /** The endpoint URL the transformation sees. */
+  url?: string;
+}
+
+/** The schema TransformTestResult of the OpenAPI document. */
+export interface TransformTestResult {
+  /** How long the run took, in milliseconds. */
+  duration_ms: number;
+  /** Why the run failed, when it did. */
+  error?: TransformRunIssue | null;
+  /** The webhook object the transformation was given. */
+  input: TransformWebhook;
+  /** Lines logged with console.log (or a module's stdout and stderr), at most 50 of 1,000 bytes each. */
+  logs: string[];
+  /** Whether the transformation ran and returned a valid webhook object. */
+  ok: boolean;
+  /** Where the input came from: the payload given, a real message, or the event type's example. */
+  sample: "payload" | "message" | "example";
+  /** The version that ran, for a saved transformation. */
+  version_id?: string;
+  /** What would be sent: the webhook object the transformation returned. */
+  webhook?: TransformWebhook | null;
+}
+
+/** The schema TransformTransformation of the OpenAPI document. */
+export interface TransformTransformation {
+  /** When the transformation was created. */
+  created_at: string;
+  /** The transformation's ID (tf_…). */
+  id: string;
+  /** What the code is: JavaScript source or a WebAssembly module (WASI preview 1). */
+  language: "javascript" | "wasm";
+  /** The number of the newest version; attachments without a pinned version run it. */
+  latest_version: number;
+  /** A name for people, 1 to 200 bytes. */
+  name: string;
+  /** When it was renamed or got a new version. */
+  updated_at: string;
+}
+
+/** The schema TransformVersion of the OpenAPI document. */
+export interface TransformVersion {
+  /** The JavaScript source; only when a single version is read. */
+  code?: string;
+  /** When this version was saved. */
+  created_at: string;
+  /** The version's ID (tfv_…), which each attempt records. */
+  id: string;
+  /** SHA-256 of the code (the source, or the module's bytes), hex. */
+  sha256: string;
+  /** Length of the code in bytes. */
+  size: number;
+  /** The transformation it belongs to. */
+  transformation_id: string;
+  /** Its number: 1 for the first save, then 2, 3… */
+  version: number;
+}
+
+/** The schema TransformVersionRequest of the OpenAPI document. */
+export interface TransformVersionRequest {
+  /** JavaScript source defining function handler(webhook) (language javascript). */
+  code?: string;
+  /** The WebAssembly module, base64-encoded; it may be gzip-compressed first (language wasm). */
+  module_base64?: string;
+}
+
+/** The schema TransformVersionTestRequest of the OpenAPI document. */
+export interface TransformVersionTestRequest {
+  /** The event type: with payload, what the transformation sees as eventType; alone, its example is the payload. */
+  event_type?: string;
+  /** Headers the transformation sees. */
+  headers?: Record<string, string>;
+  /** A real message (msg_…) to run on: its event type and payload. */
+  message_id?: string;
+  /** A payload to run on, as JSON. */
+  payload?: unknown;
+  /** With message_id: the tenant of the message. */
+  tenant_id?: string;
+  /** The endpoint URL the transformation sees. */
+  url?: string;
+  /** The version to run; the latest if absent. */
+  version?: number | null;
+}
+
+/** The schema TransformWebhook of the OpenAPI document. */
+export interface TransformWebhook {
+  /** Set to true to send nothing for this delivery (or to drop a source's event). */
+  cancel: boolean;
+  /** The message's event type. */
+  eventType: string;
+  /** The headers the delivery will carry besides the signature's, which the transformation may change. */
+  headers: Record<string, string>;
+  /** The message's payload, which the transformation may change. */
+  payload: unknown;
+  /** The routing key or subject, for broker endpoints. */
+  routingKey?: string;
+  /** The tenant the message belongs to (sources: the tenant to re-emit to). */
+  tenantId?: string;
+  /** The endpoint's URL, which the transformation may change (it is checked again by the outbound policy). */
+  url?: string;
+}
+
 /** The schema VerifyConfig of the OpenAPI document. */
 export interface VerifyConfig {
   /** The HMAC hash (hmac): "sha256" (the default), "sha1" or "sha512". */
@@ -1924,6 +2140,8 @@ export interface WebhooksAttempt {
   status_code: number | null;
   /** Whether the endpoint accepted the delivery (a 2xx). */
   success: boolean;
+  /** The version (tfv_…) of the endpoint's transformation that ran for this attempt; absent when none is attached. */
+  transformation_version?: string;
 }
 
 /** The schema WebhooksBatchPublished of the OpenAPI document. */
@@ -2540,6 +2758,32 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Create a transformation: JavaScript or a WebAssembly module that adapts deliveries or incoming events.
+   * 
+   * Saves the code as version 1. JavaScript defines function handler(webhook) and returns the webhook object; a Wasm module implements the ABI in docs/transformations.md. The code is compiled before it is saved: a syntax error or a module without the ABI's exports is a 400 naming code or module_base64. Attach it to an endpoint or a source with PUT /v1/transformations/{transformation_id}/attachments/{target_id}.
+   * 
+   * Requires scope `webhooks:write`.
+   * 
+   * `POST /v1/transformations` (operationId postV1Transformations)
+   */
+  createTransformation(body: TransformCreateRequest, options: RequestOptions = {}): Promise<TransformCreated> {
+    return this.send<TransformCreated>({ operationId: "postV1Transformations", method: "POST", path: `/v1/transformations`, body, options });
+  }
+
+  /**
+   * Save new code as a transformation's next version.
+   * 
+   * Versions are immutable and numbered 1, 2, 3…; attachments that follow the latest version run the new one within seconds on every node, pinned ones keep theirs. The code is compiled first: a compile error is a 400 naming code or module_base64.
+   * 
+   * Requires scope `webhooks:write`.
+   * 
+   * `POST /v1/transformations/{transformation_id}/versions` (operationId postV1TransformationsTransformationIdVersions)
+   */
+  createTransformationVersion(transformationID: string, body: TransformVersionRequest, options: RequestOptions = {}): Promise<TransformVersion> {
+    return this.send<TransformVersion>({ operationId: "postV1TransformationsTransformationIdVersions", method: "POST", path: `/v1/transformations/${encodeURIComponent(transformationID)}/versions`, body, options });
+  }
+
+  /**
    * Remove the logo; pages show the product name's initial (a tenant's falls back to the installation's logo).
    * 
    * Removes the installation's logo. Pages show the product name's initial instead; tenants with their own logo keep it.
@@ -2782,6 +3026,32 @@ export abstract class GeneratedClient {
    */
   deleteTenantBrandingLogo(tenantID: string, options: RequestOptions = {}): Promise<void> {
     return this.send<void>({ operationId: "deleteV1TenantsTenantIdBrandingLogo", method: "DELETE", path: `/v1/tenants/${encodeURIComponent(tenantID)}/branding/logo`, options });
+  }
+
+  /**
+   * Delete a transformation and its versions.
+   * 
+   * Refused with 409 while the transformation is attached to an endpoint or a source: detach it first, so that no delivery changes shape unnoticed.
+   * 
+   * Requires scope `webhooks:write`.
+   * 
+   * `DELETE /v1/transformations/{transformation_id}` (operationId deleteV1TransformationsTransformationId)
+   */
+  deleteTransformation(transformationID: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteV1TransformationsTransformationId", method: "DELETE", path: `/v1/transformations/${encodeURIComponent(transformationID)}`, options });
+  }
+
+  /**
+   * Stop running a transformation for an endpoint or a source.
+   * 
+   * Deliveries and events after this are sent as published; 404 if the transformation is not attached there.
+   * 
+   * Requires scope `webhooks:write`.
+   * 
+   * `DELETE /v1/transformations/{transformation_id}/attachments/{target_id}` (operationId deleteV1TransformationsTransformationIdAttachmentsTargetId)
+   */
+  deleteTransformationAttachment(transformationID: string, targetID: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteV1TransformationsTransformationIdAttachmentsTargetId", method: "DELETE", path: `/v1/transformations/${encodeURIComponent(transformationID)}/attachments/${encodeURIComponent(targetID)}`, options });
   }
 
   /**
@@ -3248,6 +3518,45 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Get a transformation.
+   * 
+   * Returns the transformation's name, language and latest version number; 404 if it does not exist.
+   * 
+   * Requires scope `webhooks:read`.
+   * 
+   * `GET /v1/transformations/{transformation_id}` (operationId getV1TransformationsTransformationId)
+   */
+  getTransformation(transformationID: string, options: RequestOptions = {}): Promise<TransformTransformation> {
+    return this.send<TransformTransformation>({ operationId: "getV1TransformationsTransformationId", method: "GET", path: `/v1/transformations/${encodeURIComponent(transformationID)}`, options });
+  }
+
+  /**
+   * List the endpoints and sources a transformation runs for.
+   * 
+   * At most 1,000, ordered by target ID.
+   * 
+   * Requires scope `webhooks:read`.
+   * 
+   * `GET /v1/transformations/{transformation_id}/attachments` (operationId getV1TransformationsTransformationIdAttachments)
+   */
+  getTransformationAttachments(transformationID: string, options: RequestOptions = {}): Promise<HttpapiListTransformAttachment> {
+    return this.send<HttpapiListTransformAttachment>({ operationId: "getV1TransformationsTransformationIdAttachments", method: "GET", path: `/v1/transformations/${encodeURIComponent(transformationID)}/attachments`, options });
+  }
+
+  /**
+   * Get one version of a transformation, with its JavaScript source.
+   * 
+   * A Wasm version has no code field: its sha256 identifies the module uploaded.
+   * 
+   * Requires scope `webhooks:read`.
+   * 
+   * `GET /v1/transformations/{transformation_id}/versions/{version}` (operationId getV1TransformationsTransformationIdVersionsVersion)
+   */
+  getTransformationVersion(transformationID: string, version: string, options: RequestOptions = {}): Promise<TransformVersion> {
+    return this.send<TransformVersion>({ operationId: "getV1TransformationsTransformationIdVersionsVersion", method: "GET", path: `/v1/transformations/${encodeURIComponent(transformationID)}/versions/${encodeURIComponent(version)}`, options });
+  }
+
+  /**
    * Liveness: the process is serving.
    * 
    * Answers 200 while the process serves HTTP, without touching the database: for liveness probes. Use /readyz for readiness.
@@ -3684,6 +3993,42 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * List a transformation's versions, newest first.
+   * 
+   * Without code; each version's sha256 and size tell them apart.
+   * 
+   * Requires scope `webhooks:read`.
+   * 
+   * `GET /v1/transformations/{transformation_id}/versions` (operationId getV1TransformationsTransformationIdVersions)
+   */
+  listTransformationVersions(transformationID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListTransformVersion> {
+    return this.send<HttpapiListTransformVersion>({ operationId: "getV1TransformationsTransformationIdVersions", method: "GET", path: `/v1/transformations/${encodeURIComponent(transformationID)}/versions`, query, options });
+  }
+
+  /** Every item of listTransformationVersions, fetched page by page as the loop goes. */
+  allTransformationVersions(transformationID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<TransformVersion> {
+    return this.paginate((cursor) => this.listTransformationVersions(transformationID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List transformations ordered by ID.
+   * 
+   * Pages through every transformation, without code; read a version for its code.
+   * 
+   * Requires scope `webhooks:read`.
+   * 
+   * `GET /v1/transformations` (operationId getV1Transformations)
+   */
+  listTransformations(query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListTransformTransformation> {
+    return this.send<HttpapiListTransformTransformation>({ operationId: "getV1Transformations", method: "GET", path: `/v1/transformations`, query, options });
+  }
+
+  /** Every item of listTransformations, fetched page by page as the loop goes. */
+  allTransformations(query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<TransformTransformation> {
+    return this.paginate((cursor) => this.listTransformations({ ...query, cursor }, options));
+  }
+
+  /**
    * Get a message with its payload and deliveries.
    * 
    * Returns a message with its payload and its delivery to each endpoint. 404 when the message is not the tenant's.
@@ -3868,6 +4213,19 @@ export abstract class GeneratedClient {
    */
   putTenantBrandingLogo(tenantID: string, body: Uint8Array | Blob, contentType: string, options: RequestOptions = {}): Promise<BrandingBranding> {
     return this.send<BrandingBranding>({ operationId: "putV1TenantsTenantIdBrandingLogo", method: "PUT", path: `/v1/tenants/${encodeURIComponent(tenantID)}/branding/logo`, rawBody: body, contentType, options });
+  }
+
+  /**
+   * Run a transformation for an endpoint (before signing) or a source (after verification).
+   * 
+   * target_id is an endpoint (ep_…) or a source (src_…); it replaces the target's transformation, if it had one. For an endpoint, each attempt runs it and records the version that ran; a failed run fails the attempt, which is retried on the endpoint's schedule (or failed at once when the version is pinned and the failure does not depend on timing). For a source, each new event runs it before it is forwarded or re-emitted. 404 if the target does not exist; 400 if the version does not.
+   * 
+   * Requires scope `webhooks:write`.
+   * 
+   * `PUT /v1/transformations/{transformation_id}/attachments/{target_id}` (operationId putV1TransformationsTransformationIdAttachmentsTargetId)
+   */
+  putTransformationAttachment(transformationID: string, targetID: string, body: TransformAttachRequest, options: RequestOptions = {}): Promise<TransformAttachment> {
+    return this.send<TransformAttachment>({ operationId: "putV1TransformationsTransformationIdAttachmentsTargetId", method: "PUT", path: `/v1/transformations/${encodeURIComponent(transformationID)}/attachments/${encodeURIComponent(targetID)}`, body, options });
   }
 
   /**
@@ -4151,6 +4509,32 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Run a saved transformation (a version, or the latest) on a sample.
+   * 
+   * As POST /v1/transformations/test, with the saved code: shows what its attachments would send for the sample.
+   * 
+   * Requires scope `webhooks:write`.
+   * 
+   * `POST /v1/transformations/{transformation_id}/test` (operationId postV1TransformationsTransformationIdTest)
+   */
+  testTransformation(transformationID: string, body: TransformVersionTestRequest, options: RequestOptions = {}): Promise<TransformTestResult> {
+    return this.send<TransformTestResult>({ operationId: "postV1TransformationsTransformationIdTest", method: "POST", path: `/v1/transformations/${encodeURIComponent(transformationID)}/test`, body, options });
+  }
+
+  /**
+   * Try a transformation before saving it: run code on a sample and see the result, logs and time taken.
+   * 
+   * The sample is the payload given, else a real message (message_id with tenant_id), else the example of event_type. The run has the same limits as a delivery's. A run that fails (compile error, throw, timeout, out of memory, invalid return) is answered 200 with ok false and the error; bad input is a 400, an unknown message or event type a 404.
+   * 
+   * Requires scope `webhooks:write`.
+   * 
+   * `POST /v1/transformations/test` (operationId postV1TransformationsTest)
+   */
+  testTransformations(body: TransformTestRequest, options: RequestOptions = {}): Promise<TransformTestResult> {
+    return this.send<TransformTestResult>({ operationId: "postV1TransformationsTest", method: "POST", path: `/v1/transformations/test`, body, options });
+  }
+
+  /**
    * Rename an admin API key or set its own rate limit (0 restores the default).
    * 
    * Renames a key or gives it its own rate limit; scopes and tenant cannot change (create a new key instead). 404 for an unknown key.
@@ -4280,6 +4664,19 @@ export abstract class GeneratedClient {
     return this.send<ConnectSync>({ operationId: "patchV1SyncsSyncId", method: "PATCH", path: `/v1/syncs/${encodeURIComponent(syncID)}`, body, options });
   }
 
+  /**
+   * Rename a transformation.
+   * 
+   * Changes the name only; code changes are new versions (POST …/versions), since a version never changes.
+   * 
+   * Requires scope `webhooks:write`.
+   * 
+   * `PATCH /v1/transformations/{transformation_id}` (operationId patchV1TransformationsTransformationId)
+   */
+  updateTransformation(transformationID: string, body: TransformRenameRequest, options: RequestOptions = {}): Promise<TransformTransformation> {
+    return this.send<TransformTransformation>({ operationId: "patchV1TransformationsTransformationId", method: "PATCH", path: `/v1/transformations/${encodeURIComponent(transformationID)}`, body, options });
+  }
+
 }
 
 /** operationId → method name, for the coverage test. */
@@ -4302,6 +4699,8 @@ export const operationMethods: Record<string, string> = {
   "postV1OauthScopes": "createOAuthScope",
   "postV1Sources": "createSource",
   "postV1Syncs": "createSync",
+  "postV1Transformations": "createTransformation",
+  "postV1TransformationsTransformationIdVersions": "createTransformationVersion",
   "deleteV1BrandingLogo": "deleteBrandingLogo",
   "deleteV1ConnectionsConnectionId": "deleteConnection",
   "deleteEmbedV1AuthorizedAppsAppId": "deleteEmbedAuthorizedApp",
@@ -4321,6 +4720,8 @@ export const operationMethods: Record<string, string> = {
   "deleteV1TenantsTenantId": "deleteTenant",
   "deleteV1TenantsTenantIdBranding": "deleteTenantBranding",
   "deleteV1TenantsTenantIdBrandingLogo": "deleteTenantBrandingLogo",
+  "deleteV1TransformationsTransformationId": "deleteTransformation",
+  "deleteV1TransformationsTransformationIdAttachmentsTargetId": "deleteTransformationAttachment",
   "getV1TenantsTenantIdDeliveriesDeliveryId": "delivery",
   "getV1TenantsTenantIdEndpointsEndpointId": "endpoint",
   "getV1TenantsTenantIdEndpointsEndpointIdDeliveries": "endpointDeliveries",
@@ -4357,6 +4758,9 @@ export const operationMethods: Record<string, string> = {
   "getV1SourcesSourceIdSecret": "getSourceSecret",
   "getV1SyncsSyncId": "getSync",
   "getV1TenantsTenantIdBranding": "getTenantBranding",
+  "getV1TransformationsTransformationId": "getTransformation",
+  "getV1TransformationsTransformationIdAttachments": "getTransformationAttachments",
+  "getV1TransformationsTransformationIdVersionsVersion": "getTransformationVersion",
   "getHealthz": "health",
   "postOauthIntrospect": "introspectOAuthToken",
   "getV1ApiKeys": "listAPIKeys",
@@ -4382,6 +4786,8 @@ export const operationMethods: Record<string, string> = {
   "getV1Syncs": "listSyncs",
   "getV1TenantsTenantIdEndpoints": "listTenantEndpoints",
   "getV1Tenants": "listTenants",
+  "getV1TransformationsTransformationIdVersions": "listTransformationVersions",
+  "getV1Transformations": "listTransformations",
   "getV1TenantsTenantIdMessagesMessageId": "message",
   "postV1EmbedTokens": "mintEmbedToken",
   "postOauthDeviceAuthorization": "oauthDeviceAuthorization",
@@ -4405,6 +4811,7 @@ export const operationMethods: Record<string, string> = {
   "putV1TenantsTenantId": "putTenant",
   "putV1TenantsTenantIdBranding": "putTenantBranding",
   "putV1TenantsTenantIdBrandingLogo": "putTenantBrandingLogo",
+  "putV1TransformationsTransformationIdAttachmentsTargetId": "putTransformationAttachment",
   "getReadyz": "ready",
   "postEmbedV1EndpointsEndpointIdRecover": "recoverEmbedEndpoint",
   "postV1TenantsTenantIdEndpointsEndpointIdRecover": "recoverEndpoint",
@@ -4427,6 +4834,8 @@ export const operationMethods: Record<string, string> = {
   "postV1SyncsSyncIdRun": "runSync",
   "getV1TenantsTenantId": "tenant",
   "postEmbedV1EndpointsEndpointIdTest": "testEmbedEndpoint",
+  "postV1TransformationsTransformationIdTest": "testTransformation",
+  "postV1TransformationsTest": "testTransformations",
   "patchV1ApiKeysKeyId": "updateAPIKey",
   "patchEmbedV1EndpointsEndpointId": "updateEmbedEndpoint",
   "patchV1TenantsTenantIdEndpointsEndpointId": "updateEndpoint",
@@ -4437,4 +4846,5 @@ export const operationMethods: Record<string, string> = {
   "patchV1OauthScopesScope": "updateOAuthScope",
   "patchV1SourcesSourceId": "updateSource",
   "patchV1SyncsSyncId": "updateSync",
+  "patchV1TransformationsTransformationId": "updateTransformation",
 };

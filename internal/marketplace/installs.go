@@ -259,7 +259,7 @@ type ConnectionEvents struct {
 
 // EmitOperational implements connect.OperationalEvents.
 func (e ConnectionEvents) EmitOperational(ctx context.Context, tx *store.Tx, eventType string, data map[string]any) error {
-	if err := e.Next.EmitOperational(ctx, tx, eventType, data); err != nil {
+	if err := e.Next.EmitOperational(ctx, tx, eventType, data); err != nil || e.Marketplace == nil {
 		return err
 	}
 	str := func(k string) string { v, _ := data[k].(string); return v }

@@ -380,3 +380,7 @@ func (a App) secretMatches(secret string, now time.Time) bool {
 	}
 	return ok
 }
+
+// Problems reports what is wrong with the changes' shape, by field, as app
+// creation and update do.
+func (f appFields) Problems() map[string]string { return f.problems() }

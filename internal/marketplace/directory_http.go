@@ -192,4 +192,3 @@ func HandleMarkdownPreview() httpapi.Endpoint {
 		},
 	})
 }
-

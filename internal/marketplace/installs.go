@@ -3,10 +3,10 @@ package marketplace
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"database/sql"
 	"net/url"
 	"strings"
 	"time"

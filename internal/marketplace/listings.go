@@ -387,7 +387,9 @@ func (s *Service) List(ctx context.Context, a Actor, f ListFilter, directoryTena
 			return httpapi.List[Listing]{}, err
 		}
 	}
-	list := httpapi.NewList(f.Page, out, func(l Listing) string { return keys[slices.IndexFunc(out, func(o Listing) bool { return o.ID == l.ID })] })
+	list := httpapi.NewList(f.Page, out, func(l Listing) string {
+		return keys[slices.IndexFunc(out, func(o Listing) bool { return o.ID == l.ID })]
+	})
 	return list, nil
 }
 

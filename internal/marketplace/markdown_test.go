@@ -47,8 +47,8 @@ func TestRenderMarkdownHostile(t *testing.T) {
 func TestRenderMarkdownLinks(t *testing.T) {
 	t.Parallel()
 	for src, want := range map[string]string{
-		"[site](https://example.com)": `<p><a href="https://example.com" rel="noopener nofollow">site</a></p>`,
-		"see https://example.com now": `<p>see <a href="https://example.com" rel="noopener nofollow">https://example.com</a> now</p>`,
+		"[site](https://example.com)":  `<p><a href="https://example.com" rel="noopener nofollow">site</a></p>`,
+		"see https://example.com now":  `<p>see <a href="https://example.com" rel="noopener nofollow">https://example.com</a> now</p>`,
 		"## Title\n\n**bold**":         "<h2>Title</h2>\n<p><strong>bold</strong></p>",
 		"![alt text](https://x/a.png)": "<p>alt text</p>",
 	} {

@@ -205,5 +205,3 @@ func (s *Service) HideReview(ctx context.Context, a Actor, reviewID string, hidd
 	}
 	return reviewGet(ctx, s.db, reviewID)
 }
-
-

@@ -45,8 +45,8 @@ type Deps struct {
 	Proxy      *proxy.Engine
 	Syncs      *syncs.Service
 	// Branding is what every page shows of the SaaS; Assets serves logos.
-	Branding    *branding.Service
-	Assets      *assets.Store
+	Branding *branding.Service
+	Assets   *assets.Store
 	// Marketplace is the marketplace: listings, review, installs, reviews.
 	Marketplace *marketplace.Service
 	Idempotency *idempotency.Keys

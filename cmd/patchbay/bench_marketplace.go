@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -100,7 +102,11 @@ var benchWords = strings.Fields(`invoice billing payroll calendar schedule meeti
 
 type marketBench struct {
 	nodeAdmin
-	appID, iconURL string
+	appID string
+	// iconURL is where the icon is once the first listing uploaded it (its
+	// path is the hash of its bytes, so it is known before).
+	iconURL string
+	icon    []byte
 }
 
 // seed makes sure n published listings exist, and answers how many it made.
@@ -119,6 +125,13 @@ func (b *marketBench) seed(ctx context.Context, n, workers int) (int, error) {
 		return 0, err
 	}
 	b.appID = app.ID
+	var img bytes.Buffer
+	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 64, 64))); err != nil {
+		return 0, err
+	}
+	b.icon = img.Bytes()
+	sum := sha256.Sum256(b.icon)
+	b.iconURL = "/assets/" + hex.EncodeToString(sum[:]) + ".png"
 	var made atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -179,7 +192,7 @@ func (b *marketBench) listing(ctx context.Context, i int) (bool, error) {
 	body := fmt.Sprintf(`{"kind":"app","slug":"bench-%06d","app_id":%q,"developer_name":"Bench Co","name":%q,"tagline":%q,"description":%q,
 		"categories":["bench"],"tags":[%q,%q],"privacy_url":"https://bench.invalid/privacy","terms_url":"https://bench.invalid/terms",
 		"support_email":"help@bench.invalid","scope_justifications":{"bench:read":"To read what the benchmark needs"}%s}`,
-		i, b.appID, name, words(6), desc.String(), benchWords[r.IntN(len(benchWords))], benchWords[r.IntN(len(benchWords))], b.iconField())
+		i, b.appID, name, words(6), desc.String(), benchWords[i%len(benchWords)], benchWords[(i+1)%len(benchWords)], b.iconField(i))
 	var l struct{ ID string }
 	status, err := b.admin(ctx, "POST", "/v1/marketplace/listings", body, &l)
 	if status == http.StatusConflict {
@@ -187,7 +200,7 @@ func (b *marketBench) listing(ctx context.Context, i int) (bool, error) {
 	} else if err != nil {
 		return false, err
 	}
-	if b.iconURL == "" {
+	if i == 0 {
 		if err := b.uploadIcon(ctx, l.ID); err != nil {
 			return false, err
 		}
@@ -203,19 +216,17 @@ func (b *marketBench) listing(ctx context.Context, i int) (bool, error) {
 	return true, nil
 }
 
-func (b *marketBench) iconField() string {
-	if b.iconURL == "" {
+// iconField names the icon in every listing but the first, which uploads
+// it.
+func (b *marketBench) iconField(i int) string {
+	if i == 0 {
 		return ""
 	}
 	return `,"icon_url":"` + b.iconURL + `"`
 }
 
 func (b *marketBench) uploadIcon(ctx context.Context, listingID string) error {
-	var img bytes.Buffer
-	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 64, 64))); err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", b.base+"/v1/marketplace/listings/"+listingID+"/images", &img)
+	req, err := http.NewRequestWithContext(ctx, "POST", b.base+"/v1/marketplace/listings/"+listingID+"/images", bytes.NewReader(b.icon))
 	if err != nil {
 		return err
 	}
@@ -230,7 +241,8 @@ func (b *marketBench) uploadIcon(ctx context.Context, listingID string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("upload icon: %s: %s", resp.Status, raw)
 	}
-	_, rest, _ := strings.Cut(string(raw), `"url":"`)
-	b.iconURL, _, _ = strings.Cut(rest, `"`)
+	if !strings.Contains(string(raw), b.iconURL) {
+		return fmt.Errorf("upload icon: stored at %s, not at %s", raw, b.iconURL)
+	}
 	return nil
 }

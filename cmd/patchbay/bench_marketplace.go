@@ -103,6 +103,20 @@ var benchWords = strings.Fields(`invoice billing payroll calendar schedule meeti
 	feedback translation localization accounting tax compliance security audit identity login password monitoring alert incident uptime
 	deploy release build testing design prototype whiteboard notes wiki knowledge search video call recording transcript podcast`)
 
+// fillerWord is the n-th word of a made-up vocabulary of pronounceable
+// words, the prose around the topic words.
+func fillerWord(n int) string {
+	const consonants, vowels = "bcdfghklmnprstvz", "aeiou"
+	var w strings.Builder
+	for range 2 + n%3 {
+		w.WriteByte(consonants[n%len(consonants)])
+		n /= len(consonants)
+		w.WriteByte(vowels[n%len(vowels)])
+		n = n/len(vowels) + 7
+	}
+	return w.String()
+}
+
 type marketBench struct {
 	nodeAdmin
 	appID string
@@ -177,25 +191,34 @@ func (b *marketBench) seed(ctx context.Context, n, workers int) (int, error) {
 // listing creates and publishes listing i, unless its slug exists.
 func (b *marketBench) listing(ctx context.Context, i int) (bool, error) {
 	r := rand.New(rand.NewPCG(uint64(i), 42))
-	words := func(k int) string {
+	// Each listing is about three of the topic words, written in prose
+	// drawn from a few thousand other words, as real descriptions are: a
+	// topic word finds a few hundred listings of the 10,000, not all.
+	topics := []string{benchWords[r.IntN(len(benchWords))], benchWords[r.IntN(len(benchWords))], benchWords[r.IntN(len(benchWords))]}
+	prose := func(k int) string {
 		w := make([]string, k)
 		for j := range w {
-			w[j] = benchWords[r.IntN(len(benchWords))]
+			if r.IntN(25) == 0 {
+				w[j] = topics[r.IntN(len(topics))]
+			} else {
+				w[j] = fillerWord(r.IntN(4000))
+			}
 		}
 		return strings.Join(w, " ")
 	}
 	var desc strings.Builder
-	for p := range 3 + r.IntN(3) { // 3 to 5 paragraphs of 40 to 80 words: 1 to 3 KB
+	for p := range 3 + r.IntN(3) { // 3 to 5 paragraphs of 40 to 80 words: 1.5 to 3.5 KB
 		if p > 0 {
 			desc.WriteString("\n\n")
 		}
-		fmt.Fprintf(&desc, "**%s** %s.", words(2), words(40+r.IntN(40)))
+		fmt.Fprintf(&desc, "**%s %s** %s.", topics[0], topics[1], prose(40+r.IntN(40)))
 	}
-	name := strings.ToUpper(words(1)[:1]) + words(2)[1:]
+	name := strings.ToUpper(topics[0][:1]) + topics[0][1:] + " " + fillerWord(r.IntN(4000))
+	words := func(int) string { return topics[2] + " " + prose(5) }
 	body := fmt.Sprintf(`{"kind":"app","slug":"bench-%06d","app_id":%q,"developer_name":"Bench Co","name":%q,"tagline":%q,"description":%q,
 		"categories":["bench"],"tags":[%q,%q],"privacy_url":"https://bench.invalid/privacy","terms_url":"https://bench.invalid/terms",
 		"support_email":"help@bench.invalid","scope_justifications":{"bench:read":"To read what the benchmark needs"}%s}`,
-		i, b.appID, name, words(6), desc.String(), benchWords[i%len(benchWords)], benchWords[(i+1)%len(benchWords)], b.iconField(i))
+		i, b.appID, name, words(6), desc.String(), topics[0], topics[1]+"-app", b.iconField(i))
 	var l struct{ ID string }
 	status, err := b.admin(ctx, "POST", "/v1/marketplace/listings", body, &l)
 	if status == http.StatusConflict {

@@ -9,7 +9,7 @@ import (
 // TextIndex is a full-text index of documents of four weighted fields (most
 // to least important) under integer keys, kept in Table, which each
 // dialect's migration creates: on SQLite a contentless FTS5 table (a, b, c,
-// d; content = ”, contentless_delete = 1) keyed by rowid, with the porter
+// d; an empty content option and contentless_delete) keyed by rowid, with the porter
 // tokenizer, so that a search reads only the index; on PostgreSQL a table
 // (key BIGINT PRIMARY KEY, doc TSVECTOR) with a GIN index on doc. Both stem English words, so the same
 // query finds the same documents on either; the ranking differs in detail

@@ -197,11 +197,11 @@ func HandleTransitions(s *Service, who Who) httpapi.Endpoint {
 		Description: "The review conversation: every transition with its actor and note. Reviewers' notes are how the developer learns what to change.",
 		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Transition], error) {
-			listingID, err := listingFromPath(r)
+			page, err := httpapi.ParsePage(r)
 			if err != nil {
 				return httpapi.List[Transition]{}, err
 			}
-			page, err := httpapi.ParsePage(r)
+			listingID, err := listingFromPath(r)
 			if err != nil {
 				return httpapi.List[Transition]{}, err
 			}
@@ -217,11 +217,11 @@ func HandleRevisions(s *Service, who Who) httpapi.Endpoint {
 		Description: "Every version of the listing's content and where it is in the workflow; compare two to see what a revision changes.",
 		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Revision], error) {
-			listingID, err := listingFromPath(r)
+			page, err := httpapi.ParsePage(r)
 			if err != nil {
 				return httpapi.List[Revision]{}, err
 			}
-			page, err := httpapi.ParsePage(r)
+			listingID, err := listingFromPath(r)
 			if err != nil {
 				return httpapi.List[Revision]{}, err
 			}

@@ -78,11 +78,11 @@ func HandleListingReviews(s *Service, who Who) httpapi.Endpoint {
 		Description: "For moderation and for the developer's replies.",
 		Query:       httpapi.PageParams,
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.List[Review], error) {
-			listingID, err := listingFromPath(r)
+			page, err := httpapi.ParsePage(r)
 			if err != nil {
 				return httpapi.List[Review]{}, err
 			}
-			page, err := httpapi.ParsePage(r)
+			listingID, err := listingFromPath(r)
 			if err != nil {
 				return httpapi.List[Review]{}, err
 			}
@@ -144,15 +144,16 @@ func appFromPath(r *http.Request) (string, error) { return httpapi.PathID(r, "ap
 
 // HandleAppWebhookGet returns an app's lifecycle webhook.
 func HandleAppWebhookGet(s *Service, who Who) httpapi.Endpoint {
-	return httpapi.Handle(httpapi.Op[httpapi.NoBody, AppWebhook]{
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, AppWebhookView]{
 		Summary:     "Get an app's lifecycle webhook (without its secret)",
 		Description: "404 when the app has none.",
-		Do: func(r *http.Request, _ httpapi.NoBody) (AppWebhook, error) {
+		Do: func(r *http.Request, _ httpapi.NoBody) (AppWebhookView, error) {
 			appID, err := appFromPath(r)
 			if err != nil {
-				return AppWebhook{}, err
+				return AppWebhookView{}, err
 			}
-			return s.AppWebhook(r.Context(), who(r), appID)
+			w, err := s.AppWebhook(r.Context(), who(r), appID)
+			return AppWebhookView{AppID: w.AppID, URL: w.URL, CreatedAt: w.CreatedAt}, err
 		},
 	})
 }

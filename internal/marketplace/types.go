@@ -240,3 +240,10 @@ type InstallStart struct {
 	// SessionID is the connect session of an integration install.
 	SessionID string `json:"session_id,omitempty" doc:"The connect session of an integration install."`
 }
+
+// AppWebhookView is an app's lifecycle webhook as read: never its secret.
+type AppWebhookView struct {
+	AppID     string    `json:"app_id" doc:"The app."`
+	URL       string    `json:"url" format:"uri" doc:"Where the events are sent."`
+	CreatedAt time.Time `json:"created_at" doc:"When the webhook was set."`
+}

@@ -989,6 +989,488 @@ type InboundUpdateSourceRequest struct {
 	Verifier *VerifyConfig `json:"verifier,omitempty"`
 }
 
+// MarketplaceAppWebhook is the schema MarketplaceAppWebhook of the OpenAPI document.
+type MarketplaceAppWebhook struct {
+	// The app.
+	AppID string `json:"app_id"`
+	// When the webhook was set.
+	CreatedAt time.Time `json:"created_at"`
+	// The Standard Webhooks signing secret (whsec_…); shown only when set or rotated.
+	Secret *string `json:"secret,omitempty"`
+	// Where the events are sent, https.
+	URL string `json:"url"`
+}
+
+// MarketplaceAppWebhookRequest is the schema MarketplaceAppWebhookRequest of the OpenAPI document.
+type MarketplaceAppWebhookRequest struct {
+	// Where Patchbay sends app.installed, app.uninstalled and authorization.revoked, an https URL.
+	URL string `json:"url"`
+}
+
+// MarketplaceAppWebhookView is the schema MarketplaceAppWebhookView of the OpenAPI document.
+type MarketplaceAppWebhookView struct {
+	// The app.
+	AppID string `json:"app_id"`
+	// When the webhook was set.
+	CreatedAt time.Time `json:"created_at"`
+	// Where the events are sent.
+	URL string `json:"url"`
+}
+
+// MarketplaceCategory is the schema MarketplaceCategory of the OpenAPI document.
+type MarketplaceCategory struct {
+	// A sentence about the category.
+	Description string `json:"description"`
+	// How many published listings it has.
+	ListingCount int64 `json:"listing_count"`
+	// The category's display name.
+	Name string `json:"name"`
+	// Where the category sorts; lower first.
+	Position int64 `json:"position"`
+	// The category's URL-safe name.
+	Slug string `json:"slug"`
+}
+
+// MarketplaceCategoryRequest is the schema MarketplaceCategoryRequest of the OpenAPI document.
+type MarketplaceCategoryRequest struct {
+	// A sentence about the category, at most 300 characters.
+	Description *string `json:"description,omitempty"`
+	// The category's display name, 1 to 60 characters.
+	Name string `json:"name"`
+	// Where the category sorts; lower first (then by slug).
+	Position *int64 `json:"position,omitempty"`
+}
+
+// MarketplaceChecks is the schema MarketplaceChecks of the OpenAPI document.
+type MarketplaceChecks struct {
+	// Whether the revision may be submitted.
+	Ok bool `json:"ok"`
+	// What must be fixed first.
+	Problems []MarketplaceProblem `json:"problems"`
+}
+
+// MarketplaceContent is the schema MarketplaceContent of the OpenAPI document.
+type MarketplaceContent struct {
+	// Up to 3 category slugs from the catalog.
+	Categories []string `json:"categories"`
+	// The long description in Markdown (no raw HTML), at most 20,000 bytes.
+	Description string `json:"description"`
+	// The description rendered to safe HTML by Patchbay (read-only).
+	DescriptionHtml string `json:"description_html"`
+	// The icon, a path /assets/… returned by the images upload; empty for none.
+	IconURL string `json:"icon_url"`
+	// For an app: where install sends the user instead of Patchbay's authorize URL, https; empty for
+	// the authorize URL.
+	InstallURL string `json:"install_url"`
+	// The languages the product supports, as BCP 47 tags.
+	Languages []string `json:"languages"`
+	// The listed product's name, 1 to 60 characters.
+	Name string `json:"name"`
+	// A short pricing note, at most 200 characters.
+	Pricing string `json:"pricing"`
+	// The privacy policy, https; required to submit.
+	PrivacyURL string `json:"privacy_url"`
+	// Why the product needs each scope, by scope name; every scope needs one to submit.
+	ScopeJustifications map[string]string `json:"scope_justifications"`
+	// Up to 6 screenshots, uploaded through the images upload.
+	Screenshots []MarketplaceScreenshot `json:"screenshots"`
+	// Where users get support by email.
+	SupportEmail string `json:"support_email"`
+	// Where users get support, https; this or support_email is required to submit.
+	SupportURL string `json:"support_url"`
+	// One line saying what it does, 1 to 120 characters.
+	Tagline string `json:"tagline"`
+	// Up to 10 tags of 1 to 30 characters a-z, 0-9 and -.
+	Tags []string `json:"tags"`
+	// The terms of service, https; required to submit.
+	TermsURL string `json:"terms_url"`
+	// The product's website, https.
+	WebsiteURL string `json:"website_url"`
+}
+
+// MarketplaceDataAccess is the schema MarketplaceDataAccess of the OpenAPI document.
+type MarketplaceDataAccess struct {
+	// What the scope grants, from the scope catalog or the provider.
+	Description string `json:"description"`
+	// Why the developer needs it; empty when none was given.
+	Justification string `json:"justification"`
+	// The scope's name.
+	Scope string `json:"scope"`
+}
+
+// MarketplaceDayStats is the schema MarketplaceDayStats of the OpenAPI document.
+type MarketplaceDayStats struct {
+	// The UTC day, YYYY-MM-DD.
+	Date string `json:"date"`
+	// Installations made that day.
+	Installs int64 `json:"installs"`
+	// Installations ended that day.
+	Uninstalls int64 `json:"uninstalls"`
+}
+
+// MarketplaceDeveloperAppRequest is the schema MarketplaceDeveloperAppRequest of the OpenAPI document.
+type MarketplaceDeveloperAppRequest struct {
+	// confidential (the default: a server keeping a secret) or public (PKCE, no secret); only on
+	// create.
+	ClientType *string `json:"client_type,omitempty"`
+	// What the app does, at most 1,000 bytes.
+	Description *string `json:"description,omitempty"`
+	// The app's homepage, an https URL.
+	HomepageURL *string `json:"homepage_url,omitempty"`
+	// The app's logo, an https URL.
+	LogoURL *string `json:"logo_url,omitempty"`
+	// The app's name, 1 to 100 bytes; required to create.
+	Name *string `json:"name,omitempty"`
+	// The exact URIs the app receives codes at; required to create.
+	RedirectURIs []string `json:"redirect_uris,omitempty"`
+	// The catalog scopes the app may ask for.
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// MarketplaceImageUpload is the schema MarketplaceImageUpload of the OpenAPI document.
+type MarketplaceImageUpload struct {
+	// The image's type, as sniffed from its bytes.
+	ContentType string `json:"content_type"`
+	// The image's path, /assets/…, to put in icon_url or screenshots.
+	URL string `json:"url"`
+}
+
+// MarketplaceInstallRequest is the schema MarketplaceInstallRequest of the OpenAPI document.
+type MarketplaceInstallRequest struct {
+}
+
+// MarketplaceInstallStart is the schema MarketplaceInstallStart of the OpenAPI document.
+type MarketplaceInstallStart struct {
+	// The listing's kind.
+	Kind string `json:"kind"`
+	// The connect session of an integration install.
+	SessionID *string `json:"session_id,omitempty"`
+	// Where to send the user: the OAuth authorize URL (or the app's install URL), or the connect
+	// session's page.
+	URL string `json:"url"`
+}
+
+// MarketplaceInstallation is the schema MarketplaceInstallation of the OpenAPI document.
+type MarketplaceInstallation struct {
+	// The OAuth authorization of an app install.
+	AuthorizationID string `json:"authorization_id"`
+	// The connection of an integration install.
+	ConnectionID string `json:"connection_id"`
+	// The installation's ID (ins_…).
+	ID string `json:"id"`
+	// When it was installed.
+	InstalledAt time.Time `json:"installed_at"`
+	// The user who installed it.
+	InstalledBy string `json:"installed_by"`
+	// The listing's kind.
+	Kind string `json:"kind"`
+	// The listing installed.
+	ListingID string `json:"listing_id"`
+	// The listing's live name.
+	ListingName string `json:"listing_name"`
+	// The listing's slug.
+	ListingSlug string `json:"listing_slug"`
+	// The scopes granted.
+	Scopes []string `json:"scopes"`
+	// Whether the installation is active.
+	Status string `json:"status"`
+	// The team that installed it.
+	TenantID string `json:"tenant_id"`
+	// When it was uninstalled; null while active.
+	UninstalledAt *time.Time `json:"uninstalled_at"`
+	// Who uninstalled it: a user ID, an API key's ID, or "revoked" when the grant ended outside the
+	// marketplace.
+	UninstalledBy string `json:"uninstalled_by"`
+	// The user who installed it (who granted the app, or owns the connection).
+	UserID string `json:"user_id"`
+	// The listing's live version when it was installed.
+	Version int64 `json:"version"`
+}
+
+// MarketplaceListing is the schema MarketplaceListing of the OpenAPI document.
+type MarketplaceListing struct {
+	// The OAuth app listed, for kind app; empty otherwise.
+	AppID string `json:"app_id"`
+	// The live content once published; before that, the working revision's.
+	Content MarketplaceContent `json:"content"`
+	// When the listing was created.
+	CreatedAt time.Time `json:"created_at"`
+	// What the listing can access: the app's or the integration's scopes, described by the catalog and
+	// justified by the developer.
+	DataAccess []MarketplaceDataAccess `json:"data_access"`
+	// The developer's display name.
+	DeveloperName string `json:"developer_name"`
+	// The listing's ID (lst_…).
+	ID string `json:"id"`
+	// Active installations now.
+	InstallCount int64 `json:"install_count"`
+	// The embed token's team's active installation, if any (embed marketplace views only).
+	Installation *MarketplaceInstallation `json:"installation"`
+	// Whether the embed token's team has the listing installed (embed marketplace views only).
+	Installed bool `json:"installed"`
+	// The integration listed, for kind integration; empty otherwise.
+	IntegrationID string `json:"integration_id"`
+	// What is listed: a third-party OAuth app or one of the SaaS's integrations.
+	Kind string `json:"kind"`
+	// When a revision was last published; null before the first publication.
+	PublishedAt *time.Time `json:"published_at"`
+	// The average and distribution of the visible reviews' ratings.
+	Rating MarketplaceRating `json:"rating"`
+	// The working revision (admin, developer and review views only); null when there is none.
+	Revision *MarketplaceRevision `json:"revision"`
+	// The state of the working revision of a listing that was published once; empty when there is
+	// none.
+	RevisionState string `json:"revision_state"`
+	// The listing's immutable, URL-safe name, unique in the installation.
+	Slug string `json:"slug"`
+	// The listing's state; before its first publication, its revision's.
+	State string `json:"state"`
+	// The developer team (a tenant ID) that owns the listing; empty for the SaaS's own integrations.
+	TeamID string `json:"team_id"`
+	// When the listing or its revision last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+	// The number of the live (published) revision; 0 before the first publication.
+	Version int64 `json:"version"`
+}
+
+// MarketplaceListingPatch is the schema MarketplaceListingPatch of the OpenAPI document.
+type MarketplaceListingPatch struct {
+	// Up to 3 category slugs from the catalog.
+	Categories []string `json:"categories,omitempty"`
+	// The long description in Markdown (raw HTML is dropped), at most 20,000 bytes.
+	Description *string `json:"description,omitempty"`
+	// The developer's display name, 1 to 100 characters.
+	DeveloperName *string `json:"developer_name,omitempty"`
+	// The icon: a path /assets/… from the images upload, or empty for none.
+	IconURL *string `json:"icon_url,omitempty"`
+	// For an app: where install sends the user instead of Patchbay's authorize URL.
+	InstallURL *string `json:"install_url,omitempty"`
+	// The languages the product supports, as BCP 47 tags such as en or pt-BR.
+	Languages []string `json:"languages,omitempty"`
+	// The listed product's name, 1 to 60 characters.
+	Name *string `json:"name,omitempty"`
+	// A short pricing note, at most 200 characters.
+	Pricing *string `json:"pricing,omitempty"`
+	// The privacy policy.
+	PrivacyURL *string `json:"privacy_url,omitempty"`
+	// Why the product needs each scope, by scope name, at most 500 characters each.
+	ScopeJustifications map[string]string `json:"scope_justifications,omitempty"`
+	// Up to 6 screenshots from the images upload, in order.
+	Screenshots []MarketplaceScreenshot `json:"screenshots,omitempty"`
+	// Where users get support by email.
+	SupportEmail *string `json:"support_email,omitempty"`
+	// Where users get support.
+	SupportURL *string `json:"support_url,omitempty"`
+	// One line saying what it does, at most 120 characters.
+	Tagline *string `json:"tagline,omitempty"`
+	// Up to 10 tags of 1 to 30 characters a-z, 0-9 and -.
+	Tags []string `json:"tags,omitempty"`
+	// The terms of service.
+	TermsURL *string `json:"terms_url,omitempty"`
+	// The product's website.
+	WebsiteURL *string `json:"website_url,omitempty"`
+}
+
+// MarketplaceMarkdownPreview is the schema MarketplaceMarkdownPreview of the OpenAPI document.
+type MarketplaceMarkdownPreview struct {
+	// The HTML the listing page would show, safe to insert into a page.
+	Html string `json:"html"`
+}
+
+// MarketplaceMarkdownRequest is the schema MarketplaceMarkdownRequest of the OpenAPI document.
+type MarketplaceMarkdownRequest struct {
+	// The Markdown, at most 20,000 bytes.
+	Markdown string `json:"markdown"`
+}
+
+// MarketplaceNewListing is the schema MarketplaceNewListing of the OpenAPI document.
+type MarketplaceNewListing struct {
+	// The OAuth app listed, for kind app.
+	AppID *string `json:"app_id,omitempty"`
+	// Up to 3 category slugs from the catalog.
+	Categories []string `json:"categories,omitempty"`
+	// The long description in Markdown (raw HTML is dropped), at most 20,000 bytes.
+	Description *string `json:"description,omitempty"`
+	// The developer's display name, 1 to 100 characters.
+	DeveloperName string `json:"developer_name"`
+	// The icon: a path /assets/… from the images upload, or empty for none.
+	IconURL *string `json:"icon_url,omitempty"`
+	// For an app: where install sends the user instead of Patchbay's authorize URL.
+	InstallURL *string `json:"install_url,omitempty"`
+	// The integration listed, for kind integration.
+	IntegrationID *string `json:"integration_id,omitempty"`
+	// What is listed: app (an OAuth app) or integration (one of the SaaS's integrations).
+	Kind string `json:"kind"`
+	// The languages the product supports, as BCP 47 tags such as en or pt-BR.
+	Languages []string `json:"languages,omitempty"`
+	// The listed product's name, 1 to 60 characters.
+	Name *string `json:"name,omitempty"`
+	// A short pricing note, at most 200 characters.
+	Pricing *string `json:"pricing,omitempty"`
+	// The privacy policy.
+	PrivacyURL *string `json:"privacy_url,omitempty"`
+	// Why the product needs each scope, by scope name, at most 500 characters each.
+	ScopeJustifications map[string]string `json:"scope_justifications,omitempty"`
+	// Up to 6 screenshots from the images upload, in order.
+	Screenshots []MarketplaceScreenshot `json:"screenshots,omitempty"`
+	// The listing's URL-safe name, 1 to 64 characters a-z, 0-9 and -; it never changes.
+	Slug string `json:"slug"`
+	// Where users get support by email.
+	SupportEmail *string `json:"support_email,omitempty"`
+	// Where users get support.
+	SupportURL *string `json:"support_url,omitempty"`
+	// One line saying what it does, at most 120 characters.
+	Tagline *string `json:"tagline,omitempty"`
+	// Up to 10 tags of 1 to 30 characters a-z, 0-9 and -.
+	Tags []string `json:"tags,omitempty"`
+	// The terms of service.
+	TermsURL *string `json:"terms_url,omitempty"`
+	// The product's website.
+	WebsiteURL *string `json:"website_url,omitempty"`
+}
+
+// MarketplaceProblem is the schema MarketplaceProblem of the OpenAPI document.
+type MarketplaceProblem struct {
+	// What is wrong.
+	Detail string `json:"detail"`
+	// The field, as a JSON Pointer-like path (scope_justifications/contacts:read).
+	Field string `json:"field"`
+}
+
+// MarketplaceRating is the schema MarketplaceRating of the OpenAPI document.
+type MarketplaceRating struct {
+	// The mean rating, 0 when there are no reviews.
+	Average float64 `json:"average"`
+	// How many visible reviews there are.
+	Count int64 `json:"count"`
+	// How many visible reviews gave each rating, keyed "1" to "5".
+	Distribution map[string]int64 `json:"distribution"`
+}
+
+// MarketplaceReply is the schema MarketplaceReply of the OpenAPI document.
+type MarketplaceReply struct {
+	// The reply's text, at most 2,000 characters.
+	Body string `json:"body"`
+	// When the developer replied.
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MarketplaceReview is the schema MarketplaceReview of the OpenAPI document.
+type MarketplaceReview struct {
+	// The review's text, at most 2,000 characters.
+	Body string `json:"body"`
+	// When it was written.
+	CreatedAt time.Time `json:"created_at"`
+	// Whether an admin hid it; hidden reviews count for nothing and only admins, reviewers and the
+	// developer see them.
+	Hidden bool `json:"hidden"`
+	// Why an admin hid it.
+	HiddenReason string `json:"hidden_reason"`
+	// The review's ID (rvw_…).
+	ID string `json:"id"`
+	// The listing reviewed.
+	ListingID string `json:"listing_id"`
+	// Whether the embed token's user wrote it.
+	Mine bool `json:"mine"`
+	// The rating, 1 to 5.
+	Rating int64 `json:"rating"`
+	// The developer's reply; null when none.
+	Reply *MarketplaceReply `json:"reply"`
+	// The reviewer's team.
+	TenantID string `json:"tenant_id"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+	// The reviewer.
+	UserID string `json:"user_id"`
+	// The reviewer's display name.
+	UserName string `json:"user_name"`
+}
+
+// MarketplaceReviewRequest is the schema MarketplaceReviewRequest of the OpenAPI document.
+type MarketplaceReviewRequest struct {
+	// The review's text, at most 2,000 characters; may be empty.
+	Body string `json:"body"`
+	// The rating, 1 to 5.
+	Rating int64 `json:"rating"`
+}
+
+// MarketplaceRevision is the schema MarketplaceRevision of the OpenAPI document.
+type MarketplaceRevision struct {
+	// The revision's content.
+	Content MarketplaceContent `json:"content"`
+	// When the revision was started.
+	CreatedAt time.Time `json:"created_at"`
+	// When a reviewer last approved it or requested changes; null if never.
+	DecidedAt *time.Time `json:"decided_at"`
+	// The note of the revision's last transition.
+	LastNote string `json:"last_note"`
+	// The revision's number, from 1.
+	Number int64 `json:"number"`
+	// Where the revision is in the workflow.
+	State string `json:"state"`
+	// When it was last submitted; null if never.
+	SubmittedAt *time.Time `json:"submitted_at"`
+	// When the revision last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// MarketplaceScreenshot is the schema MarketplaceScreenshot of the OpenAPI document.
+type MarketplaceScreenshot struct {
+	// A caption of at most 140 characters, also the image's alternative text.
+	Caption string `json:"caption"`
+	// The image's path, /assets/…, from the images upload.
+	URL string `json:"url"`
+}
+
+// MarketplaceStats is the schema MarketplaceStats of the OpenAPI document.
+type MarketplaceStats struct {
+	// Active installations now.
+	ActiveInstalls int64 `json:"active_installs"`
+	// Installs and uninstalls per UTC day, oldest first, days without any included.
+	Days []MarketplaceDayStats `json:"days"`
+}
+
+// MarketplaceTextRequest is the schema MarketplaceTextRequest of the OpenAPI document.
+type MarketplaceTextRequest struct {
+	// The text, 1 to 2,000 characters.
+	Body string `json:"body"`
+}
+
+// MarketplaceTransition is the schema MarketplaceTransition of the OpenAPI document.
+type MarketplaceTransition struct {
+	// What was done.
+	Action string `json:"action"`
+	// The API key's ID or the embed token's user ID.
+	ActorID string `json:"actor_id"`
+	// The embed token's user name; empty for an API key.
+	ActorName string `json:"actor_name"`
+	// Who did it: an admin key, a reviewer's or a developer's embed token.
+	ActorType string `json:"actor_type"`
+	// When it happened.
+	CreatedAt time.Time `json:"created_at"`
+	// The state before.
+	FromState string `json:"from_state"`
+	// The transition's ID (ltr_…).
+	ID string `json:"id"`
+	// The listing.
+	ListingID string `json:"listing_id"`
+	// The note given with the action; reviewers' notes reach the developer.
+	Note string `json:"note"`
+	// The revision the transition moved, or the live one.
+	Revision int64 `json:"revision"`
+	// The state after.
+	ToState string `json:"to_state"`
+}
+
+// MarketplaceTransitionRequest is the schema MarketplaceTransitionRequest of the OpenAPI document.
+type MarketplaceTransitionRequest struct {
+	// What to do; see the marketplace guide for who may do what from which state.
+	Action string `json:"action"`
+	// A note for the log, at most 2,000 characters; required to request changes or suspend, and shown
+	// to the developer.
+	Note *string `json:"note,omitempty"`
+}
+
 // OAuthAcceptConsentRequest is the schema OauthAcceptConsentRequest of the OpenAPI document.
 type OAuthAcceptConsentRequest struct {
 	// Narrows what is granted; empty grants everything requested.
@@ -2259,6 +2741,80 @@ func (c *Client) CreateConnection(ctx context.Context, in ConnectCreateConnectio
 	return &out, nil
 }
 
+// CreateEmbedDeveloperApp: Register an OAuth app for this developer team; a confidential app's
+// client_secret is in this answer only.
+//
+// The app belongs to the token's team. name and redirect_uris are required; scopes must be in the
+// catalog.
+// Requires an embed token granting `developer`.
+//
+// It calls POST /embed/v1/developer/apps (operationId postEmbedV1DeveloperApps).
+func (c *Client) CreateEmbedDeveloperApp(ctx context.Context, in MarketplaceDeveloperAppRequest, opts ...RequestOption) (*OAuthAppWithSecret, error) {
+	var out OAuthAppWithSecret
+	_, err := c.do(ctx, "POST", "/embed/v1/developer/apps", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateEmbedDeveloperListing: Create a marketplace listing in draft, with its first revision.
+//
+// Creates a listing of an OAuth app (kind app) or of one of the SaaS's integrations (kind
+// integration), in state draft. Content fields may be given now or later with PATCH. A developer's
+// token lists only its team's apps. 409 slug_taken when the slug is in use; 400 names bad fields,
+// including categories missing from the catalog and images never uploaded.
+// Requires an embed token granting `developer`.
+//
+// It calls POST /embed/v1/developer/listings (operationId postEmbedV1DeveloperListings).
+func (c *Client) CreateEmbedDeveloperListing(ctx context.Context, in MarketplaceNewListing, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "POST", "/embed/v1/developer/listings", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateEmbedDeveloperListingImage: Upload an icon or screenshot for a listing: the image's bytes
+// as the body, Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB (SVG without
+// script, event handlers or external references).
+//
+// Stores the image (checked: PNG, WebP or SVG without script, event handlers or external
+// references; at most 256 KiB) and answers its path, which the listing's icon_url or screenshots
+// then name. 413 when too large; 400 when the bytes are not such an image.
+// Requires an embed token granting `developer`.
+//
+// It calls POST /embed/v1/developer/listings/{listing_id}/images (operationId postEmbedV1DeveloperListingsListingIdImages).
+func (c *Client) CreateEmbedDeveloperListingImage(ctx context.Context, listingID string, contentType string, body []byte, opts ...RequestOption) (*MarketplaceImageUpload, error) {
+	var out MarketplaceImageUpload
+	_, err := c.doRaw(ctx, "POST", "/embed/v1/developer/listings/"+url.PathEscape(listingID)+"/images", nil, contentType, body, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateEmbedDeveloperListingTransition: Move a listing through the review workflow: submit,
+// review, approve, publish, suspend ….
+//
+// Performs one action on the listing's working revision (submit, withdraw, start_review,
+// request_changes, approve, publish) or on the live listing (suspend, reinstate, unlist, relist),
+// records who, when and the note, and sends the lifecycle event. 409 invalid_transition from the
+// wrong state; 422 checks_failed when a submission fails its checks; 403 action_not_allowed when
+// the caller's role may not do it.
+// Requires an embed token granting `developer`.
+//
+// It calls POST /embed/v1/developer/listings/{listing_id}/transitions (operationId postEmbedV1DeveloperListingsListingIdTransitions).
+func (c *Client) CreateEmbedDeveloperListingTransition(ctx context.Context, listingID string, in MarketplaceTransitionRequest, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "POST", "/embed/v1/developer/listings/"+url.PathEscape(listingID)+"/transitions", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CreateEmbedEndpoint: Add an endpoint to a tenant; the response includes its signing secret.
 //
 // Creates an endpoint that receives the tenant's messages of the chosen event types and channels.
@@ -2270,6 +2826,96 @@ func (c *Client) CreateConnection(ctx context.Context, in ConnectCreateConnectio
 func (c *Client) CreateEmbedEndpoint(ctx context.Context, in WebhooksCreateEndpointRequest, opts ...RequestOption) (*WebhooksEndpointCreated, error) {
 	var out WebhooksEndpointCreated
 	_, err := c.do(ctx, "POST", "/embed/v1/endpoints", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateEmbedMarketplaceListingInstall: Start installing a listing for this user: the URL to open
+// (OAuth consent, or the connect page).
+//
+// For an app, the OAuth authorize URL with the app's first redirect URI and its scopes (or the
+// listing's install_url); for an integration, a connect session's page. The installation is
+// recorded when the user consents or the connection is made. 409 already_installed; 409
+// listing_unavailable for a suspended listing.
+// Requires an embed token granting `marketplace`.
+//
+// It calls POST /embed/v1/marketplace/listings/{slug}/install (operationId postEmbedV1MarketplaceListingsSlugInstall).
+func (c *Client) CreateEmbedMarketplaceListingInstall(ctx context.Context, slug string, in MarketplaceInstallRequest, opts ...RequestOption) (*MarketplaceInstallStart, error) {
+	var out MarketplaceInstallStart
+	_, err := c.do(ctx, "POST", "/embed/v1/marketplace/listings/"+url.PathEscape(slug)+"/install", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateEmbedMarketplaceListingUninstall: Uninstall a listing for this user: revokes the app's
+// authorization and tokens, or deletes the connection.
+//
+// Ends this user's installation and what it granted at once: an app's authorization and every token
+// under it, or an integration's connection and credentials. The app is told (app.uninstalled). 404
+// not_installed when there is nothing to uninstall.
+// Requires an embed token granting `marketplace`.
+//
+// It calls POST /embed/v1/marketplace/listings/{slug}/uninstall (operationId postEmbedV1MarketplaceListingsSlugUninstall).
+func (c *Client) CreateEmbedMarketplaceListingUninstall(ctx context.Context, slug string, opts ...RequestOption) (*MarketplaceInstallation, error) {
+	var out MarketplaceInstallation
+	_, err := c.do(ctx, "POST", "/embed/v1/marketplace/listings/"+url.PathEscape(slug)+"/uninstall", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateEmbedMarketplaceReviewListingTransition: Move a listing through the review workflow:
+// submit, review, approve, publish, suspend ….
+//
+// Performs one action on the listing's working revision (submit, withdraw, start_review,
+// request_changes, approve, publish) or on the live listing (suspend, reinstate, unlist, relist),
+// records who, when and the note, and sends the lifecycle event. 409 invalid_transition from the
+// wrong state; 422 checks_failed when a submission fails its checks; 403 action_not_allowed when
+// the caller's role may not do it.
+// Requires an embed token granting `marketplace:review`.
+//
+// It calls POST /embed/v1/marketplace/review/listings/{listing_id}/transitions (operationId postEmbedV1MarketplaceReviewListingsListingIdTransitions).
+func (c *Client) CreateEmbedMarketplaceReviewListingTransition(ctx context.Context, listingID string, in MarketplaceTransitionRequest, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "POST", "/embed/v1/marketplace/review/listings/"+url.PathEscape(listingID)+"/transitions", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateEmbedMarketplaceReviewReviewHide: Hide a review, with the reason in body; it stops counting
+// in the rating.
+//
+// The review stays visible to admins, reviewers and the developer, marked hidden with the reason.
+// Requires an embed token granting `marketplace:review`.
+//
+// It calls POST /embed/v1/marketplace/review/reviews/{review_id}/hide (operationId postEmbedV1MarketplaceReviewReviewsReviewIdHide).
+func (c *Client) CreateEmbedMarketplaceReviewReviewHide(ctx context.Context, reviewID string, in MarketplaceTextRequest, opts ...RequestOption) (*MarketplaceReview, error) {
+	var out MarketplaceReview
+	_, err := c.do(ctx, "POST", "/embed/v1/marketplace/review/reviews/"+url.PathEscape(reviewID)+"/hide", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateEmbedPreviewMarkdown: Render a listing description's Markdown as the listing page will show
+// it.
+//
+// The same renderer as listings: raw HTML dropped, images shown as their text, links rel="noopener
+// nofollow".
+// Requires an embed token granting `developer`.
+//
+// It calls POST /embed/v1/preview/markdown (operationId postEmbedV1PreviewMarkdown).
+func (c *Client) CreateEmbedPreviewMarkdown(ctx context.Context, in MarketplaceMarkdownRequest, opts ...RequestOption) (*MarketplaceMarkdownPreview, error) {
+	var out MarketplaceMarkdownPreview
+	_, err := c.do(ctx, "POST", "/embed/v1/preview/markdown", nil, in, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -2288,6 +2934,94 @@ func (c *Client) CreateEmbedEndpoint(ctx context.Context, in WebhooksCreateEndpo
 func (c *Client) CreateIntegration(ctx context.Context, in ConnectCreateIntegrationRequest, opts ...RequestOption) (*ConnectIntegration, error) {
 	var out ConnectIntegration
 	_, err := c.do(ctx, "POST", "/v1/integrations", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateMarketplaceListing: Create a marketplace listing in draft, with its first revision.
+//
+// Creates a listing of an OAuth app (kind app) or of one of the SaaS's integrations (kind
+// integration), in state draft. Content fields may be given now or later with PATCH. A developer's
+// token lists only its team's apps. 409 slug_taken when the slug is in use; 400 names bad fields,
+// including categories missing from the catalog and images never uploaded.
+// Requires scope `marketplace:admin`.
+//
+// It calls POST /v1/marketplace/listings (operationId postV1MarketplaceListings).
+func (c *Client) CreateMarketplaceListing(ctx context.Context, in MarketplaceNewListing, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "POST", "/v1/marketplace/listings", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateMarketplaceListingImage: Upload an icon or screenshot for a listing: the image's bytes as
+// the body, Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB (SVG without
+// script, event handlers or external references).
+//
+// Stores the image (checked: PNG, WebP or SVG without script, event handlers or external
+// references; at most 256 KiB) and answers its path, which the listing's icon_url or screenshots
+// then name. 413 when too large; 400 when the bytes are not such an image.
+// Requires scope `marketplace:admin`.
+//
+// It calls POST /v1/marketplace/listings/{listing_id}/images (operationId postV1MarketplaceListingsListingIdImages).
+func (c *Client) CreateMarketplaceListingImage(ctx context.Context, listingID string, contentType string, body []byte, opts ...RequestOption) (*MarketplaceImageUpload, error) {
+	var out MarketplaceImageUpload
+	_, err := c.doRaw(ctx, "POST", "/v1/marketplace/listings/"+url.PathEscape(listingID)+"/images", nil, contentType, body, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateMarketplaceListingTransition: Move a listing through the review workflow: submit, review,
+// approve, publish, suspend ….
+//
+// Performs one action on the listing's working revision (submit, withdraw, start_review,
+// request_changes, approve, publish) or on the live listing (suspend, reinstate, unlist, relist),
+// records who, when and the note, and sends the lifecycle event. 409 invalid_transition from the
+// wrong state; 422 checks_failed when a submission fails its checks; 403 action_not_allowed when
+// the caller's role may not do it.
+// Requires scope `marketplace:admin`.
+//
+// It calls POST /v1/marketplace/listings/{listing_id}/transitions (operationId postV1MarketplaceListingsListingIdTransitions).
+func (c *Client) CreateMarketplaceListingTransition(ctx context.Context, listingID string, in MarketplaceTransitionRequest, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "POST", "/v1/marketplace/listings/"+url.PathEscape(listingID)+"/transitions", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateMarketplaceReviewHide: Hide a review, with the reason in body; it stops counting in the
+// rating.
+//
+// The review stays visible to admins, reviewers and the developer, marked hidden with the reason.
+// Requires scope `marketplace:admin`.
+//
+// It calls POST /v1/marketplace/reviews/{review_id}/hide (operationId postV1MarketplaceReviewsReviewIdHide).
+func (c *Client) CreateMarketplaceReviewHide(ctx context.Context, reviewID string, in MarketplaceTextRequest, opts ...RequestOption) (*MarketplaceReview, error) {
+	var out MarketplaceReview
+	_, err := c.do(ctx, "POST", "/v1/marketplace/reviews/"+url.PathEscape(reviewID)+"/hide", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateMarketplaceReviewUnhide: Show a hidden review again.
+//
+// It counts in the rating again.
+// Requires scope `marketplace:admin`.
+//
+// It calls POST /v1/marketplace/reviews/{review_id}/unhide (operationId postV1MarketplaceReviewsReviewIdUnhide).
+func (c *Client) CreateMarketplaceReviewUnhide(ctx context.Context, reviewID string, opts ...RequestOption) (*MarketplaceReview, error) {
+	var out MarketplaceReview
+	_, err := c.do(ctx, "POST", "/v1/marketplace/reviews/"+url.PathEscape(reviewID)+"/unhide", nil, nil, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -2491,6 +3225,17 @@ func (c *Client) DeleteEmbedConnection(ctx context.Context, connectionID string,
 	return err
 }
 
+// DeleteEmbedDeveloperAppWebhook: Remove an app's lifecycle webhook.
+//
+// Events are no longer sent; those queued are dropped with the endpoint.
+// Requires an embed token granting `developer`.
+//
+// It calls DELETE /embed/v1/developer/apps/{app_id}/webhook (operationId deleteEmbedV1DeveloperAppsAppIdWebhook).
+func (c *Client) DeleteEmbedDeveloperAppWebhook(ctx context.Context, appID string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/embed/v1/developer/apps/"+url.PathEscape(appID)+"/webhook", nil, nil, nil, opts)
+	return err
+}
+
 // DeleteEmbedEndpoint: Delete an endpoint with its delivery log.
 //
 // Deletes an endpoint, its pending deliveries and its delivery log. Use PATCH disabled true instead
@@ -2511,6 +3256,57 @@ func (c *Client) DeleteEmbedEndpoint(ctx context.Context, endpointID string, opt
 // It calls DELETE /v1/integrations/{integration_id} (operationId deleteV1IntegrationsIntegrationId).
 func (c *Client) DeleteIntegration(ctx context.Context, integrationID string, opts ...RequestOption) error {
 	_, err := c.do(ctx, "DELETE", "/v1/integrations/"+url.PathEscape(integrationID), nil, nil, nil, opts)
+	return err
+}
+
+// DeleteMarketplaceAppWebhook: Remove an app's lifecycle webhook.
+//
+// Events are no longer sent; those queued are dropped with the endpoint.
+// Requires scope `marketplace:admin`.
+//
+// It calls DELETE /v1/marketplace/apps/{app_id}/webhook (operationId deleteV1MarketplaceAppsAppIdWebhook).
+func (c *Client) DeleteMarketplaceAppWebhook(ctx context.Context, appID string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/v1/marketplace/apps/"+url.PathEscape(appID)+"/webhook", nil, nil, nil, opts)
+	return err
+}
+
+// DeleteMarketplaceCategory: Delete a category no published listing uses.
+//
+// 409 category_in_use while a published listing is in it.
+// Requires scope `marketplace:admin`.
+//
+// It calls DELETE /v1/marketplace/categories/{slug} (operationId deleteV1MarketplaceCategoriesSlug).
+func (c *Client) DeleteMarketplaceCategory(ctx context.Context, slug string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/v1/marketplace/categories/"+url.PathEscape(slug), nil, nil, nil, opts)
+	return err
+}
+
+// DeleteMarketplaceInstallation: Uninstall: revoke the app's authorization and every token at once,
+// or delete the integration's connection.
+//
+// Ends the installation and what it granted; the app is told (app.uninstalled,
+// authorization.revoked). An installation already ended is answered as it is.
+// Requires scope `marketplace:admin`.
+//
+// It calls DELETE /v1/marketplace/installations/{installation_id} (operationId deleteV1MarketplaceInstallationsInstallationId).
+func (c *Client) DeleteMarketplaceInstallation(ctx context.Context, installationID string, opts ...RequestOption) (*MarketplaceInstallation, error) {
+	var out MarketplaceInstallation
+	_, err := c.do(ctx, "DELETE", "/v1/marketplace/installations/"+url.PathEscape(installationID), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteMarketplaceListing: Delete a listing that has no active installations.
+//
+// Removes the listing, its revisions, log and reviews. 409 listing_installed while anyone has it
+// installed: suspend it instead.
+// Requires scope `marketplace:admin`.
+//
+// It calls DELETE /v1/marketplace/listings/{listing_id} (operationId deleteV1MarketplaceListingsListingId).
+func (c *Client) DeleteMarketplaceListing(ctx context.Context, listingID string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/v1/marketplace/listings/"+url.PathEscape(listingID), nil, nil, nil, opts)
 	return err
 }
 
@@ -2753,6 +3549,100 @@ func (c *Client) GetEmbedDelivery(ctx context.Context, deliveryID string, opts .
 	return &out, nil
 }
 
+// GetEmbedDeveloperApp: Get one of this developer team's OAuth apps.
+//
+// 404 for another team's app.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/apps/{app_id} (operationId getEmbedV1DeveloperAppsAppId).
+func (c *Client) GetEmbedDeveloperApp(ctx context.Context, appID string, opts ...RequestOption) (*OAuthApp, error) {
+	var out OAuthApp
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/apps/"+url.PathEscape(appID), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetEmbedDeveloperAppWebhook: Get an app's lifecycle webhook (without its secret).
+//
+// 404 when the app has none.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/apps/{app_id}/webhook (operationId getEmbedV1DeveloperAppsAppIdWebhook).
+func (c *Client) GetEmbedDeveloperAppWebhook(ctx context.Context, appID string, opts ...RequestOption) (*MarketplaceAppWebhookView, error) {
+	var out MarketplaceAppWebhookView
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/apps/"+url.PathEscape(appID)+"/webhook", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetEmbedDeveloperListing: Get a listing with its working revision and data-access disclosure.
+//
+// Returns the listing's live content (or, before its first publication, its revision's), the
+// working revision when there is one, and the scopes it can use with their descriptions and
+// justifications. Another team's listing is 404 to a developer.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/listings/{listing_id} (operationId getEmbedV1DeveloperListingsListingId).
+func (c *Client) GetEmbedDeveloperListing(ctx context.Context, listingID string, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/listings/"+url.PathEscape(listingID), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetEmbedDeveloperListingChecks: Run the pre-submission checks on a listing's working revision.
+//
+// Reports what must be fixed before the listing can be submitted: required fields, https URLs, a
+// justification for every scope, and for an app at least one redirect URI. Submitting runs the same
+// checks.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/listings/{listing_id}/checks (operationId getEmbedV1DeveloperListingsListingIdChecks).
+func (c *Client) GetEmbedDeveloperListingChecks(ctx context.Context, listingID string, opts ...RequestOption) (*MarketplaceChecks, error) {
+	var out MarketplaceChecks
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/listings/"+url.PathEscape(listingID)+"/checks", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetEmbedDeveloperListingStatsParams are the query parameters of GetEmbedDeveloperListingStats.
+type GetEmbedDeveloperListingStatsParams struct {
+	Days string
+}
+
+func (p GetEmbedDeveloperListingStatsParams) query() url.Values {
+	q := url.Values{}
+	if p.Days != "" {
+		q.Set("days", p.Days)
+	}
+	return q
+}
+
+// GetEmbedDeveloperListingStats: A listing's active installs and its installs and uninstalls per
+// day.
+//
+// Counted as installs happen, so reading them scans nothing. days (1 to 90, default 30) is how many
+// days back.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/listings/{listing_id}/stats (operationId getEmbedV1DeveloperListingsListingIdStats).
+func (c *Client) GetEmbedDeveloperListingStats(ctx context.Context, listingID string, p GetEmbedDeveloperListingStatsParams, opts ...RequestOption) (*MarketplaceStats, error) {
+	var out MarketplaceStats
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/listings/"+url.PathEscape(listingID)+"/stats", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetEmbedEndpoint: Get an endpoint.
 //
 // Returns an endpoint's settings and whether it is disabled, and why. Its secret is at …/secret.
@@ -2849,6 +3739,57 @@ func (c *Client) GetEmbedIntegrations(ctx context.Context, opts ...RequestOption
 	return &out, nil
 }
 
+// GetEmbedMarketplaceCategories: List the marketplace's categories with their published listings.
+//
+// The catalog the SaaS defines, in position order; listing_count counts published listings.
+// Requires an embed token granting `marketplace`.
+//
+// It calls GET /embed/v1/marketplace/categories (operationId getEmbedV1MarketplaceCategories).
+func (c *Client) GetEmbedMarketplaceCategories(ctx context.Context, opts ...RequestOption) (*List[MarketplaceCategory], error) {
+	var out List[MarketplaceCategory]
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/categories", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetEmbedMarketplaceListing: A published listing's page: content, data access, rating, and this
+// team's installation.
+//
+// Everything the listing page shows, by slug. installed and installation say whether the token's
+// team has it installed. 404 for listings that are not published (or unlisted, which only a direct
+// link reaches).
+// Requires an embed token granting `marketplace`.
+//
+// It calls GET /embed/v1/marketplace/listings/{slug} (operationId getEmbedV1MarketplaceListingsSlug).
+func (c *Client) GetEmbedMarketplaceListing(ctx context.Context, slug string, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/listings/"+url.PathEscape(slug), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetEmbedMarketplaceReviewListing: Get a listing with its working revision and data-access
+// disclosure.
+//
+// Returns the listing's live content (or, before its first publication, its revision's), the
+// working revision when there is one, and the scopes it can use with their descriptions and
+// justifications. Another team's listing is 404 to a developer.
+// Requires an embed token granting `marketplace:review`.
+//
+// It calls GET /embed/v1/marketplace/review/listings/{listing_id} (operationId getEmbedV1MarketplaceReviewListingsListingId).
+func (c *Client) GetEmbedMarketplaceReviewListing(ctx context.Context, listingID string, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/review/listings/"+url.PathEscape(listingID), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetEmbedSession: The embed token's tenant, user, capabilities and expiry, with the branding the
 // components use.
 //
@@ -2890,6 +3831,99 @@ func (c *Client) GetEventType(ctx context.Context, eventType string, opts ...Req
 func (c *Client) GetIntegration(ctx context.Context, integrationID string, opts ...RequestOption) (*ConnectIntegration, error) {
 	var out ConnectIntegration
 	_, err := c.do(ctx, "GET", "/v1/integrations/"+url.PathEscape(integrationID), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetMarketplaceAppWebhook: Get an app's lifecycle webhook (without its secret).
+//
+// 404 when the app has none.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/apps/{app_id}/webhook (operationId getV1MarketplaceAppsAppIdWebhook).
+func (c *Client) GetMarketplaceAppWebhook(ctx context.Context, appID string, opts ...RequestOption) (*MarketplaceAppWebhookView, error) {
+	var out MarketplaceAppWebhookView
+	_, err := c.do(ctx, "GET", "/v1/marketplace/apps/"+url.PathEscape(appID)+"/webhook", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetMarketplaceCategories: List the marketplace's categories with their published listings.
+//
+// The catalog the SaaS defines, in position order; listing_count counts published listings.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/categories (operationId getV1MarketplaceCategories).
+func (c *Client) GetMarketplaceCategories(ctx context.Context, opts ...RequestOption) (*List[MarketplaceCategory], error) {
+	var out List[MarketplaceCategory]
+	_, err := c.do(ctx, "GET", "/v1/marketplace/categories", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetMarketplaceListing: Get a listing with its working revision and data-access disclosure.
+//
+// Returns the listing's live content (or, before its first publication, its revision's), the
+// working revision when there is one, and the scopes it can use with their descriptions and
+// justifications. Another team's listing is 404 to a developer.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/listings/{listing_id} (operationId getV1MarketplaceListingsListingId).
+func (c *Client) GetMarketplaceListing(ctx context.Context, listingID string, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "GET", "/v1/marketplace/listings/"+url.PathEscape(listingID), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetMarketplaceListingChecks: Run the pre-submission checks on a listing's working revision.
+//
+// Reports what must be fixed before the listing can be submitted: required fields, https URLs, a
+// justification for every scope, and for an app at least one redirect URI. Submitting runs the same
+// checks.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/listings/{listing_id}/checks (operationId getV1MarketplaceListingsListingIdChecks).
+func (c *Client) GetMarketplaceListingChecks(ctx context.Context, listingID string, opts ...RequestOption) (*MarketplaceChecks, error) {
+	var out MarketplaceChecks
+	_, err := c.do(ctx, "GET", "/v1/marketplace/listings/"+url.PathEscape(listingID)+"/checks", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetMarketplaceListingStatsParams are the query parameters of GetMarketplaceListingStats.
+type GetMarketplaceListingStatsParams struct {
+	Days string
+}
+
+func (p GetMarketplaceListingStatsParams) query() url.Values {
+	q := url.Values{}
+	if p.Days != "" {
+		q.Set("days", p.Days)
+	}
+	return q
+}
+
+// GetMarketplaceListingStats: A listing's active installs and its installs and uninstalls per day.
+//
+// Counted as installs happen, so reading them scans nothing. days (1 to 90, default 30) is how many
+// days back.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/listings/{listing_id}/stats (operationId getV1MarketplaceListingsListingIdStats).
+func (c *Client) GetMarketplaceListingStats(ctx context.Context, listingID string, p GetMarketplaceListingStatsParams, opts ...RequestOption) (*MarketplaceStats, error) {
+	var out MarketplaceStats
+	_, err := c.do(ctx, "GET", "/v1/marketplace/listings/"+url.PathEscape(listingID)+"/stats", p.query(), nil, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -3408,6 +4442,250 @@ func (c *Client) AllEmbedAuthorizedApps(ctx context.Context, p ListEmbedAuthoriz
 	})
 }
 
+// ListEmbedDeveloperAppsParams are the query parameters of ListEmbedDeveloperApps.
+type ListEmbedDeveloperAppsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedDeveloperAppsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedDeveloperApps: List this developer team's OAuth apps.
+//
+// The apps the team may list in the marketplace.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/apps (operationId getEmbedV1DeveloperApps).
+func (c *Client) ListEmbedDeveloperApps(ctx context.Context, p ListEmbedDeveloperAppsParams, opts ...RequestOption) (*List[OAuthApp], error) {
+	var out List[OAuthApp]
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/apps", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedDeveloperApps iterates over every item of ListEmbedDeveloperApps, page by page.
+func (c *Client) AllEmbedDeveloperApps(ctx context.Context, p ListEmbedDeveloperAppsParams, opts ...RequestOption) iter.Seq2[OAuthApp, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[OAuthApp], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedDeveloperApps(ctx, p, opts...)
+	})
+}
+
+// ListEmbedDeveloperListingReviewsParams are the query parameters of ListEmbedDeveloperListingReviews.
+type ListEmbedDeveloperListingReviewsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedDeveloperListingReviewsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedDeveloperListingReviews: List a listing's reviews, hidden ones included, newest first.
+//
+// For moderation and for the developer's replies.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/listings/{listing_id}/reviews (operationId getEmbedV1DeveloperListingsListingIdReviews).
+func (c *Client) ListEmbedDeveloperListingReviews(ctx context.Context, listingID string, p ListEmbedDeveloperListingReviewsParams, opts ...RequestOption) (*List[MarketplaceReview], error) {
+	var out List[MarketplaceReview]
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/listings/"+url.PathEscape(listingID)+"/reviews", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedDeveloperListingReviews iterates over every item of ListEmbedDeveloperListingReviews, page by page.
+func (c *Client) AllEmbedDeveloperListingReviews(ctx context.Context, listingID string, p ListEmbedDeveloperListingReviewsParams, opts ...RequestOption) iter.Seq2[MarketplaceReview, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceReview], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedDeveloperListingReviews(ctx, listingID, p, opts...)
+	})
+}
+
+// ListEmbedDeveloperListingRevisionsParams are the query parameters of ListEmbedDeveloperListingRevisions.
+type ListEmbedDeveloperListingRevisionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedDeveloperListingRevisionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedDeveloperListingRevisions: List a listing's revisions, newest first, with their content.
+//
+// Every version of the listing's content and where it is in the workflow; compare two to see what a
+// revision changes.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/listings/{listing_id}/revisions (operationId getEmbedV1DeveloperListingsListingIdRevisions).
+func (c *Client) ListEmbedDeveloperListingRevisions(ctx context.Context, listingID string, p ListEmbedDeveloperListingRevisionsParams, opts ...RequestOption) (*List[MarketplaceRevision], error) {
+	var out List[MarketplaceRevision]
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/listings/"+url.PathEscape(listingID)+"/revisions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedDeveloperListingRevisions iterates over every item of ListEmbedDeveloperListingRevisions, page by page.
+func (c *Client) AllEmbedDeveloperListingRevisions(ctx context.Context, listingID string, p ListEmbedDeveloperListingRevisionsParams, opts ...RequestOption) iter.Seq2[MarketplaceRevision, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceRevision], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedDeveloperListingRevisions(ctx, listingID, p, opts...)
+	})
+}
+
+// ListEmbedDeveloperListingTransitionsParams are the query parameters of ListEmbedDeveloperListingTransitions.
+type ListEmbedDeveloperListingTransitionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedDeveloperListingTransitionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedDeveloperListingTransitions: List a listing's workflow log, oldest first: who did what,
+// when, with which note.
+//
+// The review conversation: every transition with its actor and note. Reviewers' notes are how the
+// developer learns what to change.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/listings/{listing_id}/transitions (operationId getEmbedV1DeveloperListingsListingIdTransitions).
+func (c *Client) ListEmbedDeveloperListingTransitions(ctx context.Context, listingID string, p ListEmbedDeveloperListingTransitionsParams, opts ...RequestOption) (*List[MarketplaceTransition], error) {
+	var out List[MarketplaceTransition]
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/listings/"+url.PathEscape(listingID)+"/transitions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedDeveloperListingTransitions iterates over every item of ListEmbedDeveloperListingTransitions, page by page.
+func (c *Client) AllEmbedDeveloperListingTransitions(ctx context.Context, listingID string, p ListEmbedDeveloperListingTransitionsParams, opts ...RequestOption) iter.Seq2[MarketplaceTransition, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceTransition], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedDeveloperListingTransitions(ctx, listingID, p, opts...)
+	})
+}
+
+// ListEmbedDeveloperListingsParams are the query parameters of ListEmbedDeveloperListings.
+type ListEmbedDeveloperListingsParams struct {
+	Q        string
+	Kind     string
+	Category string
+	Sort     string
+	Limit    int
+	Cursor   string
+	State    string
+	TeamID   string
+}
+
+func (p ListEmbedDeveloperListingsParams) query() url.Values {
+	q := url.Values{}
+	if p.Q != "" {
+		q.Set("q", p.Q)
+	}
+	if p.Kind != "" {
+		q.Set("kind", p.Kind)
+	}
+	if p.Category != "" {
+		q.Set("category", p.Category)
+	}
+	if p.Sort != "" {
+		q.Set("sort", p.Sort)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	if p.State != "" {
+		q.Set("state", p.State)
+	}
+	if p.TeamID != "" {
+		q.Set("team_id", p.TeamID)
+	}
+	return q
+}
+
+// ListEmbedDeveloperListings: List and search listings in every state.
+//
+// Lists listings with full-text search (q), filters (kind, category, state: states separated by
+// commas, matching a listing's or its working revision's, team_id) and sorts (relevance, popular,
+// rating, newest), paged by cursor. A developer sees its team's only.
+// Requires an embed token granting `developer`.
+//
+// It calls GET /embed/v1/developer/listings (operationId getEmbedV1DeveloperListings).
+func (c *Client) ListEmbedDeveloperListings(ctx context.Context, p ListEmbedDeveloperListingsParams, opts ...RequestOption) (*List[MarketplaceListing], error) {
+	var out List[MarketplaceListing]
+	_, err := c.do(ctx, "GET", "/embed/v1/developer/listings", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedDeveloperListings iterates over every item of ListEmbedDeveloperListings, page by page.
+func (c *Client) AllEmbedDeveloperListings(ctx context.Context, p ListEmbedDeveloperListingsParams, opts ...RequestOption) iter.Seq2[MarketplaceListing, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceListing], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedDeveloperListings(ctx, p, opts...)
+	})
+}
+
 // ListEmbedEndpointDeliveriesParams are the query parameters of ListEmbedEndpointDeliveries.
 type ListEmbedEndpointDeliveriesParams struct {
 	Status    string
@@ -3556,6 +4834,362 @@ func (c *Client) AllEmbedEventTypes(ctx context.Context, p ListEmbedEventTypesPa
 	})
 }
 
+// ListEmbedMarketplaceInstallationsParams are the query parameters of ListEmbedMarketplaceInstallations.
+type ListEmbedMarketplaceInstallationsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedMarketplaceInstallationsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedMarketplaceInstallations: List this team's active installations.
+//
+// The marketplace's installed view: every listing the token's team has installed, by whom and when.
+// Requires an embed token granting `marketplace`.
+//
+// It calls GET /embed/v1/marketplace/installations (operationId getEmbedV1MarketplaceInstallations).
+func (c *Client) ListEmbedMarketplaceInstallations(ctx context.Context, p ListEmbedMarketplaceInstallationsParams, opts ...RequestOption) (*List[MarketplaceInstallation], error) {
+	var out List[MarketplaceInstallation]
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/installations", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedMarketplaceInstallations iterates over every item of ListEmbedMarketplaceInstallations, page by page.
+func (c *Client) AllEmbedMarketplaceInstallations(ctx context.Context, p ListEmbedMarketplaceInstallationsParams, opts ...RequestOption) iter.Seq2[MarketplaceInstallation, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceInstallation], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedMarketplaceInstallations(ctx, p, opts...)
+	})
+}
+
+// ListEmbedMarketplaceListingReviewsParams are the query parameters of ListEmbedMarketplaceListingReviews.
+type ListEmbedMarketplaceListingReviewsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedMarketplaceListingReviewsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedMarketplaceListingReviews: List a listing's reviews, newest first; mine marks this
+// user's.
+//
+// Reviews an admin hid are left out.
+// Requires an embed token granting `marketplace`.
+//
+// It calls GET /embed/v1/marketplace/listings/{slug}/reviews (operationId getEmbedV1MarketplaceListingsSlugReviews).
+func (c *Client) ListEmbedMarketplaceListingReviews(ctx context.Context, slug string, p ListEmbedMarketplaceListingReviewsParams, opts ...RequestOption) (*List[MarketplaceReview], error) {
+	var out List[MarketplaceReview]
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/listings/"+url.PathEscape(slug)+"/reviews", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedMarketplaceListingReviews iterates over every item of ListEmbedMarketplaceListingReviews, page by page.
+func (c *Client) AllEmbedMarketplaceListingReviews(ctx context.Context, slug string, p ListEmbedMarketplaceListingReviewsParams, opts ...RequestOption) iter.Seq2[MarketplaceReview, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceReview], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedMarketplaceListingReviews(ctx, slug, p, opts...)
+	})
+}
+
+// ListEmbedMarketplaceListingsParams are the query parameters of ListEmbedMarketplaceListings.
+type ListEmbedMarketplaceListingsParams struct {
+	Q         string
+	Kind      string
+	Category  string
+	Sort      string
+	Limit     int
+	Cursor    string
+	Installed string
+}
+
+func (p ListEmbedMarketplaceListingsParams) query() url.Values {
+	q := url.Values{}
+	if p.Q != "" {
+		q.Set("q", p.Q)
+	}
+	if p.Kind != "" {
+		q.Set("kind", p.Kind)
+	}
+	if p.Category != "" {
+		q.Set("category", p.Category)
+	}
+	if p.Sort != "" {
+		q.Set("sort", p.Sort)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	if p.Installed != "" {
+		q.Set("installed", p.Installed)
+	}
+	return q
+}
+
+// ListEmbedMarketplaceListings: Search the marketplace directory: published listings, with whether
+// this team installed each.
+//
+// Full-text search over name, tagline, description and tags (q), filters by kind, category and
+// installed=true|false (for the token's team), sorted by relevance, popular, rating or newest,
+// paged by cursor. Only published listings appear.
+// Requires an embed token granting `marketplace`.
+//
+// It calls GET /embed/v1/marketplace/listings (operationId getEmbedV1MarketplaceListings).
+func (c *Client) ListEmbedMarketplaceListings(ctx context.Context, p ListEmbedMarketplaceListingsParams, opts ...RequestOption) (*List[MarketplaceListing], error) {
+	var out List[MarketplaceListing]
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/listings", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedMarketplaceListings iterates over every item of ListEmbedMarketplaceListings, page by page.
+func (c *Client) AllEmbedMarketplaceListings(ctx context.Context, p ListEmbedMarketplaceListingsParams, opts ...RequestOption) iter.Seq2[MarketplaceListing, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceListing], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedMarketplaceListings(ctx, p, opts...)
+	})
+}
+
+// ListEmbedMarketplaceReviewListingReviewsParams are the query parameters of ListEmbedMarketplaceReviewListingReviews.
+type ListEmbedMarketplaceReviewListingReviewsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedMarketplaceReviewListingReviewsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedMarketplaceReviewListingReviews: List a listing's reviews, hidden ones included, newest
+// first.
+//
+// For moderation and for the developer's replies.
+// Requires an embed token granting `marketplace:review`.
+//
+// It calls GET /embed/v1/marketplace/review/listings/{listing_id}/reviews (operationId getEmbedV1MarketplaceReviewListingsListingIdReviews).
+func (c *Client) ListEmbedMarketplaceReviewListingReviews(ctx context.Context, listingID string, p ListEmbedMarketplaceReviewListingReviewsParams, opts ...RequestOption) (*List[MarketplaceReview], error) {
+	var out List[MarketplaceReview]
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/review/listings/"+url.PathEscape(listingID)+"/reviews", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedMarketplaceReviewListingReviews iterates over every item of ListEmbedMarketplaceReviewListingReviews, page by page.
+func (c *Client) AllEmbedMarketplaceReviewListingReviews(ctx context.Context, listingID string, p ListEmbedMarketplaceReviewListingReviewsParams, opts ...RequestOption) iter.Seq2[MarketplaceReview, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceReview], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedMarketplaceReviewListingReviews(ctx, listingID, p, opts...)
+	})
+}
+
+// ListEmbedMarketplaceReviewListingRevisionsParams are the query parameters of ListEmbedMarketplaceReviewListingRevisions.
+type ListEmbedMarketplaceReviewListingRevisionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedMarketplaceReviewListingRevisionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedMarketplaceReviewListingRevisions: List a listing's revisions, newest first, with their
+// content.
+//
+// Every version of the listing's content and where it is in the workflow; compare two to see what a
+// revision changes.
+// Requires an embed token granting `marketplace:review`.
+//
+// It calls GET /embed/v1/marketplace/review/listings/{listing_id}/revisions (operationId getEmbedV1MarketplaceReviewListingsListingIdRevisions).
+func (c *Client) ListEmbedMarketplaceReviewListingRevisions(ctx context.Context, listingID string, p ListEmbedMarketplaceReviewListingRevisionsParams, opts ...RequestOption) (*List[MarketplaceRevision], error) {
+	var out List[MarketplaceRevision]
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/review/listings/"+url.PathEscape(listingID)+"/revisions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedMarketplaceReviewListingRevisions iterates over every item of ListEmbedMarketplaceReviewListingRevisions, page by page.
+func (c *Client) AllEmbedMarketplaceReviewListingRevisions(ctx context.Context, listingID string, p ListEmbedMarketplaceReviewListingRevisionsParams, opts ...RequestOption) iter.Seq2[MarketplaceRevision, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceRevision], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedMarketplaceReviewListingRevisions(ctx, listingID, p, opts...)
+	})
+}
+
+// ListEmbedMarketplaceReviewListingTransitionsParams are the query parameters of ListEmbedMarketplaceReviewListingTransitions.
+type ListEmbedMarketplaceReviewListingTransitionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListEmbedMarketplaceReviewListingTransitionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListEmbedMarketplaceReviewListingTransitions: List a listing's workflow log, oldest first: who
+// did what, when, with which note.
+//
+// The review conversation: every transition with its actor and note. Reviewers' notes are how the
+// developer learns what to change.
+// Requires an embed token granting `marketplace:review`.
+//
+// It calls GET /embed/v1/marketplace/review/listings/{listing_id}/transitions (operationId getEmbedV1MarketplaceReviewListingsListingIdTransitions).
+func (c *Client) ListEmbedMarketplaceReviewListingTransitions(ctx context.Context, listingID string, p ListEmbedMarketplaceReviewListingTransitionsParams, opts ...RequestOption) (*List[MarketplaceTransition], error) {
+	var out List[MarketplaceTransition]
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/review/listings/"+url.PathEscape(listingID)+"/transitions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedMarketplaceReviewListingTransitions iterates over every item of ListEmbedMarketplaceReviewListingTransitions, page by page.
+func (c *Client) AllEmbedMarketplaceReviewListingTransitions(ctx context.Context, listingID string, p ListEmbedMarketplaceReviewListingTransitionsParams, opts ...RequestOption) iter.Seq2[MarketplaceTransition, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceTransition], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedMarketplaceReviewListingTransitions(ctx, listingID, p, opts...)
+	})
+}
+
+// ListEmbedMarketplaceReviewListingsParams are the query parameters of ListEmbedMarketplaceReviewListings.
+type ListEmbedMarketplaceReviewListingsParams struct {
+	Q        string
+	Kind     string
+	Category string
+	Sort     string
+	Limit    int
+	Cursor   string
+	State    string
+	TeamID   string
+}
+
+func (p ListEmbedMarketplaceReviewListingsParams) query() url.Values {
+	q := url.Values{}
+	if p.Q != "" {
+		q.Set("q", p.Q)
+	}
+	if p.Kind != "" {
+		q.Set("kind", p.Kind)
+	}
+	if p.Category != "" {
+		q.Set("category", p.Category)
+	}
+	if p.Sort != "" {
+		q.Set("sort", p.Sort)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	if p.State != "" {
+		q.Set("state", p.State)
+	}
+	if p.TeamID != "" {
+		q.Set("team_id", p.TeamID)
+	}
+	return q
+}
+
+// ListEmbedMarketplaceReviewListings: List and search listings in every state.
+//
+// Lists listings with full-text search (q), filters (kind, category, state: states separated by
+// commas, matching a listing's or its working revision's, team_id) and sorts (relevance, popular,
+// rating, newest), paged by cursor. A developer sees its team's only.
+// Requires an embed token granting `marketplace:review`.
+//
+// It calls GET /embed/v1/marketplace/review/listings (operationId getEmbedV1MarketplaceReviewListings).
+func (c *Client) ListEmbedMarketplaceReviewListings(ctx context.Context, p ListEmbedMarketplaceReviewListingsParams, opts ...RequestOption) (*List[MarketplaceListing], error) {
+	var out List[MarketplaceListing]
+	_, err := c.do(ctx, "GET", "/embed/v1/marketplace/review/listings", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllEmbedMarketplaceReviewListings iterates over every item of ListEmbedMarketplaceReviewListings, page by page.
+func (c *Client) AllEmbedMarketplaceReviewListings(ctx context.Context, p ListEmbedMarketplaceReviewListingsParams, opts ...RequestOption) iter.Seq2[MarketplaceListing, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceListing], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListEmbedMarketplaceReviewListings(ctx, p, opts...)
+	})
+}
+
 // ListEventTypesParams are the query parameters of ListEventTypes.
 type ListEventTypesParams struct {
 	Limit           int
@@ -3649,6 +5283,263 @@ func (c *Client) AllIntegrations(ctx context.Context, p ListIntegrationsParams, 
 		}
 		p.Cursor = lp.Cursor
 		return c.ListIntegrations(ctx, p, opts...)
+	})
+}
+
+// ListMarketplaceInstallationsParams are the query parameters of ListMarketplaceInstallations.
+type ListMarketplaceInstallationsParams struct {
+	Limit     int
+	Cursor    string
+	TenantID  string
+	ListingID string
+	Status    string
+}
+
+func (p ListMarketplaceInstallationsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	if p.TenantID != "" {
+		q.Set("tenant_id", p.TenantID)
+	}
+	if p.ListingID != "" {
+		q.Set("listing_id", p.ListingID)
+	}
+	if p.Status != "" {
+		q.Set("status", p.Status)
+	}
+	return q
+}
+
+// ListMarketplaceInstallations: List installations, all or one team's, one listing's, active or
+// uninstalled.
+//
+// Each installation says who installed which version with which scopes, and when it ended.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/installations (operationId getV1MarketplaceInstallations).
+func (c *Client) ListMarketplaceInstallations(ctx context.Context, p ListMarketplaceInstallationsParams, opts ...RequestOption) (*List[MarketplaceInstallation], error) {
+	var out List[MarketplaceInstallation]
+	_, err := c.do(ctx, "GET", "/v1/marketplace/installations", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllMarketplaceInstallations iterates over every item of ListMarketplaceInstallations, page by page.
+func (c *Client) AllMarketplaceInstallations(ctx context.Context, p ListMarketplaceInstallationsParams, opts ...RequestOption) iter.Seq2[MarketplaceInstallation, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceInstallation], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListMarketplaceInstallations(ctx, p, opts...)
+	})
+}
+
+// ListMarketplaceListingReviewsParams are the query parameters of ListMarketplaceListingReviews.
+type ListMarketplaceListingReviewsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListMarketplaceListingReviewsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListMarketplaceListingReviews: List a listing's reviews, hidden ones included, newest first.
+//
+// For moderation and for the developer's replies.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/listings/{listing_id}/reviews (operationId getV1MarketplaceListingsListingIdReviews).
+func (c *Client) ListMarketplaceListingReviews(ctx context.Context, listingID string, p ListMarketplaceListingReviewsParams, opts ...RequestOption) (*List[MarketplaceReview], error) {
+	var out List[MarketplaceReview]
+	_, err := c.do(ctx, "GET", "/v1/marketplace/listings/"+url.PathEscape(listingID)+"/reviews", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllMarketplaceListingReviews iterates over every item of ListMarketplaceListingReviews, page by page.
+func (c *Client) AllMarketplaceListingReviews(ctx context.Context, listingID string, p ListMarketplaceListingReviewsParams, opts ...RequestOption) iter.Seq2[MarketplaceReview, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceReview], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListMarketplaceListingReviews(ctx, listingID, p, opts...)
+	})
+}
+
+// ListMarketplaceListingRevisionsParams are the query parameters of ListMarketplaceListingRevisions.
+type ListMarketplaceListingRevisionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListMarketplaceListingRevisionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListMarketplaceListingRevisions: List a listing's revisions, newest first, with their content.
+//
+// Every version of the listing's content and where it is in the workflow; compare two to see what a
+// revision changes.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/listings/{listing_id}/revisions (operationId getV1MarketplaceListingsListingIdRevisions).
+func (c *Client) ListMarketplaceListingRevisions(ctx context.Context, listingID string, p ListMarketplaceListingRevisionsParams, opts ...RequestOption) (*List[MarketplaceRevision], error) {
+	var out List[MarketplaceRevision]
+	_, err := c.do(ctx, "GET", "/v1/marketplace/listings/"+url.PathEscape(listingID)+"/revisions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllMarketplaceListingRevisions iterates over every item of ListMarketplaceListingRevisions, page by page.
+func (c *Client) AllMarketplaceListingRevisions(ctx context.Context, listingID string, p ListMarketplaceListingRevisionsParams, opts ...RequestOption) iter.Seq2[MarketplaceRevision, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceRevision], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListMarketplaceListingRevisions(ctx, listingID, p, opts...)
+	})
+}
+
+// ListMarketplaceListingTransitionsParams are the query parameters of ListMarketplaceListingTransitions.
+type ListMarketplaceListingTransitionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListMarketplaceListingTransitionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListMarketplaceListingTransitions: List a listing's workflow log, oldest first: who did what,
+// when, with which note.
+//
+// The review conversation: every transition with its actor and note. Reviewers' notes are how the
+// developer learns what to change.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/listings/{listing_id}/transitions (operationId getV1MarketplaceListingsListingIdTransitions).
+func (c *Client) ListMarketplaceListingTransitions(ctx context.Context, listingID string, p ListMarketplaceListingTransitionsParams, opts ...RequestOption) (*List[MarketplaceTransition], error) {
+	var out List[MarketplaceTransition]
+	_, err := c.do(ctx, "GET", "/v1/marketplace/listings/"+url.PathEscape(listingID)+"/transitions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllMarketplaceListingTransitions iterates over every item of ListMarketplaceListingTransitions, page by page.
+func (c *Client) AllMarketplaceListingTransitions(ctx context.Context, listingID string, p ListMarketplaceListingTransitionsParams, opts ...RequestOption) iter.Seq2[MarketplaceTransition, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceTransition], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListMarketplaceListingTransitions(ctx, listingID, p, opts...)
+	})
+}
+
+// ListMarketplaceListingsParams are the query parameters of ListMarketplaceListings.
+type ListMarketplaceListingsParams struct {
+	Q        string
+	Kind     string
+	Category string
+	Sort     string
+	Limit    int
+	Cursor   string
+	State    string
+	TeamID   string
+}
+
+func (p ListMarketplaceListingsParams) query() url.Values {
+	q := url.Values{}
+	if p.Q != "" {
+		q.Set("q", p.Q)
+	}
+	if p.Kind != "" {
+		q.Set("kind", p.Kind)
+	}
+	if p.Category != "" {
+		q.Set("category", p.Category)
+	}
+	if p.Sort != "" {
+		q.Set("sort", p.Sort)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	if p.State != "" {
+		q.Set("state", p.State)
+	}
+	if p.TeamID != "" {
+		q.Set("team_id", p.TeamID)
+	}
+	return q
+}
+
+// ListMarketplaceListings: List and search listings in every state.
+//
+// Lists listings with full-text search (q), filters (kind, category, state: states separated by
+// commas, matching a listing's or its working revision's, team_id) and sorts (relevance, popular,
+// rating, newest), paged by cursor. A developer sees its team's only.
+// Requires scope `marketplace:read`.
+//
+// It calls GET /v1/marketplace/listings (operationId getV1MarketplaceListings).
+func (c *Client) ListMarketplaceListings(ctx context.Context, p ListMarketplaceListingsParams, opts ...RequestOption) (*List[MarketplaceListing], error) {
+	var out List[MarketplaceListing]
+	_, err := c.do(ctx, "GET", "/v1/marketplace/listings", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllMarketplaceListings iterates over every item of ListMarketplaceListings, page by page.
+func (c *Client) AllMarketplaceListings(ctx context.Context, p ListMarketplaceListingsParams, opts ...RequestOption) iter.Seq2[MarketplaceListing, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceListing], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListMarketplaceListings(ctx, p, opts...)
 	})
 }
 
@@ -4317,6 +6208,90 @@ func (c *Client) PutBrandingLogo(ctx context.Context, contentType string, body [
 	return &out, nil
 }
 
+// PutEmbedDeveloperAppWebhook: Set an app's lifecycle webhook URL; a new webhook's signing secret
+// is in this answer only.
+//
+// Patchbay sends app.installed, app.uninstalled and authorization.revoked there, signed with
+// Standard Webhooks, through the delivery engine (retries, log). 201 with the secret when new; 200
+// when the URL moved.
+// Requires an embed token granting `developer`.
+//
+// It calls PUT /embed/v1/developer/apps/{app_id}/webhook (operationId putEmbedV1DeveloperAppsAppIdWebhook).
+func (c *Client) PutEmbedDeveloperAppWebhook(ctx context.Context, appID string, in MarketplaceAppWebhookRequest, opts ...RequestOption) (*MarketplaceAppWebhook, error) {
+	var out MarketplaceAppWebhook
+	_, err := c.do(ctx, "PUT", "/embed/v1/developer/apps/"+url.PathEscape(appID)+"/webhook", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PutEmbedDeveloperListingReviewReply: Reply to a review of the team's listing, once.
+//
+// 409 already_replied when the review has a reply.
+// Requires an embed token granting `developer`.
+//
+// It calls PUT /embed/v1/developer/listings/{listing_id}/reviews/{review_id}/reply (operationId putEmbedV1DeveloperListingsListingIdReviewsReviewIdReply).
+func (c *Client) PutEmbedDeveloperListingReviewReply(ctx context.Context, listingID string, reviewID string, in MarketplaceTextRequest, opts ...RequestOption) (*MarketplaceReview, error) {
+	var out MarketplaceReview
+	_, err := c.do(ctx, "PUT", "/embed/v1/developer/listings/"+url.PathEscape(listingID)+"/reviews/"+url.PathEscape(reviewID)+"/reply", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PutEmbedMarketplaceListingReview: Write or edit this user's review of a listing (rating 1 to 5
+// and a text).
+//
+// One review per team and user, editable. Only a team that has the listing installed may review it
+// (403 not_installed). 201 for a new review, 200 for an edit.
+// Requires an embed token granting `marketplace`.
+//
+// It calls PUT /embed/v1/marketplace/listings/{slug}/review (operationId putEmbedV1MarketplaceListingsSlugReview).
+func (c *Client) PutEmbedMarketplaceListingReview(ctx context.Context, slug string, in MarketplaceReviewRequest, opts ...RequestOption) (*MarketplaceReview, error) {
+	var out MarketplaceReview
+	_, err := c.do(ctx, "PUT", "/embed/v1/marketplace/listings/"+url.PathEscape(slug)+"/review", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PutMarketplaceAppWebhook: Set an app's lifecycle webhook URL; a new webhook's signing secret is
+// in this answer only.
+//
+// Patchbay sends app.installed, app.uninstalled and authorization.revoked there, signed with
+// Standard Webhooks, through the delivery engine (retries, log). 201 with the secret when new; 200
+// when the URL moved.
+// Requires scope `marketplace:admin`.
+//
+// It calls PUT /v1/marketplace/apps/{app_id}/webhook (operationId putV1MarketplaceAppsAppIdWebhook).
+func (c *Client) PutMarketplaceAppWebhook(ctx context.Context, appID string, in MarketplaceAppWebhookRequest, opts ...RequestOption) (*MarketplaceAppWebhook, error) {
+	var out MarketplaceAppWebhook
+	_, err := c.do(ctx, "PUT", "/v1/marketplace/apps/"+url.PathEscape(appID)+"/webhook", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PutMarketplaceCategory: Create or replace a category of the marketplace's catalog.
+//
+// Listings name categories by slug; only catalog categories are accepted. 201 when new, 200 when
+// replaced.
+// Requires scope `marketplace:admin`.
+//
+// It calls PUT /v1/marketplace/categories/{slug} (operationId putV1MarketplaceCategoriesSlug).
+func (c *Client) PutMarketplaceCategory(ctx context.Context, slug string, in MarketplaceCategoryRequest, opts ...RequestOption) (*MarketplaceCategory, error) {
+	var out MarketplaceCategory
+	_, err := c.do(ctx, "PUT", "/v1/marketplace/categories/"+url.PathEscape(slug), nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // PutOAuthAppLogo: Upload an app's logo, shown on the consent screen instead of logo_url's: the
 // image's bytes as the body, Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB
 // (SVG without script, event handlers or external references).
@@ -4558,6 +6533,22 @@ func (c *Client) RevokeOAuthApp(ctx context.Context, appID string, opts ...Reque
 	return err
 }
 
+// RotateEmbedDeveloperAppWebhook: Rotate an app's lifecycle webhook secret; the old one keeps
+// signing beside it for 24 hours.
+//
+// The new secret is in this answer only.
+// Requires an embed token granting `developer`.
+//
+// It calls POST /embed/v1/developer/apps/{app_id}/webhook/rotate (operationId postEmbedV1DeveloperAppsAppIdWebhookRotate).
+func (c *Client) RotateEmbedDeveloperAppWebhook(ctx context.Context, appID string, opts ...RequestOption) (*MarketplaceAppWebhook, error) {
+	var out MarketplaceAppWebhook
+	_, err := c.do(ctx, "POST", "/embed/v1/developer/apps/"+url.PathEscape(appID)+"/webhook/rotate", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // RotateEmbedEndpointSecret: Rotate an endpoint's secret; the old one keeps signing beside the new
 // one for the overlap (default 24 h).
 //
@@ -4570,6 +6561,22 @@ func (c *Client) RevokeOAuthApp(ctx context.Context, appID string, opts ...Reque
 func (c *Client) RotateEmbedEndpointSecret(ctx context.Context, endpointID string, in WebhooksRotateSecretRequest, opts ...RequestOption) (*WebhooksEndpointSecret, error) {
 	var out WebhooksEndpointSecret
 	_, err := c.do(ctx, "POST", "/embed/v1/endpoints/"+url.PathEscape(endpointID)+"/secret/rotate", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RotateMarketplaceAppWebhook: Rotate an app's lifecycle webhook secret; the old one keeps signing
+// beside it for 24 hours.
+//
+// The new secret is in this answer only.
+// Requires scope `marketplace:admin`.
+//
+// It calls POST /v1/marketplace/apps/{app_id}/webhook/rotate (operationId postV1MarketplaceAppsAppIdWebhookRotate).
+func (c *Client) RotateMarketplaceAppWebhook(ctx context.Context, appID string, opts ...RequestOption) (*MarketplaceAppWebhook, error) {
+	var out MarketplaceAppWebhook
+	_, err := c.do(ctx, "POST", "/v1/marketplace/apps/"+url.PathEscape(appID)+"/webhook/rotate", nil, nil, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -4679,6 +6686,39 @@ func (c *Client) TestTransformations(ctx context.Context, in TransformTestReques
 	return &out, nil
 }
 
+// UpdateEmbedDeveloperApp: Change one of this developer team's OAuth apps.
+//
+// Changes the given fields; client_type cannot change. 404 for another team's app.
+// Requires an embed token granting `developer`.
+//
+// It calls PATCH /embed/v1/developer/apps/{app_id} (operationId patchEmbedV1DeveloperAppsAppId).
+func (c *Client) UpdateEmbedDeveloperApp(ctx context.Context, appID string, in MarketplaceDeveloperAppRequest, opts ...RequestOption) (*OAuthApp, error) {
+	var out OAuthApp
+	_, err := c.do(ctx, "PATCH", "/embed/v1/developer/apps/"+url.PathEscape(appID), nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateEmbedDeveloperListing: Edit a listing: its working revision, started from the live content
+// when there is none.
+//
+// Changes the given fields of the listing's working revision; absent fields stay. A published
+// listing stays live as it is while the revision goes through review. 409 revision_locked while the
+// revision is submitted, in review or approved.
+// Requires an embed token granting `developer`.
+//
+// It calls PATCH /embed/v1/developer/listings/{listing_id} (operationId patchEmbedV1DeveloperListingsListingId).
+func (c *Client) UpdateEmbedDeveloperListing(ctx context.Context, listingID string, in MarketplaceListingPatch, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "PATCH", "/embed/v1/developer/listings/"+url.PathEscape(listingID), nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // UpdateEmbedEndpoint: Change an endpoint; set disabled to false to re-enable it and resume its
 // deliveries.
 //
@@ -4723,6 +6763,24 @@ func (c *Client) UpdateEventType(ctx context.Context, eventType string, in Webho
 func (c *Client) UpdateIntegration(ctx context.Context, integrationID string, in ConnectUpdateIntegrationRequest, opts ...RequestOption) (*ConnectIntegration, error) {
 	var out ConnectIntegration
 	_, err := c.do(ctx, "PATCH", "/v1/integrations/"+url.PathEscape(integrationID), nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateMarketplaceListing: Edit a listing: its working revision, started from the live content
+// when there is none.
+//
+// Changes the given fields of the listing's working revision; absent fields stay. A published
+// listing stays live as it is while the revision goes through review. 409 revision_locked while the
+// revision is submitted, in review or approved.
+// Requires scope `marketplace:admin`.
+//
+// It calls PATCH /v1/marketplace/listings/{listing_id} (operationId patchV1MarketplaceListingsListingId).
+func (c *Client) UpdateMarketplaceListing(ctx context.Context, listingID string, in MarketplaceListingPatch, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "PATCH", "/v1/marketplace/listings/"+url.PathEscape(listingID), nil, in, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -4835,132 +6893,186 @@ var operationMethods = map[string]string{
 	"postV1OauthLoginRequestsChallengeTokenAccept":   "AcceptOAuthLoginRequest",
 	"deleteV1EventTypesEventType":                    "ArchiveEventType",
 	"postEmbedV1IntegrationsIntegrationIdConnect":    "ConnectEmbedIntegration",
-	"postV1ApiKeys":                                               "CreateAPIKey",
-	"postV1ConnectSessions":                                       "CreateConnectSession",
-	"postV1Connections":                                           "CreateConnection",
-	"postEmbedV1Endpoints":                                        "CreateEmbedEndpoint",
-	"postV1TenantsTenantIdEndpoints":                              "CreateEndpoint",
-	"postV1EventTypes":                                            "CreateEventType",
-	"postV1Integrations":                                          "CreateIntegration",
-	"postV1OauthApps":                                             "CreateOAuthApp",
-	"postV1OauthInitialAccessTokens":                              "CreateOAuthInitialAccessToken",
-	"postV1OauthResources":                                        "CreateOAuthResource",
-	"postV1OauthScopes":                                           "CreateOAuthScope",
-	"postV1Sources":                                               "CreateSource",
-	"postV1Syncs":                                                 "CreateSync",
-	"postV1Transformations":                                       "CreateTransformation",
-	"postV1TransformationsTransformationIdVersions":               "CreateTransformationVersion",
-	"deleteV1BrandingLogo":                                        "DeleteBrandingLogo",
-	"deleteV1ConnectionsConnectionId":                             "DeleteConnection",
-	"deleteEmbedV1AuthorizedAppsAppId":                            "DeleteEmbedAuthorizedApp",
-	"deleteEmbedV1ConnectionsConnectionId":                        "DeleteEmbedConnection",
-	"deleteEmbedV1EndpointsEndpointId":                            "DeleteEmbedEndpoint",
-	"deleteV1TenantsTenantIdEndpointsEndpointId":                  "DeleteEndpoint",
-	"deleteV1IntegrationsIntegrationId":                           "DeleteIntegration",
-	"deleteV1OauthAppsAppId":                                      "DeleteOAuthApp",
-	"deleteV1OauthAuthorizationsAuthorizationId":                  "DeleteOAuthAuthorization",
-	"deleteOauthRegisterClientId":                                 "DeleteOAuthClientRegistration",
-	"deleteV1OauthInitialAccessTokensTokenId":                     "DeleteOAuthInitialAccessToken",
-	"deleteV1OauthResourcesResourceId":                            "DeleteOAuthResource",
-	"deleteV1OauthScopesScope":                                    "DeleteOAuthScope",
-	"deleteV1ProvidersProviderId":                                 "DeleteProvider",
-	"deleteV1SourcesSourceId":                                     "DeleteSource",
-	"deleteV1SyncsSyncId":                                         "DeleteSync",
-	"deleteV1TenantsTenantId":                                     "DeleteTenant",
-	"deleteV1TenantsTenantIdBranding":                             "DeleteTenantBranding",
-	"deleteV1TenantsTenantIdBrandingLogo":                         "DeleteTenantBrandingLogo",
-	"deleteV1TransformationsTransformationId":                     "DeleteTransformation",
-	"deleteV1TransformationsTransformationIdAttachmentsTargetId":  "DeleteTransformationAttachment",
-	"getV1TenantsTenantIdDeliveriesDeliveryId":                    "Delivery",
-	"getV1TenantsTenantIdEndpointsEndpointId":                     "Endpoint",
-	"getV1TenantsTenantIdEndpointsEndpointIdDeliveries":           "EndpointDeliveries",
-	"getV1TenantsTenantIdEndpointsEndpointIdSecret":               "EndpointSecret",
-	"getV1TenantsTenantIdEndpointsEndpointIdStats":                "EndpointStats",
-	"getAssetsFile":                                               "GetAsset",
-	"getV1Branding":                                               "GetBranding",
-	"getV1ConnectionsConnectionId":                                "GetConnection",
-	"getV1ConnectionsConnectionIdCredentials":                     "GetConnectionCredentials",
-	"getEmbedV1DeliveriesDeliveryId":                              "GetEmbedDelivery",
-	"getEmbedV1EndpointsEndpointId":                               "GetEmbedEndpoint",
-	"getEmbedV1EndpointsEndpointIdRecoveriesRecoveryId":           "GetEmbedEndpointRecovery",
-	"getEmbedV1EndpointsEndpointIdSecret":                         "GetEmbedEndpointSecret",
-	"getEmbedV1EndpointsEndpointIdStats":                          "GetEmbedEndpointStats",
-	"getEmbedV1Integrations":                                      "GetEmbedIntegrations",
-	"getEmbedV1Session":                                           "GetEmbedSession",
-	"getV1EventTypesEventType":                                    "GetEventType",
-	"getV1IntegrationsIntegrationId":                              "GetIntegration",
-	"getMetrics":                                                  "GetMetrics",
-	"getV1OauthAppsAppId":                                         "GetOAuthApp",
-	"getOauthRegisterClientId":                                    "GetOAuthClientRegistration",
-	"getV1OauthConsentRequestsChallengeToken":                     "GetOAuthConsentRequest",
-	"getV1OauthLoginRequestsChallengeToken":                       "GetOAuthLoginRequest",
-	"getV1OauthResourcesResourceId":                               "GetOAuthResource",
-	"getWellKnownOauthProtectedResourceResource":                  "GetOAuthResourceMetadata",
-	"getV1OauthScopesScope":                                       "GetOAuthScope",
-	"getWellKnownOauthAuthorizationServer":                        "GetOAuthServerMetadata",
-	"getV1ProvidersProviderId":                                    "GetProvider",
-	"getV1Providers":                                              "GetProviders",
-	"getV1SourcesSourceId":                                        "GetSource",
-	"getV1SourcesSourceIdEventsEventId":                           "GetSourceEvent",
-	"getV1SourcesSourceIdEventsEventIdBody":                       "GetSourceEventBody",
-	"getV1SourcesSourceIdReplaysReplayId":                         "GetSourceReplay",
-	"getV1SourcesSourceIdSecret":                                  "GetSourceSecret",
-	"getV1SyncsSyncId":                                            "GetSync",
-	"getV1TenantsTenantIdBranding":                                "GetTenantBranding",
-	"getV1TransformationsTransformationId":                        "GetTransformation",
-	"getV1TransformationsTransformationIdAttachments":             "GetTransformationAttachments",
-	"getV1TransformationsTransformationIdVersionsVersion":         "GetTransformationVersion",
-	"getHealthz":                                                  "Health",
-	"postOauthIntrospect":                                         "IntrospectOAuthToken",
-	"getV1ApiKeys":                                                "ListAPIKeys",
-	"getV1AuditEvents":                                            "ListAuditEvents",
-	"getV1Connections":                                            "ListConnections",
-	"getEmbedV1AuthorizedApps":                                    "ListEmbedAuthorizedApps",
-	"getEmbedV1EndpointsEndpointIdDeliveries":                     "ListEmbedEndpointDeliveries",
-	"getEmbedV1Endpoints":                                         "ListEmbedEndpoints",
-	"getEmbedV1EventTypes":                                        "ListEmbedEventTypes",
-	"getV1EmbedTokens":                                            "ListEmbedTokens",
-	"getV1EventTypes":                                             "ListEventTypes",
-	"getV1Integrations":                                           "ListIntegrations",
-	"getV1TenantsTenantIdMessages":                                "ListMessages",
-	"getV1OauthApps":                                              "ListOAuthApps",
-	"getV1OauthAuthorizations":                                    "ListOAuthAuthorizations",
-	"getV1OauthInitialAccessTokens":                               "ListOAuthInitialAccessTokens",
-	"getV1OauthResources":                                         "ListOAuthResources",
-	"getV1OauthScopes":                                            "ListOAuthScopes",
-	"getV1SourcesSourceIdEvents":                                  "ListSourceEvents",
-	"getV1Sources":                                                "ListSources",
-	"getV1SyncsSyncIdRecords":                                     "ListSyncRecords",
-	"getV1SyncsSyncIdRuns":                                        "ListSyncRuns",
-	"getV1Syncs":                                                  "ListSyncs",
-	"getV1TenantsTenantIdEndpoints":                               "ListTenantEndpoints",
-	"getV1Tenants":                                                "ListTenants",
-	"getV1TransformationsTransformationIdVersions":                "ListTransformationVersions",
-	"getV1Transformations":                                        "ListTransformations",
-	"getV1TenantsTenantIdMessagesMessageId":                       "Message",
-	"postV1EmbedTokens":                                           "MintEmbedToken",
-	"postOauthDeviceAuthorization":                                "OAuthDeviceAuthorization",
-	"postOauthToken":                                              "OAuthToken",
-	"getOpenapiJson":                                              "OpenAPIDocument",
-	"deleteV1ConnectionsConnectionIdProxyPath":                    "Proxy",
-	"getV1ConnectionsConnectionIdProxyPath":                       "Proxy",
-	"headV1ConnectionsConnectionIdProxyPath":                      "Proxy",
-	"optionsV1ConnectionsConnectionIdProxyPath":                   "Proxy",
-	"patchV1ConnectionsConnectionIdProxyPath":                     "Proxy",
-	"postV1ConnectionsConnectionIdProxyPath":                      "Proxy",
-	"putV1ConnectionsConnectionIdProxyPath":                       "Proxy",
-	"traceV1ConnectionsConnectionIdProxyPath":                     "Proxy",
-	"postV1TenantsTenantIdMessages":                               "Publish",
-	"postV1TenantsTenantIdMessagesBatch":                          "PublishBatch",
-	"putV1Branding":                                               "PutBranding",
-	"putV1BrandingLogo":                                           "PutBrandingLogo",
-	"putV1OauthAppsAppIdLogo":                                     "PutOAuthAppLogo",
-	"putOauthRegisterClientId":                                    "PutOAuthClientRegistration",
-	"putV1ProvidersProviderId":                                    "PutProvider",
-	"putV1TenantsTenantId":                                        "PutTenant",
-	"putV1TenantsTenantIdBranding":                                "PutTenantBranding",
-	"putV1TenantsTenantIdBrandingLogo":                            "PutTenantBrandingLogo",
-	"putV1TransformationsTransformationIdAttachmentsTargetId":     "PutTransformationAttachment",
+	"postV1ApiKeys":                                              "CreateAPIKey",
+	"postV1ConnectSessions":                                      "CreateConnectSession",
+	"postV1Connections":                                          "CreateConnection",
+	"postEmbedV1DeveloperApps":                                   "CreateEmbedDeveloperApp",
+	"postEmbedV1DeveloperListings":                               "CreateEmbedDeveloperListing",
+	"postEmbedV1DeveloperListingsListingIdImages":                "CreateEmbedDeveloperListingImage",
+	"postEmbedV1DeveloperListingsListingIdTransitions":           "CreateEmbedDeveloperListingTransition",
+	"postEmbedV1Endpoints":                                       "CreateEmbedEndpoint",
+	"postEmbedV1MarketplaceListingsSlugInstall":                  "CreateEmbedMarketplaceListingInstall",
+	"postEmbedV1MarketplaceListingsSlugUninstall":                "CreateEmbedMarketplaceListingUninstall",
+	"postEmbedV1MarketplaceReviewListingsListingIdTransitions":   "CreateEmbedMarketplaceReviewListingTransition",
+	"postEmbedV1MarketplaceReviewReviewsReviewIdHide":            "CreateEmbedMarketplaceReviewReviewHide",
+	"postEmbedV1PreviewMarkdown":                                 "CreateEmbedPreviewMarkdown",
+	"postV1TenantsTenantIdEndpoints":                             "CreateEndpoint",
+	"postV1EventTypes":                                           "CreateEventType",
+	"postV1Integrations":                                         "CreateIntegration",
+	"postV1MarketplaceListings":                                  "CreateMarketplaceListing",
+	"postV1MarketplaceListingsListingIdImages":                   "CreateMarketplaceListingImage",
+	"postV1MarketplaceListingsListingIdTransitions":              "CreateMarketplaceListingTransition",
+	"postV1MarketplaceReviewsReviewIdHide":                       "CreateMarketplaceReviewHide",
+	"postV1MarketplaceReviewsReviewIdUnhide":                     "CreateMarketplaceReviewUnhide",
+	"postV1OauthApps":                                            "CreateOAuthApp",
+	"postV1OauthInitialAccessTokens":                             "CreateOAuthInitialAccessToken",
+	"postV1OauthResources":                                       "CreateOAuthResource",
+	"postV1OauthScopes":                                          "CreateOAuthScope",
+	"postV1Sources":                                              "CreateSource",
+	"postV1Syncs":                                                "CreateSync",
+	"postV1Transformations":                                      "CreateTransformation",
+	"postV1TransformationsTransformationIdVersions":              "CreateTransformationVersion",
+	"deleteV1BrandingLogo":                                       "DeleteBrandingLogo",
+	"deleteV1ConnectionsConnectionId":                            "DeleteConnection",
+	"deleteEmbedV1AuthorizedAppsAppId":                           "DeleteEmbedAuthorizedApp",
+	"deleteEmbedV1ConnectionsConnectionId":                       "DeleteEmbedConnection",
+	"deleteEmbedV1DeveloperAppsAppIdWebhook":                     "DeleteEmbedDeveloperAppWebhook",
+	"deleteEmbedV1EndpointsEndpointId":                           "DeleteEmbedEndpoint",
+	"deleteV1TenantsTenantIdEndpointsEndpointId":                 "DeleteEndpoint",
+	"deleteV1IntegrationsIntegrationId":                          "DeleteIntegration",
+	"deleteV1MarketplaceAppsAppIdWebhook":                        "DeleteMarketplaceAppWebhook",
+	"deleteV1MarketplaceCategoriesSlug":                          "DeleteMarketplaceCategory",
+	"deleteV1MarketplaceInstallationsInstallationId":             "DeleteMarketplaceInstallation",
+	"deleteV1MarketplaceListingsListingId":                       "DeleteMarketplaceListing",
+	"deleteV1OauthAppsAppId":                                     "DeleteOAuthApp",
+	"deleteV1OauthAuthorizationsAuthorizationId":                 "DeleteOAuthAuthorization",
+	"deleteOauthRegisterClientId":                                "DeleteOAuthClientRegistration",
+	"deleteV1OauthInitialAccessTokensTokenId":                    "DeleteOAuthInitialAccessToken",
+	"deleteV1OauthResourcesResourceId":                           "DeleteOAuthResource",
+	"deleteV1OauthScopesScope":                                   "DeleteOAuthScope",
+	"deleteV1ProvidersProviderId":                                "DeleteProvider",
+	"deleteV1SourcesSourceId":                                    "DeleteSource",
+	"deleteV1SyncsSyncId":                                        "DeleteSync",
+	"deleteV1TenantsTenantId":                                    "DeleteTenant",
+	"deleteV1TenantsTenantIdBranding":                            "DeleteTenantBranding",
+	"deleteV1TenantsTenantIdBrandingLogo":                        "DeleteTenantBrandingLogo",
+	"deleteV1TransformationsTransformationId":                    "DeleteTransformation",
+	"deleteV1TransformationsTransformationIdAttachmentsTargetId": "DeleteTransformationAttachment",
+	"getV1TenantsTenantIdDeliveriesDeliveryId":                   "Delivery",
+	"getV1TenantsTenantIdEndpointsEndpointId":                    "Endpoint",
+	"getV1TenantsTenantIdEndpointsEndpointIdDeliveries":          "EndpointDeliveries",
+	"getV1TenantsTenantIdEndpointsEndpointIdSecret":              "EndpointSecret",
+	"getV1TenantsTenantIdEndpointsEndpointIdStats":               "EndpointStats",
+	"getAssetsFile":                                              "GetAsset",
+	"getV1Branding":                                              "GetBranding",
+	"getV1ConnectionsConnectionId":                               "GetConnection",
+	"getV1ConnectionsConnectionIdCredentials":                    "GetConnectionCredentials",
+	"getEmbedV1DeliveriesDeliveryId":                             "GetEmbedDelivery",
+	"getEmbedV1DeveloperAppsAppId":                               "GetEmbedDeveloperApp",
+	"getEmbedV1DeveloperAppsAppIdWebhook":                        "GetEmbedDeveloperAppWebhook",
+	"getEmbedV1DeveloperListingsListingId":                       "GetEmbedDeveloperListing",
+	"getEmbedV1DeveloperListingsListingIdChecks":                 "GetEmbedDeveloperListingChecks",
+	"getEmbedV1DeveloperListingsListingIdStats":                  "GetEmbedDeveloperListingStats",
+	"getEmbedV1EndpointsEndpointId":                              "GetEmbedEndpoint",
+	"getEmbedV1EndpointsEndpointIdRecoveriesRecoveryId":          "GetEmbedEndpointRecovery",
+	"getEmbedV1EndpointsEndpointIdSecret":                        "GetEmbedEndpointSecret",
+	"getEmbedV1EndpointsEndpointIdStats":                         "GetEmbedEndpointStats",
+	"getEmbedV1Integrations":                                     "GetEmbedIntegrations",
+	"getEmbedV1MarketplaceCategories":                            "GetEmbedMarketplaceCategories",
+	"getEmbedV1MarketplaceListingsSlug":                          "GetEmbedMarketplaceListing",
+	"getEmbedV1MarketplaceReviewListingsListingId":               "GetEmbedMarketplaceReviewListing",
+	"getEmbedV1Session":                                          "GetEmbedSession",
+	"getV1EventTypesEventType":                                   "GetEventType",
+	"getV1IntegrationsIntegrationId":                             "GetIntegration",
+	"getV1MarketplaceAppsAppIdWebhook":                           "GetMarketplaceAppWebhook",
+	"getV1MarketplaceCategories":                                 "GetMarketplaceCategories",
+	"getV1MarketplaceListingsListingId":                          "GetMarketplaceListing",
+	"getV1MarketplaceListingsListingIdChecks":                    "GetMarketplaceListingChecks",
+	"getV1MarketplaceListingsListingIdStats":                     "GetMarketplaceListingStats",
+	"getMetrics":                                                 "GetMetrics",
+	"getV1OauthAppsAppId":                                        "GetOAuthApp",
+	"getOauthRegisterClientId":                                   "GetOAuthClientRegistration",
+	"getV1OauthConsentRequestsChallengeToken":                    "GetOAuthConsentRequest",
+	"getV1OauthLoginRequestsChallengeToken":                      "GetOAuthLoginRequest",
+	"getV1OauthResourcesResourceId":                              "GetOAuthResource",
+	"getWellKnownOauthProtectedResourceResource":                 "GetOAuthResourceMetadata",
+	"getV1OauthScopesScope":                                      "GetOAuthScope",
+	"getWellKnownOauthAuthorizationServer":                       "GetOAuthServerMetadata",
+	"getV1ProvidersProviderId":                                   "GetProvider",
+	"getV1Providers":                                             "GetProviders",
+	"getV1SourcesSourceId":                                       "GetSource",
+	"getV1SourcesSourceIdEventsEventId":                          "GetSourceEvent",
+	"getV1SourcesSourceIdEventsEventIdBody":                      "GetSourceEventBody",
+	"getV1SourcesSourceIdReplaysReplayId":                        "GetSourceReplay",
+	"getV1SourcesSourceIdSecret":                                 "GetSourceSecret",
+	"getV1SyncsSyncId":                                           "GetSync",
+	"getV1TenantsTenantIdBranding":                               "GetTenantBranding",
+	"getV1TransformationsTransformationId":                       "GetTransformation",
+	"getV1TransformationsTransformationIdAttachments":            "GetTransformationAttachments",
+	"getV1TransformationsTransformationIdVersionsVersion":        "GetTransformationVersion",
+	"getHealthz":                                               "Health",
+	"postOauthIntrospect":                                      "IntrospectOAuthToken",
+	"getV1ApiKeys":                                             "ListAPIKeys",
+	"getV1AuditEvents":                                         "ListAuditEvents",
+	"getV1Connections":                                         "ListConnections",
+	"getEmbedV1AuthorizedApps":                                 "ListEmbedAuthorizedApps",
+	"getEmbedV1DeveloperApps":                                  "ListEmbedDeveloperApps",
+	"getEmbedV1DeveloperListingsListingIdReviews":              "ListEmbedDeveloperListingReviews",
+	"getEmbedV1DeveloperListingsListingIdRevisions":            "ListEmbedDeveloperListingRevisions",
+	"getEmbedV1DeveloperListingsListingIdTransitions":          "ListEmbedDeveloperListingTransitions",
+	"getEmbedV1DeveloperListings":                              "ListEmbedDeveloperListings",
+	"getEmbedV1EndpointsEndpointIdDeliveries":                  "ListEmbedEndpointDeliveries",
+	"getEmbedV1Endpoints":                                      "ListEmbedEndpoints",
+	"getEmbedV1EventTypes":                                     "ListEmbedEventTypes",
+	"getEmbedV1MarketplaceInstallations":                       "ListEmbedMarketplaceInstallations",
+	"getEmbedV1MarketplaceListingsSlugReviews":                 "ListEmbedMarketplaceListingReviews",
+	"getEmbedV1MarketplaceListings":                            "ListEmbedMarketplaceListings",
+	"getEmbedV1MarketplaceReviewListingsListingIdReviews":      "ListEmbedMarketplaceReviewListingReviews",
+	"getEmbedV1MarketplaceReviewListingsListingIdRevisions":    "ListEmbedMarketplaceReviewListingRevisions",
+	"getEmbedV1MarketplaceReviewListingsListingIdTransitions":  "ListEmbedMarketplaceReviewListingTransitions",
+	"getEmbedV1MarketplaceReviewListings":                      "ListEmbedMarketplaceReviewListings",
+	"getV1EmbedTokens":                                         "ListEmbedTokens",
+	"getV1EventTypes":                                          "ListEventTypes",
+	"getV1Integrations":                                        "ListIntegrations",
+	"getV1MarketplaceInstallations":                            "ListMarketplaceInstallations",
+	"getV1MarketplaceListingsListingIdReviews":                 "ListMarketplaceListingReviews",
+	"getV1MarketplaceListingsListingIdRevisions":               "ListMarketplaceListingRevisions",
+	"getV1MarketplaceListingsListingIdTransitions":             "ListMarketplaceListingTransitions",
+	"getV1MarketplaceListings":                                 "ListMarketplaceListings",
+	"getV1TenantsTenantIdMessages":                             "ListMessages",
+	"getV1OauthApps":                                           "ListOAuthApps",
+	"getV1OauthAuthorizations":                                 "ListOAuthAuthorizations",
+	"getV1OauthInitialAccessTokens":                            "ListOAuthInitialAccessTokens",
+	"getV1OauthResources":                                      "ListOAuthResources",
+	"getV1OauthScopes":                                         "ListOAuthScopes",
+	"getV1SourcesSourceIdEvents":                               "ListSourceEvents",
+	"getV1Sources":                                             "ListSources",
+	"getV1SyncsSyncIdRecords":                                  "ListSyncRecords",
+	"getV1SyncsSyncIdRuns":                                     "ListSyncRuns",
+	"getV1Syncs":                                               "ListSyncs",
+	"getV1TenantsTenantIdEndpoints":                            "ListTenantEndpoints",
+	"getV1Tenants":                                             "ListTenants",
+	"getV1TransformationsTransformationIdVersions":             "ListTransformationVersions",
+	"getV1Transformations":                                     "ListTransformations",
+	"getV1TenantsTenantIdMessagesMessageId":                    "Message",
+	"postV1EmbedTokens":                                        "MintEmbedToken",
+	"postOauthDeviceAuthorization":                             "OAuthDeviceAuthorization",
+	"postOauthToken":                                           "OAuthToken",
+	"getOpenapiJson":                                           "OpenAPIDocument",
+	"deleteV1ConnectionsConnectionIdProxyPath":                 "Proxy",
+	"getV1ConnectionsConnectionIdProxyPath":                    "Proxy",
+	"headV1ConnectionsConnectionIdProxyPath":                   "Proxy",
+	"optionsV1ConnectionsConnectionIdProxyPath":                "Proxy",
+	"patchV1ConnectionsConnectionIdProxyPath":                  "Proxy",
+	"postV1ConnectionsConnectionIdProxyPath":                   "Proxy",
+	"putV1ConnectionsConnectionIdProxyPath":                    "Proxy",
+	"traceV1ConnectionsConnectionIdProxyPath":                  "Proxy",
+	"postV1TenantsTenantIdMessages":                            "Publish",
+	"postV1TenantsTenantIdMessagesBatch":                       "PublishBatch",
+	"putV1Branding":                                            "PutBranding",
+	"putV1BrandingLogo":                                        "PutBrandingLogo",
+	"putEmbedV1DeveloperAppsAppIdWebhook":                      "PutEmbedDeveloperAppWebhook",
+	"putEmbedV1DeveloperListingsListingIdReviewsReviewIdReply": "PutEmbedDeveloperListingReviewReply",
+	"putEmbedV1MarketplaceListingsSlugReview":                  "PutEmbedMarketplaceListingReview",
+	"putV1MarketplaceAppsAppIdWebhook":                         "PutMarketplaceAppWebhook",
+	"putV1MarketplaceCategoriesSlug":                           "PutMarketplaceCategory",
+	"putV1OauthAppsAppIdLogo":                                  "PutOAuthAppLogo",
+	"putOauthRegisterClientId":                                 "PutOAuthClientRegistration",
+	"putV1ProvidersProviderId":                                 "PutProvider",
+	"putV1TenantsTenantId":                                     "PutTenant",
+	"putV1TenantsTenantIdBranding":                             "PutTenantBranding",
+	"putV1TenantsTenantIdBrandingLogo":                         "PutTenantBrandingLogo",
+	"putV1TransformationsTransformationIdAttachmentsTargetId":  "PutTransformationAttachment",
 	"getReadyz":                                                   "Ready",
 	"postEmbedV1EndpointsEndpointIdRecover":                       "RecoverEmbedEndpoint",
 	"postV1TenantsTenantIdEndpointsEndpointIdRecover":             "RecoverEndpoint",
@@ -4976,8 +7088,10 @@ var operationMethods = map[string]string{
 	"deleteV1EmbedTokensEmbedTokenId":                             "RevokeEmbedToken",
 	"postV1OauthAppsAppIdRevoke":                                  "RevokeOAuthApp",
 	"postOauthRevoke":                                             "RevokeOAuthToken",
+	"postEmbedV1DeveloperAppsAppIdWebhookRotate":                  "RotateEmbedDeveloperAppWebhook",
 	"postEmbedV1EndpointsEndpointIdSecretRotate":                  "RotateEmbedEndpointSecret",
 	"postV1TenantsTenantIdEndpointsEndpointIdSecretRotate":        "RotateEndpointSecret",
+	"postV1MarketplaceAppsAppIdWebhookRotate":                     "RotateMarketplaceAppWebhook",
 	"postV1OauthAppsAppIdSecretRotate":                            "RotateOAuthAppSecret",
 	"postV1SourcesSourceIdIngestTokenRotate":                      "RotateSourceIngestToken",
 	"postV1SyncsSyncIdRun":                                        "RunSync",
@@ -4986,10 +7100,13 @@ var operationMethods = map[string]string{
 	"postV1TransformationsTransformationIdTest":                   "TestTransformation",
 	"postV1TransformationsTest":                                   "TestTransformations",
 	"patchV1ApiKeysKeyId":                                         "UpdateAPIKey",
+	"patchEmbedV1DeveloperAppsAppId":                              "UpdateEmbedDeveloperApp",
+	"patchEmbedV1DeveloperListingsListingId":                      "UpdateEmbedDeveloperListing",
 	"patchEmbedV1EndpointsEndpointId":                             "UpdateEmbedEndpoint",
 	"patchV1TenantsTenantIdEndpointsEndpointId":                   "UpdateEndpoint",
 	"patchV1EventTypesEventType":                                  "UpdateEventType",
 	"patchV1IntegrationsIntegrationId":                            "UpdateIntegration",
+	"patchV1MarketplaceListingsListingId":                         "UpdateMarketplaceListing",
 	"patchV1OauthAppsAppId":                                       "UpdateOAuthApp",
 	"patchV1OauthResourcesResourceId":                             "UpdateOAuthResource",
 	"patchV1OauthScopesScope":                                     "UpdateOAuthScope",

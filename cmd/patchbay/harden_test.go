@@ -82,7 +82,9 @@ func fill(path string, values map[string]string) string {
 func TestCursorNotText(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
-		e := setup(t, d)
+		// One embed token reaches every embed list, more than its own
+		// limit allows in a second.
+		e := setup(t, d, "--embed-rate-limit", "0")
 		ids := listParents(t, e)
 		doc := fetchOpenAPI(t, e)
 		var embedToken string
@@ -131,7 +133,8 @@ func asEmbed(t *testing.T, e *env, target string, token *string) []string {
 	}
 	if *token == "" {
 		minted, err := e.client.MintEmbedToken(t.Context(), client.EmbedTokenParams{TenantID: "acme", UserID: "u",
-			Capabilities: []string{"webhooks", "connections", "authorized_apps"}, AllowedOrigins: []string{"https://app.acme.test"}})
+			Capabilities:   []string{"webhooks", "connections", "authorized_apps", "marketplace", "developer", "marketplace:review"},
+			AllowedOrigins: []string{"https://app.acme.test"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,7 +402,8 @@ func TestSecretResponsesNotCached(t *testing.T) {
 			}
 			return out.ID
 		}
-		ids["app_id"] = created("/v1/oauth/apps", `{"team_id":"devteam","name":"Timely","redirect_uris":["https://timely.example/cb"]}`)
+		// acme's, so that the developer console's token (of acme) reaches it.
+		ids["app_id"] = created("/v1/oauth/apps", `{"team_id":"acme","name":"Timely","redirect_uris":["https://timely.example/cb"]}`)
 		integration := created("/v1/integrations", `{"provider_id":"fakekey","name":"Keys"}`)
 
 		// What each marked operation is sent; its answer must be a success.
@@ -414,6 +418,11 @@ func TestSecretResponsesNotCached(t *testing.T) {
 			"POST /v1/connect/sessions": {body: `{"tenant_id":"acme","end_user_id":"u","integration_id":"` + integration +
 				`","return_url":"https://saas.example/done"}`},
 			"GET /v1/connections/{connection_id}/credentials":                    {},
+			"POST /embed/v1/developer/apps":                                      {body: `{"name":"Dev","redirect_uris":["https://dev.example/cb"]}`},
+			"PUT /embed/v1/developer/apps/{app_id}/webhook":                      {body: `{"url":"https://example.com/lifecycle"}`},
+			"POST /embed/v1/developer/apps/{app_id}/webhook/rotate":              {},
+			"PUT /v1/marketplace/apps/{app_id}/webhook":                          {body: `{"url":"https://example.com/lifecycle2"}`},
+			"POST /v1/marketplace/apps/{app_id}/webhook/rotate":                  {},
 			"POST /v1/oauth/apps":                                                {body: `{"team_id":"devteam","name":"Other","redirect_uris":["https://other.example/cb"]}`},
 			"POST /v1/oauth/apps/{app_id}/secret/rotate":                         {},
 			"GET /v1/sources/{source_id}/secret":                                 {},

@@ -167,6 +167,7 @@ func TestEveryOperationRefusesOutsideItsKey(t *testing.T) {
 			"event_id": id.New("ievt"), "replay_id": id.New("rcv"), "recovery_id": id.New("rcv"), "delivery_id": id.New("dlv"),
 			"app_id": id.New("app"), "authorization_id": id.New("oauthz"), "scope": "profile", "challenge_token": "c", "resource_id": id.New("res"), "token_id": id.New("oiat"),
 			"transformation_id": id.New("tf"), "version": "1", "target_id": ep.ID,
+			"listing_id": id.New("lst"), "review_id": id.New("rvw"), "installation_id": id.New("ins"), "slug": "crm",
 		}
 		embedToken, err := e.client.MintEmbedToken(ctx, client.EmbedTokenParams{TenantID: "acme", UserID: "u", Capabilities: []string{"webhooks"},
 			AllowedOrigins: []string{"https://app.acme.test"}})

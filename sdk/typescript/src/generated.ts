@@ -1012,6 +1012,54 @@ export interface HttpapiListInboundSource {
   next_cursor?: string;
 }
 
+/** The schema HttpapiListMarketplaceCategory of the OpenAPI document. */
+export interface HttpapiListMarketplaceCategory {
+  /** This page's items. */
+  data: MarketplaceCategory[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListMarketplaceInstallation of the OpenAPI document. */
+export interface HttpapiListMarketplaceInstallation {
+  /** This page's items. */
+  data: MarketplaceInstallation[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListMarketplaceListing of the OpenAPI document. */
+export interface HttpapiListMarketplaceListing {
+  /** This page's items. */
+  data: MarketplaceListing[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListMarketplaceReview of the OpenAPI document. */
+export interface HttpapiListMarketplaceReview {
+  /** This page's items. */
+  data: MarketplaceReview[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListMarketplaceRevision of the OpenAPI document. */
+export interface HttpapiListMarketplaceRevision {
+  /** This page's items. */
+  data: MarketplaceRevision[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListMarketplaceTransition of the OpenAPI document. */
+export interface HttpapiListMarketplaceTransition {
+  /** This page's items. */
+  data: MarketplaceTransition[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
 /** The schema HttpapiListOauthApp of the OpenAPI document. */
 export interface HttpapiListOAuthApp {
   /** This page's items. */
@@ -1300,6 +1348,480 @@ export interface InboundUpdateSourceRequest {
   tenant_id?: string | null;
   /** How to verify the provider's requests: its signature scheme and secrets. */
   verifier?: VerifyConfig | null;
+}
+
+/** The schema MarketplaceAppWebhook of the OpenAPI document. */
+export interface MarketplaceAppWebhook {
+  /** The app. */
+  app_id: string;
+  /** When the webhook was set. */
+  created_at: string;
+  /** The Standard Webhooks signing secret (whsec_…); shown only when set or rotated. */
+  secret?: string;
+  /** Where the events are sent, https. */
+  url: string;
+}
+
+/** The schema MarketplaceAppWebhookRequest of the OpenAPI document. */
+export interface MarketplaceAppWebhookRequest {
+  /** Where Patchbay sends app.installed, app.uninstalled and authorization.revoked, an https URL. */
+  url: string;
+}
+
+/** The schema MarketplaceAppWebhookView of the OpenAPI document. */
+export interface MarketplaceAppWebhookView {
+  /** The app. */
+  app_id: string;
+  /** When the webhook was set. */
+  created_at: string;
+  /** Where the events are sent. */
+  url: string;
+}
+
+/** The schema MarketplaceCategory of the OpenAPI document. */
+export interface MarketplaceCategory {
+  /** A sentence about the category. */
+  description: string;
+  /** How many published listings it has. */
+  listing_count: number;
+  /** The category's display name. */
+  name: string;
+  /** Where the category sorts; lower first. */
+  position: number;
+  /** The category's URL-safe name. */
+  slug: string;
+}
+
+/** The schema MarketplaceCategoryRequest of the OpenAPI document. */
+export interface MarketplaceCategoryRequest {
+  /** A sentence about the category, at most 300 characters. */
+  description?: string;
+  /** The category's display name, 1 to 60 characters. */
+  name: string;
+  /** Where the category sorts; lower first (then by slug). */
+  position?: number;
+}
+
+/** The schema MarketplaceChecks of the OpenAPI document. */
+export interface MarketplaceChecks {
+  /** Whether the revision may be submitted. */
+  ok: boolean;
+  /** What must be fixed first. */
+  problems: MarketplaceProblem[];
+}
+
+/** The schema MarketplaceContent of the OpenAPI document. */
+export interface MarketplaceContent {
+  /** Up to 3 category slugs from the catalog. */
+  categories: string[];
+  /** The long description in Markdown (no raw HTML), at most 20,000 bytes. */
+  description: string;
+  /** The description rendered to safe HTML by Patchbay (read-only). */
+  description_html: string;
+  /** The icon, a path /assets/… returned by the images upload; empty for none. */
+  icon_url: string;
+  /** For an app: where install sends the user instead of Patchbay's authorize URL, https; empty for the authorize URL. */
+  install_url: string;
+  /** The languages the product supports, as BCP 47 tags. */
+  languages: string[];
+  /** The listed product's name, 1 to 60 characters. */
+  name: string;
+  /** A short pricing note, at most 200 characters. */
+  pricing: string;
+  /** The privacy policy, https; required to submit. */
+  privacy_url: string;
+  /** Why the product needs each scope, by scope name; every scope needs one to submit. */
+  scope_justifications: Record<string, string>;
+  /** Up to 6 screenshots, uploaded through the images upload. */
+  screenshots: MarketplaceScreenshot[];
+  /** Where users get support by email. */
+  support_email: string;
+  /** Where users get support, https; this or support_email is required to submit. */
+  support_url: string;
+  /** One line saying what it does, 1 to 120 characters. */
+  tagline: string;
+  /** Up to 10 tags of 1 to 30 characters a-z, 0-9 and -. */
+  tags: string[];
+  /** The terms of service, https; required to submit. */
+  terms_url: string;
+  /** The product's website, https. */
+  website_url: string;
+}
+
+/** The schema MarketplaceDataAccess of the OpenAPI document. */
+export interface MarketplaceDataAccess {
+  /** What the scope grants, from the scope catalog or the provider. */
+  description: string;
+  /** Why the developer needs it; empty when none was given. */
+  justification: string;
+  /** The scope's name. */
+  scope: string;
+}
+
+/** The schema MarketplaceDayStats of the OpenAPI document. */
+export interface MarketplaceDayStats {
+  /** The UTC day, YYYY-MM-DD. */
+  date: string;
+  /** Installations made that day. */
+  installs: number;
+  /** Installations ended that day. */
+  uninstalls: number;
+}
+
+/** The schema MarketplaceDeveloperAppRequest of the OpenAPI document. */
+export interface MarketplaceDeveloperAppRequest {
+  /** confidential (the default: a server keeping a secret) or public (PKCE, no secret); only on create. */
+  client_type?: "confidential" | "public";
+  /** What the app does, at most 1,000 bytes. */
+  description?: string | null;
+  /** The app's homepage, an https URL. */
+  homepage_url?: string | null;
+  /** The app's logo, an https URL. */
+  logo_url?: string | null;
+  /** The app's name, 1 to 100 bytes; required to create. */
+  name?: string | null;
+  /** The exact URIs the app receives codes at; required to create. */
+  redirect_uris?: string[] | null;
+  /** The catalog scopes the app may ask for. */
+  scopes?: string[] | null;
+}
+
+/** The schema MarketplaceImageUpload of the OpenAPI document. */
+export interface MarketplaceImageUpload {
+  /** The image's type, as sniffed from its bytes. */
+  content_type: "image/png" | "image/svg+xml" | "image/webp";
+  /** The image's path, /assets/…, to put in icon_url or screenshots. */
+  url: string;
+}
+
+/** The schema MarketplaceInstallRequest of the OpenAPI document. */
+export interface MarketplaceInstallRequest {
+}
+
+/** The schema MarketplaceInstallStart of the OpenAPI document. */
+export interface MarketplaceInstallStart {
+  /** The listing's kind. */
+  kind: "app" | "integration";
+  /** The connect session of an integration install. */
+  session_id?: string;
+  /** Where to send the user: the OAuth authorize URL (or the app's install URL), or the connect session's page. */
+  url: string;
+}
+
+/** The schema MarketplaceInstallation of the OpenAPI document. */
+export interface MarketplaceInstallation {
+  /** The OAuth authorization of an app install. */
+  authorization_id: string;
+  /** The connection of an integration install. */
+  connection_id: string;
+  /** The installation's ID (ins_…). */
+  id: string;
+  /** When it was installed. */
+  installed_at: string;
+  /** The user who installed it. */
+  installed_by: string;
+  /** The listing's kind. */
+  kind: "app" | "integration";
+  /** The listing installed. */
+  listing_id: string;
+  /** The listing's live name. */
+  listing_name: string;
+  /** The listing's slug. */
+  listing_slug: string;
+  /** The scopes granted. */
+  scopes: string[];
+  /** Whether the installation is active. */
+  status: "active" | "uninstalled";
+  /** The team that installed it. */
+  tenant_id: string;
+  /** When it was uninstalled; null while active. */
+  uninstalled_at: string | null;
+  /** Who uninstalled it: a user ID, an API key's ID, or "revoked" when the grant ended outside the marketplace. */
+  uninstalled_by: string;
+  /** The user who installed it (who granted the app, or owns the connection). */
+  user_id: string;
+  /** The listing's live version when it was installed. */
+  version: number;
+}
+
+/** The schema MarketplaceListing of the OpenAPI document. */
+export interface MarketplaceListing {
+  /** The OAuth app listed, for kind app; empty otherwise. */
+  app_id: string;
+  /** The live content once published; before that, the working revision's. */
+  content: MarketplaceContent;
+  /** When the listing was created. */
+  created_at: string;
+  /** What the listing can access: the app's or the integration's scopes, described by the catalog and justified by the developer. */
+  data_access: MarketplaceDataAccess[];
+  /** The developer's display name. */
+  developer_name: string;
+  /** The listing's ID (lst_…). */
+  id: string;
+  /** Active installations now. */
+  install_count: number;
+  /** The embed token's team's active installation, if any (embed marketplace views only). */
+  installation: MarketplaceInstallation | null;
+  /** Whether the embed token's team has the listing installed (embed marketplace views only). */
+  installed: boolean;
+  /** The integration listed, for kind integration; empty otherwise. */
+  integration_id: string;
+  /** What is listed: a third-party OAuth app or one of the SaaS's integrations. */
+  kind: "app" | "integration";
+  /** When a revision was last published; null before the first publication. */
+  published_at: string | null;
+  /** The average and distribution of the visible reviews' ratings. */
+  rating: MarketplaceRating;
+  /** The working revision (admin, developer and review views only); null when there is none. */
+  revision: MarketplaceRevision | null;
+  /** The state of the working revision of a listing that was published once; empty when there is none. */
+  revision_state: "" | "draft" | "submitted" | "in_review" | "changes_requested" | "approved";
+  /** The listing's immutable, URL-safe name, unique in the installation. */
+  slug: string;
+  /** The listing's state; before its first publication, its revision's. */
+  state: "draft" | "submitted" | "in_review" | "changes_requested" | "approved" | "published" | "suspended" | "unlisted";
+  /** The developer team (a tenant ID) that owns the listing; empty for the SaaS's own integrations. */
+  team_id: string;
+  /** When the listing or its revision last changed. */
+  updated_at: string;
+  /** The number of the live (published) revision; 0 before the first publication. */
+  version: number;
+}
+
+/** The schema MarketplaceListingPatch of the OpenAPI document. */
+export interface MarketplaceListingPatch {
+  /** Up to 3 category slugs from the catalog. */
+  categories?: string[] | null;
+  /** The long description in Markdown (raw HTML is dropped), at most 20,000 bytes. */
+  description?: string | null;
+  /** The developer's display name, 1 to 100 characters. */
+  developer_name?: string | null;
+  /** The icon: a path /assets/… from the images upload, or empty for none. */
+  icon_url?: string | null;
+  /** For an app: where install sends the user instead of Patchbay's authorize URL. */
+  install_url?: string | null;
+  /** The languages the product supports, as BCP 47 tags such as en or pt-BR. */
+  languages?: string[] | null;
+  /** The listed product's name, 1 to 60 characters. */
+  name?: string | null;
+  /** A short pricing note, at most 200 characters. */
+  pricing?: string | null;
+  /** The privacy policy. */
+  privacy_url?: string | null;
+  /** Why the product needs each scope, by scope name, at most 500 characters each. */
+  scope_justifications?: Record<string, string> | null;
+  /** Up to 6 screenshots from the images upload, in order. */
+  screenshots?: MarketplaceScreenshot[] | null;
+  /** Where users get support by email. */
+  support_email?: string | null;
+  /** Where users get support. */
+  support_url?: string | null;
+  /** One line saying what it does, at most 120 characters. */
+  tagline?: string | null;
+  /** Up to 10 tags of 1 to 30 characters a-z, 0-9 and -. */
+  tags?: string[] | null;
+  /** The terms of service. */
+  terms_url?: string | null;
+  /** The product's website. */
+  website_url?: string | null;
+}
+
+/** The schema MarketplaceMarkdownPreview of the OpenAPI document. */
+export interface MarketplaceMarkdownPreview {
+  /** The HTML the listing page would show, safe to insert into a page. */
+  html: string;
+}
+
+/** The schema MarketplaceMarkdownRequest of the OpenAPI document. */
+export interface MarketplaceMarkdownRequest {
+  /** The Markdown, at most 20,000 bytes. */
+  markdown: string;
+}
+
+/** The schema MarketplaceNewListing of the OpenAPI document. */
+export interface MarketplaceNewListing {
+  /** The OAuth app listed, for kind app. */
+  app_id?: string;
+  /** Up to 3 category slugs from the catalog. */
+  categories?: string[] | null;
+  /** The long description in Markdown (raw HTML is dropped), at most 20,000 bytes. */
+  description?: string | null;
+  /** The developer's display name, 1 to 100 characters. */
+  developer_name: string;
+  /** The icon: a path /assets/… from the images upload, or empty for none. */
+  icon_url?: string | null;
+  /** For an app: where install sends the user instead of Patchbay's authorize URL. */
+  install_url?: string | null;
+  /** The integration listed, for kind integration. */
+  integration_id?: string;
+  /** What is listed: app (an OAuth app) or integration (one of the SaaS's integrations). */
+  kind: "app" | "integration";
+  /** The languages the product supports, as BCP 47 tags such as en or pt-BR. */
+  languages?: string[] | null;
+  /** The listed product's name, 1 to 60 characters. */
+  name?: string | null;
+  /** A short pricing note, at most 200 characters. */
+  pricing?: string | null;
+  /** The privacy policy. */
+  privacy_url?: string | null;
+  /** Why the product needs each scope, by scope name, at most 500 characters each. */
+  scope_justifications?: Record<string, string> | null;
+  /** Up to 6 screenshots from the images upload, in order. */
+  screenshots?: MarketplaceScreenshot[] | null;
+  /** The listing's URL-safe name, 1 to 64 characters a-z, 0-9 and -; it never changes. */
+  slug: string;
+  /** Where users get support by email. */
+  support_email?: string | null;
+  /** Where users get support. */
+  support_url?: string | null;
+  /** One line saying what it does, at most 120 characters. */
+  tagline?: string | null;
+  /** Up to 10 tags of 1 to 30 characters a-z, 0-9 and -. */
+  tags?: string[] | null;
+  /** The terms of service. */
+  terms_url?: string | null;
+  /** The product's website. */
+  website_url?: string | null;
+}
+
+/** The schema MarketplaceProblem of the OpenAPI document. */
+export interface MarketplaceProblem {
+  /** What is wrong. */
+  detail: string;
+  /** The field, as a JSON Pointer-like path (scope_justifications/contacts:read). */
+  field: string;
+}
+
+/** The schema MarketplaceRating of the OpenAPI document. */
+export interface MarketplaceRating {
+  /** The mean rating, 0 when there are no reviews. */
+  average: number;
+  /** How many visible reviews there are. */
+  count: number;
+  /** How many visible reviews gave each rating, keyed "1" to "5". */
+  distribution: Record<string, number>;
+}
+
+/** The schema MarketplaceReply of the OpenAPI document. */
+export interface MarketplaceReply {
+  /** The reply's text, at most 2,000 characters. */
+  body: string;
+  /** When the developer replied. */
+  created_at: string;
+}
+
+/** The schema MarketplaceReview of the OpenAPI document. */
+export interface MarketplaceReview {
+  /** The review's text, at most 2,000 characters. */
+  body: string;
+  /** When it was written. */
+  created_at: string;
+  /** Whether an admin hid it; hidden reviews count for nothing and only admins, reviewers and the developer see them. */
+  hidden: boolean;
+  /** Why an admin hid it. */
+  hidden_reason: string;
+  /** The review's ID (rvw_…). */
+  id: string;
+  /** The listing reviewed. */
+  listing_id: string;
+  /** Whether the embed token's user wrote it. */
+  mine: boolean;
+  /** The rating, 1 to 5. */
+  rating: number;
+  /** The developer's reply; null when none. */
+  reply: MarketplaceReply | null;
+  /** The reviewer's team. */
+  tenant_id: string;
+  /** When it last changed. */
+  updated_at: string;
+  /** The reviewer. */
+  user_id: string;
+  /** The reviewer's display name. */
+  user_name: string;
+}
+
+/** The schema MarketplaceReviewRequest of the OpenAPI document. */
+export interface MarketplaceReviewRequest {
+  /** The review's text, at most 2,000 characters; may be empty. */
+  body: string;
+  /** The rating, 1 to 5. */
+  rating: number;
+}
+
+/** The schema MarketplaceRevision of the OpenAPI document. */
+export interface MarketplaceRevision {
+  /** The revision's content. */
+  content: MarketplaceContent;
+  /** When the revision was started. */
+  created_at: string;
+  /** When a reviewer last approved it or requested changes; null if never. */
+  decided_at: string | null;
+  /** The note of the revision's last transition. */
+  last_note: string;
+  /** The revision's number, from 1. */
+  number: number;
+  /** Where the revision is in the workflow. */
+  state: "draft" | "submitted" | "in_review" | "changes_requested" | "approved" | "published" | "superseded";
+  /** When it was last submitted; null if never. */
+  submitted_at: string | null;
+  /** When the revision last changed. */
+  updated_at: string;
+}
+
+/** The schema MarketplaceScreenshot of the OpenAPI document. */
+export interface MarketplaceScreenshot {
+  /** A caption of at most 140 characters, also the image's alternative text. */
+  caption: string;
+  /** The image's path, /assets/…, from the images upload. */
+  url: string;
+}
+
+/** The schema MarketplaceStats of the OpenAPI document. */
+export interface MarketplaceStats {
+  /** Active installations now. */
+  active_installs: number;
+  /** Installs and uninstalls per UTC day, oldest first, days without any included. */
+  days: MarketplaceDayStats[];
+}
+
+/** The schema MarketplaceTextRequest of the OpenAPI document. */
+export interface MarketplaceTextRequest {
+  /** The text, 1 to 2,000 characters. */
+  body: string;
+}
+
+/** The schema MarketplaceTransition of the OpenAPI document. */
+export interface MarketplaceTransition {
+  /** What was done. */
+  action: "create" | "submit" | "withdraw" | "start_review" | "request_changes" | "approve" | "publish" | "suspend" | "reinstate" | "unlist" | "relist";
+  /** The API key's ID or the embed token's user ID. */
+  actor_id: string;
+  /** The embed token's user name; empty for an API key. */
+  actor_name: string;
+  /** Who did it: an admin key, a reviewer's or a developer's embed token. */
+  actor_type: "admin" | "reviewer" | "developer";
+  /** When it happened. */
+  created_at: string;
+  /** The state before. */
+  from_state: string;
+  /** The transition's ID (ltr_…). */
+  id: string;
+  /** The listing. */
+  listing_id: string;
+  /** The note given with the action; reviewers' notes reach the developer. */
+  note: string;
+  /** The revision the transition moved, or the live one. */
+  revision: number;
+  /** The state after. */
+  to_state: string;
+}
+
+/** The schema MarketplaceTransitionRequest of the OpenAPI document. */
+export interface MarketplaceTransitionRequest {
+  /** What to do; see the marketplace guide for who may do what from which state. */
+  action: "submit" | "withdraw" | "start_review" | "request_changes" | "approve" | "publish" | "suspend" | "reinstate" | "unlist" | "relist";
+  /** A note for the log, at most 2,000 characters; required to request changes or suspend, and shown to the developer. */
+  note?: string;
 }
 
 /** The schema OauthAcceptConsentRequest of the OpenAPI document. */
@@ -2628,6 +3150,58 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Register an OAuth app for this developer team; a confidential app's client_secret is in this answer only.
+   * 
+   * The app belongs to the token's team. name and redirect_uris are required; scopes must be in the catalog.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `POST /embed/v1/developer/apps` (operationId postEmbedV1DeveloperApps)
+   */
+  createEmbedDeveloperApp(body: MarketplaceDeveloperAppRequest, options: RequestOptions = {}): Promise<OAuthAppWithSecret> {
+    return this.send<OAuthAppWithSecret>({ operationId: "postEmbedV1DeveloperApps", method: "POST", path: `/embed/v1/developer/apps`, body, options });
+  }
+
+  /**
+   * Create a marketplace listing in draft, with its first revision.
+   * 
+   * Creates a listing of an OAuth app (kind app) or of one of the SaaS's integrations (kind integration), in state draft. Content fields may be given now or later with PATCH. A developer's token lists only its team's apps. 409 slug_taken when the slug is in use; 400 names bad fields, including categories missing from the catalog and images never uploaded.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `POST /embed/v1/developer/listings` (operationId postEmbedV1DeveloperListings)
+   */
+  createEmbedDeveloperListing(body: MarketplaceNewListing, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "postEmbedV1DeveloperListings", method: "POST", path: `/embed/v1/developer/listings`, body, options });
+  }
+
+  /**
+   * Upload an icon or screenshot for a listing: the image's bytes as the body, Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB (SVG without script, event handlers or external references).
+   * 
+   * Stores the image (checked: PNG, WebP or SVG without script, event handlers or external references; at most 256 KiB) and answers its path, which the listing's icon_url or screenshots then name. 413 when too large; 400 when the bytes are not such an image.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `POST /embed/v1/developer/listings/{listing_id}/images` (operationId postEmbedV1DeveloperListingsListingIdImages)
+   */
+  createEmbedDeveloperListingImage(listingID: string, body: Uint8Array | Blob, contentType: string, options: RequestOptions = {}): Promise<MarketplaceImageUpload> {
+    return this.send<MarketplaceImageUpload>({ operationId: "postEmbedV1DeveloperListingsListingIdImages", method: "POST", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}/images`, rawBody: body, contentType, options });
+  }
+
+  /**
+   * Move a listing through the review workflow: submit, review, approve, publish, suspend ….
+   * 
+   * Performs one action on the listing's working revision (submit, withdraw, start_review, request_changes, approve, publish) or on the live listing (suspend, reinstate, unlist, relist), records who, when and the note, and sends the lifecycle event. 409 invalid_transition from the wrong state; 422 checks_failed when a submission fails its checks; 403 action_not_allowed when the caller's role may not do it.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `POST /embed/v1/developer/listings/{listing_id}/transitions` (operationId postEmbedV1DeveloperListingsListingIdTransitions)
+   */
+  createEmbedDeveloperListingTransition(listingID: string, body: MarketplaceTransitionRequest, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "postEmbedV1DeveloperListingsListingIdTransitions", method: "POST", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}/transitions`, body, options });
+  }
+
+  /**
    * Add an endpoint to a tenant; the response includes its signing secret.
    * 
    * Creates an endpoint that receives the tenant's messages of the chosen event types and channels. The response carries the signing secret (whsec_…) receivers verify with. 422 names each bad field, such as a URL that is not https or points to a private address.
@@ -2638,6 +3212,71 @@ export abstract class GeneratedClient {
    */
   createEmbedEndpoint(body: WebhooksCreateEndpointRequest, options: RequestOptions = {}): Promise<WebhooksEndpointCreated> {
     return this.send<WebhooksEndpointCreated>({ operationId: "postEmbedV1Endpoints", method: "POST", path: `/embed/v1/endpoints`, body, options });
+  }
+
+  /**
+   * Start installing a listing for this user: the URL to open (OAuth consent, or the connect page).
+   * 
+   * For an app, the OAuth authorize URL with the app's first redirect URI and its scopes (or the listing's install_url); for an integration, a connect session's page. The installation is recorded when the user consents or the connection is made. 409 already_installed; 409 listing_unavailable for a suspended listing.
+   * 
+   * Requires an embed token granting `marketplace`.
+   * 
+   * `POST /embed/v1/marketplace/listings/{slug}/install` (operationId postEmbedV1MarketplaceListingsSlugInstall)
+   */
+  createEmbedMarketplaceListingInstall(slug: string, body: MarketplaceInstallRequest, options: RequestOptions = {}): Promise<MarketplaceInstallStart> {
+    return this.send<MarketplaceInstallStart>({ operationId: "postEmbedV1MarketplaceListingsSlugInstall", method: "POST", path: `/embed/v1/marketplace/listings/${encodeURIComponent(slug)}/install`, body, options });
+  }
+
+  /**
+   * Uninstall a listing for this user: revokes the app's authorization and tokens, or deletes the connection.
+   * 
+   * Ends this user's installation and what it granted at once: an app's authorization and every token under it, or an integration's connection and credentials. The app is told (app.uninstalled). 404 not_installed when there is nothing to uninstall.
+   * 
+   * Requires an embed token granting `marketplace`.
+   * 
+   * `POST /embed/v1/marketplace/listings/{slug}/uninstall` (operationId postEmbedV1MarketplaceListingsSlugUninstall)
+   */
+  createEmbedMarketplaceListingUninstall(slug: string, options: RequestOptions = {}): Promise<MarketplaceInstallation> {
+    return this.send<MarketplaceInstallation>({ operationId: "postEmbedV1MarketplaceListingsSlugUninstall", method: "POST", path: `/embed/v1/marketplace/listings/${encodeURIComponent(slug)}/uninstall`, options });
+  }
+
+  /**
+   * Move a listing through the review workflow: submit, review, approve, publish, suspend ….
+   * 
+   * Performs one action on the listing's working revision (submit, withdraw, start_review, request_changes, approve, publish) or on the live listing (suspend, reinstate, unlist, relist), records who, when and the note, and sends the lifecycle event. 409 invalid_transition from the wrong state; 422 checks_failed when a submission fails its checks; 403 action_not_allowed when the caller's role may not do it.
+   * 
+   * Requires an embed token granting `marketplace:review`.
+   * 
+   * `POST /embed/v1/marketplace/review/listings/{listing_id}/transitions` (operationId postEmbedV1MarketplaceReviewListingsListingIdTransitions)
+   */
+  createEmbedMarketplaceReviewListingTransition(listingID: string, body: MarketplaceTransitionRequest, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "postEmbedV1MarketplaceReviewListingsListingIdTransitions", method: "POST", path: `/embed/v1/marketplace/review/listings/${encodeURIComponent(listingID)}/transitions`, body, options });
+  }
+
+  /**
+   * Hide a review, with the reason in body; it stops counting in the rating.
+   * 
+   * The review stays visible to admins, reviewers and the developer, marked hidden with the reason.
+   * 
+   * Requires an embed token granting `marketplace:review`.
+   * 
+   * `POST /embed/v1/marketplace/review/reviews/{review_id}/hide` (operationId postEmbedV1MarketplaceReviewReviewsReviewIdHide)
+   */
+  createEmbedMarketplaceReviewReviewHide(reviewID: string, body: MarketplaceTextRequest, options: RequestOptions = {}): Promise<MarketplaceReview> {
+    return this.send<MarketplaceReview>({ operationId: "postEmbedV1MarketplaceReviewReviewsReviewIdHide", method: "POST", path: `/embed/v1/marketplace/review/reviews/${encodeURIComponent(reviewID)}/hide`, body, options });
+  }
+
+  /**
+   * Render a listing description's Markdown as the listing page will show it.
+   * 
+   * The same renderer as listings: raw HTML dropped, images shown as their text, links rel="noopener nofollow".
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `POST /embed/v1/preview/markdown` (operationId postEmbedV1PreviewMarkdown)
+   */
+  createEmbedPreviewMarkdown(body: MarketplaceMarkdownRequest, options: RequestOptions = {}): Promise<MarketplaceMarkdownPreview> {
+    return this.send<MarketplaceMarkdownPreview>({ operationId: "postEmbedV1PreviewMarkdown", method: "POST", path: `/embed/v1/preview/markdown`, body, options });
   }
 
   /**
@@ -2677,6 +3316,71 @@ export abstract class GeneratedClient {
    */
   createIntegration(body: ConnectCreateIntegrationRequest, options: RequestOptions = {}): Promise<ConnectIntegration> {
     return this.send<ConnectIntegration>({ operationId: "postV1Integrations", method: "POST", path: `/v1/integrations`, body, options });
+  }
+
+  /**
+   * Create a marketplace listing in draft, with its first revision.
+   * 
+   * Creates a listing of an OAuth app (kind app) or of one of the SaaS's integrations (kind integration), in state draft. Content fields may be given now or later with PATCH. A developer's token lists only its team's apps. 409 slug_taken when the slug is in use; 400 names bad fields, including categories missing from the catalog and images never uploaded.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `POST /v1/marketplace/listings` (operationId postV1MarketplaceListings)
+   */
+  createMarketplaceListing(body: MarketplaceNewListing, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "postV1MarketplaceListings", method: "POST", path: `/v1/marketplace/listings`, body, options });
+  }
+
+  /**
+   * Upload an icon or screenshot for a listing: the image's bytes as the body, Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB (SVG without script, event handlers or external references).
+   * 
+   * Stores the image (checked: PNG, WebP or SVG without script, event handlers or external references; at most 256 KiB) and answers its path, which the listing's icon_url or screenshots then name. 413 when too large; 400 when the bytes are not such an image.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `POST /v1/marketplace/listings/{listing_id}/images` (operationId postV1MarketplaceListingsListingIdImages)
+   */
+  createMarketplaceListingImage(listingID: string, body: Uint8Array | Blob, contentType: string, options: RequestOptions = {}): Promise<MarketplaceImageUpload> {
+    return this.send<MarketplaceImageUpload>({ operationId: "postV1MarketplaceListingsListingIdImages", method: "POST", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}/images`, rawBody: body, contentType, options });
+  }
+
+  /**
+   * Move a listing through the review workflow: submit, review, approve, publish, suspend ….
+   * 
+   * Performs one action on the listing's working revision (submit, withdraw, start_review, request_changes, approve, publish) or on the live listing (suspend, reinstate, unlist, relist), records who, when and the note, and sends the lifecycle event. 409 invalid_transition from the wrong state; 422 checks_failed when a submission fails its checks; 403 action_not_allowed when the caller's role may not do it.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `POST /v1/marketplace/listings/{listing_id}/transitions` (operationId postV1MarketplaceListingsListingIdTransitions)
+   */
+  createMarketplaceListingTransition(listingID: string, body: MarketplaceTransitionRequest, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "postV1MarketplaceListingsListingIdTransitions", method: "POST", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}/transitions`, body, options });
+  }
+
+  /**
+   * Hide a review, with the reason in body; it stops counting in the rating.
+   * 
+   * The review stays visible to admins, reviewers and the developer, marked hidden with the reason.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `POST /v1/marketplace/reviews/{review_id}/hide` (operationId postV1MarketplaceReviewsReviewIdHide)
+   */
+  createMarketplaceReviewHide(reviewID: string, body: MarketplaceTextRequest, options: RequestOptions = {}): Promise<MarketplaceReview> {
+    return this.send<MarketplaceReview>({ operationId: "postV1MarketplaceReviewsReviewIdHide", method: "POST", path: `/v1/marketplace/reviews/${encodeURIComponent(reviewID)}/hide`, body, options });
+  }
+
+  /**
+   * Show a hidden review again.
+   * 
+   * It counts in the rating again.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `POST /v1/marketplace/reviews/{review_id}/unhide` (operationId postV1MarketplaceReviewsReviewIdUnhide)
+   */
+  createMarketplaceReviewUnhide(reviewID: string, options: RequestOptions = {}): Promise<MarketplaceReview> {
+    return this.send<MarketplaceReview>({ operationId: "postV1MarketplaceReviewsReviewIdUnhide", method: "POST", path: `/v1/marketplace/reviews/${encodeURIComponent(reviewID)}/unhide`, options });
   }
 
   /**
@@ -2836,6 +3540,19 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Remove an app's lifecycle webhook.
+   * 
+   * Events are no longer sent; those queued are dropped with the endpoint.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `DELETE /embed/v1/developer/apps/{app_id}/webhook` (operationId deleteEmbedV1DeveloperAppsAppIdWebhook)
+   */
+  deleteEmbedDeveloperAppWebhook(appID: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteEmbedV1DeveloperAppsAppIdWebhook", method: "DELETE", path: `/embed/v1/developer/apps/${encodeURIComponent(appID)}/webhook`, options });
+  }
+
+  /**
    * Delete an endpoint with its delivery log.
    * 
    * Deletes an endpoint, its pending deliveries and its delivery log. Use PATCH disabled true instead to pause it and keep its history.
@@ -2872,6 +3589,58 @@ export abstract class GeneratedClient {
    */
   deleteIntegration(integrationID: string, options: RequestOptions = {}): Promise<void> {
     return this.send<void>({ operationId: "deleteV1IntegrationsIntegrationId", method: "DELETE", path: `/v1/integrations/${encodeURIComponent(integrationID)}`, options });
+  }
+
+  /**
+   * Remove an app's lifecycle webhook.
+   * 
+   * Events are no longer sent; those queued are dropped with the endpoint.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `DELETE /v1/marketplace/apps/{app_id}/webhook` (operationId deleteV1MarketplaceAppsAppIdWebhook)
+   */
+  deleteMarketplaceAppWebhook(appID: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteV1MarketplaceAppsAppIdWebhook", method: "DELETE", path: `/v1/marketplace/apps/${encodeURIComponent(appID)}/webhook`, options });
+  }
+
+  /**
+   * Delete a category no published listing uses.
+   * 
+   * 409 category_in_use while a published listing is in it.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `DELETE /v1/marketplace/categories/{slug}` (operationId deleteV1MarketplaceCategoriesSlug)
+   */
+  deleteMarketplaceCategory(slug: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteV1MarketplaceCategoriesSlug", method: "DELETE", path: `/v1/marketplace/categories/${encodeURIComponent(slug)}`, options });
+  }
+
+  /**
+   * Uninstall: revoke the app's authorization and every token at once, or delete the integration's connection.
+   * 
+   * Ends the installation and what it granted; the app is told (app.uninstalled, authorization.revoked). An installation already ended is answered as it is.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `DELETE /v1/marketplace/installations/{installation_id}` (operationId deleteV1MarketplaceInstallationsInstallationId)
+   */
+  deleteMarketplaceInstallation(installationID: string, options: RequestOptions = {}): Promise<MarketplaceInstallation> {
+    return this.send<MarketplaceInstallation>({ operationId: "deleteV1MarketplaceInstallationsInstallationId", method: "DELETE", path: `/v1/marketplace/installations/${encodeURIComponent(installationID)}`, options });
+  }
+
+  /**
+   * Delete a listing that has no active installations.
+   * 
+   * Removes the listing, its revisions, log and reviews. 409 listing_installed while anyone has it installed: suspend it instead.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `DELETE /v1/marketplace/listings/{listing_id}` (operationId deleteV1MarketplaceListingsListingId)
+   */
+  deleteMarketplaceListing(listingID: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteV1MarketplaceListingsListingId", method: "DELETE", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}`, options });
   }
 
   /**
@@ -3188,6 +3957,71 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Get one of this developer team's OAuth apps.
+   * 
+   * 404 for another team's app.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/apps/{app_id}` (operationId getEmbedV1DeveloperAppsAppId)
+   */
+  getEmbedDeveloperApp(appID: string, options: RequestOptions = {}): Promise<OAuthApp> {
+    return this.send<OAuthApp>({ operationId: "getEmbedV1DeveloperAppsAppId", method: "GET", path: `/embed/v1/developer/apps/${encodeURIComponent(appID)}`, options });
+  }
+
+  /**
+   * Get an app's lifecycle webhook (without its secret).
+   * 
+   * 404 when the app has none.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/apps/{app_id}/webhook` (operationId getEmbedV1DeveloperAppsAppIdWebhook)
+   */
+  getEmbedDeveloperAppWebhook(appID: string, options: RequestOptions = {}): Promise<MarketplaceAppWebhookView> {
+    return this.send<MarketplaceAppWebhookView>({ operationId: "getEmbedV1DeveloperAppsAppIdWebhook", method: "GET", path: `/embed/v1/developer/apps/${encodeURIComponent(appID)}/webhook`, options });
+  }
+
+  /**
+   * Get a listing with its working revision and data-access disclosure.
+   * 
+   * Returns the listing's live content (or, before its first publication, its revision's), the working revision when there is one, and the scopes it can use with their descriptions and justifications. Another team's listing is 404 to a developer.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/listings/{listing_id}` (operationId getEmbedV1DeveloperListingsListingId)
+   */
+  getEmbedDeveloperListing(listingID: string, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "getEmbedV1DeveloperListingsListingId", method: "GET", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}`, options });
+  }
+
+  /**
+   * Run the pre-submission checks on a listing's working revision.
+   * 
+   * Reports what must be fixed before the listing can be submitted: required fields, https URLs, a justification for every scope, and for an app at least one redirect URI. Submitting runs the same checks.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/listings/{listing_id}/checks` (operationId getEmbedV1DeveloperListingsListingIdChecks)
+   */
+  getEmbedDeveloperListingChecks(listingID: string, options: RequestOptions = {}): Promise<MarketplaceChecks> {
+    return this.send<MarketplaceChecks>({ operationId: "getEmbedV1DeveloperListingsListingIdChecks", method: "GET", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}/checks`, options });
+  }
+
+  /**
+   * A listing's active installs and its installs and uninstalls per day.
+   * 
+   * Counted as installs happen, so reading them scans nothing. days (1 to 90, default 30) is how many days back.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/listings/{listing_id}/stats` (operationId getEmbedV1DeveloperListingsListingIdStats)
+   */
+  getEmbedDeveloperListingStats(listingID: string, query: { days?: string } = {}, options: RequestOptions = {}): Promise<MarketplaceStats> {
+    return this.send<MarketplaceStats>({ operationId: "getEmbedV1DeveloperListingsListingIdStats", method: "GET", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}/stats`, query, options });
+  }
+
+  /**
    * Get an endpoint.
    * 
    * Returns an endpoint's settings and whether it is disabled, and why. Its secret is at …/secret. 404 when the endpoint is not the tenant's.
@@ -3253,6 +4087,45 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * List the marketplace's categories with their published listings.
+   * 
+   * The catalog the SaaS defines, in position order; listing_count counts published listings.
+   * 
+   * Requires an embed token granting `marketplace`.
+   * 
+   * `GET /embed/v1/marketplace/categories` (operationId getEmbedV1MarketplaceCategories)
+   */
+  getEmbedMarketplaceCategories(options: RequestOptions = {}): Promise<HttpapiListMarketplaceCategory> {
+    return this.send<HttpapiListMarketplaceCategory>({ operationId: "getEmbedV1MarketplaceCategories", method: "GET", path: `/embed/v1/marketplace/categories`, options });
+  }
+
+  /**
+   * A published listing's page: content, data access, rating, and this team's installation.
+   * 
+   * Everything the listing page shows, by slug. installed and installation say whether the token's team has it installed. 404 for listings that are not published (or unlisted, which only a direct link reaches).
+   * 
+   * Requires an embed token granting `marketplace`.
+   * 
+   * `GET /embed/v1/marketplace/listings/{slug}` (operationId getEmbedV1MarketplaceListingsSlug)
+   */
+  getEmbedMarketplaceListing(slug: string, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "getEmbedV1MarketplaceListingsSlug", method: "GET", path: `/embed/v1/marketplace/listings/${encodeURIComponent(slug)}`, options });
+  }
+
+  /**
+   * Get a listing with its working revision and data-access disclosure.
+   * 
+   * Returns the listing's live content (or, before its first publication, its revision's), the working revision when there is one, and the scopes it can use with their descriptions and justifications. Another team's listing is 404 to a developer.
+   * 
+   * Requires an embed token granting `marketplace:review`.
+   * 
+   * `GET /embed/v1/marketplace/review/listings/{listing_id}` (operationId getEmbedV1MarketplaceReviewListingsListingId)
+   */
+  getEmbedMarketplaceReviewListing(listingID: string, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "getEmbedV1MarketplaceReviewListingsListingId", method: "GET", path: `/embed/v1/marketplace/review/listings/${encodeURIComponent(listingID)}`, options });
+  }
+
+  /**
    * The embed token's tenant, user, capabilities and expiry, with the branding the components use.
    * 
    * The first call a component makes: what the embed token is (tenant, user, capabilities, expiry) and the branding to draw with. 401 when the token is invalid, expired or revoked.
@@ -3289,6 +4162,71 @@ export abstract class GeneratedClient {
    */
   getIntegration(integrationID: string, options: RequestOptions = {}): Promise<ConnectIntegration> {
     return this.send<ConnectIntegration>({ operationId: "getV1IntegrationsIntegrationId", method: "GET", path: `/v1/integrations/${encodeURIComponent(integrationID)}`, options });
+  }
+
+  /**
+   * Get an app's lifecycle webhook (without its secret).
+   * 
+   * 404 when the app has none.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/apps/{app_id}/webhook` (operationId getV1MarketplaceAppsAppIdWebhook)
+   */
+  getMarketplaceAppWebhook(appID: string, options: RequestOptions = {}): Promise<MarketplaceAppWebhookView> {
+    return this.send<MarketplaceAppWebhookView>({ operationId: "getV1MarketplaceAppsAppIdWebhook", method: "GET", path: `/v1/marketplace/apps/${encodeURIComponent(appID)}/webhook`, options });
+  }
+
+  /**
+   * List the marketplace's categories with their published listings.
+   * 
+   * The catalog the SaaS defines, in position order; listing_count counts published listings.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/categories` (operationId getV1MarketplaceCategories)
+   */
+  getMarketplaceCategories(options: RequestOptions = {}): Promise<HttpapiListMarketplaceCategory> {
+    return this.send<HttpapiListMarketplaceCategory>({ operationId: "getV1MarketplaceCategories", method: "GET", path: `/v1/marketplace/categories`, options });
+  }
+
+  /**
+   * Get a listing with its working revision and data-access disclosure.
+   * 
+   * Returns the listing's live content (or, before its first publication, its revision's), the working revision when there is one, and the scopes it can use with their descriptions and justifications. Another team's listing is 404 to a developer.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/listings/{listing_id}` (operationId getV1MarketplaceListingsListingId)
+   */
+  getMarketplaceListing(listingID: string, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "getV1MarketplaceListingsListingId", method: "GET", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}`, options });
+  }
+
+  /**
+   * Run the pre-submission checks on a listing's working revision.
+   * 
+   * Reports what must be fixed before the listing can be submitted: required fields, https URLs, a justification for every scope, and for an app at least one redirect URI. Submitting runs the same checks.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/listings/{listing_id}/checks` (operationId getV1MarketplaceListingsListingIdChecks)
+   */
+  getMarketplaceListingChecks(listingID: string, options: RequestOptions = {}): Promise<MarketplaceChecks> {
+    return this.send<MarketplaceChecks>({ operationId: "getV1MarketplaceListingsListingIdChecks", method: "GET", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}/checks`, options });
+  }
+
+  /**
+   * A listing's active installs and its installs and uninstalls per day.
+   * 
+   * Counted as installs happen, so reading them scans nothing. days (1 to 90, default 30) is how many days back.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/listings/{listing_id}/stats` (operationId getV1MarketplaceListingsListingIdStats)
+   */
+  getMarketplaceListingStats(listingID: string, query: { days?: string } = {}, options: RequestOptions = {}): Promise<MarketplaceStats> {
+    return this.send<MarketplaceStats>({ operationId: "getV1MarketplaceListingsListingIdStats", method: "GET", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}/stats`, query, options });
   }
 
   /**
@@ -3651,6 +4589,96 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * List this developer team's OAuth apps.
+   * 
+   * The apps the team may list in the marketplace.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/apps` (operationId getEmbedV1DeveloperApps)
+   */
+  listEmbedDeveloperApps(query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListOAuthApp> {
+    return this.send<HttpapiListOAuthApp>({ operationId: "getEmbedV1DeveloperApps", method: "GET", path: `/embed/v1/developer/apps`, query, options });
+  }
+
+  /** Every item of listEmbedDeveloperApps, fetched page by page as the loop goes. */
+  allEmbedDeveloperApps(query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<OAuthApp> {
+    return this.paginate((cursor) => this.listEmbedDeveloperApps({ ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's reviews, hidden ones included, newest first.
+   * 
+   * For moderation and for the developer's replies.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/listings/{listing_id}/reviews` (operationId getEmbedV1DeveloperListingsListingIdReviews)
+   */
+  listEmbedDeveloperListingReviews(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceReview> {
+    return this.send<HttpapiListMarketplaceReview>({ operationId: "getEmbedV1DeveloperListingsListingIdReviews", method: "GET", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}/reviews`, query, options });
+  }
+
+  /** Every item of listEmbedDeveloperListingReviews, fetched page by page as the loop goes. */
+  allEmbedDeveloperListingReviews(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceReview> {
+    return this.paginate((cursor) => this.listEmbedDeveloperListingReviews(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's revisions, newest first, with their content.
+   * 
+   * Every version of the listing's content and where it is in the workflow; compare two to see what a revision changes.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/listings/{listing_id}/revisions` (operationId getEmbedV1DeveloperListingsListingIdRevisions)
+   */
+  listEmbedDeveloperListingRevisions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceRevision> {
+    return this.send<HttpapiListMarketplaceRevision>({ operationId: "getEmbedV1DeveloperListingsListingIdRevisions", method: "GET", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}/revisions`, query, options });
+  }
+
+  /** Every item of listEmbedDeveloperListingRevisions, fetched page by page as the loop goes. */
+  allEmbedDeveloperListingRevisions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceRevision> {
+    return this.paginate((cursor) => this.listEmbedDeveloperListingRevisions(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's workflow log, oldest first: who did what, when, with which note.
+   * 
+   * The review conversation: every transition with its actor and note. Reviewers' notes are how the developer learns what to change.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/listings/{listing_id}/transitions` (operationId getEmbedV1DeveloperListingsListingIdTransitions)
+   */
+  listEmbedDeveloperListingTransitions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceTransition> {
+    return this.send<HttpapiListMarketplaceTransition>({ operationId: "getEmbedV1DeveloperListingsListingIdTransitions", method: "GET", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}/transitions`, query, options });
+  }
+
+  /** Every item of listEmbedDeveloperListingTransitions, fetched page by page as the loop goes. */
+  allEmbedDeveloperListingTransitions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceTransition> {
+    return this.paginate((cursor) => this.listEmbedDeveloperListingTransitions(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List and search listings in every state.
+   * 
+   * Lists listings with full-text search (q), filters (kind, category, state: states separated by commas, matching a listing's or its working revision's, team_id) and sorts (relevance, popular, rating, newest), paged by cursor. A developer sees its team's only.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `GET /embed/v1/developer/listings` (operationId getEmbedV1DeveloperListings)
+   */
+  listEmbedDeveloperListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; state?: string; team_id?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceListing> {
+    return this.send<HttpapiListMarketplaceListing>({ operationId: "getEmbedV1DeveloperListings", method: "GET", path: `/embed/v1/developer/listings`, query, options });
+  }
+
+  /** Every item of listEmbedDeveloperListings, fetched page by page as the loop goes. */
+  allEmbedDeveloperListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; state?: string; team_id?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceListing> {
+    return this.paginate((cursor) => this.listEmbedDeveloperListings({ ...query, cursor }, options));
+  }
+
+  /**
    * List an endpoint's deliveries, newest first.
    * 
    * Lists an endpoint's deliveries, newest first, paginated by cursor; status filters to pending, succeeded or failed. Use it to build a delivery log or find failures to resend.
@@ -3705,6 +4733,132 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * List this team's active installations.
+   * 
+   * The marketplace's installed view: every listing the token's team has installed, by whom and when.
+   * 
+   * Requires an embed token granting `marketplace`.
+   * 
+   * `GET /embed/v1/marketplace/installations` (operationId getEmbedV1MarketplaceInstallations)
+   */
+  listEmbedMarketplaceInstallations(query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceInstallation> {
+    return this.send<HttpapiListMarketplaceInstallation>({ operationId: "getEmbedV1MarketplaceInstallations", method: "GET", path: `/embed/v1/marketplace/installations`, query, options });
+  }
+
+  /** Every item of listEmbedMarketplaceInstallations, fetched page by page as the loop goes. */
+  allEmbedMarketplaceInstallations(query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceInstallation> {
+    return this.paginate((cursor) => this.listEmbedMarketplaceInstallations({ ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's reviews, newest first; mine marks this user's.
+   * 
+   * Reviews an admin hid are left out.
+   * 
+   * Requires an embed token granting `marketplace`.
+   * 
+   * `GET /embed/v1/marketplace/listings/{slug}/reviews` (operationId getEmbedV1MarketplaceListingsSlugReviews)
+   */
+  listEmbedMarketplaceListingReviews(slug: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceReview> {
+    return this.send<HttpapiListMarketplaceReview>({ operationId: "getEmbedV1MarketplaceListingsSlugReviews", method: "GET", path: `/embed/v1/marketplace/listings/${encodeURIComponent(slug)}/reviews`, query, options });
+  }
+
+  /** Every item of listEmbedMarketplaceListingReviews, fetched page by page as the loop goes. */
+  allEmbedMarketplaceListingReviews(slug: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceReview> {
+    return this.paginate((cursor) => this.listEmbedMarketplaceListingReviews(slug, { ...query, cursor }, options));
+  }
+
+  /**
+   * Search the marketplace directory: published listings, with whether this team installed each.
+   * 
+   * Full-text search over name, tagline, description and tags (q), filters by kind, category and installed=true|false (for the token's team), sorted by relevance, popular, rating or newest, paged by cursor. Only published listings appear.
+   * 
+   * Requires an embed token granting `marketplace`.
+   * 
+   * `GET /embed/v1/marketplace/listings` (operationId getEmbedV1MarketplaceListings)
+   */
+  listEmbedMarketplaceListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; installed?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceListing> {
+    return this.send<HttpapiListMarketplaceListing>({ operationId: "getEmbedV1MarketplaceListings", method: "GET", path: `/embed/v1/marketplace/listings`, query, options });
+  }
+
+  /** Every item of listEmbedMarketplaceListings, fetched page by page as the loop goes. */
+  allEmbedMarketplaceListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; installed?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceListing> {
+    return this.paginate((cursor) => this.listEmbedMarketplaceListings({ ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's reviews, hidden ones included, newest first.
+   * 
+   * For moderation and for the developer's replies.
+   * 
+   * Requires an embed token granting `marketplace:review`.
+   * 
+   * `GET /embed/v1/marketplace/review/listings/{listing_id}/reviews` (operationId getEmbedV1MarketplaceReviewListingsListingIdReviews)
+   */
+  listEmbedMarketplaceReviewListingReviews(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceReview> {
+    return this.send<HttpapiListMarketplaceReview>({ operationId: "getEmbedV1MarketplaceReviewListingsListingIdReviews", method: "GET", path: `/embed/v1/marketplace/review/listings/${encodeURIComponent(listingID)}/reviews`, query, options });
+  }
+
+  /** Every item of listEmbedMarketplaceReviewListingReviews, fetched page by page as the loop goes. */
+  allEmbedMarketplaceReviewListingReviews(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceReview> {
+    return this.paginate((cursor) => this.listEmbedMarketplaceReviewListingReviews(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's revisions, newest first, with their content.
+   * 
+   * Every version of the listing's content and where it is in the workflow; compare two to see what a revision changes.
+   * 
+   * Requires an embed token granting `marketplace:review`.
+   * 
+   * `GET /embed/v1/marketplace/review/listings/{listing_id}/revisions` (operationId getEmbedV1MarketplaceReviewListingsListingIdRevisions)
+   */
+  listEmbedMarketplaceReviewListingRevisions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceRevision> {
+    return this.send<HttpapiListMarketplaceRevision>({ operationId: "getEmbedV1MarketplaceReviewListingsListingIdRevisions", method: "GET", path: `/embed/v1/marketplace/review/listings/${encodeURIComponent(listingID)}/revisions`, query, options });
+  }
+
+  /** Every item of listEmbedMarketplaceReviewListingRevisions, fetched page by page as the loop goes. */
+  allEmbedMarketplaceReviewListingRevisions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceRevision> {
+    return this.paginate((cursor) => this.listEmbedMarketplaceReviewListingRevisions(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's workflow log, oldest first: who did what, when, with which note.
+   * 
+   * The review conversation: every transition with its actor and note. Reviewers' notes are how the developer learns what to change.
+   * 
+   * Requires an embed token granting `marketplace:review`.
+   * 
+   * `GET /embed/v1/marketplace/review/listings/{listing_id}/transitions` (operationId getEmbedV1MarketplaceReviewListingsListingIdTransitions)
+   */
+  listEmbedMarketplaceReviewListingTransitions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceTransition> {
+    return this.send<HttpapiListMarketplaceTransition>({ operationId: "getEmbedV1MarketplaceReviewListingsListingIdTransitions", method: "GET", path: `/embed/v1/marketplace/review/listings/${encodeURIComponent(listingID)}/transitions`, query, options });
+  }
+
+  /** Every item of listEmbedMarketplaceReviewListingTransitions, fetched page by page as the loop goes. */
+  allEmbedMarketplaceReviewListingTransitions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceTransition> {
+    return this.paginate((cursor) => this.listEmbedMarketplaceReviewListingTransitions(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List and search listings in every state.
+   * 
+   * Lists listings with full-text search (q), filters (kind, category, state: states separated by commas, matching a listing's or its working revision's, team_id) and sorts (relevance, popular, rating, newest), paged by cursor. A developer sees its team's only.
+   * 
+   * Requires an embed token granting `marketplace:review`.
+   * 
+   * `GET /embed/v1/marketplace/review/listings` (operationId getEmbedV1MarketplaceReviewListings)
+   */
+  listEmbedMarketplaceReviewListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; state?: string; team_id?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceListing> {
+    return this.send<HttpapiListMarketplaceListing>({ operationId: "getEmbedV1MarketplaceReviewListings", method: "GET", path: `/embed/v1/marketplace/review/listings`, query, options });
+  }
+
+  /** Every item of listEmbedMarketplaceReviewListings, fetched page by page as the loop goes. */
+  allEmbedMarketplaceReviewListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; state?: string; team_id?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceListing> {
+    return this.paginate((cursor) => this.listEmbedMarketplaceReviewListings({ ...query, cursor }, options));
+  }
+
+  /**
    * List a tenant's embed tokens, newest first (never the tokens themselves).
    * 
    * Lists a tenant's embed tokens, newest first, with their users, capabilities and expiry; never the tokens themselves. Use it to find tokens to revoke.
@@ -3756,6 +4910,96 @@ export abstract class GeneratedClient {
   /** Every item of listIntegrations, fetched page by page as the loop goes. */
   allIntegrations(query: { provider_id?: string; limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<ConnectIntegration> {
     return this.paginate((cursor) => this.listIntegrations({ ...query, cursor }, options));
+  }
+
+  /**
+   * List installations, all or one team's, one listing's, active or uninstalled.
+   * 
+   * Each installation says who installed which version with which scopes, and when it ended.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/installations` (operationId getV1MarketplaceInstallations)
+   */
+  listMarketplaceInstallations(query: { limit?: number; cursor?: string; tenant_id?: string; listing_id?: string; status?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceInstallation> {
+    return this.send<HttpapiListMarketplaceInstallation>({ operationId: "getV1MarketplaceInstallations", method: "GET", path: `/v1/marketplace/installations`, query, options });
+  }
+
+  /** Every item of listMarketplaceInstallations, fetched page by page as the loop goes. */
+  allMarketplaceInstallations(query: { limit?: number; cursor?: string; tenant_id?: string; listing_id?: string; status?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceInstallation> {
+    return this.paginate((cursor) => this.listMarketplaceInstallations({ ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's reviews, hidden ones included, newest first.
+   * 
+   * For moderation and for the developer's replies.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/listings/{listing_id}/reviews` (operationId getV1MarketplaceListingsListingIdReviews)
+   */
+  listMarketplaceListingReviews(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceReview> {
+    return this.send<HttpapiListMarketplaceReview>({ operationId: "getV1MarketplaceListingsListingIdReviews", method: "GET", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}/reviews`, query, options });
+  }
+
+  /** Every item of listMarketplaceListingReviews, fetched page by page as the loop goes. */
+  allMarketplaceListingReviews(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceReview> {
+    return this.paginate((cursor) => this.listMarketplaceListingReviews(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's revisions, newest first, with their content.
+   * 
+   * Every version of the listing's content and where it is in the workflow; compare two to see what a revision changes.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/listings/{listing_id}/revisions` (operationId getV1MarketplaceListingsListingIdRevisions)
+   */
+  listMarketplaceListingRevisions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceRevision> {
+    return this.send<HttpapiListMarketplaceRevision>({ operationId: "getV1MarketplaceListingsListingIdRevisions", method: "GET", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}/revisions`, query, options });
+  }
+
+  /** Every item of listMarketplaceListingRevisions, fetched page by page as the loop goes. */
+  allMarketplaceListingRevisions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceRevision> {
+    return this.paginate((cursor) => this.listMarketplaceListingRevisions(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's workflow log, oldest first: who did what, when, with which note.
+   * 
+   * The review conversation: every transition with its actor and note. Reviewers' notes are how the developer learns what to change.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/listings/{listing_id}/transitions` (operationId getV1MarketplaceListingsListingIdTransitions)
+   */
+  listMarketplaceListingTransitions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceTransition> {
+    return this.send<HttpapiListMarketplaceTransition>({ operationId: "getV1MarketplaceListingsListingIdTransitions", method: "GET", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}/transitions`, query, options });
+  }
+
+  /** Every item of listMarketplaceListingTransitions, fetched page by page as the loop goes. */
+  allMarketplaceListingTransitions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceTransition> {
+    return this.paginate((cursor) => this.listMarketplaceListingTransitions(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List and search listings in every state.
+   * 
+   * Lists listings with full-text search (q), filters (kind, category, state: states separated by commas, matching a listing's or its working revision's, team_id) and sorts (relevance, popular, rating, newest), paged by cursor. A developer sees its team's only.
+   * 
+   * Requires scope `marketplace:read`.
+   * 
+   * `GET /v1/marketplace/listings` (operationId getV1MarketplaceListings)
+   */
+  listMarketplaceListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; state?: string; team_id?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceListing> {
+    return this.send<HttpapiListMarketplaceListing>({ operationId: "getV1MarketplaceListings", method: "GET", path: `/v1/marketplace/listings`, query, options });
+  }
+
+  /** Every item of listMarketplaceListings, fetched page by page as the loop goes. */
+  allMarketplaceListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; state?: string; team_id?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceListing> {
+    return this.paginate((cursor) => this.listMarketplaceListings({ ...query, cursor }, options));
   }
 
   /**
@@ -4140,6 +5384,71 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Set an app's lifecycle webhook URL; a new webhook's signing secret is in this answer only.
+   * 
+   * Patchbay sends app.installed, app.uninstalled and authorization.revoked there, signed with Standard Webhooks, through the delivery engine (retries, log). 201 with the secret when new; 200 when the URL moved.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `PUT /embed/v1/developer/apps/{app_id}/webhook` (operationId putEmbedV1DeveloperAppsAppIdWebhook)
+   */
+  putEmbedDeveloperAppWebhook(appID: string, body: MarketplaceAppWebhookRequest, options: RequestOptions = {}): Promise<MarketplaceAppWebhook> {
+    return this.send<MarketplaceAppWebhook>({ operationId: "putEmbedV1DeveloperAppsAppIdWebhook", method: "PUT", path: `/embed/v1/developer/apps/${encodeURIComponent(appID)}/webhook`, body, options });
+  }
+
+  /**
+   * Reply to a review of the team's listing, once.
+   * 
+   * 409 already_replied when the review has a reply.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `PUT /embed/v1/developer/listings/{listing_id}/reviews/{review_id}/reply` (operationId putEmbedV1DeveloperListingsListingIdReviewsReviewIdReply)
+   */
+  putEmbedDeveloperListingReviewReply(listingID: string, reviewID: string, body: MarketplaceTextRequest, options: RequestOptions = {}): Promise<MarketplaceReview> {
+    return this.send<MarketplaceReview>({ operationId: "putEmbedV1DeveloperListingsListingIdReviewsReviewIdReply", method: "PUT", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}/reviews/${encodeURIComponent(reviewID)}/reply`, body, options });
+  }
+
+  /**
+   * Write or edit this user's review of a listing (rating 1 to 5 and a text).
+   * 
+   * One review per team and user, editable. Only a team that has the listing installed may review it (403 not_installed). 201 for a new review, 200 for an edit.
+   * 
+   * Requires an embed token granting `marketplace`.
+   * 
+   * `PUT /embed/v1/marketplace/listings/{slug}/review` (operationId putEmbedV1MarketplaceListingsSlugReview)
+   */
+  putEmbedMarketplaceListingReview(slug: string, body: MarketplaceReviewRequest, options: RequestOptions = {}): Promise<MarketplaceReview> {
+    return this.send<MarketplaceReview>({ operationId: "putEmbedV1MarketplaceListingsSlugReview", method: "PUT", path: `/embed/v1/marketplace/listings/${encodeURIComponent(slug)}/review`, body, options });
+  }
+
+  /**
+   * Set an app's lifecycle webhook URL; a new webhook's signing secret is in this answer only.
+   * 
+   * Patchbay sends app.installed, app.uninstalled and authorization.revoked there, signed with Standard Webhooks, through the delivery engine (retries, log). 201 with the secret when new; 200 when the URL moved.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `PUT /v1/marketplace/apps/{app_id}/webhook` (operationId putV1MarketplaceAppsAppIdWebhook)
+   */
+  putMarketplaceAppWebhook(appID: string, body: MarketplaceAppWebhookRequest, options: RequestOptions = {}): Promise<MarketplaceAppWebhook> {
+    return this.send<MarketplaceAppWebhook>({ operationId: "putV1MarketplaceAppsAppIdWebhook", method: "PUT", path: `/v1/marketplace/apps/${encodeURIComponent(appID)}/webhook`, body, options });
+  }
+
+  /**
+   * Create or replace a category of the marketplace's catalog.
+   * 
+   * Listings name categories by slug; only catalog categories are accepted. 201 when new, 200 when replaced.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `PUT /v1/marketplace/categories/{slug}` (operationId putV1MarketplaceCategoriesSlug)
+   */
+  putMarketplaceCategory(slug: string, body: MarketplaceCategoryRequest, options: RequestOptions = {}): Promise<MarketplaceCategory> {
+    return this.send<MarketplaceCategory>({ operationId: "putV1MarketplaceCategoriesSlug", method: "PUT", path: `/v1/marketplace/categories/${encodeURIComponent(slug)}`, body, options });
+  }
+
+  /**
    * Upload an app's logo, shown on the consent screen instead of logo_url's: the image's bytes as the body, Content-Type image/png, image/svg+xml or image/webp, at most 256 KiB (SVG without script, event handlers or external references).
    * 
    * Send the image itself as the request body, not a form or JSON; the answer shows where the stored copy is served. SVGs are refused if they hold scripts, event handlers or external references. 415 for another media type, 413 over 256 KiB.
@@ -4418,6 +5727,19 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Rotate an app's lifecycle webhook secret; the old one keeps signing beside it for 24 hours.
+   * 
+   * The new secret is in this answer only.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `POST /embed/v1/developer/apps/{app_id}/webhook/rotate` (operationId postEmbedV1DeveloperAppsAppIdWebhookRotate)
+   */
+  rotateEmbedDeveloperAppWebhook(appID: string, options: RequestOptions = {}): Promise<MarketplaceAppWebhook> {
+    return this.send<MarketplaceAppWebhook>({ operationId: "postEmbedV1DeveloperAppsAppIdWebhookRotate", method: "POST", path: `/embed/v1/developer/apps/${encodeURIComponent(appID)}/webhook/rotate`, options });
+  }
+
+  /**
    * Rotate an endpoint's secret; the old one keeps signing beside the new one for the overlap (default 24 h).
    * 
    * Replaces an endpoint's signing secret. During the overlap deliveries carry signatures by both secrets, so the receiver can switch without dropping any. A given secret must be whsec_ and base64 of 24 to 64 bytes.
@@ -4441,6 +5763,19 @@ export abstract class GeneratedClient {
    */
   rotateEndpointSecret(tenantID: string, endpointID: string, body: WebhooksRotateSecretRequest, options: RequestOptions = {}): Promise<WebhooksEndpointSecret> {
     return this.send<WebhooksEndpointSecret>({ operationId: "postV1TenantsTenantIdEndpointsEndpointIdSecretRotate", method: "POST", path: `/v1/tenants/${encodeURIComponent(tenantID)}/endpoints/${encodeURIComponent(endpointID)}/secret/rotate`, body, options });
+  }
+
+  /**
+   * Rotate an app's lifecycle webhook secret; the old one keeps signing beside it for 24 hours.
+   * 
+   * The new secret is in this answer only.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `POST /v1/marketplace/apps/{app_id}/webhook/rotate` (operationId postV1MarketplaceAppsAppIdWebhookRotate)
+   */
+  rotateMarketplaceAppWebhook(appID: string, options: RequestOptions = {}): Promise<MarketplaceAppWebhook> {
+    return this.send<MarketplaceAppWebhook>({ operationId: "postV1MarketplaceAppsAppIdWebhookRotate", method: "POST", path: `/v1/marketplace/apps/${encodeURIComponent(appID)}/webhook/rotate`, options });
   }
 
   /**
@@ -4548,6 +5883,32 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Change one of this developer team's OAuth apps.
+   * 
+   * Changes the given fields; client_type cannot change. 404 for another team's app.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `PATCH /embed/v1/developer/apps/{app_id}` (operationId patchEmbedV1DeveloperAppsAppId)
+   */
+  updateEmbedDeveloperApp(appID: string, body: MarketplaceDeveloperAppRequest, options: RequestOptions = {}): Promise<OAuthApp> {
+    return this.send<OAuthApp>({ operationId: "patchEmbedV1DeveloperAppsAppId", method: "PATCH", path: `/embed/v1/developer/apps/${encodeURIComponent(appID)}`, body, options });
+  }
+
+  /**
+   * Edit a listing: its working revision, started from the live content when there is none.
+   * 
+   * Changes the given fields of the listing's working revision; absent fields stay. A published listing stays live as it is while the revision goes through review. 409 revision_locked while the revision is submitted, in review or approved.
+   * 
+   * Requires an embed token granting `developer`.
+   * 
+   * `PATCH /embed/v1/developer/listings/{listing_id}` (operationId patchEmbedV1DeveloperListingsListingId)
+   */
+  updateEmbedDeveloperListing(listingID: string, body: MarketplaceListingPatch, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "patchEmbedV1DeveloperListingsListingId", method: "PATCH", path: `/embed/v1/developer/listings/${encodeURIComponent(listingID)}`, body, options });
+  }
+
+  /**
    * Change an endpoint; set disabled to false to re-enable it and resume its deliveries.
    * 
    * Changes only the fields given. An endpoint that Patchbay disabled after failing for days resumes with disabled false; deliveries that failed meanwhile can be resent with …/recover. 422 names each bad field.
@@ -4597,6 +5958,19 @@ export abstract class GeneratedClient {
    */
   updateIntegration(integrationID: string, body: ConnectUpdateIntegrationRequest, options: RequestOptions = {}): Promise<ConnectIntegration> {
     return this.send<ConnectIntegration>({ operationId: "patchV1IntegrationsIntegrationId", method: "PATCH", path: `/v1/integrations/${encodeURIComponent(integrationID)}`, body, options });
+  }
+
+  /**
+   * Edit a listing: its working revision, started from the live content when there is none.
+   * 
+   * Changes the given fields of the listing's working revision; absent fields stay. A published listing stays live as it is while the revision goes through review. 409 revision_locked while the revision is submitted, in review or approved.
+   * 
+   * Requires scope `marketplace:admin`.
+   * 
+   * `PATCH /v1/marketplace/listings/{listing_id}` (operationId patchV1MarketplaceListingsListingId)
+   */
+  updateMarketplaceListing(listingID: string, body: MarketplaceListingPatch, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "patchV1MarketplaceListingsListingId", method: "PATCH", path: `/v1/marketplace/listings/${encodeURIComponent(listingID)}`, body, options });
   }
 
   /**
@@ -4689,10 +6063,24 @@ export const operationMethods: Record<string, string> = {
   "postV1ApiKeys": "createAPIKey",
   "postV1ConnectSessions": "createConnectSession",
   "postV1Connections": "createConnection",
+  "postEmbedV1DeveloperApps": "createEmbedDeveloperApp",
+  "postEmbedV1DeveloperListings": "createEmbedDeveloperListing",
+  "postEmbedV1DeveloperListingsListingIdImages": "createEmbedDeveloperListingImage",
+  "postEmbedV1DeveloperListingsListingIdTransitions": "createEmbedDeveloperListingTransition",
   "postEmbedV1Endpoints": "createEmbedEndpoint",
+  "postEmbedV1MarketplaceListingsSlugInstall": "createEmbedMarketplaceListingInstall",
+  "postEmbedV1MarketplaceListingsSlugUninstall": "createEmbedMarketplaceListingUninstall",
+  "postEmbedV1MarketplaceReviewListingsListingIdTransitions": "createEmbedMarketplaceReviewListingTransition",
+  "postEmbedV1MarketplaceReviewReviewsReviewIdHide": "createEmbedMarketplaceReviewReviewHide",
+  "postEmbedV1PreviewMarkdown": "createEmbedPreviewMarkdown",
   "postV1TenantsTenantIdEndpoints": "createEndpoint",
   "postV1EventTypes": "createEventType",
   "postV1Integrations": "createIntegration",
+  "postV1MarketplaceListings": "createMarketplaceListing",
+  "postV1MarketplaceListingsListingIdImages": "createMarketplaceListingImage",
+  "postV1MarketplaceListingsListingIdTransitions": "createMarketplaceListingTransition",
+  "postV1MarketplaceReviewsReviewIdHide": "createMarketplaceReviewHide",
+  "postV1MarketplaceReviewsReviewIdUnhide": "createMarketplaceReviewUnhide",
   "postV1OauthApps": "createOAuthApp",
   "postV1OauthInitialAccessTokens": "createOAuthInitialAccessToken",
   "postV1OauthResources": "createOAuthResource",
@@ -4705,9 +6093,14 @@ export const operationMethods: Record<string, string> = {
   "deleteV1ConnectionsConnectionId": "deleteConnection",
   "deleteEmbedV1AuthorizedAppsAppId": "deleteEmbedAuthorizedApp",
   "deleteEmbedV1ConnectionsConnectionId": "deleteEmbedConnection",
+  "deleteEmbedV1DeveloperAppsAppIdWebhook": "deleteEmbedDeveloperAppWebhook",
   "deleteEmbedV1EndpointsEndpointId": "deleteEmbedEndpoint",
   "deleteV1TenantsTenantIdEndpointsEndpointId": "deleteEndpoint",
   "deleteV1IntegrationsIntegrationId": "deleteIntegration",
+  "deleteV1MarketplaceAppsAppIdWebhook": "deleteMarketplaceAppWebhook",
+  "deleteV1MarketplaceCategoriesSlug": "deleteMarketplaceCategory",
+  "deleteV1MarketplaceInstallationsInstallationId": "deleteMarketplaceInstallation",
+  "deleteV1MarketplaceListingsListingId": "deleteMarketplaceListing",
   "deleteV1OauthAppsAppId": "deleteOAuthApp",
   "deleteV1OauthAuthorizationsAuthorizationId": "deleteOAuthAuthorization",
   "deleteOauthRegisterClientId": "deleteOAuthClientRegistration",
@@ -4732,14 +6125,27 @@ export const operationMethods: Record<string, string> = {
   "getV1ConnectionsConnectionId": "getConnection",
   "getV1ConnectionsConnectionIdCredentials": "getConnectionCredentials",
   "getEmbedV1DeliveriesDeliveryId": "getEmbedDelivery",
+  "getEmbedV1DeveloperAppsAppId": "getEmbedDeveloperApp",
+  "getEmbedV1DeveloperAppsAppIdWebhook": "getEmbedDeveloperAppWebhook",
+  "getEmbedV1DeveloperListingsListingId": "getEmbedDeveloperListing",
+  "getEmbedV1DeveloperListingsListingIdChecks": "getEmbedDeveloperListingChecks",
+  "getEmbedV1DeveloperListingsListingIdStats": "getEmbedDeveloperListingStats",
   "getEmbedV1EndpointsEndpointId": "getEmbedEndpoint",
   "getEmbedV1EndpointsEndpointIdRecoveriesRecoveryId": "getEmbedEndpointRecovery",
   "getEmbedV1EndpointsEndpointIdSecret": "getEmbedEndpointSecret",
   "getEmbedV1EndpointsEndpointIdStats": "getEmbedEndpointStats",
   "getEmbedV1Integrations": "getEmbedIntegrations",
+  "getEmbedV1MarketplaceCategories": "getEmbedMarketplaceCategories",
+  "getEmbedV1MarketplaceListingsSlug": "getEmbedMarketplaceListing",
+  "getEmbedV1MarketplaceReviewListingsListingId": "getEmbedMarketplaceReviewListing",
   "getEmbedV1Session": "getEmbedSession",
   "getV1EventTypesEventType": "getEventType",
   "getV1IntegrationsIntegrationId": "getIntegration",
+  "getV1MarketplaceAppsAppIdWebhook": "getMarketplaceAppWebhook",
+  "getV1MarketplaceCategories": "getMarketplaceCategories",
+  "getV1MarketplaceListingsListingId": "getMarketplaceListing",
+  "getV1MarketplaceListingsListingIdChecks": "getMarketplaceListingChecks",
+  "getV1MarketplaceListingsListingIdStats": "getMarketplaceListingStats",
   "getMetrics": "getMetrics",
   "getV1OauthAppsAppId": "getOAuthApp",
   "getOauthRegisterClientId": "getOAuthClientRegistration",
@@ -4767,12 +6173,29 @@ export const operationMethods: Record<string, string> = {
   "getV1AuditEvents": "listAuditEvents",
   "getV1Connections": "listConnections",
   "getEmbedV1AuthorizedApps": "listEmbedAuthorizedApps",
+  "getEmbedV1DeveloperApps": "listEmbedDeveloperApps",
+  "getEmbedV1DeveloperListingsListingIdReviews": "listEmbedDeveloperListingReviews",
+  "getEmbedV1DeveloperListingsListingIdRevisions": "listEmbedDeveloperListingRevisions",
+  "getEmbedV1DeveloperListingsListingIdTransitions": "listEmbedDeveloperListingTransitions",
+  "getEmbedV1DeveloperListings": "listEmbedDeveloperListings",
   "getEmbedV1EndpointsEndpointIdDeliveries": "listEmbedEndpointDeliveries",
   "getEmbedV1Endpoints": "listEmbedEndpoints",
   "getEmbedV1EventTypes": "listEmbedEventTypes",
+  "getEmbedV1MarketplaceInstallations": "listEmbedMarketplaceInstallations",
+  "getEmbedV1MarketplaceListingsSlugReviews": "listEmbedMarketplaceListingReviews",
+  "getEmbedV1MarketplaceListings": "listEmbedMarketplaceListings",
+  "getEmbedV1MarketplaceReviewListingsListingIdReviews": "listEmbedMarketplaceReviewListingReviews",
+  "getEmbedV1MarketplaceReviewListingsListingIdRevisions": "listEmbedMarketplaceReviewListingRevisions",
+  "getEmbedV1MarketplaceReviewListingsListingIdTransitions": "listEmbedMarketplaceReviewListingTransitions",
+  "getEmbedV1MarketplaceReviewListings": "listEmbedMarketplaceReviewListings",
   "getV1EmbedTokens": "listEmbedTokens",
   "getV1EventTypes": "listEventTypes",
   "getV1Integrations": "listIntegrations",
+  "getV1MarketplaceInstallations": "listMarketplaceInstallations",
+  "getV1MarketplaceListingsListingIdReviews": "listMarketplaceListingReviews",
+  "getV1MarketplaceListingsListingIdRevisions": "listMarketplaceListingRevisions",
+  "getV1MarketplaceListingsListingIdTransitions": "listMarketplaceListingTransitions",
+  "getV1MarketplaceListings": "listMarketplaceListings",
   "getV1TenantsTenantIdMessages": "listMessages",
   "getV1OauthApps": "listOAuthApps",
   "getV1OauthAuthorizations": "listOAuthAuthorizations",
@@ -4805,6 +6228,11 @@ export const operationMethods: Record<string, string> = {
   "postV1TenantsTenantIdMessagesBatch": "publishBatch",
   "putV1Branding": "putBranding",
   "putV1BrandingLogo": "putBrandingLogo",
+  "putEmbedV1DeveloperAppsAppIdWebhook": "putEmbedDeveloperAppWebhook",
+  "putEmbedV1DeveloperListingsListingIdReviewsReviewIdReply": "putEmbedDeveloperListingReviewReply",
+  "putEmbedV1MarketplaceListingsSlugReview": "putEmbedMarketplaceListingReview",
+  "putV1MarketplaceAppsAppIdWebhook": "putMarketplaceAppWebhook",
+  "putV1MarketplaceCategoriesSlug": "putMarketplaceCategory",
   "putV1OauthAppsAppIdLogo": "putOAuthAppLogo",
   "putOauthRegisterClientId": "putOAuthClientRegistration",
   "putV1ProvidersProviderId": "putProvider",
@@ -4827,8 +6255,10 @@ export const operationMethods: Record<string, string> = {
   "deleteV1EmbedTokensEmbedTokenId": "revokeEmbedToken",
   "postV1OauthAppsAppIdRevoke": "revokeOAuthApp",
   "postOauthRevoke": "revokeOAuthToken",
+  "postEmbedV1DeveloperAppsAppIdWebhookRotate": "rotateEmbedDeveloperAppWebhook",
   "postEmbedV1EndpointsEndpointIdSecretRotate": "rotateEmbedEndpointSecret",
   "postV1TenantsTenantIdEndpointsEndpointIdSecretRotate": "rotateEndpointSecret",
+  "postV1MarketplaceAppsAppIdWebhookRotate": "rotateMarketplaceAppWebhook",
   "postV1OauthAppsAppIdSecretRotate": "rotateOAuthAppSecret",
   "postV1SourcesSourceIdIngestTokenRotate": "rotateSourceIngestToken",
   "postV1SyncsSyncIdRun": "runSync",
@@ -4837,10 +6267,13 @@ export const operationMethods: Record<string, string> = {
   "postV1TransformationsTransformationIdTest": "testTransformation",
   "postV1TransformationsTest": "testTransformations",
   "patchV1ApiKeysKeyId": "updateAPIKey",
+  "patchEmbedV1DeveloperAppsAppId": "updateEmbedDeveloperApp",
+  "patchEmbedV1DeveloperListingsListingId": "updateEmbedDeveloperListing",
   "patchEmbedV1EndpointsEndpointId": "updateEmbedEndpoint",
   "patchV1TenantsTenantIdEndpointsEndpointId": "updateEndpoint",
   "patchV1EventTypesEventType": "updateEventType",
   "patchV1IntegrationsIntegrationId": "updateIntegration",
+  "patchV1MarketplaceListingsListingId": "updateMarketplaceListing",
   "patchV1OauthAppsAppId": "updateOAuthApp",
   "patchV1OauthResourcesResourceId": "updateOAuthResource",
   "patchV1OauthScopesScope": "updateOAuthScope",

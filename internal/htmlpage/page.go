@@ -87,6 +87,13 @@ type Page struct {
 	// writes it as {{.Script}} inside <script>): the CSP allows exactly it,
 	// by its hash, and no form.
 	Script string
+	// Bundle is the path of a script on Patchbay itself that the page loads
+	// at the end of its body (the web components' bundle, pinned by its
+	// version): the CSP then allows scripts from Patchbay and fetches to it.
+	Bundle string
+	// Wide pages (consoles with tables) use the full width of the window
+	// rather than the narrow column of a sign-in page.
+	Wide bool
 }
 
 // View is what a page body's template sees: its data, and the brand and
@@ -98,6 +105,9 @@ type View struct {
 	Data  any
 	// Script is the page's Script, to write verbatim inside <script>.
 	Script template.JS
+	// Bundle and Wide are the page's (see Page).
+	Bundle string
+	Wide   bool
 	msgs   map[string]string
 }
 
@@ -137,13 +147,13 @@ func Initial(name string) string {
 var frame = template.Must(template.New("frame").Parse(`<!doctype html><html lang="{{.Lang}}" class="theme-{{.Brand.Theme}}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Title}} · {{.Brand.ProductName}}</title>
 <style>:root{--accent:{{.Brand.AccentColor}};--on-accent:{{.OnAccent}}}` + style + `</style>
-</head><body><header class="brand">{{/* the name follows, so the mark is decoration */}}{{if .Brand.LogoURL}}<img class="logo" src="{{.Brand.LogoURL}}" alt="" width="32" height="32">{{else}}<span class="logo monogram" aria-hidden="true">{{.Initial .Brand.ProductName}}</span>{{end}}<span class="product">{{.Brand.ProductName}}</span></header>
+</head><body{{if .Wide}} class="wide"{{end}}><header class="brand">{{/* the name follows, so the mark is decoration */}}{{if .Brand.LogoURL}}<img class="logo" src="{{.Brand.LogoURL}}" alt="" width="32" height="32">{{else}}<span class="logo monogram" aria-hidden="true">{{.Initial .Brand.ProductName}}</span>{{end}}<span class="product">{{.Brand.ProductName}}</span></header>
 <main class="card">{{.Body}}</main>
 {{with .Brand}}{{if or .SupportURL .TermsURL .PrivacyURL}}<footer><nav aria-label="{{$.T "footer.label"}}">
 {{if .SupportURL}}<a href="{{.SupportURL}}" rel="noopener noreferrer">{{$.T "footer.support"}}</a>{{end}}
 {{if .TermsURL}}<a href="{{.TermsURL}}" rel="noopener noreferrer">{{$.T "footer.terms"}}</a>{{end}}
 {{if .PrivacyURL}}<a href="{{.PrivacyURL}}" rel="noopener noreferrer">{{$.T "footer.privacy"}}</a>{{end}}
-</nav></footer>{{end}}{{end}}</body></html>`))
+</nav></footer>{{end}}{{end}}{{if .Bundle}}<script src="{{.Bundle}}"></script>{{end}}</body></html>`))
 
 // style is the pages' stylesheet: light and dark colours with AA contrast,
 // one column that fits 390 px, visible keyboard focus.
@@ -153,6 +163,7 @@ html.theme-dark{color-scheme:dark;--bg:#111318;--card:#1b1e24;--fg:#eceef2;--mut
 @media (prefers-color-scheme:dark){html.theme-auto{color-scheme:dark;--bg:#111318;--card:#1b1e24;--fg:#eceef2;--muted:#b4b8c0;--border:#3f4450;--link:#93b4ff;--problem:#fca5a5}}
 *{box-sizing:border-box}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:var(--bg);color:var(--fg);max-width:34rem;margin:0 auto;padding:1.5rem 1rem}
+body.wide{max-width:72rem}
 a{color:var(--link)}a:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 .brand{display:flex;align-items:center;gap:.6rem;margin-bottom:1rem;font-weight:600}
 .card{background:var(--card);border:1px solid var(--border);border-radius:12px;padding:1.5rem;overflow-wrap:anywhere}
@@ -182,7 +193,7 @@ footer nav{display:flex;flex-wrap:wrap;gap:1rem;justify-content:center;margin-to
 // the redirect after a post to the same rule, to p.FormTargets.
 func Render(w http.ResponseWriter, r *http.Request, p Page) {
 	lang := Language(r)
-	v := View{Lang: lang, Brand: p.Brand, Data: p.Data, Script: template.JS(p.Script), msgs: catalogs[lang]}
+	v := View{Lang: lang, Brand: p.Brand, Data: p.Data, Script: template.JS(p.Script), Bundle: p.Bundle, Wide: p.Wide, msgs: catalogs[lang]}
 	v.Title = v.T(p.Title, p.TitleArgs...)
 	var body bytes.Buffer
 	if err := p.Template.ExecuteTemplate(&body, p.Name, v); err != nil {
@@ -207,6 +218,9 @@ func Render(w http.ResponseWriter, r *http.Request, p Page) {
 // scriptPolicy is the CSP's form-action and, for a page that runs a
 // script, script-src directives.
 func scriptPolicy(p Page) string {
+	if p.Bundle != "" {
+		return strings.Join(append([]string{"form-action 'self'"}, p.FormTargets...), " ") + "; script-src 'self'; connect-src 'self'"
+	}
 	if p.Script == "" {
 		return strings.Join(append([]string{"form-action 'self'"}, p.FormTargets...), " ")
 	}

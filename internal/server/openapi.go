@@ -65,7 +65,8 @@ func buildOpenAPI(routes []route) object {
 			"description": "The SaaS's integration backbone. Admin calls carry Authorization: Bearer pbk_…",
 		},
 		"paths": paths,
-		"tags":  []any{object{"name": "embed", "description": "The API of the browser components (/embed/v1), called with an embed token from the SaaS's pages; see docs/embed.md"}},
+		"tags": []any{object{"name": "embed", "description": "The API of the browser components (/embed/v1), called with an embed token from the SaaS's pages; see docs/embed.md"},
+			object{"name": "console", "description": "The API of the review console's page (/admin/marketplace), called with its session cookie; see docs/marketplace.md"}},
 		"components": object{
 			"schemas": schemas.defs,
 			"securitySchemes": object{
@@ -73,6 +74,9 @@ func buildOpenAPI(routes []route) object {
 				"embedToken": object{"type": "http", "scheme": "bearer", "description": "An embed token (pbe_…) that the SaaS's backend minted with POST /v1/embed/tokens for one user; " +
 					"/embed/v1 routes (tag embed) take it, never an API key, and each names in x-patchbay-capability what the token must grant " +
 					"(webhooks, webhooks:read, connections, authorized_apps; any: every token)."},
+				"consoleSession": object{"type": "apiKey", "in": "cookie", "name": "patchbay_console", "description": "The review console's session " +
+					"(__Host-patchbay_console over https), set by POST /admin/marketplace/session for an admin API key; changes also carry " +
+					"its CSRF token in X-CSRF-Token. Routes under /admin/marketplace/api (tag console) take it, for the console's own page."},
 			},
 		},
 	}
@@ -188,6 +192,15 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		op["security"] = []any{object{"embedToken": []any{}}}
 		op["tags"] = []any{"embed"}
 		op["x-patchbay-capability"] = rt.capability
+	}
+	if rt.console {
+		responses["401"] = problemResponse("No live console session (session_invalid): the cookie is missing or expired, the operator signed out, or the key was revoked")
+		responses["403"] = problemResponse("The session's key lacks the scope in x-patchbay-scope, or a change lacks the session's CSRF token (csrf_failed)")
+		responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
+		responses["503"] = problemResponse("The database is unavailable for the moment; retry after Retry-After")
+		op["security"] = []any{object{"consoleSession": []any{}}}
+		op["tags"] = []any{"console"}
+		op["x-patchbay-scope"] = rt.access.Scope
 	}
 	if rt.limited {
 		responses["429"] = object{"description": "Too many requests from this client address (a page for browsers' pages, a problem otherwise); see Retry-After"}

@@ -7,6 +7,7 @@ import (
 	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/console"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/htmlpage"
@@ -85,6 +86,18 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("GET /portal/webhooks", web.HandlePage(web.Page{Element: "patchbay-webhooks", Title: "Webhooks"}), pages)
 	rt.public("GET /portal/connections", web.HandlePage(web.Page{Element: "patchbay-connections", Title: "Connections"}), pages)
 	rt.public("GET /portal/authorized-apps", web.HandlePage(web.Page{Element: "patchbay-authorized-apps", Title: "Authorized apps"}), pages)
+	rt.public("GET /portal/marketplace", web.HandlePage(web.Page{Element: "patchbay-marketplace", Title: "Marketplace"}), pages)
+	rt.public("GET /portal/developer", web.HandlePage(web.Page{Element: "patchbay-developer", Title: "Marketplace listings"}), pages)
+
+	// The marketplace review console, a page for the SaaS's operators: signed
+	// in with an admin key exchanged for a short session cookie, or opened
+	// with an embed token granting marketplace:review (#token=…). Its API
+	// takes the session and serves the admin API's review operations.
+	consolePages := console.Pages{Sessions: d.Console, Brands: d.Branding, Bundle: web.BundlePath + "?v=" + web.Version, Secure: d.SecureCookies}
+	rt.public("GET "+console.Path, consolePages.HandlePage(), pages)
+	rt.public("POST "+console.Path+"/session", consolePages.HandleSignIn(), pages)
+	rt.public("POST "+console.Path+"/session/end", consolePages.HandleSignOut(), pages)
+	rt.console("GET "+console.APIPath+"/session", auth.InstallationAccess(d.Console.Scope()), consolePages.HandleWho())
 
 	// Incoming webhooks: providers authenticate by their signatures, not API
 	// keys; a source with scheme none by the ingest token in its URL.

@@ -2,7 +2,7 @@ import { html, nothing, type TemplateResult } from "lit";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { ApiError, enc, type Page } from "./api.js";
 import { Base, when } from "./base.js";
-import { emptyContent, icon, stars, stateBadge, stateLabel, words, type ListingContent, type Listing, type Review, type Stats, type Transition } from "./market.js";
+import { asset, emptyContent, icon, stars, stateBadge, stateLabel, words, type ListingContent, type Listing, type Review, type Stats, type Transition } from "./market.js";
 
 interface App {
   id: string;
@@ -222,14 +222,16 @@ export class PatchbayDeveloper extends Base {
     const m = this.m;
     const l = this.listing;
     if (!l) return html`<p role="status">${m.loading}</p>`;
-    const rs = l.revision?.state ?? "";
+    const rs = l.revision?.state ?? l.state;
+    // The reviewer's note: the revision's, or the last request for changes in the log.
+    const note = l.revision?.last_note || [...this.transitions].reverse().find((t) => t.action === "request_changes")?.note;
     return html`<article part="developer-listing" data-listing=${l.id}>
       <button class="link" @click=${() => this.go({ kind: "list" })}>&larr; ${m.yourListings}</button>
       <div class="row spread">
         <h2 tabindex="-1">${this.draft.name || l.slug}</h2>
         <div class="row">${stateBadge(m, l.state)}${rs && rs !== l.state ? html`<span class="muted">${m.revisionState(stateLabel(m, rs))}</span>` : nothing}</div>
       </div>
-      ${l.revision?.last_note && rs === "changes_requested" ? html`<div class="notice error" part="reviewer-note"><strong>${m.reviewerNote}</strong> ${l.revision.last_note}</div>` : nothing}
+      ${note && rs === "changes_requested" ? html`<div class="notice error" part="reviewer-note"><strong>${m.reviewerNote}</strong> ${note}</div>` : nothing}
       <div class="row" part="workflow">${this.workflowButtons(l)}</div>
       ${this.problems.length
         ? html`<div class="notice error" role="alert" part="checks"><strong>${m.checksFailed}</strong><ul>${this.problems.map((p) => html`<li><code>${p.field}</code>: ${p.detail}</li>`)}</ul></div>`
@@ -239,7 +241,7 @@ export class PatchbayDeveloper extends Base {
         <aside part="preview" aria-labelledby="dv-preview">
           <h3 id="dv-preview">${m.preview}</h3>
           <div class="card listing-card">
-            <div class="row">${icon(this.draft)}<div><strong>${this.draft.name}</strong><div class="muted">${l.developer_name}</div></div></div>
+            <div class="row">${icon(this.draft, this.api!.origin)}<div><strong>${this.draft.name}</strong><div class="muted">${l.developer_name}</div></div></div>
             <p>${this.draft.tagline}</p>
           </div>
           <div class="description">${unsafeHTML(this.preview)}</div>
@@ -334,10 +336,10 @@ export class PatchbayDeveloper extends Base {
       <div class="muted" id="dv-description-help">${m.markdownHelp}</div>
       ${err.description ? html`<div class="field-error">${err.description}</div>` : nothing}
       <label for="dv-icon">${m.fields.icon_url}</label>
-      <div class="row">${icon(d)}<input id="dv-icon" type="file" accept="image/png,image/webp,image/svg+xml" ?disabled=${ro} @change=${(e: Event) => this.upload(e, l, "icon")} /></div>
+      <div class="row">${icon(d, this.api!.origin)}<input id="dv-icon" type="file" accept="image/png,image/webp,image/svg+xml" ?disabled=${ro} @change=${(e: Event) => this.upload(e, l, "icon")} /></div>
       <fieldset><legend>${m.screenshots}</legend>
         ${d.screenshots.map(
-          (s, i) => html`<div class="row shot-row"><img src=${s.url} alt="" width="80" />
+          (s, i) => html`<div class="row shot-row"><img src=${asset(s.url, this.api!.origin)} alt="" width="80" />
             <input aria-label=${m.captionN(i + 1)} ?readonly=${ro} .value=${s.caption ?? ""} style="max-width:20rem"
               @input=${(e: InputEvent) => this.setDraft({ screenshots: d.screenshots.map((x, j) => (j === i ? { ...x, caption: (e.target as HTMLInputElement).value } : x)) })} />
             <button type="button" ?disabled=${ro} @click=${() => this.setDraft({ screenshots: d.screenshots.filter((_, j) => j !== i) })}>${m.remove}<span class="sr-only"> ${m.screenshotN(i + 1)}</span></button></div>`,
@@ -346,7 +348,7 @@ export class PatchbayDeveloper extends Base {
           ? html`<label for="dv-shot">${m.addScreenshot}</label><input id="dv-shot" type="file" accept="image/png,image/webp,image/svg+xml" @change=${(e: Event) => this.upload(e, l, "screenshot")} />`
           : nothing}
       </fieldset>
-      ${listField("categories", m.category, m.categoriesHelp)} ${listField("tags", m.fields.tags, m.tagsHelp)}
+      ${listField("categories", m.fields.categories, m.categoriesHelp)} ${listField("tags", m.fields.tags, m.tagsHelp)}
       ${field("website_url", m.fields.website_url, "url")} ${field("support_url", m.fields.support_url, "url")}
       ${field("support_email", m.fields.support_email, "email")} ${field("privacy_url", m.fields.privacy_url, "url")}
       ${field("terms_url", m.fields.terms_url, "url")} ${field("pricing", m.fields.pricing)}

@@ -126,10 +126,22 @@ export interface Stats {
   days: { date: string; installs: number; uninstalls: number }[];
 }
 
+/**
+ * asset is the URL of an image Patchbay serves (/assets/…, as listings
+ * store them) on Patchbay's origin, for a component on the SaaS's page.
+ */
+export function asset(url: string, origin: string): string {
+  try {
+    return new URL(url, origin).href;
+  } catch {
+    return "";
+  }
+}
+
 /** icon is a listing's icon, or its initial on the accent colour; decoration beside the name. */
-export function icon(c: Pick<ListingContent, "icon_url" | "name">, size = 48): TemplateResult {
+export function icon(c: Pick<ListingContent, "icon_url" | "name">, origin: string, size = 48): TemplateResult {
   return c.icon_url
-    ? html`<img class="icon" src=${c.icon_url} alt="" width=${size} height=${size} />`
+    ? html`<img class="icon" src=${asset(c.icon_url, origin)} alt="" width=${size} height=${size} />`
     : html`<span class="icon monogram" aria-hidden="true" style="width:${size}px;height:${size}px">${initial(c.name)}</span>`;
 }
 

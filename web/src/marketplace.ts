@@ -2,7 +2,7 @@ import { html, nothing, type TemplateResult } from "lit";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { Api, enc, type Page } from "./api.js";
 import { Base, when } from "./base.js";
-import { icon, stars, type Category, type Installation, type Listing, type Review } from "./market.js";
+import { asset, icon, stars, type Category, type Installation, type Listing, type Review } from "./market.js";
 
 type View = { kind: "directory" } | { kind: "listing"; slug: string } | { kind: "installed" };
 
@@ -158,7 +158,7 @@ export class PatchbayMarketplace extends Base {
     const c = l.content;
     return html`<li class="card listing-card" part="listing-card" data-slug=${l.slug}>
       <div class="row">
-        ${icon(c)}
+        ${icon(c, this.api!.origin)}
         <div class="grow">
           <h3><button class="link title" @click=${() => this.go({ kind: "listing", slug: l.slug })}>${c.name}</button></h3>
           <div class="muted">${l.developer_name}</div>
@@ -184,7 +184,7 @@ export class PatchbayMarketplace extends Base {
       <button class="link" @click=${() => this.go({ kind: "directory" })}>&larr; ${m.backToDirectory}</button>
       <div class="row spread listing-head">
         <div class="row">
-          ${icon(c, 64)}
+          ${icon(c, this.api!.origin, 64)}
           <div>
             <h2 tabindex="-1">${c.name}</h2>
             <div class="muted">${m.by(l.developer_name)} &middot; ${l.kind === "app" ? m.kindApp : m.kindIntegration}</div>
@@ -201,7 +201,7 @@ export class PatchbayMarketplace extends Base {
       <p class="tagline">${c.tagline}</p>
       ${c.screenshots?.length
         ? html`<ul class="shots" part="screenshots" aria-label=${m.screenshots}>
-            ${c.screenshots.map((s, i) => html`<li><figure><img src=${s.url} alt=${s.caption || m.screenshotN(i + 1)} loading="lazy" />${s.caption ? html`<figcaption class="muted">${s.caption}</figcaption>` : nothing}</figure></li>`)}
+            ${c.screenshots.map((s, i) => html`<li><figure><img src=${asset(s.url, this.api!.origin)} alt=${s.caption || m.screenshotN(i + 1)} loading="lazy" />${s.caption ? html`<figcaption class="muted">${s.caption}</figcaption>` : nothing}</figure></li>`)}
           </ul>`
         : nothing}
       <div class="columns">

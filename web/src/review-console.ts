@@ -150,7 +150,7 @@ export class PatchbayReviewConsole extends Base {
     return html`<article part="review-listing" data-listing=${l.id}>
       <button class="link" @click=${() => this.go({ kind: "queue" })}>&larr; ${m.reviewQueue}</button>
       <div class="row spread">
-        <div class="row">${icon(working)}<div><h2 tabindex="-1">${working.name}</h2>
+        <div class="row">${icon(working, this.api!.origin)}<div><h2 tabindex="-1">${working.name}</h2>
           <div class="muted">${l.slug} &middot; ${m.by(l.developer_name)} (${l.team_id || "—"}) &middot; ${l.kind === "app" ? m.kindApp : m.kindIntegration}</div></div></div>
         <div class="row">${stateBadge(m, l.state)}${l.revision ? html`<span class="muted">${m.revisionN(l.revision.number)}: ${stateLabel(m, l.revision.state)}</span>` : nothing}</div>
       </div>

@@ -2,7 +2,7 @@ import { html, nothing, type TemplateResult } from "lit";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { ApiError, enc, type Page } from "./api.js";
 import { Base, when } from "./base.js";
-import { asset, emptyContent, icon, stars, stateBadge, stateLabel, words, type ListingContent, type Listing, type Review, type Stats, type Transition } from "./market.js";
+import { asset, emptyContent, icon, normalized, stars, stateBadge, stateLabel, words, type ListingContent, type Listing, type Review, type Stats, type Transition } from "./market.js";
 
 interface App {
   id: string;
@@ -92,7 +92,7 @@ export class PatchbayDeveloper extends Base {
     this.transitions = t.data;
     this.reviews = r.data;
     this.stats = s;
-    this.draft = structuredClone(l.revision?.content ?? l.content);
+    this.draft = normalized(structuredClone(l.revision?.content ?? l.content));
     this.preview = this.draft.description_html ?? "";
   }
 
@@ -351,7 +351,8 @@ export class PatchbayDeveloper extends Base {
       ${listField("categories", m.fields.categories, m.categoriesHelp)} ${listField("tags", m.fields.tags, m.tagsHelp)}
       ${field("website_url", m.fields.website_url, "url")} ${field("support_url", m.fields.support_url, "url")}
       ${field("support_email", m.fields.support_email, "email")} ${field("privacy_url", m.fields.privacy_url, "url")}
-      ${field("terms_url", m.fields.terms_url, "url")} ${field("pricing", m.fields.pricing)}
+      ${field("terms_url", m.fields.terms_url, "url")} ${field("install_url", m.fields.install_url, "url", m.installURLHelp)}
+      ${field("pricing", m.fields.pricing)}
       ${listField("languages", m.languages, m.languagesHelp)}
       ${l.data_access?.length
         ? html`<fieldset part="justifications"><legend>${m.fields.scope_justifications}</legend>

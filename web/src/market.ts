@@ -25,6 +25,8 @@ export interface ListingContent {
   support_email: string;
   privacy_url: string;
   terms_url: string;
+  /** Where installing an app starts, when not at Patchbay's authorize endpoint. */
+  install_url?: string;
   pricing: string;
   languages: string[];
   scope_justifications: Record<string, string>;
@@ -219,6 +221,7 @@ export function contentFields(c: ListingContent | undefined): [string, string][]
     ["support_email", c.support_email],
     ["privacy_url", c.privacy_url],
     ["terms_url", c.terms_url],
+    ["install_url", c.install_url ?? ""],
     ["pricing", c.pricing],
     ["languages", list(c.languages)],
     ["scope_justifications", Object.entries(c.scope_justifications ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n")],
@@ -239,6 +242,16 @@ export function diffView(m: Messages, before: ListingContent | undefined, after:
         )}</pre></dd>`,
     )}
   </dl>`;
+}
+
+/** normalized is c with every list and map present (the API may send null for an empty one). */
+export function normalized(c: ListingContent): ListingContent {
+  const e = emptyContent();
+  return {
+    ...e, ...c,
+    screenshots: c.screenshots ?? [], categories: c.categories ?? [], tags: c.tags ?? [], languages: c.languages ?? [],
+    scope_justifications: c.scope_justifications ?? {},
+  };
 }
 
 /** emptyContent is the content of a new listing. */

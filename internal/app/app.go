@@ -38,6 +38,7 @@ import (
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
 	"github.com/patchbay/patchbay/internal/jobs"
+	"github.com/patchbay/patchbay/internal/marketplace"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -176,7 +177,10 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	// The connections service's data keys are wrapped by the configured
 	// encryption key, which is the key-encryption key.
-	connections := connect.NewService(db, connect.NewKeyring(db, v), providerCatalog, toProviders, hooks, connectLogger,
+	// The marketplace keeps integration installations by connect's
+	// connection events, in their transactions.
+	connectionEvents := &marketplace.ConnectionEvents{Next: hooks}
+	connections := connect.NewService(db, connect.NewKeyring(db, v), providerCatalog, toProviders, connectionEvents, connectLogger,
 		connect.Config{PublicURL: cfg.PublicURL, Node: nodeName(), Brands: brands, Images: images})
 	proxyEngine := proxy.New(connections, providerCatalog, toProviders, connectLogger, proxy.Config{
 		MaxAttempts: cfg.ProxyMaxAttempts, MaxWait: cfg.ProxyMaxWait, QueueWait: cfg.ProxyQueueWait, Timeout: cfg.ProxyTimeout,
@@ -187,6 +191,16 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	// Sync runs log under the connect component, as before syncs had a
 	// package of their own.
 	syncService := syncs.NewService(db, connections, proxyEngine, providerCatalog, hooks, inserter, connectLogger, syncs.Config{Node: nodeName()})
+
+	market := marketplace.NewService(db, marketplace.Deps{Apps: authServer, Integrations: connections, Hooks: hooks, Assets: assetStore,
+		ProviderScopes: func(providerID string) []string {
+			if p, ok := providerCatalog.Get(providerID); ok {
+				return p.Auth.Scopes
+			}
+			return nil
+		}})
+	connectionEvents.Marketplace = market
+	authServer.Observe(market)
 
 	embedTokens := embed.NewService(db, cfg.PublicURL)
 	workers, periodic, queues := registry(cfg, logger, db, hooks, authServer, incoming, connections, syncService, embedTokens)
@@ -239,6 +253,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		Syncs:           syncService,
 		Branding:        brands,
 		Assets:          assetStore,
+		Marketplace:     market,
 		Limiter:         limiter,
 		RateLimit:       ratelimit.Policy{Limit: cfg.RateLimit, Window: cfg.RateLimitWindow},
 		Addresses:       addresses,

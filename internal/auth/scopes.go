@@ -50,6 +50,8 @@ var Scopes = []ScopeInfo{
 	{"branding:read", "read the branding of pages and components, the installation's and tenants' overrides", nil},
 	{"branding:write", "change the branding and upload logos", []string{"branding:read"}},
 	{"embed", "mint, list and revoke embed tokens, which let a tenant's user use the browser components", nil},
+	{"marketplace:read", "read marketplace listings, revisions, the workflow log, installations, reviews and categories", nil},
+	{"marketplace:admin", "review, publish and suspend listings, manage categories, installations, reviews and apps' lifecycle webhooks; mint marketplace:review embed tokens", []string{"marketplace:read"}},
 }
 
 // implied maps each scope to every scope it grants, itself included.

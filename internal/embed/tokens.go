@@ -41,6 +41,16 @@ const (
 	CapWebhooksRead   = "webhooks:read" // the webhook portal, reading only
 	CapConnections    = "connections"   // the user's connections
 	CapAuthorizedApps = "authorized_apps"
+	// CapMarketplace is the marketplace directory for the token's team and
+	// user: search, listing pages, install, uninstall, reviews.
+	CapMarketplace = "marketplace"
+	// CapDeveloper is a third-party developer team's console: the token's
+	// team's own apps and listings only.
+	CapDeveloper = "developer"
+	// CapMarketplaceReview is the operator's review console over every
+	// team's listings; only an installation-wide key holding
+	// marketplace:admin may mint it.
+	CapMarketplaceReview = "marketplace:review"
 	// CapAny is what routes open to every valid token ask for, such as
 	// the session; no token is granted it by name.
 	CapAny = "any"
@@ -52,7 +62,15 @@ var capabilities = map[string][]string{
 	CapWebhooksRead:   {CapWebhooksRead},
 	CapConnections:    {CapConnections},
 	CapAuthorizedApps: {CapAuthorizedApps},
+	CapMarketplace:    {CapMarketplace},
+	CapDeveloper:      {CapDeveloper},
+	// The review console is the installation's: it includes nothing of a
+	// tenant's.
+	CapMarketplaceReview: {CapMarketplaceReview},
 }
+
+// capabilityList names the vocabulary for messages.
+const capabilityList = "webhooks, webhooks:read, connections, authorized_apps, marketplace, developer or marketplace:review"
 
 // KnownCapability reports whether c is in the vocabulary.
 func KnownCapability(c string) bool {
@@ -170,11 +188,11 @@ func (nt NewToken) problems() map[string]string {
 		p["user_name"] = "must be text of at most 200 bytes"
 	}
 	if len(nt.Capabilities) == 0 {
-		p["capabilities"] = "must grant at least one of webhooks, webhooks:read, connections, authorized_apps"
+		p["capabilities"] = "must grant at least one of " + capabilityList
 	}
 	for i, c := range nt.Capabilities {
 		if _, ok := capabilities[c]; !ok {
-			p[fmt.Sprintf("capabilities/%d", i)] = fmt.Sprintf("%q is not a capability; use webhooks, webhooks:read, connections or authorized_apps", c)
+			p[fmt.Sprintf("capabilities/%d", i)] = fmt.Sprintf("%q is not a capability; use %s", c, capabilityList)
 		}
 	}
 	if len(nt.AllowedOrigins) == 0 {

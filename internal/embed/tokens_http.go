@@ -3,9 +3,11 @@ package embed
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/tenants"
 )
@@ -37,6 +39,10 @@ func (req mintRequest) Valid(context.Context) map[string]string {
 	return req.newToken().problems()
 }
 
+// ReviewMintScope is the scope a key needs to mint a marketplace:review
+// token.
+const ReviewMintScope = "marketplace:admin"
+
 // MintedToken is a new token with its secret, shown only this once.
 type MintedToken struct {
 	Token
@@ -53,6 +59,15 @@ func HandleMint(s *Service) httpapi.Endpoint {
 			var err error
 			if req.TenantID, err = tenants.Own(r.Context(), req.TenantID); err != nil {
 				return MintedToken{}, err
+			}
+			if slices.Contains(req.Capabilities, CapMarketplaceReview) {
+				// The review console reaches every team's listings: only a
+				// key that could review through the admin API may mint it.
+				key, _ := auth.KeyFrom(r.Context())
+				if err := auth.InstallationAccess(ReviewMintScope).Permit(key); err != nil {
+					return MintedToken{}, apperr.Because(apperr.Forbidden, "capability_not_allowed",
+						"only an installation-wide API key holding %s may mint a token with %s", ReviewMintScope, CapMarketplaceReview)
+				}
 			}
 			t, secret, err := s.Mint(r.Context(), req.newToken())
 			return MintedToken{Token: t, Secret: secret}, err

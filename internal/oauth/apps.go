@@ -87,6 +87,10 @@ type AppWithSecret struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
+// AppChanges are the fields of an app that UpdateApp changes: what other
+// capabilities (the marketplace's developer console) may change of an app.
+type AppChanges = appFields
+
 // appFields are an app's writable fields, shared by create and update; nil
 // means "not given".
 type appFields struct {
@@ -310,12 +314,18 @@ func (s *Service) DeleteApp(ctx context.Context, appID string) error {
 		return err
 	}
 	defer s.clients.Forget(app.ClientID)
-	if found, err := appDelete(ctx, s.db, appID); err != nil {
-		return err
-	} else if !found {
-		return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
-	}
-	return nil
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		gs, err := grantsLive(ctx, tx, "app_id = ?", appID)
+		if err != nil {
+			return err
+		}
+		if found, err := appDelete(ctx, tx, appID); err != nil {
+			return err
+		} else if !found {
+			return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
+		}
+		return s.revoked(ctx, tx, gs)
+	})
 }
 
 // RevokeApp revokes every authorization and token of an app at once; the
@@ -325,7 +335,14 @@ func (s *Service) RevokeApp(ctx context.Context, appID string) error {
 		if _, err := appGetByID(ctx, tx, appID); err != nil {
 			return err
 		}
-		return appRevokeGrants(ctx, tx, appID)
+		gs, err := grantsLive(ctx, tx, "app_id = ?", appID)
+		if err != nil {
+			return err
+		}
+		if err := appRevokeGrants(ctx, tx, appID); err != nil {
+			return err
+		}
+		return s.revoked(ctx, tx, gs)
 	})
 }
 
@@ -363,3 +380,7 @@ func (a App) secretMatches(secret string, now time.Time) bool {
 	}
 	return ok
 }
+
+// Problems reports what is wrong with the changes' shape, by field, as app
+// creation and update do.
+func (f appFields) Problems() map[string]string { return f.problems() }

@@ -41,12 +41,19 @@ func (s *Service) ListAuthorizations(ctx context.Context, userID, teamID string,
 // issued under it.
 func (s *Service) RevokeAuthorization(ctx context.Context, authID string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		gs, err := grantsLive(ctx, tx, "id = ?", authID)
+		if err != nil {
+			return err
+		}
 		if revoked, err := authorizationRevoke(ctx, tx, authID); err != nil {
 			return err
 		} else if !revoked {
 			return apperr.Errorf(apperr.NotFound, "authorization %s not found or already revoked", authID)
 		}
-		return tokensRevokeByAuthorization(ctx, tx, authID)
+		if err := tokensRevokeByAuthorization(ctx, tx, authID); err != nil {
+			return err
+		}
+		return s.revoked(ctx, tx, gs)
 	})
 }
 
@@ -55,12 +62,19 @@ func (s *Service) RevokeAuthorization(ctx context.Context, authID string) error 
 // authorized apps, which knows the app rather than the authorization.
 func (s *Service) RevokeAppForUser(ctx context.Context, userID, teamID, appID string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		gs, err := grantsLive(ctx, tx, "user_id = ? AND team_id = ? AND app_id = ?", userID, teamID, appID)
+		if err != nil {
+			return err
+		}
 		if revoked, err := authorizationRevokeOfUserApp(ctx, tx, userID, teamID, appID); err != nil {
 			return err
 		} else if !revoked {
 			return apperr.Errorf(apperr.NotFound, "app %s is not authorized by this user", appID)
 		}
-		return tokensRevokeOfUserApp(ctx, tx, userID, teamID, appID)
+		if err := tokensRevokeOfUserApp(ctx, tx, userID, teamID, appID); err != nil {
+			return err
+		}
+		return s.revoked(ctx, tx, gs)
 	})
 }
 

@@ -712,7 +712,10 @@ func (s *Service) grant(ctx context.Context, tx *store.Tx, appID, userID, teamID
 	z, err := authorizationGet(ctx, tx, appID, userID, teamID)
 	if errors.Is(err, sql.ErrNoRows) {
 		authID := id.New("oauthz")
-		return authID, authorizationInsert(ctx, tx, authID, appID, userID, teamID, marshalList(scopes), marshalList(resources))
+		if err := authorizationInsert(ctx, tx, authID, appID, userID, teamID, marshalList(scopes), marshalList(resources)); err != nil {
+			return "", err
+		}
+		return authID, s.granted(ctx, tx, Grant{AuthorizationID: authID, AppID: appID, UserID: userID, TeamID: teamID, Scopes: scopes})
 	} else if err != nil {
 		return "", err
 	}
@@ -725,7 +728,10 @@ func (s *Service) grant(ctx context.Context, tx *store.Tx, appID, userID, teamID
 			return "", err
 		}
 	}
-	return z.id, authorizationRenew(ctx, tx, z.id, marshalList(scopeUnion), marshalList(resourceUnion))
+	if err := authorizationRenew(ctx, tx, z.id, marshalList(scopeUnion), marshalList(resourceUnion)); err != nil {
+		return "", err
+	}
+	return z.id, s.granted(ctx, tx, Grant{AuthorizationID: z.id, AppID: appID, UserID: userID, TeamID: teamID, Scopes: scopeUnion})
 }
 
 // unionWithStored returns the stored list followed by what add has that it

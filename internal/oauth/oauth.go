@@ -150,6 +150,8 @@ type Service struct {
 	// clients keeps apps by client_id for the endpoints that authenticate
 	// an app on every call.
 	clients *ttlcache.Cache[string, App]
+	// observer hears of grants and revocations (see Observe); nil for none.
+	observer GrantObserver
 }
 
 // NewService returns the OAuth provider. limiter holds the per-client

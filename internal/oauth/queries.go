@@ -725,3 +725,21 @@ func requestBackToLogin(ctx context.Context, q store.Querier, requestID string, 
 		user_id = NULL, team_id = NULL, user_name = NULL, team_name = NULL, avatar_url = NULL WHERE id = ? AND status = ?`,
 		statusLogin, loginHash, requestID, statusConsent))
 }
+
+// grantsLive returns the live authorizations that where (a condition on
+// oauth_authorizations' columns, written in code) selects, as grants.
+func grantsLive(ctx context.Context, q store.Querier, where string, args ...any) ([]Grant, error) {
+	rows, err := q.Query(ctx, "SELECT id, app_id, user_id, team_id, scopes FROM oauth_authorizations WHERE revoked_at IS NULL AND "+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	return store.Collect(rows, func(sc store.Scanner) (Grant, error) {
+		var g Grant
+		var scopes string
+		if err := sc.Scan(&g.AuthorizationID, &g.AppID, &g.UserID, &g.TeamID, &scopes); err != nil {
+			return g, err
+		}
+		g.Scopes, err = unmarshalList(scopes)
+		return g, err
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/htmlpage"
 	"github.com/patchbay/patchbay/internal/inbound"
+	"github.com/patchbay/patchbay/internal/marketplace"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -228,6 +229,33 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/tenants/{tenant_id}/deliveries/{delivery_id}", tenant("webhooks:read"), webhooks.HandleDeliveryGet(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/deliveries/{delivery_id}/resend", tenant("webhooks:write"), webhooks.HandleDeliveryResend(d.Webhooks))
 
+	// The marketplace: the SaaS's admins review and moderate here.
+	mp, asAdmin := d.Marketplace, marketplace.AsAdmin
+	mpRead, mpAdmin := install("marketplace:read"), install("marketplace:admin")
+	rt.admin("GET /v1/marketplace/categories", mpRead, marketplace.HandleCategories(mp))
+	rt.admin("PUT /v1/marketplace/categories/{slug}", mpAdmin, marketplace.HandleCategoryPut(mp))
+	rt.admin("DELETE /v1/marketplace/categories/{slug}", mpAdmin, marketplace.HandleCategoryDelete(mp))
+	rt.admin("GET /v1/marketplace/listings", mpRead, marketplace.HandleListingList(mp, asAdmin, nil))
+	rt.admin("POST /v1/marketplace/listings", mpAdmin, marketplace.HandleListingCreate(mp, asAdmin))
+	rt.admin("GET /v1/marketplace/listings/{listing_id}", mpRead, marketplace.HandleListingGet(mp, asAdmin))
+	rt.admin("PATCH /v1/marketplace/listings/{listing_id}", mpAdmin, marketplace.HandleListingUpdate(mp, asAdmin))
+	rt.admin("DELETE /v1/marketplace/listings/{listing_id}", mpAdmin, marketplace.HandleListingDelete(mp, asAdmin))
+	rt.admin("POST /v1/marketplace/listings/{listing_id}/images", mpAdmin, marketplace.HandleImageUpload(mp, asAdmin))
+	rt.admin("GET /v1/marketplace/listings/{listing_id}/checks", mpRead, marketplace.HandleChecks(mp, asAdmin))
+	rt.admin("POST /v1/marketplace/listings/{listing_id}/transitions", mpAdmin, marketplace.HandleTransition(mp, asAdmin))
+	rt.admin("GET /v1/marketplace/listings/{listing_id}/transitions", mpRead, marketplace.HandleTransitions(mp, asAdmin))
+	rt.admin("GET /v1/marketplace/listings/{listing_id}/revisions", mpRead, marketplace.HandleRevisions(mp, asAdmin))
+	rt.admin("GET /v1/marketplace/listings/{listing_id}/stats", mpRead, marketplace.HandleStats(mp, asAdmin))
+	rt.admin("GET /v1/marketplace/listings/{listing_id}/reviews", mpRead, marketplace.HandleListingReviews(mp, asAdmin))
+	rt.admin("POST /v1/marketplace/reviews/{review_id}/hide", mpAdmin, marketplace.HandleReviewHide(mp, asAdmin))
+	rt.admin("POST /v1/marketplace/reviews/{review_id}/unhide", mpAdmin, marketplace.HandleReviewUnhide(mp, asAdmin))
+	rt.admin("GET /v1/marketplace/installations", mpRead, marketplace.HandleInstallationList(mp))
+	rt.admin("DELETE /v1/marketplace/installations/{installation_id}", mpAdmin, marketplace.HandleInstallationDelete(mp))
+	rt.admin("GET /v1/marketplace/apps/{app_id}/webhook", mpRead, marketplace.HandleAppWebhookGet(mp, asAdmin))
+	rt.admin("PUT /v1/marketplace/apps/{app_id}/webhook", mpAdmin, marketplace.HandleAppWebhookPut(mp, asAdmin))
+	rt.admin("POST /v1/marketplace/apps/{app_id}/webhook/rotate", mpAdmin, marketplace.HandleAppWebhookRotate(mp, asAdmin))
+	rt.admin("DELETE /v1/marketplace/apps/{app_id}/webhook", mpAdmin, marketplace.HandleAppWebhookDelete(mp, asAdmin))
+
 	rt.admin("POST /v1/embed/tokens", tenant("embed"), embed.HandleMint(d.Embed))
 	rt.admin("GET /v1/embed/tokens", tenant("embed"), embed.HandleList(d.Embed))
 	rt.admin("DELETE /v1/embed/tokens/{embed_token_id}", tenant("embed"), embed.HandleRevoke(d.Embed))
@@ -259,6 +287,49 @@ func addRoutes(rt *router, d Deps) {
 	rt.embed("DELETE /embed/v1/connections/{connection_id}", embed.CapConnections, d.EmbedAPI.HandleDisconnect())
 	rt.embed("GET /embed/v1/authorized-apps", embed.CapAuthorizedApps, d.EmbedAPI.HandleAuthorizedApps())
 	rt.embed("DELETE /embed/v1/authorized-apps/{app_id}", embed.CapAuthorizedApps, d.EmbedAPI.HandleRevokeApp())
+	// The marketplace directory, for a team's user.
+	market := embed.CapMarketplace
+	rt.embed("GET /embed/v1/marketplace/categories", market, marketplace.HandleCategories(mp))
+	rt.embed("GET /embed/v1/marketplace/listings", market, marketplace.HandleDirectory(mp))
+	rt.embed("GET /embed/v1/marketplace/listings/{slug}", market, marketplace.HandleDirectoryListing(mp))
+	rt.embed("POST /embed/v1/marketplace/listings/{slug}/install", market, marketplace.HandleInstall(mp))
+	rt.embed("POST /embed/v1/marketplace/listings/{slug}/uninstall", market, marketplace.HandleUninstall(mp))
+	rt.embed("GET /embed/v1/marketplace/installations", market, marketplace.HandleTeamInstallations(mp))
+	rt.embed("GET /embed/v1/marketplace/listings/{slug}/reviews", market, marketplace.HandleDirectoryReviews(mp))
+	rt.embed("PUT /embed/v1/marketplace/listings/{slug}/review", market, marketplace.HandleWriteReview(mp))
+	// A third-party developer team's console: its own apps and listings.
+	dev, asDev := embed.CapDeveloper, marketplace.AsDeveloper
+	rt.embed("GET /embed/v1/developer/apps", dev, marketplace.HandleDeveloperApps(mp))
+	rt.embed("POST /embed/v1/developer/apps", dev, marketplace.HandleDeveloperAppCreate(mp))
+	rt.embed("GET /embed/v1/developer/apps/{app_id}", dev, marketplace.HandleDeveloperApp(mp))
+	rt.embed("PATCH /embed/v1/developer/apps/{app_id}", dev, marketplace.HandleDeveloperAppUpdate(mp))
+	rt.embed("GET /embed/v1/developer/apps/{app_id}/webhook", dev, marketplace.HandleAppWebhookGet(mp, asDev))
+	rt.embed("PUT /embed/v1/developer/apps/{app_id}/webhook", dev, marketplace.HandleAppWebhookPut(mp, asDev))
+	rt.embed("POST /embed/v1/developer/apps/{app_id}/webhook/rotate", dev, marketplace.HandleAppWebhookRotate(mp, asDev))
+	rt.embed("DELETE /embed/v1/developer/apps/{app_id}/webhook", dev, marketplace.HandleAppWebhookDelete(mp, asDev))
+	rt.embed("GET /embed/v1/developer/listings", dev, marketplace.HandleListingList(mp, asDev, nil))
+	rt.embed("POST /embed/v1/developer/listings", dev, marketplace.HandleListingCreate(mp, asDev))
+	rt.embed("GET /embed/v1/developer/listings/{listing_id}", dev, marketplace.HandleListingGet(mp, asDev))
+	rt.embed("PATCH /embed/v1/developer/listings/{listing_id}", dev, marketplace.HandleListingUpdate(mp, asDev))
+	rt.embed("POST /embed/v1/developer/listings/{listing_id}/images", dev, marketplace.HandleImageUpload(mp, asDev))
+	rt.embed("GET /embed/v1/developer/listings/{listing_id}/checks", dev, marketplace.HandleChecks(mp, asDev))
+	rt.embed("POST /embed/v1/developer/listings/{listing_id}/transitions", dev, marketplace.HandleTransition(mp, asDev))
+	rt.embed("GET /embed/v1/developer/listings/{listing_id}/transitions", dev, marketplace.HandleTransitions(mp, asDev))
+	rt.embed("GET /embed/v1/developer/listings/{listing_id}/revisions", dev, marketplace.HandleRevisions(mp, asDev))
+	rt.embed("GET /embed/v1/developer/listings/{listing_id}/stats", dev, marketplace.HandleStats(mp, asDev))
+	rt.embed("GET /embed/v1/developer/listings/{listing_id}/reviews", dev, marketplace.HandleListingReviews(mp, asDev))
+	rt.embed("PUT /embed/v1/developer/listings/{listing_id}/reviews/{review_id}/reply", dev, marketplace.HandleReviewReply(mp, asDev))
+	rt.embed("POST /embed/v1/preview/markdown", dev, marketplace.HandleMarkdownPreview())
+	// The operator's review console, behind the SaaS's own sign-in.
+	review, asReviewer := embed.CapMarketplaceReview, marketplace.AsReviewer
+	reviewQueue := []string{marketplace.StateSubmitted, marketplace.StateInReview}
+	rt.embed("GET /embed/v1/marketplace/review/listings", review, marketplace.HandleListingList(mp, asReviewer, reviewQueue))
+	rt.embed("GET /embed/v1/marketplace/review/listings/{listing_id}", review, marketplace.HandleListingGet(mp, asReviewer))
+	rt.embed("GET /embed/v1/marketplace/review/listings/{listing_id}/revisions", review, marketplace.HandleRevisions(mp, asReviewer))
+	rt.embed("GET /embed/v1/marketplace/review/listings/{listing_id}/transitions", review, marketplace.HandleTransitions(mp, asReviewer))
+	rt.embed("POST /embed/v1/marketplace/review/listings/{listing_id}/transitions", review, marketplace.HandleTransition(mp, asReviewer))
+	rt.embed("GET /embed/v1/marketplace/review/listings/{listing_id}/reviews", review, marketplace.HandleListingReviews(mp, asReviewer))
+	rt.embed("POST /embed/v1/marketplace/review/reviews/{review_id}/hide", review, marketplace.HandleReviewHide(mp, asReviewer))
 
 	// Development only: no API key, and it reads every endpoint's secret.
 	if d.Dev {

@@ -21,6 +21,7 @@ import (
 	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/inbound"
+	"github.com/patchbay/patchbay/internal/marketplace"
 	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -49,8 +50,10 @@ type Deps struct {
 	Proxy         *proxy.Engine
 	Syncs         *syncs.Service
 	// Branding is what every page shows of the SaaS; Assets serves logos.
-	Branding    *branding.Service
-	Assets      *assets.Store
+	Branding *branding.Service
+	Assets   *assets.Store
+	// Marketplace is the marketplace: listings, review, installs, reviews.
+	Marketplace *marketplace.Service
 	Idempotency *idempotency.Keys
 	// Embed checks embed tokens; EmbedAPI serves the /embed/v1 routes of
 	// its own. EmbedTokenLimit limits each embed token's requests, and

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"unicode"
+)
+
+// TextIndex is a full-text index of documents of four weighted fields (most
+// to least important), kept in Table, which each dialect's migration
+// creates: on SQLite an FTS5 table (key UNINDEXED, a, b, c, d) with the
+// porter tokenizer; on PostgreSQL a table (key TEXT PRIMARY KEY, doc
+// TSVECTOR) with a GIN index on doc. Both stem English words, so the same
+// query finds the same documents on either; the ranking differs in detail
+// (BM25, ts_rank) but ranks alike.
+type TextIndex struct {
+	Table string
+}
+
+// Put indexes (or re-indexes) the document key with its four fields.
+func (ix TextIndex) Put(ctx context.Context, tx *Tx, key string, fields [4]string) error {
+	if tx.dialect.Name() == Postgres {
+		_, err := tx.Exec(ctx, `INSERT INTO `+ix.Table+` (key, doc) VALUES (?,
+			setweight(to_tsvector('english', ?), 'A') || setweight(to_tsvector('english', ?), 'B') ||
+			setweight(to_tsvector('english', ?), 'C') || setweight(to_tsvector('english', ?), 'D'))
+			ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc`, key, fields[0], fields[1], fields[2], fields[3])
+		return err
+	}
+	if err := ix.Delete(ctx, tx, key); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "INSERT INTO "+ix.Table+" (key, a, b, c, d) VALUES (?, ?, ?, ?, ?)", key, fields[0], fields[1], fields[2], fields[3])
+	return err
+}
+
+// Delete removes the document key from the index.
+func (ix TextIndex) Delete(ctx context.Context, tx *Tx, key string) error {
+	_, err := tx.Exec(ctx, "DELETE FROM "+ix.Table+" WHERE key = ?", key)
+	return err
+}
+
+// Match returns a query that selects (key, rank) of the documents holding
+// every word of text (the last one also as a prefix, so search-as-you-type
+// finds "calend" in "calendar"), where a lower rank is a better match, and
+// its arguments. ok is false when text has no words, which matches nothing.
+// Words are letters and digits only: nothing of text reaches the query
+// syntax of either database.
+func (db *DB) Match(ix TextIndex, text string) (query string, args []any, ok bool) {
+	words := TextWords(text)
+	if len(words) == 0 {
+		return "", nil, false
+	}
+	if db.dialect.Name() == Postgres {
+		terms := make([]string, len(words))
+		for i, w := range words {
+			terms[i] = w
+			if i == len(words)-1 {
+				terms[i] += ":*"
+			}
+		}
+		q := strings.Join(terms, " & ")
+		return "SELECT key, -ts_rank(doc, to_tsquery('english', ?), 1) AS rank FROM " + ix.Table +
+			" WHERE doc @@ to_tsquery('english', ?)", []any{q, q}, true
+	}
+	terms := make([]string, len(words))
+	for i, w := range words {
+		terms[i] = `"` + w + `"`
+		if i == len(words)-1 {
+			terms[i] += "*"
+		}
+	}
+	return "SELECT key, bm25(" + ix.Table + ", 0, 10, 5, 3, 1) AS rank FROM " + ix.Table + " WHERE " + ix.Table + " MATCH ?",
+		[]any{"{a b c d} : " + strings.Join(terms, " AND ")}, true
+}
+
+// maxTextWords bounds the words of a search, and maxWordLen each word.
+const (
+	maxTextWords = 8
+	maxWordLen   = 40
+)
+
+// TextWords splits text into at most 8 lower-case words of letters and
+// digits, each cut to 40 characters.
+func TextWords(text string) []string {
+	var words []string
+	for _, f := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if r := []rune(f); len(r) > maxWordLen {
+			f = string(r[:maxWordLen])
+		}
+		words = append(words, f)
+		if len(words) == maxTextWords {
+			break
+		}
+	}
+	return words
+}

@@ -331,6 +331,18 @@ func addRoutes(rt *router, d Deps) {
 	rt.embed("GET /embed/v1/marketplace/review/listings/{listing_id}/reviews", review, marketplace.HandleListingReviews(mp, asReviewer))
 	rt.embed("POST /embed/v1/marketplace/review/reviews/{review_id}/hide", review, marketplace.HandleReviewHide(mp, asReviewer))
 
+	// The same operations behind the review console's session cookie
+	// (/admin/marketplace, signed in with an admin key): the session's key
+	// is the caller, as on /v1.
+	cons := console.APIPath + "/marketplace/review"
+	rt.console("GET "+cons+"/listings", mpRead, marketplace.HandleListingList(mp, asAdmin, reviewQueue))
+	rt.console("GET "+cons+"/listings/{listing_id}", mpRead, marketplace.HandleListingGet(mp, asAdmin))
+	rt.console("GET "+cons+"/listings/{listing_id}/revisions", mpRead, marketplace.HandleRevisions(mp, asAdmin))
+	rt.console("GET "+cons+"/listings/{listing_id}/transitions", mpRead, marketplace.HandleTransitions(mp, asAdmin))
+	rt.console("POST "+cons+"/listings/{listing_id}/transitions", mpAdmin, marketplace.HandleTransition(mp, asAdmin))
+	rt.console("GET "+cons+"/listings/{listing_id}/reviews", mpRead, marketplace.HandleListingReviews(mp, asAdmin))
+	rt.console("POST "+cons+"/reviews/{review_id}/hide", mpAdmin, marketplace.HandleReviewHide(mp, asAdmin))
+
 	// Development only: no API key, and it reads every endpoint's secret.
 	if d.Dev {
 		rt.public("POST /dev/inbox/{name}", devinbox.HandleReceive(d.DevInbox))

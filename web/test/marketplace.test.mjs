@@ -44,6 +44,11 @@ for (const dialect of dialects()) {
       callback?.close();
     });
 
+    /** svg is an SVG file for a file input. */
+    const svg = (inner, w = 64, h = 64) => ({
+      name: "image.svg", mimeType: "image/svg+xml",
+      buffer: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 64 64">${inner}</svg>`),
+    });
     const devToken = async (team = "devteam") =>
       (await pb.mint({ tenant_id: team, user_id: "dev1", user_name: "Dee Veloper", capabilities: ["developer"], allowed_origins: [host.origin] })).token;
     const events = (page, type) => page.evaluate((t) => window.patchbayEvents.filter((e) => e.type === t), type);
@@ -72,6 +77,14 @@ for (const dialect of dialects()) {
       await dev.getByLabel("Description").fill("## Track time\n\nLogs **hours** per contact.\n\n<script>window.pwned = 1</script>\n\n[docs](javascript:alert(1))");
       await dev.locator("[part=preview] h2", { hasText: "Track time" }).waitFor();
       assert.equal(await dev.locator("[part=preview] strong", { hasText: "hours" }).count(), 1);
+      // Images: a hostile SVG is refused; a plain one becomes the icon, another a screenshot.
+      await dev.getByLabel("Icon", { exact: true }).setInputFiles(svg('<script>alert(1)</script>'));
+      await dev.locator("[part=notice]").filter({ hasText: /script|image|SVG/i }).waitFor();
+      await dev.getByLabel("Icon", { exact: true }).setInputFiles(svg('<rect width="64" height="64" fill="#0f766e"/>'));
+      await dev.getByText("Image uploaded.").waitFor();
+      await dev.locator('[part=preview] img.icon[src*="/assets/"]').waitFor();
+      await dev.getByLabel(/Add a screenshot/).setInputFiles(svg('<rect width="64" height="64" fill="#1d4ed8"/><circle cx="32" cy="32" r="20" fill="#fff"/>', 640, 400));
+      await dev.getByLabel("Caption of screenshot 1").fill("The weekly report");
       await dev.getByLabel("Categories").fill("crm");
       await dev.getByLabel("Tags").fill("time, tracking");
       await dev.getByLabel("Website").fill("https://timely.example");
@@ -90,7 +103,8 @@ for (const dialect of dialects()) {
       await screenshots(page, `developer-edit-${dialect}`);
 
       await dev.getByRole("button", { name: "Check before submitting" }).click();
-      await dev.getByText("Everything required is there").waitFor();
+      await dev.locator("[part=checks]").or(dev.getByText("Everything required is there")).waitFor();
+      assert.deepEqual(await dev.locator("[part=checks]").allTextContents(), []);
       await dev.getByRole("button", { name: "Submit for review" }).click();
       await dev.getByText(/Done: the listing is now submitted/).waitFor();
       const changed = await events(page, "patchbay:listing-changed");
@@ -188,7 +202,7 @@ for (const dialect of dialects()) {
       assert.equal(await mk.locator('[part=description] a[href^="javascript:"]').count(), 0);
 
       // Install: the consent screen opens in a popup; allowing it installs.
-      const [popup] = await Promise.all([page.waitForEvent("popup"), mk.getByRole("button", { name: /^Install/ }).click()]);
+      const [popup] = await Promise.all([page.waitForEvent("popup"), mk.getByRole("button", { name: "Install Timely" }).click()]);
       await popup.getByRole("button", { name: "Allow" }).click();
       await popup.getByText("Timely is set up.").waitFor();
       await mk.getByText("Timely is installed.").waitFor({ timeout: 20000 });

@@ -179,8 +179,8 @@ export interface DiffLine {
 
 /** diffLines is a line diff of a and b by their longest common subsequence (texts are at most a few hundred lines). */
 export function diffLines(a: string, b: string): DiffLine[] {
-  const x = a.split("\n");
-  const y = b.split("\n");
+  const x = a === "" ? [] : a.split("\n");
+  const y = b === "" ? [] : b.split("\n");
   const n = x.length;
   const w = y.length;
   // lcs[i][j] is the length of the LCS of x[i:] and y[j:].

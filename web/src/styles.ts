@@ -97,7 +97,8 @@ export const styles = css`
   .shots { list-style: none; padding: 0; display: flex; gap: var(--pb-space); overflow-x: auto; margin: var(--pb-space) 0; }
   .shots figure { margin: 0; }
   .shots img { max-height: 14rem; max-width: 80vw; border: 1px solid var(--pb-border); border-radius: var(--pb-radius); }
-  .links li { border: none; padding: 0.15rem 0; }
+  ul.plain.links > li { border: none; padding: 0.15rem 0; }
+  nav button[aria-current="page"] { border-color: var(--pb-accent); box-shadow: inset 0 -3px 0 var(--pb-accent); font-weight: 600; }
   a { color: var(--pb-focus); }
   .distribution { max-width: 24rem; }
   .distribution th, .distribution td { border: none; padding: 0.1rem 0.4rem; font-weight: 400; }

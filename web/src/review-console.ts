@@ -244,7 +244,7 @@ export class PatchbayReviewConsole extends Base {
     const reason = String(new FormData(ev.target as HTMLFormElement).get("reason") ?? "").trim();
     if (!reason) return;
     await this.run(async () => {
-      const updated = await this.api!.request<Review>("POST", `/marketplace/review/reviews/${enc(r.id)}/hide`, { reason });
+      const updated = await this.api!.request<Review>("POST", `/marketplace/review/reviews/${enc(r.id)}/hide`, { body: reason });
       this.reviews = this.reviews.map((x) => (x.id === r.id ? updated : x));
       this.say(this.m.reviewHidden);
     });

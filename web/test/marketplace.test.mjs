@@ -260,5 +260,34 @@ for (const dialect of dialects()) {
       await screenshots(page, `developer-listing-${dialect}`);
       await page.close();
     });
+
+    test("an operator hides a review in the console, and users no longer see it", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${pb.url}/admin/marketplace`);
+      await page.getByLabel("Admin API key").fill(pb.key);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const rc = page.locator("patchbay-review-console");
+      await rc.getByLabel("Show").selectOption("published");
+      await rc.getByRole("button", { name: "Timely" }).click();
+      const review = rc.locator("li[data-review]", { hasText: "Saves me an hour a week." });
+      await review.getByLabel("Reason for hiding").fill("Names a competitor");
+      await review.getByRole("button", { name: "Hide review" }).click();
+      await rc.locator("[part=notice]").waitFor();
+      assert.equal((await rc.locator("[part=notice]").textContent()).trim().replace(/\s+×$/, ""), "Review hidden.");
+      await review.getByText("Names a competitor").waitFor();
+      // Signing out ends the session: the sign-in form is back.
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByLabel("Admin API key").waitFor();
+      await page.close();
+
+      const { token } = await pb.mint({ tenant_id: "globex", user_id: "ann", capabilities: ["marketplace"], allowed_origins: [host.origin] });
+      const user = await browser.newPage();
+      await user.goto(host.page("patchbay-marketplace", token));
+      const mk = user.locator("patchbay-marketplace");
+      await mk.locator("[part=listing-card][data-slug=timely]").getByRole("button", { name: "Timely" }).click();
+      await mk.locator("[part=reviews]").waitFor();
+      assert.equal(await mk.locator("[part=review]", { hasText: "Saves me an hour a week." }).count(), 0);
+      await user.close();
+    });
   });
 }

@@ -28,7 +28,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{error: fmt.Errorf("unknown bench command %q: use webhooks, oauth or inbound, or flags only", fs.Arg(0)), command: "bench"}
+		return usageError{error: fmt.Errorf("unknown bench command %q: use webhooks, oauth, inbound or marketplace, or flags only", fs.Arg(0)), command: "bench"}
 	}
 	if *target == "" {
 		return usageError{error: errors.New("bench needs --url"), command: "bench"}

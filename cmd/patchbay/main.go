@@ -81,6 +81,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 				return runBenchOAuth(ctx, rest[1:], stdout, stderr)
 			case "inbound":
 				return runBenchInbound(ctx, rest[1:], stdout, stderr)
+			case "marketplace":
+				return runBenchMarketplace(ctx, rest[1:], stdout, stderr)
 			}
 		}
 		return runBench(ctx, rest, stdout, stderr)

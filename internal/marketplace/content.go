@@ -194,6 +194,22 @@ func (p ContentPatch) apply(c *Content) {
 // normalized gives nil lists and maps their empty values, so that the JSON
 // shows [] and {}, and renders the description.
 func (c Content) normalized() Content {
+	c = c.normalized0()
+	c.DescriptionHTML = RenderMarkdown(c.Description)
+	return c
+}
+
+// card is the content as lists show it: without the description, which
+// only the listing's own page shows (rendering it for every row of a list
+// would cost more than the search).
+func (c Content) card() Content {
+	c = c.normalized0()
+	c.Description = ""
+	return c
+}
+
+// normalized0 is normalized without rendering the description.
+func (c Content) normalized0() Content {
 	if c.Screenshots == nil {
 		c.Screenshots = []Screenshot{}
 	}
@@ -205,7 +221,7 @@ func (c Content) normalized() Content {
 	if c.ScopeJustifications == nil {
 		c.ScopeJustifications = map[string]string{}
 	}
-	c.DescriptionHTML = RenderMarkdown(c.Description)
+	c.DescriptionHTML = ""
 	return c
 }
 

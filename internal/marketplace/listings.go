@@ -379,7 +379,7 @@ func (s *Service) List(ctx context.Context, a Actor, f ListFilter, directoryTena
 	out := make([]Listing, len(rows))
 	for i, l := range rows {
 		out[i] = l.Listing
-		out[i].Content = out[i].Content.normalized()
+		out[i].Content = out[i].Content.card()
 		out[i].DataAccess = []DataAccess{}
 	}
 	if directoryTenant != "" && len(out) > 0 {

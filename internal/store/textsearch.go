@@ -20,10 +20,12 @@ type TextIndex struct {
 // Put indexes (or re-indexes) the document key with its four fields.
 func (ix TextIndex) Put(ctx context.Context, tx *Tx, key string, fields [4]string) error {
 	if tx.dialect.Name() == Postgres {
+		// Stemmed (english) and as written (simple), so that stop words and
+		// prefixes of any word are found, as FTS5 finds them.
 		_, err := tx.Exec(ctx, `INSERT INTO `+ix.Table+` (key, doc) VALUES (?,
-			setweight(to_tsvector('english', ?), 'A') || setweight(to_tsvector('english', ?), 'B') ||
-			setweight(to_tsvector('english', ?), 'C') || setweight(to_tsvector('english', ?), 'D'))
-			ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc`, key, fields[0], fields[1], fields[2], fields[3])
+			setweight(to_tsvector('english', ?) || to_tsvector('simple', ?), 'A') || setweight(to_tsvector('english', ?) || to_tsvector('simple', ?), 'B') ||
+			setweight(to_tsvector('english', ?) || to_tsvector('simple', ?), 'C') || setweight(to_tsvector('english', ?) || to_tsvector('simple', ?), 'D'))
+			ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc`, key, fields[0], fields[0], fields[1], fields[1], fields[2], fields[2], fields[3], fields[3])
 		return err
 	}
 	if err := ix.Delete(ctx, tx, key); err != nil {
@@ -51,16 +53,18 @@ func (db *DB) Match(ix TextIndex, text string) (query string, args []any, ok boo
 		return "", nil, false
 	}
 	if db.dialect.Name() == Postgres {
+		// Each word stemmed or as written (a stop word has no stem); the
+		// last also as a prefix.
 		terms := make([]string, len(words))
 		for i, w := range words {
-			terms[i] = w
 			if i == len(words)-1 {
-				terms[i] += ":*"
+				w += ":*"
 			}
+			terms[i] = "(to_tsquery('english', ?) || to_tsquery('simple', ?))"
+			args = append(args, w, w)
 		}
-		q := strings.Join(terms, " & ")
-		return "SELECT key, -ts_rank(doc, to_tsquery('english', ?), 1) AS rank FROM " + ix.Table +
-			" WHERE doc @@ to_tsquery('english', ?)", []any{q, q}, true
+		return "SELECT key, -ts_rank(doc, q, 1) AS rank FROM " + ix.Table + ", (SELECT " + strings.Join(terms, " && ") +
+			" AS q) tsq WHERE doc @@ q", args, true
 	}
 	terms := make([]string, len(words))
 	for i, w := range words {

@@ -303,8 +303,8 @@ export class PatchbayMarketplace extends Base {
     // Open the window in the click's turn, so that popup blockers let it through.
     const popup = window.open("", "patchbay-install", "popup,width=520,height=720");
     const ok = await this.run(async () => {
-      const body = l.kind === "integration" && this.api!.origin !== location.origin ? { return_url: location.href } : {};
-      const res = await this.api!.request<{ kind: string; url: string; installation: Installation }>("POST", `/marketplace/listings/${enc(l.slug)}/install`, body);
+      // The connect page tells this page (the request's Origin) when it is done; the watch below sees it either way.
+      const res = await this.api!.request<{ kind: string; url: string }>("POST", `/marketplace/listings/${enc(l.slug)}/install`, {});
       if (!popup) {
         location.assign(res.url); // popups blocked: the flow ends on the app's or the SaaS's page
         return;

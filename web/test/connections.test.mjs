@@ -3,64 +3,7 @@
 // URLs must be), then disconnect.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
-import { createServer } from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { dialects, eventually, launchBrowser, screenshots, seriousViolations, startHost, startPatchbay } from "./harness.mjs";
-
-/** startProvider is a mock OAuth provider: it approves every authorization at once. */
-async function startProvider() {
-  const dir = mkdtempSync(join(tmpdir(), "pbweb-provider-"));
-  const cert = join(dir, "cert.pem"), key = join(dir, "key.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" });
-  const access = new Set();
-  const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
-    const u = new URL(req.url, "https://127.0.0.1");
-    if (req.method === "GET" && u.pathname === "/authorize") {
-      const code = "code_" + randomBytes(8).toString("hex");
-      return res.writeHead(302, { Location: `${u.searchParams.get("redirect_uri")}?code=${code}&state=${encodeURIComponent(u.searchParams.get("state"))}` }).end();
-    }
-    if (req.method === "POST" && u.pathname === "/token") {
-      const at = "at_" + randomBytes(8).toString("hex");
-      access.add(at);
-      res.writeHead(200, { "Content-Type": "application/json" });
-      return res.end(JSON.stringify({ access_token: at, refresh_token: "rt_" + randomBytes(8).toString("hex"), token_type: "Bearer", expires_in: 3600, scope: "profile" }));
-    }
-    if (req.method === "POST" && u.pathname === "/revoke") return res.writeHead(200).end();
-    if (u.pathname === "/api/me") {
-      const ok = access.has((req.headers.authorization ?? "").replace(/^Bearer /, ""));
-      res.writeHead(ok ? 200 : 401, { "Content-Type": "application/json" });
-      return res.end(JSON.stringify({ ok, id: "u1" }));
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  const url = `https://127.0.0.1:${server.address().port}`;
-  const providers = join(dir, "providers");
-  execFileSync("mkdir", ["-p", providers]);
-  writeFileSync(join(providers, "mockoauth.yaml"), `id: mockoauth
-display_name: Mock OAuth
-categories: [testing]
-docs_url: https://example.com/docs
-auth:
-  mode: oauth2
-  authorization_url: ${url}/authorize
-  token_url: ${url}/token
-  revocation_url: ${url}/revoke
-  scopes: [profile]
-  pkce: true
-  client_auth: client_secret_basic
-verification:
-  path: /me
-proxy:
-  base_url: ${url}/api
-`);
-  return { url, caFile: cert, providers, close: () => { server.close(); rmSync(dir, { recursive: true, force: true }); } };
-}
+import { dialects, eventually, launchBrowser, screenshots, seriousViolations, startHost, startPatchbay, startProvider } from "./harness.mjs";
 
 for (const dialect of dialects()) {
   describe(`patchbay-connections (${dialect})`, () => {

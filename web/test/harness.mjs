@@ -2,8 +2,9 @@
 // this tree) on loopback, on SQLite or a fresh PostgreSQL database, an admin
 // key, a webhook receiver, a host page on another origin, and Chromium.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createHTTPSServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
@@ -223,4 +224,55 @@ export function focusedName(page) {
     while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
     return (el?.getAttribute("aria-label") || (el?.tagName === "BUTTON" ? el.textContent : el?.id) || "").trim();
   });
+}
+
+/** startProvider is a mock OAuth provider: it approves every authorization at once. */
+export async function startProvider() {
+  const dir = mkdtempSync(join(tmpdir(), "pbweb-provider-"));
+  const cert = join(dir, "cert.pem"), key = join(dir, "key.pem");
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" });
+  const access = new Set();
+  const server = createHTTPSServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+    const u = new URL(req.url, "https://127.0.0.1");
+    if (req.method === "GET" && u.pathname === "/authorize") {
+      const code = "code_" + randomBytes(8).toString("hex");
+      return res.writeHead(302, { Location: `${u.searchParams.get("redirect_uri")}?code=${code}&state=${encodeURIComponent(u.searchParams.get("state"))}` }).end();
+    }
+    if (req.method === "POST" && u.pathname === "/token") {
+      const at = "at_" + randomBytes(8).toString("hex");
+      access.add(at);
+      res.writeHead(200, { "Content-Type": "application/json" });
+      return res.end(JSON.stringify({ access_token: at, refresh_token: "rt_" + randomBytes(8).toString("hex"), token_type: "Bearer", expires_in: 3600, scope: "profile" }));
+    }
+    if (req.method === "POST" && u.pathname === "/revoke") return res.writeHead(200).end();
+    if (u.pathname === "/api/me") {
+      const ok = access.has((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+      res.writeHead(ok ? 200 : 401, { "Content-Type": "application/json" });
+      return res.end(JSON.stringify({ ok, id: "u1" }));
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const url = `https://127.0.0.1:${server.address().port}`;
+  const providers = join(dir, "providers");
+  execFileSync("mkdir", ["-p", providers]);
+  writeFileSync(join(providers, "mockoauth.yaml"), `id: mockoauth
+display_name: Mock OAuth
+categories: [testing]
+docs_url: https://example.com/docs
+auth:
+  mode: oauth2
+  authorization_url: ${url}/authorize
+  token_url: ${url}/token
+  revocation_url: ${url}/revoke
+  scopes: [profile]
+  pkce: true
+  client_auth: client_secret_basic
+verification:
+  path: /me
+proxy:
+  base_url: ${url}/api
+`);
+  return { url, caFile: cert, providers, close: () => { server.close(); rmSync(dir, { recursive: true, force: true }); } };
 }

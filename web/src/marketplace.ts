@@ -11,6 +11,8 @@ interface Query {
   category: string;
   kind: string;
   sort: string;
+  /** installed is "true", "false" or "" (either). */
+  installed: string;
 }
 
 /** <patchbay-marketplace>: the directory of apps and integrations, a listing's page, install, uninstall and reviews. */
@@ -37,7 +39,7 @@ export class PatchbayMarketplace extends Base {
   private listing?: Listing;
   private reviews: Review[] = [];
   private installations: Installation[] = [];
-  private query: Query = { q: "", category: "", kind: "", sort: "relevance" };
+  private query: Query = { q: "", category: "", kind: "", sort: "relevance", installed: "" };
   /** editing is true while the user's review form is open. */
   private editing = false;
   /** pending is the slug whose install window is open. */
@@ -61,7 +63,7 @@ export class PatchbayMarketplace extends Base {
   private async search(cursor: string): Promise<void> {
     const q = this.query;
     this.results = await this.api!.get<Page<Listing>>(
-      "/marketplace/listings" + Api.query({ q: q.q, category: q.category, kind: q.kind, sort: q.q || q.sort !== "relevance" ? q.sort : "popular", limit: 12, cursor }),
+      "/marketplace/listings" + Api.query({ q: q.q, category: q.category, kind: q.kind, installed: q.installed, sort: q.q || q.sort !== "relevance" ? q.sort : "popular", limit: 12, cursor }),
     );
     this.cursor = cursor;
   }
@@ -104,7 +106,8 @@ export class PatchbayMarketplace extends Base {
   private submitSearch(ev: SubmitEvent): void {
     ev.preventDefault();
     const f = new FormData(ev.target as HTMLFormElement);
-    this.query = { q: String(f.get("q") ?? ""), category: String(f.get("category") ?? ""), kind: String(f.get("kind") ?? ""), sort: String(f.get("sort") ?? "relevance") };
+    const v = (k: string) => String(f.get(k) ?? "");
+    this.query = { q: v("q"), category: v("category"), kind: v("kind"), sort: v("sort") || "relevance", installed: v("installed") };
     this.cursors = [];
     void this.run(() => this.search(""));
   }
@@ -127,6 +130,12 @@ export class PatchbayMarketplace extends Base {
             <option value="">${m.allKinds}</option>
             <option value="app" ?selected=${q.kind === "app"}>${m.kindApp}</option>
             <option value="integration" ?selected=${q.kind === "integration"}>${m.kindIntegration}</option>
+          </select></div>
+        <div><label for="mk-installed">${m.show}</label>
+          <select id="mk-installed" name="installed">
+            <option value="">${m.everything}</option>
+            <option value="false" ?selected=${q.installed === "false"}>${m.notInstalledYet}</option>
+            <option value="true" ?selected=${q.installed === "true"}>${m.installedTab}</option>
           </select></div>
         <div><label for="mk-sort">${m.sortLabel}</label>
           <select id="mk-sort" name="sort">

@@ -229,6 +229,15 @@ for (const dialect of dialects()) {
       await mk.locator("[part=review]", { hasText: "Saves me an hour a week." }).waitFor();
       await mk.locator("[part=distribution] tr", { hasText: "5 stars" }).getByText("1", { exact: true }).waitFor();
 
+      // The directory's installed filter: the team has it, so "not installed yet" finds nothing.
+      await mk.getByRole("button", { name: "Browse" }).click();
+      await mk.getByLabel("Show").selectOption("false");
+      await mk.getByRole("button", { name: "Search" }).click();
+      await mk.getByText("Nothing matches").waitFor();
+      await mk.getByLabel("Show").selectOption("true");
+      await mk.getByRole("button", { name: "Search" }).click();
+      await mk.locator("[part=listing-card][data-slug=timely]").getByText("Installed").waitFor();
+
       // The installed view, and uninstalling from it (asks again, focus on the confirming button).
       await mk.getByRole("button", { name: "Installed" }).first().click();
       const row = mk.locator("[part=installation][data-slug=timely]");

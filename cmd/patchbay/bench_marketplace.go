@@ -49,7 +49,10 @@ func runBenchMarketplace(ctx context.Context, args []string, stdout, stderr io.W
 		return err
 	}
 	*base = strings.TrimSuffix(*base, "/")
-	b := &marketBench{nodeAdmin: nodeAdmin{base: *base, key: *key, http: lim.client()}}
+	// Seeding writes on a machine that may be busy: a longer timeout than
+	// the searches'.
+	b := &marketBench{nodeAdmin: nodeAdmin{base: *base, key: *key, http: &http.Client{Timeout: time.Minute}}}
+	search := lim.client()
 	runHeader(stdout, append([]string{"patchbay", "bench", "marketplace"}, args...))
 	start := time.Now()
 	made, err := b.seed(ctx, *listings, *seeders)
@@ -78,7 +81,7 @@ func runBenchMarketplace(ctx context.Context, args []string, stdout, stderr io.W
 		}
 		req.Header.Set("Authorization", "Bearer "+tok.Token)
 		req.Header.Set("Origin", benchOrigin)
-		resp, err := b.http.Do(req)
+		resp, err := search.Do(req)
 		if err != nil {
 			return "", err
 		}
@@ -209,8 +212,16 @@ func (b *marketBench) listing(ctx context.Context, i int) (bool, error) {
 		}
 	}
 	for _, action := range []string{"submit", "approve", "publish"} {
-		if _, err := b.admin(ctx, "POST", "/v1/marketplace/listings/"+l.ID+"/transitions", `{"action":"`+action+`"}`, nil); err != nil {
-			return false, err
+		// A busy machine may time a transition out after it committed: a
+		// retry then finds it done (409).
+		for try := 0; ; try++ {
+			status, err := b.admin(ctx, "POST", "/v1/marketplace/listings/"+l.ID+"/transitions", `{"action":"`+action+`"}`, nil)
+			if err == nil || status == http.StatusConflict && try > 0 {
+				break
+			}
+			if status != 0 || try == 2 {
+				return false, err
+			}
 		}
 	}
 	return true, nil

@@ -554,3 +554,90 @@ func connectForm(t *testing.T, browser *http.Client, u string) (action, csrf str
 	}
 	return html.UnescapeString(a[1]), html.UnescapeString(c[1])
 }
+
+// TestMarketplaceReviewConsole: only an installation-wide key holding
+// marketplace:admin mints a marketplace:review token; with one, the
+// operator's console sees the queue of every team, a listing's revision,
+// and approves; a token without the capability is refused. On both stores.
+func TestMarketplaceReviewConsole(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		o := setupOAuth(t, d)
+		e := o.env
+		for _, team := range []string{"devteam", "ops"} {
+			adminDo(t, e, "PUT", "/v1/tenants/"+team, `{"name":"Team"}`, http.StatusCreated)
+		}
+		mint := func(key, body string) (*http.Response, []byte) {
+			t.Helper()
+			req, _ := http.NewRequestWithContext(t.Context(), "POST", e.node.URL+"/v1/embed/tokens", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp, b
+		}
+		body := `{"tenant_id":"ops","user_id":"olga","capabilities":["marketplace:review"],"allowed_origins":["` + embedOrigin + `"]}`
+		for _, key := range []string{createKey(t, e.opts, "--tenant", "ops", "--scope", "embed", "--scope", "marketplace:admin"),
+			createKey(t, e.opts, "--scope", "embed")} {
+			resp, b := mint(key, body)
+			wantEmbedProblem(t, "minting marketplace:review without an installation-wide marketplace:admin key", resp, b, 403, "capability_not_allowed")
+		}
+		resp, b := mint(createKey(t, e.opts, "--scope", "embed", "--scope", "marketplace:admin"), body)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("mint a review token: %d %s", resp.StatusCode, b)
+		}
+		reviewer := decodeJSON[struct{ Token string }](t, b).Token
+
+		dev := mintCaps(t, e, "devteam", "dana", `"developer"`)
+		app := decodeJSON[struct{ ID string }](t, mpDo(t, e, dev, "POST", "/embed/v1/developer/apps", `{"name":"Timely","redirect_uris":["`+callbackURI+`"]}`, 201))
+		l := decodeJSON[mpListing](t, mpDo(t, e, dev, "POST", "/embed/v1/developer/listings", `{"kind":"app","slug":"timely","app_id":"`+app.ID+`",
+			"developer_name":"Timely Ltd","name":"Timely"}`, 201))
+		queue := func() []mpListing {
+			return decodeJSON[struct{ Data []mpListing }](t, mpDo(t, e, reviewer, "GET", "/embed/v1/marketplace/review/listings", "", 200)).Data
+		}
+		if got := queue(); len(got) != 0 {
+			t.Errorf("the queue holds a draft: %+v", got)
+		}
+		// Submitted by the admin API here (the checks are the developer
+		// test's business): straight into the queue.
+		adminDo(t, e, "PUT", "/v1/marketplace/categories/c", `{"name":"C"}`, 201)
+		resp, b = upload(t, e, dev, "/embed/v1/developer/listings/"+l.ID+"/images", "image/png", pngImage(t))
+		if resp.StatusCode != 200 {
+			t.Fatalf("icon: %d %s", resp.StatusCode, b)
+		}
+		mpDo(t, e, dev, "PATCH", "/embed/v1/developer/listings/"+l.ID, `{"icon_url":"`+decodeJSON[struct{ URL string }](t, b).URL+`","tagline":"Time",
+			"description":"Tracks the time you spend on projects.","categories":["c"],"privacy_url":"https://t.example/p","terms_url":"https://t.example/t",
+			"support_url":"https://t.example/s"}`, 200)
+		mpDo(t, e, dev, "POST", "/embed/v1/developer/listings/"+l.ID+"/transitions", `{"action":"submit"}`, 200)
+		if got := queue(); len(got) != 1 || got[0].ID != l.ID {
+			t.Fatalf("the queue: %+v", got)
+		}
+		console := "/embed/v1/marketplace/review/listings/" + l.ID
+		if got := decodeJSON[mpListing](t, mpDo(t, e, reviewer, "GET", console, "", 200)); got.Revision == nil || got.Revision.State != "submitted" {
+			t.Errorf("the console's listing: %+v", got)
+		}
+		mpDo(t, e, reviewer, "POST", console+"/transitions", `{"action":"start_review"}`, 200)
+		l = decodeJSON[mpListing](t, mpDo(t, e, reviewer, "POST", console+"/transitions", `{"action":"approve","note":"Fine"}`, 200))
+		if l.State != "approved" {
+			t.Errorf("after approving: %+v", l)
+		}
+		log := decodeJSON[struct {
+			Data []struct {
+				ActorType string `json:"actor_type"`
+				ActorID   string `json:"actor_id"`
+				Action    string
+			}
+		}](t, mpDo(t, e, dev, "GET", "/embed/v1/developer/listings/"+l.ID+"/transitions", "", 200)).Data
+		if last := log[len(log)-1]; last.Action != "approve" || last.ActorType != "reviewer" || last.ActorID != "olga" {
+			t.Errorf("the log's last entry: %+v", last)
+		}
+		// Neither a developer token nor a marketplace token reaches the console.
+		resp, b = embedDo(t, e, dev, embedOrigin, "GET", "/embed/v1/marketplace/review/listings", "")
+		wantEmbedProblem(t, "a developer token in the console", resp, b, 403, "capability_missing")
+		resp, b = embedDo(t, e, reviewer, embedOrigin, "GET", "/embed/v1/developer/listings", "")
+		wantEmbedProblem(t, "a review token in the developer console", resp, b, 403, "capability_missing")
+	})
+}

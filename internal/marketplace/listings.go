@@ -313,7 +313,7 @@ func (s *Service) DeleteListing(ctx context.Context, a Actor, listingID string) 
 		if l.InstallCount > 0 {
 			return apperr.Because(apperr.Conflict, "listing_installed", "listing %s has %d active installations; suspend it instead", l.ID, l.InstallCount)
 		}
-		if err := searchIndex.Delete(ctx, tx, l.ID); err != nil {
+		if err := searchIndex.Delete(ctx, tx, searchKey(l.ID)); err != nil {
 			return err
 		}
 		_, err = listingDelete(ctx, tx, l.ID)

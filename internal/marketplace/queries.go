@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -84,9 +85,18 @@ func listingsOfIntegration(ctx context.Context, q store.Querier, integrationID s
 
 func listingInsert(ctx context.Context, tx *store.Tx, l Listing) error {
 	_, err := tx.Exec(ctx, `INSERT INTO marketplace_listings (id, slug, kind, app_id, integration_id, team_id, developer_name, state,
-		revision, version, live, live_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 0, '', '', ?, ?)`,
-		l.ID, l.Slug, l.Kind, l.AppID, l.IntegrationID, l.TeamID, l.DeveloperName, StateDraft, tx.Now(), tx.Now())
+		revision, version, live, live_name, search_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 0, '', '', ?, ?, ?)`,
+		l.ID, l.Slug, l.Kind, l.AppID, l.IntegrationID, l.TeamID, l.DeveloperName, StateDraft, searchKey(l.ID), tx.Now(), tx.Now())
 	return err
+}
+
+// searchKey is a listing's key in the search index: 63 bits of the FNV-1a
+// hash of its ID (unique by the column's constraint; a collision, about one
+// in 10^11 among a million listings, fails the listing's creation).
+func searchKey(listingID string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(listingID))
+	return int64(h.Sum64() >> 1)
 }
 
 // listingSetState sets a listing's state and working revision.
@@ -157,18 +167,19 @@ type listingFilter struct {
 func listingsList(ctx context.Context, db *store.DB, f listingFilter) ([]listingRow, []string, error) {
 	var where []string
 	var args []any
-	from := listingFrom
-	cols := listingColumns
+	// The page's IDs are chosen first by a narrow query (sorting wide rows,
+	// descriptions and all, costs more than the search), then read.
+	from := " FROM marketplace_listings l"
+	if f.RevisionToo && len(f.States) > 0 {
+		from += " LEFT JOIN marketplace_revisions r ON r.listing_id = l.id AND r.number = l.revision"
+	}
 	if f.Query != "" {
 		match, margs, ok := db.Match(searchIndex, f.Query)
 		if !ok {
 			return nil, nil, nil
 		}
-		from += " JOIN (" + match + ") m ON m.key = l.id"
-		cols += ", m.rank"
+		from += " JOIN (" + match + ") m ON m.key = l.search_key"
 		args = append(args, margs...)
-	} else {
-		cols += ", 0"
 	}
 	if len(f.States) > 0 {
 		cond := "l.state IN (" + store.Placeholders(len(f.States)) + ")"
@@ -232,7 +243,7 @@ func listingsList(ctx context.Context, db *store.DB, f listingFilter) ([]listing
 			args = append(args, id)
 		}
 	}
-	query := "SELECT " + cols + from
+	query := "SELECT l.id, l.install_count, l.rating_avg" + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -242,35 +253,56 @@ func listingsList(ctx context.Context, db *store.DB, f listingFilter) ([]listing
 	if err != nil {
 		return nil, nil, err
 	}
-	var keys []string
-	list, err := store.Collect(rows, func(sc store.Scanner) (listingRow, error) {
-		var rank float64
-		l, err := scanListing(rankScanner{sc, &rank})
-		if err != nil {
-			return l, err
+	type pick struct {
+		id    string
+		count int
+		avg   float64
+	}
+	picks, err := store.Collect(rows, func(sc store.Scanner) (pick, error) {
+		var p pick
+		err := sc.Scan(&p.id, &p.count, &p.avg)
+		return p, err
+	})
+	if err != nil || len(picks) == 0 {
+		return nil, nil, err
+	}
+	ids := make([]any, len(picks))
+	for i, p := range picks {
+		ids[i] = p.id
+	}
+	rows, err = db.Query(ctx, "SELECT "+listingColumns+listingFrom+" WHERE l.id IN ("+store.Placeholders(len(ids))+")", ids...)
+	if err != nil {
+		return nil, nil, err
+	}
+	got, err := store.Collect(rows, scanListing)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[string]listingRow, len(got))
+	for _, l := range got {
+		byID[l.ID] = l
+	}
+	list := make([]listingRow, 0, len(picks))
+	keys := make([]string, 0, len(picks))
+	for i, p := range picks {
+		l, ok := byID[p.id]
+		if !ok {
+			continue // deleted between the two reads
 		}
+		list = append(list, l)
 		switch f.Sort {
 		case "relevance":
-			keys = append(keys, "o:"+strconv.Itoa(offset+len(keys)+1))
+			keys = append(keys, "o:"+strconv.Itoa(offset+i+1))
 		case "popular":
-			keys = append(keys, "p:"+strconv.Itoa(l.InstallCount)+":"+l.ID)
+			keys = append(keys, "p:"+strconv.Itoa(p.count)+":"+p.id)
 		case "rating":
-			keys = append(keys, "r:"+strconv.FormatFloat(l.Rating.Average, 'g', -1, 64)+":"+l.ID)
+			keys = append(keys, "r:"+strconv.FormatFloat(p.avg, 'g', -1, 64)+":"+p.id)
 		default:
-			keys = append(keys, "n:"+l.ID)
+			keys = append(keys, "n:"+p.id)
 		}
-		return l, nil
-	})
-	return list, keys, err
+	}
+	return list, keys, nil
 }
-
-// rankScanner scans a listing followed by its rank.
-type rankScanner struct {
-	sc   store.Scanner
-	rank *float64
-}
-
-func (r rankScanner) Scan(dest ...any) error { return r.sc.Scan(append(dest, r.rank)...) }
 
 // cursorPair splits a cursor "prefix value:id".
 func cursorPair(after, prefix string) (string, string, bool) {

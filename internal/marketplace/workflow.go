@@ -169,7 +169,7 @@ func (s *Service) publish(ctx context.Context, tx *store.Tx, l listingRow, r Rev
 	if err := listingCategoriesSet(ctx, tx, l.ID, c.Categories); err != nil {
 		return err
 	}
-	return searchIndex.Put(ctx, tx, l.ID, [4]string{c.Name + " " + strings.Join(c.Tags, " "), c.Tagline, c.Description, l.DeveloperName})
+	return searchIndex.Put(ctx, tx, searchKey(l.ID), [4]string{c.Name + " " + strings.Join(c.Tags, " "), c.Tagline, c.Description, l.DeveloperName})
 }
 
 // afterTransition records a transition and raises its event.

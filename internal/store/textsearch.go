@@ -7,10 +7,11 @@ import (
 )
 
 // TextIndex is a full-text index of documents of four weighted fields (most
-// to least important), kept in Table, which each dialect's migration
-// creates: on SQLite an FTS5 table (key UNINDEXED, a, b, c, d) with the
-// porter tokenizer; on PostgreSQL a table (key TEXT PRIMARY KEY, doc
-// TSVECTOR) with a GIN index on doc. Both stem English words, so the same
+// to least important) under integer keys, kept in Table, which each
+// dialect's migration creates: on SQLite a contentless FTS5 table (a, b, c,
+// d; content = '', contentless_delete = 1) keyed by rowid, with the porter
+// tokenizer, so that a search reads only the index; on PostgreSQL a table
+// (key BIGINT PRIMARY KEY, doc TSVECTOR) with a GIN index on doc. Both stem English words, so the same
 // query finds the same documents on either; the ranking differs in detail
 // (BM25, ts_rank) but ranks alike.
 type TextIndex struct {
@@ -18,7 +19,7 @@ type TextIndex struct {
 }
 
 // Put indexes (or re-indexes) the document key with its four fields.
-func (ix TextIndex) Put(ctx context.Context, tx *Tx, key string, fields [4]string) error {
+func (ix TextIndex) Put(ctx context.Context, tx *Tx, key int64, fields [4]string) error {
 	if tx.dialect.Name() == Postgres {
 		// Stemmed (english) and as written (simple), so that stop words and
 		// prefixes of any word are found, as FTS5 finds them.
@@ -31,13 +32,17 @@ func (ix TextIndex) Put(ctx context.Context, tx *Tx, key string, fields [4]strin
 	if err := ix.Delete(ctx, tx, key); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, "INSERT INTO "+ix.Table+" (key, a, b, c, d) VALUES (?, ?, ?, ?, ?)", key, fields[0], fields[1], fields[2], fields[3])
+	_, err := tx.Exec(ctx, "INSERT INTO "+ix.Table+" (rowid, a, b, c, d) VALUES (?, ?, ?, ?, ?)", key, fields[0], fields[1], fields[2], fields[3])
 	return err
 }
 
 // Delete removes the document key from the index.
-func (ix TextIndex) Delete(ctx context.Context, tx *Tx, key string) error {
-	_, err := tx.Exec(ctx, "DELETE FROM "+ix.Table+" WHERE key = ?", key)
+func (ix TextIndex) Delete(ctx context.Context, tx *Tx, key int64) error {
+	column := "rowid"
+	if tx.dialect.Name() == Postgres {
+		column = "key"
+	}
+	_, err := tx.Exec(ctx, "DELETE FROM "+ix.Table+" WHERE "+column+" = ?", key)
 	return err
 }
 
@@ -73,7 +78,7 @@ func (db *DB) Match(ix TextIndex, text string) (query string, args []any, ok boo
 			terms[i] += "*"
 		}
 	}
-	return "SELECT key, bm25(" + ix.Table + ", 0, 10, 5, 3, 1) AS rank FROM " + ix.Table + " WHERE " + ix.Table + " MATCH ?",
+	return "SELECT rowid AS key, bm25(" + ix.Table + ", 10, 5, 3, 1) AS rank FROM " + ix.Table + " WHERE " + ix.Table + " MATCH ?",
 		[]any{"{a b c d} : " + strings.Join(terms, " AND ")}, true
 }
 

@@ -27,6 +27,8 @@ CREATE TABLE marketplace_listings (
     version        INTEGER NOT NULL,
     live           TEXT NOT NULL,
     live_name      TEXT NOT NULL,
+    -- the listing's key in marketplace_search: a 63-bit hash of its ID
+    search_key     BIGINT NOT NULL UNIQUE,
     install_count  INTEGER NOT NULL DEFAULT 0,
     rating_count   INTEGER NOT NULL DEFAULT 0,
     rating_sum     INTEGER NOT NULL DEFAULT 0,
@@ -138,10 +140,10 @@ CREATE TABLE marketplace_app_webhooks (
     created_at  TIMESTAMPTZ NOT NULL
 );
 
--- The full-text index of published listings (store.TextIndex): name, tags,
--- tagline, description.
+-- The full-text index of published listings (store.TextIndex): name and
+-- tags, tagline, description, developer; keyed by search_key.
 CREATE TABLE marketplace_search (
-    key TEXT PRIMARY KEY,
+    key BIGINT PRIMARY KEY,
     doc TSVECTOR NOT NULL
 );
 CREATE INDEX marketplace_search_doc ON marketplace_search USING GIN (doc);

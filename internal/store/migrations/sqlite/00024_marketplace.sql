@@ -27,6 +27,8 @@ CREATE TABLE marketplace_listings (
     version        INTEGER NOT NULL,
     live           TEXT NOT NULL,
     live_name      TEXT NOT NULL,
+    -- the listing's key in marketplace_search: a 63-bit hash of its ID
+    search_key     BIGINT NOT NULL UNIQUE,
     install_count  INTEGER NOT NULL DEFAULT 0,
     rating_count   INTEGER NOT NULL DEFAULT 0,
     rating_sum     INTEGER NOT NULL DEFAULT 0,
@@ -138,9 +140,11 @@ CREATE TABLE marketplace_app_webhooks (
     created_at  TIMESTAMP NOT NULL
 );
 
--- The full-text index of published listings (store.TextIndex): name, tags,
--- tagline, description.
-CREATE VIRTUAL TABLE marketplace_search USING fts5(key UNINDEXED, a, b, c, d, tokenize = 'porter unicode61 remove_diacritics 2');
+-- The full-text index of published listings (store.TextIndex): name and
+-- tags, tagline, description, developer; keyed by rowid (search_key), and
+-- contentless: a search reads nothing but the index.
+CREATE VIRTUAL TABLE marketplace_search USING fts5(a, b, c, d, content = '', contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2');
 
 -- +goose Down
 DROP TABLE marketplace_search;

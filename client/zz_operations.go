@@ -613,6 +613,22 @@ type ConnectUpdateIntegrationRequest struct {
 	Scopes []string `json:"scopes,omitempty"`
 }
 
+// ConsoleWho is the schema ConsoleWho of the OpenAPI document.
+type ConsoleWho struct {
+	// The installation's branding, which the console shows.
+	Branding HtmlpageBrand `json:"branding"`
+	// What the console may do: marketplace:review.
+	Capabilities []string `json:"capabilities"`
+	// When the console session ends and the operator signs in again.
+	ExpiresAt time.Time `json:"expires_at"`
+	// Always empty: the console reviews every team's listings.
+	TenantID string `json:"tenant_id"`
+	// The ID of the admin API key the operator signed in with.
+	UserID string `json:"user_id"`
+	// The name of that admin API key.
+	UserName string `json:"user_name"`
+}
+
 // EmbedAttemptDetail is the schema EmbedAttemptDetail of the OpenAPI document.
 type EmbedAttemptDetail struct {
 	// How long the attempt took, in milliseconds.
@@ -2704,6 +2720,66 @@ func (c *Client) ConnectEmbedIntegration(ctx context.Context, integrationID stri
 	return &out, nil
 }
 
+// CreateAdminMarketplaceAPIMarketplaceReviewListingTransition: Move a listing through the review
+// workflow: submit, review, approve, publish, suspend ….
+//
+// Performs one action on the listing's working revision (submit, withdraw, start_review,
+// request_changes, approve, publish) or on the live listing (suspend, reinstate, unlist, relist),
+// records who, when and the note, and sends the lifecycle event. 409 invalid_transition from the
+// wrong state; 422 checks_failed when a submission fails its checks; 403 action_not_allowed when
+// the caller's role may not do it.
+//
+// It calls POST /admin/marketplace/api/marketplace/review/listings/{listing_id}/transitions (operationId postAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions).
+func (c *Client) CreateAdminMarketplaceAPIMarketplaceReviewListingTransition(ctx context.Context, listingID string, in MarketplaceTransitionRequest, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "POST", "/admin/marketplace/api/marketplace/review/listings/"+url.PathEscape(listingID)+"/transitions", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateAdminMarketplaceAPIMarketplaceReviewReviewHide: Hide a review, with the reason in body; it
+// stops counting in the rating.
+//
+// The review stays visible to admins, reviewers and the developer, marked hidden with the reason.
+//
+// It calls POST /admin/marketplace/api/marketplace/review/reviews/{review_id}/hide (operationId postAdminMarketplaceApiMarketplaceReviewReviewsReviewIdHide).
+func (c *Client) CreateAdminMarketplaceAPIMarketplaceReviewReviewHide(ctx context.Context, reviewID string, in MarketplaceTextRequest, opts ...RequestOption) (*MarketplaceReview, error) {
+	var out MarketplaceReview
+	_, err := c.do(ctx, "POST", "/admin/marketplace/api/marketplace/review/reviews/"+url.PathEscape(reviewID)+"/hide", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateAdminMarketplaceSession: Sign in to the review console: exchanges an admin API key (form
+// field key) for a 30-minute session cookie.
+//
+// A form post from the console's page (same origin only). On success 303 to the console with an
+// HttpOnly, SameSite=Strict session cookie (Secure over https); the key itself is not kept by the
+// browser. A key that is not valid answers the sign-in page with 401; one without
+// marketplace:admin, or restricted to a tenant, 403.
+//
+// It calls POST /admin/marketplace/session (operationId postAdminMarketplaceSession).
+func (c *Client) CreateAdminMarketplaceSession(ctx context.Context, opts ...RequestOption) error {
+	_, err := c.do(ctx, "POST", "/admin/marketplace/session", nil, nil, nil, opts)
+	return err
+}
+
+// CreateAdminMarketplaceSessionEnd: Sign out of the review console (a form with the session's CSRF
+// token).
+//
+// Ends the session at once and clears its cookie, then 303 to the sign-in form. 403 when the form's
+// CSRF token does not match the session or the form came from another site.
+//
+// It calls POST /admin/marketplace/session/end (operationId postAdminMarketplaceSessionEnd).
+func (c *Client) CreateAdminMarketplaceSessionEnd(ctx context.Context, opts ...RequestOption) error {
+	_, err := c.do(ctx, "POST", "/admin/marketplace/session/end", nil, nil, nil, opts)
+	return err
+}
+
 // CreateConnectSession: Create a connect session: a short-lived, single-use url to send the end
 // user's browser to; the outcome comes back to return_url and as an operational event.
 //
@@ -3467,6 +3543,52 @@ func (c *Client) DeleteTransformationAttachment(ctx context.Context, transformat
 	return err
 }
 
+// GetAdminMarketplace: The marketplace review console: a page for operators (admin key sign-in, or
+// an embed token with marketplace:review in #token=…).
+//
+// An HTML page in the installation's branding. With a live console session cookie it shows the
+// review console; otherwise a form to sign in with an admin API key holding marketplace:admin.
+// Opened as /admin/marketplace#token=pbe_… with an embed token granting marketplace:review, the
+// console uses that token instead (for a SaaS's own admin tool).
+//
+// It calls GET /admin/marketplace (operationId getAdminMarketplace).
+func (c *Client) GetAdminMarketplace(ctx context.Context, opts ...RequestOption) (*RawBody, error) {
+	return c.getRaw(ctx, "GET", "/admin/marketplace", nil, opts)
+}
+
+// GetAdminMarketplaceAPIMarketplaceReviewListing: Get a listing with its working revision and
+// data-access disclosure.
+//
+// Returns the listing's live content (or, before its first publication, its revision's), the
+// working revision when there is one, and the scopes it can use with their descriptions and
+// justifications. Another team's listing is 404 to a developer.
+//
+// It calls GET /admin/marketplace/api/marketplace/review/listings/{listing_id} (operationId getAdminMarketplaceApiMarketplaceReviewListingsListingId).
+func (c *Client) GetAdminMarketplaceAPIMarketplaceReviewListing(ctx context.Context, listingID string, opts ...RequestOption) (*MarketplaceListing, error) {
+	var out MarketplaceListing
+	_, err := c.do(ctx, "GET", "/admin/marketplace/api/marketplace/review/listings/"+url.PathEscape(listingID), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetAdminMarketplaceAPISession: The review console's session: the admin key signed in with, when
+// the session ends, and the branding.
+//
+// Answers the console's component, which reads it as the embed API's GET /embed/v1/session. 401
+// session_invalid when the session cookie is missing, expired or its key was revoked.
+//
+// It calls GET /admin/marketplace/api/session (operationId getAdminMarketplaceApiSession).
+func (c *Client) GetAdminMarketplaceAPISession(ctx context.Context, opts ...RequestOption) (*ConsoleWho, error) {
+	var out ConsoleWho
+	_, err := c.do(ctx, "GET", "/admin/marketplace/api/session", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetAsset: A stored image (logo, icon) by the SHA-256 of its bytes; public and cached for ever.
 //
 // Serves an uploaded logo or icon by the hash of its bytes, with a Content-Type from its stored
@@ -4071,6 +4193,28 @@ func (c *Client) GetOAuthServerMetadata(ctx context.Context, opts ...RequestOpti
 	return &out, nil
 }
 
+// GetPortalDeveloper: Hosted page: portal.developer (token in the URL fragment, #token=…).
+//
+// A full page that mounts the patchbay-developer component, for SaaSes that link to Patchbay
+// instead of embedding it. The embed token travels in the URL fragment, which never reaches a
+// server.
+//
+// It calls GET /portal/developer (operationId getPortalDeveloper).
+func (c *Client) GetPortalDeveloper(ctx context.Context, opts ...RequestOption) (*RawBody, error) {
+	return c.getRaw(ctx, "GET", "/portal/developer", nil, opts)
+}
+
+// GetPortalMarketplace: Hosted page: portal.marketplace (token in the URL fragment, #token=…).
+//
+// A full page that mounts the patchbay-marketplace component, for SaaSes that link to Patchbay
+// instead of embedding it. The embed token travels in the URL fragment, which never reaches a
+// server.
+//
+// It calls GET /portal/marketplace (operationId getPortalMarketplace).
+func (c *Client) GetPortalMarketplace(ctx context.Context, opts ...RequestOption) (*RawBody, error) {
+	return c.getRaw(ctx, "GET", "/portal/marketplace", nil, opts)
+}
+
 // GetProvider: Get a provider's definition: how users authorize it, what they supply, how the proxy
 // calls it.
 //
@@ -4270,6 +4414,205 @@ func (c *Client) Health(ctx context.Context, opts ...RequestOption) (*ServerHeal
 		return nil, err
 	}
 	return &out, nil
+}
+
+// ListAdminMarketplaceAPIMarketplaceReviewListingReviewsParams are the query parameters of ListAdminMarketplaceAPIMarketplaceReviewListingReviews.
+type ListAdminMarketplaceAPIMarketplaceReviewListingReviewsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListAdminMarketplaceAPIMarketplaceReviewListingReviewsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListAdminMarketplaceAPIMarketplaceReviewListingReviews: List a listing's reviews, hidden ones
+// included, newest first.
+//
+// For moderation and for the developer's replies.
+//
+// It calls GET /admin/marketplace/api/marketplace/review/listings/{listing_id}/reviews (operationId getAdminMarketplaceApiMarketplaceReviewListingsListingIdReviews).
+func (c *Client) ListAdminMarketplaceAPIMarketplaceReviewListingReviews(ctx context.Context, listingID string, p ListAdminMarketplaceAPIMarketplaceReviewListingReviewsParams, opts ...RequestOption) (*List[MarketplaceReview], error) {
+	var out List[MarketplaceReview]
+	_, err := c.do(ctx, "GET", "/admin/marketplace/api/marketplace/review/listings/"+url.PathEscape(listingID)+"/reviews", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllAdminMarketplaceAPIMarketplaceReviewListingReviews iterates over every item of ListAdminMarketplaceAPIMarketplaceReviewListingReviews, page by page.
+func (c *Client) AllAdminMarketplaceAPIMarketplaceReviewListingReviews(ctx context.Context, listingID string, p ListAdminMarketplaceAPIMarketplaceReviewListingReviewsParams, opts ...RequestOption) iter.Seq2[MarketplaceReview, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceReview], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListAdminMarketplaceAPIMarketplaceReviewListingReviews(ctx, listingID, p, opts...)
+	})
+}
+
+// ListAdminMarketplaceAPIMarketplaceReviewListingRevisionsParams are the query parameters of ListAdminMarketplaceAPIMarketplaceReviewListingRevisions.
+type ListAdminMarketplaceAPIMarketplaceReviewListingRevisionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListAdminMarketplaceAPIMarketplaceReviewListingRevisionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListAdminMarketplaceAPIMarketplaceReviewListingRevisions: List a listing's revisions, newest
+// first, with their content.
+//
+// Every version of the listing's content and where it is in the workflow; compare two to see what a
+// revision changes.
+//
+// It calls GET /admin/marketplace/api/marketplace/review/listings/{listing_id}/revisions (operationId getAdminMarketplaceApiMarketplaceReviewListingsListingIdRevisions).
+func (c *Client) ListAdminMarketplaceAPIMarketplaceReviewListingRevisions(ctx context.Context, listingID string, p ListAdminMarketplaceAPIMarketplaceReviewListingRevisionsParams, opts ...RequestOption) (*List[MarketplaceRevision], error) {
+	var out List[MarketplaceRevision]
+	_, err := c.do(ctx, "GET", "/admin/marketplace/api/marketplace/review/listings/"+url.PathEscape(listingID)+"/revisions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllAdminMarketplaceAPIMarketplaceReviewListingRevisions iterates over every item of ListAdminMarketplaceAPIMarketplaceReviewListingRevisions, page by page.
+func (c *Client) AllAdminMarketplaceAPIMarketplaceReviewListingRevisions(ctx context.Context, listingID string, p ListAdminMarketplaceAPIMarketplaceReviewListingRevisionsParams, opts ...RequestOption) iter.Seq2[MarketplaceRevision, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceRevision], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListAdminMarketplaceAPIMarketplaceReviewListingRevisions(ctx, listingID, p, opts...)
+	})
+}
+
+// ListAdminMarketplaceAPIMarketplaceReviewListingTransitionsParams are the query parameters of ListAdminMarketplaceAPIMarketplaceReviewListingTransitions.
+type ListAdminMarketplaceAPIMarketplaceReviewListingTransitionsParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListAdminMarketplaceAPIMarketplaceReviewListingTransitionsParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListAdminMarketplaceAPIMarketplaceReviewListingTransitions: List a listing's workflow log, oldest
+// first: who did what, when, with which note.
+//
+// The review conversation: every transition with its actor and note. Reviewers' notes are how the
+// developer learns what to change.
+//
+// It calls GET /admin/marketplace/api/marketplace/review/listings/{listing_id}/transitions (operationId getAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions).
+func (c *Client) ListAdminMarketplaceAPIMarketplaceReviewListingTransitions(ctx context.Context, listingID string, p ListAdminMarketplaceAPIMarketplaceReviewListingTransitionsParams, opts ...RequestOption) (*List[MarketplaceTransition], error) {
+	var out List[MarketplaceTransition]
+	_, err := c.do(ctx, "GET", "/admin/marketplace/api/marketplace/review/listings/"+url.PathEscape(listingID)+"/transitions", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllAdminMarketplaceAPIMarketplaceReviewListingTransitions iterates over every item of ListAdminMarketplaceAPIMarketplaceReviewListingTransitions, page by page.
+func (c *Client) AllAdminMarketplaceAPIMarketplaceReviewListingTransitions(ctx context.Context, listingID string, p ListAdminMarketplaceAPIMarketplaceReviewListingTransitionsParams, opts ...RequestOption) iter.Seq2[MarketplaceTransition, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceTransition], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListAdminMarketplaceAPIMarketplaceReviewListingTransitions(ctx, listingID, p, opts...)
+	})
+}
+
+// ListAdminMarketplaceAPIMarketplaceReviewListingsParams are the query parameters of ListAdminMarketplaceAPIMarketplaceReviewListings.
+type ListAdminMarketplaceAPIMarketplaceReviewListingsParams struct {
+	Q        string
+	Kind     string
+	Category string
+	Sort     string
+	Limit    int
+	Cursor   string
+	State    string
+	TeamID   string
+}
+
+func (p ListAdminMarketplaceAPIMarketplaceReviewListingsParams) query() url.Values {
+	q := url.Values{}
+	if p.Q != "" {
+		q.Set("q", p.Q)
+	}
+	if p.Kind != "" {
+		q.Set("kind", p.Kind)
+	}
+	if p.Category != "" {
+		q.Set("category", p.Category)
+	}
+	if p.Sort != "" {
+		q.Set("sort", p.Sort)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	if p.State != "" {
+		q.Set("state", p.State)
+	}
+	if p.TeamID != "" {
+		q.Set("team_id", p.TeamID)
+	}
+	return q
+}
+
+// ListAdminMarketplaceAPIMarketplaceReviewListings: List and search listings in every state.
+//
+// Lists listings with full-text search (q), filters (kind, category, state: states separated by
+// commas, matching a listing's or its working revision's, team_id) and sorts (relevance, popular,
+// rating, newest), paged by cursor. A developer sees its team's only.
+//
+// It calls GET /admin/marketplace/api/marketplace/review/listings (operationId getAdminMarketplaceApiMarketplaceReviewListings).
+func (c *Client) ListAdminMarketplaceAPIMarketplaceReviewListings(ctx context.Context, p ListAdminMarketplaceAPIMarketplaceReviewListingsParams, opts ...RequestOption) (*List[MarketplaceListing], error) {
+	var out List[MarketplaceListing]
+	_, err := c.do(ctx, "GET", "/admin/marketplace/api/marketplace/review/listings", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllAdminMarketplaceAPIMarketplaceReviewListings iterates over every item of ListAdminMarketplaceAPIMarketplaceReviewListings, page by page.
+func (c *Client) AllAdminMarketplaceAPIMarketplaceReviewListings(ctx context.Context, p ListAdminMarketplaceAPIMarketplaceReviewListingsParams, opts ...RequestOption) iter.Seq2[MarketplaceListing, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[MarketplaceListing], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListAdminMarketplaceAPIMarketplaceReviewListings(ctx, p, opts...)
+	})
 }
 
 // ListAuditEventsParams are the query parameters of ListAuditEvents.
@@ -6893,116 +7236,129 @@ var operationMethods = map[string]string{
 	"postV1OauthLoginRequestsChallengeTokenAccept":   "AcceptOAuthLoginRequest",
 	"deleteV1EventTypesEventType":                    "ArchiveEventType",
 	"postEmbedV1IntegrationsIntegrationIdConnect":    "ConnectEmbedIntegration",
-	"postV1ApiKeys":                                              "CreateAPIKey",
-	"postV1ConnectSessions":                                      "CreateConnectSession",
-	"postV1Connections":                                          "CreateConnection",
-	"postEmbedV1DeveloperApps":                                   "CreateEmbedDeveloperApp",
-	"postEmbedV1DeveloperListings":                               "CreateEmbedDeveloperListing",
-	"postEmbedV1DeveloperListingsListingIdImages":                "CreateEmbedDeveloperListingImage",
-	"postEmbedV1DeveloperListingsListingIdTransitions":           "CreateEmbedDeveloperListingTransition",
-	"postEmbedV1Endpoints":                                       "CreateEmbedEndpoint",
-	"postEmbedV1MarketplaceListingsSlugInstall":                  "CreateEmbedMarketplaceListingInstall",
-	"postEmbedV1MarketplaceListingsSlugUninstall":                "CreateEmbedMarketplaceListingUninstall",
-	"postEmbedV1MarketplaceReviewListingsListingIdTransitions":   "CreateEmbedMarketplaceReviewListingTransition",
-	"postEmbedV1MarketplaceReviewReviewsReviewIdHide":            "CreateEmbedMarketplaceReviewReviewHide",
-	"postEmbedV1PreviewMarkdown":                                 "CreateEmbedPreviewMarkdown",
-	"postV1TenantsTenantIdEndpoints":                             "CreateEndpoint",
-	"postV1EventTypes":                                           "CreateEventType",
-	"postV1Integrations":                                         "CreateIntegration",
-	"postV1MarketplaceListings":                                  "CreateMarketplaceListing",
-	"postV1MarketplaceListingsListingIdImages":                   "CreateMarketplaceListingImage",
-	"postV1MarketplaceListingsListingIdTransitions":              "CreateMarketplaceListingTransition",
-	"postV1MarketplaceReviewsReviewIdHide":                       "CreateMarketplaceReviewHide",
-	"postV1MarketplaceReviewsReviewIdUnhide":                     "CreateMarketplaceReviewUnhide",
-	"postV1OauthApps":                                            "CreateOAuthApp",
-	"postV1OauthInitialAccessTokens":                             "CreateOAuthInitialAccessToken",
-	"postV1OauthResources":                                       "CreateOAuthResource",
-	"postV1OauthScopes":                                          "CreateOAuthScope",
-	"postV1Sources":                                              "CreateSource",
-	"postV1Syncs":                                                "CreateSync",
-	"postV1Transformations":                                      "CreateTransformation",
-	"postV1TransformationsTransformationIdVersions":              "CreateTransformationVersion",
-	"deleteV1BrandingLogo":                                       "DeleteBrandingLogo",
-	"deleteV1ConnectionsConnectionId":                            "DeleteConnection",
-	"deleteEmbedV1AuthorizedAppsAppId":                           "DeleteEmbedAuthorizedApp",
-	"deleteEmbedV1ConnectionsConnectionId":                       "DeleteEmbedConnection",
-	"deleteEmbedV1DeveloperAppsAppIdWebhook":                     "DeleteEmbedDeveloperAppWebhook",
-	"deleteEmbedV1EndpointsEndpointId":                           "DeleteEmbedEndpoint",
-	"deleteV1TenantsTenantIdEndpointsEndpointId":                 "DeleteEndpoint",
-	"deleteV1IntegrationsIntegrationId":                          "DeleteIntegration",
-	"deleteV1MarketplaceAppsAppIdWebhook":                        "DeleteMarketplaceAppWebhook",
-	"deleteV1MarketplaceCategoriesSlug":                          "DeleteMarketplaceCategory",
-	"deleteV1MarketplaceInstallationsInstallationId":             "DeleteMarketplaceInstallation",
-	"deleteV1MarketplaceListingsListingId":                       "DeleteMarketplaceListing",
-	"deleteV1OauthAppsAppId":                                     "DeleteOAuthApp",
-	"deleteV1OauthAuthorizationsAuthorizationId":                 "DeleteOAuthAuthorization",
-	"deleteOauthRegisterClientId":                                "DeleteOAuthClientRegistration",
-	"deleteV1OauthInitialAccessTokensTokenId":                    "DeleteOAuthInitialAccessToken",
-	"deleteV1OauthResourcesResourceId":                           "DeleteOAuthResource",
-	"deleteV1OauthScopesScope":                                   "DeleteOAuthScope",
-	"deleteV1ProvidersProviderId":                                "DeleteProvider",
-	"deleteV1SourcesSourceId":                                    "DeleteSource",
-	"deleteV1SyncsSyncId":                                        "DeleteSync",
-	"deleteV1TenantsTenantId":                                    "DeleteTenant",
-	"deleteV1TenantsTenantIdBranding":                            "DeleteTenantBranding",
-	"deleteV1TenantsTenantIdBrandingLogo":                        "DeleteTenantBrandingLogo",
-	"deleteV1TransformationsTransformationId":                    "DeleteTransformation",
-	"deleteV1TransformationsTransformationIdAttachmentsTargetId": "DeleteTransformationAttachment",
-	"getV1TenantsTenantIdDeliveriesDeliveryId":                   "Delivery",
-	"getV1TenantsTenantIdEndpointsEndpointId":                    "Endpoint",
-	"getV1TenantsTenantIdEndpointsEndpointIdDeliveries":          "EndpointDeliveries",
-	"getV1TenantsTenantIdEndpointsEndpointIdSecret":              "EndpointSecret",
-	"getV1TenantsTenantIdEndpointsEndpointIdStats":               "EndpointStats",
-	"getAssetsFile":                                              "GetAsset",
-	"getV1Branding":                                              "GetBranding",
-	"getV1ConnectionsConnectionId":                               "GetConnection",
-	"getV1ConnectionsConnectionIdCredentials":                    "GetConnectionCredentials",
-	"getEmbedV1DeliveriesDeliveryId":                             "GetEmbedDelivery",
-	"getEmbedV1DeveloperAppsAppId":                               "GetEmbedDeveloperApp",
-	"getEmbedV1DeveloperAppsAppIdWebhook":                        "GetEmbedDeveloperAppWebhook",
-	"getEmbedV1DeveloperListingsListingId":                       "GetEmbedDeveloperListing",
-	"getEmbedV1DeveloperListingsListingIdChecks":                 "GetEmbedDeveloperListingChecks",
-	"getEmbedV1DeveloperListingsListingIdStats":                  "GetEmbedDeveloperListingStats",
-	"getEmbedV1EndpointsEndpointId":                              "GetEmbedEndpoint",
-	"getEmbedV1EndpointsEndpointIdRecoveriesRecoveryId":          "GetEmbedEndpointRecovery",
-	"getEmbedV1EndpointsEndpointIdSecret":                        "GetEmbedEndpointSecret",
-	"getEmbedV1EndpointsEndpointIdStats":                         "GetEmbedEndpointStats",
-	"getEmbedV1Integrations":                                     "GetEmbedIntegrations",
-	"getEmbedV1MarketplaceCategories":                            "GetEmbedMarketplaceCategories",
-	"getEmbedV1MarketplaceListingsSlug":                          "GetEmbedMarketplaceListing",
-	"getEmbedV1MarketplaceReviewListingsListingId":               "GetEmbedMarketplaceReviewListing",
-	"getEmbedV1Session":                                          "GetEmbedSession",
-	"getV1EventTypesEventType":                                   "GetEventType",
-	"getV1IntegrationsIntegrationId":                             "GetIntegration",
-	"getV1MarketplaceAppsAppIdWebhook":                           "GetMarketplaceAppWebhook",
-	"getV1MarketplaceCategories":                                 "GetMarketplaceCategories",
-	"getV1MarketplaceListingsListingId":                          "GetMarketplaceListing",
-	"getV1MarketplaceListingsListingIdChecks":                    "GetMarketplaceListingChecks",
-	"getV1MarketplaceListingsListingIdStats":                     "GetMarketplaceListingStats",
-	"getMetrics":                                                 "GetMetrics",
-	"getV1OauthAppsAppId":                                        "GetOAuthApp",
-	"getOauthRegisterClientId":                                   "GetOAuthClientRegistration",
-	"getV1OauthConsentRequestsChallengeToken":                    "GetOAuthConsentRequest",
-	"getV1OauthLoginRequestsChallengeToken":                      "GetOAuthLoginRequest",
-	"getV1OauthResourcesResourceId":                              "GetOAuthResource",
-	"getWellKnownOauthProtectedResourceResource":                 "GetOAuthResourceMetadata",
-	"getV1OauthScopesScope":                                      "GetOAuthScope",
-	"getWellKnownOauthAuthorizationServer":                       "GetOAuthServerMetadata",
-	"getV1ProvidersProviderId":                                   "GetProvider",
-	"getV1Providers":                                             "GetProviders",
-	"getV1SourcesSourceId":                                       "GetSource",
-	"getV1SourcesSourceIdEventsEventId":                          "GetSourceEvent",
-	"getV1SourcesSourceIdEventsEventIdBody":                      "GetSourceEventBody",
-	"getV1SourcesSourceIdReplaysReplayId":                        "GetSourceReplay",
-	"getV1SourcesSourceIdSecret":                                 "GetSourceSecret",
-	"getV1SyncsSyncId":                                           "GetSync",
-	"getV1TenantsTenantIdBranding":                               "GetTenantBranding",
-	"getV1TransformationsTransformationId":                       "GetTransformation",
-	"getV1TransformationsTransformationIdAttachments":            "GetTransformationAttachments",
-	"getV1TransformationsTransformationIdVersionsVersion":        "GetTransformationVersion",
-	"getHealthz":                                               "Health",
-	"postOauthIntrospect":                                      "IntrospectOAuthToken",
-	"getV1ApiKeys":                                             "ListAPIKeys",
+	"postV1ApiKeys": "CreateAPIKey",
+	"postAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions": "CreateAdminMarketplaceAPIMarketplaceReviewListingTransition",
+	"postAdminMarketplaceApiMarketplaceReviewReviewsReviewIdHide":          "CreateAdminMarketplaceAPIMarketplaceReviewReviewHide",
+	"postAdminMarketplaceSession":                                          "CreateAdminMarketplaceSession",
+	"postAdminMarketplaceSessionEnd":                                       "CreateAdminMarketplaceSessionEnd",
+	"postV1ConnectSessions":                                                "CreateConnectSession",
+	"postV1Connections":                                                    "CreateConnection",
+	"postEmbedV1DeveloperApps":                                             "CreateEmbedDeveloperApp",
+	"postEmbedV1DeveloperListings":                                         "CreateEmbedDeveloperListing",
+	"postEmbedV1DeveloperListingsListingIdImages":                          "CreateEmbedDeveloperListingImage",
+	"postEmbedV1DeveloperListingsListingIdTransitions":                     "CreateEmbedDeveloperListingTransition",
+	"postEmbedV1Endpoints":                                                 "CreateEmbedEndpoint",
+	"postEmbedV1MarketplaceListingsSlugInstall":                            "CreateEmbedMarketplaceListingInstall",
+	"postEmbedV1MarketplaceListingsSlugUninstall":                          "CreateEmbedMarketplaceListingUninstall",
+	"postEmbedV1MarketplaceReviewListingsListingIdTransitions":             "CreateEmbedMarketplaceReviewListingTransition",
+	"postEmbedV1MarketplaceReviewReviewsReviewIdHide":                      "CreateEmbedMarketplaceReviewReviewHide",
+	"postEmbedV1PreviewMarkdown":                                           "CreateEmbedPreviewMarkdown",
+	"postV1TenantsTenantIdEndpoints":                                       "CreateEndpoint",
+	"postV1EventTypes":                                                     "CreateEventType",
+	"postV1Integrations":                                                   "CreateIntegration",
+	"postV1MarketplaceListings":                                            "CreateMarketplaceListing",
+	"postV1MarketplaceListingsListingIdImages":                             "CreateMarketplaceListingImage",
+	"postV1MarketplaceListingsListingIdTransitions":                        "CreateMarketplaceListingTransition",
+	"postV1MarketplaceReviewsReviewIdHide":                                 "CreateMarketplaceReviewHide",
+	"postV1MarketplaceReviewsReviewIdUnhide":                               "CreateMarketplaceReviewUnhide",
+	"postV1OauthApps":                                                      "CreateOAuthApp",
+	"postV1OauthInitialAccessTokens":                                       "CreateOAuthInitialAccessToken",
+	"postV1OauthResources":                                                 "CreateOAuthResource",
+	"postV1OauthScopes":                                                    "CreateOAuthScope",
+	"postV1Sources":                                                        "CreateSource",
+	"postV1Syncs":                                                          "CreateSync",
+	"postV1Transformations":                                                "CreateTransformation",
+	"postV1TransformationsTransformationIdVersions":                        "CreateTransformationVersion",
+	"deleteV1BrandingLogo":                                                 "DeleteBrandingLogo",
+	"deleteV1ConnectionsConnectionId":                                      "DeleteConnection",
+	"deleteEmbedV1AuthorizedAppsAppId":                                     "DeleteEmbedAuthorizedApp",
+	"deleteEmbedV1ConnectionsConnectionId":                                 "DeleteEmbedConnection",
+	"deleteEmbedV1DeveloperAppsAppIdWebhook":                               "DeleteEmbedDeveloperAppWebhook",
+	"deleteEmbedV1EndpointsEndpointId":                                     "DeleteEmbedEndpoint",
+	"deleteV1TenantsTenantIdEndpointsEndpointId":                           "DeleteEndpoint",
+	"deleteV1IntegrationsIntegrationId":                                    "DeleteIntegration",
+	"deleteV1MarketplaceAppsAppIdWebhook":                                  "DeleteMarketplaceAppWebhook",
+	"deleteV1MarketplaceCategoriesSlug":                                    "DeleteMarketplaceCategory",
+	"deleteV1MarketplaceInstallationsInstallationId":                       "DeleteMarketplaceInstallation",
+	"deleteV1MarketplaceListingsListingId":                                 "DeleteMarketplaceListing",
+	"deleteV1OauthAppsAppId":                                               "DeleteOAuthApp",
+	"deleteV1OauthAuthorizationsAuthorizationId":                           "DeleteOAuthAuthorization",
+	"deleteOauthRegisterClientId":                                          "DeleteOAuthClientRegistration",
+	"deleteV1OauthInitialAccessTokensTokenId":                              "DeleteOAuthInitialAccessToken",
+	"deleteV1OauthResourcesResourceId":                                     "DeleteOAuthResource",
+	"deleteV1OauthScopesScope":                                             "DeleteOAuthScope",
+	"deleteV1ProvidersProviderId":                                          "DeleteProvider",
+	"deleteV1SourcesSourceId":                                              "DeleteSource",
+	"deleteV1SyncsSyncId":                                                  "DeleteSync",
+	"deleteV1TenantsTenantId":                                              "DeleteTenant",
+	"deleteV1TenantsTenantIdBranding":                                      "DeleteTenantBranding",
+	"deleteV1TenantsTenantIdBrandingLogo":                                  "DeleteTenantBrandingLogo",
+	"deleteV1TransformationsTransformationId":                              "DeleteTransformation",
+	"deleteV1TransformationsTransformationIdAttachmentsTargetId":           "DeleteTransformationAttachment",
+	"getV1TenantsTenantIdDeliveriesDeliveryId":                             "Delivery",
+	"getV1TenantsTenantIdEndpointsEndpointId":                              "Endpoint",
+	"getV1TenantsTenantIdEndpointsEndpointIdDeliveries":                    "EndpointDeliveries",
+	"getV1TenantsTenantIdEndpointsEndpointIdSecret":                        "EndpointSecret",
+	"getV1TenantsTenantIdEndpointsEndpointIdStats":                         "EndpointStats",
+	"getAdminMarketplace":                                                  "GetAdminMarketplace",
+	"getAdminMarketplaceApiMarketplaceReviewListingsListingId":             "GetAdminMarketplaceAPIMarketplaceReviewListing",
+	"getAdminMarketplaceApiSession":                                        "GetAdminMarketplaceAPISession",
+	"getAssetsFile":                                                        "GetAsset",
+	"getV1Branding":                                                        "GetBranding",
+	"getV1ConnectionsConnectionId":                                         "GetConnection",
+	"getV1ConnectionsConnectionIdCredentials":                              "GetConnectionCredentials",
+	"getEmbedV1DeliveriesDeliveryId":                                       "GetEmbedDelivery",
+	"getEmbedV1DeveloperAppsAppId":                                         "GetEmbedDeveloperApp",
+	"getEmbedV1DeveloperAppsAppIdWebhook":                                  "GetEmbedDeveloperAppWebhook",
+	"getEmbedV1DeveloperListingsListingId":                                 "GetEmbedDeveloperListing",
+	"getEmbedV1DeveloperListingsListingIdChecks":                           "GetEmbedDeveloperListingChecks",
+	"getEmbedV1DeveloperListingsListingIdStats":                            "GetEmbedDeveloperListingStats",
+	"getEmbedV1EndpointsEndpointId":                                        "GetEmbedEndpoint",
+	"getEmbedV1EndpointsEndpointIdRecoveriesRecoveryId":                    "GetEmbedEndpointRecovery",
+	"getEmbedV1EndpointsEndpointIdSecret":                                  "GetEmbedEndpointSecret",
+	"getEmbedV1EndpointsEndpointIdStats":                                   "GetEmbedEndpointStats",
+	"getEmbedV1Integrations":                                               "GetEmbedIntegrations",
+	"getEmbedV1MarketplaceCategories":                                      "GetEmbedMarketplaceCategories",
+	"getEmbedV1MarketplaceListingsSlug":                                    "GetEmbedMarketplaceListing",
+	"getEmbedV1MarketplaceReviewListingsListingId":                         "GetEmbedMarketplaceReviewListing",
+	"getEmbedV1Session":                                                    "GetEmbedSession",
+	"getV1EventTypesEventType":                                             "GetEventType",
+	"getV1IntegrationsIntegrationId":                                       "GetIntegration",
+	"getV1MarketplaceAppsAppIdWebhook":                                     "GetMarketplaceAppWebhook",
+	"getV1MarketplaceCategories":                                           "GetMarketplaceCategories",
+	"getV1MarketplaceListingsListingId":                                    "GetMarketplaceListing",
+	"getV1MarketplaceListingsListingIdChecks":                              "GetMarketplaceListingChecks",
+	"getV1MarketplaceListingsListingIdStats":                               "GetMarketplaceListingStats",
+	"getMetrics":                                                           "GetMetrics",
+	"getV1OauthAppsAppId":                                                  "GetOAuthApp",
+	"getOauthRegisterClientId":                                             "GetOAuthClientRegistration",
+	"getV1OauthConsentRequestsChallengeToken":                              "GetOAuthConsentRequest",
+	"getV1OauthLoginRequestsChallengeToken":                                "GetOAuthLoginRequest",
+	"getV1OauthResourcesResourceId":                                        "GetOAuthResource",
+	"getWellKnownOauthProtectedResourceResource":                           "GetOAuthResourceMetadata",
+	"getV1OauthScopesScope":                                                "GetOAuthScope",
+	"getWellKnownOauthAuthorizationServer":                                 "GetOAuthServerMetadata",
+	"getPortalDeveloper":                                                   "GetPortalDeveloper",
+	"getPortalMarketplace":                                                 "GetPortalMarketplace",
+	"getV1ProvidersProviderId":                                             "GetProvider",
+	"getV1Providers":                                                       "GetProviders",
+	"getV1SourcesSourceId":                                                 "GetSource",
+	"getV1SourcesSourceIdEventsEventId":                                    "GetSourceEvent",
+	"getV1SourcesSourceIdEventsEventIdBody":                                "GetSourceEventBody",
+	"getV1SourcesSourceIdReplaysReplayId":                                  "GetSourceReplay",
+	"getV1SourcesSourceIdSecret":                                           "GetSourceSecret",
+	"getV1SyncsSyncId":                                                     "GetSync",
+	"getV1TenantsTenantIdBranding":                                         "GetTenantBranding",
+	"getV1TransformationsTransformationId":                                 "GetTransformation",
+	"getV1TransformationsTransformationIdAttachments":                      "GetTransformationAttachments",
+	"getV1TransformationsTransformationIdVersionsVersion":                  "GetTransformationVersion",
+	"getHealthz":          "Health",
+	"postOauthIntrospect": "IntrospectOAuthToken",
+	"getV1ApiKeys":        "ListAPIKeys",
+	"getAdminMarketplaceApiMarketplaceReviewListingsListingIdReviews":     "ListAdminMarketplaceAPIMarketplaceReviewListingReviews",
+	"getAdminMarketplaceApiMarketplaceReviewListingsListingIdRevisions":   "ListAdminMarketplaceAPIMarketplaceReviewListingRevisions",
+	"getAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions": "ListAdminMarketplaceAPIMarketplaceReviewListingTransitions",
+	"getAdminMarketplaceApiMarketplaceReviewListings":                     "ListAdminMarketplaceAPIMarketplaceReviewListings",
 	"getV1AuditEvents":                                         "ListAuditEvents",
 	"getV1Connections":                                         "ListConnections",
 	"getEmbedV1AuthorizedApps":                                 "ListEmbedAuthorizedApps",

@@ -99,6 +99,9 @@ func TestCursorNotText(t *testing.T) {
 			}) {
 				continue
 			}
+			if strings.HasPrefix(path, "/admin/marketplace/api/") {
+				continue // the review console's copies of /v1 lists, behind its session cookie (internal/console tests it)
+			}
 			lists++
 			for _, key := range []string{"a\x00b", "\xff", "ten_\xc3"} {
 				cursor := base64.RawURLEncoding.EncodeToString([]byte("v1:" + key))

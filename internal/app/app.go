@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -31,6 +32,7 @@ import (
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/console"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/id"
@@ -280,15 +282,19 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	}
 	auditLog := audit.NewLog(db, logger.With("component", "audit"))
 	handler := server.NewServer(server.Deps{
-		Logger:      logger,
-		DB:          db,
-		Keys:        keys,
-		Tenants:     tenants.NewService(db, jobClient),
-		Webhooks:    hooks,
-		EventTypes:  eventTypes,
-		Idempotency: idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
-		Audit:       auditLog,
-		Embed:       embedTokens,
+		Logger: logger,
+		DB:     db,
+		Keys:   keys,
+		// An operator signs in to the review console with a key that may
+		// administer the marketplace.
+		Console:       console.NewService(db, keys),
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+		Tenants:       tenants.NewService(db, jobClient),
+		Webhooks:      hooks,
+		EventTypes:    eventTypes,
+		Idempotency:   idempotency.NewKeys(db, v, logger, cfg.IdempotencyTTL),
+		Audit:         auditLog,
+		Embed:         embedTokens,
 		EmbedAPI: &embed.API{Webhooks: hooks, EventTypes: eventTypes, Connections: connections, Apps: authServer,
 			Branding: brands, PublicURL: cfg.PublicURL, Images: images},
 		EmbedTokenLimit: publicPolicy(cfg, cfg.EmbedRateLimit),

@@ -22,6 +22,8 @@ var catalogs = map[string]map[string]string{
 		"portal.webhooks":       "Webhooks",
 		"portal.connections":    "Connections",
 		"portal.authorizedApps": "Authorized apps",
+		"portal.marketplace":    "Marketplace",
+		"portal.developer":      "Marketplace listings",
 		"ratelimit.body":        "Too many requests came from your network in a short time. Wait %s seconds and try again.",
 
 		"docs.title": "API reference",
@@ -88,6 +90,13 @@ var catalogs = map[string]map[string]string{
 		"connect.notDoneTitle": "Not connected",
 		"connect.notDoneBody":  "Connecting did not finish. Close this window and try again from the application.",
 		"connect.returnToApp":  "Return to the application",
+
+		"console.title":      "Marketplace review",
+		"console.signInHelp": "Sign in with an admin API key that holds the scope %s. The key is exchanged for a session of 30 minutes and is not kept in the browser.",
+		"console.key":        "Admin API key",
+		"console.signIn":     "Sign in",
+		"console.signOut":    "Sign out",
+		"console.tokenHelp":  "Or open this page from your own admin tool with an embed token that grants marketplace:review (#token=… in the address).",
 	},
 	"de": {
 		"footer.label":   "Hilfe und Rechtliches",
@@ -101,6 +110,8 @@ var catalogs = map[string]map[string]string{
 		"portal.webhooks":       "Webhooks",
 		"portal.connections":    "Verbindungen",
 		"portal.authorizedApps": "Autorisierte Apps",
+		"portal.marketplace":    "Marktplatz",
+		"portal.developer":      "Marktplatz-Einträge",
 		"ratelimit.body":        "Aus Ihrem Netzwerk kamen in kurzer Zeit zu viele Anfragen. Warten Sie %s Sekunden und versuchen Sie es erneut.",
 
 		"error.title":       "Vorgang nicht möglich",
@@ -165,6 +176,13 @@ var catalogs = map[string]map[string]string{
 		"connect.notDoneTitle": "Nicht verbunden",
 		"connect.notDoneBody":  "Das Verbinden wurde nicht abgeschlossen. Schließen Sie dieses Fenster und versuchen Sie es in der Anwendung erneut.",
 		"connect.returnToApp":  "Zur Anwendung zurückkehren",
+
+		"console.title":      "Marktplatz-Prüfung",
+		"console.signInHelp": "Melden Sie sich mit einem Admin-API-Schlüssel an, der den Scope %s hat. Der Schlüssel wird gegen eine Sitzung von 30 Minuten getauscht und nicht im Browser gespeichert.",
+		"console.key":        "Admin-API-Schlüssel",
+		"console.signIn":     "Anmelden",
+		"console.signOut":    "Abmelden",
+		"console.tokenHelp":  "Oder öffnen Sie diese Seite aus Ihrem eigenen Admin-Werkzeug mit einem Embed-Token, das marketplace:review gewährt (#token=… in der Adresse).",
 	},
 }
 

@@ -96,6 +96,9 @@ type Page struct {
 	Portal bool
 	// Scripts are the paths of same-origin scripts a Portal page loads.
 	Scripts []string
+	// Wide pages (consoles with tables) use the full width of the window
+	// rather than the narrow column of a sign-in page.
+	Wide bool
 }
 
 // View is what a page body's template sees: its data, and the brand and
@@ -107,9 +110,10 @@ type View struct {
 	Data  any
 	// Script is the page's Script, to write verbatim inside <script>.
 	Script template.JS
-	// Portal and Scripts are the Page's.
+	// Portal, Scripts and Wide are the Page's.
 	Portal  bool
 	Scripts []string
+	Wide    bool
 	msgs    map[string]string
 }
 
@@ -149,7 +153,7 @@ func Initial(name string) string {
 var frame = template.Must(template.New("frame").Parse(`<!doctype html><html lang="{{.Lang}}" class="theme-{{.Brand.Theme}}{{if .Portal}} portal{{end}}"{{if .Portal}} data-patchbay-portal{{end}}><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Title}} · {{.Brand.ProductName}}</title>
 <style>:root{--accent:{{.Brand.AccentColor}};--on-accent:{{.OnAccent}}}` + style + `</style>
-{{range .Scripts}}<script src="{{.}}" defer></script>{{end}}</head><body><header class="brand">{{/* the name follows, so the mark is decoration */}}{{if .Brand.LogoURL}}<img class="logo" src="{{.Brand.LogoURL}}" alt="" width="32" height="32">{{else}}<span class="logo monogram" aria-hidden="true">{{.Initial .Brand.ProductName}}</span>{{end}}<span class="product">{{.Brand.ProductName}}</span></header>
+{{range .Scripts}}<script src="{{.}}" defer></script>{{end}}</head><body{{if .Wide}} class="wide"{{end}}><header class="brand">{{/* the name follows, so the mark is decoration */}}{{if .Brand.LogoURL}}<img class="logo" src="{{.Brand.LogoURL}}" alt="" width="32" height="32">{{else}}<span class="logo monogram" aria-hidden="true">{{.Initial .Brand.ProductName}}</span>{{end}}<span class="product">{{.Brand.ProductName}}</span></header>
 <main class="card">{{.Body}}</main>
 {{with .Brand}}{{if or .SupportURL .TermsURL .PrivacyURL}}<footer><nav aria-label="{{$.T "footer.label"}}">
 {{if .SupportURL}}<a href="{{.SupportURL}}" rel="noopener noreferrer">{{$.T "footer.support"}}</a>{{end}}
@@ -165,6 +169,7 @@ html.theme-dark{color-scheme:dark;--bg:#111318;--card:#1b1e24;--fg:#eceef2;--mut
 @media (prefers-color-scheme:dark){html.theme-auto{color-scheme:dark;--bg:#111318;--card:#1b1e24;--fg:#eceef2;--muted:#b4b8c0;--border:#3f4450;--link:#93b4ff;--problem:#fca5a5}}
 *{box-sizing:border-box}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:var(--bg);color:var(--fg);max-width:34rem;margin:0 auto;padding:1.5rem 1rem}
+body.wide{max-width:72rem}
 a{color:var(--link)}a:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 .brand{display:flex;align-items:center;gap:.6rem;margin-bottom:1rem;font-weight:600}
 .card{background:var(--card);border:1px solid var(--border);border-radius:12px;padding:1.5rem;overflow-wrap:anywhere}
@@ -195,7 +200,7 @@ footer nav{display:flex;flex-wrap:wrap;gap:1rem;justify-content:center;margin-to
 // the redirect after a post to the same rule, to p.FormTargets.
 func Render(w http.ResponseWriter, r *http.Request, p Page) {
 	lang := Language(r)
-	v := View{Lang: lang, Brand: p.Brand, Data: p.Data, Script: template.JS(p.Script), Portal: p.Portal, Scripts: p.Scripts, msgs: catalogs[lang]}
+	v := View{Lang: lang, Brand: p.Brand, Data: p.Data, Script: template.JS(p.Script), Portal: p.Portal, Scripts: p.Scripts, Wide: p.Wide, msgs: catalogs[lang]}
 	v.Title = v.T(p.Title, p.TitleArgs...)
 	var body bytes.Buffer
 	if err := p.Template.ExecuteTemplate(&body, p.Name, v); err != nil {
@@ -225,6 +230,9 @@ func Render(w http.ResponseWriter, r *http.Request, p Page) {
 // scriptPolicy is the CSP's form-action and, for a page that runs a
 // script, script-src directives.
 func scriptPolicy(p Page) string {
+	if len(p.Scripts) > 0 {
+		return strings.Join(append([]string{"form-action 'self'"}, p.FormTargets...), " ") + "; script-src 'self'; connect-src 'self'"
+	}
 	if p.Script == "" {
 		return strings.Join(append([]string{"form-action 'self'"}, p.FormTargets...), " ")
 	}

@@ -56,6 +56,31 @@ func TestRenderScript(t *testing.T) {
 	}
 }
 
+// TestRenderScripts: a page that loads the components' bundle allows scripts
+// from and fetches to Patchbay itself and nothing else, keeps its forms on
+// Patchbay, and loads the bundle by its path.
+func TestRenderScripts(t *testing.T) {
+	t.Parallel()
+	tmpl := template.Must(template.New("p").Parse(`<p>{{.Data}}</p>`))
+	w := httptest.NewRecorder()
+	Render(w, httptest.NewRequest("GET", "/", nil), Page{Status: 200, Template: tmpl, Name: "p", Brand: DefaultBrand, Data: "ok",
+		Scripts: []string{"/embed/v1/patchbay.js?v=abc"}, Wide: true})
+	csp := w.Header().Get("Content-Security-Policy")
+	if !strings.HasSuffix(csp, "; form-action 'self'; script-src 'self'; connect-src 'self'") || !strings.Contains(csp, "default-src 'none'") ||
+		!strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+	body := w.Body.String()
+	if !strings.Contains(body, `<script src="/embed/v1/patchbay.js?v=abc" defer></script></head>`) || !strings.Contains(body, `<body class="wide">`) {
+		t.Errorf("page:\n%s", body)
+	}
+	w = httptest.NewRecorder()
+	Render(w, httptest.NewRequest("GET", "/", nil), Page{Status: 200, Template: tmpl, Name: "p", Brand: DefaultBrand, Data: "ok"})
+	if strings.Contains(w.Body.String(), "<script") || strings.Contains(w.Body.String(), `class="wide"`) {
+		t.Errorf("a page without a bundle loads a script or is wide:\n%s", w.Body)
+	}
+}
+
 func TestRenderBrand(t *testing.T) {
 	t.Parallel()
 	body := template.Must(template.New("b").Parse(`<p>{{.T "consent.allow"}}</p>{{.Logo "" "acme tools"}}`))

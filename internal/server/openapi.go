@@ -92,6 +92,9 @@ func buildOpenAPITypes(routes []route) (object, map[string]string) {
 				"embedToken": object{"type": "http", "scheme": "bearer", "description": "An embed token (pbe_…) that the SaaS's backend minted with POST /v1/embed/tokens for one user; " +
 					"/embed/v1 routes (tag Embed API) take it, never an API key, and each names in x-patchbay-capability what the token must grant " +
 					"(webhooks, webhooks:read, connections, authorized_apps; any: every token)."},
+				"consoleSession": object{"type": "apiKey", "in": "cookie", "name": "patchbay_console", "description": "The review console's session " +
+					"(__Host-patchbay_console over https), set by POST /admin/marketplace/session for an admin API key; changes also carry " +
+					"its CSRF token in X-CSRF-Token. Routes under /admin/marketplace/api (tag console) take it, for the console's own page."},
 			},
 		},
 	}, schemas.goNames
@@ -215,6 +218,14 @@ func operation(rt route, method, path string, schemas *schemaSet, problem object
 		responses["503"] = problemResponse("The database is unavailable for the moment; retry after Retry-After")
 		op["security"] = []any{object{"embedToken": []any{}}}
 		op["x-patchbay-capability"] = rt.capability
+	}
+	if rt.console {
+		responses["401"] = problemResponse("No live console session (session_invalid): the cookie is missing or expired, the operator signed out, or the key was revoked")
+		responses["403"] = problemResponse("The session's key lacks the scope in x-patchbay-scope, or a change lacks the session's CSRF token (csrf_failed)")
+		responses["429"] = problemResponse("Rate limit exceeded; see Retry-After")
+		responses["503"] = problemResponse("The database is unavailable for the moment; retry after Retry-After")
+		op["security"] = []any{object{"consoleSession": []any{}}}
+		op["x-patchbay-scope"] = rt.access.Scope
 	}
 	if rt.limited {
 		responses["429"] = object{"description": "Too many requests from this client address (a page for browsers' pages, a problem otherwise); see Retry-After"}

@@ -53,6 +53,8 @@ var apiTags = []apiTag{
 		[]string{"/embed/v1"}},
 	{"Hosted pages", "Pages Patchbay serves to end users' browsers, each mounting one web component, and the components' bundle.",
 		[]string{"/portal", "/embed/v1/patchbay.js"}},
+	{"Review console", "The marketplace review console's page (/admin/marketplace), its sign-in, and its API, called with the console's session cookie; see docs/marketplace.md.",
+		[]string{"/admin/marketplace"}},
 	{"Operations", "Health, readiness, metrics and this reference.",
 		[]string{"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"}},
 	{"Development", "Routes served only with --dev: a request inbox for trying webhooks, and a login page standing in for the SaaS's.",

@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/clientip"
+	"github.com/patchbay/patchbay/internal/console"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/idempotency"
 	"github.com/patchbay/patchbay/internal/ratelimit"
@@ -44,6 +45,7 @@ func testDeps(t testing.TB) Deps {
 		Metrics:     prometheus.NewRegistry(),
 		BodyLimit:   1 << 20,
 		AdminAPI:    true,
+		Console:     console.NewService(db, auth.NewKeys(db)),
 	}
 }
 
@@ -123,10 +125,10 @@ func TestOpenAPIComplete(t *testing.T) {
 			if takesBody != (op.RequestBody != nil) {
 				t.Errorf("%s: request body documented %v, handler takes one %v", r.pattern, op.RequestBody != nil, takesBody)
 			}
-			if needs := r.admin || r.capability != ""; needs != (len(op.Security) > 0) {
+			if needs := r.admin || r.capability != "" || r.console; needs != (len(op.Security) > 0) {
 				t.Errorf("%s: security documented %v, route needs a key or token %v", r.pattern, len(op.Security) > 0, needs)
 			}
-			if limited := r.admin || r.limited || r.capability != ""; limited != (op.Responses["429"] != nil) {
+			if limited := r.admin || r.limited || r.capability != "" || r.console; limited != (op.Responses["429"] != nil) {
 				t.Errorf("%s: 429 documented %v, route rate-limited %v", r.pattern, op.Responses["429"] != nil, limited)
 			}
 			if r.capability != "" {
@@ -144,7 +146,12 @@ func TestOpenAPIComplete(t *testing.T) {
 					t.Errorf("%s: x-patchbay-tenant-keys %v, route is installation-only %v", r.pattern, op.TenantKeys, r.access.Installation)
 				}
 			}
-			if _, ok := op.Responses["503"]; (r.admin || r.capability != "") && !ok {
+			if r.console {
+				if _, ok := op.Security[0]["consoleSession"]; !ok || op.Scope != r.access.Scope || !slices.Contains(op.Tags, "Review console") {
+					t.Errorf("%s: security %v, x-patchbay-scope %q, tags %v: want consoleSession, %q and the console tag", r.pattern, op.Security, op.Scope, op.Tags, r.access.Scope)
+				}
+			}
+			if _, ok := op.Responses["503"]; (r.admin || r.capability != "" || r.console) && !ok {
 				t.Errorf("%s: the 503 of a database outage is undocumented", r.pattern)
 			}
 		}
@@ -173,7 +180,7 @@ func TestOpenAPIComplete(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if (r.admin || r.capability != "") && resp.StatusCode != http.StatusUnauthorized {
+			if (r.admin || r.capability != "" || r.console) && resp.StatusCode != http.StatusUnauthorized {
 				t.Errorf("%s %s without a key or token: %d, want 401", method, r.pattern, resp.StatusCode)
 			}
 		}

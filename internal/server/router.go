@@ -11,6 +11,7 @@ import (
 	"github.com/patchbay/patchbay/internal/apperr"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/console"
 	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/idempotency"
@@ -31,6 +32,9 @@ type route struct {
 	// capability is what an embed token must grant on /embed/v1 routes,
 	// which take embed tokens, never API keys; empty on every other route.
 	capability string
+	// console routes take the review console's session cookie (and its CSRF
+	// token), never an API key in a header.
+	console bool
 	// handler is what the route serves, its middleware included.
 	handler http.Handler
 }
@@ -59,6 +63,10 @@ type router struct {
 	docOnce   sync.Once
 	docObject object
 	docJSON   []byte
+	// consoleChain wraps the API of the pages Patchbay serves to signed-in
+	// operators (the review console): authenticate the console session (and
+	// the CSRF token of changes), then as adminChain, with the session's key.
+	consoleChain func(auth.Access, http.Handler) http.Handler
 }
 
 func newRouter(d Deps) *router {
@@ -69,6 +77,7 @@ func newRouter(d Deps) *router {
 	embedAddress := d.Addresses.Middleware("embed", d.EmbedAddrLimit, ratelimit.RefuseProblem)
 	requireToken, limitToken, recordEmbed := embed.RequireToken(d.Embed), embed.RateLimit(d.Limiter, d.EmbedTokenLimit), embed.Audit(d.Audit)
 	embedIdem := embed.Idempotency(d.Idempotency)
+	requireSession := console.RequireSession(d.Console, d.SecureCookies)
 	return &router{
 		mux: http.NewServeMux(),
 		adminChain: func(a auth.Access, h http.Handler) http.Handler {
@@ -79,6 +88,9 @@ func newRouter(d Deps) *router {
 		},
 		embedChain: func(capability string, h http.Handler) http.Handler {
 			return embed.CORS(embedAddress(requireToken(limitToken(recordEmbed(embed.RequireCapability(capability)(embedIdem(h)))))))
+		},
+		consoleChain: func(a auth.Access, h http.Handler) http.Handler {
+			return requireSession(limit(record(auth.Require(a)(h))))
 		},
 	}
 }
@@ -107,6 +119,14 @@ func (rt *router) embed(pattern, capability string, e httpapi.Endpoint) {
 		panic(fmt.Sprintf("route %s: capability %q is not an embed capability", pattern, capability))
 	}
 	rt.add(route{pattern: pattern, endpoint: e, capability: capability}, rt.embedChain(capability, e))
+}
+
+// console registers a route of the API behind the review console's page
+// (under console.APIPath): the operator's console session stands for the
+// admin key it was opened with, which must hold access.
+func (rt *router) console(pattern string, access auth.Access, e httpapi.Endpoint) {
+	access.Check(pattern)
+	rt.add(route{pattern: pattern, endpoint: e, console: true, access: access}, rt.consoleChain(access, e))
 }
 
 // forwarded registers an admin route whose requests Patchbay forwards to a

@@ -7,6 +7,7 @@ import (
 	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/console"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/htmlpage"
@@ -90,6 +91,18 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("GET /portal/webhooks", web.HandlePage(web.Page{Element: "patchbay-webhooks", Title: "portal.webhooks"}, d.Branding), pages)
 	rt.public("GET /portal/connections", web.HandlePage(web.Page{Element: "patchbay-connections", Title: "portal.connections"}, d.Branding), pages)
 	rt.public("GET /portal/authorized-apps", web.HandlePage(web.Page{Element: "patchbay-authorized-apps", Title: "portal.authorizedApps"}, d.Branding), pages)
+	rt.public("GET /portal/marketplace", web.HandlePage(web.Page{Element: "patchbay-marketplace", Title: "portal.marketplace"}, d.Branding), pages)
+	rt.public("GET /portal/developer", web.HandlePage(web.Page{Element: "patchbay-developer", Title: "portal.developer"}, d.Branding), pages)
+
+	// The marketplace review console, a page for the SaaS's operators: signed
+	// in with an admin key exchanged for a short session cookie, or opened
+	// with an embed token granting marketplace:review (#token=…). Its API
+	// takes the session and serves the admin API's review operations.
+	consolePages := console.Pages{Sessions: d.Console, Brands: d.Branding, Bundle: web.BundlePath + "?v=" + web.Version, Secure: d.SecureCookies}
+	rt.public("GET "+console.Path, consolePages.HandlePage(), pages)
+	rt.public("POST "+console.Path+"/session", consolePages.HandleSignIn(), pages)
+	rt.public("POST "+console.Path+"/session/end", consolePages.HandleSignOut(), pages)
+	rt.console("GET "+console.APIPath+"/session", auth.InstallationAccess(console.Scope), consolePages.HandleWho())
 
 	// Incoming webhooks: providers authenticate by their signatures, not API
 	// keys; a source with scheme none by the ingest token in its URL.
@@ -338,6 +351,18 @@ func addRoutes(rt *router, d Deps) {
 	rt.embed("POST /embed/v1/marketplace/review/listings/{listing_id}/transitions", review, marketplace.HandleTransition(mp, asReviewer))
 	rt.embed("GET /embed/v1/marketplace/review/listings/{listing_id}/reviews", review, marketplace.HandleListingReviews(mp, asReviewer))
 	rt.embed("POST /embed/v1/marketplace/review/reviews/{review_id}/hide", review, marketplace.HandleReviewHide(mp, asReviewer))
+
+	// The same operations behind the review console's session cookie
+	// (/admin/marketplace, signed in with an admin key): the session's key
+	// is the caller, as on /v1.
+	cons := console.APIPath + "/marketplace/review"
+	rt.console("GET "+cons+"/listings", mpRead, marketplace.HandleListingList(mp, asAdmin, reviewQueue))
+	rt.console("GET "+cons+"/listings/{listing_id}", mpRead, marketplace.HandleListingGet(mp, asAdmin))
+	rt.console("GET "+cons+"/listings/{listing_id}/revisions", mpRead, marketplace.HandleRevisions(mp, asAdmin))
+	rt.console("GET "+cons+"/listings/{listing_id}/transitions", mpRead, marketplace.HandleTransitions(mp, asAdmin))
+	rt.console("POST "+cons+"/listings/{listing_id}/transitions", mpAdmin, marketplace.HandleTransition(mp, asAdmin))
+	rt.console("GET "+cons+"/listings/{listing_id}/reviews", mpRead, marketplace.HandleListingReviews(mp, asAdmin))
+	rt.console("POST "+cons+"/reviews/{review_id}/hide", mpAdmin, marketplace.HandleReviewHide(mp, asAdmin))
 
 	// Development only: no API key, and it reads every endpoint's secret.
 	if d.Dev {

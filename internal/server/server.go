@@ -17,6 +17,7 @@ import (
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
+	"github.com/patchbay/patchbay/internal/console"
 	"github.com/patchbay/patchbay/internal/devinbox"
 	"github.com/patchbay/patchbay/internal/embed"
 	"github.com/patchbay/patchbay/internal/idempotency"
@@ -35,19 +36,23 @@ import (
 
 // Deps are everything the HTTP API calls into.
 type Deps struct {
-	Logger     *slog.Logger
-	DB         *store.DB
-	Keys       *auth.Keys
-	Tenants    *tenants.Service
-	Webhooks   *webhooks.Service
-	EventTypes *webhooks.EventTypes
-	OAuth      *oauth.Service
-	Inbound    *inbound.Service
-	Transforms *transform.Service
-	Providers  *catalog.Catalog
-	Connect    *connect.Service
-	Proxy      *proxy.Engine
-	Syncs      *syncs.Service
+	Logger *slog.Logger
+	DB     *store.DB
+	Keys   *auth.Keys
+	// Console signs operators in to the review console with an admin key;
+	// SecureCookies is true when browsers reach Patchbay over https.
+	Console       *console.Service
+	SecureCookies bool
+	Tenants       *tenants.Service
+	Webhooks      *webhooks.Service
+	EventTypes    *webhooks.EventTypes
+	OAuth         *oauth.Service
+	Inbound       *inbound.Service
+	Transforms    *transform.Service
+	Providers     *catalog.Catalog
+	Connect       *connect.Service
+	Proxy         *proxy.Engine
+	Syncs         *syncs.Service
 	// Branding is what every page shows of the SaaS; Assets serves logos.
 	Branding *branding.Service
 	Assets   *assets.Store

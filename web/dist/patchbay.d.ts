@@ -34,6 +34,16 @@ export interface ConnectionEventDetail {
 export interface AppRevokedEventDetail {
   app_id: string;
 }
+export interface InstallEventDetail {
+  listing_id: string;
+  slug: string;
+  installation_id: string;
+}
+export interface ListingChangedEventDetail {
+  listing_id: string;
+  /** save, or the workflow action taken: submit, withdraw, publish, approve, request_changes, suspend, … */
+  action: string;
+}
 export interface ErrorEventDetail {
   /** HTTP status, 0 for a network failure. */
   status: number;
@@ -51,6 +61,9 @@ export interface PatchbayEventMap {
   "patchbay:connected": CustomEvent<ConnectionEventDetail>;
   "patchbay:disconnected": CustomEvent<ConnectionEventDetail>;
   "patchbay:app-revoked": CustomEvent<AppRevokedEventDetail>;
+  "patchbay:installed": CustomEvent<InstallEventDetail>;
+  "patchbay:uninstalled": CustomEvent<InstallEventDetail>;
+  "patchbay:listing-changed": CustomEvent<ListingChangedEventDetail>;
   "patchbay:error": CustomEvent<ErrorEventDetail>;
 }
 
@@ -77,12 +90,21 @@ export interface PatchbayWebhooksElement extends PatchbayElement {}
 export interface PatchbayConnectionsElement extends PatchbayElement {}
 /** <patchbay-authorized-apps>: OAuth apps this user authorized in this team. */
 export interface PatchbayAuthorizedAppsElement extends PatchbayElement {}
+/** <patchbay-marketplace>: the directory, listing pages, install and uninstall, reviews (capability marketplace). */
+export interface PatchbayMarketplaceElement extends PatchbayElement {}
+/** <patchbay-developer>: a developer team's apps and listings, editing, submission (capability developer). */
+export interface PatchbayDeveloperElement extends PatchbayElement {}
+/** <patchbay-review-console>: the operator's review console (capability marketplace:review). */
+export interface PatchbayReviewConsoleElement extends PatchbayElement {}
 
 declare global {
   interface HTMLElementTagNameMap {
     "patchbay-webhooks": PatchbayWebhooksElement;
     "patchbay-connections": PatchbayConnectionsElement;
     "patchbay-authorized-apps": PatchbayAuthorizedAppsElement;
+    "patchbay-marketplace": PatchbayMarketplaceElement;
+    "patchbay-developer": PatchbayDeveloperElement;
+    "patchbay-review-console": PatchbayReviewConsoleElement;
   }
   interface HTMLElementEventMap extends PatchbayEventMap {}
 }

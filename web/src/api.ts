@@ -16,7 +16,7 @@ export class ApiError extends Error {
 
   /** tokenDead is true when no request with this token can succeed again. */
   get tokenDead(): boolean {
-    return ["token_expired", "token_revoked", "token_invalid"].includes(this.code);
+    return ["token_expired", "token_revoked", "token_invalid", "session_invalid"].includes(this.code);
   }
 }
 
@@ -26,9 +26,14 @@ export interface Page<T> {
 }
 
 export class Api {
+  /**
+   * An Api authenticates with the embed token, or, when csrf is set, with the
+   * console session's HttpOnly cookie (same origin only) and its CSRF token.
+   */
   constructor(
     private readonly base: string,
     private readonly token: string,
+    private readonly csrf = "",
   ) {}
 
   /** origin is the origin of Patchbay's API. */
@@ -36,16 +41,16 @@ export class Api {
     return new URL(this.base, location.href).origin;
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+  async request<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+    const headers: Record<string, string> = this.csrf ? { "X-CSRF-Token": this.csrf } : { Authorization: `Bearer ${this.token}` };
+    if (body !== undefined) headers["Content-Type"] = contentType;
     let resp: Response;
     try {
       resp = await fetch(this.base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "omit",
+        body: body === undefined ? undefined : body instanceof Blob ? body : JSON.stringify(body),
+        credentials: this.csrf ? "same-origin" : "omit",
         cache: "no-store",
       });
     } catch (err) {

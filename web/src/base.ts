@@ -43,6 +43,7 @@ export abstract class Base extends LitElement {
     lang: { type: String },
     theme: { type: String },
     apiBase: { type: String, attribute: "api-base" },
+    csrf: { type: String },
     session: { state: true },
     fatal: { state: true },
     notice: { state: true },
@@ -53,6 +54,10 @@ export abstract class Base extends LitElement {
   token = "";
   theme: PatchbayTheme | "" = "";
   apiBase = "";
+  /** csrf, set by a page Patchbay serves to a signed-in operator, authenticates by that page's session cookie instead of a token. */
+  csrf = "";
+  /** sessionBase is the API under which a csrf-authenticated component finds the paths it would find under /embed/v1. */
+  protected sessionBase = "";
   protected session?: Session;
   /** fatal is an error no retry can fix (dead token, missing capability). */
   protected fatal?: ApiError;
@@ -80,11 +85,12 @@ export abstract class Base extends LitElement {
   }
 
   protected updated(changed: PropertyValues): void {
-    if ((changed.has("token") || changed.has("apiBase")) && this.token) void this.start();
+    if ((changed.has("token") || changed.has("apiBase") || changed.has("csrf")) && (this.token || (this.csrf && this.sessionBase))) void this.start();
   }
 
   private async start(): Promise<void> {
-    this.api = new Api((this.apiBase || scriptOrigin).replace(/\/$/, "") + "/embed/v1", this.token);
+    const origin = (this.apiBase || scriptOrigin).replace(/\/$/, "");
+    this.api = this.token ? new Api(origin + "/embed/v1", this.token) : new Api(origin + this.sessionBase, "", this.csrf);
     this.fatal = undefined;
     this.notice = undefined;
     await this.run(async () => {
@@ -163,6 +169,8 @@ export abstract class Base extends LitElement {
         return m.tokenRevoked;
       case "token_invalid":
         return m.tokenInvalid;
+      case "session_invalid":
+        return m.sessionInvalid;
       case "capability_missing":
         return m.capabilityMissing;
       case "origin_not_allowed":
@@ -187,7 +195,7 @@ export abstract class Base extends LitElement {
             <p><strong>${this.fatalMessage(this.fatal)}</strong></p>
             ${b?.support_url ? html`<p><a href=${b.support_url} target="_blank" rel="noopener">${m.contactSupport}</a></p>` : nothing}
           </div>`
-        : !this.token
+        : !this.token && !this.csrf
           ? html`<p class="notice error" role="alert" part="error">${m.tokenMissing}</p>`
           : !this.session
             ? html`<p role="status" aria-live="polite">${m.loading}</p>`

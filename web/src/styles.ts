@@ -76,6 +76,40 @@ export const styles = css`
   ul.plain { list-style: none; padding: 0; margin: 0; }
   ul.plain > li { border-bottom: 1px solid var(--pb-border); padding: 0.6rem 0; }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  .grow { flex: 1 1 12rem; min-width: 0; }
+  .filters { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: flex-end; margin-bottom: var(--pb-space); }
+  .filters label { margin-top: 0; }
+  label.inline { display: inline; margin-right: 0.4rem; }
+  select { width: auto; }
+  .cards { list-style: none; padding: 0; margin: 0 0 var(--pb-space); display: grid; gap: var(--pb-space); grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); }
+  .cards .card { margin: 0; }
+  .listing-card h3 { margin: 0; }
+  button.title { font-weight: 600; font-size: 1rem; text-align: left; padding: 0; }
+  .icon { width: 48px; height: 48px; border-radius: 10px; object-fit: contain; flex: none; }
+  .monogram { display: inline-flex; align-items: center; justify-content: center; background: var(--pb-accent); color: var(--pb-on-accent); font-weight: 700; font-size: 1.2rem; }
+  .stars { color: var(--pb-text); letter-spacing: 0.05em; }
+  .tagline { font-size: 1.05rem; }
+  .columns { display: flex; flex-wrap: wrap; gap: calc(var(--pb-space) * 1.5); align-items: flex-start; }
+  .columns > * { flex: 1 1 20rem; min-width: 0; }
+  .columns > aside { flex: 0 1 18rem; }
+  .description { overflow-wrap: anywhere; }
+  .description img { max-width: 100%; }
+  .shots { list-style: none; padding: 0; display: flex; gap: var(--pb-space); overflow-x: auto; margin: var(--pb-space) 0; }
+  .shots figure { margin: 0; }
+  .shots img { max-height: 14rem; max-width: 80vw; border: 1px solid var(--pb-border); border-radius: var(--pb-radius); }
+  ul.plain.links > li { border: none; padding: 0.15rem 0; }
+  nav button[aria-current="page"] { border-color: var(--pb-accent); box-shadow: inset 0 -3px 0 var(--pb-accent); font-weight: 600; }
+  a { color: var(--pb-focus); }
+  .distribution { max-width: 24rem; }
+  .distribution th, .distribution td { border: none; padding: 0.1rem 0.4rem; font-weight: 400; }
+  .bar-cell { width: 60%; }
+  .bar { display: block; height: 0.6rem; min-width: 2px; background: var(--pb-accent); border-radius: 999px; }
+  .reply, .note { border-left: 3px solid var(--pb-border); margin: 0.4rem 0 0.4rem 0.5rem; padding: 0.2rem 0.75rem; white-space: pre-wrap; }
+  .conversation > li { padding: 0.4rem 0; }
+  .diff dt { font-weight: 600; margin-top: 0.6rem; }
+  .diff dd { margin: 0; }
+  .diff .add { background: light-dark(#dcfce7, #14532d); display: block; }
+  .diff .del { background: light-dark(#fee2e2, #7f1d1d); display: block; text-decoration: line-through; }
   svg .ok-bar { fill: var(--pb-success); }
   svg .fail-bar { fill: var(--pb-danger); }
   @container (max-width: 480px) {

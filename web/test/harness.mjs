@@ -150,7 +150,7 @@ export async function startHost(patchbayURL) {
 </main>
 <script>
 window.patchbayEvents = [];
-for (const name of ["endpoint-created","endpoint-updated","endpoint-deleted","test-sent","connected","disconnected","app-revoked","error"]) {
+for (const name of ["endpoint-created","endpoint-updated","endpoint-deleted","test-sent","connected","disconnected","app-revoked","installed","uninstalled","listing-changed","error"]) {
   document.addEventListener("patchbay:" + name, (e) => window.patchbayEvents.push({ type: e.type, detail: e.detail }));
 }
 </script>

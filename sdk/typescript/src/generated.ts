@@ -638,6 +638,22 @@ export interface ConnectUpdateIntegrationRequest {
   scopes?: string[] | null;
 }
 
+/** The schema ConsoleWho of the OpenAPI document. */
+export interface ConsoleWho {
+  /** The installation's branding, which the console shows. */
+  branding: HtmlpageBrand;
+  /** What the console may do: marketplace:review. */
+  capabilities: "marketplace:review"[];
+  /** When the console session ends and the operator signs in again. */
+  expires_at: string;
+  /** Always empty: the console reviews every team's listings. */
+  tenant_id: string;
+  /** The ID of the admin API key the operator signed in with. */
+  user_id: string;
+  /** The name of that admin API key. */
+  user_name: string;
+}
+
 /** The schema EmbedAttemptDetail of the OpenAPI document. */
 export interface EmbedAttemptDetail {
   /** How long the attempt took, in milliseconds. */
@@ -3124,6 +3140,50 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Move a listing through the review workflow: submit, review, approve, publish, suspend ….
+   * 
+   * Performs one action on the listing's working revision (submit, withdraw, start_review, request_changes, approve, publish) or on the live listing (suspend, reinstate, unlist, relist), records who, when and the note, and sends the lifecycle event. 409 invalid_transition from the wrong state; 422 checks_failed when a submission fails its checks; 403 action_not_allowed when the caller's role may not do it.
+   * 
+   * `POST /admin/marketplace/api/marketplace/review/listings/{listing_id}/transitions` (operationId postAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions)
+   */
+  createAdminMarketplaceAPIMarketplaceReviewListingTransition(listingID: string, body: MarketplaceTransitionRequest, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "postAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions", method: "POST", path: `/admin/marketplace/api/marketplace/review/listings/${encodeURIComponent(listingID)}/transitions`, body, options });
+  }
+
+  /**
+   * Hide a review, with the reason in body; it stops counting in the rating.
+   * 
+   * The review stays visible to admins, reviewers and the developer, marked hidden with the reason.
+   * 
+   * `POST /admin/marketplace/api/marketplace/review/reviews/{review_id}/hide` (operationId postAdminMarketplaceApiMarketplaceReviewReviewsReviewIdHide)
+   */
+  createAdminMarketplaceAPIMarketplaceReviewReviewHide(reviewID: string, body: MarketplaceTextRequest, options: RequestOptions = {}): Promise<MarketplaceReview> {
+    return this.send<MarketplaceReview>({ operationId: "postAdminMarketplaceApiMarketplaceReviewReviewsReviewIdHide", method: "POST", path: `/admin/marketplace/api/marketplace/review/reviews/${encodeURIComponent(reviewID)}/hide`, body, options });
+  }
+
+  /**
+   * Sign in to the review console: exchanges an admin API key (form field key) for a 30-minute session cookie.
+   * 
+   * A form post from the console's page (same origin only). On success 303 to the console with an HttpOnly, SameSite=Strict session cookie (Secure over https); the key itself is not kept by the browser. A key that is not valid answers the sign-in page with 401; one without marketplace:admin, or restricted to a tenant, 403.
+   * 
+   * `POST /admin/marketplace/session` (operationId postAdminMarketplaceSession)
+   */
+  createAdminMarketplaceSession(options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "postAdminMarketplaceSession", method: "POST", path: `/admin/marketplace/session`, options });
+  }
+
+  /**
+   * Sign out of the review console (a form with the session's CSRF token).
+   * 
+   * Ends the session at once and clears its cookie, then 303 to the sign-in form. 403 when the form's CSRF token does not match the session or the form came from another site.
+   * 
+   * `POST /admin/marketplace/session/end` (operationId postAdminMarketplaceSessionEnd)
+   */
+  createAdminMarketplaceSessionEnd(options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "postAdminMarketplaceSessionEnd", method: "POST", path: `/admin/marketplace/session/end`, options });
+  }
+
+  /**
    * Create a connect session: a short-lived, single-use url to send the end user's browser to; the outcome comes back to return_url and as an operational event.
    * 
    * Starts the connect flow for one end user: returns a single-use URL to send the user's browser to, which expires after a while. When the user finishes, the browser returns to return_url with the outcome. 422 for an unknown integration or a return_url that is not https.
@@ -3894,6 +3954,39 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * The marketplace review console: a page for operators (admin key sign-in, or an embed token with marketplace:review in #token=…).
+   * 
+   * An HTML page in the installation's branding. With a live console session cookie it shows the review console; otherwise a form to sign in with an admin API key holding marketplace:admin. Opened as /admin/marketplace#token=pbe_… with an embed token granting marketplace:review, the console uses that token instead (for a SaaS's own admin tool).
+   * 
+   * `GET /admin/marketplace` (operationId getAdminMarketplace)
+   */
+  getAdminMarketplace(options: RequestOptions = {}): Promise<RawBody> {
+    return this.send<RawBody>({ operationId: "getAdminMarketplace", method: "GET", path: `/admin/marketplace`, options, raw: true });
+  }
+
+  /**
+   * Get a listing with its working revision and data-access disclosure.
+   * 
+   * Returns the listing's live content (or, before its first publication, its revision's), the working revision when there is one, and the scopes it can use with their descriptions and justifications. Another team's listing is 404 to a developer.
+   * 
+   * `GET /admin/marketplace/api/marketplace/review/listings/{listing_id}` (operationId getAdminMarketplaceApiMarketplaceReviewListingsListingId)
+   */
+  getAdminMarketplaceAPIMarketplaceReviewListing(listingID: string, options: RequestOptions = {}): Promise<MarketplaceListing> {
+    return this.send<MarketplaceListing>({ operationId: "getAdminMarketplaceApiMarketplaceReviewListingsListingId", method: "GET", path: `/admin/marketplace/api/marketplace/review/listings/${encodeURIComponent(listingID)}`, options });
+  }
+
+  /**
+   * The review console's session: the admin key signed in with, when the session ends, and the branding.
+   * 
+   * Answers the console's component, which reads it as the embed API's GET /embed/v1/session. 401 session_invalid when the session cookie is missing, expired or its key was revoked.
+   * 
+   * `GET /admin/marketplace/api/session` (operationId getAdminMarketplaceApiSession)
+   */
+  getAdminMarketplaceAPISession(options: RequestOptions = {}): Promise<ConsoleWho> {
+    return this.send<ConsoleWho>({ operationId: "getAdminMarketplaceApiSession", method: "GET", path: `/admin/marketplace/api/session`, options });
+  }
+
+  /**
    * A stored image (logo, icon) by the SHA-256 of its bytes; public and cached for ever.
    * 
    * Serves an uploaded logo or icon by the hash of its bytes, with a Content-Type from its stored kind and a cache lifetime of a year. Pages and components link here; the name changes whenever the image does. 404 for an unknown hash.
@@ -4339,6 +4432,28 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Hosted page: portal.developer (token in the URL fragment, #token=…).
+   * 
+   * A full page that mounts the patchbay-developer component, for SaaSes that link to Patchbay instead of embedding it. The embed token travels in the URL fragment, which never reaches a server.
+   * 
+   * `GET /portal/developer` (operationId getPortalDeveloper)
+   */
+  getPortalDeveloper(options: RequestOptions = {}): Promise<RawBody> {
+    return this.send<RawBody>({ operationId: "getPortalDeveloper", method: "GET", path: `/portal/developer`, options, raw: true });
+  }
+
+  /**
+   * Hosted page: portal.marketplace (token in the URL fragment, #token=…).
+   * 
+   * A full page that mounts the patchbay-marketplace component, for SaaSes that link to Patchbay instead of embedding it. The embed token travels in the URL fragment, which never reaches a server.
+   * 
+   * `GET /portal/marketplace` (operationId getPortalMarketplace)
+   */
+  getPortalMarketplace(options: RequestOptions = {}): Promise<RawBody> {
+    return this.send<RawBody>({ operationId: "getPortalMarketplace", method: "GET", path: `/portal/marketplace`, options, raw: true });
+  }
+
+  /**
    * Get a provider's definition: how users authorize it, what they supply, how the proxy calls it.
    * 
    * Returns one provider's full definition: its authorization, the fields users supply, and how the proxy calls and pages its API. 404 for an unknown ID.
@@ -4532,6 +4647,70 @@ export abstract class GeneratedClient {
   /** Every item of listAPIKeys, fetched page by page as the loop goes. */
   allAPIKeys(query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<AuthKey> {
     return this.paginate((cursor) => this.listAPIKeys({ ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's reviews, hidden ones included, newest first.
+   * 
+   * For moderation and for the developer's replies.
+   * 
+   * `GET /admin/marketplace/api/marketplace/review/listings/{listing_id}/reviews` (operationId getAdminMarketplaceApiMarketplaceReviewListingsListingIdReviews)
+   */
+  listAdminMarketplaceAPIMarketplaceReviewListingReviews(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceReview> {
+    return this.send<HttpapiListMarketplaceReview>({ operationId: "getAdminMarketplaceApiMarketplaceReviewListingsListingIdReviews", method: "GET", path: `/admin/marketplace/api/marketplace/review/listings/${encodeURIComponent(listingID)}/reviews`, query, options });
+  }
+
+  /** Every item of listAdminMarketplaceAPIMarketplaceReviewListingReviews, fetched page by page as the loop goes. */
+  allAdminMarketplaceAPIMarketplaceReviewListingReviews(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceReview> {
+    return this.paginate((cursor) => this.listAdminMarketplaceAPIMarketplaceReviewListingReviews(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's revisions, newest first, with their content.
+   * 
+   * Every version of the listing's content and where it is in the workflow; compare two to see what a revision changes.
+   * 
+   * `GET /admin/marketplace/api/marketplace/review/listings/{listing_id}/revisions` (operationId getAdminMarketplaceApiMarketplaceReviewListingsListingIdRevisions)
+   */
+  listAdminMarketplaceAPIMarketplaceReviewListingRevisions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceRevision> {
+    return this.send<HttpapiListMarketplaceRevision>({ operationId: "getAdminMarketplaceApiMarketplaceReviewListingsListingIdRevisions", method: "GET", path: `/admin/marketplace/api/marketplace/review/listings/${encodeURIComponent(listingID)}/revisions`, query, options });
+  }
+
+  /** Every item of listAdminMarketplaceAPIMarketplaceReviewListingRevisions, fetched page by page as the loop goes. */
+  allAdminMarketplaceAPIMarketplaceReviewListingRevisions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceRevision> {
+    return this.paginate((cursor) => this.listAdminMarketplaceAPIMarketplaceReviewListingRevisions(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List a listing's workflow log, oldest first: who did what, when, with which note.
+   * 
+   * The review conversation: every transition with its actor and note. Reviewers' notes are how the developer learns what to change.
+   * 
+   * `GET /admin/marketplace/api/marketplace/review/listings/{listing_id}/transitions` (operationId getAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions)
+   */
+  listAdminMarketplaceAPIMarketplaceReviewListingTransitions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceTransition> {
+    return this.send<HttpapiListMarketplaceTransition>({ operationId: "getAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions", method: "GET", path: `/admin/marketplace/api/marketplace/review/listings/${encodeURIComponent(listingID)}/transitions`, query, options });
+  }
+
+  /** Every item of listAdminMarketplaceAPIMarketplaceReviewListingTransitions, fetched page by page as the loop goes. */
+  allAdminMarketplaceAPIMarketplaceReviewListingTransitions(listingID: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceTransition> {
+    return this.paginate((cursor) => this.listAdminMarketplaceAPIMarketplaceReviewListingTransitions(listingID, { ...query, cursor }, options));
+  }
+
+  /**
+   * List and search listings in every state.
+   * 
+   * Lists listings with full-text search (q), filters (kind, category, state: states separated by commas, matching a listing's or its working revision's, team_id) and sorts (relevance, popular, rating, newest), paged by cursor. A developer sees its team's only.
+   * 
+   * `GET /admin/marketplace/api/marketplace/review/listings` (operationId getAdminMarketplaceApiMarketplaceReviewListings)
+   */
+  listAdminMarketplaceAPIMarketplaceReviewListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; state?: string; team_id?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListMarketplaceListing> {
+    return this.send<HttpapiListMarketplaceListing>({ operationId: "getAdminMarketplaceApiMarketplaceReviewListings", method: "GET", path: `/admin/marketplace/api/marketplace/review/listings`, query, options });
+  }
+
+  /** Every item of listAdminMarketplaceAPIMarketplaceReviewListings, fetched page by page as the loop goes. */
+  allAdminMarketplaceAPIMarketplaceReviewListings(query: { q?: string; kind?: string; category?: string; sort?: string; limit?: number; cursor?: string; state?: string; team_id?: string } = {}, options: RequestOptions = {}): AsyncGenerator<MarketplaceListing> {
+    return this.paginate((cursor) => this.listAdminMarketplaceAPIMarketplaceReviewListings({ ...query, cursor }, options));
   }
 
   /**
@@ -6061,6 +6240,10 @@ export const operationMethods: Record<string, string> = {
   "deleteV1EventTypesEventType": "archiveEventType",
   "postEmbedV1IntegrationsIntegrationIdConnect": "connectEmbedIntegration",
   "postV1ApiKeys": "createAPIKey",
+  "postAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions": "createAdminMarketplaceAPIMarketplaceReviewListingTransition",
+  "postAdminMarketplaceApiMarketplaceReviewReviewsReviewIdHide": "createAdminMarketplaceAPIMarketplaceReviewReviewHide",
+  "postAdminMarketplaceSession": "createAdminMarketplaceSession",
+  "postAdminMarketplaceSessionEnd": "createAdminMarketplaceSessionEnd",
   "postV1ConnectSessions": "createConnectSession",
   "postV1Connections": "createConnection",
   "postEmbedV1DeveloperApps": "createEmbedDeveloperApp",
@@ -6120,6 +6303,9 @@ export const operationMethods: Record<string, string> = {
   "getV1TenantsTenantIdEndpointsEndpointIdDeliveries": "endpointDeliveries",
   "getV1TenantsTenantIdEndpointsEndpointIdSecret": "endpointSecret",
   "getV1TenantsTenantIdEndpointsEndpointIdStats": "endpointStats",
+  "getAdminMarketplace": "getAdminMarketplace",
+  "getAdminMarketplaceApiMarketplaceReviewListingsListingId": "getAdminMarketplaceAPIMarketplaceReviewListing",
+  "getAdminMarketplaceApiSession": "getAdminMarketplaceAPISession",
   "getAssetsFile": "getAsset",
   "getV1Branding": "getBranding",
   "getV1ConnectionsConnectionId": "getConnection",
@@ -6155,6 +6341,8 @@ export const operationMethods: Record<string, string> = {
   "getWellKnownOauthProtectedResourceResource": "getOAuthResourceMetadata",
   "getV1OauthScopesScope": "getOAuthScope",
   "getWellKnownOauthAuthorizationServer": "getOAuthServerMetadata",
+  "getPortalDeveloper": "getPortalDeveloper",
+  "getPortalMarketplace": "getPortalMarketplace",
   "getV1ProvidersProviderId": "getProvider",
   "getV1Providers": "getProviders",
   "getV1SourcesSourceId": "getSource",
@@ -6170,6 +6358,10 @@ export const operationMethods: Record<string, string> = {
   "getHealthz": "health",
   "postOauthIntrospect": "introspectOAuthToken",
   "getV1ApiKeys": "listAPIKeys",
+  "getAdminMarketplaceApiMarketplaceReviewListingsListingIdReviews": "listAdminMarketplaceAPIMarketplaceReviewListingReviews",
+  "getAdminMarketplaceApiMarketplaceReviewListingsListingIdRevisions": "listAdminMarketplaceAPIMarketplaceReviewListingRevisions",
+  "getAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions": "listAdminMarketplaceAPIMarketplaceReviewListingTransitions",
+  "getAdminMarketplaceApiMarketplaceReviewListings": "listAdminMarketplaceAPIMarketplaceReviewListings",
   "getV1AuditEvents": "listAuditEvents",
   "getV1Connections": "listConnections",
   "getEmbedV1AuthorizedApps": "listEmbedAuthorizedApps",

@@ -50,6 +50,8 @@ var Scopes = []ScopeInfo{
 	{"branding:read", "read the branding of pages and components, the installation's and tenants' overrides", nil},
 	{"branding:write", "change the branding and upload logos", []string{"branding:read"}},
 	{"embed", "mint, list and revoke embed tokens, which let a tenant's user use the browser components", nil},
+	{"automation:read", "read the automation catalog, triggers, actions, platform hooks and tenants' automation switches", nil},
+	{"automation:write", "change triggers and actions, import actions from OpenAPI, remove platform hooks, switch automation per tenant", []string{"automation:read"}},
 }
 
 // implied maps each scope to every scope it grants, itself included.

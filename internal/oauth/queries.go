@@ -725,3 +725,19 @@ func requestBackToLogin(ctx context.Context, q store.Querier, requestID string, 
 		user_id = NULL, team_id = NULL, user_name = NULL, team_name = NULL, avatar_url = NULL WHERE id = ? AND status = ?`,
 		statusLogin, loginHash, requestID, statusConsent))
 }
+
+// ScopeCatalog returns every scope in name order, for the automation
+// catalog and its checks of actions' scopes.
+func ScopeCatalog(ctx context.Context, q store.Querier) ([]Scope, error) {
+	rows, err := q.Query(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	return store.Collect(rows, scanScope)
+}
+
+// authorizationParties returns the app, user and team of an authorization.
+func authorizationParties(ctx context.Context, q store.Querier, authID string) (appID, userID, teamID string, err error) {
+	err = q.QueryRow(ctx, "SELECT app_id, user_id, team_id FROM oauth_authorizations WHERE id = ?", authID).Scan(&appID, &userID, &teamID)
+	return appID, userID, teamID, err
+}

@@ -4,6 +4,7 @@ import (
 	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/automation"
 	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/connect/catalog"
@@ -214,6 +215,16 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/tenants/{tenant_id}/messages/{message_id}", tenant("webhooks:read"), webhooks.HandleMessageGet(d.Webhooks))
 	rt.admin("GET /v1/tenants/{tenant_id}/deliveries/{delivery_id}", tenant("webhooks:read"), webhooks.HandleDeliveryGet(d.Webhooks))
 	rt.admin("POST /v1/tenants/{tenant_id}/deliveries/{delivery_id}/resend", tenant("webhooks:write"), webhooks.HandleDeliveryResend(d.Webhooks))
+
+	rt.admin("GET /v1/automation/catalog", install("automation:read"), automation.HandleCatalog(d.Automation))
+	rt.admin("GET /v1/automation/triggers", install("automation:read"), automation.HandleTriggerList(d.Automation))
+	rt.admin("GET /v1/automation/triggers/{event_type}", install("automation:read"), automation.HandleTriggerGet(d.Automation))
+	rt.admin("PATCH /v1/automation/triggers/{event_type}", install("automation:write"), automation.HandleTriggerUpdate(d.Automation))
+	rt.admin("POST /v1/automation/actions", install("automation:write"), automation.HandleActionCreate(d.Automation))
+	rt.admin("GET /v1/automation/actions", install("automation:read"), automation.HandleActionList(d.Automation))
+	rt.admin("GET /v1/automation/actions/{key}", install("automation:read"), automation.HandleActionGet(d.Automation))
+	rt.admin("PUT /v1/automation/actions/{key}", install("automation:write"), automation.HandleActionPut(d.Automation))
+	rt.admin("DELETE /v1/automation/actions/{key}", install("automation:write"), automation.HandleActionDelete(d.Automation))
 
 	rt.admin("POST /v1/embed/tokens", tenant("embed"), embed.HandleMint(d.Embed))
 	rt.admin("GET /v1/embed/tokens", tenant("embed"), embed.HandleList(d.Embed))

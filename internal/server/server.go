@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/automation"
 	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/connect"
@@ -31,7 +32,10 @@ import (
 
 // Deps are everything the HTTP API calls into.
 type Deps struct {
-	Logger     *slog.Logger
+	Logger *slog.Logger
+	// Automation serves the automation catalog, platforms' hooks and the
+	// MCP server.
+	Automation *automation.Service
 	DB         *store.DB
 	Keys       *auth.Keys
 	Tenants    *tenants.Service

@@ -713,3 +713,30 @@ func deliveriesRecordSuccess(ctx context.Context, tx *store.Tx, code int, result
 		store.Placeholders(len(rs))+")", args...)
 	return err
 }
+
+// LiveEventTypes returns every event type that is not archived, in name
+// order, for the automation catalog.
+func LiveEventTypes(ctx context.Context, q store.Querier) ([]EventType, error) {
+	rows, err := q.Query(ctx, "SELECT "+eventTypeColumns+" FROM event_types WHERE archived = false ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	return store.Collect(rows, scanEventType)
+}
+
+// LiveEventType returns an event type that is not archived, or sql.ErrNoRows.
+func LiveEventType(ctx context.Context, q store.Querier, name string) (EventType, error) {
+	return scanEventType(q.QueryRow(ctx, "SELECT "+eventTypeColumns+" FROM event_types WHERE name = ? AND archived = false", name))
+}
+
+// RecentMessagesOfType returns up to limit of a tenant's messages of one
+// event type with their payloads, newest first, with IDs before the ID
+// before (all when empty): what polling triggers list.
+func RecentMessagesOfType(ctx context.Context, q store.Querier, tenantID, eventType, before string, limit int) ([]Message, error) {
+	rows, err := q.Query(ctx, "SELECT "+messageColumns+` FROM messages WHERE tenant_id = ? AND event_type = ? AND (? = '' OR id < ?)
+		ORDER BY id DESC LIMIT ?`, tenantID, eventType, before, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return store.Collect(rows, scanMessage)
+}

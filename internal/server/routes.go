@@ -242,6 +242,9 @@ func addRoutes(rt *router, d Deps) {
 	rt.public("GET /v1/hooks/me", automation.HandleHookMe(d.Automation), platform...)
 	rt.public("GET /v1/hooks/poll/{trigger}", automation.HandleHookPoll(d.Automation), platform...)
 	rt.public("DELETE /v1/hooks/{hook_id}", automation.HandleHookUnsubscribe(d.Automation), platform...)
+	// The MCP server for AI agents: audience-bound user tokens; each tool
+	// call is audited by the server itself.
+	rt.public("POST /mcp", automation.HandleMCP(d.Automation, d.Audit))
 
 	rt.admin("POST /v1/embed/tokens", tenant("embed"), embed.HandleMint(d.Embed))
 	rt.admin("GET /v1/embed/tokens", tenant("embed"), embed.HandleList(d.Embed))

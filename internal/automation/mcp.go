@@ -21,6 +21,7 @@ import (
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
+	"github.com/patchbay/patchbay/internal/oauth"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
@@ -44,7 +45,7 @@ const (
 func (s *Service) MCPResource() string { return strings.TrimSuffix(s.opts.PatchbayURL, "/") + "/mcp" }
 
 func (s *Service) mcpMetadataURL() string {
-	return strings.TrimSuffix(s.opts.PatchbayURL, "/") + "/.well-known/oauth-protected-resource/mcp"
+	return strings.TrimSuffix(s.opts.PatchbayURL, "/") + oauth.ResourceMetadataPath(s.MCPResource())
 }
 
 type mcpCallerKey struct{}

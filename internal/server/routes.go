@@ -223,6 +223,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/automation/triggers/{event_type}", install("automation:read"), automation.HandleTriggerGet(d.Automation))
 	rt.admin("PATCH /v1/automation/triggers/{event_type}", install("automation:write"), automation.HandleTriggerUpdate(d.Automation))
 	rt.admin("POST /v1/automation/actions", install("automation:write"), automation.HandleActionCreate(d.Automation))
+	rt.admin("POST /v1/automation/actions/import", install("automation:write"), automation.HandleActionImport(d.Automation))
 	rt.admin("GET /v1/automation/actions", install("automation:read"), automation.HandleActionList(d.Automation))
 	rt.admin("GET /v1/automation/actions/{key}", install("automation:read"), automation.HandleActionGet(d.Automation))
 	rt.admin("PUT /v1/automation/actions/{key}", install("automation:write"), automation.HandleActionPut(d.Automation))
@@ -231,6 +232,7 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/automation/hooks", tenant("automation:read"), automation.HandleHookList(d.Automation, false))
 	rt.admin("DELETE /v1/automation/hooks/{hook_id}", install("automation:write"), automation.HandleHookRemove(d.Automation))
 	rt.admin("GET /v1/tenants/{tenant_id}/automation/hooks", tenant("automation:read"), automation.HandleHookList(d.Automation, true))
+	rt.admin("GET /v1/tenants/{tenant_id}/automation/triggers/{event_type}/sample", tenant("automation:read"), automation.HandleTriggerSample(d.Automation))
 	rt.admin("GET /v1/tenants/{tenant_id}/automation", tenant("automation:read"), automation.HandleTenantSettingsGet(d.Automation))
 	rt.admin("PATCH /v1/tenants/{tenant_id}/automation", tenant("automation:write"), automation.HandleTenantSettingsUpdate(d.Automation))
 

@@ -97,11 +97,11 @@ func TestAutomationCatalog(t *testing.T) {
 		good := `{"key":"archive_project","display_name":"Archive Project","method":"post","url_template":"https://api.acme.test/v1/projects/{project_id}/archive",
 			"input_schema":{"type":"object","required":["project_id"],"properties":{"project_id":{"type":"string","title":"Project"}}},"scopes":["write:projects"]}`
 		for want, bad := range map[string]string{
-			"url_template":                      strings.Replace(good, "https://api.acme.test", "https://evil.test", 1),
-			"input_schema":                      strings.Replace(good, `"type":"object","required"`, `"type":"object","minLength":"x","required"`, 1),
-			"scopes[0]":                         strings.Replace(good, `"write:projects"`, `"delete:everything"`, 1),
-			"key":                               strings.Replace(good, `"archive_project"`, `"Archive-Project"`, 1),
-			"idempotency":                       strings.Replace(good, `"scopes"`, `"idempotency":"maybe","scopes"`, 1),
+			"url_template":                       strings.Replace(good, "https://api.acme.test", "https://evil.test", 1),
+			"input_schema":                       strings.Replace(good, `"type":"object","required"`, `"type":"object","minLength":"x","required"`, 1),
+			"scopes[0]":                          strings.Replace(good, `"write:projects"`, `"delete:everything"`, 1),
+			"key":                                strings.Replace(good, `"archive_project"`, `"Archive-Project"`, 1),
+			"idempotency":                        strings.Replace(good, `"scopes"`, `"idempotency":"maybe","scopes"`, 1),
 			"input_schema.properties.project_id": strings.Replace(good, `"title":"Project"`, `"title":"Project","x-patchbay-choices":{"action":"nope","value_pointer":"/id","label_pointer":"/name"}`, 1),
 		} {
 			resp, body := o.do(t, "POST", "/v1/automation/actions", bad)
@@ -192,10 +192,10 @@ func TestAutomationCatalog(t *testing.T) {
 				SubscribeURL string `json:"subscribe_url"`
 			}
 			Triggers []struct {
-				Key         string
-				DisplayName string `json:"display_name"`
-				Sample           struct{ ID string }
-				FilterFields     []struct{ Key, Pointer string } `json:"filter_fields"`
+				Key          string
+				DisplayName  string `json:"display_name"`
+				Sample       struct{ ID string }
+				FilterFields []struct{ Key, Pointer string } `json:"filter_fields"`
 			}
 			Actions []struct {
 				Key    string

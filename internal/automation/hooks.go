@@ -121,6 +121,9 @@ func (s *Service) Subscribe(ctx context.Context, c Caller, in HookIn) (Hook, boo
 		return Hook{}, false, err
 	}
 	t, err := s.Trigger(ctx, in.Trigger)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		return Hook{}, false, err
+	}
 	if err != nil || !t.Exposed {
 		return Hook{}, false, apperr.InvalidFields(map[string]string{"trigger": "is not an exposed trigger (see the catalog)"})
 	}
@@ -219,6 +222,9 @@ func (s *Service) Poll(ctx context.Context, c Caller, trigger string, page httpa
 
 func (s *Service) recentEvents(ctx context.Context, tenantID, trigger string, page httpapi.Page) (httpapi.List[Event], error) {
 	t, err := s.Trigger(ctx, trigger)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		return httpapi.List[Event]{}, err
+	}
 	if err != nil || !t.Exposed {
 		return httpapi.List[Event]{}, apperr.Errorf(apperr.NotFound, "trigger %s not found: it is not an exposed trigger", trigger)
 	}

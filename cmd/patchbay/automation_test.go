@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -242,6 +243,12 @@ func TestAutomationHooks(t *testing.T) {
 		page.Data, page.NextCursor = nil, ""
 		if err := json.Unmarshal(body, &page); st != 200 || err != nil || len(page.Data) != 1 || page.Data[0].ID != first || page.NextCursor != "" {
 			t.Fatalf("poll page 2: %d %s", st, body)
+		}
+		for _, key := range []string{"a\x00b", "\xff"} {
+			cursor := base64.RawURLEncoding.EncodeToString([]byte("v1:" + key))
+			if st, body := o.platformCall(t, token, "GET", "/v1/hooks/poll/project.created?cursor="+cursor, ""); st != 400 || !strings.Contains(string(body), `"field":"cursor"`) {
+				t.Errorf("poll with cursor key %q: %d %s", key, st, body)
+			}
 		}
 		if st, _ := o.platformCall(t, token, "GET", "/v1/hooks/poll/nope.never", ""); st != 404 {
 			t.Errorf("poll of an unknown trigger: %d", st)

@@ -166,6 +166,7 @@ func TestEveryOperationRefusesOutsideItsKey(t *testing.T) {
 			// IDs of nothing, well formed so that the check comes first
 			"event_id": id.New("ievt"), "replay_id": id.New("rcv"), "recovery_id": id.New("rcv"), "delivery_id": id.New("dlv"),
 			"app_id": id.New("app"), "authorization_id": id.New("oauthz"), "scope": "profile", "challenge_token": "c", "resource_id": id.New("res"), "token_id": id.New("oiat"),
+			"hook_id": id.New("hook"), "key": "no_such_action",
 		}
 		embedToken, err := e.client.MintEmbedToken(ctx, client.EmbedTokenParams{TenantID: "acme", UserID: "u", Capabilities: []string{"webhooks"},
 			AllowedOrigins: []string{"https://app.acme.test"}})

@@ -106,13 +106,14 @@ func HandleHookList(s *Service, ofTenant bool) httpapi.Endpoint {
 			if err != nil {
 				return httpapi.List[HookRecord]{}, err
 			}
-			tenantID := r.URL.Query().Get("tenant_id")
+			var tenantID string
 			if ofTenant {
-				if tenantID, err = tenants.PathID(r); err != nil {
-					return httpapi.List[HookRecord]{}, err
-				}
-			} else if only, ok := tenants.RestrictedTo(r.Context()); ok {
-				tenantID = only
+				tenantID, err = tenants.PathID(r)
+			} else {
+				tenantID, err = tenants.Own(r.Context(), r.URL.Query().Get("tenant_id"))
+			}
+			if err != nil {
+				return httpapi.List[HookRecord]{}, err
 			}
 			return s.Hooks(r.Context(), tenantID, r.URL.Query().Get("app_id"), page)
 		},

@@ -53,6 +53,357 @@ type AuditEvent struct {
 	UserID *string `json:"user_id,omitempty"`
 }
 
+// AutomationAction is the schema AutomationAction of the OpenAPI document.
+type AutomationAction struct {
+	// What the action does.
+	Description string `json:"description"`
+	// The name platforms show, such as Create Project.
+	DisplayName string `json:"display_name"`
+	// The input's top-level fields in order, derived from input_schema.
+	Fields []AutomationField `json:"fields"`
+	// How retries are made safe: none, or key (send an Idempotency-Key header).
+	Idempotency string `json:"idempotency"`
+	// The JSON Schema of the input, an object; titles are labels, descriptions help.
+	InputSchema json.RawMessage `json:"input_schema"`
+	// The action's key: lower-case letters, digits and underscores, such as create_project.
+	Key string `json:"key"`
+	// The HTTP method.
+	Method string `json:"method"`
+	// A sample of the action's JSON answer.
+	OutputSample json.RawMessage `json:"output_sample,omitempty"`
+	// The scopes the call needs.
+	Scopes []string `json:"scopes"`
+	// Whether the action finds records rather than changing them.
+	Search bool `json:"search"`
+	// The URL on the SaaS's API; {name} placeholders are filled from input fields of that name.
+	URLTemplate string `json:"url_template"`
+}
+
+// AutomationActionDef is the schema AutomationActionDef of the OpenAPI document.
+type AutomationActionDef struct {
+	// When the action was declared.
+	CreatedAt time.Time `json:"created_at"`
+	// What the action does, for the platforms' listings and agents.
+	Description string `json:"description"`
+	// The name platforms show, such as Create Project.
+	DisplayName string `json:"display_name"`
+	// Whether platforms and agents see the action; true unless false.
+	Exposed *bool `json:"exposed,omitempty"`
+	// How retries are made safe: none (the default) or key (an Idempotency-Key header is sent).
+	Idempotency *string `json:"idempotency,omitempty"`
+	// The JSON Schema (an object) of the input; property title is the label, description the help,
+	// x-patchbay-choices dynamic choices.
+	InputSchema json.RawMessage `json:"input_schema"`
+	// Lower-case letters, digits and underscores, starting with a letter, at most 64: the action's
+	// key, such as create_project.
+	Key string `json:"key"`
+	// The HTTP method of the SaaS API call.
+	Method string `json:"method"`
+	// A sample of the call's JSON answer.
+	OutputSample json.RawMessage `json:"output_sample,omitempty"`
+	// The OAuth scopes the call needs; each must be in the scope catalog.
+	Scopes []string `json:"scopes"`
+	// Whether the action finds records (a search) rather than changing them.
+	Search bool `json:"search"`
+	// How the action was declared: api, or openapi when imported.
+	Source *string `json:"source,omitempty"`
+	// When the action last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+	// An absolute URL on the SaaS's API base URL; {name} placeholders name required string or integer
+	// input fields.
+	URLTemplate string `json:"url_template"`
+}
+
+// AutomationCatalog is the schema AutomationCatalog of the OpenAPI document.
+type AutomationCatalog struct {
+	// The actions (creates, updates and searches), sorted by key.
+	Actions []AutomationAction `json:"actions"`
+	// Patchbay's REST hook, polling and connection-test endpoints for triggers.
+	Hooks AutomationHooks `json:"hooks"`
+	// How a platform obtains a user's access token from Patchbay.
+	OAuth AutomationOAuth `json:"oauth"`
+	// The SaaS product the generated apps are for.
+	Product AutomationProduct `json:"product"`
+	// The exposed triggers, sorted by key.
+	Triggers []AutomationTrigger `json:"triggers"`
+	// The version of the catalog's shape; generators refuse versions they do not know.
+	Version string `json:"version"`
+}
+
+// AutomationDynamicChoices is the schema AutomationDynamicChoices of the OpenAPI document.
+type AutomationDynamicChoices struct {
+	// The key of the action that lists the choices.
+	Action string `json:"action"`
+	// JSON Pointer of the array of items in that action's answer; empty for the answer itself.
+	ItemsPointer *string `json:"items_pointer,omitempty"`
+	// JSON Pointer of the label in each item, such as /name.
+	LabelPointer string `json:"label_pointer"`
+	// JSON Pointer of the value in each item, such as /id.
+	ValuePointer string `json:"value_pointer"`
+}
+
+// AutomationEvent is the schema AutomationEvent of the OpenAPI document.
+type AutomationEvent struct {
+	// The event's payload, matching the trigger's schema.
+	Data json.RawMessage `json:"data"`
+	// The event's ID, stable across deliveries and polls, for deduplication.
+	ID string `json:"id"`
+	// When the event was published, RFC 3339 UTC.
+	Timestamp string `json:"timestamp"`
+	// The event type (the trigger's key).
+	Type string `json:"type"`
+}
+
+// AutomationField is the schema AutomationField of the OpenAPI document.
+type AutomationField struct {
+	// Choices listed by another action, when the field takes a record's ID.
+	Choices *AutomationDynamicChoices `json:"choices,omitempty"`
+	// The default value, when the schema gives one.
+	Default json.RawMessage `json:"default,omitempty"`
+	// Fixed choices, when the schema gives them.
+	Enum []string `json:"enum,omitempty"`
+	// Help text, from the property's description.
+	Help *string `json:"help,omitempty"`
+	// Where the value is sent.
+	In string `json:"in"`
+	// The property's name.
+	Key string `json:"key"`
+	// The label, from the property's title or its key.
+	Label string `json:"label"`
+	// Whether the schema requires the field.
+	Required bool `json:"required"`
+	// The JSON type.
+	Type string `json:"type"`
+}
+
+// AutomationFilterField is the schema AutomationFilterField of the OpenAPI document.
+type AutomationFilterField struct {
+	// The values the field may take, when the schema fixes them.
+	Enum []string `json:"enum,omitempty"`
+	// Help text, from the schema's description.
+	Help *string `json:"help,omitempty"`
+	// The filter's key, the field's path joined by dots, such as customer.country.
+	Key string `json:"key"`
+	// The field's label, from the schema's title or its key.
+	Label string `json:"label"`
+	// The JSON Pointer (RFC 6901) of the field in the event's data.
+	Pointer string `json:"pointer"`
+	// The field's JSON type.
+	Type string `json:"type"`
+}
+
+// AutomationHook is the schema AutomationHook of the OpenAPI document.
+type AutomationHook struct {
+	// When it was subscribed.
+	CreatedAt time.Time `json:"created_at"`
+	// Filter field keys and the values events must have to be delivered.
+	Filter map[string]json.RawMessage `json:"filter"`
+	// The hook's ID, which unsubscribes it.
+	ID string `json:"id"`
+	// Where events are delivered.
+	TargetURL string `json:"target_url"`
+	// The trigger (event type) it delivers.
+	Trigger string `json:"trigger"`
+}
+
+// AutomationHookIn is the schema AutomationHookIn of the OpenAPI document.
+type AutomationHookIn struct {
+	// Filter field keys (from the trigger's filter_fields) to the scalar value events must have.
+	Filter map[string]json.RawMessage `json:"filter,omitempty"`
+	// The https URL the platform receives events at; it passes the outbound guard's policy.
+	TargetURL string `json:"target_url"`
+	// The trigger's key (an exposed event type).
+	Trigger string `json:"trigger"`
+}
+
+// AutomationHookRecord is the schema AutomationHookRecord of the OpenAPI document.
+type AutomationHookRecord struct {
+	// The OAuth app (platform) that subscribed it.
+	AppID string `json:"app_id"`
+	// When it was subscribed.
+	CreatedAt time.Time `json:"created_at"`
+	// The webhook endpoint that delivers it, in the tenant's endpoint list.
+	EndpointID string `json:"endpoint_id"`
+	// Filter field keys and the values events must have to be delivered.
+	Filter map[string]json.RawMessage `json:"filter"`
+	// The endpoint's delivery health.
+	Health WebhooksEndpointHealth `json:"health"`
+	// The hook's ID, which unsubscribes it.
+	ID string `json:"id"`
+	// Where events are delivered.
+	TargetURL string `json:"target_url"`
+	// The tenant whose events it receives (the authorization's team).
+	TenantID string `json:"tenant_id"`
+	// The trigger (event type) it delivers.
+	Trigger string `json:"trigger"`
+	// The user it was subscribed for.
+	UserID string `json:"user_id"`
+}
+
+// AutomationHooks is the schema AutomationHooks of the OpenAPI document.
+type AutomationHooks struct {
+	// GET for the connected user and team, the platforms' connection test.
+	MeURL string `json:"me_url"`
+	// GET this template, with {trigger} replaced, for recent events newest first (limit, cursor).
+	PollURL string `json:"poll_url"`
+	// The scope the hook and poll endpoints require.
+	Scope string `json:"scope"`
+	// POST here to subscribe: {target_url, trigger, filter}; the answer's id unsubscribes.
+	SubscribeURL string `json:"subscribe_url"`
+	// DELETE this template, with {id} replaced, to unsubscribe.
+	UnsubscribeURL string `json:"unsubscribe_url"`
+}
+
+// AutomationImportRequest is the schema AutomationImportRequest of the OpenAPI document.
+type AutomationImportRequest struct {
+	// The SaaS's OpenAPI 3.x document (JSON); operations with x-patchbay-action become actions.
+	Document json.RawMessage `json:"document"`
+}
+
+// AutomationImportResult is the schema AutomationImportResult of the OpenAPI document.
+type AutomationImportResult struct {
+	// The actions imported, in key order.
+	Actions []AutomationActionDef `json:"actions"`
+	// How many were new.
+	Created int64 `json:"created"`
+	// How many replaced an action of the same key.
+	Updated int64 `json:"updated"`
+}
+
+// AutomationMe is the schema AutomationMe of the OpenAPI document.
+type AutomationMe struct {
+	// The OAuth app the token was issued to.
+	AppID string `json:"app_id"`
+	// A display label for the connection, such as 'user_1 @ Acme Corp'.
+	Label string `json:"label"`
+	// The token's scopes.
+	Scopes []string `json:"scopes"`
+	// The user's team, which is the Patchbay tenant.
+	TeamID string `json:"team_id"`
+	// The tenant's name, or its ID when it has none.
+	TeamName string `json:"team_name"`
+	// The tenant whose events the hooks deliver (the team).
+	TenantID string `json:"tenant_id"`
+	// The user the token was granted by.
+	UserID string `json:"user_id"`
+}
+
+// AutomationOAuth is the schema AutomationOAuth of the OpenAPI document.
+type AutomationOAuth struct {
+	// The authorization endpoint.
+	AuthorizeURL string `json:"authorize_url"`
+	// The PKCE method, always S256.
+	Pkce string `json:"pkce"`
+	// The scopes a generated app asks for: those of its triggers and actions, sorted.
+	RequiredScopes []string `json:"required_scopes"`
+	// The resource indicator the platform sends so its token is for the SaaS's API.
+	Resource *string `json:"resource,omitempty"`
+	// The revocation endpoint (RFC 7009).
+	RevokeURL string `json:"revoke_url"`
+	// Every scope in the SaaS's scope catalog, sorted by name.
+	Scopes []AutomationScope `json:"scopes"`
+	// The token endpoint (authorization_code and refresh_token grants).
+	TokenURL string `json:"token_url"`
+}
+
+// AutomationProduct is the schema AutomationProduct of the OpenAPI document.
+type AutomationProduct struct {
+	// The base URL of the SaaS's API, which every action's URL template starts with.
+	APIBaseURL string `json:"api_base_url"`
+	// One or two sentences about the product, for the platforms' listings.
+	Description string `json:"description"`
+	// The product's home page.
+	HomepageURL *string `json:"homepage_url,omitempty"`
+	// The product name as lower-case letters, digits and hyphens, for package and app identifiers.
+	Key string `json:"key"`
+	// An absolute URL of the product's logo, when one is set.
+	LogoURL *string `json:"logo_url,omitempty"`
+	// The URL of the MCP server (Streamable HTTP) serving this catalog to AI agents.
+	McpURL string `json:"mcp_url"`
+	// The product's display name, such as Acme.
+	Name string `json:"name"`
+	// Patchbay's public base URL, the OAuth issuer.
+	PatchbayURL string `json:"patchbay_url"`
+}
+
+// AutomationScope is the schema AutomationScope of the OpenAPI document.
+type AutomationScope struct {
+	// What kind of access the scope gives.
+	AccessLevel string `json:"access_level"`
+	// What the scope allows, as the consent screen shows it.
+	Description string `json:"description"`
+	// The scope, such as read:projects.
+	Name string `json:"name"`
+}
+
+// AutomationTenantSettings is the schema AutomationTenantSettings of the OpenAPI document.
+type AutomationTenantSettings struct {
+	// Whether AI agents may call the MCP server's tools for the tenant.
+	AgentsAllowed bool `json:"agents_allowed"`
+	// Whether automation platforms may subscribe REST hooks and poll in the tenant.
+	PlatformsAllowed bool `json:"platforms_allowed"`
+	// The tenant.
+	TenantID string `json:"tenant_id"`
+	// When the switches last changed; absent when never set.
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// AutomationTenantSettingsPatch is the schema AutomationTenantSettingsPatch of the OpenAPI document.
+type AutomationTenantSettingsPatch struct {
+	// Whether AI agents may call the MCP server's tools for the tenant.
+	AgentsAllowed *bool `json:"agents_allowed,omitempty"`
+	// Whether automation platforms may subscribe REST hooks and poll in the tenant.
+	PlatformsAllowed *bool `json:"platforms_allowed,omitempty"`
+}
+
+// AutomationTrigger is the schema AutomationTrigger of the OpenAPI document.
+type AutomationTrigger struct {
+	// What the trigger fires on.
+	Description string `json:"description"`
+	// The name platforms show, such as New paid invoice.
+	DisplayName string `json:"display_name"`
+	// The payload fields a subscriber may filter on.
+	FilterFields []AutomationFilterField `json:"filter_fields"`
+	// The event type's name, such as invoice.paid; the trigger value of subscriptions and polls.
+	Key string `json:"key"`
+	// One event as deliveries and polls give it, for the platforms' test step.
+	Sample AutomationEvent `json:"sample"`
+	// The JSON Schema of the event's data; {} when the type has none.
+	Schema json.RawMessage `json:"schema"`
+}
+
+// AutomationTriggerPatch is the schema AutomationTriggerPatch of the OpenAPI document.
+type AutomationTriggerPatch struct {
+	// The name platforms show; empty derives it from the key.
+	DisplayName *string `json:"display_name,omitempty"`
+	// Whether platforms and agents see the trigger.
+	Exposed *bool `json:"exposed,omitempty"`
+	// JSON Pointers of the payload fields subscribers may filter on, from available_filter_fields.
+	FilterFields []string `json:"filter_fields,omitempty"`
+}
+
+// AutomationTriggerSettings is the schema AutomationTriggerSettings of the OpenAPI document.
+type AutomationTriggerSettings struct {
+	// Every scalar field of the schema, which filter_fields may name.
+	AvailableFilterFields []AutomationFilterField `json:"available_filter_fields"`
+	// The event type's description.
+	Description string `json:"description"`
+	// The name platforms show; derived from the key unless set.
+	DisplayName string `json:"display_name"`
+	// The event type's example payload, when it has one.
+	Example json.RawMessage `json:"example,omitempty"`
+	// Whether platforms and agents see the trigger; true unless turned off.
+	Exposed bool `json:"exposed"`
+	// The JSON Pointers of the payload fields subscribers may filter on.
+	FilterFields []string `json:"filter_fields"`
+	// The event type's name, the trigger's key.
+	Key string `json:"key"`
+	// The event type's JSON Schema, when it has one.
+	Schema json.RawMessage `json:"schema,omitempty"`
+	// When the settings last changed; absent when never set.
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
 // BrandingBranding is the schema BrandingBranding of the OpenAPI document.
 type BrandingBranding struct {
 	// #rrggbb. Text on it is white when that meets WCAG AA (4.5:1), else near-black.
@@ -2521,6 +2872,22 @@ type WebhooksEndpointCreated struct {
 	URL string `json:"url"`
 }
 
+// WebhooksEndpointHealth is the schema WebhooksEndpointHealth of the OpenAPI document.
+type WebhooksEndpointHealth struct {
+	// Failed attempts since the last success.
+	ConsecutiveFailures int64 `json:"consecutive_failures"`
+	// Whether the endpoint is disabled (410 Gone, or failing too long).
+	Disabled bool `json:"disabled"`
+	// Why it was disabled.
+	DisabledReason *string `json:"disabled_reason,omitempty"`
+	// Deliveries that failed for good.
+	Failed int64 `json:"failed"`
+	// When a delivery last succeeded, RFC 3339.
+	LastSuccessAt *string `json:"last_success_at,omitempty"`
+	// Deliveries waiting to go out or be retried.
+	Pending int64 `json:"pending"`
+}
+
 // WebhooksEndpointSecret is the schema WebhooksEndpointSecret of the OpenAPI document.
 type WebhooksEndpointSecret struct {
 	// The signing secret (whsec_…), to verify deliveries with.
@@ -2780,6 +3147,46 @@ func (c *Client) CreateAdminMarketplaceSessionEnd(ctx context.Context, opts ...R
 	return err
 }
 
+// CreateAutomationAction: Declare an action: an operation of the SaaS's API that platforms and
+// agents may call.
+//
+// The URL template must lie on the configured API base URL, the input schema must compile (an
+// object whose properties are the fields; {placeholders} name required ones), every scope must be
+// in the OAuth scope catalog, and x-patchbay-choices must name another declared action. 409 when
+// the key exists (replace it with PUT).
+// Requires scope `automation:write`.
+//
+// It calls POST /v1/automation/actions (operationId postV1AutomationActions).
+func (c *Client) CreateAutomationAction(ctx context.Context, in AutomationActionDef, opts ...RequestOption) (*AutomationActionDef, error) {
+	var out AutomationActionDef
+	_, err := c.do(ctx, "POST", "/v1/automation/actions", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateAutomationActionsImport: Import actions from the SaaS's OpenAPI document (operations marked
+// x-patchbay-action).
+//
+// Each operation with x-patchbay-action (true, or an object of key, display_name, search,
+// idempotency, scopes, exposed) becomes an action: its path and query parameters and JSON body
+// properties the input schema (local $refs inlined), its first 2xx JSON example the output sample,
+// its security requirement's scopes the scopes; the URL is the API base URL (or the document's
+// first server under it) and the path. GETs are searches unless the extension says otherwise. All
+// or nothing: 400 names each refused operation or action field.
+// Requires scope `automation:write`.
+//
+// It calls POST /v1/automation/actions/import (operationId postV1AutomationActionsImport).
+func (c *Client) CreateAutomationActionsImport(ctx context.Context, in AutomationImportRequest, opts ...RequestOption) (*AutomationImportResult, error) {
+	var out AutomationImportResult
+	_, err := c.do(ctx, "POST", "/v1/automation/actions/import", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CreateConnectSession: Create a connect session: a short-lived, single-use url to send the end
 // user's browser to; the outcome comes back to return_url and as an operational event.
 //
@@ -2998,6 +3405,25 @@ func (c *Client) CreateEmbedPreviewMarkdown(ctx context.Context, in MarketplaceM
 	return &out, nil
 }
 
+// CreateHook: Subscribe a REST hook for the token's user (automation platforms).
+//
+// Called by a platform (Zapier, Make, n8n) with a user's OAuth access token: creates a webhook
+// endpoint in the tenant the authorization's team names, delivering the trigger's events (filtered
+// by filter) to target_url with signatures, retries and a log. Idempotent per app, user, team,
+// target and trigger: a repeat answers 200 with the same hook. 400 for a target refused by the
+// outbound policy or an unknown trigger or filter field; 403 when the tenant disallows automation
+// platforms.
+//
+// It calls POST /v1/hooks (operationId postV1Hooks).
+func (c *Client) CreateHook(ctx context.Context, in AutomationHookIn, opts ...RequestOption) (*AutomationHook, error) {
+	var out AutomationHook
+	_, err := c.do(ctx, "POST", "/v1/hooks", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CreateIntegration: Add an integration: the SaaS's own OAuth client at a provider (the secret is
 // encrypted and never shown again); register its callback_url with the provider.
 //
@@ -3102,6 +3528,20 @@ func (c *Client) CreateMarketplaceReviewUnhide(ctx context.Context, reviewID str
 		return nil, err
 	}
 	return &out, nil
+}
+
+// CreateMcp: The MCP server (Streamable HTTP): the SaaS's actions and triggers as tools for AI
+// agents.
+//
+// JSON-RPC over the Model Context Protocol's Streamable HTTP transport. Needs a user's access token
+// whose audience is this server (<public URL>/mcp, a registered OAuth resource); without one it
+// answers 401 with WWW-Authenticate naming the resource metadata. Tools: each exposed action whose
+// scopes the token holds (called on the SaaS's API with a token exchanged for the API's audience),
+// and events.<trigger> listing the tenant's recent events; resource patchbay://catalog/events.
+//
+// It calls POST /mcp (operationId postMcp).
+func (c *Client) CreateMcp(ctx context.Context, opts ...RequestOption) (*RawBody, error) {
+	return c.getRaw(ctx, "POST", "/mcp", nil, opts)
 }
 
 // CreateOAuthApp: Register a third-party app; a confidential app's client_secret is in this answer
@@ -3247,6 +3687,30 @@ func (c *Client) CreateTransformationVersion(ctx context.Context, transformation
 	return &out, nil
 }
 
+// DeleteAutomationAction: Remove an action.
+//
+// Platforms' generated apps and agents stop seeing it at their next catalog load. 404 when there is
+// none.
+// Requires scope `automation:write`.
+//
+// It calls DELETE /v1/automation/actions/{key} (operationId deleteV1AutomationActionsKey).
+func (c *Client) DeleteAutomationAction(ctx context.Context, key string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/v1/automation/actions/"+url.PathEscape(key), nil, nil, nil, opts)
+	return err
+}
+
+// DeleteAutomationHook: Remove a platform's REST hook.
+//
+// Deletes the hook and its endpoint; the platform's next delivery never comes. 404 when there is
+// none.
+// Requires scope `automation:write`.
+//
+// It calls DELETE /v1/automation/hooks/{hook_id} (operationId deleteV1AutomationHooksHookId).
+func (c *Client) DeleteAutomationHook(ctx context.Context, hookID string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/v1/automation/hooks/"+url.PathEscape(hookID), nil, nil, nil, opts)
+	return err
+}
+
 // DeleteBrandingLogo: Remove the logo; pages show the product name's initial (a tenant's falls back
 // to the installation's logo).
 //
@@ -3321,6 +3785,17 @@ func (c *Client) DeleteEmbedDeveloperAppWebhook(ctx context.Context, appID strin
 // It calls DELETE /embed/v1/endpoints/{endpoint_id} (operationId deleteEmbedV1EndpointsEndpointId).
 func (c *Client) DeleteEmbedEndpoint(ctx context.Context, endpointID string, opts ...RequestOption) error {
 	_, err := c.do(ctx, "DELETE", "/embed/v1/endpoints/"+url.PathEscape(endpointID), nil, nil, nil, opts)
+	return err
+}
+
+// DeleteHook: Unsubscribe a REST hook.
+//
+// Removes one of the token's app's and user's hooks, with its endpoint. 404 when there is none
+// (also when it is another's).
+//
+// It calls DELETE /v1/hooks/{hook_id} (operationId deleteV1HooksHookId).
+func (c *Client) DeleteHook(ctx context.Context, hookID string, opts ...RequestOption) error {
+	_, err := c.do(ctx, "DELETE", "/v1/hooks/"+url.PathEscape(hookID), nil, nil, nil, opts)
 	return err
 }
 
@@ -3598,6 +4073,87 @@ func (c *Client) GetAdminMarketplaceAPISession(ctx context.Context, opts ...Requ
 // It calls GET /assets/{file} (operationId getAssetsFile).
 func (c *Client) GetAsset(ctx context.Context, file string, opts ...RequestOption) (*RawBody, error) {
 	return c.getRaw(ctx, "GET", "/assets/"+url.PathEscape(file), nil, opts)
+}
+
+// GetAutomationAction: Get an action.
+//
+// The action {key}; 404 when there is none.
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/automation/actions/{key} (operationId getV1AutomationActionsKey).
+func (c *Client) GetAutomationAction(ctx context.Context, key string, opts ...RequestOption) (*AutomationActionDef, error) {
+	var out AutomationActionDef
+	_, err := c.do(ctx, "GET", "/v1/automation/actions/"+url.PathEscape(key), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetAutomationActions: List the declared actions, in key order.
+//
+// Every action, exposed or not, declared through the API or imported from OpenAPI.
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/automation/actions (operationId getV1AutomationActions).
+func (c *Client) GetAutomationActions(ctx context.Context, opts ...RequestOption) (*List[AutomationActionDef], error) {
+	var out List[AutomationActionDef]
+	_, err := c.do(ctx, "GET", "/v1/automation/actions", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetAutomationCatalog: Get the automation catalog: product, OAuth, hook endpoints, triggers and
+// actions.
+//
+// The one definition that Zapier, Make and n8n apps are generated from and the MCP server serves:
+// the exposed event types as triggers (display names, schemas, samples, filter fields), the exposed
+// actions with their input fields, and the OAuth and hook endpoints. The same data always gives the
+// same document.
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/automation/catalog (operationId getV1AutomationCatalog).
+func (c *Client) GetAutomationCatalog(ctx context.Context, opts ...RequestOption) (*AutomationCatalog, error) {
+	var out AutomationCatalog
+	_, err := c.do(ctx, "GET", "/v1/automation/catalog", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetAutomationTrigger: Get a trigger's settings.
+//
+// The event type {event_type} as a trigger. 404 when no live event type has that name.
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/automation/triggers/{event_type} (operationId getV1AutomationTriggersEventType).
+func (c *Client) GetAutomationTrigger(ctx context.Context, eventType string, opts ...RequestOption) (*AutomationTriggerSettings, error) {
+	var out AutomationTriggerSettings
+	_, err := c.do(ctx, "GET", "/v1/automation/triggers/"+url.PathEscape(eventType), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetAutomationTriggers: List every live event type with its trigger settings.
+//
+// Each event type that is not archived is a trigger; its settings say whether platforms and agents
+// see it, its display name, and which payload fields subscribers may filter on (from
+// available_filter_fields).
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/automation/triggers (operationId getV1AutomationTriggers).
+func (c *Client) GetAutomationTriggers(ctx context.Context, opts ...RequestOption) (*List[AutomationTriggerSettings], error) {
+	var out List[AutomationTriggerSettings]
+	_, err := c.do(ctx, "GET", "/v1/automation/triggers", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // GetBranding: Get the branding every page and component shows (fields not set show Patchbay's
@@ -3938,6 +4494,21 @@ func (c *Client) GetEmbedSession(ctx context.Context, opts ...RequestOption) (*E
 func (c *Client) GetEventType(ctx context.Context, eventType string, opts ...RequestOption) (*WebhooksEventType, error) {
 	var out WebhooksEventType
 	_, err := c.do(ctx, "GET", "/v1/event-types/"+url.PathEscape(eventType), nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetHooksMe: Describe the token's user and team (the platforms' connection test).
+//
+// Answers who the connection is for, with a label platforms show beside the connection. 401 for an
+// inactive token.
+//
+// It calls GET /v1/hooks/me (operationId getV1HooksMe).
+func (c *Client) GetHooksMe(ctx context.Context, opts ...RequestOption) (*AutomationMe, error) {
+	var out AutomationMe
+	_, err := c.do(ctx, "GET", "/v1/hooks/me", nil, nil, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -4340,6 +4911,40 @@ func (c *Client) GetSync(ctx context.Context, syncID string, opts ...RequestOpti
 	return &out, nil
 }
 
+// GetTenantAutomation: Get a tenant's automation switches.
+//
+// Whether automation platforms (REST hooks, polling) and AI agents (the MCP server) may act in the
+// tenant; both are allowed until switched off.
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/tenants/{tenant_id}/automation (operationId getV1TenantsTenantIdAutomation).
+func (c *Client) GetTenantAutomation(ctx context.Context, tenantID string, opts ...RequestOption) (*AutomationTenantSettings, error) {
+	var out AutomationTenantSettings
+	_, err := c.do(ctx, "GET", "/v1/tenants/"+url.PathEscape(tenantID)+"/automation", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetTenantAutomationTriggerSample: Get a trigger's sample for a tenant: its latest real event, or
+// the event type's example.
+//
+// What a platform's test step shows: the tenant's newest event of the type when it has one,
+// otherwise a sample made from the event type's example (id msg_sample). 404 for a trigger that is
+// not exposed.
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/tenants/{tenant_id}/automation/triggers/{event_type}/sample (operationId getV1TenantsTenantIdAutomationTriggersEventTypeSample).
+func (c *Client) GetTenantAutomationTriggerSample(ctx context.Context, tenantID string, eventType string, opts ...RequestOption) (*AutomationEvent, error) {
+	var out AutomationEvent
+	_, err := c.do(ctx, "GET", "/v1/tenants/"+url.PathEscape(tenantID)+"/automation/triggers/"+url.PathEscape(eventType)+"/sample", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetTenantBranding: Get a tenant's branding override and the branding its pages show.
 //
 // Returns the tenant's own branding fields and the effective branding its pages show (its own over
@@ -4685,6 +5290,58 @@ func (c *Client) AllAuditEvents(ctx context.Context, p ListAuditEventsParams, op
 		}
 		p.Cursor = lp.Cursor
 		return c.ListAuditEvents(ctx, p, opts...)
+	})
+}
+
+// ListAutomationHooksParams are the query parameters of ListAutomationHooks.
+type ListAutomationHooksParams struct {
+	TenantID string
+	AppID    string
+	Limit    int
+	Cursor   string
+}
+
+func (p ListAutomationHooksParams) query() url.Values {
+	q := url.Values{}
+	if p.TenantID != "" {
+		q.Set("tenant_id", p.TenantID)
+	}
+	if p.AppID != "" {
+		q.Set("app_id", p.AppID)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListAutomationHooks: List the REST hooks automation platforms hold, with their delivery health.
+//
+// Which platform apps hold hooks for which tenants and users, each with its endpoint's health
+// (disabled, failures, pending and failed deliveries). Remove one with DELETE.
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/automation/hooks (operationId getV1AutomationHooks).
+func (c *Client) ListAutomationHooks(ctx context.Context, p ListAutomationHooksParams, opts ...RequestOption) (*List[AutomationHookRecord], error) {
+	var out List[AutomationHookRecord]
+	_, err := c.do(ctx, "GET", "/v1/automation/hooks", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllAutomationHooks iterates over every item of ListAutomationHooks, page by page.
+func (c *Client) AllAutomationHooks(ctx context.Context, p ListAutomationHooksParams, opts ...RequestOption) iter.Seq2[AutomationHookRecord, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[AutomationHookRecord], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListAutomationHooks(ctx, p, opts...)
 	})
 }
 
@@ -5581,6 +6238,50 @@ func (c *Client) AllEventTypes(ctx context.Context, p ListEventTypesParams, opts
 	})
 }
 
+// ListHooksPollParams are the query parameters of ListHooksPoll.
+type ListHooksPollParams struct {
+	Limit  int
+	Cursor string
+}
+
+func (p ListHooksPollParams) query() url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListHooksPoll: List the tenant's recent events of a trigger, newest first (polling triggers).
+//
+// For platforms and agents that cannot receive webhooks, and for the platforms' test step: the
+// events of the token's tenant, each with a stable id for deduplication, paged by limit and cursor.
+// 404 for a trigger that is not exposed.
+//
+// It calls GET /v1/hooks/poll/{trigger} (operationId getV1HooksPollTrigger).
+func (c *Client) ListHooksPoll(ctx context.Context, trigger string, p ListHooksPollParams, opts ...RequestOption) (*List[AutomationEvent], error) {
+	var out List[AutomationEvent]
+	_, err := c.do(ctx, "GET", "/v1/hooks/poll/"+url.PathEscape(trigger), p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllHooksPoll iterates over every item of ListHooksPoll, page by page.
+func (c *Client) AllHooksPoll(ctx context.Context, trigger string, p ListHooksPollParams, opts ...RequestOption) iter.Seq2[AutomationEvent, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[AutomationEvent], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListHooksPoll(ctx, trigger, p, opts...)
+	})
+}
+
 // ListIntegrationsParams are the query parameters of ListIntegrations.
 type ListIntegrationsParams struct {
 	ProviderID string
@@ -6370,6 +7071,55 @@ func (c *Client) AllSyncs(ctx context.Context, p ListSyncsParams, opts ...Reques
 	})
 }
 
+// ListTenantAutomationHooksParams are the query parameters of ListTenantAutomationHooks.
+type ListTenantAutomationHooksParams struct {
+	AppID  string
+	Limit  int
+	Cursor string
+}
+
+func (p ListTenantAutomationHooksParams) query() url.Values {
+	q := url.Values{}
+	if p.AppID != "" {
+		q.Set("app_id", p.AppID)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	return q
+}
+
+// ListTenantAutomationHooks: List the REST hooks automation platforms hold in a tenant, with their
+// delivery health.
+//
+// Which platform apps hold hooks for which tenants and users, each with its endpoint's health
+// (disabled, failures, pending and failed deliveries). Remove one with DELETE.
+// Requires scope `automation:read`.
+//
+// It calls GET /v1/tenants/{tenant_id}/automation/hooks (operationId getV1TenantsTenantIdAutomationHooks).
+func (c *Client) ListTenantAutomationHooks(ctx context.Context, tenantID string, p ListTenantAutomationHooksParams, opts ...RequestOption) (*List[AutomationHookRecord], error) {
+	var out List[AutomationHookRecord]
+	_, err := c.do(ctx, "GET", "/v1/tenants/"+url.PathEscape(tenantID)+"/automation/hooks", p.query(), nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllTenantAutomationHooks iterates over every item of ListTenantAutomationHooks, page by page.
+func (c *Client) AllTenantAutomationHooks(ctx context.Context, tenantID string, p ListTenantAutomationHooksParams, opts ...RequestOption) iter.Seq2[AutomationHookRecord, error] {
+	return all(ctx, func(ctx context.Context, lp ListParams) (*List[AutomationHookRecord], error) {
+		if p.Limit == 0 {
+			p.Limit = lp.Limit
+		}
+		p.Cursor = lp.Cursor
+		return c.ListTenantAutomationHooks(ctx, tenantID, p, opts...)
+	})
+}
+
 // ListTenantEndpointsParams are the query parameters of ListTenantEndpoints.
 type ListTenantEndpointsParams struct {
 	Limit  int
@@ -6509,6 +7259,22 @@ func (c *Client) AllTransformations(ctx context.Context, p ListTransformationsPa
 func (c *Client) OpenAPIDocument(ctx context.Context, opts ...RequestOption) (*json.RawMessage, error) {
 	var out json.RawMessage
 	_, err := c.do(ctx, "GET", "/openapi.json", nil, nil, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PutAutomationAction: Replace an action, or declare it under {key}.
+//
+// The body's key is ignored: the path names the action. Checked as on create; 201 when it is new,
+// 200 when replaced.
+// Requires scope `automation:write`.
+//
+// It calls PUT /v1/automation/actions/{key} (operationId putV1AutomationActionsKey).
+func (c *Client) PutAutomationAction(ctx context.Context, key string, in AutomationActionDef, opts ...RequestOption) (*AutomationActionDef, error) {
+	var out AutomationActionDef
+	_, err := c.do(ctx, "PUT", "/v1/automation/actions/"+url.PathEscape(key), nil, in, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -7029,6 +7795,23 @@ func (c *Client) TestTransformations(ctx context.Context, in TransformTestReques
 	return &out, nil
 }
 
+// UpdateAutomationTrigger: Change a trigger's settings: exposed, display name, filter fields.
+//
+// Fields left out stay as they are. filter_fields must be pointers listed in
+// available_filter_fields (scalar fields of the event type's schema); others are refused with 400
+// naming the entry.
+// Requires scope `automation:write`.
+//
+// It calls PATCH /v1/automation/triggers/{event_type} (operationId patchV1AutomationTriggersEventType).
+func (c *Client) UpdateAutomationTrigger(ctx context.Context, eventType string, in AutomationTriggerPatch, opts ...RequestOption) (*AutomationTriggerSettings, error) {
+	var out AutomationTriggerSettings
+	_, err := c.do(ctx, "PATCH", "/v1/automation/triggers/"+url.PathEscape(eventType), nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // UpdateEmbedDeveloperApp: Change one of this developer team's OAuth apps.
 //
 // Changes the given fields; client_type cannot change. 404 for another team's app.
@@ -7212,6 +7995,23 @@ func (c *Client) UpdateSync(ctx context.Context, syncID string, in ConnectSyncPa
 	return &out, nil
 }
 
+// UpdateTenantAutomation: Allow or disallow automation platforms or AI agents in a tenant.
+//
+// Switching platforms off refuses new subscriptions and polls (403) and removes the platforms'
+// hooks in the tenant; switching agents off refuses the MCP server's tool calls for it (403 in the
+// tool result).
+// Requires scope `automation:write`.
+//
+// It calls PATCH /v1/tenants/{tenant_id}/automation (operationId patchV1TenantsTenantIdAutomation).
+func (c *Client) UpdateTenantAutomation(ctx context.Context, tenantID string, in AutomationTenantSettingsPatch, opts ...RequestOption) (*AutomationTenantSettings, error) {
+	var out AutomationTenantSettings
+	_, err := c.do(ctx, "PATCH", "/v1/tenants/"+url.PathEscape(tenantID)+"/automation", nil, in, &out, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // UpdateTransformation: Rename a transformation.
 //
 // Changes the name only; code changes are new versions (POST …/versions), since a version never
@@ -7241,6 +8041,8 @@ var operationMethods = map[string]string{
 	"postAdminMarketplaceApiMarketplaceReviewReviewsReviewIdHide":          "CreateAdminMarketplaceAPIMarketplaceReviewReviewHide",
 	"postAdminMarketplaceSession":                                          "CreateAdminMarketplaceSession",
 	"postAdminMarketplaceSessionEnd":                                       "CreateAdminMarketplaceSessionEnd",
+	"postV1AutomationActions":                                              "CreateAutomationAction",
+	"postV1AutomationActionsImport":                                        "CreateAutomationActionsImport",
 	"postV1ConnectSessions":                                                "CreateConnectSession",
 	"postV1Connections":                                                    "CreateConnection",
 	"postEmbedV1DeveloperApps":                                             "CreateEmbedDeveloperApp",
@@ -7255,12 +8057,14 @@ var operationMethods = map[string]string{
 	"postEmbedV1PreviewMarkdown":                                           "CreateEmbedPreviewMarkdown",
 	"postV1TenantsTenantIdEndpoints":                                       "CreateEndpoint",
 	"postV1EventTypes":                                                     "CreateEventType",
+	"postV1Hooks":                                                          "CreateHook",
 	"postV1Integrations":                                                   "CreateIntegration",
 	"postV1MarketplaceListings":                                            "CreateMarketplaceListing",
 	"postV1MarketplaceListingsListingIdImages":                             "CreateMarketplaceListingImage",
 	"postV1MarketplaceListingsListingIdTransitions":                        "CreateMarketplaceListingTransition",
 	"postV1MarketplaceReviewsReviewIdHide":                                 "CreateMarketplaceReviewHide",
 	"postV1MarketplaceReviewsReviewIdUnhide":                               "CreateMarketplaceReviewUnhide",
+	"postMcp":                                                              "CreateMcp",
 	"postV1OauthApps":                                                      "CreateOAuthApp",
 	"postV1OauthInitialAccessTokens":                                       "CreateOAuthInitialAccessToken",
 	"postV1OauthResources":                                                 "CreateOAuthResource",
@@ -7269,6 +8073,8 @@ var operationMethods = map[string]string{
 	"postV1Syncs":                                                          "CreateSync",
 	"postV1Transformations":                                                "CreateTransformation",
 	"postV1TransformationsTransformationIdVersions":                        "CreateTransformationVersion",
+	"deleteV1AutomationActionsKey":                                         "DeleteAutomationAction",
+	"deleteV1AutomationHooksHookId":                                        "DeleteAutomationHook",
 	"deleteV1BrandingLogo":                                                 "DeleteBrandingLogo",
 	"deleteV1ConnectionsConnectionId":                                      "DeleteConnection",
 	"deleteEmbedV1AuthorizedAppsAppId":                                     "DeleteEmbedAuthorizedApp",
@@ -7276,6 +8082,7 @@ var operationMethods = map[string]string{
 	"deleteEmbedV1DeveloperAppsAppIdWebhook":                               "DeleteEmbedDeveloperAppWebhook",
 	"deleteEmbedV1EndpointsEndpointId":                                     "DeleteEmbedEndpoint",
 	"deleteV1TenantsTenantIdEndpointsEndpointId":                           "DeleteEndpoint",
+	"deleteV1HooksHookId":                                                  "DeleteHook",
 	"deleteV1IntegrationsIntegrationId":                                    "DeleteIntegration",
 	"deleteV1MarketplaceAppsAppIdWebhook":                                  "DeleteMarketplaceAppWebhook",
 	"deleteV1MarketplaceCategoriesSlug":                                    "DeleteMarketplaceCategory",
@@ -7304,6 +8111,11 @@ var operationMethods = map[string]string{
 	"getAdminMarketplaceApiMarketplaceReviewListingsListingId":             "GetAdminMarketplaceAPIMarketplaceReviewListing",
 	"getAdminMarketplaceApiSession":                                        "GetAdminMarketplaceAPISession",
 	"getAssetsFile":                                                        "GetAsset",
+	"getV1AutomationActionsKey":                                            "GetAutomationAction",
+	"getV1AutomationActions":                                               "GetAutomationActions",
+	"getV1AutomationCatalog":                                               "GetAutomationCatalog",
+	"getV1AutomationTriggersEventType":                                     "GetAutomationTrigger",
+	"getV1AutomationTriggers":                                              "GetAutomationTriggers",
 	"getV1Branding":                                                        "GetBranding",
 	"getV1ConnectionsConnectionId":                                         "GetConnection",
 	"getV1ConnectionsConnectionIdCredentials":                              "GetConnectionCredentials",
@@ -7323,6 +8135,7 @@ var operationMethods = map[string]string{
 	"getEmbedV1MarketplaceReviewListingsListingId":                         "GetEmbedMarketplaceReviewListing",
 	"getEmbedV1Session":                                                    "GetEmbedSession",
 	"getV1EventTypesEventType":                                             "GetEventType",
+	"getV1HooksMe":                                                         "GetHooksMe",
 	"getV1IntegrationsIntegrationId":                                       "GetIntegration",
 	"getV1MarketplaceAppsAppIdWebhook":                                     "GetMarketplaceAppWebhook",
 	"getV1MarketplaceCategories":                                           "GetMarketplaceCategories",
@@ -7348,6 +8161,8 @@ var operationMethods = map[string]string{
 	"getV1SourcesSourceIdReplaysReplayId":                                  "GetSourceReplay",
 	"getV1SourcesSourceIdSecret":                                           "GetSourceSecret",
 	"getV1SyncsSyncId":                                                     "GetSync",
+	"getV1TenantsTenantIdAutomation":                                       "GetTenantAutomation",
+	"getV1TenantsTenantIdAutomationTriggersEventTypeSample":                "GetTenantAutomationTriggerSample",
 	"getV1TenantsTenantIdBranding":                                         "GetTenantBranding",
 	"getV1TransformationsTransformationId":                                 "GetTransformation",
 	"getV1TransformationsTransformationIdAttachments":                      "GetTransformationAttachments",
@@ -7360,6 +8175,7 @@ var operationMethods = map[string]string{
 	"getAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions": "ListAdminMarketplaceAPIMarketplaceReviewListingTransitions",
 	"getAdminMarketplaceApiMarketplaceReviewListings":                     "ListAdminMarketplaceAPIMarketplaceReviewListings",
 	"getV1AuditEvents":                                         "ListAuditEvents",
+	"getV1AutomationHooks":                                     "ListAutomationHooks",
 	"getV1Connections":                                         "ListConnections",
 	"getEmbedV1AuthorizedApps":                                 "ListEmbedAuthorizedApps",
 	"getEmbedV1DeveloperApps":                                  "ListEmbedDeveloperApps",
@@ -7379,6 +8195,7 @@ var operationMethods = map[string]string{
 	"getEmbedV1MarketplaceReviewListings":                      "ListEmbedMarketplaceReviewListings",
 	"getV1EmbedTokens":                                         "ListEmbedTokens",
 	"getV1EventTypes":                                          "ListEventTypes",
+	"getV1HooksPollTrigger":                                    "ListHooksPoll",
 	"getV1Integrations":                                        "ListIntegrations",
 	"getV1MarketplaceInstallations":                            "ListMarketplaceInstallations",
 	"getV1MarketplaceListingsListingIdReviews":                 "ListMarketplaceListingReviews",
@@ -7396,6 +8213,7 @@ var operationMethods = map[string]string{
 	"getV1SyncsSyncIdRecords":                                  "ListSyncRecords",
 	"getV1SyncsSyncIdRuns":                                     "ListSyncRuns",
 	"getV1Syncs":                                               "ListSyncs",
+	"getV1TenantsTenantIdAutomationHooks":                      "ListTenantAutomationHooks",
 	"getV1TenantsTenantIdEndpoints":                            "ListTenantEndpoints",
 	"getV1Tenants":                                             "ListTenants",
 	"getV1TransformationsTransformationIdVersions":             "ListTransformationVersions",
@@ -7415,6 +8233,7 @@ var operationMethods = map[string]string{
 	"traceV1ConnectionsConnectionIdProxyPath":                  "Proxy",
 	"postV1TenantsTenantIdMessages":                            "Publish",
 	"postV1TenantsTenantIdMessagesBatch":                       "PublishBatch",
+	"putV1AutomationActionsKey":                                "PutAutomationAction",
 	"putV1Branding":                                            "PutBranding",
 	"putV1BrandingLogo":                                        "PutBrandingLogo",
 	"putEmbedV1DeveloperAppsAppIdWebhook":                      "PutEmbedDeveloperAppWebhook",
@@ -7456,6 +8275,7 @@ var operationMethods = map[string]string{
 	"postV1TransformationsTransformationIdTest":                   "TestTransformation",
 	"postV1TransformationsTest":                                   "TestTransformations",
 	"patchV1ApiKeysKeyId":                                         "UpdateAPIKey",
+	"patchV1AutomationTriggersEventType":                          "UpdateAutomationTrigger",
 	"patchEmbedV1DeveloperAppsAppId":                              "UpdateEmbedDeveloperApp",
 	"patchEmbedV1DeveloperListingsListingId":                      "UpdateEmbedDeveloperListing",
 	"patchEmbedV1EndpointsEndpointId":                             "UpdateEmbedEndpoint",
@@ -7468,5 +8288,6 @@ var operationMethods = map[string]string{
 	"patchV1OauthScopesScope":                                     "UpdateOAuthScope",
 	"patchV1SourcesSourceId":                                      "UpdateSource",
 	"patchV1SyncsSyncId":                                          "UpdateSync",
+	"patchV1TenantsTenantIdAutomation":                            "UpdateTenantAutomation",
 	"patchV1TransformationsTransformationId":                      "UpdateTransformation",
 }

@@ -169,6 +169,7 @@ func TestEveryOperationRefusesOutsideItsKey(t *testing.T) {
 			"transformation_id": id.New("tf"), "version": "1", "target_id": ep.ID,
 			// the marketplace's: installation-wide routes, refused before any lookup
 			"listing_id": id.New("lst"), "review_id": id.New("rvw"), "installation_id": id.New("ins"), "slug": "crm",
+			"hook_id": id.New("hook"), "key": "no_such_action",
 		}
 		embedToken, err := e.client.MintEmbedToken(ctx, client.EmbedTokenParams{TenantID: "acme", UserID: "u", Capabilities: []string{"webhooks"},
 			AllowedOrigins: []string{"https://app.acme.test"}})

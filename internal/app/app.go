@@ -27,6 +27,7 @@ import (
 	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/automation"
 	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/config"
@@ -281,10 +282,17 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		inbox = devinbox.New(hooks)
 	}
 	auditLog := audit.NewLog(db, logger.With("component", "audit"))
+	toAPI, err := providerClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	automations := automation.NewService(db, authServer, hooks, logger.With("component", "automation"), automation.Config{
+		Options: AutomationOptions(cfg), APIClient: toAPI, MCPApp: cfg.AutomationMCPApp})
 	handler := server.NewServer(server.Deps{
-		Logger: logger,
-		DB:     db,
-		Keys:   keys,
+		Automation: automations,
+		Logger:     logger,
+		DB:         db,
+		Keys:       keys,
 		// An operator signs in to the review console with a key that may
 		// administer the marketplace.
 		Console:       console.NewService(db, keys),
@@ -326,6 +334,14 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 	})
 	return &App{cfg: cfg, version: version, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections,
 		metrics: server.MetricsHandler(reg), outages: outages, audit: auditLog}, nil
+}
+
+// AutomationOptions are the installation's facts the automation catalog
+// states, from its settings: what the CLI's generators pass to
+// automation.Load.
+func AutomationOptions(cfg config.Config) automation.Options {
+	return automation.Options{PatchbayURL: cfg.PublicURL, APIBaseURL: cfg.AutomationAPIURL, APIAudience: cfg.AutomationAPIAudience,
+		HooksScope: cfg.AutomationHooksScope}
 }
 
 // loadCatalog reads the built-in provider definitions and the operator's.

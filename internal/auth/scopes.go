@@ -52,6 +52,8 @@ var Scopes = []ScopeInfo{
 	{"embed", "mint, list and revoke embed tokens, which let a tenant's user use the browser components", nil},
 	{"marketplace:read", "read marketplace listings, revisions, the workflow log, installations, reviews and categories", nil},
 	{"marketplace:admin", "review, publish and suspend listings, manage categories, installations, reviews and apps' lifecycle webhooks; mint marketplace:review embed tokens", []string{"marketplace:read"}},
+	{"automation:read", "read the automation catalog, triggers, actions, platform hooks and tenants' automation switches", nil},
+	{"automation:write", "change triggers and actions, import actions from OpenAPI, remove platform hooks, switch automation per tenant", []string{"automation:read"}},
 }
 
 // implied maps each scope to every scope it grants, itself included.

@@ -71,3 +71,10 @@ func brandingDelete(ctx context.Context, tx *store.Tx, id string) error {
 	_, err := tx.Exec(ctx, "DELETE FROM branding WHERE id = ?", id)
 	return err
 }
+
+// InstallationBranding returns the installation's stored branding (zero
+// fields where none is set), for the automation catalog.
+func InstallationBranding(ctx context.Context, q store.Querier) (Branding, error) {
+	b, _, err := brandingGet(ctx, q, installationID)
+	return b, err
+}

@@ -127,6 +127,15 @@ type Config struct {
 	// OAuthDefaultAudience is the aud of tokens whose request named no
 	// resource (RFC 8707).
 	OAuthDefaultAudience string
+	// AutomationAPIURL is the SaaS's API base URL, on which automation
+	// actions lie and which the MCP server's tools call; AutomationAPIAudience
+	// its resource indicator (default the URL). AutomationMCPApp is the OAuth
+	// app the MCP server exchanges tokens as; AutomationHooksScope the scope
+	// platforms' hook and poll calls need (empty: none).
+	AutomationAPIURL      string
+	AutomationAPIAudience string
+	AutomationMCPApp      string
+	AutomationHooksScope  string
 	// OAuthDeviceCodeTTL and OAuthDevicePollInterval shape the device
 	// authorization grant (RFC 8628).
 	OAuthDeviceCodeTTL      time.Duration
@@ -421,6 +430,32 @@ var settings = []setting{
 			}
 		}
 		c.OAuthDefaultAudience = v
+		return nil
+	}},
+	{name: "automation-api-url", usage: "the SaaS's API base URL, such as https://api.example.com: automation actions' URL templates lie on it and the MCP server's tools call it", set: func(c *Config, v string) error {
+		if v != "" {
+			if err := checkAbsURL(v, false); err != nil {
+				return err
+			}
+		}
+		c.AutomationAPIURL = strings.TrimSuffix(v, "/")
+		return nil
+	}},
+	{name: "automation-api-audience", usage: "the resource indicator (RFC 8707) of the SaaS's API, for which the MCP server exchanges tokens; empty means --automation-api-url", set: func(c *Config, v string) error {
+		if v != "" {
+			if err := checkAbsURL(v, false); err != nil {
+				return err
+			}
+		}
+		c.AutomationAPIAudience = v
+		return nil
+	}},
+	{name: "automation-mcp-app", usage: "the ID of the confidential OAuth app (token exchange on, the API's audience allowed) as which the MCP server exchanges a client's token for one for the SaaS's API; empty offers no action tools", set: func(c *Config, v string) error {
+		c.AutomationMCPApp = v
+		return nil
+	}},
+	{name: "automation-hooks-scope", usage: "the OAuth scope platforms' REST hook and polling calls (/v1/hooks) need; empty accepts any user's token", set: func(c *Config, v string) error {
+		c.AutomationHooksScope = v
 		return nil
 	}},
 	{name: "oauth-device-code-ttl", def: "15m", usage: "how long a device authorization (RFC 8628) waits for the user to enter its code and approve", set: durationSetter(func(c *Config) *time.Duration { return &c.OAuthDeviceCodeTTL })},

@@ -43,6 +43,8 @@ var placeholders = map[string]string{
 	"oauth-client-metadata-hosts": "HOST,...", "oauth-client-metadata-deny-hosts": "HOST,...",
 	"oauth-client-metadata-ca-file": "FILE", "connect-ca-file": "FILE", "webhook-retry-schedule": "DURATION,...",
 	"body-limit": "BYTES", "transform-memory": "BYTES", "transform-output": "BYTES",
+	"automation-api-url": "URL", "automation-api-audience": "URL", "automation-mcp-app": "APP_ID",
+	"automation-hooks-scope": "SCOPE",
 }
 
 // FlagHelp describes a flag that Register added, or reports false for a

@@ -156,8 +156,8 @@ type Service struct {
 	// an app on every call.
 	clients *ttlcache.Cache[string, App]
 	metrics *tokenMetrics
-	// observer hears of grants and revocations (see Observe); nil for none.
-	observer GrantObserver
+	// observers hear of grants and revocations (see Observe).
+	observers []GrantObserver
 }
 
 // NewService returns the OAuth provider. limiter holds the per-client

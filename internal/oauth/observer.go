@@ -23,20 +23,28 @@ type GrantObserver interface {
 	Revoked(ctx context.Context, tx *store.Tx, gs []Grant) error
 }
 
-// Observe makes o hear of every grant and revocation from now on. It is
-// called once, while the node is wired, before it serves.
-func (s *Service) Observe(o GrantObserver) { s.observer = o }
+// Observe makes o hear of every grant and revocation from now on, after
+// the observers before it. It is called while the node is wired, before it
+// serves.
+func (s *Service) Observe(o GrantObserver) { s.observers = append(s.observers, o) }
 
 func (s *Service) granted(ctx context.Context, tx *store.Tx, g Grant) error {
-	if s.observer == nil {
-		return nil
+	for _, o := range s.observers {
+		if err := o.Granted(ctx, tx, g); err != nil {
+			return err
+		}
 	}
-	return s.observer.Granted(ctx, tx, g)
+	return nil
 }
 
 func (s *Service) revoked(ctx context.Context, tx *store.Tx, gs []Grant) error {
-	if s.observer == nil || len(gs) == 0 {
+	if len(gs) == 0 {
 		return nil
 	}
-	return s.observer.Revoked(ctx, tx, gs)
+	for _, o := range s.observers {
+		if err := o.Revoked(ctx, tx, gs); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -743,3 +743,13 @@ func grantsLive(ctx context.Context, q store.Querier, where string, args ...any)
 		return g, err
 	})
 }
+
+// ScopeCatalog returns every scope in name order, for the automation
+// catalog and its checks of actions' scopes.
+func ScopeCatalog(ctx context.Context, q store.Querier) ([]Scope, error) {
+	rows, err := q.Query(ctx, "SELECT "+scopeColumns+" FROM oauth_scopes ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	return store.Collect(rows, scanScope)
+}

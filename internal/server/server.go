@@ -13,6 +13,7 @@ import (
 	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/automation"
 	"github.com/patchbay/patchbay/internal/branding"
 	"github.com/patchbay/patchbay/internal/clientip"
 	"github.com/patchbay/patchbay/internal/connect"
@@ -37,8 +38,11 @@ import (
 // Deps are everything the HTTP API calls into.
 type Deps struct {
 	Logger *slog.Logger
-	DB     *store.DB
-	Keys   *auth.Keys
+	// Automation serves the automation catalog, platforms' hooks and the
+	// MCP server.
+	Automation *automation.Service
+	DB         *store.DB
+	Keys       *auth.Keys
 	// Console signs operators in to the review console with an admin key;
 	// SecureCookies is true when browsers reach Patchbay over https.
 	Console       *console.Service

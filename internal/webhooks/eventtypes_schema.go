@@ -496,3 +496,12 @@ func shortenProblem(s string) string {
 	}
 	return s[:cut] + "…"
 }
+
+// CompileSchema compiles a JSON Schema held to the limits and rules of
+// event types' schemas (no other documents, bounded size and compile
+// time), or says what is wrong with it: for other capabilities' schemas,
+// such as automation actions' inputs.
+func CompileSchema(raw json.RawMessage) (*jsonschema.Schema, string) {
+	sch, msg, _ := prepareSchema(raw, SchemaCompileTimeout)
+	return sch, msg
+}

@@ -98,6 +98,354 @@ export interface AuthUpdateKeyRequest {
   rate_limit?: number | null;
 }
 
+/** The schema AutomationAction of the OpenAPI document. */
+export interface AutomationAction {
+  /** What the action does. */
+  description: string;
+  /** The name platforms show, such as Create Project. */
+  display_name: string;
+  /** The input's top-level fields in order, derived from input_schema. */
+  fields: AutomationField[];
+  /** How retries are made safe: none, or key (send an Idempotency-Key header). */
+  idempotency: "none" | "key";
+  /** The JSON Schema of the input, an object; titles are labels, descriptions help. */
+  input_schema: unknown;
+  /** The action's key: lower-case letters, digits and underscores, such as create_project. */
+  key: string;
+  /** The HTTP method. */
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** A sample of the action's JSON answer. */
+  output_sample?: unknown;
+  /** The scopes the call needs. */
+  scopes: string[];
+  /** Whether the action finds records rather than changing them. */
+  search: boolean;
+  /** The URL on the SaaS's API; {name} placeholders are filled from input fields of that name. */
+  url_template: string;
+}
+
+/** The schema AutomationActionDef of the OpenAPI document. */
+export interface AutomationActionDef {
+  /** When the action was declared. */
+  created_at: string;
+  /** What the action does, for the platforms' listings and agents. */
+  description: string;
+  /** The name platforms show, such as Create Project. */
+  display_name: string;
+  /** Whether platforms and agents see the action; true unless false. */
+  exposed?: boolean | null;
+  /** How retries are made safe: none (the default) or key (an Idempotency-Key header is sent). */
+  idempotency?: "none" | "key";
+  /** The JSON Schema (an object) of the input; property title is the label, description the help, x-patchbay-choices dynamic choices. */
+  input_schema: unknown;
+  /** Lower-case letters, digits and underscores, starting with a letter, at most 64: the action's key, such as create_project. */
+  key: string;
+  /** The HTTP method of the SaaS API call. */
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** A sample of the call's JSON answer. */
+  output_sample?: unknown;
+  /** The OAuth scopes the call needs; each must be in the scope catalog. */
+  scopes: string[];
+  /** Whether the action finds records (a search) rather than changing them. */
+  search: boolean;
+  /** How the action was declared: api, or openapi when imported. */
+  source?: "api" | "openapi";
+  /** When the action last changed. */
+  updated_at: string;
+  /** An absolute URL on the SaaS's API base URL; {name} placeholders name required string or integer input fields. */
+  url_template: string;
+}
+
+/** The schema AutomationCatalog of the OpenAPI document. */
+export interface AutomationCatalog {
+  /** The actions (creates, updates and searches), sorted by key. */
+  actions: AutomationAction[];
+  /** Patchbay's REST hook, polling and connection-test endpoints for triggers. */
+  hooks: AutomationHooks;
+  /** How a platform obtains a user's access token from Patchbay. */
+  oauth: AutomationOAuth;
+  /** The SaaS product the generated apps are for. */
+  product: AutomationProduct;
+  /** The exposed triggers, sorted by key. */
+  triggers: AutomationTrigger[];
+  /** The version of the catalog's shape; generators refuse versions they do not know. */
+  version: string;
+}
+
+/** The schema AutomationDynamicChoices of the OpenAPI document. */
+export interface AutomationDynamicChoices {
+  /** The key of the action that lists the choices. */
+  action: string;
+  /** JSON Pointer of the array of items in that action's answer; empty for the answer itself. */
+  items_pointer?: string;
+  /** JSON Pointer of the label in each item, such as /name. */
+  label_pointer: string;
+  /** JSON Pointer of the value in each item, such as /id. */
+  value_pointer: string;
+}
+
+/** The schema AutomationEvent of the OpenAPI document. */
+export interface AutomationEvent {
+  /** The event's payload, matching the trigger's schema. */
+  data: unknown;
+  /** The event's ID, stable across deliveries and polls, for deduplication. */
+  id: string;
+  /** When the event was published, RFC 3339 UTC. */
+  timestamp: string;
+  /** The event type (the trigger's key). */
+  type: string;
+}
+
+/** The schema AutomationField of the OpenAPI document. */
+export interface AutomationField {
+  /** Choices listed by another action, when the field takes a record's ID. */
+  choices?: AutomationDynamicChoices | null;
+  /** The default value, when the schema gives one. */
+  default?: unknown;
+  /** Fixed choices, when the schema gives them. */
+  enum?: string[];
+  /** Help text, from the property's description. */
+  help?: string;
+  /** Where the value is sent. */
+  in: "path" | "query" | "body";
+  /** The property's name. */
+  key: string;
+  /** The label, from the property's title or its key. */
+  label: string;
+  /** Whether the schema requires the field. */
+  required: boolean;
+  /** The JSON type. */
+  type: "string" | "integer" | "number" | "boolean" | "object" | "array";
+}
+
+/** The schema AutomationFilterField of the OpenAPI document. */
+export interface AutomationFilterField {
+  /** The values the field may take, when the schema fixes them. */
+  enum?: string[];
+  /** Help text, from the schema's description. */
+  help?: string;
+  /** The filter's key, the field's path joined by dots, such as customer.country. */
+  key: string;
+  /** The field's label, from the schema's title or its key. */
+  label: string;
+  /** The JSON Pointer (RFC 6901) of the field in the event's data. */
+  pointer: string;
+  /** The field's JSON type. */
+  type: "string" | "integer" | "number" | "boolean";
+}
+
+/** The schema AutomationHook of the OpenAPI document. */
+export interface AutomationHook {
+  /** When it was subscribed. */
+  created_at: string;
+  /** Filter field keys and the values events must have to be delivered. */
+  filter: Record<string, unknown>;
+  /** The hook's ID, which unsubscribes it. */
+  id: string;
+  /** Where events are delivered. */
+  target_url: string;
+  /** The trigger (event type) it delivers. */
+  trigger: string;
+}
+
+/** The schema AutomationHookIn of the OpenAPI document. */
+export interface AutomationHookIn {
+  /** Filter field keys (from the trigger's filter_fields) to the scalar value events must have. */
+  filter?: Record<string, unknown>;
+  /** The https URL the platform receives events at; it passes the outbound guard's policy. */
+  target_url: string;
+  /** The trigger's key (an exposed event type). */
+  trigger: string;
+}
+
+/** The schema AutomationHookRecord of the OpenAPI document. */
+export interface AutomationHookRecord {
+  /** The OAuth app (platform) that subscribed it. */
+  app_id: string;
+  /** When it was subscribed. */
+  created_at: string;
+  /** The webhook endpoint that delivers it, in the tenant's endpoint list. */
+  endpoint_id: string;
+  /** Filter field keys and the values events must have to be delivered. */
+  filter: Record<string, unknown>;
+  /** The endpoint's delivery health. */
+  health: WebhooksEndpointHealth;
+  /** The hook's ID, which unsubscribes it. */
+  id: string;
+  /** Where events are delivered. */
+  target_url: string;
+  /** The tenant whose events it receives (the authorization's team). */
+  tenant_id: string;
+  /** The trigger (event type) it delivers. */
+  trigger: string;
+  /** The user it was subscribed for. */
+  user_id: string;
+}
+
+/** The schema AutomationHooks of the OpenAPI document. */
+export interface AutomationHooks {
+  /** GET for the connected user and team, the platforms' connection test. */
+  me_url: string;
+  /** GET this template, with {trigger} replaced, for recent events newest first (limit, cursor). */
+  poll_url: string;
+  /** The scope the hook and poll endpoints require. */
+  scope: string;
+  /** POST here to subscribe: {target_url, trigger, filter}; the answer's id unsubscribes. */
+  subscribe_url: string;
+  /** DELETE this template, with {id} replaced, to unsubscribe. */
+  unsubscribe_url: string;
+}
+
+/** The schema AutomationImportRequest of the OpenAPI document. */
+export interface AutomationImportRequest {
+  /** The SaaS's OpenAPI 3.x document (JSON); operations with x-patchbay-action become actions. */
+  document: unknown;
+}
+
+/** The schema AutomationImportResult of the OpenAPI document. */
+export interface AutomationImportResult {
+  /** The actions imported, in key order. */
+  actions: AutomationActionDef[];
+  /** How many were new. */
+  created: number;
+  /** How many replaced an action of the same key. */
+  updated: number;
+}
+
+/** The schema AutomationMe of the OpenAPI document. */
+export interface AutomationMe {
+  /** The OAuth app the token was issued to. */
+  app_id: string;
+  /** A display label for the connection, such as 'user_1 @ Acme Corp'. */
+  label: string;
+  /** The token's scopes. */
+  scopes: string[];
+  /** The user's team, which is the Patchbay tenant. */
+  team_id: string;
+  /** The tenant's name, or its ID when it has none. */
+  team_name: string;
+  /** The tenant whose events the hooks deliver (the team). */
+  tenant_id: string;
+  /** The user the token was granted by. */
+  user_id: string;
+}
+
+/** The schema AutomationOAuth of the OpenAPI document. */
+export interface AutomationOAuth {
+  /** The authorization endpoint. */
+  authorize_url: string;
+  /** The PKCE method, always S256. */
+  pkce: "S256";
+  /** The scopes a generated app asks for: those of its triggers and actions, sorted. */
+  required_scopes: string[];
+  /** The resource indicator the platform sends so its token is for the SaaS's API. */
+  resource?: string;
+  /** The revocation endpoint (RFC 7009). */
+  revoke_url: string;
+  /** Every scope in the SaaS's scope catalog, sorted by name. */
+  scopes: AutomationScope[];
+  /** The token endpoint (authorization_code and refresh_token grants). */
+  token_url: string;
+}
+
+/** The schema AutomationProduct of the OpenAPI document. */
+export interface AutomationProduct {
+  /** The base URL of the SaaS's API, which every action's URL template starts with. */
+  api_base_url: string;
+  /** One or two sentences about the product, for the platforms' listings. */
+  description: string;
+  /** The product's home page. */
+  homepage_url?: string;
+  /** The product name as lower-case letters, digits and hyphens, for package and app identifiers. */
+  key: string;
+  /** An absolute URL of the product's logo, when one is set. */
+  logo_url?: string;
+  /** The URL of the MCP server (Streamable HTTP) serving this catalog to AI agents. */
+  mcp_url: string;
+  /** The product's display name, such as Acme. */
+  name: string;
+  /** Patchbay's public base URL, the OAuth issuer. */
+  patchbay_url: string;
+}
+
+/** The schema AutomationScope of the OpenAPI document. */
+export interface AutomationScope {
+  /** What kind of access the scope gives. */
+  access_level: "read" | "write" | "admin";
+  /** What the scope allows, as the consent screen shows it. */
+  description: string;
+  /** The scope, such as read:projects. */
+  name: string;
+}
+
+/** The schema AutomationTenantSettings of the OpenAPI document. */
+export interface AutomationTenantSettings {
+  /** Whether AI agents may call the MCP server's tools for the tenant. */
+  agents_allowed: boolean;
+  /** Whether automation platforms may subscribe REST hooks and poll in the tenant. */
+  platforms_allowed: boolean;
+  /** The tenant. */
+  tenant_id: string;
+  /** When the switches last changed; absent when never set. */
+  updated_at: string;
+}
+
+/** The schema AutomationTenantSettingsPatch of the OpenAPI document. */
+export interface AutomationTenantSettingsPatch {
+  /** Whether AI agents may call the MCP server's tools for the tenant. */
+  agents_allowed?: boolean | null;
+  /** Whether automation platforms may subscribe REST hooks and poll in the tenant. */
+  platforms_allowed?: boolean | null;
+}
+
+/** The schema AutomationTrigger of the OpenAPI document. */
+export interface AutomationTrigger {
+  /** What the trigger fires on. */
+  description: string;
+  /** The name platforms show, such as New paid invoice. */
+  display_name: string;
+  /** The payload fields a subscriber may filter on. */
+  filter_fields: AutomationFilterField[];
+  /** The event type's name, such as invoice.paid; the trigger value of subscriptions and polls. */
+  key: string;
+  /** One event as deliveries and polls give it, for the platforms' test step. */
+  sample: AutomationEvent;
+  /** The JSON Schema of the event's data; {} when the type has none. */
+  schema: unknown;
+}
+
+/** The schema AutomationTriggerPatch of the OpenAPI document. */
+export interface AutomationTriggerPatch {
+  /** The name platforms show; empty derives it from the key. */
+  display_name?: string | null;
+  /** Whether platforms and agents see the trigger. */
+  exposed?: boolean | null;
+  /** JSON Pointers of the payload fields subscribers may filter on, from available_filter_fields. */
+  filter_fields?: string[] | null;
+}
+
+/** The schema AutomationTriggerSettings of the OpenAPI document. */
+export interface AutomationTriggerSettings {
+  /** Every scalar field of the schema, which filter_fields may name. */
+  available_filter_fields: AutomationFilterField[];
+  /** The event type's description. */
+  description: string;
+  /** The name platforms show; derived from the key unless set. */
+  display_name: string;
+  /** The event type's example payload, when it has one. */
+  example?: unknown;
+  /** Whether platforms and agents see the trigger; true unless turned off. */
+  exposed: boolean;
+  /** The JSON Pointers of the payload fields subscribers may filter on. */
+  filter_fields: string[];
+  /** The event type's name, the trigger's key. */
+  key: string;
+  /** The event type's JSON Schema, when it has one. */
+  schema?: unknown;
+  /** When the settings last changed; absent when never set. */
+  updated_at?: string | null;
+}
+
 /** The schema BrandingBranding of the OpenAPI document. */
 export interface BrandingBranding {
   /** #rrggbb. Text on it is white when that meets WCAG AA (4.5:1), else near-black. */
@@ -936,6 +1284,38 @@ export interface HttpapiListAuditEvent {
 export interface HttpapiListAuthKey {
   /** This page's items. */
   data: AuthKey[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListAutomationActionDef of the OpenAPI document. */
+export interface HttpapiListAutomationActionDef {
+  /** This page's items. */
+  data: AutomationActionDef[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListAutomationEvent of the OpenAPI document. */
+export interface HttpapiListAutomationEvent {
+  /** This page's items. */
+  data: AutomationEvent[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListAutomationHookRecord of the OpenAPI document. */
+export interface HttpapiListAutomationHookRecord {
+  /** This page's items. */
+  data: AutomationHookRecord[];
+  /** Fetches the next page; it is empty on the last page. */
+  next_cursor?: string;
+}
+
+/** The schema HttpapiListAutomationTriggerSettings of the OpenAPI document. */
+export interface HttpapiListAutomationTriggerSettings {
+  /** This page's items. */
+  data: AutomationTriggerSettings[];
   /** Fetches the next page; it is empty on the last page. */
   next_cursor?: string;
 }
@@ -2862,6 +3242,22 @@ export interface WebhooksEndpointCreated {
   url: string;
 }
 
+/** The schema WebhooksEndpointHealth of the OpenAPI document. */
+export interface WebhooksEndpointHealth {
+  /** Failed attempts since the last success. */
+  consecutive_failures: number;
+  /** Whether the endpoint is disabled (410 Gone, or failing too long). */
+  disabled: boolean;
+  /** Why it was disabled. */
+  disabled_reason?: string;
+  /** Deliveries that failed for good. */
+  failed: number;
+  /** When a delivery last succeeded, RFC 3339. */
+  last_success_at?: string | null;
+  /** Deliveries waiting to go out or be retried. */
+  pending: number;
+}
+
 /** The schema WebhooksEndpointSecret of the OpenAPI document. */
 export interface WebhooksEndpointSecret {
   /** The signing secret (whsec_…), to verify deliveries with. */
@@ -3184,6 +3580,32 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Declare an action: an operation of the SaaS's API that platforms and agents may call.
+   * 
+   * The URL template must lie on the configured API base URL, the input schema must compile (an object whose properties are the fields; {placeholders} name required ones), every scope must be in the OAuth scope catalog, and x-patchbay-choices must name another declared action. 409 when the key exists (replace it with PUT).
+   * 
+   * Requires scope `automation:write`.
+   * 
+   * `POST /v1/automation/actions` (operationId postV1AutomationActions)
+   */
+  createAutomationAction(body: AutomationActionDef, options: RequestOptions = {}): Promise<AutomationActionDef> {
+    return this.send<AutomationActionDef>({ operationId: "postV1AutomationActions", method: "POST", path: `/v1/automation/actions`, body, options });
+  }
+
+  /**
+   * Import actions from the SaaS's OpenAPI document (operations marked x-patchbay-action).
+   * 
+   * Each operation with x-patchbay-action (true, or an object of key, display_name, search, idempotency, scopes, exposed) becomes an action: its path and query parameters and JSON body properties the input schema (local $refs inlined), its first 2xx JSON example the output sample, its security requirement's scopes the scopes; the URL is the API base URL (or the document's first server under it) and the path. GETs are searches unless the extension says otherwise. All or nothing: 400 names each refused operation or action field.
+   * 
+   * Requires scope `automation:write`.
+   * 
+   * `POST /v1/automation/actions/import` (operationId postV1AutomationActionsImport)
+   */
+  createAutomationActionsImport(body: AutomationImportRequest, options: RequestOptions = {}): Promise<AutomationImportResult> {
+    return this.send<AutomationImportResult>({ operationId: "postV1AutomationActionsImport", method: "POST", path: `/v1/automation/actions/import`, body, options });
+  }
+
+  /**
    * Create a connect session: a short-lived, single-use url to send the end user's browser to; the outcome comes back to return_url and as an operational event.
    * 
    * Starts the connect flow for one end user: returns a single-use URL to send the user's browser to, which expires after a while. When the user finishes, the browser returns to return_url with the outcome. 422 for an unknown integration or a return_url that is not https.
@@ -3366,6 +3788,17 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Subscribe a REST hook for the token's user (automation platforms).
+   * 
+   * Called by a platform (Zapier, Make, n8n) with a user's OAuth access token: creates a webhook endpoint in the tenant the authorization's team names, delivering the trigger's events (filtered by filter) to target_url with signatures, retries and a log. Idempotent per app, user, team, target and trigger: a repeat answers 200 with the same hook. 400 for a target refused by the outbound policy or an unknown trigger or filter field; 403 when the tenant disallows automation platforms.
+   * 
+   * `POST /v1/hooks` (operationId postV1Hooks)
+   */
+  createHook(body: AutomationHookIn, options: RequestOptions = {}): Promise<AutomationHook> {
+    return this.send<AutomationHook>({ operationId: "postV1Hooks", method: "POST", path: `/v1/hooks`, body, options });
+  }
+
+  /**
    * Add an integration: the SaaS's own OAuth client at a provider (the secret is encrypted and never shown again); register its callback_url with the provider.
    * 
    * Adds the SaaS's OAuth client at a provider of the catalog, so users can connect through it. The answer's callback_url must be registered at the provider. 422 for an unknown provider or missing client credentials.
@@ -3441,6 +3874,17 @@ export abstract class GeneratedClient {
    */
   createMarketplaceReviewUnhide(reviewID: string, options: RequestOptions = {}): Promise<MarketplaceReview> {
     return this.send<MarketplaceReview>({ operationId: "postV1MarketplaceReviewsReviewIdUnhide", method: "POST", path: `/v1/marketplace/reviews/${encodeURIComponent(reviewID)}/unhide`, options });
+  }
+
+  /**
+   * The MCP server (Streamable HTTP): the SaaS's actions and triggers as tools for AI agents.
+   * 
+   * JSON-RPC over the Model Context Protocol's Streamable HTTP transport. Needs a user's access token whose audience is this server (<public URL>/mcp, a registered OAuth resource); without one it answers 401 with WWW-Authenticate naming the resource metadata. Tools: each exposed action whose scopes the token holds (called on the SaaS's API with a token exchanged for the API's audience), and events.<trigger> listing the tenant's recent events; resource patchbay://catalog/events.
+   * 
+   * `POST /mcp` (operationId postMcp)
+   */
+  createMcp(options: RequestOptions = {}): Promise<RawBody> {
+    return this.send<RawBody>({ operationId: "postMcp", method: "POST", path: `/mcp`, options, raw: true });
   }
 
   /**
@@ -3548,6 +3992,32 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Remove an action.
+   * 
+   * Platforms' generated apps and agents stop seeing it at their next catalog load. 404 when there is none.
+   * 
+   * Requires scope `automation:write`.
+   * 
+   * `DELETE /v1/automation/actions/{key}` (operationId deleteV1AutomationActionsKey)
+   */
+  deleteAutomationAction(key: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteV1AutomationActionsKey", method: "DELETE", path: `/v1/automation/actions/${encodeURIComponent(key)}`, options });
+  }
+
+  /**
+   * Remove a platform's REST hook.
+   * 
+   * Deletes the hook and its endpoint; the platform's next delivery never comes. 404 when there is none.
+   * 
+   * Requires scope `automation:write`.
+   * 
+   * `DELETE /v1/automation/hooks/{hook_id}` (operationId deleteV1AutomationHooksHookId)
+   */
+  deleteAutomationHook(hookID: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteV1AutomationHooksHookId", method: "DELETE", path: `/v1/automation/hooks/${encodeURIComponent(hookID)}`, options });
+  }
+
+  /**
    * Remove the logo; pages show the product name's initial (a tenant's falls back to the installation's logo).
    * 
    * Removes the installation's logo. Pages show the product name's initial instead; tenants with their own logo keep it.
@@ -3636,6 +4106,17 @@ export abstract class GeneratedClient {
    */
   deleteEndpoint(tenantID: string, endpointID: string, options: RequestOptions = {}): Promise<void> {
     return this.send<void>({ operationId: "deleteV1TenantsTenantIdEndpointsEndpointId", method: "DELETE", path: `/v1/tenants/${encodeURIComponent(tenantID)}/endpoints/${encodeURIComponent(endpointID)}`, options });
+  }
+
+  /**
+   * Unsubscribe a REST hook.
+   * 
+   * Removes one of the token's app's and user's hooks, with its endpoint. 404 when there is none (also when it is another's).
+   * 
+   * `DELETE /v1/hooks/{hook_id}` (operationId deleteV1HooksHookId)
+   */
+  deleteHook(hookID: string, options: RequestOptions = {}): Promise<void> {
+    return this.send<void>({ operationId: "deleteV1HooksHookId", method: "DELETE", path: `/v1/hooks/${encodeURIComponent(hookID)}`, options });
   }
 
   /**
@@ -3998,6 +4479,71 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Get an action.
+   * 
+   * The action {key}; 404 when there is none.
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/automation/actions/{key}` (operationId getV1AutomationActionsKey)
+   */
+  getAutomationAction(key: string, options: RequestOptions = {}): Promise<AutomationActionDef> {
+    return this.send<AutomationActionDef>({ operationId: "getV1AutomationActionsKey", method: "GET", path: `/v1/automation/actions/${encodeURIComponent(key)}`, options });
+  }
+
+  /**
+   * List the declared actions, in key order.
+   * 
+   * Every action, exposed or not, declared through the API or imported from OpenAPI.
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/automation/actions` (operationId getV1AutomationActions)
+   */
+  getAutomationActions(options: RequestOptions = {}): Promise<HttpapiListAutomationActionDef> {
+    return this.send<HttpapiListAutomationActionDef>({ operationId: "getV1AutomationActions", method: "GET", path: `/v1/automation/actions`, options });
+  }
+
+  /**
+   * Get the automation catalog: product, OAuth, hook endpoints, triggers and actions.
+   * 
+   * The one definition that Zapier, Make and n8n apps are generated from and the MCP server serves: the exposed event types as triggers (display names, schemas, samples, filter fields), the exposed actions with their input fields, and the OAuth and hook endpoints. The same data always gives the same document.
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/automation/catalog` (operationId getV1AutomationCatalog)
+   */
+  getAutomationCatalog(options: RequestOptions = {}): Promise<AutomationCatalog> {
+    return this.send<AutomationCatalog>({ operationId: "getV1AutomationCatalog", method: "GET", path: `/v1/automation/catalog`, options });
+  }
+
+  /**
+   * Get a trigger's settings.
+   * 
+   * The event type {event_type} as a trigger. 404 when no live event type has that name.
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/automation/triggers/{event_type}` (operationId getV1AutomationTriggersEventType)
+   */
+  getAutomationTrigger(eventType: string, options: RequestOptions = {}): Promise<AutomationTriggerSettings> {
+    return this.send<AutomationTriggerSettings>({ operationId: "getV1AutomationTriggersEventType", method: "GET", path: `/v1/automation/triggers/${encodeURIComponent(eventType)}`, options });
+  }
+
+  /**
+   * List every live event type with its trigger settings.
+   * 
+   * Each event type that is not archived is a trigger; its settings say whether platforms and agents see it, its display name, and which payload fields subscribers may filter on (from available_filter_fields).
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/automation/triggers` (operationId getV1AutomationTriggers)
+   */
+  getAutomationTriggers(options: RequestOptions = {}): Promise<HttpapiListAutomationTriggerSettings> {
+    return this.send<HttpapiListAutomationTriggerSettings>({ operationId: "getV1AutomationTriggers", method: "GET", path: `/v1/automation/triggers`, options });
+  }
+
+  /**
    * Get the branding every page and component shows (fields not set show Patchbay's defaults).
    * 
    * Returns the installation's branding as set, and what pages show. Use it to build a settings screen in the SaaS's admin.
@@ -4242,6 +4788,17 @@ export abstract class GeneratedClient {
    */
   getEventType(eventType: string, options: RequestOptions = {}): Promise<WebhooksEventType> {
     return this.send<WebhooksEventType>({ operationId: "getV1EventTypesEventType", method: "GET", path: `/v1/event-types/${encodeURIComponent(eventType)}`, options });
+  }
+
+  /**
+   * Describe the token's user and team (the platforms' connection test).
+   * 
+   * Answers who the connection is for, with a label platforms show beside the connection. 401 for an inactive token.
+   * 
+   * `GET /v1/hooks/me` (operationId getV1HooksMe)
+   */
+  getHooksMe(options: RequestOptions = {}): Promise<AutomationMe> {
+    return this.send<AutomationMe>({ operationId: "getV1HooksMe", method: "GET", path: `/v1/hooks/me`, options });
   }
 
   /**
@@ -4558,6 +5115,32 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Get a tenant's automation switches.
+   * 
+   * Whether automation platforms (REST hooks, polling) and AI agents (the MCP server) may act in the tenant; both are allowed until switched off.
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/tenants/{tenant_id}/automation` (operationId getV1TenantsTenantIdAutomation)
+   */
+  getTenantAutomation(tenantID: string, options: RequestOptions = {}): Promise<AutomationTenantSettings> {
+    return this.send<AutomationTenantSettings>({ operationId: "getV1TenantsTenantIdAutomation", method: "GET", path: `/v1/tenants/${encodeURIComponent(tenantID)}/automation`, options });
+  }
+
+  /**
+   * Get a trigger's sample for a tenant: its latest real event, or the event type's example.
+   * 
+   * What a platform's test step shows: the tenant's newest event of the type when it has one, otherwise a sample made from the event type's example (id msg_sample). 404 for a trigger that is not exposed.
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/tenants/{tenant_id}/automation/triggers/{event_type}/sample` (operationId getV1TenantsTenantIdAutomationTriggersEventTypeSample)
+   */
+  getTenantAutomationTriggerSample(tenantID: string, eventType: string, options: RequestOptions = {}): Promise<AutomationEvent> {
+    return this.send<AutomationEvent>({ operationId: "getV1TenantsTenantIdAutomationTriggersEventTypeSample", method: "GET", path: `/v1/tenants/${encodeURIComponent(tenantID)}/automation/triggers/${encodeURIComponent(eventType)}/sample`, options });
+  }
+
+  /**
    * Get a tenant's branding override and the branding its pages show.
    * 
    * Returns the tenant's own branding fields and the effective branding its pages show (its own over the installation's).
@@ -4729,6 +5312,24 @@ export abstract class GeneratedClient {
   /** Every item of listAuditEvents, fetched page by page as the loop goes. */
   allAuditEvents(query: { key_id?: string; object_id?: string; route?: string; method?: string; outcome?: string; since?: string; until?: string; limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<AuditEvent> {
     return this.paginate((cursor) => this.listAuditEvents({ ...query, cursor }, options));
+  }
+
+  /**
+   * List the REST hooks automation platforms hold, with their delivery health.
+   * 
+   * Which platform apps hold hooks for which tenants and users, each with its endpoint's health (disabled, failures, pending and failed deliveries). Remove one with DELETE.
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/automation/hooks` (operationId getV1AutomationHooks)
+   */
+  listAutomationHooks(query: { tenant_id?: string; app_id?: string; limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListAutomationHookRecord> {
+    return this.send<HttpapiListAutomationHookRecord>({ operationId: "getV1AutomationHooks", method: "GET", path: `/v1/automation/hooks`, query, options });
+  }
+
+  /** Every item of listAutomationHooks, fetched page by page as the loop goes. */
+  allAutomationHooks(query: { tenant_id?: string; app_id?: string; limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<AutomationHookRecord> {
+    return this.paginate((cursor) => this.listAutomationHooks({ ...query, cursor }, options));
   }
 
   /**
@@ -5074,6 +5675,22 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * List the tenant's recent events of a trigger, newest first (polling triggers).
+   * 
+   * For platforms and agents that cannot receive webhooks, and for the platforms' test step: the events of the token's tenant, each with a stable id for deduplication, paged by limit and cursor. 404 for a trigger that is not exposed.
+   * 
+   * `GET /v1/hooks/poll/{trigger}` (operationId getV1HooksPollTrigger)
+   */
+  listHooksPoll(trigger: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListAutomationEvent> {
+    return this.send<HttpapiListAutomationEvent>({ operationId: "getV1HooksPollTrigger", method: "GET", path: `/v1/hooks/poll/${encodeURIComponent(trigger)}`, query, options });
+  }
+
+  /** Every item of listHooksPoll, fetched page by page as the loop goes. */
+  allHooksPoll(trigger: string, query: { limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<AutomationEvent> {
+    return this.paginate((cursor) => this.listHooksPoll(trigger, { ...query, cursor }, options));
+  }
+
+  /**
    * List integrations ordered by ID (never their secrets).
    * 
    * Lists the integrations (the SaaS's OAuth clients at providers), paginated by cursor; never their client secrets.
@@ -5380,6 +5997,24 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * List the REST hooks automation platforms hold in a tenant, with their delivery health.
+   * 
+   * Which platform apps hold hooks for which tenants and users, each with its endpoint's health (disabled, failures, pending and failed deliveries). Remove one with DELETE.
+   * 
+   * Requires scope `automation:read`.
+   * 
+   * `GET /v1/tenants/{tenant_id}/automation/hooks` (operationId getV1TenantsTenantIdAutomationHooks)
+   */
+  listTenantAutomationHooks(tenantID: string, query: { app_id?: string; limit?: number; cursor?: string } = {}, options: RequestOptions = {}): Promise<HttpapiListAutomationHookRecord> {
+    return this.send<HttpapiListAutomationHookRecord>({ operationId: "getV1TenantsTenantIdAutomationHooks", method: "GET", path: `/v1/tenants/${encodeURIComponent(tenantID)}/automation/hooks`, query, options });
+  }
+
+  /** Every item of listTenantAutomationHooks, fetched page by page as the loop goes. */
+  allTenantAutomationHooks(tenantID: string, query: { app_id?: string; limit?: number; cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<AutomationHookRecord> {
+    return this.paginate((cursor) => this.listTenantAutomationHooks(tenantID, { ...query, cursor }, options));
+  }
+
+  /**
    * List a tenant's endpoints.
    * 
    * Lists the tenant's webhook endpoints, paginated by cursor. The admin API and the embed API share this operation; an embed token reaches only its tenant.
@@ -5534,6 +6169,19 @@ export abstract class GeneratedClient {
    */
   publishBatch(tenantID: string, body: WebhooksBatchRequest, options: RequestOptions = {}): Promise<WebhooksBatchPublished> {
     return this.send<WebhooksBatchPublished>({ operationId: "postV1TenantsTenantIdMessagesBatch", method: "POST", path: `/v1/tenants/${encodeURIComponent(tenantID)}/messages/batch`, body, options });
+  }
+
+  /**
+   * Replace an action, or declare it under {key}.
+   * 
+   * The body's key is ignored: the path names the action. Checked as on create; 201 when it is new, 200 when replaced.
+   * 
+   * Requires scope `automation:write`.
+   * 
+   * `PUT /v1/automation/actions/{key}` (operationId putV1AutomationActionsKey)
+   */
+  putAutomationAction(key: string, body: AutomationActionDef, options: RequestOptions = {}): Promise<AutomationActionDef> {
+    return this.send<AutomationActionDef>({ operationId: "putV1AutomationActionsKey", method: "PUT", path: `/v1/automation/actions/${encodeURIComponent(key)}`, body, options });
   }
 
   /**
@@ -6062,6 +6710,19 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Change a trigger's settings: exposed, display name, filter fields.
+   * 
+   * Fields left out stay as they are. filter_fields must be pointers listed in available_filter_fields (scalar fields of the event type's schema); others are refused with 400 naming the entry.
+   * 
+   * Requires scope `automation:write`.
+   * 
+   * `PATCH /v1/automation/triggers/{event_type}` (operationId patchV1AutomationTriggersEventType)
+   */
+  updateAutomationTrigger(eventType: string, body: AutomationTriggerPatch, options: RequestOptions = {}): Promise<AutomationTriggerSettings> {
+    return this.send<AutomationTriggerSettings>({ operationId: "patchV1AutomationTriggersEventType", method: "PATCH", path: `/v1/automation/triggers/${encodeURIComponent(eventType)}`, body, options });
+  }
+
+  /**
    * Change one of this developer team's OAuth apps.
    * 
    * Changes the given fields; client_type cannot change. 404 for another team's app.
@@ -6218,6 +6879,19 @@ export abstract class GeneratedClient {
   }
 
   /**
+   * Allow or disallow automation platforms or AI agents in a tenant.
+   * 
+   * Switching platforms off refuses new subscriptions and polls (403) and removes the platforms' hooks in the tenant; switching agents off refuses the MCP server's tool calls for it (403 in the tool result).
+   * 
+   * Requires scope `automation:write`.
+   * 
+   * `PATCH /v1/tenants/{tenant_id}/automation` (operationId patchV1TenantsTenantIdAutomation)
+   */
+  updateTenantAutomation(tenantID: string, body: AutomationTenantSettingsPatch, options: RequestOptions = {}): Promise<AutomationTenantSettings> {
+    return this.send<AutomationTenantSettings>({ operationId: "patchV1TenantsTenantIdAutomation", method: "PATCH", path: `/v1/tenants/${encodeURIComponent(tenantID)}/automation`, body, options });
+  }
+
+  /**
    * Rename a transformation.
    * 
    * Changes the name only; code changes are new versions (POST …/versions), since a version never changes.
@@ -6244,6 +6918,8 @@ export const operationMethods: Record<string, string> = {
   "postAdminMarketplaceApiMarketplaceReviewReviewsReviewIdHide": "createAdminMarketplaceAPIMarketplaceReviewReviewHide",
   "postAdminMarketplaceSession": "createAdminMarketplaceSession",
   "postAdminMarketplaceSessionEnd": "createAdminMarketplaceSessionEnd",
+  "postV1AutomationActions": "createAutomationAction",
+  "postV1AutomationActionsImport": "createAutomationActionsImport",
   "postV1ConnectSessions": "createConnectSession",
   "postV1Connections": "createConnection",
   "postEmbedV1DeveloperApps": "createEmbedDeveloperApp",
@@ -6258,12 +6934,14 @@ export const operationMethods: Record<string, string> = {
   "postEmbedV1PreviewMarkdown": "createEmbedPreviewMarkdown",
   "postV1TenantsTenantIdEndpoints": "createEndpoint",
   "postV1EventTypes": "createEventType",
+  "postV1Hooks": "createHook",
   "postV1Integrations": "createIntegration",
   "postV1MarketplaceListings": "createMarketplaceListing",
   "postV1MarketplaceListingsListingIdImages": "createMarketplaceListingImage",
   "postV1MarketplaceListingsListingIdTransitions": "createMarketplaceListingTransition",
   "postV1MarketplaceReviewsReviewIdHide": "createMarketplaceReviewHide",
   "postV1MarketplaceReviewsReviewIdUnhide": "createMarketplaceReviewUnhide",
+  "postMcp": "createMcp",
   "postV1OauthApps": "createOAuthApp",
   "postV1OauthInitialAccessTokens": "createOAuthInitialAccessToken",
   "postV1OauthResources": "createOAuthResource",
@@ -6272,6 +6950,8 @@ export const operationMethods: Record<string, string> = {
   "postV1Syncs": "createSync",
   "postV1Transformations": "createTransformation",
   "postV1TransformationsTransformationIdVersions": "createTransformationVersion",
+  "deleteV1AutomationActionsKey": "deleteAutomationAction",
+  "deleteV1AutomationHooksHookId": "deleteAutomationHook",
   "deleteV1BrandingLogo": "deleteBrandingLogo",
   "deleteV1ConnectionsConnectionId": "deleteConnection",
   "deleteEmbedV1AuthorizedAppsAppId": "deleteEmbedAuthorizedApp",
@@ -6279,6 +6959,7 @@ export const operationMethods: Record<string, string> = {
   "deleteEmbedV1DeveloperAppsAppIdWebhook": "deleteEmbedDeveloperAppWebhook",
   "deleteEmbedV1EndpointsEndpointId": "deleteEmbedEndpoint",
   "deleteV1TenantsTenantIdEndpointsEndpointId": "deleteEndpoint",
+  "deleteV1HooksHookId": "deleteHook",
   "deleteV1IntegrationsIntegrationId": "deleteIntegration",
   "deleteV1MarketplaceAppsAppIdWebhook": "deleteMarketplaceAppWebhook",
   "deleteV1MarketplaceCategoriesSlug": "deleteMarketplaceCategory",
@@ -6307,6 +6988,11 @@ export const operationMethods: Record<string, string> = {
   "getAdminMarketplaceApiMarketplaceReviewListingsListingId": "getAdminMarketplaceAPIMarketplaceReviewListing",
   "getAdminMarketplaceApiSession": "getAdminMarketplaceAPISession",
   "getAssetsFile": "getAsset",
+  "getV1AutomationActionsKey": "getAutomationAction",
+  "getV1AutomationActions": "getAutomationActions",
+  "getV1AutomationCatalog": "getAutomationCatalog",
+  "getV1AutomationTriggersEventType": "getAutomationTrigger",
+  "getV1AutomationTriggers": "getAutomationTriggers",
   "getV1Branding": "getBranding",
   "getV1ConnectionsConnectionId": "getConnection",
   "getV1ConnectionsConnectionIdCredentials": "getConnectionCredentials",
@@ -6326,6 +7012,7 @@ export const operationMethods: Record<string, string> = {
   "getEmbedV1MarketplaceReviewListingsListingId": "getEmbedMarketplaceReviewListing",
   "getEmbedV1Session": "getEmbedSession",
   "getV1EventTypesEventType": "getEventType",
+  "getV1HooksMe": "getHooksMe",
   "getV1IntegrationsIntegrationId": "getIntegration",
   "getV1MarketplaceAppsAppIdWebhook": "getMarketplaceAppWebhook",
   "getV1MarketplaceCategories": "getMarketplaceCategories",
@@ -6351,6 +7038,8 @@ export const operationMethods: Record<string, string> = {
   "getV1SourcesSourceIdReplaysReplayId": "getSourceReplay",
   "getV1SourcesSourceIdSecret": "getSourceSecret",
   "getV1SyncsSyncId": "getSync",
+  "getV1TenantsTenantIdAutomation": "getTenantAutomation",
+  "getV1TenantsTenantIdAutomationTriggersEventTypeSample": "getTenantAutomationTriggerSample",
   "getV1TenantsTenantIdBranding": "getTenantBranding",
   "getV1TransformationsTransformationId": "getTransformation",
   "getV1TransformationsTransformationIdAttachments": "getTransformationAttachments",
@@ -6363,6 +7052,7 @@ export const operationMethods: Record<string, string> = {
   "getAdminMarketplaceApiMarketplaceReviewListingsListingIdTransitions": "listAdminMarketplaceAPIMarketplaceReviewListingTransitions",
   "getAdminMarketplaceApiMarketplaceReviewListings": "listAdminMarketplaceAPIMarketplaceReviewListings",
   "getV1AuditEvents": "listAuditEvents",
+  "getV1AutomationHooks": "listAutomationHooks",
   "getV1Connections": "listConnections",
   "getEmbedV1AuthorizedApps": "listEmbedAuthorizedApps",
   "getEmbedV1DeveloperApps": "listEmbedDeveloperApps",
@@ -6382,6 +7072,7 @@ export const operationMethods: Record<string, string> = {
   "getEmbedV1MarketplaceReviewListings": "listEmbedMarketplaceReviewListings",
   "getV1EmbedTokens": "listEmbedTokens",
   "getV1EventTypes": "listEventTypes",
+  "getV1HooksPollTrigger": "listHooksPoll",
   "getV1Integrations": "listIntegrations",
   "getV1MarketplaceInstallations": "listMarketplaceInstallations",
   "getV1MarketplaceListingsListingIdReviews": "listMarketplaceListingReviews",
@@ -6399,6 +7090,7 @@ export const operationMethods: Record<string, string> = {
   "getV1SyncsSyncIdRecords": "listSyncRecords",
   "getV1SyncsSyncIdRuns": "listSyncRuns",
   "getV1Syncs": "listSyncs",
+  "getV1TenantsTenantIdAutomationHooks": "listTenantAutomationHooks",
   "getV1TenantsTenantIdEndpoints": "listTenantEndpoints",
   "getV1Tenants": "listTenants",
   "getV1TransformationsTransformationIdVersions": "listTransformationVersions",
@@ -6418,6 +7110,7 @@ export const operationMethods: Record<string, string> = {
   "traceV1ConnectionsConnectionIdProxyPath": "proxy",
   "postV1TenantsTenantIdMessages": "publish",
   "postV1TenantsTenantIdMessagesBatch": "publishBatch",
+  "putV1AutomationActionsKey": "putAutomationAction",
   "putV1Branding": "putBranding",
   "putV1BrandingLogo": "putBrandingLogo",
   "putEmbedV1DeveloperAppsAppIdWebhook": "putEmbedDeveloperAppWebhook",
@@ -6459,6 +7152,7 @@ export const operationMethods: Record<string, string> = {
   "postV1TransformationsTransformationIdTest": "testTransformation",
   "postV1TransformationsTest": "testTransformations",
   "patchV1ApiKeysKeyId": "updateAPIKey",
+  "patchV1AutomationTriggersEventType": "updateAutomationTrigger",
   "patchEmbedV1DeveloperAppsAppId": "updateEmbedDeveloperApp",
   "patchEmbedV1DeveloperListingsListingId": "updateEmbedDeveloperListing",
   "patchEmbedV1EndpointsEndpointId": "updateEmbedEndpoint",
@@ -6471,5 +7165,6 @@ export const operationMethods: Record<string, string> = {
   "patchV1OauthScopesScope": "updateOAuthScope",
   "patchV1SourcesSourceId": "updateSource",
   "patchV1SyncsSyncId": "updateSync",
+  "patchV1TenantsTenantIdAutomation": "updateTenantAutomation",
   "patchV1TransformationsTransformationId": "updateTransformation",
 };

@@ -39,12 +39,16 @@ func runAutomation(ctx context.Context, args []string, getenv func(string) strin
 	out := fs.String("out", "", "write the app into `DIR` (created if missing; files already there are overwritten)")
 	url := fs.String("url", "http://127.0.0.1:8080", "the Patchbay node to read the catalog from")
 	key := fs.String("key", "", "an admin API `KEY` with automation:read; PATCHBAY_API_KEY when not given")
+	authorEmail := fs.String("author-email", "", "the package author's `EMAIL` (n8n only: its lint requires one)")
 	file := fs.String("catalog", "", "read the catalog from `FILE` (saved from GET /v1/automation/catalog) instead of a node")
 	if err := parseArgs(fs, args[1:], stdout); err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() > 0 {
 		return usageError{error: errors.New("automation " + platform + " needs --out DIR and no other arguments"), command: "automation " + platform}
+	}
+	if platform == "n8n" && *authorEmail == "" {
+		return usageError{error: errors.New("automation n8n needs --author-email: n8n's lint requires a community package's author email"), command: "automation n8n"}
 	}
 	var raw []byte
 	var err error
@@ -61,7 +65,7 @@ func runAutomation(ctx context.Context, args []string, getenv func(string) strin
 	if err := dec.Decode(&catalog); err != nil {
 		return fmt.Errorf("the catalog is not the JSON Patchbay serves: %w", err)
 	}
-	files, err := generate(catalog)
+	files, err := generate(catalog, appgen.Options{AuthorEmail: *authorEmail})
 	if err != nil {
 		return fmt.Errorf("automation %s: %w", platform, err)
 	}

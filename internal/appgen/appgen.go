@@ -26,7 +26,14 @@ import (
 type Files map[string][]byte
 
 // Generator makes one platform's app.
-type Generator func(automation.Catalog) (Files, error)
+type Generator func(automation.Catalog, Options) (Files, error)
+
+// Options are what a generator needs beyond the catalog.
+type Options struct {
+	// AuthorEmail is the package author's address, which n8n's lint
+	// requires of a community node package.
+	AuthorEmail string
+}
 
 // Platforms are the generators by the name the CLI takes.
 var Platforms = map[string]Generator{

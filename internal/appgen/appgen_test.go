@@ -12,6 +12,8 @@ import (
 	"github.com/patchbay/patchbay/internal/automation"
 )
 
+var testOptions = Options{AuthorEmail: "integrations@acme.test"}
+
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 func testCatalog(t *testing.T) automation.Catalog {
@@ -35,11 +37,11 @@ func TestGeneratorsMatchGolden(t *testing.T) {
 	c := testCatalog(t)
 	for platform, gen := range Platforms {
 		t.Run(platform, func(t *testing.T) {
-			files, err := gen(c)
+			files, err := gen(c, testOptions)
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := gen(c)
+			again, err := gen(c, testOptions)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +100,7 @@ func TestGeneratorsRefuseBadCatalogs(t *testing.T) {
 			}
 			c := testCatalog(t)
 			mutate(&c)
-			if _, err := gen(c); err == nil {
+			if _, err := gen(c, testOptions); err == nil {
 				t.Errorf("%s: %s generated an app from a bad catalog", platform, name)
 			}
 		}
@@ -108,7 +110,7 @@ func TestGeneratorsRefuseBadCatalogs(t *testing.T) {
 // TestCheckMakeFindsBrokenStructure: each way of breaking Make's structure
 // is caught, so a passing check means something.
 func TestCheckMakeFindsBrokenStructure(t *testing.T) {
-	good, err := Make(testCatalog(t))
+	good, err := Make(testCatalog(t), testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // polling trigger, per action an action or search module, and a remote
 // procedure per field whose choices another action lists. The result is
 // checked against Make's structure (CheckMake) before it is returned.
-func Make(c automation.Catalog) (Files, error) {
+func Make(c automation.Catalog, opts Options) (Files, error) {
 	if err := checkVersion(c); err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (g *makeApp) oauthConnection() {
 			{"info", obj{
 				{"url", g.c.Hooks.MeURL},
 				{"headers", obj{{"Authorization", "Bearer {{connection.accessToken}}"}}},
-				{"response", obj{{"uid", "{{body.user_id}}"}, {"metadata", obj{{"type", "text"}, {"value", "{{body.user_name}} ({{body.team_name}})"}}}}},
+				{"response", obj{{"uid", "{{body.user_id}}"}, {"metadata", obj{{"type", "text"}, {"value", "{{ifempty(body.label, body.user_id)}}"}}}}},
 			}},
 			{"invalidate", obj{
 				{"url", o.RevokeURL}, {"method", "POST"}, {"type", "urlencoded"},

@@ -13,15 +13,19 @@ import (
 // credentials against Patchbay, a trigger node that subscribes a webhook
 // through Patchbay's REST hooks, and an action node with a resource and an
 // operation per action. It builds and lints with n8n's own node tooling.
-func N8n(c automation.Catalog) (Files, error) {
+func N8n(c automation.Catalog, opts Options) (Files, error) {
 	if err := checkVersion(c); err != nil {
 		return nil, err
+	}
+	if !strings.Contains(opts.AuthorEmail, "@") {
+		return nil, fmt.Errorf("an n8n community package names its author's email (n8n's lint requires it); none was given")
 	}
 	if _, err := uniqueKeys(keysOf(c.Actions, func(a automation.Action) string { return a.Key }), camel); err != nil {
 		return nil, fmt.Errorf("actions: %w", err)
 	}
 	name := pascal(c.Product.Key)
 	credential := camel(c.Product.Key) + "OAuth2Api"
+	credentialClass := name + "OAuth2Api"
 	pkg := "n8n-nodes-" + kebab(c.Product.Key)
 	files := Files{}
 
@@ -31,13 +35,14 @@ func N8n(c automation.Catalog) (Files, error) {
 		{"description", sentence(c.Product.Name + " nodes for n8n: a trigger on its events and actions on its API")},
 		{"license", "MIT"},
 		{"homepage", c.Product.HomepageURL},
+		{"author", obj{{"name", c.Product.Name}, {"email", opts.AuthorEmail}}},
 		{"keywords", []string{"n8n-community-node-package", kebab(c.Product.Key)}},
 		{"scripts", obj{{"build", "n8n-node build"}, {"lint", "n8n-node lint"}, {"dev", "n8n-node dev"}, {"release", "n8n-node release"}, {"prepublishOnly", "n8n-node prerelease"}}},
 		{"files", []string{"dist"}},
 		{"n8n", obj{
 			{"n8nNodesApiVersion", 1},
 			{"strict", true},
-			{"credentials", []string{"dist/credentials/" + pascal(credential) + ".credentials.js"}},
+			{"credentials", []string{"dist/credentials/" + credentialClass + ".credentials.js"}},
 			{"nodes", []string{"dist/nodes/" + name + "/" + name + ".node.js", "dist/nodes/" + name + "Trigger/" + name + "Trigger.node.js"}},
 		}},
 		{"devDependencies", obj{{"@n8n/node-cli", n8nNodeCLIVersion}, {"typescript", "5.9.3"}}},
@@ -59,16 +64,17 @@ func N8n(c automation.Catalog) (Files, error) {
 	files[".gitignore"] = []byte("dist/\nnode_modules/\n")
 
 	icon := productIcon(c.Product)
-	files["credentials/"+icon.name] = icon.svg
-	files["nodes/"+name+"/"+icon.name] = icon.svg
-	files["nodes/"+name+"Trigger/"+icon.name] = icon.svg
+	for _, dir := range []string{"credentials/", "nodes/" + name + "/", "nodes/" + name + "Trigger/"} {
+		files[dir+icon.light] = icon.svg("#334155")
+		files[dir+icon.dark] = icon.svg("#cbd5e1")
+	}
 
 	scopes := strings.Join(c.OAuth.RequiredScopes, " ")
 	authQuery := ""
 	if c.OAuth.Resource != "" {
 		authQuery = "resource=" + queryEscape(c.OAuth.Resource)
 	}
-	files["credentials/"+pascal(credential)+".credentials.ts"] = []byte(generatedHeader("//", "n8n") + fmt.Sprintf(`import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+	files["credentials/"+credentialClass+".credentials.ts"] = []byte(generatedHeader("//", "n8n") + fmt.Sprintf(`import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
 export class %[1]s implements ICredentialType {
 	name = %[2]s;
@@ -77,13 +83,13 @@ export class %[1]s implements ICredentialType {
 
 	displayName = %[3]s;
 
-	icon = 'file:%[4]s' as const;
+	icon = %[4]s as const;
 
 	documentationUrl = %[5]s;
 
 	properties: INodeProperties[] = %[6]s;
 }
-`, pascal(credential), tsString(credential), tsString(c.Product.Name+" OAuth2 API"), icon.name, tsString(docsURL(c)),
+`, credentialClass, tsString(credential), tsString(c.Product.Name+" OAuth2 API"), tsLiteral(icon.themed(), 1), tsString(docsURL(c)),
 		tsLiteral([]any{
 			hidden("Grant Type", "grantType", "pkce"),
 			hidden("Authorization URL", "authUrl", c.OAuth.AuthorizeURL),
@@ -93,12 +99,12 @@ export class %[1]s implements ICredentialType {
 			hidden("Authentication", "authentication", "header"),
 		}, 1)))
 
-	actionNode, err := n8nActionNode(c, name, credential, icon.name)
+	actionNode, err := n8nActionNode(c, name, credential, icon.themed())
 	if err != nil {
 		return nil, err
 	}
 	files["nodes/"+name+"/"+name+".node.ts"] = actionNode
-	files["nodes/"+name+"Trigger/"+name+"Trigger.node.ts"] = n8nTriggerNode(c, name, credential, icon.name)
+	files["nodes/"+name+"Trigger/"+name+"Trigger.node.ts"] = n8nTriggerNode(c, name, credential, icon.themed())
 	files["README.md"] = []byte(n8nReadme(c, pkg))
 	return files, nil
 }
@@ -109,11 +115,11 @@ func hidden(displayName, name, value string) obj {
 
 // n8nActionNode is the node with a resource (what an action acts on) and an
 // operation (the action) per catalog action.
-func n8nActionNode(c automation.Catalog, name, credential, icon string) ([]byte, error) {
+func n8nActionNode(c automation.Catalog, name, credential string, icon obj) ([]byte, error) {
 	byResource := map[string][]automation.Action{}
 	actions := map[string]automation.Action{}
 	for _, a := range c.Actions {
-		byResource[actionNoun(a.Key)] = append(byResource[actionNoun(a.Key)], a)
+		byResource[singular(actionNoun(a.Key))] = append(byResource[singular(actionNoun(a.Key))], a)
 		actions[a.Key] = a
 	}
 	resources := sortedKeys(byResource)
@@ -136,7 +142,7 @@ func n8nActionNode(c automation.Catalog, name, credential, icon string) ([]byte,
 		var ops []any
 		for _, a := range list {
 			ops = append(ops, obj{{"name", a.DisplayName}, {"value", camel(a.Key)},
-				{"description", sentence(a.Description)}, {"action", sentenceCase(a.DisplayName)}})
+				{"description", phrase(a.Description)}, {"action", sentenceCase(a.DisplayName)}})
 		}
 		props = append(props, obj{{"displayName", "Operation"}, {"name", "operation"}, {"type", "options"}, {"noDataExpression", true},
 			{"displayOptions", obj{{"show", obj{{"resource", []string{camel(r)}}}}}},
@@ -169,7 +175,7 @@ func n8nActionNode(c automation.Catalog, name, credential, icon string) ([]byte,
 	description := obj{
 		{"displayName", c.Product.Name},
 		{"name", camel(c.Product.Key)},
-		{"icon", "file:" + icon},
+		{"icon", icon},
 		{"group", []string{"transform"}},
 		{"version", 1},
 		{"subtitle", `={{$parameter["operation"] + ": " + $parameter["resource"]}}`},
@@ -216,8 +222,10 @@ function pointer(doc: unknown, ptr: string): unknown {
 	return v;
 }
 
-// request is one call of an action; values come from get(field).
-function request(spec: ActionSpec, get: (f: Field) => unknown): IHttpRequestOptions {
+// request is one call of an action; values come from get(field). The
+// idempotency key names the call (execution, node, item), so a retried
+// request is recognised as the same call.
+function request(spec: ActionSpec, get: (f: Field) => unknown, idempotencyKey: string): IHttpRequestOptions {
 	let url = spec.url;
 	const qs: IDataObject = {};
 	const body: IDataObject = {};
@@ -231,12 +239,12 @@ function request(spec: ActionSpec, get: (f: Field) => unknown): IHttpRequestOpti
 	}
 	const options: IHttpRequestOptions = { method: spec.method, url, qs, json: true, headers: { Accept: 'application/json' } };
 	if (['POST', 'PUT', 'PATCH'].includes(spec.method)) options.body = body;
-	if (spec.idempotency === 'key') options.headers = { ...options.headers, 'Idempotency-Key': crypto.randomUUID() };
+	if (spec.idempotency === 'key') options.headers = { ...options.headers, 'Idempotency-Key': idempotencyKey };
 	return options;
 }
 
 async function listChoices(ctx: ILoadOptionsFunctions, spec: ChoiceSpec): Promise<INodePropertyOptions[]> {
-	const answer = await ctx.helpers.httpRequestWithAuthentication.call(ctx, ` + tsString(credential) + `, request(spec.action, () => undefined));
+	const answer = await ctx.helpers.httpRequestWithAuthentication.call(ctx, ` + tsString(credential) + `, request(spec.action, () => undefined, ''));
 	const items = pointer(answer, spec.itemsPointer);
 	if (!Array.isArray(items)) return [];
 	return items.map((item) => ({ name: String(pointer(item, spec.labelPointer)), value: String(pointer(item, spec.valuePointer)) }));
@@ -258,7 +266,8 @@ export class ` + name + ` implements INodeType {
 			const spec = OPERATIONS[operation];
 			if (!spec) throw new NodeOperationError(this.getNode(), 'Unknown operation ' + operation, { itemIndex: i });
 			try {
-				const options = request(spec, (f) => this.getNodeParameter(f.key, i, undefined));
+				const key = this.getExecutionId() + '-' + this.getNode().id + '-' + i;
+				const options = request(spec, (f) => this.getNodeParameter(f.key, i, undefined), key);
 				const answer = await this.helpers.httpRequestWithAuthentication.call(this, ` + tsString(credential) + `, options);
 				const list = spec.search && answer && Array.isArray((answer as IDataObject).data) ? (answer as IDataObject).data : answer;
 				for (const json of Array.isArray(list) ? list : [list]) out.push({ json: json as IDataObject, pairedItem: i });
@@ -289,19 +298,24 @@ func n8nSpec(a automation.Action) obj {
 // n8nField is an action's input field as a node parameter, shown for its
 // resource and operation only.
 func n8nField(f automation.Field, resource, operation string, actions map[string]automation.Action) (obj, error) {
-	p := obj{{"displayName", f.Label}, {"name", f.Key}}
+	p := obj{{"displayName", titleCase(f.Label)}, {"name", f.Key}}
+	help := phrase(f.Help)
 	var def any
 	switch {
 	case f.Choices != nil:
 		if _, ok := actions[f.Choices.Action]; !ok {
 			return nil, fmt.Errorf("field %s takes its choices from %q, which is not an action", f.Key, f.Choices.Action)
 		}
-		p = append(p, kv{"type", "options"}, kv{"typeOptions", obj{{"loadOptionsMethod", "get" + pascal(f.Choices.Action) + "Choices"}}})
+		// n8n's convention for fields filled from a list, which its lint holds
+		// nodes to: the label says a name or an ID may be given.
+		p = obj{{"displayName", titleCase(f.Label) + " Name or ID"}, {"name", f.Key}, {"type", "options"},
+			{"typeOptions", obj{{"loadOptionsMethod", "get" + pascal(f.Choices.Action) + "Choices"}}}}
+		help = `Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>`
 		def = ""
 	case len(f.Enum) > 0:
 		var options []any
 		for _, e := range f.Enum {
-			options = append(options, obj{{"name", e}, {"value", e}})
+			options = append(options, obj{{"name", titleCase(e)}, {"value", e}})
 		}
 		p = append(p, kv{"type", "options"}, kv{"options", options})
 		def = f.Enum[0]
@@ -326,10 +340,9 @@ func n8nField(f automation.Field, resource, operation string, actions map[string
 	}
 	p = append(p, kv{"displayOptions", obj{{"show", obj{{"resource", []string{resource}}, {"operation", []string{operation}}}}}})
 	p = append(p, kv{"default", def})
-	if f.Help != "" {
-		help := sentence(f.Help)
+	if help != "" {
 		if f.Type == "boolean" && !strings.HasPrefix(help, "Whether") {
-			help = "Whether: " + help
+			help = "Whether " + help
 		}
 		p = append(p, kv{"description", help})
 	}
@@ -338,21 +351,21 @@ func n8nField(f automation.Field, resource, operation string, actions map[string
 
 // n8nTriggerNode is the webhook trigger: activating a workflow subscribes
 // its webhook URL through Patchbay, deactivating it unsubscribes.
-func n8nTriggerNode(c automation.Catalog, name, credential, icon string) []byte {
+func n8nTriggerNode(c automation.Catalog, name, credential string, icon obj) []byte {
 	var events, filters []any
 	triggers := obj{}
 	for _, t := range c.Triggers {
-		events = append(events, obj{{"name", t.DisplayName}, {"value", t.Key}, {"description", sentence(t.Description)}})
+		events = append(events, obj{{"name", t.DisplayName}, {"value", t.Key}, {"description", phrase(t.Description)}})
 		var specs []any
 		for _, f := range t.FilterFields {
 			param := "filter" + pascal(t.Key+" "+f.Key)
 			specs = append(specs, obj{{"key", f.Key}, {"param", param}, {"type", f.Type}})
-			p := obj{{"displayName", f.Label}, {"name", param}}
+			p := obj{{"displayName", titleCase(f.Label)}, {"name", param}}
 			switch {
 			case len(f.Enum) > 0:
 				options := []any{obj{{"name", "Any"}, {"value", ""}}}
 				for _, e := range f.Enum {
-					options = append(options, obj{{"name", e}, {"value", e}})
+					options = append(options, obj{{"name", titleCase(e)}, {"value", e}})
 				}
 				p = append(p, kv{"type", "options"}, kv{"options", options})
 			case f.Type == "integer" || f.Type == "number":
@@ -363,7 +376,7 @@ func n8nTriggerNode(c automation.Catalog, name, credential, icon string) []byte 
 				p = append(p, kv{"type", "string"})
 			}
 			p = append(p, kv{"displayOptions", obj{{"show", obj{{"event", []string{t.Key}}}}}}, kv{"default", ""})
-			p = append(p, kv{"description", sentence("Only events whose " + f.Key + " equals this value; empty for all")})
+			p = append(p, kv{"description", "Only events whose " + f.Key + " equals this value; empty for all"})
 			filters = append(filters, p)
 		}
 		if specs == nil {
@@ -381,7 +394,7 @@ func n8nTriggerNode(c automation.Catalog, name, credential, icon string) []byte 
 	description := obj{
 		{"displayName", c.Product.Name + " Trigger"},
 		{"name", camel(c.Product.Key) + "Trigger"},
-		{"icon", "file:" + icon},
+		{"icon", icon},
 		{"group", []string{"trigger"}},
 		{"version", 1},
 		{"subtitle", `={{$parameter["event"]}}`},
@@ -484,21 +497,33 @@ export class ` + name + `Trigger implements INodeType {
 }
 
 type icon struct {
-	name string
-	svg  []byte
+	light, dark string
+	letter      string
 }
 
-// productIcon is a plain lettermark: the platforms want an icon file in the
-// package, and a logo fetched at generation time would make the output
-// depend on the network.
+// productIcon is a plain lettermark in a light and a dark variant: the
+// platforms want icon files in the package, and a logo fetched at generation
+// time would make the output depend on the network.
 func productIcon(p automation.Product) icon {
 	letter := strings.ToUpper(p.Name[:1])
 	if !identifier.MatchString(letter) {
 		letter = "P"
 	}
-	svg := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#334155"/>` +
-		`<text x="32" y="43" font-family="sans-serif" font-size="32" font-weight="700" text-anchor="middle" fill="#ffffff">` + letter + `</text></svg>` + "\n"
-	return icon{name: kebab(p.Key) + ".svg", svg: []byte(svg)}
+	return icon{light: kebab(p.Key) + ".svg", dark: kebab(p.Key) + ".dark.svg", letter: letter}
+}
+
+func (i icon) svg(fill string) []byte {
+	text := "#ffffff"
+	if fill != "#334155" {
+		text = "#0f172a"
+	}
+	return []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="` + fill + `"/>` +
+		`<text x="32" y="43" font-family="sans-serif" font-size="32" font-weight="700" text-anchor="middle" fill="` + text + `">` + i.letter + `</text></svg>` + "\n")
+}
+
+// themed is the icon as a node description names it.
+func (i icon) themed() obj {
+	return obj{{"light", "file:" + i.light}, {"dark", "file:" + i.dark}}
 }
 
 func docsURL(c automation.Catalog) string {
@@ -516,6 +541,39 @@ func sentenceCase(s string) string {
 		ws[i] = strings.ToLower(ws[i][:1]) + ws[i][1:]
 	}
 	return strings.Join(ws, " ")
+}
+
+// phrase is s without a final full stop: n8n's lint wants one-sentence
+// parameter descriptions without one.
+func phrase(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if strings.Count(s, ". ") == 0 {
+		s = strings.TrimSuffix(s, ".")
+	}
+	return s
+}
+
+// titleCase capitalises every word, as n8n's parameter labels are.
+func titleCase(s string) string {
+	ws := strings.Fields(s)
+	for i, w := range ws {
+		ws[i] = title(w)
+	}
+	return strings.Join(ws, " ")
+}
+
+// singular is a resource's name in the singular (Teams → Team), as n8n's
+// resource options are.
+func singular(noun string) string {
+	switch {
+	case strings.HasSuffix(noun, "ies"):
+		return strings.TrimSuffix(noun, "ies") + "y"
+	case strings.HasSuffix(noun, "ss"):
+		return noun
+	case strings.HasSuffix(noun, "s"):
+		return strings.TrimSuffix(noun, "s")
+	}
+	return noun
 }
 
 func sortBy[T any](items []T, key func(T) string) {

@@ -23,7 +23,7 @@ const (
 // Zapier generates a Zapier Platform CLI app: OAuth 2 with PKCE against
 // Patchbay, a REST-hook trigger per exposed trigger (with a polling fallback
 // for samples), and a create or search per action.
-func Zapier(c automation.Catalog) (Files, error) {
+func Zapier(c automation.Catalog, opts Options) (Files, error) {
 	if err := checkVersion(c); err != nil {
 		return nil, err
 	}

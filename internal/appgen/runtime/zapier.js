@@ -38,7 +38,7 @@ const authentication = (spec) => {
   return {
     type: 'oauth2',
     test: { url: spec.me_url },
-    connectionLabel: (z, bundle) => `${bundle.inputData.user_name || bundle.inputData.user_id} (${bundle.inputData.team_name || bundle.inputData.team_id})`,
+    connectionLabel: (z, bundle) => bundle.inputData.label || `${bundle.inputData.user_id} (${bundle.inputData.team_name || bundle.inputData.team_id})`,
     oauth2Config: {
       authorizeUrl: {
         url: spec.authorize_url,

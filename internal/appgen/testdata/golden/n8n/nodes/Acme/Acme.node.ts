@@ -102,8 +102,10 @@ function pointer(doc: unknown, ptr: string): unknown {
 	return v;
 }
 
-// request is one call of an action; values come from get(field).
-function request(spec: ActionSpec, get: (f: Field) => unknown): IHttpRequestOptions {
+// request is one call of an action; values come from get(field). The
+// idempotency key names the call (execution, node, item), so a retried
+// request is recognised as the same call.
+function request(spec: ActionSpec, get: (f: Field) => unknown, idempotencyKey: string): IHttpRequestOptions {
 	let url = spec.url;
 	const qs: IDataObject = {};
 	const body: IDataObject = {};
@@ -117,12 +119,12 @@ function request(spec: ActionSpec, get: (f: Field) => unknown): IHttpRequestOpti
 	}
 	const options: IHttpRequestOptions = { method: spec.method, url, qs, json: true, headers: { Accept: 'application/json' } };
 	if (['POST', 'PUT', 'PATCH'].includes(spec.method)) options.body = body;
-	if (spec.idempotency === 'key') options.headers = { ...options.headers, 'Idempotency-Key': crypto.randomUUID() };
+	if (spec.idempotency === 'key') options.headers = { ...options.headers, 'Idempotency-Key': idempotencyKey };
 	return options;
 }
 
 async function listChoices(ctx: ILoadOptionsFunctions, spec: ChoiceSpec): Promise<INodePropertyOptions[]> {
-	const answer = await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'acmeOAuth2Api', request(spec.action, () => undefined));
+	const answer = await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'acmeOAuth2Api', request(spec.action, () => undefined, ''));
 	const items = pointer(answer, spec.itemsPointer);
 	if (!Array.isArray(items)) return [];
 	return items.map((item) => ({ name: String(pointer(item, spec.labelPointer)), value: String(pointer(item, spec.valuePointer)) }));
@@ -132,7 +134,10 @@ export class Acme implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Acme',
 		name: 'acme',
-		icon: 'file:acme.svg',
+		icon: {
+			light: 'file:acme.svg',
+			dark: 'file:acme.dark.svg',
+		},
 		group: [
 			'transform',
 		],
@@ -163,12 +168,8 @@ export class Acme implements INodeType {
 						value: 'project',
 					},
 					{
-						name: 'Projects',
-						value: 'projects',
-					},
-					{
-						name: 'Teams',
-						value: 'teams',
+						name: 'Team',
+						value: 'team',
 					},
 				],
 				default: 'project',
@@ -189,14 +190,20 @@ export class Acme implements INodeType {
 					{
 						name: 'Create Project',
 						value: 'createProject',
-						description: 'Creates a project.',
+						description: 'Creates a project',
 						action: 'Create project',
+					},
+					{
+						name: 'Find Projects',
+						value: 'findProjects',
+						description: 'Finds projects by status',
+						action: 'Find projects',
 					},
 				],
 				default: 'createProject',
 			},
 			{
-				displayName: 'Team',
+				displayName: 'Team Name or ID',
 				name: 'team_id',
 				type: 'options',
 				typeOptions: {
@@ -214,6 +221,7 @@ export class Acme implements INodeType {
 					},
 				},
 				default: '',
+				description: 'Choose from the list, or specify an ID using an \u003ca href="https://docs.n8n.io/code/expressions/"\u003eexpression\u003c/a\u003e',
 			},
 			{
 				displayName: 'Name',
@@ -231,7 +239,7 @@ export class Acme implements INodeType {
 					},
 				},
 				default: '',
-				description: 'The project\'s name.',
+				description: 'The project\'s name',
 			},
 			{
 				displayName: 'Private',
@@ -248,7 +256,7 @@ export class Acme implements INodeType {
 					},
 				},
 				default: false,
-				description: 'Whether only members see it.',
+				description: 'Whether only members see it',
 			},
 			{
 				displayName: 'Budget',
@@ -283,45 +291,23 @@ export class Acme implements INodeType {
 				default: '[]',
 			},
 			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: {
-					show: {
-						resource: [
-							'projects',
-						],
-					},
-				},
-				options: [
-					{
-						name: 'Find Projects',
-						value: 'findProjects',
-						description: 'Finds projects by status.',
-						action: 'Find projects',
-					},
-				],
-				default: 'findProjects',
-			},
-			{
 				displayName: 'Status',
 				name: 'status',
 				type: 'options',
 				options: [
 					{
-						name: 'active',
+						name: 'Active',
 						value: 'active',
 					},
 					{
-						name: 'archived',
+						name: 'Archived',
 						value: 'archived',
 					},
 				],
 				displayOptions: {
 					show: {
 						resource: [
-							'projects',
+							'project',
 						],
 						operation: [
 							'findProjects',
@@ -338,7 +324,7 @@ export class Acme implements INodeType {
 				displayOptions: {
 					show: {
 						resource: [
-							'teams',
+							'team',
 						],
 					},
 				},
@@ -346,7 +332,7 @@ export class Acme implements INodeType {
 					{
 						name: 'Find Teams',
 						value: 'listTeams',
-						description: 'Lists your teams.',
+						description: 'Lists your teams',
 						action: 'Find teams',
 					},
 				],
@@ -371,7 +357,8 @@ export class Acme implements INodeType {
 			const spec = OPERATIONS[operation];
 			if (!spec) throw new NodeOperationError(this.getNode(), 'Unknown operation ' + operation, { itemIndex: i });
 			try {
-				const options = request(spec, (f) => this.getNodeParameter(f.key, i, undefined));
+				const key = this.getExecutionId() + '-' + this.getNode().id + '-' + i;
+				const options = request(spec, (f) => this.getNodeParameter(f.key, i, undefined), key);
 				const answer = await this.helpers.httpRequestWithAuthentication.call(this, 'acmeOAuth2Api', options);
 				const list = spec.search && answer && Array.isArray((answer as IDataObject).data) ? (answer as IDataObject).data : answer;
 				for (const json of Array.isArray(list) ? list : [list]) out.push({ json: json as IDataObject, pairedItem: i });

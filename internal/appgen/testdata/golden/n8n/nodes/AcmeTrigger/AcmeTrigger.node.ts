@@ -44,7 +44,10 @@ export class AcmeTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Acme Trigger',
 		name: 'acmeTrigger',
-		icon: 'file:acme.svg',
+		icon: {
+			light: 'file:acme.svg',
+			dark: 'file:acme.dark.svg',
+		},
 		group: [
 			'trigger',
 		],
@@ -80,18 +83,18 @@ export class AcmeTrigger implements INodeType {
 					{
 						name: 'New Project',
 						value: 'project.created',
-						description: 'A project was created.',
+						description: 'A project was created',
 					},
 					{
 						name: 'Paid Invoice',
 						value: 'invoice.paid',
-						description: 'An invoice was paid.',
+						description: 'An invoice was paid',
 					},
 				],
 				default: 'invoice.paid',
 			},
 			{
-				displayName: 'Customer country',
+				displayName: 'Customer Country',
 				name: 'filterInvoicePaidCustomerCountry',
 				type: 'string',
 				displayOptions: {
@@ -102,10 +105,10 @@ export class AcmeTrigger implements INodeType {
 					},
 				},
 				default: '',
-				description: 'Only events whose customer.country equals this value; empty for all.',
+				description: 'Only events whose customer.country equals this value; empty for all',
 			},
 			{
-				displayName: 'status',
+				displayName: 'Status',
 				name: 'filterProjectCreatedStatus',
 				type: 'options',
 				options: [
@@ -114,11 +117,11 @@ export class AcmeTrigger implements INodeType {
 						value: '',
 					},
 					{
-						name: 'active',
+						name: 'Active',
 						value: 'active',
 					},
 					{
-						name: 'archived',
+						name: 'Archived',
 						value: 'archived',
 					},
 				],
@@ -130,7 +133,7 @@ export class AcmeTrigger implements INodeType {
 					},
 				},
 				default: '',
-				description: 'Only events whose status equals this value; empty for all.',
+				description: 'Only events whose status equals this value; empty for all',
 			},
 		],
 	};

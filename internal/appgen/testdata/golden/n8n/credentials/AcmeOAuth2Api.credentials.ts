@@ -2,14 +2,17 @@
 // Regenerate rather than edit; the next generation overwrites this file.
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
-export class Acmeoauth2api implements ICredentialType {
+export class AcmeOAuth2Api implements ICredentialType {
 	name = 'acmeOAuth2Api';
 
 	extends = ['oAuth2Api'];
 
 	displayName = 'Acme OAuth2 API';
 
-	icon = 'file:acme.svg' as const;
+	icon = {
+		light: 'file:acme.svg',
+		dark: 'file:acme.dark.svg',
+	} as const;
 
 	documentationUrl = 'https://acme.test';
 

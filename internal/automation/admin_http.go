@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/patchbay/patchbay/internal/httpapi"
+	"github.com/patchbay/patchbay/internal/tenants"
 )
 
 // HandleCatalog answers the live catalog.
@@ -107,6 +108,35 @@ func HandleActionDelete(s *Service) httpapi.Endpoint {
 		Description: "Platforms' generated apps and agents stop seeing it at their next catalog load. 404 when there is none.",
 		Do: func(r *http.Request, _ httpapi.NoBody) (httpapi.NoContent, error) {
 			return httpapi.NoContent{}, s.DeleteAction(r.Context(), r.PathValue("key"))
+		},
+	})
+}
+
+// HandleActionImport imports actions from an OpenAPI document.
+func HandleActionImport(s *Service) httpapi.Endpoint {
+	return httpapi.Handle(httpapi.Op[ImportRequest, ImportResult]{
+		Summary: "Import actions from the SaaS's OpenAPI document (operations marked x-patchbay-action)",
+		Description: "Each operation with x-patchbay-action (true, or an object of key, display_name, search, idempotency, scopes, " +
+			"exposed) becomes an action: its path and query parameters and JSON body properties the input schema (local $refs " +
+			"inlined), its first 2xx JSON example the output sample, its security requirement's scopes the scopes; the URL is " +
+			"the API base URL (or the document's first server under it) and the path. GETs are searches unless the extension " +
+			"says otherwise. All or nothing: 400 names each refused operation or action field.",
+		Do: func(r *http.Request, in ImportRequest) (ImportResult, error) { return s.ImportOpenAPI(r.Context(), in) },
+	})
+}
+
+// HandleTriggerSample returns a trigger's sample for a tenant.
+func HandleTriggerSample(s *Service) httpapi.Endpoint {
+	return httpapi.Handle(httpapi.Op[httpapi.NoBody, Event]{
+		Summary: "Get a trigger's sample for a tenant: its latest real event, or the event type's example",
+		Description: "What a platform's test step shows: the tenant's newest event of the type when it has one, otherwise a sample " +
+			"made from the event type's example (id msg_sample). 404 for a trigger that is not exposed.",
+		Do: func(r *http.Request, _ httpapi.NoBody) (Event, error) {
+			tenantID, err := tenants.PathID(r)
+			if err != nil {
+				return Event{}, err
+			}
+			return s.Sample(r.Context(), tenantID, r.PathValue("event_type"))
 		},
 	})
 }

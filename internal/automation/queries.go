@@ -140,3 +140,88 @@ func actionKeysAll(ctx context.Context, q store.Querier) ([]string, error) {
 func actionDelete(ctx context.Context, q store.Querier, key string) (bool, error) {
 	return store.Changed(q.Exec(ctx, "DELETE FROM automation_actions WHERE key = ?", key))
 }
+
+const hookColumns = "id, tenant_id, endpoint_id, app_id, user_id, team_id, target_url, trigger_key, filter, created_at"
+
+func scanHook(sc store.Scanner) (storedHook, error) {
+	var h storedHook
+	var filter string
+	if err := sc.Scan(&h.ID, &h.tenantID, &h.endpointID, &h.appID, &h.userID, &h.teamID, &h.TargetURL, &h.Trigger, &filter, &h.CreatedAt); err != nil {
+		return h, err
+	}
+	if err := json.Unmarshal([]byte(filter), &h.Filter); err != nil {
+		return h, fmt.Errorf("hook %s filter: %w", h.ID, err)
+	}
+	return h, nil
+}
+
+func hookInsert(ctx context.Context, tx *store.Tx, h storedHook) error {
+	filter, err := json.Marshal(h.Filter)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, "INSERT INTO automation_hooks ("+hookColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		h.ID, h.tenantID, h.endpointID, h.appID, h.userID, h.teamID, h.TargetURL, h.Trigger, string(filter), h.CreatedAt)
+	return err
+}
+
+func hookGet(ctx context.Context, q store.Querier, hookID string) (storedHook, error) {
+	return scanHook(q.QueryRow(ctx, "SELECT "+hookColumns+" FROM automation_hooks WHERE id = ?", hookID))
+}
+
+func hookGetByGrant(ctx context.Context, q store.Querier, appID, userID, teamID, targetURL, trigger string) (storedHook, error) {
+	return scanHook(q.QueryRow(ctx, "SELECT "+hookColumns+` FROM automation_hooks
+		WHERE app_id = ? AND user_id = ? AND team_id = ? AND target_url = ? AND trigger_key = ?`, appID, userID, teamID, targetURL, trigger))
+}
+
+// hookEndpointsOfGrant returns the endpoints of the hooks an app holds for
+// a user in a team, or for everyone when userID is empty.
+func hookEndpointsOfGrant(ctx context.Context, q store.Querier, appID, userID, teamID string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT endpoint_id FROM automation_hooks WHERE app_id = ? AND (? = '' OR (user_id = ? AND team_id = ?))
+		ORDER BY id`, appID, userID, userID, teamID)
+	if err != nil {
+		return nil, err
+	}
+	return store.Column[string](rows)
+}
+
+func hookDeleteByEndpoint(ctx context.Context, tx *store.Tx, endpointID string) (bool, error) {
+	return store.Changed(tx.Exec(ctx, "DELETE FROM automation_hooks WHERE endpoint_id = ?", endpointID))
+}
+
+// hooksList returns up to limit hooks after the ID after, of one tenant
+// and one app when they are set.
+func hooksList(ctx context.Context, q store.Querier, tenantID, appID, after string, limit int) ([]storedHook, error) {
+	rows, err := q.Query(ctx, "SELECT "+hookColumns+` FROM automation_hooks WHERE id > ? AND (? = '' OR tenant_id = ?) AND (? = '' OR app_id = ?)
+		ORDER BY id LIMIT ?`, after, tenantID, tenantID, appID, appID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return store.Collect(rows, scanHook)
+}
+
+// tenantSettingsGet returns a tenant's switches; both true without a row.
+func tenantSettingsGet(ctx context.Context, q store.Querier, tenantID string) (TenantSettings, error) {
+	t := TenantSettings{TenantID: tenantID, PlatformsAllowed: true, AgentsAllowed: true}
+	err := q.QueryRow(ctx, "SELECT platforms_allowed, agents_allowed, updated_at FROM automation_tenant_settings WHERE tenant_id = ?", tenantID).
+		Scan(&t.PlatformsAllowed, &t.AgentsAllowed, &t.UpdatedAt)
+	if err == sql.ErrNoRows {
+		return t, nil
+	}
+	return t, err
+}
+
+func tenantSettingsUpsert(ctx context.Context, tx *store.Tx, t TenantSettings) error {
+	_, err := tx.Exec(ctx, `INSERT INTO automation_tenant_settings (tenant_id, platforms_allowed, agents_allowed, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET platforms_allowed = excluded.platforms_allowed, agents_allowed = excluded.agents_allowed,
+		updated_at = excluded.updated_at`, t.TenantID, t.PlatformsAllowed, t.AgentsAllowed, t.UpdatedAt)
+	return err
+}
+
+func hookEndpointsOfTenant(ctx context.Context, q store.Querier, tenantID string) ([]string, error) {
+	rows, err := q.Query(ctx, "SELECT endpoint_id FROM automation_hooks WHERE tenant_id = ? ORDER BY id", tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return store.Column[string](rows)
+}

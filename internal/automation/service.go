@@ -41,6 +41,9 @@ type Config struct {
 // NewService returns the automation service.
 func NewService(db *store.DB, o *oauth.Service, hooks *webhooks.Service, logger *slog.Logger, cfg Config) *Service {
 	s := &Service{db: db, opts: cfg.Options, oauth: o, hooks: hooks, logger: logger, api: cfg.APIClient, mcpApp: cfg.MCPApp}
+	// A revoked grant takes its hooks with it; a 410 Gone unsubscribes one.
+	o.OnRevoke(s.revoked)
+	hooks.OnGone(s.gone)
 	return s
 }
 

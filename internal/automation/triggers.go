@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/jsonptr"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -256,4 +257,21 @@ func (s *Service) UpdateTrigger(ctx context.Context, key string, p TriggerPatch)
 		}
 		return s.trigger(ctx, tx, key)
 	})
+}
+
+// Sample is a trigger's sample for a tenant: its latest real event of the
+// type, or, when it has none, the sample made from the type's example.
+func (s *Service) Sample(ctx context.Context, tenantID, key string) (Event, error) {
+	t, err := s.Trigger(ctx, key)
+	if err != nil {
+		return Event{}, err
+	}
+	list, err := s.recentEvents(ctx, tenantID, key, httpapi.Page{Limit: 1})
+	if err != nil {
+		return Event{}, err
+	}
+	if len(list.Data) > 0 {
+		return list.Data[0], nil
+	}
+	return t.catalog().Sample, nil
 }

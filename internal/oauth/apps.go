@@ -310,12 +310,17 @@ func (s *Service) DeleteApp(ctx context.Context, appID string) error {
 		return err
 	}
 	defer s.clients.Forget(app.ClientID)
-	if found, err := appDelete(ctx, s.db, appID); err != nil {
-		return err
-	} else if !found {
-		return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
-	}
-	return nil
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.revoked(ctx, tx, appID, "", ""); err != nil {
+			return err
+		}
+		if found, err := appDelete(ctx, tx, appID); err != nil {
+			return err
+		} else if !found {
+			return apperr.Errorf(apperr.NotFound, "app %s not found", appID)
+		}
+		return nil
+	})
 }
 
 // RevokeApp revokes every authorization and token of an app at once; the
@@ -325,7 +330,10 @@ func (s *Service) RevokeApp(ctx context.Context, appID string) error {
 		if _, err := appGetByID(ctx, tx, appID); err != nil {
 			return err
 		}
-		return appRevokeGrants(ctx, tx, appID)
+		if err := appRevokeGrants(ctx, tx, appID); err != nil {
+			return err
+		}
+		return s.revoked(ctx, tx, appID, "", "")
 	})
 }
 

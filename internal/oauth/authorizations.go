@@ -46,8 +46,30 @@ func (s *Service) RevokeAuthorization(ctx context.Context, authID string) error 
 		} else if !revoked {
 			return apperr.Errorf(apperr.NotFound, "authorization %s not found or already revoked", authID)
 		}
-		return tokensRevokeByAuthorization(ctx, tx, authID)
+		if err := tokensRevokeByAuthorization(ctx, tx, authID); err != nil {
+			return err
+		}
+		appID, userID, teamID, err := authorizationParties(ctx, tx, authID)
+		if err != nil {
+			return err
+		}
+		return s.revoked(ctx, tx, appID, userID, teamID)
 	})
+}
+
+// OnRevoke registers fn, called in the transaction that revokes what a user
+// granted an app in a team, or (userID and teamID empty) every grant of an
+// app, or deletes the app: so that what was made under the grants (REST
+// hooks) goes with them.
+func (s *Service) OnRevoke(fn func(ctx context.Context, tx *store.Tx, appID, userID, teamID string) error) {
+	s.onRevoke = fn
+}
+
+func (s *Service) revoked(ctx context.Context, tx *store.Tx, appID, userID, teamID string) error {
+	if s.onRevoke == nil {
+		return nil
+	}
+	return s.onRevoke(ctx, tx, appID, userID, teamID)
 }
 
 // RevokeAppForUser revokes what a user granted an app in a team, and every
@@ -60,7 +82,10 @@ func (s *Service) RevokeAppForUser(ctx context.Context, userID, teamID, appID st
 		} else if !revoked {
 			return apperr.Errorf(apperr.NotFound, "app %s is not authorized by this user", appID)
 		}
-		return tokensRevokeOfUserApp(ctx, tx, userID, teamID, appID)
+		if err := tokensRevokeOfUserApp(ctx, tx, userID, teamID, appID); err != nil {
+			return err
+		}
+		return s.revoked(ctx, tx, appID, userID, teamID)
 	})
 }
 

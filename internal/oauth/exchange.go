@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -153,4 +155,26 @@ func (s *Service) exchangeToken(ctx context.Context, app App, form url.Values) (
 		resp.IssuedTokenType = tokenTypeAccessToken
 		return resp, err
 	})
+}
+
+// ExchangeFor is the token exchange grant made in-process by a service of
+// Patchbay's own (the automation MCP server) acting as the confidential app
+// appID: the same rules and policy as at the token endpoint (the app must
+// have token exchange on and may exchange only for its exchange
+// audiences), and the app is recorded as the actor. It returns the new
+// access token.
+func (s *Service) ExchangeFor(ctx context.Context, appID, subjectToken, audience string, scopes []string) (string, error) {
+	app, err := appGetByID(ctx, s.db, appID)
+	if err != nil {
+		return "", fmt.Errorf("token exchange as app %s: %w", appID, err)
+	}
+	form := url.Values{"subject_token": {subjectToken}, "subject_token_type": {tokenTypeAccessToken}, "resource": {audience}}
+	if len(scopes) > 0 {
+		form.Set("scope", strings.Join(scopes, " "))
+	}
+	resp, err := s.exchangeToken(ctx, app, form)
+	if err != nil {
+		return "", err
+	}
+	return resp.AccessToken, nil
 }

@@ -14,6 +14,7 @@ package oauth
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -150,6 +151,8 @@ type Service struct {
 	// clients keeps apps by client_id for the endpoints that authenticate
 	// an app on every call.
 	clients *ttlcache.Cache[string, App]
+	// onRevoke, when set, learns of revoked grants (OnRevoke).
+	onRevoke func(ctx context.Context, tx *store.Tx, appID, userID, teamID string) error
 }
 
 // NewService returns the OAuth provider. limiter holds the per-client

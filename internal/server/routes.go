@@ -1,6 +1,8 @@
 package server
 
 import (
+	"net/http"
+
 	"github.com/patchbay/patchbay/internal/assets"
 	"github.com/patchbay/patchbay/internal/audit"
 	"github.com/patchbay/patchbay/internal/auth"
@@ -221,10 +223,30 @@ func addRoutes(rt *router, d Deps) {
 	rt.admin("GET /v1/automation/triggers/{event_type}", install("automation:read"), automation.HandleTriggerGet(d.Automation))
 	rt.admin("PATCH /v1/automation/triggers/{event_type}", install("automation:write"), automation.HandleTriggerUpdate(d.Automation))
 	rt.admin("POST /v1/automation/actions", install("automation:write"), automation.HandleActionCreate(d.Automation))
+	rt.admin("POST /v1/automation/actions/import", install("automation:write"), automation.HandleActionImport(d.Automation))
 	rt.admin("GET /v1/automation/actions", install("automation:read"), automation.HandleActionList(d.Automation))
 	rt.admin("GET /v1/automation/actions/{key}", install("automation:read"), automation.HandleActionGet(d.Automation))
 	rt.admin("PUT /v1/automation/actions/{key}", install("automation:write"), automation.HandleActionPut(d.Automation))
 	rt.admin("DELETE /v1/automation/actions/{key}", install("automation:write"), automation.HandleActionDelete(d.Automation))
+
+	rt.admin("GET /v1/automation/hooks", tenant("automation:read"), automation.HandleHookList(d.Automation, false))
+	rt.admin("DELETE /v1/automation/hooks/{hook_id}", install("automation:write"), automation.HandleHookRemove(d.Automation))
+	rt.admin("GET /v1/tenants/{tenant_id}/automation/hooks", tenant("automation:read"), automation.HandleHookList(d.Automation, true))
+	rt.admin("GET /v1/tenants/{tenant_id}/automation/triggers/{event_type}/sample", tenant("automation:read"), automation.HandleTriggerSample(d.Automation))
+	rt.admin("GET /v1/tenants/{tenant_id}/automation", tenant("automation:read"), automation.HandleTenantSettingsGet(d.Automation))
+	rt.admin("PATCH /v1/tenants/{tenant_id}/automation", tenant("automation:write"), automation.HandleTenantSettingsUpdate(d.Automation))
+
+	// Automation platforms' REST hooks and polling, with a user's OAuth
+	// access token (issued by Patchbay to the platform's app) instead of
+	// an API key; changes are audited under the app's client ID and user.
+	platform := []func(http.Handler) http.Handler{automation.RequireToken(d.Automation), audit.ActorMiddleware(d.Audit, automation.AuditActor)}
+	rt.public("POST /v1/hooks", automation.HandleHookSubscribe(d.Automation), platform...)
+	rt.public("GET /v1/hooks/me", automation.HandleHookMe(d.Automation), platform...)
+	rt.public("GET /v1/hooks/poll/{trigger}", automation.HandleHookPoll(d.Automation), platform...)
+	rt.public("DELETE /v1/hooks/{hook_id}", automation.HandleHookUnsubscribe(d.Automation), platform...)
+	// The MCP server for AI agents: audience-bound user tokens; each tool
+	// call is audited by the server itself.
+	rt.public("POST /mcp", automation.HandleMCP(d.Automation, d.Audit))
 
 	rt.admin("POST /v1/embed/tokens", tenant("embed"), embed.HandleMint(d.Embed))
 	rt.admin("GET /v1/embed/tokens", tenant("embed"), embed.HandleList(d.Embed))

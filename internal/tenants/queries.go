@@ -2,7 +2,9 @@ package tenants
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -116,4 +118,14 @@ func Ensure(ctx context.Context, tx *store.Tx, id, name string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)
 		ON CONFLICT (id) DO NOTHING`, id, name, tx.Now(), tx.Now())
 	return err
+}
+
+// Name returns a live tenant's name, or "" when there is no such tenant.
+func Name(ctx context.Context, q store.Querier, id string) (string, error) {
+	var name string
+	err := q.QueryRow(ctx, "SELECT name FROM tenants WHERE id = ? AND deleted_at IS NULL", id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return name, err
 }

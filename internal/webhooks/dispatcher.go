@@ -631,6 +631,11 @@ func (d *Dispatcher) record(ctx context.Context, t *target, results []result) (b
 		switch {
 		case gone:
 			stop = true
+			if d.s.onGone != nil {
+				if err := d.s.onGone(ctx, tx, t.ID); err != nil {
+					return err
+				}
+			}
 			return d.s.disable(ctx, tx, t.Endpoint, "the endpoint answered 410 Gone")
 		case failingSince != nil && now.Sub(*failingSince) >= d.s.cfg.DisableAfter:
 			stop = true

@@ -85,10 +85,18 @@ type endpointFilter struct {
 	id         string
 	eventTypes []string
 	channels   []string
+	// payload maps JSON Pointers to the scalar each must equal (REST hooks'
+	// filters); empty sends every payload.
+	payload map[string]any
 }
 
-func (f endpointFilter) matches(m MessageIn) bool {
+// matches reports whether the endpoint takes m. parsed and state cache the
+// payload, parsed once per message for the endpoints that filter on it.
+func (f endpointFilter) matches(m MessageIn, parsed *any, state *int) bool {
 	if len(f.eventTypes) > 0 && !slices.Contains(f.eventTypes, m.EventType) {
+		return false
+	}
+	if !payloadMatches(f.payload, m.Payload, parsed, state) {
 		return false
 	}
 	// An endpoint without channels takes every message; one with channels
@@ -167,8 +175,10 @@ type publishRows struct {
 func (p *publishRows) add(now time.Time, tenantID string, in MessageIn, eps []endpointFilter, hit []bool) Message {
 	m := Message{ID: id.New("msg"), TenantID: tenantID, EventType: in.EventType, EventID: in.EventID, Channels: nonNil(in.Channels), CreatedAt: now}
 	p.messages = append(p.messages, m.ID, tenantID, m.EventType, store.Nullable(m.EventID), mustJSON(m.Channels), string(in.Payload), now)
+	var parsed any
+	var state int
 	for i, ep := range eps {
-		if ep.matches(in) {
+		if ep.matches(in, &parsed, &state) {
 			hit[i] = true
 			p.deliveries = append(p.deliveries, id.New("dlv"), ep.id, m.ID, tenantID, StatusPending, now, now, now)
 		}

@@ -186,7 +186,7 @@ func endpointFiltersOfTenants(ctx context.Context, q store.Querier, tenantIDs []
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := q.Query(ctx, `SELECT tenant_id, id, event_types, channels FROM endpoints
+	rows, err := q.Query(ctx, `SELECT tenant_id, id, event_types, channels, payload_filter FROM endpoints
 		WHERE disabled = ? AND tenant_id IN (`+store.Placeholders(len(ids))+`) ORDER BY tenant_id, id`, args...)
 	if err != nil {
 		return nil, err
@@ -195,9 +195,16 @@ func endpointFiltersOfTenants(ctx context.Context, q store.Querier, tenantIDs []
 	for rows.Next() {
 		var tenantID string
 		var types, channels []byte
+		var payload sql.NullString
 		f := endpointFilter{}
-		if err := rows.Scan(&tenantID, &f.id, &types, &channels); err != nil {
+		if err := rows.Scan(&tenantID, &f.id, &types, &channels, &payload); err != nil {
 			return nil, err
+		}
+		if payload.Valid {
+			dec := json.NewDecoder(strings.NewReader(payload.String))
+			if err := dec.Decode(&f.payload); err != nil {
+				return nil, fmt.Errorf("endpoint %s payload filter: %w", f.id, err)
+			}
 		}
 		if err := json.Unmarshal(types, &f.eventTypes); err != nil {
 			return nil, err
@@ -739,4 +746,28 @@ func RecentMessagesOfType(ctx context.Context, q store.Querier, tenantID, eventT
 		return nil, err
 	}
 	return store.Collect(rows, scanMessage)
+}
+
+func endpointSetPayloadFilter(ctx context.Context, tx *store.Tx, endpointID, filter string) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET payload_filter = ? WHERE id = ?", filter, endpointID)
+	return err
+}
+
+// endpointDelete deletes an endpoint with its deliveries and attempts.
+func endpointDelete(ctx context.Context, tx *store.Tx, endpointID string) (bool, error) {
+	return store.Changed(tx.Exec(ctx, "DELETE FROM endpoints WHERE id = ?", endpointID))
+}
+
+func endpointHealthGet(ctx context.Context, q store.Querier, endpointID string) (EndpointHealth, error) {
+	var h EndpointHealth
+	var reason sql.NullString
+	var last *time.Time
+	err := q.QueryRow(ctx, "SELECT disabled, disabled_reason, consecutive_failures, last_success_at FROM endpoints WHERE id = ?", endpointID).
+		Scan(&h.Disabled, &reason, &h.ConsecutiveFailures, &last)
+	h.DisabledReason = reason.String
+	if last != nil {
+		at := last.UTC().Format(time.RFC3339)
+		h.LastSuccessAt = &at
+	}
+	return h, err
 }

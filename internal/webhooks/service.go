@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -85,6 +86,8 @@ type Service struct {
 	cfg        Config
 	client     *http.Client
 	urlOptions safehttp.Options
+	// onGone, when set, learns of a 410 Gone in the dispatcher's transaction.
+	onGone     func(ctx context.Context, tx *store.Tx, endpointID string) error
 	eventTypes *EventTypes
 	jobs       jobs.Inserter
 	publish    store.GroupCommit[*publishReq]

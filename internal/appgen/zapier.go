@@ -146,7 +146,7 @@ func Zapier(c automation.Catalog, opts Options) (Files, error) {
 	var index strings.Builder
 	index.WriteString(generatedHeader("//", "zapier"))
 	index.WriteString("'use strict';\n\nconst { version } = require('./package.json');\nconst { version: platformVersion } = require('zapier-platform-core');\nconst lib = require('./lib/patchbay');\n\n")
-	index.WriteString("module.exports = {\n  version,\n  platformVersion,\n  authentication: require('./authentication'),\n  beforeRequest: [lib.addBearer],\n  afterResponse: [lib.explainErrors],\n")
+	index.WriteString("module.exports = {\n  version,\n  platformVersion,\n  authentication: require('./authentication'),\n  beforeRequest: [lib.addBearer(" + jsonLiteral(c.OAuth.TokenURL, "") + ")],\n  afterResponse: [lib.explainErrors],\n")
 	for _, group := range []struct {
 		name  string
 		files []string

@@ -3,9 +3,10 @@
 // by Patchbay (`patchbay automation zapier`); regenerate rather than edit.
 const crypto = require('crypto');
 
-// addBearer sends the user's access token with every request.
-const addBearer = (request, z, bundle) => {
-  if (bundle.authData && bundle.authData.access_token) {
+// addBearer sends the user's access token with every request except those
+// to the token endpoint, which authenticate the client instead.
+const addBearer = (tokenURL) => (request, z, bundle) => {
+  if (bundle.authData && bundle.authData.access_token && request.url !== tokenURL) {
     request.headers = request.headers || {};
     request.headers.Authorization = `Bearer ${bundle.authData.access_token}`;
   }

@@ -10,7 +10,7 @@ module.exports = {
   version,
   platformVersion,
   authentication: require('./authentication'),
-  beforeRequest: [lib.addBearer],
+  beforeRequest: [lib.addBearer("https://patchbay.acme.test/oauth/token")],
   afterResponse: [lib.explainErrors],
   triggers: lib.byKey([
     require('./triggers/invoice_paid'),

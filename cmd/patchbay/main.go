@@ -72,6 +72,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runDoctor(ctx, rest, getenv, stdout)
 	case "healthcheck":
 		return runHealthcheck(ctx, rest, getenv, stdout)
+	case "automation":
+		return runAutomation(ctx, rest, getenv, stdout)
 	case "bench":
 		if len(rest) > 0 {
 			switch rest[0] {

@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/lease"
 	"github.com/patchbay/patchbay/internal/retry"
@@ -107,6 +107,7 @@ func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
 // Run dispatches until ctx is done, then waits for the attempts in flight to
 // finish and be recorded (each bounded by the delivery timeout).
 func (d *Dispatcher) Run(ctx context.Context) {
+	defer d.s.brokers.Close() // after the attempts in flight
 	defer d.wg.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -220,6 +221,7 @@ type target struct {
 	consecutiveFailures int
 	pausedUntil         *time.Time // the circuit is open, or the endpoint asked to wait
 	successRecordedAt   time.Time  // when this node last wrote last_success_at
+	brokerCredentials   destinations.Credentials
 }
 
 func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error) {
@@ -237,6 +239,11 @@ func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error
 	if err != nil {
 		return t, fmt.Errorf("endpoint %s secret: %w", epID, err)
 	}
+	if t.CredentialsSet {
+		if t.brokerCredentials, err = d.s.brokerCredentials(ctx, d.s.db, epID); err != nil {
+			return t, err
+		}
+	}
 	t.keys = [][]byte{key}
 	if sec.previous != "" && sec.previousUntil != nil && time.Now().Before(*sec.previousUntil) {
 		if prev, err := webhook.ParseSecret(sec.previous); err == nil {
@@ -252,6 +259,7 @@ type due struct {
 	messageID string
 	attempts  int
 	nextAt    time.Time
+	eventType string
 	payload   []byte
 	headers   map[string]string // a forwarded message's own headers
 }
@@ -265,9 +273,10 @@ type result struct {
 	body       []byte
 	errText    string
 	retryAfter time.Duration
+	acked      bool // a broker acknowledged the message (no status)
 }
 
-func (r result) ok() bool { return r.status >= 200 && r.status < 300 }
+func (r result) ok() bool { return r.acked || r.status >= 200 && r.status < 300 }
 
 // work sends an endpoint's due deliveries, batch by batch, until none has
 // been due for d.linger, the circuit opens, the endpoint is disabled, or ctx
@@ -495,48 +504,9 @@ func (d *Dispatcher) sendAll(ctx context.Context, t target, batch []due, concurr
 	return results[:sent]
 }
 
-// send makes one attempt.
+// send makes one attempt, through the sender of the endpoint's type.
 func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
-	r := result{due: x, at: time.Now()}
-	// An attempt in flight finishes even when the node is shutting down: its
-	// own timeout bounds it, and its result is recorded.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.s.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(x.payload))
-	if err != nil {
-		r.errText = "invalid request: " + err.Error()
-		return r
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range t.Headers {
-		req.Header.Set(k, v)
-	}
-	for k, v := range x.headers {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("User-Agent", "Patchbay-Webhooks/1")
-	keys := t.keys
-	if t.previousUntil != nil && !r.at.Before(*t.previousUntil) {
-		keys = keys[:1] // the worker outlived the previous secret's overlap
-	}
-	webhook.SetHeaders(req.Header, keys, x.messageID, r.at, x.payload)
-	resp, err := d.s.client.Do(req)
-	if err != nil {
-		r.duration = time.Since(r.at)
-		r.errText = describe(err, d.s.cfg.Timeout)
-		return r
-	}
-	r.body, _, err = safehttp.ReadBody(resp.Body, responseBodyLimit)
-	resp.Body.Close()
-	r.duration = time.Since(r.at)
-	r.status = resp.StatusCode
-	if err != nil && r.ok() {
-		r.errText = "reading the response: " + err.Error()
-	}
-	if r.status == http.StatusTooManyRequests || r.status == http.StatusServiceUnavailable {
-		r.retryAfter, _ = retry.After(resp.Header.Get("Retry-After"), r.at)
-	}
-	return r
+	return d.senderFor(t).send(ctx, t, x)
 }
 
 // describe says why an attempt got no response, without the URL (which may

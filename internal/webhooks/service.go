@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
@@ -85,6 +86,7 @@ type Service struct {
 	cfg        Config
 	client     *http.Client
 	urlOptions safehttp.Options
+	brokers    *destinations.Pool // this node's broker connections
 	eventTypes *EventTypes
 	jobs       jobs.Inserter
 	publish    store.GroupCommit[*publishReq]
@@ -98,7 +100,8 @@ type Service struct {
 func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound safehttp.Options, jobs jobs.Inserter, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	outbound.Timeout = cfg.Timeout
-	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,
+	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound,
+		brokers: destinations.NewPool(outbound), eventTypes: eventTypes, jobs: jobs,
 		wakeCh: make(chan struct{}, 1)}
 	s.publish = store.GroupCommit[*publishReq]{Commit: s.commitPublish, Max: maxPublishGroup,
 		Weight: func(r *publishReq) int { return len(r.in) }}

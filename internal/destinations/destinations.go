@@ -202,12 +202,12 @@ func Problems(t Target, guard safehttp.Options) map[string]string {
 	}
 	switch t.Type {
 	case TypeNATS:
-		tmpl("broker.subject", s.Subject, true, 255)
+		tmpl("broker/subject", s.Subject, true, 255)
 		if strings.ContainsAny(s.Subject, "*>") || strings.HasPrefix(s.Subject, ".") || strings.HasSuffix(s.Subject, ".") || strings.Contains(s.Subject, "..") {
-			p["broker.subject"] = "must be a subject without wildcards or empty tokens"
+			p["broker/subject"] = "must be a subject without wildcards or empty tokens"
 		}
 		if strings.ContainsAny(s.Stream, " \t\r\n.*>/\\") || len(s.Stream) > 255 {
-			p["broker.stream"] = "must be a stream name: no spaces, dots, wildcards or slashes"
+			p["broker/stream"] = "must be a stream name: no spaces, dots, wildcards or slashes"
 		}
 		n := 0
 		for _, set := range []bool{c.Token != "", c.Username != "" || c.Password != "", c.Creds != ""} {
@@ -220,29 +220,29 @@ func Problems(t Target, guard safehttp.Options) map[string]string {
 		}
 		if c.Creds != "" {
 			if _, _, err := parseCreds(c.Creds); err != nil {
-				p["credentials.creds"] = err.Error()
+				p["credentials/creds"] = err.Error()
 			}
 		}
 	case TypeRabbitMQ:
-		tmpl("broker.routing_key", s.RoutingKey, false, 255)
+		tmpl("broker/routing_key", s.RoutingKey, false, 255)
 		if len(s.Exchange) > 255 || strings.ContainsAny(s.Exchange, " \t\r\n") {
-			p["broker.exchange"] = "must be an exchange name of at most 255 bytes without spaces"
+			p["broker/exchange"] = "must be an exchange name of at most 255 bytes without spaces"
 		}
 		if s.Exchange == "" && s.RoutingKey == "" {
-			p["broker.routing_key"] = "is required when publishing to the default exchange (it names the queue)"
+			p["broker/routing_key"] = "is required when publishing to the default exchange (it names the queue)"
 		}
 	case TypeKafka:
-		tmpl("broker.topic", s.Topic, true, 249)
+		tmpl("broker/topic", s.Topic, true, 249)
 		if strings.Contains(s.Topic, "{") {
-			p["broker.topic"] = "must be a fixed topic name (use the key template to route)"
+			p["broker/topic"] = "must be a fixed topic name (use the key template to route)"
 		}
-		tmpl("broker.key", s.Key, false, 1024)
+		tmpl("broker/key", s.Key, false, 1024)
 		if len(s.Brokers) > 20 {
-			p["broker.brokers"] = "may list at most 20 brokers"
+			p["broker/brokers"] = "may list at most 20 brokers"
 		}
 		for _, b := range s.Brokers {
 			if err := checkURL(TypeKafka, "kafka://"+b, guard); err != nil {
-				p["broker.brokers"] = b + " " + err.Error()
+				p["broker/brokers"] = b + " " + err.Error()
 			}
 		}
 		switch s.SASL {
@@ -252,42 +252,42 @@ func Problems(t Target, guard safehttp.Options) map[string]string {
 				p["credentials"] = "SASL needs a username and a password"
 			}
 		default:
-			p["broker.sasl"] = "must be plain, scram-sha-256 or scram-sha-512"
+			p["broker/sasl"] = "must be plain, scram-sha-256 or scram-sha-512"
 		}
 	case TypeRedis:
-		tmpl("broker.stream_key", s.StreamKey, true, 512)
+		tmpl("broker/stream_key", s.StreamKey, true, 512)
 		if s.MaxLen < 0 {
-			p["broker.max_len"] = "must not be negative"
+			p["broker/max_len"] = "must not be negative"
 		}
 	case TypeMQTT:
-		tmpl("broker.topic", s.Topic, true, 1024)
+		tmpl("broker/topic", s.Topic, true, 1024)
 		if strings.ContainsAny(s.Topic, "+#") {
-			p["broker.topic"] = "must be a topic without wildcards"
+			p["broker/topic"] = "must be a topic without wildcards"
 		}
 	default:
 		p["type"] = "must be one of " + strings.Join(Types, ", ")
 		return p
 	}
-	unused("broker.subject", s.Subject != "" && t.Type != TypeNATS)
-	unused("broker.stream", s.Stream != "" && t.Type != TypeNATS)
-	unused("broker.exchange", s.Exchange != "" && t.Type != TypeRabbitMQ)
-	unused("broker.routing_key", s.RoutingKey != "" && t.Type != TypeRabbitMQ)
-	unused("broker.transient", s.Transient && t.Type != TypeRabbitMQ)
-	unused("broker.topic", s.Topic != "" && t.Type != TypeKafka && t.Type != TypeMQTT)
-	unused("broker.key", s.Key != "" && t.Type != TypeKafka)
-	unused("broker.brokers", len(s.Brokers) > 0 && t.Type != TypeKafka)
-	unused("broker.sasl", s.SASL != "" && t.Type != TypeKafka)
-	unused("broker.tls", s.TLS && t.Type != TypeKafka)
-	unused("broker.stream_key", s.StreamKey != "" && t.Type != TypeRedis)
-	unused("broker.max_len", s.MaxLen != 0 && t.Type != TypeRedis)
-	unused("credentials.token", c.Token != "" && t.Type != TypeNATS)
-	unused("credentials.creds", c.Creds != "" && t.Type != TypeNATS)
+	unused("broker/subject", s.Subject != "" && t.Type != TypeNATS)
+	unused("broker/stream", s.Stream != "" && t.Type != TypeNATS)
+	unused("broker/exchange", s.Exchange != "" && t.Type != TypeRabbitMQ)
+	unused("broker/routing_key", s.RoutingKey != "" && t.Type != TypeRabbitMQ)
+	unused("broker/transient", s.Transient && t.Type != TypeRabbitMQ)
+	unused("broker/topic", s.Topic != "" && t.Type != TypeKafka && t.Type != TypeMQTT)
+	unused("broker/key", s.Key != "" && t.Type != TypeKafka)
+	unused("broker/brokers", len(s.Brokers) > 0 && t.Type != TypeKafka)
+	unused("broker/sasl", s.SASL != "" && t.Type != TypeKafka)
+	unused("broker/tls", s.TLS && t.Type != TypeKafka)
+	unused("broker/stream_key", s.StreamKey != "" && t.Type != TypeRedis)
+	unused("broker/max_len", s.MaxLen != 0 && t.Type != TypeRedis)
+	unused("credentials/token", c.Token != "" && t.Type != TypeNATS)
+	unused("credentials/creds", c.Creds != "" && t.Type != TypeNATS)
 	if c.Password != "" && c.Username == "" && t.Type != TypeRedis {
-		p["credentials.username"] = "is required with a password"
+		p["credentials/username"] = "is required with a password"
 	}
 	for k, v := range map[string]string{"token": c.Token, "username": c.Username, "password": c.Password, "creds": c.Creds} {
 		if len(v) > 8192 {
-			p["credentials."+k] = "must be at most 8192 bytes"
+			p["credentials/"+k] = "must be at most 8192 bytes"
 		}
 	}
 	return p

@@ -56,8 +56,8 @@ func openNATS(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, e
 		// disconnected a publish fails at once rather than waiting in a
 		// buffer, and is retried on the delivery's schedule.
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(500 * time.Millisecond),
-		nats.ReconnectJitter(250*time.Millisecond, time.Second),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.ReconnectJitter(100*time.Millisecond, time.Second),
 		nats.ReconnectBufSize(-1),
 		nats.NoCallbacksAfterClientClose(),
 	}

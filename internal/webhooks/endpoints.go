@@ -26,8 +26,8 @@ const (
 
 // Endpoint is a customer's URL that receives a tenant's messages.
 type Endpoint struct {
-	ID          string `json:"id"`
-	TenantID    string `json:"tenant_id"`
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
 	// Type is http (the default) or a message broker (destinations.Types).
 	Type string `json:"type" enum:"http,nats,rabbitmq,kafka,redis,mqtt" doc:"Where deliveries go: http POSTs to the url; the others publish to the broker at the url."`
 	URL  string `json:"url"`
@@ -36,7 +36,7 @@ type Endpoint struct {
 	// CredentialsSet tells whether broker credentials are stored; they are
 	// never returned.
 	CredentialsSet bool   `json:"credentials_set" doc:"Whether broker credentials are stored (sealed; they are never returned)."`
-	Description string `json:"description"`
+	Description    string `json:"description"`
 	// EventTypes filters the messages sent; empty means all.
 	EventTypes []string `json:"event_types"`
 	// Channels filters by channel; empty means all. A message with channels

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/textproto"
-	"slices"
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/apperr"
@@ -28,17 +27,17 @@ type endpointFields struct {
 	Type           *string                   `json:"type,omitempty" enum:"http,nats,rabbitmq,kafka,redis,mqtt" doc:"Where deliveries go: http (the default) or a message broker; fixed once created."`
 	Broker         *destinations.Settings    `json:"broker,omitempty" doc:"A broker endpoint's settings; replaced whole when given."`
 	Credentials    *destinations.Credentials `json:"credentials,omitempty" doc:"A broker endpoint's credentials, sealed and never returned; replaced whole when given, an empty object removes them."`
-	URL            *string            `json:"url,omitempty"`
-	Description    *string            `json:"description,omitempty"`
-	EventTypes     *[]string          `json:"event_types,omitempty"`
-	Channels       *[]string          `json:"channels,omitempty"`
-	Headers        *map[string]string `json:"headers,omitempty"`
-	Metadata       *map[string]string `json:"metadata,omitempty"`
-	DeliveryOrder  *string            `json:"delivery_order,omitempty"`
-	RateLimit      *int               `json:"rate_limit,omitempty"`
-	MaxConcurrency *int               `json:"max_concurrency,omitempty"`
-	RetrySchedule  *[]int             `json:"retry_schedule,omitempty"`
-	Disabled       *bool              `json:"disabled,omitempty"`
+	URL            *string                   `json:"url,omitempty"`
+	Description    *string                   `json:"description,omitempty"`
+	EventTypes     *[]string                 `json:"event_types,omitempty"`
+	Channels       *[]string                 `json:"channels,omitempty"`
+	Headers        *map[string]string        `json:"headers,omitempty"`
+	Metadata       *map[string]string        `json:"metadata,omitempty"`
+	DeliveryOrder  *string                   `json:"delivery_order,omitempty"`
+	RateLimit      *int                      `json:"rate_limit,omitempty"`
+	MaxConcurrency *int                      `json:"max_concurrency,omitempty"`
+	RetrySchedule  *[]int                    `json:"retry_schedule,omitempty"`
+	Disabled       *bool                     `json:"disabled,omitempty"`
 }
 
 func (f endpointFields) problems(s *Service) map[string]string {
@@ -48,12 +47,7 @@ func (f endpointFields) problems(s *Service) map[string]string {
 			p["url"] = err.Error()
 		}
 	}
-	if f.Type != nil && *f.Type == destinations.TypeHTTP && f.Broker != nil {
-		p["broker"] = "applies only to a broker endpoint"
-	}
-	if f.Type != nil && *f.Type == destinations.TypeHTTP && f.Credentials != nil {
-		p["credentials"] = "applies only to a broker endpoint"
-	}
+
 	if f.Description != nil && len(*f.Description) > 1000 {
 		p["description"] = "must be at most 1000 bytes"
 	}
@@ -133,8 +127,11 @@ func (f endpointFields) brokerProblems(s *Service, e Endpoint, p map[string]stri
 		typ = *f.Type
 	}
 	if typ == "" || typ == destinations.TypeHTTP {
-		if !slices.Contains(destinations.Types, typ) && typ != "" {
-			p["type"] = "must be one of " + strings.Join(destinations.Types, ", ")
+		if f.Broker != nil {
+			p["broker"] = "applies only to a broker endpoint"
+		}
+		if f.Credentials != nil {
+			p["credentials"] = "applies only to a broker endpoint"
 		}
 		return
 	}

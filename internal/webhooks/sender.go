@@ -3,8 +3,8 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"time"
 	"net/http"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/retry"
@@ -73,4 +73,3 @@ func (h httpSender) send(ctx context.Context, t target, x due) result {
 	}
 	return r
 }
-

@@ -49,6 +49,9 @@ type webhookBench struct {
 	payloadBytes       int
 	receivers          int
 	cpuProfile         string
+	endpointType       string
+	brokerURL          string
+	sink               *brokerSink // for a broker endpoint type
 }
 
 func (b webhookBench) endpoints() int { return b.tenants * b.endpointsPerTenant }
@@ -72,6 +75,8 @@ func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) st
 	fs.DurationVar(&b.timeout, "timeout", 2*time.Minute, "the whole run stops by then and reports what it saw")
 	fs.IntVar(&b.payloadBytes, "payload-bytes", 512, "size of each message's JSON payload")
 	fs.IntVar(&b.receivers, "receivers", 4, "loopback HTTP servers the endpoints are spread over")
+	fs.StringVar(&b.endpointType, "endpoint-type", "http", "the endpoints' type: http, nats, rabbitmq, redis, kafka or mqtt (Kafka: franz-go's in-process kfake cluster)")
+	fs.StringVar(&b.brokerURL, "broker-url", "", "the broker for a broker --endpoint-type; empty means the default port on 127.0.0.1")
 	fs.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured phase (publishing and delivery; node, publisher and receivers together) to this file")
 	if err := parseArgs(fs, args, stdout); err != nil {
 		return err
@@ -112,6 +117,13 @@ func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) st
 		ceiling.elapsed.Round(time.Millisecond), ceiling.rate())
 	fmt.Fprintf(stdout, "  cpu during the ceiling: %s\n", cpuUse(cpuBefore, cpuAfter))
 
+	if b.endpointType != "http" {
+		if b.sink, err = startBrokerSink(ctx, b.endpointType, b.brokerURL, b.endpoints(), rcv); err != nil {
+			return err
+		}
+		defer b.sink.close()
+		fmt.Fprintf(stdout, "endpoints: type %s at %s; a consumer in this process counts what the broker acknowledged and delivered\n", b.endpointType, b.sink.url)
+	}
 	res, err := b.measure(ctx, rcv, stdout, stderr)
 	if err != nil {
 		return err
@@ -150,6 +162,10 @@ func (b webhookBench) validate(fs *flag.FlagSet) error {
 		return errors.New("--payload-bytes must be from 64 to 262144")
 	case b.receivers < 1 || b.receivers > 64:
 		return errors.New("--receivers must be from 1 to 64")
+	case !slices.Contains([]string{"http", "nats", "rabbitmq", "redis", "kafka", "mqtt"}, b.endpointType):
+		return errors.New("--endpoint-type must be http, nats, rabbitmq, redis, kafka or mqtt")
+	case b.brokerURL != "" && (b.endpointType == "http" || b.endpointType == "kafka"):
+		return errors.New("--broker-url applies only to --endpoint-type nats, rabbitmq, redis or mqtt")
 	}
 	return nil
 }
@@ -476,7 +492,11 @@ func (b webhookBench) setup(ctx context.Context, c *client.Client, rc *receivers
 		}
 		for j := range b.endpointsPerTenant {
 			u := rc.endpointURL(i*b.endpointsPerTenant + j)
-			if _, err := c.CreateEndpoint(ctx, ids[i], client.EndpointParams{URL: &u}); err != nil {
+			p := client.EndpointParams{URL: &u}
+			if b.sink != nil {
+				p = b.sink.endpoint(i*b.endpointsPerTenant + j)
+			}
+			if _, err := c.CreateEndpoint(ctx, ids[i], p); err != nil {
 				return nil, err
 			}
 		}

@@ -22,6 +22,25 @@ type kafkaPublisher struct {
 }
 
 func openKafka(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, error) {
+	opts, err := kafkaOptions(u, t, d)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, kgo.DefaultProduceTopic(t.Settings.Topic), kgo.RequiredAcks(kgo.AllISRAcks()))
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := cl.Ping(ctx); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	return &kafkaPublisher{cl: cl, target: t}, nil
+}
+
+// kafkaOptions are the client options for t: seeds, the guarded dialer, TLS
+// and SASL.
+func kafkaOptions(u *url.URL, t Target, d dialer) ([]kgo.Opt, error) {
 	s := t.Settings
 	seeds := []string{hostPort(u)}
 	for _, b := range s.Brokers {
@@ -34,8 +53,6 @@ func openKafka(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, 
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(seeds...),
 		kgo.ClientID("patchbay"),
-		kgo.DefaultProduceTopic(s.Topic),
-		kgo.RequiredAcks(kgo.AllISRAcks()),
 		// Every broker the cluster names is dialled through the guard too.
 		kgo.Dialer(func(ctx context.Context, network, host string) (net.Conn, error) {
 			return d.dial(ctx, network, host, s.TLS)
@@ -54,15 +71,7 @@ func openKafka(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, 
 	if mech != nil {
 		opts = append(opts, kgo.SASL(mech))
 	}
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := cl.Ping(ctx); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	return &kafkaPublisher{cl: cl, target: t}, nil
+	return opts, nil
 }
 
 func (p *kafkaPublisher) Publish(ctx context.Context, m Message) (string, error) {

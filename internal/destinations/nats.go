@@ -48,6 +48,26 @@ func parseCreds(creds string) (jwt string, seed []byte, err error) {
 }
 
 func openNATS(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, error) {
+	nc, err := connectNATS(u, t, d)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	if t.Settings.Stream != "" {
+		if _, err := js.Stream(ctx, t.Settings.Stream); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("stream %s: %w", t.Settings.Stream, err)
+		}
+	}
+	return &natsPublisher{nc: nc, js: js, target: t}, nil
+}
+
+// connectNATS connects through the guard with t's credentials.
+func connectNATS(u *url.URL, t Target, d dialer) (*nats.Conn, error) {
 	opts := []nats.Option{
 		nats.Name("patchbay"),
 		nats.SetCustomDialer(natsDialer{d}),
@@ -77,22 +97,7 @@ func openNATS(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, e
 	case c.Username != "":
 		opts = append(opts, nats.UserInfo(c.Username, c.Password))
 	}
-	nc, err := nats.Connect("nats://"+hostPort(u), opts...)
-	if err != nil {
-		return nil, err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
-		return nil, err
-	}
-	if t.Settings.Stream != "" {
-		if _, err := js.Stream(ctx, t.Settings.Stream); err != nil {
-			nc.Close()
-			return nil, fmt.Errorf("stream %s: %w", t.Settings.Stream, err)
-		}
-	}
-	return &natsPublisher{nc: nc, js: js, target: t}, nil
+	return nats.Connect("nats://"+hostPort(u), opts...)
 }
 
 func (p *natsPublisher) Publish(ctx context.Context, m Message) (string, error) {

@@ -26,6 +26,25 @@ type rabbitPublisher struct {
 }
 
 func openRabbitMQ(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, error) {
+	conn, err := dialRabbitMQ(ctx, u, t, d)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := conn.Channel()
+	if err == nil {
+		err = ch.Confirm(false)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	p := &rabbitPublisher{conn: conn, ch: ch, target: t, returns: make(chan amqp.Return, 4096), returned: map[string]string{}}
+	ch.NotifyReturn(p.returns)
+	return p, nil
+}
+
+// dialRabbitMQ connects through the guard with t's credentials.
+func dialRabbitMQ(ctx context.Context, u *url.URL, t Target, d dialer) (*amqp.Connection, error) {
 	cfg := amqp.Config{
 		Heartbeat: 10 * time.Second,
 		Locale:    "en_US",
@@ -44,21 +63,7 @@ func openRabbitMQ(ctx context.Context, u *url.URL, t Target, d dialer) (Publishe
 	}
 	addr := *u
 	addr.Host = hostPort(u)
-	conn, err := amqp.DialConfig(addr.String(), cfg)
-	if err != nil {
-		return nil, err
-	}
-	ch, err := conn.Channel()
-	if err == nil {
-		err = ch.Confirm(false)
-	}
-	if err != nil {
-		conn.Close()
-		return nil, err
-	}
-	p := &rabbitPublisher{conn: conn, ch: ch, target: t, returns: make(chan amqp.Return, 4096), returned: map[string]string{}}
-	ch.NotifyReturn(p.returns)
-	return p, nil
+	return amqp.DialConfig(addr.String(), cfg)
 }
 
 func (p *rabbitPublisher) Publish(ctx context.Context, m Message) (string, error) {

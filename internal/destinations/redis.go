@@ -22,6 +22,15 @@ type redisPublisher struct {
 const PayloadField = "payload"
 
 func openRedis(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, error) {
+	rdb, err := redisClient(ctx, u, t, d)
+	if err != nil {
+		return nil, err
+	}
+	return &redisPublisher{rdb: rdb, target: t}, nil
+}
+
+// redisClient connects through the guard with t's credentials.
+func redisClient(ctx context.Context, u *url.URL, t Target, d dialer) (*redis.Client, error) {
 	addr := *u
 	addr.Host = hostPort(u)
 	opt, err := redis.ParseURL(addr.String())
@@ -41,7 +50,7 @@ func openRedis(ctx context.Context, u *url.URL, t Target, d dialer) (Publisher, 
 		rdb.Close()
 		return nil, err
 	}
-	return &redisPublisher{rdb: rdb, target: t}, nil
+	return rdb, nil
 }
 
 func (p *redisPublisher) Publish(ctx context.Context, m Message) (string, error) {

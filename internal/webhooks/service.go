@@ -122,3 +122,8 @@ func (s *Service) wake() {
 	default:
 	}
 }
+
+// Outbound is the SSRF policy deliveries go out under, for other
+// capabilities that connect where a tenant chose (inbound's broker
+// consumers).
+func (s *Service) Outbound() safehttp.Options { return s.urlOptions }

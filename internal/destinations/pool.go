@@ -15,14 +15,18 @@ import (
 const (
 	reconnectMin = 500 * time.Millisecond
 	reconnectMax = 30 * time.Second
+	// idleClose is how long a connection may go unused before it is closed:
+	// the endpoint was deleted, disabled, or moved to another node.
+	idleClose = 10 * time.Minute
 )
 
 // Pool keeps one Publisher per endpoint on this node, opened on first use and
 // reopened when the endpoint's settings change or its connection breaks.
 type Pool struct {
-	guard safehttp.Options
-	mu    sync.Mutex
-	conns map[string]*pooled
+	guard    safehttp.Options
+	mu       sync.Mutex
+	conns    map[string]*pooled
+	lastReap time.Time
 }
 
 type pooled struct {
@@ -33,6 +37,7 @@ type pooled struct {
 	retryAt   time.Time
 	backoff   time.Duration
 	connected time.Time
+	used      time.Time // under Pool.mu
 }
 
 // NewPool returns an empty pool whose connections go through guard.
@@ -56,13 +61,33 @@ func (p *Pool) Publish(ctx context.Context, key, version string, t Target, m Mes
 }
 
 func (p *Pool) get(ctx context.Context, key, version string, t Target) (Publisher, error) {
+	now := time.Now()
 	p.mu.Lock()
 	c := p.conns[key]
 	if c == nil {
 		c = &pooled{}
 		p.conns[key] = c
 	}
+	c.used = now
+	var idle []*pooled
+	if now.Sub(p.lastReap) > idleClose/10 {
+		p.lastReap = now
+		for k, x := range p.conns {
+			if now.Sub(x.used) > idleClose {
+				idle = append(idle, x)
+				delete(p.conns, k)
+			}
+		}
+	}
 	p.mu.Unlock()
+	for _, x := range idle {
+		x.mu.Lock()
+		if x.pub != nil {
+			x.pub.Close()
+			x.pub = nil
+		}
+		x.mu.Unlock()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pub != nil && (c.version != version || c.pub.Broken()) {

@@ -17,6 +17,16 @@ type redisPublisher struct {
 	target Target
 }
 
+func init() {
+	// go-redis prints connection errors with the standard logger; they are
+	// reported in the attempt log and the node's own log instead.
+	redis.SetLogger(quietLogger{})
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
 // PayloadField is the stream entry field that holds the message body; the
 // other fields are the message's headers.
 const PayloadField = "payload"
@@ -44,6 +54,7 @@ func redisClient(ctx context.Context, u *url.URL, t Target, d dialer) (*redis.Cl
 	}
 	opt.Username, opt.Password = t.Credentials.Username, t.Credentials.Password
 	opt.ClientName = "patchbay"
+	opt.DialerRetries = 1 // the pool and the retry schedule retry; a dial error is reported at once
 	opt.DisableIdentity = true
 	rdb := redis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {

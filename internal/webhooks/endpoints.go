@@ -232,6 +232,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, endpointID strin
 		return nil
 	})
 	if err == nil {
+		s.brokers.Forget(endpointID) // this node's connection; other nodes close theirs when idle
 	}
 	return err
 }

@@ -161,3 +161,37 @@ func TestBrokerInboundConsume(t *testing.T) {
 		})
 	}
 }
+
+// TestBrokerInboundValidation: a source's consume settings are checked, in
+// 400 problems naming the field, and its broker credentials never shown.
+func TestBrokerInboundValidation(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d storetest.Dialect) {
+		e := setupWebhooks(t, d)
+		for _, tc := range []struct{ consume, field string }{
+			{`{"type":"sqs","url":"https://x"}`, "consume/type"},
+			{`{"type":"redis","url":"redis://u:p@127.0.0.1:6379","stream_key":"s"}`, "consume/url"},
+			{`{"type":"redis","url":"redis://169.254.169.254:6379","stream_key":"s"}`, "consume/url"},
+			{`{"type":"nats","url":"nats://127.0.0.1:4222"}`, "consume/subject"},
+			{`{"type":"kafka","url":"kafka://127.0.0.1:9092","topic":"t","message_id":"id"}`, "consume/message_id"},
+		} {
+			resp, body := e.do(t, "POST", "/v1/sources", `{"name":"x","verifier":{"scheme":"none"},"consume":`+tc.consume+`}`)
+			if resp.StatusCode != 400 || !strings.Contains(string(body), `"`+tc.field+`"`) {
+				t.Errorf("consume %s: %d %s; want 400 naming %s", tc.consume, resp.StatusCode, body, tc.field)
+			}
+		}
+		password := "pw-" + randName(t)
+		resp, body := e.do(t, "POST", "/v1/sources", `{"name":"x","verifier":{"scheme":"none"},"consume":{"type":"redis","url":"redis://127.0.0.1:6379","stream_key":"pbin:`+randName(t)+`"},"consume_credentials":{"password":"`+password+`"}}`)
+		if resp.StatusCode != 201 || strings.Contains(string(body), password) || !strings.Contains(string(body), `"consume_credentials_set":true`) {
+			t.Fatalf("create: %d %s", resp.StatusCode, body)
+		}
+		resp, body = e.do(t, "GET", "/v1/sources", "")
+		if resp.StatusCode != 200 || strings.Contains(string(body), password) {
+			t.Fatalf("list: %d %s", resp.StatusCode, body)
+		}
+		e.node.Stop(t)
+		if seen := scanForPlaintext(t, e.opts, []string{password}); seen["sources"] != 1 {
+			t.Fatalf("scanned %d sources", seen["sources"])
+		}
+	})
+}

@@ -373,9 +373,13 @@ func holdsText(schema json.RawMessage) bool {
 // notSecrets are secret-looking response fields that hold no secret, and
 // why.
 var notSecrets = map[string]string{
-	"CatalogCredentials.password": "a provider's template, such as ${secret.password}; the value is each connection's",
-	"VerifyConfig.secrets":        "a source's verifier as shown: present() blanks its secrets (secret_count says how many)",
-	"VerifyConfig.verify_token":   "blanked the same way",
+	"CatalogCredentials.password":      "a provider's template, such as ${secret.password}; the value is each connection's",
+	"VerifyConfig.secrets":             "a source's verifier as shown: present() blanks its secrets (secret_count says how many)",
+	"VerifyConfig.verify_token":        "blanked the same way",
+	"DestinationsSettings.key":         "a broker endpoint's Kafka record key template, not a credential (credentials are never returned)",
+	"DestinationsSettings.routing_key": "a RabbitMQ routing key template, not a credential",
+	"DestinationsSettings.stream_key":  "a Redis stream's name, not a credential",
+	"DestinationsConsume.stream_key":   "the Redis stream a source consumes, not a credential",
 }
 
 // TestSecretResponsesNotCached walks /openapi.json: every operation whose

@@ -59,13 +59,52 @@ type Endpoint struct {
 	DisabledAt     *time.Time        `json:"disabled_at"`
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
+	// Type is http or a message broker: nats, rabbitmq, kafka, redis, mqtt.
+	Type string `json:"type"`
+	// Broker holds a broker endpoint's settings.
+	Broker *BrokerSettings `json:"broker,omitempty"`
+	// CredentialsSet tells whether broker credentials are stored; they are
+	// never returned.
+	CredentialsSet bool `json:"credentials_set"`
 	// Secret is returned only by CreateEndpoint.
 	Secret string `json:"secret,omitempty"`
+}
+
+// BrokerSettings are a broker endpoint's settings besides its address (the
+// URL) and credentials; docs/destinations.md says which apply to which
+// broker. Templates may use {event_type}, {message_id} and {tenant_id}.
+type BrokerSettings struct {
+	Subject    string   `json:"subject,omitempty"`
+	Stream     string   `json:"stream,omitempty"`
+	Exchange   string   `json:"exchange,omitempty"`
+	RoutingKey string   `json:"routing_key,omitempty"`
+	Transient  bool     `json:"transient,omitempty"`
+	Topic      string   `json:"topic,omitempty"`
+	Key        string   `json:"key,omitempty"`
+	Brokers    []string `json:"brokers,omitempty"`
+	SASL       string   `json:"sasl,omitempty"`
+	TLS        bool     `json:"tls,omitempty"`
+	StreamKey  string   `json:"stream_key,omitempty"`
+	MaxLen     int64    `json:"max_len,omitempty"`
+}
+
+// BrokerCredentials authenticate to a broker; they are sealed and never
+// returned.
+type BrokerCredentials struct {
+	Token    string `json:"token,omitempty"`
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	Creds    string `json:"creds,omitempty"`
 }
 
 // EndpointParams are an endpoint's writable fields; nil fields are left out
 // (on update: left unchanged).
 type EndpointParams struct {
+	// Type is http (the default) or a broker; it cannot change.
+	Type   *string         `json:"type,omitempty"`
+	Broker *BrokerSettings `json:"broker,omitempty"`
+	// Credentials replace the stored ones when given.
+	Credentials    *BrokerCredentials `json:"credentials,omitempty"`
 	URL            *string            `json:"url,omitempty"`
 	Description    *string            `json:"description,omitempty"`
 	EventTypes     *[]string          `json:"event_types,omitempty"`

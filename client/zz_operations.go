@@ -980,6 +980,76 @@ type ConsoleWho struct {
 	UserName string `json:"user_name"`
 }
 
+// DestinationsConsume is the schema DestinationsConsume of the OpenAPI document.
+type DestinationsConsume struct {
+	// Kafka: further seed brokers as host:port.
+	Brokers []string `json:"brokers,omitempty"`
+	// The consumer group (Kafka, Redis) or durable consumer (NATS); default patchbay-<source id>.
+	Group *string `json:"group,omitempty"`
+	// Where the deduplication key is: header:<name>, or a JSON pointer into the body such as /id;
+	// empty means the broker's message ID.
+	MessageID *string `json:"message_id,omitempty"`
+	// RabbitMQ: the queue consumed from (it must exist).
+	Queue *string `json:"queue,omitempty"`
+	// Kafka: the SASL mechanism; empty means none.
+	Sasl *string `json:"sasl,omitempty"`
+	// NATS: the stream holding the subject; found from the subject when empty.
+	Stream *string `json:"stream,omitempty"`
+	// Redis: the stream consumed from.
+	StreamKey *string `json:"stream_key,omitempty"`
+	// NATS: the subject (wildcards allowed) of a JetStream stream to consume.
+	Subject *string `json:"subject,omitempty"`
+	// Kafka: connect with TLS.
+	Tls *bool `json:"tls,omitempty"`
+	// Kafka: the topic consumed from.
+	Topic *string `json:"topic,omitempty"`
+	// The broker consumed from.
+	Type string `json:"type"`
+	// The broker's address (nats://, amqp(s)://, kafka://, redis(s)://), without credentials.
+	URL string `json:"url"`
+}
+
+// DestinationsCredentials is the schema DestinationsCredentials of the OpenAPI document.
+type DestinationsCredentials struct {
+	// NATS: the content of a .creds file (a user JWT and its NKey seed).
+	Creds *string `json:"creds,omitempty"`
+	// The password for the user name.
+	Password *string `json:"password,omitempty"`
+	// NATS: an authentication token.
+	Token *string `json:"token,omitempty"`
+	// The user name (NATS, RabbitMQ, Kafka SASL, Redis ACL, MQTT).
+	Username *string `json:"username,omitempty"`
+}
+
+// DestinationsSettings is the schema DestinationsSettings of the OpenAPI document.
+type DestinationsSettings struct {
+	// Kafka: further seed brokers as host:port, beside the url's.
+	Brokers []string `json:"brokers,omitempty"`
+	// RabbitMQ: the exchange published to; empty means the default exchange.
+	Exchange *string `json:"exchange,omitempty"`
+	// Kafka: the record key (a template); records with one key keep their order.
+	Key *string `json:"key,omitempty"`
+	// Redis: trim the stream to about this many entries (XADD MAXLEN ~); 0 means no trimming.
+	MaxLen *int64 `json:"max_len,omitempty"`
+	// RabbitMQ: the routing key (a template).
+	RoutingKey *string `json:"routing_key,omitempty"`
+	// Kafka: the SASL mechanism for the username and password; empty means none.
+	Sasl *string `json:"sasl,omitempty"`
+	// NATS: the JetStream stream that must store the messages; checked when connecting and on every
+	// ack.
+	Stream *string `json:"stream,omitempty"`
+	// Redis: the stream key (a template).
+	StreamKey *string `json:"stream_key,omitempty"`
+	// NATS: the subject each message is published to (a template).
+	Subject *string `json:"subject,omitempty"`
+	// Kafka: connect with TLS.
+	Tls *bool `json:"tls,omitempty"`
+	// Kafka: the topic; MQTT: the topic (a template).
+	Topic *string `json:"topic,omitempty"`
+	// RabbitMQ: publish non-persistent messages; by default they are persistent.
+	Transient *bool `json:"transient,omitempty"`
+}
+
 // EmbedAttemptDetail is the schema EmbedAttemptDetail of the OpenAPI document.
 type EmbedAttemptDetail struct {
 	// How long the attempt took, in milliseconds.
@@ -1179,6 +1249,10 @@ type HtmlpageBrand struct {
 
 // InboundCreateSourceRequest is the schema InboundCreateSourceRequest of the OpenAPI document.
 type InboundCreateSourceRequest struct {
+	// A broker to consume events from too; replaced whole when given, {"type": ""} stops consuming.
+	Consume *DestinationsConsume `json:"consume,omitempty"`
+	// Credentials for the consumed broker, sealed and never returned; an empty object removes them.
+	ConsumeCredentials *DestinationsCredentials `json:"consume_credentials,omitempty"`
 	// How long, in seconds, a repeated provider event ID counts as a duplicate.
 	DedupeWindowSeconds *int64 `json:"dedupe_window_seconds,omitempty"`
 	// Where each new event is forwarded; absent keeps events only.
@@ -1306,6 +1380,11 @@ type InboundSigningSecret struct {
 
 // InboundSource is the schema InboundSource of the OpenAPI document.
 type InboundSource struct {
+	// A broker the source also consumes events from (NATS, RabbitMQ, Kafka, Redis); absent for HTTP
+	// only.
+	Consume *DestinationsConsume `json:"consume,omitempty"`
+	// Whether credentials for the consumed broker are stored (sealed, never returned).
+	ConsumeCredentialsSet bool `json:"consume_credentials_set"`
 	// When the source was created.
 	CreatedAt time.Time `json:"created_at"`
 	// How long an event identity is remembered.
@@ -1338,6 +1417,10 @@ type InboundSource struct {
 
 // InboundUpdateSourceRequest is the schema InboundUpdateSourceRequest of the OpenAPI document.
 type InboundUpdateSourceRequest struct {
+	// A broker to consume events from too; replaced whole when given, {"type": ""} stops consuming.
+	Consume *DestinationsConsume `json:"consume,omitempty"`
+	// Credentials for the consumed broker, sealed and never returned; an empty object removes them.
+	ConsumeCredentials *DestinationsCredentials `json:"consume_credentials,omitempty"`
 	// How long, in seconds, a repeated provider event ID counts as a duplicate.
 	DedupeWindowSeconds *int64 `json:"dedupe_window_seconds,omitempty"`
 	// Where each new event is forwarded; absent keeps events only.
@@ -2716,8 +2799,13 @@ type WebhooksAttempt struct {
 
 // WebhooksCreateEndpointRequest is the schema WebhooksCreateEndpointRequest of the OpenAPI document.
 type WebhooksCreateEndpointRequest struct {
+	// A broker endpoint's settings; replaced whole when given.
+	Broker *DestinationsSettings `json:"broker,omitempty"`
 	// Channels the endpoint subscribes to; absent receives messages of every channel.
 	Channels []string `json:"channels,omitempty"`
+	// A broker endpoint's credentials, sealed and never returned; replaced whole when given, an empty
+	// object removes them.
+	Credentials *DestinationsCredentials `json:"credentials,omitempty"`
 	// unordered (the default) or fifo: one delivery at a time, in publish order.
 	DeliveryOrder *string `json:"delivery_order,omitempty"`
 	// What the endpoint is for.
@@ -2738,7 +2826,10 @@ type WebhooksCreateEndpointRequest struct {
 	RetrySchedule []int64 `json:"retry_schedule,omitempty"`
 	// The signing secret (whsec_…); empty makes a new one.
 	Secret *string `json:"secret,omitempty"`
-	// Where deliveries are POSTed (https, or http on loopback in development).
+	// Where deliveries go: http (the default) or a message broker; fixed once created.
+	Type *string `json:"type,omitempty"`
+	// Where deliveries are POSTed (https, or http on loopback in development), or the broker's address
+	// for a broker type.
 	URL *string `json:"url,omitempty"`
 }
 
@@ -2794,11 +2885,15 @@ type WebhooksDeliveryDetail struct {
 
 // WebhooksEndpoint is the schema WebhooksEndpoint of the OpenAPI document.
 type WebhooksEndpoint struct {
+	// A broker endpoint's settings (subject, exchange, topic, stream key…); absent for http.
+	Broker *DestinationsSettings `json:"broker,omitempty"`
 	// Filters by channel; empty means all. A message with channels goes to endpoints sharing one of
 	// them, or having none.
 	Channels []string `json:"channels"`
 	// When the endpoint was created.
 	CreatedAt time.Time `json:"created_at"`
+	// Whether broker credentials are stored (sealed; they are never returned).
+	CredentialsSet bool `json:"credentials_set"`
 	// unordered (the default) or fifo: one delivery at a time, in publish order.
 	DeliveryOrder string `json:"delivery_order"`
 	// What the endpoint is for.
@@ -2825,19 +2920,25 @@ type WebhooksEndpoint struct {
 	RetrySchedule []int64 `json:"retry_schedule"`
 	// The tenant the endpoint belongs to.
 	TenantID string `json:"tenant_id"`
+	// Where deliveries go: http POSTs to the url; the others publish to the broker at the url.
+	Type string `json:"type"`
 	// When the endpoint last changed.
 	UpdatedAt time.Time `json:"updated_at"`
-	// Where deliveries are POSTed.
+	// Where deliveries are POSTed, or the broker's address for a broker type.
 	URL string `json:"url"`
 }
 
 // WebhooksEndpointCreated is the schema WebhooksEndpointCreated of the OpenAPI document.
 type WebhooksEndpointCreated struct {
+	// A broker endpoint's settings (subject, exchange, topic, stream key…); absent for http.
+	Broker *DestinationsSettings `json:"broker,omitempty"`
 	// Filters by channel; empty means all. A message with channels goes to endpoints sharing one of
 	// them, or having none.
 	Channels []string `json:"channels"`
 	// When the endpoint was created.
 	CreatedAt time.Time `json:"created_at"`
+	// Whether broker credentials are stored (sealed; they are never returned).
+	CredentialsSet bool `json:"credentials_set"`
 	// unordered (the default) or fifo: one delivery at a time, in publish order.
 	DeliveryOrder string `json:"delivery_order"`
 	// What the endpoint is for.
@@ -2866,9 +2967,11 @@ type WebhooksEndpointCreated struct {
 	Secret string `json:"secret"`
 	// The tenant the endpoint belongs to.
 	TenantID string `json:"tenant_id"`
+	// Where deliveries go: http POSTs to the url; the others publish to the broker at the url.
+	Type string `json:"type"`
 	// When the endpoint last changed.
 	UpdatedAt time.Time `json:"updated_at"`
-	// Where deliveries are POSTed.
+	// Where deliveries are POSTed, or the broker's address for a broker type.
 	URL string `json:"url"`
 }
 
@@ -3012,8 +3115,13 @@ type WebhooksTestEvent struct {
 
 // WebhooksUpdateEndpointRequest is the schema WebhooksUpdateEndpointRequest of the OpenAPI document.
 type WebhooksUpdateEndpointRequest struct {
+	// A broker endpoint's settings; replaced whole when given.
+	Broker *DestinationsSettings `json:"broker,omitempty"`
 	// Channels the endpoint subscribes to; absent receives messages of every channel.
 	Channels []string `json:"channels,omitempty"`
+	// A broker endpoint's credentials, sealed and never returned; replaced whole when given, an empty
+	// object removes them.
+	Credentials *DestinationsCredentials `json:"credentials,omitempty"`
 	// unordered (the default) or fifo: one delivery at a time, in publish order.
 	DeliveryOrder *string `json:"delivery_order,omitempty"`
 	// What the endpoint is for.
@@ -3032,7 +3140,10 @@ type WebhooksUpdateEndpointRequest struct {
 	RateLimit *int64 `json:"rate_limit,omitempty"`
 	// The delay in seconds before each retry; empty restores the installation's schedule.
 	RetrySchedule []int64 `json:"retry_schedule,omitempty"`
-	// Where deliveries are POSTed (https, or http on loopback in development).
+	// Where deliveries go: http (the default) or a message broker; fixed once created.
+	Type *string `json:"type,omitempty"`
+	// Where deliveries are POSTed (https, or http on loopback in development), or the broker's address
+	// for a broker type.
 	URL *string `json:"url,omitempty"`
 }
 

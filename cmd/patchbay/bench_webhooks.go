@@ -51,6 +51,9 @@ type webhookBench struct {
 	cpuProfile         string
 	transform          string // none, js or wasm: a trivial transformation on every endpoint
 	transformModule    string // the .wasm for --transform wasm
+	endpointType       string
+	brokerURL          string
+	sink               *brokerSink // for a broker endpoint type
 }
 
 func (b webhookBench) endpoints() int { return b.tenants * b.endpointsPerTenant }
@@ -76,6 +79,8 @@ func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) st
 	fs.IntVar(&b.receivers, "receivers", 4, "loopback HTTP servers the endpoints are spread over")
 	fs.StringVar(&b.transform, "transform", "none", "attach a trivial transformation to every endpoint: none, js (return the webhook as it came) or wasm (the module of --transform-module)")
 	fs.StringVar(&b.transformModule, "transform-module", "", "with --transform wasm: the .wasm file, such as examples/transform-wasm built as its source says")
+	fs.StringVar(&b.endpointType, "endpoint-type", "http", "the endpoints' type: http, nats, rabbitmq, redis, kafka or mqtt (Kafka: franz-go's in-process kfake cluster)")
+	fs.StringVar(&b.brokerURL, "broker-url", "", "the broker for a broker --endpoint-type; empty means the default port on 127.0.0.1")
 	fs.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured phase (publishing and delivery; node, publisher and receivers together) to this file")
 	if err := parseArgs(fs, args, stdout); err != nil {
 		return err
@@ -119,6 +124,13 @@ func runBenchWebhooks(ctx context.Context, args []string, getenv func(string) st
 		ceiling.elapsed.Round(time.Millisecond), ceiling.rate())
 	fmt.Fprintf(stdout, "  cpu during the ceiling: %s\n", cpuUse(cpuBefore, cpuAfter))
 
+	if b.endpointType != "http" {
+		if b.sink, err = startBrokerSink(ctx, b.endpointType, b.brokerURL, b.endpoints(), rcv); err != nil {
+			return err
+		}
+		defer b.sink.close()
+		fmt.Fprintf(stdout, "endpoints: type %s at %s; a consumer in this process counts what the broker acknowledged and delivered\n", b.endpointType, b.sink.url)
+	}
 	res, err := b.measure(ctx, rcv, stdout, stderr)
 	if err != nil {
 		return err
@@ -161,6 +173,10 @@ func (b webhookBench) validate(fs *flag.FlagSet) error {
 		return errors.New("--transform-module goes with --transform wasm, and only with it")
 	case b.receivers < 1 || b.receivers > 64:
 		return errors.New("--receivers must be from 1 to 64")
+	case !slices.Contains([]string{"http", "nats", "rabbitmq", "redis", "kafka", "mqtt"}, b.endpointType):
+		return errors.New("--endpoint-type must be http, nats, rabbitmq, redis, kafka or mqtt")
+	case b.brokerURL != "" && (b.endpointType == "http" || b.endpointType == "kafka"):
+		return errors.New("--broker-url applies only to --endpoint-type nats, rabbitmq, redis or mqtt")
 	}
 	return nil
 }
@@ -506,7 +522,11 @@ func (b webhookBench) setup(ctx context.Context, c *client.Client, rc *receivers
 		}
 		for j := range b.endpointsPerTenant {
 			u := rc.endpointURL(i*b.endpointsPerTenant + j)
-			ep, err := c.CreateEndpoint(ctx, ids[i], client.EndpointParams{URL: &u})
+			p := client.EndpointParams{URL: &u}
+			if b.sink != nil {
+				p = b.sink.endpoint(i*b.endpointsPerTenant + j)
+			}
+			ep, err := c.CreateEndpoint(ctx, ids[i], p)
 			if err != nil {
 				return nil, err
 			}

@@ -66,6 +66,8 @@ func TestBenchWebhooksFlags(t *testing.T) {
 		{[]string{"--database-url", "mysql://x"}, "--database-url must start with postgres://"},
 		{[]string{"--timeout", "1h"}, "--timeout must be positive and at most 30m"},
 		{[]string{"extra"}, "takes no arguments"},
+		{[]string{"--endpoint-type", "sqs"}, "--endpoint-type must be http, nats"},
+		{[]string{"--broker-url", "nats://x"}, "--broker-url applies only to"},
 	} {
 		var out, errOut bytes.Buffer
 		err := run(t.Context(), append([]string{"patchbay", "bench", "webhooks"}, tc.args...), noEnv, nil, &out, &errOut)
@@ -87,5 +89,27 @@ func TestCommandLineHidesKey(t *testing.T) {
 	want := `patchbay bench oauth --key $KEY --key=$KEY --url 'http://x/a b'`
 	if got != want {
 		t.Errorf("commandLine = %q, want %q", got, want)
+	}
+}
+
+// TestBenchWebhooksBrokers: the benchmark with each broker endpoint type
+// delivers every message through the broker (SQLite; a few messages).
+func TestBenchWebhooksBrokers(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []string{"nats", "rabbitmq", "redis", "kafka", "mqtt"} {
+		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"patchbay", "bench", "webhooks", "--endpoint-type", typ, "--tenants", "2", "--endpoints-per-tenant", "1",
+				"--messages", "20", "--publish-concurrency", "4", "--timeout", "60s"}
+			var out, errOut bytes.Buffer
+			if err := run(t.Context(), args, noEnv, nil, &out, &errOut); err != nil {
+				t.Fatalf("bench webhooks: %v\nstdout:\n%s\nstderr:\n%s", err, &out, &errOut)
+			}
+			for _, want := range []string{"endpoints: type " + typ, "delivered: 20 of 20 expected unique", "node: 20 attempts recorded, 0 failed"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("report lacks %q:\n%s", want, &out)
+				}
+			}
+		})
 	}
 }

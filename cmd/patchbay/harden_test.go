@@ -387,13 +387,17 @@ var notSecrets = map[string]string{
 	"VerifyConfig.verify_token":   "blanked the same way",
 	// The automation catalog's keys name triggers, actions, fields and the
 	// product; none is a credential.
-	"AutomationActionDef.key":       "an action's name",
-	"AutomationAction.key":          "an action's name",
-	"AutomationField.key":           "an input field's name",
-	"AutomationProduct.key":         "the product's name as an identifier",
-	"AutomationFilterField.key":     "a filter field's path",
-	"AutomationTrigger.key":         "an event type's name",
-	"AutomationTriggerSettings.key": "an event type's name",
+	"AutomationActionDef.key":          "an action's name",
+	"AutomationAction.key":             "an action's name",
+	"AutomationField.key":              "an input field's name",
+	"AutomationProduct.key":            "the product's name as an identifier",
+	"AutomationFilterField.key":        "a filter field's path",
+	"AutomationTrigger.key":            "an event type's name",
+	"AutomationTriggerSettings.key":    "an event type's name",
+	"DestinationsSettings.key":         "a broker endpoint's Kafka record key template, not a credential (credentials are never returned)",
+	"DestinationsSettings.routing_key": "a RabbitMQ routing key template, not a credential",
+	"DestinationsSettings.stream_key":  "a Redis stream's name, not a credential",
+	"DestinationsConsume.stream_key":   "the Redis stream a source consumes, not a credential",
 }
 
 // TestSecretResponsesNotCached walks /openapi.json: every operation whose

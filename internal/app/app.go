@@ -67,6 +67,7 @@ type App struct {
 	jobsCfg  jobs.Config
 	handler  http.Handler
 	webhooks *webhooks.Service
+	inbound  *inbound.Service
 	connect  *connect.Service
 	// metrics serves /metrics on cfg.MetricsAddr, when that is set.
 	metrics http.Handler
@@ -332,7 +333,7 @@ func build(ctx context.Context, cfg config.Config, logger *slog.Logger, version 
 		DevInbox:        inbox,
 		Version:         version,
 	})
-	return &App{cfg: cfg, version: version, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, connect: connections,
+	return &App{cfg: cfg, version: version, logger: logger, DB: db, Keys: keys, jobs: jobClient, jobsCfg: jobsCfg, handler: handler, webhooks: hooks, inbound: incoming, connect: connections,
 		metrics: server.MetricsHandler(reg), outages: outages, audit: auditLog}, nil
 }
 
@@ -498,6 +499,16 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching()
 	go a.connect.WatchProviders(watchCtx)
+	// Broker consumers stop with the watchers; their messages in flight are
+	// acknowledged only once committed, so nothing is lost when they stop.
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		if a.cfg.Role != config.RoleAPI {
+			a.inbound.RunConsumers(watchCtx, a.logger.With("component", "consumers"))
+		}
+	}()
+	defer func() { stopWatching(); <-consumed }()
 	if a.cfg.Role != config.RoleWorker { // workers authenticate no one
 		go a.Keys.Watch(watchCtx) // changes to keys made on other nodes
 	}

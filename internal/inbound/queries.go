@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/webhooks"
 	"github.com/patchbay/patchbay/verify"
@@ -26,18 +27,25 @@ type storedSource struct {
 
 const sourceColumns = `id, name, tenant_id, verifier, dedupe_window_seconds, destination_url, endpoint_id, forward_header_prefix,
 	route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body, response_content_type, ingest_token_hash,
-	created_at, updated_at`
+	created_at, updated_at, consume, consume_credentials IS NOT NULL`
 
 func scanSource(sc store.Scanner) (storedSource, error) {
 	var st storedSource
 	src := &st.Source
-	var eventType, routeTenant, routePointer, endpointID sql.NullString
+	var eventType, routeTenant, routePointer, endpointID, consume sql.NullString
 	err := sc.Scan(&src.ID, &src.Name, &src.TenantID, &st.sealed, &src.DedupeWindowSeconds, &src.DestinationURL, &endpointID, &src.ForwardHeaderPrefix,
-		&eventType, &routeTenant, &routePointer, &src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.tokenHash, &src.CreatedAt, &src.UpdatedAt)
+		&eventType, &routeTenant, &routePointer, &src.Response.Status, &src.Response.Body, &src.Response.ContentType, &src.tokenHash, &src.CreatedAt, &src.UpdatedAt,
+		&consume, &src.ConsumeCredentialsSet)
 	if err != nil {
 		return storedSource{}, err
 	}
 	src.endpointID = endpointID.String
+	if consume.Valid {
+		src.Consume = &destinations.Consume{}
+		if err := json.Unmarshal([]byte(consume.String), src.Consume); err != nil {
+			return storedSource{}, fmt.Errorf("source %s consume: %w", src.ID, err)
+		}
+	}
 	if eventType.Valid {
 		src.Route = &Route{EventType: eventType.String, TenantID: routeTenant.String, TenantPointer: routePointer.String}
 	}
@@ -66,10 +74,10 @@ func sourceInsert(ctx context.Context, tx *store.Tx, src Source, sealed []byte) 
 	eventType, routeTenant, routePointer := src.Route.columns()
 	_, err := tx.Exec(ctx, `INSERT INTO sources (id, name, tenant_id, scheme, verifier, dedupe_window_seconds, destination_url,
 		endpoint_id, forward_header_prefix, route_event_type, route_tenant_id, route_tenant_pointer, response_status, response_body,
-		response_content_type, ingest_token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		response_content_type, ingest_token_hash, created_at, updated_at, consume) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		src.ID, src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
 		store.Nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
-		src.Response.ContentType, src.tokenHash, src.CreatedAt, src.UpdatedAt)
+		src.Response.ContentType, src.tokenHash, src.CreatedAt, src.UpdatedAt, consumeArg(src.Consume))
 	return err
 }
 
@@ -77,11 +85,59 @@ func sourceUpdate(ctx context.Context, tx *store.Tx, src Source, sealed []byte) 
 	eventType, routeTenant, routePointer := src.Route.columns()
 	_, err := tx.Exec(ctx, `UPDATE sources SET name = ?, tenant_id = ?, scheme = ?, verifier = ?, dedupe_window_seconds = ?,
 		destination_url = ?, endpoint_id = ?, forward_header_prefix = ?, route_event_type = ?, route_tenant_id = ?, route_tenant_pointer = ?,
-		response_status = ?, response_body = ?, response_content_type = ?, ingest_token_hash = ?, updated_at = ? WHERE id = ?`,
+		response_status = ?, response_body = ?, response_content_type = ?, ingest_token_hash = ?, updated_at = ?, consume = ? WHERE id = ?`,
 		src.Name, src.TenantID, string(src.verifier.Scheme), sealed, src.DedupeWindowSeconds, src.DestinationURL,
 		store.Nullable(src.endpointID), src.ForwardHeaderPrefix, eventType, routeTenant, routePointer, src.Response.Status, src.Response.Body,
-		src.Response.ContentType, src.tokenHash, src.UpdatedAt, src.ID)
+		src.Response.ContentType, src.tokenHash, src.UpdatedAt, consumeArg(src.Consume), src.ID)
 	return err
+}
+
+func consumeArg(c *destinations.Consume) any {
+	if c == nil {
+		return nil
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err) // strings, a bool and a slice of strings
+	}
+	return string(b)
+}
+
+func sourceSetConsumeCredentials(ctx context.Context, tx *store.Tx, sourceID string, sealed []byte) error {
+	_, err := tx.Exec(ctx, "UPDATE sources SET consume_credentials = ? WHERE id = ?", sealed, sourceID)
+	return err
+}
+
+// sourceGetConsumeCredentials returns a source's sealed broker credentials,
+// nil when it has none.
+func sourceGetConsumeCredentials(ctx context.Context, q store.Querier, sourceID string) (sealed []byte, err error) {
+	err = q.QueryRow(ctx, "SELECT consume_credentials FROM sources WHERE id = ?", sourceID).Scan(&sealed)
+	return sealed, err
+}
+
+// sourcesConsuming lists the sources that consume from a broker, with when
+// each last changed.
+func sourcesConsuming(ctx context.Context, q store.Querier) (map[string]time.Time, error) {
+	rows, err := q.Query(ctx, "SELECT id, updated_at FROM sources WHERE consume IS NOT NULL")
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		id string
+		at time.Time
+	}
+	list, err := store.Collect(rows, func(sc store.Scanner) (row, error) {
+		var r row
+		return r, sc.Scan(&r.id, &r.at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Time, len(list))
+	for _, r := range list {
+		out[r.id] = r.at
+	}
+	return out, nil
 }
 
 func sourceSetIngestToken(ctx context.Context, tx *store.Tx, sourceID string, tokenHash []byte) error {

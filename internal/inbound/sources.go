@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/jobs"
@@ -65,10 +66,16 @@ type Source struct {
 	// this prefix.
 	ForwardHeaderPrefix string `json:"forward_header_prefix" doc:"When set, forwards the provider's headers under this prefix."`
 	// Route, when set, re-emits each new event as an outgoing message.
-	Route     *Route    `json:"route" doc:"When set, re-emits each new event as an outgoing message."`
-	Response  Response  `json:"response" doc:"What Patchbay answers the provider with after accepting an event."`
-	CreatedAt time.Time `json:"created_at" doc:"When the source was created."`
-	UpdatedAt time.Time `json:"updated_at" doc:"When the source last changed."`
+	Route    *Route   `json:"route" doc:"When set, re-emits each new event as an outgoing message."`
+	Response Response `json:"response" doc:"What Patchbay answers the provider with after accepting an event."`
+	// Consume, when set, has the source read events from a message broker
+	// too, into the same pipeline as its ingest URL.
+	Consume *destinations.Consume `json:"consume,omitempty" doc:"A broker the source also consumes events from (NATS, RabbitMQ, Kafka, Redis); absent for HTTP only."`
+	// ConsumeCredentialsSet tells whether broker credentials are stored;
+	// they are never returned.
+	ConsumeCredentialsSet bool      `json:"consume_credentials_set" doc:"Whether credentials for the consumed broker are stored (sealed, never returned)."`
+	CreatedAt             time.Time `json:"created_at" doc:"When the source was created."`
+	UpdatedAt             time.Time `json:"updated_at" doc:"When the source last changed."`
 
 	verifier   verify.Config // with its secrets
 	endpointID string        // the forwarding endpoint, when DestinationURL is set
@@ -76,6 +83,8 @@ type Source struct {
 	// is the token itself, only while the request that made it is answered.
 	tokenHash   []byte
 	ingestToken string
+	// consumeCredentials are new credentials to seal, when given.
+	consumeCredentials *destinations.Credentials
 }
 
 // IngestTokenPrefix begins every ingest token, so that one is recognised
@@ -176,7 +185,46 @@ func sealAAD(sourceID string) string { return "sources/" + sourceID + "/verifier
 // SealedColumns are the columns the configured encryption key seals: the
 // sources' verifier configurations, which rotating that key reseals.
 func SealedColumns() []vault.Column {
-	return []vault.Column{{Table: "sources", Column: "verifier", AAD: sealAAD}}
+	return []vault.Column{{Table: "sources", Column: "verifier", AAD: sealAAD},
+		{Table: "sources", Column: "consume_credentials", AAD: consumeAAD}}
+}
+
+func consumeAAD(sourceID string) string { return "sources/" + sourceID + "/consume_credentials" }
+
+// checkConsume checks a source's broker settings, and the credentials
+// given with them.
+func (s *Service) checkConsume(src Source) error {
+	if src.Consume == nil {
+		if src.consumeCredentials != nil && !src.consumeCredentials.Empty() {
+			return apperr.InvalidFields(map[string]string{"consume_credentials": "apply only with consume"})
+		}
+		return nil
+	}
+	var creds destinations.Credentials
+	if src.consumeCredentials != nil {
+		creds = *src.consumeCredentials
+	}
+	if p := destinations.ConsumeProblems(*src.Consume, creds, s.hooks.Outbound()); len(p) > 0 {
+		return apperr.InvalidFields(p)
+	}
+	return nil
+}
+
+// sealConsumeCredentials writes new broker credentials, when given.
+func (s *Service) sealConsumeCredentials(ctx context.Context, tx *store.Tx, src *Source) error {
+	if src.consumeCredentials == nil {
+		return nil
+	}
+	var sealed []byte
+	if !src.consumeCredentials.Empty() && src.Consume != nil {
+		plain, err := json.Marshal(*src.consumeCredentials)
+		if err != nil {
+			return err
+		}
+		sealed = s.vault.Seal(plain, consumeAAD(src.ID))
+	}
+	src.ConsumeCredentialsSet = sealed != nil
+	return sourceSetConsumeCredentials(ctx, tx, src.ID, sealed)
 }
 
 func (s *Service) seal(src Source) ([]byte, error) {
@@ -196,6 +244,9 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 		return Source{}, err
 	}
 	src.ID = id.New("src")
+	if err := s.checkConsume(src); err != nil {
+		return Source{}, err
+	}
 	src.syncIngestToken()
 	sealed, err := s.seal(src)
 	if err != nil {
@@ -211,7 +262,10 @@ func (s *Service) CreateSource(ctx context.Context, src Source) (Source, error) 
 				return err
 			}
 		}
-		return sourceInsert(ctx, tx, src, sealed)
+		if err := sourceInsert(ctx, tx, src, sealed); err != nil {
+			return err
+		}
+		return s.sealConsumeCredentials(ctx, tx, &src)
 	})
 	if err != nil {
 		if src.endpointID != "" {
@@ -353,6 +407,9 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 	if err := restrictedSource(ctx, src); err != nil {
 		return Source{}, err
 	}
+	if err := s.checkConsume(src); err != nil {
+		return Source{}, err
+	}
 	src.syncIngestToken()
 	// The forwarding endpoint is the webhooks service's; it changes first, in
 	// a transaction of its own, and the source row then records it. An
@@ -372,7 +429,10 @@ func (s *Service) UpdateSource(ctx context.Context, sourceID string, f sourceFie
 			return Source{}, err
 		}
 		src.UpdatedAt = tx.Now()
-		return src, sourceUpdate(ctx, tx, src, sealed)
+		if err := sourceUpdate(ctx, tx, src, sealed); err != nil {
+			return Source{}, err
+		}
+		return src, s.sealConsumeCredentials(ctx, tx, &src)
 	})
 	if err != nil {
 		if oldEndpoint == "" && src.endpointID != "" {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/verify"
@@ -29,6 +30,9 @@ type sourceFields struct {
 	// Route given as null removes it.
 	Route    json.RawMessage `json:"route,omitempty" doc:"Route given as null removes it."`
 	Response *Response       `json:"response,omitempty" doc:"What Patchbay answers the provider with after accepting an event."`
+	// Consume given with an empty type stops consuming.
+	Consume            *destinations.Consume     `json:"consume,omitempty" doc:"A broker to consume events from too; replaced whole when given, {\"type\": \"\"} stops consuming."`
+	ConsumeCredentials *destinations.Credentials `json:"consume_credentials,omitempty" doc:"Credentials for the consumed broker, sealed and never returned; an empty object removes them."`
 }
 
 func (f sourceFields) problems() map[string]string {
@@ -108,6 +112,16 @@ func (f sourceFields) apply(src *Source) {
 	}
 	if f.Response != nil {
 		src.Response = *f.Response
+	}
+	if f.Consume != nil {
+		src.Consume = f.Consume
+		if f.Consume.Type == "" {
+			src.Consume = nil
+			src.consumeCredentials = &destinations.Credentials{} // removed with it
+		}
+	}
+	if f.ConsumeCredentials != nil {
+		src.consumeCredentials = f.ConsumeCredentials
 	}
 	if f.Route != nil {
 		src.Route, _ = f.route() // checked by problems

@@ -179,3 +179,24 @@ func (o Options) check(a netip.Addr) *RefusedError {
 	}
 	return nil
 }
+
+// Dialer returns a dialer with the guard in its Control hook, for clients
+// that speak another protocol than HTTP (message brokers): every address they
+// connect to, after DNS resolution, passes the same check as an HTTP
+// delivery's.
+func (o Options) Dialer() *net.Dialer {
+	o = o.withDefaults()
+	return &net.Dialer{Timeout: min(dialTimeout, o.Timeout), KeepAlive: tcpKeepAlive, Control: o.control}
+}
+
+// CheckHost is CheckURL's check of a host alone (a name or an IP address,
+// without port or brackets), for a destination given as host:port.
+func (o Options) CheckHost(host string) error {
+	return o.withDefaults().checkHost(host)
+}
+
+// TLSConfig is the TLS configuration of the client, for broker connections
+// that wrap the guard's dialer in TLS.
+func (o Options) TLSConfig() *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: o.RootCAs}
+}

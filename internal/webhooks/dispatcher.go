@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
@@ -19,10 +18,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/lease"
 	"github.com/patchbay/patchbay/internal/retry"
@@ -112,6 +111,7 @@ func (s *Service) NewDispatcher(logger *slog.Logger) *Dispatcher {
 // Run dispatches until ctx is done, then waits for the attempts in flight to
 // finish and be recorded (each bounded by the delivery timeout).
 func (d *Dispatcher) Run(ctx context.Context) {
+	defer d.s.brokers.Close() // after the attempts in flight
 	defer d.wg.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -225,6 +225,7 @@ type target struct {
 	consecutiveFailures int
 	pausedUntil         *time.Time // the circuit is open, or the endpoint asked to wait
 	successRecordedAt   time.Time  // when this node last wrote last_success_at
+	brokerCredentials   destinations.Credentials
 }
 
 func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error) {
@@ -241,6 +242,11 @@ func (d *Dispatcher) loadTarget(ctx context.Context, epID string) (target, error
 	key, err := webhook.ParseSecret(sec.current)
 	if err != nil {
 		return t, fmt.Errorf("endpoint %s secret: %w", epID, err)
+	}
+	if t.CredentialsSet {
+		if t.brokerCredentials, err = d.s.brokerCredentials(ctx, d.s.db, epID); err != nil {
+			return t, err
+		}
 	}
 	t.keys = [][]byte{key}
 	if sec.previous != "" && sec.previousUntil != nil && time.Now().Before(*sec.previousUntil) {
@@ -514,66 +520,24 @@ func (d *Dispatcher) sendAll(ctx context.Context, t target, batch []due, concurr
 	return results[:sent]
 }
 
-// send makes one attempt.
+// send makes one attempt, through the sender of the endpoint's type.
 func (d *Dispatcher) send(ctx context.Context, t target, x due) result {
-	r := result{due: x, at: time.Now()}
-	// An attempt in flight finishes even when the node is shutting down: its
-	// own timeout bounds it, and its result is recorded.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.s.cfg.Timeout)
-	defer cancel()
-	if d.s.tracer != nil {
-		var span trace.Span
-		ctx, span = d.s.tracer.Start(attemptContext(ctx, x), "webhooks.attempt", trace.WithSpanKind(trace.SpanKindClient),
-			trace.WithAttributes(tracing.String("messaging.message.id", x.messageID), tracing.String("patchbay.delivery.id", x.id),
-				tracing.String("patchbay.endpoint.id", t.ID), tracing.Int("patchbay.attempt", x.attempts+1)))
-		defer func() {
-			if r.status != 0 {
-				span.SetAttributes(tracing.Int("http.response.status_code", r.status))
-			}
-			var err error
-			if !r.ok() {
-				err = errors.New(cmp.Or(r.errText, "the receiver answered "+strconv.Itoa(r.status)))
-			}
-			tracing.End(span, err)
-		}()
+	if d.s.tracer == nil {
+		return d.senderFor(t).send(ctx, t, x)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(x.payload))
-	if err != nil {
-		r.errText = "invalid request: " + err.Error()
-		return r
+	ctx, span := d.s.tracer.Start(attemptContext(ctx, x), "webhooks.attempt", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(tracing.String("messaging.message.id", x.messageID), tracing.String("patchbay.delivery.id", x.id),
+			tracing.String("patchbay.endpoint.id", t.ID), tracing.String("patchbay.endpoint.type", cmp.Or(t.Type, "http")),
+			tracing.Int("patchbay.attempt", x.attempts+1)))
+	r := d.senderFor(t).send(ctx, t, x)
+	if r.status != 0 {
+		span.SetAttributes(tracing.Int("http.response.status_code", r.status))
 	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range t.Headers {
-		req.Header.Set(k, v)
+	var err error
+	if !r.ok() {
+		err = errors.New(cmp.Or(r.errText, "the receiver answered "+strconv.Itoa(r.status)))
 	}
-	for k, v := range x.headers {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("User-Agent", "Patchbay-Webhooks/1")
-	keys := t.keys
-	if t.previousUntil != nil && !r.at.Before(*t.previousUntil) {
-		keys = keys[:1] // the worker outlived the previous secret's overlap
-	}
-	webhook.SetHeaders(req.Header, keys, x.messageID, r.at, x.payload)
-	if d.s.tracer != nil && d.s.cfg.Traceparent {
-		tracing.Propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
-	}
-	resp, err := d.s.client.Do(req)
-	if err != nil {
-		r.duration = time.Since(r.at)
-		r.errText = describe(err, d.s.cfg.Timeout)
-		return r
-	}
-	r.body, _, err = safehttp.ReadBody(resp.Body, responseBodyLimit)
-	resp.Body.Close()
-	r.duration = time.Since(r.at)
-	r.status = resp.StatusCode
-	if err != nil && r.ok() {
-		r.errText = "reading the response: " + err.Error()
-	}
-	if r.status == http.StatusTooManyRequests || r.status == http.StatusServiceUnavailable {
-		r.retryAfter, _ = retry.After(resp.Header.Get("Retry-After"), r.at)
-	}
+	tracing.End(span, err)
 	return r
 }
 

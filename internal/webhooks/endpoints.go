@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
@@ -25,10 +26,17 @@ const (
 
 // Endpoint is a customer's URL that receives a tenant's messages.
 type Endpoint struct {
-	ID          string `json:"id" doc:"The endpoint's ID."`
-	TenantID    string `json:"tenant_id" doc:"The tenant the endpoint belongs to."`
-	URL         string `json:"url" example:"https://hooks.acme.example/patchbay" doc:"Where deliveries are POSTed." format:"uri"`
-	Description string `json:"description" doc:"What the endpoint is for."`
+	ID       string `json:"id" doc:"The endpoint's ID."`
+	TenantID string `json:"tenant_id" doc:"The tenant the endpoint belongs to."`
+	// Type is http (the default) or a message broker (destinations.Types).
+	Type string `json:"type" enum:"http,nats,rabbitmq,kafka,redis,mqtt" doc:"Where deliveries go: http POSTs to the url; the others publish to the broker at the url."`
+	URL  string `json:"url" example:"https://hooks.acme.example/patchbay" doc:"Where deliveries are POSTed, or the broker's address for a broker type." format:"uri"`
+	// Broker holds a broker endpoint's settings; nil for http.
+	Broker *destinations.Settings `json:"broker,omitempty" doc:"A broker endpoint's settings (subject, exchange, topic, stream key…); absent for http."`
+	// CredentialsSet tells whether broker credentials are stored; they are
+	// never returned.
+	CredentialsSet bool   `json:"credentials_set" doc:"Whether broker credentials are stored (sealed; they are never returned)."`
+	Description    string `json:"description" doc:"What the endpoint is for."`
 	// EventTypes filters the messages sent; empty means all.
 	EventTypes []string `json:"event_types" doc:"Filters the messages sent; empty means all."`
 	// Channels filters by channel; empty means all. A message with channels
@@ -70,6 +78,7 @@ func SealedColumns() []vault.Column {
 	return []vault.Column{
 		{Table: "endpoints", Column: "secret", AAD: func(id string) string { return secretAAD(id, "secret") }},
 		{Table: "endpoints", Column: "previous_secret", AAD: func(id string) string { return secretAAD(id, "previous_secret") }},
+		{Table: "endpoints", Column: "broker_credentials", AAD: func(id string) string { return secretAAD(id, "broker_credentials") }},
 	}
 }
 
@@ -97,6 +106,12 @@ func nonNilMap(m map[string]string) map[string]string {
 
 // CreateEndpoint adds an endpoint to a tenant. An empty secret gets a new one.
 func (s *Service) CreateEndpoint(ctx context.Context, e Endpoint, secret string) (Endpoint, error) {
+	return s.CreateBrokerEndpoint(ctx, e, secret, destinations.Credentials{})
+}
+
+// CreateBrokerEndpoint adds an endpoint with its broker credentials, which
+// are sealed (empty ones are not stored).
+func (s *Service) CreateBrokerEndpoint(ctx context.Context, e Endpoint, secret string, creds destinations.Credentials) (Endpoint, error) {
 	if secret == "" {
 		secret = webhook.NewSecret()
 	}
@@ -106,7 +121,15 @@ func (s *Service) CreateEndpoint(ctx context.Context, e Endpoint, secret string)
 	if e.DeliveryOrder == "" {
 		e.DeliveryOrder = OrderUnordered
 	}
+	if e.Type == "" {
+		e.Type = destinations.TypeHTTP
+	}
 	sealed := s.vault.Seal([]byte(secret), secretAAD(e.ID, "secret"))
+	var sealedCreds []byte
+	if !creds.Empty() {
+		sealedCreds = s.vault.Seal([]byte(mustJSON(creds)), secretAAD(e.ID, "broker_credentials"))
+		e.CredentialsSet = true
+	}
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		live, err := tenants.Live(ctx, tx, []string{e.TenantID})
 		if err != nil {
@@ -116,7 +139,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, e Endpoint, secret string)
 			return tenantNotFound(e.TenantID)
 		}
 		e.CreatedAt, e.UpdatedAt = tx.Now(), tx.Now()
-		return endpointInsert(ctx, tx, e, sealed)
+		return endpointInsert(ctx, tx, e, sealed, sealedCreds)
 	})
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("create endpoint: %w", err)
@@ -147,6 +170,12 @@ func (s *Service) Endpoints(ctx context.Context, tenantID string, page httpapi.P
 // or changing its URL ends a pause (an open circuit), so new deliveries go
 // out at once.
 func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, endpointID string, change func(e *Endpoint)) (Endpoint, error) {
+	return s.UpdateBrokerEndpoint(ctx, tenantID, endpointID, change, nil)
+}
+
+// UpdateBrokerEndpoint is UpdateEndpoint that also replaces the broker
+// credentials when creds is not nil (empty ones remove them).
+func (s *Service) UpdateBrokerEndpoint(ctx context.Context, tenantID, endpointID string, change func(e *Endpoint), creds *destinations.Credentials) (Endpoint, error) {
 	e, err := store.WithTxValue(ctx, s.db, func(tx *store.Tx) (Endpoint, error) {
 		e, err := endpointGetOfTenant(ctx, tx, tenantID, endpointID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -171,6 +200,16 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, endpointID strin
 			}
 		}
 		reenabled := wasDisabled && !e.Disabled
+		if creds != nil {
+			var sealed []byte
+			if !creds.Empty() {
+				sealed = s.vault.Seal([]byte(mustJSON(*creds)), secretAAD(e.ID, "broker_credentials"))
+			}
+			e.CredentialsSet = sealed != nil
+			if err := endpointSetBrokerCredentials(ctx, tx, e.ID, sealed); err != nil {
+				return Endpoint{}, err
+			}
+		}
 		return e, endpointUpdate(ctx, tx, e, reenabled, reenabled || e.URL != oldURL)
 	})
 	if err != nil {
@@ -193,6 +232,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, endpointID strin
 		return nil
 	})
 	if err == nil {
+		s.brokers.Forget(endpointID) // this node's connection; other nodes close theirs when idle
 	}
 	return err
 }
@@ -253,4 +293,21 @@ func (s *Service) RotateSecret(ctx context.Context, tenantID, endpointID, newSec
 		return "", err
 	}
 	return newSecret, nil
+}
+
+// brokerCredentials loads and decrypts an endpoint's broker credentials.
+func (s *Service) brokerCredentials(ctx context.Context, q store.Querier, endpointID string) (destinations.Credentials, error) {
+	var c destinations.Credentials
+	sealed, err := endpointGetBrokerCredentials(ctx, q, endpointID)
+	if err != nil || sealed == nil {
+		return c, err
+	}
+	plain, err := s.vault.Open(sealed, secretAAD(endpointID, "broker_credentials"))
+	if err != nil {
+		return c, fmt.Errorf("endpoint %s broker credentials: %w", endpointID, err)
+	}
+	if err := json.Unmarshal(plain, &c); err != nil {
+		return c, fmt.Errorf("endpoint %s broker credentials: %w", endpointID, err)
+	}
+	return c, nil
 }

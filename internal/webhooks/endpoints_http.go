@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/apperr"
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/httpapi"
 	"github.com/patchbay/patchbay/internal/tenants"
 	"github.com/patchbay/patchbay/webhook"
@@ -23,26 +24,30 @@ var reservedHeaders = map[string]bool{
 // endpointFields are the writable fields of an endpoint, shared by create and
 // update; nil means "not given".
 type endpointFields struct {
-	URL            *string            `json:"url,omitempty" example:"https://hooks.acme.example/patchbay" doc:"Where deliveries are POSTed (https, or http on loopback in development)." format:"uri"`
-	Description    *string            `json:"description,omitempty" doc:"What the endpoint is for."`
-	EventTypes     *[]string          `json:"event_types,omitempty" doc:"Event types the endpoint receives; absent or empty receives every type."`
-	Channels       *[]string          `json:"channels,omitempty" doc:"Channels the endpoint subscribes to; absent receives messages of every channel."`
-	Headers        *map[string]string `json:"headers,omitempty" doc:"Extra headers sent with each delivery."`
-	Metadata       *map[string]string `json:"metadata,omitempty" doc:"The SaaS's own key-value pairs about the endpoint."`
-	DeliveryOrder  *string            `json:"delivery_order,omitempty" doc:"unordered (the default) or fifo: one delivery at a time, in publish order." enum:"unordered,fifo"`
-	RateLimit      *int               `json:"rate_limit,omitempty" doc:"Caps deliveries per second; 0 removes the cap."`
-	MaxConcurrency *int               `json:"max_concurrency,omitempty" doc:"Caps deliveries in flight; 0 restores the default."`
-	RetrySchedule  *[]int             `json:"retry_schedule,omitempty" doc:"The delay in seconds before each retry; empty restores the installation's schedule."`
-	Disabled       *bool              `json:"disabled,omitempty" doc:"Pauses (true) or resumes (false) deliveries."`
+	Type           *string                   `json:"type,omitempty" enum:"http,nats,rabbitmq,kafka,redis,mqtt" doc:"Where deliveries go: http (the default) or a message broker; fixed once created."`
+	Broker         *destinations.Settings    `json:"broker,omitempty" doc:"A broker endpoint's settings; replaced whole when given."`
+	Credentials    *destinations.Credentials `json:"credentials,omitempty" doc:"A broker endpoint's credentials, sealed and never returned; replaced whole when given, an empty object removes them."`
+	URL            *string                   `json:"url,omitempty" example:"https://hooks.acme.example/patchbay" doc:"Where deliveries are POSTed (https, or http on loopback in development), or the broker's address for a broker type." format:"uri"`
+	Description    *string                   `json:"description,omitempty" doc:"What the endpoint is for."`
+	EventTypes     *[]string                 `json:"event_types,omitempty" doc:"Event types the endpoint receives; absent or empty receives every type."`
+	Channels       *[]string                 `json:"channels,omitempty" doc:"Channels the endpoint subscribes to; absent receives messages of every channel."`
+	Headers        *map[string]string        `json:"headers,omitempty" doc:"Extra headers sent with each delivery."`
+	Metadata       *map[string]string        `json:"metadata,omitempty" doc:"The SaaS's own key-value pairs about the endpoint."`
+	DeliveryOrder  *string                   `json:"delivery_order,omitempty" doc:"unordered (the default) or fifo: one delivery at a time, in publish order." enum:"unordered,fifo"`
+	RateLimit      *int                      `json:"rate_limit,omitempty" doc:"Caps deliveries per second; 0 removes the cap."`
+	MaxConcurrency *int                      `json:"max_concurrency,omitempty" doc:"Caps deliveries in flight; 0 restores the default."`
+	RetrySchedule  *[]int                    `json:"retry_schedule,omitempty" doc:"The delay in seconds before each retry; empty restores the installation's schedule."`
+	Disabled       *bool                     `json:"disabled,omitempty" doc:"Pauses (true) or resumes (false) deliveries."`
 }
 
 func (f endpointFields) problems(s *Service) map[string]string {
 	p := map[string]string{}
-	if f.URL != nil {
+	if f.URL != nil && (f.Type == nil || *f.Type == destinations.TypeHTTP) {
 		if err := s.urlOptions.CheckURL(*f.URL, s.cfg.AllowHTTP); err != nil {
 			p["url"] = err.Error()
 		}
 	}
+
 	if f.Description != nil && len(*f.Description) > 1000 {
 		p["description"] = "must be at most 1000 bytes"
 	}
@@ -109,7 +114,64 @@ func validHeaderName(k string) bool {
 	return true
 }
 
+// brokerProblems checks a broker endpoint as it will be once f is applied to
+// e (its current state, or the zero Endpoint on create): its type, address,
+// settings and credentials together.
+func (f endpointFields) brokerProblems(s *Service, e Endpoint, p map[string]string) {
+	typ := e.Type
+	if f.Type != nil {
+		if e.ID != "" && *f.Type != e.Type {
+			p["type"] = "cannot be changed; create a new endpoint"
+			return
+		}
+		typ = *f.Type
+	}
+	if typ == "" || typ == destinations.TypeHTTP {
+		if f.Broker != nil {
+			p["broker"] = "applies only to a broker endpoint"
+		}
+		if f.Credentials != nil {
+			p["credentials"] = "applies only to a broker endpoint"
+		}
+		return
+	}
+	t := destinations.Target{Type: typ, URL: e.URL}
+	if f.URL != nil {
+		t.URL = *f.URL
+	}
+	if e.Broker != nil {
+		t.Settings = *e.Broker
+	}
+	if f.Broker != nil {
+		t.Settings = *f.Broker
+	}
+	switch {
+	case f.Credentials != nil:
+		t.Credentials = *f.Credentials
+	case e.CredentialsSet:
+		t.Credentials = destinations.Credentials{Username: "(stored)", Password: "(stored)"}
+	}
+	if f.Broker == nil && e.Broker == nil {
+		p["broker"] = "is required for a " + typ + " endpoint"
+	}
+	for k, v := range destinations.Problems(t, s.urlOptions) {
+		if k == "url" && f.URL == nil && e.ID != "" {
+			continue // the stored address was checked when saved
+		}
+		if _, ok := p[k]; !ok {
+			p[k] = v
+		}
+	}
+}
+
 func (f endpointFields) apply(e *Endpoint) {
+	if f.Type != nil {
+		e.Type = *f.Type
+	}
+	if f.Broker != nil {
+		b := *f.Broker
+		e.Broker = &b
+	}
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -182,6 +244,7 @@ func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 			if req.URL == nil {
 				problems["url"] = "is required"
 			}
+			req.brokerProblems(s, Endpoint{}, problems)
 			if req.Secret != "" {
 				if _, err := webhook.ParseSecret(req.Secret); err != nil {
 					problems["secret"] = err.Error()
@@ -196,7 +259,11 @@ func HandleEndpointCreate(s *Service) httpapi.Endpoint {
 			if secret == "" {
 				secret = webhook.NewSecret()
 			}
-			created, err := s.CreateEndpoint(r.Context(), e, secret)
+			var creds destinations.Credentials
+			if req.Credentials != nil {
+				creds = *req.Credentials
+			}
+			created, err := s.CreateBrokerEndpoint(r.Context(), e, secret, creds)
 			if err != nil {
 				return EndpointCreated{}, err
 			}
@@ -256,10 +323,21 @@ func HandleEndpointUpdate(s *Service) httpapi.Endpoint {
 			if err != nil {
 				return Endpoint{}, err
 			}
-			if p := req.problems(s); len(p) > 0 {
+			p := req.problems(s)
+			if req.Type != nil || req.Broker != nil || req.Credentials != nil || req.URL != nil {
+				current, err := s.Endpoint(r.Context(), tenantID, endpointID)
+				if err != nil {
+					return Endpoint{}, err
+				}
+				if current.Type != "" && current.Type != destinations.TypeHTTP {
+					delete(p, "url") // checked as a broker address below
+				}
+				req.brokerProblems(s, current, p)
+			}
+			if len(p) > 0 {
 				return Endpoint{}, apperr.InvalidFields(p)
 			}
-			return s.UpdateEndpoint(r.Context(), tenantID, endpointID, req.apply)
+			return s.UpdateBrokerEndpoint(r.Context(), tenantID, endpointID, req.apply, req.Credentials)
 		},
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/jsonptr"
 	"github.com/patchbay/patchbay/internal/store"
@@ -30,9 +31,10 @@ func (s *Service) CreateEndpointTx(ctx context.Context, tx *store.Tx, e Endpoint
 	if e.DeliveryOrder == "" {
 		e.DeliveryOrder = OrderUnordered
 	}
+	e.Type = destinations.TypeHTTP // platforms' hooks are POSTed to their target URLs
 	sealed := s.vault.Seal([]byte(webhook.NewSecret()), secretAAD(e.ID, "secret"))
 	e.CreatedAt, e.UpdatedAt = tx.Now(), tx.Now()
-	if err := endpointInsert(ctx, tx, e, sealed); err != nil {
+	if err := endpointInsert(ctx, tx, e, sealed, nil); err != nil {
 		return Endpoint{}, fmt.Errorf("create endpoint: %w", err)
 	}
 	if len(filter) > 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/id"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -18,7 +19,8 @@ import (
 // (docs/architecture.md, "Where queries live").
 
 const endpointColumns = `id, tenant_id, url, description, event_types, channels, headers, metadata, delivery_order,
-	rate_limit, max_concurrency, retry_schedule, disabled, disabled_reason, disabled_at, created_at, updated_at`
+	rate_limit, max_concurrency, retry_schedule, disabled, disabled_reason, disabled_at, created_at, updated_at,
+	type, broker, broker_credentials IS NOT NULL`
 
 func scanEndpoint(s store.Scanner, extra ...any) (Endpoint, error) {
 	var (
@@ -27,9 +29,11 @@ func scanEndpoint(s store.Scanner, extra ...any) (Endpoint, error) {
 		rateLimit, maxConcurrency               sql.NullInt64
 		schedule                                []byte
 		disabledReason                          sql.NullString
+		broker                                  sql.NullString
 	)
 	dest := append([]any{&e.ID, &e.TenantID, &e.URL, &e.Description, &eventTypes, &channels, &headers, &metadata, &e.DeliveryOrder,
-		&rateLimit, &maxConcurrency, &schedule, &e.Disabled, &disabledReason, &e.DisabledAt, &e.CreatedAt, &e.UpdatedAt}, extra...)
+		&rateLimit, &maxConcurrency, &schedule, &e.Disabled, &disabledReason, &e.DisabledAt, &e.CreatedAt, &e.UpdatedAt,
+		&e.Type, &broker, &e.CredentialsSet}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return Endpoint{}, err
 	}
@@ -55,6 +59,12 @@ func scanEndpoint(s store.Scanner, extra ...any) (Endpoint, error) {
 		e.MaxConcurrency = &n
 	}
 	e.DisabledReason = disabledReason.String
+	if broker.Valid {
+		e.Broker = &destinations.Settings{}
+		if err := json.Unmarshal([]byte(broker.String), e.Broker); err != nil {
+			return Endpoint{}, fmt.Errorf("endpoint %s broker settings: %w", e.ID, err)
+		}
+	}
 	return e, nil
 }
 
@@ -65,12 +75,32 @@ func scheduleArg(schedule []int) any {
 	return mustJSON(schedule)
 }
 
-func endpointInsert(ctx context.Context, tx *store.Tx, e Endpoint, sealedSecret []byte) error {
+func brokerArg(b *destinations.Settings) any {
+	if b == nil {
+		return nil
+	}
+	return mustJSON(b)
+}
+
+func endpointInsert(ctx context.Context, tx *store.Tx, e Endpoint, sealedSecret, sealedCredentials []byte) error {
 	_, err := tx.Exec(ctx, `INSERT INTO endpoints (id, tenant_id, url, description, event_types, channels, headers, metadata,
-		delivery_order, rate_limit, max_concurrency, retry_schedule, secret, disabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		delivery_order, rate_limit, max_concurrency, retry_schedule, secret, disabled, created_at, updated_at, type, broker, broker_credentials)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.TenantID, e.URL, e.Description, mustJSON(e.EventTypes), mustJSON(e.Channels), mustJSON(e.Headers), mustJSON(e.Metadata),
-		e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), sealedSecret, e.Disabled, e.CreatedAt, e.UpdatedAt)
+		e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), sealedSecret, e.Disabled, e.CreatedAt, e.UpdatedAt,
+		e.Type, brokerArg(e.Broker), sealedCredentials)
+	return err
+}
+
+// endpointGetBrokerCredentials returns an endpoint's sealed broker
+// credentials, nil when it has none.
+func endpointGetBrokerCredentials(ctx context.Context, q store.Querier, endpointID string) (sealed []byte, err error) {
+	err = q.QueryRow(ctx, "SELECT broker_credentials FROM endpoints WHERE id = ?", endpointID).Scan(&sealed)
+	return sealed, err
+}
+
+func endpointSetBrokerCredentials(ctx context.Context, tx *store.Tx, endpointID string, sealed []byte) error {
+	_, err := tx.Exec(ctx, "UPDATE endpoints SET broker_credentials = ? WHERE id = ?", sealed, endpointID)
 	return err
 }
 
@@ -91,11 +121,11 @@ func endpointsList(ctx context.Context, q store.Querier, tenantID, after string,
 func endpointUpdate(ctx context.Context, tx *store.Tx, e Endpoint, healthy, unpause bool) error {
 	_, err := tx.Exec(ctx, `UPDATE endpoints SET url = ?, description = ?, event_types = ?, channels = ?, headers = ?, metadata = ?,
 		delivery_order = ?, rate_limit = ?, max_concurrency = ?, retry_schedule = ?, disabled = ?, disabled_reason = ?, disabled_at = ?,
-		failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, paused_until = CASE WHEN ? THEN NULL ELSE paused_until END,
+		broker = ?, failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, paused_until = CASE WHEN ? THEN NULL ELSE paused_until END,
 		updated_at = ? WHERE id = ?`,
 		e.URL, e.Description, mustJSON(nonNil(e.EventTypes)), mustJSON(nonNil(e.Channels)), mustJSON(nonNilMap(e.Headers)), mustJSON(nonNilMap(e.Metadata)),
 		e.DeliveryOrder, e.RateLimit, e.MaxConcurrency, scheduleArg(e.RetrySchedule), e.Disabled, store.Nullable(e.DisabledReason), e.DisabledAt,
-		healthy, unpause, e.UpdatedAt, e.ID)
+		brokerArg(e.Broker), healthy, unpause, e.UpdatedAt, e.ID)
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/patchbay/patchbay/internal/destinations"
 	"github.com/patchbay/patchbay/internal/jobs"
 	"github.com/patchbay/patchbay/internal/safehttp"
 	"github.com/patchbay/patchbay/internal/store"
@@ -101,6 +102,7 @@ type Service struct {
 	urlOptions safehttp.Options
 	// onGone, when set, learns of a 410 Gone in the dispatcher's transaction.
 	onGone     func(ctx context.Context, tx *store.Tx, endpointID string) error
+	brokers    *destinations.Pool // this node's broker connections
 	eventTypes *EventTypes
 	transforms Transformer // runs endpoints' transformations; nil for none
 	jobs       jobs.Inserter
@@ -117,7 +119,8 @@ type Service struct {
 func NewService(db *store.DB, v *vault.Vault, eventTypes *EventTypes, outbound safehttp.Options, jobs jobs.Inserter, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	outbound.Timeout = cfg.Timeout
-	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound, eventTypes: eventTypes, jobs: jobs,
+	s := &Service{db: db, vault: v, cfg: cfg, client: outbound.Client(), urlOptions: outbound,
+		brokers: destinations.NewPool(outbound), eventTypes: eventTypes, jobs: jobs,
 		wakeCh: make(chan struct{}, 1), metrics: newDeliveryMetrics(db, cfg.Metrics)}
 	if cfg.Tracer != nil {
 		s.tracer = tracing.Tracer(cfg.Tracer)
@@ -141,3 +144,8 @@ func (s *Service) wake() {
 	default:
 	}
 }
+
+// Outbound is the SSRF policy deliveries go out under, for other
+// capabilities that connect where a tenant chose (inbound's broker
+// consumers).
+func (s *Service) Outbound() safehttp.Options { return s.urlOptions }

@@ -1002,6 +1002,74 @@ export interface ConsoleWho {
   user_name: string;
 }
 
+/** The schema DestinationsConsume of the OpenAPI document. */
+export interface DestinationsConsume {
+  /** Kafka: further seed brokers as host:port. */
+  brokers?: string[];
+  /** The consumer group (Kafka, Redis) or durable consumer (NATS); default patchbay-<source id>. */
+  group?: string;
+  /** Where the deduplication key is: header:<name>, or a JSON pointer into the body such as /id; empty means the broker's message ID. */
+  message_id?: string;
+  /** RabbitMQ: the queue consumed from (it must exist). */
+  queue?: string;
+  /** Kafka: the SASL mechanism; empty means none. */
+  sasl?: "plain" | "scram-sha-256" | "scram-sha-512";
+  /** NATS: the stream holding the subject; found from the subject when empty. */
+  stream?: string;
+  /** Redis: the stream consumed from. */
+  stream_key?: string;
+  /** NATS: the subject (wildcards allowed) of a JetStream stream to consume. */
+  subject?: string;
+  /** Kafka: connect with TLS. */
+  tls?: boolean;
+  /** Kafka: the topic consumed from. */
+  topic?: string;
+  /** The broker consumed from. */
+  type: "nats" | "rabbitmq" | "kafka" | "redis";
+  /** The broker's address (nats://, amqp(s)://, kafka://, redis(s)://), without credentials. */
+  url: string;
+}
+
+/** The schema DestinationsCredentials of the OpenAPI document. */
+export interface DestinationsCredentials {
+  /** NATS: the content of a .creds file (a user JWT and its NKey seed). */
+  creds?: string;
+  /** The password for the user name. */
+  password?: string;
+  /** NATS: an authentication token. */
+  token?: string;
+  /** The user name (NATS, RabbitMQ, Kafka SASL, Redis ACL, MQTT). */
+  username?: string;
+}
+
+/** The schema DestinationsSettings of the OpenAPI document. */
+export interface DestinationsSettings {
+  /** Kafka: further seed brokers as host:port, beside the url's. */
+  brokers?: string[];
+  /** RabbitMQ: the exchange published to; empty means the default exchange. */
+  exchange?: string;
+  /** Kafka: the record key (a template); records with one key keep their order. */
+  key?: string;
+  /** Redis: trim the stream to about this many entries (XADD MAXLEN ~); 0 means no trimming. */
+  max_len?: number;
+  /** RabbitMQ: the routing key (a template). */
+  routing_key?: string;
+  /** Kafka: the SASL mechanism for the username and password; empty means none. */
+  sasl?: "plain" | "scram-sha-256" | "scram-sha-512";
+  /** NATS: the JetStream stream that must store the messages; checked when connecting and on every ack. */
+  stream?: string;
+  /** Redis: the stream key (a template). */
+  stream_key?: string;
+  /** NATS: the subject each message is published to (a template). */
+  subject?: string;
+  /** Kafka: connect with TLS. */
+  tls?: boolean;
+  /** Kafka: the topic; MQTT: the topic (a template). */
+  topic?: string;
+  /** RabbitMQ: publish non-persistent messages; by default they are persistent. */
+  transient?: boolean;
+}
+
 /** The schema EmbedAttemptDetail of the OpenAPI document. */
 export interface EmbedAttemptDetail {
   /** How long the attempt took, in milliseconds. */
@@ -1580,6 +1648,10 @@ export interface HttpapiProblem {
 
 /** The schema InboundCreateSourceRequest of the OpenAPI document. */
 export interface InboundCreateSourceRequest {
+  /** A broker to consume events from too; replaced whole when given, {"type": ""} stops consuming. */
+  consume?: DestinationsConsume | null;
+  /** Credentials for the consumed broker, sealed and never returned; an empty object removes them. */
+  consume_credentials?: DestinationsCredentials | null;
   /** How long, in seconds, a repeated provider event ID counts as a duplicate. */
   dedupe_window_seconds?: number | null;
   /** Where each new event is forwarded; absent keeps events only. */
@@ -1698,6 +1770,10 @@ export interface InboundSigningSecret {
 
 /** The schema InboundSource of the OpenAPI document. */
 export interface InboundSource {
+  /** A broker the source also consumes events from (NATS, RabbitMQ, Kafka, Redis); absent for HTTP only. */
+  consume?: DestinationsConsume | null;
+  /** Whether credentials for the consumed broker are stored (sealed, never returned). */
+  consume_credentials_set: boolean;
   /** When the source was created. */
   created_at: string;
   /** How long an event identity is remembered. */
@@ -1728,6 +1804,10 @@ export interface InboundSource {
 
 /** The schema InboundUpdateSourceRequest of the OpenAPI document. */
 export interface InboundUpdateSourceRequest {
+  /** A broker to consume events from too; replaced whole when given, {"type": ""} stops consuming. */
+  consume?: DestinationsConsume | null;
+  /** Credentials for the consumed broker, sealed and never returned; an empty object removes them. */
+  consume_credentials?: DestinationsCredentials | null;
   /** How long, in seconds, a repeated provider event ID counts as a duplicate. */
   dedupe_window_seconds?: number | null;
   /** Where each new event is forwarded; absent keeps events only. */
@@ -3076,8 +3156,12 @@ export interface WebhooksBatchRequest {
 
 /** The schema WebhooksCreateEndpointRequest of the OpenAPI document. */
 export interface WebhooksCreateEndpointRequest {
+  /** A broker endpoint's settings; replaced whole when given. */
+  broker?: DestinationsSettings | null;
   /** Channels the endpoint subscribes to; absent receives messages of every channel. */
   channels?: string[] | null;
+  /** A broker endpoint's credentials, sealed and never returned; replaced whole when given, an empty object removes them. */
+  credentials?: DestinationsCredentials | null;
   /** unordered (the default) or fifo: one delivery at a time, in publish order. */
   delivery_order?: "unordered" | "fifo" | null;
   /** What the endpoint is for. */
@@ -3098,7 +3182,9 @@ export interface WebhooksCreateEndpointRequest {
   retry_schedule?: number[] | null;
   /** The signing secret (whsec_…); empty makes a new one. */
   secret?: string;
-  /** Where deliveries are POSTed (https, or http on loopback in development). */
+  /** Where deliveries go: http (the default) or a message broker; fixed once created. */
+  type?: "http" | "nats" | "rabbitmq" | "kafka" | "redis" | "mqtt" | null;
+  /** Where deliveries are POSTed (https, or http on loopback in development), or the broker's address for a broker type. */
   url?: string | null;
 }
 
@@ -3166,10 +3252,14 @@ export interface WebhooksDeliveryDetail {
 
 /** The schema WebhooksEndpoint of the OpenAPI document. */
 export interface WebhooksEndpoint {
+  /** A broker endpoint's settings (subject, exchange, topic, stream key…); absent for http. */
+  broker?: DestinationsSettings | null;
   /** Filters by channel; empty means all. A message with channels goes to endpoints sharing one of them, or having none. */
   channels: string[];
   /** When the endpoint was created. */
   created_at: string;
+  /** Whether broker credentials are stored (sealed; they are never returned). */
+  credentials_set: boolean;
   /** unordered (the default) or fifo: one delivery at a time, in publish order. */
   delivery_order: "unordered" | "fifo";
   /** What the endpoint is for. */
@@ -3196,18 +3286,24 @@ export interface WebhooksEndpoint {
   retry_schedule: number[];
   /** The tenant the endpoint belongs to. */
   tenant_id: string;
+  /** Where deliveries go: http POSTs to the url; the others publish to the broker at the url. */
+  type: "http" | "nats" | "rabbitmq" | "kafka" | "redis" | "mqtt";
   /** When the endpoint last changed. */
   updated_at: string;
-  /** Where deliveries are POSTed. */
+  /** Where deliveries are POSTed, or the broker's address for a broker type. */
   url: string;
 }
 
 /** The schema WebhooksEndpointCreated of the OpenAPI document. */
 export interface WebhooksEndpointCreated {
+  /** A broker endpoint's settings (subject, exchange, topic, stream key…); absent for http. */
+  broker?: DestinationsSettings | null;
   /** Filters by channel; empty means all. A message with channels goes to endpoints sharing one of them, or having none. */
   channels: string[];
   /** When the endpoint was created. */
   created_at: string;
+  /** Whether broker credentials are stored (sealed; they are never returned). */
+  credentials_set: boolean;
   /** unordered (the default) or fifo: one delivery at a time, in publish order. */
   delivery_order: "unordered" | "fifo";
   /** What the endpoint is for. */
@@ -3236,9 +3332,11 @@ export interface WebhooksEndpointCreated {
   secret: string;
   /** The tenant the endpoint belongs to. */
   tenant_id: string;
+  /** Where deliveries go: http POSTs to the url; the others publish to the broker at the url. */
+  type: "http" | "nats" | "rabbitmq" | "kafka" | "redis" | "mqtt";
   /** When the endpoint last changed. */
   updated_at: string;
-  /** Where deliveries are POSTed. */
+  /** Where deliveries are POSTed, or the broker's address for a broker type. */
   url: string;
 }
 
@@ -3428,8 +3526,12 @@ export interface WebhooksTestEvent {
 
 /** The schema WebhooksUpdateEndpointRequest of the OpenAPI document. */
 export interface WebhooksUpdateEndpointRequest {
+  /** A broker endpoint's settings; replaced whole when given. */
+  broker?: DestinationsSettings | null;
   /** Channels the endpoint subscribes to; absent receives messages of every channel. */
   channels?: string[] | null;
+  /** A broker endpoint's credentials, sealed and never returned; replaced whole when given, an empty object removes them. */
+  credentials?: DestinationsCredentials | null;
   /** unordered (the default) or fifo: one delivery at a time, in publish order. */
   delivery_order?: "unordered" | "fifo" | null;
   /** What the endpoint is for. */
@@ -3448,7 +3550,9 @@ export interface WebhooksUpdateEndpointRequest {
   rate_limit?: number | null;
   /** The delay in seconds before each retry; empty restores the installation's schedule. */
   retry_schedule?: number[] | null;
-  /** Where deliveries are POSTed (https, or http on loopback in development). */
+  /** Where deliveries go: http (the default) or a message broker; fixed once created. */
+  type?: "http" | "nats" | "rabbitmq" | "kafka" | "redis" | "mqtt" | null;
+  /** Where deliveries are POSTed (https, or http on loopback in development), or the broker's address for a broker type. */
   url?: string | null;
 }
 

@@ -495,7 +495,7 @@ type CatalogBudget struct {
 	// Allowed in each window.
 	Requests int64 `json:"requests"`
 	// The window's length, as a Go duration such as 1m.
-	Window int64 `json:"window"`
+	Window string `json:"window"`
 }
 
 // CatalogCredentials is the schema CatalogCredentials of the OpenAPI document.
@@ -588,7 +588,7 @@ type CatalogRateLimit struct {
 type CatalogRefresh struct {
 	// How long before expiry to refresh, so a request in flight never carries a token that expires on
 	// the way. Defaults to RefreshMarginDefault.
-	Margin int64 `json:"margin"`
+	Margin string `json:"margin"`
 	// Means each refresh returns a new refresh token and may revoke the old one at once, so the new
 	// one must be stored before the old one is used again, and two refreshes of one connection must
 	// never race.
@@ -7556,9 +7556,9 @@ func (c *Client) PutOAuthClientRegistration(ctx context.Context, clientID string
 // Requires scope `connections:admin`.
 //
 // It calls PUT /v1/providers/{provider_id} (operationId putV1ProvidersProviderId).
-func (c *Client) PutProvider(ctx context.Context, providerID string, opts ...RequestOption) (*CatalogView, error) {
+func (c *Client) PutProvider(ctx context.Context, providerID string, contentType string, body []byte, opts ...RequestOption) (*CatalogView, error) {
 	var out CatalogView
-	_, err := c.do(ctx, "PUT", "/v1/providers/"+url.PathEscape(providerID), nil, nil, &out, opts)
+	_, err := c.doRaw(ctx, "PUT", "/v1/providers/"+url.PathEscape(providerID), nil, contentType, body, &out, opts)
 	if err != nil {
 		return nil, err
 	}

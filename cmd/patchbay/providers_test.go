@@ -133,6 +133,11 @@ proxy:
 			return v.DisplayName == "Acme CRM v2"
 		})
 
+		// The SDK sends a definition as it is, YAML included.
+		if v, err := e.client.PutProvider(t.Context(), "acmecrm", "application/yaml", []byte(strings.Replace(def, "Acme CRM", "Acme CRM v3", 1))); err != nil || v.DisplayName != "Acme CRM v3" {
+			t.Errorf("replace a provider through the SDK: %+v, %v", v, err)
+		}
+
 		// Bad definitions: every bad field named by its JSON pointer.
 		bad := strings.NewReplacer("mode: oauth2", "mode: telepathy", "docs_url: https://developer.acmecrm.example/docs\n", "").Replace(def)
 		resp, body = e.do(t, "PUT", "/v1/providers/acmecrm", bad)

@@ -14,7 +14,8 @@ func HandleProviderPut(s *Service) httpapi.Endpoint {
 			"It overrides a file's definition with the same ID until deleted. Each bad field is named by its JSON pointer",
 		Description: "Adds a provider that is not in the catalog, or overrides one, without restarting Patchbay. " +
 			"The body is the definition as YAML or JSON; 422 names each bad field by its JSON pointer.",
-		Response: catalog.View{}, Status: http.StatusOK, MayCreate: true,
+		RawRequest: []string{"application/yaml", "application/json"},
+		Response:   catalog.View{}, Status: http.StatusOK, MayCreate: true,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, err := httpapi.ReadBody(r)
 			if err != nil {

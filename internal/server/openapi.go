@@ -259,6 +259,12 @@ type schemaSet struct {
 var timeType = reflect.TypeFor[time.Time]()
 var rawType = reflect.TypeFor[json.RawMessage]()
 
+// schemaOwner is a type whose JSON is not what its Go kind suggests (a
+// duration written as "5m"), which says its schema itself.
+type schemaOwner interface{ OpenAPISchema() map[string]any }
+
+var schemaOwnerType = reflect.TypeFor[schemaOwner]()
+
 func (s *schemaSet) ref(t reflect.Type) object {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -284,6 +290,8 @@ func (s *schemaSet) schema(t reflect.Type) object {
 		return object{"type": "string", "format": "date-time"}
 	case t == rawType:
 		return object{}
+	case t.Implements(schemaOwnerType):
+		return object(reflect.Zero(t).Interface().(schemaOwner).OpenAPISchema())
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -153,7 +153,9 @@ func Operations(doc object) ([]Operation, error) {
 			o.List = slices.Contains(o.Query, "limit") && slices.Contains(o.Query, "cursor")
 			if rb, ok := op["requestBody"].(object); ok {
 				content, _ := rb["content"].(object)
-				if m, ok := content["application/json"].(object); ok {
+				// A body that may be JSON among other media types (a provider
+				// definition as YAML or JSON) is raw bytes: its schema says binary.
+				if m, ok := content["application/json"].(object); ok && m["schema"].(object)["format"] != "binary" {
 					o.Request, _ = m["schema"].(object)
 				} else {
 					o.RawRequest = sortedKeys(content)

@@ -295,6 +295,11 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(fmt.Sprint(v.Milliseconds(), "ms"))
 }
 
+// OpenAPISchema tells the API reference that a Duration is a string.
+func (Duration) OpenAPISchema() map[string]any {
+	return map[string]any{"type": "string", "pattern": "^[0-9]+(ms|s|m|h)$", "example": "5m"}
+}
+
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {

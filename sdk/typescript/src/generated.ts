@@ -535,7 +535,7 @@ export interface CatalogBudget {
   /** Allowed in each window. */
   requests: number;
   /** The window's length, as a Go duration such as 1m. */
-  window: number;
+  window: string;
 }
 
 /** The schema CatalogCredentials of the OpenAPI document. */
@@ -621,7 +621,7 @@ export interface CatalogRateLimit {
 /** The schema CatalogRefresh of the OpenAPI document. */
 export interface CatalogRefresh {
   /** How long before expiry to refresh, so a request in flight never carries a token that expires on the way. Defaults to RefreshMarginDefault. */
-  margin: number;
+  margin: string;
   /** Means each refresh returns a new refresh token and may revoke the old one at once, so the new one must be stored before the old one is used again, and two refreshes of one connection must never race. */
   rotating?: boolean;
 }
@@ -6412,8 +6412,8 @@ export abstract class GeneratedClient {
    * 
    * `PUT /v1/providers/{provider_id}` (operationId putV1ProvidersProviderId)
    */
-  putProvider(providerID: string, options: RequestOptions = {}): Promise<CatalogView> {
-    return this.send<CatalogView>({ operationId: "putV1ProvidersProviderId", method: "PUT", path: `/v1/providers/${encodeURIComponent(providerID)}`, options });
+  putProvider(providerID: string, body: Uint8Array | Blob, contentType: string, options: RequestOptions = {}): Promise<CatalogView> {
+    return this.send<CatalogView>({ operationId: "putV1ProvidersProviderId", method: "PUT", path: `/v1/providers/${encodeURIComponent(providerID)}`, rawBody: body, contentType, options });
   }
 
   /**

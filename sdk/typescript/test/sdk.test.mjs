@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { Patchbay, PatchbayError, verifyWebhook, WebhookVerificationError, operationMethods } from "../dist/index.js";
-import { dialects, startPatchbay, startReceiver } from "./harness.mjs";
+import { dialects, startPatchbay, startReceiver } from "../../../web/test/patchbay.mjs";
 
 for (const dialect of dialects()) {
   test(`CRUD, problems, pagination and idempotency (${dialect})`, async (t) => {

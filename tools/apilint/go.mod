@@ -1,0 +1,5 @@
+// tools/apilint holds npm packages only; this file keeps their node_modules (some ship Go
+// sources) out of the main module's ./... pattern.
+module github.com/patchbay/patchbay/tools/apilint
+
+go 1.26

@@ -8,6 +8,8 @@ import type {
   ConnectionEventDetail,
   EndpointEventDetail,
   ErrorEventDetail,
+  InstallEventDetail,
+  ListingChangedEventDetail,
   PatchbayEventMap,
   PatchbayTheme,
   TestSentEventDetail,
@@ -46,6 +48,15 @@ export interface AuthorizedAppsProps extends CommonProps {
   onAppRevoked?: (detail: AppRevokedEventDetail) => void;
 }
 
+export interface MarketplaceProps extends CommonProps {
+  onInstalled?: (detail: InstallEventDetail) => void;
+  onUninstalled?: (detail: InstallEventDetail) => void;
+}
+
+export interface DeveloperProps extends CommonProps {
+  onListingChanged?: (detail: ListingChangedEventDetail) => void;
+}
+
 type Handlers = Partial<{ [K in keyof PatchbayEventMap]: (detail: PatchbayEventMap[K]["detail"]) => void }>;
 
 function usePatchbayElement(tag: string, props: CommonProps, handlers: Handlers) {
@@ -65,6 +76,9 @@ function usePatchbayElement(tag: string, props: CommonProps, handlers: Handlers)
       "patchbay:connected": 0,
       "patchbay:disconnected": 0,
       "patchbay:app-revoked": 0,
+      "patchbay:installed": 0,
+      "patchbay:uninstalled": 0,
+      "patchbay:listing-changed": 0,
       "patchbay:error": 0,
     } satisfies Record<keyof PatchbayEventMap, 0>) as (keyof PatchbayEventMap)[];
     const listener = (ev: Event) => {
@@ -109,6 +123,23 @@ export function Connections(p: ConnectionsProps) {
 export function AuthorizedApps(p: AuthorizedAppsProps) {
   return usePatchbayElement("patchbay-authorized-apps", p, {
     "patchbay:app-revoked": p.onAppRevoked,
+    "patchbay:error": p.onError,
+  });
+}
+
+/** Marketplace is <patchbay-marketplace>: the directory, listings, install and uninstall. */
+export function Marketplace(p: MarketplaceProps) {
+  return usePatchbayElement("patchbay-marketplace", p, {
+    "patchbay:installed": p.onInstalled,
+    "patchbay:uninstalled": p.onUninstalled,
+    "patchbay:error": p.onError,
+  });
+}
+
+/** Developer is <patchbay-developer>: a developer team's listings, their review and install counts. */
+export function Developer(p: DeveloperProps) {
+  return usePatchbayElement("patchbay-developer", p, {
+    "patchbay:listing-changed": p.onListingChanged,
     "patchbay:error": p.onError,
   });
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func (s *Store) Put(ctx context.Context, tx *store.Tx, body []byte) (Asset, erro
 func (s *Store) PutUpload(ctx context.Context, tx *store.Tx, declaredType string, body []byte) (Asset, error) {
 	declared, _, _ := strings.Cut(declaredType, ";")
 	declared = strings.ToLower(strings.TrimSpace(declared))
-	if _, ok := extensions[declared]; !ok {
+	if !slices.Contains(Types, declared) {
 		return Asset{}, apperr.Errorf(apperr.Invalid, "Content-Type must be image/png, image/svg+xml or image/webp, with the image's bytes as the body")
 	}
 	if sniffed, err := Sniff(body); err == nil && sniffed != declared {

@@ -36,6 +36,10 @@ func TestSniff(t *testing.T) {
 	}{
 		{"png", string(pngBytes(t)), PNG, ""},
 		{"webp", "RIFF\x24\x00\x00\x00WEBPVP8 ", WebP, ""},
+		{"ico", "\x00\x00\x01\x00\x01\x00" + "\x10\x10\x00\x00\x01\x00\x20\x00\x04\x00\x00\x00\x16\x00\x00\x00" + "\x00\x00\x00\x00", ICO, ""},
+		{"ico truncated", "\x00\x00\x01\x00\x02\x00\x10\x10", "", "not a PNG"},
+		{"ico with no image", "\x00\x00\x01\x00\x00\x00<html>", "", "not a PNG"},
+		{"css image-set", `<svg xmlns="http://www.w3.org/2000/svg"><style>rect{fill:image-set("https://evil.example/a.png" 1x)}</style></svg>`, "", "loads from elsewhere"},
 		{"svg", `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><use href="#a"/><path id="a" d="M0 0"/></svg>`, SVG, ""},
 		{"empty", "", "", "empty"},
 		{"gif", "GIF89a....", "", "not a PNG"},

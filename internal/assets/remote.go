@@ -123,7 +123,7 @@ func (r *Remote) get(ctx context.Context, rawURL string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "image/png, image/webp, image/svg+xml")
+	req.Header.Set("Accept", "image/png, image/webp, image/svg+xml, image/x-icon")
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return nil, err

@@ -11,11 +11,14 @@ import (
 
 // The image types Patchbay stores and serves. Browsers render each without
 // help from us; SVG alone can carry script, so it is checked (CheckSVG) and
-// served under a sandboxing Content-Security-Policy.
+// served under a sandboxing Content-Security-Policy. ICO is only ever a copy
+// of a logo hosted elsewhere (most sites' favicon.ico); uploads take the
+// other three.
 const (
 	PNG  = "image/png"
 	SVG  = "image/svg+xml"
 	WebP = "image/webp"
+	ICO  = "image/x-icon"
 )
 
 // MaxSize is the largest image Patchbay stores: plenty for a logo, and small
@@ -23,7 +26,7 @@ const (
 const MaxSize = 256 << 10
 
 // extensions maps each image type to the extension in its URL.
-var extensions = map[string]string{PNG: "png", SVG: "svg", WebP: "webp"}
+var extensions = map[string]string{PNG: "png", SVG: "svg", WebP: "webp", ICO: "ico"}
 
 // Sniff returns the image type of body from its first bytes (never from what
 // a client or server claims), or an error a person can act on when it is not
@@ -38,11 +41,23 @@ func Sniff(body []byte) (string, error) {
 		return PNG, nil
 	case len(body) >= 12 && string(body[:4]) == "RIFF" && string(body[8:12]) == "WEBP":
 		return WebP, nil
+	case isICO(body):
+		return ICO, nil
 	}
 	if err := CheckSVG(body); err != nil {
 		return "", err
 	}
 	return SVG, nil
+}
+
+// isICO reports whether body starts as an icon file does: reserved 0, type
+// 1, at least one image, and room for every image's 16-byte directory entry.
+func isICO(body []byte) bool {
+	if len(body) < 6 || !bytes.HasPrefix(body, []byte{0, 0, 1, 0}) {
+		return false
+	}
+	n := int(body[4]) | int(body[5])<<8
+	return n > 0 && len(body) >= 6+16*n
 }
 
 // CheckSVG returns why body is not an SVG Patchbay will serve, or nil. The
@@ -120,12 +135,13 @@ func checkSVGAttr(a xml.Attr) error {
 
 // fragmentRefsOnly reports whether CSS or an attribute value refers to
 // nothing but the document's own fragments: every url( points at #id, and
-// there is no @import nor a javascript: URL.
+// there is no @import, image-set() nor a javascript: URL.
 func fragmentRefsOnly(s string) bool {
 	lower := strings.ToLower(s)
 	// A backslash would let a CSS escape spell url( in a way this check
 	// does not see.
-	if strings.Contains(lower, "@import") || strings.Contains(lower, "javascript:") || strings.Contains(lower, `\`) {
+	// image-set() takes plain strings as URLs, without url().
+	if strings.Contains(lower, "@import") || strings.Contains(lower, "image-set(") || strings.Contains(lower, "javascript:") || strings.Contains(lower, `\`) {
 		return false
 	}
 	for rest := lower; ; {

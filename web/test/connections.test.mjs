@@ -57,6 +57,34 @@ for (const dialect of dialects()) {
       await context.close();
     });
 
+    test("a connection is seen only by its own tenant and user", async () => {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      const open = async (tenant, user) => {
+        const { token } = await pb.mint({ tenant_id: tenant, user_id: user, capabilities: ["connections"], allowed_origins: [host.origin] });
+        const page = await context.newPage();
+        await page.goto(host.page("patchbay-connections", token));
+        const conns = page.locator("patchbay-connections");
+        await conns.getByRole("heading", { name: "Mock CRM" }).waitFor();
+        return { page, conns };
+      };
+      const own = await open("acme", "ada");
+      const [popup] = await Promise.all([own.page.waitForEvent("popup"), own.conns.getByRole("button", { name: "Connect Mock CRM" }).click()]);
+      await popup.waitForLoadState();
+      await popup.getByRole("button", { name: /Continue to Mock OAuth|Connect/ }).click();
+      await own.conns.getByRole("button", { name: "Disconnect Mock CRM" }).waitFor();
+
+      await pb.admin("PUT", "/v1/tenants/beta", { name: "Beta" });
+      for (const [tenant, user] of [["beta", "ada"], ["acme", "bob"]]) {
+        const other = await open(tenant, user);
+        // The integration is offered, but the connection is not there to see or to disconnect.
+        await other.conns.getByRole("button", { name: "Connect Mock CRM" }).waitFor();
+        assert.equal(await other.conns.getByRole("button", { name: "Disconnect Mock CRM" }).count(), 0, `${tenant}/${user} sees ada's connection`);
+        assert.doesNotMatch(await other.page.evaluate(() => document.querySelector("patchbay-connections").shadowRoot.textContent), /Connected/);
+        await other.page.close();
+      }
+      await context.close();
+    });
+
     test("the hosted page and a token without the capability", async () => {
       const page = await browser.newPage();
       await page.goto(`${pb.url}/portal/connections#token=${(await pb.mint({ tenant_id: "acme", user_id: "ada", capabilities: ["connections"], allowed_origins: [pb.url] })).token}`);

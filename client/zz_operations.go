@@ -481,6 +481,9 @@ type CatalogAuth struct {
 	Refresh CatalogRefresh `json:"refresh"`
 	// An RFC 7009 endpoint; empty when the provider has none or revokes some other way.
 	RevocationURL *string `json:"revocation_url,omitempty"`
+	// What each scope lets the SaaS do, in plain language, shown on the connect page; a scope without
+	// one is shown by its name.
+	ScopeDescriptions map[string]string `json:"scope_descriptions,omitempty"`
 	// Joins Scopes in the scope parameter. RFC 6749 says a space, but some providers (Slack, Linear,
 	// Shopify) want a comma. Defaults to a space.
 	ScopeSeparator *string `json:"scope_separator,omitempty"`

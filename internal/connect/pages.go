@@ -15,7 +15,7 @@ var connectTemplate = template.Must(template.New("connect").Parse(`{{with .Data}
 <div class="logos">{{$.Logo $.Brand.LogoURL $.Brand.ProductName}}<span class="link" aria-hidden="true">⇄</span>{{$.Logo $.Data.ProviderLogo .Provider.DisplayName}}</div>
 <h1>{{$.Title}}</h1>
 {{if .OAuth}}<p>{{$.T "connect.oauthIntro" .Provider.DisplayName $.Brand.ProductName}}</p>
-<ul>{{range .Scopes}}<li>{{.}}</li>{{else}}<li>{{$.T "connect.onBehalf" .Provider.DisplayName}}</li>{{end}}</ul>
+<ul>{{range .ScopeList}}<li>{{if .Description}}{{.Description}} <span class="muted">({{.Name}})</span>{{else}}{{.Name}}{{end}}</li>{{else}}<li>{{$.T "connect.onBehalf" .Provider.DisplayName}}</li>{{end}}</ul>
 {{else}}<p>{{$.T "connect.storeIntro" $.Brand.ProductName .Provider.DisplayName}}</p>{{end}}
 {{if .Message}}<p class="problem" role="alert">{{.Message}}</p>{{end}}
 <form method="post" action="{{.Action}}">

@@ -177,6 +177,20 @@ type connectPage struct {
 	OAuth       bool
 }
 
+// pageScope is a scope as the connect page lists it: what it gives, when the
+// provider's definition says, and its name.
+type pageScope struct{ Name, Description string }
+
+// ScopeList pairs each scope asked for with the provider's description of
+// it, for the page.
+func (pg connectPage) ScopeList() []pageScope {
+	out := make([]pageScope, len(pg.Scopes))
+	for i, n := range pg.Scopes {
+		out[i] = pageScope{Name: n, Description: pg.Provider.Auth.ScopeDescriptions[n]}
+	}
+	return out
+}
+
 // OpenSession opens a session's URL: the first browser to open it binds it
 // by a cookie secret minted now, never one the browser brings (an attacker
 // may have planted that), and the token cannot be opened again by anyone

@@ -99,6 +99,8 @@ auth:
   token_url: ${url}/token
   revocation_url: ${url}/revoke
   scopes: [profile]
+  scope_descriptions:
+    profile: See your profile
   pkce: true
   client_auth: client_secret_basic
 verification:

@@ -203,6 +203,8 @@ for (const dialect of dialects()) {
         const page = await context.newPage();
         await page.goto(session.url);
         await page.getByRole("heading", { name: "Connect Mock OAuth" }).waitFor();
+        // What will be shared, in the provider definition's words, with the scope's name beside.
+        await page.getByRole("listitem").filter({ hasText: "See your profile (profile)" }).waitFor();
         assert.equal(await background(page), scheme === "dark" ? darkBackground : lightBackground);
         assert.deepEqual(await seriousViolations(page), []);
         await screenshots(page, `page-connect-${scheme}-${dialect}`);

@@ -85,6 +85,9 @@ type Auth struct {
 	AuthorizationParams map[string]string `json:"authorization_params,omitempty" doc:"Extra query parameters for the authorization request, such as Google's access_type=offline, without which no refresh token is issued."`
 	// Scopes are requested unless the integration asks for others.
 	Scopes []string `json:"scopes,omitempty" doc:"Requested unless the integration asks for others."`
+	// ScopeDescriptions say in plain language what each scope gives, for
+	// the connect page; a scope without one is shown by its name.
+	ScopeDescriptions map[string]string `json:"scope_descriptions,omitempty" doc:"What each scope lets the SaaS do, in plain language, shown on the connect page; a scope without one is shown by its name."`
 	// ScopeSeparator joins Scopes in the scope parameter. RFC 6749 says a
 	// space, but some providers (Slack, Linear, Shopify) want a comma.
 	// Defaults to a space.

@@ -522,6 +522,8 @@ export interface CatalogAuth {
   refresh: CatalogRefresh;
   /** An RFC 7009 endpoint; empty when the provider has none or revokes some other way. */
   revocation_url?: string;
+  /** What each scope lets the SaaS do, in plain language, shown on the connect page; a scope without one is shown by its name. */
+  scope_descriptions?: Record<string, string>;
   /** Joins Scopes in the scope parameter. RFC 6749 says a space, but some providers (Slack, Linear, Shopify) want a comma. Defaults to a space. */
   scope_separator?: string;
   /** Requested unless the integration asks for others. */

@@ -526,26 +526,28 @@ func TestWebhookRecoverAndStats(t *testing.T) {
 			}
 			return http.StatusOK, nil
 		})
-		// No retries, and concurrency for the whole burst, so all 30 fail at
-		// once before the circuit breaker could hold any back.
+		// No retries, and fewer messages than the circuit breaker's threshold
+		// (5 failures in a row), so that every one fails at its first attempt
+		// however the dispatcher batches them, and none waits out a cooldown.
+		const n = 4
 		ep := mustEndpoint(t, e, client.EndpointParams{URL: client.Ptr(rc.URL), RetrySchedule: &[]int{}, MaxConcurrency: client.Ptr(64)})
 		since := time.Now().Add(-time.Minute)
-		batch := make([]client.MessageParams, 30)
+		batch := make([]client.MessageParams, n)
 		for i := range batch {
 			batch[i] = client.MessageParams{EventType: "invoice.paid", Payload: map[string]int{"n": i}}
 		}
 		if _, err := e.client.PublishBatch(ctx, "acme", batch); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 15*time.Second, "30 failed deliveries", func() bool {
+		waitFor(t, 15*time.Second, "the failed deliveries", func() bool {
 			l, err := e.client.EndpointDeliveries(ctx, "acme", ep.ID, "failed", client.ListParams{Limit: 100})
-			return err == nil && len(l.Data) == 30
+			return err == nil && len(l.Data) == n
 		})
 		st, err := e.client.EndpointStats(ctx, "acme", ep.ID, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Attempts < 30 || st.Successes != 0 || st.SuccessRate != 0 || st.Deliveries["failed"] != 30 {
+		if st.Attempts < n || st.Successes != 0 || st.SuccessRate != 0 || st.Deliveries["failed"] != n {
 			t.Errorf("stats while down: %+v", st)
 		}
 
@@ -556,17 +558,17 @@ func TestWebhookRecoverAndStats(t *testing.T) {
 		}
 		waitFor(t, 20*time.Second, "recovery to finish and deliver", func() bool {
 			r, err := e.client.Recovery(ctx, "acme", ep.ID, rec.ID)
-			if err != nil || r.Status != "completed" || r.Resent != 30 {
+			if err != nil || r.Status != "completed" || r.Resent != n {
 				return false
 			}
 			l, err := e.client.EndpointDeliveries(ctx, "acme", ep.ID, "succeeded", client.ListParams{Limit: 100})
-			return err == nil && len(l.Data) == 30
+			return err == nil && len(l.Data) == n
 		})
 		st, err = e.client.EndpointStats(ctx, "acme", ep.ID, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Successes != 30 || st.Deliveries["succeeded"] != 30 || st.Deliveries["failed"] != 0 {
+		if st.Successes != n || st.Deliveries["succeeded"] != n || st.Deliveries["failed"] != 0 {
 			t.Errorf("stats after recovery: %+v", st)
 		}
 	})

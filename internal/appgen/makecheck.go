@@ -1,6 +1,7 @@
 package appgen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -280,7 +281,7 @@ func checkParams(files Files, where, path string, rpcs map[string]makeComponent)
 
 // strictJSON decodes data into v, refusing unknown fields.
 func strictJSON(data []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }

@@ -72,7 +72,7 @@ func N8n(c automation.Catalog, opts Options) (Files, error) {
 	scopes := strings.Join(c.OAuth.RequiredScopes, " ")
 	authQuery := ""
 	if c.OAuth.Resource != "" {
-		authQuery = "resource=" + queryEscape(c.OAuth.Resource)
+		authQuery = "resource=" + url.QueryEscape(c.OAuth.Resource)
 	}
 	files["credentials/"+credentialClass+".credentials.ts"] = []byte(generatedHeader("//", "n8n") + fmt.Sprintf(`import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
@@ -579,8 +579,6 @@ func singular(noun string) string {
 func sortBy[T any](items []T, key func(T) string) {
 	slices.SortStableFunc(items, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 }
-
-func queryEscape(s string) string { return url.QueryEscape(s) }
 
 func n8nReadme(c automation.Catalog, pkg string) string {
 	return fmt.Sprintf(`# %[1]s
